@@ -1,0 +1,73 @@
+package safeguard
+
+import (
+	"net/netip"
+	"time"
+)
+
+// AccountStatus is where an account stands in its life.
+type AccountStatus string
+
+// The account statuses. A child's account waits for a guardian before it can
+// do anything; a suspended account can log in to nothing.
+const (
+	Active          AccountStatus = "active"
+	PendingGuardian AccountStatus = "pending_guardian"
+	Suspended       AccountStatus = "suspended"
+)
+
+// DefaultApp is the app name used when the operator configures none.
+const DefaultApp = "chat"
+
+// Account is a person on the platform. The date of birth cannot be changed by
+// its owner after sign-up; an operator can correct it, and that is audited.
+type Account struct {
+	ID        int64
+	Handle    string
+	BirthDate Date
+	Assurance Assurance
+	Status    AccountStatus
+	App       string // the app the account signed up through
+
+	// LocalAuthority is the ONS local authority district code of where the
+	// account holder lives, when known; PoliceForce the ONS police force
+	// area code it maps to. Law-enforcement reports are routed by it.
+	LocalAuthority string
+	PoliceForce    string
+
+	GuardianID int64 // for a child: the verified adult who approved it; 0 if none
+	CreatedAt  time.Time
+}
+
+// Band returns the account's age band at now.
+func (a *Account) Band(now time.Time) AgeBand { return BandOn(a.BirthDate, now) }
+
+// VerifiedAdult reports whether the account is an adult whose age is verified
+// at now.
+func (a *Account) VerifiedAdult(now time.Time) bool {
+	return a.Band(now) == Adult && a.Assurance == Verified
+}
+
+// Origin is where and when a request came from: the client address with its
+// source port, as law-enforcement reports need them.
+type Origin struct {
+	Addr netip.AddrPort
+	At   time.Time
+}
+
+// Login records one attempt to log in.
+type Login struct {
+	AccountID int64
+	Origin    Origin
+	OK        bool
+}
+
+// Session is a logged-in device. Only a hash of its token is stored.
+type Session struct {
+	ID        int64
+	AccountID int64
+	TokenHash []byte
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	Origin    Origin
+}

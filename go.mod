@@ -1,0 +1,3 @@
+module github.com/safeguard-dev/safeguard
+
+go 1.26
