@@ -1,0 +1,182 @@
+// Package store is the storage contract of Safeguard: one interface that the
+// use cases depend on, implemented by SQLite (internal/store/sqlite, the
+// embedded default) and PostgreSQL (internal/store/postgres, for scale), and
+// checked by one conformance suite (internal/store/storetest) run against both.
+//
+// Every change happens inside Update, in a transaction; a change is durable
+// when Update returns nil. Errors are the kinds of the root package: a missing
+// row is safeguard.ErrNotFound, a unique violation safeguard.ErrConflict.
+package store
+
+import (
+	"context"
+	"time"
+
+	safeguard "github.com/safeguard-dev/safeguard"
+)
+
+// Store opens transactions.
+type Store interface {
+	// Update runs fn in a read-write transaction and commits it. An
+	// implementation may run several Update calls in one database
+	// transaction (group commit), each in its own savepoint: fn's changes
+	// are undone if fn returns an error, and are durable — on disk, synced —
+	// when Update returns nil. fn must do nothing but database work through
+	// tx, since it may be run again or alongside others.
+	Update(ctx context.Context, fn func(tx Tx) error) error
+
+	// View runs fn in a read-only transaction.
+	View(ctx context.Context, fn func(tx Tx) error) error
+
+	// Ping reports whether the database is reachable.
+	Ping(ctx context.Context) error
+
+	Close() error
+}
+
+// Tx is one transaction. Its methods are grouped by what they store.
+type Tx interface {
+	AccountTx
+	ContactTx
+	ConversationTx
+	MessageTx
+	RecordTx
+}
+
+// AccountTx stores accounts, guardian link codes, sessions and logins.
+type AccountTx interface {
+	// CreateAccount stores a and sets a.ID. A handle already taken (handles
+	// compare case-insensitively) is ErrConflict with code "handle_taken".
+	CreateAccount(ctx context.Context, a *safeguard.Account, passwordHash string) error
+	Account(ctx context.Context, id int64) (*safeguard.Account, error)
+	AccountByHandle(ctx context.Context, handle string) (*safeguard.Account, error)
+	// AccountsByID returns the accounts that exist among ids.
+	AccountsByID(ctx context.Context, ids []int64) (map[int64]*safeguard.Account, error)
+	PasswordHash(ctx context.Context, accountID int64) (string, error)
+	// UpdateAccount writes a's assurance, status, birth date, guardian and
+	// local authority.
+	UpdateAccount(ctx context.Context, a *safeguard.Account) error
+	// Wards returns the children whose guardian is guardianID.
+	Wards(ctx context.Context, guardianID int64) ([]*safeguard.Account, error)
+
+	// CreateGuardianCode stores the hash of a code that links a child to a
+	// guardian, replacing any earlier code of the child.
+	CreateGuardianCode(ctx context.Context, childID int64, codeHash []byte, expires time.Time) error
+	// GuardianCode returns the child of a code and when the code expires.
+	GuardianCode(ctx context.Context, codeHash []byte) (childID int64, expires time.Time, err error)
+	DeleteGuardianCode(ctx context.Context, childID int64) error
+
+	CreateSession(ctx context.Context, s *safeguard.Session) error
+	// Session returns the session with the token hash, expired or not.
+	Session(ctx context.Context, tokenHash []byte) (*safeguard.Session, error)
+	DeleteSession(ctx context.Context, tokenHash []byte) error
+	DeleteSessions(ctx context.Context, accountID int64) error
+
+	RecordLogin(ctx context.Context, l *safeguard.Login) error
+	// Logins returns an account's login attempts since a time, newest first.
+	Logins(ctx context.Context, accountID int64, since time.Time) ([]safeguard.Login, error)
+}
+
+// ContactTx stores contact requests and blocks.
+type ContactTx interface {
+	// CreateContact stores c and sets c.ID. A request between two accounts
+	// that already have one (either direction) is ErrConflict.
+	CreateContact(ctx context.Context, c *safeguard.Contact) error
+	Contact(ctx context.Context, id int64) (*safeguard.Contact, error)
+	// ContactBetween returns the request between a and b in either
+	// direction.
+	ContactBetween(ctx context.Context, a, b int64) (*safeguard.Contact, error)
+	// UpdateContact writes c's state, guardian approvals and UpdatedAt.
+	UpdateContact(ctx context.Context, c *safeguard.Contact) error
+	DeleteContact(ctx context.Context, id int64) error
+	// Contacts returns every request to or from accountID, newest first.
+	Contacts(ctx context.Context, accountID int64) ([]*safeguard.Contact, error)
+	// AwaitingGuardian returns the requests in state awaiting_guardian that
+	// involve any of the children.
+	AwaitingGuardian(ctx context.Context, childIDs []int64) ([]*safeguard.Contact, error)
+	// ContactPairs returns the accepted contacts among ids, each pair once.
+	ContactPairs(ctx context.Context, ids []int64) ([][2]int64, error)
+
+	// CreateBlock stores b; blocking twice is not an error.
+	CreateBlock(ctx context.Context, b safeguard.Block) error
+	DeleteBlock(ctx context.Context, blockerID, blockedID int64) error
+	// Blocks returns the blocks among ids (both ends in ids).
+	Blocks(ctx context.Context, ids []int64) ([]safeguard.Block, error)
+	// BlocksBy returns the blocks made by blockerID.
+	BlocksBy(ctx context.Context, blockerID int64) ([]safeguard.Block, error)
+}
+
+// ConversationTx stores conversations and their members.
+type ConversationTx interface {
+	// CreateConversation stores c with its members and sets c.ID.
+	CreateConversation(ctx context.Context, c *safeguard.Conversation) error
+	// Conversation returns c with every member, whatever their state.
+	Conversation(ctx context.Context, id int64) (*safeguard.Conversation, error)
+	// Conversations returns the conversations where accountID is joined or
+	// invited, most recently created first.
+	Conversations(ctx context.Context, accountID int64) ([]*safeguard.Conversation, error)
+	// DirectConversation returns the one-to-one conversation of a and b.
+	DirectConversation(ctx context.Context, a, b int64) (*safeguard.Conversation, error)
+	// SetMember adds m to the conversation or updates its state.
+	SetMember(ctx context.Context, conversationID int64, m safeguard.Member) error
+	// MemberConversations returns the IDs of conversations where accountID
+	// is joined or invited and whose E2EE flag is e2ee.
+	MemberConversations(ctx context.Context, accountID int64, e2ee bool) ([]int64, error)
+}
+
+// MessageQuery selects messages of a conversation, by ID cursor. With Before
+// set, the newest messages older than Before come back, newest first; with
+// After set, the oldest newer than After, oldest first; with neither, the
+// newest first.
+type MessageQuery struct {
+	ConversationID int64
+	Before, After  int64
+	Limit          int
+	// Viewer, if not zero, hides held messages of other senders: a sender
+	// sees its own held messages as sent, no one else sees them.
+	Viewer int64
+}
+
+// MessageTx stores messages, media and read markers.
+type MessageTx interface {
+	// CreateMessage stores m and sets m.ID.
+	CreateMessage(ctx context.Context, m *safeguard.Message) error
+	Message(ctx context.Context, id int64) (*safeguard.Message, error)
+	Messages(ctx context.Context, q MessageQuery) ([]*safeguard.Message, error)
+	// SetMessageStatus changes a message's status (a hold, a release).
+	SetMessageStatus(ctx context.Context, id int64, status safeguard.MessageStatus) error
+
+	CreateMedia(ctx context.Context, m *safeguard.Media) error
+	Media(ctx context.Context, id int64) (*safeguard.Media, error)
+	// MediaMessages returns the IDs of messages that carry the media.
+	MediaMessages(ctx context.Context, mediaID int64) ([]int64, error)
+
+	// SetReadMarker moves an account's read marker forward; it never moves
+	// back.
+	SetReadMarker(ctx context.Context, r safeguard.ReadMarker) error
+	ReadMarkers(ctx context.Context, conversationID int64) ([]safeguard.ReadMarker, error)
+}
+
+// RecordTx stores what the platform keeps about itself: the audit log, the
+// policy's refusals, and the event outbox.
+type RecordTx interface {
+	Audit(ctx context.Context, e *safeguard.AuditEntry) error
+	// AuditEntries returns entries about targetID (0 for all), newest
+	// first, at most limit.
+	AuditEntries(ctx context.Context, targetID int64, limit int) ([]safeguard.AuditEntry, error)
+
+	RecordRefusal(ctx context.Context, r *safeguard.Refusal) error
+	// RefusedMinors counts the distinct minors fromID tried to reach and was
+	// refused since a time: the risk signal of an adult seeking children.
+	RefusedMinors(ctx context.Context, fromID int64, since time.Time) (int, error)
+	Refusals(ctx context.Context, fromID int64, limit int) ([]safeguard.Refusal, error)
+
+	// AppendEvent writes e to the outbox and sets e.ID. IDs increase in
+	// commit order for a single writer; consumers must tolerate gaps.
+	AppendEvent(ctx context.Context, e *safeguard.Event) error
+	// Events returns events with ID > after, oldest first, at most limit.
+	Events(ctx context.Context, after int64, limit int) ([]safeguard.Event, error)
+	// Cursor and SetCursor keep a consumer's position in the outbox.
+	Cursor(ctx context.Context, consumer string) (int64, error)
+	SetCursor(ctx context.Context, consumer string, id int64) error
+}
