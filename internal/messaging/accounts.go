@@ -1,0 +1,487 @@
+package messaging
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/police"
+	"github.com/safeguard-dev/safeguard/internal/policy"
+	"github.com/safeguard-dev/safeguard/internal/store"
+)
+
+// Account field limits.
+const (
+	MinHandle, MaxHandle     = 3, 32
+	MinPassword, MaxPassword = 10, 256
+	MaxAgeYears              = 120
+)
+
+// SignUp is a request to create an account.
+type SignUp struct {
+	Handle         string
+	Password       string
+	BirthDate      string // YYYY-MM-DD
+	App            string // empty means the default app
+	LocalAuthority string // ONS code or name; optional
+}
+
+// SignedUp is a new account and, for a child under 13, the code a guardian
+// enters to approve it.
+type SignedUp struct {
+	Account      *safeguard.Account
+	GuardianCode string
+	CodeExpires  time.Time
+}
+
+// SignUp creates an account. A child's account waits for a guardian: the
+// returned code, given to a verified adult, activates it.
+func (s *Service) SignUp(ctx context.Context, req SignUp, origin safeguard.Origin) (*SignedUp, error) {
+	now := s.clock()
+	a, err := s.validateSignUp(req, now)
+	if err != nil {
+		return nil, err
+	}
+	hash, err := s.cfg.Argon2.hashPassword(req.Password)
+	if err != nil {
+		return nil, err
+	}
+	out := &SignedUp{Account: a}
+	var codeHash []byte
+	if a.Band(now) == safeguard.Child {
+		a.Status = safeguard.PendingGuardian
+		out.GuardianCode, codeHash = newGuardianCode()
+		out.CodeExpires = now.Add(s.cfg.GuardianCodeTTL)
+	}
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.CreateAccount(ctx, a, hash); err != nil {
+			return err
+		}
+		if codeHash != nil {
+			if err := tx.CreateGuardianCode(ctx, a.ID, codeHash, out.CodeExpires); err != nil {
+				return err
+			}
+		}
+		return tx.Audit(ctx, &safeguard.AuditEntry{
+			At: now, ActorID: a.ID, Actor: "account", Action: "account.created", TargetID: a.ID,
+			Detail: `{"app":"` + a.App + `"}`,
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (s *Service) validateSignUp(req SignUp, now time.Time) (*safeguard.Account, error) {
+	if err := validHandle(req.Handle); err != nil {
+		return nil, err
+	}
+	if n := utf8.RuneCountInString(req.Password); n < MinPassword || len(req.Password) > MaxPassword {
+		return nil, safeguard.Invalid("invalid_password",
+			"Choose a password of at least %d characters.", MinPassword)
+	}
+	if req.BirthDate == "" {
+		return nil, safeguard.Invalid("missing_birth_date", "Enter your date of birth.")
+	}
+	birth, err := safeguard.ParseDate(req.BirthDate)
+	if err != nil {
+		return nil, safeguard.Invalid("invalid_birth_date", "Enter your date of birth as YYYY-MM-DD.")
+	}
+	if safeguard.DateOf(now).Before(birth) {
+		return nil, safeguard.Invalid("invalid_birth_date", "Your date of birth can't be in the future.")
+	}
+	if safeguard.AgeOn(birth, now) > MaxAgeYears {
+		return nil, safeguard.Invalid("invalid_birth_date", "Check your date of birth.")
+	}
+	app := req.App
+	if app == "" {
+		app = s.cfg.Apps[0]
+	}
+	if !slices.Contains(s.cfg.Apps, app) {
+		return nil, safeguard.Invalid("unknown_app", "There is no app called %q here.", app)
+	}
+	a := &safeguard.Account{
+		Handle: req.Handle, BirthDate: birth, Assurance: safeguard.SelfDeclared,
+		Status: safeguard.Active, App: app, CreatedAt: now,
+	}
+	if req.LocalAuthority != "" {
+		la, ok := police.LookupLocalAuthority(req.LocalAuthority)
+		if !ok {
+			return nil, safeguard.Invalid("unknown_local_authority",
+				"We don't know a local authority called %q. Use its name or ONS code.", req.LocalAuthority)
+		}
+		a.LocalAuthority = la.Code
+		if a.LocalAuthority == "" {
+			a.LocalAuthority = la.Name
+		}
+		a.PoliceForce = la.ForceCode
+	}
+	return a, nil
+}
+
+func validHandle(h string) error {
+	bad := safeguard.Invalid("invalid_handle",
+		"A name must be %d to %d letters, digits, dots, dashes or underscores, starting with a letter or digit.",
+		MinHandle, MaxHandle)
+	if len(h) < MinHandle || len(h) > MaxHandle {
+		return bad
+	}
+	for i, r := range h {
+		alnum := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
+		if !alnum && (i == 0 || !strings.ContainsRune("._-", r)) {
+			return bad
+		}
+	}
+	return nil
+}
+
+// guardianAlphabet leaves out letters and digits that are easy to confuse.
+const guardianAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+// newGuardianCode returns a code like "K7QM-2XRD" and the hash stored for it.
+func newGuardianCode() (code string, hash []byte) {
+	b := make([]byte, 8)
+	rand.Read(b)
+	out := make([]byte, 0, 9)
+	for i, c := range b {
+		if i == 4 {
+			out = append(out, '-')
+		}
+		out = append(out, guardianAlphabet[int(c)%len(guardianAlphabet)])
+	}
+	return string(out), codeHash(string(out))
+}
+
+func codeHash(code string) []byte {
+	code = strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(code), " ", ""))
+	if len(code) == 8 {
+		code = code[:4] + "-" + code[4:]
+	}
+	h := sha256.Sum256([]byte("guardian:" + code))
+	return h[:]
+}
+
+// tokenHash is what is stored of a session token.
+func tokenHash(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
+
+var errBadLogin = safeguard.Errorf(safeguard.ErrUnauthenticated, "invalid_credentials",
+	"That name and password don't match.")
+
+// Login checks a handle and password and starts a session. Attempts are
+// limited per account and per address; every attempt on an existing account
+// is recorded with its origin.
+func (s *Service) Login(ctx context.Context, handle, password string, origin safeguard.Origin) (string, *safeguard.Session, *safeguard.Account, error) {
+	if handle == "" || password == "" {
+		return "", nil, nil, safeguard.Invalid("missing_credentials", "Enter your name and password.")
+	}
+	if err := limit(s.loginAddr, origin.Addr.Addr().String()); err != nil {
+		return "", nil, nil, err
+	}
+	if err := limit(s.loginAccount, strings.ToLower(handle)); err != nil {
+		return "", nil, nil, err
+	}
+	now := s.clock()
+	origin.At = now
+	var a *safeguard.Account
+	var hash string
+	err := s.view(ctx, func(tx store.Tx) error {
+		var err error
+		if a, err = tx.AccountByHandle(ctx, handle); err != nil {
+			return err
+		}
+		hash, err = tx.PasswordHash(ctx, a.ID)
+		return err
+	})
+	if errors.Is(err, safeguard.ErrNotFound) {
+		checkPassword(s.dummyHash, password)
+		return "", nil, nil, errBadLogin
+	}
+	if err != nil {
+		return "", nil, nil, err
+	}
+	ok := checkPassword(hash, password)
+	token := ""
+	var sess *safeguard.Session
+	if ok && a.Status != safeguard.Suspended {
+		raw := make([]byte, 32)
+		rand.Read(raw)
+		token = base64.RawURLEncoding.EncodeToString(raw)
+		sess = &safeguard.Session{AccountID: a.ID, TokenHash: tokenHash(token), CreatedAt: now,
+			ExpiresAt: now.Add(s.cfg.SessionTTL), Origin: origin}
+	}
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.RecordLogin(ctx, &safeguard.Login{AccountID: a.ID, Origin: origin, OK: sess != nil}); err != nil {
+			return err
+		}
+		if sess != nil {
+			return tx.CreateSession(ctx, sess)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", nil, nil, err
+	}
+	switch {
+	case !ok:
+		return "", nil, nil, errBadLogin
+	case a.Status == safeguard.Suspended:
+		return "", nil, nil, safeguard.Errorf(safeguard.ErrPermission, "account_suspended", "This account is suspended.")
+	}
+	s.loginAccount.Reset(strings.ToLower(handle))
+	return token, sess, a, nil
+}
+
+var errSession = safeguard.Errorf(safeguard.ErrUnauthenticated, "unauthenticated", "Please log in.")
+
+// Authenticate returns the account of a session token.
+func (s *Service) Authenticate(ctx context.Context, token string) (*safeguard.Account, error) {
+	if token == "" {
+		return nil, errSession
+	}
+	var a *safeguard.Account
+	err := s.view(ctx, func(tx store.Tx) error {
+		sess, err := tx.Session(ctx, tokenHash(token))
+		if err != nil {
+			return err
+		}
+		if !s.clock().Before(sess.ExpiresAt) {
+			return safeguard.NotFound
+		}
+		a, err = tx.Account(ctx, sess.AccountID)
+		return err
+	})
+	if errors.Is(err, safeguard.ErrNotFound) {
+		return nil, errSession
+	}
+	if err != nil {
+		return nil, err
+	}
+	if a.Status == safeguard.Suspended {
+		return nil, errSession
+	}
+	return a, nil
+}
+
+// Logout ends the session of token.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	return s.store.Update(ctx, func(tx store.Tx) error { return tx.DeleteSession(ctx, tokenHash(token)) })
+}
+
+// LogoutEverywhere ends every session of an account.
+func (s *Service) LogoutEverywhere(ctx context.Context, accountID int64) error {
+	return s.store.Update(ctx, func(tx store.Tx) error { return tx.DeleteSessions(ctx, accountID) })
+}
+
+// Account returns an account by ID, for the account itself and for operators.
+func (s *Service) Account(ctx context.Context, id int64) (*safeguard.Account, error) {
+	var a *safeguard.Account
+	err := s.view(ctx, func(tx store.Tx) (err error) { a, err = tx.Account(ctx, id); return })
+	return a, err
+}
+
+// SetAssurance sets an account's age-assurance level; only operators call it
+// (after an age check, or to revoke one). An account whose verification is
+// revoked leaves its end-to-end encrypted conversations.
+func (s *Service) SetAssurance(ctx context.Context, operator string, id int64, level safeguard.Assurance) (*safeguard.Account, error) {
+	if !level.Valid() {
+		return nil, safeguard.Invalid("invalid_level", "Level must be %q or %q.", safeguard.SelfDeclared, safeguard.Verified)
+	}
+	now := s.clock()
+	var a *safeguard.Account
+	var left []int64
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		if a, err = tx.Account(ctx, id); err != nil {
+			return err
+		}
+		before := a.Assurance
+		a.Assurance = level
+		if err := tx.UpdateAccount(ctx, a); err != nil {
+			return err
+		}
+		if err := tx.Audit(ctx, &safeguard.AuditEntry{At: now, Actor: "operator", Action: "age_assurance.set",
+			TargetID: id, Reason: string(level), Detail: `{"from":"` + string(before) + `","by":` + quote(operator) + `}`}); err != nil {
+			return err
+		}
+		if policy.MayStayInE2EE(s.party(a, now)) {
+			return nil
+		}
+		if left, err = s.leaveE2EE(ctx, tx, a, now); err != nil {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range left {
+		s.publishConversation(ctx, c, safeguard.EventMemberChanged)
+	}
+	return a, nil
+}
+
+// leaveE2EE removes a from every E2EE conversation it is in.
+func (s *Service) leaveE2EE(ctx context.Context, tx store.Tx, a *safeguard.Account, now time.Time) ([]int64, error) {
+	ids, err := tx.MemberConversations(ctx, a.ID, true)
+	if err != nil {
+		return nil, err
+	}
+	for _, cid := range ids {
+		if err := tx.SetMember(ctx, cid, safeguard.Member{AccountID: a.ID, State: safeguard.MemberRemoved, UpdatedAt: now}); err != nil {
+			return nil, err
+		}
+		if err := tx.AppendEvent(ctx, &safeguard.Event{Type: safeguard.EventMemberChanged, At: now,
+			AccountID: a.ID, ConversationID: cid, Payload: []byte(`{"state":"removed","reason":"age_not_verified"}`)}); err != nil {
+			return nil, err
+		}
+		if err := s.audit(ctx, tx, 0, "system", "conversation.e2ee_left", a.ID, "verification_revoked"); err != nil {
+			return nil, err
+		}
+	}
+	return ids, nil
+}
+
+// CorrectBirthDate lets an operator correct a date of birth, audited. The
+// account holder cannot change it.
+func (s *Service) CorrectBirthDate(ctx context.Context, operator string, id int64, date string) (*safeguard.Account, error) {
+	birth, err := safeguard.ParseDate(date)
+	now := s.clock()
+	if err != nil || safeguard.DateOf(now).Before(birth) {
+		return nil, safeguard.Invalid("invalid_birth_date", "Enter a date of birth as YYYY-MM-DD, not in the future.")
+	}
+	var a *safeguard.Account
+	var left []int64
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		if a, err = tx.Account(ctx, id); err != nil {
+			return err
+		}
+		before := a.BirthDate
+		a.BirthDate = birth
+		if err := tx.UpdateAccount(ctx, a); err != nil {
+			return err
+		}
+		if err := tx.Audit(ctx, &safeguard.AuditEntry{At: now, Actor: "operator", Action: "birth_date.corrected",
+			TargetID: id, Detail: `{"from":"` + before.String() + `","to":"` + birth.String() + `","by":` + quote(operator) + `}`}); err != nil {
+			return err
+		}
+		if !policy.MayStayInE2EE(s.party(a, now)) {
+			left, err = s.leaveE2EE(ctx, tx, a, now)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range left {
+		s.publishConversation(ctx, c, safeguard.EventMemberChanged)
+	}
+	return a, nil
+}
+
+// LinkGuardian makes guardian the guardian of the child whose code it is, and
+// activates the child's account. Only a verified adult can be a guardian.
+func (s *Service) LinkGuardian(ctx context.Context, guardianID int64, code string) (*safeguard.Account, error) {
+	now := s.clock()
+	var child *safeguard.Account
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		g, err := load(ctx, tx, guardianID)
+		if err != nil {
+			return err
+		}
+		if d := s.cfg.Policy.Guardian(s.party(g, now)); !d.Allow {
+			return d.Err
+		}
+		childID, expires, err := tx.GuardianCode(ctx, codeHash(code))
+		if errors.Is(err, safeguard.ErrNotFound) || (err == nil && !now.Before(expires)) {
+			return safeguard.Errorf(safeguard.ErrNotFound, "invalid_code", "That code is not valid. Ask for a new one.")
+		}
+		if err != nil {
+			return err
+		}
+		if child, err = tx.Account(ctx, childID); err != nil {
+			return err
+		}
+		child.GuardianID = g.ID
+		child.Status = safeguard.Active
+		if err := tx.UpdateAccount(ctx, child); err != nil {
+			return err
+		}
+		if err := tx.DeleteGuardianCode(ctx, childID); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, &safeguard.AuditEntry{At: now, ActorID: g.ID, Actor: "account",
+			Action: "guardian.linked", TargetID: childID})
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.publish(ctx, child.ID, Notification{Type: safeguard.EventAccountChanged, Account: child})
+	return child, nil
+}
+
+// Wards returns the children a guardian looks after.
+func (s *Service) Wards(ctx context.Context, guardianID int64) ([]*safeguard.Account, error) {
+	var out []*safeguard.Account
+	err := s.view(ctx, func(tx store.Tx) (err error) { out, err = tx.Wards(ctx, guardianID); return })
+	return out, err
+}
+
+// Lookup tells viewer whether an account with handle exists for them. A minor
+// is, to a stranger adult, indistinguishable from a handle nobody has.
+func (s *Service) Lookup(ctx context.Context, viewerID int64, handle string) (*safeguard.Account, bool, error) {
+	now := s.clock()
+	var target *safeguard.Account
+	var rel policy.Relation
+	var viewer *safeguard.Account
+	err := s.view(ctx, func(tx store.Tx) error {
+		var err error
+		if viewer, err = load(ctx, tx, viewerID); err != nil {
+			return err
+		}
+		if target, err = tx.AccountByHandle(ctx, handle); err != nil {
+			return err
+		}
+		rel, err = relation(ctx, tx, viewer.ID, target.ID)
+		return err
+	})
+	if errors.Is(err, safeguard.ErrNotFound) {
+		return nil, false, safeguard.UnknownAccount
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if d := s.cfg.Policy.Visible(s.party(viewer, now), s.party(target, now), rel); !d.Allow {
+		if d.Reason == policy.ReasonStrangerContactMinor {
+			return nil, false, s.refuse(ctx, "lookup", viewer, target, d)
+		}
+		return nil, false, d.Err
+	}
+	return target, rel.Contacts, nil
+}
+
+func quote(s string) string {
+	b := []byte{'"'}
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b = append(b, '\\', byte(r))
+		case r < 0x20:
+			b = append(b, ' ')
+		default:
+			b = utf8.AppendRune(b, r)
+		}
+	}
+	return string(append(b, '"'))
+}

@@ -1,0 +1,429 @@
+package messaging
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/policy"
+	"github.com/safeguard-dev/safeguard/internal/store"
+)
+
+// MaxTitle is the longest group title, in characters.
+const MaxTitle = 100
+
+// ConversationView is a conversation as a member sees it: the members'
+// accounts and the encryption notice every member's client shows.
+type ConversationView struct {
+	*safeguard.Conversation
+	Accounts map[int64]*safeguard.Account
+	Notice   string // encryption notice code
+}
+
+// NewConversation is a request to start a conversation.
+type NewConversation struct {
+	Members []string // handles of the others; one handle and no title is a one-to-one chat
+	E2EE    bool
+	Title   string
+}
+
+// CreateConversation starts a conversation of creatorID with the accounts
+// named. It reports whether it created one (false when the one-to-one
+// conversation already existed). A member the creator may not know of is
+// answered exactly like a handle nobody has.
+func (s *Service) CreateConversation(ctx context.Context, creatorID int64, req NewConversation) (*ConversationView, bool, error) {
+	if len(req.Members) == 0 {
+		return nil, false, safeguard.Invalid("missing_members", "Name at least one person to chat with.")
+	}
+	if len(req.Members)+1 > safeguard.MaxGroupMembers {
+		return nil, false, safeguard.Invalid("group_full", "A group can have at most %d people.", safeguard.MaxGroupMembers)
+	}
+	title := strings.TrimSpace(req.Title)
+	if utf8.RuneCountInString(title) > MaxTitle || !utf8.ValidString(title) {
+		return nil, false, safeguard.Invalid("invalid_title", "A title can be at most %d characters.", MaxTitle)
+	}
+	now := s.clock()
+	var view *ConversationView
+	created := false
+	var refused *policy.Decision
+	var creator, refusedTo *safeguard.Account
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		if creator, err = load(ctx, tx, creatorID); err != nil {
+			return err
+		}
+		others, err := s.resolve(ctx, tx, creator.ID, req.Members)
+		if err != nil {
+			return err
+		}
+		ids := []int64{creator.ID}
+		parties := []policy.Party{}
+		for _, o := range others {
+			ids = append(ids, o.ID)
+			parties = append(parties, s.party(o, now))
+		}
+		rels, err := relations(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
+		me := s.party(creator, now)
+		kind := safeguard.Group
+		var d policy.Decision
+		if len(others) == 1 && title == "" {
+			kind = safeguard.Direct
+			d = s.cfg.Policy.Direct(me, parties[0], rels(me.ID, parties[0].ID))
+			if d.Allow {
+				if e := s.cfg.Policy.Encryption([]policy.Party{me, parties[0]}, req.E2EE); !e.Allow {
+					d = e.Decision
+				}
+			}
+		} else {
+			d = s.cfg.Policy.Group(me, parties, req.E2EE, rels)
+		}
+		if !d.Allow {
+			refused = &d
+			refusedTo = blame(d, creator, others, now)
+			return nil
+		}
+		if kind == safeguard.Direct {
+			existing, err := tx.DirectConversation(ctx, creator.ID, others[0].ID)
+			switch {
+			case err == nil && existing.E2EE == req.E2EE:
+				view, err = s.conversationView(ctx, tx, existing, now)
+				return err
+			case err != nil && !errors.Is(err, safeguard.ErrNotFound):
+				return err
+			}
+		}
+		c := &safeguard.Conversation{Kind: kind, Title: title, E2EE: req.E2EE, App: creator.App,
+			CreatedBy: creator.ID, CreatedAt: now}
+		c.Members = append(c.Members, safeguard.Member{AccountID: creator.ID, State: safeguard.MemberJoined, InvitedBy: creator.ID, UpdatedAt: now})
+		for _, o := range others {
+			st := safeguard.MemberJoined
+			if kind == safeguard.Group && o.Band(now).Minor() {
+				st = safeguard.MemberInvited
+			}
+			c.Members = append(c.Members, safeguard.Member{AccountID: o.ID, State: st, InvitedBy: creator.ID, UpdatedAt: now})
+		}
+		if err := tx.CreateConversation(ctx, c); err != nil {
+			return err
+		}
+		for _, m := range c.Members {
+			if err := tx.AppendEvent(ctx, &safeguard.Event{Type: safeguard.EventConversationAdded, At: now,
+				AccountID: m.AccountID, ConversationID: c.ID}); err != nil {
+				return err
+			}
+		}
+		created = true
+		view, err = s.conversationView(ctx, tx, c, now)
+		return err
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	if refused != nil {
+		return nil, false, s.refuse(ctx, "conversation", creator, refusedTo, *refused)
+	}
+	if created {
+		s.publishConversationView(ctx, view, safeguard.EventConversationAdded)
+	}
+	return view, created, nil
+}
+
+// blame picks the account a refusal is about, for the record: the first
+// minor when the reason concerns minors, else the first other member.
+func blame(d policy.Decision, creator *safeguard.Account, others []*safeguard.Account, now time.Time) *safeguard.Account {
+	for _, o := range others {
+		if d.Reason == policy.ReasonStrangerContactMinor && o.Band(now).Minor() {
+			return o
+		}
+	}
+	if len(others) > 0 {
+		return others[0]
+	}
+	return nil
+}
+
+// resolve turns handles into accounts, refusing unknown ones, duplicates and
+// the creator's own handle.
+func (s *Service) resolve(ctx context.Context, tx store.Tx, self int64, handles []string) ([]*safeguard.Account, error) {
+	seen := map[int64]bool{}
+	var out []*safeguard.Account
+	for _, h := range handles {
+		a, err := tx.AccountByHandle(ctx, h)
+		if errors.Is(err, safeguard.ErrNotFound) {
+			return nil, safeguard.UnknownAccount
+		}
+		if err != nil {
+			return nil, err
+		}
+		if a.ID == self || seen[a.ID] {
+			continue
+		}
+		seen[a.ID] = true
+		out = append(out, a)
+	}
+	if len(out) == 0 {
+		return nil, safeguard.Invalid("missing_members", "Name at least one other person to chat with.")
+	}
+	return out, nil
+}
+
+// conversationView loads the accounts of c's members and its notice.
+func (s *Service) conversationView(ctx context.Context, tx store.Tx, c *safeguard.Conversation, now time.Time) (*ConversationView, error) {
+	ids := make([]int64, 0, len(c.Members))
+	for _, m := range c.Members {
+		ids = append(ids, m.AccountID)
+	}
+	accounts, err := tx.AccountsByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	var parties []policy.Party
+	for _, m := range c.Current() {
+		if a := accounts[m.AccountID]; a != nil {
+			parties = append(parties, s.party(a, now))
+		}
+	}
+	return &ConversationView{Conversation: c, Accounts: accounts, Notice: s.cfg.Policy.Notice(parties, c.E2EE)}, nil
+}
+
+// member loads conversation id for accountID, who must be joined (or, with
+// invited, invited). Anyone else gets not found.
+func member(ctx context.Context, tx store.Tx, id, accountID int64, invited bool) (*safeguard.Conversation, error) {
+	c, err := tx.Conversation(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	m := c.Member(accountID)
+	if m == nil || !(m.State == safeguard.MemberJoined || invited && m.State == safeguard.MemberInvited) {
+		return nil, safeguard.NotFound
+	}
+	return c, nil
+}
+
+// Conversation returns a conversation its member (joined or invited) may see.
+func (s *Service) Conversation(ctx context.Context, accountID, id int64) (*ConversationView, error) {
+	var v *ConversationView
+	err := s.view(ctx, func(tx store.Tx) error {
+		c, err := member(ctx, tx, id, accountID, true)
+		if err != nil {
+			return err
+		}
+		v, err = s.conversationView(ctx, tx, c, s.clock())
+		return err
+	})
+	return v, err
+}
+
+// Conversations lists the conversations an account is in or invited to.
+func (s *Service) Conversations(ctx context.Context, accountID int64) ([]*ConversationView, error) {
+	var out []*ConversationView
+	now := s.clock()
+	err := s.view(ctx, func(tx store.Tx) error {
+		cs, err := tx.Conversations(ctx, accountID)
+		if err != nil {
+			return err
+		}
+		for _, c := range cs {
+			v, err := s.conversationView(ctx, tx, c, now)
+			if err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// AddMember adds the account with handle to a group. A minor is invited and
+// joins when they accept.
+func (s *Service) AddMember(ctx context.Context, adderID, id int64, handle string) (*ConversationView, error) {
+	now := s.clock()
+	var view *ConversationView
+	var refused *policy.Decision
+	var adder, joiner *safeguard.Account
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		if adder, err = load(ctx, tx, adderID); err != nil {
+			return err
+		}
+		c, err := member(ctx, tx, id, adder.ID, false)
+		if err != nil {
+			return err
+		}
+		if c.Kind != safeguard.Group {
+			return safeguard.Invalid("not_a_group", "People can only be added to groups.")
+		}
+		if joiner, err = tx.AccountByHandle(ctx, handle); err != nil {
+			if errors.Is(err, safeguard.ErrNotFound) {
+				return safeguard.UnknownAccount
+			}
+			return err
+		}
+		if m := c.Member(joiner.ID); m != nil && (m.State == safeguard.MemberJoined || m.State == safeguard.MemberInvited) {
+			return safeguard.Errorf(safeguard.ErrConflict, "already_member", "They are already in this group.")
+		}
+		members, ids, err := s.currentParties(ctx, tx, c, now)
+		if err != nil {
+			return err
+		}
+		rels, err := relations(ctx, tx, append(ids, joiner.ID))
+		if err != nil {
+			return err
+		}
+		d := s.cfg.Policy.Join(s.party(adder, now), s.party(joiner, now), members, c.E2EE, rels)
+		if !d.Allow {
+			refused = &d
+			return nil
+		}
+		st := safeguard.MemberJoined
+		if d.Invite {
+			st = safeguard.MemberInvited
+		}
+		if err := tx.SetMember(ctx, c.ID, safeguard.Member{AccountID: joiner.ID, State: st, InvitedBy: adder.ID, UpdatedAt: now}); err != nil {
+			return err
+		}
+		if err := tx.AppendEvent(ctx, &safeguard.Event{Type: safeguard.EventMemberChanged, At: now,
+			AccountID: joiner.ID, ConversationID: c.ID, Payload: []byte(`{"state":"` + string(st) + `"}`)}); err != nil {
+			return err
+		}
+		if c, err = tx.Conversation(ctx, c.ID); err != nil {
+			return err
+		}
+		view, err = s.conversationView(ctx, tx, c, now)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if refused != nil {
+		return nil, s.refuse(ctx, "group_add", adder, joiner, *refused)
+	}
+	s.publishConversationView(ctx, view, safeguard.EventMemberChanged)
+	return view, nil
+}
+
+// currentParties returns the policy's view of a conversation's joined and
+// invited members, and their IDs.
+func (s *Service) currentParties(ctx context.Context, tx store.Tx, c *safeguard.Conversation, now time.Time) ([]policy.Party, []int64, error) {
+	var ids []int64
+	for _, m := range c.Current() {
+		ids = append(ids, m.AccountID)
+	}
+	accounts, err := tx.AccountsByID(ctx, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	var parties []policy.Party
+	for _, id := range ids {
+		if a := accounts[id]; a != nil {
+			parties = append(parties, s.party(a, now))
+		}
+	}
+	return parties, ids, nil
+}
+
+// AcceptInvitation lets an invited account join a group, if the group still
+// keeps the rules (every member a contact of each minor).
+func (s *Service) AcceptInvitation(ctx context.Context, accountID, id int64) (*ConversationView, error) {
+	return s.setOwnMembership(ctx, accountID, id, safeguard.MemberJoined)
+}
+
+// Leave takes an account out of a conversation, or declines an invitation.
+func (s *Service) Leave(ctx context.Context, accountID, id int64) (*ConversationView, error) {
+	return s.setOwnMembership(ctx, accountID, id, safeguard.MemberLeft)
+}
+
+func (s *Service) setOwnMembership(ctx context.Context, accountID, id int64, state safeguard.MemberState) (*ConversationView, error) {
+	now := s.clock()
+	var view *ConversationView
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		me, err := load(ctx, tx, accountID)
+		if err != nil {
+			return err
+		}
+		c, err := member(ctx, tx, id, me.ID, true)
+		if err != nil {
+			return err
+		}
+		m := c.Member(me.ID)
+		if state == safeguard.MemberJoined {
+			if m.State != safeguard.MemberInvited {
+				return safeguard.Errorf(safeguard.ErrConflict, "not_invited", "You are already in this group.")
+			}
+			members, ids, err := s.currentParties(ctx, tx, c, now)
+			if err != nil {
+				return err
+			}
+			rels, err := relations(ctx, tx, ids)
+			if err != nil {
+				return err
+			}
+			if d := s.cfg.Policy.Accept(s.party(me, now), members, rels); !d.Allow {
+				return d.Err
+			}
+		}
+		if err := tx.SetMember(ctx, c.ID, safeguard.Member{AccountID: me.ID, State: state, InvitedBy: m.InvitedBy, UpdatedAt: now}); err != nil {
+			return err
+		}
+		if err := tx.AppendEvent(ctx, &safeguard.Event{Type: safeguard.EventMemberChanged, At: now,
+			AccountID: me.ID, ConversationID: c.ID, Payload: []byte(`{"state":"` + string(state) + `"}`)}); err != nil {
+			return err
+		}
+		if c, err = tx.Conversation(ctx, c.ID); err != nil {
+			return err
+		}
+		view, err = s.conversationView(ctx, tx, c, now)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.publishConversationView(ctx, view, safeguard.EventMemberChanged)
+	return view, nil
+}
+
+// RemoveMember lets a group's creator remove a member.
+func (s *Service) RemoveMember(ctx context.Context, removerID, id int64, handle string) (*ConversationView, error) {
+	now := s.clock()
+	var view *ConversationView
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		c, err := member(ctx, tx, id, removerID, false)
+		if err != nil {
+			return err
+		}
+		if c.CreatedBy != removerID || c.Kind != safeguard.Group {
+			return safeguard.Errorf(safeguard.ErrPermission, "not_group_owner", "Only the person who started this group can remove people.")
+		}
+		target, err := tx.AccountByHandle(ctx, handle)
+		if err != nil {
+			return safeguard.NotFound
+		}
+		m := c.Member(target.ID)
+		if m == nil || (m.State != safeguard.MemberJoined && m.State != safeguard.MemberInvited) || target.ID == removerID {
+			return safeguard.NotFound
+		}
+		if err := tx.SetMember(ctx, c.ID, safeguard.Member{AccountID: target.ID, State: safeguard.MemberRemoved, InvitedBy: m.InvitedBy, UpdatedAt: now}); err != nil {
+			return err
+		}
+		if err := tx.AppendEvent(ctx, &safeguard.Event{Type: safeguard.EventMemberChanged, At: now,
+			AccountID: target.ID, ConversationID: c.ID, Payload: []byte(`{"state":"removed"}`)}); err != nil {
+			return err
+		}
+		if c, err = tx.Conversation(ctx, c.ID); err != nil {
+			return err
+		}
+		view, err = s.conversationView(ctx, tx, c, now)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.publishConversationView(ctx, view, safeguard.EventMemberChanged)
+	return view, nil
+}

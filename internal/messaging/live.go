@@ -1,0 +1,102 @@
+package messaging
+
+import (
+	"context"
+
+	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/store"
+)
+
+// Notification is a live event for some accounts, sent after the change it
+// describes is committed. What each recipient may see is already decided:
+// a held message is announced to its sender only, exactly as a delivered one.
+type Notification struct {
+	Type         string // a safeguard.Event* type
+	To           []int64
+	Message      *MessageView
+	Contact      *ContactView // as the recipients see it
+	Conversation *ConversationView
+	Account      *safeguard.Account
+	Notice       string // a notice code the recipients are shown
+}
+
+// Notifier delivers notifications to the live event streams of accounts. It
+// must not block: a recipient that is not listening catches up from history.
+type Notifier interface {
+	Notify(ctx context.Context, n Notification)
+}
+
+type discard struct{}
+
+func (discard) Notify(context.Context, Notification) {}
+
+
+// publish sends n to one account.
+func (s *Service) publish(ctx context.Context, to int64, n Notification) {
+	n.To = []int64{to}
+	s.notify.Notify(ctx, n)
+}
+
+// publishContact tells each of to about contact c, from their side.
+func (s *Service) publishContact(ctx context.Context, c *safeguard.Contact, to []int64) {
+	if len(to) == 0 {
+		return
+	}
+	now := s.clock()
+	var accounts map[int64]*safeguard.Account
+	ids := append([]int64{c.FromID, c.ToID}, to...)
+	if err := s.view(ctx, func(tx store.Tx) (err error) { accounts, err = tx.AccountsByID(ctx, uniq(ids)); return }); err != nil {
+		s.log.WarnContext(ctx, "live contact event", "err", err)
+		return
+	}
+	for _, id := range to {
+		viewer := accounts[id]
+		if viewer == nil {
+			continue
+		}
+		v := &ContactView{Contact: c, Incoming: c.ToID == id}
+		v.Other = accounts[c.Other(id)]
+		typ := safeguard.EventContactRequested
+		switch {
+		case c.State == safeguard.ContactAccepted:
+			typ = safeguard.EventContactAccepted
+		case c.State == safeguard.ContactAwaitingGuardian:
+			typ = safeguard.EventContactGuardian
+		}
+		n := Notification{Type: typ, Contact: v}
+		if typ == safeguard.EventContactRequested && v.Incoming && viewer.Band(now).Minor() {
+			// Someone new wants to talk to a young person: show support.
+			n.Notice = "support_new_contact"
+			v.Notices = []string{n.Notice}
+		}
+		s.publish(ctx, id, n)
+	}
+}
+
+// publishConversation reloads a conversation and tells its members.
+func (s *Service) publishConversation(ctx context.Context, id int64, typ string) {
+	var v *ConversationView
+	err := s.view(ctx, func(tx store.Tx) error {
+		c, err := tx.Conversation(ctx, id)
+		if err != nil {
+			return err
+		}
+		v, err = s.conversationView(ctx, tx, c, s.clock())
+		return err
+	})
+	if err != nil {
+		s.log.WarnContext(ctx, "live conversation event", "err", err)
+		return
+	}
+	s.publishConversationView(ctx, v, typ)
+}
+
+// publishConversationView tells every member, and those who just left, about
+// a conversation.
+func (s *Service) publishConversationView(ctx context.Context, v *ConversationView, typ string) {
+	var to []int64
+	for _, m := range v.Members {
+		to = append(to, m.AccountID)
+	}
+	s.notify.Notify(ctx, Notification{Type: typ, To: to, Conversation: v})
+}

@@ -1,0 +1,451 @@
+package messaging
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	_ "image/gif" // image types accepted for upload
+	_ "image/jpeg"
+	_ "image/png"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/policy"
+	"github.com/safeguard-dev/safeguard/internal/store"
+)
+
+// MessageView is a message with its sender's account.
+type MessageView struct {
+	*safeguard.Message
+	Sender *safeguard.Account
+}
+
+// Content is what the safety pipeline sees of a message before it is stored
+// and delivered: the server-visible content and who it would reach.
+type Content struct {
+	Message      *safeguard.Message // not yet stored: ID is 0
+	Media        *safeguard.Media   // image messages
+	Data         []byte             // image bytes
+	Sender       *safeguard.Account
+	Conversation *safeguard.Conversation
+	Recipients   []*safeguard.Account // joined members who would receive it
+	Now          time.Time
+}
+
+// MinorRecipient reports whether a minor would receive the content.
+func (c *Content) MinorRecipient() bool {
+	for _, r := range c.Recipients {
+		if r.Band(c.Now).Minor() {
+			return true
+		}
+	}
+	return false
+}
+
+// Verdict is the safety pipeline's answer about a piece of content.
+type Verdict struct {
+	// Hold keeps the message from its recipients. The sender is not told:
+	// its view of a held message is that of any sent message.
+	Hold   bool
+	Reason string
+	// Record, if set, runs in the transaction that stores the message, after
+	// the message has its ID: the detection and the event that opens a case
+	// are written with the hold, or not at all.
+	Record func(ctx context.Context, tx store.Tx, m *safeguard.Message) error
+	// After, if set, runs once the message is committed (live safety
+	// notices for the recipients, for instance).
+	After func(ctx context.Context, m *safeguard.Message)
+}
+
+// Scanner checks content the server can see before it is delivered.
+type Scanner interface {
+	Scan(ctx context.Context, c *Content) (Verdict, error)
+}
+
+// DeliverAll is the Scanner that delivers everything; the safety pipeline
+// replaces it.
+type DeliverAll struct{}
+
+// Scan implements Scanner.
+func (DeliverAll) Scan(context.Context, *Content) (Verdict, error) { return Verdict{}, nil }
+
+// Image types accepted for upload.
+var imageTypes = []string{"image/jpeg", "image/png", "image/gif", "image/webp"}
+
+// SendText sends a text message.
+func (s *Service) SendText(ctx context.Context, senderID, conversationID int64, text string, origin safeguard.Origin) (*MessageView, error) {
+	if strings.TrimSpace(text) == "" {
+		return nil, safeguard.Invalid("empty_message", "Write something to send.")
+	}
+	if len(text) > safeguard.MaxTextBytes || !utf8.ValidString(text) {
+		return nil, safeguard.Errorf(safeguard.ErrTooLarge, "message_too_long", "That message is too long.")
+	}
+	return s.send(ctx, senderID, conversationID, origin, func(c *safeguard.Conversation) (*Content, error) {
+		if c.E2EE {
+			return nil, safeguard.Invalid("e2ee_requires_envelope",
+				"This chat is end-to-end encrypted: the server only accepts encrypted messages here.")
+		}
+		return &Content{Message: &safeguard.Message{Kind: safeguard.TextMessage, Text: text}}, nil
+	})
+}
+
+// SendImage sends an image, with an optional caption. The bytes are kept
+// encrypted in the media store; what describes them goes to the database.
+func (s *Service) SendImage(ctx context.Context, senderID, conversationID int64, data []byte, declaredType, caption string, origin safeguard.Origin) (*MessageView, error) {
+	if int64(len(data)) > s.cfg.MaxImageBytes {
+		return nil, safeguard.Errorf(safeguard.ErrTooLarge, "image_too_large", "That image is too big. The limit is %d MB.", s.cfg.MaxImageBytes>>20)
+	}
+	if len(data) == 0 {
+		return nil, safeguard.Invalid("empty_image", "That file is empty.")
+	}
+	ct := strings.ToLower(strings.TrimSpace(strings.Split(declaredType, ";")[0]))
+	if !slices.Contains(imageTypes, ct) {
+		return nil, safeguard.Errorf(safeguard.ErrInvalid, "unsupported_media_type", "Send a JPEG, PNG, GIF or WebP image.")
+	}
+	if len(caption) > safeguard.MaxTextBytes || !utf8.ValidString(caption) {
+		return nil, safeguard.Errorf(safeguard.ErrTooLarge, "message_too_long", "That caption is too long.")
+	}
+	md := &safeguard.Media{OwnerID: senderID, ContentType: ct, Size: int64(len(data)), Origin: origin}
+	if sniffed := http.DetectContentType(data); slices.Contains(imageTypes, sniffed) {
+		md.ContentType = sniffed
+		if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil {
+			md.Width, md.Height = cfg.Width, cfg.Height
+		}
+	}
+	return s.send(ctx, senderID, conversationID, origin, func(c *safeguard.Conversation) (*Content, error) {
+		if c.E2EE {
+			return nil, safeguard.Invalid("e2ee_requires_envelope",
+				"This chat is end-to-end encrypted: send images encrypted, as your app does.")
+		}
+		return &Content{Message: &safeguard.Message{Kind: safeguard.ImageMessage, Text: caption}, Media: md, Data: data}, nil
+	})
+}
+
+// SendEnvelope relays an end-to-end encrypted message: opaque ciphertext the
+// server cannot read, with the sender's franking commitment beside it. Only
+// E2EE conversations take envelopes.
+func (s *Service) SendEnvelope(ctx context.Context, senderID, conversationID int64, ciphertext, frankingTag []byte, origin safeguard.Origin) (*MessageView, error) {
+	if len(ciphertext) == 0 {
+		return nil, safeguard.Invalid("empty_message", "The envelope is empty.")
+	}
+	if len(ciphertext) > safeguard.MaxEnvelopeBytes {
+		return nil, safeguard.Errorf(safeguard.ErrTooLarge, "message_too_long", "That message is too long.")
+	}
+	if len(frankingTag) > 64 {
+		return nil, safeguard.Invalid("invalid_franking_tag", "The franking tag is too long.")
+	}
+	return s.send(ctx, senderID, conversationID, origin, func(c *safeguard.Conversation) (*Content, error) {
+		if !c.E2EE {
+			return nil, safeguard.Invalid("envelope_requires_e2ee",
+				"This chat is not end-to-end encrypted: send messages as plain text.")
+		}
+		return &Content{Message: &safeguard.Message{Kind: safeguard.EnvelopeMessage, Envelope: ciphertext, FrankingTag: frankingTag}}, nil
+	})
+}
+
+// SendDirect sends a text message to the account with handle, in their
+// one-to-one conversation, starting it if needed. A minor the sender may not
+// reach is answered exactly like a handle nobody has.
+func (s *Service) SendDirect(ctx context.Context, senderID int64, handle, text string, origin safeguard.Origin) (*MessageView, error) {
+	v, _, err := s.CreateConversation(ctx, senderID, NewConversation{Members: []string{handle}})
+	if err != nil {
+		return nil, err
+	}
+	return s.SendText(ctx, senderID, v.ID, text, origin)
+}
+
+// send is the message path: check the sender may send here, let the safety
+// pipeline see what the server can see, store the message with its event in
+// one transaction, then deliver it live.
+func (s *Service) send(ctx context.Context, senderID, conversationID int64, origin safeguard.Origin, build func(*safeguard.Conversation) (*Content, error)) (*MessageView, error) {
+	if err := limit(s.messageLimit, idKey(senderID)); err != nil {
+		return nil, err
+	}
+	now := s.clock()
+	origin.At = now
+	var content *Content
+	var refused *policy.Decision
+	var refusedTo *safeguard.Account
+	var hidden map[int64]bool // recipients who blocked the sender (groups)
+	err := s.view(ctx, func(tx store.Tx) error {
+		sender, err := load(ctx, tx, senderID)
+		if err != nil {
+			return err
+		}
+		c, err := member(ctx, tx, conversationID, sender.ID, false)
+		if err != nil {
+			return err
+		}
+		if content, err = build(c); err != nil {
+			return err
+		}
+		content.Sender = sender
+		var ids []int64
+		for _, m := range c.Members {
+			if m.State == safeguard.MemberJoined {
+				ids = append(ids, m.AccountID)
+			}
+		}
+		accounts, err := tx.AccountsByID(ctx, ids)
+		if err != nil {
+			return err
+		}
+		rels, err := relations(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
+		me := s.party(sender, now)
+		if me.Status != safeguard.Active {
+			d := s.cfg.Policy.Message(me, me, policy.Relation{})
+			refused = &d
+			return nil
+		}
+		hidden = map[int64]bool{}
+		for _, id := range ids {
+			a := accounts[id]
+			if id == sender.ID || a == nil {
+				continue
+			}
+			rel := rels(sender.ID, id)
+			if c.Kind == safeguard.Direct {
+				if d := s.cfg.Policy.Message(me, s.party(a, now), rel); !d.Allow {
+					refused, refusedTo = &d, a
+					return nil
+				}
+			} else if policy.Hidden(id, rels(id, sender.ID)) {
+				hidden[id] = true
+				continue
+			}
+			content.Recipients = append(content.Recipients, a)
+		}
+		content.Conversation, content.Now = c, now
+		m := content.Message
+		m.ConversationID, m.SenderID, m.App, m.Origin, m.CreatedAt, m.Status = c.ID, sender.ID, c.App, origin, now, safeguard.Delivered
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if refused != nil {
+		return nil, s.refuse(ctx, "message", content.Sender, refusedTo, *refused)
+	}
+
+	verdict, err := s.scan(ctx, content)
+	if err != nil {
+		return nil, err
+	}
+	m := content.Message
+	if verdict.Hold {
+		m.Status = safeguard.Held
+	}
+	if content.Media != nil {
+		key, err := s.media.Put(ctx, content.Data)
+		if err != nil {
+			return nil, fmt.Errorf("store media: %w", err)
+		}
+		content.Media.StorageKey, content.Media.CreatedAt, content.Media.Origin = key, now, origin
+	}
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		if content.Media != nil {
+			if err := tx.CreateMedia(ctx, content.Media); err != nil {
+				return err
+			}
+			m.MediaID = content.Media.ID
+		}
+		if err := tx.CreateMessage(ctx, m); err != nil {
+			return err
+		}
+		typ := safeguard.EventMessageCreated
+		if m.Status == safeguard.Held {
+			typ = safeguard.EventMessageHeld
+		}
+		if err := tx.AppendEvent(ctx, &safeguard.Event{Type: typ, At: now, AccountID: m.SenderID,
+			ConversationID: m.ConversationID, MessageID: m.ID}); err != nil {
+			return err
+		}
+		if verdict.Record != nil {
+			return verdict.Record(ctx, tx, m)
+		}
+		return nil
+	})
+	if err != nil {
+		if content.Media != nil {
+			s.media.Delete(context.WithoutCancel(ctx), content.Media.StorageKey)
+		}
+		return nil, err
+	}
+	view := &MessageView{Message: m, Sender: content.Sender}
+	to := []int64{m.SenderID}
+	if m.Status == safeguard.Delivered {
+		for _, r := range content.Recipients {
+			to = append(to, r.ID)
+		}
+	}
+	s.notify.Notify(ctx, Notification{Type: safeguard.EventMessageCreated, To: to, Message: view})
+	if verdict.After != nil {
+		verdict.After(ctx, m)
+	}
+	return view, nil
+}
+
+// scan asks the safety pipeline about content. Toward a minor it fails
+// closed: content that cannot be checked is held for review, never delivered
+// unchecked.
+func (s *Service) scan(ctx context.Context, c *Content) (Verdict, error) {
+	v, err := s.scanner.Scan(ctx, c)
+	if err == nil {
+		return v, nil
+	}
+	if c.MinorRecipient() {
+		s.log.WarnContext(ctx, "scan failed; held toward a minor", "conversation", c.Conversation.ID, "err", err)
+		return Verdict{Hold: true, Reason: "scan_failed"}, nil
+	}
+	if errors.Is(err, safeguard.ErrInvalid) {
+		return Verdict{}, err
+	}
+	s.log.WarnContext(ctx, "scan failed; delivered between adults", "conversation", c.Conversation.ID, "err", err)
+	return Verdict{}, nil
+}
+
+// History is a page of a conversation's messages.
+type History struct {
+	Messages []*MessageView
+	// Next is the cursor for older messages (Before), 0 when there are none.
+	Next int64
+}
+
+// History returns messages of a conversation its member may see: held
+// messages only to their sender, nothing from someone the viewer blocked.
+func (s *Service) History(ctx context.Context, viewerID, conversationID, before, after int64, limit int) (*History, error) {
+	if limit <= 0 {
+		limit = DefaultHistoryLimit
+	}
+	limit = min(limit, MaxHistoryLimit)
+	out := &History{}
+	err := s.view(ctx, func(tx store.Tx) error {
+		c, err := member(ctx, tx, conversationID, viewerID, false)
+		if err != nil {
+			return err
+		}
+		ms, err := tx.Messages(ctx, store.MessageQuery{ConversationID: c.ID, Before: before, After: after, Limit: limit + 1, Viewer: viewerID})
+		if err != nil {
+			return err
+		}
+		if len(ms) > limit {
+			ms = ms[:limit]
+			if after == 0 {
+				out.Next = ms[len(ms)-1].ID
+			}
+		}
+		var ids []int64
+		for _, m := range c.Members {
+			ids = append(ids, m.AccountID)
+		}
+		accounts, err := tx.AccountsByID(ctx, ids)
+		if err != nil {
+			return err
+		}
+		rels, err := relations(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if m.SenderID != viewerID && policy.Hidden(viewerID, rels(viewerID, m.SenderID)) {
+				continue
+			}
+			out.Messages = append(out.Messages, &MessageView{Message: m, Sender: accounts[m.SenderID]})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// MarkRead moves an account's read marker in a conversation.
+func (s *Service) MarkRead(ctx context.Context, accountID, conversationID, messageID int64) error {
+	now := s.clock()
+	var c *safeguard.Conversation
+	var reader *safeguard.Account
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		if reader, err = load(ctx, tx, accountID); err != nil {
+			return err
+		}
+		if c, err = member(ctx, tx, conversationID, accountID, false); err != nil {
+			return err
+		}
+		m, err := tx.Message(ctx, messageID)
+		if err != nil || m.ConversationID != c.ID || (m.Status == safeguard.Held && m.SenderID != accountID) {
+			return safeguard.NotFound
+		}
+		return tx.SetReadMarker(ctx, safeguard.ReadMarker{ConversationID: c.ID, AccountID: accountID, MessageID: messageID, At: now})
+	})
+	if err != nil {
+		return err
+	}
+	var to []int64
+	for _, m := range c.Members {
+		if m.State == safeguard.MemberJoined {
+			to = append(to, m.AccountID)
+		}
+	}
+	s.notify.Notify(ctx, Notification{Type: safeguard.EventRead, To: to, Account: reader, Message: &MessageView{Message: &safeguard.Message{ID: messageID, ConversationID: c.ID, SenderID: accountID}}})
+	return nil
+}
+
+// ReadMarkers returns the read markers of a conversation for a member.
+func (s *Service) ReadMarkers(ctx context.Context, accountID, conversationID int64) ([]safeguard.ReadMarker, error) {
+	var out []safeguard.ReadMarker
+	err := s.view(ctx, func(tx store.Tx) error {
+		if _, err := member(ctx, tx, conversationID, accountID, false); err != nil {
+			return err
+		}
+		var err error
+		out, err = tx.ReadMarkers(ctx, conversationID)
+		return err
+	})
+	return out, err
+}
+
+// OpenMedia returns an image to a member of a conversation it was delivered
+// in, or to its sender. Anyone else gets not found.
+func (s *Service) OpenMedia(ctx context.Context, accountID, mediaID int64) (*safeguard.Media, []byte, error) {
+	var md *safeguard.Media
+	err := s.view(ctx, func(tx store.Tx) error {
+		var err error
+		if md, err = tx.Media(ctx, mediaID); err != nil {
+			return err
+		}
+		if md.OwnerID == accountID {
+			return nil
+		}
+		ids, err := tx.MediaMessages(ctx, mediaID)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			m, err := tx.Message(ctx, id)
+			if err != nil || m.Status != safeguard.Delivered {
+				continue
+			}
+			c, err := tx.Conversation(ctx, m.ConversationID)
+			if err == nil && c.Joined(accountID) {
+				return nil
+			}
+		}
+		return safeguard.NotFound
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	data, err := s.media.Get(ctx, md.StorageKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	return md, data, nil
+}

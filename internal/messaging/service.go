@@ -1,0 +1,297 @@
+// Package messaging holds the use cases of the messaging core: accounts and
+// guardians, sessions, contacts and blocks, conversations and groups, messages,
+// media and read markers. Every decision about who may reach whom is asked of
+// internal/policy; every change goes through the store contract in one
+// transaction, with the events it causes written to the outbox beside it; live
+// delivery goes over the bus after the commit.
+package messaging
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"time"
+
+	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/media"
+	"github.com/safeguard-dev/safeguard/internal/policy"
+	"github.com/safeguard-dev/safeguard/internal/ratelimit"
+	"github.com/safeguard-dev/safeguard/internal/store"
+)
+
+// Defaults of Config.
+const (
+	DefaultSessionTTL      = 30 * 24 * time.Hour
+	DefaultGuardianCodeTTL = 14 * 24 * time.Hour
+	DefaultMaxImageBytes   = 10 << 20
+	DefaultHistoryLimit    = 50
+	MaxHistoryLimit        = 200
+)
+
+// Limits are the rate limits of the service. The zero Limit is unlimited.
+type Limits struct {
+	LoginPerAccount ratelimit.Limit
+	LoginPerAddress ratelimit.Limit
+	ContactRequests ratelimit.Limit // per account
+	Messages        ratelimit.Limit // per account
+}
+
+// DefaultLimits are the limits used unless configured.
+var DefaultLimits = Limits{
+	LoginPerAccount: ratelimit.Limit{Burst: 5, Per: time.Minute},
+	LoginPerAddress: ratelimit.Limit{Burst: 20, Per: 10 * time.Second},
+	ContactRequests: ratelimit.Limit{Burst: 20, Per: 3 * time.Minute},
+	Messages:        ratelimit.Limit{Burst: 60, Per: time.Second},
+}
+
+// Config configures a Service.
+type Config struct {
+	Policy          policy.Config
+	Apps            []string // app names accounts may sign up through; default ["chat"]
+	SessionTTL      time.Duration
+	GuardianCodeTTL time.Duration
+	MaxImageBytes   int64
+	Argon2          Argon2
+	Limits          Limits
+}
+
+func (c *Config) setDefaults() {
+	if c.Policy.Mode == "" {
+		c.Policy = policy.Default()
+	}
+	if len(c.Apps) == 0 {
+		c.Apps = []string{safeguard.DefaultApp}
+	}
+	if c.SessionTTL <= 0 {
+		c.SessionTTL = DefaultSessionTTL
+	}
+	if c.GuardianCodeTTL <= 0 {
+		c.GuardianCodeTTL = DefaultGuardianCodeTTL
+	}
+	if c.MaxImageBytes <= 0 {
+		c.MaxImageBytes = DefaultMaxImageBytes
+	}
+	if c.Argon2.Time == 0 {
+		c.Argon2 = DefaultArgon2
+	}
+}
+
+// Service is the messaging core. Create it with New.
+type Service struct {
+	cfg     Config
+	store   store.Store
+	media   media.Store
+	notify  Notifier
+	scanner Scanner
+	now     func() time.Time
+	log     *slog.Logger
+
+	loginAccount *ratelimit.Limiter
+	loginAddr    *ratelimit.Limiter
+	contactLimit *ratelimit.Limiter
+	messageLimit *ratelimit.Limiter
+
+	dummyHash string // compared against when a handle is unknown, to even out timing
+}
+
+// Deps are what a Service is built on. Notify, Scanner, Now and Log are
+// optional.
+type Deps struct {
+	Store   store.Store
+	Media   media.Store
+	Notify  Notifier
+	Scanner Scanner
+	Now     func() time.Time
+	Log     *slog.Logger
+}
+
+// New returns a Service.
+func New(cfg Config, d Deps) (*Service, error) {
+	cfg.setDefaults()
+	if !cfg.Policy.Mode.Valid() {
+		return nil, fmt.Errorf("encryption mode %q: want nspcc or none", cfg.Policy.Mode)
+	}
+	if d.Store == nil || d.Media == nil {
+		return nil, errors.New("messaging: store and media are required")
+	}
+	s := &Service{cfg: cfg, store: d.Store, media: d.Media, notify: d.Notify, scanner: d.Scanner, now: d.Now, log: d.Log}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.notify == nil {
+		s.notify = discard{}
+	}
+	if s.scanner == nil {
+		s.scanner = DeliverAll{}
+	}
+	clock := func() time.Time { return s.now() }
+	s.loginAccount = ratelimit.New(cfg.Limits.LoginPerAccount, clock)
+	s.loginAddr = ratelimit.New(cfg.Limits.LoginPerAddress, clock)
+	s.contactLimit = ratelimit.New(cfg.Limits.ContactRequests, clock)
+	s.messageLimit = ratelimit.New(cfg.Limits.Messages, clock)
+	var err error
+	if s.dummyHash, err = cfg.Argon2.hashPassword("not a password of anyone's"); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Config returns the service's configuration after defaults.
+func (s *Service) Config() Config { return s.cfg }
+
+// Ready reports whether the store answers.
+func (s *Service) Ready(ctx context.Context) error {
+	if err := s.store.Ping(ctx); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	return nil
+}
+
+func (s *Service) clock() time.Time { return s.now().UTC() }
+
+// party is what the policy knows of a.
+func (s *Service) party(a *safeguard.Account, now time.Time) policy.Party {
+	return policy.Party{ID: a.ID, Band: a.Band(now), Assurance: a.Assurance, Status: a.Status}
+}
+
+// relations loads contacts and blocks among ids and answers the policy's
+// questions about any two of them.
+func relations(ctx context.Context, tx store.Tx, ids []int64) (policy.Relations, error) {
+	pairs, err := tx.ContactPairs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	blocks, err := tx.Blocks(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	contacts := map[[2]int64]bool{}
+	for _, p := range pairs {
+		contacts[[2]int64{min(p[0], p[1]), max(p[0], p[1])}] = true
+	}
+	blocked := map[[2]int64]bool{}
+	for _, b := range blocks {
+		blocked[[2]int64{b.BlockerID, b.BlockedID}] = true
+	}
+	return func(a, b int64) policy.Relation {
+		return policy.Relation{
+			Contacts:  contacts[[2]int64{min(a, b), max(a, b)}],
+			Blocks:    blocked[[2]int64{a, b}],
+			BlockedBy: blocked[[2]int64{b, a}],
+		}
+	}, nil
+}
+
+// relation loads what holds between a and b.
+func relation(ctx context.Context, tx store.Tx, a, b int64) (policy.Relation, error) {
+	rels, err := relations(ctx, tx, []int64{a, b})
+	if err != nil {
+		return policy.Relation{}, err
+	}
+	return rels(a, b), nil
+}
+
+// refuse records a policy refusal — the audit entry, and the refusal itself
+// as a risk signal — in a transaction of its own, and returns the error the
+// requester is shown. The refusal is kept even though the request fails.
+func (s *Service) refuse(ctx context.Context, action string, from, to *safeguard.Account, d policy.Decision) error {
+	if !recordable(d.Reason) {
+		return d.Err
+	}
+	now := s.clock()
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		var toID int64
+		toMinor := false
+		if to != nil {
+			toID = to.ID
+			toMinor = to.Band(now).Minor()
+		}
+		if err := tx.RecordRefusal(ctx, &safeguard.Refusal{
+			At: now, FromID: from.ID, ToID: toID, Action: action, Reason: d.Reason,
+			ToMinor: toMinor, FromBand: from.Band(now),
+		}); err != nil {
+			return err
+		}
+		detail, _ := json.Marshal(map[string]any{"action": action, "to": toID})
+		if err := tx.Audit(ctx, &safeguard.AuditEntry{
+			At: now, ActorID: from.ID, Actor: "account", Action: "policy.refused",
+			TargetID: toID, Reason: d.Reason, Detail: string(detail),
+		}); err != nil {
+			return err
+		}
+		return tx.AppendEvent(ctx, &safeguard.Event{
+			Type: safeguard.EventPolicyRefusal, At: now, AccountID: from.ID, Payload: detail,
+		})
+	})
+	if err != nil {
+		s.log.ErrorContext(ctx, "record refusal", "action", action, "reason", d.Reason, "err", err)
+		return fmt.Errorf("record refusal: %w", err)
+	}
+	if d.Err == nil {
+		return safeguard.Errorf(safeguard.ErrPermission, d.Reason, "That is not allowed.")
+	}
+	return d.Err
+}
+
+// recordable reports whether a refusal is worth keeping: not the requester's
+// own mistakes (asking oneself, asking an existing contact).
+func recordable(reason string) bool {
+	switch reason {
+	case policy.ReasonSelf, policy.ReasonAlreadyContacts, policy.ReasonRequesterInactive:
+		return false
+	}
+	return true
+}
+
+// load fetches the acting account afresh, so every decision uses its current
+// status, band and assurance.
+func load(ctx context.Context, tx store.Tx, id int64) (*safeguard.Account, error) {
+	a, err := tx.Account(ctx, id)
+	if errors.Is(err, safeguard.ErrNotFound) {
+		return nil, safeguard.Errorf(safeguard.ErrUnauthenticated, "unauthenticated", "Please log in again.")
+	}
+	return a, err
+}
+
+// view runs fn in a read-only transaction.
+func (s *Service) view(ctx context.Context, fn func(tx store.Tx) error) error {
+	return s.store.View(ctx, fn)
+}
+
+func (s *Service) audit(ctx context.Context, tx store.Tx, actorID int64, actor, action string, target int64, reason string) error {
+	return tx.Audit(ctx, &safeguard.AuditEntry{
+		At: s.clock(), ActorID: actorID, Actor: actor, Action: action, TargetID: target, Reason: reason,
+	})
+}
+
+// limit applies a rate limiter to key.
+func limit(l *ratelimit.Limiter, key string) error {
+	if ok, retry := l.Allow(key); !ok {
+		return safeguard.Errorf(safeguard.ErrRateLimited, "rate_limited",
+			"Too many requests. Try again in %d seconds.", max(1, int(retry.Seconds()+0.5)))
+	}
+	return nil
+}
+
+func idKey(id int64) string { return strconv.FormatInt(id, 10) }
+
+func uniq(ids []int64) []int64 {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// AuditEntries returns audit entries about targetID (0 for all), newest
+// first, for operators.
+func (s *Service) AuditEntries(ctx context.Context, targetID int64, limit int) ([]safeguard.AuditEntry, error) {
+	var out []safeguard.AuditEntry
+	err := s.view(ctx, func(tx store.Tx) (err error) { out, err = tx.AuditEntries(ctx, targetID, limit); return })
+	return out, err
+}

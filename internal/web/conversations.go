@@ -1,0 +1,312 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+
+	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/client"
+	"github.com/safeguard-dev/safeguard/internal/messaging"
+)
+
+func (s *Server) conversations(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
+	vs, err := s.svc.Conversations(r.Context(), a.ID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := []client.Conversation{}
+	for _, v := range vs {
+		out = append(out, wireConversation(v))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"conversations": out})
+}
+
+func (s *Server) createConversation(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
+	var req client.ConversationRequest
+	if err := decode(w, r, s.cfg.MaxJSONBody, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	v, created, err := s.svc.CreateConversation(r.Context(), a.ID, messaging.NewConversation{Members: req.Members, E2EE: req.E2EE, Title: req.Title})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	code := http.StatusOK
+	if created {
+		code = http.StatusCreated
+	}
+	writeJSON(w, code, wireConversation(v))
+}
+
+func (s *Server) conversation(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
+	id, err := pathID(r, "id")
+	var v *messaging.ConversationView
+	if err == nil {
+		v, err = s.svc.Conversation(r.Context(), a.ID, id)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, wireConversation(v))
+}
+
+func (s *Server) addMember(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
+	var req client.MemberRequest
+	id, err := pathID(r, "id")
+	if err == nil {
+		err = decode(w, r, s.cfg.MaxJSONBody, &req)
+	}
+	if err == nil {
+		err = require("handle", req.Handle)
+	}
+	var v *messaging.ConversationView
+	if err == nil {
+		v, err = s.svc.AddMember(r.Context(), a.ID, id, req.Handle)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, wireConversation(v))
+}
+
+func (s *Server) removeMember(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
+	id, err := pathID(r, "id")
+	var v *messaging.ConversationView
+	if err == nil {
+		v, err = s.svc.RemoveMember(r.Context(), a.ID, id, r.PathValue("handle"))
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, wireConversation(v))
+}
+
+func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
+	s.ownMembership(w, r, a, s.svc.AcceptInvitation)
+}
+
+func (s *Server) leave(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
+	s.ownMembership(w, r, a, s.svc.Leave)
+}
+
+func (s *Server) ownMembership(w http.ResponseWriter, r *http.Request, a *safeguard.Account,
+	change func(context.Context, int64, int64) (*messaging.ConversationView, error)) {
+	id, err := pathID(r, "id")
+	var v *messaging.ConversationView
+	if err == nil {
+		v, err = change(r.Context(), a.ID, id)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, wireConversation(v))
+}
+
+func (s *Server) history(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
+	id, err := pathID(r, "id")
+	var before, after, limit int64
+	if err == nil {
+		before, err = queryInt(r, "before")
+	}
+	if err == nil {
+		after, err = queryInt(r, "after")
+	}
+	if err == nil {
+		limit, err = queryInt(r, "limit")
+	}
+	var h *messaging.History
+	if err == nil {
+		h, err = s.svc.History(r.Context(), a.ID, id, before, after, int(min(limit, 1000)))
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := client.MessagePage{Messages: []client.Message{}, Next: h.Next}
+	for _, m := range h.Messages {
+		out.Messages = append(out.Messages, wireMessage(m, a.ID))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// sendMessage takes JSON (text, or an E2EE envelope) or multipart/form-data
+// with an "image" file part and an optional "text" caption.
+func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var v *messaging.MessageView
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt == "multipart/form-data" {
+		v, err = s.sendImage(w, r, a, id)
+	} else {
+		var req client.MessageRequest
+		if err = decode(w, r, s.cfg.MaxJSONBody, &req); err == nil {
+			switch {
+			case len(req.Envelope) > 0:
+				v, err = s.svc.SendEnvelope(r.Context(), a.ID, id, req.Envelope, req.FrankingTag, s.origin(r))
+			case req.Text == "":
+				err = safeguard.Invalid("missing_field", "Field \"text\" is required.")
+			default:
+				v, err = s.svc.SendText(r.Context(), a.ID, id, req.Text, s.origin(r))
+			}
+		}
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.count(v)
+	writeJSON(w, http.StatusCreated, wireMessage(v, a.ID))
+}
+
+// count records a message in the metrics: the outcome is for operators,
+// never for the sender.
+func (s *Server) count(v *messaging.MessageView) {
+	outcome := "delivered"
+	if v.Status == safeguard.Held {
+		outcome = "held"
+	}
+	s.metrics.messages.WithLabelValues(string(v.Kind), outcome).Inc()
+}
+
+func (s *Server) sendImage(w http.ResponseWriter, r *http.Request, a *safeguard.Account, id int64) (*messaging.MessageView, error) {
+	max := s.svc.Config().MaxImageBytes
+	r.Body = http.MaxBytesReader(w, r.Body, max+s.cfg.MaxJSONBody)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, safeguard.Invalid("invalid_form", "Send the image as multipart/form-data.")
+	}
+	var data []byte
+	var ctype, caption string
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, formError(err)
+		}
+		switch p.FormName() {
+		case "image":
+			if data != nil {
+				return nil, safeguard.Invalid("invalid_form", "Send one image at a time.")
+			}
+			ctype = p.Header.Get("Content-Type")
+			data, err = io.ReadAll(io.LimitReader(p, max+1))
+			if err != nil {
+				return nil, formError(err)
+			}
+			if int64(len(data)) > max {
+				return nil, safeguard.Errorf(safeguard.ErrTooLarge, "image_too_large", "That image is too big. The limit is %d MB.", max>>20)
+			}
+		case "text":
+			b, err := io.ReadAll(io.LimitReader(p, safeguard.MaxTextBytes+1))
+			if err != nil {
+				return nil, formError(err)
+			}
+			caption = string(b)
+		}
+	}
+	if data == nil {
+		return nil, safeguard.Invalid("missing_field", "The form has no \"image\" part.")
+	}
+	return s.svc.SendImage(r.Context(), a.ID, id, data, ctype, caption, s.origin(r))
+}
+
+func formError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return safeguard.Errorf(safeguard.ErrTooLarge, "body_too_large", "The upload is larger than %d bytes.", mbe.Limit)
+	}
+	return safeguard.Invalid("invalid_form", "The upload is not a valid multipart form.")
+}
+
+func (s *Server) sendDirect(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
+	var req client.DirectMessageRequest
+	err := decode(w, r, s.cfg.MaxJSONBody, &req)
+	if err == nil {
+		err = require("to", req.To, "text", req.Text)
+	}
+	var v *messaging.MessageView
+	if err == nil {
+		v, err = s.svc.SendDirect(r.Context(), a.ID, req.To, req.Text, s.origin(r))
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.count(v)
+	writeJSON(w, http.StatusCreated, wireMessage(v, a.ID))
+}
+
+func (s *Server) markRead(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
+	var req client.ReadRequest
+	id, err := pathID(r, "id")
+	if err == nil {
+		err = decode(w, r, s.cfg.MaxJSONBody, &req)
+	}
+	if err == nil && req.MessageID <= 0 {
+		err = safeguard.Invalid("missing_field", "Field \"message_id\" is required.")
+	}
+	if err == nil {
+		err = s.svc.MarkRead(r.Context(), a.ID, id, req.MessageID)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) readMarkers(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
+	id, err := pathID(r, "id")
+	var markers []safeguard.ReadMarker
+	if err == nil {
+		markers, err = s.svc.ReadMarkers(r.Context(), a.ID, id)
+	}
+	var v *messaging.ConversationView
+	if err == nil {
+		v, err = s.svc.Conversation(r.Context(), a.ID, id)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := []client.ReadMarker{}
+	for _, m := range markers {
+		if acc := v.Accounts[m.AccountID]; acc != nil {
+			out = append(out, client.ReadMarker{Handle: acc.Handle, MessageID: m.MessageID, At: m.At})
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"read": out})
+}
+
+func (s *Server) media(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
+	id, err := pathID(r, "id")
+	var md *safeguard.Media
+	var data []byte
+	if err == nil {
+		md, data, err = s.svc.OpenMedia(r.Context(), a.ID, id)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", md.ContentType)
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	w.Write(data)
+}

@@ -1,0 +1,264 @@
+// Package web is Safeguard's HTTP layer: the JSON API under /api/v1, the live
+// event stream, health and metrics. It depends on the use cases
+// (internal/messaging) and never on a concrete store; the wire types are those
+// of package client.
+package web
+
+import (
+	"context"
+	"crypto/subtle"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/bus"
+	"github.com/safeguard-dev/safeguard/internal/messaging"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Defaults of Config.
+const (
+	DefaultMaxJSONBody  = 256 << 10
+	DefaultSSEHeartbeat = 25 * time.Second
+)
+
+// Config configures the HTTP layer.
+type Config struct {
+	// AdminToken guards the operator API (/api/v1/admin/…). Empty turns the
+	// operator API off.
+	AdminToken string
+	// MaxJSONBody caps JSON request bodies; image uploads are capped by the
+	// messaging service's image limit plus room for the form.
+	MaxJSONBody int64
+	// ClientAddrHeader, if set, names a header that a trusted reverse proxy
+	// sets to the client's address and source port: "203.0.113.7:51234", or
+	// RFC 7239 Forwarded ("for=\"[2001:db8::1]:4711\""). It is honoured only
+	// from TrustedProxies.
+	ClientAddrHeader string
+	TrustedProxies   []netip.Prefix
+	SSEHeartbeat     time.Duration
+}
+
+// Server serves the API.
+type Server struct {
+	cfg     Config
+	svc     *messaging.Service
+	bus     bus.Bus
+	log     *slog.Logger
+	now     func() time.Time
+	metrics *metrics
+	mux     *http.ServeMux
+}
+
+// New returns a Server. reg receives the server's metrics (a new registry if
+// nil).
+func New(cfg Config, svc *messaging.Service, b bus.Bus, log *slog.Logger, reg *prometheus.Registry) *Server {
+	if cfg.MaxJSONBody <= 0 {
+		cfg.MaxJSONBody = DefaultMaxJSONBody
+	}
+	if cfg.SSEHeartbeat <= 0 {
+		cfg.SSEHeartbeat = DefaultSSEHeartbeat
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	s := &Server{cfg: cfg, svc: svc, bus: b, log: log, now: time.Now, metrics: newMetrics(reg), mux: http.NewServeMux()}
+	s.routes(reg)
+	return s
+}
+
+// Handler returns the server's handler, with logging, metrics and panic
+// recovery around every request.
+func (s *Server) Handler() http.Handler { return s.middleware(s.mux) }
+
+// Notifier returns the notifier that the messaging service should use to
+// deliver live events through this server's bus.
+func Notifier(b bus.Bus, log *slog.Logger) messaging.Notifier {
+	return &liveNotifier{bus: b, log: log}
+}
+
+func (s *Server) routes(reg *prometheus.Registry) {
+	m := s.mux
+	m.HandleFunc("GET /healthz", s.healthz)
+	m.HandleFunc("GET /readyz", s.readyz)
+	m.Handle("GET /metrics", metricsHandler(reg))
+
+	m.HandleFunc("POST /api/v1/accounts", s.signUp)
+	m.HandleFunc("POST /api/v1/sessions", s.login)
+	m.HandleFunc("DELETE /api/v1/sessions/current", s.auth(s.logout))
+	m.HandleFunc("GET /api/v1/me", s.auth(s.me))
+	m.HandleFunc("GET /api/v1/accounts/{handle}", s.auth(s.lookup))
+
+	m.HandleFunc("POST /api/v1/guardian/link", s.auth(s.guardianLink))
+	m.HandleFunc("GET /api/v1/guardian/children", s.auth(s.guardianChildren))
+	m.HandleFunc("GET /api/v1/guardian/requests", s.auth(s.guardianRequests))
+	m.HandleFunc("POST /api/v1/guardian/requests/{id}/approve", s.auth(s.guardianDecide(true)))
+	m.HandleFunc("POST /api/v1/guardian/requests/{id}/decline", s.auth(s.guardianDecide(false)))
+
+	m.HandleFunc("GET /api/v1/contacts", s.auth(s.contacts))
+	m.HandleFunc("POST /api/v1/contacts", s.auth(s.requestContact))
+	m.HandleFunc("POST /api/v1/contacts/{id}/accept", s.auth(s.answerContact(true)))
+	m.HandleFunc("POST /api/v1/contacts/{id}/decline", s.auth(s.answerContact(false)))
+	m.HandleFunc("POST /api/v1/contacts/{id}/block", s.auth(s.blockContact))
+	m.HandleFunc("POST /api/v1/blocks", s.auth(s.block))
+	m.HandleFunc("DELETE /api/v1/blocks/{handle}", s.auth(s.unblock))
+
+	m.HandleFunc("GET /api/v1/conversations", s.auth(s.conversations))
+	m.HandleFunc("POST /api/v1/conversations", s.auth(s.createConversation))
+	m.HandleFunc("GET /api/v1/conversations/{id}", s.auth(s.conversation))
+	m.HandleFunc("POST /api/v1/conversations/{id}/members", s.auth(s.addMember))
+	m.HandleFunc("DELETE /api/v1/conversations/{id}/members/{handle}", s.auth(s.removeMember))
+	m.HandleFunc("POST /api/v1/conversations/{id}/accept", s.auth(s.acceptInvitation))
+	m.HandleFunc("POST /api/v1/conversations/{id}/leave", s.auth(s.leave))
+	m.HandleFunc("GET /api/v1/conversations/{id}/messages", s.auth(s.history))
+	m.HandleFunc("POST /api/v1/conversations/{id}/messages", s.auth(s.sendMessage))
+	m.HandleFunc("POST /api/v1/conversations/{id}/read", s.auth(s.markRead))
+	m.HandleFunc("GET /api/v1/conversations/{id}/read", s.auth(s.readMarkers))
+	m.HandleFunc("POST /api/v1/messages", s.auth(s.sendDirect))
+	m.HandleFunc("GET /api/v1/media/{id}", s.auth(s.media))
+	m.HandleFunc("GET /api/v1/events", s.auth(s.events))
+
+	m.HandleFunc("GET /api/v1/admin/accounts/{id}", s.admin(s.adminAccount))
+	m.HandleFunc("POST /api/v1/admin/accounts/{id}/age-assurance", s.admin(s.adminAgeAssurance))
+	m.HandleFunc("POST /api/v1/admin/accounts/{id}/birth-date", s.admin(s.adminBirthDate))
+	m.HandleFunc("GET /api/v1/admin/audit", s.admin(s.adminAudit))
+
+	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, safeguard.Errorf(safeguard.ErrNotFound, "no_such_endpoint", "There is no such endpoint."))
+	})
+}
+
+type ctxKey int
+
+const accountKey ctxKey = iota
+
+// auth wraps h so that it runs only with a valid bearer session, the
+// session's account in the request context.
+func (s *Server) auth(h func(w http.ResponseWriter, r *http.Request, a *safeguard.Account)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		token, ok := bearer(r)
+		if !ok {
+			s.writeError(w, r, safeguard.Errorf(safeguard.ErrUnauthenticated, "unauthenticated", "Please log in."))
+			return
+		}
+		a, err := s.svc.Authenticate(r.Context(), token)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), accountKey, a)), a)
+	}
+}
+
+// admin wraps h so that it runs only with the operator token. With no token
+// configured the operator API does not exist.
+func (s *Server) admin(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.cfg.AdminToken == "" {
+			s.writeError(w, r, safeguard.Errorf(safeguard.ErrNotFound, "no_such_endpoint", "There is no such endpoint."))
+			return
+		}
+		token, ok := bearer(r)
+		if !ok || subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.AdminToken)) != 1 {
+			s.writeError(w, r, safeguard.Errorf(safeguard.ErrUnauthenticated, "unauthenticated", "The operator token is missing or wrong."))
+			return
+		}
+		h(w, r)
+	}
+}
+
+func bearer(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	scheme, token, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return "", false
+	}
+	return strings.TrimSpace(token), true
+}
+
+// statusWriter remembers the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// middleware logs each request once (method, route, status, duration —
+// never bodies), counts it, and turns a panic into a 500.
+func (s *Server) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.log.ErrorContext(r.Context(), "panic", "method", r.Method, "route", r.Pattern, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				if sw.status == 0 {
+					s.writeError(sw, r, fmt.Errorf("panic: %v", p))
+				}
+			}
+			route := r.Pattern
+			if route == "" {
+				route = "unmatched"
+			}
+			d := time.Since(start)
+			s.metrics.observe(route, sw.status, d)
+			if route != "GET /metrics" && route != "GET /healthz" && route != "GET /readyz" {
+				s.log.LogAttrs(r.Context(), slog.LevelDebug, "request", slog.String("route", route),
+					slog.Int("status", sw.status), slog.Duration("duration", d))
+			}
+		}()
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Cache-Control", "no-store")
+		next.ServeHTTP(sw, r)
+	})
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	out := map[string]string{"store": "ok", "bus": "ok"}
+	code := http.StatusOK
+	if err := s.svc.Ready(ctx); err != nil {
+		out["store"], code = "unavailable", http.StatusServiceUnavailable
+	}
+	if err := s.bus.Ping(ctx); err != nil {
+		out["bus"], code = "unavailable", http.StatusServiceUnavailable
+	}
+	writeJSON(w, code, out)
+}
