@@ -30,7 +30,6 @@ type discard struct{}
 
 func (discard) Notify(context.Context, Notification) {}
 
-
 // publish sends n to one account.
 func (s *Service) publish(ctx context.Context, to int64, n Notification) {
 	n.To = []int64{to}

@@ -113,7 +113,7 @@ func deny(reason string, err *safeguard.Error) Decision {
 var (
 	errInactive = safeguard.Errorf(safeguard.ErrPermission, ReasonRequesterInactive,
 		"Your account is not active yet.")
-	errSelf = safeguard.Invalid(ReasonSelf, "You can't do that with your own account.")
+	errSelf            = safeguard.Invalid(ReasonSelf, "You can't do that with your own account.")
 	errAlreadyContacts = safeguard.Errorf(safeguard.ErrConflict, ReasonAlreadyContacts,
 		"You are already contacts.")
 	errNotContacts = safeguard.Errorf(safeguard.ErrPermission, ReasonNotContacts,

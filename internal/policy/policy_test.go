@@ -21,7 +21,9 @@ const (
 	toBlocksFrom
 )
 
-func (b blockState) String() string { return [...]string{"none", "from-blocks-to", "to-blocks-from"}[b] }
+func (b blockState) String() string {
+	return [...]string{"none", "from-blocks-to", "to-blocks-from"}[b]
+}
 
 // combo is one point of the matrix: two accounts, their relation, the mode.
 type combo struct {
