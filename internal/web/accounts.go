@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/client"
@@ -221,19 +222,10 @@ func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	type entry struct {
-		ID       int64  `json:"id"`
-		At       string `json:"at"`
-		Actor    string `json:"actor"`
-		ActorID  int64  `json:"actor_id,omitempty"`
-		Action   string `json:"action"`
-		TargetID int64  `json:"target_id,omitempty"`
-		Reason   string `json:"reason,omitempty"`
-		Detail   string `json:"detail,omitempty"`
-	}
-	out := []entry{}
+	out := []client.AuditEntry{}
 	for _, e := range entries {
-		out = append(out, entry{e.ID, e.At.Format("2006-01-02T15:04:05.000000Z07:00"), e.Actor, e.ActorID, e.Action, e.TargetID, e.Reason, e.Detail})
+		out = append(out, client.AuditEntry{ID: e.ID, At: e.At.Format(time.RFC3339Nano), Actor: e.Actor, ActorID: e.ActorID,
+			Action: e.Action, TargetID: e.TargetID, Reason: e.Reason, Detail: e.Detail})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"entries": out})
 }
