@@ -2,13 +2,306 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/bus"
+	"github.com/safeguard-dev/safeguard/internal/media"
+	"github.com/safeguard-dev/safeguard/internal/messaging"
+	"github.com/safeguard-dev/safeguard/internal/policy"
+	"github.com/safeguard-dev/safeguard/internal/ratelimit"
+	"github.com/safeguard-dev/safeguard/internal/web"
 )
 
-func cmdServe(ctx context.Context, e *env, args []string) error {
-	return errors.New("the server is not built yet")
+// Defaults of serve's flags.
+const (
+	defaultAddr     = "127.0.0.1:8080"
+	defaultDB       = "./safeguard.db"
+	defaultMedia    = "./safeguard-media"
+	defaultLogLevel = "info"
+)
+
+// serveConfig is everything serve reads from flags and the environment.
+type serveConfig struct {
+	addr, db, mediaDir, mediaKeyFile string
+	apps                             string
+	encryption                       string
+	guardianApproves                 bool
+	sessionTTL                       time.Duration
+	maxImageBytes                    int64
+	tlsCert, tlsKey                  string
+	proxyProtocol                    bool
+	clientAddrHeader                 string
+	trustedProxies                   string
+	logLevel, logFormat              string
+	limits                           messaging.Limits
+	argon2                           messaging.Argon2
+
+	// secrets, from the environment only
+	adminToken string
+	mediaKey   string
 }
 
-func cmdDemo(ctx context.Context, e *env, args []string) error {
-	return errors.New("the demo is not built yet")
+// limitFlag is a rate limit written N/DURATION: N events per DURATION, all N
+// at once if saved up. "0" is unlimited.
+type limitFlag struct{ l *ratelimit.Limit }
+
+func (f limitFlag) String() string {
+	if f.l == nil || f.l.Unlimited() {
+		return "0"
+	}
+	return fmt.Sprintf("%d/%s", f.l.Burst, time.Duration(f.l.Burst)*f.l.Per)
+}
+
+func (f limitFlag) Set(s string) error {
+	if s == "0" {
+		*f.l = ratelimit.Limit{}
+		return nil
+	}
+	n, d, ok := strings.Cut(s, "/")
+	burst, err1 := strconv.Atoi(n)
+	per, err2 := time.ParseDuration(d)
+	if !ok || err1 != nil || err2 != nil || burst <= 0 || per <= 0 {
+		return errors.New("want N/DURATION, e.g. 60/1s, or 0 for no limit")
+	}
+	*f.l = ratelimit.Limit{Burst: burst, Per: per / time.Duration(burst)}
+	return nil
+}
+
+// bindServeFlags defines the flags shared by serve and demo.
+func bindServeFlags(fs *flag.FlagSet, c *serveConfig) {
+	c.limits = messaging.DefaultLimits
+	c.argon2 = messaging.DefaultArgon2
+	fs.StringVar(&c.addr, "addr", defaultAddr, "address to listen on")
+	fs.StringVar(&c.db, "db", defaultDB, "database: a SQLite file path, or a postgres:// URL")
+	fs.StringVar(&c.mediaDir, "media", defaultMedia, "directory for uploaded media, encrypted at rest")
+	fs.StringVar(&c.mediaKeyFile, "media-key-file", "", "file holding the media encryption key in hex, created if absent (default: the media directory's path + \".key\"); SAFEGUARD_MEDIA_KEY gives the key itself")
+	fs.StringVar(&c.apps, "apps", safeguard.DefaultApp, "comma-separated names of the apps served by this backend")
+	fs.StringVar(&c.encryption, "encryption", string(policy.NSPCC), "encryption policy: nspcc (E2EE only between verified adults) or none")
+	fs.BoolVar(&c.guardianApproves, "guardian-approves-contacts", true, "a child's guardian approves each new contact")
+	fs.DurationVar(&c.sessionTTL, "session-ttl", messaging.DefaultSessionTTL, "how long a login lasts")
+	fs.Int64Var(&c.maxImageBytes, "max-image-bytes", messaging.DefaultMaxImageBytes, "largest image upload in bytes")
+	fs.StringVar(&c.tlsCert, "tls-cert", "", "TLS certificate file (serve HTTPS when set with --tls-key)")
+	fs.StringVar(&c.tlsKey, "tls-key", "", "TLS private key file")
+	fs.BoolVar(&c.proxyProtocol, "proxy-protocol", false, "expect a PROXY protocol v2 header on every connection (behind a TCP load balancer)")
+	fs.StringVar(&c.clientAddrHeader, "client-addr-header", "", "header a trusted reverse proxy sets to the client's address and port (ip:port, or Forwarded)")
+	fs.StringVar(&c.trustedProxies, "trusted-proxies", "127.0.0.1/32,::1/128", "comma-separated CIDRs whose --client-addr-header is believed")
+	fs.StringVar(&c.logLevel, "log-level", defaultLogLevel, "debug, info, warn or error")
+	fs.StringVar(&c.logFormat, "log-format", "text", "text or json")
+	fs.Var(limitFlag{&c.limits.Messages}, "limit-messages", "messages per account, N/DURATION")
+	fs.Var(limitFlag{&c.limits.ContactRequests}, "limit-contacts", "contact requests per account, N/DURATION")
+	fs.Var(limitFlag{&c.limits.LoginPerAccount}, "limit-login-account", "login attempts per account, N/DURATION")
+	fs.Var(limitFlag{&c.limits.LoginPerAddress}, "limit-login-address", "login attempts per client address, N/DURATION")
+	fs.Func("argon2-memory", "password hashing memory in KiB (default 19456)", func(s string) error {
+		n, err := strconv.ParseUint(s, 10, 32)
+		if err != nil || n < 8 {
+			return errors.New("want a number of KiB, at least 8")
+		}
+		c.argon2.MemoryKiB = uint32(n)
+		return nil
+	})
+	fs.Func("argon2-time", "password hashing passes (default 2)", func(s string) error {
+		n, err := strconv.ParseUint(s, 10, 32)
+		if err != nil || n < 1 {
+			return errors.New("want a whole number, at least 1")
+		}
+		c.argon2.Time = uint32(n)
+		return nil
+	})
+}
+
+// readSecrets takes what must never be a flag from the environment.
+func (c *serveConfig) readSecrets(e *env) {
+	c.adminToken = e.getenv("SAFEGUARD_ADMIN_TOKEN")
+	c.mediaKey = e.getenv("SAFEGUARD_MEDIA_KEY")
+}
+
+func cmdServe(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "serve", "serve [flags]")
+	var c serveConfig
+	bindServeFlags(fs, &c)
+	if err := parseFlags(fs, e, args); err != nil {
+		return err
+	}
+	c.readSecrets(e)
+	log, err := newLogger(e, c.logLevel, c.logFormat)
+	if err != nil {
+		return err
+	}
+	srv, err := start(ctx, c, log)
+	if err != nil {
+		return err
+	}
+	log.Info("serving", "url", srv.url, "db", redactDSN(c.db), "encryption", c.encryption, "operator_api", c.adminToken != "")
+	<-ctx.Done()
+	log.Info("shutting down")
+	return srv.close()
+}
+
+// running is a started server.
+type running struct {
+	url   string
+	svc   *messaging.Service
+	close func() error
+}
+
+// start opens the store and media, builds the service and serves HTTP until
+// close is called.
+func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, error) {
+	mode := policy.Mode(c.encryption)
+	if !mode.Valid() {
+		return nil, fmt.Errorf("--encryption %q: want nspcc or none", c.encryption)
+	}
+	if (c.tlsCert == "") != (c.tlsKey == "") {
+		return nil, errors.New("--tls-cert and --tls-key go together")
+	}
+	var trusted []netip.Prefix
+	for _, s := range strings.Split(c.trustedProxies, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, fmt.Errorf("--trusted-proxies: %q is not a CIDR", s)
+		}
+		trusted = append(trusted, p)
+	}
+	st, err := openStore(ctx, c.db)
+	if err != nil {
+		return nil, err
+	}
+	mediaStore, err := openMedia(c)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	b := bus.NewLocal()
+	var apps []string
+	for _, a := range strings.Split(c.apps, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			apps = append(apps, a)
+		}
+	}
+	svc, err := messaging.New(messaging.Config{
+		Policy:        policy.Config{Mode: mode, GuardianApprovesContacts: c.guardianApproves},
+		Apps:          apps,
+		SessionTTL:    c.sessionTTL,
+		MaxImageBytes: c.maxImageBytes,
+		Argon2:        c.argon2,
+		Limits:        c.limits,
+	}, messaging.Deps{Store: st, Media: mediaStore, Notify: web.Notifier(b, log), Log: log})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	api := web.New(web.Config{AdminToken: c.adminToken, ClientAddrHeader: c.clientAddrHeader, TrustedProxies: trusted},
+		svc, b, log, prometheus.NewRegistry())
+
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if c.proxyProtocol {
+		ln = web.ProxyListener(ln)
+	}
+	hs := &http.Server{
+		Handler:           api.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second, // the event stream extends its own deadline
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	hs.RegisterOnShutdown(func() { b.Close() }) // ends open event streams
+	scheme := "http"
+	if c.tlsCert != "" {
+		scheme = "https"
+		cert, err := tls.LoadX509KeyPair(c.tlsCert, c.tlsKey)
+		if err != nil {
+			ln.Close()
+			st.Close()
+			return nil, fmt.Errorf("TLS: %w", err)
+		}
+		hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		ln = tls.NewListener(ln, hs.TLSConfig)
+	}
+	done := make(chan error, 1)
+	go func() { done <- hs.Serve(ln) }()
+	return &running{
+		url: scheme + "://" + ln.Addr().String(),
+		svc: svc,
+		close: func() error {
+			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			err := hs.Shutdown(sctx)
+			if serr := <-done; !errors.Is(serr, http.ErrServerClosed) && err == nil {
+				err = serr
+			}
+			if cerr := st.Close(); err == nil {
+				err = cerr
+			}
+			return err
+		},
+	}, nil
+}
+
+func openMedia(c serveConfig) (media.Store, error) {
+	var key []byte
+	var err error
+	if c.mediaKey != "" {
+		key, err = media.ParseKey(c.mediaKey)
+	} else {
+		path := c.mediaKeyFile
+		if path == "" {
+			path = strings.TrimRight(c.mediaDir, string(os.PathSeparator)) + ".key"
+		}
+		key, err = media.LoadOrCreateKey(path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return media.OpenDisk(c.mediaDir, key)
+}
+
+func newLogger(e *env, level, format string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(e.stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(e.stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+
+// redactDSN hides a password in a database URL before it is logged.
+func redactDSN(dsn string) string {
+	if i := strings.Index(dsn, "://"); i >= 0 {
+		if at := strings.LastIndex(dsn, "@"); at > i {
+			creds := dsn[i+3 : at]
+			if u, _, ok := strings.Cut(creds, ":"); ok {
+				return dsn[:i+3] + u + ":***" + dsn[at:]
+			}
+		}
+	}
+	return dsn
 }

@@ -1,0 +1,340 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/safeguard-dev/safeguard/client"
+)
+
+func cmdDemo(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "demo", "demo [--exit] [--dir DIR] [flags of serve]")
+	var c serveConfig
+	bindServeFlags(fs, &c)
+	exit := fs.Bool("exit", false, "stop after the story instead of leaving the server running")
+	dir := fs.String("dir", "", "directory for the demo's database and media (default: a new temporary directory)")
+	if err := parseFlags(fs, e, args); err != nil {
+		return err
+	}
+	c.readSecrets(e)
+	if *dir == "" {
+		d, err := os.MkdirTemp("", "safeguard-demo-")
+		if err != nil {
+			return err
+		}
+		*dir = d
+	}
+	// A fresh database every time, the demo's own media, its own operator
+	// token, and any free port unless one is asked for.
+	if !flagGiven(fs, "db") {
+		c.db = filepath.Join(*dir, "safeguard.db")
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			os.Remove(c.db + suffix)
+		}
+	}
+	if !flagGiven(fs, "media") {
+		c.mediaDir = filepath.Join(*dir, "media")
+	}
+	if !flagGiven(fs, "addr") && e.getenv("SAFEGUARD_ADDR") == "" {
+		c.addr = "127.0.0.1:0"
+	}
+	if c.adminToken == "" {
+		c.adminToken = randomToken()
+	}
+	if !flagGiven(fs, "log-level") && e.getenv("SAFEGUARD_LOG_LEVEL") == "" {
+		c.logLevel = "warn"
+	}
+	log, err := newLogger(e, c.logLevel, c.logFormat)
+	if err != nil {
+		return err
+	}
+	srv, err := start(ctx, c, log)
+	if err != nil {
+		return err
+	}
+	defer srv.close()
+
+	d := &demo{out: e.stdout, url: srv.url, admin: &client.Client{BaseURL: srv.url, Token: c.adminToken}, users: map[string]*client.Client{}}
+	fmt.Fprintf(e.stdout, "Safeguard demo — server at %s, database %s\n", srv.url, c.db)
+	if err := d.story(ctx); err != nil {
+		return fmt.Errorf("demo story: %w", err)
+	}
+	if *exit {
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "\nThe server is still running at %s (operator token: %s).\n", srv.url, c.adminToken)
+	fmt.Fprintf(e.stdout, "Log in as any of the accounts above with the password %q. Press Ctrl-C to stop.\n", demoPassword)
+	<-ctx.Done()
+	return nil
+}
+
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == name {
+			given = true
+		}
+	})
+	return given
+}
+
+func randomToken() string {
+	b := make([]byte, 24)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+const demoPassword = "demo-password-1"
+
+// demo plays the story through the real API, as the apps would.
+type demo struct {
+	out   io.Writer
+	url   string
+	admin *client.Client
+	users map[string]*client.Client
+	ids   map[string]int64
+	step  int
+
+	guardianCode string // Maya's, given to her guardian
+}
+
+func (d *demo) say(format string, args ...any) { fmt.Fprintf(d.out, format+"\n", args...) }
+
+func (d *demo) heading(title string) {
+	d.step++
+	fmt.Fprintf(d.out, "\n%d. %s\n", d.step, title)
+}
+
+// quote prints what a person sees, indented.
+func (d *demo) quote(who, text string) { fmt.Fprintf(d.out, "     %s sees: %q\n", who, text) }
+
+// answer prints an API refusal as its code and sentence.
+func (d *demo) answer(err error) string {
+	var ae *client.APIError
+	if errors.As(err, &ae) {
+		return fmt.Sprintf("%d %s — %q", ae.Status, ae.Code, ae.Message)
+	}
+	return err.Error()
+}
+
+// signUp creates and logs in an account born years ago today (less a day,
+// so the age is exact).
+func (d *demo) signUp(ctx context.Context, handle string, years int, la string) (*client.Account, error) {
+	born := time.Now().AddDate(-years, 0, -1).Format(time.DateOnly)
+	c := client.New(d.url)
+	a, err := c.SignUp(ctx, client.SignUpRequest{Handle: handle, Password: demoPassword, BirthDate: born, LocalAuthority: la})
+	if err != nil {
+		return nil, fmt.Errorf("sign up %s: %w", handle, err)
+	}
+	if _, err := c.Login(ctx, handle, demoPassword); err != nil {
+		return nil, fmt.Errorf("log in %s: %w", handle, err)
+	}
+	d.users[handle] = c
+	if d.ids == nil {
+		d.ids = map[string]int64{}
+	}
+	d.ids[handle] = a.ID
+	return a, nil
+}
+
+func (d *demo) verify(ctx context.Context, handle string) error {
+	_, err := d.admin.SetAgeAssurance(ctx, d.ids[handle], "verified")
+	return err
+}
+
+func (d *demo) story(ctx context.Context) error {
+	d.heading("Accounts: a 12-year-old and her guardian, a 15-year-old, three adults")
+	people := []struct {
+		handle string
+		age    int
+		la     string
+		who    string
+	}{
+		{"sam", 41, "Bedford", "Maya's mum"},
+		{"maya", 12, "Bedford", "12"},
+		{"leo", 15, "Bedford", "15, Maya's cousin"},
+		{"uncle_raj", 44, "Cambridge", "Leo's uncle"},
+		{"jo", 38, "Cambridge", "Raj's friend"},
+		{"stranger", 35, "Norfolk", "an adult nobody here knows"},
+	}
+	for _, p := range people {
+		a, err := d.signUp(ctx, p.handle, p.age, p.la)
+		if err != nil {
+			return err
+		}
+		extra := ""
+		if a.GuardianCode != "" {
+			extra = fmt.Sprintf(", waiting for a guardian (code %s)", a.GuardianCode)
+			d.guardianCode = a.GuardianCode
+		}
+		d.say("   %-10s %-27s %-5s police force %s, status %s%s", p.handle, "("+p.who+")", a.AgeBand, a.PoliceForce, a.Status, extra)
+	}
+	for _, h := range []string{"sam", "uncle_raj", "jo"} {
+		if err := d.verify(ctx, h); err != nil {
+			return err
+		}
+	}
+	d.say("   The operator verifies the ages of sam, uncle_raj and jo (after an age check).")
+
+	d.heading("Maya's account waits for a guardian")
+	if _, err := d.users["maya"].RequestContact(ctx, "leo"); err != nil {
+		d.say("   Before approval, Maya asks to add Leo: %s", d.answer(err))
+	}
+	child, err := d.users["sam"].LinkGuardian(ctx, d.guardianCode)
+	if err != nil {
+		return err
+	}
+	d.say("   Sam enters Maya's code: maya is now %s, with sam as guardian.", child.Status)
+
+	d.heading("A stranger adult cannot find or reach a young person")
+	st := d.users["stranger"]
+	_, errLeo := st.RequestContact(ctx, "leo")
+	_, errNobody := st.RequestContact(ctx, "nobody_has_this_name")
+	d.say("   stranger asks to add leo:                  %s", d.answer(errLeo))
+	d.say("   stranger asks to add nobody_has_this_name: %s", d.answer(errNobody))
+	_, errMsg := st.SendDirect(ctx, "leo", "hi")
+	d.say("   stranger messages leo:                     %s", d.answer(errMsg))
+	_, errLook := st.Lookup(ctx, "maya")
+	d.say("   stranger looks maya up:                    %s", d.answer(errLook))
+	lc, err := d.users["leo"].Contacts(ctx)
+	if err != nil {
+		return err
+	}
+	d.say("   On Leo's side: %d requests, %d messages — nothing reached him.", len(lc.Incoming), 0)
+	audit, err := d.admin.Audit(ctx, d.ids["stranger"])
+	if err == nil {
+		n := 0
+		for _, a := range audit {
+			if a.Reason == "stranger_contact_minor" {
+				n++
+			}
+		}
+		d.say("   The operator's audit log records %d refusals with the reason stranger_contact_minor —", n)
+		d.say("   the signal the risk rules watch for; the stranger is never told it.")
+	}
+
+	d.heading("A teen adds an adult relative")
+	req, err := d.users["leo"].RequestContact(ctx, "uncle_raj")
+	if err != nil {
+		return err
+	}
+	for _, n := range req.Notices {
+		d.quote("Leo", n.Text)
+	}
+	if _, err := d.users["uncle_raj"].AcceptContact(ctx, req.ID); err != nil {
+		return err
+	}
+	d.say("   uncle_raj accepts: they are contacts.")
+
+	d.heading("A child's new contact waits for her guardian")
+	mreq, err := d.users["maya"].RequestContact(ctx, "leo")
+	if err != nil {
+		return err
+	}
+	d.say("   Maya asks to add Leo: state %s.", mreq.State)
+	greqs, err := d.users["sam"].GuardianRequests(ctx)
+	if err != nil {
+		return err
+	}
+	for _, g := range greqs {
+		if err := d.users["sam"].GuardianDecide(ctx, g.ID, true); err != nil {
+			return err
+		}
+		d.say("   Sam approves %s → %s.", g.Child, g.Other)
+	}
+	lc, err = d.users["leo"].Contacts(ctx)
+	if err != nil {
+		return err
+	}
+	for _, in := range lc.Incoming {
+		if _, err := d.users["leo"].AcceptContact(ctx, in.ID); err != nil {
+			return err
+		}
+		d.say("   Leo accepts %s's request.", in.Handle)
+	}
+
+	d.heading("A family group with a young person is never end-to-end encrypted")
+	_, errE2EE := d.users["uncle_raj"].CreateConversation(ctx, client.ConversationRequest{Members: []string{"leo"}, Title: "Family", E2EE: true})
+	d.say("   uncle_raj asks for an E2EE group with leo: %s", d.answer(errE2EE))
+	fam, err := d.users["uncle_raj"].CreateConversation(ctx, client.ConversationRequest{Members: []string{"leo"}, Title: "Family"})
+	if err != nil {
+		return err
+	}
+	d.say("   uncle_raj creates the group \"Family\": e2ee=%v; leo is %s.", fam.E2EE, memberState(fam, "leo"))
+	if _, err := d.users["leo"].AcceptInvitation(ctx, fam.ID); err != nil {
+		return err
+	}
+	d.quote("Everyone in \"Family\"", fam.Notice.Text)
+	_, errStranger := d.users["uncle_raj"].AddMember(ctx, fam.ID, "jo")
+	d.say("   uncle_raj adds jo, who is not Leo's contact: %s", d.answer(errStranger))
+	if _, err := d.users["uncle_raj"].SendText(ctx, fam.ID, "Pizza at ours on Saturday?"); err != nil {
+		return err
+	}
+	page, err := d.users["leo"].History(ctx, fam.ID, client.HistoryQuery{})
+	if err != nil {
+		return err
+	}
+	for _, m := range page.Messages {
+		d.say("   Leo reads from %s: %q", m.Sender, m.Text)
+	}
+
+	d.heading("Two verified adults talk end to end")
+	jr, err := d.users["jo"].RequestContact(ctx, "uncle_raj")
+	if err != nil {
+		return err
+	}
+	if _, err := d.users["uncle_raj"].AcceptContact(ctx, jr.ID); err != nil {
+		return err
+	}
+	secret, err := d.users["jo"].CreateConversation(ctx, client.ConversationRequest{Members: []string{"uncle_raj"}, E2EE: true})
+	if err != nil {
+		return err
+	}
+	d.say("   jo and uncle_raj (both verified adults) ask for E2EE: e2ee=%v.", secret.E2EE)
+	d.quote("Both", secret.Notice.Text)
+	_, errPlain := d.users["jo"].SendText(ctx, secret.ID, "plain text")
+	d.say("   The server refuses plaintext there: %s", d.answer(errPlain))
+
+	d.heading("An adult whose age is not verified gets no E2EE, and is told why")
+	sr, err := d.users["stranger"].RequestContact(ctx, "jo")
+	if err != nil {
+		return err
+	}
+	if _, err := d.users["jo"].AcceptContact(ctx, sr.ID); err != nil {
+		return err
+	}
+	_, errUnverified := d.users["jo"].CreateConversation(ctx, client.ConversationRequest{Members: []string{"stranger"}, E2EE: true})
+	d.say("   jo asks for E2EE with stranger: %s", d.answer(errUnverified))
+	plain, err := d.users["jo"].CreateConversation(ctx, client.ConversationRequest{Members: []string{"stranger"}})
+	if err != nil {
+		return err
+	}
+	d.quote("Both", plain.Notice.Text)
+
+	d.heading("A blocked account cannot reach the blocker")
+	if _, err := d.users["jo"].Block(ctx, "stranger"); err != nil {
+		return err
+	}
+	_, errBlocked := d.users["stranger"].SendText(ctx, plain.ID, "hello?")
+	d.say("   jo blocks stranger; stranger writes in their chat: %s", d.answer(errBlocked))
+	_, errReq := d.users["stranger"].RequestContact(ctx, "jo")
+	d.say("   stranger asks to add jo again: %s", d.answer(errReq))
+	return nil
+}
+
+func memberState(c *client.Conversation, handle string) string {
+	for _, m := range c.Members {
+		if m.Handle == handle {
+			return m.State
+		}
+	}
+	return "absent"
+}
