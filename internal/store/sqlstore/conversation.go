@@ -1,0 +1,167 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	safeguard "github.com/safeguard-dev/safeguard"
+)
+
+// directKey is the unique key of the one-to-one conversation of a and b.
+func directKey(a, b int64) string {
+	lo, hi := pair(a, b)
+	return fmt.Sprintf("%d:%d", lo, hi)
+}
+
+const conversationColumns = `id, kind, title, e2ee, app, created_by, created_at`
+
+func scanConversation(s scanner) (*safeguard.Conversation, error) {
+	var (
+		c       safeguard.Conversation
+		created int64
+	)
+	if err := s.Scan(&c.ID, &c.Kind, &c.Title, &c.E2EE, &c.App, &c.CreatedBy, &created); err != nil {
+		return nil, err
+	}
+	c.CreatedAt = fromMicro(created)
+	return &c, nil
+}
+
+// CreateConversation implements store.ConversationTx. A direct conversation
+// with two distinct members is keyed by the pair: a second one between the
+// same accounts is ErrConflict. Listing a member twice is ErrInvalid.
+func (t *Tx) CreateConversation(ctx context.Context, c *safeguard.Conversation) error {
+	seen := make(map[int64]bool, len(c.Members))
+	for _, m := range c.Members {
+		if seen[m.AccountID] {
+			return safeguard.Invalid("duplicate_member", "Account %d is listed twice in the conversation.", m.AccountID)
+		}
+		seen[m.AccountID] = true
+	}
+	var key any
+	if c.Kind == safeguard.Direct && len(c.Members) == 2 {
+		key = directKey(c.Members[0].AccountID, c.Members[1].AccountID)
+	}
+	id, err := t.insertID(ctx, `INSERT INTO conversations (kind, title, e2ee, app, created_by, created_at, direct_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`,
+		string(c.Kind), c.Title, c.E2EE, c.App, c.CreatedBy, micro(c.CreatedAt), key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return conflict(fmt.Sprintf("direct conversation %v", key))
+	}
+	if err != nil {
+		return t.d.Err(err, "create conversation")
+	}
+	for _, m := range c.Members {
+		if err := t.SetMember(ctx, id, m); err != nil {
+			return err
+		}
+	}
+	c.ID = id
+	return nil
+}
+
+// members returns the members of the conversations ids, by conversation.
+func (t *Tx) members(ctx context.Context, ids []int64) (map[int64][]safeguard.Member, error) {
+	out := make(map[int64][]safeguard.Member, len(ids))
+	for _, chunk := range chunks(ids) {
+		in, args := inList(chunk)
+		rows, err := t.query(ctx, `SELECT conversation_id, account_id, state, invited_by, updated_at FROM members
+			WHERE conversation_id IN (`+in+`) ORDER BY conversation_id, account_id`, args...)
+		type row struct {
+			conv int64
+			m    safeguard.Member
+		}
+		rs, err := collect(rows, err, t.d, "members", func(s scanner) (row, error) {
+			var (
+				r  row
+				at int64
+			)
+			err := s.Scan(&r.conv, &r.m.AccountID, &r.m.State, &r.m.InvitedBy, &at)
+			r.m.UpdatedAt = fromMicro(at)
+			return r, err
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rs {
+			out[r.conv] = append(out[r.conv], r.m)
+		}
+	}
+	return out, nil
+}
+
+// Conversation implements store.ConversationTx. Members come back in
+// account ID order.
+func (t *Tx) Conversation(ctx context.Context, id int64) (*safeguard.Conversation, error) {
+	c, err := scanConversation(t.queryRow(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE id = ?`, id))
+	if err != nil {
+		return nil, t.d.Err(err, fmt.Sprintf("conversation %d", id))
+	}
+	ms, err := t.members(ctx, []int64{id})
+	if err != nil {
+		return nil, err
+	}
+	c.Members = ms[id]
+	return c, nil
+}
+
+// Conversations implements store.ConversationTx. Each conversation comes
+// with all its members.
+func (t *Tx) Conversations(ctx context.Context, accountID int64) ([]*safeguard.Conversation, error) {
+	rows, err := t.query(ctx, `SELECT c.id, c.kind, c.title, c.e2ee, c.app, c.created_by, c.created_at
+		FROM conversations c JOIN members m ON m.conversation_id = c.id
+		WHERE m.account_id = ? AND m.state IN (?, ?)
+		ORDER BY c.created_at DESC, c.id DESC`,
+		accountID, string(safeguard.MemberJoined), string(safeguard.MemberInvited))
+	cs, err := collect(rows, err, t.d, "conversations", scanConversation)
+	if err != nil || len(cs) == 0 {
+		return cs, err
+	}
+	ids := make([]int64, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	ms, err := t.members(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		c.Members = ms[c.ID]
+	}
+	return cs, nil
+}
+
+// DirectConversation implements store.ConversationTx.
+func (t *Tx) DirectConversation(ctx context.Context, a, b int64) (*safeguard.Conversation, error) {
+	var id int64
+	err := t.queryRow(ctx, `SELECT id FROM conversations WHERE direct_key = ?`, directKey(a, b)).Scan(&id)
+	if err != nil {
+		return nil, t.d.Err(err, fmt.Sprintf("direct conversation of %d and %d", a, b))
+	}
+	return t.Conversation(ctx, id)
+}
+
+// SetMember implements store.ConversationTx. A conversation that does not
+// exist is ErrNotFound.
+func (t *Tx) SetMember(ctx context.Context, conversationID int64, m safeguard.Member) error {
+	_, err := t.exec(ctx, `INSERT INTO members (conversation_id, account_id, state, invited_by, updated_at)
+		VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (conversation_id, account_id) DO UPDATE
+		SET state = excluded.state, invited_by = excluded.invited_by, updated_at = excluded.updated_at`,
+		conversationID, m.AccountID, string(m.State), m.InvitedBy, micro(m.UpdatedAt))
+	return t.d.Err(err, fmt.Sprintf("set member %d of conversation %d", m.AccountID, conversationID))
+}
+
+// MemberConversations implements store.ConversationTx. IDs come back in
+// ascending order.
+func (t *Tx) MemberConversations(ctx context.Context, accountID int64, e2ee bool) ([]int64, error) {
+	rows, err := t.query(ctx, `SELECT c.id FROM conversations c JOIN members m ON m.conversation_id = c.id
+		WHERE m.account_id = ? AND m.state IN (?, ?) AND c.e2ee = ? ORDER BY c.id`,
+		accountID, string(safeguard.MemberJoined), string(safeguard.MemberInvited), e2ee)
+	return collect(rows, err, t.d, "member conversations", func(s scanner) (int64, error) {
+		var id int64
+		return id, s.Scan(&id)
+	})
+}
