@@ -171,7 +171,7 @@ func (t *Table) writeChart(b *strings.Builder) {
 			x0, x1 := x(at), x(at+v.N)
 			fmt.Fprintf(b, `<rect class="segment" data-app="%s" data-value="%d" x="%.1f" y="%d" width="%.1f" height="%d" fill="url(#app-%d)" stroke="#222" stroke-width=".6"><title>%s</title></rect>`+"\n",
 				esc(d.Columns[j].Name), v.N, x0, y, x1-x0, barHeight, k, esc(fmt.Sprintf("%s, %s: %d", r.Force, d.Columns[j].Name, v.N)))
-			if x1-x0 >= 9*float64(len(v.String()))+6 {
+			if x1-x0 >= 9*float64(len(v.String()))+12 {
 				fmt.Fprintf(b, `<text class="segment-label" x="%.1f" y="%d" text-anchor="middle">%d</text>`+"\n", (x0+x1)/2, cy, v.N)
 			}
 			at += v.N

@@ -28,7 +28,9 @@ type syntaxError struct {
 	msg       string
 }
 
-func (e *syntaxError) Error() string { return fmt.Sprintf("row %d, column %d: %s", e.line, e.col, e.msg) }
+func (e *syntaxError) Error() string {
+	return fmt.Sprintf("row %d, column %d: %s", e.line, e.col, e.msg)
+}
 
 func newRecordReader(r io.Reader) *recordReader {
 	br, ok := r.(*bufio.Reader)

@@ -35,6 +35,7 @@ tr.computed th, tr.computed td { font-weight: 700; border-top: 2px solid #333; }
 tr.stated th, tr.stated td { color: #333; }
 td.mismatch { color: #8a2a00; font-weight: 700; }
 p.note { color: #333; margin: .4rem 0; }
+p.denominator { font-weight: 600; margin: .75rem 0 .25rem; }
 ul.checks li.bad { color: #8a2a00; font-weight: 600; }
 @media print {
   body { font-size: 10.5pt; color: #000; }
@@ -80,8 +81,9 @@ func (t *Table) writeHTML(w io.Writer) error {
 	}
 	if groups := t.shareGroups(); len(groups) > 0 {
 		b.WriteString("<h2>Shares</h2>\n")
-		for _, g := range groups {
-			fmt.Fprintf(&b, "<table class=\"shares\">\n<caption>Each app as a %s</caption>\n", esc(g[0].Denominator))
+		for k, g := range groups {
+			fmt.Fprintf(&b, "<p class=\"denominator\" id=\"shares-%d\">Each app as a %s:</p>\n", k, esc(g[0].Denominator))
+			fmt.Fprintf(&b, "<table class=\"shares\" aria-labelledby=\"shares-%d\">\n", k)
 			b.WriteString("<thead><tr><th scope=\"col\">App</th><th scope=\"col\" class=\"num\">Count</th><th scope=\"col\" class=\"num\">Share</th></tr></thead>\n<tbody>\n")
 			for _, s := range g {
 				fmt.Fprintf(&b, "<tr><th scope=\"row\">%s</th><td class=\"num\">%s</td><td class=\"num\">%s</td></tr>\n", esc(s.Column), esc(t.shareCount(s)), esc(percent(s)))

@@ -70,8 +70,12 @@ func (t *Table) writeText(w io.Writer) error {
 	title := t.Title()
 	fmt.Fprintln(bw, title)
 	fmt.Fprintln(bw, strings.Repeat("=", utf8.RuneCountInString(title)))
+	kw := 0
 	for _, p := range t.provenance() {
-		fmt.Fprintf(bw, "%-9s %s\n", p[0]+":", p[1])
+		kw = max(kw, len(p[0])+1)
+	}
+	for _, p := range t.provenance() {
+		fmt.Fprintf(bw, "%-*s %s\n", kw, p[0]+":", p[1])
 	}
 	fmt.Fprintln(bw)
 
@@ -107,9 +111,11 @@ func (t *Table) writeText(w io.Writer) error {
 		}
 		line(r)
 	}
-	fmt.Fprintln(bw)
-	for _, n := range t.notes() {
-		fmt.Fprintln(bw, n)
+	if notes := t.notes(); len(notes) > 0 {
+		fmt.Fprintln(bw)
+		for _, n := range notes {
+			fmt.Fprintln(bw, n)
+		}
 	}
 
 	if groups := t.shareGroups(); len(groups) > 0 {

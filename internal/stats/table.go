@@ -3,6 +3,8 @@ package stats
 import (
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Table is a Dataset made ready to read: the force rows as published, a
@@ -235,15 +237,13 @@ func (t *Table) NotProvidedSentence() string {
 	if len(t.Silent) == 0 {
 		return ""
 	}
-	verb := "forces did"
-	if len(t.Silent) == 1 {
-		verb = "force did"
-	}
-	return fmt.Sprintf("Not provided: %s (%d of %d %s not provide figures; they are not counted as zero).",
-		strings.Join(t.SilentNames(), ", "), len(t.Silent), len(t.Dataset.Rows), verb)
+	return fmt.Sprintf("Not provided: %s (%d of %d forces; not counted as zero).",
+		strings.Join(t.SilentNames(), ", "), len(t.Silent), len(t.Dataset.Rows))
 }
 
 // Title is the heading every format uses.
 func (t *Table) Title() string {
-	return fmt.Sprintf("Recorded %s by police force and app", t.Dataset.MeasureOrDefault())
+	m := t.Dataset.MeasureOrDefault()
+	r, n := utf8.DecodeRuneInString(m)
+	return string(unicode.ToUpper(r)) + m[n:] + " by police force and app"
 }
