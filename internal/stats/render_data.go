@@ -159,7 +159,7 @@ func (t *Table) writeJSON(w io.Writer) error {
 		j.Warnings = []string{}
 	}
 	for _, c := range d.Columns {
-		j.Columns = append(j.Columns, jsonColumn{c.Name, c.Total})
+		j.Columns = append(j.Columns, jsonColumn(c))
 	}
 	for i, r := range d.Rows {
 		j.Forces = append(j.Forces, jsonForce{Force: r.Force, Code: r.ForceCode, Rows: r.Lines, Values: t.Cells[i]})
