@@ -41,6 +41,7 @@ type command struct {
 var commands = []command{
 	{"serve", "run the server", cmdServe},
 	{"demo", "start a server on a fresh database and play the demo story", cmdDemo},
+	{"stats", "statistics: import police returns and print force × app tables", cmdStats},
 	{"version", "print the version", cmdVersion},
 }
 

@@ -74,11 +74,30 @@ func MatchForce(name string) (Force, bool) {
 	if f, ok := ByCode(name); ok {
 		return f, true
 	}
-	f, ok := forceByKey[normalize(name)]
-	if !ok {
-		return Force{}, false
+	name = stripParenthetical(name)
+	if f, ok := forceByKey[normalize(name)]; ok {
+		return *f, true
 	}
-	return *f, true
+	// "Avon and Somerset Constabulary" when the force calls itself
+	// "Avon and Somerset Police": compare without the force's title.
+	if k := forceKey(name); k != "" {
+		if f, ok := forceByKey[k]; ok {
+			return *f, true
+		}
+	}
+	return Force{}, false
+}
+
+// stripParenthetical drops a trailing "(…)" such as the abbreviation in
+// "Metropolitan Police Service (MPS)", unless nothing would be left.
+func stripParenthetical(s string) string {
+	t := strings.TrimSpace(s)
+	if strings.HasSuffix(t, ")") {
+		if i := strings.LastIndex(t, "("); i > 0 {
+			return strings.TrimSpace(t[:i])
+		}
+	}
+	return s
 }
 
 // LookupLocalAuthority finds a local authority by ONS code or by name.
@@ -267,9 +286,17 @@ var forceAliases = map[string]string{
 	"The Met":                "E23000001",
 	"Metropolitan":           "E23000001",
 	"London":                 "E23000001",
+	"MPS":                    "E23000001",
 	"Hampshire Constabulary": "E23000030",
+	"Hampshire and IOW":      "E23000030",
+	"Hampshire and IoW":      "E23000030",
 	"Avon & Somerset":        "E23000036",
 	"Dyfed Powys":            "W15000004",
+	"GMP":                    "E23000005",
+	"Greater Manchester":     "E23000005",
+	"Thames Valley":          "E23000029",
+	"TVP":                    "E23000029",
+	"West Mercia":            "E23000016",
 	"PSNI":                   NorthernIrelandCode,
 	"Northern Ireland":       NorthernIrelandCode,
 	"Scotland":               ScotlandCode,

@@ -57,6 +57,21 @@ func TestMatchForce(t *testing.T) {
 		{"Police Scotland", ScotlandCode},
 		{"PSNI", NorthernIrelandCode},
 		{"E23000028", "E23000028"},
+		{"Avon and Somerset Constabulary", "E23000036"},
+		{"Avon & Somerset Constabulary", "E23000036"},
+		{"Devon and Cornwall Constabulary", "E23000035"},
+		{"Metropolitan Police Service (MPS)", "E23000001"},
+		{"MPS", "E23000001"},
+		{"City of London Police", "E23000034"},
+		{"Thames Valley", "E23000029"},
+		{"Thames Valley Police", "E23000029"},
+		{"Hampshire & IOW", "E23000030"},
+		{"GMP", "E23000005"},
+		{"Norfolk Constabulary", "E23000024"},
+		{"  essex  ", "E23000028"},
+		{"Northamptonshire", "E23000022"},
+		{"Dyfed Powys Police", "W15000004"},
+		{"Police Service of Northern Ireland", NorthernIrelandCode},
 	}
 	for _, tt := range tests {
 		f, ok := MatchForce(tt.in)
@@ -64,8 +79,10 @@ func TestMatchForce(t *testing.T) {
 			t.Errorf("MatchForce(%q) = %q, %v; want %q", tt.in, f.Code, ok, tt.code)
 		}
 	}
-	if f, ok := MatchForce("Gotham"); ok {
-		t.Errorf("MatchForce(Gotham) = %+v", f)
+	for _, bad := range []string{"Gotham", "", "Police", "Constabulary", "East Total", "British Transport Police"} {
+		if f, ok := MatchForce(bad); ok {
+			t.Errorf("MatchForce(%q) = %+v, want not found", bad, f)
+		}
 	}
 	if n := len(Forces()); n != 45 {
 		t.Errorf("len(Forces()) = %d, want 45 territorial forces", n)

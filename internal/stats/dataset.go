@@ -1,0 +1,85 @@
+package stats
+
+import "time"
+
+// Layout says which shape of file a Dataset came from.
+type Layout string
+
+// The layouts the importer reads.
+const (
+	// LayoutTable: one row per force, one column per app, as FOI returns
+	// are published.
+	LayoutTable Layout = "table"
+	// LayoutIncidents: one row per recorded offence, with the force, the
+	// date and the app; aggregated on import.
+	LayoutIncidents Layout = "incidents"
+)
+
+// DefaultMeasure is what the total column of a police return counts, in the
+// words used for the share denominator.
+const DefaultMeasure = "online child sexual offences"
+
+// Dataset is an imported table of counts by police force: what a store
+// persists and what a Table is built from. Its fields are plain data so that a
+// store can write them to columns and read them back unchanged.
+type Dataset struct {
+	Name       string    // a short name, e.g. the file name
+	Period     string    // the period the counts cover, as the source says it, e.g. "2019"
+	Source     string    // where the figures came from, e.g. "NSPCC FOI requests, Bedford Independent"
+	ImportedAt time.Time // when it was imported
+	Layout     Layout    // the shape of the source file
+	// Measure says in words what the total column counts, e.g. "online
+	// child sexual offences"; it names the denominator of every share.
+	Measure     string
+	ForceHeader string   // the header of the force column, as published
+	Columns     []Column // the number columns in published order
+	Rows        []Row    // one per force, in published order
+	// StatedTotals are the total rows printed in the source ("East
+	// Total"): kept to be checked, never counted as data.
+	StatedTotals []StatedTotal
+}
+
+// Column is a number column.
+type Column struct {
+	Name  string // the header as published, e.g. "instagram"
+	Total bool   // the column holds each force's total, not one app
+}
+
+// Row is one force's figures.
+type Row struct {
+	Line      int     // the row of the source file it came from (header = 1); the first, if summed
+	Lines     []int   // every source row added into it, when rows were summed
+	Force     string  // the force as the source wrote it
+	ForceCode string  // its ONS police force area code
+	Values    []Value // one per column
+}
+
+// StatedTotal is a total row printed in the source.
+type StatedTotal struct {
+	Line   int     // the row of the source file
+	Label  string  // its first cell, e.g. "East Total"
+	Values []Value // one per column
+	// Covers are the indexes in Dataset.Rows of the forces it is checked
+	// against: the forces since the previous stated total, or all forces
+	// above it when there are none in between (a grand total after
+	// subtotals).
+	Covers []int
+}
+
+// TotalColumn returns the index of the total column, or -1 if there is none.
+func (d *Dataset) TotalColumn() int {
+	for i, c := range d.Columns {
+		if c.Total {
+			return i
+		}
+	}
+	return -1
+}
+
+// MeasureOrDefault returns d.Measure, or DefaultMeasure when it is empty.
+func (d *Dataset) MeasureOrDefault() string {
+	if d.Measure == "" {
+		return DefaultMeasure
+	}
+	return d.Measure
+}
