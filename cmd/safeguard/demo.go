@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/safeguard-dev/safeguard/client"
+	"github.com/safeguard-dev/safeguard/internal/police"
 )
 
 func cmdDemo(ctx context.Context, e *env, args []string) error {
@@ -114,7 +115,16 @@ func (d *demo) heading(title string) {
 }
 
 // quote prints what a person sees, indented.
-func (d *demo) quote(who, text string) { fmt.Fprintf(d.out, "     %s sees: %q\n", who, text) }
+func (d *demo) quote(who, text string) {
+	verb := "sees"
+	if who == "Both" {
+		verb = "see"
+	}
+	if who == "Both" {
+		who = "Both of them"
+	}
+	fmt.Fprintf(d.out, "     %s %s: %q\n", who, verb, text)
+}
 
 // answer prints an API refusal as its code and sentence.
 func (d *demo) answer(err error) string {
@@ -162,8 +172,8 @@ func (d *demo) story(ctx context.Context) error {
 		{"maya", 12, "Bedford", "12"},
 		{"leo", 15, "Bedford", "15, Maya's cousin"},
 		{"uncle_raj", 44, "Cambridge", "Leo's uncle"},
-		{"jo", 38, "Cambridge", "Raj's friend"},
-		{"stranger", 35, "Norfolk", "an adult nobody here knows"},
+		{"joanne", 38, "Cambridge", "Raj's friend"},
+		{"stranger", 35, "Norwich", "an adult nobody here knows"},
 	}
 	for _, p := range people {
 		a, err := d.signUp(ctx, p.handle, p.age, p.la)
@@ -175,14 +185,18 @@ func (d *demo) story(ctx context.Context) error {
 			extra = fmt.Sprintf(", waiting for a guardian (code %s)", a.GuardianCode)
 			d.guardianCode = a.GuardianCode
 		}
-		d.say("   %-10s %-27s %-5s police force %s, status %s%s", p.handle, "("+p.who+")", a.AgeBand, a.PoliceForce, a.Status, extra)
+		force := a.PoliceForce
+		if f, ok := police.ByCode(a.PoliceForce); ok {
+			force = f.Area + " " + f.Code
+		}
+		d.say("   %-10s %-27s %-5s %-27s %s%s", p.handle, "("+p.who+")", a.AgeBand, force, a.Status, extra)
 	}
-	for _, h := range []string{"sam", "uncle_raj", "jo"} {
+	for _, h := range []string{"sam", "uncle_raj", "joanne"} {
 		if err := d.verify(ctx, h); err != nil {
 			return err
 		}
 	}
-	d.say("   The operator verifies the ages of sam, uncle_raj and jo (after an age check).")
+	d.say("   The operator verifies the ages of sam, uncle_raj and joanne (after an age check).")
 
 	d.heading("Maya's account waits for a guardian")
 	if _, err := d.users["maya"].RequestContact(ctx, "leo"); err != nil {
@@ -209,11 +223,11 @@ func (d *demo) story(ctx context.Context) error {
 		return err
 	}
 	d.say("   On Leo's side: %d requests, %d messages — nothing reached him.", len(lc.Incoming), 0)
-	audit, err := d.admin.Audit(ctx, d.ids["stranger"])
+	audit, err := d.admin.Audit(ctx, 0)
 	if err == nil {
 		n := 0
 		for _, a := range audit {
-			if a.Reason == "stranger_contact_minor" {
+			if a.ActorID == d.ids["stranger"] && a.Reason == "stranger_contact_minor" {
 				n++
 			}
 		}
@@ -273,8 +287,8 @@ func (d *demo) story(ctx context.Context) error {
 		return err
 	}
 	d.quote("Everyone in \"Family\"", fam.Notice.Text)
-	_, errStranger := d.users["uncle_raj"].AddMember(ctx, fam.ID, "jo")
-	d.say("   uncle_raj adds jo, who is not Leo's contact: %s", d.answer(errStranger))
+	_, errStranger := d.users["uncle_raj"].AddMember(ctx, fam.ID, "joanne")
+	d.say("   uncle_raj adds joanne, who is not Leo's contact: %s", d.answer(errStranger))
 	if _, err := d.users["uncle_raj"].SendText(ctx, fam.ID, "Pizza at ours on Saturday?"); err != nil {
 		return err
 	}
@@ -287,46 +301,46 @@ func (d *demo) story(ctx context.Context) error {
 	}
 
 	d.heading("Two verified adults talk end to end")
-	jr, err := d.users["jo"].RequestContact(ctx, "uncle_raj")
+	jr, err := d.users["joanne"].RequestContact(ctx, "uncle_raj")
 	if err != nil {
 		return err
 	}
 	if _, err := d.users["uncle_raj"].AcceptContact(ctx, jr.ID); err != nil {
 		return err
 	}
-	secret, err := d.users["jo"].CreateConversation(ctx, client.ConversationRequest{Members: []string{"uncle_raj"}, E2EE: true})
+	secret, err := d.users["joanne"].CreateConversation(ctx, client.ConversationRequest{Members: []string{"uncle_raj"}, E2EE: true})
 	if err != nil {
 		return err
 	}
-	d.say("   jo and uncle_raj (both verified adults) ask for E2EE: e2ee=%v.", secret.E2EE)
+	d.say("   joanne and uncle_raj (both verified adults) ask for E2EE: e2ee=%v.", secret.E2EE)
 	d.quote("Both", secret.Notice.Text)
-	_, errPlain := d.users["jo"].SendText(ctx, secret.ID, "plain text")
+	_, errPlain := d.users["joanne"].SendText(ctx, secret.ID, "plain text")
 	d.say("   The server refuses plaintext there: %s", d.answer(errPlain))
 
 	d.heading("An adult whose age is not verified gets no E2EE, and is told why")
-	sr, err := d.users["stranger"].RequestContact(ctx, "jo")
+	sr, err := d.users["stranger"].RequestContact(ctx, "joanne")
 	if err != nil {
 		return err
 	}
-	if _, err := d.users["jo"].AcceptContact(ctx, sr.ID); err != nil {
+	if _, err := d.users["joanne"].AcceptContact(ctx, sr.ID); err != nil {
 		return err
 	}
-	_, errUnverified := d.users["jo"].CreateConversation(ctx, client.ConversationRequest{Members: []string{"stranger"}, E2EE: true})
-	d.say("   jo asks for E2EE with stranger: %s", d.answer(errUnverified))
-	plain, err := d.users["jo"].CreateConversation(ctx, client.ConversationRequest{Members: []string{"stranger"}})
+	_, errUnverified := d.users["joanne"].CreateConversation(ctx, client.ConversationRequest{Members: []string{"stranger"}, E2EE: true})
+	d.say("   joanne asks for E2EE with stranger: %s", d.answer(errUnverified))
+	plain, err := d.users["joanne"].CreateConversation(ctx, client.ConversationRequest{Members: []string{"stranger"}})
 	if err != nil {
 		return err
 	}
 	d.quote("Both", plain.Notice.Text)
 
 	d.heading("A blocked account cannot reach the blocker")
-	if _, err := d.users["jo"].Block(ctx, "stranger"); err != nil {
+	if _, err := d.users["joanne"].Block(ctx, "stranger"); err != nil {
 		return err
 	}
 	_, errBlocked := d.users["stranger"].SendText(ctx, plain.ID, "hello?")
-	d.say("   jo blocks stranger; stranger writes in their chat: %s", d.answer(errBlocked))
-	_, errReq := d.users["stranger"].RequestContact(ctx, "jo")
-	d.say("   stranger asks to add jo again: %s", d.answer(errReq))
+	d.say("   joanne blocks stranger; stranger writes in their chat: %s", d.answer(errBlocked))
+	_, errReq := d.users["stranger"].RequestContact(ctx, "joanne")
+	d.say("   stranger asks to add joanne again: %s", d.answer(errReq))
 	return nil
 }
 

@@ -43,6 +43,9 @@ func (s *Service) RequestContact(ctx context.Context, fromID int64, handle strin
 		if from, err = load(ctx, tx, fromID); err != nil {
 			return err
 		}
+		if from.Status != safeguard.Active {
+			return s.cfg.Policy.ContactRequest(s.party(from, now), policy.Party{}, policy.Relation{}).Err
+		}
 		if to, err = tx.AccountByHandle(ctx, handle); err != nil {
 			if errors.Is(err, safeguard.ErrNotFound) {
 				return safeguard.UnknownAccount

@@ -526,7 +526,7 @@ func TestBadInput(t *testing.T) {
 			{"unknown app", `{"handle":"pat_q","password":"` + pw + `","birth_date":"2000-01-01","app":"nope"}`, "application/json", 400, "unknown_app"},
 			{"bad handle", `{"handle":"a b","password":"` + pw + `","birth_date":"2000-01-01"}`, "application/json", 400, "invalid_handle"},
 			{"short password", `{"handle":"pat_q","password":"short","birth_date":"2000-01-01"}`, "application/json", 400, "invalid_password"},
-			{"form instead of JSON", `handle=x`, "application/x-www-form-urlencoded", 400, "unsupported_media_type"},
+			{"form instead of JSON", `handle=x`, "application/x-www-form-urlencoded", 415, "unsupported_media_type"},
 			{"10 MB body", `{"handle":"pat_q","password":"` + strings.Repeat("x", 10<<20) + `"}`, "application/json", 413, "body_too_large"},
 		}
 		for _, tt := range tests {
