@@ -1,3 +1,10 @@
 module github.com/safeguard-dev/safeguard
 
 go 1.26
+
+require (
+	github.com/google/go-cmp v0.7.0
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
+)
+
+require golang.org/x/text v0.14.0 // indirect
