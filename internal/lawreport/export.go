@@ -109,13 +109,18 @@ func (e *FileExport) Submit(ctx context.Context, pkg *Package) (Receipt, error) 
 // without a readable receipt is a conflict for a person to look at, not
 // something to overwrite.
 func readReceipt(dir string) (Receipt, error) {
-	b, err := os.ReadFile(filepath.Join(dir, ExportReceipt))
+	p := filepath.Join(dir, ExportReceipt)
+	b, err := os.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
-		if _, serr := os.Stat(dir); serr == nil {
+		if _, serr := os.Stat(dir); serr != nil {
+			return Receipt{}, err
+		}
+		// The directory may have been renamed into place, receipt and all,
+		// between the two calls: look again before calling it a conflict.
+		if b, err = os.ReadFile(p); errors.Is(err, fs.ErrNotExist) {
 			return Receipt{}, safeguard.Errorf(safeguard.ErrConflict, "export_conflict",
 				"An export directory for this reference exists without a receipt.")
 		}
-		return Receipt{}, err
 	}
 	if err != nil {
 		return Receipt{}, err

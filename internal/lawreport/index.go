@@ -24,7 +24,12 @@ type indexData struct {
 
 type indexRoute struct{ Role, AccountID, Force, Code string }
 
-type indexFile struct{ Name, What string }
+// indexFile is one row of the file table. Media files are not linked, so
+// that nobody opens abuse material by a stray click.
+type indexFile struct {
+	Name, What string
+	Link       bool
+}
 
 func describeFiles(pkg *Package, names []string) []indexFile {
 	what := map[string]string{
@@ -46,7 +51,7 @@ func describeFiles(pkg *Package, names []string) []indexFile {
 	}
 	var out []indexFile
 	for _, n := range names {
-		out = append(out, indexFile{Name: n, What: what[n]})
+		out = append(out, indexFile{Name: n, What: what[n], Link: !strings.HasPrefix(n, "media/")})
 	}
 	return out
 }
@@ -174,7 +179,7 @@ th, td { text-align: left; padding: .25rem .6rem; border-bottom: 1px solid #999;
 <thead><tr><th scope="col">File</th><th scope="col">What it is</th></tr></thead>
 <tbody>
 {{- range .Files}}
-<tr><td><a href="{{.Name}}">{{.Name}}</a></td><td>{{.What}}</td></tr>
+<tr><td>{{if .Link}}<a href="{{.Name}}">{{.Name}}</a>{{else}}{{.Name}}{{end}}</td><td>{{.What}}</td></tr>
 {{- end}}
 </tbody>
 </table>
