@@ -137,7 +137,7 @@ func buildNCA(inc *Incident, b *Builder, pri Priority, routes map[string]Force, 
 		FollowUpOf:      inc.FollowUpOf,
 		CreatedAt:       stamp(created),
 		Service:         ncaService{Name: inc.Service, App: inc.App, ContactEmail: b.ContactEmail},
-		Priority:        ncaPriority{Level: pri.Level, Reasons: pri.Reasons},
+		Priority:        ncaPriority(pri),
 		Incident: ncaIncident{
 			Type:             inc.Type,
 			DetectedAt:       stamp(inc.DetectedAt),
@@ -182,7 +182,7 @@ func buildNCA(inc *Incident, b *Builder, pri Priority, routes map[string]Force, 
 func priorReports(inc *Incident) []ncaPriorReport {
 	var out []ncaPriorReport
 	add := func(p PriorReport) {
-		r := ncaPriorReport{Body: p.Body, Reference: p.Reference}
+		r := ncaPriorReport(p)
 		if !slices.Contains(out, r) {
 			out = append(out, r)
 		}
