@@ -165,6 +165,20 @@ func TestAlreadyReported(t *testing.T) {
 	if len(pkg.Files) != 0 {
 		t.Errorf("files = %d, want none", len(pkg.Files))
 	}
+
+	// Only a law-enforcement body makes the NCMEC report's lawEnforcement
+	// section.
+	for body, want := range map[string]bool{"IWF": false, "Bedfordshire Police": true, "NCA": true} {
+		inc := lawreporttest.Incident(lawreporttest.Image(1))
+		inc.AlreadyReported = []lawreport.PriorReport{{Body: body, Reference: "r-1"}}
+		pkg, err := lawreporttest.Builder().Build(inc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := bytes.Contains(pkg.NCMEC, []byte("<agencyName>"+body+"</agencyName>")); got != want {
+			t.Errorf("already reported to %s: lawEnforcement section %v, want %v", body, got, want)
+		}
+	}
 }
 
 func TestFollowUp(t *testing.T) {
@@ -238,6 +252,16 @@ func TestRoute(t *testing.T) {
 		got, ok := lawreport.Route(&tt.u)
 		if got != tt.want || ok != tt.ok {
 			t.Errorf("%s: Route = %v, %v; want %v, %v", tt.name, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func BenchmarkBuild(b *testing.B) {
+	inc := lawreporttest.Incident(lawreporttest.Image(1))
+	builder := lawreporttest.Builder()
+	for b.Loop() {
+		if _, err := builder.Build(inc); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

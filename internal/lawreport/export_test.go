@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -252,6 +253,34 @@ func TestFileExportRefusesBadPackage(t *testing.T) {
 	} {
 		if _, err := exporter(t.TempDir()).Submit(t.Context(), pkg); !errors.Is(err, safeguard.ErrInvalid) {
 			t.Errorf("%s: Submit = %v, want ErrInvalid", name, err)
+		}
+	}
+}
+
+// TestExportLogsHoldNoContent: the export logs its reference, never the
+// people, text or hashes in the package.
+func TestExportLogsHoldNoContent(t *testing.T) {
+	const canary = "canary-5b1c2a"
+	inc := lawreporttest.Incident(lawreporttest.Image(1))
+	inc.Summary += " " + canary
+	inc.Children[0].Handle = canary
+	inc.Thread[1].Text = canary
+	pkg, err := lawreporttest.Builder().Build(inc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	e := exporter(t.TempDir())
+	e.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
+	if _, err := e.Submit(t.Context(), pkg); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(logs.Bytes(), []byte(lawreporttest.Reference)) {
+		t.Errorf("the export was not logged: %s", logs.String())
+	}
+	for _, secret := range []string{canary, inc.Content[0].MD5, lawreporttest.PDQ, "synthetic_adult"} {
+		if bytes.Contains(logs.Bytes(), []byte(secret)) {
+			t.Errorf("logs contain %q: %s", secret, logs.String())
 		}
 	}
 }

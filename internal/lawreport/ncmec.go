@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/police"
 )
 
 // The NCMEC incident types Safeguard reports under (values of the XSD's
@@ -135,7 +136,7 @@ func buildNCMEC(inc *Incident, b *Builder, pri Priority, routes map[string]Force
 		}})
 	}
 	for _, p := range inc.AlreadyReported {
-		if !strings.EqualFold(p.Body, BodyNCMEC) {
+		if lawEnforcement(p.Body) {
 			r.LawEnforcement = &ncmecLawEnforcement{AgencyName: p.Body, CaseNumber: p.Reference, ReportedToLE: true}
 			break
 		}
@@ -218,6 +219,16 @@ func marshalXML(v any) ([]byte, error) {
 	}
 	buf.WriteByte('\n')
 	return buf.Bytes(), nil
+}
+
+// lawEnforcement reports whether body is a UK law-enforcement body: the NCA
+// or a police force the ONS data knows.
+func lawEnforcement(body string) bool {
+	if strings.EqualFold(body, BodyNCA) || strings.EqualFold(body, "National Crime Agency") {
+		return true
+	}
+	_, ok := police.MatchForce(body)
+	return ok
 }
 
 func sentTo(ps []PriorReport, body string) bool {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -415,5 +416,36 @@ func TestDirStore(t *testing.T) {
 	}
 	if n := len(f.srv.Reports()); n != 1 {
 		t.Errorf("%d reports opened, want 1", n)
+	}
+}
+
+// TestLogsHoldNoContent: what the submitter logs names references and
+// counts, never people, text or hashes.
+func TestLogsHoldNoContent(t *testing.T) {
+	const canary = "canary-7f3e9d"
+	inc := lawreporttest.Incident(lawreporttest.Image(1))
+	inc.Summary += " " + canary
+	inc.ReportedUsers[0].Handle = canary + "-handle"
+	inc.ReportedUsers[0].Email = canary + "@example.invalid"
+	inc.Thread[0].Text = canary
+	p, err := lawreporttest.Builder().Build(inc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t)
+	var logs bytes.Buffer
+	f.sub.Logger = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	f.srv.FailUploadAt(1) // a failure and a retraction get logged too
+	_, _ = f.sub.Submit(t.Context(), p)
+	if _, err := f.sub.Submit(t.Context(), p); err != nil {
+		t.Fatal(err)
+	}
+	if logs.Len() == 0 {
+		t.Fatal("nothing logged")
+	}
+	for _, secret := range []string{canary, inc.Content[0].MD5, inc.Content[0].SHA256, lawreporttest.PDQ, "synthetic_teen"} {
+		if bytes.Contains(logs.Bytes(), []byte(secret)) {
+			t.Errorf("logs contain %q:\n%s", secret, logs.String())
+		}
 	}
 }
