@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -86,7 +87,7 @@ func (s *Submitter) Submit(ctx context.Context, pkg *lawreport.Package) (lawrepo
 		}
 		return lawreport.Receipt{}, safeguard.Invalid("invalid_package", "The package has no NCMEC report.")
 	}
-	if pkg.Test && s.Client.BaseURL == ProductionURL {
+	if pkg.Test && strings.TrimSuffix(s.Client.BaseURL, "/") == ProductionURL {
 		return lawreport.Receipt{}, safeguard.Invalid("test_to_production", "A test report cannot be sent to NCMEC's production service.")
 	}
 	defer s.lock(pkg.Reference)()

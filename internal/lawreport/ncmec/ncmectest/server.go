@@ -5,6 +5,7 @@
 package ncmectest
 
 import (
+	"cmp"
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/xml"
@@ -134,7 +135,7 @@ func (s *Server) Reports() []Report {
 		}
 		out = append(out, c)
 	}
-	slices.SortFunc(out, func(a, b Report) int { return int(a.ID - b.ID) })
+	slices.SortFunc(out, func(a, b Report) int { return cmp.Compare(a.ID, b.ID) })
 	return out
 }
 
