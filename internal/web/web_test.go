@@ -36,7 +36,7 @@ const adminToken = "test-operator-token"
 
 // stack is a running server over a real store, and what tests need of it.
 type stack struct {
-	t     *testing.T
+	t     testing.TB
 	url   string
 	admin *client.Client
 	st    store.Store
@@ -74,7 +74,7 @@ func each(t *testing.T, fn func(t *testing.T, s *stack)) {
 // testLimits are generous enough for the tests but not unlimited.
 var testLimits = messaging.Limits{}
 
-func newStack(t *testing.T, st store.Store, tweak func(*messaging.Config)) *stack {
+func newStack(t testing.TB, st store.Store, tweak func(*messaging.Config)) *stack {
 	t.Helper()
 	key := make([]byte, media.KeySize)
 	rand.Read(key)
@@ -147,7 +147,7 @@ func (s *stack) connect(a *client.Client, bHandle string, b *client.Client) {
 }
 
 // apiErr returns the status, code and message of an API error.
-func apiErr(t *testing.T, err error) client.APIError {
+func apiErr(t testing.TB, err error) client.APIError {
 	t.Helper()
 	var ae *client.APIError
 	if !errors.As(err, &ae) {
