@@ -41,6 +41,7 @@ type command struct {
 var commands = []command{
 	{"serve", "run the server", cmdServe},
 	{"demo", "start a server on a fresh database and play the demo story", cmdDemo},
+	{"risk", "replay conversations through the grooming and sextortion rules, and score them", cmdRisk},
 	{"version", "print the version", cmdVersion},
 }
 
