@@ -93,16 +93,21 @@ func (lx *lexicon) cancelled(m *matcher, sig *signalDef, start, end int) bool {
 	lo, hi := max(0, start-sig.window), min(len(toks), end+sig.window)
 	saved := m.age
 	defer func() { m.age = saved }()
+	// An exception counts if it overlaps the window, even if it begins a
+	// little before it ("this guy keeps asking me to send pics").
 	sub := &matcher{toks: toks[:hi]}
 	for _, u := range sig.unless {
-		for s := lo; s < hi; s++ {
-			if sub.match(u, s) >= 0 {
+		for s := max(0, lo-unlessReach); s < hi; s++ {
+			if e := sub.match(u, s); e > lo {
 				return true
 			}
 		}
 	}
 	return false
 }
+
+// unlessReach is how far before a signal's window an exception may begin.
+const unlessReach = 6
 
 func isNumber(t string) bool {
 	if t == "" || len(t) > 6 {

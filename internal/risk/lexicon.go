@@ -27,7 +27,7 @@ var builtinSignals = []string{SignalImageSent, SignalAgeDeception, SignalOversiz
 const defaultWindow = 4
 
 // negationWindow is how many tokens before a match a negator cancels it.
-const negationWindow = 3
+const negationWindow = 5
 
 var nameRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,40}$`)
 

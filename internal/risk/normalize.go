@@ -123,11 +123,12 @@ func (n *normalizer) chunk(out []string, c []rune) []string {
 	if hasLetter && hasOther {
 		// Leetspeak: take the letters-only reading if it is a known word
 		// (after collapsing repeats), or if a symbol sits between letters.
+		orig := []rune(raw)
 		d := []rune(raw)
 		inner := false
-		for i, r := range d {
+		for i, r := range orig {
 			if l, ok := leet[r]; ok {
-				if i > 0 && i < len(d)-1 && unicode.IsLetter(d[i-1]) && unicode.IsLetter(d[i+1]) {
+				if i > 0 && i < len(orig)-1 && unicode.IsLetter(orig[i-1]) && unicode.IsLetter(orig[i+1]) {
 					inner = true
 				}
 				d[i] = l
@@ -208,7 +209,8 @@ func (n *normalizer) collapse(w string) string {
 	return two
 }
 
-// collapseRuns replaces each run of at least min equal runes by keep of them.
+// collapseRuns replaces each run of at least min equal letters by keep of
+// them. Digits are left alone: 100 is not 10.
 func collapseRuns(w string, min, keep int) string {
 	var b strings.Builder
 	rs := []rune(w)
@@ -218,7 +220,7 @@ func collapseRuns(w string, min, keep int) string {
 			j++
 		}
 		k := j - i
-		if k >= min {
+		if k >= min && unicode.IsLetter(rs[i]) {
 			k = keep
 		}
 		for range k {
