@@ -238,10 +238,12 @@ func buildLexicon(srcs []Source, list *[]Problem) *lexicon {
 				}
 				def.window = w
 			}
+			broken := false
 			for _, pn := range rs.patterns {
 				cp, err := pp.compile(pn.Value)
 				if err != nil {
 					reportPattern(p, pn, r.lines, err)
+					broken = true
 					continue
 				}
 				def.patterns = append(def.patterns, cp)
@@ -254,7 +256,7 @@ func buildLexicon(srcs []Source, list *[]Problem) *lexicon {
 				}
 				def.unless = append(def.unless, cp)
 			}
-			if len(def.patterns) == 0 {
+			if len(def.patterns) == 0 && !broken {
 				p.at(rs.key, "signal %q has no patterns", name)
 			}
 		}

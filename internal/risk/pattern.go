@@ -119,6 +119,9 @@ func (pp *patternParser) alternatives(inGroup bool) ([][]node, error) {
 			start := pp.pos
 			pp.pos++
 			g, err := pp.alternatives(true)
+			if pe, ok := err.(*patternError); ok && pe.msg == "missing )" {
+				pe.off = start // point at the ( that is not closed
+			}
 			if err != nil {
 				return nil, err
 			}

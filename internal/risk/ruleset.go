@@ -165,10 +165,10 @@ func compileRule(env *cel.Env, r rawRule, names []string, p problems) *compiledR
 			*list = append(*list, s)
 		}
 	}
-	signal := func(id int64, varName, name string) {
+	signal := func(id int64, shift int, varName, name string) {
 		if !slices.Contains(names, name) {
 			loc := info.GetStartLocation(id)
-			at(loc.Line(), loc.Column(), "unknown signal %q in %s (known: %s)", name, varName, strings.Join(names, ", "))
+			at(loc.Line(), loc.Column()+shift, "unknown signal %q in %s (known: %s)", name, varName, strings.Join(names, ", "))
 			bad = true
 			return
 		}
@@ -188,7 +188,7 @@ func compileRule(env *cel.Env, r rawRule, names []string, p problems) *compiledR
 			}
 			switch v := op.AsIdent(); v {
 			case "signals", "peer":
-				signal(e.ID(), v, sel.FieldName())
+				signal(e.ID(), 1, v, sel.FieldName()) // CEL places a select at its dot
 			case "sender", "recipient":
 				note(&cr.facts, v+"."+sel.FieldName())
 			}
@@ -212,7 +212,7 @@ func compileRule(env *cel.Env, r rawRule, names []string, p problems) *compiledR
 			}
 			if k.Kind() == celast.LiteralKind {
 				if s, ok := k.AsLiteral().Value().(string); ok {
-					signal(k.ID(), m.AsIdent(), s)
+					signal(k.ID(), 0, m.AsIdent(), s)
 				}
 			}
 		}
