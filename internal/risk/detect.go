@@ -98,6 +98,9 @@ func (lx *lexicon) cancelled(m *matcher, sig *signalDef, start, end int) bool {
 	sub := &matcher{toks: toks[:hi]}
 	for _, u := range sig.unless {
 		for s := max(0, lo-unlessReach); s < hi; s++ {
+			if !u.canStart(toks[s]) {
+				continue
+			}
 			if e := sub.match(u, s); e > lo {
 				return true
 			}

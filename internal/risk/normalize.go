@@ -41,22 +41,25 @@ var leet = map[rune]rune{
 	'0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', '$': 's', '!': 'i', '|': 'l', '+': 't',
 }
 
-// capText bounds the text scanned for one message.
-func capText(s string) (string, bool) {
-	if len(s) <= MaxScanBytes {
-		return s, false
+// tokens normalises text into at most MaxTokens tokens. truncated reports
+// that the text was longer than MaxScanBytes: then only its head and its tail
+// are scanned, each for half the tokens.
+func (n *normalizer) tokens(text string) (toks []string, truncated bool) {
+	if len(text) <= MaxScanBytes {
+		return n.scan(text, MaxTokens), false
 	}
 	// Cutting may split a rune at either end; ToValidUTF8 drops the pieces.
 	half := MaxScanBytes / 2
-	head := strings.ToValidUTF8(s[:half], "")
-	tail := strings.ToValidUTF8(s[len(s)-half:], "")
-	return head + "\n\n" + tail, true
+	head := n.scan(strings.ToValidUTF8(text[:half], ""), MaxTokens/2)
+	tail := n.scan(strings.ToValidUTF8(text[len(text)-half:], ""), MaxTokens)
+	if len(tail) > MaxTokens/2 {
+		tail = tail[len(tail)-MaxTokens/2:]
+	}
+	return append(head, tail...), true
 }
 
-// tokens normalises text into tokens. truncated reports that the text was
-// longer than MaxScanBytes.
-func (n *normalizer) tokens(text string) (toks []string, truncated bool) {
-	text, truncated = capText(text)
+// scan normalises text into at most limit tokens.
+func (n *normalizer) scan(text string, limit int) (toks []string) {
 	text = norm.NFKD.String(text)
 	var chunk []rune
 	flush := func() {
@@ -66,7 +69,7 @@ func (n *normalizer) tokens(text string) (toks []string, truncated bool) {
 		}
 	}
 	for _, r := range text {
-		if len(toks) >= MaxTokens {
+		if len(toks) >= limit {
 			break
 		}
 		if unicode.Is(unicode.Mn, r) || r == '\u200d' || r == '\ufe0f' {
@@ -96,10 +99,10 @@ func (n *normalizer) tokens(text string) (toks []string, truncated bool) {
 		}
 	}
 	flush()
-	if len(toks) > MaxTokens {
-		toks = toks[:MaxTokens]
+	if len(toks) > limit {
+		toks = toks[:limit]
 	}
-	return toks, truncated
+	return toks
 }
 
 // chunk normalises one run of letters, digits and leet symbols and appends

@@ -28,19 +28,19 @@ func TestTokens(t *testing.T) {
 		{"s3nd m3 a p1c", "send me a pic"},
 		{"pleeeease", "please"},
 		{"piccs", "pics"},
-		{"ＳＥＮＤ ｍｅ", "send me"},              // fullwidth
-		{"ѕеnd а рiс", "send a pic"},           // Cyrillic look-alikes
-		{"séñd", "send"},                      // accents
-		{"𝐬𝐞𝐧𝐝 me", "send me"},                // mathematical bold
-		{"im14", "im 14"},                     // letters and digits split
+		{"ＳＥＮＤ ｍｅ", "send me"},       // fullwidth
+		{"ѕеnd а рiс", "send a pic"}, // Cyrillic look-alikes
+		{"séñd", "send"},             // accents
+		{"𝐬𝐞𝐧𝐝 me", "send me"},       // mathematical bold
+		{"im14", "im 14"},            // letters and digits split
 		{"14yo", "14 yo"},
 		{"fourteen", "14"},
 		{"send £100 now", "send £ 100 now"},
 		{"$50", "£ 50"},
 		{"📸 now", "pic now"},
 		{"🤫", "secret"},
-		{"telegarm", "telegram"},            // one transposition
-		{"secrte", "secret"},                // transposition
+		{"telegarm", "telegram"}, // one transposition
+		{"secrte", "secret"},     // transposition
 		{"wyd rn", "what you doing right now"},
 		{"b4 l8r", "before later"},
 		{"lol!!! ok...", "lol ok"},

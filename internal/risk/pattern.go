@@ -21,6 +21,21 @@ import (
 type pattern struct {
 	src   string
 	nodes []node
+	// first holds the tokens a match can start with, firstNum whether it can
+	// start with a number; a nil first means any token.
+	first    map[string]struct{}
+	firstNum bool
+}
+
+// canStart reports whether a match of p can begin with token t.
+func (p *pattern) canStart(t string) bool {
+	if p.first == nil {
+		return true
+	}
+	if _, ok := p.first[t]; ok {
+		return true
+	}
+	return p.firstNum && isNumber(t)
 }
 
 type nodeKind uint8
@@ -89,7 +104,9 @@ func (pp *patternParser) compile(src string) (*pattern, error) {
 	if canBeEmpty(nodes) {
 		return nil, &patternError{0, "pattern can match nothing"}
 	}
-	return &pattern{src: src, nodes: nodes}, nil
+	p := &pattern{src: src, nodes: nodes}
+	p.first, p.firstNum = firstSet(nodes)
+	return p, nil
 }
 
 // alternatives parses seq ('|' seq)* up to ')' (inGroup) or the end.

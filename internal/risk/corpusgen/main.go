@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -27,9 +28,16 @@ import (
 func main() {
 	out := flag.String("out", "internal/risk/testdata/corpus", "directory to write train.jsonl and heldout.jsonl to")
 	flag.Parse()
-	if err := os.MkdirAll(*out, 0o755); err != nil {
+	if err := write(*out, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
+	}
+}
+
+// write generates both splits into dir.
+func write(dir string, log io.Writer) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
 	}
 	for _, b := range []struct {
 		name string
@@ -42,18 +50,18 @@ func main() {
 		for _, c := range convs {
 			j, err := json.Marshal(c)
 			if err != nil {
-				panic(err)
+				return err
 			}
 			sb.Write(j)
 			sb.WriteByte('\n')
 		}
-		path := filepath.Join(*out, b.name+".jsonl")
+		path := filepath.Join(dir, b.name+".jsonl")
 		if err := os.WriteFile(path, []byte(sb.String()), 0o644); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
+			return err
 		}
-		fmt.Printf("%s: %d conversations\n", path, len(convs))
+		fmt.Fprintf(log, "%s: %d conversations\n", path, len(convs))
 	}
+	return nil
 }
 
 const (
