@@ -42,6 +42,7 @@ var commands = []command{
 	{"serve", "run the server", cmdServe},
 	{"demo", "start a server on a fresh database and play the demo story", cmdDemo},
 	{"stats", "statistics: import police returns and print force × app tables", cmdStats},
+	{"risk", "replay conversations through the grooming and sextortion rules, and score them", cmdRisk},
 	{"version", "print the version", cmdVersion},
 }
 

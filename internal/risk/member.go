@@ -1,0 +1,84 @@
+package risk
+
+import (
+	"time"
+
+	"github.com/safeguard-dev/safeguard"
+)
+
+// Member is what the scorer knows about one account in a conversation. The
+// store fills it from the account, its contacts and its refused attempts.
+type Member struct {
+	ID           string
+	AgeBand      safeguard.AgeBand   // child, teen or adult; "" if unknown
+	DeclaredAge  int                 // age in years from the date of birth; 0 if unknown
+	AgeAssurance safeguard.Assurance // self-declared or verified; "" if unknown
+	// Connected is true when the account was a contact of the other members
+	// before the conversation began.
+	Connected bool
+	// AccountAgeDays is how old the account is in days; nil if unknown.
+	AccountAgeDays *int
+	// ContactOrigin is how the contact began: "minor_requested",
+	// "adult_requested", "group", or "" if unknown.
+	ContactOrigin string
+	// RefusedMinorAttempts counts the distinct minors this account tried to
+	// reach without being their contact (the platform records each refusal).
+	RefusedMinorAttempts int
+}
+
+// Message is one message as the scorer sees it.
+type Message struct {
+	From     string        // the sender's Member.ID
+	T        time.Duration // time since the conversation began
+	Text     string        // the text or the image caption
+	HasImage bool
+}
+
+// Severity is how serious a rule's finding is.
+type Severity string
+
+// The severities, from least to most serious.
+const (
+	Low      Severity = "low"
+	Medium   Severity = "medium"
+	High     Severity = "high"
+	Critical Severity = "critical"
+)
+
+// Rank orders severities: 0 for none or unknown, 4 for critical.
+func (s Severity) Rank() int {
+	switch s {
+	case Low:
+		return 1
+	case Medium:
+		return 2
+	case High:
+		return 3
+	case Critical:
+		return 4
+	}
+	return 0
+}
+
+// Notice is the code of the support notice a minor in the conversation should
+// see. The texts live with the other safety texts; this package only names
+// them.
+type Notice string
+
+// The notices. SextortionWarning says: do not pay, do not send more, it is not
+// your fault, and Report Remove can help take images down.
+const (
+	NoNotice          Notice = ""
+	RiskWarning       Notice = "risk_warning"
+	SextortionWarning Notice = "sextortion_warning"
+)
+
+// Mode says whether a rule acts.
+type Mode string
+
+// The modes. A shadow rule is evaluated and counted but never raises an
+// alert, so a new rule can be measured on live traffic before it acts.
+const (
+	Enforce Mode = "enforce"
+	Shadow  Mode = "shadow"
+)

@@ -1,0 +1,340 @@
+package risk
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Limits on the work done for one message. A message longer than
+// MaxScanBytes is scanned at its first and last MaxScanBytes/2 bytes only, so
+// a megabyte of padding costs no more than a long message and text hidden
+// after padding at the end is still seen.
+const (
+	MaxScanBytes = 8 << 10
+	MaxTokens    = 1024
+)
+
+// normalizer turns chat text into lower-case word tokens: NFKD-folded with
+// accents removed, look-alike letters mapped to Latin, emoji named, leetspeak
+// undone where that yields a known word, repeated letters collapsed, slang
+// expanded and one-letter typos in long words corrected against the
+// lexicons' vocabulary.
+type normalizer struct {
+	slang map[string][]string // token -> replacement tokens
+	emoji map[rune]string
+	vocab map[string]bool     // every word the patterns know
+	fuzzy map[string][]string // one-deletion variants of long vocabulary words
+}
+
+// confusables maps Cyrillic and Greek letters that look like Latin ones.
+var confusables = map[rune]rune{
+	'а': 'a', 'в': 'b', 'е': 'e', 'ё': 'e', 'к': 'k', 'м': 'm', 'н': 'h', 'о': 'o', 'р': 'p',
+	'с': 'c', 'т': 't', 'у': 'y', 'х': 'x', 'і': 'i', 'ј': 'j', 'ѕ': 's', 'ԁ': 'd', 'ɡ': 'g',
+	'α': 'a', 'β': 'b', 'ε': 'e', 'ι': 'i', 'κ': 'k', 'ν': 'v', 'ο': 'o', 'ρ': 'p', 'τ': 't',
+	'υ': 'u', 'χ': 'x', 'ѵ': 'v', 'ı': 'i',
+}
+
+// leet maps characters used for letters in leetspeak.
+var leet = map[rune]rune{
+	'0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', '$': 's', '!': 'i', '|': 'l', '+': 't',
+}
+
+// tokens normalises text into at most MaxTokens tokens. truncated reports
+// that the text was longer than MaxScanBytes: then only its head and its tail
+// are scanned, each for half the tokens.
+func (n *normalizer) tokens(text string) (toks []string, truncated bool) {
+	if len(text) <= MaxScanBytes {
+		return n.scan(text, MaxTokens), false
+	}
+	// Cutting may split a rune at either end; ToValidUTF8 drops the pieces.
+	half := MaxScanBytes / 2
+	head := n.scan(strings.ToValidUTF8(text[:half], ""), MaxTokens/2)
+	tail := n.scan(strings.ToValidUTF8(text[len(text)-half:], ""), MaxTokens)
+	if len(tail) > MaxTokens/2 {
+		tail = tail[len(tail)-MaxTokens/2:]
+	}
+	return append(head, tail...), true
+}
+
+// scan normalises text into at most limit tokens.
+func (n *normalizer) scan(text string, limit int) (toks []string) {
+	text = norm.NFKD.String(text)
+	var chunk []rune
+	flush := func() {
+		if len(chunk) > 0 {
+			toks = n.chunk(toks, chunk)
+			chunk = chunk[:0]
+		}
+	}
+	for _, r := range text {
+		if len(toks) >= limit {
+			break
+		}
+		if unicode.Is(unicode.Mn, r) || r == '\u200d' || r == '\ufe0f' {
+			continue // accents, zero-width joiners, emoji presentation selectors
+		}
+		r = unicode.ToLower(r)
+		if c, ok := confusables[r]; ok {
+			r = c
+		}
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			chunk = append(chunk, r)
+		case r == '\'' || r == '’' || r == '‘' || r == '`':
+			// apostrophes join: don't -> dont
+		case r == '£' || r == '€' || (r == '$' && len(chunk) == 0):
+			flush()
+			toks = append(toks, "£")
+		case leet[r] != 0 && len(chunk) > 0:
+			chunk = append(chunk, r)
+		case leet[r] != 0 && r != '!' && r != '|':
+			chunk = append(chunk, r) // @ or $ or + starting a word
+		default:
+			flush()
+			if w, ok := n.emoji[r]; ok {
+				toks = append(toks, strings.Fields(w)...)
+			}
+		}
+	}
+	flush()
+	if len(toks) > limit {
+		toks = toks[:limit]
+	}
+	return toks
+}
+
+// chunk normalises one run of letters, digits and leet symbols and appends
+// the resulting tokens.
+func (n *normalizer) chunk(out []string, c []rune) []string {
+	raw := strings.TrimRight(string(c), "!|+@$")
+	if raw == "" {
+		return out
+	}
+	if _, ok := n.slang[raw]; ok {
+		return n.word(out, raw)
+	}
+	hasLetter, hasOther := false, false
+	for _, r := range raw {
+		if unicode.IsLetter(r) {
+			hasLetter = true
+		} else {
+			hasOther = true
+		}
+	}
+	if hasLetter && hasOther {
+		// Leetspeak: take the letters-only reading if it is a known word
+		// (after collapsing repeats), or if a symbol sits between letters.
+		orig := []rune(raw)
+		d := []rune(raw)
+		inner := false
+		for i, r := range orig {
+			if l, ok := leet[r]; ok {
+				if i > 0 && i < len(orig)-1 && unicode.IsLetter(orig[i-1]) && unicode.IsLetter(orig[i+1]) {
+					inner = true
+				}
+				d[i] = l
+			}
+		}
+		if w := n.collapse(string(d)); n.known(w) || inner {
+			return n.word(out, string(d))
+		}
+		// Otherwise split letters from digits: "14yo" -> 14 yo, "im14" -> im 14.
+		start := 0
+		rs := []rune(raw)
+		for i := 1; i <= len(rs); i++ {
+			if i == len(rs) || unicode.IsDigit(rs[i]) != unicode.IsDigit(rs[i-1]) {
+				part := strings.Map(func(r rune) rune {
+					if unicode.IsLetter(r) || unicode.IsDigit(r) {
+						return r
+					}
+					return -1
+				}, string(rs[start:i]))
+				if part != "" {
+					out = n.word(out, part)
+				}
+				start = i
+			}
+		}
+		return out
+	}
+	raw = strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return r
+		}
+		return -1
+	}, raw)
+	if raw == "" {
+		return out
+	}
+	return n.word(out, raw)
+}
+
+// word appends one word after collapsing repeats, expanding slang and
+// correcting a typo.
+func (n *normalizer) word(out []string, w string) []string {
+	if !n.known(w) {
+		w = n.collapse(w)
+	}
+	if rep, ok := n.slang[w]; ok {
+		return append(out, rep...)
+	}
+	if !n.vocab[w] {
+		w = n.correct(w)
+		if rep, ok := n.slang[w]; ok {
+			return append(out, rep...)
+		}
+	}
+	return append(out, w)
+}
+
+func (n *normalizer) known(w string) bool {
+	if n.vocab[w] {
+		return true
+	}
+	_, ok := n.slang[w]
+	return ok
+}
+
+// collapse shortens runs of a repeated letter: runs of three or more become
+// two, and if that is not a known word, every run becomes one letter
+// ("pleeease" -> "please", "piccs" -> "pics", "soooo" -> "so").
+func (n *normalizer) collapse(w string) string {
+	two := collapseRuns(w, 3, 2)
+	if n.known(two) {
+		return two
+	}
+	one := collapseRuns(w, 2, 1)
+	if n.known(one) {
+		return one
+	}
+	return two
+}
+
+// collapseRuns replaces each run of at least min equal letters by keep of
+// them. Digits are left alone: 100 is not 10.
+func collapseRuns(w string, min, keep int) string {
+	var b strings.Builder
+	rs := []rune(w)
+	for i := 0; i < len(rs); {
+		j := i
+		for j < len(rs) && rs[j] == rs[i] {
+			j++
+		}
+		k := j - i
+		if k >= min && unicode.IsLetter(rs[i]) {
+			k = keep
+		}
+		for range k {
+			b.WriteRune(rs[i])
+		}
+		i = j
+	}
+	return b.String()
+}
+
+// minFuzzy is the shortest word corrected for a typo: shorter words have too
+// many real neighbours ("pics" and "pigs").
+const minFuzzy = 6
+
+// correct returns the one vocabulary word within one edit (insertion,
+// deletion, substitution or transposition) of w, or w itself when there is
+// none or more than one.
+func (n *normalizer) correct(w string) string {
+	if len(w) < minFuzzy-1 || len(n.fuzzy) == 0 {
+		return w
+	}
+	found := ""
+	try := func(key string) bool {
+		for _, c := range n.fuzzy[key] {
+			if c == found || !withinOneEdit(w, c) {
+				continue
+			}
+			if found != "" {
+				return false // ambiguous
+			}
+			found = c
+		}
+		return true
+	}
+	if !try(w) {
+		return w
+	}
+	for _, d := range deletions(w) {
+		if !try(d) {
+			return w
+		}
+	}
+	if found == "" {
+		return w
+	}
+	return found
+}
+
+// addFuzzy indexes a vocabulary word by itself and its one-deletion variants.
+func (n *normalizer) addFuzzy(w string) {
+	if len(w) < minFuzzy || !isASCIIWord(w) {
+		return
+	}
+	n.fuzzy[w] = appendUnique(n.fuzzy[w], w)
+	for _, d := range deletions(w) {
+		n.fuzzy[d] = appendUnique(n.fuzzy[d], w)
+	}
+}
+
+func appendUnique(s []string, w string) []string {
+	for _, x := range s {
+		if x == w {
+			return s
+		}
+	}
+	return append(s, w)
+}
+
+func isASCIIWord(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if w[i] < 'a' || w[i] > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+func deletions(w string) []string {
+	out := make([]string, 0, len(w))
+	for i := range len(w) {
+		out = append(out, w[:i]+w[i+1:])
+	}
+	return out
+}
+
+// withinOneEdit reports whether a and b (ASCII) differ by at most one
+// insertion, deletion, substitution or adjacent transposition.
+func withinOneEdit(a, b string) bool {
+	if a == b {
+		return true
+	}
+	la, lb := len(a), len(b)
+	switch {
+	case la == lb:
+		i := 0
+		for i < la && a[i] == b[i] {
+			i++
+		}
+		if a[i+1:] == b[i+1:] {
+			return true // substitution
+		}
+		return i+1 < la && a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:]
+	case la == lb+1:
+		a, b = b, a
+		fallthrough
+	case lb == la+1:
+		i := 0
+		for i < len(a) && a[i] == b[i] {
+			i++
+		}
+		return a[i:] == b[i+1:]
+	}
+	return false
+}
