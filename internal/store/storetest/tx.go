@@ -18,6 +18,7 @@ var txTests = []test{
 	{"UpdateCancelled", testUpdateCancelled},
 	{"ViewIsReadOnly", testViewIsReadOnly},
 	{"ConcurrentUpdates", testConcurrentUpdates},
+	{"OutboxNeverSkips", testOutboxNeverSkips},
 }
 
 // errRollback is what a test's fn returns to have its work undone.
@@ -224,4 +225,81 @@ func testConcurrentUpdates(t *testing.T, s store.Store) {
 		}
 		return nil
 	})
+}
+
+// testOutboxNeverSkips has writers append events, each followed by more work
+// in the same transaction, while a consumer reads ID > cursor and moves its
+// cursor to the last ID it saw. If an event could become visible after one
+// with a larger ID, the consumer would step over it.
+func testOutboxNeverSkips(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a := account(t, s, "a", adultBirth)
+	conv := group(t, s, false, a.ID)
+	const writers, each = 8, 25
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		appended = map[int64]bool{}
+	)
+	for range writers {
+		wg.Go(func() {
+			for range each {
+				e := safeguard.Event{Type: safeguard.EventMessageCreated, At: t0, ConversationID: conv.ID}
+				err := s.Update(ctx, func(tx store.Tx) error {
+					if err := tx.AppendEvent(ctx, &e); err != nil {
+						return err
+					}
+					for range 3 { // work after the ID is taken, before the commit
+						if err := tx.CreateMessage(ctx, message(conv.ID, a.ID, "after the event")); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					t.Errorf("Update: %v", err)
+					return
+				}
+				mu.Lock()
+				appended[e.ID] = true
+				mu.Unlock()
+			}
+		})
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+
+	seen := map[int64]bool{}
+	var cursor int64
+	read := func() int {
+		var n int
+		view(t, s, func(tx store.Tx) error {
+			es, err := tx.Events(ctx, cursor, 1000)
+			for _, e := range es {
+				seen[e.ID] = true
+				cursor = e.ID
+			}
+			n = len(es)
+			return err
+		})
+		return n
+	}
+	for finished := false; !finished; {
+		select {
+		case <-done:
+			finished = true
+		default:
+		}
+		read()
+	}
+	for read() > 0 { // what committed after the last read
+	}
+	for id := range appended {
+		if !seen[id] {
+			t.Errorf("event %d was committed but the consumer stepped over it", id)
+		}
+	}
+	if len(seen) != len(appended) {
+		t.Errorf("consumer saw %d events, %d were appended", len(seen), len(appended))
+	}
 }

@@ -1,0 +1,172 @@
+package postgres_test
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/safeguard-dev/safeguard/internal/store"
+	"github.com/safeguard-dev/safeguard/internal/store/postgres"
+	"github.com/safeguard-dev/safeguard/internal/store/sqlstore"
+	"github.com/safeguard-dev/safeguard/internal/store/storetest"
+)
+
+// envDSN names the variable that points the tests at a PostgreSQL server,
+// e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable. Without it
+// the tests skip.
+const envDSN = "SAFEGUARD_TEST_POSTGRES"
+
+// schema creates a schema of its own for the test, dropped when the test
+// ends, and returns a DSN whose search_path selects it. Tests of many
+// packages share one server this way without seeing each other.
+func schema(tb testing.TB) string {
+	tb.Helper()
+	base := os.Getenv(envDSN)
+	if base == "" {
+		tb.Skipf("%s not set: skipping the PostgreSQL store tests", envDSN)
+	}
+	var b [8]byte
+	rand.Read(b[:])
+	name := "t_" + hex.EncodeToString(b[:])
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := admin.Exec(`CREATE SCHEMA ` + name); err != nil {
+		admin.Close()
+		tb.Fatalf("create schema: %v", err)
+	}
+	tb.Cleanup(func() {
+		if _, err := admin.Exec(`DROP SCHEMA ` + name + ` CASCADE`); err != nil {
+			tb.Errorf("drop schema %s: %v", name, err)
+		}
+		admin.Close()
+	})
+	if !strings.Contains(base, "://") {
+		return base + " search_path=" + name
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", name)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// open returns a store on a new schema, closed before the schema is
+// dropped.
+func open(tb testing.TB) *postgres.DB {
+	tb.Helper()
+	db := openDSN(tb, schema(tb))
+	return db
+}
+
+func openDSN(tb testing.TB, dsn string) *postgres.DB {
+	tb.Helper()
+	db, err := postgres.Open(context.Background(), dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			tb.Errorf("Close: %v", err)
+		}
+	})
+	return db
+}
+
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return open(t) })
+}
+
+// TestConcurrentOpen starts several stores on one new schema at once: the
+// advisory lock makes one migrate and the others find the work done.
+func TestConcurrentOpen(t *testing.T) {
+	dsn := schema(t)
+	const n = 4
+	errs := make([]error, n)
+	dbs := make([]*postgres.DB, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { dbs[i], errs[i] = postgres.Open(t.Context(), dsn+poolSep(dsn)+"pool_max_conns=2") })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("Open %d: %v", i, err)
+			continue
+		}
+		dbs[i].Close()
+	}
+	raw := rawDB(t, dsn)
+	var count int
+	if err := raw.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&count); err != nil {
+		t.Fatal(err)
+	}
+	if count != 1 {
+		t.Errorf("schema_migrations has %d rows, want 1", count)
+	}
+}
+
+// poolSep returns the separator before one more URL parameter.
+func poolSep(dsn string) string {
+	if strings.Contains(dsn, "?") {
+		return "&"
+	}
+	return "?"
+}
+
+func rawDB(t *testing.T, dsn string) *sql.DB {
+	t.Helper()
+	raw, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	return raw
+}
+
+func TestSchemaTooNew(t *testing.T) {
+	dsn := schema(t)
+	db, err := postgres.Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := rawDB(t, dsn).Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 0)`); err != nil {
+		t.Fatal(err)
+	}
+	_, err = postgres.Open(t.Context(), dsn)
+	if !errors.Is(err, sqlstore.ErrSchemaTooNew) {
+		t.Fatalf("Open of a newer database = %v, want ErrSchemaTooNew", err)
+	}
+}
+
+func TestBadPoolParam(t *testing.T) {
+	_, err := postgres.Open(t.Context(), "postgres://127.0.0.1:1/x?pool_max_conns=zero")
+	if err == nil || !strings.Contains(err.Error(), "pool_max_conns") {
+		t.Errorf("Open with a bad pool_max_conns = %v, want an error naming it", err)
+	}
+}
+
+// BenchmarkCreateMessage measures Updates that each store one message and
+// its event, from 1 to 64 goroutines (16 connections).
+func BenchmarkCreateMessage(b *testing.B) {
+	for _, writers := range []int{1, 4, 16, 64} {
+		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
+			storetest.BenchmarkCreateMessage(b, open(b), writers)
+		})
+	}
+}
