@@ -1,14 +1,9 @@
 package postgres_test
 
 import (
-	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -17,75 +12,14 @@ import (
 
 	"github.com/safeguard-dev/safeguard/internal/store"
 	"github.com/safeguard-dev/safeguard/internal/store/postgres"
+	"github.com/safeguard-dev/safeguard/internal/store/postgres/pgtest"
 	"github.com/safeguard-dev/safeguard/internal/store/sqlstore"
 	"github.com/safeguard-dev/safeguard/internal/store/storetest"
 )
 
-// envDSN names the variable that points the tests at a PostgreSQL server,
-// e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable. Without it
-// the tests skip.
-const envDSN = "SAFEGUARD_TEST_POSTGRES"
-
-// schema creates a schema of its own for the test, dropped when the test
-// ends, and returns a DSN whose search_path selects it. Tests of many
-// packages share one server this way without seeing each other.
-func schema(tb testing.TB) string {
-	tb.Helper()
-	base := os.Getenv(envDSN)
-	if base == "" {
-		tb.Skipf("%s not set: skipping the PostgreSQL store tests", envDSN)
-	}
-	var b [8]byte
-	rand.Read(b[:])
-	name := "t_" + hex.EncodeToString(b[:])
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := admin.Exec(`CREATE SCHEMA ` + name); err != nil {
-		admin.Close()
-		tb.Fatalf("create schema: %v", err)
-	}
-	tb.Cleanup(func() {
-		if _, err := admin.Exec(`DROP SCHEMA ` + name + ` CASCADE`); err != nil {
-			tb.Errorf("drop schema %s: %v", name, err)
-		}
-		admin.Close()
-	})
-	if !strings.Contains(base, "://") {
-		return base + " search_path=" + name
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", name)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
-// open returns a store on a new schema, closed before the schema is
-// dropped.
-func open(tb testing.TB) *postgres.DB {
-	tb.Helper()
-	db := openDSN(tb, schema(tb))
-	return db
-}
-
-func openDSN(tb testing.TB, dsn string) *postgres.DB {
-	tb.Helper()
-	db, err := postgres.Open(context.Background(), dsn)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			tb.Errorf("Close: %v", err)
-		}
-	})
-	return db
-}
+func schema(tb testing.TB) string                    { return pgtest.Schema(tb) }
+func open(tb testing.TB) *postgres.DB                { return pgtest.Open(tb) }
+func openDSN(tb testing.TB, dsn string) *postgres.DB { return pgtest.OpenDSN(tb, dsn) }
 
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return open(t) })
