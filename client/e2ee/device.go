@@ -85,7 +85,7 @@ func (d *Device) Keys() DeviceKeys {
 func (d *Device) keysLocked() DeviceKeys {
 	ed, curve, _ := d.acct.IdentityKeys() // never fails
 	k := DeviceKeys{Account: d.id.Account, Device: d.id.Device, Curve25519: string(curve), Ed25519: string(ed)}
-	msg, _ := k.signedBytes() // own keys always encode
+	msg, _ := k.signedBytes()  // own keys always encode
 	sig, _ := d.acct.Sign(msg) // fails only for an empty message
 	k.Signature = string(sig)
 	return k

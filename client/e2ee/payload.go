@@ -22,8 +22,8 @@ type deviceJSON struct {
 	Device  string `json:"device"`
 }
 
-func toJSON(d DeviceID) deviceJSON   { return deviceJSON(d) }
-func (d deviceJSON) id() DeviceID    { return DeviceID(d) }
+func toJSON(d DeviceID) deviceJSON             { return deviceJSON(d) }
+func (d deviceJSON) id() DeviceID              { return DeviceID(d) }
 func sameDevice(a deviceJSON, b DeviceID) bool { return a.id() == b }
 
 // groupContent is the plaintext of a group message. The conversation and
