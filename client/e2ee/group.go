@@ -148,9 +148,11 @@ func (d *Device) EncryptGroup(conversation int64, members []DeviceID, msg Plaint
 		}
 	}
 	out := &Outgoing{Commitment: cf, SessionID: string(og.s.ID()), Rotated: rotate}
-	sessionKey, err := og.s.SessionSharingMessage()
-	if err != nil {
-		return nil, fmt.Errorf("e2ee: group session key: %w", err)
+	var sessionKey []byte
+	if len(needKey) > 0 {
+		if sessionKey, err = og.s.SessionSharingMessage(); err != nil {
+			return nil, fmt.Errorf("e2ee: group session key: %w", err)
+		}
 	}
 	for _, m := range needKey {
 		env, err := d.encryptDirectLocked(m, &directPayload{

@@ -32,9 +32,9 @@ var DefaultKDF = KDFParams{Time: 3, MemoryKiB: 64 << 10, Threads: 4}
 // Bounds on the parameters a sealed file may ask for, so that a changed
 // header cannot make Open use unbounded memory or time.
 const (
-	maxKDFTime      = 16
+	maxKDFTime      = 8
 	minKDFMemoryKiB = 8
-	maxKDFMemoryKiB = 1 << 20 // 1 GiB
+	maxKDFMemoryKiB = 256 << 10 // 256 MiB, four times the default
 	maxKDFThreads   = 64
 )
 
