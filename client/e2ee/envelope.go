@@ -159,7 +159,7 @@ func (e DirectEnvelope) validate() error {
 		return fmt.Errorf("recipient: %w", err)
 	}
 	if e.Type != OlmPreKey && e.Type != OlmNormal {
-		return fmt.Errorf("Olm message type %d, want 0 or 1", e.Type)
+		return fmt.Errorf("olm message type %d, want 0 or 1", e.Type)
 	}
 	if len(e.Ciphertext) == 0 {
 		return fmt.Errorf("empty ciphertext")

@@ -92,7 +92,7 @@ func TestParseEnvelopeErrors(t *testing.T) {
 			copy(b[n:], []byte{0x7f, 0xff, 0xff, 0xff})
 			return b
 		}), "at most 65536 allowed"},
-		{"direct bad type", parseDirect, edit(direct, func(b []byte) []byte { b[len(b)-8] = 7; return b }), "Olm message type 7"},
+		{"direct bad type", parseDirect, edit(direct, func(b []byte) []byte { b[len(b)-8] = 7; return b }), "olm message type 7"},
 		{"direct truncated", parseDirect, direct[:30], "need"},
 		{"too large", parseGroup, make([]byte, e2ee.MaxEnvelopeBytes+1), "at most 65536 allowed"},
 	}

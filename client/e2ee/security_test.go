@@ -23,10 +23,10 @@ func pair(t *testing.T) (w *world, a, b *e2ee.Device, env []byte) {
 	t.Helper()
 	w = newWorld(t)
 	a, b = w.addDevice(1, "A1"), w.addDevice(2, "B1")
-	out := w.send(a, 3, ids(a, b), e2ee.Plaintext{Text: "first"})
+	w.send(a, 3, ids(a, b), e2ee.Plaintext{Text: "first"})
 	w.mustDeliver(b)
 	w.mustDeliver(a)
-	out = w.send(a, 3, ids(a, b), e2ee.Plaintext{Text: "the message under test"})
+	out := w.send(a, 3, ids(a, b), e2ee.Plaintext{Text: "the message under test"})
 	delete(w.relay.queues, b.ID())
 	delete(w.relay.queues, a.ID())
 	return w, a, b, out.Envelope
