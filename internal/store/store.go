@@ -41,6 +41,7 @@ type Tx interface {
 	ConversationTx
 	MessageTx
 	RecordTx
+	DetectionTx
 }
 
 // AccountTx stores accounts, guardian link codes, sessions and logins.
@@ -179,4 +180,22 @@ type RecordTx interface {
 	// Cursor and SetCursor keep a consumer's position in the outbox.
 	Cursor(ctx context.Context, consumer string) (int64, error)
 	SetCursor(ctx context.Context, consumer string, id int64) error
+}
+
+// DetectionQuery selects detections, newest first.
+type DetectionQuery struct {
+	MessageID      int64 // 0 for any
+	ConversationID int64 // 0 for any
+	SenderID       int64 // 0 for any
+	Source         safeguard.DetectionSource
+	Since          time.Time // zero for any
+	Limit          int       // 0 means 100
+}
+
+// DetectionTx stores what the safety checks and people found.
+type DetectionTx interface {
+	// CreateDetection stores d and sets d.ID.
+	CreateDetection(ctx context.Context, d *safeguard.Detection) error
+	Detection(ctx context.Context, id int64) (*safeguard.Detection, error)
+	Detections(ctx context.Context, q DetectionQuery) ([]*safeguard.Detection, error)
 }

@@ -37,6 +37,7 @@ var tests = [][]test{
 	conversationTests,
 	messageTests,
 	recordTests,
+	detectionTests,
 	txTests,
 }
 
