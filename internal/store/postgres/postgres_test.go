@@ -16,9 +16,8 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/store/storetest"
 )
 
-func schema(tb testing.TB) string                    { return pgtest.Schema(tb) }
-func open(tb testing.TB) *postgres.DB                { return pgtest.Open(tb) }
-func openDSN(tb testing.TB, dsn string) *postgres.DB { return pgtest.OpenDSN(tb, dsn) }
+func schema(tb testing.TB) string     { return pgtest.Schema(tb) }
+func open(tb testing.TB) *postgres.DB { return pgtest.Open(tb) }
 
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return open(t) })
