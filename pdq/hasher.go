@@ -94,8 +94,10 @@ const minSide = 5
 type Hasher struct {
 	src    rowSource
 	xs, ys []int
-	rowBuf []float32 // one luma row
-	sums   []float32 // running sums of the second row pass
+	luma   [ahead][]float32 // luma rows
+	out1   [ahead][]float32 // output rows of the first column pass
+	sums   [ahead][]float32 // running sums of the second row pass
+	nout   int              // rows waiting in out1
 	pass1  colStream // first column pass, all columns
 	pass2  colStream // second column pass, the 64 sampled columns
 	cols   [64]int
@@ -198,9 +200,9 @@ func (h *Hasher) hash() Result {
 	}
 	if w == 64 && ht == 64 {
 		// The reference takes a 64×64 input as the downsample itself.
-		h.rowBuf = grow(h.rowBuf, 64)
+		h.luma[0] = grow(h.luma[0], 64)
 		for y := range 64 {
-			copy(h.block[y*64:y*64+64], h.src.row(y, h.rowBuf))
+			copy(h.block[y*64:y*64+64], h.src.row(y, h.luma[0]))
 		}
 	} else {
 		h.downsample()
@@ -234,37 +236,74 @@ func (h *Hasher) downsample() {
 		h.colDiv[i] = boxDivisor(h.cols[i], w, wr)
 		h.rows[i] = sampleIndex(i, ht)
 	}
-	h.next = 0
-	h.rowBuf = grow(h.rowBuf, w)
-	h.sums = grow(h.sums, w)
+	h.next, h.nout = 0, 0
+	for i := range ahead {
+		h.luma[i] = grow(h.luma[i], w)
+		h.out1[i] = grow(h.out1[i], w)
+		h.sums[i] = grow(h.sums[i], w)
+	}
 	h.pass1.reset(wc, ht, w)
 	h.pass2.reset(wc, ht, 64)
-	for y := range ht {
-		boxRow(h.src.row(y, h.rowBuf), h.pass1.slot(), wr)
-		if _, ok := h.pass1.push(); ok {
-			h.secondPass()
+	var in, out [ahead][]float32
+	for y := 0; y < ht; y += ahead {
+		k := min(ahead, ht-y)
+		for i := range ahead {
+			if i < k {
+				in[i] = h.src.row(y+i, h.luma[i])
+				out[i] = h.pass1.slot(i)
+			} else {
+				in[i], out[i] = in[0], out[0]
+			}
+		}
+		boxRow4(&in, &out, wr)
+		for range k {
+			if _, ok := h.pass1.push(); ok {
+				h.collect()
+			}
 		}
 	}
 	for _, ok := h.pass1.next(); ok; _, ok = h.pass1.next() {
-		h.secondPass()
+		h.collect()
 	}
+	h.secondPass()
 	for o, ok := h.pass2.next(); ok; o, ok = h.pass2.next() {
 		h.keep(o)
 	}
 }
 
-// secondPass takes the next output row of the first column pass (they come
-// in order) through the second row pass, divided at the sampled columns
-// only, into the second column pass.
+// collect takes the output row the first column pass just announced; each
+// four go on together to the second pass.
+func (h *Hasher) collect() {
+	h.pass1.output(h.out1[h.nout])
+	h.nout++
+	if h.nout == ahead {
+		h.secondPass()
+	}
+}
+
+// secondPass takes the collected output rows of the first column pass (in
+// order) through the second row pass, divided at the sampled columns only,
+// and into the second column pass.
 func (h *Hasher) secondPass() {
-	boxRowSums(h.pass1.output(), h.sums, windowSize(h.src.w))
-	in := h.pass2.slot()[:64]
-	for i, c := range h.cols {
-		in[i] = h.sums[c] / h.colDiv[i]
+	if h.nout == 0 {
+		return
 	}
-	if o2, ok := h.pass2.push(); ok {
-		h.keep(o2)
+	in := h.out1
+	for i := h.nout; i < ahead; i++ {
+		in[i] = in[0]
 	}
+	boxRowSums4(&in, &h.sums, windowSize(h.src.w))
+	for r := range h.nout {
+		sums := h.sums[r]
+		row := h.pass2.slot(0)[:64]
+		for i, c := range h.cols {
+			row[i] = sums[c] / h.colDiv[i]
+		}
+		if o, ok := h.pass2.push(); ok {
+			h.keep(o)
+		}
+	}
+	h.nout = 0
 }
 
 // keep copies output row o of the second column pass into the block rows
@@ -273,10 +312,10 @@ func (h *Hasher) keep(o int) {
 	if h.next >= 64 || h.rows[h.next] != o {
 		return
 	}
-	row := h.pass2.output()
-	for h.next < 64 && h.rows[h.next] == o {
-		copy(h.block[h.next*64:h.next*64+64], row)
-		h.next++
+	first := h.next
+	h.pass2.output(h.block[first*64 : first*64+64])
+	for h.next++; h.next < 64 && h.rows[h.next] == o; h.next++ {
+		copy(h.block[h.next*64:h.next*64+64], h.block[first*64:first*64+64])
 	}
 }
 

@@ -186,36 +186,51 @@ func (s *rowSource) ycbcrRow(y int, dst []float32) {
 		cbrow, crrow = cbrow[:len(dst)], crrow[:len(dst)]
 		yrow = yrow[:len(dst)]
 		for i := range dst {
-			dst[i] = ycbcrLuma(yrow[i], cbrow[i], crrow[i])
+			cb, cr := cbrow[i], crrow[i]
+			dst[i] = ycbcrLuma(yrow[i], chromaR[cr], chromaG[0][cb]+chromaG[1][cr], chromaB[cb])
 		}
 		return
 	}
 	if s.xs == nil && div == 2 && x0 >= 0 && x0%2 == 0 {
-		// 4:2:2 and 4:2:0 from an even, non-negative origin: chroma
-		// sample i/2.
+		// 4:2:2 and 4:2:0 from an even, non-negative origin: each chroma
+		// sample serves two pixels.
 		yrow = yrow[:len(dst)]
-		for i := range dst {
-			c := i / 2
-			dst[i] = ycbcrLuma(yrow[i], cbrow[c], crrow[c])
+		for c := 0; 2*c < len(dst); c++ {
+			cb, cr := cbrow[c], crrow[c]
+			ro, gro, bo := chromaR[cr], chromaG[0][cb]+chromaG[1][cr], chromaB[cb]
+			dst[2*c] = ycbcrLuma(yrow[2*c], ro, gro, bo)
+			if 2*c+1 < len(dst) {
+				dst[2*c+1] = ycbcrLuma(yrow[2*c+1], ro, gro, bo)
+			}
 		}
 		return
 	}
 	for i := range dst {
 		x := x0 + s.col(i)
 		c := x/div - x0/div
-		dst[i] = ycbcrLuma(yrow[x-x0], cbrow[c], crrow[c])
+		cb, cr := cbrow[c], crrow[c]
+		dst[i] = ycbcrLuma(yrow[x-x0], chromaR[cr], chromaG[0][cb]+chromaG[1][cr], chromaB[cb])
 	}
 }
 
-// ycbcrLuma is Luma of color.YCbCrToRGB(y, cb, cr), inlined.
-func ycbcrLuma(y, cb, cr uint8) float32 {
+// The chroma terms of color.YCbCrToRGB, by value: R gets 91881·(Cr-128),
+// G gets -22554·(Cb-128) - 46802·(Cr-128), B gets 116130·(Cb-128).
+var chromaR, chromaB, chromaG = func() (r, b [256]int32, g [2][256]int32) {
+	for v := range 256 {
+		c := int32(v) - 128
+		r[v] = 91881 * c
+		b[v] = 116130 * c
+		g[0][v] = -22554 * c
+		g[1][v] = -46802 * c
+	}
+	return
+}()
+
+// ycbcrLuma is Luma of color.YCbCrToRGB for luma y and the chroma terms
+// above: the same integer arithmetic, then the float32 luma.
+func ycbcrLuma(y uint8, ro, gro, bo int32) float32 {
 	yy := int32(y) * 0x10101
-	cb1 := int32(cb) - 128
-	cr1 := int32(cr) - 128
-	r := yy + 91881*cr1
-	g := yy - 22554*cb1 - 46802*cr1
-	b := yy + 116130*cb1
-	return lumaTab[0][clamp16(r)] + lumaTab[1][clamp16(g)] + lumaTab[2][clamp16(b)]
+	return lumaTab[0][clamp16(yy+ro)] + lumaTab[1][clamp16(yy+gro)] + lumaTab[2][clamp16(yy+bo)]
 }
 
 // clamp16 is color.YCbCrToRGB's rounding: v>>16 clamped to 0…255.
