@@ -98,8 +98,8 @@ type Hasher struct {
 	out1   [ahead][]float32 // output rows of the first column pass
 	sums   [ahead][]float32 // running sums of the second row pass
 	nout   int              // rows waiting in out1
-	pass1  colStream // first column pass, all columns
-	pass2  colStream // second column pass, the 64 sampled columns
+	pass1  colStream        // first column pass, all columns
+	pass2  colStream        // second column pass, the 64 sampled columns
 	cols   [64]int
 	colDiv [64]float32
 	rows   [64]int
