@@ -275,15 +275,15 @@ func TestDecodeFormats(t *testing.T) {
 
 func TestSniff(t *testing.T) {
 	tests := map[string]string{
-		"\xff\xd8\xff\xe0":                       JPEG,
-		"\x89PNG\r\n\x1a\n....":                  PNG,
-		"GIF87a":                                 GIF,
-		"GIF89a...":                              GIF,
-		"RIFF\x00\x00\x00\x00WEBPVP8 ":           WebP,
-		"RIFF\x00\x00\x00\x00WEB":                "",
-		"\xff\xd8":                               "",
+		"\xff\xd8\xff\xe0":             JPEG,
+		"\x89PNG\r\n\x1a\n....":        PNG,
+		"GIF87a":                       GIF,
+		"GIF89a...":                    GIF,
+		"RIFF\x00\x00\x00\x00WEBPVP8 ": WebP,
+		"RIFF\x00\x00\x00\x00WEB":      "",
+		"\xff\xd8":                     "",
 		"<svg xmlns='http://www.w3.org/2000/svg'": "",
-		"":                                       "",
+		"": "",
 	}
 	for in, want := range tests {
 		if got := Sniff([]byte(in)); got != want {
