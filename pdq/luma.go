@@ -110,8 +110,16 @@ func (s *rowSource) row(y int, dst []float32) []float32 {
 		m := s.nrgba
 		off := m.PixOffset(s.minX, sy)
 		pix := m.Pix[off : off+4*m.Rect.Dx()]
-		for i := range dst {
-			p := pix[4*s.col(i):]
+		if s.xs == nil {
+			pix = pix[:4*len(dst)]
+			for i := range dst {
+				p := pix[4*i : 4*i+3 : 4*i+3]
+				dst[i] = Luma(p[0], p[1], p[2])
+			}
+			break
+		}
+		for i, x := range s.xs {
+			p := pix[4*x : 4*x+3 : 4*x+3]
 			dst[i] = Luma(p[0], p[1], p[2])
 		}
 	case s.rgba != nil:
@@ -119,7 +127,7 @@ func (s *rowSource) row(y int, dst []float32) []float32 {
 		off := m.PixOffset(s.minX, sy)
 		pix := m.Pix[off : off+4*m.Rect.Dx()]
 		for i := range dst {
-			p := pix[4*s.col(i):]
+			p := pix[4*s.col(i) : 4*s.col(i)+4 : 4*s.col(i)+4]
 			dst[i] = premulLuma(p[0], p[1], p[2], p[3])
 		}
 	case s.gray != nil:
@@ -194,14 +202,19 @@ func (s *rowSource) ycbcrRow(y int, dst []float32) {
 	if s.xs == nil && div == 2 && x0 >= 0 && x0%2 == 0 {
 		// 4:2:2 and 4:2:0 from an even, non-negative origin: each chroma
 		// sample serves two pixels.
-		yrow = yrow[:len(dst)]
-		for c := 0; 2*c < len(dst); c++ {
-			cb, cr := cbrow[c], crrow[c]
+		n := len(dst) / 2
+		cbs, crs := cbrow[:n], crrow[:n]
+		ys, ds := yrow[:2*n], dst[:2*n]
+		for c := range cbs {
+			cb, cr := cbs[c], crs[c]
 			ro, gro, bo := chromaR[cr], chromaG[0][cb]+chromaG[1][cr], chromaB[cb]
-			dst[2*c] = ycbcrLuma(yrow[2*c], ro, gro, bo)
-			if 2*c+1 < len(dst) {
-				dst[2*c+1] = ycbcrLuma(yrow[2*c+1], ro, gro, bo)
-			}
+			y2, d2 := ys[2*c:2*c+2:2*c+2], ds[2*c:2*c+2:2*c+2]
+			d2[0] = ycbcrLuma(y2[0], ro, gro, bo)
+			d2[1] = ycbcrLuma(y2[1], ro, gro, bo)
+		}
+		if len(dst)%2 == 1 {
+			cb, cr := cbrow[n], crrow[n]
+			dst[2*n] = ycbcrLuma(yrow[2*n], chromaR[cr], chromaG[0][cb]+chromaG[1][cr], chromaB[cb])
 		}
 		return
 	}
@@ -233,12 +246,11 @@ func ycbcrLuma(y uint8, ro, gro, bo int32) float32 {
 	return lumaTab[0][clamp16(yy+ro)] + lumaTab[1][clamp16(yy+gro)] + lumaTab[2][clamp16(yy+bo)]
 }
 
-// clamp16 is color.YCbCrToRGB's rounding: v>>16 clamped to 0…255.
+// clamp16 is color.YCbCrToRGB's rounding, v>>16 clamped to 0…255, without
+// branches: for 0 ≤ v < 2^24 that is v>>16; below, 0; above, 255, which is
+// what YCbCrToRGB's test of the top byte gives.
 func clamp16(v int32) uint8 {
-	if uint32(v)&0xff000000 == 0 {
-		return uint8(v >> 16)
-	}
-	return uint8(^(v >> 31))
+	return uint8(min(max(v>>16, 0), 255))
 }
 
 // premulLuma un-premultiplies an RGBA pixel exactly as color.NRGBAModel does
