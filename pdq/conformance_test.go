@@ -296,3 +296,40 @@ func TestSyntheticReference(t *testing.T) {
 		}
 	}
 }
+
+// TestDocumentedLimits pins the limits docs/pdq.md states, on the
+// conformance photo: small crops stay within the match threshold, a crop of
+// 5% does not, a 90° rotation needs the dihedral hashes, a border breaks the
+// match.
+func TestDocumentedLimits(t *testing.T) {
+	img := decodeGo(t, "bridge-mods/aaa-orig.jpg").(*image.YCbCr)
+	b := img.Bounds()
+	base := HashImage(img, Options{}).Hash
+	crop := func(pct int) int {
+		dx, dy := b.Dx()*pct/200, b.Dy()*pct/200
+		return Distance(base, HashImage(img.SubImage(image.Rect(dx, dy, b.Dx()-dx, b.Dy()-dy)), Options{}).Hash)
+	}
+	if d := crop(1); d > 31 {
+		t.Errorf("1%% crop: distance %d, docs say within 31", d)
+	}
+	if d := crop(5); d <= 31 {
+		t.Errorf("5%% crop: distance %d, docs say past 31", d)
+	}
+	rotated := decodeGo(t, "reg-test-input/dih/bridge-2-rotate-90.jpg")
+	r := HashImage(rotated, Options{}).Hash
+	if d := Distance(base, r); d <= 31 {
+		t.Errorf("rotated 90°: distance %d, docs say no match without dihedral hashes", d)
+	}
+	if d := Distance(Dihedral(img, Options{}).Hashes[Rotate90], r); d > 10 {
+		t.Errorf("rotated 90° against the rot90 dihedral hash: distance %d", d)
+	}
+	framed := image.NewNRGBA(image.Rect(0, 0, b.Dx()*11/10, b.Dy()*11/10))
+	for y := range b.Dy() {
+		for x := range b.Dx() {
+			framed.Set(x+b.Dx()/20, y+b.Dy()/20, img.At(x, y))
+		}
+	}
+	if d := Distance(base, HashImage(framed, Options{}).Hash); d <= 31 {
+		t.Errorf("5%% black border: distance %d, docs say past 31", d)
+	}
+}

@@ -1,5 +1,7 @@
 package imaging
 
+import "bytes"
+
 // jpegScans counts the scans (SOS markers) of a JPEG by walking its marker
 // segments, without decoding: the bytes inside other segments (an EXIF
 // thumbnail, say) are skipped by their length, and entropy-coded data is
@@ -8,8 +10,12 @@ func jpegScans(data []byte) int {
 	n := 0
 	i := 2 // after SOI
 	for i+1 < len(data) {
-		if data[i] != 0xff {
-			i++ // entropy-coded data
+		if data[i] != 0xff { // entropy-coded data: jump to the next 0xFF
+			j := bytes.IndexByte(data[i:], 0xff)
+			if j < 0 {
+				return n
+			}
+			i += j
 			continue
 		}
 		m := data[i+1]
