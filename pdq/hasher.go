@@ -137,6 +137,7 @@ func Dihedral(img image.Image, opts Options) DihedralResult {
 // gets the zero hash and quality 0.
 func (h *Hasher) HashImage(img image.Image, opts Options) Result {
 	h.src.setImage(img, opts.GreyAsRGB)
+	defer h.src.drop()
 	b := img.Bounds()
 	h.setSize(b.Dx(), b.Dy(), opts.Pipeline)
 	return h.hash()
@@ -148,6 +149,7 @@ func (h *Hasher) HashImage(img image.Image, opts Options) Result {
 // skips the filter at exactly that size, its dihedral call does not.
 func (h *Hasher) Dihedral(img image.Image, opts Options) DihedralResult {
 	h.src.setImage(img, opts.GreyAsRGB)
+	defer h.src.drop()
 	b := img.Bounds()
 	h.setSize(b.Dx(), b.Dy(), opts.Pipeline)
 	return h.dihedral()
@@ -158,6 +160,7 @@ func (h *Hasher) Dihedral(img image.Image, opts Options) DihedralResult {
 // finite; image luma lies in 0…255. Only opts.Pipeline is used.
 func (h *Hasher) HashLuma(luma []float32, width, height int, opts Options) Result {
 	h.setLuma(luma, width, height)
+	defer h.src.drop()
 	h.setSize(width, height, opts.Pipeline)
 	return h.hash()
 }
@@ -165,15 +168,17 @@ func (h *Hasher) HashLuma(luma []float32, width, height int, opts Options) Resul
 // DihedralLuma is Dihedral for a luma buffer, as in HashLuma.
 func (h *Hasher) DihedralLuma(luma []float32, width, height int, opts Options) DihedralResult {
 	h.setLuma(luma, width, height)
+	defer h.src.drop()
 	h.setSize(width, height, opts.Pipeline)
 	return h.dihedral()
 }
 
 func (h *Hasher) setLuma(luma []float32, width, height int) {
-	if width < 0 || height < 0 || len(luma) < width*height {
+	if width < 0 || height < 0 || (height > 0 && width > len(luma)/height) {
 		panic(fmt.Sprintf("pdq: luma buffer of %d values for a %d×%d image", len(luma), width, height))
 	}
-	h.src = rowSource{luma: luma, lumaW: width, palLuma: h.src.palLuma}
+	h.src.drop()
+	h.src.luma, h.src.lumaW = luma, width
 }
 
 // setSize sets what is hashed: the whole w×h source, or for the CLI

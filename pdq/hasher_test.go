@@ -82,3 +82,16 @@ func TestHashLumaPanicsOnShortBuffer(t *testing.T) {
 	var h Hasher
 	h.HashLuma(make([]float32, 10), 5, 5, Options{})
 }
+
+// TestHasherForgetsImage: a pooled Hasher must not keep the last image (or
+// luma buffer) alive.
+func TestHasherForgetsImage(t *testing.T) {
+	var h Hasher
+	h.HashImage(photoLike(100, 80, 1), Options{Pipeline: CLI})
+	h.Dihedral(toYCbCr(photoLike(90, 70, 2), image.YCbCrSubsampleRatio420), Options{})
+	h.HashLuma(make([]float32, 600*20), 600, 20, Options{Pipeline: CLI})
+	s := h.src
+	if s.img != nil || s.ycc != nil || s.nrgba != nil || s.rgba != nil || s.gray != nil || s.pal != nil || s.luma != nil {
+		t.Error("the Hasher still holds its last input")
+	}
+}

@@ -57,7 +57,8 @@ type rowSource struct {
 // *image.NYCbCrA, whose colour is its YCbCr part (the non-premultiplied
 // colour itself; converting through premultiplied RGBA would lose bits).
 func (s *rowSource) setImage(img image.Image, greyAsRGB bool) {
-	*s = rowSource{img: img, palLuma: s.palLuma}
+	s.drop()
+	s.img, s.grey = img, false
 	b := img.Bounds()
 	s.minX, s.minY = b.Min.X, b.Min.Y
 	switch m := img.(type) {
@@ -82,6 +83,13 @@ func (s *rowSource) setImage(img image.Image, greyAsRGB bool) {
 			}
 		}
 	}
+}
+
+// drop forgets the source, so that a pooled Hasher does not keep an image
+// alive.
+func (s *rowSource) drop() {
+	s.luma, s.img, s.ycc, s.nrgba, s.rgba, s.gray, s.pal = nil, nil, nil, nil, nil, nil, nil
+	s.xs, s.ys = nil, nil
 }
 
 // row writes output row y into dst (of length s.w) and returns it. The
