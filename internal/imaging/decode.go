@@ -13,6 +13,7 @@ package imaging
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"image"
 	"image/gif"
@@ -48,7 +49,8 @@ const (
 	DefaultMaxScans  = 500        // JPEG scans (progressive JPEGs have several)
 )
 
-// Limits bound what Decode accepts. A zero field takes its default.
+// Limits bound what Decode accepts. A field that is zero (or negative)
+// takes its default.
 type Limits struct {
 	MaxBytes  int64 // size of the encoded file
 	MaxPixels int64 // width × height as declared in the header
@@ -124,7 +126,7 @@ func readLimited(r io.Reader, max int64) ([]byte, error) {
 		return nil, fmt.Errorf("read image: %w", err)
 	}
 	if int64(len(data)) > max {
-		return nil, tooLarge(fmt.Sprintf("The file is larger than %s.", byteSize(max)), nil)
+		return nil, tooLarge(fmt.Sprintf("The file is larger than %s.", byteSize(max)))
 	}
 	return data, nil
 }
@@ -148,6 +150,9 @@ func decode(data []byte, r io.Reader, lim Limits) (*Image, error) {
 		}
 		return webp.Decode(r)
 	})
+	if err == nil && img == nil {
+		err = errors.New("decoder returned no image")
+	}
 	if err != nil {
 		return nil, corrupt(err)
 	}
@@ -165,7 +170,7 @@ func check(data []byte, lim Limits) (string, error) {
 		return "", safeguard.Invalid(CodeEmpty, "The file is empty.")
 	}
 	if int64(len(data)) > lim.MaxBytes {
-		return "", tooLarge(fmt.Sprintf("The file is larger than %s.", byteSize(lim.MaxBytes)), nil)
+		return "", tooLarge(fmt.Sprintf("The file is larger than %s.", byteSize(lim.MaxBytes)))
 	}
 	ct := Sniff(data)
 	if ct == "" {
@@ -191,13 +196,13 @@ func check(data []byte, lim Limits) (string, error) {
 	case w <= 0 || h <= 0:
 		return "", corrupt(fmt.Errorf("header declares %d×%d", w, h))
 	case w > lim.MaxSide || h > lim.MaxSide:
-		return "", tooLarge(fmt.Sprintf("The image is %d×%d pixels; the largest side allowed is %d.", w, h, lim.MaxSide), nil)
+		return "", tooLarge(fmt.Sprintf("The image is %d×%d pixels; the largest side allowed is %d.", w, h, lim.MaxSide))
 	case int64(w)*int64(h) > lim.MaxPixels:
-		return "", tooLarge(fmt.Sprintf("The image is %d×%d pixels; at most %d megapixels are allowed.", w, h, lim.MaxPixels/1_000_000), nil)
+		return "", tooLarge(fmt.Sprintf("The image is %d×%d pixels; at most %s are allowed.", w, h, pixels(lim.MaxPixels)))
 	}
 	if ct == JPEG {
 		if n := jpegScans(data); n > lim.MaxScans {
-			return "", tooLarge(fmt.Sprintf("The image has %d scans; at most %d are allowed.", n, lim.MaxScans), nil)
+			return "", tooLarge(fmt.Sprintf("The image has %d scans; at most %d are allowed.", n, lim.MaxScans))
 		}
 	}
 	return ct, nil
@@ -222,8 +227,15 @@ func corrupt(cause error) error {
 	}
 }
 
-func tooLarge(msg string, cause error) error {
-	return &safeguard.Error{Kind: safeguard.ErrInvalid, Code: CodeTooLarge, Message: msg, Err: cause}
+func tooLarge(msg string) error {
+	return safeguard.Invalid(CodeTooLarge, "%s", msg)
+}
+
+func pixels(n int64) string {
+	if n >= 1_000_000 && n%1_000_000 == 0 {
+		return fmt.Sprintf("%d megapixels", n/1_000_000)
+	}
+	return fmt.Sprintf("%d pixels", n)
 }
 
 func byteSize(n int64) string {
