@@ -135,6 +135,7 @@ func check(t *testing.T, what string, got Result, w want) {
 }
 
 func TestConformanceTier1PNG(t *testing.T) {
+	t.Parallel()
 	tab := loadTable(t, "expected.tsv")
 	n := 0
 	for i, row := range tab.rows {
@@ -152,6 +153,7 @@ func TestConformanceTier1PNG(t *testing.T) {
 }
 
 func TestConformanceTier2GoDecoder(t *testing.T) {
+	t.Parallel()
 	tab := loadTable(t, "expected.tsv")
 	for i, row := range tab.rows {
 		img := decodeGo(t, row["path"])
@@ -164,6 +166,7 @@ func TestConformanceTier2GoDecoder(t *testing.T) {
 }
 
 func TestConformanceTier3Tolerance(t *testing.T) {
+	t.Parallel()
 	tab := loadTable(t, "expected.tsv")
 	for i, row := range tab.rows {
 		img := decodeGo(t, row["path"])
@@ -190,6 +193,7 @@ func TestConformanceTier3Tolerance(t *testing.T) {
 // Go-decoded pixels differ, the Original hash must equal the go_* column and
 // every hash must be within the tier-3 distance.
 func TestConformanceDihedral(t *testing.T) {
+	t.Parallel()
 	exp := loadTable(t, "expected.tsv")
 	goHash := map[string]string{}
 	for _, row := range exp.rows {
@@ -274,6 +278,7 @@ func TestBitOrder(t *testing.T) {
 // pixels (testdata/README.md says how): the full hash and the eight dihedral
 // hashes, exactly.
 func TestSyntheticReference(t *testing.T) {
+	t.Parallel()
 	tab := loadTable(t, "synthetic-reference.tsv")
 	byName := map[string]int{}
 	for i, row := range tab.rows {
@@ -302,6 +307,7 @@ func TestSyntheticReference(t *testing.T) {
 // 5% does not, a 90° rotation needs the dihedral hashes, a border breaks the
 // match.
 func TestDocumentedLimits(t *testing.T) {
+	t.Parallel()
 	img := decodeGo(t, "bridge-mods/aaa-orig.jpg").(*image.YCbCr)
 	b := img.Bounds()
 	base := HashImage(img, Options{}).Hash

@@ -32,6 +32,7 @@ func TestLumaMatchesReferenceFormula(t *testing.T) {
 // TestYCbCrLumaExhaustive checks the inlined YCbCr conversion against
 // color.NRGBAModel on every Y and on Cb, Cr in steps of 3 plus the ends.
 func TestYCbCrLumaExhaustive(t *testing.T) {
+	t.Parallel()
 	var cs []int
 	for v := 0; v < 256; v += 3 {
 		cs = append(cs, v)
@@ -152,6 +153,7 @@ func wantRow(img image.Image, sy int, xs []int, greyAsRGB bool) []float32 {
 }
 
 func TestRowSourceMatchesGeneric(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(7, 8))
 	rects := []image.Rectangle{
 		image.Rect(0, 0, 37, 23),
