@@ -43,6 +43,7 @@ var commands = []command{
 	{"demo", "start a server on a fresh database and play the demo story", cmdDemo},
 	{"stats", "statistics: import police returns and print force × app tables", cmdStats},
 	{"risk", "replay conversations through the grooming and sextortion rules, and score them", cmdRisk},
+	{"pdq", "hash images with PDQ", cmdPDQ},
 	{"version", "print the version", cmdVersion},
 }
 
