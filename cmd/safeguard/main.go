@@ -43,6 +43,9 @@ var commands = []command{
 	{"demo", "start a server on a fresh database and play the demo story", cmdDemo},
 	{"stats", "statistics: import police returns and print force × app tables", cmdStats},
 	{"risk", "replay conversations through the grooming and sextortion rules, and score them", cmdRisk},
+	{"case", "review cases: list, show, decide", cmdCase},
+	{"report", "export a case's law-enforcement report package", cmdReport},
+	{"evidence", "the evidence vault: verify, keygen, retain", cmdEvidence},
 	{"version", "print the version", cmdVersion},
 }
 
