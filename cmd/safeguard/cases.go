@@ -117,7 +117,7 @@ func newCases(c caseConfig, st store.Store, md media.Store, notify messaging.Not
 		alerter = &cases.Webhook{URL: c.oncallWebhook, Log: log}
 	}
 	builder := &lawreport.Builder{ContactEmail: c.reportEmail, Reporter: lawreport.Reporter{Email: c.reportEmail, FirstName: c.serviceName, LastName: "Trust and Safety"}}
-	svc, err := cases.New(cases.Config{ServiceName: c.serviceName, TestReports: c.testReports, SuspendOnMatch: c.suspendOnMatch},
+	svc, err := cases.New(cases.Config{ServiceName: c.serviceName, TestReports: c.testReports, PrepareDir: c.reportDir, SuspendOnMatch: c.suspendOnMatch},
 		cases.Deps{Store: st, Media: md, Vault: vault, Builder: builder, Submitter: sub, Alerter: alerter, Notify: notify, Lookup: lookup, Log: log})
 	return svc, items, err
 }

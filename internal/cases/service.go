@@ -44,6 +44,9 @@ type Config struct {
 	// TestReports marks every law-enforcement report as a test (tests and
 	// the demo).
 	TestReports bool
+	// PrepareDir, if set, receives the report package of a priority 1 case
+	// as soon as the case opens, before any decision.
+	PrepareDir string
 	// SuspendOnMatch suspends, at once, an adult who sends a known image
 	// (operator policy). A minor is never suspended automatically.
 	SuspendOnMatch bool

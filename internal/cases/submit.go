@@ -28,9 +28,36 @@ func Reference(caseID int64, test bool, at time.Time) string {
 	return fmt.Sprintf("SG-%d-%06d", at.Year(), caseID)
 }
 
-// prepare files the first report of a priority 1 case at once.
-func (s *Service) prepare(ctx context.Context, caseID int64) (*lawreport.Receipt, error) {
-	return s.file(ctx, caseID, OnCallDeclarant, false)
+// prepare builds the report package of a priority 1 case at once and, with
+// a PrepareDir, exports it there, ready for the moderator's decision to
+// file it.
+func (s *Service) prepare(ctx context.Context, caseID int64) (*lawreport.Package, error) {
+	var c *safeguard.Case
+	if err := s.Store.View(ctx, func(tx store.Tx) (err error) { c, err = tx.Case(ctx, caseID); return }); err != nil {
+		return nil, err
+	}
+	if c.ReportReference != "" {
+		return nil, nil
+	}
+	inc, _, err := s.incident(ctx, c, OnCallDeclarant, false)
+	if err != nil {
+		return nil, err
+	}
+	inc.Reference = Reference(c.ID, s.cfg.TestReports, c.CreatedAt)
+	pkg, err := s.Builder.Build(inc)
+	if err != nil {
+		return nil, err
+	}
+	detail, _ := json.Marshal(map[string]any{"reference": pkg.Reference, "priority": pkg.Priority.Level})
+	if s.cfg.PrepareDir != "" {
+		fe := &lawreport.FileExport{Dir: s.cfg.PrepareDir, Now: s.Now, Logger: s.Log}
+		if _, err := fe.Submit(ctx, pkg); err != nil {
+			return nil, err
+		}
+	}
+	return pkg, s.Store.Update(ctx, func(tx store.Tx) error {
+		return event(ctx, tx, c, s.clock(), "system", "package_prepared", c.Status, pkg.Reference, detail)
+	})
 }
 
 // followUp files a report of the occurrences no report has included yet,
