@@ -192,6 +192,10 @@ func migrate(ctx context.Context, db *sql.DB) (err error) {
 // are not interrupted when ctx ends (an interrupt would roll back the whole
 // group), so fn should check ctx itself if it loops. A panic in fn is
 // re-raised in the caller's goroutine, after fn's changes are rolled back.
+//
+// Every fn of a batch runs on the one writer goroutine, so a slow fn delays
+// the others, and fn must not call Update itself: the writer would wait for
+// its own answer.
 func (db *DB) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 	return db.w.do(ctx, fn)
 }
