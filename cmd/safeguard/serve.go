@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/bus"
+	"github.com/safeguard-dev/safeguard/internal/cases"
 	"github.com/safeguard-dev/safeguard/internal/media"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 	"github.com/safeguard-dev/safeguard/internal/policy"
@@ -48,6 +49,7 @@ type serveConfig struct {
 	logLevel, logFormat              string
 	limits                           messaging.Limits
 	argon2                           messaging.Argon2
+	cases                            caseConfig // cases, evidence, law-enforcement reports
 
 	// secrets, from the environment only
 	adminToken string
@@ -104,6 +106,7 @@ func bindServeFlags(fs *flag.FlagSet, c *serveConfig) {
 	fs.Var(limitFlag{&c.limits.ContactRequests}, "limit-contacts", "contact requests per account, N/DURATION")
 	fs.Var(limitFlag{&c.limits.LoginPerAccount}, "limit-login-account", "login attempts per account, N/DURATION")
 	fs.Var(limitFlag{&c.limits.LoginPerAddress}, "limit-login-address", "login attempts per client address, N/DURATION")
+	bindCaseFlags(fs, &c.cases)
 	fs.Func("argon2-memory", "password hashing memory in KiB (default 19456)", func(s string) error {
 		n, err := strconv.ParseUint(s, 10, 32)
 		if err != nil || n < 8 {
@@ -126,6 +129,7 @@ func bindServeFlags(fs *flag.FlagSet, c *serveConfig) {
 func (c *serveConfig) readSecrets(e *env) {
 	c.adminToken = e.getenv("SAFEGUARD_ADMIN_TOKEN")
 	c.mediaKey = e.getenv("SAFEGUARD_MEDIA_KEY")
+	c.cases.readSecrets(e)
 }
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
@@ -154,6 +158,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 type running struct {
 	url   string
 	svc   *messaging.Service
+	cases *cases.Service
 	close func() error
 }
 
@@ -206,11 +211,21 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		st.Close()
 		return nil, err
 	}
+	// Cases, the evidence vault and law-enforcement reports.
+	caseSvc, _, err := newCases(c.cases, st, mediaStore, web.Notifier(b, log), svc, log, true)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	runCaseJobs(jobs, c.cases, caseSvc, log)
+
 	api := web.New(web.Config{AdminToken: c.adminToken, ClientAddrHeader: c.clientAddrHeader, TrustedProxies: trusted},
-		svc, b, log, prometheus.NewRegistry())
+		svc, b, log, prometheus.NewRegistry(), web.WithCases(caseSvc))
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
+		stopJobs()
 		st.Close()
 		return nil, err
 	}
@@ -233,6 +248,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		scheme = "https"
 		cert, err := tls.LoadX509KeyPair(c.tlsCert, c.tlsKey)
 		if err != nil {
+			stopJobs()
 			ln.Close()
 			st.Close()
 			return nil, fmt.Errorf("TLS: %w", err)
@@ -243,9 +259,11 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	done := make(chan error, 1)
 	go func() { done <- hs.Serve(ln) }()
 	return &running{
-		url: scheme + "://" + ln.Addr().String(),
-		svc: svc,
+		url:   scheme + "://" + ln.Addr().String(),
+		svc:   svc,
+		cases: caseSvc,
 		close: func() error {
+			stopJobs()
 			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			err := hs.Shutdown(sctx)
