@@ -193,7 +193,7 @@ func (t *Table) writeChart(b *strings.Builder) {
 
 func anySuppressed(vs []Value) bool {
 	for _, v := range vs {
-		if v.State == Suppressed {
+		if v.Hidden() {
 			return true
 		}
 	}

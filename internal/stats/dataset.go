@@ -13,6 +13,10 @@ const (
 	// LayoutIncidents: one row per recorded offence, with the force, the
 	// date and the app; aggregated on import.
 	LayoutIncidents Layout = "incidents"
+	// LayoutPlatform: counted from the platform's own records (cases and
+	// law-enforcement reports), not imported: every police force area with
+	// a count has a row, and every row is a figure, never "not provided".
+	LayoutPlatform Layout = "platform"
 )
 
 // DefaultMeasure is what the total column of a police return counts, in the
@@ -33,16 +37,31 @@ type Dataset struct {
 	Measure     string
 	ForceHeader string   // the header of the force column, as published
 	Columns     []Column // the number columns in published order
-	Rows        []Row    // one per force, in published order
+	// ColumnKind says in words what the columns other than the total split
+	// it by: "app" when empty, or "detection source", "priority", …
+	ColumnKind string
+	// Partition is true when every counted item is in exactly one of the
+	// columns other than the total, so that a force's total is the sum of
+	// its other cells (an incident-level file, the platform's own counts).
+	// Suppress then protects the rows as well as the columns.
+	Partition bool
+	Rows      []Row // one per force, in published order
 	// StatedTotals are the total rows printed in the source ("East
 	// Total"): kept to be checked, never counted as data.
 	StatedTotals []StatedTotal
+	// Notes are sentences about how the figures were counted, printed under
+	// the table by every format.
+	Notes []string
 }
 
 // Column is a number column.
 type Column struct {
 	Name  string // the header as published, e.g. "instagram"
 	Total bool   // the column holds each force's total, not one app
+	// Published marks figures their source has already published (a
+	// police return beside the platform's own counts): Suppress leaves
+	// them as they are.
+	Published bool
 }
 
 // Row is one force's figures.
@@ -74,6 +93,14 @@ func (d *Dataset) TotalColumn() int {
 		}
 	}
 	return -1
+}
+
+// ColumnKindOrDefault returns d.ColumnKind, or "app" when it is empty.
+func (d *Dataset) ColumnKindOrDefault() string {
+	if d.ColumnKind == "" {
+		return "app"
+	}
+	return d.ColumnKind
 }
 
 // MeasureOrDefault returns d.Measure, or DefaultMeasure when it is empty.

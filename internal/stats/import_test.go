@@ -46,7 +46,7 @@ func TestImportEastOfEngland(t *testing.T) {
 	if d.Layout != LayoutTable || d.ForceHeader != "police_force" {
 		t.Errorf("layout %q, force header %q", d.Layout, d.ForceHeader)
 	}
-	wantCols := []Column{{"total_online_offences", true}, {"facebook_or_messenger", false}, {"instagram", false}, {"whatsapp", false}}
+	wantCols := []Column{{Name: "total_online_offences", Total: true}, {Name: "facebook_or_messenger", Total: false}, {Name: "instagram", Total: false}, {Name: "whatsapp", Total: false}}
 	if diff := cmp.Diff(wantCols, d.Columns); diff != "" {
 		t.Errorf("columns (-want +got):\n%s", diff)
 	}

@@ -165,6 +165,7 @@ func importIncidents(ctx context.Context, cs *recordReader, header []string, ic 
 		}
 		return strings.ToLower(a) < strings.ToLower(b)
 	})
+	d.Partition = true // every offence has one app, "method not recorded" included
 	d.Columns = append(d.Columns, Column{Name: IncidentTotalColumn, Total: true})
 	for _, a := range order {
 		d.Columns = append(d.Columns, Column{Name: appNames[a]})

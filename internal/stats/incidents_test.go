@@ -31,7 +31,7 @@ func TestImportIncidents(t *testing.T) {
 	if d.Period != "2019-01-04 to 2019-12-31" {
 		t.Errorf("period = %q, want the range of the dates", d.Period)
 	}
-	wantCols := []Column{{"total", true}, {"Facebook", false}, {"Instagram", false}, {"Snapchat", false}, {"WhatsApp", false}, {NotRecordedColumn, false}}
+	wantCols := []Column{{Name: "total", Total: true}, {Name: "Facebook", Total: false}, {Name: "Instagram", Total: false}, {Name: "Snapchat", Total: false}, {Name: "WhatsApp", Total: false}, {Name: NotRecordedColumn, Total: false}}
 	if diff := cmp.Diff(wantCols, d.Columns); diff != "" {
 		t.Errorf("columns (-want +got):\n%s", diff)
 	}

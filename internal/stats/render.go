@@ -89,10 +89,11 @@ func percent(s Share) string {
 	return fmt.Sprintf("%.1f%%", roundTo(s.Percent, 1))
 }
 
-// shareCount writes "162 of 872", or the suppressed form.
+// shareCount writes "162 of 872", or what is shown of a suppressed share:
+// "<3 of 40", "withheld of 40".
 func (t *Table) shareCount(s Share) string {
 	if s.Suppressed {
-		return fmt.Sprintf("<%d of %d", t.SuppressedBelow, s.Of)
+		return s.ShownCount.String() + " of " + s.ShownOf.String()
 	}
 	return fmt.Sprintf("%d of %d", s.Count, s.Of)
 }
@@ -111,13 +112,17 @@ func (t *Table) notes() []string {
 	if s := t.NotProvidedSentence(); s != "" {
 		n = append(n, s)
 	}
+	n = append(n, t.Dataset.Notes...)
 	if t.SuppressedBelow > 0 {
 		n = append(n, fmt.Sprintf("Counts from 1 to %d are suppressed and shown as <%d so that no child can be identified; zero is shown as 0.", t.SuppressedBelow-1, t.SuppressedBelow))
+	}
+	if t.Withheld > 0 {
+		n = append(n, fmt.Sprintf("\"withheld\" marks a count that is not small but is kept back so that a suppressed count cannot be worked out by subtracting the shown figures from a total (secondary suppression; %d figure(s)).", t.Withheld))
 	}
 	if len(t.Dataset.StatedTotals) > 0 {
 		n = append(n, "Total rows printed in the source are stated totals: checked against the force rows, never added in. The computed total and the shares come from the force rows only.")
 	}
-	if t.Dataset.TotalColumn() < 0 {
+	if t.Dataset.TotalColumn() < 0 && t.Dataset.Layout != LayoutPlatform {
 		n = append(n, "The source has no total column, so no shares are given.")
 	}
 	return n

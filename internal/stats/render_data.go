@@ -17,7 +17,11 @@ import (
 func (t *Table) writeCSV(w io.Writer) error {
 	d := t.Dataset
 	cw := csv.NewWriter(w)
-	header := append([]string{"row_type", "police_force", "ons_code", "source_rows"}, columnNames(d)...)
+	first := "police_force"
+	if d.Layout == LayoutPlatform {
+		first = "police_force_area"
+	}
+	header := append([]string{"row_type", first, "ons_code", "source_rows"}, columnNames(d)...)
 	cw.Write(header)
 	for i, r := range d.Rows {
 		rec := []string{"force", r.Force, r.ForceCode, joinInts(r.Lines)}
@@ -77,6 +81,8 @@ type (
 		ImportedAt      *time.Time   `json:"imported_at,omitempty"`
 		Layout          Layout       `json:"layout"`
 		Measure         string       `json:"measure"`
+		ColumnKind      string       `json:"column_kind,omitempty"`
+		Partition       bool         `json:"partition,omitempty"`
 		ForceHeader     string       `json:"force_header"`
 		Columns         []jsonColumn `json:"columns"`
 		Forces          []jsonForce  `json:"forces"`
@@ -85,13 +91,15 @@ type (
 		StatedTotals    []jsonStated `json:"stated_totals"`
 		Shares          []jsonShare  `json:"shares"`
 		SuppressedBelow int64        `json:"suppressed_below,omitempty"`
+		Withheld        int          `json:"withheld,omitempty"`
 		Notes           []string     `json:"notes"`
 		Warnings        []string     `json:"warnings"`
 		Checks          []jsonCheck  `json:"checks"`
 	}
 	jsonColumn struct {
-		Name  string `json:"name"`
-		Total bool   `json:"total,omitempty"`
+		Name      string `json:"name"`
+		Total     bool   `json:"total,omitempty"`
+		Published bool   `json:"published,omitempty"`
 	}
 	jsonForce struct {
 		Force  string  `json:"force"`
@@ -126,7 +134,7 @@ type (
 	jsonShare struct {
 		Column      string   `json:"column"`
 		Count       *int64   `json:"count"`
-		Of          int64    `json:"of"`
+		Of          Value    `json:"of"`
 		Forces      int      `json:"forces"`
 		Percent     *float64 `json:"percent"`
 		Denominator string   `json:"denominator"`
@@ -138,7 +146,7 @@ func (t *Table) writeJSON(w io.Writer) error {
 	d := t.Dataset
 	j := jsonTable{
 		Title: t.Title(), Name: d.Name, Period: d.Period, Source: d.Source, Layout: d.Layout,
-		Measure: d.MeasureOrDefault(), ForceHeader: d.ForceHeader,
+		Measure: d.MeasureOrDefault(), ColumnKind: d.ColumnKind, Partition: d.Partition, ForceHeader: d.ForceHeader,
 		Computed:        jsonComputed{Label: t.ComputedLabel(), Values: t.Computed, Providing: t.Providing},
 		NotProvided:     []jsonNamed{},
 		StatedTotals:    []jsonStated{},
@@ -147,6 +155,7 @@ func (t *Table) writeJSON(w io.Writer) error {
 		Notes:           t.notes(),
 		Warnings:        t.Warnings(),
 		SuppressedBelow: t.SuppressedBelow,
+		Withheld:        t.Withheld,
 	}
 	if !d.ImportedAt.IsZero() {
 		at := d.ImportedAt.UTC()
@@ -174,7 +183,7 @@ func (t *Table) writeJSON(w io.Writer) error {
 		j.Checks = append(j.Checks, jsonCheck{c.Label, c.Line, c.Column, c.Stated, c.Computed, c.Forces, c.Covered, c.OK()})
 	}
 	for _, s := range t.Shares {
-		js := jsonShare{Column: s.Column, Of: s.Of, Forces: s.Forces, Denominator: s.Denominator, Suppressed: s.Suppressed}
+		js := jsonShare{Column: s.Column, Of: s.ShownOf, Forces: s.Forces, Denominator: s.Denominator, Suppressed: s.Suppressed}
 		if !s.Suppressed {
 			n, p := s.Count, roundTo(s.Percent, 1)
 			js.Count, js.Percent = &n, &p

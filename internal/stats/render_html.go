@@ -122,7 +122,7 @@ func (t *Table) chartCaption() string {
 func (t *Table) writeHTMLTable(b *strings.Builder) {
 	d := t.Dataset
 	esc := html.EscapeString
-	fmt.Fprintf(b, "<table class=\"data\">\n<caption>%s</caption>\n<thead><tr><th scope=\"col\">Police force</th>", esc(t.Title()+chartPeriod(d)))
+	fmt.Fprintf(b, "<table class=\"data\">\n<caption>%s</caption>\n<thead><tr><th scope=\"col\">%s</th>", esc(t.Title()+chartPeriod(d)), esc(t.RowHeader()))
 	for _, c := range d.Columns {
 		fmt.Fprintf(b, "<th scope=\"col\" class=\"num\">%s</th>", esc(c.Name))
 	}
@@ -134,7 +134,7 @@ func (t *Table) writeHTMLTable(b *strings.Builder) {
 			class += " mismatch"
 		case v.State == NotProvided:
 			class += " np"
-		case v.State == Suppressed:
+		case v.Hidden():
 			class += " sup"
 		}
 		fmt.Fprintf(b, "<td class=\"%s\">%s</td>", class, esc(text))

@@ -45,7 +45,7 @@ func suppressedDataset() *Dataset {
 		Name: "synthetic-own-cases", Period: "2026-Q1", Source: "synthetic test data",
 		ImportedAt: fixedNow(), Layout: LayoutTable, Measure: "cases opened by the platform",
 		ForceHeader: "police_force",
-		Columns:     []Column{{"cases", true}, {"App A", false}, {"App B", false}, {"App C", false}},
+		Columns:     []Column{{Name: "cases", Total: true}, {Name: "App A", Total: false}, {Name: "App B", Total: false}, {Name: "App C", Total: false}},
 		Rows: []Row{
 			{Line: 2, Lines: []int{2}, Force: "Essex", ForceCode: "E23000028", Values: []Value{Num(40), Num(1), Num(0), Num(12)}},
 			{Line: 3, Lines: []int{3}, Force: "Kent", ForceCode: "E23000032", Values: []Value{Num(3), Num(1), Num(3), Num(0)}},

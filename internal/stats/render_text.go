@@ -12,7 +12,7 @@ import (
 // total and the stated totals.
 func (t *Table) grid() (header []string, rows [][]string) {
 	d := t.Dataset
-	header = append([]string{"Police force"}, columnNames(d)...)
+	header = append([]string{t.RowHeader()}, columnNames(d)...)
 	for i, r := range d.Rows {
 		row := []string{r.Force}
 		for _, v := range t.Cells[i] {

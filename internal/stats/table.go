@@ -31,6 +31,9 @@ type Table struct {
 	Shares []Share
 	// SuppressedBelow is the threshold Suppress applied, 0 if none.
 	SuppressedBelow int64
+	// Withheld counts the cells and totals Suppress withheld to protect a
+	// suppressed count (secondary suppression).
+	Withheld int
 }
 
 // Check is one stated total compared with the sum it claims to be.
@@ -77,7 +80,11 @@ type Share struct {
 	Percent float64 // 100 × Count / Of
 	// Denominator names in words what Percent is a share of.
 	Denominator string
-	Suppressed  bool // Count is small and withheld with the cells
+	// Suppressed is set by Suppress when Count or Of is kept from
+	// publication (small, or withheld with the cells): the share is not
+	// shown, and ShownCount and ShownOf say what is.
+	Suppressed          bool
+	ShownCount, ShownOf Value
 }
 
 // NewTable builds the table of d. It does not change d.
@@ -154,6 +161,10 @@ func shares(d *Dataset) []Share {
 		}
 		s.Percent = 100 * float64(s.Count) / float64(s.Of)
 		s.Denominator = ShareWords(d.MeasureOrDefault(), s.Forces)
+		if d.Layout == LayoutPlatform {
+			s.Denominator = PlatformShareWords(d.MeasureOrDefault(), d.Period)
+		}
+		s.ShownCount, s.ShownOf = Num(s.Count), Num(s.Of)
 		out = append(out, s)
 	}
 	return out
@@ -168,6 +179,18 @@ func ShareWords(measure string, forces int) string {
 		return fmt.Sprintf("share of all %s recorded by the 1 force that provided figures", measure)
 	}
 	return fmt.Sprintf("share of all %s recorded by the %d forces that provided figures", measure, forces)
+}
+
+// PlatformShareWords names the denominator of a share of the platform's own
+// counts: "share of all cases the platform opened in 2026-Q3 (the platform's
+// own records, not crimes recorded by the police)". The platform counts
+// every police force area, so no force is left out of it.
+func PlatformShareWords(measure, period string) string {
+	in := ""
+	if period != "" {
+		in = " in " + period
+	}
+	return fmt.Sprintf("share of all %s%s (the platform's own records, not crimes recorded by the police)", measure, in)
 }
 
 // Mismatches returns the checks whose stated total disagrees with the sum.
@@ -190,32 +213,6 @@ func (t *Table) Warnings() []string {
 	return out
 }
 
-// Suppress withholds small counts for publication: every force cell and
-// computed total from 1 to below-1 becomes Suppressed, and so does a share
-// whose count is that small. Zero stays zero; not provided stays not
-// provided. Checks, computed totals and shares are still worked out from
-// the true counts.
-//
-// Suppress does no secondary suppression: where a column has a single
-// suppressed cell, the computed total less the shown cells reveals it. Use it
-// on tables whose totals are not published, or suppress a second cell by hand.
-func (t *Table) Suppress(below int64) {
-	t.SuppressedBelow = below
-	for _, row := range t.Cells {
-		for j, v := range row {
-			row[j] = Suppress(v, below)
-		}
-	}
-	for j, v := range t.Computed {
-		t.Computed[j] = Suppress(v, below)
-	}
-	for i, s := range t.Shares {
-		if s.Count > 0 && s.Count < below {
-			t.Shares[i].Suppressed = true
-		}
-	}
-}
-
 // SilentNames returns the forces that provided no figure, as published.
 func (t *Table) SilentNames() []string {
 	var out []string
@@ -228,6 +225,12 @@ func (t *Table) SilentNames() []string {
 // ComputedLabel names the computed total row: "Computed total (5 of 7
 // forces)".
 func (t *Table) ComputedLabel() string {
+	if t.Dataset.Layout == LayoutPlatform {
+		if len(t.Dataset.Rows) == 1 {
+			return "Total (1 police force area)"
+		}
+		return fmt.Sprintf("Total (%d police force areas)", len(t.Dataset.Rows))
+	}
 	n := len(t.Dataset.Rows) - len(t.Silent)
 	return fmt.Sprintf("Computed total (%d of %d forces)", n, len(t.Dataset.Rows))
 }
@@ -241,9 +244,25 @@ func (t *Table) NotProvidedSentence() string {
 		strings.Join(t.SilentNames(), ", "), len(t.Silent), len(t.Dataset.Rows))
 }
 
-// Title is the heading every format uses.
+// Title is the heading every format uses: "Online child sexual offences by
+// police force and app"; for the platform's own counts, "Cases the platform
+// opened, by police force area and detection source".
 func (t *Table) Title() string {
-	m := t.Dataset.MeasureOrDefault()
+	d := t.Dataset
+	m := d.MeasureOrDefault()
 	r, n := utf8.DecodeRuneInString(m)
-	return string(unicode.ToUpper(r)) + m[n:] + " by police force and app"
+	m = string(unicode.ToUpper(r)) + m[n:]
+	if d.Layout == LayoutPlatform {
+		return m + ", by police force area and " + d.ColumnKindOrDefault()
+	}
+	return m + " by police force and " + d.ColumnKindOrDefault()
+}
+
+// RowHeader names the first column: the police force, or for the
+// platform's own counts the police force area.
+func (t *Table) RowHeader() string {
+	if t.Dataset.Layout == LayoutPlatform {
+		return "Police force area"
+	}
+	return "Police force"
 }

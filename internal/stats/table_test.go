@@ -33,9 +33,9 @@ func TestTableEastOfEngland(t *testing.T) {
 	}
 	words := "share of all online child sexual offences recorded by the 5 forces that provided figures"
 	wantShares := []Share{
-		{Column: "facebook_or_messenger", Count: 162, Of: 872, Forces: 5, Percent: 100 * 162.0 / 872, Denominator: words},
-		{Column: "instagram", Count: 288, Of: 872, Forces: 5, Percent: 100 * 288.0 / 872, Denominator: words},
-		{Column: "whatsapp", Count: 32, Of: 872, Forces: 5, Percent: 100 * 32.0 / 872, Denominator: words},
+		{Column: "facebook_or_messenger", Count: 162, Of: 872, Forces: 5, Percent: 100 * 162.0 / 872, Denominator: words, ShownCount: Num(162), ShownOf: Num(872)},
+		{Column: "instagram", Count: 288, Of: 872, Forces: 5, Percent: 100 * 288.0 / 872, Denominator: words, ShownCount: Num(288), ShownOf: Num(872)},
+		{Column: "whatsapp", Count: 32, Of: 872, Forces: 5, Percent: 100 * 32.0 / 872, Denominator: words, ShownCount: Num(32), ShownOf: Num(872)},
 	}
 	if diff := cmp.Diff(wantShares, tb.Shares); diff != "" {
 		t.Errorf("shares (-want +got):\n%s", diff)
@@ -53,8 +53,8 @@ func TestSharesCoverTheSameForces(t *testing.T) {
 	}
 	tb := NewTable(d)
 	want := []Share{
-		{Column: "App A", Count: 10, Of: 100, Forces: 1, Percent: 10, Denominator: "share of all widgets recorded by the 1 force that provided figures"},
-		{Column: "App B", Count: 25, Of: 150, Forces: 2, Percent: 100 * 25.0 / 150, Denominator: "share of all widgets recorded by the 2 forces that provided figures"},
+		{Column: "App A", Count: 10, Of: 100, Forces: 1, Percent: 10, Denominator: "share of all widgets recorded by the 1 force that provided figures", ShownCount: Num(10), ShownOf: Num(100)},
+		{Column: "App B", Count: 25, Of: 150, Forces: 2, Percent: 100 * 25.0 / 150, Denominator: "share of all widgets recorded by the 2 forces that provided figures", ShownCount: Num(25), ShownOf: Num(150)},
 	}
 	if diff := cmp.Diff(want, tb.Shares); diff != "" {
 		t.Errorf("shares (-want +got):\n%s", diff)

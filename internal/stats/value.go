@@ -22,6 +22,11 @@ const (
 	// can be identified. The count is known to be at least 1 and below the
 	// threshold kept in Value.N.
 	Suppressed
+	// Withheld: a count that is not small, withheld on publication so that
+	// a suppressed count in the same row or column cannot be worked out by
+	// subtracting the shown cells from a published total (secondary
+	// suppression). N is 0.
+	Withheld
 )
 
 // String returns the state's name as used in JSON and by stores.
@@ -33,6 +38,8 @@ func (s State) String() string {
 		return "count"
 	case Suppressed:
 		return "suppressed"
+	case Withheld:
+		return "withheld"
 	}
 	return fmt.Sprintf("State(%d)", uint8(s))
 }
@@ -44,8 +51,12 @@ const SuppressBelow = 3
 // NotProvidedText is how every renderer writes a NotProvided value.
 const NotProvidedText = "not provided"
 
-// Value is one cell of a table: a count, a figure that was not provided, or
-// a suppressed small count. The zero Value is NotProvided.
+// WithheldText is how every renderer writes a Withheld value.
+const WithheldText = "withheld"
+
+// Value is one cell of a table: a count, a figure that was not provided, a
+// suppressed small count, or a count withheld to protect one. The zero Value
+// is NotProvided.
 type Value struct {
 	// N is the count when State is Count. When State is Suppressed, N is the
 	// suppression threshold (the count lies in 1 … N-1), so a renderer can
@@ -60,13 +71,20 @@ func Num(n int64) Value { return Value{N: n, State: Count} }
 // IsCount reports whether v holds a usable count.
 func (v Value) IsCount() bool { return v.State == Count }
 
-// String writes v as the text renderers show: "1234", "not provided" or "<3".
+// Hidden reports whether v is a count kept from publication: suppressed or
+// withheld.
+func (v Value) Hidden() bool { return v.State == Suppressed || v.State == Withheld }
+
+// String writes v as the text renderers show: "1234", "not provided", "<3"
+// or "withheld".
 func (v Value) String() string {
 	switch v.State {
 	case Count:
 		return strconv.FormatInt(v.N, 10)
 	case Suppressed:
 		return "<" + strconv.FormatInt(v.N, 10)
+	case Withheld:
+		return WithheldText
 	}
 	return NotProvidedText
 }
@@ -82,13 +100,14 @@ func Suppress(v Value, below int64) Value {
 }
 
 // MarshalJSON writes a count as a JSON number and the other states as the
-// strings "not provided" and "<3", so a reader of the JSON can never take a
-// missing figure for a number.
+// strings "not provided", "<3" and "withheld", so a reader of the JSON can
+// never take a missing figure for a number.
 func (v Value) MarshalJSON() ([]byte, error) {
 	if v.State == Count {
 		return strconv.AppendInt(nil, v.N, 10), nil
 	}
-	// The strings are plain ASCII ("not provided", "<3"): no escaping needed.
+	// The strings are plain ASCII ("not provided", "<3", "withheld"): no
+	// escaping needed.
 	return []byte(`"` + v.String() + `"`), nil
 }
 
@@ -110,6 +129,9 @@ func (v *Value) UnmarshalJSON(b []byte) error {
 	case s == NotProvidedText:
 		*v = Value{}
 		return nil
+	case s == WithheldText:
+		*v = Value{State: Withheld}
+		return nil
 	case strings.HasPrefix(s, "<"):
 		n, err := strconv.ParseInt(s[1:], 10, 64)
 		if err == nil && n > 1 {
@@ -117,7 +139,7 @@ func (v *Value) UnmarshalJSON(b []byte) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("stats: value %q is not a count, %q or a suppressed count", s, NotProvidedText)
+	return fmt.Errorf("stats: value %q is not a count, %q, a suppressed count or %q", s, NotProvidedText, WithheldText)
 }
 
 // notProvidedWords are the cell texts, after trimming and lower-casing, that

@@ -102,7 +102,7 @@ func TestSuppress(t *testing.T) {
 }
 
 func TestValueJSON(t *testing.T) {
-	in := []Value{Num(0), Num(1234), {}, Suppress(Num(2), 3)}
+	in := []Value{Num(0), Num(1234), {}, Suppress(Num(2), 3), {State: Withheld}}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -110,7 +110,7 @@ func TestValueJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := bytes.TrimSpace(buf.Bytes())
-	if got, want := string(b), `[0,1234,"not provided","<3"]`; got != want {
+	if got, want := string(b), `[0,1234,"not provided","<3","withheld"]`; got != want {
 		t.Errorf("Marshal = %s, want %s", got, want)
 	}
 	var out []Value
