@@ -13,6 +13,7 @@ import (
 	"time"
 
 	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/stats"
 )
 
 // Store opens transactions.
@@ -44,6 +45,7 @@ type Tx interface {
 	DetectionTx
 	CaseTx
 	EvidenceTx
+	DatasetTx
 }
 
 // AccountTx stores accounts, guardian link codes, sessions and logins.
@@ -291,4 +293,32 @@ type EvidenceTx interface {
 	RecordEvidenceRead(ctx context.Context, r *safeguard.EvidenceRead) error
 	// EvidenceReads returns the reads of a case's evidence, oldest first.
 	EvidenceReads(ctx context.Context, caseID int64) ([]safeguard.EvidenceRead, error)
+}
+
+// DatasetInfo describes a stored statistics dataset without its rows.
+type DatasetInfo struct {
+	Name       string
+	Period     string
+	Source     string
+	ImportedAt time.Time
+	Layout     stats.Layout
+	Measure    string
+	Columns    int // number columns
+	Rows       int // force rows
+}
+
+// DatasetTx stores statistics datasets — police returns, imported and
+// aggregated — by name. A dataset is the aggregate (a row per force), so it
+// is small whatever the size of the file it came from.
+type DatasetTx interface {
+	// CreateDataset stores d under d.Name. A name already stored is
+	// ErrConflict with code "dataset_exists".
+	CreateDataset(ctx context.Context, d *stats.Dataset) error
+	// Dataset returns the dataset stored under name, as it was stored.
+	Dataset(ctx context.Context, name string) (*stats.Dataset, error)
+	// Datasets lists the stored datasets in name order.
+	Datasets(ctx context.Context) ([]DatasetInfo, error)
+	// DeleteDataset removes the dataset stored under name; a name not
+	// stored is ErrNotFound.
+	DeleteDataset(ctx context.Context, name string) error
 }
