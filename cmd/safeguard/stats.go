@@ -18,6 +18,10 @@ import (
 // help lists them. Each parses its own flags.
 var statsCommands = []command{
 	{"returns", "import a police return (CSV) and print the force × app table", cmdStatsReturns},
+	{"import", "import a police return and store it as a named dataset", cmdStatsImport},
+	{"list", "list the stored datasets", cmdStatsList},
+	{"show", "print a stored dataset as a force × app table", cmdStatsShow},
+	{"delete", "delete a stored dataset", cmdStatsDelete},
 }
 
 // statsNow is the clock that stamps imported datasets; tests replace it.

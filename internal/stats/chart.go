@@ -216,9 +216,9 @@ func (t *Table) chartDescription() string {
 		names[k] = d.Columns[j].Name
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Stacked bars, one per police force, with one segment for each of %s", strings.Join(names, ", "))
+	fmt.Fprintf(&b, "Stacked bars, one per %s, with one segment for each of %s", t.rowWords(), strings.Join(names, ", "))
 	if tc := d.TotalColumn(); tc >= 0 {
-		fmt.Fprintf(&b, ", inside an outline as long as the force's %s", d.Columns[tc].Name)
+		fmt.Fprintf(&b, ", inside an outline as long as the %s's %s", t.rowWords(), d.Columns[tc].Name)
 	}
 	b.WriteString(". ")
 	for i, r := range d.Rows {

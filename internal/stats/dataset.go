@@ -40,6 +40,10 @@ type Dataset struct {
 	// ColumnKind says in words what the columns other than the total split
 	// it by: "app" when empty, or "detection source", "priority", …
 	ColumnKind string
+	// RowKind says in words what the rows are when they are not police
+	// forces: "app", "detection source", … (Force then holds the row's
+	// label and ForceCode is empty). Empty for police forces.
+	RowKind string
 	// Partition is true when every counted item is in exactly one of the
 	// columns other than the total, so that a force's total is the sum of
 	// its other cells (an incident-level file, the platform's own counts).

@@ -23,6 +23,9 @@ func (t *Table) writeCSV(w io.Writer) error {
 	}
 	header := append([]string{"row_type", first, "ons_code", "source_rows"}, columnNames(d)...)
 	cw.Write(header)
+	if t.Internal {
+		cw.Write(append([]string{"notice", InternalBanner}, make([]string, len(header)-2)...))
+	}
 	for i, r := range d.Rows {
 		rec := []string{"force", r.Force, r.ForceCode, joinInts(r.Lines)}
 		for _, v := range t.Cells[i] {
@@ -75,6 +78,7 @@ func joinInts(ns []int) string {
 type (
 	jsonTable struct {
 		Title           string       `json:"title"`
+		Internal        bool         `json:"internal,omitempty"`
 		Name            string       `json:"name,omitempty"`
 		Period          string       `json:"period,omitempty"`
 		Source          string       `json:"source,omitempty"`
@@ -82,6 +86,7 @@ type (
 		Layout          Layout       `json:"layout"`
 		Measure         string       `json:"measure"`
 		ColumnKind      string       `json:"column_kind,omitempty"`
+		RowKind         string       `json:"row_kind,omitempty"`
 		Partition       bool         `json:"partition,omitempty"`
 		ForceHeader     string       `json:"force_header"`
 		Columns         []jsonColumn `json:"columns"`
@@ -145,8 +150,8 @@ type (
 func (t *Table) writeJSON(w io.Writer) error {
 	d := t.Dataset
 	j := jsonTable{
-		Title: t.Title(), Name: d.Name, Period: d.Period, Source: d.Source, Layout: d.Layout,
-		Measure: d.MeasureOrDefault(), ColumnKind: d.ColumnKind, Partition: d.Partition, ForceHeader: d.ForceHeader,
+		Title: t.Title(), Internal: t.Internal, Name: d.Name, Period: d.Period, Source: d.Source, Layout: d.Layout,
+		Measure: d.MeasureOrDefault(), ColumnKind: d.ColumnKind, RowKind: d.RowKind, Partition: d.Partition, ForceHeader: d.ForceHeader,
 		Computed:        jsonComputed{Label: t.ComputedLabel(), Values: t.Computed, Providing: t.Providing},
 		NotProvided:     []jsonNamed{},
 		StatedTotals:    []jsonStated{},

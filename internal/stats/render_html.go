@@ -20,6 +20,7 @@ dl.provenance dt { font-weight: 600; }
 dl.provenance dd { margin: 0; }
 .warning { border: 2px solid #b35900; border-left-width: 8px; background: #fff4e5; padding: .6rem .9rem; margin: 1rem 0; }
 .warning p { margin: .2rem 0; }
+p.internal { border: 3px solid #8a0000; color: #8a0000; font-weight: 700; padding: .5rem .8rem; margin: 0 0 1rem; }
 figure { margin: 1rem 0; }
 figcaption { color: #333; font-size: .9rem; margin-top: .25rem; }
 svg.chart { max-width: 100%; height: auto; display: block; }
@@ -55,6 +56,9 @@ func (t *Table) writeHTML(w io.Writer) error {
 	b.WriteString("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
 	b.WriteString(`<meta name="viewport" content="width=device-width, initial-scale=1">` + "\n")
 	fmt.Fprintf(&b, "<title>%s</title>\n<style>%s</style>\n</head>\n<body>\n<main>\n", esc(title), pageStyle)
+	if t.Internal {
+		fmt.Fprintf(&b, "<p class=\"internal\" role=\"alert\">%s</p>\n", esc(InternalBanner))
+	}
 	fmt.Fprintf(&b, "<h1>%s</h1>\n", esc(t.Title()))
 	if p := t.provenance(); len(p) > 0 {
 		b.WriteString("<dl class=\"provenance\">\n")
@@ -109,12 +113,20 @@ func (t *Table) writeHTML(w io.Writer) error {
 
 // chartCaption says how to read the chart.
 func (t *Table) chartCaption() string {
-	s := "Each bar is one police force; each segment one app, with its count written in it where it fits."
+	row, col := t.rowWords(), t.Dataset.ColumnKindOrDefault()
+	s := fmt.Sprintf("Each bar is one %s; each segment one %s, with its count written in it where it fits.", row, col)
 	if tc := t.Dataset.TotalColumn(); tc >= 0 {
-		s += fmt.Sprintf(" The outline is the force's %s; the figure after the bar reads \"apps of total\".", t.Dataset.Columns[tc].Name)
+		parts := "segments"
+		if col == "app" {
+			parts = "apps"
+		}
+		s += fmt.Sprintf(" The outline is the %s's %s; the figure after the bar reads \"%s of total\".", row, t.Dataset.Columns[tc].Name, parts)
 	}
 	if len(t.Silent) > 0 {
 		s += " Forces that did not provide figures have no bar: they are not zero."
+	}
+	if t.SuppressedBelow > 0 {
+		s += " Suppressed and withheld counts have no segment; they are named after the bar."
 	}
 	return s
 }

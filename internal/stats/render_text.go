@@ -57,7 +57,11 @@ func (t *Table) provenance() [][2]string {
 	add("Period", d.Period)
 	add("Source", d.Source)
 	if !d.ImportedAt.IsZero() {
-		add("Imported", d.ImportedAt.UTC().Format("2006-01-02 15:04 UTC"))
+		key := "Imported"
+		if d.Layout == LayoutPlatform {
+			key = "Counted"
+		}
+		add(key, d.ImportedAt.UTC().Format("2006-01-02 15:04 UTC"))
 	}
 	if d.Layout == LayoutIncidents {
 		add("Counted from", "one row per recorded offence")

@@ -34,7 +34,13 @@ type Table struct {
 	// Withheld counts the cells and totals Suppress withheld to protect a
 	// suppressed count (secondary suppression).
 	Withheld int
+	// Internal marks a table whose small counts are shown, for operators
+	// only: every format says so at the top.
+	Internal bool
 }
+
+// InternalBanner heads every format of an Internal table.
+const InternalBanner = "INTERNAL — unsuppressed figures for operators, not for publication"
 
 // Check is one stated total compared with the sum it claims to be.
 type Check struct {
@@ -226,10 +232,11 @@ func (t *Table) SilentNames() []string {
 // forces)".
 func (t *Table) ComputedLabel() string {
 	if t.Dataset.Layout == LayoutPlatform {
-		if len(t.Dataset.Rows) == 1 {
-			return "Total (1 police force area)"
+		n, what := len(t.Dataset.Rows), t.rowWords()
+		if n != 1 {
+			what += "s"
 		}
-		return fmt.Sprintf("Total (%d police force areas)", len(t.Dataset.Rows))
+		return fmt.Sprintf("Total (%d %s)", n, what)
 	}
 	n := len(t.Dataset.Rows) - len(t.Silent)
 	return fmt.Sprintf("Computed total (%d of %d forces)", n, len(t.Dataset.Rows))
@@ -246,23 +253,38 @@ func (t *Table) NotProvidedSentence() string {
 
 // Title is the heading every format uses: "Online child sexual offences by
 // police force and app"; for the platform's own counts, "Cases the platform
-// opened, by police force area and detection source".
+// opened, by police force area and detection source". An Internal table's
+// title starts with InternalBanner.
 func (t *Table) Title() string {
 	d := t.Dataset
-	m := d.MeasureOrDefault()
-	r, n := utf8.DecodeRuneInString(m)
-	m = string(unicode.ToUpper(r)) + m[n:]
+	m := capitalise(d.MeasureOrDefault())
+	title := m + " by police force and " + d.ColumnKindOrDefault()
 	if d.Layout == LayoutPlatform {
-		return m + ", by police force area and " + d.ColumnKindOrDefault()
+		title = m + ", by " + t.rowWords() + " and " + d.ColumnKindOrDefault()
 	}
-	return m + " by police force and " + d.ColumnKindOrDefault()
+	if t.Internal {
+		return InternalBanner + ": " + title
+	}
+	return title
 }
 
-// RowHeader names the first column: the police force, or for the
-// platform's own counts the police force area.
-func (t *Table) RowHeader() string {
-	if t.Dataset.Layout == LayoutPlatform {
-		return "Police force area"
-	}
-	return "Police force"
+func capitalise(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
 }
+
+// rowWords says what a row is: "police force", "police force area" for the
+// platform's own counts, or the dataset's RowKind.
+func (t *Table) rowWords() string {
+	switch d := t.Dataset; {
+	case d.RowKind != "":
+		return d.RowKind
+	case d.Layout == LayoutPlatform:
+		return "police force area"
+	}
+	return "police force"
+}
+
+// RowHeader names the first column: "Police force", "Police force area",
+// or the dataset's RowKind.
+func (t *Table) RowHeader() string { return capitalise(t.rowWords()) }

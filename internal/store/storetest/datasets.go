@@ -20,7 +20,7 @@ func testDataset(name string) *stats.Dataset {
 	return &stats.Dataset{
 		Name: name, Period: "2019", Source: "synthetic FOI returns", ImportedAt: at(3).In(local),
 		Layout: stats.LayoutTable, Measure: "online child sexual offences", ForceHeader: "Police Force",
-		ColumnKind: "app", Partition: false,
+		ColumnKind: "app", RowKind: "", Partition: false,
 		Columns: []stats.Column{{Name: "Total offences", Total: true}, {Name: "Instagram"}, {Name: "Police figure", Published: true}},
 		Rows: []stats.Row{
 			{Line: 2, Lines: []int{2}, Force: "Bedfordshire", ForceCode: "E23000026",
@@ -38,6 +38,7 @@ func testDatasets(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	east, west := testDataset("east-2019"), testDataset("a-west")
 	west.Layout, west.Partition, west.StatedTotals, west.Notes, west.Rows = stats.LayoutIncidents, true, nil, nil, west.Rows[:1]
+	west.RowKind = "app"
 	update(t, s, func(tx store.Tx) error {
 		if err := tx.CreateDataset(ctx, east); err != nil {
 			return err
@@ -61,7 +62,7 @@ func testDatasets(t *testing.T, s store.Store) {
 		if err != nil {
 			return err
 		}
-		if got.Layout != stats.LayoutIncidents || !got.Partition || got.StatedTotals != nil || got.Notes != nil || len(got.Rows) != 1 {
+		if got.Layout != stats.LayoutIncidents || !got.Partition || got.RowKind != "app" || got.StatedTotals != nil || got.Notes != nil || len(got.Rows) != 1 {
 			t.Errorf("second dataset read back as %+v", got)
 		}
 		if _, err := tx.Dataset(ctx, "East-2019"); !errors.Is(err, safeguard.ErrNotFound) {

@@ -13,6 +13,7 @@ CREATE TABLE stats_datasets (
 	measure TEXT NOT NULL DEFAULT '',
 	force_header TEXT NOT NULL DEFAULT '',
 	column_kind TEXT NOT NULL DEFAULT '',
+	row_kind TEXT NOT NULL DEFAULT '',
 	split_total BOOLEAN NOT NULL DEFAULT FALSE,
 	column_list TEXT NOT NULL DEFAULT '[]',
 	stated_totals TEXT NOT NULL DEFAULT '[]',

@@ -15,6 +15,7 @@ CREATE TABLE stats_datasets (
 	measure TEXT NOT NULL DEFAULT '',
 	force_header TEXT NOT NULL DEFAULT '',
 	column_kind TEXT NOT NULL DEFAULT '',
+	row_kind TEXT NOT NULL DEFAULT '',
 	split_total INTEGER NOT NULL DEFAULT 0,
 	column_list TEXT NOT NULL DEFAULT '[]',
 	stated_totals TEXT NOT NULL DEFAULT '[]',
