@@ -38,7 +38,8 @@ type Dataset struct {
 	ForceHeader string   // the header of the force column, as published
 	Columns     []Column // the number columns in published order
 	// ColumnKind says in words what the columns other than the total split
-	// it by: "app" when empty, or "detection source", "priority", …
+	// it by: "app" when empty, or "detection source", "priority", …, or
+	// NoSplit when they do not split it.
 	ColumnKind string
 	// RowKind says in words what the rows are when they are not police
 	// forces: "app", "detection source", … (Force then holds the row's
@@ -98,6 +99,10 @@ func (d *Dataset) TotalColumn() int {
 	}
 	return -1
 }
+
+// NoSplit is the ColumnKind of a table whose other columns do not split the
+// total (a count beside it, say): the title names no split.
+const NoSplit = "none"
 
 // ColumnKindOrDefault returns d.ColumnKind, or "app" when it is empty.
 func (d *Dataset) ColumnKindOrDefault() string {

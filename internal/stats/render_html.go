@@ -114,6 +114,9 @@ func (t *Table) writeHTML(w io.Writer) error {
 // chartCaption says how to read the chart.
 func (t *Table) chartCaption() string {
 	row, col := t.rowWords(), t.Dataset.ColumnKindOrDefault()
+	if col == NoSplit {
+		col = "column"
+	}
 	s := fmt.Sprintf("Each bar is one %s; each segment one %s, with its count written in it where it fits.", row, col)
 	if tc := t.Dataset.TotalColumn(); tc >= 0 {
 		parts := "segments"

@@ -27,7 +27,41 @@ package stats
 // Checks, computed totals and shares are worked out from the true counts
 // and the dataset is left unchanged; a share whose count or denominator is
 // hidden is suppressed with them.
-func (t *Table) Suppress(below int64) {
+func (t *Table) Suppress(below int64) { SuppressTogether(below, t) }
+
+// SuppressTogether suppresses tables that publish some of the same figures —
+// the same counts split different ways, or one table's figures repeated in
+// another — and keeps those figures alike: a figure hidden in one table is
+// hidden in all, since the copy published elsewhere would give it away. Two
+// cells are the same figure when their rows name the same force (code and
+// name) and their columns have the same name; two computed totals are when
+// their columns have the same name and the same rows count something in
+// them. Each table is suppressed as Suppress does; then, while a shared
+// figure is hidden in one table and shown in another, it is withheld there
+// and that table's groups are checked again.
+func SuppressTogether(below int64, tables ...*Table) {
+	for _, t := range tables {
+		t.primary(below)
+		t.secondary(below)
+	}
+	for changed := len(tables) > 1; changed; {
+		changed = false
+		for _, a := range tables {
+			for _, b := range tables {
+				if a != b && b.hideShared(a) {
+					changed = true
+					b.secondary(below)
+				}
+			}
+		}
+	}
+	for _, t := range tables {
+		t.finish(below)
+	}
+}
+
+// primary suppresses the small counts and remembers the true totals.
+func (t *Table) primary(below int64) {
 	t.SuppressedBelow = below
 	d := t.Dataset
 	for _, row := range t.Cells {
@@ -37,24 +71,92 @@ func (t *Table) Suppress(below int64) {
 			}
 		}
 	}
-	trueComputed := append([]Value(nil), t.Computed...)
+	t.trueComputed = append([]Value(nil), t.Computed...)
 	for j, v := range t.Computed {
 		if !d.Columns[j].Published {
 			t.Computed[j] = Suppress(v, below)
 		}
 	}
+}
 
+// secondary withholds figures until no group gives a hidden one away, and
+// reports whether it withheld any.
+func (t *Table) secondary(below int64) bool {
+	did := false
 	groups := t.groups()
 	for changed := true; changed; {
 		changed = false
 		for _, g := range groups {
-			if t.hidden(g.total) || t.groupSafe(g, below, trueComputed) {
+			if t.groupSafe(g, below) {
 				continue
 			}
-			t.withhold(t.nextToWithhold(g, trueComputed))
-			changed = true
+			if c, ok := t.nextToWithhold(g); ok {
+				t.withhold(c)
+				changed, did = true, true
+			}
 		}
 	}
+	return did
+}
+
+// hideShared withholds, in t, the figures that other hides and t shows, and
+// reports whether there were any.
+func (t *Table) hideShared(other *Table) bool {
+	changed := false
+	od := other.Dataset
+	for i, r := range t.Dataset.Rows {
+		for oi, or := range od.Rows {
+			if r.Force != or.Force || r.ForceCode != or.ForceCode {
+				continue
+			}
+			for j, c := range t.Dataset.Columns {
+				if c.Published {
+					continue
+				}
+				if oj := columnIndex(od, c.Name); oj >= 0 && other.Cells[oi][oj].Hidden() && t.Cells[i][j].State == Count {
+					t.Cells[i][j] = Value{State: Withheld}
+					changed = true
+				}
+			}
+		}
+	}
+	for j, c := range t.Dataset.Columns {
+		oj := columnIndex(od, c.Name)
+		if c.Published || oj < 0 || !other.Computed[oj].Hidden() || t.Computed[j].State != Count || !sameSupport(t, j, other, oj) {
+			continue
+		}
+		t.Computed[j] = Value{State: Withheld}
+		changed = true
+	}
+	return changed
+}
+
+// sameSupport reports whether column j of a and column k of b count
+// something in the same rows: their totals are then the same figure.
+func sameSupport(a *Table, j int, b *Table, k int) bool {
+	key := func(r Row) string { return r.ForceCode + "\x00" + r.Force }
+	rows := map[string]bool{}
+	for _, r := range a.Dataset.Rows {
+		if v := r.Values[j]; v.State == Count && v.N > 0 {
+			rows[key(r)] = true
+		}
+	}
+	n := 0
+	for _, r := range b.Dataset.Rows {
+		if v := r.Values[k]; v.State == Count && v.N > 0 {
+			if !rows[key(r)] {
+				return false
+			}
+			n++
+		}
+	}
+	return n == len(rows)
+}
+
+// finish counts what was withheld and suppresses the shares whose count or
+// denominator is hidden.
+func (t *Table) finish(below int64) {
+	d := t.Dataset
 	t.Withheld = 0
 	for _, row := range t.Cells {
 		for _, v := range row {
@@ -68,15 +170,14 @@ func (t *Table) Suppress(below int64) {
 			t.Withheld++
 		}
 	}
-
 	tc := d.TotalColumn()
 	for i, s := range t.Shares {
 		j := columnIndex(d, s.Column)
 		s.ShownCount, s.ShownOf = Suppress(Num(s.Count), below), Num(s.Of)
-		if j >= 0 && s.Forces == t.Providing[j] && s.Count == trueComputed[j].N && t.Computed[j].Hidden() {
+		if j >= 0 && s.Forces == t.Providing[j] && s.Count == t.trueComputed[j].N && t.Computed[j].Hidden() {
 			s.ShownCount = t.Computed[j]
 		}
-		if tc >= 0 && s.Forces == t.Providing[tc] && s.Of == trueComputed[tc].N {
+		if tc >= 0 && s.Forces == t.Providing[tc] && s.Of == t.trueComputed[tc].N {
 			s.ShownOf = t.Computed[tc]
 		} else if tc >= 0 && !d.Columns[tc].Published {
 			s.ShownOf = Suppress(Num(s.Of), below)
@@ -159,36 +260,53 @@ func (t *Table) shown(c cell) *Value {
 func (t *Table) hidden(c cell) bool { return t.shown(c).Hidden() }
 
 // trueValue is the count behind a cell, as counted.
-func (t *Table) trueValue(c cell, trueComputed []Value) int64 {
+func (t *Table) trueValue(c cell) int64 {
 	if c.row < 0 {
-		return trueComputed[c.col].N
+		return t.trueComputed[c.col].N
 	}
 	return t.Dataset.Rows[c.row].Values[c.col].N
 }
 
 func (t *Table) withhold(c cell) { *t.shown(c) = Value{State: Withheld} }
 
-// groupSafe reports whether no hidden cell of g can be worked out from its
-// published total. A reader knows the hidden cells add up to the total less
-// the shown cells, that a suppressed count lies in 1 … below-1, and that a
-// withheld count is at least below (small counts are suppressed, not
-// withheld) with no upper bound but the sum. A cell is pinned when the least
-// and the most it can be under those bounds meet.
-func (t *Table) groupSafe(g group, below int64, trueComputed []Value) bool {
-	const unbounded = int64(1) << 60 // far above any count; sums of a few stay in range
+// groupSafe reports whether no hidden figure of g — a member or the total —
+// can be worked out from the others. A reader knows the members add up to
+// the total, the shown figures, that a suppressed count lies in 1 … below-1,
+// and that a withheld count is at least below (small counts are suppressed,
+// not withheld) with no upper bound but the sum. A figure is pinned when the
+// least and the most it can be under those bounds meet.
+func (t *Table) groupSafe(g group, below int64) bool {
+	const unbounded = int64(1) << 60 // far above any count
 	type bound struct{ lo, hi int64 }
-	var hid []bound
-	sum := t.trueValue(g.total, trueComputed)
-	for _, m := range g.members {
-		v := t.shown(m)
-		switch {
-		case v.State == Suppressed:
-			hid = append(hid, bound{1, below - 1})
-		case v.State == Withheld:
-			hid = append(hid, bound{below, unbounded})
-		default:
-			sum -= v.N
+	boundOf := func(v *Value) bound {
+		if v.State == Suppressed {
+			return bound{1, below - 1}
 		}
+		return bound{below, unbounded}
+	}
+	var hid []bound
+	var shown int64
+	for _, m := range g.members {
+		if v := t.shown(m); v.Hidden() {
+			hid = append(hid, boundOf(v))
+		} else {
+			shown += v.N
+		}
+	}
+	total := bound{t.trueValue(g.total), t.trueValue(g.total)}
+	totalHidden := t.hidden(g.total)
+	if totalHidden {
+		total = boundOf(t.shown(g.total))
+		if len(hid) == 0 {
+			return false // the total is the sum of the shown cells
+		}
+	} else if len(hid) == 0 {
+		return true
+	}
+	var sumLo, sumHi int64
+	for _, b := range hid {
+		sumLo += b.lo
+		sumHi = min(unbounded, sumHi+b.hi)
 	}
 	for k, b := range hid {
 		var otherLo, otherHi int64
@@ -198,8 +316,15 @@ func (t *Table) groupSafe(g group, below int64, trueComputed []Value) bool {
 				otherHi = min(unbounded, otherHi+o.hi)
 			}
 		}
-		least := max(b.lo, sum-otherHi)
-		most := min(b.hi, sum-otherLo)
+		least := max(b.lo, total.lo-shown-otherHi)
+		most := min(b.hi, total.hi-shown-otherLo)
+		if least >= most {
+			return false
+		}
+	}
+	if totalHidden {
+		least := max(total.lo, shown+sumLo)
+		most := min(total.hi, shown+sumHi)
 		if least >= most {
 			return false
 		}
@@ -207,10 +332,10 @@ func (t *Table) groupSafe(g group, below int64, trueComputed []Value) bool {
 	return true
 }
 
-// nextToWithhold picks the cell to withhold in an unsafe group: its smallest
-// non-zero shown member (the first in order among equals), or else its
-// total.
-func (t *Table) nextToWithhold(g group, trueComputed []Value) cell {
+// nextToWithhold picks the figure to withhold in an unsafe group: its
+// smallest non-zero shown member (the first in order among equals), or else
+// its total. ok is false when nothing is left to withhold.
+func (t *Table) nextToWithhold(g group) (c cell, ok bool) {
 	best, found := cell{}, false
 	var bestN int64
 	for _, m := range g.members {
@@ -223,7 +348,7 @@ func (t *Table) nextToWithhold(g group, trueComputed []Value) cell {
 		}
 	}
 	if found {
-		return best
+		return best, true
 	}
-	return g.total
+	return g.total, !t.hidden(g.total)
 }

@@ -37,6 +37,8 @@ type Table struct {
 	// Internal marks a table whose small counts are shown, for operators
 	// only: every format says so at the top.
 	Internal bool
+
+	trueComputed []Value // Computed before Suppress
 }
 
 // InternalBanner heads every format of an Internal table.
@@ -260,7 +262,10 @@ func (t *Table) Title() string {
 	m := capitalise(d.MeasureOrDefault())
 	title := m + " by police force and " + d.ColumnKindOrDefault()
 	if d.Layout == LayoutPlatform {
-		title = m + ", by " + t.rowWords() + " and " + d.ColumnKindOrDefault()
+		title = m + ", by " + t.rowWords()
+		if d.ColumnKind != NoSplit {
+			title += " and " + d.ColumnKindOrDefault()
+		}
 	}
 	if t.Internal {
 		return InternalBanner + ": " + title
