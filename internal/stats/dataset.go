@@ -57,6 +57,10 @@ type Dataset struct {
 	// Notes are sentences about how the figures were counted, printed under
 	// the table by every format.
 	Notes []string
+	// NoChart is set when the columns count different things that a
+	// stacked bar would wrongly add up (police figures beside the
+	// platform's): the HTML has the table and no chart.
+	NoChart bool
 }
 
 // Column is a number column.

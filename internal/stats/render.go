@@ -117,7 +117,7 @@ func (t *Table) notes() []string {
 		n = append(n, fmt.Sprintf("Counts from 1 to %d are suppressed and shown as <%d so that no child can be identified; zero is shown as 0.", t.SuppressedBelow-1, t.SuppressedBelow))
 	}
 	if t.Withheld > 0 {
-		n = append(n, fmt.Sprintf("\"withheld\" marks a count that is not small but is kept back so that a suppressed count cannot be worked out by subtracting the shown figures from a total (secondary suppression; %d figure(s)).", t.Withheld))
+		n = append(n, fmt.Sprintf("\"withheld\" marks a count kept back, whatever its size, so that a suppressed count cannot be worked out from the totals (secondary suppression; %d figure(s)).", t.Withheld))
 	}
 	if len(t.Dataset.StatedTotals) > 0 {
 		n = append(n, "Total rows printed in the source are stated totals: checked against the force rows, never added in. The computed total and the shares come from the force rows only.")

@@ -75,9 +75,11 @@ func (t *Table) writeHTML(w io.Writer) error {
 		b.WriteString("</div>\n")
 	}
 
-	b.WriteString("<figure>\n")
-	t.writeChart(&b)
-	fmt.Fprintf(&b, "<figcaption>%s</figcaption>\n</figure>\n", esc(t.chartCaption()))
+	if !d.NoChart {
+		b.WriteString("<figure>\n")
+		t.writeChart(&b)
+		fmt.Fprintf(&b, "<figcaption>%s</figcaption>\n</figure>\n", esc(t.chartCaption()))
+	}
 
 	t.writeHTMLTable(&b)
 	for _, n := range t.notes() {

@@ -1,28 +1,38 @@
 package stats
 
+import (
+	"math"
+	"sort"
+	"strconv"
+)
+
 // Suppress prepares the table for publication. Primary suppression: every
 // force cell and computed total from 1 to below-1 becomes Suppressed ("<3").
 // Zero stays zero; not provided stays not provided; columns marked Published
 // are left alone.
 //
-// Secondary suppression: a suppressed count must not be recoverable by
-// subtracting the shown cells from a published total. Each column with its
-// computed total, and — when the dataset is a Partition — each force row
-// with its total and the computed total row with the grand total, is a
-// group: cells whose sum is published. In every group whose total is shown,
-// Suppress works out what a reader can (the hidden cells add up to the total
-// less the shown ones; a suppressed count lies in 1 … below-1, a withheld
-// one is at least below) and, while that pins any hidden cell to a single
-// value, withholds one more: the smallest non-zero shown cell of the group,
-// or the group's total when no such cell is left. A withheld cell starts
-// this over for the groups it is in; the loop ends because every step hides
-// one more figure.
+// Secondary suppression: no hidden count may be worked out from what is
+// published. The published sums are each column with its computed total
+// and, when the dataset is a Partition, each force row with its total and
+// the computed totals with the grand total. Suppress works out everything a
+// reader can from them — that the cells of a sum add up to its total, that a
+// suppressed count lies in 1 … below-1 and a withheld one may be any count,
+// zero included — by narrowing each hidden figure's range through every sum
+// it is in, again and again, rows and columns together, until nothing
+// narrows further. While that pins a hidden figure to one value, it
+// withholds one more: the smallest non-zero shown cell of a sum the pinned
+// figure is in (the first by force and column name among equals), or that
+// sum's total, or at last a zero of it. When nothing is left to hide — small
+// counts whose "<3" alone gives them away, as a total of 2 over two
+// suppressed cells of at least 1 each — the pinned small count is shown as
+// withheld instead of "<3", which says nothing of its size. The loop ends
+// because every step hides a figure or widens what a reader knows of one.
 //
-// The groups are audited one by one: a reader who combines several rows and
-// columns at once may narrow a hidden cell further than any one group lets
-// them (tools such as τ-ARGUS solve that with linear programming). The
-// platform's tables have one total column and one split, which keeps the
-// combinations few; docs/statistics.md states the rule and this limit.
+// Narrowing ranges sum by sum is what a reader does by hand; adding sums
+// together can deduce more, so once nothing is pinned that way, the audit
+// solves the least and the most each hidden figure can be under all the sums
+// at once, as a linear programme (the method of τ-ARGUS and similar tools),
+// and carries on while that pins one. docs/statistics.md states the rule.
 //
 // Checks, computed totals and shares are worked out from the true counts
 // and the dataset is left unchanged; a share whose count or denominator is
@@ -31,29 +41,21 @@ func (t *Table) Suppress(below int64) { SuppressTogether(below, t) }
 
 // SuppressTogether suppresses tables that publish some of the same figures —
 // the same counts split different ways, or one table's figures repeated in
-// another — and keeps those figures alike: a figure hidden in one table is
-// hidden in all, since the copy published elsewhere would give it away. Two
-// cells are the same figure when their rows name the same force (code and
-// name) and their columns have the same name; two computed totals are when
-// their columns have the same name and the same rows count something in
-// them. Each table is suppressed as Suppress does; then, while a shared
-// figure is hidden in one table and shown in another, it is withheld there
-// and that table's groups are checked again.
+// another — as one: a figure hidden in one table is hidden in all, since the
+// copy published elsewhere would give it away, and a reader may combine the
+// sums of every table. Two cells are the same figure when their rows are the
+// same police force area (the same ONS code; rows without one, the same
+// label), their columns have the same name and they hold the same count; two
+// computed totals are when their columns have the same name and they hold
+// the same count. (A coincidence only hides more than needed.)
 func SuppressTogether(below int64, tables ...*Table) {
+	m := &model{below: below, vars: map[string][]figure{}}
 	for _, t := range tables {
 		t.primary(below)
-		t.secondary(below)
+		m.add(t)
 	}
-	for changed := len(tables) > 1; changed; {
-		changed = false
-		for _, a := range tables {
-			for _, b := range tables {
-				if a != b && b.hideShared(a) {
-					changed = true
-					b.secondary(below)
-				}
-			}
-		}
+	m.hideAlike()
+	for m.protect() {
 	}
 	for _, t := range tables {
 		t.finish(below)
@@ -79,78 +81,357 @@ func (t *Table) primary(below int64) {
 	}
 }
 
-// secondary withholds figures until no group gives a hidden one away, and
-// reports whether it withheld any.
-func (t *Table) secondary(below int64) bool {
-	did := false
-	groups := t.groups()
-	for changed := true; changed; {
-		changed = false
-		for _, g := range groups {
-			if t.groupSafe(g, below) {
-				continue
+// cell names one figure of a table: a force cell, or with row -1 a
+// computed total.
+type cell struct{ row, col int }
+
+// figure is a cell of one table.
+type figure struct {
+	t *Table
+	c cell
+}
+
+func (f figure) shown() *Value {
+	if f.c.row < 0 {
+		return &f.t.Computed[f.c.col]
+	}
+	return &f.t.Cells[f.c.row][f.c.col]
+}
+
+func (f figure) trueValue() int64 {
+	if f.c.row < 0 {
+		return f.t.trueComputed[f.c.col].N
+	}
+	return f.t.Dataset.Rows[f.c.row].Values[f.c.col].N
+}
+
+// key identifies the figure across tables (see SuppressTogether).
+func (f figure) key() string {
+	col := f.t.Dataset.Columns[f.c.col].Name
+	n := strconv.FormatInt(f.trueValue(), 10)
+	if f.c.row < 0 {
+		return "total\x00" + col + "\x00" + n
+	}
+	return "cell\x00" + rowKey(f.t.Dataset.Rows[f.c.row]) + "\x00" + col + "\x00" + n
+}
+
+// rowKey identifies what a row counts: its police force area by ONS code,
+// whatever name the source gave it, or else its label.
+func rowKey(r Row) string {
+	if r.ForceCode != "" {
+		return "code:" + r.ForceCode
+	}
+	return "label:" + r.Force
+}
+
+// term is one figure of a published sum: +1 for a cell, -1 for the total.
+type term struct {
+	key  string
+	coef int64
+}
+
+// model is every figure of the tables, by key, and every published sum as
+// an equation: its terms add up to zero.
+type model struct {
+	below int64
+	vars  map[string][]figure
+	keys  []string // in the order first seen
+	eqs   [][]term
+}
+
+func (m *model) figure(f figure) string {
+	k := f.key()
+	if _, ok := m.vars[k]; !ok {
+		m.keys = append(m.keys, k)
+	}
+	m.vars[k] = append(m.vars[k], f)
+	return k
+}
+
+// add records t's figures and sums. Only counts take part: a not provided
+// cell is no figure, and a published column is public already.
+func (m *model) add(t *Table) {
+	d := t.Dataset
+	counted := func(c cell) bool {
+		if d.Columns[c.col].Published {
+			return false
+		}
+		if c.row < 0 {
+			return t.trueComputed[c.col].State == Count
+		}
+		return d.Rows[c.row].Values[c.col].State == Count
+	}
+	sum := func(total cell, members []cell) {
+		if !counted(total) {
+			return
+		}
+		eq := []term{{m.figure(figure{t, total}), -1}}
+		for _, c := range members {
+			if counted(c) {
+				eq = append(eq, term{m.figure(figure{t, c}), 1})
 			}
-			if c, ok := t.nextToWithhold(g); ok {
-				t.withhold(c)
-				changed, did = true, true
+		}
+		m.eqs = append(m.eqs, eq)
+	}
+	for j := range d.Columns {
+		var members []cell
+		for i := range d.Rows {
+			members = append(members, cell{i, j})
+		}
+		sum(cell{-1, j}, members)
+	}
+	tc := d.TotalColumn()
+	if !d.Partition || tc < 0 {
+		return
+	}
+	apps := d.appColumns()
+	for i := range d.Rows {
+		var members []cell
+		for _, j := range apps {
+			members = append(members, cell{i, j})
+		}
+		sum(cell{i, tc}, members)
+	}
+	var members []cell
+	for _, j := range apps {
+		members = append(members, cell{-1, j})
+	}
+	sum(cell{-1, tc}, members)
+}
+
+func (m *model) value(key string) Value { return *m.vars[key][0].shown() }
+
+// withhold hides every copy of the figure that is still a count.
+func (m *model) withhold(key string) {
+	for _, f := range m.vars[key] {
+		if v := f.shown(); v.State == Count {
+			*v = Value{State: Withheld}
+		}
+	}
+}
+
+// protect audits the figures and, if one is pinned, hides one more figure
+// or widens one, and reports whether it did. It tries the pinned figures in
+// turn (one may be pinned only through another that can be protected): a
+// non-zero shown figure of a sum with one; else a pinned "<3" shown as
+// withheld; else a shown zero of a sum with one.
+func (m *model) protect() bool {
+	pinned := m.audit()
+	for _, k := range pinned {
+		if key, found := m.nextToWithhold(k, false); found {
+			m.withhold(key)
+			return true
+		}
+	}
+	for _, k := range pinned {
+		if m.widen(k) {
+			return true
+		}
+	}
+	for _, k := range pinned {
+		if key, found := m.nextToWithhold(k, true); found {
+			m.withhold(key)
+			return true
+		}
+	}
+	return false // cannot happen: hiding everything pins nothing
+}
+
+// widen shows a pinned suppressed figure as withheld, which says nothing
+// of its size, wherever it appears; it reports whether there was one.
+func (m *model) widen(key string) bool {
+	if m.value(key).State != Suppressed {
+		return false
+	}
+	for _, f := range m.vars[key] {
+		*f.shown() = Value{State: Withheld}
+	}
+	return true
+}
+
+// hideAlike hides every copy of a figure hidden in one table.
+func (m *model) hideAlike() {
+	for _, k := range m.keys {
+		for _, f := range m.vars[k] {
+			if f.shown().Hidden() {
+				m.withhold(k)
+				break
 			}
 		}
 	}
-	return did
 }
 
-// hideShared withholds, in t, the figures that other hides and t shows, and
-// reports whether there were any.
-func (t *Table) hideShared(other *Table) bool {
-	changed := false
-	od := other.Dataset
-	for i, r := range t.Dataset.Rows {
-		for oi, or := range od.Rows {
-			if r.Force != or.Force || r.ForceCode != or.ForceCode {
-				continue
-			}
-			for j, c := range t.Dataset.Columns {
-				if c.Published {
+// unbounded stands for "no upper bound": far above any count, and small
+// enough that sums of many of them stay in range.
+const unbounded = int64(1) << 40
+
+type bound struct{ lo, hi int64 }
+
+// audit narrows the range of every hidden figure through every sum until
+// nothing changes, and returns the hidden figures left with one value.
+func (m *model) audit() []string {
+	b := map[string]bound{}
+	for _, k := range m.keys {
+		switch v := m.value(k); v.State {
+		case Suppressed:
+			b[k] = bound{1, m.below - 1}
+		case Withheld:
+			b[k] = bound{0, unbounded}
+		}
+	}
+	if len(b) == 0 {
+		return nil
+	}
+	for round, changed := 0, true; changed && round < 10000; round++ {
+		changed = false
+		for _, eq := range m.eqs {
+			var known, lo, hi int64 // the sum of the shown terms; the range of the hidden ones
+			hidden := 0
+			for _, tm := range eq {
+				r, ok := b[tm.key]
+				if !ok {
+					known += tm.coef * m.value(tm.key).N
 					continue
 				}
-				if oj := columnIndex(od, c.Name); oj >= 0 && other.Cells[oi][oj].Hidden() && t.Cells[i][j].State == Count {
-					t.Cells[i][j] = Value{State: Withheld}
+				hidden++
+				if tm.coef > 0 {
+					lo, hi = lo+r.lo, hi+r.hi
+				} else {
+					lo, hi = lo-r.hi, hi-r.lo
+				}
+			}
+			if hidden == 0 {
+				continue
+			}
+			for _, tm := range eq {
+				r, ok := b[tm.key]
+				if !ok {
+					continue
+				}
+				// coef·x = -known - (the others), whose range is the
+				// hidden range less this term's own.
+				olo, ohi := lo, hi
+				if tm.coef > 0 {
+					olo, ohi = lo-r.lo, hi-r.hi
+				} else {
+					olo, ohi = lo+r.hi, hi+r.lo
+				}
+				nlo, nhi := -known-ohi, -known-olo
+				if tm.coef < 0 {
+					nlo, nhi = -nhi, -nlo
+				}
+				if nlo > r.lo || nhi < r.hi {
+					r = bound{max(r.lo, nlo), min(r.hi, nhi)}
+					b[tm.key] = r
 					changed = true
 				}
 			}
 		}
 	}
-	for j, c := range t.Dataset.Columns {
-		oj := columnIndex(od, c.Name)
-		if c.Published || oj < 0 || !other.Computed[oj].Hidden() || t.Computed[j].State != Count || !sameSupport(t, j, other, oj) {
-			continue
+	var pinned []string
+	for _, k := range m.keys {
+		if r, ok := b[k]; ok && r.lo >= r.hi {
+			pinned = append(pinned, k)
 		}
-		t.Computed[j] = Value{State: Withheld}
-		changed = true
 	}
-	return changed
+	if len(pinned) > 0 {
+		return pinned
+	}
+	return m.auditLP()
 }
 
-// sameSupport reports whether column j of a and column k of b count
-// something in the same rows: their totals are then the same figure.
-func sameSupport(a *Table, j int, b *Table, k int) bool {
-	key := func(r Row) string { return r.ForceCode + "\x00" + r.Force }
-	rows := map[string]bool{}
-	for _, r := range a.Dataset.Rows {
-		if v := r.Values[j]; v.State == Count && v.N > 0 {
-			rows[key(r)] = true
+// auditLP finds what narrowing sum by sum cannot: the least and the most
+// each hidden figure can be given every published sum at once, as a linear
+// programme; a figure whose range holds one whole number is pinned.
+func (m *model) auditLP() []string {
+	var hidden []string
+	index := map[string]int{}
+	for _, k := range m.keys {
+		if m.value(k).Hidden() {
+			index[k] = len(hidden)
+			hidden = append(hidden, k)
 		}
 	}
-	n := 0
-	for _, r := range b.Dataset.Rows {
-		if v := r.Values[k]; v.State == Count && v.N > 0 {
-			if !rows[key(r)] {
-				return false
+	p := &lp{n: len(hidden), lo: make([]float64, len(hidden)), hi: make([]float64, len(hidden))}
+	for i, k := range hidden {
+		p.lo[i], p.hi[i] = 0, math.Inf(1)
+		if m.value(k).State == Suppressed {
+			p.lo[i], p.hi[i] = 1, float64(m.below-1)
+		}
+	}
+	for _, eq := range m.eqs {
+		row := make([]float64, len(hidden))
+		var rhs float64
+		used := false
+		for _, tm := range eq {
+			if i, ok := index[tm.key]; ok {
+				row[i] += float64(tm.coef)
+				used = true
+			} else {
+				rhs -= float64(tm.coef * m.value(tm.key).N)
 			}
-			n++
+		}
+		if used {
+			p.rows = append(p.rows, row)
+			p.rhs = append(p.rhs, rhs)
 		}
 	}
-	return n == len(rows)
+	least, most, ok := p.ranges()
+	if !ok {
+		return hidden // cannot happen: the true counts are a solution
+	}
+	var pinned []string
+	for i, k := range hidden {
+		if onlyOneInteger(least[i], most[i]) {
+			pinned = append(pinned, k)
+		}
+	}
+	return pinned
+}
+
+// nextToWithhold picks what to hide to protect the pinned figure: the
+// smallest non-zero shown cell of a sum it is in, or else the smallest
+// non-zero shown total of such a sum; with zeros, a shown zero of such a
+// sum. Among equals, the first by key, so that tables holding the same
+// figures in another order choose alike.
+func (m *model) nextToWithhold(pinned string, zeros bool) (string, bool) {
+	pick := func(eqs [][]term, coef int64, zero bool) (string, bool) {
+		var cands []string
+		for _, eq := range eqs {
+			for _, tm := range eq {
+				if v := m.value(tm.key); (coef == 0 || tm.coef == coef) && v.State == Count && (v.N > 0) != zero {
+					cands = append(cands, tm.key)
+				}
+			}
+		}
+		if len(cands) == 0 {
+			return "", false
+		}
+		sort.Slice(cands, func(i, j int) bool {
+			a, b := m.value(cands[i]).N, m.value(cands[j]).N
+			if a != b {
+				return a < b
+			}
+			return cands[i] < cands[j]
+		})
+		return cands[0], true
+	}
+	var with [][]term
+	for _, eq := range m.eqs {
+		for _, tm := range eq {
+			if tm.key == pinned {
+				with = append(with, eq)
+				break
+			}
+		}
+	}
+	if zeros {
+		return pick(with, 0, true)
+	}
+	if k, ok := pick(with, 1, false); ok {
+		return k, true
+	}
+	return pick(with, -1, false)
 }
 
 // finish counts what was withheld and suppresses the shares whose count or
@@ -194,161 +475,4 @@ func columnIndex(d *Dataset, name string) int {
 		}
 	}
 	return -1
-}
-
-// cell names one figure of the table: a force cell, or with row -1 a
-// computed total.
-type cell struct{ row, col int }
-
-// group is a set of cells whose sum is published as total.
-type group struct {
-	total   cell
-	members []cell
-}
-
-// groups lists the sums a reader can subtract from: each column and its
-// computed total; with a partition, each force row and its total, and the
-// computed totals and the grand total.
-func (t *Table) groups() []group {
-	d := t.Dataset
-	var gs []group
-	for j, c := range d.Columns {
-		if c.Published || t.Computed[j].State == NotProvided {
-			continue
-		}
-		g := group{total: cell{-1, j}}
-		for i, r := range d.Rows {
-			if r.Values[j].State == Count {
-				g.members = append(g.members, cell{i, j})
-			}
-		}
-		gs = append(gs, g)
-	}
-	tc := d.TotalColumn()
-	if !d.Partition || tc < 0 || d.Columns[tc].Published {
-		return gs
-	}
-	apps := d.appColumns()
-	for i, r := range d.Rows {
-		if r.Values[tc].State != Count {
-			continue
-		}
-		g := group{total: cell{i, tc}}
-		for _, j := range apps {
-			if r.Values[j].State == Count && !d.Columns[j].Published {
-				g.members = append(g.members, cell{i, j})
-			}
-		}
-		gs = append(gs, g)
-	}
-	g := group{total: cell{-1, tc}}
-	for _, j := range apps {
-		if t.Computed[j].State != NotProvided && !d.Columns[j].Published {
-			g.members = append(g.members, cell{-1, j})
-		}
-	}
-	return append(gs, g)
-}
-
-func (t *Table) shown(c cell) *Value {
-	if c.row < 0 {
-		return &t.Computed[c.col]
-	}
-	return &t.Cells[c.row][c.col]
-}
-
-func (t *Table) hidden(c cell) bool { return t.shown(c).Hidden() }
-
-// trueValue is the count behind a cell, as counted.
-func (t *Table) trueValue(c cell) int64 {
-	if c.row < 0 {
-		return t.trueComputed[c.col].N
-	}
-	return t.Dataset.Rows[c.row].Values[c.col].N
-}
-
-func (t *Table) withhold(c cell) { *t.shown(c) = Value{State: Withheld} }
-
-// groupSafe reports whether no hidden figure of g — a member or the total —
-// can be worked out from the others. A reader knows the members add up to
-// the total, the shown figures, that a suppressed count lies in 1 … below-1,
-// and that a withheld count is at least below (small counts are suppressed,
-// not withheld) with no upper bound but the sum. A figure is pinned when the
-// least and the most it can be under those bounds meet.
-func (t *Table) groupSafe(g group, below int64) bool {
-	const unbounded = int64(1) << 60 // far above any count
-	type bound struct{ lo, hi int64 }
-	boundOf := func(v *Value) bound {
-		if v.State == Suppressed {
-			return bound{1, below - 1}
-		}
-		return bound{below, unbounded}
-	}
-	var hid []bound
-	var shown int64
-	for _, m := range g.members {
-		if v := t.shown(m); v.Hidden() {
-			hid = append(hid, boundOf(v))
-		} else {
-			shown += v.N
-		}
-	}
-	total := bound{t.trueValue(g.total), t.trueValue(g.total)}
-	totalHidden := t.hidden(g.total)
-	if totalHidden {
-		total = boundOf(t.shown(g.total))
-		if len(hid) == 0 {
-			return false // the total is the sum of the shown cells
-		}
-	} else if len(hid) == 0 {
-		return true
-	}
-	var sumLo, sumHi int64
-	for _, b := range hid {
-		sumLo += b.lo
-		sumHi = min(unbounded, sumHi+b.hi)
-	}
-	for k, b := range hid {
-		var otherLo, otherHi int64
-		for i, o := range hid {
-			if i != k {
-				otherLo += o.lo
-				otherHi = min(unbounded, otherHi+o.hi)
-			}
-		}
-		least := max(b.lo, total.lo-shown-otherHi)
-		most := min(b.hi, total.hi-shown-otherLo)
-		if least >= most {
-			return false
-		}
-	}
-	if totalHidden {
-		least := max(total.lo, shown+sumLo)
-		most := min(total.hi, shown+sumHi)
-		if least >= most {
-			return false
-		}
-	}
-	return true
-}
-
-// nextToWithhold picks the figure to withhold in an unsafe group: its
-// smallest non-zero shown member (the first in order among equals), or else
-// its total. ok is false when nothing is left to withhold.
-func (t *Table) nextToWithhold(g group) (c cell, ok bool) {
-	best, found := cell{}, false
-	var bestN int64
-	for _, m := range g.members {
-		v := t.shown(m)
-		if v.State != Count || v.N == 0 {
-			continue
-		}
-		if !found || v.N < bestN {
-			best, bestN, found = m, v.N, true
-		}
-	}
-	if found {
-		return best, true
-	}
-	return g.total, !t.hidden(g.total)
 }

@@ -60,12 +60,18 @@ func TestSuppressSecondary(t *testing.T) {
 			want: [][]string{{"<3"}, {"withheld"}, {"7"}, {"13"}},
 		},
 		{
-			// 1 + 3 = 4: withholding the 3 is not enough, since a reader
-			// who knows a withheld count is at least 3 finds 1 and 3
-			// again; the total goes too.
-			name: "the only other cell is barely above the threshold",
+			// 1 + 3 = 4: with the 3 withheld, the <3 may be 1 or 2.
+			name: "the only other cell is just above the threshold",
 			cols: one, rows: [][]int64{{1}, {3}},
-			want: [][]string{{"<3"}, {"withheld"}, {"withheld"}},
+			want: [][]string{{"<3"}, {"withheld"}, {"4"}},
+		},
+		{
+			// 2 = 1 + 1: two counts of at least 1 under a total below 3
+			// can only be 1 and 1. Nothing is left to hide, so the total
+			// is shown as withheld, which says nothing of its size.
+			name: "a small total over two small cells",
+			cols: one, rows: [][]int64{{1}, {1}, {0}},
+			want: [][]string{{"<3"}, {"<3"}, {"0"}, {"withheld"}},
 		},
 		{
 			// Two cells of 2 add up to 4: both must be 2. Nothing else is
@@ -168,7 +174,7 @@ func auditGroups(t *Table) string {
 				}
 				return
 			}
-			lo, hi := int64(SuppressBelow), left
+			lo, hi := int64(0), left
 			if hid[k].v.State == Suppressed {
 				lo, hi = 1, SuppressBelow-1
 			}
@@ -251,7 +257,8 @@ func TestSuppressRandomTables(t *testing.T) {
 		}
 		for i, row := range tb.Cells {
 			for j, v := range row {
-				if c := rows[i][j]; (c == 1 || c == 2) != (v.State == Suppressed) || (c == 0 && v != Num(0)) {
+				c := rows[i][j]
+				if (c == 1 || c == 2) && !v.Hidden() || c == 0 && v.State == Suppressed || c >= 3 && v.State == Suppressed {
 					t.Fatalf("table %d %v: cell %d/%d of %d shown as %v", n, rows, i, j, c, v)
 				}
 			}
@@ -267,16 +274,17 @@ func TestSuppressSharesAndPublishedColumns(t *testing.T) {
 	d := ownCounts(true, []Column{{Name: "cases", Total: true}, {Name: "chat"}, {Name: "kids"}}, []int64{2, 1, 1})
 	tb := NewTable(d)
 	tb.Suppress(SuppressBelow)
+	// 2 = 1 + 1 gives both away, so the total is shown as withheld.
 	for _, s := range tb.Shares {
-		if !s.Suppressed || s.ShownOf.String() != "<3" {
-			t.Errorf("share %+v of a suppressed total is shown", s)
+		if !s.Suppressed || s.ShownOf.State != Withheld {
+			t.Errorf("share %+v of a withheld total is shown", s)
 		}
 	}
 	var b strings.Builder
 	if err := tb.Render(&b, FormatText); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(b.String(), "<3 of <3") || strings.Contains(b.String(), "of 2") {
+	if !strings.Contains(b.String(), "<3 of withheld") || strings.Contains(b.String(), "of 2") {
 		t.Errorf("text shows a suppressed denominator:\n%s", b.String())
 	}
 
@@ -320,5 +328,174 @@ func TestSuppressTogether(t *testing.T) {
 	if a.Cells[0][0].State != Withheld || b.Cells[0][1].State != Withheld {
 		t.Errorf("Bedfordshire: by app %v, by source %v; want its total withheld in both and the image matches with it",
 			shownGrid(a)[0], shownGrid(b)[0])
+	}
+}
+
+// auditWhole works out, by trying every possibility, what a reader learns
+// from all the published sums of a table at once — rows and columns
+// together: every assignment of the hidden figures (a suppressed count 1 …
+// 2, a withheld one from 0 up to well above the table's true grand total) that makes
+// every published sum add up. It returns a description of the first hidden
+// figure left with a single possible value, or "".
+func auditWhole(t *Table) string {
+	d := t.Dataset
+	type ref struct{ row, col int }
+	val := func(r ref) Value {
+		if r.row < 0 {
+			return t.Computed[r.col]
+		}
+		return t.Cells[r.row][r.col]
+	}
+	var eqs [][]ref // first the total, then the members
+	for j := range d.Columns {
+		eq := []ref{{-1, j}}
+		for i := range d.Rows {
+			eq = append(eq, ref{i, j})
+		}
+		eqs = append(eqs, eq)
+	}
+	tc := d.TotalColumn()
+	if d.Partition && tc >= 0 {
+		for i := range d.Rows {
+			eq := []ref{{i, tc}}
+			for j := range d.Columns {
+				if j != tc {
+					eq = append(eq, ref{i, j})
+				}
+			}
+			eqs = append(eqs, eq)
+		}
+		eq := []ref{{-1, tc}}
+		for j := range d.Columns {
+			if j != tc {
+				eq = append(eq, ref{-1, j})
+			}
+		}
+		eqs = append(eqs, eq)
+	}
+	var grand int64
+	for _, v := range NewTable(d).Computed {
+		grand = max(grand, v.N)
+	}
+	var hidden []ref
+	index := map[ref]int{}
+	for i := -1; i < len(d.Rows); i++ {
+		for j := range d.Columns {
+			if val(ref{i, j}).Hidden() {
+				index[ref{i, j}] = len(hidden)
+				hidden = append(hidden, ref{i, j})
+			}
+		}
+	}
+	if len(hidden) == 0 {
+		return ""
+	}
+	seen := make([]map[int64]bool, len(hidden))
+	for i := range seen {
+		seen[i] = map[int64]bool{}
+	}
+	vals := make([]int64, len(hidden))
+	bounds := func(h int) (int64, int64) {
+		if val(hidden[h]).State == Suppressed {
+			return 1, SuppressBelow - 1
+		}
+		return 0, grand + SuppressBelow // above anything true: a cap only removes possibilities
+	}
+	// check reports whether every sum can still add up with the first n
+	// hidden figures assigned and the others anywhere in their ranges.
+	check := func(n int) bool {
+		for _, eq := range eqs {
+			var lo, hi int64
+			for k, r := range eq {
+				sign := int64(1)
+				if k == 0 {
+					sign = -1
+				}
+				h, ok := index[r]
+				switch {
+				case !ok:
+					lo += sign * val(r).N
+					hi += sign * val(r).N
+				case h < n:
+					lo += sign * vals[h]
+					hi += sign * vals[h]
+				default:
+					l, u := bounds(h)
+					if sign > 0 {
+						lo, hi = lo+l, hi+u
+					} else {
+						lo, hi = lo-u, hi-l
+					}
+				}
+			}
+			if lo > 0 || hi < 0 {
+				return false
+			}
+		}
+		return true
+	}
+	open := len(hidden) // figures seen with fewer than two values
+	var try func(n int)
+	try = func(n int) {
+		if open == 0 {
+			return // every figure has two possible values already
+		}
+		if n == len(hidden) {
+			for i, v := range vals {
+				if !seen[i][v] {
+					seen[i][v] = true
+					if len(seen[i]) == 2 {
+						open--
+					}
+				}
+			}
+			return
+		}
+		lo, hi := bounds(n)
+		for v := lo; v <= hi; v++ {
+			vals[n] = v
+			if check(n + 1) {
+				try(n + 1)
+			}
+		}
+	}
+	try(0)
+	for i, s := range seen {
+		if len(s) < 2 {
+			r := hidden[i]
+			name := "total"
+			if r.row >= 0 {
+				name = d.Rows[r.row].Force
+			}
+			return fmt.Sprintf("%s/%s has %d possible value(s) %v", name, d.Columns[r.col].Name, len(s), s)
+		}
+	}
+	return ""
+}
+
+// TestSuppressWholeTables audits random partitioned tables with rows and
+// columns together, by brute force.
+func TestSuppressWholeTables(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for n := range 1000 {
+		nrows, napps := 2+r.IntN(3), 2+r.IntN(2)
+		cols := []Column{{Name: "cases", Total: true}}
+		for a := range napps {
+			cols = append(cols, Column{Name: fmt.Sprintf("app %d", a)})
+		}
+		var rows [][]int64
+		for range nrows {
+			row := make([]int64, napps+1)
+			for a := 1; a <= napps; a++ {
+				row[a] = int64(r.IntN(5))
+				row[0] += row[a]
+			}
+			rows = append(rows, row)
+		}
+		tb := NewTable(ownCounts(true, cols, rows...))
+		tb.Suppress(SuppressBelow)
+		if s := auditWhole(tb); s != "" {
+			t.Fatalf("table %d %v: %s; shown %v", n, rows, s, shownGrid(tb))
+		}
 	}
 }

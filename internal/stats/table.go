@@ -101,6 +101,13 @@ func NewTable(d *Dataset) *Table {
 	ncol := len(d.Columns)
 	t.Computed = make([]Value, ncol)
 	t.Providing = make([]int, ncol)
+	if d.Layout == LayoutPlatform {
+		for j, c := range d.Columns {
+			if !c.Published {
+				t.Computed[j] = Num(0) // the platform's own counts: nothing counted is zero, not "not provided"
+			}
+		}
+	}
 	for _, r := range d.Rows {
 		t.Cells = append(t.Cells, append([]Value(nil), r.Values...))
 		for j, v := range r.Values {

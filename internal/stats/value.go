@@ -22,10 +22,9 @@ const (
 	// can be identified. The count is known to be at least 1 and below the
 	// threshold kept in Value.N.
 	Suppressed
-	// Withheld: a count that is not small, withheld on publication so that
-	// a suppressed count in the same row or column cannot be worked out by
-	// subtracting the shown cells from a published total (secondary
-	// suppression). N is 0.
+	// Withheld: a count of any size, zero included, withheld on
+	// publication so that a suppressed count cannot be worked out from the
+	// published totals (secondary suppression). N is 0.
 	Withheld
 )
 

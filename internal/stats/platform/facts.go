@@ -124,18 +124,30 @@ func (c *Case) FirstReport() (Report, bool) {
 	return Report{}, false
 }
 
-// Sources lists the detection sources in the order tables show them, with
-// the words they are shown under.
-var Sources = []struct {
+// SourceLabel is a detection source and the words it is shown under.
+type SourceLabel struct {
 	Source safeguard.DetectionSource
 	Words  string
-}{
+}
+
+// Sources lists the detection sources in the order tables show them.
+var Sources = []SourceLabel{
 	{safeguard.HashMatch, "image match"},
 	{safeguard.URLMatch, "URL match"},
 	{safeguard.RiskRule, "risk alert"},
 	{safeguard.UserReport, "user report"},
 	{safeguard.FrankingReport, "franking report"},
 	{safeguard.ScanFailure, "scan failure"},
+}
+
+// knownSourceWords reports whether w are the words of one of Sources.
+func knownSourceWords(w string) bool {
+	for _, s := range Sources {
+		if s.Words == w {
+			return true
+		}
+	}
+	return false
 }
 
 // SourceWords returns the words a detection source is shown under.

@@ -82,12 +82,17 @@ func (p Policy) Lost(c *Case) bool {
 	return true
 }
 
-// PolicyImpact is what one policy would have cost in the period.
+// PolicyImpact is what one policy would have cost in the period, as
+// published: small counts suppressed once the Impact is.
 type PolicyImpact struct {
 	Name, Description string
-	Lost              int // cases it would not have found
+	Lost              stats.Value // cases it would not have found
 	// LostReported is how many of those were reported to law enforcement.
-	LostReported int
+	LostReported stats.Value
+	// Percent is Lost as a share of all cases opened in the period, when
+	// both are shown (ShareShown).
+	Percent    float64
+	ShareShown bool
 }
 
 // Impact is the policy impact of a period: for each policy, the platform's
@@ -97,12 +102,40 @@ type PolicyImpact struct {
 type Impact struct {
 	Period   Period
 	Counted  time.Time
-	Cases    int // cases opened in the period
-	Reported int // of which reported to law enforcement
+	Cases    stats.Value // cases opened in the period
+	Reported stats.Value // of which reported to law enforcement
 	Policies []PolicyImpact
 	// The breakdowns: rows of police force areas, apps and detection
-	// sources; columns "cases", then "lost under" each policy.
-	ByArea, ByApp, BySource *stats.Dataset
+	// sources; columns "cases", then "lost under" each policy. The
+	// summary figures are their computed totals, so that a figure hidden
+	// in a table is hidden in the summary too.
+	ByArea, ByApp, BySource *stats.Table
+	SuppressedBelow         int64
+	Internal                bool // unsuppressed, for operators
+
+	lostReported []int64
+}
+
+// tables lists the breakdowns.
+func (im *Impact) tables() []*stats.Table { return []*stats.Table{im.ByArea, im.ByApp, im.BySource} }
+
+// refresh sets the summary from the breakdowns as they are shown, and
+// suppresses the small counts of lost reports.
+func (im *Impact) refresh(below int64) {
+	im.SuppressedBelow = below
+	im.Cases = im.ByArea.Computed[0]
+	for k := range im.Policies {
+		pi := &im.Policies[k]
+		pi.Lost = im.ByArea.Computed[k+1]
+		pi.LostReported = stats.Num(im.lostReported[k])
+		if below > 0 {
+			pi.LostReported = stats.Suppress(pi.LostReported, below)
+		}
+		pi.ShareShown = pi.Lost.IsCount() && im.Cases.IsCount() && im.Cases.N > 0
+		if pi.ShareShown {
+			pi.Percent = 100 * float64(pi.Lost.N) / float64(im.Cases.N)
+		}
+	}
 }
 
 // ImpactMethod says how the figures are computed, in the words every
@@ -122,28 +155,27 @@ func ComputeImpact(cases []Case, p Period, now time.Time, policies ...Policy) *I
 			opened = append(opened, &cases[i])
 		}
 	}
-	im.Cases = len(opened)
 	lost := make([][]bool, len(opened)) // case × policy
+	var reported int64
 	for i, c := range opened {
 		if !c.ReportedAt.IsZero() {
-			im.Reported++
+			reported++
 		}
 		lost[i] = make([]bool, len(policies))
 		for k, pol := range policies {
 			lost[i][k] = pol.Lost(c)
 		}
 	}
+	im.Reported = stats.Num(reported)
 	for k, pol := range policies {
-		pi := PolicyImpact{Name: pol.Name, Description: pol.Description}
+		var n int64
 		for i, c := range opened {
-			if lost[i][k] {
-				pi.Lost++
-				if !c.ReportedAt.IsZero() {
-					pi.LostReported++
-				}
+			if lost[i][k] && !c.ReportedAt.IsZero() {
+				n++
 			}
 		}
-		im.Policies = append(im.Policies, pi)
+		im.Policies = append(im.Policies, PolicyImpact{Name: pol.Name, Description: pol.Description})
+		im.lostReported = append(im.lostReported, n)
 	}
 	breakdown := func(rowKind string, key func(c *Case) (label, code string)) *stats.Dataset {
 		d := &stats.Dataset{
@@ -194,16 +226,18 @@ func ComputeImpact(cases []Case, p Period, now time.Time, policies ...Policy) *I
 	for i, a := range sortedAreas(areas) {
 		order[a.Label()] = i
 	}
-	im.ByArea = breakdown("", func(c *Case) (string, string) { return c.Area.Label(), c.Area.Code })
-	sortRows(im.ByArea, func(label string) int { return order[label] })
-	im.ByApp = breakdown("app", func(c *Case) (string, string) { return c.App, "" })
-	sortRows(im.ByApp, func(label string) int { return 0 })
-	im.BySource = breakdown("detection source", func(c *Case) (string, string) { return SourceWords(c.Source), "" })
+	byArea := breakdown("", func(c *Case) (string, string) { return c.Area.Label(), c.Area.Code })
+	sortRows(byArea, func(label string) int { return order[label] })
+	byApp := breakdown("app", func(c *Case) (string, string) { return c.App, "" })
+	sortRows(byApp, func(label string) int { return 0 })
+	bySource := breakdown("detection source", func(c *Case) (string, string) { return SourceWords(c.Source), "" })
 	sourceOrder := map[string]int{}
 	for i, s := range Sources {
 		sourceOrder[s.Words] = i + 1
 	}
-	sortRows(im.BySource, func(label string) int { return sourceOrder[label] })
+	sortRows(bySource, func(label string) int { return sourceOrder[label] })
+	im.ByArea, im.ByApp, im.BySource = stats.NewTable(byArea), stats.NewTable(byApp), stats.NewTable(bySource)
+	im.refresh(0)
 	return im
 }
 

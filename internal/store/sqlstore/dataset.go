@@ -50,10 +50,10 @@ func (t *Tx) CreateDataset(ctx context.Context, d *stats.Dataset) error {
 		return err
 	}
 	id, err := t.insertID(ctx, `INSERT INTO stats_datasets (name, period, source, imported_at, layout, measure,
-		force_header, column_kind, row_kind, split_total, column_list, stated_totals, notes, row_count)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING RETURNING id`,
+		force_header, column_kind, row_kind, split_total, no_chart, column_list, stated_totals, notes, row_count)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING RETURNING id`,
 		d.Name, d.Period, d.Source, micro(d.ImportedAt), string(d.Layout), d.Measure, d.ForceHeader, d.ColumnKind,
-		d.RowKind, d.Partition, string(colJSON), string(totalJSON), string(notes), len(d.Rows))
+		d.RowKind, d.Partition, d.NoChart, string(colJSON), string(totalJSON), string(notes), len(d.Rows))
 	if err != nil {
 		if isNoRows(err) {
 			return fmt.Errorf("create dataset %q: %w", d.Name, &safeguard.Error{Kind: safeguard.ErrConflict, Code: "dataset_exists",
@@ -90,9 +90,9 @@ func (t *Tx) Dataset(ctx context.Context, name string) (*stats.Dataset, error) {
 		storedTotals        []storedTotal
 	)
 	err := t.queryRow(ctx, `SELECT id, name, period, source, imported_at, layout, measure, force_header, column_kind,
-		row_kind, split_total, column_list, stated_totals, notes FROM stats_datasets WHERE name = ?`, name).Scan(
+		row_kind, split_total, no_chart, column_list, stated_totals, notes FROM stats_datasets WHERE name = ?`, name).Scan(
 		&id, &d.Name, &d.Period, &d.Source, &at, &layout, &d.Measure, &d.ForceHeader, &d.ColumnKind,
-		&d.RowKind, &d.Partition, &cols, &totals, &notes)
+		&d.RowKind, &d.Partition, &d.NoChart, &cols, &totals, &notes)
 	if err != nil {
 		return nil, t.d.Err(err, what)
 	}

@@ -38,7 +38,7 @@ func testDatasets(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	east, west := testDataset("east-2019"), testDataset("a-west")
 	west.Layout, west.Partition, west.StatedTotals, west.Notes, west.Rows = stats.LayoutIncidents, true, nil, nil, west.Rows[:1]
-	west.RowKind = "app"
+	west.RowKind, west.NoChart = "app", true
 	update(t, s, func(tx store.Tx) error {
 		if err := tx.CreateDataset(ctx, east); err != nil {
 			return err
@@ -62,7 +62,7 @@ func testDatasets(t *testing.T, s store.Store) {
 		if err != nil {
 			return err
 		}
-		if got.Layout != stats.LayoutIncidents || !got.Partition || got.RowKind != "app" || got.StatedTotals != nil || got.Notes != nil || len(got.Rows) != 1 {
+		if got.Layout != stats.LayoutIncidents || !got.Partition || got.RowKind != "app" || !got.NoChart || got.StatedTotals != nil || got.Notes != nil || len(got.Rows) != 1 {
 			t.Errorf("second dataset read back as %+v", got)
 		}
 		if _, err := tx.Dataset(ctx, "East-2019"); !errors.Is(err, safeguard.ErrNotFound) {

@@ -15,6 +15,7 @@ CREATE TABLE stats_datasets (
 	column_kind TEXT NOT NULL DEFAULT '',
 	row_kind TEXT NOT NULL DEFAULT '',
 	split_total BOOLEAN NOT NULL DEFAULT FALSE,
+	no_chart BOOLEAN NOT NULL DEFAULT FALSE,
 	column_list TEXT NOT NULL DEFAULT '[]',
 	stated_totals TEXT NOT NULL DEFAULT '[]',
 	notes TEXT NOT NULL DEFAULT '[]',

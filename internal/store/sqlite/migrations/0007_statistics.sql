@@ -17,6 +17,7 @@ CREATE TABLE stats_datasets (
 	column_kind TEXT NOT NULL DEFAULT '',
 	row_kind TEXT NOT NULL DEFAULT '',
 	split_total INTEGER NOT NULL DEFAULT 0,
+	no_chart INTEGER NOT NULL DEFAULT 0,
 	column_list TEXT NOT NULL DEFAULT '[]',
 	stated_totals TEXT NOT NULL DEFAULT '[]',
 	notes TEXT NOT NULL DEFAULT '[]',
