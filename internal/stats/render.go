@@ -81,6 +81,15 @@ func (t *Table) shareGroups() [][]Share {
 	return groups
 }
 
+// shareSubject names what each share is of: "app", "detection source", or
+// "column" when the columns do not split the total.
+func (t *Table) shareSubject() string {
+	if k := t.Dataset.ColumnKindOrDefault(); k != NoSplit {
+		return k
+	}
+	return "column"
+}
+
 // percent writes a share with one decimal.
 func percent(s Share) string {
 	if s.Suppressed {

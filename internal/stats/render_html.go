@@ -88,9 +88,9 @@ func (t *Table) writeHTML(w io.Writer) error {
 	if groups := t.shareGroups(); len(groups) > 0 {
 		b.WriteString("<h2>Shares</h2>\n")
 		for k, g := range groups {
-			fmt.Fprintf(&b, "<p class=\"denominator\" id=\"shares-%d\">Each app as a %s:</p>\n", k, esc(g[0].Denominator))
+			fmt.Fprintf(&b, "<p class=\"denominator\" id=\"shares-%d\">Each %s as a %s:</p>\n", k, esc(t.shareSubject()), esc(g[0].Denominator))
 			fmt.Fprintf(&b, "<table class=\"shares\" aria-labelledby=\"shares-%d\">\n", k)
-			b.WriteString("<thead><tr><th scope=\"col\">App</th><th scope=\"col\" class=\"num\">Count</th><th scope=\"col\" class=\"num\">Share</th></tr></thead>\n<tbody>\n")
+			fmt.Fprintf(&b, "<thead><tr><th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">Count</th><th scope=\"col\" class=\"num\">Share</th></tr></thead>\n<tbody>\n", esc(capitalise(t.shareSubject())))
 			for _, s := range g {
 				fmt.Fprintf(&b, "<tr><th scope=\"row\">%s</th><td class=\"num\">%s</td><td class=\"num\">%s</td></tr>\n", esc(s.Column), esc(t.shareCount(s)), esc(percent(s)))
 			}

@@ -126,7 +126,7 @@ func (t *Table) writeText(w io.Writer) error {
 		fmt.Fprintln(bw)
 		fmt.Fprintln(bw, "Shares")
 		for _, g := range groups {
-			fmt.Fprintf(bw, "Each app as a %s:\n", g[0].Denominator)
+			fmt.Fprintf(bw, "Each %s as a %s:\n", t.shareSubject(), g[0].Denominator)
 			nw, cw := 0, 0
 			for _, s := range g {
 				nw = max(nw, utf8.RuneCountInString(s.Column))
@@ -195,8 +195,8 @@ func (t *Table) writeMarkdown(w io.Writer) error {
 		fmt.Fprintln(bw, "## Shares")
 		fmt.Fprintln(bw)
 		for _, g := range groups {
-			fmt.Fprintf(bw, "Each app as a %s:\n\n", mdEscape(g[0].Denominator))
-			fmt.Fprintln(bw, "| App | Count | Share |")
+			fmt.Fprintf(bw, "Each %s as a %s:\n\n", mdEscape(t.shareSubject()), mdEscape(g[0].Denominator))
+			fmt.Fprintf(bw, "| %s | Count | Share |\n", mdEscape(capitalise(t.shareSubject())))
 			fmt.Fprintln(bw, "|---|---:|---:|")
 			for _, s := range g {
 				fmt.Fprintf(bw, "| %s | %s | %s |\n", mdEscape(s.Column), mdEscape(t.shareCount(s)), percent(s))

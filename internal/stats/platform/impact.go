@@ -113,6 +113,7 @@ type Impact struct {
 	SuppressedBelow         int64
 	Internal                bool // unsuppressed, for operators
 
+	reported     int64
 	lostReported []int64
 }
 
@@ -124,6 +125,10 @@ func (im *Impact) tables() []*stats.Table { return []*stats.Table{im.ByArea, im.
 func (im *Impact) refresh(below int64) {
 	im.SuppressedBelow = below
 	im.Cases = im.ByArea.Computed[0]
+	im.Reported = stats.Num(im.reported)
+	if below > 0 {
+		im.Reported = stats.Suppress(im.Reported, below)
+	}
 	for k := range im.Policies {
 		pi := &im.Policies[k]
 		pi.Lost = im.ByArea.Computed[k+1]
@@ -166,7 +171,7 @@ func ComputeImpact(cases []Case, p Period, now time.Time, policies ...Policy) *I
 			lost[i][k] = pol.Lost(c)
 		}
 	}
-	im.Reported = stats.Num(reported)
+	im.reported = reported
 	for k, pol := range policies {
 		var n int64
 		for i, c := range opened {

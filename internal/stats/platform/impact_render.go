@@ -50,7 +50,7 @@ func capitalise(s string) string {
 func (im *Impact) notes() []string {
 	var n []string
 	if im.SuppressedBelow > 0 {
-		n = append(n, fmt.Sprintf("Counts from 1 to %d are suppressed and shown as <%d; \"withheld\" marks a larger count kept back so that a suppressed one cannot be worked out by subtraction.", im.SuppressedBelow-1, im.SuppressedBelow))
+		n = append(n, fmt.Sprintf("Counts from 1 to %d are suppressed and shown as <%d; \"withheld\" marks a count kept back, whatever its size, so that a suppressed one cannot be worked out from the totals.", im.SuppressedBelow-1, im.SuppressedBelow))
 	}
 	return n
 }

@@ -92,7 +92,7 @@ func TestTableWords(t *testing.T) {
 		"Total (3 police force areas)",
 		"share of all cases the platform opened in 2026-Q3 (the platform's own records, not crimes recorded by the police)",
 		"Cases opened from 1 July to 30 September 2026 (UTC)",
-		"Counted:  2026-10-02 09:00 UTC",
+		"Counted: 2026-10-02 09:00 UTC",
 		"<3",
 	} {
 		if !strings.Contains(out, want) {

@@ -123,7 +123,7 @@ func (r *Transparency) suppressionNote() string {
 	if r.SuppressedBelow == 0 {
 		return ""
 	}
-	return fmt.Sprintf("Counts from 1 to %d are suppressed and shown as <%d so that no child can be identified; zero is shown as 0. \"withheld\" marks a larger count kept back so that a suppressed one cannot be worked out by subtracting the shown figures from a total.",
+	return fmt.Sprintf("Counts from 1 to %d are suppressed and shown as <%d so that no child can be identified; zero is shown as 0. \"withheld\" marks a count kept back, whatever its size, so that a suppressed one cannot be worked out from the totals.",
 		r.SuppressedBelow-1, r.SuppressedBelow)
 }
 
@@ -165,7 +165,9 @@ func mdCell(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ", "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
-func mdTable(bw *bufio.Writer, header []string, rows [][]string, total []string) {
+// mdTable writes a Markdown table; the columns after the first are
+// right-aligned when numeric.
+func mdTable(bw *bufio.Writer, header []string, rows [][]string, total []string, numeric bool) {
 	line := func(cells []string, bold bool) {
 		bw.WriteString("|")
 		for _, c := range cells {
@@ -180,7 +182,11 @@ func mdTable(bw *bufio.Writer, header []string, rows [][]string, total []string)
 	line(header, false)
 	bw.WriteString("|---|")
 	for range header[1:] {
-		bw.WriteString("---:|")
+		if numeric {
+			bw.WriteString("---:|")
+		} else {
+			bw.WriteString("---|")
+		}
 	}
 	bw.WriteString("\n")
 	for _, r := range rows {
@@ -205,23 +211,24 @@ func (r *Transparency) writeMarkdown(w io.Writer) error {
 	}
 	fmt.Fprintf(bw, "## Encryption in force\n\n**%s.** %s\n\n", r.Encryption, r.EncryptionWords)
 	fmt.Fprintf(bw, "## What the platform found\n\n%s:\n\n", volumes.Caption)
-	mdTable(bw, volumes.Header, volumes.Rows, volumes.Total)
+	mdTable(bw, volumes.Header, volumes.Rows, volumes.Total, true)
 	fmt.Fprint(bw, "## How fast it acted\n\n")
-	mdTable(bw, []string{"From the first detection", "cases", "median", "90th percentile"}, r.timingRows(), nil)
+	mdTable(bw, []string{"From the first detection", "cases", "median", "90th percentile"}, r.timingRows(), nil, true)
 	fmt.Fprintf(bw, "## Decisions\n\n%s:\n\n", decisions.Caption)
-	mdTable(bw, decisions.Header, decisions.Rows, decisions.Total)
-	fmt.Fprintf(bw, "## Appeals\n\nAppeals received: %s. Still waiting at the end of the period: %s.\n\n%s:\n\n", r.Received, r.Waiting, appeals.Caption)
-	mdTable(bw, appeals.Header, appeals.Rows, appeals.Total)
+	mdTable(bw, decisions.Header, decisions.Rows, decisions.Total, true)
+	fmt.Fprintf(bw, "## Appeals\n\nAppeals received: %s. Still waiting at the end of the period: %s.\n\n%s:\n\n",
+		mdCell(r.Received.String()), mdCell(r.Waiting.String()), appeals.Caption)
+	mdTable(bw, appeals.Header, appeals.Rows, appeals.Total, true)
 	fmt.Fprintf(bw, "## Reports to law enforcement\n\n%s:\n\n", reports.Caption)
-	mdTable(bw, reports.Header, reports.Rows, reports.Total)
-	fmt.Fprintf(bw, "Follow-ups of a case already reported: %s. Marked as tests: %s.\n\n", r.FollowUps, r.Tests)
+	mdTable(bw, reports.Header, reports.Rows, reports.Total, true)
+	fmt.Fprintf(bw, "Follow-ups of a case already reported: %s. Marked as tests: %s.\n\n", mdCell(r.FollowUps.String()), mdCell(r.Tests.String()))
 	fmt.Fprint(bw, "## Hash banks in use\n\n")
 	switch {
 	case !r.BanksConfigured || len(r.Banks) == 0:
 		fmt.Fprint(bw, "None configured: no known-image hash list was in use.\n\n")
 	default:
 		fmt.Fprint(bw, "Names, sizes and sources only; the hashes themselves are never published.\n\n")
-		mdTable(bw, []string{"Bank", "Source", "Entries", "Hash kinds", "Use"}, r.bankRows(), nil)
+		mdTable(bw, []string{"Bank", "Source", "Entries", "Hash kinds", "Use"}, r.bankRows(), nil, false)
 	}
 	fmt.Fprint(bw, "## About these figures\n\n")
 	for _, m := range r.Method {
