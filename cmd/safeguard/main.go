@@ -41,7 +41,8 @@ type command struct {
 var commands = []command{
 	{"serve", "run the server", cmdServe},
 	{"demo", "start a server on a fresh database and play the demo story", cmdDemo},
-	{"stats", "statistics: import police returns and print force × app tables", cmdStats},
+	{"stats", "statistics: police returns, the platform's own figures, policy impact", cmdStats},
+	{"transparency", "the transparency report of a period", cmdTransparency},
 	{"risk", "replay conversations through the grooming and sextortion rules, and score them", cmdRisk},
 	{"pdq", "hash images with PDQ", cmdPDQ},
 	{"case", "review cases: list, show, decide", cmdCase},

@@ -23,6 +23,7 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 	"github.com/safeguard-dev/safeguard/internal/policy"
 	"github.com/safeguard-dev/safeguard/internal/ratelimit"
+	"github.com/safeguard-dev/safeguard/internal/stats/platform"
 	"github.com/safeguard-dev/safeguard/internal/web"
 )
 
@@ -220,8 +221,12 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	runCaseJobs(jobs, c.cases, caseSvc, log)
 
+	// The platform's own statistics, policy impact and transparency report
+	// (no hash-bank store yet: the report says none is configured).
+	statsSvc := &platform.Service{Store: st, Mode: mode, Apps: apps, ServiceName: c.cases.serviceName}
+
 	api := web.New(web.Config{AdminToken: c.adminToken, ClientAddrHeader: c.clientAddrHeader, TrustedProxies: trusted},
-		svc, b, log, prometheus.NewRegistry(), web.WithCases(caseSvc))
+		svc, b, log, prometheus.NewRegistry(), web.WithCases(caseSvc), web.WithStats(statsSvc))
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {

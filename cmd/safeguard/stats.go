@@ -22,6 +22,9 @@ var statsCommands = []command{
 	{"list", "list the stored datasets", cmdStatsList},
 	{"show", "print a stored dataset as a force × app table", cmdStatsShow},
 	{"delete", "delete a stored dataset", cmdStatsDelete},
+	{"platform", "the platform's own cases and reports by police force area, app, source or priority", cmdStatsPlatform},
+	{"compare", "the platform's cases and referrals beside a stored police return", cmdStatsCompare},
+	{"impact", "what each encryption policy would have cost, from the stored cases", cmdStatsImpact},
 }
 
 // statsNow is the clock that stamps imported datasets; tests replace it.

@@ -20,6 +20,7 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/bus"
 	"github.com/safeguard-dev/safeguard/internal/cases"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
+	"github.com/safeguard-dev/safeguard/internal/stats/platform"
 )
 
 // Defaults of Config.
@@ -55,6 +56,7 @@ type Server struct {
 	metrics *metrics
 	mux     *http.ServeMux
 	cases   *cases.Service
+	stats   *platform.Service
 }
 
 // New returns a Server. reg receives the server's metrics (a new registry if
@@ -136,6 +138,7 @@ func (s *Server) routes(reg *prometheus.Registry) {
 	m.HandleFunc("POST /api/v1/admin/accounts/{id}/birth-date", s.admin(s.adminBirthDate))
 	m.HandleFunc("GET /api/v1/admin/audit", s.admin(s.adminAudit))
 	s.routesCases(m)
+	s.routesStats(m)
 
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, safeguard.Errorf(safeguard.ErrNotFound, "no_such_endpoint", "There is no such endpoint."))

@@ -51,7 +51,11 @@ func Compare(cases []Case, p Period, returns *stats.Dataset, now time.Time) (*st
 		areas[it.c.Area] = true
 	}
 	seen := map[string]bool{}
+	providing := 0
 	for _, r := range returns.Rows {
+		if r.Values[tc].IsCount() {
+			providing++
+		}
 		seen[r.ForceCode] = true
 		d.Rows = append(d.Rows, stats.Row{Line: r.Line, Lines: r.Lines, Force: r.Force, ForceCode: r.ForceCode,
 			Values: []stats.Value{r.Values[tc], stats.Num(casesBy[r.ForceCode]), stats.Num(reportsBy[r.ForceCode])}})
@@ -66,7 +70,7 @@ func Compare(cases []Case, p Period, returns *stats.Dataset, now time.Time) (*st
 			Values: []stats.Value{{}, stats.Num(casesBy[a.Code]), stats.Num(reportsBy[a.Code])}})
 	}
 	d.Notes = []string{
-		fmt.Sprintf("%q is the return's total column: offences the police recorded, as the return published them; \"not provided\" is never zero.", police),
+		fmt.Sprintf("%q is the return's total column: offences the police recorded, as the return published them; \"not provided\" is never zero, and its total covers the %d of %d forces of the return that provided a figure.", police, providing, len(returns.Rows)),
 		fmt.Sprintf("\"cases\": cases the platform opened from %s; \"reports\": its first reports to law enforcement filed in the same dates (its referrals), one per case. Both are counted in the police force area of the child involved, or with no child of the reported user.", p.Words()),
 		"The platform's figures are not a part of the police figures: a referral may be recorded as an offence by another force, later, or not at all. They are set side by side, not divided.",
 	}

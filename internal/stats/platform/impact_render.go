@@ -30,7 +30,9 @@ func (im *Impact) summary() []string {
 		im.Period.Label, im.Period.Words(), im.Cases, im.Reported)}
 	for _, p := range im.Policies {
 		share := "share suppressed"
-		if p.ShareShown {
+		if im.Cases == stats.Num(0) {
+			share = "no cases in the period"
+		} else if p.ShareShown {
 			share = fmt.Sprintf("%.1f%% of all cases", p.Percent)
 		}
 		out = append(out, fmt.Sprintf("%s — %s: %s cases lost (%s), %s of them reported to law enforcement.",
