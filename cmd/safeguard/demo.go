@@ -44,6 +44,20 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if !flagGiven(fs, "media") {
 		c.mediaDir = filepath.Join(*dir, "media")
 	}
+	// The demo's evidence and reports stay in its directory, and every
+	// report it files is a test.
+	if !flagGiven(fs, "evidence-dir") {
+		c.cases.evidenceDir = filepath.Join(*dir, "evidence")
+	}
+	if !flagGiven(fs, "report-dir") {
+		c.cases.reportDir = filepath.Join(*dir, "reports")
+	}
+	if !flagGiven(fs, "test-reports") {
+		c.cases.testReports = true
+	}
+	if !flagGiven(fs, "report-email") {
+		c.cases.reportEmail = "trust-and-safety@example.org" // a documentation address: the reports are tests
+	}
 	if !flagGiven(fs, "addr") && e.getenv("SAFEGUARD_ADDR") == "" {
 		c.addr = "127.0.0.1:0"
 	}
@@ -63,7 +77,8 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	}
 	defer srv.close()
 
-	d := &demo{out: e.stdout, url: srv.url, admin: &client.Client{BaseURL: srv.url, Token: c.adminToken}, users: map[string]*client.Client{}}
+	d := &demo{out: e.stdout, url: srv.url, admin: &client.Client{BaseURL: srv.url, Token: c.adminToken}, users: map[string]*client.Client{},
+		process: func(ctx context.Context) error { _, err := srv.cases.Process(ctx); return err }}
 	fmt.Fprintf(e.stdout, "Safeguard demo — server at %s, database %s\n", srv.url, c.db)
 	if err := d.story(ctx); err != nil {
 		return fmt.Errorf("demo story: %w", err)
@@ -105,6 +120,10 @@ type demo struct {
 	step  int
 
 	guardianCode string // Maya's, given to her guardian
+
+	// process turns new detections and reports into cases at once, rather
+	// than at the server's next tick.
+	process func(ctx context.Context) error
 }
 
 func (d *demo) say(format string, args ...any) { fmt.Fprintf(d.out, format+"\n", args...) }
@@ -341,7 +360,7 @@ func (d *demo) story(ctx context.Context) error {
 	d.say("   joanne blocks stranger; stranger writes in their chat: %s", d.answer(errBlocked))
 	_, errReq := d.users["stranger"].RequestContact(ctx, "joanne")
 	d.say("   stranger asks to add joanne again: %s", d.answer(errReq))
-	return nil
+	return d.statsStory(ctx)
 }
 
 func memberState(c *client.Conversation, handle string) string {

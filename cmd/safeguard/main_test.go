@@ -99,6 +99,14 @@ func TestDemo(t *testing.T) {
 		"e2ee=true",
 		"maya is now active",
 		"403 recipient_unavailable",
+		// The platform's own statistics: three cases in Bedfordshire (leo's
+		// reports), one in Norfolk (the stranger's), one reported; published
+		// with the small counts suppressed.
+		"     Bedfordshire                      3                                     1",
+		"     Norfolk                           1                                     0",
+		"     Total (2 police force areas)      4                                     1",
+		"     Bedfordshire                  withheld                                    <3",
+		"     Total (2 police force areas)         4                                    <3",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"strings"
+	"time"
+
+	"github.com/safeguard-dev/safeguard/client"
+)
+
+// statsStory is the end of the demo: reports open cases, a moderator
+// reports one to law enforcement, and the operator reads the platform's own
+// table of the quarter — the published form, small counts suppressed.
+func (d *demo) statsStory(ctx context.Context) error {
+	d.heading("A teen reports a message; the case is counted by police force area")
+	if _, err := d.signUp(ctx, "coach_dan", 34, "Cambridge"); err != nil {
+		return err
+	}
+	req, err := d.users["leo"].RequestContact(ctx, "coach_dan")
+	if err != nil {
+		return err
+	}
+	if _, err := d.users["coach_dan"].AcceptContact(ctx, req.ID); err != nil {
+		return err
+	}
+	conv, err := d.users["coach_dan"].CreateConversation(ctx, client.ConversationRequest{Members: []string{"leo"}})
+	if err != nil {
+		return err
+	}
+	m, err := d.users["coach_dan"].SendText(ctx, conv.ID, "Send me a photo of yourself (synthetic)")
+	if err != nil {
+		return err
+	}
+	rec, err := d.users["leo"].Report(ctx, client.ReportRequest{MessageID: m.ID, Reason: "asked_for_photos"})
+	if err != nil {
+		return err
+	}
+	d.say("   coach_dan (Cambridge) asks leo (15, Bedford) for a photo; leo reports it: \"They asked me for photos\".")
+	for _, n := range rec.Notices {
+		d.quote("Leo", n.Text)
+	}
+	img, err := d.users["coach_dan"].SendImage(ctx, conv.ID, "pattern.png", "image/png", demoImage(), "")
+	if err != nil {
+		return err
+	}
+	if _, err := d.users["leo"].Report(ctx, client.ReportRequest{MessageID: img.ID, Reason: "photo_shared"}); err != nil {
+		return err
+	}
+	if _, err := d.users["leo"].Report(ctx, client.ReportRequest{Account: "coach_dan", Reason: "something_else"}); err != nil {
+		return err
+	}
+	d.say("   leo also reports an image coach_dan sent and coach_dan's account: three cases, each about one thing.")
+	if _, err := d.users["joanne"].Report(ctx, client.ReportRequest{Account: "stranger", Reason: "something_else"}); err != nil {
+		return err
+	}
+	d.say("   joanne reports the stranger's account: no child involved, so it counts in the stranger's area (Norfolk).")
+	if d.process != nil {
+		if err := d.process(ctx); err != nil {
+			return err
+		}
+	}
+	queue, err := d.admin.AdminCases(ctx)
+	if err != nil {
+		return err
+	}
+	for _, raw := range queue {
+		var c struct {
+			ID             int64 `json:"id"`
+			Priority       int   `json:"priority"`
+			ConversationID int64 `json:"conversation_id"`
+		}
+		if json.Unmarshal(raw, &c) != nil || c.ConversationID != conv.ID {
+			continue
+		}
+		if _, err := d.admin.AdminCaseAction(ctx, c.ID, "decide", map[string]any{"moderator": "moderator_kim",
+			"decision": "report", "reason": "an adult asked a 15-year-old for photos"}); err != nil {
+			return err
+		}
+		d.say("   A moderator reports case %d (priority %d) to law enforcement — a test report, routed to Bedfordshire.", c.ID, c.Priority)
+		break
+	}
+
+	now := time.Now().UTC()
+	period := fmt.Sprintf("%d-Q%d", now.Year(), (int(now.Month())+2)/3)
+	d.heading(fmt.Sprintf("The platform's own statistics, %s", period))
+	for _, unsuppressed := range []bool{true, false} {
+		body, _, err := d.admin.AdminStats(ctx, "platform", client.StatsQuery{Period: period, Format: "text", Unsuppressed: unsuppressed})
+		if err != nil {
+			return err
+		}
+		if unsuppressed {
+			d.say("   What the operator sees (--unsuppressed, marked INTERNAL, never published):")
+		} else {
+			d.say("   What may be published: counts of 1 or 2 suppressed as <3, and anything that would give one away withheld:")
+		}
+		d.table(string(body))
+	}
+	d.say("   (stats platform --by app|source|priority, stats impact and transparency give the rest.)")
+	return nil
+}
+
+// table prints the rows of a statistics table in text form: from its header
+// to its total.
+func (d *demo) table(text string) {
+	lines := strings.Split(text, "\n")
+	for i, line := range lines {
+		if !strings.HasPrefix(line, "Police force area") {
+			continue
+		}
+		for _, l := range lines[i:] {
+			if l == "" {
+				return
+			}
+			d.say("     %s", l)
+		}
+	}
+}
+
+// demoImage is a synthetic picture: a smooth pattern, nothing else.
+func demoImage() []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 96, 96))
+	for y := range 96 {
+		for x := range 96 {
+			img.Set(x, y, color.RGBA{uint8(x * 2), uint8(y * 2), uint8((x + y) * 3 % 256), 255})
+		}
+	}
+	var b bytes.Buffer
+	png.Encode(&b, img)
+	return b.Bytes()
+}
