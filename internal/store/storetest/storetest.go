@@ -39,6 +39,7 @@ var tests = [][]test{
 	recordTests,
 	detectionTests,
 	caseTests,
+	moderatorTests,
 	txTests,
 }
 
