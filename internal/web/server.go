@@ -19,6 +19,7 @@ import (
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/bus"
 	"github.com/safeguard-dev/safeguard/internal/cases"
+	"github.com/safeguard-dev/safeguard/internal/console"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 )
 
@@ -55,6 +56,7 @@ type Server struct {
 	metrics *metrics
 	mux     *http.ServeMux
 	cases   *cases.Service
+	console *console.Console
 }
 
 // New returns a Server. reg receives the server's metrics (a new registry if
@@ -136,6 +138,7 @@ func (s *Server) routes(reg *prometheus.Registry) {
 	m.HandleFunc("POST /api/v1/admin/accounts/{id}/birth-date", s.admin(s.adminBirthDate))
 	m.HandleFunc("GET /api/v1/admin/audit", s.admin(s.adminAudit))
 	s.routesCases(m)
+	s.routesConsole(m)
 
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, safeguard.Errorf(safeguard.ErrNotFound, "no_such_endpoint", "There is no such endpoint."))
