@@ -14,7 +14,7 @@ import (
 // made from previewCells cells on that side.
 const (
 	previewSide  = 320
-	previewCells = 10
+	previewCells = 8
 	// maxSamples bounds the pixels read per axis, so a huge image costs no
 	// more than a moderate one.
 	maxSamples = 512

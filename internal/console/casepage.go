@@ -19,7 +19,8 @@ type caseData struct {
 	Facts       []string // the facts the priority was assessed from, in words
 	Findings    []findingRow
 	Occurrences []occurrenceRow
-	Evidence    []evidenceRow
+	Images      []evidenceRow // preserved images, shown first
+	Records     []evidenceRow // everything else
 	Reads       []readRow
 	Appeals     []appealRow
 	Decisions   []decisionOption
@@ -249,7 +250,11 @@ func (h *handler) caseData(ctx context.Context, rq *request, v *cases.CaseView, 
 			row.Token = gr.token
 			d.Shown = true
 		}
-		d.Evidence = append(d.Evidence, row)
+		if row.Image {
+			d.Images = append(d.Images, row)
+		} else {
+			d.Records = append(d.Records, row)
+		}
 	}
 	for _, rd := range v.Reads {
 		d.Reads = append(d.Reads, readRow{EvidenceRead: rd, Item: labels[rd.Seq]})

@@ -413,7 +413,7 @@ func TestRevealAndDecide(t *testing.T) {
 	casePath := fmt.Sprintf("/console/cases/%d", known)
 	p := b.get(casePath)
 	for _, want := range []string{"Case " + fmt.Sprint(known) + ": Known child abuse image", "test-bank", "test-entry-0001",
-		"@tess_15", "teen, 13 to 17", "@mallory_35", "data-state=\"blurred\"", "Why do you need to see the original?"} {
+		"@tess_15", "teen, 13 to 17", "@mallory_35", "data-state=\"blurred\"", "Why do you need to see the original image?"} {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("the case page lacks %q", want)
 		}
@@ -529,7 +529,7 @@ func TestRevealAndDecide(t *testing.T) {
 // itemSeq finds the evidence entry of an item by its label on the page.
 func itemSeq(t testing.TB, body, label string) int64 {
 	t.Helper()
-	re := regexp.MustCompile(`id="item-(\d+)"[^>]*>\s*<h3>` + regexp.QuoteMeta(label) + `</h3>`)
+	re := regexp.MustCompile(`id="item-(\d+)"[^>]*>\s*<(?:h3|th scope="row")>` + regexp.QuoteMeta(label) + `</`)
 	m := re.FindStringSubmatch(body)
 	if m == nil {
 		t.Fatalf("no evidence item %q on the page", label)

@@ -102,6 +102,7 @@ var funcs = template.FuncMap{
 	"role":     func(r safeguard.ModeratorRole) string { return r.Words() },
 	"index1":   index1,
 	"signal":   signalWords,
+	"args":     func(v ...any) []any { return v },
 }
 
 // index1 writes a message index (counted from 0 in the detail) as people
