@@ -63,7 +63,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	}
 	defer srv.close()
 
-	d := &demo{out: e.stdout, url: srv.url, admin: &client.Client{BaseURL: srv.url, Token: c.adminToken}, users: map[string]*client.Client{}}
+	d := &demo{out: e.stdout, url: srv.url, admin: &client.Client{BaseURL: srv.url, Token: c.adminToken}, users: map[string]*client.Client{}, srv: srv}
 	fmt.Fprintf(e.stdout, "Safeguard demo — server at %s, database %s\n", srv.url, c.db)
 	if err := d.story(ctx); err != nil {
 		return fmt.Errorf("demo story: %w", err)
@@ -72,7 +72,11 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	fmt.Fprintf(e.stdout, "\nThe server is still running at %s (operator token: %s).\n", srv.url, c.adminToken)
-	fmt.Fprintf(e.stdout, "Log in as any of the accounts above with the password %q. Press Ctrl-C to stop.\n", demoPassword)
+	fmt.Fprintf(e.stdout, "Log in as any of the accounts above with the password %q.\n", demoPassword)
+	if d.moderatorPassword != "" {
+		fmt.Fprintf(e.stdout, "Moderator console: %s/console/ — log in as %s with the password %s\n", srv.url, demoModerator, d.moderatorPassword)
+	}
+	fmt.Fprintln(e.stdout, "Press Ctrl-C to stop.")
 	<-ctx.Done()
 	return nil
 }
@@ -105,6 +109,9 @@ type demo struct {
 	step  int
 
 	guardianCode string // Maya's, given to her guardian
+
+	srv               *running
+	moderatorPassword string // demo-moderator's, generated
 }
 
 func (d *demo) say(format string, args ...any) { fmt.Fprintf(d.out, format+"\n", args...) }
@@ -341,7 +348,7 @@ func (d *demo) story(ctx context.Context) error {
 	d.say("   joanne blocks stranger; stranger writes in their chat: %s", d.answer(errBlocked))
 	_, errReq := d.users["stranger"].RequestContact(ctx, "joanne")
 	d.say("   stranger asks to add joanne again: %s", d.answer(errReq))
-	return nil
+	return d.consoleStory(ctx)
 }
 
 func memberState(c *client.Conversation, handle string) string {

@@ -47,6 +47,7 @@ var commands = []command{
 	{"case", "review cases: list, show, decide", cmdCase},
 	{"report", "export a case's law-enforcement report package", cmdReport},
 	{"evidence", "the evidence vault: verify, keygen, retain", cmdEvidence},
+	{"moderator", "moderators of the console: add, list, disable, enable, role, password", cmdModerator},
 	{"version", "print the version", cmdVersion},
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/cases"
 	"github.com/safeguard-dev/safeguard/internal/media"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
+	"github.com/safeguard-dev/safeguard/internal/moderators"
 	"github.com/safeguard-dev/safeguard/internal/policy"
 	"github.com/safeguard-dev/safeguard/internal/ratelimit"
 	"github.com/safeguard-dev/safeguard/internal/web"
@@ -50,6 +51,7 @@ type serveConfig struct {
 	limits                           messaging.Limits
 	argon2                           messaging.Argon2
 	cases                            caseConfig // cases, evidence, law-enforcement reports
+	console                          consoleConfig
 
 	// secrets, from the environment only
 	adminToken string
@@ -107,6 +109,7 @@ func bindServeFlags(fs *flag.FlagSet, c *serveConfig) {
 	fs.Var(limitFlag{&c.limits.LoginPerAccount}, "limit-login-account", "login attempts per account, N/DURATION")
 	fs.Var(limitFlag{&c.limits.LoginPerAddress}, "limit-login-address", "login attempts per client address, N/DURATION")
 	bindCaseFlags(fs, &c.cases)
+	bindConsoleFlags(fs, &c.console)
 	fs.Func("argon2-memory", "password hashing memory in KiB (default 19456)", func(s string) error {
 		n, err := strconv.ParseUint(s, 10, 32)
 		if err != nil || n < 8 {
@@ -159,6 +162,7 @@ type running struct {
 	url   string
 	svc   *messaging.Service
 	cases *cases.Service
+	mods  *moderators.Service
 	close func() error
 }
 
@@ -220,8 +224,21 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	runCaseJobs(jobs, c.cases, caseSvc, log)
 
+	// The moderator console, with its own accounts.
+	opts := []web.Option{web.WithCases(caseSvc)}
+	mods, con, err := newConsole(c.console, c.cases.testReports, c.argon2, st, caseSvc, log)
+	if err != nil {
+		stopJobs()
+		st.Close()
+		return nil, err
+	}
+	if c.console.enabled {
+		opts = append(opts, web.WithConsole(con))
+		go pruneConsoleSessions(jobs, mods, log)
+	}
+
 	api := web.New(web.Config{AdminToken: c.adminToken, ClientAddrHeader: c.clientAddrHeader, TrustedProxies: trusted},
-		svc, b, log, prometheus.NewRegistry(), web.WithCases(caseSvc))
+		svc, b, log, prometheus.NewRegistry(), opts...)
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
@@ -262,6 +279,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		url:   scheme + "://" + ln.Addr().String(),
 		svc:   svc,
 		cases: caseSvc,
+		mods:  mods,
 		close: func() error {
 			stopJobs()
 			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
