@@ -99,6 +99,8 @@ func TestDemo(t *testing.T) {
 		"e2ee=true",
 		"maya is now active",
 		"403 recipient_unavailable",
+		"demo-moderator logs in at http://127.0.0.1:",
+		"/console/ and sees 1 case(s) in the review queue",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
