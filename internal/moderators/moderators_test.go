@@ -2,7 +2,9 @@ package moderators_test
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -367,5 +369,27 @@ func TestCan(t *testing.T) {
 	}
 	if moderators.Can(safeguard.RoleAdmin, "launch_missiles") {
 		t.Error("an unknown permission is allowed")
+	}
+}
+
+// TestMatrixDocumented keeps the role matrix in docs/console.md true to
+// Matrix.
+func TestMatrixDocumented(t *testing.T) {
+	b, err := os.ReadFile("../../docs/console.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	yes := func(ok bool) string {
+		if ok {
+			return "yes"
+		}
+		return "no"
+	}
+	for _, g := range moderators.Matrix {
+		row := fmt.Sprintf("| %s | %s | %s | %s |", g.Words, yes(moderators.Can(safeguard.RoleModerator, g.Permission)),
+			yes(moderators.Can(safeguard.RoleSenior, g.Permission)), yes(moderators.Can(safeguard.RoleAdmin, g.Permission)))
+		if !strings.Contains(string(b), row) {
+			t.Errorf("docs/console.md lacks the row %s", row)
+		}
 	}
 }
