@@ -44,6 +44,9 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if !flagGiven(fs, "media") {
 		c.mediaDir = filepath.Join(*dir, "media")
 	}
+	if !flagGiven(fs, "franking-keys-file") && e.getenv("SAFEGUARD_FRANKING_KEYS_FILE") == "" {
+		c.frankingKeysFile = filepath.Join(*dir, "franking.keys")
+	}
 	if !flagGiven(fs, "addr") && e.getenv("SAFEGUARD_ADDR") == "" {
 		c.addr = "127.0.0.1:0"
 	}

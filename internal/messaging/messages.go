@@ -68,6 +68,15 @@ type Scanner interface {
 	Scan(ctx context.Context, c *Content) (Verdict, error)
 }
 
+// EnvelopeRelay hands end-to-end encrypted envelopes to the devices of a
+// conversation's members (internal/e2ee does).
+type EnvelopeRelay interface {
+	// Relay runs in the transaction that stores envelope message m, after
+	// m has its ID; recipients are the joined members who receive it. An
+	// error undoes the message.
+	Relay(ctx context.Context, tx store.Tx, m *safeguard.Message, recipients []*safeguard.Account) error
+}
+
 // DeliverAll is the Scanner that delivers everything; the safety pipeline
 // replaces it.
 type DeliverAll struct{}
@@ -268,6 +277,11 @@ func (s *Service) send(ctx context.Context, senderID, conversationID int64, orig
 		if err := tx.AppendEvent(ctx, &safeguard.Event{Type: typ, At: now, AccountID: m.SenderID,
 			ConversationID: m.ConversationID, MessageID: m.ID}); err != nil {
 			return err
+		}
+		if m.Kind == safeguard.EnvelopeMessage && s.relay != nil {
+			if err := s.relay.Relay(ctx, tx, m, content.Recipients); err != nil {
+				return err
+			}
 		}
 		if verdict.Record != nil {
 			return verdict.Record(ctx, tx, m)

@@ -87,6 +87,7 @@ type Service struct {
 	media   media.Store
 	notify  Notifier
 	scanner Scanner
+	relay   EnvelopeRelay
 	now     func() time.Time
 	log     *slog.Logger
 
@@ -98,13 +99,14 @@ type Service struct {
 	dummyHash string // compared against when a handle is unknown, to even out timing
 }
 
-// Deps are what a Service is built on. Notify, Scanner, Now and Log are
-// optional.
+// Deps are what a Service is built on. Notify, Scanner, Relay, Now and Log
+// are optional.
 type Deps struct {
 	Store   store.Store
 	Media   media.Store
 	Notify  Notifier
 	Scanner Scanner
+	Relay   EnvelopeRelay // without one, envelopes stay with their messages
 	Now     func() time.Time
 	Log     *slog.Logger
 }
@@ -118,7 +120,7 @@ func New(cfg Config, d Deps) (*Service, error) {
 	if d.Store == nil || d.Media == nil {
 		return nil, errors.New("messaging: store and media are required")
 	}
-	s := &Service{cfg: cfg, store: d.Store, media: d.Media, notify: d.Notify, scanner: d.Scanner, now: d.Now, log: d.Log}
+	s := &Service{cfg: cfg, store: d.Store, media: d.Media, notify: d.Notify, scanner: d.Scanner, relay: d.Relay, now: d.Now, log: d.Log}
 	if s.now == nil {
 		s.now = time.Now
 	}

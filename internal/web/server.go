@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/bus"
+	"github.com/safeguard-dev/safeguard/internal/e2ee"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 )
 
@@ -42,6 +43,9 @@ type Config struct {
 	ClientAddrHeader string
 	TrustedProxies   []netip.Prefix
 	SSEHeartbeat     time.Duration
+	// E2EE is the key directory and relay of end-to-end encryption; nil
+	// leaves its endpoints out.
+	E2EE *e2ee.Service
 }
 
 // Server serves the API.
@@ -130,6 +134,8 @@ func (s *Server) routes(reg *prometheus.Registry) {
 	m.HandleFunc("POST /api/v1/admin/accounts/{id}/age-assurance", s.admin(s.adminAgeAssurance))
 	m.HandleFunc("POST /api/v1/admin/accounts/{id}/birth-date", s.admin(s.adminBirthDate))
 	m.HandleFunc("GET /api/v1/admin/audit", s.admin(s.adminAudit))
+
+	s.routesE2EE(m)
 
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, safeguard.Errorf(safeguard.ErrNotFound, "no_such_endpoint", "There is no such endpoint."))
