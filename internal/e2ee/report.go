@@ -68,7 +68,9 @@ func (t txSeen) MarkReported(ctx context.Context, k franking.ReportKey, expires 
 // work of preserving its attachments.
 type dryRun struct{}
 
-func (dryRun) MarkReported(context.Context, franking.ReportKey, time.Time) (bool, error) { return true, nil }
+func (dryRun) MarkReported(context.Context, franking.ReportKey, time.Time) (bool, error) {
+	return true, nil
+}
 
 // Report verifies a franking report of an end-to-end encrypted message by
 // its recipient and, if it holds, writes a detection (source
