@@ -35,11 +35,12 @@ import (
 // fastKDF keeps the sealing of device state quick in tests.
 var fastKDF = e2ee.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}
 
-// backend is a store to run the end-to-end encryption tests on, and a way
-// to read every text and byte column of every one of its tables.
+// backend is a store to run the end-to-end encryption tests on. raw is a
+// second handle on the same database, to read every table as they are
+// stored and to play a server that misbehaves.
 type backend struct {
 	name string
-	open func(t *testing.T) (store.Store, func(t *testing.T) []cell)
+	open func(t *testing.T) (st store.Store, raw *sql.DB, tables string)
 }
 
 // cell is one stored value and where it is.
@@ -49,43 +50,40 @@ type cell struct {
 }
 
 func backends(t *testing.T) []backend {
-	bs := []backend{{"sqlite", func(t *testing.T) (store.Store, func(*testing.T) []cell) {
+	bs := []backend{{"sqlite", func(t *testing.T) (store.Store, *sql.DB, string) {
 		path := filepath.Join(t.TempDir(), "test.db")
 		db, err := sqlite.Open(t.Context(), path, sqlite.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
-		return db, func(t *testing.T) []cell {
-			raw, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+		raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { raw.Close() })
+		return db, raw, `SELECT name FROM sqlite_master WHERE type = 'table'`
+	}}}
+	if pgtest.Enabled() {
+		bs = append(bs, backend{"postgres", func(t *testing.T) (store.Store, *sql.DB, string) {
+			dsn := pgtest.Schema(t)
+			db := pgtest.OpenDSN(t, dsn)
+			raw, err := sql.Open("pgx", dsn)
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer raw.Close()
-			return dumpTables(t, raw, `SELECT name FROM sqlite_master WHERE type = 'table'`)
-		}
-	}}}
-	if pgtest.Enabled() {
-		bs = append(bs, backend{"postgres", func(t *testing.T) (store.Store, func(*testing.T) []cell) {
-			dsn := pgtest.Schema(t)
-			db := pgtest.OpenDSN(t, dsn)
-			return db, func(t *testing.T) []cell {
-				raw, err := sql.Open("pgx", dsn)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer raw.Close()
-				return dumpTables(t, raw, `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`)
-			}
+			t.Cleanup(func() { raw.Close() })
+			return db, raw, `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`
 		}})
 	}
 	return bs
 }
 
-// dumpTables reads every value of every table listed by the query.
-func dumpTables(t *testing.T, db *sql.DB, tables string) []cell {
+// dump reads every text and byte value of every table of the database.
+func (s *e2eeStack) dump(t *testing.T) []cell {
 	t.Helper()
-	rows, err := db.QueryContext(t.Context(), tables)
+	db := s.raw
+	rows, err := db.QueryContext(t.Context(), s.tables)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,6 +170,10 @@ func (c *offsetClock) Advance(d time.Duration) {
 // and clock, the media directory and every log line.
 type e2eeStack struct {
 	*stack
+	raw      *sql.DB // the same database, outside the store
+	tables   string  // the query that lists its tables
+	postgres bool
+	md       media.Store
 	svc      *sge2ee.Service
 	ring     *franking.KeyRing
 	clock    *offsetClock
@@ -181,8 +183,9 @@ type e2eeStack struct {
 	close    func()
 }
 
-// newE2EEStack starts a server on st. ring may be nil for a fresh key ring.
-func newE2EEStack(t testing.TB, st store.Store, ring *franking.KeyRing) *e2eeStack {
+// newE2EEStack starts a server on st. ring may be nil for a fresh key ring;
+// save, if not nil, persists it.
+func newE2EEStack(t testing.TB, st store.Store, ring *franking.KeyRing, save sge2ee.KeySaver) *e2eeStack {
 	t.Helper()
 	key := make([]byte, media.KeySize)
 	rand.Read(key)
@@ -199,7 +202,7 @@ func newE2EEStack(t testing.TB, st store.Store, ring *franking.KeyRing) *e2eeSta
 	}
 	b := bus.NewLocal()
 	svc, err := sge2ee.New(sge2ee.Config{Limits: &sge2ee.Limits{}, MaxBlobBytes: 4 << 20},
-		sge2ee.Deps{Store: st, Media: md, Keys: ring, Notify: web.E2EENotifier(b, log), Now: clock.Now, Log: log})
+		sge2ee.Deps{Store: st, Media: md, Keys: ring, SaveKeys: save, Notify: web.E2EENotifier(b, log), Now: clock.Now, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +223,7 @@ func newE2EEStack(t testing.TB, st store.Store, ring *franking.KeyRing) *e2eeSta
 	t.Cleanup(closeFn)
 	return &e2eeStack{
 		stack: &stack{t: t, url: srv.URL, admin: &client.Client{BaseURL: srv.URL, Token: adminToken}, st: st},
-		svc:   svc, ring: ring, clock: clock, mediaDir: mediaDir, logs: logs, b: b, close: closeFn,
+		md:    md, svc: svc, ring: ring, clock: clock, mediaDir: mediaDir, logs: logs, b: b, close: closeFn,
 	}
 }
 
@@ -229,8 +232,10 @@ func eachE2EE(t *testing.T, fn func(t *testing.T, s *e2eeStack)) {
 	for _, be := range backends(t) {
 		t.Run(be.name, func(t *testing.T) {
 			t.Parallel()
-			st, _ := be.open(t)
-			fn(t, newE2EEStack(t, st, nil))
+			st, raw, tables := be.open(t)
+			s := newE2EEStack(t, st, nil, nil)
+			s.raw, s.tables, s.postgres = raw, tables, be.name == "postgres"
+			fn(t, s)
 		})
 	}
 }
