@@ -36,7 +36,7 @@ func leaks(b []byte) bool {
 // table, no media or blob file, no log line and no sealed device state holds
 // it — while the envelopes wait on the server and after they are fetched.
 func TestE2EECanary(t *testing.T) {
-	if !leaks([]byte("x" + canary + "y")) || leaks([]byte("nothing here")) {
+	if !leaks([]byte("x"+canary+"y")) || leaks([]byte("nothing here")) {
 		t.Fatal("the leak check does not work")
 	}
 	eachE2EE(t, func(t *testing.T, s *e2eeStack) {
