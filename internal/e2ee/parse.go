@@ -282,6 +282,8 @@ func strict(b []byte, v any) error {
 		switch {
 		case errors.Is(err, io.EOF):
 			return safeguard.Invalid("empty_body", "The request body is empty; send a JSON object.")
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return safeguard.Invalid("invalid_json", "The request body is not complete JSON.")
 		case errors.As(err, &syn):
 			return safeguard.Invalid("invalid_json", "The request body is not valid JSON (at byte %d).", syn.Offset)
 		case errors.As(err, &typ) && typ.Field != "":
