@@ -41,6 +41,7 @@ type command struct {
 var commands = []command{
 	{"serve", "run the server", cmdServe},
 	{"demo", "start a server on a fresh database and play the demo story", cmdDemo},
+	{"chat", "chat in the terminal, end-to-end encrypted between verified adults", cmdChat},
 	{"stats", "statistics: import police returns and print force × app tables", cmdStats},
 	{"risk", "replay conversations through the grooming and sextortion rules, and score them", cmdRisk},
 	{"version", "print the version", cmdVersion},
