@@ -319,6 +319,9 @@ func (d *demo) story(ctx context.Context) error {
 	d.quote("Both", secret.Notice.Text)
 	_, errPlain := d.users["joanne"].SendText(ctx, secret.ID, "plain text")
 	d.say("   The server refuses plaintext there: %s", d.answer(errPlain))
+	if err := d.e2eeChat(ctx, secret); err != nil {
+		return err
+	}
 
 	d.heading("An adult whose age is not verified gets no E2EE, and is told why")
 	sr, err := d.users["stranger"].RequestContact(ctx, "joanne")

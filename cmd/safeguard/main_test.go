@@ -99,6 +99,11 @@ func TestDemo(t *testing.T) {
 		"e2ee=true",
 		"maya is now active",
 		"403 recipient_unavailable",
+		`What uncle_raj's laptop reads (decrypted on the device, franking checked): "Are we still on for the climbing wall on Sunday?"`,
+		"the server drops the envelope: 0 bytes left",
+		"verified; detection",
+		"The same report with the text changed: 400 report_unverifiable",
+		"The same report again:                409 report_duplicate",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
