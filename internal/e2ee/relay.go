@@ -30,33 +30,33 @@ func (s *Service) Relay(ctx context.Context, tx store.Tx, m *safeguard.Message, 
 	if len(m.FrankingTag) > 0 && !bytes.Equal(m.FrankingTag, env.Commitment[:]) {
 		return safeguard.Invalid("franking_tag_mismatch", "The franking tag is not the commitment in the envelope.")
 	}
-	if _, err := tx.Device(ctx, m.SenderID, env.Sender.Device); errors.Is(err, safeguard.ErrNotFound) {
-		return safeguard.Invalid("unknown_device", "The sending device %q is not registered. Register it before sending.", env.Sender.Device)
-	} else if err != nil {
-		return err
-	}
-	if m.Status != safeguard.Delivered {
-		return nil
-	}
+	// The recipients were loaded afresh by the message path; keep those
+	// who are verified adults now (all of them, in an E2EE conversation).
 	ids := []int64{m.SenderID}
 	for _, r := range recipients {
-		ids = append(ids, r.ID)
+		if r.Status == safeguard.Active && r.VerifiedAdult(m.CreatedAt) {
+			ids = append(ids, r.ID)
+		}
 	}
-	accounts, err := verifiedAccounts(ctx, tx, ids, m.CreatedAt)
-	if err != nil {
-		return err
-	}
-	devices, err := tx.Devices(ctx, slices.Sorted(maps.Keys(accounts)))
+	devices, err := tx.Devices(ctx, ids)
 	if err != nil {
 		return err
 	}
 	var items []*safeguard.InboxItem
+	registered := false
 	for _, d := range devices {
 		if d.AccountID == m.SenderID && d.Name == env.Sender.Device {
+			registered = true
 			continue
 		}
 		items = append(items, &safeguard.InboxItem{DeviceID: d.ID, Kind: safeguard.InboxGroup, SenderID: m.SenderID,
 			SenderDevice: env.Sender.Device, ConversationID: m.ConversationID, MessageID: m.ID, CreatedAt: m.CreatedAt})
+	}
+	if !registered {
+		return safeguard.Invalid("unknown_device", "The sending device %q is not registered. Register it before sending.", env.Sender.Device)
+	}
+	if m.Status != safeguard.Delivered {
+		return nil
 	}
 	if len(items) == 0 {
 		return tx.ReleaseEnvelopes(ctx, []int64{m.ID})

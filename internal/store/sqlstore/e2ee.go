@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	safeguard "github.com/safeguard-dev/safeguard"
@@ -192,22 +194,39 @@ func (t *Tx) OneTimeKeyCount(ctx context.Context, deviceID int64) (int, bool, er
 	return unclaimed, fallback > 0, nil
 }
 
+// maxInboxRows is how many items one INSERT carries.
+const maxInboxRows = 64
+
 // AppendInbox implements store.E2EETx. A group item's envelope is not
-// copied: it stays with its message.
+// copied: it stays with its message. Items go in with one INSERT per 64:
+// the IDs a statement hands out increase in the order of its rows.
 func (t *Tx) AppendInbox(ctx context.Context, items []*safeguard.InboxItem) error {
-	for _, it := range items {
-		var env any
-		if it.Kind == safeguard.InboxDirect {
-			env = required(it.Envelope)
+	for len(items) > 0 {
+		n := min(len(items), maxInboxRows)
+		batch := items[:n]
+		items = items[n:]
+		query := `INSERT INTO e2ee_inbox (device_id, kind, sender_id, sender_device, conversation_id, message_id, envelope, created_at) VALUES ` +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?),", n), ",") + ` RETURNING id`
+		args := make([]any, 0, 8*n)
+		for _, it := range batch {
+			var env any
+			if it.Kind == safeguard.InboxDirect {
+				env = required(it.Envelope)
+			}
+			args = append(args, it.DeviceID, string(it.Kind), it.SenderID, it.SenderDevice, it.ConversationID, it.MessageID, env, micro(it.CreatedAt))
 		}
-		id, err := t.insertID(ctx, `INSERT INTO e2ee_inbox
-			(device_id, kind, sender_id, sender_device, conversation_id, message_id, envelope, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			it.DeviceID, string(it.Kind), it.SenderID, it.SenderDevice, it.ConversationID, it.MessageID, env, micro(it.CreatedAt))
+		rows, err := t.query(ctx, query, args...)
+		ids, err := collect(rows, err, t.d, "queue for devices", scanInt64)
 		if err != nil {
-			return t.d.Err(err, fmt.Sprintf("queue for device %d", it.DeviceID))
+			return err
 		}
-		it.ID = id
+		if len(ids) != n {
+			return fmt.Errorf("queue for devices: %d ids for %d items", len(ids), n)
+		}
+		slices.Sort(ids)
+		for i, it := range batch {
+			it.ID = ids[i]
+		}
 	}
 	return nil
 }
