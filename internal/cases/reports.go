@@ -329,15 +329,9 @@ func (t *target) detection(reporter *safeguard.Account, reason Reason, now time.
 	return d
 }
 
-// recordDetection writes d and the outbox event that opens or extends its
-// case, in tx.
+// recordDetection writes d and its outbox event in tx.
 func recordDetection(ctx context.Context, tx store.Tx, d *safeguard.Detection) error {
-	if err := tx.CreateDetection(ctx, d); err != nil {
-		return err
-	}
-	payload, _ := json.Marshal(map[string]int64{"detection_id": d.ID})
-	return tx.AppendEvent(ctx, &safeguard.Event{Type: safeguard.EventDetection, At: d.At, AccountID: d.SenderID,
-		ConversationID: d.ConversationID, MessageID: d.MessageID, Payload: payload})
+	return store.RecordDetection(ctx, tx, d)
 }
 
 // VerifiedReport is a report of an end-to-end encrypted message whose
