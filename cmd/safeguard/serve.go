@@ -19,6 +19,7 @@ import (
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/franking"
 	"github.com/safeguard-dev/safeguard/internal/bus"
+	"github.com/safeguard-dev/safeguard/internal/cases"
 	"github.com/safeguard-dev/safeguard/internal/e2ee"
 	"github.com/safeguard-dev/safeguard/internal/media"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
@@ -52,6 +53,7 @@ type serveConfig struct {
 	logLevel, logFormat              string
 	limits                           messaging.Limits
 	argon2                           messaging.Argon2
+	cases                            caseConfig    // cases, evidence, law-enforcement reports
 	frankingKeysFile                 string        // end-to-end encryption
 	e2eeRetention                    time.Duration // end-to-end encryption
 	maxBlobBytes                     int64         // end-to-end encryption
@@ -114,6 +116,7 @@ func bindServeFlags(fs *flag.FlagSet, c *serveConfig) {
 	fs.Var(limitFlag{&c.limits.ContactRequests}, "limit-contacts", "contact requests per account, N/DURATION")
 	fs.Var(limitFlag{&c.limits.LoginPerAccount}, "limit-login-account", "login attempts per account, N/DURATION")
 	fs.Var(limitFlag{&c.limits.LoginPerAddress}, "limit-login-address", "login attempts per client address, N/DURATION")
+	bindCaseFlags(fs, &c.cases)
 	fs.Func("argon2-memory", "password hashing memory in KiB (default 19456)", func(s string) error {
 		n, err := strconv.ParseUint(s, 10, 32)
 		if err != nil || n < 8 {
@@ -136,6 +139,7 @@ func bindServeFlags(fs *flag.FlagSet, c *serveConfig) {
 func (c *serveConfig) readSecrets(e *env) {
 	c.adminToken = e.getenv("SAFEGUARD_ADMIN_TOKEN")
 	c.mediaKey = e.getenv("SAFEGUARD_MEDIA_KEY")
+	c.cases.readSecrets(e)
 }
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
@@ -164,6 +168,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 type running struct {
 	url   string
 	svc   *messaging.Service
+	cases *cases.Service
 	close func() error
 }
 
@@ -237,11 +242,25 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		st.Close()
 		return nil, err
 	}
-	api := web.New(web.Config{AdminToken: c.adminToken, ClientAddrHeader: c.clientAddrHeader, TrustedProxies: trusted,
-		E2EE: e2eeSvc}, svc, b, log, prometheus.NewRegistry())
+	// Cases, the evidence vault and law-enforcement reports.
+	caseSvc, _, err := newCases(c.cases, st, mediaStore, web.Notifier(b, log), svc, log, true)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	runCaseJobs(jobs, c.cases, caseSvc, log)
+
+	if e2eeSvc != nil {
+		go e2eeSvc.Run(jobs, e2ee.DefaultSweepEvery) // retention of envelopes and blobs
+	}
+
+	api := web.New(web.Config{AdminToken: c.adminToken, ClientAddrHeader: c.clientAddrHeader, TrustedProxies: trusted},
+		svc, b, log, prometheus.NewRegistry(), web.WithCases(caseSvc), web.WithE2EE(e2eeSvc))
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
+		stopJobs()
 		st.Close()
 		return nil, err
 	}
@@ -264,6 +283,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		scheme = "https"
 		cert, err := tls.LoadX509KeyPair(c.tlsCert, c.tlsKey)
 		if err != nil {
+			stopJobs()
 			ln.Close()
 			st.Close()
 			return nil, fmt.Errorf("TLS: %w", err)
@@ -273,15 +293,12 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	}
 	done := make(chan error, 1)
 	go func() { done <- hs.Serve(ln) }()
-	sweepCtx, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
-	if e2eeSvc != nil {
-		go e2eeSvc.Run(sweepCtx, e2ee.DefaultSweepEvery) // retention of envelopes and blobs
-	}
 	return &running{
-		url: scheme + "://" + ln.Addr().String(),
-		svc: svc,
+		url:   scheme + "://" + ln.Addr().String(),
+		svc:   svc,
+		cases: caseSvc,
 		close: func() error {
-			stopSweep()
+			stopJobs()
 			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			err := hs.Shutdown(sctx)

@@ -270,14 +270,6 @@ func (s *Service) send(ctx context.Context, senderID, conversationID int64, orig
 		if err := tx.CreateMessage(ctx, m); err != nil {
 			return err
 		}
-		typ := safeguard.EventMessageCreated
-		if m.Status == safeguard.Held {
-			typ = safeguard.EventMessageHeld
-		}
-		if err := tx.AppendEvent(ctx, &safeguard.Event{Type: typ, At: now, AccountID: m.SenderID,
-			ConversationID: m.ConversationID, MessageID: m.ID}); err != nil {
-			return err
-		}
 		if m.Kind == safeguard.EnvelopeMessage && s.relay != nil {
 			if err := s.relay.Relay(ctx, tx, m, content.Recipients); err != nil {
 				return err
@@ -285,6 +277,11 @@ func (s *Service) send(ctx context.Context, senderID, conversationID int64, orig
 		}
 		if verdict.Record != nil {
 			return verdict.Record(ctx, tx, m)
+		}
+		if m.Status == safeguard.Held {
+			// Held without a finding of the scanner's own (it could not
+			// check the content): a person must look, so a case opens.
+			return store.RecordDetection(ctx, tx, holdDetection(content, m, verdict.Reason))
 		}
 		return nil
 	})
@@ -306,6 +303,24 @@ func (s *Service) send(ctx context.Context, senderID, conversationID int64, orig
 		verdict.After(ctx, m)
 	}
 	return view, nil
+}
+
+// holdDetection describes a message held because it could not be checked.
+func holdDetection(c *Content, m *safeguard.Message, reason string) *safeguard.Detection {
+	d := &safeguard.Detection{
+		Source: safeguard.ScanFailure, At: m.CreatedAt, MessageID: m.ID, ConversationID: m.ConversationID,
+		SenderID: m.SenderID, MediaID: m.MediaID, Held: true, ContentKey: fmt.Sprintf("message:%d", m.ID),
+		Severity: "medium", Category: "unscanned", Summary: "held for review: " + reason,
+		ConversationE2EE: c.Conversation.E2EE,
+	}
+	members := append([]*safeguard.Account{c.Sender}, c.Recipients...)
+	for _, a := range members {
+		if a != c.Sender {
+			d.RecipientIDs = append(d.RecipientIDs, a.ID)
+		}
+		d.Members = append(d.Members, safeguard.MemberFacts{AccountID: a.ID, Band: a.Band(c.Now), Assurance: a.Assurance})
+	}
+	return d
 }
 
 // scan asks the safety pipeline about content. Toward a minor it fails

@@ -20,10 +20,15 @@ import (
 
 // The end-to-end encryption endpoints: the key directory (/api/v1/devices,
 // /api/v1/keys), direct envelopes (/api/v1/to-device), encrypted blobs of a
-// conversation and franking reports. They exist when Config.E2EE is set.
+// conversation and franking reports.
 
+// WithE2EE turns on the end-to-end encryption endpoints, served by es.
+func WithE2EE(es *e2ee.Service) Option { return func(s *Server) { s.e2ee = es } }
+
+// routesE2EE adds the end-to-end encryption routes. Without an e2ee service
+// they answer as endpoints that do not exist.
 func (s *Server) routesE2EE(m *http.ServeMux) {
-	if s.cfg.E2EE == nil {
+	if s.e2ee == nil {
 		return
 	}
 	m.HandleFunc("POST /api/v1/devices", s.auth(s.registerDevice))
@@ -81,7 +86,7 @@ func (s *Server) registerDevice(w http.ResponseWriter, r *http.Request, a *safeg
 	var dev *e2ee.Registered
 	created := false
 	if err == nil {
-		dev, created, err = s.cfg.E2EE.RegisterDevice(r.Context(), a.ID, reg)
+		dev, created, err = s.e2ee.RegisterDevice(r.Context(), a.ID, reg)
 	}
 	if err != nil {
 		s.writeError(w, r, err)
@@ -95,7 +100,7 @@ func (s *Server) registerDevice(w http.ResponseWriter, r *http.Request, a *safeg
 }
 
 func (s *Server) devices(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
-	ds, err := s.cfg.E2EE.Devices(r.Context(), a.ID)
+	ds, err := s.e2ee.Devices(r.Context(), a.ID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -108,7 +113,7 @@ func (s *Server) devices(w http.ResponseWriter, r *http.Request, a *safeguard.Ac
 }
 
 func (s *Server) device(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
-	d, err := s.cfg.E2EE.Device(r.Context(), a.ID, r.PathValue("device"))
+	d, err := s.e2ee.Device(r.Context(), a.ID, r.PathValue("device"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -117,7 +122,7 @@ func (s *Server) device(w http.ResponseWriter, r *http.Request, a *safeguard.Acc
 }
 
 func (s *Server) deleteDevice(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
-	if err := s.cfg.E2EE.DeleteDevice(r.Context(), a.ID, r.PathValue("device")); err != nil {
+	if err := s.e2ee.DeleteDevice(r.Context(), a.ID, r.PathValue("device")); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -128,7 +133,7 @@ func (s *Server) uploadKeys(w http.ResponseWriter, r *http.Request, a *safeguard
 	body, err := readJSONBody(w, r, e2ee.MaxRequestBytes)
 	var count e2ee.KeyCount
 	if err == nil {
-		count, err = s.cfg.E2EE.UploadKeys(r.Context(), a.ID, r.PathValue("device"), body)
+		count, err = s.e2ee.UploadKeys(r.Context(), a.ID, r.PathValue("device"), body)
 	}
 	if err != nil {
 		s.writeError(w, r, err)
@@ -138,7 +143,7 @@ func (s *Server) uploadKeys(w http.ResponseWriter, r *http.Request, a *safeguard
 }
 
 func (s *Server) keyCount(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
-	d, err := s.cfg.E2EE.Device(r.Context(), a.ID, r.PathValue("device"))
+	d, err := s.e2ee.Device(r.Context(), a.ID, r.PathValue("device"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -154,7 +159,7 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request, a *safeguard.Acco
 	}
 	var in *e2ee.Inbox
 	if err == nil {
-		in, err = s.cfg.E2EE.Fetch(r.Context(), a.ID, r.PathValue("device"), after, int(min(n, e2ee.MaxInboxLimit)))
+		in, err = s.e2ee.Fetch(r.Context(), a.ID, r.PathValue("device"), after, int(min(n, e2ee.MaxInboxLimit)))
 	}
 	if err != nil {
 		s.writeError(w, r, err)
@@ -183,7 +188,7 @@ func (s *Server) conversationKeys(w http.ResponseWriter, r *http.Request, a *saf
 		s.writeError(w, r, safeguard.Invalid("invalid_parameter", "Parameter \"conversation\" must be a conversation id."))
 		return
 	}
-	ms, err := s.cfg.E2EE.QueryKeys(r.Context(), a.ID, id)
+	ms, err := s.e2ee.QueryKeys(r.Context(), a.ID, id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -207,7 +212,7 @@ func (s *Server) claimKeys(w http.ResponseWriter, r *http.Request, a *safeguard.
 		if ids, err = e2ee.ParseClaim(body); err == nil {
 			var claimed []e2ee.Claimed
 			var missing []ce.DeviceID
-			claimed, missing, err = s.cfg.E2EE.Claim(r.Context(), a.ID, ids)
+			claimed, missing, err = s.e2ee.Claim(r.Context(), a.ID, ids)
 			for _, c := range claimed {
 				out.Keys = append(out.Keys, client.OneTimeKey(c.Key))
 			}
@@ -231,7 +236,7 @@ func (s *Server) toDevice(w http.ResponseWriter, r *http.Request, a *safeguard.A
 	}
 	var n int
 	if err == nil {
-		n, err = s.cfg.E2EE.SendToDevice(r.Context(), a.ID, req)
+		n, err = s.e2ee.SendToDevice(r.Context(), a.ID, req)
 	}
 	if err != nil {
 		s.writeError(w, r, err)
@@ -251,7 +256,7 @@ func (s *Server) uploadBlob(w http.ResponseWriter, r *http.Request, a *safeguard
 	}
 	var data []byte
 	if err == nil {
-		max := s.cfg.E2EE.Config().MaxBlobBytes
+		max := s.e2ee.Config().MaxBlobBytes
 		data, err = readBody(w, r, max)
 		var se *safeguard.Error
 		if errors.As(err, &se) && se.Code == "body_too_large" {
@@ -260,7 +265,7 @@ func (s *Server) uploadBlob(w http.ResponseWriter, r *http.Request, a *safeguard
 	}
 	var b *safeguard.Blob
 	if err == nil {
-		b, err = s.cfg.E2EE.PutBlob(r.Context(), a.ID, id, data, s.origin(r))
+		b, err = s.e2ee.PutBlob(r.Context(), a.ID, id, data, s.origin(r))
 	}
 	if err != nil {
 		s.writeError(w, r, err)
@@ -273,7 +278,7 @@ func (s *Server) blob(w http.ResponseWriter, r *http.Request, a *safeguard.Accou
 	id, err := pathID(r, "id")
 	var data []byte
 	if err == nil {
-		_, data, err = s.cfg.E2EE.OpenBlob(r.Context(), a.ID, id, r.PathValue("blob"))
+		_, data, err = s.e2ee.OpenBlob(r.Context(), a.ID, id, r.PathValue("blob"))
 	}
 	if err != nil {
 		s.writeError(w, r, err)
@@ -294,7 +299,7 @@ func (s *Server) reportFranking(w http.ResponseWriter, r *http.Request, a *safeg
 	}
 	var d *safeguard.Detection
 	if err == nil {
-		d, err = s.cfg.E2EE.Report(r.Context(), a.ID, req)
+		d, err = s.e2ee.Report(r.Context(), a.ID, req)
 	}
 	if err != nil {
 		s.writeError(w, r, err)

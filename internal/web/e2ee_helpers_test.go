@@ -211,7 +211,7 @@ func newE2EEStack(t testing.TB, st store.Store, ring *franking.KeyRing, save sge
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(web.New(web.Config{AdminToken: adminToken, E2EE: svc}, msvc, b, log, prometheus.NewRegistry()).Handler())
+	srv := httptest.NewServer(web.New(web.Config{AdminToken: adminToken}, msvc, b, log, prometheus.NewRegistry(), web.WithE2EE(svc)).Handler())
 	closed := false
 	closeFn := func() {
 		if !closed {

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/bus"
+	"github.com/safeguard-dev/safeguard/internal/cases"
 	"github.com/safeguard-dev/safeguard/internal/e2ee"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 )
@@ -43,9 +44,6 @@ type Config struct {
 	ClientAddrHeader string
 	TrustedProxies   []netip.Prefix
 	SSEHeartbeat     time.Duration
-	// E2EE is the key directory and relay of end-to-end encryption; nil
-	// leaves its endpoints out.
-	E2EE *e2ee.Service
 }
 
 // Server serves the API.
@@ -57,11 +55,13 @@ type Server struct {
 	now     func() time.Time
 	metrics *metrics
 	mux     *http.ServeMux
+	cases   *cases.Service
+	e2ee    *e2ee.Service
 }
 
 // New returns a Server. reg receives the server's metrics (a new registry if
 // nil).
-func New(cfg Config, svc *messaging.Service, b bus.Bus, log *slog.Logger, reg *prometheus.Registry) *Server {
+func New(cfg Config, svc *messaging.Service, b bus.Bus, log *slog.Logger, reg *prometheus.Registry, opts ...Option) *Server {
 	if cfg.MaxJSONBody <= 0 {
 		cfg.MaxJSONBody = DefaultMaxJSONBody
 	}
@@ -75,6 +75,9 @@ func New(cfg Config, svc *messaging.Service, b bus.Bus, log *slog.Logger, reg *p
 		reg = prometheus.NewRegistry()
 	}
 	s := &Server{cfg: cfg, svc: svc, bus: b, log: log, now: time.Now, metrics: newMetrics(reg), mux: http.NewServeMux()}
+	for _, o := range opts {
+		o(s)
+	}
 	s.routes(reg)
 	return s
 }
@@ -134,7 +137,7 @@ func (s *Server) routes(reg *prometheus.Registry) {
 	m.HandleFunc("POST /api/v1/admin/accounts/{id}/age-assurance", s.admin(s.adminAgeAssurance))
 	m.HandleFunc("POST /api/v1/admin/accounts/{id}/birth-date", s.admin(s.adminBirthDate))
 	m.HandleFunc("GET /api/v1/admin/audit", s.admin(s.adminAudit))
-
+	s.routesCases(m)
 	s.routesE2EE(m)
 
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

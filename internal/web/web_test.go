@@ -22,6 +22,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus"
+	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/client"
 	"github.com/safeguard-dev/safeguard/internal/bus"
 	"github.com/safeguard-dev/safeguard/internal/media"
@@ -76,6 +77,12 @@ var testLimits = messaging.Limits{}
 
 func newStack(t testing.TB, st store.Store, tweak func(*messaging.Config)) *stack {
 	t.Helper()
+	return newScannedStack(t, st, tweak, nil)
+}
+
+// newScannedStack is newStack with a safety scanner in the message path.
+func newScannedStack(t testing.TB, st store.Store, tweak func(*messaging.Config), scanner messaging.Scanner) *stack {
+	t.Helper()
 	key := make([]byte, media.KeySize)
 	rand.Read(key)
 	md, err := media.OpenDisk(filepath.Join(t.TempDir(), "media"), key)
@@ -87,7 +94,7 @@ func newStack(t testing.TB, st store.Store, tweak func(*messaging.Config)) *stac
 	if tweak != nil {
 		tweak(&cfg)
 	}
-	svc, err := messaging.New(cfg, messaging.Deps{Store: st, Media: md, Notify: web.Notifier(b, nil)})
+	svc, err := messaging.New(cfg, messaging.Deps{Store: st, Media: md, Notify: web.Notifier(b, nil), Scanner: scanner})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -751,4 +758,65 @@ func texturedPNG(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return b.Bytes()
+}
+
+// failingScanner cannot check anything: the pipeline is down.
+type failingScanner struct{}
+
+func (failingScanner) Scan(context.Context, *messaging.Content) (messaging.Verdict, error) {
+	return messaging.Verdict{}, errors.New("index unavailable")
+}
+
+// TestFailClosedTowardMinors: when content cannot be checked, a minor never
+// receives it — it is held and a detection opens a case — while adults'
+// messages go through; the sender sees the same either way.
+func TestFailClosedTowardMinors(t *testing.T) {
+	for name, open := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			st := open(t)
+			s := newScannedStack(t, st, nil, failingScanner{})
+			ctx := t.Context()
+			adult := s.user("fc_adult", 35, "")
+			teen := s.user("fc_teen", 14, "")
+			other := s.user("fc_other", 36, "")
+			s.connect(teen, "fc_adult", adult)
+			s.connect(other, "fc_adult", adult)
+			withTeen, err := adult.CreateConversation(ctx, client.ConversationRequest{Members: []string{"fc_teen"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			withAdult, err := adult.CreateConversation(ctx, client.ConversationRequest{Members: []string{"fc_other"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			held, err := adult.SendImage(ctx, withTeen.ID, "p.png", "image/png", texturedPNG(t), "")
+			if err != nil || held.Status != "sent" {
+				t.Fatalf("sender's view of a held image: %+v %v", held, err)
+			}
+			if page, _ := teen.History(ctx, withTeen.ID, client.HistoryQuery{}); len(page.Messages) != 0 {
+				t.Errorf("the minor received unchecked content: %+v", page.Messages)
+			}
+			if page, _ := adult.History(ctx, withTeen.ID, client.HistoryQuery{}); len(page.Messages) != 1 || page.Messages[0].Status != "sent" {
+				t.Errorf("the sender's history differs: %+v", page)
+			}
+			if _, _, err := teen.Media(ctx, held.MediaID); apiErr(t, err).Status != 404 {
+				t.Errorf("the minor fetches held media: %v", err)
+			}
+			if _, err := adult.SendText(ctx, withAdult.ID, "between adults"); err != nil {
+				t.Fatal(err)
+			}
+			if page, _ := other.History(ctx, withAdult.ID, client.HistoryQuery{}); len(page.Messages) != 1 {
+				t.Errorf("adults' message not delivered when the scanner fails: %+v", page)
+			}
+			var ds []*safeguard.Detection
+			st.View(ctx, func(tx store.Tx) (err error) {
+				ds, err = tx.Detections(ctx, store.DetectionQuery{MessageID: held.ID})
+				return
+			})
+			if len(ds) != 1 || ds[0].Source != safeguard.ScanFailure || !ds[0].Held {
+				t.Fatalf("detections of the held message: %+v", ds)
+			}
+		})
+	}
 }

@@ -39,6 +39,7 @@ var tests = [][]test{
 	recordTests,
 	detectionTests,
 	e2eeTests,
+	caseTests,
 	txTests,
 }
 
