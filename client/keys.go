@@ -150,11 +150,12 @@ type Blob struct {
 }
 
 // FrankingReportRequest reports an end-to-end encrypted message: Report is
-// the franking report's JSON (package franking), Category one of csam,
-// grooming, sextortion, violence, harassment, spam, other.
+// the franking report's JSON (package franking), Reason a report reason
+// code (asked_for_photos, mean_or_threatening, want_to_meet, photo_shared,
+// something_else; the default).
 type FrankingReportRequest struct {
-	Report   json.RawMessage `json:"report"`
-	Category string          `json:"category,omitempty"`
+	Report json.RawMessage `json:"report"`
+	Reason string          `json:"reason,omitempty"`
 }
 
 // ReportResult acknowledges a verified report.

@@ -136,9 +136,9 @@ func (s *Session) receiveLocked(it client.InboxItem, up *Update, member func(int
 // Report reports a received message to the server's moderators with its
 // franking report: the message as the sender wrote it, the franking key from
 // inside it, and the receipt and delivery context the server handed out with
-// it. The server verifies it and opens a case. category is one of csam,
-// grooming, sextortion, violence, harassment, spam, other.
-func (s *Session) Report(ctx context.Context, conversationID, messageID int64, category string) (*client.ReportResult, error) {
+// it. The server verifies it and opens a case. reason is a report reason
+// code (see client.FrankingReportRequest); empty means something_else.
+func (s *Session) Report(ctx context.Context, conversationID, messageID int64, reason string) (*client.ReportResult, error) {
 	s.mu.Lock()
 	m := s.findLocked(conversationID, messageID)
 	var rep franking.Report
@@ -157,7 +157,7 @@ func (s *Session) Report(ctx context.Context, conversationID, messageID int64, c
 	if err != nil {
 		return nil, err
 	}
-	return s.api.ReportFranking(ctx, client.FrankingReportRequest{Report: b, Category: category})
+	return s.api.ReportFranking(ctx, client.FrankingReportRequest{Report: b, Reason: reason})
 }
 
 // ReportOf returns the franking report of a received message, as Report

@@ -308,16 +308,16 @@ func (c *chat) report(ctx context.Context, rest string) error {
 	if err != nil {
 		return err
 	}
-	idText, category, _ := strings.Cut(rest, " ")
+	idText, reason, _ := strings.Cut(rest, " ")
 	id, err := strconv.ParseInt(strings.TrimPrefix(idText, "#"), 10, 64)
 	if err != nil {
-		return errors.New("give the number of the message: /report 42 [category]")
+		return errors.New("give the number of the message: /report 42 [reason]")
 	}
-	category = strings.TrimSpace(category)
+	reason = strings.TrimSpace(reason)
 	if !conv.E2EE {
 		return errors.New("in this chat, use your app's report button: the server can already see these messages")
 	}
-	res, err := c.e2ee.Report(ctx, conv.ID, id, category)
+	res, err := c.e2ee.Report(ctx, conv.ID, id, reason)
 	if err != nil {
 		return err
 	}

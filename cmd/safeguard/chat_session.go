@@ -37,7 +37,8 @@ const chatHelp = `Commands:
   /image PATH [CAPTION]         send an image
   /safety                       safety numbers of the open end-to-end encrypted chat
   /verify HANDLE DEVICE         mark a device verified after comparing its safety number
-  /report MESSAGE [CATEGORY]    report a message (csam, grooming, sextortion, violence, harassment, spam, other)
+  /report MESSAGE [REASON]      report a message; REASON is one of asked_for_photos, mean_or_threatening,
+                                want_to_meet, photo_shared, something_else (the default)
   /sync                         fetch what is waiting
   /help, /quit
 Anything else is sent to the open conversation.`

@@ -29,6 +29,7 @@ func startTestServer(t *testing.T) (url string, admin *client.Client) {
 	bindServeFlags(flag.NewFlagSet("test", flag.ContinueOnError), &c)
 	c.addr, c.db, c.mediaDir = "127.0.0.1:0", filepath.Join(dir, "x.db"), filepath.Join(dir, "media")
 	c.frankingKeysFile = filepath.Join(dir, "franking.keys")
+	c.cases.evidenceDir, c.cases.reportDir = filepath.Join(dir, "evidence"), filepath.Join(dir, "reports")
 	c.adminToken = "operator-token"
 	c.argon2.MemoryKiB, c.argon2.Time = 64, 1
 	srv, err := start(t.Context(), c, slog.New(slog.DiscardHandler))
@@ -249,7 +250,7 @@ func TestChat(t *testing.T) {
 
 	// Bob reports Alice's first message; the server verifies it.
 	msgID := regexp.MustCompile(`#(\d+) \d\d:\d\d 🔒 alice: hello bob`).FindStringSubmatch(bob.screen.String())[1]
-	bob.typeLine("/report " + msgID + " harassment")
+	bob.typeLine("/report " + msgID + " mean_or_threatening")
 	bob.expect(`Reported\. The message was verified and sent to the moderators \(reference \d+\)`)
 	bob.typeLine("/report " + msgID)
 	bob.expect(`! This message has already been reported\.`)

@@ -47,6 +47,12 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if !flagGiven(fs, "franking-keys-file") && e.getenv("SAFEGUARD_FRANKING_KEYS_FILE") == "" {
 		c.frankingKeysFile = filepath.Join(*dir, "franking.keys")
 	}
+	if !flagGiven(fs, "evidence-dir") && e.getenv("SAFEGUARD_EVIDENCE_DIR") == "" {
+		c.cases.evidenceDir = filepath.Join(*dir, "evidence")
+	}
+	if !flagGiven(fs, "report-dir") && e.getenv("SAFEGUARD_REPORT_DIR") == "" {
+		c.cases.reportDir = filepath.Join(*dir, "reports")
+	}
 	if !flagGiven(fs, "addr") && e.getenv("SAFEGUARD_ADDR") == "" {
 		c.addr = "127.0.0.1:0"
 	}

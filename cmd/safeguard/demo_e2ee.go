@@ -100,7 +100,7 @@ func (d *demo) e2eeChat(ctx context.Context, conv *client.Conversation) error {
 		return fmt.Errorf("raj receives the message to report: %v", err)
 	}
 	m := got.Messages[0]
-	res, err := raj.Report(ctx, conv.ID, m.ID, "other")
+	res, err := raj.Report(ctx, conv.ID, m.ID, "")
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func (d *demo) e2eeChat(ctx context.Context, conv *client.Conversation) error {
 	rep.Message.Text = "Joanne threatened me."
 	_, errForged := d.postReport(ctx, "uncle_raj", rep)
 	d.say("   The same report with the text changed: %s", d.answer(errForged))
-	_, errAgain := raj.Report(ctx, conv.ID, m.ID, "other")
+	_, errAgain := raj.Report(ctx, conv.ID, m.ID, "")
 	d.say("   The same report again:                %s", d.answer(errAgain))
 	return nil
 }
@@ -139,7 +139,7 @@ func (d *demo) postReport(ctx context.Context, handle string, rep franking.Repor
 	if err != nil {
 		return nil, err
 	}
-	return d.users[handle].ReportFranking(ctx, client.FrankingReportRequest{Report: b, Category: "other"})
+	return d.users[handle].ReportFranking(ctx, client.FrankingReportRequest{Report: b})
 }
 
 // shortHex shows the start and end of b in hex.

@@ -54,27 +54,11 @@ type DirectMessage struct {
 	Parsed   ce.DirectEnvelope
 }
 
-// ReportRequest is a franking report and what the reporter says it is.
+// ReportRequest is a franking report and the reason the reporter gives,
+// one of the platform's report reasons (internal/cases, reasons.json).
 type ReportRequest struct {
-	Report   franking.Report
-	Category string
-}
-
-// Report categories. A reporter picks one; it sets the detection's
-// category and severity.
-var reportCategories = map[string]string{
-	"csam":       "critical",
-	"grooming":   "high",
-	"sextortion": "high",
-	"violence":   "high",
-	"harassment": "medium",
-	"spam":       "low",
-	"other":      "medium",
-}
-
-// ReportCategories returns the categories a report may name.
-func ReportCategories() []string {
-	return []string{"csam", "grooming", "sextortion", "violence", "harassment", "spam", "other"}
+	Report franking.Report
+	Reason string // empty when the reporter gave none
 }
 
 // ParseRegistration decodes {"keys":{…},"one_time_keys":[…],"fallback_key":{…}}.
@@ -237,13 +221,14 @@ func ParseToDevice(b []byte, sender int64) (ToDevice, error) {
 	return out, nil
 }
 
-// ParseReportRequest decodes {"report":{…franking report…},"category":"…"}.
+// ParseReportRequest decodes {"report":{…franking report…},"reason":"…"}.
 // The report itself is parsed by franking.ParseReport, which accepts only
-// canonical encodings.
+// canonical encodings; the reason is a code of 1 to 64 of [a-z_], which the
+// caller looks up.
 func ParseReportRequest(b []byte) (ReportRequest, error) {
 	var w struct {
-		Report   json.RawMessage `json:"report"`
-		Category string          `json:"category"`
+		Report json.RawMessage `json:"report"`
+		Reason string          `json:"reason"`
 	}
 	if err := strict(b, &w); err != nil {
 		return ReportRequest{}, err
@@ -255,14 +240,10 @@ func ParseReportRequest(b []byte) (ReportRequest, error) {
 	if err != nil {
 		return ReportRequest{}, err
 	}
-	cat := w.Category
-	if cat == "" {
-		cat = "other"
+	if len(w.Reason) > 64 || strings.Trim(w.Reason, "abcdefghijklmnopqrstuvwxyz_") != "" {
+		return ReportRequest{}, safeguard.Invalid("invalid_reason", "Choose a reason for the report.")
 	}
-	if _, ok := reportCategories[cat]; !ok {
-		return ReportRequest{}, safeguard.Invalid("invalid_category", "Category must be one of %s.", strings.Join(ReportCategories(), ", "))
-	}
-	return ReportRequest{Report: rep, Category: cat}, nil
+	return ReportRequest{Report: rep, Reason: w.Reason}, nil
 }
 
 // strict decodes one JSON object into v: unknown fields, trailing data and

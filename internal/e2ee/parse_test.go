@@ -225,16 +225,16 @@ func sampleReport(t testing.TB) franking.Report {
 
 func TestParseReportRequest(t *testing.T) {
 	rep := mustJSON(t, sampleReport(t))
-	got, err := e2ee.ParseReportRequest([]byte(`{"report":` + rep + `,"category":"grooming"}`))
-	if err != nil || got.Category != "grooming" || got.Report.Message.Text != "hello" {
+	got, err := e2ee.ParseReportRequest([]byte(`{"report":` + rep + `,"reason":"asked_for_photos"}`))
+	if err != nil || got.Reason != "asked_for_photos" || got.Report.Message.Text != "hello" {
 		t.Fatalf("parsed %+v, %v", got, err)
 	}
-	if got, err := e2ee.ParseReportRequest([]byte(`{"report":` + rep + `}`)); err != nil || got.Category != "other" {
-		t.Errorf("no category: %+v, %v", got, err)
+	if got, err := e2ee.ParseReportRequest([]byte(`{"report":` + rep + `}`)); err != nil || got.Reason != "" {
+		t.Errorf("no reason: %+v, %v", got, err)
 	}
 	tests := []struct{ name, body, code, message string }{
-		{"no report", `{"category":"spam"}`, "invalid_request", "report: missing"},
-		{"bad category", `{"report":` + rep + `,"category":"bad"}`, "invalid_category", "csam, grooming"},
+		{"no report", `{"reason":"something_else"}`, "invalid_request", "report: missing"},
+		{"bad reason", `{"report":` + rep + `,"reason":"Not A Code"}`, "invalid_reason", "Choose a reason"},
 		{"bad report", `{"report":{"version":2}}`, "franking_malformed", "report"},
 		{"unknown field", `{"report":` + rep + `,"comment":"x"}`, "unknown_field", `"comment"`},
 	}

@@ -28,14 +28,25 @@ const gcmOverhead = 16
 // revealed and the server verified. It holds the reported message's text:
 // it is evidence, and the recipient chose to reveal it.
 type evidence struct {
-	VerifiedBy  string               `json:"verified_by"` // "franking"
-	Category    string               `json:"category"`
-	Reporter    int64                `json:"reporter"`
-	Text        string               `json:"text"`
-	Attachments []evidenceAttachment `json:"attachments,omitempty"`
-	Delivery    evidenceDelivery     `json:"delivery"`
-	Commitment  string               `json:"commitment"` // hex cf
-	ReceiptKey  uint32               `json:"receipt_key_id"`
+	VerifiedBy   string               `json:"verified_by"` // "franking"
+	Reason       string               `json:"reason"`
+	ReporterID   int64                `json:"reporter_id"`
+	ReporterBand safeguard.AgeBand    `json:"reporter_band"`
+	Signals      []string             `json:"signals,omitempty"`
+	Plaintext    string               `json:"plaintext"`
+	Attachments  []evidenceAttachment `json:"attachments,omitempty"`
+	Delivery     evidenceDelivery     `json:"delivery"`
+	Commitment   string               `json:"commitment"` // hex cf
+	ReceiptKey   uint32               `json:"receipt_key_id"`
+}
+
+// Reason is what a reporter says a message is: a code of the platform's
+// report reasons and what it means for the detection.
+type Reason struct {
+	Code     string
+	Category string
+	Severity string
+	Signal   string // a risk signal the reason gives, if any
 }
 
 type evidenceAttachment struct {
@@ -81,7 +92,7 @@ func (dryRun) MarkReported(context.Context, franking.ReportKey, time.Time) (bool
 // reports are refused with franking's codes (report_unverifiable,
 // report_unknown_key, report_expired, report_duplicate); a receipt is
 // reported once, across restarts.
-func (s *Service) Report(ctx context.Context, reporterID int64, req ReportRequest) (*safeguard.Detection, error) {
+func (s *Service) Report(ctx context.Context, reporterID int64, req ReportRequest, reason Reason) (*safeguard.Detection, error) {
 	if err := limit(s.reportLimit, reporterID); err != nil {
 		return nil, err
 	}
@@ -95,11 +106,14 @@ func (s *Service) Report(ctx context.Context, reporterID int64, req ReportReques
 	if _, err := verifier.Verify(ctx, rep); err != nil {
 		return nil, err
 	}
-	ev := evidence{VerifiedBy: "franking", Category: req.Category, Reporter: reporterID, Text: rep.Message.Text,
+	ev := evidence{VerifiedBy: "franking", Reason: reason.Code, ReporterID: reporterID, Plaintext: rep.Message.Text,
 		Delivery: evidenceDelivery{SenderAccount: rep.Context.SenderAccount, SenderDevice: rep.Context.SenderDevice,
 			RecipientAccount: rep.Context.RecipientAccount, ConversationID: rep.Context.ConversationID,
 			ServerTime: rep.Context.ServerTime, MessageID: rep.Context.MessageID},
 		ReceiptKey: rep.Receipt.KeyID}
+	if reason.Signal != "" {
+		ev.Signals = []string{reason.Signal}
+	}
 	preserved, err := s.preserve(ctx, rep, &ev)
 	if err != nil {
 		return nil, err
@@ -111,6 +125,11 @@ func (s *Service) Report(ctx context.Context, reporterID int64, req ReportReques
 		if err != nil {
 			return err
 		}
+		reporter, err := tx.Account(ctx, reporterID)
+		if err != nil {
+			return err
+		}
+		ev.ReporterBand = reporter.Band(now)
 		ev.Commitment = hex.EncodeToString(v.Commitment[:])
 		var mediaID int64
 		for i := range preserved {
@@ -133,21 +152,16 @@ func (s *Service) Report(ctx context.Context, reporterID int64, req ReportReques
 		d = &safeguard.Detection{
 			Source: safeguard.FrankingReport, At: now, MessageID: rep.Context.MessageID,
 			ConversationID: rep.Context.ConversationID, SenderID: rep.Context.SenderAccount, MediaID: mediaID,
-			ContentKey: contentKey(rep.Message), Severity: reportCategories[req.Category], Category: req.Category,
-			Summary:      "Verified report (message franking) of an end-to-end encrypted message: " + req.Category,
+			ContentKey: contentKey(rep.Message), Severity: reason.Severity, Category: reason.Category,
+			Summary:      "Verified report (message franking) of an end-to-end encrypted message: " + reason.Code,
 			Detail:       detail,
 			RecipientIDs: []int64{reporterID}, ConversationE2EE: true, Members: members,
 		}
-		if err := tx.CreateDetection(ctx, d); err != nil {
-			return err
-		}
-		payload, _ := json.Marshal(map[string]int64{"detection_id": d.ID})
-		if err := tx.AppendEvent(ctx, &safeguard.Event{Type: safeguard.EventDetection, At: now, AccountID: d.SenderID,
-			ConversationID: d.ConversationID, MessageID: d.MessageID, Payload: payload}); err != nil {
+		if err := store.RecordDetection(ctx, tx, d); err != nil {
 			return err
 		}
 		return tx.Audit(ctx, &safeguard.AuditEntry{At: now, ActorID: reporterID, Actor: "account", Action: "e2ee.reported",
-			TargetID: d.SenderID, Reason: req.Category, Detail: fmt.Sprintf(`{"detection":%d,"message":%d}`, d.ID, d.MessageID)})
+			TargetID: d.SenderID, Reason: reason.Code, Detail: fmt.Sprintf(`{"detection":%d,"message":%d}`, d.ID, d.MessageID)})
 	})
 	if err != nil {
 		for _, p := range preserved {

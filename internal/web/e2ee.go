@@ -15,6 +15,7 @@ import (
 	"github.com/safeguard-dev/safeguard/client"
 	ce "github.com/safeguard-dev/safeguard/client/e2ee"
 	"github.com/safeguard-dev/safeguard/internal/bus"
+	"github.com/safeguard-dev/safeguard/internal/cases"
 	"github.com/safeguard-dev/safeguard/internal/e2ee"
 )
 
@@ -297,15 +298,39 @@ func (s *Server) reportFranking(w http.ResponseWriter, r *http.Request, a *safeg
 	if err == nil {
 		req, err = e2ee.ParseReportRequest(body)
 	}
+	var reason e2ee.Reason
+	if err == nil {
+		reason, err = frankingReason(req.Reason)
+	}
 	var d *safeguard.Detection
 	if err == nil {
-		d, err = s.e2ee.Report(r.Context(), a.ID, req)
+		d, err = s.e2ee.Report(r.Context(), a.ID, req, reason)
 	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, client.ReportResult{DetectionID: d.ID, Status: "received", Notices: wireNotices([]string{"adult_concern"})})
+}
+
+// frankingReason looks a report reason up in the platform's list, the one
+// every report uses (internal/cases); no reason is "something_else". The
+// reporter of an end-to-end encrypted message is an adult, so a signal
+// meant only for a minor's report is left out.
+func frankingReason(code string) (e2ee.Reason, error) {
+	if code == "" {
+		code = "something_else"
+	}
+	for _, r := range cases.Reasons() {
+		if r.Code == code {
+			out := e2ee.Reason{Code: r.Code, Category: r.Category, Severity: r.Severity}
+			if !r.MinorOnlySignal {
+				out.Signal = r.Signal
+			}
+			return out, nil
+		}
+	}
+	return e2ee.Reason{}, safeguard.Invalid("invalid_reason", "Choose a reason for the report.")
 }
 
 // E2EENotifier returns the notifier the e2ee service uses to deliver its

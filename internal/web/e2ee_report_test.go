@@ -17,13 +17,13 @@ import (
 )
 
 // postReport sends a franking report as a client would, whatever it holds.
-func postReport(t *testing.T, c *client.Client, rep franking.Report, category string) (*client.ReportResult, error) {
+func postReport(t *testing.T, c *client.Client, rep franking.Report, reason string) (*client.ReportResult, error) {
 	t.Helper()
 	b, err := json.Marshal(rep)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c.ReportFranking(t.Context(), client.FrankingReportRequest{Report: b, Category: category})
+	return c.ReportFranking(t.Context(), client.FrankingReportRequest{Report: b, Reason: reason})
 }
 
 // detection reads a detection and the outbox event that opens its case.
@@ -90,7 +90,7 @@ func TestE2EEFrankingReport(t *testing.T) {
 			msg, pic := got[0], got[1]
 
 			// The real report verifies and opens a detection.
-			res, err := bob.devs[0].Report(ctx, g.ID, msg.ID, "grooming")
+			res, err := bob.devs[0].Report(ctx, g.ID, msg.ID, "asked_for_photos")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -104,8 +104,10 @@ func TestE2EEFrankingReport(t *testing.T) {
 				t.Errorf("detection %+v", d)
 			}
 			var detail struct {
-				VerifiedBy string `json:"verified_by"`
-				Text       string `json:"text"`
+				VerifiedBy string   `json:"verified_by"`
+				Plaintext  string   `json:"plaintext"`
+				Reason     string   `json:"reason"`
+				Signals    []string `json:"signals"`
 				Delivery   struct {
 					SenderDevice string `json:"sender_device"`
 					MessageID    int64  `json:"message_id"`
@@ -114,7 +116,8 @@ func TestE2EEFrankingReport(t *testing.T) {
 			if err := json.Unmarshal(d.Detail, &detail); err != nil {
 				t.Fatal(err)
 			}
-			if detail.VerifiedBy != "franking" || detail.Text != text || detail.Delivery.SenderDevice != alice.devs[0].Device().Device ||
+			if detail.VerifiedBy != "franking" || detail.Plaintext != text || detail.Reason != "asked_for_photos" ||
+				len(detail.Signals) != 1 || detail.Signals[0] != "image_request" || detail.Delivery.SenderDevice != alice.devs[0].Device().Device ||
 				detail.Delivery.MessageID != msg.ID {
 				t.Errorf("detail %s", d.Detail)
 			}
@@ -124,12 +127,12 @@ func TestE2EEFrankingReport(t *testing.T) {
 
 			// A reported image is decrypted with the revealed key, checked
 			// against its hash and kept as evidence.
-			res2, err := bob.devs[0].Report(ctx, g.ID, pic.ID, "csam")
+			res2, err := bob.devs[0].Report(ctx, g.ID, pic.ID, "photo_shared")
 			if err != nil {
 				t.Fatal(err)
 			}
 			d2, _ := detection(t, st, res2.DetectionID)
-			if d2.MediaID == 0 || d2.Severity != "critical" {
+			if d2.MediaID == 0 || d2.Category != "csam_suspected" || d2.Severity != "high" {
 				t.Fatalf("image report detection %+v", d2)
 			}
 			var md *safeguard.Media
@@ -176,17 +179,17 @@ func TestE2EEFrankingReport(t *testing.T) {
 			}
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
-					_, err := postReport(t, tt.reporter, tt.rep, "other")
+					_, err := postReport(t, tt.reporter, tt.rep, "")
 					if ae := apiErr(t, err); ae.Status != tt.status || ae.Code != tt.code {
 						t.Errorf("got %d %s (%s), want %d %s", ae.Status, ae.Code, ae.Message, tt.status, tt.code)
 					}
 				})
 			}
 			// The forgeries did not use up Carol's own report.
-			if _, err := carol.devs[0].Report(ctx, g.ID, carolGot[0].ID, "other"); err != nil {
+			if _, err := carol.devs[0].Report(ctx, g.ID, carolGot[0].ID, ""); err != nil {
 				t.Errorf("carol's real report after the forgeries: %v", err)
 			}
-			if _, err := postReport(t, bob.api, real, "other"); apiErr(t, err).Code != "report_duplicate" {
+			if _, err := postReport(t, bob.api, real, ""); apiErr(t, err).Code != "report_duplicate" {
 				t.Errorf("second report: %v", err)
 			}
 
@@ -200,7 +203,7 @@ func TestE2EEFrankingReport(t *testing.T) {
 				t.Fatal(err)
 			}
 			s.clock.Advance(franking.DefaultReportWindow + time.Hour)
-			if _, err := postReport(t, bob.api, lateRep, "other"); apiErr(t, err).Code != "report_expired" {
+			if _, err := postReport(t, bob.api, lateRep, ""); apiErr(t, err).Code != "report_expired" {
 				t.Errorf("report after the window: %v", err)
 			}
 			s.clock.Advance(-franking.DefaultReportWindow - time.Hour)
@@ -214,10 +217,10 @@ func TestE2EEFrankingReport(t *testing.T) {
 			}
 			s2 := newE2EEStack(t, st, ring2, save2)
 			bobAgain := &client.Client{BaseURL: s2.url, Token: bob.api.Token}
-			if _, err := postReport(t, bobAgain, real, "other"); apiErr(t, err).Code != "report_duplicate" {
+			if _, err := postReport(t, bobAgain, real, ""); apiErr(t, err).Code != "report_duplicate" {
 				t.Errorf("replayed report after a restart: %v", err)
 			}
-			if _, err := postReport(t, bobAgain, lateRep, "harassment"); err != nil {
+			if _, err := postReport(t, bobAgain, lateRep, "mean_or_threatening"); err != nil {
 				t.Errorf("report verified by the restarted server: %v", err)
 			}
 			// A restart that lost its keys cannot verify anything older: the
@@ -226,10 +229,10 @@ func TestE2EEFrankingReport(t *testing.T) {
 			s3 := newE2EEStack(t, st, nil, nil)
 			carolAgain := &client.Client{BaseURL: s3.url, Token: carol.api.Token}
 			rep3, _ := secure.ReportOf(carolGot[1])
-			if _, err := postReport(t, carolAgain, rep3, "other"); apiErr(t, err).Code != "report_unknown_key" {
+			if _, err := postReport(t, carolAgain, rep3, ""); apiErr(t, err).Code != "report_unknown_key" {
 				t.Errorf("report with a dropped key: %v", err)
 			}
-			if ae := apiErr(t, func() error { _, err := postReport(t, carolAgain, rep3, "nonsense"); return err }()); ae.Status != http.StatusBadRequest || ae.Code != "invalid_category" {
+			if ae := apiErr(t, func() error { _, err := postReport(t, carolAgain, rep3, "nonsense"); return err }()); ae.Status != http.StatusBadRequest || ae.Code != "invalid_reason" {
 				t.Errorf("unknown category: %+v", ae)
 			}
 		})
