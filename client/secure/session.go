@@ -72,8 +72,9 @@ type Session struct {
 	dev    *e2ee.Device
 	sealer *e2ee.Sealer
 
-	mu    sync.Mutex
-	state localState
+	mu     sync.Mutex
+	state  localState
+	closed bool
 }
 
 // localState is the application data saved with the device.
@@ -184,6 +185,9 @@ func (s *Session) load() error {
 func (s *Session) saveLocked() error {
 	if s.opts.Dir == "" {
 		return nil
+	}
+	if s.closed {
+		return errors.New("secure: the session is closed")
 	}
 	data, err := json.Marshal(&s.state)
 	if err != nil {
@@ -316,13 +320,18 @@ func (s *Session) addLocked(m *Message) {
 }
 
 // Close saves the state and forgets the keys derived from the passphrase.
+// The Session cannot save again; closing it twice does nothing.
 func (s *Session) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
 	err := s.saveLocked()
 	if s.sealer != nil {
 		s.sealer.Close()
 	}
+	s.closed = true
 	return err
 }
 

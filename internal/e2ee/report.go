@@ -71,6 +71,7 @@ type evidenceDelivery struct {
 // receipt reported and writing its detection happen together.
 type txSeen struct{ tx store.Tx }
 
+// MarkReported implements franking.SeenSet.
 func (t txSeen) MarkReported(ctx context.Context, k franking.ReportKey, expires time.Time) (bool, error) {
 	return t.tx.MarkReported(ctx, k.MessageID, k.RecipientAccount, expires)
 }
@@ -79,6 +80,7 @@ func (t txSeen) MarkReported(ctx context.Context, k franking.ReportKey, expires 
 // work of preserving its attachments.
 type dryRun struct{}
 
+// MarkReported implements franking.SeenSet, marking nothing.
 func (dryRun) MarkReported(context.Context, franking.ReportKey, time.Time) (bool, error) {
 	return true, nil
 }

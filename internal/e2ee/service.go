@@ -176,6 +176,7 @@ func (s *Service) Config() Config { return s.cfg }
 
 type discard struct{}
 
+// Notify implements Notifier, delivering nothing.
 func (discard) Notify(context.Context, Notification) {}
 
 func (s *Service) clock() time.Time { return s.now().UTC() }

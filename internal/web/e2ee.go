@@ -347,6 +347,8 @@ type e2eeNotifier struct {
 	log *slog.Logger
 }
 
+// Notify implements e2ee.Notifier: one client.Event, published to each
+// recipient's topic.
 func (n *e2eeNotifier) Notify(ctx context.Context, note e2ee.Notification) {
 	ev := client.Event{Type: note.Type, At: time.Now().UTC()}
 	if note.Account != nil {

@@ -339,3 +339,49 @@ func TestE2EEBlobs(t *testing.T) {
 		}
 	})
 }
+
+// TestE2EEDeviceState: a device's keys and history survive a restart,
+// sealed under its passphrase; a wrong passphrase or another account's
+// login does not open them.
+func TestE2EEDeviceState(t *testing.T) {
+	eachE2EE(t, func(t *testing.T, s *e2eeStack) {
+		ctx := t.Context()
+		alice, bob := s.adult("alice", 1), s.adult("bob", 1)
+		s.contacts(alice, bob)
+		conv := s.group(alice, "", bob)
+		if _, err := alice.devs[0].Send(ctx, conv.ID, "before the restart"); err != nil {
+			t.Fatal(err)
+		}
+		received(t, bob.devs[0])
+		name := bob.devs[0].Device().Device
+		if err := bob.devs[0].Close(); err != nil {
+			t.Fatal(err)
+		}
+		reopen := func(login *client.Client, pass []byte) (*secure.Session, error) {
+			return secure.Open(ctx, login, secure.Options{Dir: bob.dirs[0], Passphrase: pass, KDF: fastKDF})
+		}
+		if _, err := reopen(bob.api, []byte("not the passphrase")); !errors.Is(err, e2ee.ErrWrongPassphrase) {
+			t.Errorf("wrong passphrase: %v", err)
+		}
+		if _, err := reopen(alice.api, passphraseOf(name)); err == nil || !strings.Contains(err.Error(), "holds the device of account") {
+			t.Errorf("another account's login: %v", err)
+		}
+		again, err := reopen(bob.api, passphraseOf(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer again.Close()
+		if again.Device().Device != name {
+			t.Errorf("reopened as device %s, want %s", again.Device().Device, name)
+		}
+		if h := again.History(conv.ID); len(h) != 1 || h[0].Text != "before the restart" {
+			t.Errorf("history after the restart: %+v", h)
+		}
+		if _, err := alice.devs[0].Send(ctx, conv.ID, "after the restart"); err != nil {
+			t.Fatal(err)
+		}
+		if got := textsOf(received(t, again)); len(got) != 1 || got[0] != "after the restart" {
+			t.Errorf("after the restart bob read %q", got)
+		}
+	})
+}
