@@ -180,6 +180,12 @@ func TestE2EEAttacks(t *testing.T) {
 					t.Errorf("one-time key %s handed out %d times", id, n)
 				}
 			}
+			// Carol's device tops its keys up when it next syncs.
+			received(t, carol.devs[0])
+			devs, err := carol.api.Devices(ctx)
+			if err != nil || len(devs) != 1 || devs[0].KeyCount.OneTimeKeys != 10 || !devs[0].KeyCount.FallbackKey {
+				t.Errorf("carol's keys after the refill: %+v, %v", devs, err)
+			}
 
 			// A directory that hands one key to two senders: the device
 			// opens the first session and refuses the second.
