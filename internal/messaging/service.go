@@ -252,9 +252,23 @@ func recordable(reason string) bool {
 	return true
 }
 
-// load fetches the acting account afresh, so every decision uses its current
-// status, band and assurance.
+type actorKey struct{}
+
+// WithActor returns a context that carries the account a request acts as,
+// freshly loaded by Authenticate, so that the use cases of the same request
+// need not load it again.
+func WithActor(ctx context.Context, a *safeguard.Account) context.Context {
+	return context.WithValue(ctx, actorKey{}, a)
+}
+
+// load fetches the acting account as it is now, so every decision uses its
+// current status, band and assurance: from the request (loaded when the
+// request was authenticated) or the store.
 func load(ctx context.Context, tx store.Tx, id int64) (*safeguard.Account, error) {
+	if a, ok := ctx.Value(actorKey{}).(*safeguard.Account); ok && a.ID == id {
+		cp := *a
+		return &cp, nil
+	}
 	a, err := tx.Account(ctx, id)
 	if errors.Is(err, safeguard.ErrNotFound) {
 		return nil, safeguard.Errorf(safeguard.ErrUnauthenticated, "unauthenticated", "Please log in again.")

@@ -163,7 +163,7 @@ func (s *Server) auth(h func(w http.ResponseWriter, r *http.Request, a *safeguar
 			s.writeError(w, r, err)
 			return
 		}
-		h(w, r.WithContext(context.WithValue(r.Context(), accountKey, a)), a)
+		h(w, r.WithContext(messaging.WithActor(context.WithValue(r.Context(), accountKey, a), a)), a)
 	}
 }
 
