@@ -242,7 +242,8 @@ func newUser(t *testing.T, url, handle string) *client.Client {
 func startServer(t *testing.T, dir, db string, env []string) (string, *exec.Cmd) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$", "--", "serve", "--addr", "127.0.0.1:0", "--db", db,
-		"--media", filepath.Join(dir, "media"))
+		"--media", filepath.Join(dir, "media"), "--evidence-dir", filepath.Join(dir, "evidence"),
+		"--report-dir", filepath.Join(dir, "reports"), "--franking-keys-file", filepath.Join(dir, "franking.keys"))
 	cmd.Env = append(os.Environ(), env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
