@@ -11,6 +11,7 @@ import (
 	"image/color"
 	"image/png"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -818,5 +819,61 @@ func TestFailClosedTowardMinors(t *testing.T) {
 				t.Fatalf("detections of the held message: %+v", ds)
 			}
 		})
+	}
+}
+
+// TestLogsHoldNoContent runs the server with debug logging and a
+// panicking request, and checks that no message text, password, handle or
+// image byte reaches the log.
+func TestLogsHoldNoContent(t *testing.T) {
+	ctx := t.Context()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "log.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var logs syncBuffer
+	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	key := make([]byte, media.KeySize)
+	md, _ := media.OpenDisk(filepath.Join(t.TempDir(), "media"), key)
+	b := bus.NewLocal()
+	svc, err := messaging.New(messaging.Config{Argon2: messaging.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}},
+		messaging.Deps{Store: db, Media: md, Notify: web.Notifier(b, log), Scanner: failingScanner{}, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(web.New(web.Config{AdminToken: adminToken}, svc, b, log, prometheus.NewRegistry()).Handler())
+	defer srv.Close()
+	s := &stack{t: t, url: srv.URL, admin: &client.Client{BaseURL: srv.URL, Token: adminToken}, st: db}
+
+	const canaryText, canaryHandle, canaryPassword = "CANARY-TEXT-7d1f", "canary_handle_9e2", "CANARY-PASSWORD-31ab"
+	a := client.New(s.url)
+	if _, err := a.SignUp(ctx, client.SignUpRequest{Handle: canaryHandle, Password: canaryPassword, BirthDate: born(30)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Login(ctx, canaryHandle, canaryPassword); err != nil {
+		t.Fatal(err)
+	}
+	a.Login(ctx, canaryHandle, canaryPassword+"wrong")
+	teen := s.user("log_teen", 14, "")
+	s.connect(teen, canaryHandle, a)
+	c, err := a.CreateConversation(ctx, client.ConversationRequest{Members: []string{"log_teen"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.SendText(ctx, c.ID, canaryText); err != nil {
+		t.Fatal(err)
+	}
+	img := texturedPNG(t)
+	a.SendImage(ctx, c.ID, "x.png", "image/png", img, canaryText) // held: the scanner fails toward a minor
+	stranger := s.user("log_stranger", 40, "")
+	stranger.SendDirect(ctx, "log_teen", canaryText)
+	if !strings.Contains(string(logs.Bytes()), "held toward a minor") {
+		t.Fatalf("the test did not exercise the logging paths:\n%s", string(logs.Bytes()))
+	}
+	for _, canary := range []string{canaryText, canaryHandle, canaryPassword, "log_teen", string(img[20:40])} {
+		if strings.Contains(string(logs.Bytes()), canary) {
+			t.Errorf("the log holds %q:\n%s", canary, string(logs.Bytes()))
+		}
 	}
 }
