@@ -333,4 +333,3 @@ func (t *target) detection(reporter *safeguard.Account, reason Reason, now time.
 func recordDetection(ctx context.Context, tx store.Tx, d *safeguard.Detection) error {
 	return store.RecordDetection(ctx, tx, d)
 }
-
