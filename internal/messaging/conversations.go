@@ -98,7 +98,7 @@ func (s *Service) CreateConversation(ctx context.Context, creatorID int64, req N
 				return err
 			}
 		}
-		c := &safeguard.Conversation{Kind: kind, Title: title, E2EE: req.E2EE, App: creator.App,
+		c := &safeguard.Conversation{Kind: kind, Title: title, E2EE: req.E2EE, App: appOf(ctx, creator),
 			CreatedBy: creator.ID, CreatedAt: now}
 		c.Members = append(c.Members, safeguard.Member{AccountID: creator.ID, State: safeguard.MemberJoined, InvitedBy: creator.ID, UpdatedAt: now})
 		for _, o := range others {

@@ -145,6 +145,10 @@ func (s *Server) routes(reg *prometheus.Registry) {
 	})
 }
 
+// AppHeader names the app a request comes through, when one backend serves
+// several apps; without it, the account's own app is recorded.
+const AppHeader = "X-Safeguard-App"
+
 type ctxKey int
 
 const accountKey ctxKey = iota
@@ -163,7 +167,15 @@ func (s *Server) auth(h func(w http.ResponseWriter, r *http.Request, a *safeguar
 			s.writeError(w, r, err)
 			return
 		}
-		h(w, r.WithContext(messaging.WithActor(context.WithValue(r.Context(), accountKey, a), a)), a)
+		ctx := messaging.WithActor(context.WithValue(r.Context(), accountKey, a), a)
+		if app := r.Header.Get(AppHeader); app != "" {
+			if !s.svc.ValidApp(app) {
+				s.writeError(w, r, safeguard.Invalid("unknown_app", "There is no app called %q here.", app))
+				return
+			}
+			ctx = messaging.WithApp(ctx, app)
+		}
+		h(w, r.WithContext(ctx), a)
 	}
 }
 

@@ -877,3 +877,41 @@ func TestLogsHoldNoContent(t *testing.T) {
 		}
 	}
 }
+
+// TestApps: one backend, several apps; conversations and messages record
+// the app they came through.
+func TestApps(t *testing.T) {
+	each(t, func(t *testing.T, s *stack) {
+		ctx := t.Context()
+		a := s.user("app_a", 30, "")
+		b := s.user("app_b", 30, "")
+		s.connect(a, "app_b", b)
+		a.App = "kids"
+		c, err := a.CreateConversation(ctx, client.ConversationRequest{Members: []string{"app_b"}})
+		if err != nil || c.App != "kids" {
+			t.Fatalf("conversation app: %+v %v", c, err)
+		}
+		m1, err := a.SendText(ctx, c.ID, "through kids")
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.App = ""
+		m2, err := a.SendText(ctx, c.ID, "through the account's app")
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.App = "nope"
+		if _, err := a.SendText(ctx, c.ID, "x"); apiErr(t, err).Code != "unknown_app" {
+			t.Errorf("unknown app: %v", err)
+		}
+		s.st.View(ctx, func(tx store.Tx) error {
+			for id, want := range map[int64]string{m1.ID: "kids", m2.ID: "chat"} {
+				m, err := tx.Message(ctx, id)
+				if err != nil || m.App != want {
+					t.Errorf("message %d app = %v %v, want %s", id, m, err, want)
+				}
+			}
+			return nil
+		})
+	})
+}
