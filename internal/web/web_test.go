@@ -915,3 +915,41 @@ func TestApps(t *testing.T) {
 		})
 	})
 }
+
+func TestHealthAndMetrics(t *testing.T) {
+	each(t, func(t *testing.T, s *stack) {
+		ctx := t.Context()
+		a := s.user("metrics_a", 30, "")
+		b := s.user("metrics_b", 30, "")
+		s.connect(a, "metrics_b", b)
+		c, _ := a.CreateConversation(ctx, client.ConversationRequest{Members: []string{"metrics_b"}})
+		if _, err := a.SendText(ctx, c.ID, "counted, never shown"); err != nil {
+			t.Fatal(err)
+		}
+		get := func(path string) (int, string) {
+			resp, err := http.Get(s.url + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, string(body)
+		}
+		if code, body := get("/healthz"); code != 200 || !strings.Contains(body, `"ok"`) {
+			t.Errorf("/healthz: %d %s", code, body)
+		}
+		if code, body := get("/readyz"); code != 200 || !strings.Contains(body, `"store":"ok"`) {
+			t.Errorf("/readyz: %d %s", code, body)
+		}
+		code, body := get("/metrics")
+		if code != 200 || !strings.Contains(body, `safeguard_messages_total{kind="text",outcome="delivered"} 1`) ||
+			!strings.Contains(body, `safeguard_http_requests_total{route="POST /api/v1/conversations/{id}/messages",status="201"} 1`) {
+			t.Errorf("/metrics lacks the counts:\n%s", body)
+		}
+		for _, secret := range []string{"metrics_a", "counted, never shown"} {
+			if strings.Contains(body, secret) {
+				t.Errorf("/metrics holds %q", secret)
+			}
+		}
+	})
+}
