@@ -134,8 +134,8 @@ func (s *Server) routes(reg *prometheus.Registry) {
 	m.HandleFunc("GET /api/v1/events", s.auth(s.events))
 
 	m.HandleFunc("GET /api/v1/admin/accounts/{id}", s.admin(s.adminAccount))
-	m.HandleFunc("POST /api/v1/admin/accounts/{id}/age-assurance", s.admin(s.adminAgeAssurance))
-	m.HandleFunc("POST /api/v1/admin/accounts/{id}/birth-date", s.admin(s.adminBirthDate))
+	m.HandleFunc("POST /api/v1/admin/accounts/{id}/age-assurance", s.admin(s.adminAgeAssurance()))
+	m.HandleFunc("POST /api/v1/admin/accounts/{id}/birth-date", s.admin(s.adminBirthDate()))
 	m.HandleFunc("GET /api/v1/admin/audit", s.admin(s.adminAudit))
 	s.routesCases(m)
 	s.routesE2EE(m)
