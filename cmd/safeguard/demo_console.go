@@ -49,7 +49,11 @@ func (d *demo) consoleStory(ctx context.Context) error {
 	}
 	d.say("   The operator adds a console account, as `safeguard moderator add %s --role admin` does:", demoModerator)
 	d.say("   %s, password %s (generated, shown once).", demoModerator, added.Generated)
-	d.say("   %s logs in at %s/console/ and sees %d case(s) in the review queue:", demoModerator, d.url, rows)
+	plural := "s"
+	if rows == 1 {
+		plural = ""
+	}
+	d.say("   %s logs in at %s/console/ and sees %d case%s in the review queue:", demoModerator, d.url, rows, plural)
 	raw, err := d.admin.AdminCases(ctx)
 	if err != nil {
 		return err

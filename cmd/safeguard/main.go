@@ -41,13 +41,14 @@ type command struct {
 var commands = []command{
 	{"serve", "run the server", cmdServe},
 	{"demo", "start a server on a fresh database and play the demo story", cmdDemo},
-	{"stats", "statistics: import police returns and print force × app tables", cmdStats},
-	{"risk", "replay conversations through the grooming and sextortion rules, and score them", cmdRisk},
-	{"pdq", "hash images with PDQ", cmdPDQ},
+	{"chat", "chat in the terminal, end-to-end encrypted between verified adults", cmdChat},
 	{"case", "review cases: list, show, decide", cmdCase},
 	{"report", "export a case's law-enforcement report package", cmdReport},
 	{"evidence", "the evidence vault: verify, keygen, retain", cmdEvidence},
 	{"moderator", "moderators of the console: add, list, disable, enable, role, password", cmdModerator},
+	{"pdq", "hash images with PDQ", cmdPDQ},
+	{"risk", "replay conversations through the grooming and sextortion rules, and score them", cmdRisk},
+	{"stats", "statistics: import police returns and print force × app tables", cmdStats},
 	{"version", "print the version", cmdVersion},
 }
 

@@ -99,8 +99,13 @@ func TestDemo(t *testing.T) {
 		"e2ee=true",
 		"maya is now active",
 		"403 recipient_unavailable",
+		`What uncle_raj's laptop reads (decrypted on the device, franking checked): "Are we still on for the climbing wall on Sunday?"`,
+		"the server drops the envelope: 0 bytes left",
+		"verified; detection",
+		"The same report with the text changed: 400 report_unverifiable",
+		"The same report again:                409 report_duplicate",
 		"demo-moderator logs in at http://127.0.0.1:",
-		"/console/ and sees 1 case(s) in the review queue",
+		"priority 2, user report, harassment, open",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
@@ -239,7 +244,8 @@ func newUser(t *testing.T, url, handle string) *client.Client {
 func startServer(t *testing.T, dir, db string, env []string) (string, *exec.Cmd) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$", "--", "serve", "--addr", "127.0.0.1:0", "--db", db,
-		"--media", filepath.Join(dir, "media"))
+		"--media", filepath.Join(dir, "media"), "--evidence-dir", filepath.Join(dir, "evidence"),
+		"--report-dir", filepath.Join(dir, "reports"), "--franking-keys-file", filepath.Join(dir, "franking.keys"))
 	cmd.Env = append(os.Environ(), env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

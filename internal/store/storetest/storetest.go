@@ -38,6 +38,7 @@ var tests = [][]test{
 	messageTests,
 	recordTests,
 	detectionTests,
+	e2eeTests,
 	caseTests,
 	moderatorTests,
 	txTests,
