@@ -23,7 +23,8 @@ type Findings struct {
 	ListEntry      string // the entry's kind and line
 	Reason         string // a member's report reason, in their words
 	ReporterBand   safeguard.AgeBand
-	Quality        int // PDQ quality, when given
+	VerifiedBy     string // "franking": an end-to-end encrypted message the server verified
+	Quality        int    // PDQ quality, when given
 }
 
 // FiredRule is one risk rule that fired.
@@ -48,7 +49,7 @@ type BankMatch struct {
 // Empty reports whether nothing was found to show.
 func (f Findings) Empty() bool {
 	return f.RuleSetVersion == "" && f.MessageIndex == nil && len(f.Rules) == 0 && len(f.Signals) == 0 &&
-		len(f.Matches) == 0 && f.List == "" && f.Reason == ""
+		len(f.Matches) == 0 && f.List == "" && f.Reason == "" && f.VerifiedBy == ""
 }
 
 // ParseFindings reads a detection's Detail, leniently: the sources write
@@ -143,5 +144,6 @@ func ParseFindings(detail []byte) (Findings, error) {
 	}
 	f.Reason = str(raw, "reason")
 	f.ReporterBand = safeguard.AgeBand(str(raw, "reporter_band"))
+	f.VerifiedBy = str(raw, "verified_by")
 	return f, nil
 }

@@ -94,6 +94,8 @@ func TestParseFindings(t *testing.T) {
 			Findings{List: "IWF URL list", ListEntry: "domain, line 12"}, false},
 		{"member report", `{"reason":"asked_for_photos","reporter_id":3,"reporter_band":"teen","signals":["image_request"]}`,
 			Findings{Reason: "asked_for_photos", ReporterBand: safeguard.Teen, Signals: []Signal{{Name: "image_request"}}}, false},
+		{"verified report", `{"verified_by":"franking","reason":"something_else","reporter_id":4,"reporter_band":"adult","plaintext":"SECRET","commitment":"ab"}`,
+			Findings{Reason: "something_else", ReporterBand: safeguard.Adult, VerifiedBy: "franking"}, false},
 		{"wrong types skipped", `{"bank":7,"rules":{"id":"x"},"signals":[1,null,{"name":2}],"message_index":"four"}`, Findings{}, false},
 		{"not an object", `[1,2]`, Findings{}, true},
 		{"not JSON", `{bank`, Findings{}, true},
