@@ -14,6 +14,7 @@ import (
 	"time"
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	safeguard "github.com/safeguard-dev/safeguard"
@@ -221,6 +222,7 @@ func TestConsoleInChromium(t *testing.T) {
 	must(t, "preview src", err)
 	checkDerivative(t, fetchAs(t, ctx, src), s.img)
 	checkAccessible(t, ctx, "case")
+	checkPrint(t, ctx)
 	if *update {
 		must(t, "tall window", chromedp.Do(ctx, chromedp.EmulateViewport(1280, 1500)))
 		shot(t, ctx, "../../docs/console-case.png")
@@ -381,3 +383,29 @@ func shot(t *testing.T, ctx context.Context, path string) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// checkPrint checks the case page as printed: no navigation and no forms,
+// the record itself shown.
+func checkPrint(t *testing.T, ctx context.Context) {
+	t.Helper()
+	_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
+	must(t, "print media", err)
+	type printed struct {
+		Forms   int  `json:"forms"`   // forms still shown
+		Nav     bool `json:"nav"`     // navigation shown
+		Record  bool `json:"record"`  // summary, evidence and timeline shown
+		Preview bool `json:"preview"` // the blurred image shown
+	}
+	p, err := chromedp.Run(ctx, chromedp.Evaluate[printed](`(() => {
+		const shown = e => !!e && getComputedStyle(e).display !== 'none' && e.getBoundingClientRect().height > 0;
+		return {forms: [...document.forms].filter(shown).length, nav: shown(document.querySelector('.top nav')),
+			record: ['#summary', '#evidence', '#timeline', '#reads'].every(s => shown(document.querySelector(s))),
+			preview: shown(document.querySelector('figure.preview img'))};
+	})()`))
+	must(t, "printed", err)
+	if p.Forms != 0 || p.Nav || !p.Record || !p.Preview {
+		t.Errorf("the case page as printed: %+v", p)
+	}
+	_, err = chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: ""})
+	must(t, "screen media", err)
+}

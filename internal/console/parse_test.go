@@ -237,3 +237,21 @@ func TestGrants(t *testing.T) {
 		t.Errorf("%d grants kept (%d in order), want %d", len(g.m), len(g.order), maxGrants)
 	}
 }
+
+// BenchmarkDerivative makes the blurred preview of a 4000×3000 photo-sized
+// image (decoding included).
+func BenchmarkDerivative(b *testing.B) {
+	img := image.NewNRGBA(image.Rect(0, 0, 4000, 3000))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i * 7 % 251)
+	}
+	var buf bytes.Buffer
+	png.Encode(&buf, img)
+	data := buf.Bytes()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, _, _, err := Derivative(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
