@@ -107,14 +107,14 @@ func checkRecall(t *testing.T, x *Index, queries []Hash, radii []int) {
 
 func TestSearchMatchesBruteForce(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	queries := Random(rng, 40)
+	queries := Random(rng, 12)
 	sets := map[string][]Hash{
-		"random":    planted(rng, Random(rng, 20000), queries, 40),
-		"clustered": planted(rng, Clustered(rng, 20000, 50, 5, 40), queries, 40),
+		"random":    planted(rng, Random(rng, 4000), queries, 40),
+		"clustered": planted(rng, Clustered(rng, 4000, 50, 5, 40), queries, 40),
 	}
 	// Queries near cluster members too, not only planted copies.
 	cq := slices.Clone(queries)
-	for i := range 20 {
+	for i := range 8 {
 		cq = append(cq, Flip(rng, sets["clustered"][i*97], 10))
 	}
 	shapes := []Params{
@@ -140,7 +140,8 @@ func TestSearchMatchesBruteForce(t *testing.T) {
 			if name == "clustered" {
 				qs = cq
 			}
-			checkRecall(t, x, qs, []int{0, 1, 7, 16, 30, 31, 32, 45})
+			checkRecall(t, x, qs, []int{0, 7, 30, 31, 32})
+			checkRecall(t, x, qs[:2], []int{40}) // beyond the planned radius
 		}
 	}
 }
