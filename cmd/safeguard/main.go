@@ -41,6 +41,7 @@ type command struct {
 var commands = []command{
 	{"serve", "run the server", cmdServe},
 	{"demo", "start a server on a fresh database and play the demo story", cmdDemo},
+	{"bank", "hash banks: benchmark the match index", cmdBank},
 	{"version", "print the version", cmdVersion},
 }
 

@@ -122,6 +122,9 @@ func (x *Index) Bytes() int64 {
 
 const unsafeSizeofEntry = 8 + 8 + 1 + 32 + 16 + 32 + 7
 
+// Shape describes the PDQ index's layout (substrings and key sizes).
+func (x *Index) Shape() string { return x.cur.Load().base.pdq.Params().String() }
+
 // Rebuild replaces everything in the index with entries of banks, at
 // generation gen. Matches go on against the previous state until the new
 // one is ready. Every entry's bank must be among banks, and entry ids must

@@ -306,4 +306,3 @@ func TestConcurrentReadersDuringRebuild(t *testing.T) {
 		t.Errorf("Len %d, want 2000", x.Len())
 	}
 }
-
