@@ -128,7 +128,7 @@ func setHash(h *hashbank.Hashes, k hashbank.HashKind, s string) error {
 	case hashbank.KindSHA256:
 		h.SHA256, err = hashbank.ParseSHA256(s)
 	default:
-		return fmt.Errorf("no hash type for %q: declare the list's type or write it as pdq:, md5: or sha256:", s)
+		return fmt.Errorf("no hash type for %q: declare the list's type or write it with a prefix (pdq, md5 or sha256 and a colon)", s)
 	}
 	if err != nil {
 		return err

@@ -22,16 +22,6 @@ func (t *table) key(h *Hash) uint32 {
 	return extract(h, t.off, t.keyBits)
 }
 
-// bounds returns the postings [s, e) of key k.
-func (t *table) bounds(k uint32) (s, e uint32) {
-	if t.wide != nil {
-		return t.wide[k], t.wide[k+1]
-	}
-	s = t.base[k/blockSize] + uint32(t.rel[k])
-	e = t.base[(k+1)/blockSize] + uint32(t.rel[k+1])
-	return s, e
-}
-
 // Index is an immutable multi-index over a set of hashes. It is safe for
 // concurrent use by any number of readers.
 type Index struct {
