@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/hashbank/mih"
@@ -117,10 +118,8 @@ func (s *snapshot) baseDeleted() int {
 // plus the overlay.
 func (x *Index) Bytes() int64 {
 	s := x.cur.Load()
-	return s.base.bytes() + int64(len(s.overlay))*int64(unsafeSizeofEntry)
+	return s.base.bytes() + int64(len(s.overlay))*int64(unsafe.Sizeof(Entry{}))
 }
-
-const unsafeSizeofEntry = 8 + 8 + 1 + 32 + 16 + 32 + 7
 
 // Shape describes the PDQ index's layout (substrings and key sizes).
 func (x *Index) Shape() string { return x.cur.Load().base.pdq.Params().String() }

@@ -306,3 +306,33 @@ func TestConcurrentReadersDuringRebuild(t *testing.T) {
 		t.Errorf("Len %d, want 2000", x.Len())
 	}
 }
+
+func TestApplyBanksRemoved(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	a, b := randomPDQ(rng), randomPDQ(rng)
+	x := New(Options{})
+	if err := x.Rebuild(t.Context(), 1, []Bank{{ID: 1}, {ID: 2}}, []Entry{pdqEntry(1, 1, a), pdqEntry(2, 2, b)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Apply(t.Context(), Delta{Generation: 2, Add: []Entry{pdqEntry(3, 2, near(rng, a, 1))}}); err != nil {
+		t.Fatal(err)
+	}
+	// Bank 2 goes: its entries, in the base and in the overlay, stop matching.
+	if err := x.Apply(t.Context(), Delta{Generation: 3, Banks: []Bank{{ID: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(x.MatchPDQ(a).Matches); !cmp.Equal(got, []int64{1}) {
+		t.Errorf("matched %v, want [1]", got)
+	}
+	if got := ids(x.MatchPDQ(b).Matches); len(got) != 0 {
+		t.Errorf("removed bank matched %v", got)
+	}
+	// Adding to a bank the index does not know is refused.
+	err := x.Apply(t.Context(), Delta{Generation: 4, Add: []Entry{pdqEntry(4, 2, b)}})
+	if !errors.Is(err, safeguard.ErrInvalid) {
+		t.Errorf("adding to a removed bank: %v, want ErrInvalid", err)
+	}
+	if x.Generation() != 3 {
+		t.Errorf("a refused delta changed the generation to %d", x.Generation())
+	}
+}

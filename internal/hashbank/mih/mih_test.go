@@ -107,14 +107,18 @@ func checkRecall(t *testing.T, x *Index, queries []Hash, radii []int) {
 
 func TestSearchMatchesBruteForce(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	queries := Random(rng, 12)
+	nq, extra := 12, 8
+	if raceEnabled {
+		nq, extra = 3, 2
+	}
+	queries := Random(rng, nq)
 	sets := map[string][]Hash{
 		"random":    planted(rng, Random(rng, 4000), queries, 40),
 		"clustered": planted(rng, Clustered(rng, 4000, 50, 5, 40), queries, 40),
 	}
 	// Queries near cluster members too, not only planted copies.
 	cq := slices.Clone(queries)
-	for i := range 8 {
+	for i := range extra {
 		cq = append(cq, Flip(rng, sets["clustered"][i*97], 10))
 	}
 	shapes := []Params{
