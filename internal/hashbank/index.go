@@ -135,16 +135,24 @@ func (x *Index) Rebuild(ctx context.Context, gen uint64, banks []Bank, entries [
 	if err != nil {
 		return err
 	}
-	seen := make(map[int64]struct{}, len(entries))
 	for i := range entries {
 		if err := checkEntry(bm, &entries[i]); err != nil {
 			return err
 		}
-		if _, dup := seen[entries[i].ID]; dup {
-			return safeguard.Invalid("duplicate_entry", "Entry %d appears twice.", entries[i].ID)
-		}
-		seen[entries[i].ID] = struct{}{}
 	}
+	// Sorting a copy of the ids finds duplicates with a tenth of the memory
+	// of a set, which matters at ten million entries.
+	idList := make([]int64, len(entries))
+	for i := range entries {
+		idList[i] = entries[i].ID
+	}
+	slices.Sort(idList)
+	for i := 1; i < len(idList); i++ {
+		if idList[i] == idList[i-1] {
+			return safeguard.Invalid("duplicate_entry", "Entry %d appears twice.", idList[i])
+		}
+	}
+	idList = nil
 	if err := ctx.Err(); err != nil {
 		return err
 	}

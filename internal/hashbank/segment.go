@@ -37,8 +37,15 @@ func buildSegment(entries []Entry, plan func(n int) mih.Params) (*segment, error
 	}
 	s := &segment{}
 	bankPos := map[int64]uint16{}
-	var pdqs []mih.Hash
-	var pdqEntries, rest []int
+	npdq := 0
+	for i := range entries {
+		if entries[i].Kinds.Has(KindPDQ) {
+			npdq++
+		}
+	}
+	pdqs := make([]mih.Hash, 0, npdq)
+	pdqEntries := make([]int, 0, npdq)
+	var rest []int
 	for i := range entries {
 		if entries[i].Kinds.Has(KindPDQ) {
 			pdqs = append(pdqs, mih.FromBytes(entries[i].PDQ))
@@ -55,8 +62,12 @@ func buildSegment(entries []Entry, plan func(n int) mih.Params) (*segment, error
 	n := len(entries)
 	s.ids = make([]int64, 0, n)
 	s.bankIdx = make([]uint16, 0, n)
+	lastBank, lastIdx := int64(0), -1 // entries usually come bank by bank
 	add := func(e *Entry) error {
-		bi, ok := bankPos[e.BankID]
+		bi, ok := uint16(lastIdx), lastIdx >= 0 && e.BankID == lastBank
+		if !ok {
+			bi, ok = bankPos[e.BankID]
+		}
 		if !ok {
 			if len(s.bankIDs) > 0xffff {
 				return safeguard.Errorf(safeguard.ErrTooLarge, "too_many_banks", "A hash index holds at most 65536 banks.")
@@ -65,6 +76,7 @@ func buildSegment(entries []Entry, plan func(n int) mih.Params) (*segment, error
 			bankPos[e.BankID] = bi
 			s.bankIDs = append(s.bankIDs, e.BankID)
 		}
+		lastBank, lastIdx = e.BankID, int(bi)
 		row := uint32(len(s.ids))
 		s.ids = append(s.ids, e.ID)
 		s.bankIdx = append(s.bankIdx, bi)

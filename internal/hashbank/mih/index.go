@@ -1,6 +1,7 @@
 package mih
 
 import (
+	"runtime"
 	"slices"
 	"sync"
 )
@@ -86,27 +87,54 @@ func Build(hashes []Hash, p Params) (*Index, []uint32, error) {
 	}
 	t0.setOffsets(counts)
 
+	// The other tables are independent of each other: build them on as
+	// many cores as the process may use.
+	workers := min(runtime.GOMAXPROCS(0), len(x.tables)-1)
+	var wg sync.WaitGroup
+	todo := make(chan int, len(x.tables))
 	for ti := 1; ti < len(x.tables); ti++ {
-		t := &x.tables[ti]
-		for i := range x.hashes {
-			keys[i] = t.key(&x.hashes[i])
-		}
-		counts := countKeys(keys, t.keyBits)
-		t.post = make([]byte, n*x.rowBytes+3)
-		next := slices.Clone(counts)
-		for i, k := range keys {
-			j := int(next[k]) * x.rowBytes
-			t.post[j] = byte(i)
-			t.post[j+1] = byte(i >> 8)
-			t.post[j+2] = byte(i >> 16)
-			if x.rowBytes == 4 {
-				t.post[j+3] = byte(i >> 24)
-			}
-			next[k]++
-		}
-		t.setOffsets(counts)
+		todo <- ti
 	}
+	close(todo)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			k := keys
+			if w > 0 {
+				k = make([]uint32, n)
+			}
+			for ti := range todo {
+				x.buildTable(&x.tables[ti], k)
+			}
+		}()
+	}
+	wg.Wait()
 	return x, order, nil
+}
+
+// buildTable fills t's postings and offsets from the hashes, using keys as
+// scratch space.
+func (x *Index) buildTable(t *table, keys []uint32) {
+	for i := range x.hashes {
+		keys[i] = t.key(&x.hashes[i])
+	}
+	counts := countKeys(keys, t.keyBits)
+	rb := x.rowBytes
+	post := make([]byte, len(x.hashes)*rb+3)
+	next := slices.Clone(counts)
+	for i, k := range keys {
+		j := int(next[k]) * rb
+		post[j] = byte(i)
+		post[j+1] = byte(i >> 8)
+		post[j+2] = byte(i >> 16)
+		if rb == 4 {
+			post[j+3] = byte(i >> 24)
+		}
+		next[k]++
+	}
+	t.post = post
+	t.setOffsets(counts)
 }
 
 // RowBytes is the size of one posting in an index of n hashes.
