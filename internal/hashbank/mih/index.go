@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"unsafe"
 )
 
 // blockSize is how many keys share one uint32 base offset; within a block
@@ -82,6 +83,7 @@ func Build(hashes []Hash, p Params) (*Index, []uint32, error) {
 		next[k]++
 	}
 	x.hashes = make([]Hash, n)
+	adviseHuge(unsafe.Pointer(unsafe.SliceData(x.hashes)), n*32)
 	for i, o := range order {
 		x.hashes[i] = hashes[o]
 	}
@@ -122,6 +124,7 @@ func (x *Index) buildTable(t *table, keys []uint32) {
 	counts := countKeys(keys, t.keyBits)
 	rb := x.rowBytes
 	post := make([]byte, len(x.hashes)*rb+3)
+	adviseHuge(unsafe.Pointer(unsafe.SliceData(post)), len(post))
 	next := slices.Clone(counts)
 	for i, k := range keys {
 		j := int(next[k]) * rb
@@ -168,6 +171,7 @@ func (t *table) setOffsets(starts []uint32) {
 	nb := (len(starts)-1)/blockSize + 1
 	base := make([]uint32, nb+1)
 	rel := make([]uint16, len(starts))
+	adviseHuge(unsafe.Pointer(unsafe.SliceData(rel)), 2*len(rel))
 	for k, s := range starts {
 		b := k / blockSize
 		if k%blockSize == 0 {
