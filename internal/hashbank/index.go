@@ -26,8 +26,8 @@ type Options struct {
 	Radius         int // PDQ match radius; 0 means DefaultRadius, negative means exact only
 	NegativeRadius int // radius for negative banks; 0 means DefaultNegativeRadius, negative means exact only
 	// CompactAt is the number of changed entries (added, or removed from
-	// the indexed base) at which Apply rebuilds the base instead of growing
-	// the overlay; 0 means max(4096, base/32).
+	// the indexed base) at which Apply rebuilds the base instead of
+	// re-indexing the overlay of recent changes; 0 means max(4096, base/32).
 	CompactAt int
 	// Budget is the PDQ index's memory per hash in bytes; 0 means
 	// mih.DefaultBudget.
@@ -70,6 +70,7 @@ type snapshot struct {
 	banks   map[int64]Bank
 	base    *segment
 	overlay []Entry            // added or replaced since the base was built
+	recent  *segment           // the overlay, indexed
 	deleted map[int64]struct{} // ids whose base entry no longer counts
 }
 
@@ -77,12 +78,18 @@ type snapshot struct {
 func New(opts Options) *Index {
 	x := &Index{opts: opts.withDefaults()}
 	base, _ := buildSegment(nil, x.plan)
-	x.cur.Store(&snapshot{banks: map[int64]Bank{}, base: base, deleted: map[int64]struct{}{}})
+	x.cur.Store(&snapshot{banks: map[int64]Bank{}, base: base, recent: x.empty(), deleted: map[int64]struct{}{}})
 	return x
 }
 
 // Options returns the index's options with defaults filled in.
 func (x *Index) Options() Options { return x.opts }
+
+// empty returns an empty segment.
+func (x *Index) empty() *segment {
+	s, _ := buildSegment(nil, x.plan)
+	return s
+}
 
 func (x *Index) plan(n int) mih.Params {
 	return mih.Plan(n, max(x.opts.Radius, x.opts.NegativeRadius), x.opts.Budget)
@@ -118,7 +125,7 @@ func (s *snapshot) baseDeleted() int {
 // plus the overlay.
 func (x *Index) Bytes() int64 {
 	s := x.cur.Load()
-	return s.base.bytes() + int64(len(s.overlay))*int64(unsafe.Sizeof(Entry{}))
+	return s.base.bytes() + s.recent.bytes() + int64(len(s.overlay))*int64(unsafe.Sizeof(Entry{}))
 }
 
 // Shape describes the PDQ index's layout (substrings and key sizes).
@@ -160,7 +167,7 @@ func (x *Index) Rebuild(ctx context.Context, gen uint64, banks []Bank, entries [
 	if err != nil {
 		return err
 	}
-	x.cur.Store(&snapshot{gen: gen, banks: bm, base: base, deleted: map[int64]struct{}{}})
+	x.cur.Store(&snapshot{gen: gen, banks: bm, base: base, recent: x.empty(), deleted: map[int64]struct{}{}})
 	return nil
 }
 
@@ -241,7 +248,13 @@ func (x *Index) Apply(ctx context.Context, d Delta) error {
 		if err != nil {
 			return err
 		}
-		next.base, next.overlay, next.deleted = base, nil, map[int64]struct{}{}
+		next.base, next.overlay, next.recent, next.deleted = base, nil, x.empty(), map[int64]struct{}{}
+	} else {
+		recent, err := buildSegment(next.overlay, x.plan)
+		if err != nil {
+			return err
+		}
+		next.recent = recent
 	}
 	x.cur.Store(next)
 	return nil

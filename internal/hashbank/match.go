@@ -78,21 +78,15 @@ func (x *Index) Match(q Query) Result {
 	}
 	if q.Kinds.Has(KindMD5) {
 		acc.begin()
-		s.base.findMD5(q.MD5, func(row uint32) { s.addRow(&acc, row, KindMD5, 0, 0, x.opts) })
-		for i := range s.overlay {
-			if e := &s.overlay[i]; e.Kinds.Has(KindMD5) && e.MD5 == q.MD5 {
-				s.add(&acc, e.ID, e.BankID, KindMD5, 0, 0, x.opts)
-			}
+		for _, seg := range s.segments() {
+			seg.findMD5(q.MD5, func(row uint32) { s.addRow(&acc, seg, row, KindMD5, 0, 0, x.opts) })
 		}
 		acc.end()
 	}
 	if q.Kinds.Has(KindSHA256) {
 		acc.begin()
-		s.base.findSHA256(q.SHA256, func(row uint32) { s.addRow(&acc, row, KindSHA256, 0, 0, x.opts) })
-		for i := range s.overlay {
-			if e := &s.overlay[i]; e.Kinds.Has(KindSHA256) && e.SHA256 == q.SHA256 {
-				s.add(&acc, e.ID, e.BankID, KindSHA256, 0, 0, x.opts)
-			}
+		for _, seg := range s.segments() {
+			seg.findSHA256(q.SHA256, func(row uint32) { s.addRow(&acc, seg, row, KindSHA256, 0, 0, x.opts) })
 		}
 		acc.end()
 	}
@@ -102,36 +96,34 @@ func (x *Index) Match(q Query) Result {
 func (s *snapshot) matchPDQ(acc *accumulator, h PDQ, t int, o Options, hits []mih.Hit) []mih.Hit {
 	acc.begin()
 	q := mih.FromBytes(h)
-	hits = s.base.pdq.Search(&q, max(o.Radius, o.NegativeRadius), hits)
-	for _, hit := range hits {
-		s.addRow(acc, hit.Row, KindPDQ, int(hit.Dist), t, o)
-	}
-	for i := range s.overlay {
-		e := &s.overlay[i]
-		if !e.Kinds.Has(KindPDQ) {
-			continue
+	for _, seg := range s.segments() {
+		hits = seg.pdq.Search(&q, max(o.Radius, o.NegativeRadius), hits[:0])
+		for _, hit := range hits {
+			s.addRow(acc, seg, hit.Row, KindPDQ, int(hit.Dist), t, o)
 		}
-		eh := mih.FromBytes(e.PDQ)
-		s.add(acc, e.ID, e.BankID, KindPDQ, mih.Distance(&q, &eh), t, o)
 	}
 	acc.end()
 	return hits
 }
 
-func (s *snapshot) addRow(acc *accumulator, row uint32, kind HashKind, dist, t int, o Options) {
-	id := s.base.ids[row]
-	if _, gone := s.deleted[id]; gone {
-		return
-	}
-	s.add(acc, id, s.base.bankIDs[s.base.bankIdx[row]], kind, dist, t, o)
-}
+// segments returns the indexed base and the indexed overlay of recent
+// changes.
+func (s *snapshot) segments() [2]*segment { return [2]*segment{s.base, s.recent} }
 
-func (s *snapshot) add(acc *accumulator, id, bankID int64, kind HashKind, dist, t int, o Options) {
-	b, ok := s.banks[bankID]
+// addRow classifies a row of seg found by a query. Base rows whose id was
+// removed or replaced since the base was built do not count.
+func (s *snapshot) addRow(acc *accumulator, seg *segment, row uint32, kind HashKind, dist, t int, o Options) {
+	id := seg.ids[row]
+	if seg == s.base {
+		if _, gone := s.deleted[id]; gone {
+			return
+		}
+	}
+	b, ok := s.banks[seg.bankIDs[seg.bankIdx[row]]]
 	if !ok || b.Disabled {
 		return
 	}
-	m := Match{EntryID: id, BankID: bankID, Kind: kind, Distance: dist, Transform: t}
+	m := Match{EntryID: id, BankID: b.ID, Kind: kind, Distance: dist, Transform: t}
 	switch {
 	case b.Negative && dist <= o.NegativeRadius:
 		acc.neg = append(acc.neg, m)
