@@ -77,8 +77,7 @@ type snapshot struct {
 // New returns an empty index at generation 0.
 func New(opts Options) *Index {
 	x := &Index{opts: opts.withDefaults()}
-	base, _ := buildSegment(nil, x.plan)
-	x.cur.Store(&snapshot{banks: map[int64]Bank{}, base: base, recent: x.empty(), deleted: map[int64]struct{}{}})
+	x.cur.Store(&snapshot{banks: map[int64]Bank{}, base: x.empty(), recent: x.empty(), deleted: map[int64]struct{}{}})
 	return x
 }
 
@@ -132,9 +131,10 @@ func (x *Index) Bytes() int64 {
 func (x *Index) Shape() string { return x.cur.Load().base.pdq.Params().String() }
 
 // Rebuild replaces everything in the index with entries of banks, at
-// generation gen. Matches go on against the previous state until the new
-// one is ready. Every entry's bank must be among banks, and entry ids must
-// be unique.
+// generation gen (any value: a rebuild is a fresh start). Matches go on
+// against the previous state until the new one is ready. Every entry's bank
+// must be among banks, and entry ids must be unique. ctx is checked before
+// the build, which then runs to the end (about 5 s for 10 million entries).
 func (x *Index) Rebuild(ctx context.Context, gen uint64, banks []Bank, entries []Entry) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()

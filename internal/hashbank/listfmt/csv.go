@@ -61,7 +61,7 @@ func parseCSV(r io.Reader, opts Options, hasher bool) ([]Record, error) {
 		}
 		line, _ := cr.FieldPos(0)
 		if roles == nil {
-			if roles, err = header(row, opts); err != nil {
+			if roles, err = header(row); err != nil {
 				return nil, invalid(line, "%v", err)
 			}
 			continue
@@ -85,7 +85,7 @@ func parseCSV(r io.Reader, opts Options, hasher bool) ([]Record, error) {
 	return recs, nil
 }
 
-func header(row []string, opts Options) ([]role, error) {
+func header(row []string) ([]role, error) {
 	roles := make([]role, len(row))
 	seen := map[role]string{}
 	hashes := 0
@@ -107,7 +107,6 @@ func header(row []string, opts Options) ([]role, error) {
 	if hashes == 0 {
 		return nil, errors.New("the header names no hash column (hash, pdq, md5, sha256 or signal_str)")
 	}
-	_ = opts
 	return roles, nil
 }
 
