@@ -46,6 +46,7 @@ var commands = []command{
 	{"report", "export a case's law-enforcement report package", cmdReport},
 	{"evidence", "the evidence vault: verify, keygen, retain", cmdEvidence},
 	{"pdq", "hash images with PDQ", cmdPDQ},
+	{"bank", "hash banks: benchmark the match index", cmdBank},
 	{"risk", "replay conversations through the grooming and sextortion rules, and score them", cmdRisk},
 	{"stats", "statistics: import police returns and print force × app tables", cmdStats},
 	{"version", "print the version", cmdVersion},
