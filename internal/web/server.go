@@ -42,6 +42,9 @@ type Config struct {
 	ClientAddrHeader string
 	TrustedProxies   []netip.Prefix
 	SSEHeartbeat     time.Duration
+	// Risk, if set, is the risk scanner behind the operator's risk
+	// endpoints and the rule counters on /metrics.
+	Risk RiskRules
 }
 
 // Server serves the API.
@@ -130,6 +133,7 @@ func (s *Server) routes(reg *prometheus.Registry) {
 	m.HandleFunc("POST /api/v1/admin/accounts/{id}/age-assurance", s.admin(s.adminAgeAssurance))
 	m.HandleFunc("POST /api/v1/admin/accounts/{id}/birth-date", s.admin(s.adminBirthDate))
 	m.HandleFunc("GET /api/v1/admin/audit", s.admin(s.adminAudit))
+	s.routesRisk(m, reg)
 
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, safeguard.Errorf(safeguard.ErrNotFound, "no_such_endpoint", "There is no such endpoint."))

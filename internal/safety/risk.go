@@ -1,0 +1,321 @@
+package safety
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/messaging"
+	"github.com/safeguard-dev/safeguard/internal/risk"
+	"github.com/safeguard-dev/safeguard/internal/store"
+)
+
+// Defaults of RiskConfig.
+const (
+	// DefaultEstablishedAfter is how long two accounts must have been
+	// contacts before a conversation began for either to count as
+	// connected (the rules' sender.connected): the platform lets an adult
+	// write to a minor only once they are contacts, so being contacts alone
+	// tells nothing; a contact made on the day the chat began is new.
+	DefaultEstablishedAfter = 7 * 24 * time.Hour
+	// DefaultRefusalWindow is how far back the refused attempts of an adult
+	// to reach minors count (the rules' refused_minor_attempts).
+	DefaultRefusalWindow = 30 * 24 * time.Hour
+)
+
+// DefaultRules names the embedded rule set in RiskConfig.Rules.
+const DefaultRules = "default"
+
+// maxSaveAttempts bounds how often the state of one message is scored again
+// after a concurrent message in the same conversation saved first.
+const maxSaveAttempts = 8
+
+// RiskConfig configures the risk scanner.
+type RiskConfig struct {
+	// Rules are rule files, read in order; DefaultRules is the embedded
+	// set. Empty means the embedded set alone.
+	Rules []string
+	// Lexicons are lexicon files loaded after the embedded lexicon, which
+	// they extend.
+	Lexicons []string
+	// EstablishedAfter: see DefaultEstablishedAfter.
+	EstablishedAfter time.Duration
+	// RefusalWindow: see DefaultRefusalWindow.
+	RefusalWindow time.Duration
+}
+
+// RiskDeps are what the risk scanner works with. Notify, Log and ReadFile
+// are optional.
+type RiskDeps struct {
+	Store  store.Store
+	Notify messaging.Notifier // shows minors their support notices
+	Log    *slog.Logger
+	// ReadFile reads rule and lexicon files (os.ReadFile if nil).
+	ReadFile func(name string) ([]byte, error)
+}
+
+// Risk scores every message the server can see in a conversation that
+// includes a minor with the grooming and sextortion rules, keeps each
+// conversation's state in the store, and on the first firing of an enforced
+// rule in a conversation writes a detection (source risk_rule) and shows the
+// minors a support notice. The sender is told nothing. It is a
+// messaging.Scanner.
+type Risk struct {
+	cfg    RiskConfig
+	engine *risk.Engine
+	store  store.Store
+	notify messaging.Notifier
+	log    *slog.Logger
+	read   func(string) ([]byte, error)
+	mu     sync.Mutex // serialises reloads
+}
+
+// NewRisk loads the configured rules and returns the scanner. A problem in
+// any file is an error that lists each at its file:line:col.
+func NewRisk(cfg RiskConfig, d RiskDeps) (*Risk, error) {
+	if d.Store == nil {
+		return nil, errors.New("risk scanner: a store is required")
+	}
+	if cfg.EstablishedAfter <= 0 {
+		cfg.EstablishedAfter = DefaultEstablishedAfter
+	}
+	if cfg.RefusalWindow <= 0 {
+		cfg.RefusalWindow = DefaultRefusalWindow
+	}
+	r := &Risk{cfg: cfg, store: d.Store, notify: d.Notify, log: d.Log, read: d.ReadFile}
+	if r.log == nil {
+		r.log = slog.New(slog.DiscardHandler)
+	}
+	if r.read == nil {
+		r.read = os.ReadFile
+	}
+	rs, err := r.load()
+	if err != nil {
+		return nil, err
+	}
+	r.engine = risk.NewEngine(rs)
+	return r, nil
+}
+
+// Engine returns the engine that scores messages, for its rules and
+// counters.
+func (r *Risk) Engine() *risk.Engine { return r.engine }
+
+// RuleSet returns the rules in force.
+func (r *Risk) RuleSet() *risk.RuleSet { return r.engine.RuleSet() }
+
+// Counters returns each rule's counts since the server started.
+func (r *Risk) Counters() []risk.RuleCounter { return r.engine.Counters() }
+
+// Reload reads the rule and lexicon files again and puts them in force. On
+// any problem the rules in force stay, and the error (kind ErrInvalid, code
+// invalid_rules) lists each problem at its file:line:col.
+func (r *Risk) Reload(ctx context.Context) (*risk.RuleSet, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rs, err := r.load()
+	if err != nil {
+		r.log.WarnContext(ctx, "risk rules not reloaded; the rules in force stay", "err", err)
+		return nil, err
+	}
+	r.engine.Swap(rs)
+	r.log.InfoContext(ctx, "risk rules reloaded", "version", rs.Version(), "rules", len(rs.Rules()))
+	return rs, nil
+}
+
+// load reads and compiles the configured files.
+func (r *Risk) load() (*risk.RuleSet, error) {
+	names := r.cfg.Rules
+	if len(names) == 0 {
+		names = []string{DefaultRules}
+	}
+	var rules []risk.Source
+	for _, n := range names {
+		if n == DefaultRules {
+			rules = append(rules, risk.DefaultRules())
+			continue
+		}
+		b, err := r.read(n)
+		if err != nil {
+			return nil, &safeguard.Error{Kind: safeguard.ErrInvalid, Code: "invalid_rules", Message: fmt.Sprintf("Rules file %s cannot be read.", n), Err: err}
+		}
+		rules = append(rules, risk.Source{Name: n, Data: b})
+	}
+	lexicons := []risk.Source{risk.DefaultLexicon()}
+	for _, n := range r.cfg.Lexicons {
+		b, err := r.read(n)
+		if err != nil {
+			return nil, &safeguard.Error{Kind: safeguard.ErrInvalid, Code: "invalid_rules", Message: fmt.Sprintf("Lexicon file %s cannot be read.", n), Err: err}
+		}
+		lexicons = append(lexicons, risk.Source{Name: n, Data: b})
+	}
+	rs, err := risk.Load(rules, lexicons)
+	if err != nil {
+		var le *risk.LoadError
+		if errors.As(err, &le) {
+			return nil, &safeguard.Error{Kind: safeguard.ErrInvalid, Code: "invalid_rules", Message: le.Error(), Err: le}
+		}
+		return nil, err
+	}
+	return rs, nil
+}
+
+// Scan implements messaging.Scanner. Messages in conversations without a
+// minor are not scored, nor are end-to-end encrypted ones (the server
+// cannot read them).
+func (r *Risk) Scan(ctx context.Context, c *messaging.Content) (messaging.Verdict, error) {
+	if c.Conversation == nil || c.Conversation.E2EE || c.Message == nil || c.Message.Kind == safeguard.EnvelopeMessage || c.Sender == nil {
+		return messaging.Verdict{}, nil
+	}
+	minor := c.Sender.Band(c.Now).Minor()
+	for _, a := range c.Recipients {
+		minor = minor || a.Band(c.Now).Minor()
+	}
+	if !minor || len(c.Recipients) == 0 {
+		return messaging.Verdict{}, nil
+	}
+	j := &riskJob{r: r, c: c, msg: risk.Message{
+		From:     strconv.FormatInt(c.Sender.ID, 10),
+		T:        max(c.Now.Sub(c.Conversation.CreatedAt), 0),
+		Text:     c.Message.Text,
+		HasImage: c.Message.Kind == safeguard.ImageMessage,
+	}}
+	var state []byte
+	err := r.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		if j.members, j.facts, err = r.memberFacts(ctx, tx, c); err != nil {
+			return err
+		}
+		state, j.prev, err = tx.RiskState(ctx, c.Conversation.ID)
+		if errors.Is(err, safeguard.ErrNotFound) {
+			state, j.prev, err = nil, 0, nil
+		}
+		return err
+	})
+	if err != nil {
+		return messaging.Verdict{}, fmt.Errorf("risk scan: %w", err)
+	}
+	if err := j.score(state); err != nil {
+		return messaging.Verdict{}, fmt.Errorf("risk scan: %w", err)
+	}
+	return messaging.Verdict{Record: j.record, After: j.after}, nil
+}
+
+// riskJob is the scoring of one message: scored first against the state read
+// before the transaction, and again inside it if another message of the
+// conversation saved first.
+type riskJob struct {
+	r       *Risk
+	c       *messaging.Content
+	msg     risk.Message
+	members []risk.Member
+	facts   []memberDetail
+
+	prev    int64 // the version the state was read at
+	state   *risk.Conversation
+	encoded []byte
+	verdict risk.Verdict
+
+	notice string  // set by record: the notice the minors see
+	minors []int64 // the minor recipients shown it
+}
+
+// score scores the message against a stored state (nil for none).
+func (j *riskJob) score(stored []byte) error {
+	st := &risk.Conversation{}
+	if len(stored) > 0 {
+		if err := json.Unmarshal(stored, st); err != nil {
+			return fmt.Errorf("stored state of conversation %d: %w", j.c.Conversation.ID, err)
+		}
+	}
+	v, err := j.r.engine.Score(st, j.members, j.msg)
+	if err != nil {
+		return err
+	}
+	enc, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	j.state, j.verdict, j.encoded = st, v, enc
+	return nil
+}
+
+// record saves the state in the message's transaction and, on the first
+// firing of an enforced rule, writes the detection, its event, and the
+// notices' outbox events.
+func (j *riskJob) record(ctx context.Context, tx store.Tx, m *safeguard.Message) error {
+	conv := j.c.Conversation.ID
+	for attempt := 1; ; attempt++ {
+		err := tx.SaveRiskState(ctx, conv, j.prev, int64(j.state.Messages), j.encoded, j.c.Now)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, safeguard.ErrConflict) || attempt == maxSaveAttempts {
+			return fmt.Errorf("risk state: %w", err)
+		}
+		stored, v, err := tx.RiskState(ctx, conv)
+		if err != nil && !errors.Is(err, safeguard.ErrNotFound) {
+			return err
+		}
+		j.prev = v
+		if err := j.score(stored); err != nil {
+			return err
+		}
+	}
+	j.notice, j.minors = "", nil
+	fresh := newAlerts(j.verdict)
+	if len(fresh) == 0 {
+		return nil
+	}
+	if j.verdict.Notice != risk.NoNotice && m.Status != safeguard.Held {
+		j.notice = string(j.verdict.Notice)
+		for _, a := range j.c.Recipients {
+			if a.Band(j.c.Now).Minor() {
+				j.minors = append(j.minors, a.ID)
+			}
+		}
+	}
+	return j.writeAlert(ctx, tx, m, fresh)
+}
+
+// after shows the minors who received the message their support notice.
+func (j *riskJob) after(ctx context.Context, m *safeguard.Message) {
+	if j.notice == "" || len(j.minors) == 0 || j.r.notify == nil {
+		return
+	}
+	j.r.notify.Notify(ctx, messaging.Notification{
+		Type:    safeguard.EventSafetyNotice,
+		To:      j.minors,
+		Message: &messaging.MessageView{Message: m, Sender: j.c.Sender},
+		Notice:  j.notice,
+	})
+}
+
+// newAlerts returns the enforced rules that fired for the first time in the
+// conversation at this message.
+func newAlerts(v risk.Verdict) []risk.FiredRule {
+	var out []risk.FiredRule
+	for _, fr := range v.Rules {
+		if !fr.Shadow && fr.FirstAt == v.MessageIndex {
+			out = append(out, fr)
+		}
+	}
+	return out
+}
+
+// ruleList names rules for a summary line.
+func ruleList(rs []risk.FiredRule) string {
+	ids := make([]string, len(rs))
+	for i, r := range rs {
+		ids[i] = r.ID
+	}
+	return strings.Join(ids, ", ")
+}
