@@ -43,6 +43,7 @@ var commands = []command{
 	{"demo", "start a server on a fresh database and play the demo story", cmdDemo},
 	{"stats", "statistics: import police returns and print force × app tables", cmdStats},
 	{"risk", "replay conversations through the grooming and sextortion rules, and score them", cmdRisk},
+	{"url", "URL lists (IWF URL-list shape): import, list, remove, match", cmdURL},
 	{"version", "print the version", cmdVersion},
 }
 

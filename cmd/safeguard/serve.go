@@ -11,8 +11,10 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,6 +24,8 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 	"github.com/safeguard-dev/safeguard/internal/policy"
 	"github.com/safeguard-dev/safeguard/internal/ratelimit"
+	"github.com/safeguard-dev/safeguard/internal/safety"
+	"github.com/safeguard-dev/safeguard/internal/store"
 	"github.com/safeguard-dev/safeguard/internal/web"
 )
 
@@ -48,6 +52,7 @@ type serveConfig struct {
 	logLevel, logFormat              string
 	limits                           messaging.Limits
 	argon2                           messaging.Argon2
+	riskRules, riskLexicons          string
 
 	// secrets, from the environment only
 	adminToken string
@@ -100,6 +105,8 @@ func bindServeFlags(fs *flag.FlagSet, c *serveConfig) {
 	fs.StringVar(&c.trustedProxies, "trusted-proxies", "127.0.0.1/32,::1/128", "comma-separated CIDRs whose --client-addr-header is believed")
 	fs.StringVar(&c.logLevel, "log-level", defaultLogLevel, "debug, info, warn or error")
 	fs.StringVar(&c.logFormat, "log-format", "text", "text or json")
+	fs.StringVar(&c.riskRules, "risk-rules", safety.DefaultRules, `grooming and sextortion rule files, comma-separated; "default" is the embedded set (reloaded on SIGHUP)`)
+	fs.StringVar(&c.riskLexicons, "risk-lexicon", "", "lexicon files that extend the embedded one, comma-separated (reloaded on SIGHUP)")
 	fs.Var(limitFlag{&c.limits.Messages}, "limit-messages", "messages per account, N/DURATION")
 	fs.Var(limitFlag{&c.limits.ContactRequests}, "limit-contacts", "contact requests per account, N/DURATION")
 	fs.Var(limitFlag{&c.limits.LoginPerAccount}, "limit-login-account", "login attempts per account, N/DURATION")
@@ -144,6 +151,10 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go reloadOnSignal(ctx, hup, srv.risk)
 	log.Info("serving", "url", srv.url, "db", redactDSN(c.db), "encryption", c.encryption, "operator_api", c.adminToken != "")
 	<-ctx.Done()
 	log.Info("shutting down")
@@ -154,6 +165,8 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 type running struct {
 	url   string
 	svc   *messaging.Service
+	store store.Store
+	risk  *safety.Risk
 	close func() error
 }
 
@@ -194,6 +207,17 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 			apps = append(apps, a)
 		}
 	}
+	// The safety pipeline: the risk rules on conversations with a minor,
+	// and the URL lists on every conversation the server can see.
+	notify := web.Notifier(b, log)
+	riskScanner, err := safety.NewRisk(safety.RiskConfig{Rules: splitList(c.riskRules), Lexicons: splitList(c.riskLexicons)},
+		safety.RiskDeps{Store: st, Notify: notify, Log: log})
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("--risk-rules, --risk-lexicon: %w", err)
+	}
+	scanners := safety.Scanners{riskScanner, safety.NewURLScanner(st)}
+
 	svc, err := messaging.New(messaging.Config{
 		Policy:        policy.Config{Mode: mode, GuardianApprovesContacts: c.guardianApproves},
 		Apps:          apps,
@@ -201,12 +225,12 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		MaxImageBytes: c.maxImageBytes,
 		Argon2:        c.argon2,
 		Limits:        c.limits,
-	}, messaging.Deps{Store: st, Media: mediaStore, Notify: web.Notifier(b, log), Log: log})
+	}, messaging.Deps{Store: st, Media: mediaStore, Notify: notify, Scanner: scanners, Log: log})
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	api := web.New(web.Config{AdminToken: c.adminToken, ClientAddrHeader: c.clientAddrHeader, TrustedProxies: trusted},
+	api := web.New(web.Config{AdminToken: c.adminToken, ClientAddrHeader: c.clientAddrHeader, TrustedProxies: trusted, Risk: riskScanner},
 		svc, b, log, prometheus.NewRegistry())
 
 	ln, err := net.Listen("tcp", c.addr)
@@ -243,8 +267,10 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	done := make(chan error, 1)
 	go func() { done <- hs.Serve(ln) }()
 	return &running{
-		url: scheme + "://" + ln.Addr().String(),
-		svc: svc,
+		url:   scheme + "://" + ln.Addr().String(),
+		svc:   svc,
+		store: st,
+		risk:  riskScanner,
 		close: func() error {
 			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
@@ -258,6 +284,30 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 			return err
 		},
 	}, nil
+}
+
+// splitList splits a comma-separated flag value, dropping empty parts.
+func splitList(s string) []string {
+	var out []string
+	for part := range strings.SplitSeq(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+// reloadOnSignal reloads the risk rules each time sig delivers, until ctx
+// ends. A reload that fails keeps the rules in force (the scanner logs why).
+func reloadOnSignal(ctx context.Context, sig <-chan os.Signal, r *safety.Risk) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-sig:
+			r.Reload(ctx)
+		}
+	}
 }
 
 func openMedia(c serveConfig) (media.Store, error) {
