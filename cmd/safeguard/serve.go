@@ -216,7 +216,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		st.Close()
 		return nil, fmt.Errorf("--risk-rules, --risk-lexicon: %w", err)
 	}
-	scanners := safety.Scanners{riskScanner, safety.NewURLScanner(st)}
+	scanners := safety.Scanners{riskScanner, safety.NewURLScanner(st, safety.URLOptions{Log: log})}
 
 	svc, err := messaging.New(messaging.Config{
 		Policy:        policy.Config{Mode: mode, GuardianApprovesContacts: c.guardianApproves},

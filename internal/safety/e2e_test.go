@@ -113,7 +113,7 @@ func newStack(t testing.TB, st store.Store, scanners bool, limits messaging.Limi
 		if err != nil {
 			t.Fatal(err)
 		}
-		deps.Scanner = safety.Scanners{s.risk, safety.NewURLScanner(st)}
+		deps.Scanner = safety.Scanners{s.risk, safety.NewURLScanner(st, safety.URLOptions{})}
 		wcfg.Risk = s.risk
 	}
 	svc, err := messaging.New(messaging.Config{Argon2: messaging.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}, Limits: limits}, deps)

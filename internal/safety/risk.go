@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
+	"math/rand/v2"
 	"os"
 	"strconv"
 	"strings"
@@ -29,6 +31,11 @@ const (
 	// DefaultRefusalWindow is how far back the refused attempts of an adult
 	// to reach minors count (the rules' refused_minor_attempts).
 	DefaultRefusalWindow = 30 * 24 * time.Hour
+	// DefaultFactsTTL is how long facts read from the store are reused.
+	DefaultFactsTTL = time.Minute
+	// DefaultStateCache is how many conversations' risk states are kept in
+	// memory.
+	DefaultStateCache = 4096
 )
 
 // DefaultRules names the embedded rule set in RiskConfig.Rules.
@@ -50,6 +57,14 @@ type RiskConfig struct {
 	EstablishedAfter time.Duration
 	// RefusalWindow: see DefaultRefusalWindow.
 	RefusalWindow time.Duration
+	// FactsTTL is how long the members' facts read from the store (contacts,
+	// refused attempts) are reused for later messages; default
+	// DefaultFactsTTL, negative for never.
+	FactsTTL time.Duration
+	// StateCache is how many conversations' states are kept in memory
+	// (each checked against the store's version when saved); default
+	// DefaultStateCache, negative for none.
+	StateCache int
 }
 
 // RiskDeps are what the risk scanner works with. Notify, Log and ReadFile
@@ -76,6 +91,8 @@ type Risk struct {
 	log    *slog.Logger
 	read   func(string) ([]byte, error)
 	mu     sync.Mutex // serialises reloads
+	states *stateCache
+	facts  *factsCache
 }
 
 // NewRisk loads the configured rules and returns the scanner. A problem in
@@ -90,7 +107,14 @@ func NewRisk(cfg RiskConfig, d RiskDeps) (*Risk, error) {
 	if cfg.RefusalWindow <= 0 {
 		cfg.RefusalWindow = DefaultRefusalWindow
 	}
-	r := &Risk{cfg: cfg, store: d.Store, notify: d.Notify, log: d.Log, read: d.ReadFile}
+	if cfg.FactsTTL == 0 {
+		cfg.FactsTTL = DefaultFactsTTL
+	}
+	if cfg.StateCache == 0 {
+		cfg.StateCache = DefaultStateCache
+	}
+	r := &Risk{cfg: cfg, store: d.Store, notify: d.Notify, log: d.Log, read: d.ReadFile,
+		states: newStateCache(cfg.StateCache), facts: newFactsCache(cfg.FactsTTL, 4*max(cfg.StateCache, 256))}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
@@ -188,25 +212,56 @@ func (r *Risk) Scan(ctx context.Context, c *messaging.Content) (messaging.Verdic
 		Text:     c.Message.Text,
 		HasImage: c.Message.Kind == safeguard.ImageMessage,
 	}}
-	var state []byte
-	err := r.store.View(ctx, func(tx store.Tx) error {
-		var err error
-		if j.members, j.facts, err = r.memberFacts(ctx, tx, c); err != nil {
-			return err
+	var accounts []*safeguard.Account
+	accounts, j.members, j.facts = members(c)
+	key := keyOf(c, accounts)
+	facts, haveFacts := r.facts.get(key, c.Now)
+	state, version, haveState := r.states.get(c.Conversation.ID)
+	if !haveFacts || !haveState {
+		err := r.store.View(ctx, func(tx store.Tx) error {
+			if !haveFacts {
+				var err error
+				if facts, err = r.loadFacts(ctx, tx, c, accounts); err != nil {
+					return err
+				}
+			}
+			if !haveState {
+				var err error
+				state, version, err = loadState(ctx, tx, c.Conversation.ID)
+				return err
+			}
+			return nil
+		})
+		if err != nil {
+			return messaging.Verdict{}, fmt.Errorf("risk scan: %w", err)
 		}
-		state, j.prev, err = tx.RiskState(ctx, c.Conversation.ID)
-		if errors.Is(err, safeguard.ErrNotFound) {
-			state, j.prev, err = nil, 0, nil
+		if !haveFacts {
+			r.facts.put(key, facts, c.Now)
 		}
-		return err
-	})
-	if err != nil {
-		return messaging.Verdict{}, fmt.Errorf("risk scan: %w", err)
 	}
+	facts.apply(j.members, j.facts)
+	j.prev = version
 	if err := j.score(state); err != nil {
 		return messaging.Verdict{}, fmt.Errorf("risk scan: %w", err)
 	}
 	return messaging.Verdict{Record: j.record, After: j.after}, nil
+}
+
+// loadState reads a conversation's stored state: the zero state at version
+// 0 if there is none.
+func loadState(ctx context.Context, tx store.Tx, conv int64) (*risk.Conversation, int64, error) {
+	b, version, err := tx.RiskState(ctx, conv)
+	if errors.Is(err, safeguard.ErrNotFound) {
+		return &risk.Conversation{}, 0, nil
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	st := &risk.Conversation{}
+	if err := json.Unmarshal(b, st); err != nil {
+		return nil, 0, fmt.Errorf("stored risk state of conversation %d: %w", conv, err)
+	}
+	return st, version, nil
 }
 
 // riskJob is the scoring of one message: scored first against the state read
@@ -228,14 +283,8 @@ type riskJob struct {
 	minors []int64 // the minor recipients shown it
 }
 
-// score scores the message against a stored state (nil for none).
-func (j *riskJob) score(stored []byte) error {
-	st := &risk.Conversation{}
-	if len(stored) > 0 {
-		if err := json.Unmarshal(stored, st); err != nil {
-			return fmt.Errorf("stored state of conversation %d: %w", j.c.Conversation.ID, err)
-		}
-	}
+// score scores the message against st, which it changes.
+func (j *riskJob) score(st *risk.Conversation) error {
 	v, err := j.r.engine.Score(st, j.members, j.msg)
 	if err != nil {
 		return err
@@ -253,23 +302,32 @@ func (j *riskJob) score(stored []byte) error {
 // notices' outbox events.
 func (j *riskJob) record(ctx context.Context, tx store.Tx, m *safeguard.Message) error {
 	conv := j.c.Conversation.ID
+	// Each save gets a new random version, so that a state cached from a
+	// transaction that rolled back never passes for one that committed.
+	version := rand.Int64N(math.MaxInt64) + 1
 	for attempt := 1; ; attempt++ {
-		err := tx.SaveRiskState(ctx, conv, j.prev, int64(j.state.Messages), j.encoded, j.c.Now)
+		err := tx.SaveRiskState(ctx, conv, j.prev, version, j.encoded, j.c.Now)
 		if err == nil {
 			break
 		}
 		if !errors.Is(err, safeguard.ErrConflict) || attempt == maxSaveAttempts {
+			j.r.states.drop(conv)
 			return fmt.Errorf("risk state: %w", err)
 		}
-		stored, v, err := tx.RiskState(ctx, conv)
-		if err != nil && !errors.Is(err, safeguard.ErrNotFound) {
+		// Another message of the conversation saved first: score this one
+		// again on top of it.
+		st, v, err := loadState(ctx, tx, conv)
+		if err != nil {
 			return err
 		}
 		j.prev = v
-		if err := j.score(stored); err != nil {
+		if err := j.score(st); err != nil {
 			return err
 		}
 	}
+	// Cached before the commit: a state whose transaction rolls back is
+	// caught by the version check of the next save.
+	j.r.states.put(conv, version, j.state)
 	j.notice, j.minors = "", nil
 	fresh := newAlerts(j.verdict)
 	if len(fresh) == 0 {

@@ -41,13 +41,13 @@ func (n *notes) take() []messaging.Notification {
 // world is a store with accounts, contacts and conversations made directly,
 // and a risk scanner over it.
 type world struct {
-	t     *testing.T
+	t     testing.TB
 	st    store.Store
 	risk  *Risk
 	notes *notes
 }
 
-func newWorld(t *testing.T, cfg RiskConfig) *world {
+func newWorld(t testing.TB, cfg RiskConfig) *world {
 	t.Helper()
 	st := openSQLite(t)
 	n := &notes{}
@@ -257,9 +257,8 @@ func TestRiskAlertsOnceWithNotice(t *testing.T) {
 	if ds := w.detections(c.ID); len(ds) != 1 || len(w.notes.take()) != 0 {
 		t.Errorf("a rule firing again made %d detections", len(ds))
 	}
-	st, v := w.state(c.ID)
-	if v != 5 || st.Messages != 5 {
-		t.Errorf("state version %d, messages %d; want 5", v, st.Messages)
+	if st, _ := w.state(c.ID); st.Messages != 5 {
+		t.Errorf("state of %d messages, want 5", st.Messages)
 	}
 }
 
@@ -312,8 +311,8 @@ func TestRiskNothingForAParentAskingForHomework(t *testing.T) {
 	if ns := w.notes.take(); len(ns) != 0 {
 		t.Errorf("notices: %+v", ns)
 	}
-	if _, v := w.state(c.ID); v != 2 {
-		t.Errorf("state version %d, want 2: scored and kept", v)
+	if st, _ := w.state(c.ID); st.Messages != 2 {
+		t.Errorf("state of %d messages, want 2: scored and kept", st.Messages)
 	}
 }
 
@@ -468,13 +467,70 @@ func TestRiskConcurrentMessages(t *testing.T) {
 	}
 	w.deliver(first, v1)
 	w.deliver(second, v2)
-	st, v := w.state(c.ID)
-	if v != 2 || st.Messages != 2 || st.Members[strconv.FormatInt(adult.ID, 10)].Messages != 2 {
-		t.Errorf("state version %d, %+v", v, st)
+	if st, _ := w.state(c.ID); st.Messages != 2 || st.Members[strconv.FormatInt(adult.ID, 10)].Messages != 2 {
+		t.Errorf("state %+v", st)
 	}
 	// Scored together, the request and the secrecy are grooming.
 	if ds := w.detections(c.ID); len(ds) != 1 || ds[0].Severity != "critical" {
 		t.Errorf("detections: %+v", ds)
+	}
+}
+
+// TestRiskStateCache checks that the state kept in memory is only a hint: a
+// state whose transaction rolled back, or one another server moved past, is
+// read again from the store.
+func TestRiskStateCache(t *testing.T) {
+	w := newWorld(t, RiskConfig{})
+	ctx := t.Context()
+	adult, teen := w.account("adult", 35), w.account("teen", 13)
+	w.connect(teen, adult, t0.AddDate(0, -2, 0))
+	c := w.conversation(false, adult, teen)
+	to := []*safeguard.Account{teen}
+
+	// A message whose transaction fails after the scanner saved its state.
+	ct := content(c, adult, to, "send me a pic of you", t0.Add(time.Minute))
+	v, err := w.risk.Scan(ctx, ct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errLater := errors.New("a later step failed")
+	err = w.st.Update(ctx, func(tx store.Tx) error {
+		if err := tx.CreateMessage(ctx, ct.Message); err != nil {
+			return err
+		}
+		if err := v.Record(ctx, tx, ct.Message); err != nil {
+			return err
+		}
+		return errLater
+	})
+	if !errors.Is(err, errLater) {
+		t.Fatal(err)
+	}
+	w.send(c, adult, to, "dont tell anyone, its our secret", t0.Add(2*time.Minute))
+	if st, _ := w.state(c.ID); st.Messages != 1 {
+		t.Errorf("a rolled-back message is in the state: %d messages", st.Messages)
+	}
+	if ds := w.detections(c.ID); len(ds) != 0 {
+		t.Errorf("secrecy alone from an established contact alerted, as if the rolled-back request counted: %+v", ds)
+	}
+
+	// Another server scores messages of the same conversation.
+	other, err := NewRisk(RiskConfig{}, RiskDeps{Store: w.st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct2 := content(c, adult, to, "send me a pic of you", t0.Add(3*time.Minute))
+	v2, err := other.Scan(ctx, ct2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.deliver(ct2, v2)
+	w.send(c, adult, to, "hello again", t0.Add(4*time.Minute))
+	if st, _ := w.state(c.ID); st.Messages != 3 {
+		t.Errorf("state of %d messages after messages through two servers, want 3", st.Messages)
+	}
+	if ds := w.detections(c.ID); len(ds) != 1 || ds[0].Severity != "critical" {
+		t.Errorf("the request (other server) and the secrecy (this one) together: %+v", ds)
 	}
 }
 

@@ -2,7 +2,9 @@ package safety
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
+	"hash/fnv"
 	"strconv"
 	"time"
 
@@ -33,14 +35,11 @@ const (
 	originGroup = "group"
 )
 
-// memberFacts gathers what the rules know of the members who would see the
-// message: the sender first, then the youngest other member (the rules'
-// recipient), then the rest. Every member has its age band, age from the
-// date of birth, assurance and account age. Contact facts (connected, how
-// the contact began) and refused attempts to reach minors are what rules
-// read of the sender and the recipient, so they are loaded for those two
-// only: the work per message stays the same in a group of 200.
-func (r *Risk) memberFacts(ctx context.Context, tx store.Tx, c *messaging.Content) ([]risk.Member, []memberDetail, error) {
+// members orders the accounts who would see the message — the sender
+// first, then the youngest other member (the rules' recipient), then the
+// rest — with the facts every member has: age band, age from the date of
+// birth, assurance and account age.
+func members(c *messaging.Content) ([]*safeguard.Account, []risk.Member, []memberDetail) {
 	now := c.Now
 	others := c.Recipients
 	youngest := 0
@@ -55,7 +54,7 @@ func (r *Risk) memberFacts(ctx context.Context, tx store.Tx, c *messaging.Conten
 			accounts = append(accounts, a)
 		}
 	}
-	members := make([]risk.Member, len(accounts))
+	ms := make([]risk.Member, len(accounts))
 	details := make([]memberDetail, len(accounts))
 	for i, a := range accounts {
 		days := int(now.Sub(a.CreatedAt) / (24 * time.Hour))
@@ -63,36 +62,66 @@ func (r *Risk) memberFacts(ctx context.Context, tx store.Tx, c *messaging.Conten
 			days = -1
 		}
 		band := a.Band(now)
-		members[i] = risk.Member{ID: strconv.FormatInt(a.ID, 10), AgeBand: band, DeclaredAge: safeguard.AgeOn(a.BirthDate, now),
+		ms[i] = risk.Member{ID: strconv.FormatInt(a.ID, 10), AgeBand: band, DeclaredAge: safeguard.AgeOn(a.BirthDate, now),
 			AgeAssurance: a.Assurance}
 		if days >= 0 {
-			members[i].AccountAgeDays = &days
+			ms[i].AccountAgeDays = &days
 		}
-		details[i] = memberDetail{AccountID: a.ID, Role: "member", Band: band, DeclaredAge: members[i].DeclaredAge,
+		details[i] = memberDetail{AccountID: a.ID, Role: "member", Band: band, DeclaredAge: ms[i].DeclaredAge,
 			Assurance: a.Assurance, AccountAgeDays: days}
 	}
 	details[0].Role, details[1].Role = "sender", "recipient"
+	return accounts, ms, details
+}
 
+// keyOf names the stored facts of a message for the cache.
+func keyOf(c *messaging.Content, accounts []*safeguard.Account) factsKey {
+	h := fnv.New64a()
+	var b [8]byte
+	for _, a := range accounts {
+		binary.LittleEndian.PutUint64(b[:], uint64(a.ID))
+		h.Write(b[:])
+	}
+	return factsKey{conv: c.Conversation.ID, sender: accounts[0].ID, recipient: accounts[1].ID, members: h.Sum64()}
+}
+
+// loadFacts reads what the rules know of the sender and the recipient from
+// the store: whether each was an established contact of the others, how
+// their contact began, and (for an adult) how many distinct minors it
+// tried and was refused to reach lately. Only those two are read, as rules
+// see only them: the work per message stays the same in a group of 200.
+func (r *Risk) loadFacts(ctx context.Context, tx store.Tx, c *messaging.Content, accounts []*safeguard.Account) (storedFacts, error) {
+	var f storedFacts
 	rels, err := r.contacts(ctx, tx, c, accounts[0], accounts[1])
 	if err != nil {
-		return nil, nil, err
+		return f, err
 	}
 	for i := range 2 {
 		a, other := accounts[i], accounts[1-i]
-		connected := r.connected(a, accounts, rels, c)
-		origin := contactOrigin(rels(a.ID, other.ID), c)
-		members[i].Connected, members[i].ContactOrigin = connected, origin
-		details[i].Connected, details[i].ContactOrigin = &connected, origin
-		if a.Band(now) == safeguard.Adult {
-			n, err := tx.RefusedMinors(ctx, a.ID, now.Add(-r.cfg.RefusalWindow))
+		f.connected[i] = r.connected(a, accounts, rels, c)
+		f.origin[i] = contactOrigin(rels(a.ID, other.ID), c)
+		if a.Band(c.Now) == safeguard.Adult {
+			n, err := tx.RefusedMinors(ctx, a.ID, c.Now.Add(-r.cfg.RefusalWindow))
 			if err != nil {
-				return nil, nil, err
+				return f, err
 			}
-			members[i].RefusedMinorAttempts = n
-			details[i].RefusedMinorAttempts = &n
+			f.refused[i], f.adult[i] = n, true
 		}
 	}
-	return members, details, nil
+	return f, nil
+}
+
+// apply puts the stored facts into the members' facts.
+func (f storedFacts) apply(ms []risk.Member, details []memberDetail) {
+	for i := range 2 {
+		ms[i].Connected, ms[i].ContactOrigin = f.connected[i], f.origin[i]
+		connected := f.connected[i]
+		details[i].Connected, details[i].ContactOrigin = &connected, f.origin[i]
+		if f.adult[i] {
+			n := f.refused[i]
+			ms[i].RefusedMinorAttempts, details[i].RefusedMinorAttempts = n, &n
+		}
+	}
 }
 
 // younger reports whether a is younger than b, as the rules choose their

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/netip"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -147,12 +149,38 @@ func MatchLinks(ctx context.Context, tx store.Tx, links []Link) ([]URLMatch, err
 // it sent, and a detection (source url_match, category url) opens a case. It
 // is a messaging.Scanner. End-to-end encrypted conversations are never
 // scanned: the server cannot read them.
+//
+// The lists are held in memory and checked for changes in the store every
+// DefaultURLRefresh; lists larger than DefaultURLIndexMax entries are looked
+// up in the store instead.
 type URLScanner struct {
-	store store.Store
+	index *urlIndex
+}
+
+// URLOptions tune a URL scanner. The zero value gives the defaults.
+type URLOptions struct {
+	Refresh  time.Duration    // DefaultURLRefresh if zero
+	IndexMax int              // DefaultURLIndexMax if zero
+	Now      func() time.Time // time.Now if nil
+	Log      *slog.Logger
 }
 
 // NewURLScanner returns a scanner over the URL lists in st.
-func NewURLScanner(st store.Store) *URLScanner { return &URLScanner{store: st} }
+func NewURLScanner(st store.Store, o URLOptions) *URLScanner {
+	if o.Refresh <= 0 {
+		o.Refresh = DefaultURLRefresh
+	}
+	if o.IndexMax <= 0 {
+		o.IndexMax = DefaultURLIndexMax
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	return &URLScanner{index: &urlIndex{store: st, now: o.Now, refresh: o.Refresh, max: o.IndexMax, log: o.Log}}
+}
 
 // Scan implements messaging.Scanner.
 func (s *URLScanner) Scan(ctx context.Context, c *messaging.Content) (messaging.Verdict, error) {
@@ -166,11 +194,7 @@ func (s *URLScanner) Scan(ctx context.Context, c *messaging.Content) (messaging.
 	if len(links) == 0 {
 		return messaging.Verdict{}, nil
 	}
-	var matches []URLMatch
-	err := s.store.View(ctx, func(tx store.Tx) (err error) {
-		matches, err = MatchLinks(ctx, tx, links)
-		return err
-	})
+	matches, err := s.index.lookup(ctx, links)
 	if err != nil {
 		return messaging.Verdict{}, fmt.Errorf("url scan: %w", err)
 	}

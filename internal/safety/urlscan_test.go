@@ -8,6 +8,7 @@ import (
 
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
+	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 func TestURLScanner(t *testing.T) {
@@ -17,7 +18,7 @@ func TestURLScanner(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := NewURLScanner(w.st)
+	s := NewURLScanner(w.st, URLOptions{})
 	a, b := w.account("a", 30), w.account("b", 31)
 	c := w.conversation(false, a, b)
 
@@ -75,4 +76,77 @@ func TestURLScanner(t *testing.T) {
 		t.Errorf("caption with a listed domain: %+v %v", v, err)
 	}
 	var _ messaging.Scanner = s
+}
+
+func TestURLIndexRefresh(t *testing.T) {
+	ctx := t.Context()
+	w := newWorld(t, RiskConfig{})
+	now := t0
+	s := NewURLScanner(w.st, URLOptions{Refresh: 10 * time.Second, Now: func() time.Time { return now }})
+	a, b := w.account("a", 30), w.account("b", 31)
+	c := w.conversation(false, a, b)
+	held := func(text string) bool {
+		t.Helper()
+		v, err := s.Scan(ctx, content(c, a, []*safeguard.Account{b}, text, now))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.Hold
+	}
+	if held("bad.example/a") {
+		t.Fatal("held with no lists")
+	}
+	if _, err := ImportURLList(ctx, w.st, URLImport{Name: "l"}, "l", []byte("bad.example\n"), now); err != nil {
+		t.Fatal(err)
+	}
+	if held("bad.example/a") {
+		t.Error("a new list in force before the refresh interval")
+	}
+	now = now.Add(10 * time.Second)
+	if !held("bad.example/a") || !held("x.bad.example") || held("good.example") {
+		t.Error("the new list is not in force after the refresh interval")
+	}
+	if _, err := ImportURLList(ctx, w.st, URLImport{Name: "l", Replace: true}, "l", []byte("worse.example\n"), now); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(10 * time.Second)
+	if held("bad.example/a") || !held("worse.example/") {
+		t.Error("the replaced list is not in force")
+	}
+	w.update(func(tx store.Tx) error {
+		l, err := tx.URLListByName(ctx, "l")
+		if err != nil {
+			return err
+		}
+		return tx.DeleteURLList(ctx, l.ID)
+	})
+	now = now.Add(10 * time.Second)
+	if held("worse.example/") {
+		t.Error("a removed list still holds")
+	}
+
+	// Lists larger than the index looks links up in the store, at once.
+	big := NewURLScanner(w.st, URLOptions{IndexMax: 1, Now: func() time.Time { return now }})
+	if _, err := ImportURLList(ctx, w.st, URLImport{Name: "big"}, "big", []byte("one.example\ntwo.example\n"), now); err != nil {
+		t.Fatal(err)
+	}
+	v, err := big.Scan(ctx, content(c, a, []*safeguard.Account{b}, "two.example/x", now))
+	if err != nil || !v.Hold {
+		t.Errorf("lookup in the store: %+v %v", v, err)
+	}
+	if !big.index.tooLarge {
+		t.Error("the index holds lists over its size")
+	}
+}
+
+func TestURLIndexFailsClosed(t *testing.T) {
+	ctx := t.Context()
+	w := newWorld(t, RiskConfig{})
+	a, b := w.account("a", 30), w.account("b", 31)
+	c := w.conversation(false, a, b)
+	s := NewURLScanner(w.st, URLOptions{})
+	w.st.Close()
+	if _, err := s.Scan(ctx, content(c, a, []*safeguard.Account{b}, "bad.example/a", t0)); err == nil {
+		t.Error("a scan with lists that cannot be read succeeded")
+	}
 }

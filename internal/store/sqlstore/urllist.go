@@ -88,6 +88,22 @@ func (t *Tx) DeleteURLList(ctx context.Context, id int64) error {
 	return t.affected(res, err, what)
 }
 
+// URLEntries implements store.URLListTx.
+func (t *Tx) URLEntries(ctx context.Context, listID int64) ([]safeguard.URLEntry, error) {
+	rows, err := t.query(ctx, `SELECT list_id, kind, url_key, line FROM url_entries WHERE list_id = ? ORDER BY url_key, kind`, listID)
+	return collect(rows, err, t.d, "URL entries", scanURLEntry)
+}
+
+func scanURLEntry(s scanner) (safeguard.URLEntry, error) {
+	var (
+		e    safeguard.URLEntry
+		kind string
+	)
+	err := s.Scan(&e.ListID, &kind, &e.Key, &e.Line)
+	e.Kind = safeguard.URLEntryKind(kind)
+	return e, err
+}
+
 // URLEntriesByKey implements store.URLListTx. Keys are looked up in padded
 // IN lists, as IDs are.
 func (t *Tx) URLEntriesByKey(ctx context.Context, keys []string) ([]safeguard.URLEntry, error) {
@@ -113,15 +129,7 @@ func (t *Tx) URLEntriesByKey(ctx context.Context, keys []string) ([]safeguard.UR
 		}
 		rows, err := t.query(ctx, `SELECT list_id, kind, url_key, line FROM url_entries WHERE url_key IN (`+
 			strings.TrimSuffix(strings.Repeat("?,", n), ",")+`) ORDER BY list_id, url_key, kind`, args...)
-		es, err := collect(rows, err, t.d, "URL entries", func(s scanner) (safeguard.URLEntry, error) {
-			var (
-				e    safeguard.URLEntry
-				kind string
-			)
-			err := s.Scan(&e.ListID, &kind, &e.Key, &e.Line)
-			e.Kind = safeguard.URLEntryKind(kind)
-			return e, err
-		})
+		es, err := collect(rows, err, t.d, "URL entries", scanURLEntry)
 		if err != nil {
 			return nil, err
 		}

@@ -75,6 +75,13 @@ func testURLLists(t *testing.T, s store.Store) {
 		if d := diff(want, es); d != "" {
 			t.Errorf("URLEntriesByKey (-want +got):\n%s", d)
 		}
+		all, err := tx.URLEntries(ctx, own.ID)
+		if err != nil {
+			return err
+		}
+		if d := diff(want[2:], all); d != "" {
+			t.Errorf("URLEntries (-want +got):\n%s", d)
+		}
 		if es, err := tx.URLEntriesByKey(ctx, nil); err != nil || len(es) != 0 {
 			t.Errorf("no keys: %v, %v", es, err)
 		}

@@ -2,8 +2,8 @@
 -- (IWF URL-list shape) with their provenance and entries. Same tables and
 -- columns as SQLite's 0004.
 
--- state is a serialized risk.Conversation (JSON); version is the number of
--- messages it has scored, compared on every write.
+-- state is a serialized risk.Conversation (JSON); version is a number the
+-- writer chooses for each write, compared on every write.
 CREATE TABLE risk_states (
 	conversation_id BIGINT PRIMARY KEY,
 	version BIGINT NOT NULL,

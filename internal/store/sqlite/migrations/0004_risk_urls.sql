@@ -1,8 +1,8 @@
 -- 0004_risk_urls: the risk scorer's state per conversation, and URL lists
 -- (IWF URL-list shape) with their provenance and entries.
 
--- state is a serialized risk.Conversation (JSON); version is the number of
--- messages it has scored, compared on every write.
+-- state is a serialized risk.Conversation (JSON); version is a number the
+-- writer chooses for each write, compared on every write.
 CREATE TABLE risk_states (
 	conversation_id INTEGER PRIMARY KEY,
 	version INTEGER NOT NULL,
