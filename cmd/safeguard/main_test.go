@@ -99,6 +99,11 @@ func TestDemo(t *testing.T) {
 		"e2ee=true",
 		"maya is now active",
 		"403 recipient_unavailable",
+		"Leo sees: \"Some messages in this chat look like they could put you at risk.",
+		"Call Childline free on 0800 1111",
+		"grooming.image_request.secrecy",
+		"his app shows \"sent\".",
+		"the link never reached him",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)

@@ -31,6 +31,10 @@ const (
 	// DefaultRefusalWindow is how far back the refused attempts of an adult
 	// to reach minors count (the rules' refused_minor_attempts).
 	DefaultRefusalWindow = 30 * 24 * time.Hour
+	// DefaultNoticeInterval is how long a young person shown a risk notice
+	// about a conversation is not shown another: one warning, with help, is
+	// heard; a warning on every message is not.
+	DefaultNoticeInterval = 24 * time.Hour
 	// DefaultFactsTTL is how long facts read from the store are reused.
 	DefaultFactsTTL = time.Minute
 	// DefaultStateCache is how many conversations' risk states are kept in
@@ -61,6 +65,10 @@ type RiskConfig struct {
 	// refused attempts) are reused for later messages; default
 	// DefaultFactsTTL, negative for never.
 	FactsTTL time.Duration
+	// NoticeInterval is how long after a risk notice a young person is not
+	// shown another about the same conversation (a sextortion warning is
+	// always shown); default DefaultNoticeInterval.
+	NoticeInterval time.Duration
 	// StateCache is how many conversations' states are kept in memory
 	// (each checked against the store's version when saved); default
 	// DefaultStateCache, negative for none.
@@ -106,6 +114,9 @@ func NewRisk(cfg RiskConfig, d RiskDeps) (*Risk, error) {
 	}
 	if cfg.RefusalWindow <= 0 {
 		cfg.RefusalWindow = DefaultRefusalWindow
+	}
+	if cfg.NoticeInterval <= 0 {
+		cfg.NoticeInterval = DefaultNoticeInterval
 	}
 	if cfg.FactsTTL == 0 {
 		cfg.FactsTTL = DefaultFactsTTL
@@ -247,23 +258,6 @@ func (r *Risk) Scan(ctx context.Context, c *messaging.Content) (messaging.Verdic
 	return messaging.Verdict{Record: j.record, After: j.after}, nil
 }
 
-// loadState reads a conversation's stored state: the zero state at version
-// 0 if there is none.
-func loadState(ctx context.Context, tx store.Tx, conv int64) (*risk.Conversation, int64, error) {
-	b, version, err := tx.RiskState(ctx, conv)
-	if errors.Is(err, safeguard.ErrNotFound) {
-		return &risk.Conversation{}, 0, nil
-	}
-	if err != nil {
-		return nil, 0, err
-	}
-	st := &risk.Conversation{}
-	if err := json.Unmarshal(b, st); err != nil {
-		return nil, 0, fmt.Errorf("stored risk state of conversation %d: %w", conv, err)
-	}
-	return st, version, nil
-}
-
 // riskJob is the scoring of one message: scored first against the state read
 // before the transaction, and again inside it if another message of the
 // conversation saved first.
@@ -275,8 +269,7 @@ type riskJob struct {
 	facts   []memberDetail
 
 	prev    int64 // the version the state was read at
-	state   *risk.Conversation
-	encoded []byte
+	state   *convState
 	verdict risk.Verdict
 
 	notice string  // set by record: the notice the minors see
@@ -284,16 +277,12 @@ type riskJob struct {
 }
 
 // score scores the message against st, which it changes.
-func (j *riskJob) score(st *risk.Conversation) error {
-	v, err := j.r.engine.Score(st, j.members, j.msg)
+func (j *riskJob) score(st *convState) error {
+	v, err := j.r.engine.Score(st.Conversation, j.members, j.msg)
 	if err != nil {
 		return err
 	}
-	enc, err := json.Marshal(st)
-	if err != nil {
-		return err
-	}
-	j.state, j.verdict, j.encoded = st, v, enc
+	j.state, j.verdict = st, v
 	return nil
 }
 
@@ -306,9 +295,20 @@ func (j *riskJob) record(ctx context.Context, tx store.Tx, m *safeguard.Message)
 	// transaction that rolled back never passes for one that committed.
 	version := rand.Int64N(math.MaxInt64) + 1
 	for attempt := 1; ; attempt++ {
-		err := tx.SaveRiskState(ctx, conv, j.prev, version, j.encoded, j.c.Now)
+		fresh := j.decide(m)
+		enc, err := json.Marshal(j.state)
+		if err != nil {
+			return err
+		}
+		err = tx.SaveRiskState(ctx, conv, j.prev, version, enc, j.c.Now)
 		if err == nil {
-			break
+			// Cached before the commit: a state whose transaction rolls
+			// back is caught by the version check of the next save.
+			j.r.states.put(conv, version, j.state)
+			if len(fresh) == 0 {
+				return nil
+			}
+			return j.writeAlert(ctx, tx, m, fresh)
 		}
 		if !errors.Is(err, safeguard.ErrConflict) || attempt == maxSaveAttempts {
 			j.r.states.drop(conv)
@@ -325,23 +325,39 @@ func (j *riskJob) record(ctx context.Context, tx store.Tx, m *safeguard.Message)
 			return err
 		}
 	}
-	// Cached before the commit: a state whose transaction rolls back is
-	// caught by the version check of the next save.
-	j.r.states.put(conv, version, j.state)
+}
+
+// decide returns the enforced rules that fired for the first time at this
+// message and chooses the minors to show a notice: each minor who received
+// the message, unless they were shown one in this conversation within
+// NoticeInterval — except that a sextortion warning always follows a risk
+// warning. It notes the notices in the state.
+func (j *riskJob) decide(m *safeguard.Message) []risk.FiredRule {
 	j.notice, j.minors = "", nil
 	fresh := newAlerts(j.verdict)
-	if len(fresh) == 0 {
-		return nil
+	if len(fresh) == 0 || j.verdict.Notice == risk.NoNotice || m.Status == safeguard.Held {
+		return fresh
 	}
-	if j.verdict.Notice != risk.NoNotice && m.Status != safeguard.Held {
-		j.notice = string(j.verdict.Notice)
-		for _, a := range j.c.Recipients {
-			if a.Band(j.c.Now).Minor() {
-				j.minors = append(j.minors, a.ID)
-			}
+	code := string(j.verdict.Notice)
+	for _, a := range j.c.Recipients {
+		if !a.Band(j.c.Now).Minor() {
+			continue
 		}
+		id := strconv.FormatInt(a.ID, 10)
+		last, ok := j.state.Notices[id]
+		if ok && j.c.Now.Sub(last.At) < j.r.cfg.NoticeInterval && (last.Code == code || code != string(risk.SextortionWarning)) {
+			continue
+		}
+		if j.state.Notices == nil {
+			j.state.Notices = map[string]noticeMark{}
+		}
+		j.state.Notices[id] = noticeMark{Code: code, At: j.c.Now}
+		j.minors = append(j.minors, a.ID)
 	}
-	return j.writeAlert(ctx, tx, m, fresh)
+	if len(j.minors) > 0 {
+		j.notice = code
+	}
+	return fresh
 }
 
 // after shows the minors who received the message their support notice.

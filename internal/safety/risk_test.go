@@ -587,3 +587,36 @@ func TestRiskReload(t *testing.T) {
 		t.Errorf("NewRisk with a missing lexicon: %v", err)
 	}
 }
+
+func TestRiskNoticeInterval(t *testing.T) {
+	w := newWorld(t, RiskConfig{})
+	adult, teen := w.account("adult", 35), w.account("teen", 14)
+	w.connect(teen, adult, t0) // a new contact: one signal is enough
+	c := w.conversation(false, adult, teen)
+	to := []*safeguard.Account{teen}
+	steps := []struct {
+		at     time.Duration
+		text   string
+		notice string // "" for none
+	}{
+		{time.Minute, "you are so mature for your age", "risk_warning"},
+		{2 * time.Minute, "send me a pic of you", ""}, // a new rule, a new detection, no second warning today
+		{25 * time.Hour, "dont tell anyone, its our secret", "risk_warning"},
+		{26 * time.Hour, "pay me £100 or ill send your pics to all your friends", "sextortion_warning"},
+		{27 * time.Hour, "ill post them online everywhere", ""},
+	}
+	for i, s := range steps {
+		w.send(c, adult, to, s.text, t0.Add(s.at))
+		ns := w.notes.take()
+		got := ""
+		if len(ns) == 1 {
+			got = ns[0].Notice
+		}
+		if len(ns) > 1 || got != s.notice {
+			t.Errorf("step %d %q: notices %+v, want %q", i, s.text, ns, s.notice)
+		}
+	}
+	if ds := w.detections(c.ID); len(ds) < 4 {
+		t.Errorf("%d detections: every first firing is one, notice or not", len(ds))
+	}
+}

@@ -4,8 +4,6 @@ import (
 	"container/list"
 	"sync"
 	"time"
-
-	"github.com/safeguard-dev/safeguard/internal/risk"
 )
 
 // stateCache keeps the risk state of the conversations scored most recently,
@@ -24,7 +22,7 @@ type stateCache struct {
 type stateEntry struct {
 	conv    int64
 	version int64
-	state   *risk.Conversation // never changed once cached
+	state   *convState // never changed once cached
 }
 
 func newStateCache(max int) *stateCache {
@@ -32,7 +30,7 @@ func newStateCache(max int) *stateCache {
 }
 
 // get returns a copy of the cached state of a conversation and its version.
-func (c *stateCache) get(conv int64) (*risk.Conversation, int64, bool) {
+func (c *stateCache) get(conv int64) (*convState, int64, bool) {
 	if c.max <= 0 {
 		return nil, 0, false
 	}
@@ -45,13 +43,13 @@ func (c *stateCache) get(conv int64) (*risk.Conversation, int64, bool) {
 	c.order.MoveToFront(e)
 	se := e.Value.(*stateEntry)
 	c.mu.Unlock()
-	return se.state.Clone(), se.version, true
+	return se.state.clone(), se.version, true
 }
 
 // put caches st as the state of conv at version; st must not be changed
 // afterwards. A state that has scored fewer messages never replaces one
 // that has scored more.
-func (c *stateCache) put(conv, version int64, st *risk.Conversation) {
+func (c *stateCache) put(conv, version int64, st *convState) {
 	if c.max <= 0 {
 		return
 	}
