@@ -487,3 +487,68 @@ func testRiskAdmin(t *testing.T, s *stack) {
 		}
 	}
 }
+
+// TestSupportNotices checks, through the API, that a young person is shown
+// support at each safety event the platform has: a request from someone new
+// (live, and in the contact list for later), asking to add an adult,
+// blocking, and a risk warning (TestGroomingURLsAndHomework). There is no
+// setting a young person can turn off; reports are the cases service's.
+func TestSupportNotices(t *testing.T) {
+	for name, open := range stores() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := newStack(t, open(t), true, messaging.Limits{})
+			ctx := t.Context()
+			teen := s.user("teen_ana", 14)
+			other := s.user("teen_ben", 15)
+			adult := s.user("adult_cy", 30)
+			events, err := teen.Events(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			childline := func(what string, ns ...client.Notice) {
+				t.Helper()
+				for _, n := range ns {
+					for _, l := range n.Links {
+						if l.Phone == "0800 1111" {
+							return
+						}
+					}
+				}
+				t.Errorf("%s: no notice with Childline: %+v", what, ns)
+			}
+			if _, err := other.RequestContact(ctx, "teen_ana"); err != nil {
+				t.Fatal(err)
+			}
+			ev := next(t, events)
+			if ev.Type != safeguard.EventContactRequested || ev.Notice == nil || ev.Notice.Code != "support_new_contact" {
+				t.Errorf("live request: %+v", ev)
+			} else {
+				childline("live request", *ev.Notice)
+			}
+			cs, err := teen.Contacts(ctx)
+			if err != nil || len(cs.Incoming) != 1 || len(cs.Incoming[0].Notices) != 1 || cs.Incoming[0].Notices[0].Code != "support_new_contact" {
+				t.Fatalf("the request in the contact list: %+v %v", cs, err)
+			}
+			childline("listed request", cs.Incoming[0].Notices...)
+			if cs, _ := other.Contacts(ctx); len(cs.Outgoing) != 1 || len(cs.Outgoing[0].Notices) != 0 {
+				t.Errorf("the requester's view: %+v", cs)
+			}
+			req, err := teen.RequestContact(ctx, "adult_cy")
+			if err != nil || len(req.Notices) != 1 || req.Notices[0].Code != "support_minor_adds_adult" {
+				t.Errorf("adding an adult: %+v %v", req, err)
+			} else {
+				childline("adding an adult", req.Notices...)
+			}
+			if cs, _ := adult.Contacts(ctx); len(cs.Incoming) != 1 || len(cs.Incoming[0].Notices) != 0 {
+				t.Errorf("an adult's incoming request carries a young person's notice: %+v", cs.Incoming)
+			}
+			ns, err := teen.Block(ctx, "teen_ben")
+			if err != nil || len(ns) != 1 || ns[0].Code != "support_blocked" {
+				t.Errorf("blocking: %+v %v", ns, err)
+			} else {
+				childline("blocking", ns...)
+			}
+		})
+	}
+}
