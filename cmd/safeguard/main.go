@@ -44,6 +44,10 @@ var commands = []command{
 	{"stats", "statistics: import police returns and print force × app tables", cmdStats},
 	{"risk", "replay conversations through the grooming and sextortion rules, and score them", cmdRisk},
 	{"url", "URL lists (IWF URL-list shape): import, list, remove, match", cmdURL},
+	{"pdq", "hash images with PDQ", cmdPDQ},
+	{"case", "review cases: list, show, decide", cmdCase},
+	{"report", "export a case's law-enforcement report package", cmdReport},
+	{"evidence", "the evidence vault: verify, keygen, retain", cmdEvidence},
 	{"version", "print the version", cmdVersion},
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/bus"
+	"github.com/safeguard-dev/safeguard/internal/cases"
 	"github.com/safeguard-dev/safeguard/internal/media"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 	"github.com/safeguard-dev/safeguard/internal/policy"
@@ -53,6 +54,7 @@ type serveConfig struct {
 	limits                           messaging.Limits
 	argon2                           messaging.Argon2
 	riskRules, riskLexicons          string
+	cases                            caseConfig // cases, evidence, law-enforcement reports
 
 	// secrets, from the environment only
 	adminToken string
@@ -111,6 +113,7 @@ func bindServeFlags(fs *flag.FlagSet, c *serveConfig) {
 	fs.Var(limitFlag{&c.limits.ContactRequests}, "limit-contacts", "contact requests per account, N/DURATION")
 	fs.Var(limitFlag{&c.limits.LoginPerAccount}, "limit-login-account", "login attempts per account, N/DURATION")
 	fs.Var(limitFlag{&c.limits.LoginPerAddress}, "limit-login-address", "login attempts per client address, N/DURATION")
+	bindCaseFlags(fs, &c.cases)
 	fs.Func("argon2-memory", "password hashing memory in KiB (default 19456)", func(s string) error {
 		n, err := strconv.ParseUint(s, 10, 32)
 		if err != nil || n < 8 {
@@ -133,6 +136,7 @@ func bindServeFlags(fs *flag.FlagSet, c *serveConfig) {
 func (c *serveConfig) readSecrets(e *env) {
 	c.adminToken = e.getenv("SAFEGUARD_ADMIN_TOKEN")
 	c.mediaKey = e.getenv("SAFEGUARD_MEDIA_KEY")
+	c.cases.readSecrets(e)
 }
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
@@ -167,6 +171,7 @@ type running struct {
 	svc   *messaging.Service
 	store store.Store
 	risk  *safety.Risk
+	cases *cases.Service
 	close func() error
 }
 
@@ -230,11 +235,21 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		st.Close()
 		return nil, err
 	}
-	api := web.New(web.Config{AdminToken: c.adminToken, ClientAddrHeader: c.clientAddrHeader, TrustedProxies: trusted, Risk: riskScanner},
-		svc, b, log, prometheus.NewRegistry())
+	// Cases, the evidence vault and law-enforcement reports.
+	caseSvc, _, err := newCases(c.cases, st, mediaStore, web.Notifier(b, log), svc, log, true)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	runCaseJobs(jobs, c.cases, caseSvc, log)
+
+	api := web.New(web.Config{AdminToken: c.adminToken, ClientAddrHeader: c.clientAddrHeader, TrustedProxies: trusted},
+		svc, b, log, prometheus.NewRegistry(), web.WithCases(caseSvc), web.WithRisk(riskScanner))
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
+		stopJobs()
 		st.Close()
 		return nil, err
 	}
@@ -257,6 +272,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		scheme = "https"
 		cert, err := tls.LoadX509KeyPair(c.tlsCert, c.tlsKey)
 		if err != nil {
+			stopJobs()
 			ln.Close()
 			st.Close()
 			return nil, fmt.Errorf("TLS: %w", err)
@@ -271,7 +287,9 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		svc:   svc,
 		store: st,
 		risk:  riskScanner,
+		cases: caseSvc,
 		close: func() error {
+			stopJobs()
 			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			err := hs.Shutdown(sctx)

@@ -107,20 +107,20 @@ func newStack(t testing.TB, st store.Store, scanners bool, limits messaging.Limi
 	b := bus.NewLocal()
 	notify := web.Notifier(b, nil)
 	deps := messaging.Deps{Store: st, Media: md, Notify: notify, Now: s.clock.now}
-	wcfg := web.Config{AdminToken: adminToken}
+	var opts []web.Option
 	if scanners {
 		s.risk, err = safety.NewRisk(safety.RiskConfig{Rules: []string{safety.DefaultRules, s.rules}}, safety.RiskDeps{Store: st, Notify: notify})
 		if err != nil {
 			t.Fatal(err)
 		}
 		deps.Scanner = safety.Scanners{s.risk, safety.NewURLScanner(st, safety.URLOptions{})}
-		wcfg.Risk = s.risk
+		opts = append(opts, web.WithRisk(s.risk))
 	}
 	svc, err := messaging.New(messaging.Config{Argon2: messaging.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}, Limits: limits}, deps)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(web.New(wcfg, svc, b, nil, prometheus.NewRegistry()).Handler())
+	srv := httptest.NewServer(web.New(web.Config{AdminToken: adminToken}, svc, b, nil, prometheus.NewRegistry(), opts...).Handler())
 	t.Cleanup(func() {
 		b.Close()
 		srv.Close()

@@ -1,6 +1,7 @@
 package safety
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -140,13 +141,26 @@ func TestURLIndexRefresh(t *testing.T) {
 }
 
 func TestURLIndexFailsClosed(t *testing.T) {
-	ctx := t.Context()
 	w := newWorld(t, RiskConfig{})
 	a, b := w.account("a", 30), w.account("b", 31)
 	c := w.conversation(false, a, b)
 	s := NewURLScanner(w.st, URLOptions{})
-	w.st.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel() // the lists cannot be read
 	if _, err := s.Scan(ctx, content(c, a, []*safeguard.Account{b}, "bad.example/a", t0)); err == nil {
 		t.Error("a scan with lists that cannot be read succeeded")
+	}
+	// Once loaded, a failed refresh keeps the lists in memory.
+	now := t0
+	s = NewURLScanner(w.st, URLOptions{Now: func() time.Time { return now }})
+	if _, err := ImportURLList(t.Context(), w.st, URLImport{Name: "l"}, "l", []byte("bad.example\n"), now); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := s.Scan(t.Context(), content(c, a, []*safeguard.Account{b}, "bad.example/a", now)); err != nil || !v.Hold {
+		t.Fatalf("first scan: %+v %v", v, err)
+	}
+	now = now.Add(time.Hour)
+	if v, err := s.Scan(ctx, content(c, a, []*safeguard.Account{b}, "bad.example/a", now)); err != nil || !v.Hold {
+		t.Errorf("scan with a failed refresh: %+v %v", v, err)
 	}
 }

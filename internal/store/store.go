@@ -44,6 +44,8 @@ type Tx interface {
 	DetectionTx
 	RiskTx
 	URLListTx
+	CaseTx
+	EvidenceTx
 }
 
 // AccountTx stores accounts, guardian link codes, sessions and logins.
@@ -232,4 +234,95 @@ type URLListTx interface {
 	// URLEntriesByKey returns the entries of any list whose key is one of
 	// keys, ordered by list and key.
 	URLEntriesByKey(ctx context.Context, keys []string) ([]safeguard.URLEntry, error)
+}
+
+// CaseQuery selects cases. Without ByID they come most urgent first:
+// priority 1 before 2 before 3, then oldest first.
+type CaseQuery struct {
+	Statuses []safeguard.CaseStatus // empty for any
+	SenderID int64                  // 0 for any
+	ByID     bool                   // in ID order, after AfterID
+	AfterID  int64
+	Limit    int // 0 means 100
+}
+
+// AppealQuery selects appeals, oldest first.
+type AppealQuery struct {
+	CaseID    int64 // 0 for any
+	AccountID int64 // 0 for any
+	Statuses  []safeguard.AppealStatus
+	Limit     int
+}
+
+// CaseTx stores cases, their occurrences and timelines, appeals, user
+// reports and the law-enforcement reports filed.
+type CaseTx interface {
+	// CreateCase stores c and sets c.ID. A case for the same sender and
+	// content key is ErrConflict.
+	CreateCase(ctx context.Context, c *safeguard.Case) error
+	Case(ctx context.Context, id int64) (*safeguard.Case, error)
+	// CaseByKey returns the case of a sender's content.
+	CaseByKey(ctx context.Context, senderID int64, contentKey string) (*safeguard.Case, error)
+	// UpdateCase writes every field of c but ID, the key and CreatedAt.
+	UpdateCase(ctx context.Context, c *safeguard.Case) error
+	Cases(ctx context.Context, q CaseQuery) ([]*safeguard.Case, error)
+
+	// AddOccurrence stores o, sets o.ID and counts it in its case. A
+	// detection already in a case is ErrConflict.
+	AddOccurrence(ctx context.Context, o *safeguard.Occurrence) error
+	// Occurrences returns a case's occurrences, oldest first.
+	Occurrences(ctx context.Context, caseID int64) ([]safeguard.Occurrence, error)
+	// MessageOccurrences returns the occurrences of a message, in any case.
+	MessageOccurrences(ctx context.Context, messageID int64) ([]safeguard.Occurrence, error)
+	// SetOccurrenceReport records that a report included the occurrences.
+	SetOccurrenceReport(ctx context.Context, ids []int64, reference string) error
+
+	// AddCaseEvent appends e to its case's timeline and sets e.ID.
+	AddCaseEvent(ctx context.Context, e *safeguard.CaseEvent) error
+	// CaseEvents returns a case's timeline, oldest first.
+	CaseEvents(ctx context.Context, caseID int64) ([]safeguard.CaseEvent, error)
+
+	CreateAppeal(ctx context.Context, a *safeguard.Appeal) error
+	Appeal(ctx context.Context, id int64) (*safeguard.Appeal, error)
+	Appeals(ctx context.Context, q AppealQuery) ([]*safeguard.Appeal, error)
+	// UpdateAppeal writes a's status, decision, decider and reason.
+	UpdateAppeal(ctx context.Context, a *safeguard.Appeal) error
+
+	CreateUserReport(ctx context.Context, r *safeguard.MemberReport) error
+	// RecentUserReport returns the newest report by reporterID of target made
+	// at or after since.
+	RecentUserReport(ctx context.Context, reporterID int64, target string, since time.Time) (*safeguard.MemberReport, error)
+
+	// AddCaseReport stores a filed report and sets r.ID. A reference filed
+	// twice is ErrConflict.
+	AddCaseReport(ctx context.Context, r *safeguard.CaseReport) error
+	// CaseReports returns the reports of a case, oldest first.
+	CaseReports(ctx context.Context, caseID int64) ([]safeguard.CaseReport, error)
+}
+
+// EvidenceTx stores the evidence log, its signed checkpoints and the record
+// of every read. The log is append-only: there is no method to change or
+// remove an entry.
+type EvidenceTx interface {
+	// AppendEvidence stores e. e.Seq must be one more than the head's (1
+	// for the first entry); another Seq is ErrConflict, so two writers can
+	// never fork the chain.
+	AppendEvidence(ctx context.Context, e *safeguard.EvidenceEntry) error
+	// EvidenceHead returns the last entry, or ErrNotFound for an empty log.
+	EvidenceHead(ctx context.Context) (*safeguard.EvidenceEntry, error)
+	EvidenceEntry(ctx context.Context, seq int64) (*safeguard.EvidenceEntry, error)
+	// EvidenceEntries returns entries with Seq > after in Seq order, at most
+	// limit (0 means 100, at most 1000).
+	EvidenceEntries(ctx context.Context, after int64, limit int) ([]safeguard.EvidenceEntry, error)
+	// CaseEvidence returns the entries of a case (items and tombstones) in
+	// Seq order.
+	CaseEvidence(ctx context.Context, caseID int64) ([]safeguard.EvidenceEntry, error)
+
+	AddEvidenceCheckpoint(ctx context.Context, c *safeguard.EvidenceCheckpoint) error
+	// EvidenceCheckpoints returns checkpoints with ID > after, oldest first.
+	EvidenceCheckpoints(ctx context.Context, after int64, limit int) ([]safeguard.EvidenceCheckpoint, error)
+
+	RecordEvidenceRead(ctx context.Context, r *safeguard.EvidenceRead) error
+	// EvidenceReads returns the reads of a case's evidence, oldest first.
+	EvidenceReads(ctx context.Context, caseID int64) ([]safeguard.EvidenceRead, error)
 }

@@ -20,10 +20,14 @@ type RiskRules interface {
 	Reload(ctx context.Context) (*risk.RuleSet, error)
 }
 
+// WithRisk serves the operator's risk endpoints, and the rule counters on
+// /metrics, from the risk scanner rr.
+func WithRisk(rr RiskRules) Option { return func(s *Server) { s.risk = rr } }
+
 // routesRisk adds the operator's risk endpoints and the rule counters on
 // /metrics, when the server has a risk scanner.
 func (s *Server) routesRisk(m *http.ServeMux, reg *prometheus.Registry) {
-	rr := s.cfg.Risk
+	rr := s.risk
 	if rr == nil {
 		return
 	}

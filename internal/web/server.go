@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/bus"
+	"github.com/safeguard-dev/safeguard/internal/cases"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 )
 
@@ -42,9 +43,6 @@ type Config struct {
 	ClientAddrHeader string
 	TrustedProxies   []netip.Prefix
 	SSEHeartbeat     time.Duration
-	// Risk, if set, is the risk scanner behind the operator's risk
-	// endpoints and the rule counters on /metrics.
-	Risk RiskRules
 }
 
 // Server serves the API.
@@ -56,11 +54,13 @@ type Server struct {
 	now     func() time.Time
 	metrics *metrics
 	mux     *http.ServeMux
+	cases   *cases.Service
+	risk    RiskRules
 }
 
 // New returns a Server. reg receives the server's metrics (a new registry if
 // nil).
-func New(cfg Config, svc *messaging.Service, b bus.Bus, log *slog.Logger, reg *prometheus.Registry) *Server {
+func New(cfg Config, svc *messaging.Service, b bus.Bus, log *slog.Logger, reg *prometheus.Registry, opts ...Option) *Server {
 	if cfg.MaxJSONBody <= 0 {
 		cfg.MaxJSONBody = DefaultMaxJSONBody
 	}
@@ -74,6 +74,9 @@ func New(cfg Config, svc *messaging.Service, b bus.Bus, log *slog.Logger, reg *p
 		reg = prometheus.NewRegistry()
 	}
 	s := &Server{cfg: cfg, svc: svc, bus: b, log: log, now: time.Now, metrics: newMetrics(reg), mux: http.NewServeMux()}
+	for _, o := range opts {
+		o(s)
+	}
 	s.routes(reg)
 	return s
 }
@@ -134,6 +137,7 @@ func (s *Server) routes(reg *prometheus.Registry) {
 	m.HandleFunc("POST /api/v1/admin/accounts/{id}/birth-date", s.admin(s.adminBirthDate))
 	m.HandleFunc("GET /api/v1/admin/audit", s.admin(s.adminAudit))
 	s.routesRisk(m, reg)
+	s.routesCases(m)
 
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, safeguard.Errorf(safeguard.ErrNotFound, "no_such_endpoint", "There is no such endpoint."))

@@ -85,8 +85,28 @@ type DB struct {
 	path    string
 	writer  *sql.DB // one connection, used only by the writer goroutine
 	readers *sql.DB // query_only connections for View
-	w       *writer
+	// conns holds the read connections, each with its prepared
+	// statements; View takes one for the length of its transaction.
+	conns chan *readConn
+	w     *writer
 }
+
+// readConn is a read connection kept for the life of the store, so that the
+// statements prepared on it are parsed once.
+type readConn struct {
+	conn  *sql.Conn
+	stmts *sqlstore.StmtCache
+}
+
+func newReadConn(ctx context.Context, db *sql.DB) (*readConn, error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &readConn{conn: conn, stmts: sqlstore.NewStmtCache(conn.PrepareContext)}, nil
+}
+
+func (r *readConn) close() error { return errors.Join(r.stmts.Close(), r.conn.Close()) }
 
 var _ store.Store = (*DB)(nil)
 
@@ -142,7 +162,18 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
 
-	db := &DB{path: abs, writer: writerDB, readers: readers, w: newWriter(writerDB, opts.MaxBatch)}
+	db := &DB{path: abs, writer: writerDB, readers: readers, conns: make(chan *readConn, opts.ReadConns),
+		w: newWriter(writerDB, opts.MaxBatch)}
+	for range opts.ReadConns {
+		rc, err := newReadConn(ctx, readers)
+		if err != nil {
+			db.closeReaders()
+			readers.Close()
+			writerDB.Close()
+			return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
+		}
+		db.conns <- rc
+	}
 	go db.w.run()
 	return db, nil
 }
@@ -192,6 +223,10 @@ func migrate(ctx context.Context, db *sql.DB) (err error) {
 // are not interrupted when ctx ends (an interrupt would roll back the whole
 // group), so fn should check ctx itself if it loops. A panic in fn is
 // re-raised in the caller's goroutine, after fn's changes are rolled back.
+//
+// Every fn of a batch runs on the one writer goroutine, so a slow fn delays
+// the others, and fn must not call Update itself: the writer would wait for
+// its own answer.
 func (db *DB) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 	return db.w.do(ctx, fn)
 }
@@ -199,20 +234,65 @@ func (db *DB) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 // View implements store.Store. fn sees one consistent snapshot of the
 // database.
 func (db *DB) View(ctx context.Context, fn func(tx store.Tx) error) error {
-	tx, err := db.readers.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
+	var rc *readConn
+	select {
+	case rc = <-db.conns:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if rc.conn == nil {
+		fresh, err := newReadConn(ctx, db.readers)
+		if err != nil {
+			db.conns <- rc
+			return sqlstore.Unavailable("view", err)
+		}
+		rc = fresh
+	}
+	// The connection is query_only; BEGIN holds one snapshot of the
+	// database for the whole of fn.
+	if _, err := rc.conn.ExecContext(ctx, "BEGIN"); err != nil {
+		db.replace(rc)
 		return dialect.Err(err, "begin view")
 	}
-	defer tx.Rollback()
-	return fn(sqlstore.NewTx(tx, dialect))
+	defer func() {
+		if _, err := rc.conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); err != nil {
+			db.replace(rc)
+			return
+		}
+		db.conns <- rc
+	}()
+	return fn(sqlstore.NewCachedTx(rc.conn, dialect, sqlstore.Cached{Stmts: rc.stmts}))
+}
+
+// replace closes a read connection that failed and puts a fresh one in its
+// place (or, if none can be had now, retries when the next View needs it).
+func (db *DB) replace(rc *readConn) {
+	rc.close()
+	fresh, err := newReadConn(context.Background(), db.readers)
+	if err != nil {
+		fresh = &readConn{} // opened by the next View
+	}
+	db.conns <- fresh
 }
 
 // Ping implements store.Store.
 func (db *DB) Ping(ctx context.Context) error {
+	var rc *readConn
+	select {
+	case rc = <-db.conns:
+	case <-ctx.Done():
+		return sqlstore.Unavailable("ping sqlite store", ctx.Err())
+	}
+	if rc.conn == nil {
+		db.conns <- rc
+		return sqlstore.Unavailable("ping sqlite store", errors.New("no read connection"))
+	}
 	var one int
-	if err := db.readers.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+	if err := rc.conn.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		db.replace(rc)
 		return sqlstore.Unavailable("ping sqlite store", err)
 	}
+	db.conns <- rc
 	return nil
 }
 
@@ -220,7 +300,22 @@ func (db *DB) Ping(ctx context.Context) error {
 // database. Update calls made after Close fail with ErrUnavailable.
 func (db *DB) Close() error {
 	db.w.close()
-	return errors.Join(db.readers.Close(), db.writer.Close())
+	return errors.Join(db.closeReaders(), db.readers.Close(), db.writer.Close())
+}
+
+// closeReaders closes the idle read connections.
+func (db *DB) closeReaders() error {
+	var errs []error
+	for {
+		select {
+		case rc := <-db.conns:
+			if rc.conn != nil {
+				errs = append(errs, rc.close())
+			}
+		default:
+			return errors.Join(errs...)
+		}
+	}
 }
 
 // Path returns the absolute path of the database file.

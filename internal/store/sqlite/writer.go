@@ -38,6 +38,12 @@ type writer struct {
 	mu     sync.RWMutex // guards closed against sends on calls
 	closed bool
 
+	// conn is the write connection, kept across batches so that its
+	// prepared statements (stmts) are parsed once; dropped after a failed
+	// batch and opened afresh.
+	conn  *sql.Conn
+	stmts *sqlstore.StmtCache
+
 	updates, batches atomic.Int64
 	largest          atomic.Int64
 
@@ -93,6 +99,7 @@ func (w *writer) close() {
 // and commits them together, until calls is closed and drained.
 func (w *writer) run() {
 	defer close(w.finished)
+	defer w.dropConn()
 	batch := make([]*call, 0, w.maxBatch)
 	for c := range w.calls {
 		batch = append(batch[:0], c)
@@ -129,14 +136,18 @@ func (w *writer) commit(batch []*call) {
 		}
 	}()
 
-	conn, err := w.db.Conn(ctx)
-	if err != nil {
-		w.fail(batch, dialect.Err(err, "connect"))
-		return
+	if w.conn == nil {
+		conn, err := w.db.Conn(ctx)
+		if err != nil {
+			w.fail(batch, dialect.Err(err, "connect"))
+			return
+		}
+		w.conn, w.stmts = conn, sqlstore.NewStmtCache(conn.PrepareContext)
 	}
-	defer conn.Close()
+	conn := w.conn
 	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		w.fail(batch, dialect.Err(err, "begin"))
+		w.dropConn()
 		return
 	}
 	if w.afterBegin != nil {
@@ -145,7 +156,7 @@ func (w *writer) commit(batch []*call) {
 			return
 		}
 	}
-	tx := sqlstore.NewTx(detached{conn}, dialect)
+	tx := sqlstore.NewCachedTx(detached{conn}, dialect, sqlstore.Cached{Stmts: w.stmts, Detach: true})
 	for i, c := range batch {
 		if err := c.ctx.Err(); err != nil {
 			c.res.err = err
@@ -190,12 +201,24 @@ func runFn(fn func(store.Tx) error, tx store.Tx) (r result) {
 // changes were undone either way.
 func (w *writer) abort(conn *sql.Conn, done, notRun []*call, err error) {
 	conn.ExecContext(context.Background(), "ROLLBACK")
+	w.dropConn()
 	for _, c := range done {
 		if c.ran || (c.res.err == nil && !c.res.panicked) {
 			c.res = result{err: err}
 		}
 	}
 	w.fail(notRun, err)
+}
+
+// dropConn closes the write connection and its statements; the next batch
+// opens a fresh one.
+func (w *writer) dropConn() {
+	if w.conn == nil {
+		return
+	}
+	w.stmts.Close()
+	w.conn.Close()
+	w.conn, w.stmts = nil, nil
 }
 
 // fail answers every call with err.

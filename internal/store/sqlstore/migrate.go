@@ -53,8 +53,10 @@ func ParseMigrationName(file string) (version int, name string, err error) {
 	return version, name, nil
 }
 
-// LoadMigrations reads the *.sql files in dir of fsys. Versions must run
-// 1, 2, 3, … without gaps or repeats.
+// LoadMigrations reads the *.sql files in dir of fsys. Versions must
+// increase without repeats. They may skip numbers: numbers are handed out to
+// pieces of work that land in any order, and Migrate applies whichever a
+// database lacks.
 func LoadMigrations(fsys fs.FS, dir string) ([]Migration, error) {
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
@@ -78,15 +80,16 @@ func LoadMigrations(fsys fs.FS, dir string) ([]Migration, error) {
 	// ReadDir sorts by name, and names start with zero-padded versions of
 	// at least four digits; check the numbering anyway.
 	for i, m := range ms {
-		if m.Version != i+1 {
-			return nil, fmt.Errorf("migrations: found version %d where %d was expected", m.Version, i+1)
+		if i > 0 && m.Version <= ms[i-1].Version {
+			return nil, fmt.Errorf("migrations: found version %d after version %d", m.Version, ms[i-1].Version)
 		}
 	}
 	return ms, nil
 }
 
-// Migrate applies, in order, the migrations q's database has not had yet,
-// and records each in schema_migrations with the time now. It must run in
+// Migrate applies, in order of version, the migrations q's database has not
+// had yet (a number skipped earlier is applied when it arrives), and records
+// each in schema_migrations with the time now. It must run in
 // a transaction that no other migrator can run beside (SQLite: BEGIN
 // IMMEDIATE; PostgreSQL: an advisory lock), so that the whole upgrade
 // happens or none of it. It returns how many migrations it applied, and
@@ -108,16 +111,26 @@ func Migrate(ctx context.Context, q Querier, d *Dialect, ms []Migration, now tim
 	if err != nil {
 		return 0, err
 	}
-	for i, m := range done {
-		if m.Version > len(ms) {
-			return 0, fmt.Errorf("%w: it has migration %d (%s), this program knows %d", ErrSchemaTooNew, m.Version, m.Name, len(ms))
+	known := make(map[int]string, len(ms))
+	for _, m := range ms {
+		known[m.Version] = m.Name
+	}
+	applied := make(map[int]bool, len(done))
+	for _, m := range done {
+		name, ok := known[m.Version]
+		if !ok {
+			return 0, fmt.Errorf("%w: it has migration %d (%s), which this program does not know", ErrSchemaTooNew, m.Version, m.Name)
 		}
-		if m.Version != i+1 || m.Name != ms[i].Name {
-			return 0, fmt.Errorf("schema_migrations has %d %q where this program has %d %q", m.Version, m.Name, i+1, ms[i].Name)
+		if m.Name != name {
+			return 0, fmt.Errorf("schema_migrations has %d %q where this program has %d %q", m.Version, m.Name, m.Version, name)
 		}
+		applied[m.Version] = true
 	}
 	n := 0
-	for _, m := range ms[len(done):] {
+	for _, m := range ms {
+		if applied[m.Version] {
+			continue
+		}
 		if _, err := q.ExecContext(ctx, m.SQL); err != nil {
 			return n, d.Err(err, fmt.Sprintf("migration %04d_%s", m.Version, m.Name))
 		}

@@ -100,8 +100,9 @@ func numbered(query string) string {
 
 // Tx implements store.Tx over a Querier, normally one database transaction.
 type Tx struct {
-	q Querier
-	d *Dialect
+	q      Querier
+	d      *Dialect
+	cached *Cached // nil: statements prepared by the driver on each call
 }
 
 var _ store.Tx = (*Tx)(nil)
@@ -111,15 +112,27 @@ var _ store.Tx = (*Tx)(nil)
 func NewTx(q Querier, d *Dialect) *Tx { return &Tx{q: q, d: d} }
 
 func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return t.q.ExecContext(ctx, t.d.Rebind(query), args...)
+	query = t.d.Rebind(query)
+	if s := t.stmt(ctx, query); s != nil {
+		return s.ExecContext(t.stmtCtx(ctx), args...)
+	}
+	return t.q.ExecContext(ctx, query, args...)
 }
 
 func (t *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return t.q.QueryContext(ctx, t.d.Rebind(query), args...)
+	query = t.d.Rebind(query)
+	if s := t.stmt(ctx, query); s != nil {
+		return s.QueryContext(t.stmtCtx(ctx), args...)
+	}
+	return t.q.QueryContext(ctx, query, args...)
 }
 
 func (t *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return t.q.QueryRowContext(ctx, t.d.Rebind(query), args...)
+	query = t.d.Rebind(query)
+	if s := t.stmt(ctx, query); s != nil {
+		return s.QueryRowContext(t.stmtCtx(ctx), args...)
+	}
+	return t.q.QueryRowContext(ctx, query, args...)
 }
 
 // insertID runs an INSERT … ON CONFLICT DO NOTHING RETURNING id and returns

@@ -233,8 +233,9 @@ func TestLoadMigrations(t *testing.T) {
 			"m/0001_core.sql": {Data: []byte("A")},
 			"m/README.md":     {Data: []byte("ignored")},
 		}, []Migration{{1, "core", "A"}, {2, "more", "B"}}, ""},
-		{"gap", fstest.MapFS{"m/0001_a.sql": {}, "m/0003_c.sql": {}}, nil, "found version 3 where 2 was expected"},
-		{"repeat", fstest.MapFS{"m/0001_a.sql": {}, "m/0001_b.sql": {}}, nil, "found version 1 where 2 was expected"},
+		{"gap", fstest.MapFS{"m/0001_a.sql": {Data: []byte("A")}, "m/0003_c.sql": {Data: []byte("C")}},
+			[]Migration{{1, "a", "A"}, {3, "c", "C"}}, ""},
+		{"repeat", fstest.MapFS{"m/0001_a.sql": {}, "m/0001_b.sql": {}}, nil, "found version 1 after version 1"},
 		{"bad name", fstest.MapFS{"m/1_a.sql": {}}, nil, "want NNNN_name.sql"},
 		{"no dir", fstest.MapFS{}, nil, "read migrations"},
 	}

@@ -10,11 +10,12 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
-// BenchmarkCreateMessage stores b.N messages, each with its outbox event in
-// its own Update, from the given number of goroutines at once, and reports
-// messages per second. With one writer every Update waits for its own
-// commit; with many, a store with group commit shares commits between them.
-func BenchmarkCreateMessage(b *testing.B, s store.Store, writers int) {
+// BenchmarkCreateMessage stores b.N messages, each in its own Update and,
+// if withEvent, with its outbox event, from the given number of goroutines
+// at once, and reports messages per second. With one writer every Update
+// waits for its own commit; with many, a store with group commit shares
+// commits between them.
+func BenchmarkCreateMessage(b *testing.B, s store.Store, writers int, withEvent bool) {
 	ctx := context.Background()
 	a := &safeguard.Account{Handle: "bench", BirthDate: adultBirth, CreatedAt: t0}
 	conv := &safeguard.Conversation{Kind: safeguard.Group, CreatedAt: t0}
@@ -38,7 +39,7 @@ func BenchmarkCreateMessage(b *testing.B, s store.Store, writers int) {
 			for next.Add(1) <= int64(b.N) {
 				m := message(conv.ID, a.ID, "benchmark message")
 				err := s.Update(ctx, func(tx store.Tx) error {
-					if err := tx.CreateMessage(ctx, m); err != nil {
+					if err := tx.CreateMessage(ctx, m); err != nil || !withEvent {
 						return err
 					}
 					return tx.AppendEvent(ctx, &safeguard.Event{

@@ -40,6 +40,7 @@ var tests = [][]test{
 	detectionTests,
 	riskTests,
 	urlListTests,
+	caseTests,
 	txTests,
 }
 

@@ -1,0 +1,250 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"github.com/safeguard-dev/safeguard/internal/cases"
+	"github.com/safeguard-dev/safeguard/internal/evidence"
+	"github.com/safeguard-dev/safeguard/internal/store"
+	"github.com/safeguard-dev/safeguard/internal/web"
+)
+
+// caseEnv is a store and the cases service, opened for a command.
+type caseEnv struct {
+	st    store.Store
+	svc   *cases.Service
+	close func()
+}
+
+// caseFlags defines the flags the case, report and evidence commands share.
+func caseFlags(fs *flag.FlagSet, db, mediaDir, mediaKeyFile *string, cc *caseConfig) {
+	fs.StringVar(db, "db", defaultDB, "database: a SQLite file path, or a postgres:// URL")
+	fs.StringVar(mediaDir, "media", defaultMedia, "directory of uploaded media")
+	fs.StringVar(mediaKeyFile, "media-key-file", "", "file holding the media key (default: the media directory's path + \".key\")")
+	bindCaseFlags(fs, cc)
+}
+
+func openCaseEnv(ctx context.Context, e *env, db, mediaDir, mediaKeyFile string, cc caseConfig) (*caseEnv, error) {
+	cc.readSecrets(e)
+	st, err := openStore(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	md, err := openMedia(serveConfig{mediaDir: mediaDir, mediaKeyFile: mediaKeyFile, mediaKey: e.getenv("SAFEGUARD_MEDIA_KEY")})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	svc, _, err := newCases(cc, st, md, nil, nil, nil, false)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return &caseEnv{st: st, svc: svc, close: func() { st.Close() }}, nil
+}
+
+func cmdCase(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || (args[0] != "list" && args[0] != "show" && args[0] != "decide") {
+		fmt.Fprintln(e.stderr, "Usage: safeguard case list [--json] | show ID | decide ID --decision D --reason TEXT [--moderator NAME] [--senior]")
+		return &exitError{code: 2, err: errors.New("")}
+	}
+	sub := args[0]
+	fs := newFlagSet(e, "case "+sub, "case "+sub+" [flags]")
+	var db, mediaDir, mediaKeyFile string
+	var cc caseConfig
+	caseFlags(fs, &db, &mediaDir, &mediaKeyFile, &cc)
+	asJSON := fs.Bool("json", false, "write JSON")
+	decision := fs.String("decision", "", "report, no-violation, remove, warn, suspend or ban")
+	reason := fs.String("reason", "", "the reason for the decision")
+	moderator := fs.String("moderator", "operator", "who decides")
+	senior := fs.Bool("senior", false, "the moderator is a senior reviewer (needed when the sender is a minor)")
+	var id int64
+	rest := args[1:]
+	if sub != "list" {
+		if len(rest) == 0 {
+			return &exitError{code: 2, err: errors.New("a case ID is required")}
+		}
+		n, err := strconv.ParseInt(rest[0], 10, 64)
+		if err != nil || n <= 0 {
+			return &exitError{code: 2, err: fmt.Errorf("case ID %q is not a number", rest[0])}
+		}
+		id, rest = n, rest[1:]
+	}
+	if err := parseFlags(fs, e, rest); err != nil {
+		return err
+	}
+	ce, err := openCaseEnv(ctx, e, db, mediaDir, mediaKeyFile, cc)
+	if err != nil {
+		return err
+	}
+	defer ce.close()
+	switch sub {
+	case "list":
+		cs, err := ce.svc.Queue(ctx, cases.QueueQuery{})
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			out := []any{}
+			for _, c := range cs {
+				out = append(out, map[string]any{"id": c.ID, "status": c.Status, "priority": c.Priority, "reasons": c.Reasons,
+					"category": c.Category, "occurrences": c.Occurrences, "minor_sender": c.MinorSender, "created_at": c.CreatedAt})
+			}
+			return json.NewEncoder(e.stdout).Encode(map[string]any{"cases": out})
+		}
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tPRIORITY\tSTATUS\tCATEGORY\tOCCURRENCES\tOPENED")
+		for _, c := range cs {
+			fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%d\t%s\n", c.ID, c.Priority, c.Status, c.Category, c.Occurrences, c.CreatedAt.Format(time.RFC3339))
+		}
+		return tw.Flush()
+	case "show":
+		v, err := ce.svc.Case(ctx, id)
+		if err != nil {
+			return err
+		}
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(web.CaseJSON(v))
+	default:
+		d, err := cases.ParseDecision(*decision)
+		if err != nil {
+			return &exitError{code: 2, err: err}
+		}
+		v, rec, err := ce.svc.Decide(ctx, id, cases.Decision{Moderator: cases.Moderator{Name: *moderator, Senior: *senior}, Decision: d, Reason: *reason})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "case %d: %s (%s)\n", v.ID, v.Status, v.Decision)
+		if rec != nil {
+			fmt.Fprintf(e.stdout, "report %s filed: %s %s\n", rec.Reference, rec.Destination, rec.ID)
+		}
+		return nil
+	}
+}
+
+func cmdReport(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || args[0] != "export" {
+		fmt.Fprintln(e.stderr, "Usage: safeguard report export --case ID --out DIR")
+		return &exitError{code: 2, err: errors.New("")}
+	}
+	fs := newFlagSet(e, "report export", "report export --case ID --out DIR [flags]")
+	var db, mediaDir, mediaKeyFile string
+	var cc caseConfig
+	caseFlags(fs, &db, &mediaDir, &mediaKeyFile, &cc)
+	id := fs.Int64("case", 0, "the case to report")
+	out := fs.String("out", "", "directory to write the report package into")
+	who := fs.String("moderator", "operator", "who exports the report (recorded as reading the evidence)")
+	if err := parseFlags(fs, e, args[1:]); err != nil {
+		return err
+	}
+	if *id <= 0 || *out == "" {
+		return &exitError{code: 2, err: errors.New("--case and --out are required")}
+	}
+	ce, err := openCaseEnv(ctx, e, db, mediaDir, mediaKeyFile, cc)
+	if err != nil {
+		return err
+	}
+	defer ce.close()
+	pkg, rec, err := ce.svc.Export(ctx, *id, *out, *who)
+	if err != nil {
+		return err
+	}
+	test := ""
+	if pkg.Test {
+		test = " (TEST)"
+	}
+	fmt.Fprintf(e.stdout, "report %s%s, priority %d: %s\n", pkg.Reference, test, pkg.Priority.Level, rec.ID)
+	for _, r := range pkg.Routes {
+		fmt.Fprintf(e.stdout, "  %s %s: %s (%s)\n", r.Role, r.AccountID, r.Force.Name, r.Force.Code)
+	}
+	return nil
+}
+
+func cmdEvidence(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || (args[0] != "verify" && args[0] != "keygen" && args[0] != "retain") {
+		fmt.Fprintln(e.stderr, "Usage: safeguard evidence verify --evidence-pubkey HEX | keygen --evidence-key FILE | retain")
+		return &exitError{code: 2, err: errors.New("")}
+	}
+	sub := args[0]
+	fs := newFlagSet(e, "evidence "+sub, "evidence "+sub+" [flags]")
+	var db, mediaDir, mediaKeyFile string
+	var cc caseConfig
+	caseFlags(fs, &db, &mediaDir, &mediaKeyFile, &cc)
+	now := fs.String("now", "", "retain: the time to retain as of (RFC 3339; default now)")
+	if err := parseFlags(fs, e, args[1:]); err != nil {
+		return err
+	}
+	switch sub {
+	case "keygen":
+		if cc.evidenceKey == "" {
+			return &exitError{code: 2, err: errors.New("--evidence-key FILE is required")}
+		}
+		pub, err := evidence.GenerateKey(cc.evidenceKey)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "evidence key written to %s\npublic key (pin with --evidence-pubkey): %s\n", cc.evidenceKey, hex.EncodeToString(pub))
+		return nil
+	case "verify":
+		if cc.evidencePub == "" {
+			return &exitError{code: 2, err: errors.New("--evidence-pubkey is required: verification trusts only the pinned key")}
+		}
+		pub, err := evidence.ParsePublicKey(cc.evidencePub)
+		if err != nil {
+			return &exitError{code: 2, err: err}
+		}
+		st, err := openStore(ctx, db)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		items, err := openEvidenceItems(cc)
+		if err != nil {
+			return err
+		}
+		r, err := evidence.Verify(ctx, st, pub, items)
+		if err != nil {
+			return err
+		}
+		for _, p := range r.Problems {
+			fmt.Fprintln(e.stdout, p)
+		}
+		fmt.Fprintf(e.stdout, "%d entries (%d items, %d tombstones), %d checkpoints, %d items checked\n",
+			r.Entries, r.Items, r.Tombstones, r.Checkpoints, r.ItemsChecked)
+		if !r.OK() {
+			return &exitError{code: 1, err: fmt.Errorf("evidence log does not verify: %d problems", len(r.Problems))}
+		}
+		fmt.Fprintln(e.stdout, "evidence log verified")
+		return nil
+	default:
+		at := time.Now()
+		if *now != "" {
+			t, err := time.Parse(time.RFC3339, *now)
+			if err != nil {
+				return &exitError{code: 2, err: fmt.Errorf("--now: %v", err)}
+			}
+			at = t
+		}
+		ce, err := openCaseEnv(ctx, e, db, mediaDir, mediaKeyFile, cc)
+		if err != nil {
+			return err
+		}
+		defer ce.close()
+		res, err := ce.svc.Vault.Retain(ctx, ce.st, evidence.Retention{}, at)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "retention as of %s: %d cases, %d items deleted (each with a signed tombstone), %d cases under legal hold\n",
+			at.UTC().Format(time.RFC3339), res.Cases, res.Deleted, res.Held)
+		return nil
+	}
+}

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/safeguard-dev/safeguard/internal/cases"
+	"github.com/safeguard-dev/safeguard/internal/evidence"
+	"github.com/safeguard-dev/safeguard/internal/lawreport"
+	"github.com/safeguard-dev/safeguard/internal/lawreport/ncmec"
+	"github.com/safeguard-dev/safeguard/internal/media"
+	"github.com/safeguard-dev/safeguard/internal/messaging"
+	"github.com/safeguard-dev/safeguard/internal/store"
+)
+
+// Defaults of the cases flags.
+const (
+	defaultEvidenceDir       = "./safeguard-evidence"
+	defaultReportDir         = "./safeguard-reports"
+	defaultCasesInterval     = time.Second
+	defaultRetentionInterval = time.Hour
+)
+
+// caseConfig is what the cases, the evidence vault and the law-enforcement
+// reports read from flags (serve, demo and the case, report and evidence
+// commands).
+type caseConfig struct {
+	evidenceDir, evidenceKey, evidencePub string
+	reportDir, reportEmail, serviceName   string
+	testReports, suspendOnMatch           bool
+	oncallWebhook                         string
+	ncmecURL, ncmecUser                   string
+	casesInterval, retentionInterval      time.Duration
+
+	ncmecPassword string // secret, from the environment only
+}
+
+func bindCaseFlags(fs *flag.FlagSet, c *caseConfig) {
+	fs.StringVar(&c.evidenceDir, "evidence-dir", defaultEvidenceDir, "directory of the evidence vault's items, encrypted at rest (key: the directory's path + \".key\")")
+	fs.StringVar(&c.evidenceKey, "evidence-key", "", "file holding the ed25519 key that signs evidence checkpoints and tombstones (made by 'safeguard evidence keygen'; keep it away from the database)")
+	fs.StringVar(&c.evidencePub, "evidence-pubkey", "", "the evidence key's public key in hex, pinned: serve refuses another key, verify trusts only this one")
+	fs.StringVar(&c.reportDir, "report-dir", defaultReportDir, "directory law-enforcement report packages are exported to, for upload to the NCA portal")
+	fs.StringVar(&c.reportEmail, "report-email", "", "the reporting person's email address, required in NCA and NCMEC reports")
+	fs.StringVar(&c.serviceName, "service-name", cases.DefaultServiceName, "the service's name in reports")
+	fs.BoolVar(&c.testReports, "test-reports", false, "mark every law-enforcement report as a test (tests and demos)")
+	fs.BoolVar(&c.suspendOnMatch, "suspend-on-match", true, "suspend an adult who sends a known image at once (a minor never is)")
+	fs.StringVar(&c.oncallWebhook, "oncall-webhook", "", "URL that receives a POST (JSON: case id, priority, reasons; never content) for each priority 1 case")
+	fs.StringVar(&c.ncmecURL, "ncmec-url", "", "NCMEC CyberTipline API base URL: file reports with NCMEC instead of exporting them ($SAFEGUARD_NCMEC_PASSWORD holds the password)")
+	fs.StringVar(&c.ncmecUser, "ncmec-user", "", "NCMEC API user name")
+	fs.DurationVar(&c.casesInterval, "cases-interval", defaultCasesInterval, "how often new detections are turned into cases")
+	fs.DurationVar(&c.retentionInterval, "retention-interval", defaultRetentionInterval, "how often evidence retention runs")
+}
+
+func (c *caseConfig) readSecrets(e *env) { c.ncmecPassword = e.getenv("SAFEGUARD_NCMEC_PASSWORD") }
+
+// openVault opens the evidence items and the signing key. With create, a
+// missing key is made beside the evidence directory (and its public key
+// logged, to pin); a pinned public key must match.
+func openVault(c caseConfig, log *slog.Logger, create bool, now func() time.Time) (*evidence.Vault, *media.Disk, error) {
+	items, err := openEvidenceItems(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	path := c.evidenceKey
+	if path == "" {
+		path = strings.TrimRight(c.evidenceDir, string(os.PathSeparator)) + ".signing.key"
+	}
+	key, err := evidence.LoadKey(path)
+	if errors.Is(err, fs.ErrNotExist) && create {
+		pub, gerr := evidence.GenerateKey(path)
+		if gerr != nil {
+			return nil, nil, gerr
+		}
+		if log != nil {
+			log.Warn("evidence key created; pin its public key with --evidence-pubkey and keep the key file away from the database",
+				"key", path, "pubkey", hex.EncodeToString(pub))
+		}
+		key, err = evidence.LoadKey(path)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if c.evidencePub != "" {
+		pub, err := evidence.ParsePublicKey(c.evidencePub)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !pub.Equal(key.Public().(ed25519.PublicKey)) {
+			return nil, nil, errors.New("--evidence-key does not match the pinned --evidence-pubkey")
+		}
+	}
+	return evidence.New(items, key, now), items, nil
+}
+
+// newCases builds the cases service over st.
+func newCases(c caseConfig, st store.Store, md media.Store, notify messaging.Notifier, lookup cases.Lookup, log *slog.Logger, createKey bool) (*cases.Service, *media.Disk, error) {
+	vault, items, err := openVault(c, log, createKey, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	var sub lawreport.Submitter = &lawreport.FileExport{Dir: c.reportDir, Logger: log}
+	if c.ncmecURL != "" {
+		sub = &ncmec.Submitter{Client: &ncmec.Client{BaseURL: c.ncmecURL, Username: c.ncmecUser, Password: c.ncmecPassword},
+			Store: &ncmec.DirStore{Dir: c.reportDir}, Logger: log}
+	}
+	var alerter cases.Alerter
+	if c.oncallWebhook != "" {
+		alerter = &cases.Webhook{URL: c.oncallWebhook, Log: log}
+	}
+	builder := &lawreport.Builder{ContactEmail: c.reportEmail, Reporter: lawreport.Reporter{Email: c.reportEmail, FirstName: c.serviceName, LastName: "Trust and Safety"}}
+	svc, err := cases.New(cases.Config{ServiceName: c.serviceName, TestReports: c.testReports, PrepareDir: c.reportDir, SuspendOnMatch: c.suspendOnMatch},
+		cases.Deps{Store: st, Media: md, Vault: vault, Builder: builder, Submitter: sub, Alerter: alerter, Notify: notify, Lookup: lookup, Log: log})
+	return svc, items, err
+}
+
+// runCaseJobs runs the outbox consumer and the retention job until ctx
+// ends.
+func runCaseJobs(ctx context.Context, c caseConfig, svc *cases.Service, log *slog.Logger) {
+	go svc.Run(ctx, c.casesInterval)
+	go func() {
+		t := time.NewTicker(c.retentionInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if res, err := svc.Vault.Retain(ctx, svc.Store, evidence.Retention{}, time.Now()); err != nil {
+					log.Error("evidence retention", "err", err)
+				} else if res.Deleted > 0 {
+					log.Info("evidence retention", "deleted", res.Deleted, "held", res.Held)
+				}
+			}
+		}
+	}()
+}
+
+// openEvidenceItems opens the directory of the vault's items with its data
+// key (created beside it if absent).
+func openEvidenceItems(c caseConfig) (*media.Disk, error) {
+	dkey, err := media.LoadOrCreateKey(strings.TrimRight(c.evidenceDir, string(os.PathSeparator)) + ".key")
+	if err != nil {
+		return nil, fmt.Errorf("evidence data key: %w", err)
+	}
+	return media.OpenDisk(c.evidenceDir, dkey)
+}

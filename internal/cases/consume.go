@@ -1,0 +1,377 @@
+package cases
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/evidence"
+	"github.com/safeguard-dev/safeguard/internal/lawreport"
+	"github.com/safeguard-dev/safeguard/internal/store"
+)
+
+// batch is how many outbox events Process reads at a time.
+const batch = 100
+
+// Process reads the outbox after the cases cursor and turns each
+// detection.created event into a new case or a new occurrence of one. Each
+// detection is handled in one transaction with the cursor, so none is lost
+// or counted twice across a crash. It returns how many detections it
+// handled.
+func (s *Service) Process(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		var evs []safeguard.Event
+		err := s.Store.View(ctx, func(tx store.Tx) error {
+			cur, err := tx.Cursor(ctx, Consumer)
+			if err != nil {
+				return err
+			}
+			evs, err = tx.Events(ctx, cur, batch)
+			return err
+		})
+		if err != nil || len(evs) == 0 {
+			return n, err
+		}
+		var skipped int64
+		for _, ev := range evs {
+			if ev.Type != safeguard.EventDetection {
+				skipped = ev.ID
+				continue
+			}
+			skipped = 0
+			if err := s.handle(ctx, ev); err != nil {
+				return n, fmt.Errorf("event %d: %w", ev.ID, err)
+			}
+			n++
+		}
+		if skipped != 0 {
+			if err := s.Store.Update(ctx, func(tx store.Tx) error { return tx.SetCursor(ctx, Consumer, skipped) }); err != nil {
+				return n, err
+			}
+		}
+		if len(evs) < batch {
+			return n, nil
+		}
+	}
+}
+
+// facts is what a detection's case is made from, read before the
+// transaction that records it.
+type facts struct {
+	d          *safeguard.Detection
+	sender     *safeguard.Account
+	recipients []*safeguard.Account
+	msg        *safeguard.Message
+	media      *safeguard.Media
+	mediaData  []byte
+	context    []*safeguard.Message
+	logins     map[int64][]safeguard.Login
+	preserved  map[string]bool // refs the case already holds
+}
+
+func (s *Service) gather(ctx context.Context, d *safeguard.Detection) (*facts, error) {
+	f := &facts{d: d, logins: map[int64][]safeguard.Login{}, preserved: map[string]bool{}}
+	since := d.At.Add(-s.cfg.ContextWindow)
+	err := s.Store.View(ctx, func(tx store.Tx) error {
+		ids := append([]int64{d.SenderID}, d.RecipientIDs...)
+		accts, err := tx.AccountsByID(ctx, ids)
+		if err != nil {
+			return err
+		}
+		f.sender = accts[d.SenderID]
+		for _, id := range d.RecipientIDs {
+			if a := accts[id]; a != nil && id != d.SenderID {
+				f.recipients = append(f.recipients, a)
+			}
+		}
+		for _, a := range accts {
+			if f.logins[a.ID], err = tx.Logins(ctx, a.ID, since); err != nil {
+				return err
+			}
+		}
+		if d.MessageID != 0 {
+			if f.msg, err = tx.Message(ctx, d.MessageID); err != nil && !errors.Is(err, safeguard.ErrNotFound) {
+				return err
+			}
+		}
+		if d.MediaID != 0 {
+			if f.media, err = tx.Media(ctx, d.MediaID); err != nil && !errors.Is(err, safeguard.ErrNotFound) {
+				return err
+			}
+		}
+		if d.ConversationID != 0 {
+			q := store.MessageQuery{ConversationID: d.ConversationID, Limit: s.cfg.ContextCap}
+			if d.MessageID != 0 {
+				q.Before = d.MessageID + 1
+			}
+			ms, err := tx.Messages(ctx, q)
+			if err != nil {
+				return err
+			}
+			for _, m := range ms {
+				if !m.CreatedAt.Before(since) {
+					f.context = append(f.context, m)
+				}
+			}
+			slices.Reverse(f.context)
+		}
+		c, err := tx.CaseByKey(ctx, d.SenderID, d.ContentKey)
+		if errors.Is(err, safeguard.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		es, err := tx.CaseEvidence(ctx, c.ID)
+		for _, e := range es {
+			if e.Kind == safeguard.EvidenceItem {
+				f.preserved[e.Ref] = true
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if f.media != nil && s.Media != nil {
+		data, err := s.Media.Get(ctx, f.media.StorageKey)
+		if err != nil && !errors.Is(err, safeguard.ErrNotFound) {
+			return nil, fmt.Errorf("media %d: %w", f.media.ID, err)
+		}
+		f.mediaData = data
+	}
+	return f, nil
+}
+
+// handle records one detection.
+func (s *Service) handle(ctx context.Context, ev safeguard.Event) error {
+	var p struct {
+		DetectionID int64 `json:"detection_id"`
+	}
+	if err := json.Unmarshal(ev.Payload, &p); err != nil || p.DetectionID == 0 {
+		s.Log.WarnContext(ctx, "cases: detection event without a detection id", "event", ev.ID)
+		return s.Store.Update(ctx, func(tx store.Tx) error { return tx.SetCursor(ctx, Consumer, ev.ID) })
+	}
+	var d *safeguard.Detection
+	err := s.Store.View(ctx, func(tx store.Tx) (err error) { d, err = tx.Detection(ctx, p.DetectionID); return })
+	if err != nil {
+		return err
+	}
+	f, err := s.gather(ctx, d)
+	if err != nil {
+		return err
+	}
+	staged, err := s.Vault.Stage(ctx, s.items(f))
+	if err != nil {
+		return err
+	}
+	var out outcome
+	err = s.Store.Update(ctx, func(tx store.Tx) error {
+		out = outcome{}
+		if err := s.record(ctx, tx, f, staged, &out); err != nil {
+			return err
+		}
+		return tx.SetCursor(ctx, Consumer, ev.ID)
+	})
+	if errors.Is(err, errSeen) {
+		s.Vault.Discard(ctx, staged)
+		return s.Store.Update(ctx, func(tx store.Tx) error { return tx.SetCursor(ctx, Consumer, ev.ID) })
+	}
+	if err != nil {
+		s.Vault.Discard(ctx, staged)
+		return err
+	}
+	s.after(ctx, f, &out)
+	return nil
+}
+
+var errSeen = errors.New("detection already in a case")
+
+// outcome is what a recorded detection leaves to do after the commit.
+type outcome struct {
+	c          *safeguard.Case
+	opened     bool
+	becameP1   bool
+	occurrence safeguard.Occurrence
+}
+
+// record opens or extends the case in tx.
+func (s *Service) record(ctx context.Context, tx store.Tx, f *facts, staged []evidence.Staged, out *outcome) error {
+	d := f.d
+	now := s.clock()
+	c, err := tx.CaseByKey(ctx, d.SenderID, d.ContentKey)
+	switch {
+	case errors.Is(err, safeguard.ErrNotFound):
+		c = &safeguard.Case{SenderID: d.SenderID, ContentKey: d.ContentKey, ConversationID: d.ConversationID,
+			Source: d.Source, Category: d.Category, Status: safeguard.CaseOpen, Priority: 3, CreatedAt: now, UpdatedAt: now}
+		if f.sender != nil && f.sender.Band(d.At).Minor() {
+			c.MinorSender, c.SeniorReview = true, true
+		}
+		if err := tx.CreateCase(ctx, c); err != nil {
+			return err
+		}
+		out.opened = true
+	case err != nil:
+		return err
+	}
+	o := safeguard.Occurrence{CaseID: c.ID, DetectionID: d.ID, Source: d.Source, At: d.At, MessageID: d.MessageID,
+		ConversationID: d.ConversationID, MediaID: d.MediaID, RecipientIDs: d.RecipientIDs, Held: d.Held}
+	if err := tx.AddOccurrence(ctx, &o); err != nil {
+		if errors.Is(err, safeguard.ErrConflict) {
+			return errSeen
+		}
+		return err
+	}
+	c.Occurrences++
+	out.occurrence = o
+	if c.Category == "" || (d.Source == safeguard.HashMatch && c.Source != safeguard.HashMatch) {
+		c.Category, c.Source = d.Category, d.Source
+	}
+	for _, sig := range signalsOf(d) {
+		if !slices.Contains(c.Signals, sig) {
+			c.Signals = append(c.Signals, sig)
+		}
+	}
+	detail, _ := json.Marshal(map[string]any{"detection_id": d.ID, "source": d.Source, "message_id": d.MessageID,
+		"recipients": d.RecipientIDs, "held": d.Held})
+	action := "occurrence"
+	if out.opened {
+		action = "opened"
+	}
+	if err := event(ctx, tx, c, now, "system", action, "", string(d.Source), detail); err != nil {
+		return err
+	}
+	was := c.Priority
+	if err := s.assess(ctx, tx, c, f); err != nil {
+		return err
+	}
+	out.becameP1 = c.Priority == 1 && (was != 1 || out.opened)
+	if c.Priority != was || out.opened {
+		pd, _ := json.Marshal(map[string]any{"priority": c.Priority, "reasons": c.Reasons})
+		if err := event(ctx, tx, c, now, "system", "assessed", c.Status, strconv.Itoa(c.Priority), pd); err != nil {
+			return err
+		}
+	}
+	if _, err := s.Vault.Append(ctx, tx, c.ID, staged); err != nil {
+		return err
+	}
+	if err := s.suspendOnMatch(ctx, tx, c, f, now); err != nil {
+		return err
+	}
+	c.UpdatedAt = now
+	out.c = c
+	return tx.UpdateCase(ctx, c)
+}
+
+// assess sets the case's priority from all its facts: the signals gathered,
+// the children it involves (minor recipients and minor reporters), whether
+// the sender is still in contact with one, and whether the sender can be
+// traced. A priority never drops on its own: a moderator's decision is what
+// ends a case.
+func (s *Service) assess(ctx context.Context, tx store.Tx, c *safeguard.Case, f *facts) error {
+	occ, err := tx.Occurrences(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	for _, o := range occ {
+		ids = append(ids, o.RecipientIDs...)
+	}
+	ids = append(ids, c.SenderID)
+	accts, err := tx.AccountsByID(ctx, ids)
+	if err != nil {
+		return err
+	}
+	inc := &lawreport.Incident{Type: incidentType(c), DetectedAt: f.d.At}
+	for _, sig := range c.Signals {
+		inc.Signals = append(inc.Signals, lawreport.Signal(sig))
+	}
+	var minors []int64
+	for id, a := range accts {
+		if id != c.SenderID && a.Band(f.d.At).Minor() {
+			minors = append(minors, id)
+			inc.Children = append(inc.Children, lawreport.User{AccountID: strconv.FormatInt(id, 10), DateOfBirth: a.BirthDate})
+		}
+	}
+	if sender := accts[c.SenderID]; sender != nil {
+		u := lawreport.User{AccountID: strconv.FormatInt(sender.ID, 10), DateOfBirth: sender.BirthDate, AgeAssurance: sender.Assurance}
+		for _, l := range f.logins[sender.ID] {
+			if l.Origin.Addr.IsValid() {
+				u.Connections = append(u.Connections, lawreport.Connection{IP: l.Origin.Addr.Addr(), At: l.Origin.At})
+			}
+		}
+		if f.msg != nil && f.msg.Origin.Addr.IsValid() {
+			u.Connections = append(u.Connections, lawreport.Connection{IP: f.msg.Origin.Addr.Addr(), At: f.msg.CreatedAt})
+		}
+		inc.ReportedUsers = append(inc.ReportedUsers, u)
+	}
+	if len(minors) > 0 && c.SenderID != 0 {
+		pairs, err := tx.ContactPairs(ctx, append(minors, c.SenderID))
+		if err != nil {
+			return err
+		}
+		for _, p := range pairs {
+			if p[0] == c.SenderID || p[1] == c.SenderID {
+				inc.Signals = append(inc.Signals, lawreport.SignalOngoingContact)
+				break
+			}
+		}
+	}
+	p := lawreport.Assess(inc)
+	if c.Priority == 0 || p.Level <= c.Priority || len(c.Reasons) == 0 {
+		c.Priority, c.Reasons = p.Level, p.Reasons
+	}
+	return nil
+}
+
+// suspendOnMatch suspends the adult sender of a known image when the
+// operator's policy says so. A minor is a child to safeguard first and is
+// never suspended automatically.
+func (s *Service) suspendOnMatch(ctx context.Context, tx store.Tx, c *safeguard.Case, f *facts, now time.Time) error {
+	if !s.cfg.SuspendOnMatch || f.d.Source != safeguard.HashMatch || f.sender == nil || c.MinorSender {
+		return nil
+	}
+	a, err := tx.Account(ctx, f.sender.ID)
+	if err != nil || a.Status != safeguard.Active || a.Band(now) != safeguard.Adult {
+		return err
+	}
+	a.Status = safeguard.Suspended
+	if err := tx.UpdateAccount(ctx, a); err != nil {
+		return err
+	}
+	if err := tx.DeleteSessions(ctx, a.ID); err != nil {
+		return err
+	}
+	if err := tx.Audit(ctx, &safeguard.AuditEntry{At: now, Actor: "system", Action: "account.suspended",
+		TargetID: a.ID, Reason: "known_image_match", Detail: fmt.Sprintf(`{"case_id":%d}`, c.ID)}); err != nil {
+		return err
+	}
+	return event(ctx, tx, c, now, "system", "sender_suspended", c.Status, "suspend_on_match", nil)
+}
+
+// after does what follows a committed detection: support for a minor
+// sender, the on-call alert and the report package at priority 1, and a
+// follow-up report for a case already reported.
+func (s *Service) after(ctx context.Context, f *facts, out *outcome) {
+	c := out.c
+	if out.opened && c.MinorSender && s.Notify != nil {
+		s.Notify.Notify(ctx, notice(c.SenderID, "support_minor_sender"))
+	}
+	if out.becameP1 {
+		s.raiseAlert(ctx, c)
+		if _, err := s.prepare(ctx, c.ID); err != nil {
+			s.Log.ErrorContext(ctx, "cases: build the priority 1 report package", "case", c.ID, "err", err)
+		}
+	}
+	if c.Status == safeguard.CaseReported && !out.opened {
+		if _, err := s.followUp(ctx, c.ID); err != nil {
+			s.Log.ErrorContext(ctx, "cases: follow-up report", "case", c.ID, "err", err)
+		}
+	}
+}

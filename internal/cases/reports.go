@@ -1,0 +1,391 @@
+package cases
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/store"
+)
+
+//go:embed reasons.json
+var reasonsJSON []byte
+
+// Reason is one reason a person can give for a report: a stable code and
+// the words shown, plain enough for a child.
+type Reason struct {
+	Code     string `json:"code"`
+	Text     string `json:"text"`
+	Category string `json:"category"`
+	Severity string `json:"severity"`
+	// Signal is the fact the reason gives the priority assessment; with
+	// MinorOnlySignal, only when a minor reports it.
+	Signal          string `json:"signal,omitempty"`
+	MinorOnlySignal bool   `json:"minor_only_signal,omitempty"`
+}
+
+var reasons = mustReasons(reasonsJSON)
+
+func mustReasons(b []byte) []Reason {
+	rs, err := parseReasons(b)
+	if err != nil {
+		panic("cases: reasons.json: " + err.Error())
+	}
+	return rs
+}
+
+func parseReasons(b []byte) ([]Reason, error) {
+	var f struct {
+		Reasons []Reason `json:"reasons"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for i, r := range f.Reasons {
+		if r.Code == "" || r.Text == "" || r.Category == "" {
+			return nil, fmt.Errorf("reason %d: code, text and category are required", i+1)
+		}
+		if seen[r.Code] {
+			return nil, fmt.Errorf("reason %q twice", r.Code)
+		}
+		seen[r.Code] = true
+	}
+	return f.Reasons, nil
+}
+
+// Reasons returns the reasons a report can give, in the order shown.
+func Reasons() []Reason { return append([]Reason(nil), reasons...) }
+
+func reasonByCode(code string) (Reason, bool) {
+	for _, r := range reasons {
+		if r.Code == code {
+			return r, true
+		}
+	}
+	return Reason{}, false
+}
+
+// MaxNote is the longest note a report may carry, in bytes.
+const MaxNote = 2000
+
+// Report is what a member reports: exactly one of MessageID, ConversationID
+// or Account (a handle), a reason code and an optional note.
+type Report struct {
+	MessageID      int64
+	ConversationID int64
+	Account        string
+	Reason         string
+	Note           string
+}
+
+// Receipt is what the reporter gets back: the report's id, when it was
+// received, and the notices to show (support for a minor; for an adult
+// worried about a child, the NSPCC helpline). BlockHandle names the account
+// the reporter may want to block, when there is one.
+type Receipt struct {
+	ID          int64
+	ReceivedAt  time.Time
+	Notices     []string
+	BlockHandle string
+	Duplicate   bool // the same report was received moments ago
+}
+
+// Report files a member's report in one step. What the reporter cannot see
+// is not found, exactly as what does not exist. A second report of the same
+// target by the same reporter within the report window returns the first
+// receipt and opens nothing new.
+func (s *Service) Report(ctx context.Context, reporterID int64, r Report) (*Receipt, error) {
+	reason, ok := reasonByCode(r.Reason)
+	if !ok {
+		codes := make([]string, len(reasons))
+		for i, x := range reasons {
+			codes[i] = x.Code
+		}
+		return nil, safeguard.Invalid("invalid_reason", "Choose a reason: %s.", strings.Join(codes, ", "))
+	}
+	n := 0
+	for _, set := range []bool{r.MessageID != 0, r.ConversationID != 0, r.Account != ""} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		return nil, safeguard.Invalid("invalid_target", "Report one message, conversation or account.")
+	}
+	if len(r.Note) > MaxNote || !utf8.ValidString(r.Note) {
+		return nil, safeguard.Errorf(safeguard.ErrTooLarge, "note_too_long", "The note can be at most %d characters.", MaxNote)
+	}
+	var subjectHandle string
+	if r.Account != "" {
+		if s.Lookup == nil {
+			return nil, safeguard.NotFound
+		}
+		a, _, err := s.Lookup.Lookup(ctx, reporterID, r.Account)
+		if err != nil {
+			return nil, err
+		}
+		r.Account, subjectHandle = strconv.FormatInt(a.ID, 10), a.Handle
+	}
+	now := s.clock()
+	var rec *Receipt
+	err := s.Store.Update(ctx, func(tx store.Tx) error {
+		reporter, err := tx.Account(ctx, reporterID)
+		if err != nil {
+			return err
+		}
+		t, err := s.resolveTarget(ctx, tx, reporter, r, now)
+		if err != nil {
+			return err
+		}
+		rec = &Receipt{Notices: receiptNotices(reporter, t, now)}
+		if t.subject != nil {
+			rec.BlockHandle = t.subject.Handle
+		} else if subjectHandle != "" {
+			rec.BlockHandle = subjectHandle
+		}
+		if prev, err := tx.RecentUserReport(ctx, reporterID, t.key, now.Add(-s.cfg.ReportWindow)); err == nil {
+			rec.ID, rec.ReceivedAt, rec.Duplicate = prev.ID, prev.At, true
+			return nil
+		} else if !errors.Is(err, safeguard.ErrNotFound) {
+			return err
+		}
+		d := t.detection(reporter, reason, now)
+		if err := recordDetection(ctx, tx, d); err != nil {
+			return err
+		}
+		ur := &safeguard.MemberReport{ReporterID: reporterID, Target: t.key, Reason: reason.Code, Note: r.Note, At: now, DetectionID: d.ID}
+		if err := tx.CreateUserReport(ctx, ur); err != nil {
+			return err
+		}
+		rec.ID, rec.ReceivedAt = ur.ID, now
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// target is what a report is about, as far as the reporter may see it.
+type target struct {
+	key          string // the report's target, for duplicates
+	subject      *safeguard.Account
+	message      *safeguard.Message
+	conversation *safeguard.Conversation
+	members      []*safeguard.Account
+	contentKey   string
+}
+
+func (s *Service) resolveTarget(ctx context.Context, tx store.Tx, reporter *safeguard.Account, r Report, now time.Time) (*target, error) {
+	t := &target{}
+	switch {
+	case r.MessageID != 0:
+		m, err := tx.Message(ctx, r.MessageID)
+		if err != nil {
+			return nil, safeguard.NotFound
+		}
+		c, err := tx.Conversation(ctx, m.ConversationID)
+		if err != nil || c.Member(reporter.ID) == nil || m.SenderID == reporter.ID {
+			return nil, safeguard.NotFound
+		}
+		if m.Status == safeguard.Held {
+			return nil, safeguard.NotFound // only its sender sees a held message
+		}
+		blocks, err := tx.BlocksBy(ctx, reporter.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range blocks {
+			if b.BlockedID == m.SenderID && c.Kind == safeguard.Group {
+				return nil, safeguard.NotFound // hidden from the reporter
+			}
+		}
+		t.key, t.message, t.conversation = "message:"+strconv.FormatInt(m.ID, 10), m, c
+		if t.subject, err = tx.Account(ctx, m.SenderID); err != nil {
+			return nil, err
+		}
+		t.contentKey = "conversation:" + strconv.FormatInt(c.ID, 10)
+		if m.MediaID != 0 {
+			md, err := tx.Media(ctx, m.MediaID)
+			if err != nil {
+				return nil, err
+			}
+			if len(md.SHA256) > 0 {
+				t.contentKey = fmt.Sprintf("sha256:%x", md.SHA256)
+			} else {
+				t.contentKey = "media:" + strconv.FormatInt(md.ID, 10)
+			}
+		}
+	case r.ConversationID != 0:
+		c, err := tx.Conversation(ctx, r.ConversationID)
+		if err != nil || c.Member(reporter.ID) == nil {
+			return nil, safeguard.NotFound
+		}
+		t.key, t.conversation = "conversation:"+strconv.FormatInt(c.ID, 10), c
+		t.contentKey = t.key
+		// The subject is the other member of a one-to-one chat, or in a
+		// group the last one who wrote.
+		ms, err := tx.Messages(ctx, store.MessageQuery{ConversationID: c.ID, Limit: 50, Viewer: reporter.ID})
+		if err != nil {
+			return nil, err
+		}
+		var subject int64
+		for _, m := range ms {
+			if m.SenderID != reporter.ID {
+				subject = m.SenderID
+				break
+			}
+		}
+		if c.Kind == safeguard.Direct {
+			for _, m := range c.Members {
+				if m.AccountID != reporter.ID {
+					subject = m.AccountID
+				}
+			}
+		}
+		if subject != 0 {
+			if t.subject, err = tx.Account(ctx, subject); err != nil {
+				return nil, err
+			}
+		}
+	default:
+		id, _ := strconv.ParseInt(r.Account, 10, 64)
+		a, err := tx.Account(ctx, id)
+		if err != nil || a.ID == reporter.ID {
+			return nil, safeguard.NotFound
+		}
+		t.key, t.subject = "account:"+r.Account, a
+		t.contentKey = t.key
+	}
+	if t.conversation != nil {
+		var ids []int64
+		for _, m := range t.conversation.Members {
+			ids = append(ids, m.AccountID)
+		}
+		accts, err := tx.AccountsByID(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			if a := accts[id]; a != nil {
+				t.members = append(t.members, a)
+			}
+		}
+	}
+	return t, nil
+}
+
+// receiptNotices chooses what the reporter is shown: a minor, support (with
+// Report Remove and the option to block); an adult reporting something that
+// involves a child, the NSPCC helpline.
+func receiptNotices(reporter *safeguard.Account, t *target, now time.Time) []string {
+	if reporter.Band(now).Minor() {
+		return []string{"support_reported"}
+	}
+	child := t.subject != nil && t.subject.Band(now).Minor()
+	for _, m := range t.members {
+		child = child || m.Band(now).Minor()
+	}
+	if child {
+		return []string{"adult_concern"}
+	}
+	return nil
+}
+
+// detection is the detection a report makes.
+func (t *target) detection(reporter *safeguard.Account, reason Reason, now time.Time) *safeguard.Detection {
+	d := &safeguard.Detection{
+		Source: safeguard.UserReport, At: now, ContentKey: t.contentKey, Severity: reason.Severity,
+		Category: reason.Category, Summary: "Reported by a member: " + reason.Text,
+		RecipientIDs: []int64{reporter.ID},
+	}
+	if t.subject != nil {
+		d.SenderID = t.subject.ID
+	}
+	if t.message != nil {
+		d.MessageID, d.MediaID = t.message.ID, t.message.MediaID
+	}
+	if t.conversation != nil {
+		d.ConversationID, d.ConversationE2EE = t.conversation.ID, t.conversation.E2EE
+	}
+	for _, m := range t.members {
+		d.Members = append(d.Members, safeguard.MemberFacts{AccountID: m.ID, Band: m.Band(now), Assurance: m.Assurance})
+	}
+	var signals []string
+	if reason.Signal != "" && (!reason.MinorOnlySignal || reporter.Band(now).Minor()) {
+		signals = append(signals, reason.Signal)
+	}
+	d.Detail, _ = json.Marshal(map[string]any{
+		"reason": reason.Code, "reporter_id": reporter.ID, "reporter_band": reporter.Band(now), "signals": signals,
+	})
+	return d
+}
+
+// recordDetection writes d and the outbox event that opens or extends its
+// case, in tx.
+func recordDetection(ctx context.Context, tx store.Tx, d *safeguard.Detection) error {
+	if err := tx.CreateDetection(ctx, d); err != nil {
+		return err
+	}
+	payload, _ := json.Marshal(map[string]int64{"detection_id": d.ID})
+	return tx.AppendEvent(ctx, &safeguard.Event{Type: safeguard.EventDetection, At: d.At, AccountID: d.SenderID,
+		ConversationID: d.ConversationID, MessageID: d.MessageID, Payload: payload})
+}
+
+// VerifiedReport is a report of an end-to-end encrypted message whose
+// plaintext the franking check has verified: the reporter revealed it, the
+// commitment matched what the server bound to sender, recipient and time.
+type VerifiedReport struct {
+	ReporterID int64
+	MessageID  int64
+	Plaintext  []byte
+	Reason     string
+	Note       string
+}
+
+// FrankingReport files a verified report of an E2EE message: a detection of
+// source franking_report, with the plaintext preserved as evidence when the
+// case opens. The caller (the franking verifier) has checked the plaintext;
+// this checks only that the reporter was a member of the conversation.
+func (s *Service) FrankingReport(ctx context.Context, v VerifiedReport) (*Receipt, error) {
+	reason, ok := reasonByCode(v.Reason)
+	if !ok {
+		return nil, safeguard.Invalid("invalid_reason", "Choose a reason for the report.")
+	}
+	now := s.clock()
+	var rec *Receipt
+	err := s.Store.Update(ctx, func(tx store.Tx) error {
+		reporter, err := tx.Account(ctx, v.ReporterID)
+		if err != nil {
+			return err
+		}
+		t, err := s.resolveTarget(ctx, tx, reporter, Report{MessageID: v.MessageID}, now)
+		if err != nil {
+			return err
+		}
+		d := t.detection(reporter, reason, now)
+		d.Source, d.Summary = safeguard.FrankingReport, "Verified report of an end-to-end encrypted message: "+reason.Text
+		var detail map[string]any
+		json.Unmarshal(d.Detail, &detail)
+		detail["plaintext"] = string(v.Plaintext)
+		d.Detail, _ = json.Marshal(detail)
+		if err := recordDetection(ctx, tx, d); err != nil {
+			return err
+		}
+		ur := &safeguard.MemberReport{ReporterID: v.ReporterID, Target: t.key, Reason: reason.Code, Note: v.Note, At: now, DetectionID: d.ID}
+		if err := tx.CreateUserReport(ctx, ur); err != nil {
+			return err
+		}
+		rec = &Receipt{ID: ur.ID, ReceivedAt: now, Notices: receiptNotices(reporter, t, now)}
+		return nil
+	})
+	return rec, err
+}

@@ -1,0 +1,331 @@
+package cases
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+
+	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/lawreport"
+	"github.com/safeguard-dev/safeguard/internal/store"
+)
+
+// Moderator is who acts on a case. Senior moderators may decide cases that
+// need a senior review (a minor as sender).
+type Moderator struct {
+	Name   string
+	Senior bool
+}
+
+func (m Moderator) check() error {
+	if strings.TrimSpace(m.Name) == "" {
+		return safeguard.Invalid("moderator_required", "Say which moderator is acting.")
+	}
+	return nil
+}
+
+// QueueQuery selects the review queue.
+type QueueQuery struct {
+	// Statuses to list; empty means the work to do: open, in review and
+	// decided.
+	Statuses []safeguard.CaseStatus
+	Limit    int
+}
+
+// Queue lists cases most urgent first: priority 1 before 2 before 3, then
+// the oldest first.
+func (s *Service) Queue(ctx context.Context, q QueueQuery) ([]*safeguard.Case, error) {
+	st := q.Statuses
+	if len(st) == 0 {
+		st = []safeguard.CaseStatus{safeguard.CaseOpen, safeguard.CaseInReview, safeguard.CaseDecided}
+	}
+	var out []*safeguard.Case
+	err := s.Store.View(ctx, func(tx store.Tx) (err error) {
+		out, err = tx.Cases(ctx, store.CaseQuery{Statuses: st, Limit: q.Limit})
+		return
+	})
+	return out, err
+}
+
+// CaseView is a case with everything a moderator reviews: its timeline,
+// occurrences, the evidence preserved (references, never content), the
+// reports filed, appeals, and the sender's account.
+type CaseView struct {
+	*safeguard.Case
+	Sender      *safeguard.Account
+	Timeline    []safeguard.CaseEvent
+	Occurrences []safeguard.Occurrence
+	Evidence    []safeguard.EvidenceEntry
+	Reads       []safeguard.EvidenceRead
+	Reports     []safeguard.CaseReport
+	Appeals     []*safeguard.Appeal
+}
+
+// Case returns a case with its timeline, occurrences, evidence references,
+// reports and appeals.
+func (s *Service) Case(ctx context.Context, id int64) (*CaseView, error) {
+	v := &CaseView{}
+	err := s.Store.View(ctx, func(tx store.Tx) error {
+		var err error
+		if v.Case, err = tx.Case(ctx, id); err != nil {
+			return notFound(id)
+		}
+		if v.Sender, err = tx.Account(ctx, v.SenderID); err != nil && !errors.Is(err, safeguard.ErrNotFound) {
+			return err
+		}
+		if v.Timeline, err = tx.CaseEvents(ctx, id); err != nil {
+			return err
+		}
+		if v.Occurrences, err = tx.Occurrences(ctx, id); err != nil {
+			return err
+		}
+		if v.Evidence, err = tx.CaseEvidence(ctx, id); err != nil {
+			return err
+		}
+		if v.Reads, err = tx.EvidenceReads(ctx, id); err != nil {
+			return err
+		}
+		if v.Reports, err = tx.CaseReports(ctx, id); err != nil {
+			return err
+		}
+		v.Appeals, err = tx.Appeals(ctx, store.AppealQuery{CaseID: id})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// change loads a case, lets fn change it, and writes it back with a
+// timeline entry.
+func (s *Service) change(ctx context.Context, id int64, actor, action string, fn func(tx store.Tx, c *safeguard.Case) (reason string, detail []byte, err error)) (*safeguard.Case, error) {
+	var c *safeguard.Case
+	err := s.Store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		if c, err = tx.Case(ctx, id); err != nil {
+			return notFound(id)
+		}
+		from := c.Status
+		reason, detail, err := fn(tx, c)
+		if err != nil {
+			return err
+		}
+		now := s.clock()
+		c.UpdatedAt = now
+		if err := event(ctx, tx, c, now, actor, action, from, reason, detail); err != nil {
+			return err
+		}
+		return tx.UpdateCase(ctx, c)
+	})
+	return c, err
+}
+
+// Claim assigns an open case to a moderator, who reviews it.
+func (s *Service) Claim(ctx context.Context, id int64, m Moderator) (*safeguard.Case, error) {
+	if err := m.check(); err != nil {
+		return nil, err
+	}
+	return s.change(ctx, id, m.Name, "claimed", func(tx store.Tx, c *safeguard.Case) (string, []byte, error) {
+		switch {
+		case c.Status == safeguard.CaseInReview && c.Assignee == m.Name:
+			return "", nil, nil
+		case c.Status != safeguard.CaseOpen:
+			return "", nil, safeguard.Errorf(safeguard.ErrConflict, "case_not_open", "This case is %s, not open.", strings.ReplaceAll(string(c.Status), "_", " "))
+		}
+		c.Status, c.Assignee = safeguard.CaseInReview, m.Name
+		return "", nil, nil
+	})
+}
+
+// Decision is a moderator's decision about a case.
+type Decision struct {
+	Moderator Moderator
+	Decision  safeguard.Decision
+	Reason    string
+	// Signals a moderator found (e.g. immediate_danger); they count in the
+	// priority of the report.
+	Signals []string
+}
+
+// ParseDecision reads a decision as written on the command line or in the
+// API: "no-violation" and "no_violation" alike.
+func ParseDecision(s string) (safeguard.Decision, error) {
+	d := safeguard.Decision(strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), "-", "_"))
+	if !d.Valid() {
+		return "", safeguard.Invalid("invalid_decision", "Decide one of: report, no-violation, remove, warn, suspend, ban.")
+	}
+	return d, nil
+}
+
+// Decide records a decision with its reason and carries it out: remove
+// holds the content back, suspend and ban suspend the sender, report files
+// the law-enforcement report through the configured submitter. A case whose
+// sender is a minor needs a senior moderator, and is never decided
+// "suspend" or "ban" without one. Every step is in the timeline.
+func (s *Service) Decide(ctx context.Context, id int64, d Decision) (*CaseView, *lawreport.Receipt, error) {
+	if err := d.Moderator.check(); err != nil {
+		return nil, nil, err
+	}
+	if !d.Decision.Valid() {
+		return nil, nil, safeguard.Invalid("invalid_decision", "Decide one of: report, no-violation, remove, warn, suspend, ban.")
+	}
+	if strings.TrimSpace(d.Reason) == "" {
+		return nil, nil, safeguard.Invalid("reason_required", "Give a reason for the decision.")
+	}
+	for _, sig := range d.Signals {
+		if !validSignal(sig) {
+			return nil, nil, safeguard.Invalid("invalid_signal", "Unknown signal %q.", sig)
+		}
+	}
+	var sender int64
+	_, err := s.change(ctx, id, d.Moderator.Name, "decided", func(tx store.Tx, c *safeguard.Case) (string, []byte, error) {
+		if c.SeniorReview && !d.Moderator.Senior {
+			return "", nil, safeguard.Errorf(safeguard.ErrPermission, "senior_review_required",
+				"The sender is a young person: a senior moderator must decide this case.")
+		}
+		switch c.Status {
+		case safeguard.CaseOpen, safeguard.CaseInReview:
+		case safeguard.CaseReported:
+			if d.Decision == safeguard.ReportLE || d.Decision == safeguard.NoViolation {
+				return "", nil, safeguard.Errorf(safeguard.ErrConflict, "already_reported", "This case has been reported already.")
+			}
+		default:
+			return "", nil, safeguard.Errorf(safeguard.ErrConflict, "already_decided", "This case has been decided already.")
+		}
+		now := s.clock()
+		c.Decision, c.DecisionReason, c.DecidedBy, c.DecidedAt = d.Decision, d.Reason, d.Moderator.Name, now
+		if c.Assignee == "" {
+			c.Assignee = d.Moderator.Name
+		}
+		for _, sig := range d.Signals {
+			if !strings.Contains(strings.Join(c.Signals, ","), sig) {
+				c.Signals = append(c.Signals, sig)
+			}
+		}
+		if c.Status != safeguard.CaseReported {
+			c.Status = safeguard.CaseDecided
+			if d.Decision != safeguard.ReportLE {
+				c.Status = safeguard.CaseClosed
+			}
+		}
+		if err := s.carryOut(ctx, tx, c, d.Decision, now); err != nil {
+			return "", nil, err
+		}
+		sender = c.SenderID
+		detail, _ := json.Marshal(map[string]any{"decision": d.Decision, "signals": d.Signals, "senior": d.Moderator.Senior})
+		return string(d.Decision) + ": " + d.Reason, detail, nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	var rec *lawreport.Receipt
+	if d.Decision == safeguard.ReportLE {
+		if rec, err = s.file(ctx, id, d.Moderator.Name, false); err != nil {
+			return nil, nil, err
+		}
+	} else if s.Notify != nil && sender != 0 {
+		switch d.Decision {
+		case safeguard.Warn, safeguard.Suspend, safeguard.Ban, safeguard.RemoveContent:
+			s.Notify.Notify(ctx, notice(sender, "decision_made"))
+		}
+	}
+	v, err := s.Case(ctx, id)
+	return v, rec, err
+}
+
+// carryOut applies a decision in tx.
+func (s *Service) carryOut(ctx context.Context, tx store.Tx, c *safeguard.Case, d safeguard.Decision, now timeT) error {
+	switch d {
+	case safeguard.RemoveContent, safeguard.Suspend, safeguard.Ban:
+		occ, err := tx.Occurrences(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		for _, o := range occ {
+			if o.MessageID != 0 {
+				if err := tx.SetMessageStatus(ctx, o.MessageID, safeguard.Held); err != nil && !errors.Is(err, safeguard.ErrNotFound) {
+					return err
+				}
+			}
+		}
+	}
+	if (d == safeguard.Suspend || d == safeguard.Ban) && c.SenderID != 0 {
+		a, err := tx.Account(ctx, c.SenderID)
+		if err != nil {
+			return err
+		}
+		if a.Status != safeguard.Suspended {
+			a.Status = safeguard.Suspended
+			if err := tx.UpdateAccount(ctx, a); err != nil {
+				return err
+			}
+			if err := tx.DeleteSessions(ctx, a.ID); err != nil {
+				return err
+			}
+		}
+		return tx.Audit(ctx, &safeguard.AuditEntry{At: now, Actor: "moderator", Action: "account." + string(d),
+			TargetID: a.ID, Reason: "case_decision", Detail: `{"case_id":` + itoa(c.ID) + `}`})
+	}
+	return nil
+}
+
+// Close ends a reported case once the law-enforcement report no longer
+// needs it open: appeals and notices held back meanwhile go ahead.
+func (s *Service) Close(ctx context.Context, id int64, m Moderator, reason string) (*safeguard.Case, error) {
+	if err := m.check(); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(reason) == "" {
+		return nil, safeguard.Invalid("reason_required", "Give a reason for closing the case.")
+	}
+	return s.change(ctx, id, m.Name, "closed", func(tx store.Tx, c *safeguard.Case) (string, []byte, error) {
+		if c.Status != safeguard.CaseReported && c.Status != safeguard.CaseDecided {
+			return "", nil, safeguard.Errorf(safeguard.ErrConflict, "case_not_reported", "Only a decided or reported case can be closed.")
+		}
+		c.Status = safeguard.CaseClosed
+		deferred, err := tx.Appeals(ctx, store.AppealQuery{CaseID: c.ID, Statuses: []safeguard.AppealStatus{safeguard.AppealDeferred}})
+		if err != nil {
+			return "", nil, err
+		}
+		for _, a := range deferred {
+			a.Status = safeguard.AppealOpen
+			if err := tx.UpdateAppeal(ctx, a); err != nil {
+				return "", nil, err
+			}
+		}
+		return reason, nil, nil
+	})
+}
+
+// SetLegalHold puts a case's evidence under a legal hold (nothing is
+// deleted while it lasts) or lifts it.
+func (s *Service) SetLegalHold(ctx context.Context, id int64, m Moderator, on bool, reason string) (*safeguard.Case, error) {
+	if err := m.check(); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(reason) == "" {
+		return nil, safeguard.Invalid("reason_required", "Give the reason for the legal hold.")
+	}
+	action := "legal_hold_lifted"
+	if on {
+		action = "legal_hold"
+	}
+	return s.change(ctx, id, m.Name, action, func(tx store.Tx, c *safeguard.Case) (string, []byte, error) {
+		c.LegalHold, c.HoldReason = on, reason
+		if !on {
+			c.HoldReason = ""
+		}
+		return reason, nil, nil
+	})
+}
+
+// Reveal returns the bytes of one preserved item of a case to a moderator.
+// Who and why are recorded before anything is read.
+func (s *Service) Reveal(ctx context.Context, caseID, seq int64, m Moderator, why string) (*safeguard.EvidenceEntry, []byte, error) {
+	if err := m.check(); err != nil {
+		return nil, nil, err
+	}
+	return s.Vault.Read(ctx, s.Store, caseID, seq, m.Name, why)
+}

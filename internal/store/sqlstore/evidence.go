@@ -1,0 +1,130 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+
+	safeguard "github.com/safeguard-dev/safeguard"
+)
+
+const evidenceColumns = `seq, at, case_id, kind, item_kind, ref, content_type, class, digest, size, storage_key,
+	target, reason, signature, prev_hash, hash`
+
+// AppendEvidence implements store.EvidenceTx. The Seq must follow the head
+// (1 for an empty log); anything else is ErrConflict, and so is a Seq another
+// writer took first.
+func (t *Tx) AppendEvidence(ctx context.Context, e *safeguard.EvidenceEntry) error {
+	var head int64
+	if err := t.queryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM evidence_log`).Scan(&head); err != nil {
+		return t.d.Err(err, "evidence head")
+	}
+	if e.Seq != head+1 {
+		return conflict(fmt.Sprintf("evidence entry %d after head %d", e.Seq, head))
+	}
+	var seq int64
+	err := t.queryRow(ctx, `INSERT INTO evidence_log (`+evidenceColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (seq) DO NOTHING RETURNING seq`,
+		e.Seq, micro(e.At), e.CaseID, string(e.Kind), e.ItemKind, e.Ref, e.ContentType, string(e.Class), blob(e.Digest),
+		e.Size, e.StorageKey, e.Target, e.Reason, blob(e.Signature), blob(e.PrevHash), blob(e.Hash)).Scan(&seq)
+	if err != nil {
+		if isNoRows(err) {
+			return conflict(fmt.Sprintf("evidence entry %d", e.Seq))
+		}
+		return t.d.Err(err, "append evidence")
+	}
+	return nil
+}
+
+// EvidenceHead implements store.EvidenceTx.
+func (t *Tx) EvidenceHead(ctx context.Context) (*safeguard.EvidenceEntry, error) {
+	e, err := scanEvidence(t.queryRow(ctx, `SELECT `+evidenceColumns+` FROM evidence_log ORDER BY seq DESC LIMIT 1`))
+	if err != nil {
+		return nil, t.d.Err(err, "evidence head")
+	}
+	return &e, nil
+}
+
+// EvidenceEntry implements store.EvidenceTx.
+func (t *Tx) EvidenceEntry(ctx context.Context, seq int64) (*safeguard.EvidenceEntry, error) {
+	e, err := scanEvidence(t.queryRow(ctx, `SELECT `+evidenceColumns+` FROM evidence_log WHERE seq = ?`, seq))
+	if err != nil {
+		return nil, t.d.Err(err, fmt.Sprintf("evidence entry %d", seq))
+	}
+	return &e, nil
+}
+
+// EvidenceEntries implements store.EvidenceTx.
+func (t *Tx) EvidenceEntries(ctx context.Context, after int64, n int) ([]safeguard.EvidenceEntry, error) {
+	rows, err := t.query(ctx, `SELECT `+evidenceColumns+` FROM evidence_log WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit(n))
+	return collect(rows, err, t.d, "evidence entries", scanEvidence)
+}
+
+// CaseEvidence implements store.EvidenceTx.
+func (t *Tx) CaseEvidence(ctx context.Context, caseID int64) ([]safeguard.EvidenceEntry, error) {
+	rows, err := t.query(ctx, `SELECT `+evidenceColumns+` FROM evidence_log WHERE case_id = ? ORDER BY seq`, caseID)
+	return collect(rows, err, t.d, "case evidence", scanEvidence)
+}
+
+func scanEvidence(s scanner) (safeguard.EvidenceEntry, error) {
+	var (
+		e           safeguard.EvidenceEntry
+		at          int64
+		kind, class string
+	)
+	err := s.Scan(&e.Seq, &at, &e.CaseID, &kind, &e.ItemKind, &e.Ref, &e.ContentType, &class, &e.Digest, &e.Size,
+		&e.StorageKey, &e.Target, &e.Reason, &e.Signature, &e.PrevHash, &e.Hash)
+	e.At, e.Kind, e.Class = fromMicro(at), safeguard.EvidenceKind(kind), safeguard.RetentionClass(class)
+	e.Digest, e.Signature, e.PrevHash, e.Hash = bytesOut(e.Digest), bytesOut(e.Signature), bytesOut(e.PrevHash), bytesOut(e.Hash)
+	return e, err
+}
+
+// AddEvidenceCheckpoint implements store.EvidenceTx and sets c.ID.
+func (t *Tx) AddEvidenceCheckpoint(ctx context.Context, c *safeguard.EvidenceCheckpoint) error {
+	id, err := t.insertID(ctx, `INSERT INTO evidence_checkpoints (at, count, head, public_key, signature)
+		VALUES (?, ?, ?, ?, ?) RETURNING id`, micro(c.At), c.Count, blob(c.Head), blob(c.PublicKey), blob(c.Signature))
+	if err != nil {
+		return t.d.Err(err, "add evidence checkpoint")
+	}
+	c.ID = id
+	return nil
+}
+
+// EvidenceCheckpoints implements store.EvidenceTx.
+func (t *Tx) EvidenceCheckpoints(ctx context.Context, after int64, n int) ([]safeguard.EvidenceCheckpoint, error) {
+	rows, err := t.query(ctx, `SELECT id, at, count, head, public_key, signature FROM evidence_checkpoints
+		WHERE id > ? ORDER BY id LIMIT ?`, after, limit(n))
+	return collect(rows, err, t.d, "evidence checkpoints", func(s scanner) (safeguard.EvidenceCheckpoint, error) {
+		var (
+			c  safeguard.EvidenceCheckpoint
+			at int64
+		)
+		err := s.Scan(&c.ID, &at, &c.Count, &c.Head, &c.PublicKey, &c.Signature)
+		c.At, c.Head, c.PublicKey, c.Signature = fromMicro(at), bytesOut(c.Head), bytesOut(c.PublicKey), bytesOut(c.Signature)
+		return c, err
+	})
+}
+
+// RecordEvidenceRead implements store.EvidenceTx and sets r.ID.
+func (t *Tx) RecordEvidenceRead(ctx context.Context, r *safeguard.EvidenceRead) error {
+	id, err := t.insertID(ctx, `INSERT INTO evidence_reads (seq, case_id, at, who, why) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+		r.Seq, r.CaseID, micro(r.At), r.Who, r.Why)
+	if err != nil {
+		return t.d.Err(err, "record evidence read")
+	}
+	r.ID = id
+	return nil
+}
+
+// EvidenceReads implements store.EvidenceTx.
+func (t *Tx) EvidenceReads(ctx context.Context, caseID int64) ([]safeguard.EvidenceRead, error) {
+	rows, err := t.query(ctx, `SELECT id, seq, case_id, at, who, why FROM evidence_reads WHERE case_id = ? ORDER BY id`, caseID)
+	return collect(rows, err, t.d, "evidence reads", func(s scanner) (safeguard.EvidenceRead, error) {
+		var (
+			r  safeguard.EvidenceRead
+			at int64
+		)
+		err := s.Scan(&r.ID, &r.Seq, &r.CaseID, &at, &r.Who, &r.Why)
+		r.At = fromMicro(at)
+		return r, err
+	})
+}
