@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"time"
 
@@ -98,7 +99,52 @@ func (d *demo) riskStory(ctx context.Context) error {
 	if len(page.Messages) > 0 && page.Messages[0].ID != m.ID {
 		d.say("   Leo's chat still ends with %q: the link never reached him.", page.Messages[0].Text)
 	}
+	d.reviewQueue(ctx, chat.ID)
 	return nil
+}
+
+// reviewQueue prints the cases opened from the conversation's detections,
+// once the cases service has taken them from the outbox (it polls every
+// second).
+func (d *demo) reviewQueue(ctx context.Context, conv int64) {
+	type wireCase struct {
+		ID             int64    `json:"id"`
+		Priority       int      `json:"priority"`
+		Source         string   `json:"source"`
+		Category       string   `json:"category"`
+		ConversationID int64    `json:"conversation_id"`
+		Occurrences    int      `json:"occurrences"`
+		Signals        []string `json:"signals"`
+	}
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(5 * time.Second)
+	for {
+		raw, err := d.admin.AdminCases(ctx)
+		var found []wireCase
+		for _, r := range raw {
+			var c wireCase
+			if err == nil && json.Unmarshal(r, &c) == nil && c.ConversationID == conv {
+				found = append(found, c)
+			}
+		}
+		if len(found) >= 2 {
+			d.say("   The review queue (GET /api/v1/admin/cases) holds, for this chat:")
+			for _, c := range found {
+				d.say("     case %d: priority %d, %s (%s), %d occurrence(s), signals %s", c.ID, c.Priority, c.Category, c.Source,
+					c.Occurrences, strings.Join(c.Signals, ", "))
+			}
+			return
+		}
+		select {
+		case <-tick.C:
+		case <-deadline:
+			d.say("   (the cases service has not opened the cases yet)")
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 // events yields live events up to the message with text marker, or until
