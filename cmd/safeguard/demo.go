@@ -45,6 +45,15 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if !flagGiven(fs, "media") {
 		c.mediaDir = filepath.Join(*dir, "media")
 	}
+	if !flagGiven(fs, "franking-keys-file") && e.getenv("SAFEGUARD_FRANKING_KEYS_FILE") == "" {
+		c.frankingKeysFile = filepath.Join(*dir, "franking.keys")
+	}
+	if !flagGiven(fs, "evidence-dir") && e.getenv("SAFEGUARD_EVIDENCE_DIR") == "" {
+		c.cases.evidenceDir = filepath.Join(*dir, "evidence")
+	}
+	if !flagGiven(fs, "report-dir") && e.getenv("SAFEGUARD_REPORT_DIR") == "" {
+		c.cases.reportDir = filepath.Join(*dir, "reports")
+	}
 	if !flagGiven(fs, "addr") && e.getenv("SAFEGUARD_ADDR") == "" {
 		c.addr = "127.0.0.1:0"
 	}
@@ -318,6 +327,9 @@ func (d *demo) story(ctx context.Context) error {
 	d.quote("Both", secret.Notice.Text)
 	_, errPlain := d.users["joanne"].SendText(ctx, secret.ID, "plain text")
 	d.say("   The server refuses plaintext there: %s", d.answer(errPlain))
+	if err := d.e2eeChat(ctx, secret); err != nil {
+		return err
+	}
 
 	d.heading("An adult whose age is not verified gets no E2EE, and is told why")
 	sr, err := d.users["stranger"].RequestContact(ctx, "joanne")

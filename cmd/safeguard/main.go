@@ -45,9 +45,13 @@ var commands = []command{
 	{"risk", "replay conversations through the grooming and sextortion rules, and score them", cmdRisk},
 	{"url", "URL lists (IWF URL-list shape): import, list, remove, match", cmdURL},
 	{"pdq", "hash images with PDQ", cmdPDQ},
+	{"chat", "chat in the terminal, end-to-end encrypted between verified adults", cmdChat},
 	{"case", "review cases: list, show, decide", cmdCase},
 	{"report", "export a case's law-enforcement report package", cmdReport},
 	{"evidence", "the evidence vault: verify, keygen, retain", cmdEvidence},
+	{"pdq", "hash images with PDQ", cmdPDQ},
+	{"risk", "replay conversations through the grooming and sextortion rules, and score them", cmdRisk},
+	{"stats", "statistics: import police returns and print force × app tables", cmdStats},
 	{"version", "print the version", cmdVersion},
 }
 

@@ -104,6 +104,11 @@ func TestDemo(t *testing.T) {
 		"grooming.image_request.secrecy",
 		"his app shows \"sent\".",
 		"the link never reached him",
+		`What uncle_raj's laptop reads (decrypted on the device, franking checked): "Are we still on for the climbing wall on Sunday?"`,
+		"the server drops the envelope: 0 bytes left",
+		"verified; detection",
+		"The same report with the text changed: 400 report_unverifiable",
+		"The same report again:                409 report_duplicate",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
@@ -242,7 +247,8 @@ func newUser(t *testing.T, url, handle string) *client.Client {
 func startServer(t *testing.T, dir, db string, env []string) (string, *exec.Cmd) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$", "--", "serve", "--addr", "127.0.0.1:0", "--db", db,
-		"--media", filepath.Join(dir, "media"))
+		"--media", filepath.Join(dir, "media"), "--evidence-dir", filepath.Join(dir, "evidence"),
+		"--report-dir", filepath.Join(dir, "reports"), "--franking-keys-file", filepath.Join(dir, "franking.keys"))
 	cmd.Env = append(os.Environ(), env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

@@ -19,8 +19,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/franking"
 	"github.com/safeguard-dev/safeguard/internal/bus"
 	"github.com/safeguard-dev/safeguard/internal/cases"
+	"github.com/safeguard-dev/safeguard/internal/e2ee"
 	"github.com/safeguard-dev/safeguard/internal/media"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 	"github.com/safeguard-dev/safeguard/internal/policy"
@@ -36,6 +38,8 @@ const (
 	defaultDB       = "./safeguard.db"
 	defaultMedia    = "./safeguard-media"
 	defaultLogLevel = "info"
+
+	defaultFrankingKeys = "./safeguard-franking.keys"
 )
 
 // serveConfig is everything serve reads from flags and the environment.
@@ -54,7 +58,10 @@ type serveConfig struct {
 	limits                           messaging.Limits
 	argon2                           messaging.Argon2
 	riskRules, riskLexicons          string
-	cases                            caseConfig // cases, evidence, law-enforcement reports
+	cases                            caseConfig    // cases, evidence, law-enforcement reports
+	frankingKeysFile                 string        // end-to-end encryption
+	e2eeRetention                    time.Duration // end-to-end encryption
+	maxBlobBytes                     int64         // end-to-end encryption
 
 	// secrets, from the environment only
 	adminToken string
@@ -105,6 +112,9 @@ func bindServeFlags(fs *flag.FlagSet, c *serveConfig) {
 	fs.BoolVar(&c.proxyProtocol, "proxy-protocol", false, "expect a PROXY protocol v2 header on every connection (behind a TCP load balancer)")
 	fs.StringVar(&c.clientAddrHeader, "client-addr-header", "", "header a trusted reverse proxy sets to the client's address and port (ip:port, or Forwarded)")
 	fs.StringVar(&c.trustedProxies, "trusted-proxies", "127.0.0.1/32,::1/128", "comma-separated CIDRs whose --client-addr-header is believed")
+	fs.StringVar(&c.frankingKeysFile, "franking-keys-file", defaultFrankingKeys, "file holding the server's franking receipt keys (mode 0600, created if absent); keep it away from the database")
+	fs.DurationVar(&c.e2eeRetention, "e2ee-retention", e2ee.DefaultRetention, "how long end-to-end encrypted envelopes wait for a device, and blobs are kept")
+	fs.Int64Var(&c.maxBlobBytes, "max-blob-bytes", e2ee.DefaultMaxBlobBytes, "largest encrypted attachment in bytes")
 	fs.StringVar(&c.logLevel, "log-level", defaultLogLevel, "debug, info, warn or error")
 	fs.StringVar(&c.logFormat, "log-format", "text", "text or json")
 	fs.StringVar(&c.riskRules, "risk-rules", safety.DefaultRules, `grooming and sextortion rule files, comma-separated; "default" is the embedded set (reloaded on SIGHUP)`)
@@ -212,6 +222,27 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 			apps = append(apps, a)
 		}
 	}
+	// End-to-end encryption: the key directory and relay, with the franking
+	// keys in a file of their own. Off when the encryption mode is none.
+	var e2eeSvc *e2ee.Service
+	if mode != policy.None {
+		ring, saveKeys, err := e2ee.OpenKeyFile(c.frankingKeysFile, franking.KeyRingConfig{})
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		e2eeSvc, err = e2ee.New(e2ee.Config{Retention: c.e2eeRetention, MaxBlobBytes: c.maxBlobBytes},
+			e2ee.Deps{Store: st, Media: mediaStore, Keys: ring, SaveKeys: saveKeys, Notify: web.E2EENotifier(b, log), Log: log})
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	var relay messaging.EnvelopeRelay
+	if e2eeSvc != nil {
+		relay = e2eeSvc
+	}
+
 	// The safety pipeline: the risk rules on conversations with a minor,
 	// and the URL lists on every conversation the server can see.
 	notify := web.Notifier(b, log)
@@ -230,7 +261,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		MaxImageBytes: c.maxImageBytes,
 		Argon2:        c.argon2,
 		Limits:        c.limits,
-	}, messaging.Deps{Store: st, Media: mediaStore, Notify: notify, Scanner: scanners, Log: log})
+	}, messaging.Deps{Store: st, Media: mediaStore, Notify: notify, Scanner: scanners, Relay: relay, Log: log})
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -244,8 +275,12 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	runCaseJobs(jobs, c.cases, caseSvc, log)
 
+	if e2eeSvc != nil {
+		go e2eeSvc.Run(jobs, e2ee.DefaultSweepEvery) // retention of envelopes and blobs
+	}
+
 	api := web.New(web.Config{AdminToken: c.adminToken, ClientAddrHeader: c.clientAddrHeader, TrustedProxies: trusted},
-		svc, b, log, prometheus.NewRegistry(), web.WithCases(caseSvc), web.WithRisk(riskScanner))
+		svc, b, log, prometheus.NewRegistry(), web.WithCases(caseSvc), web.WithE2EE(e2eeSvc), web.WithRisk(riskScanner))
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {

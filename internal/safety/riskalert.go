@@ -61,7 +61,7 @@ func (j *riskJob) writeAlert(ctx context.Context, tx store.Tx, m *safeguard.Mess
 		Detail:         b,
 	}
 	fillParties(d, j.c)
-	if err := writeDetection(ctx, tx, d); err != nil {
+	if err := store.RecordDetection(ctx, tx, d); err != nil {
 		return err
 	}
 	for _, id := range j.minors {

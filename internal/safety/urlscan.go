@@ -261,7 +261,7 @@ func recordURLMatches(ctx context.Context, tx store.Tx, c *messaging.Content, m 
 			Detail:         detail,
 		}
 		fillParties(det, c)
-		if err := writeDetection(ctx, tx, det); err != nil {
+		if err := store.RecordDetection(ctx, tx, det); err != nil {
 			return err
 		}
 	}
@@ -280,18 +280,4 @@ func fillParties(d *safeguard.Detection, c *messaging.Content) {
 
 func memberFacts(a *safeguard.Account, c *messaging.Content) safeguard.MemberFacts {
 	return safeguard.MemberFacts{AccountID: a.ID, Band: a.Band(c.Now), Assurance: a.Assurance}
-}
-
-// writeDetection stores d and the detection.created event that opens a case,
-// in the message's transaction.
-func writeDetection(ctx context.Context, tx store.Tx, d *safeguard.Detection) error {
-	if err := tx.CreateDetection(ctx, d); err != nil {
-		return err
-	}
-	payload, err := json.Marshal(map[string]int64{"detection_id": d.ID})
-	if err != nil {
-		return err
-	}
-	return tx.AppendEvent(ctx, &safeguard.Event{Type: safeguard.EventDetection, At: d.At, AccountID: d.SenderID,
-		ConversationID: d.ConversationID, MessageID: d.MessageID, Payload: payload})
 }

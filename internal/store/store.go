@@ -44,6 +44,7 @@ type Tx interface {
 	DetectionTx
 	RiskTx
 	URLListTx
+	E2EETx
 	CaseTx
 	EvidenceTx
 }
@@ -234,6 +235,70 @@ type URLListTx interface {
 	// URLEntriesByKey returns the entries of any list whose key is one of
 	// keys, ordered by list and key.
 	URLEntriesByKey(ctx context.Context, keys []string) ([]safeguard.URLEntry, error)
+}
+
+// E2EEPurge is what PurgeE2EE deleted.
+type E2EEPurge struct {
+	Inbox     int      // inbox items past retention
+	Envelopes int      // group envelopes dropped from their messages
+	Blobs     []string // storage keys of the blobs deleted, for the caller to delete their bytes
+	Reports   int      // report records past their expiry
+}
+
+// E2EETx stores what end-to-end encryption needs of the server: the key
+// directory (devices, one-time and fallback keys), each device's inbox of
+// envelopes, the encrypted blobs of attachments, and which receipts have
+// been reported. It never holds a private key or a plaintext.
+type E2EETx interface {
+	// CreateDevice stores d and sets d.ID. A name the account already uses
+	// for a device is ErrConflict.
+	CreateDevice(ctx context.Context, d *safeguard.Device) error
+	// Device returns the account's device with the name.
+	Device(ctx context.Context, accountID int64, name string) (*safeguard.Device, error)
+	// Devices returns the devices of the accounts, by account and name.
+	Devices(ctx context.Context, accountIDs []int64) ([]*safeguard.Device, error)
+	// DeleteDevice deletes a device with its keys and its inbox.
+	DeleteDevice(ctx context.Context, id int64) error
+
+	// AddOneTimeKeys stores one-time keys and a fallback key of a device.
+	// A key id the device has used before is skipped if the key is the
+	// same (an upload retried, even of a key already claimed: it is never
+	// handed out again) and is ErrConflict if not. A fallback key replaces
+	// the device's previous one.
+	AddOneTimeKeys(ctx context.Context, deviceID int64, keys []safeguard.OneTimeKey) error
+	// ClaimOneTimeKey hands out an unclaimed one-time key of a device and
+	// marks it claimed at at, so that no one gets it again; when none is
+	// left, the device's fallback key. ErrNotFound if it has neither.
+	ClaimOneTimeKey(ctx context.Context, deviceID int64, at time.Time) (*safeguard.OneTimeKey, error)
+	// OneTimeKeyCount returns how many one-time keys of a device are
+	// unclaimed, and whether it has a fallback key.
+	OneTimeKeyCount(ctx context.Context, deviceID int64) (unclaimed int, fallback bool, err error)
+
+	// AppendInbox queues items and sets their IDs.
+	AppendInbox(ctx context.Context, items []*safeguard.InboxItem) error
+	// Inbox returns a device's items with ID > after, oldest first, at most
+	// limit. A group item carries its message's envelope.
+	Inbox(ctx context.Context, deviceID, after int64, limit int) ([]*safeguard.InboxItem, error)
+	// AckInbox deletes a device's items with ID <= upTo and returns how
+	// many. The envelope of a message no device waits for any longer is
+	// dropped from the message.
+	AckInbox(ctx context.Context, deviceID, upTo int64) (int, error)
+	// ReleaseEnvelopes drops the envelopes (and franking tags) of those of
+	// the messages that no inbox item waits for.
+	ReleaseEnvelopes(ctx context.Context, messageIDs []int64) error
+
+	// CreateBlob stores b; an ID already taken is ErrConflict.
+	CreateBlob(ctx context.Context, b *safeguard.Blob) error
+	Blob(ctx context.Context, id string) (*safeguard.Blob, error)
+
+	// MarkReported records that a recipient reported a message and
+	// reports whether that is new. The record may be purged after expires.
+	MarkReported(ctx context.Context, messageID, recipientID int64, expires time.Time) (bool, error)
+
+	// PurgeE2EE deletes inbox items queued before before (dropping the
+	// envelopes nobody waits for any longer), blobs created before before,
+	// and report records that expired before now.
+	PurgeE2EE(ctx context.Context, before, now time.Time) (E2EEPurge, error)
 }
 
 // CaseQuery selects cases. Without ByID they come most urgent first:

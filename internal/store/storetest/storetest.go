@@ -40,6 +40,7 @@ var tests = [][]test{
 	detectionTests,
 	riskTests,
 	urlListTests,
+	e2eeTests,
 	caseTests,
 	txTests,
 }
