@@ -58,6 +58,7 @@ type Server struct {
 	mux     *http.ServeMux
 	cases   *cases.Service
 	console *console.Console
+	risk    RiskRules
 	e2ee    *e2ee.Service
 }
 
@@ -139,6 +140,7 @@ func (s *Server) routes(reg *prometheus.Registry) {
 	m.HandleFunc("POST /api/v1/admin/accounts/{id}/age-assurance", s.admin(s.adminAgeAssurance()))
 	m.HandleFunc("POST /api/v1/admin/accounts/{id}/birth-date", s.admin(s.adminBirthDate()))
 	m.HandleFunc("GET /api/v1/admin/audit", s.admin(s.adminAudit))
+	s.routesRisk(m, reg)
 	s.routesCases(m)
 	s.routesConsole(m)
 	s.routesE2EE(m)

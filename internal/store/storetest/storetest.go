@@ -38,6 +38,8 @@ var tests = [][]test{
 	messageTests,
 	recordTests,
 	detectionTests,
+	riskTests,
+	urlListTests,
 	e2eeTests,
 	caseTests,
 	moderatorTests,
