@@ -19,7 +19,6 @@ type Event struct {
 // Event types written by the messaging core.
 const (
 	EventMessageCreated    = "message.created"
-	EventMessageHeld       = "message.held"
 	EventContactRequested  = "contact.requested"
 	EventContactAccepted   = "contact.accepted"
 	EventContactGuardian   = "contact.awaiting_guardian"

@@ -228,5 +228,6 @@ type Event struct {
 	Conversation *Conversation `json:"conversation,omitempty"`
 	Account      *Account      `json:"account,omitempty"`
 	Read         *ReadMarker   `json:"read,omitempty"`
+	Device       *DeviceChange `json:"device,omitempty"`
 	Notice       *Notice       `json:"notice,omitempty"`
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/safeguard-dev/safeguard/client"
 	"github.com/safeguard-dev/safeguard/internal/police"
+	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 func cmdDemo(ctx context.Context, e *env, args []string) error {
@@ -44,19 +45,21 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if !flagGiven(fs, "media") {
 		c.mediaDir = filepath.Join(*dir, "media")
 	}
-	// The demo's evidence and reports stay in its directory, and every
-	// report it files is a test.
-	if !flagGiven(fs, "evidence-dir") {
+	if !flagGiven(fs, "franking-keys-file") && e.getenv("SAFEGUARD_FRANKING_KEYS_FILE") == "" {
+		c.frankingKeysFile = filepath.Join(*dir, "franking.keys")
+	}
+	if !flagGiven(fs, "evidence-dir") && e.getenv("SAFEGUARD_EVIDENCE_DIR") == "" {
 		c.cases.evidenceDir = filepath.Join(*dir, "evidence")
 	}
-	if !flagGiven(fs, "report-dir") {
+	if !flagGiven(fs, "report-dir") && e.getenv("SAFEGUARD_REPORT_DIR") == "" {
 		c.cases.reportDir = filepath.Join(*dir, "reports")
 	}
-	if !flagGiven(fs, "test-reports") {
+	// Every report the demo files is a test, from a documentation address.
+	if !flagGiven(fs, "test-reports") && e.getenv("SAFEGUARD_TEST_REPORTS") == "" {
 		c.cases.testReports = true
 	}
-	if !flagGiven(fs, "report-email") {
-		c.cases.reportEmail = "trust-and-safety@example.org" // a documentation address: the reports are tests
+	if !flagGiven(fs, "report-email") && e.getenv("SAFEGUARD_REPORT_EMAIL") == "" {
+		c.cases.reportEmail = "trust-and-safety@example.org"
 	}
 	if !flagGiven(fs, "addr") && e.getenv("SAFEGUARD_ADDR") == "" {
 		c.addr = "127.0.0.1:0"
@@ -78,7 +81,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	defer srv.close()
 
 	d := &demo{out: e.stdout, url: srv.url, admin: &client.Client{BaseURL: srv.url, Token: c.adminToken}, users: map[string]*client.Client{},
-		process: func(ctx context.Context) error { _, err := srv.cases.Process(ctx); return err }}
+		srv: srv, store: srv.store}
 	fmt.Fprintf(e.stdout, "Safeguard demo — server at %s, database %s\n", srv.url, c.db)
 	if err := d.story(ctx); err != nil {
 		return fmt.Errorf("demo story: %w", err)
@@ -87,7 +90,11 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	fmt.Fprintf(e.stdout, "\nThe server is still running at %s (operator token: %s).\n", srv.url, c.adminToken)
-	fmt.Fprintf(e.stdout, "Log in as any of the accounts above with the password %q. Press Ctrl-C to stop.\n", demoPassword)
+	fmt.Fprintf(e.stdout, "Log in as any of the accounts above with the password %q.\n", demoPassword)
+	if d.moderatorPassword != "" {
+		fmt.Fprintf(e.stdout, "Moderator console: %s/console/ — log in as %s with the password %s\n", srv.url, demoModerator, d.moderatorPassword)
+	}
+	fmt.Fprintln(e.stdout, "Press Ctrl-C to stop.")
 	<-ctx.Done()
 	return nil
 }
@@ -118,12 +125,12 @@ type demo struct {
 	users map[string]*client.Client
 	ids   map[string]int64
 	step  int
+	store store.Store // for what the operator does with the CLI
 
 	guardianCode string // Maya's, given to her guardian
 
-	// process turns new detections and reports into cases at once, rather
-	// than at the server's next tick.
-	process func(ctx context.Context) error
+	srv               *running
+	moderatorPassword string // demo-moderator's, generated
 }
 
 func (d *demo) say(format string, args ...any) { fmt.Fprintf(d.out, format+"\n", args...) }
@@ -335,6 +342,9 @@ func (d *demo) story(ctx context.Context) error {
 	d.quote("Both", secret.Notice.Text)
 	_, errPlain := d.users["joanne"].SendText(ctx, secret.ID, "plain text")
 	d.say("   The server refuses plaintext there: %s", d.answer(errPlain))
+	if err := d.e2eeChat(ctx, secret); err != nil {
+		return err
+	}
 
 	d.heading("An adult whose age is not verified gets no E2EE, and is told why")
 	sr, err := d.users["stranger"].RequestContact(ctx, "joanne")
@@ -360,6 +370,12 @@ func (d *demo) story(ctx context.Context) error {
 	d.say("   joanne blocks stranger; stranger writes in their chat: %s", d.answer(errBlocked))
 	_, errReq := d.users["stranger"].RequestContact(ctx, "joanne")
 	d.say("   stranger asks to add joanne again: %s", d.answer(errReq))
+	if err := d.riskStory(ctx); err != nil {
+		return err
+	}
+	if err := d.consoleStory(ctx); err != nil {
+		return err
+	}
 	return d.statsStory(ctx)
 }
 

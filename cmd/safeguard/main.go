@@ -44,10 +44,17 @@ var commands = []command{
 	{"stats", "statistics: police returns, the platform's own figures, policy impact", cmdStats},
 	{"transparency", "the transparency report of a period", cmdTransparency},
 	{"risk", "replay conversations through the grooming and sextortion rules, and score them", cmdRisk},
+	{"url", "URL lists (IWF URL-list shape): import, list, remove, match", cmdURL},
 	{"pdq", "hash images with PDQ", cmdPDQ},
+	{"chat", "chat in the terminal, end-to-end encrypted between verified adults", cmdChat},
 	{"case", "review cases: list, show, decide", cmdCase},
 	{"report", "export a case's law-enforcement report package", cmdReport},
 	{"evidence", "the evidence vault: verify, keygen, retain", cmdEvidence},
+	{"moderator", "moderators of the console: add, list, disable, enable, role, password", cmdModerator},
+	{"pdq", "hash images with PDQ", cmdPDQ},
+	{"bank", "hash banks: benchmark the match index", cmdBank},
+	{"risk", "replay conversations through the grooming and sextortion rules, and score them", cmdRisk},
+	{"stats", "statistics: import police returns and print force × app tables", cmdStats},
 	{"version", "print the version", cmdVersion},
 }
 

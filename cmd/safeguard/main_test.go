@@ -99,14 +99,29 @@ func TestDemo(t *testing.T) {
 		"e2ee=true",
 		"maya is now active",
 		"403 recipient_unavailable",
-		// The platform's own statistics: three cases in Bedfordshire (leo's
-		// reports), one in Norfolk (the stranger's), one reported; published
-		// with the small counts suppressed.
-		"     Bedfordshire                      3                                     1",
+		"Leo sees: \"Some messages in this chat look like they could put you at risk.",
+		"Call Childline free on 0800 1111",
+		"grooming.image_request.secrecy",
+		"his app shows \"sent\".",
+		"the link never reached him",
+		`What uncle_raj's laptop reads (decrypted on the device, franking checked): "Are we still on for the climbing wall on Sunday?"`,
+		"the server drops the envelope: 0 bytes left",
+		"verified; detection",
+		"The same report with the text changed: 400 report_unverifiable",
+		"The same report again:                409 report_duplicate",
+		"demo-moderator logs in at http://127.0.0.1:",
+		"priority 2, user report, harassment, open",
+		// The platform's own statistics: five cases in Bedfordshire (the
+		// risk alert and the held link to leo, his three reports), one in
+		// Cambridgeshire (the franking report between two adults), one in
+		// Norfolk (joanne's report of the stranger); one reported.
+		// Published with the small counts suppressed.
+		"     Bedfordshire                      5                                     1",
+		"     Cambridgeshire                    1                                     0",
 		"     Norfolk                           1                                     0",
-		"     Total (2 police force areas)      4                                     1",
+		"     Total (3 police force areas)      7                                     1",
 		"     Bedfordshire                  withheld                                    <3",
-		"     Total (2 police force areas)         4                                    <3",
+		"     Total (3 police force areas)         7                                    <3",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
@@ -245,7 +260,8 @@ func newUser(t *testing.T, url, handle string) *client.Client {
 func startServer(t *testing.T, dir, db string, env []string) (string, *exec.Cmd) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$", "--", "serve", "--addr", "127.0.0.1:0", "--db", db,
-		"--media", filepath.Join(dir, "media"))
+		"--media", filepath.Join(dir, "media"), "--evidence-dir", filepath.Join(dir, "evidence"),
+		"--report-dir", filepath.Join(dir, "reports"), "--franking-keys-file", filepath.Join(dir, "franking.keys"))
 	cmd.Env = append(os.Environ(), env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

@@ -11,19 +11,25 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/franking"
 	"github.com/safeguard-dev/safeguard/internal/bus"
 	"github.com/safeguard-dev/safeguard/internal/cases"
+	"github.com/safeguard-dev/safeguard/internal/e2ee"
 	"github.com/safeguard-dev/safeguard/internal/media"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
+	"github.com/safeguard-dev/safeguard/internal/moderators"
 	"github.com/safeguard-dev/safeguard/internal/policy"
 	"github.com/safeguard-dev/safeguard/internal/ratelimit"
-	"github.com/safeguard-dev/safeguard/internal/stats/platform"
+	"github.com/safeguard-dev/safeguard/internal/safety"
+	"github.com/safeguard-dev/safeguard/internal/store"
 	"github.com/safeguard-dev/safeguard/internal/web"
 )
 
@@ -33,6 +39,8 @@ const (
 	defaultDB       = "./safeguard.db"
 	defaultMedia    = "./safeguard-media"
 	defaultLogLevel = "info"
+
+	defaultFrankingKeys = "./safeguard-franking.keys"
 )
 
 // serveConfig is everything serve reads from flags and the environment.
@@ -50,7 +58,12 @@ type serveConfig struct {
 	logLevel, logFormat              string
 	limits                           messaging.Limits
 	argon2                           messaging.Argon2
-	cases                            caseConfig // cases, evidence, law-enforcement reports
+	riskRules, riskLexicons          string
+	cases                            caseConfig    // cases, evidence, law-enforcement reports
+	frankingKeysFile                 string        // end-to-end encryption
+	e2eeRetention                    time.Duration // end-to-end encryption
+	maxBlobBytes                     int64         // end-to-end encryption
+	console                          consoleConfig
 
 	// secrets, from the environment only
 	adminToken string
@@ -101,13 +114,19 @@ func bindServeFlags(fs *flag.FlagSet, c *serveConfig) {
 	fs.BoolVar(&c.proxyProtocol, "proxy-protocol", false, "expect a PROXY protocol v2 header on every connection (behind a TCP load balancer)")
 	fs.StringVar(&c.clientAddrHeader, "client-addr-header", "", "header a trusted reverse proxy sets to the client's address and port (ip:port, or Forwarded)")
 	fs.StringVar(&c.trustedProxies, "trusted-proxies", "127.0.0.1/32,::1/128", "comma-separated CIDRs whose --client-addr-header is believed")
+	fs.StringVar(&c.frankingKeysFile, "franking-keys-file", defaultFrankingKeys, "file holding the server's franking receipt keys (mode 0600, created if absent); keep it away from the database")
+	fs.DurationVar(&c.e2eeRetention, "e2ee-retention", e2ee.DefaultRetention, "how long end-to-end encrypted envelopes wait for a device, and blobs are kept")
+	fs.Int64Var(&c.maxBlobBytes, "max-blob-bytes", e2ee.DefaultMaxBlobBytes, "largest encrypted attachment in bytes")
 	fs.StringVar(&c.logLevel, "log-level", defaultLogLevel, "debug, info, warn or error")
 	fs.StringVar(&c.logFormat, "log-format", "text", "text or json")
+	fs.StringVar(&c.riskRules, "risk-rules", safety.DefaultRules, `grooming and sextortion rule files, comma-separated; "default" is the embedded set (reloaded on SIGHUP)`)
+	fs.StringVar(&c.riskLexicons, "risk-lexicon", "", "lexicon files that extend the embedded one, comma-separated (reloaded on SIGHUP)")
 	fs.Var(limitFlag{&c.limits.Messages}, "limit-messages", "messages per account, N/DURATION")
 	fs.Var(limitFlag{&c.limits.ContactRequests}, "limit-contacts", "contact requests per account, N/DURATION")
 	fs.Var(limitFlag{&c.limits.LoginPerAccount}, "limit-login-account", "login attempts per account, N/DURATION")
 	fs.Var(limitFlag{&c.limits.LoginPerAddress}, "limit-login-address", "login attempts per client address, N/DURATION")
 	bindCaseFlags(fs, &c.cases)
+	bindConsoleFlags(fs, &c.console)
 	fs.Func("argon2-memory", "password hashing memory in KiB (default 19456)", func(s string) error {
 		n, err := strconv.ParseUint(s, 10, 32)
 		if err != nil || n < 8 {
@@ -149,6 +168,10 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go reloadOnSignal(ctx, hup, srv.risk)
 	log.Info("serving", "url", srv.url, "db", redactDSN(c.db), "encryption", c.encryption, "operator_api", c.adminToken != "")
 	<-ctx.Done()
 	log.Info("shutting down")
@@ -159,7 +182,10 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 type running struct {
 	url   string
 	svc   *messaging.Service
+	store store.Store
+	risk  *safety.Risk
 	cases *cases.Service
+	mods  *moderators.Service
 	close func() error
 }
 
@@ -200,6 +226,38 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 			apps = append(apps, a)
 		}
 	}
+	// End-to-end encryption: the key directory and relay, with the franking
+	// keys in a file of their own. Off when the encryption mode is none.
+	var e2eeSvc *e2ee.Service
+	if mode != policy.None {
+		ring, saveKeys, err := e2ee.OpenKeyFile(c.frankingKeysFile, franking.KeyRingConfig{})
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		e2eeSvc, err = e2ee.New(e2ee.Config{Retention: c.e2eeRetention, MaxBlobBytes: c.maxBlobBytes},
+			e2ee.Deps{Store: st, Media: mediaStore, Keys: ring, SaveKeys: saveKeys, Notify: web.E2EENotifier(b, log), Log: log})
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	var relay messaging.EnvelopeRelay
+	if e2eeSvc != nil {
+		relay = e2eeSvc
+	}
+
+	// The safety pipeline: the risk rules on conversations with a minor,
+	// and the URL lists on every conversation the server can see.
+	notify := web.Notifier(b, log)
+	riskScanner, err := safety.NewRisk(safety.RiskConfig{Rules: splitList(c.riskRules), Lexicons: splitList(c.riskLexicons)},
+		safety.RiskDeps{Store: st, Notify: notify, Log: log})
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("--risk-rules, --risk-lexicon: %w", err)
+	}
+	scanners := safety.Scanners{riskScanner, safety.NewURLScanner(st, safety.URLOptions{Log: log})}
+
 	svc, err := messaging.New(messaging.Config{
 		Policy:        policy.Config{Mode: mode, GuardianApprovesContacts: c.guardianApproves},
 		Apps:          apps,
@@ -207,7 +265,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		MaxImageBytes: c.maxImageBytes,
 		Argon2:        c.argon2,
 		Limits:        c.limits,
-	}, messaging.Deps{Store: st, Media: mediaStore, Notify: web.Notifier(b, log), Log: log})
+	}, messaging.Deps{Store: st, Media: mediaStore, Notify: notify, Scanner: scanners, Relay: relay, Log: log})
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -221,12 +279,27 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	runCaseJobs(jobs, c.cases, caseSvc, log)
 
-	// The platform's own statistics, policy impact and transparency report
-	// (no hash-bank store yet: the report says none is configured).
-	statsSvc := &platform.Service{Store: st, Mode: mode, Apps: apps, ServiceName: c.cases.serviceName}
+	if e2eeSvc != nil {
+		go e2eeSvc.Run(jobs, e2ee.DefaultSweepEvery) // retention of envelopes and blobs
+	}
+
+	// The moderator console, with its own accounts.
+	opts := []web.Option{web.WithCases(caseSvc), web.WithE2EE(e2eeSvc), web.WithRisk(riskScanner)}
+	mods, con, err := newConsole(c.console, c.cases.testReports, c.argon2, st, caseSvc, log)
+	if err != nil {
+		stopJobs()
+		st.Close()
+		return nil, err
+	}
+	if c.console.enabled {
+		opts = append(opts, web.WithConsole(con))
+		go pruneConsoleSessions(jobs, mods, log)
+	}
+	// The platform's own statistics, policy impact and transparency report.
+	opts = append(opts, web.WithStats(newStats(c, st, apps, mode)))
 
 	api := web.New(web.Config{AdminToken: c.adminToken, ClientAddrHeader: c.clientAddrHeader, TrustedProxies: trusted},
-		svc, b, log, prometheus.NewRegistry(), web.WithCases(caseSvc), web.WithStats(statsSvc))
+		svc, b, log, prometheus.NewRegistry(), opts...)
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
@@ -266,7 +339,10 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	return &running{
 		url:   scheme + "://" + ln.Addr().String(),
 		svc:   svc,
+		store: st,
+		risk:  riskScanner,
 		cases: caseSvc,
+		mods:  mods,
 		close: func() error {
 			stopJobs()
 			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -281,6 +357,30 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 			return err
 		},
 	}, nil
+}
+
+// splitList splits a comma-separated flag value, dropping empty parts.
+func splitList(s string) []string {
+	var out []string
+	for part := range strings.SplitSeq(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+// reloadOnSignal reloads the risk rules each time sig delivers, until ctx
+// ends. A reload that fails keeps the rules in force (the scanner logs why).
+func reloadOnSignal(ctx context.Context, sig <-chan os.Signal, r *safety.Risk) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-sig:
+			r.Reload(ctx)
+		}
+	}
 }
 
 func openMedia(c serveConfig) (media.Store, error) {

@@ -30,16 +30,6 @@ func parseArgs(fs *flag.FlagSet, e *env, args []string) ([]string, error) {
 	}
 }
 
-// withStore opens the --db store, runs fn, and closes it.
-func withStore(ctx context.Context, db string, fn func(st store.Store) error) error {
-	st, err := openStore(ctx, db)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	return fn(st)
-}
-
 func cmdStatsImport(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "stats import", "stats import FILE [--name N] [--period P] [--source S] [--sum] [--progress] [flags]\n\n"+
 		"Imports a police return (a force × app table, or an incident-level file of one row per\n"+

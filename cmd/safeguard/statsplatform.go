@@ -11,6 +11,7 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/policy"
 	"github.com/safeguard-dev/safeguard/internal/stats"
 	"github.com/safeguard-dev/safeguard/internal/stats/platform"
+	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 // platformConfig is what the platform's statistics commands read: the
@@ -209,4 +210,11 @@ func cmdTransparency(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	return r.Render(e.stdout, f)
+}
+
+// newStats builds serve's statistics service. The hash banks in use are
+// read through platform.Banks; there is no hash-bank store yet, so the
+// transparency report says none is configured.
+func newStats(c serveConfig, st store.Store, apps []string, mode policy.Mode) *platform.Service {
+	return &platform.Service{Store: st, Mode: mode, Apps: apps, ServiceName: c.cases.serviceName}
 }

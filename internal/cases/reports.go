@@ -329,63 +329,7 @@ func (t *target) detection(reporter *safeguard.Account, reason Reason, now time.
 	return d
 }
 
-// recordDetection writes d and the outbox event that opens or extends its
-// case, in tx.
+// recordDetection writes d and its outbox event in tx.
 func recordDetection(ctx context.Context, tx store.Tx, d *safeguard.Detection) error {
-	if err := tx.CreateDetection(ctx, d); err != nil {
-		return err
-	}
-	payload, _ := json.Marshal(map[string]int64{"detection_id": d.ID})
-	return tx.AppendEvent(ctx, &safeguard.Event{Type: safeguard.EventDetection, At: d.At, AccountID: d.SenderID,
-		ConversationID: d.ConversationID, MessageID: d.MessageID, Payload: payload})
-}
-
-// VerifiedReport is a report of an end-to-end encrypted message whose
-// plaintext the franking check has verified: the reporter revealed it, the
-// commitment matched what the server bound to sender, recipient and time.
-type VerifiedReport struct {
-	ReporterID int64
-	MessageID  int64
-	Plaintext  []byte
-	Reason     string
-	Note       string
-}
-
-// FrankingReport files a verified report of an E2EE message: a detection of
-// source franking_report, with the plaintext preserved as evidence when the
-// case opens. The caller (the franking verifier) has checked the plaintext;
-// this checks only that the reporter was a member of the conversation.
-func (s *Service) FrankingReport(ctx context.Context, v VerifiedReport) (*Receipt, error) {
-	reason, ok := reasonByCode(v.Reason)
-	if !ok {
-		return nil, safeguard.Invalid("invalid_reason", "Choose a reason for the report.")
-	}
-	now := s.clock()
-	var rec *Receipt
-	err := s.Store.Update(ctx, func(tx store.Tx) error {
-		reporter, err := tx.Account(ctx, v.ReporterID)
-		if err != nil {
-			return err
-		}
-		t, err := s.resolveTarget(ctx, tx, reporter, Report{MessageID: v.MessageID}, now)
-		if err != nil {
-			return err
-		}
-		d := t.detection(reporter, reason, now)
-		d.Source, d.Summary = safeguard.FrankingReport, "Verified report of an end-to-end encrypted message: "+reason.Text
-		var detail map[string]any
-		json.Unmarshal(d.Detail, &detail)
-		detail["plaintext"] = string(v.Plaintext)
-		d.Detail, _ = json.Marshal(detail)
-		if err := recordDetection(ctx, tx, d); err != nil {
-			return err
-		}
-		ur := &safeguard.MemberReport{ReporterID: v.ReporterID, Target: t.key, Reason: reason.Code, Note: v.Note, At: now, DetectionID: d.ID}
-		if err := tx.CreateUserReport(ctx, ur); err != nil {
-			return err
-		}
-		rec = &Receipt{ID: ur.ID, ReceivedAt: now, Notices: receiptNotices(reporter, t, now)}
-		return nil
-	})
-	return rec, err
+	return store.RecordDetection(ctx, tx, d)
 }

@@ -68,6 +68,15 @@ type Scanner interface {
 	Scan(ctx context.Context, c *Content) (Verdict, error)
 }
 
+// EnvelopeRelay hands end-to-end encrypted envelopes to the devices of a
+// conversation's members (internal/e2ee does).
+type EnvelopeRelay interface {
+	// Relay runs in the transaction that stores envelope message m, after
+	// m has its ID; recipients are the joined members who receive it. An
+	// error undoes the message.
+	Relay(ctx context.Context, tx store.Tx, m *safeguard.Message, recipients []*safeguard.Account) error
+}
+
 // DeliverAll is the Scanner that delivers everything; the safety pipeline
 // replaces it.
 type DeliverAll struct{}
@@ -226,7 +235,7 @@ func (s *Service) send(ctx context.Context, senderID, conversationID int64, orig
 		}
 		content.Conversation, content.Now = c, now
 		m := content.Message
-		m.ConversationID, m.SenderID, m.App, m.Origin, m.CreatedAt, m.Status = c.ID, sender.ID, c.App, origin, now, safeguard.Delivered
+		m.ConversationID, m.SenderID, m.App, m.Origin, m.CreatedAt, m.Status = c.ID, sender.ID, appOf(ctx, sender), origin, now, safeguard.Delivered
 		return nil
 	})
 	if err != nil {
@@ -261,16 +270,18 @@ func (s *Service) send(ctx context.Context, senderID, conversationID int64, orig
 		if err := tx.CreateMessage(ctx, m); err != nil {
 			return err
 		}
-		typ := safeguard.EventMessageCreated
-		if m.Status == safeguard.Held {
-			typ = safeguard.EventMessageHeld
-		}
-		if err := tx.AppendEvent(ctx, &safeguard.Event{Type: typ, At: now, AccountID: m.SenderID,
-			ConversationID: m.ConversationID, MessageID: m.ID}); err != nil {
-			return err
+		if m.Kind == safeguard.EnvelopeMessage && s.relay != nil {
+			if err := s.relay.Relay(ctx, tx, m, content.Recipients); err != nil {
+				return err
+			}
 		}
 		if verdict.Record != nil {
 			return verdict.Record(ctx, tx, m)
+		}
+		if m.Status == safeguard.Held {
+			// Held without a finding of the scanner's own (it could not
+			// check the content): a person must look, so a case opens.
+			return store.RecordDetection(ctx, tx, holdDetection(content, m, verdict.Reason))
 		}
 		return nil
 	})
@@ -292,6 +303,24 @@ func (s *Service) send(ctx context.Context, senderID, conversationID int64, orig
 		verdict.After(ctx, m)
 	}
 	return view, nil
+}
+
+// holdDetection describes a message held because it could not be checked.
+func holdDetection(c *Content, m *safeguard.Message, reason string) *safeguard.Detection {
+	d := &safeguard.Detection{
+		Source: safeguard.ScanFailure, At: m.CreatedAt, MessageID: m.ID, ConversationID: m.ConversationID,
+		SenderID: m.SenderID, MediaID: m.MediaID, Held: true, ContentKey: fmt.Sprintf("message:%d", m.ID),
+		Severity: "medium", Category: "unscanned", Summary: "held for review: " + reason,
+		ConversationE2EE: c.Conversation.E2EE,
+	}
+	members := append([]*safeguard.Account{c.Sender}, c.Recipients...)
+	for _, a := range members {
+		if a != c.Sender {
+			d.RecipientIDs = append(d.RecipientIDs, a.ID)
+		}
+		d.Members = append(d.Members, safeguard.MemberFacts{AccountID: a.ID, Band: a.Band(c.Now), Assurance: a.Assurance})
+	}
+	return d
 }
 
 // scan asks the safety pipeline about content. Toward a minor it fails

@@ -87,6 +87,7 @@ type Service struct {
 	media   media.Store
 	notify  Notifier
 	scanner Scanner
+	relay   EnvelopeRelay
 	now     func() time.Time
 	log     *slog.Logger
 
@@ -98,13 +99,14 @@ type Service struct {
 	dummyHash string // compared against when a handle is unknown, to even out timing
 }
 
-// Deps are what a Service is built on. Notify, Scanner, Now and Log are
-// optional.
+// Deps are what a Service is built on. Notify, Scanner, Relay, Now and Log
+// are optional.
 type Deps struct {
 	Store   store.Store
 	Media   media.Store
 	Notify  Notifier
 	Scanner Scanner
+	Relay   EnvelopeRelay // without one, envelopes stay with their messages
 	Now     func() time.Time
 	Log     *slog.Logger
 }
@@ -118,7 +120,7 @@ func New(cfg Config, d Deps) (*Service, error) {
 	if d.Store == nil || d.Media == nil {
 		return nil, errors.New("messaging: store and media are required")
 	}
-	s := &Service{cfg: cfg, store: d.Store, media: d.Media, notify: d.Notify, scanner: d.Scanner, now: d.Now, log: d.Log}
+	s := &Service{cfg: cfg, store: d.Store, media: d.Media, notify: d.Notify, scanner: d.Scanner, relay: d.Relay, now: d.Now, log: d.Log}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -250,9 +252,43 @@ func recordable(reason string) bool {
 	return true
 }
 
-// load fetches the acting account afresh, so every decision uses its current
-// status, band and assurance.
+type actorKey struct{}
+
+type appKey struct{}
+
+// WithApp returns a context that carries the app a request came through
+// (the client says which; the web layer checks it against the configured
+// apps). Conversations and messages record it.
+func WithApp(ctx context.Context, app string) context.Context {
+	return context.WithValue(ctx, appKey{}, app)
+}
+
+// appOf returns the app of the request, or the account's own app.
+func appOf(ctx context.Context, a *safeguard.Account) string {
+	if app, ok := ctx.Value(appKey{}).(string); ok && app != "" {
+		return app
+	}
+	return a.App
+}
+
+// ValidApp reports whether app is one of the configured apps.
+func (s *Service) ValidApp(app string) bool { return slices.Contains(s.cfg.Apps, app) }
+
+// WithActor returns a context that carries the account a request acts as,
+// freshly loaded by Authenticate, so that the use cases of the same request
+// need not load it again.
+func WithActor(ctx context.Context, a *safeguard.Account) context.Context {
+	return context.WithValue(ctx, actorKey{}, a)
+}
+
+// load fetches the acting account as it is now, so every decision uses its
+// current status, band and assurance: from the request (loaded when the
+// request was authenticated) or the store.
 func load(ctx context.Context, tx store.Tx, id int64) (*safeguard.Account, error) {
+	if a, ok := ctx.Value(actorKey{}).(*safeguard.Account); ok && a.ID == id {
+		cp := *a
+		return &cp, nil
+	}
 	a, err := tx.Account(ctx, id)
 	if errors.Is(err, safeguard.ErrNotFound) {
 		return nil, safeguard.Errorf(safeguard.ErrUnauthenticated, "unauthenticated", "Please log in again.")

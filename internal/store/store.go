@@ -43,9 +43,13 @@ type Tx interface {
 	MessageTx
 	RecordTx
 	DetectionTx
+	RiskTx
+	URLListTx
+	E2EETx
 	CaseTx
 	EvidenceTx
 	DatasetTx
+	ModeratorTx
 }
 
 // AccountTx stores accounts, guardian link codes, sessions and logins.
@@ -204,6 +208,102 @@ type DetectionTx interface {
 	Detections(ctx context.Context, q DetectionQuery) ([]*safeguard.Detection, error)
 }
 
+// RiskTx stores the risk scorer's state of each conversation (a serialized
+// risk.Conversation) with a version, an opaque number the writer chooses for
+// each write, so that two messages scored at once in one conversation cannot
+// both write over the same state unseen.
+type RiskTx interface {
+	// RiskState returns a conversation's stored state and its version;
+	// ErrNotFound if none is stored.
+	RiskState(ctx context.Context, conversationID int64) (state []byte, version int64, err error)
+	// SaveRiskState stores state as version (not 0) if the stored version is
+	// still prev (0: none stored yet). Otherwise it changes nothing and returns
+	// ErrConflict: the caller reloads the state and scores again.
+	SaveRiskState(ctx context.Context, conversationID, prev, version int64, state []byte, at time.Time) error
+}
+
+// URLListTx stores URL lists (IWF URL-list shape) and matches links against
+// them.
+type URLListTx interface {
+	// CreateURLList stores l with its entries and sets l.ID and l.Entries
+	// (duplicate entries count once). A name already taken is ErrConflict.
+	CreateURLList(ctx context.Context, l *safeguard.URLList, entries []safeguard.URLEntry) error
+	// URLLists returns every list, by name.
+	URLLists(ctx context.Context) ([]*safeguard.URLList, error)
+	URLListByName(ctx context.Context, name string) (*safeguard.URLList, error)
+	// DeleteURLList removes a list and its entries.
+	DeleteURLList(ctx context.Context, id int64) error
+	// URLEntries returns every entry of a list, ordered by key.
+	URLEntries(ctx context.Context, listID int64) ([]safeguard.URLEntry, error)
+	// URLEntriesByKey returns the entries of any list whose key is one of
+	// keys, ordered by list and key.
+	URLEntriesByKey(ctx context.Context, keys []string) ([]safeguard.URLEntry, error)
+}
+
+// E2EEPurge is what PurgeE2EE deleted.
+type E2EEPurge struct {
+	Inbox     int      // inbox items past retention
+	Envelopes int      // group envelopes dropped from their messages
+	Blobs     []string // storage keys of the blobs deleted, for the caller to delete their bytes
+	Reports   int      // report records past their expiry
+}
+
+// E2EETx stores what end-to-end encryption needs of the server: the key
+// directory (devices, one-time and fallback keys), each device's inbox of
+// envelopes, the encrypted blobs of attachments, and which receipts have
+// been reported. It never holds a private key or a plaintext.
+type E2EETx interface {
+	// CreateDevice stores d and sets d.ID. A name the account already uses
+	// for a device is ErrConflict.
+	CreateDevice(ctx context.Context, d *safeguard.Device) error
+	// Device returns the account's device with the name.
+	Device(ctx context.Context, accountID int64, name string) (*safeguard.Device, error)
+	// Devices returns the devices of the accounts, by account and name.
+	Devices(ctx context.Context, accountIDs []int64) ([]*safeguard.Device, error)
+	// DeleteDevice deletes a device with its keys and its inbox.
+	DeleteDevice(ctx context.Context, id int64) error
+
+	// AddOneTimeKeys stores one-time keys and a fallback key of a device.
+	// A key id the device has used before is skipped if the key is the
+	// same (an upload retried, even of a key already claimed: it is never
+	// handed out again) and is ErrConflict if not. A fallback key replaces
+	// the device's previous one.
+	AddOneTimeKeys(ctx context.Context, deviceID int64, keys []safeguard.OneTimeKey) error
+	// ClaimOneTimeKey hands out an unclaimed one-time key of a device and
+	// marks it claimed at at, so that no one gets it again; when none is
+	// left, the device's fallback key. ErrNotFound if it has neither.
+	ClaimOneTimeKey(ctx context.Context, deviceID int64, at time.Time) (*safeguard.OneTimeKey, error)
+	// OneTimeKeyCount returns how many one-time keys of a device are
+	// unclaimed, and whether it has a fallback key.
+	OneTimeKeyCount(ctx context.Context, deviceID int64) (unclaimed int, fallback bool, err error)
+
+	// AppendInbox queues items and sets their IDs.
+	AppendInbox(ctx context.Context, items []*safeguard.InboxItem) error
+	// Inbox returns a device's items with ID > after, oldest first, at most
+	// limit. A group item carries its message's envelope.
+	Inbox(ctx context.Context, deviceID, after int64, limit int) ([]*safeguard.InboxItem, error)
+	// AckInbox deletes a device's items with ID <= upTo and returns how
+	// many. The envelope of a message no device waits for any longer is
+	// dropped from the message.
+	AckInbox(ctx context.Context, deviceID, upTo int64) (int, error)
+	// ReleaseEnvelopes drops the envelopes (and franking tags) of those of
+	// the messages that no inbox item waits for.
+	ReleaseEnvelopes(ctx context.Context, messageIDs []int64) error
+
+	// CreateBlob stores b; an ID already taken is ErrConflict.
+	CreateBlob(ctx context.Context, b *safeguard.Blob) error
+	Blob(ctx context.Context, id string) (*safeguard.Blob, error)
+
+	// MarkReported records that a recipient reported a message and
+	// reports whether that is new. The record may be purged after expires.
+	MarkReported(ctx context.Context, messageID, recipientID int64, expires time.Time) (bool, error)
+
+	// PurgeE2EE deletes inbox items queued before before (dropping the
+	// envelopes nobody waits for any longer), blobs created before before,
+	// and report records that expired before now.
+	PurgeE2EE(ctx context.Context, before, now time.Time) (E2EEPurge, error)
+}
+
 // CaseQuery selects cases. Without ByID they come most urgent first:
 // priority 1 before 2 before 3, then oldest first.
 type CaseQuery struct {
@@ -321,4 +421,37 @@ type DatasetTx interface {
 	// DeleteDataset removes the dataset stored under name; a name not
 	// stored is ErrNotFound.
 	DeleteDataset(ctx context.Context, name string) error
+}
+
+// ModeratorTx stores the moderators of the console and their sessions.
+// Moderators are apart from chat accounts.
+type ModeratorTx interface {
+	// CreateModerator stores m with its password hash and sets m.ID. A name
+	// already taken (names compare case-insensitively) is ErrConflict with
+	// code "name_taken".
+	CreateModerator(ctx context.Context, m *safeguard.Moderator, passwordHash string) error
+	Moderator(ctx context.Context, id int64) (*safeguard.Moderator, error)
+	ModeratorByName(ctx context.Context, name string) (*safeguard.Moderator, error)
+	// Moderators returns every moderator, by name.
+	Moderators(ctx context.Context) ([]*safeguard.Moderator, error)
+	// UpdateModerator writes m's role, disabled state and DisabledAt.
+	UpdateModerator(ctx context.Context, m *safeguard.Moderator) error
+	ModeratorPasswordHash(ctx context.Context, id int64) (string, error)
+	SetModeratorPassword(ctx context.Context, id int64, passwordHash string) error
+
+	// CreateModeratorSession stores s. A token hash already stored is
+	// ErrConflict.
+	CreateModeratorSession(ctx context.Context, s *safeguard.ModeratorSession) error
+	// ModeratorSession returns the session with the token hash, expired or
+	// not.
+	ModeratorSession(ctx context.Context, tokenHash []byte) (*safeguard.ModeratorSession, error)
+	// TouchModeratorSession sets the session's LastSeen; it never moves
+	// back.
+	TouchModeratorSession(ctx context.Context, tokenHash []byte, at time.Time) error
+	DeleteModeratorSession(ctx context.Context, tokenHash []byte) error
+	// DeleteModeratorSessions ends every session of a moderator.
+	DeleteModeratorSessions(ctx context.Context, moderatorID int64) error
+	// PruneModeratorSessions deletes the sessions that expired before
+	// expiredBefore or were last seen before idleBefore, and returns how many.
+	PruneModeratorSessions(ctx context.Context, expiredBefore, idleBefore time.Time) (int, error)
 }

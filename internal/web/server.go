@@ -19,6 +19,8 @@ import (
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/bus"
 	"github.com/safeguard-dev/safeguard/internal/cases"
+	"github.com/safeguard-dev/safeguard/internal/console"
+	"github.com/safeguard-dev/safeguard/internal/e2ee"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 	"github.com/safeguard-dev/safeguard/internal/stats/platform"
 )
@@ -57,6 +59,9 @@ type Server struct {
 	mux     *http.ServeMux
 	cases   *cases.Service
 	stats   *platform.Service
+	console *console.Console
+	risk    RiskRules
+	e2ee    *e2ee.Service
 }
 
 // New returns a Server. reg receives the server's metrics (a new registry if
@@ -134,16 +139,23 @@ func (s *Server) routes(reg *prometheus.Registry) {
 	m.HandleFunc("GET /api/v1/events", s.auth(s.events))
 
 	m.HandleFunc("GET /api/v1/admin/accounts/{id}", s.admin(s.adminAccount))
-	m.HandleFunc("POST /api/v1/admin/accounts/{id}/age-assurance", s.admin(s.adminAgeAssurance))
-	m.HandleFunc("POST /api/v1/admin/accounts/{id}/birth-date", s.admin(s.adminBirthDate))
+	m.HandleFunc("POST /api/v1/admin/accounts/{id}/age-assurance", s.admin(s.adminAgeAssurance()))
+	m.HandleFunc("POST /api/v1/admin/accounts/{id}/birth-date", s.admin(s.adminBirthDate()))
 	m.HandleFunc("GET /api/v1/admin/audit", s.admin(s.adminAudit))
+	s.routesRisk(m, reg)
 	s.routesCases(m)
 	s.routesStats(m)
+	s.routesConsole(m)
+	s.routesE2EE(m)
 
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, safeguard.Errorf(safeguard.ErrNotFound, "no_such_endpoint", "There is no such endpoint."))
 	})
 }
+
+// AppHeader names the app a request comes through, when one backend serves
+// several apps; without it, the account's own app is recorded.
+const AppHeader = "X-Safeguard-App"
 
 type ctxKey int
 
@@ -163,7 +175,15 @@ func (s *Server) auth(h func(w http.ResponseWriter, r *http.Request, a *safeguar
 			s.writeError(w, r, err)
 			return
 		}
-		h(w, r.WithContext(context.WithValue(r.Context(), accountKey, a)), a)
+		ctx := messaging.WithActor(context.WithValue(r.Context(), accountKey, a), a)
+		if app := r.Header.Get(AppHeader); app != "" {
+			if !s.svc.ValidApp(app) {
+				s.writeError(w, r, safeguard.Invalid("unknown_app", "There is no app called %q here.", app))
+				return
+			}
+			ctx = messaging.WithApp(ctx, app)
+		}
+		h(w, r.WithContext(ctx), a)
 	}
 }
 

@@ -38,8 +38,12 @@ var tests = [][]test{
 	messageTests,
 	recordTests,
 	detectionTests,
+	riskTests,
+	urlListTests,
+	e2eeTests,
 	caseTests,
 	datasetTests,
+	moderatorTests,
 	txTests,
 }
 
