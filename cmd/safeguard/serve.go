@@ -291,12 +291,15 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		st.Close()
 		return nil, err
 	}
+	// The platform's own statistics, policy impact and transparency report,
+	// for operators (API) and moderators (the console's statistics page).
+	statsSvc := newStats(c, st, apps, mode)
+	con.Stats = statsSvc
+	opts = append(opts, web.WithStats(statsSvc))
 	if c.console.enabled {
 		opts = append(opts, web.WithConsole(con))
 		go pruneConsoleSessions(jobs, mods, log)
 	}
-	// The platform's own statistics, policy impact and transparency report.
-	opts = append(opts, web.WithStats(newStats(c, st, apps, mode)))
 
 	api := web.New(web.Config{AdminToken: c.adminToken, ClientAddrHeader: c.clientAddrHeader, TrustedProxies: trusted},
 		svc, b, log, prometheus.NewRegistry(), opts...)

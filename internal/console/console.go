@@ -22,6 +22,7 @@ import (
 
 	"github.com/safeguard-dev/safeguard/internal/cases"
 	"github.com/safeguard-dev/safeguard/internal/moderators"
+	"github.com/safeguard-dev/safeguard/internal/stats/platform"
 	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
@@ -59,6 +60,9 @@ type Deps struct {
 	// Store is read for what a case page shows beside the case: the
 	// accounts' handles and age bands, the detections' findings.
 	Store store.Store
+	// Stats, if set, serves the statistics page: the platform's own table
+	// of a period, with its chart.
+	Stats *platform.Service
 	Now   func() time.Time
 	Log   *slog.Logger
 }
@@ -146,6 +150,7 @@ func (c *Console) Handler(env Env) http.Handler {
 	m.HandleFunc("GET /console/cases/{id}/evidence/{seq}/original", h.authed(h.original))
 	m.HandleFunc("POST /console/appeals/{id}/decide", h.authed(h.decideAppeal))
 
+	m.HandleFunc("GET /console/stats", h.authed(h.statsPage))
 	m.HandleFunc("GET /console/moderators", h.authed(h.moderatorsPage))
 	m.HandleFunc("POST /console/moderators", h.authed(h.addModerator))
 	m.HandleFunc("POST /console/moderators/{id}/{action}", h.authed(h.changeModerator))

@@ -24,6 +24,7 @@ type page struct {
 	Error  string // what went wrong, in words
 	Now    time.Time
 	Admin  bool
+	Stats  bool // the statistics page exists
 	Test   bool // reports are tests
 	Data   any
 }
@@ -31,7 +32,7 @@ type page struct {
 // pages holds one template set per page, each with the layout.
 type pages map[string]*template.Template
 
-var pageNames = []string{"login", "queue", "case", "moderators", "error"}
+var pageNames = []string{"login", "queue", "case", "moderators", "stats", "error"}
 
 func parsePages() (pages, error) {
 	p := pages{}
@@ -63,7 +64,8 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, code int, name 
 
 // base returns the page frame for a logged-in moderator.
 func (h *handler) base(rq *request, title, nav string) *page {
-	return &page{Title: title, Nav: nav, Me: rq.sess.Moderator, CSRF: rq.sess.CSRFToken, Admin: rq.can(moderators.ManageModerators)}
+	return &page{Title: title, Nav: nav, Me: rq.sess.Moderator, CSRF: rq.sess.CSRFToken, Admin: rq.can(moderators.ManageModerators),
+		Stats: h.Stats != nil && rq.can(moderators.ViewCases)}
 }
 
 // fail shows err as an error page with its status. Internal causes are

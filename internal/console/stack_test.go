@@ -36,6 +36,8 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/media"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 	"github.com/safeguard-dev/safeguard/internal/moderators"
+	"github.com/safeguard-dev/safeguard/internal/policy"
+	"github.com/safeguard-dev/safeguard/internal/stats/platform"
 	"github.com/safeguard-dev/safeguard/internal/store"
 	"github.com/safeguard-dev/safeguard/internal/store/sqlite"
 	"github.com/safeguard-dev/safeguard/internal/web"
@@ -161,7 +163,8 @@ func newStack(t testing.TB) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	con, err := console.New(console.Config{TestReports: true}, console.Deps{Cases: cs, Moderators: mods, Store: st, Now: c.now})
+	con, err := console.New(console.Config{TestReports: true}, console.Deps{Cases: cs, Moderators: mods, Store: st, Now: c.now,
+		Stats: &platform.Service{Store: st, Mode: policy.NSPCC, Apps: []string{"chat"}, Now: c.now}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -67,32 +67,53 @@ func (t *Table) writeHTML(w io.Writer) error {
 		}
 		b.WriteString("</dl>\n")
 	}
+	t.writeHTMLBody(&b)
+	b.WriteString("</main>\n</body>\n</html>\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteHTMLFragment writes the table's page without its document: the
+// warnings, the chart, the table, the notes, the shares and the checks, for
+// a page of another application (the moderators' console). The markup is
+// the same as the page's, classes included; the styles are the host's.
+func (t *Table) WriteHTMLFragment(w io.Writer) error {
+	var b strings.Builder
+	t.writeHTMLBody(&b)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeHTMLBody writes what follows the page's heading and provenance.
+func (t *Table) writeHTMLBody(b *strings.Builder) {
+	d := t.Dataset
+	esc := html.EscapeString
 	if ws := t.Warnings(); len(ws) > 0 {
 		b.WriteString("<div class=\"warning\" role=\"note\">\n")
 		for _, w := range ws {
-			fmt.Fprintf(&b, "<p><strong>Warning:</strong> %s</p>\n", esc(w))
+			fmt.Fprintf(b, "<p><strong>Warning:</strong> %s</p>\n", esc(w))
 		}
 		b.WriteString("</div>\n")
 	}
 
 	if !d.NoChart {
 		b.WriteString("<figure>\n")
-		t.writeChart(&b)
-		fmt.Fprintf(&b, "<figcaption>%s</figcaption>\n</figure>\n", esc(t.chartCaption()))
+		t.writeChart(b)
+		fmt.Fprintf(b, "<figcaption>%s</figcaption>\n</figure>\n", esc(t.chartCaption()))
 	}
 
-	t.writeHTMLTable(&b)
+	t.writeHTMLTable(b)
 	for _, n := range t.notes() {
-		fmt.Fprintf(&b, "<p class=\"note\">%s</p>\n", esc(n))
+		fmt.Fprintf(b, "<p class=\"note\">%s</p>\n", esc(n))
 	}
 	if groups := t.shareGroups(); len(groups) > 0 {
 		b.WriteString("<h2>Shares</h2>\n")
 		for k, g := range groups {
-			fmt.Fprintf(&b, "<p class=\"denominator\" id=\"shares-%d\">Each %s as a %s:</p>\n", k, esc(t.shareSubject()), esc(g[0].Denominator))
-			fmt.Fprintf(&b, "<table class=\"shares\" aria-labelledby=\"shares-%d\">\n", k)
-			fmt.Fprintf(&b, "<thead><tr><th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">Count</th><th scope=\"col\" class=\"num\">Share</th></tr></thead>\n<tbody>\n", esc(capitalise(t.shareSubject())))
+			fmt.Fprintf(b, "<p class=\"denominator\" id=\"shares-%d\">Each %s as a %s:</p>\n", k, esc(t.shareSubject()), esc(g[0].Denominator))
+			fmt.Fprintf(b, "<table class=\"shares\" aria-labelledby=\"shares-%d\">\n", k)
+			fmt.Fprintf(b, "<thead><tr><th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">Count</th><th scope=\"col\" class=\"num\">Share</th></tr></thead>\n<tbody>\n", esc(capitalise(t.shareSubject())))
 			for _, s := range g {
-				fmt.Fprintf(&b, "<tr><th scope=\"row\">%s</th><td class=\"num\">%s</td><td class=\"num\">%s</td></tr>\n", esc(s.Column), esc(t.shareCount(s)), esc(percent(s)))
+				fmt.Fprintf(b, "<tr><th scope=\"row\">%s</th><td class=\"num\">%s</td><td class=\"num\">%s</td></tr>\n", esc(s.Column), esc(t.shareCount(s)), esc(percent(s)))
 			}
 			b.WriteString("</tbody>\n</table>\n")
 		}
@@ -104,13 +125,10 @@ func (t *Table) writeHTML(w io.Writer) error {
 			if !c.OK() {
 				class = "bad"
 			}
-			fmt.Fprintf(&b, "<li class=\"%s\">%s</li>\n", class, esc(checkSentence(c)))
+			fmt.Fprintf(b, "<li class=\"%s\">%s</li>\n", class, esc(checkSentence(c)))
 		}
 		b.WriteString("</ul>\n")
 	}
-	b.WriteString("</main>\n</body>\n</html>\n")
-	_, err := io.WriteString(w, b.String())
-	return err
 }
 
 // chartCaption says how to read the chart.

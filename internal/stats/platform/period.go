@@ -29,6 +29,14 @@ func (p Period) Words() string {
 	return fmt.Sprintf("%s to %s", p.From.Format(time.DateOnly), last.Format(time.DateOnly))
 }
 
+// Quarter returns the calendar quarter that holds t (in UTC).
+func Quarter(t time.Time) Period {
+	t = t.UTC()
+	q := (int(t.Month())-1)/3 + 1
+	from := time.Date(t.Year(), time.Month(3*q-2), 1, 0, 0, 0, 0, time.UTC)
+	return Period{Label: fmt.Sprintf("%d-Q%d", t.Year(), q), From: from, To: from.AddDate(0, 3, 0)}
+}
+
 // ParsePeriod reads a year ("2026"), a quarter ("2026-Q3", any case) or a
 // month ("2026-07").
 func ParsePeriod(s string) (Period, error) {
