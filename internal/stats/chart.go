@@ -168,6 +168,9 @@ func (t *Table) writeChart(b *strings.Builder) {
 				missing = append(missing, d.Columns[j].Name+" "+v.String())
 				continue
 			}
+			if v.N == 0 {
+				continue // nothing to draw
+			}
 			x0, x1 := x(at), x(at+v.N)
 			fmt.Fprintf(b, `<rect class="segment" data-app="%s" data-value="%d" x="%.1f" y="%d" width="%.1f" height="%d" fill="url(#app-%d)" stroke="#222" stroke-width=".6"><title>%s</title></rect>`+"\n",
 				esc(d.Columns[j].Name), v.N, x0, y, x1-x0, barHeight, k, esc(fmt.Sprintf("%s, %s: %d", r.Force, d.Columns[j].Name, v.N)))

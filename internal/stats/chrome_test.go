@@ -110,4 +110,13 @@ func TestHTMLChartInChromium(t *testing.T) {
 	if got.Title == "" || !got.Labelled {
 		t.Errorf("chart title %q, labelled %v: want an accessible name and description", got.Title, got.Labelled)
 	}
+	if *update { // refresh the screenshot in docs/
+		shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile("../../docs/stats-returns.png", shot, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

@@ -2,7 +2,6 @@ package stats
 
 import (
 	"math"
-	"sort"
 	"strconv"
 )
 
@@ -211,30 +210,84 @@ func (m *model) withhold(key string) {
 }
 
 // protect audits the figures and, if one is pinned, hides one more figure
-// or widens one, and reports whether it did. It tries the pinned figures in
-// turn (one may be pinned only through another that can be protected): a
-// non-zero shown figure of a sum with one; else a pinned "<3" shown as
-// withheld; else a shown zero of a sum with one.
+// or widens one, and reports whether it did. It prefers to hide a non-zero
+// shown figure of a sum that holds a pinned one: of those, the one that
+// leaves the fewest figures pinned (as narrowing sum by sum finds them),
+// then the smallest, then the first by key. Failing that it shows a pinned
+// "<3" as withheld; failing that, it hides a shown zero of such a sum.
 func (m *model) protect() bool {
 	pinned := m.audit()
-	for _, k := range pinned {
-		if key, found := m.nextToWithhold(k, false); found {
-			m.withhold(key)
-			return true
-		}
+	if len(pinned) == 0 {
+		return false
+	}
+	if key, found := m.bestToWithhold(m.candidates(pinned, false)); found {
+		m.withhold(key)
+		return true
 	}
 	for _, k := range pinned {
 		if m.widen(k) {
 			return true
 		}
 	}
-	for _, k := range pinned {
-		if key, found := m.nextToWithhold(k, true); found {
-			m.withhold(key)
-			return true
-		}
+	if key, found := m.bestToWithhold(m.candidates(pinned, true)); found {
+		m.withhold(key)
+		return true
 	}
 	return false // cannot happen: hiding everything pins nothing
+}
+
+// candidates lists the shown figures of the sums that hold a pinned one:
+// the non-zero ones, or with zeros the zeros.
+func (m *model) candidates(pinned []string, zeros bool) []string {
+	isPinned := map[string]bool{}
+	for _, k := range pinned {
+		isPinned[k] = true
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, eq := range m.eqs {
+		holds := false
+		for _, tm := range eq {
+			holds = holds || isPinned[tm.key]
+		}
+		if !holds {
+			continue
+		}
+		for _, tm := range eq {
+			if v := m.value(tm.key); v.State == Count && (v.N == 0) == zeros && !seen[tm.key] {
+				seen[tm.key] = true
+				out = append(out, tm.key)
+			}
+		}
+	}
+	return out
+}
+
+// bestToWithhold picks, among cands, the figure whose hiding leaves the
+// fewest pinned by narrowing; then the smallest; then the first by key, so
+// that tables holding the same figures in another order choose alike.
+func (m *model) bestToWithhold(cands []string) (string, bool) {
+	best, bestPinned := "", 0
+	for _, k := range cands {
+		saved := make([]Value, len(m.vars[k]))
+		for i, f := range m.vars[k] {
+			saved[i] = *f.shown()
+		}
+		m.withhold(k)
+		n := len(m.propagate())
+		for i, f := range m.vars[k] {
+			*f.shown() = saved[i]
+		}
+		better := best == "" || n < bestPinned
+		if !better && n == bestPinned {
+			a, b := m.value(k).N, m.value(best).N
+			better = a < b || (a == b && k < best)
+		}
+		if better {
+			best, bestPinned = k, n
+		}
+	}
+	return best, best != ""
 }
 
 // widen shows a pinned suppressed figure as withheld, which says nothing
@@ -268,8 +321,19 @@ const unbounded = int64(1) << 40
 type bound struct{ lo, hi int64 }
 
 // audit narrows the range of every hidden figure through every sum until
-// nothing changes, and returns the hidden figures left with one value.
+// nothing changes, and returns the hidden figures left with one value; when
+// none is, the linear programme has the last word.
 func (m *model) audit() []string {
+	if pinned := m.propagate(); len(pinned) > 0 {
+		return pinned
+	}
+	return m.auditLP()
+}
+
+// propagate narrows the range of every hidden figure through every sum
+// until nothing changes, and returns the hidden figures left with one
+// value.
+func (m *model) propagate() []string {
 	b := map[string]bound{}
 	for _, k := range m.keys {
 		switch v := m.value(k); v.State {
@@ -320,6 +384,9 @@ func (m *model) audit() []string {
 				if tm.coef < 0 {
 					nlo, nhi = -nhi, -nlo
 				}
+				if nhi >= unbounded/2 {
+					nhi = r.hi // still no upper bound worth the name: nothing learnt
+				}
 				if nlo > r.lo || nhi < r.hi {
 					r = bound{max(r.lo, nlo), min(r.hi, nhi)}
 					b[tm.key] = r
@@ -334,10 +401,7 @@ func (m *model) audit() []string {
 			pinned = append(pinned, k)
 		}
 	}
-	if len(pinned) > 0 {
-		return pinned
-	}
-	return m.auditLP()
+	return pinned
 }
 
 // auditLP finds what narrowing sum by sum cannot: the least and the most
@@ -387,51 +451,6 @@ func (m *model) auditLP() []string {
 		}
 	}
 	return pinned
-}
-
-// nextToWithhold picks what to hide to protect the pinned figure: the
-// smallest non-zero shown cell of a sum it is in, or else the smallest
-// non-zero shown total of such a sum; with zeros, a shown zero of such a
-// sum. Among equals, the first by key, so that tables holding the same
-// figures in another order choose alike.
-func (m *model) nextToWithhold(pinned string, zeros bool) (string, bool) {
-	pick := func(eqs [][]term, coef int64, zero bool) (string, bool) {
-		var cands []string
-		for _, eq := range eqs {
-			for _, tm := range eq {
-				if v := m.value(tm.key); (coef == 0 || tm.coef == coef) && v.State == Count && (v.N > 0) != zero {
-					cands = append(cands, tm.key)
-				}
-			}
-		}
-		if len(cands) == 0 {
-			return "", false
-		}
-		sort.Slice(cands, func(i, j int) bool {
-			a, b := m.value(cands[i]).N, m.value(cands[j]).N
-			if a != b {
-				return a < b
-			}
-			return cands[i] < cands[j]
-		})
-		return cands[0], true
-	}
-	var with [][]term
-	for _, eq := range m.eqs {
-		for _, tm := range eq {
-			if tm.key == pinned {
-				with = append(with, eq)
-				break
-			}
-		}
-	}
-	if zeros {
-		return pick(with, 0, true)
-	}
-	if k, ok := pick(with, 1, false); ok {
-		return k, true
-	}
-	return pick(with, -1, false)
 }
 
 // finish counts what was withheld and suppresses the shares whose count or

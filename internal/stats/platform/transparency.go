@@ -62,20 +62,24 @@ type Transparency struct {
 	// Review and Report time the first review and the first
 	// law-enforcement report from the first detection of a case.
 	Review, Report Timing
-	// Decisions: cases decided in the period, a row per decision.
+	// Decisions: cases decided in the period other than by a report to
+	// law enforcement (those are the Reports), a row per decision.
 	Decisions *stats.Table
 	// Appeals: appeals decided in the period, a row per outcome; Received
 	// and Waiting are the appeals received in the period and those still
 	// waiting at its end.
 	Appeals           *stats.Table
 	Received, Waiting stats.Value
-	// Reports: law-enforcement reports filed in the period (first reports
-	// and follow-ups), a row per priority, columns the total and each
-	// destination; FollowUps how many were follow-ups, Tests how many were
-	// marked as tests.
-	Reports          *stats.Table
-	FollowUps, Tests stats.Value
-	Method           []string
+	// Reports: the first law-enforcement reports of cases filed in the
+	// period, a row per priority, columns the total and each destination
+	// (the same figures as the platform's tables of reports). FollowUps
+	// counts the follow-ups filed in it; Tests says in words whether the
+	// reports were marked as tests ("none", "all", "some") — a number
+	// beside the total could give a hidden one away.
+	Reports   *stats.Table
+	FollowUps stats.Value
+	Tests     string
+	Method    []string
 }
 
 // EncryptionWords says what an encryption mode means for the people using
@@ -95,7 +99,6 @@ var decisionWords = []struct {
 	d     safeguard.Decision
 	words string
 }{
-	{safeguard.ReportLE, "reported to law enforcement"},
 	{safeguard.Ban, "account banned"},
 	{safeguard.Suspend, "account suspended"},
 	{safeguard.Warn, "warning"},
@@ -176,7 +179,7 @@ func transparencyTables(cases []Case, in TransparencyInput) *Transparency {
 	r.Report = timing("from the first detection to the first report to law enforcement", report)
 
 	// Decisions.
-	dec := base("decisions", "cases decided", "decision", stats.NoSplit, stats.Column{Name: "cases"})
+	dec := base("decisions", "cases decided", "decision", stats.NoSplit, stats.Column{Name: "cases decided"})
 	for _, d := range decisionWords {
 		dec.Rows = append(dec.Rows, row(d.words, decisions[d.d]))
 	}
@@ -212,10 +215,18 @@ func transparencyTables(cases []Case, in TransparencyInput) *Transparency {
 		stats.Column{Name: "reports", Total: true}, stats.Column{Name: "to the NCA"}, stats.Column{Name: "to NCMEC"})
 	rep.Partition = true
 	byPriority := map[int][]int64{}
-	var followUps, tests int64
+	var followUps, tests, all int64
 	for i := range cases {
 		for _, rp := range cases[i].Reports {
 			if !p.Contains(rp.SubmittedAt) {
+				continue
+			}
+			all++
+			if rp.Test {
+				tests++
+			}
+			if rp.FollowUp {
+				followUps++
 				continue
 			}
 			n := byPriority[rp.Priority]
@@ -228,12 +239,6 @@ func transparencyTables(cases []Case, in TransparencyInput) *Transparency {
 				n[1]++
 			} else {
 				n[2]++
-			}
-			if rp.FollowUp {
-				followUps++
-			}
-			if rp.Test {
-				tests++
 			}
 		}
 	}
@@ -252,7 +257,15 @@ func transparencyTables(cases []Case, in TransparencyInput) *Transparency {
 		rep.Rows = append(rep.Rows, row(priorityWords(pr), n...))
 	}
 	r.Reports = stats.NewTable(rep)
-	r.FollowUps, r.Tests = stats.Num(followUps), stats.Num(tests)
+	r.FollowUps = stats.Num(followUps)
+	switch {
+	case tests == 0:
+		r.Tests = "none"
+	case tests == all:
+		r.Tests = "all"
+	default:
+		r.Tests = "some"
+	}
 	return r
 }
 
@@ -293,7 +306,9 @@ func (r *Transparency) suppressTimings(below int64) {
 	r.Received = stats.Suppress(r.Received, below)
 	r.Waiting = stats.Suppress(r.Waiting, below)
 	r.FollowUps = stats.Suppress(r.FollowUps, below)
-	r.Tests = stats.Suppress(r.Tests, below)
+	// The reports timed are the first reports of the period: their number
+	// is the reports table's total, shown as it is there.
+	r.Report.Cases = r.Reports.Computed[0]
 }
 
 // tables lists the report's tables.
@@ -305,7 +320,7 @@ var transparencyMethod = []string{
 	"Every figure is counted from the platform's own records of the period (UTC): cases opened, first reviewed, decided and reported in it, appeals received and decided in it, reports filed in it. Nothing is estimated.",
 	"A case gathers every occurrence of one piece of content from one sender; its detection source is what found it (a known image counts before anything else found in the same content), its priority the law-enforcement priority assessed from its facts (1 is a child at immediate risk).",
 	"Times run from the first detection of a case to its first review by a moderator (claimed or decided), and to its first report to law enforcement; the median and the 90th percentile use the nearest-rank method.",
-	"Reports to the NCA are exported as packages for its portal; reports to NCMEC go through its API. A follow-up carries new occurrences of a case already reported.",
+	"Reports to the NCA are exported as packages for its portal; reports to NCMEC go through its API. The table counts each case's first report; a follow-up carries new occurrences of a case already reported and is counted apart.",
 }
 
 // String returns a short description, for logs.

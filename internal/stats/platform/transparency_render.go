@@ -70,9 +70,9 @@ func gridOf(t *stats.Table, caption string) grid {
 
 func (r *Transparency) grids() (volumes, decisions, appeals, reports grid) {
 	return gridOf(r.Volumes, "Cases opened, by detection source and priority"),
-		gridOf(r.Decisions, "Cases decided, by decision"),
+		gridOf(r.Decisions, "Cases decided other than by a report to law enforcement, by decision"),
 		gridOf(r.Appeals, "Appeals decided, by outcome"),
-		gridOf(r.Reports, "Reports to law enforcement, by priority and destination")
+		gridOf(r.Reports, "First reports to law enforcement, by priority and destination")
 }
 
 // timingRows are the timings as text: what, cases, median, 90th percentile.
@@ -221,7 +221,7 @@ func (r *Transparency) writeMarkdown(w io.Writer) error {
 	mdTable(bw, appeals.Header, appeals.Rows, appeals.Total, true)
 	fmt.Fprintf(bw, "## Reports to law enforcement\n\n%s:\n\n", reports.Caption)
 	mdTable(bw, reports.Header, reports.Rows, reports.Total, true)
-	fmt.Fprintf(bw, "Follow-ups of a case already reported: %s. Marked as tests: %s.\n\n", mdCell(r.FollowUps.String()), mdCell(r.Tests.String()))
+	fmt.Fprintf(bw, "Follow-ups of a case already reported: %s. Marked as tests: %s.\n\n", mdCell(r.FollowUps.String()), r.Tests)
 	fmt.Fprint(bw, "## Hash banks in use\n\n")
 	switch {
 	case !r.BanksConfigured || len(r.Banks) == 0:
