@@ -112,3 +112,31 @@ func FuzzRecordReader(f *testing.F) {
 		}
 	})
 }
+
+// FuzzValueJSON checks that a stored or published value reads as a count,
+// "not provided", a suppressed count or "withheld", or is refused — and
+// that what reads writes back the same.
+func FuzzValueJSON(f *testing.F) {
+	for _, s := range []string{`0`, `1234`, `"not provided"`, `"<3"`, `"withheld"`, `-1`, `1.5`, `"<1"`, `null`, `"x"`, `"<99999999999999999999"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var v Value
+		if err := v.UnmarshalJSON([]byte(s)); err != nil {
+			return
+		}
+		switch {
+		case v.State == Count && v.N >= 0, v == Value{}, v.State == Withheld && v.N == 0, v.State == Suppressed && v.N > 1:
+		default:
+			t.Fatalf("%s reads as %+v", s, v)
+		}
+		b, err := v.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Value
+		if err := back.UnmarshalJSON(b); err != nil || back != v {
+			t.Fatalf("%s reads as %+v, writes %s, reads back %+v, %v", s, v, b, back, err)
+		}
+	})
+}

@@ -44,25 +44,34 @@ func (tb *tableau) pivot(r, c int) {
 }
 
 // minimise runs the simplex method on tb for the costs c (one per column)
-// from its feasible basis, with Bland's rule (no cycling). It returns the
-// least value of c·y, or -Inf when there is none, and leaves tb at the
-// optimum.
+// from its feasible basis. It returns the least value of c·y, or -Inf when
+// there is none, and leaves tb at the optimum (or, unbounded, at the last
+// feasible basis). It enters the most negative reduced cost (fast), and
+// after too many pivots — degenerate ones can cycle — falls back to
+// Bland's rule, which cannot.
 func (tb *tableau) minimise(c []float64) float64 {
 	m := len(tb.t)
 	rhs := tb.cols
-	for {
-		// Reduced costs of the non-basic columns.
-		enter := -1
-		for j := 0; j < tb.cols; j++ {
-			d := c[j]
-			for i := 0; i < m; i++ {
-				if b := tb.basis[i]; b < len(c) {
-					d -= c[b] * tb.t[i][j]
+	reduced := make([]float64, tb.cols)
+	limit := 20 * (m + tb.cols)
+	for iter := 0; ; iter++ {
+		bland := iter > limit
+		copy(reduced, c)
+		for i := 0; i < m; i++ {
+			if cb := c[tb.basis[i]]; cb != 0 {
+				row := tb.t[i]
+				for j := range reduced {
+					reduced[j] -= cb * row[j]
 				}
 			}
-			if d < -lpEps {
-				enter = j
-				break
+		}
+		enter, most := -1, -lpEps
+		for j, d := range reduced {
+			if d < most {
+				enter, most = j, d
+				if bland {
+					break
+				}
 			}
 		}
 		if enter < 0 {
@@ -86,14 +95,6 @@ func (tb *tableau) minimise(c []float64) float64 {
 		}
 		tb.pivot(leave, enter)
 	}
-}
-
-func (tb *tableau) clone() *tableau {
-	c := &tableau{t: make([][]float64, len(tb.t)), basis: append([]int(nil), tb.basis...), cols: tb.cols}
-	for i, r := range tb.t {
-		c.t[i] = append([]float64(nil), r...)
-	}
-	return c
 }
 
 // feasible builds the tableau of the programme, with y = x - lo ≥ 0 and a
@@ -175,11 +176,12 @@ func (p *lp) ranges() (least, most []float64, ok bool) {
 	}
 	least, most = make([]float64, p.n), make([]float64, p.n)
 	c := make([]float64, tb.cols)
+	// Each optimum is a feasible basis to start the next search from.
 	for k := 0; k < p.n; k++ {
 		c[k] = 1
-		least[k] = p.lo[k] + tb.clone().minimise(c)
+		least[k] = p.lo[k] + tb.minimise(c)
 		c[k] = -1
-		most[k] = p.lo[k] - tb.clone().minimise(c)
+		most[k] = p.lo[k] - tb.minimise(c)
 		c[k] = 0
 	}
 	return least, most, true

@@ -2,6 +2,7 @@ package stats
 
 import (
 	"math"
+	"sort"
 	"strconv"
 )
 
@@ -48,7 +49,7 @@ func (t *Table) Suppress(below int64) { SuppressTogether(below, t) }
 // computed totals are when their columns have the same name and they hold
 // the same count. (A coincidence only hides more than needed.)
 func SuppressTogether(below int64, tables ...*Table) {
-	m := &model{below: below, vars: map[string][]figure{}}
+	m := &model{below: below, index: map[string]int{}}
 	for _, t := range tables {
 		t.primary(below)
 		m.add(t)
@@ -123,28 +124,38 @@ func rowKey(r Row) string {
 	return "label:" + r.Force
 }
 
-// term is one figure of a published sum: +1 for a cell, -1 for the total.
+// term is one figure of a published sum, by its number in the model: +1 for
+// a cell, -1 for the total.
 type term struct {
-	key  string
+	id   int
 	coef int64
 }
 
-// model is every figure of the tables, by key, and every published sum as
-// an equation: its terms add up to zero.
+// model is every figure of the tables, numbered in the order first seen
+// (the copies of one figure in several tables under one number), and every
+// published sum as an equation: its terms add up to zero.
 type model struct {
 	below int64
-	vars  map[string][]figure
-	keys  []string // in the order first seen
+	index map[string]int // key → number
+	keys  []string       // number → key
+	vars  [][]figure     // number → the copies
 	eqs   [][]term
+	// solved remembers the figures a group of hidden figures pins, by
+	// the group: hiding more elsewhere leaves it as it was.
+	solved map[string][]int
 }
 
-func (m *model) figure(f figure) string {
+func (m *model) figure(f figure) int {
 	k := f.key()
-	if _, ok := m.vars[k]; !ok {
+	id, ok := m.index[k]
+	if !ok {
+		id = len(m.keys)
+		m.index[k] = id
 		m.keys = append(m.keys, k)
+		m.vars = append(m.vars, nil)
 	}
-	m.vars[k] = append(m.vars[k], f)
-	return k
+	m.vars[id] = append(m.vars[id], f)
+	return id
 }
 
 // add records t's figures and sums. Only counts take part: a not provided
@@ -198,11 +209,11 @@ func (m *model) add(t *Table) {
 	sum(cell{-1, tc}, members)
 }
 
-func (m *model) value(key string) Value { return *m.vars[key][0].shown() }
+func (m *model) value(id int) Value { return *m.vars[id][0].shown() }
 
 // withhold hides every copy of the figure that is still a count.
-func (m *model) withhold(key string) {
-	for _, f := range m.vars[key] {
+func (m *model) withhold(id int) {
+	for _, f := range m.vars[id] {
 		if v := f.shown(); v.State == Count {
 			*v = Value{State: Withheld}
 		}
@@ -238,36 +249,51 @@ func (m *model) protect() bool {
 
 // candidates lists the shown figures of the sums that hold a pinned one:
 // the non-zero ones, or with zeros the zeros.
-func (m *model) candidates(pinned []string, zeros bool) []string {
-	isPinned := map[string]bool{}
+func (m *model) candidates(pinned []int, zeros bool) []int {
+	isPinned := make([]bool, len(m.keys))
 	for _, k := range pinned {
 		isPinned[k] = true
 	}
-	seen := map[string]bool{}
-	var out []string
+	seen := make([]bool, len(m.keys))
+	var out []int
 	for _, eq := range m.eqs {
 		holds := false
 		for _, tm := range eq {
-			holds = holds || isPinned[tm.key]
+			holds = holds || isPinned[tm.id]
 		}
 		if !holds {
 			continue
 		}
 		for _, tm := range eq {
-			if v := m.value(tm.key); v.State == Count && (v.N == 0) == zeros && !seen[tm.key] {
-				seen[tm.key] = true
-				out = append(out, tm.key)
+			if v := m.value(tm.id); v.State == Count && (v.N == 0) == zeros && !seen[tm.id] {
+				seen[tm.id] = true
+				out = append(out, tm.id)
 			}
 		}
 	}
 	return out
 }
 
-// bestToWithhold picks, among cands, the figure whose hiding leaves the
-// fewest pinned by narrowing; then the smallest; then the first by key, so
-// that tables holding the same figures in another order choose alike.
-func (m *model) bestToWithhold(cands []string) (string, bool) {
-	best, bestPinned := "", 0
+// tryCandidates bounds how many candidates bestToWithhold weighs, the
+// smallest first: each costs a narrowing of every sum.
+const tryCandidates = 12
+
+// bestToWithhold picks, among the smallest cands, the figure whose hiding
+// leaves the fewest pinned by narrowing; then the smallest; then the first
+// by key, so that tables holding the same figures in another order choose
+// alike.
+func (m *model) bestToWithhold(cands []int) (int, bool) {
+	sort.Slice(cands, func(i, j int) bool {
+		a, b := m.value(cands[i]).N, m.value(cands[j]).N
+		if a != b {
+			return a < b
+		}
+		return m.keys[cands[i]] < m.keys[cands[j]]
+	})
+	if len(cands) > tryCandidates {
+		cands = cands[:tryCandidates]
+	}
+	best, bestPinned := -1, 0
 	for _, k := range cands {
 		saved := make([]Value, len(m.vars[k]))
 		for i, f := range m.vars[k] {
@@ -278,25 +304,25 @@ func (m *model) bestToWithhold(cands []string) (string, bool) {
 		for i, f := range m.vars[k] {
 			*f.shown() = saved[i]
 		}
-		better := best == "" || n < bestPinned
+		better := best < 0 || n < bestPinned
 		if !better && n == bestPinned {
 			a, b := m.value(k).N, m.value(best).N
-			better = a < b || (a == b && k < best)
+			better = a < b || (a == b && m.keys[k] < m.keys[best])
 		}
 		if better {
 			best, bestPinned = k, n
 		}
 	}
-	return best, best != ""
+	return best, best >= 0
 }
 
 // widen shows a pinned suppressed figure as withheld, which says nothing
 // of its size, wherever it appears; it reports whether there was one.
-func (m *model) widen(key string) bool {
-	if m.value(key).State != Suppressed {
+func (m *model) widen(id int) bool {
+	if m.value(id).State != Suppressed {
 		return false
 	}
-	for _, f := range m.vars[key] {
+	for _, f := range m.vars[id] {
 		*f.shown() = Value{State: Withheld}
 	}
 	return true
@@ -304,10 +330,10 @@ func (m *model) widen(key string) bool {
 
 // hideAlike hides every copy of a figure hidden in one table.
 func (m *model) hideAlike() {
-	for _, k := range m.keys {
-		for _, f := range m.vars[k] {
+	for id, copies := range m.vars {
+		for _, f := range copies {
 			if f.shown().Hidden() {
-				m.withhold(k)
+				m.withhold(id)
 				break
 			}
 		}
@@ -323,7 +349,7 @@ type bound struct{ lo, hi int64 }
 // audit narrows the range of every hidden figure through every sum until
 // nothing changes, and returns the hidden figures left with one value; when
 // none is, the linear programme has the last word.
-func (m *model) audit() []string {
+func (m *model) audit() []int {
 	if pinned := m.propagate(); len(pinned) > 0 {
 		return pinned
 	}
@@ -333,45 +359,63 @@ func (m *model) audit() []string {
 // propagate narrows the range of every hidden figure through every sum
 // until nothing changes, and returns the hidden figures left with one
 // value.
-func (m *model) propagate() []string {
-	b := map[string]bound{}
-	for _, k := range m.keys {
-		switch v := m.value(k); v.State {
+func (m *model) propagate() []int {
+	n := len(m.keys)
+	b := make([]bound, n)
+	hidden := make([]bool, n)
+	shown := make([]int64, n)
+	some := false
+	for id := range m.keys {
+		switch v := m.value(id); v.State {
 		case Suppressed:
-			b[k] = bound{1, m.below - 1}
+			b[id], hidden[id], some = bound{1, m.below - 1}, true, true
 		case Withheld:
-			b[k] = bound{0, unbounded}
+			b[id], hidden[id], some = bound{0, unbounded}, true, true
+		default:
+			shown[id] = v.N
 		}
 	}
-	if len(b) == 0 {
+	if !some {
 		return nil
+	}
+	// Only the sums with a hidden figure can narrow anything.
+	var eqs [][]term
+	var known []int64
+	for _, eq := range m.eqs {
+		var k int64
+		has := false
+		for _, tm := range eq {
+			if hidden[tm.id] {
+				has = true
+			} else {
+				k += tm.coef * shown[tm.id]
+			}
+		}
+		if has {
+			eqs = append(eqs, eq)
+			known = append(known, k)
+		}
 	}
 	for round, changed := 0, true; changed && round < 10000; round++ {
 		changed = false
-		for _, eq := range m.eqs {
-			var known, lo, hi int64 // the sum of the shown terms; the range of the hidden ones
-			hidden := 0
+		for e, eq := range eqs {
+			var lo, hi int64 // the range of the hidden terms
 			for _, tm := range eq {
-				r, ok := b[tm.key]
-				if !ok {
-					known += tm.coef * m.value(tm.key).N
+				if !hidden[tm.id] {
 					continue
 				}
-				hidden++
+				r := b[tm.id]
 				if tm.coef > 0 {
 					lo, hi = lo+r.lo, hi+r.hi
 				} else {
 					lo, hi = lo-r.hi, hi-r.lo
 				}
 			}
-			if hidden == 0 {
-				continue
-			}
 			for _, tm := range eq {
-				r, ok := b[tm.key]
-				if !ok {
+				if !hidden[tm.id] {
 					continue
 				}
+				r := b[tm.id]
 				// coef·x = -known - (the others), whose range is the
 				// hidden range less this term's own.
 				olo, ohi := lo, hi
@@ -380,7 +424,7 @@ func (m *model) propagate() []string {
 				} else {
 					olo, ohi = lo+r.hi, hi+r.lo
 				}
-				nlo, nhi := -known-ohi, -known-olo
+				nlo, nhi := -known[e]-ohi, -known[e]-olo
 				if tm.coef < 0 {
 					nlo, nhi = -nhi, -nlo
 				}
@@ -388,17 +432,16 @@ func (m *model) propagate() []string {
 					nhi = r.hi // still no upper bound worth the name: nothing learnt
 				}
 				if nlo > r.lo || nhi < r.hi {
-					r = bound{max(r.lo, nlo), min(r.hi, nhi)}
-					b[tm.key] = r
+					b[tm.id] = bound{max(r.lo, nlo), min(r.hi, nhi)}
 					changed = true
 				}
 			}
 		}
 	}
-	var pinned []string
-	for _, k := range m.keys {
-		if r, ok := b[k]; ok && r.lo >= r.hi {
-			pinned = append(pinned, k)
+	var pinned []int
+	for id := range m.keys {
+		if hidden[id] && b[id].lo >= b[id].hi {
+			pinned = append(pinned, id)
 		}
 	}
 	return pinned
@@ -407,47 +450,106 @@ func (m *model) propagate() []string {
 // auditLP finds what narrowing sum by sum cannot: the least and the most
 // each hidden figure can be given every published sum at once, as a linear
 // programme; a figure whose range holds one whole number is pinned.
-func (m *model) auditLP() []string {
-	var hidden []string
-	index := map[string]int{}
-	for _, k := range m.keys {
-		if m.value(k).Hidden() {
-			index[k] = len(hidden)
-			hidden = append(hidden, k)
+func (m *model) auditLP() []int {
+	// Hidden figures joined by a sum are one programme; apart, each
+	// group is solved alone, which keeps the programmes small.
+	parent := make([]int, len(m.keys))
+	for i := range parent {
+		parent[i] = i
+	}
+	find := func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	hidden := func(id int) bool { return m.value(id).Hidden() }
+	for _, eq := range m.eqs {
+		first := -1
+		for _, tm := range eq {
+			if !hidden(tm.id) {
+				continue
+			}
+			if first < 0 {
+				first = tm.id
+			} else {
+				parent[find(tm.id)] = find(first)
+			}
 		}
 	}
-	p := &lp{n: len(hidden), lo: make([]float64, len(hidden)), hi: make([]float64, len(hidden))}
-	for i, k := range hidden {
+	groups := map[int][]int{}
+	var roots []int
+	for id := range m.keys {
+		if hidden(id) {
+			r := find(id)
+			if groups[r] == nil {
+				roots = append(roots, r)
+			}
+			groups[r] = append(groups[r], id)
+		}
+	}
+	if m.solved == nil {
+		m.solved = map[string][]int{}
+	}
+	var pinned []int
+	for _, r := range roots {
+		ids := groups[r]
+		sig := make([]byte, 0, 8*len(ids))
+		for _, id := range ids {
+			sig = strconv.AppendInt(sig, int64(id), 10)
+			sig = append(sig, byte('0'+m.value(id).State), ',')
+		}
+		got, ok := m.solved[string(sig)]
+		if !ok {
+			got = m.solve(ids)
+			m.solved[string(sig)] = got
+		}
+		pinned = append(pinned, got...)
+	}
+	sort.Ints(pinned)
+	return pinned
+}
+
+// solve audits one group of hidden figures joined by sums.
+func (m *model) solve(ids []int) []int {
+	index := map[int]int{}
+	for i, id := range ids {
+		index[id] = i
+	}
+	p := &lp{n: len(ids), lo: make([]float64, len(ids)), hi: make([]float64, len(ids))}
+	for i, id := range ids {
 		p.lo[i], p.hi[i] = 0, math.Inf(1)
-		if m.value(k).State == Suppressed {
+		if m.value(id).State == Suppressed {
 			p.lo[i], p.hi[i] = 1, float64(m.below-1)
 		}
 	}
 	for _, eq := range m.eqs {
-		row := make([]float64, len(hidden))
+		var row []float64
 		var rhs float64
-		used := false
 		for _, tm := range eq {
-			if i, ok := index[tm.key]; ok {
+			if i, ok := index[tm.id]; ok {
+				if row == nil {
+					row = make([]float64, len(ids))
+				}
 				row[i] += float64(tm.coef)
-				used = true
 			} else {
-				rhs -= float64(tm.coef * m.value(tm.key).N)
+				rhs -= float64(tm.coef * m.value(tm.id).N)
 			}
 		}
-		if used {
+		if row != nil {
 			p.rows = append(p.rows, row)
 			p.rhs = append(p.rhs, rhs)
 		}
 	}
 	least, most, ok := p.ranges()
 	if !ok {
-		return hidden // cannot happen: the true counts are a solution
+		return ids // cannot happen: the true counts are a solution
 	}
-	var pinned []string
-	for i, k := range hidden {
+	var pinned []int
+	for i, id := range ids {
 		if onlyOneInteger(least[i], most[i]) {
-			pinned = append(pinned, k)
+			pinned = append(pinned, id)
 		}
 	}
 	return pinned

@@ -15,7 +15,7 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/store/sqlite"
 )
 
-func openStore(t *testing.T) store.Store {
+func openStore(t testing.TB) store.Store {
 	t.Helper()
 	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "stats.db"), sqlite.Options{})
 	if err != nil {
