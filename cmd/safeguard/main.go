@@ -48,6 +48,7 @@ var commands = []command{
 	{"case", "review cases: list, show, decide", cmdCase},
 	{"report", "export a case's law-enforcement report package", cmdReport},
 	{"evidence", "the evidence vault: verify, keygen, retain", cmdEvidence},
+	{"bank", "hash banks: benchmark the match index", cmdBank},
 	{"version", "print the version", cmdVersion},
 }
 

@@ -1,0 +1,5 @@
+//go:build !race
+
+package mih
+
+const raceEnabled = false
