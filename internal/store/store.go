@@ -240,6 +240,9 @@ type BankTx interface {
 	// UpdateHashBank writes b's source, description, version, negative and
 	// enabled flags, and its update and import times.
 	UpdateHashBank(ctx context.Context, b *safeguard.HashBank) error
+	// DeleteHashBank deletes a bank that has no imports (a bank whose first
+	// import failed); a bank with imports is ErrInvalid.
+	DeleteHashBank(ctx context.Context, id int64) error
 
 	// BankGeneration returns the bank generation: 0 before any change.
 	BankGeneration(ctx context.Context) (uint64, error)

@@ -77,6 +77,21 @@ func (t *Tx) UpdateHashBank(ctx context.Context, b *safeguard.HashBank) error {
 	return t.affected(res, err, fmt.Sprintf("update hash bank %d", b.ID))
 }
 
+// DeleteHashBank implements store.BankTx.
+func (t *Tx) DeleteHashBank(ctx context.Context, id int64) error {
+	what := fmt.Sprintf("delete hash bank %d", id)
+	var one int
+	err := t.queryRow(ctx, `SELECT 1 FROM hash_bank_imports WHERE bank_id = ? LIMIT 1`, id).Scan(&one)
+	if err == nil {
+		return fmt.Errorf("%s: %w", what, safeguard.Invalid("bank_not_empty", "That bank has imports: disable it instead."))
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return t.d.Err(err, what)
+	}
+	res, err := t.exec(ctx, `DELETE FROM hash_banks WHERE id = ?`, id)
+	return t.affected(res, err, what)
+}
+
 // BankGeneration implements store.BankTx.
 func (t *Tx) BankGeneration(ctx context.Context) (uint64, error) {
 	var g int64

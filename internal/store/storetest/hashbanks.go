@@ -128,6 +128,15 @@ func testHashBanks(t *testing.T, s store.Store) {
 	})
 	err = s.Update(ctx, func(tx store.Tx) error { return tx.UpdateHashBank(ctx, &safeguard.HashBank{ID: 999}) })
 	wantKind(t, "update a missing bank", err, safeguard.ErrNotFound, "")
+
+	// Only a bank without imports can be deleted.
+	importEntries(t, s, b.ID, true, false, safeguard.BankEntry{MD5: fill(16, 1), Quality: -1})
+	err = s.Update(ctx, func(tx store.Tx) error { return tx.DeleteHashBank(ctx, b.ID) })
+	wantKind(t, "delete a bank with an import", err, safeguard.ErrInvalid, "bank_not_empty")
+	fp := hashBank(t, s, "empty", false)
+	update(t, s, func(tx store.Tx) error { return tx.DeleteHashBank(ctx, fp.ID) })
+	err = s.Update(ctx, func(tx store.Tx) error { return tx.DeleteHashBank(ctx, fp.ID) })
+	wantKind(t, "delete a deleted bank", err, safeguard.ErrNotFound, "")
 }
 
 func testBankGeneration(t *testing.T, s store.Store) {
