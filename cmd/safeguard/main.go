@@ -48,7 +48,7 @@ var commands = []command{
 	{"case", "review cases: list, show, decide", cmdCase},
 	{"report", "export a case's law-enforcement report package", cmdReport},
 	{"evidence", "the evidence vault: verify, keygen, retain", cmdEvidence},
-	{"bank", "hash banks: benchmark the match index", cmdBank},
+	{"bank", "hash banks of known images: import, list, add, remove, match, bench", cmdBank},
 	{"version", "print the version", cmdVersion},
 }
 

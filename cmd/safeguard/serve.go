@@ -25,6 +25,8 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 	"github.com/safeguard-dev/safeguard/internal/policy"
 	"github.com/safeguard-dev/safeguard/internal/ratelimit"
+	"github.com/safeguard-dev/safeguard/internal/safety"
+	"github.com/safeguard-dev/safeguard/internal/store"
 	"github.com/safeguard-dev/safeguard/internal/web"
 )
 
@@ -53,6 +55,7 @@ type serveConfig struct {
 	logLevel, logFormat              string
 	limits                           messaging.Limits
 	argon2                           messaging.Argon2
+	images                           safety.ImageConfig
 	cases                            caseConfig    // cases, evidence, law-enforcement reports
 	frankingKeysFile                 string        // end-to-end encryption
 	e2eeRetention                    time.Duration // end-to-end encryption
@@ -117,6 +120,8 @@ func bindServeFlags(fs *flag.FlagSet, c *serveConfig) {
 	fs.Var(limitFlag{&c.limits.LoginPerAccount}, "limit-login-account", "login attempts per account, N/DURATION")
 	fs.Var(limitFlag{&c.limits.LoginPerAddress}, "limit-login-address", "login attempts per client address, N/DURATION")
 	bindCaseFlags(fs, &c.cases)
+	bindMatchFlags(fs, &c.images)
+	fs.IntVar(&c.images.RetroDays, "retro-days", safety.DefaultRetroDays, "days of media checked against hashes added to a bank later (and how long media hashes are kept)")
 	fs.Func("argon2-memory", "password hashing memory in KiB (default 19456)", func(s string) error {
 		n, err := strconv.ParseUint(s, 10, 32)
 		if err != nil || n < 8 {
@@ -166,10 +171,12 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 
 // running is a started server.
 type running struct {
-	url   string
-	svc   *messaging.Service
-	cases *cases.Service
-	close func() error
+	url    string
+	svc    *messaging.Service
+	store  store.Store
+	cases  *cases.Service
+	images *safety.Images
+	close  func() error
 }
 
 // start opens the store and media, builds the service and serves HTTP until
@@ -229,6 +236,14 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	if e2eeSvc != nil {
 		relay = e2eeSvc
 	}
+	// Known images: the hash-bank index (loaded in the background by Run),
+	// the image scanner on the message path, and bank management.
+	images, err := safety.NewImages(c.images, safety.ImageDeps{Store: st, Log: log})
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("--bank-radius: %w", err)
+	}
+	banks := safety.NewBanks(safety.BanksDeps{Store: st, Log: log, Changed: images.Kick})
 
 	svc, err := messaging.New(messaging.Config{
 		Policy:        policy.Config{Mode: mode, GuardianApprovesContacts: c.guardianApproves},
@@ -237,7 +252,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		MaxImageBytes: c.maxImageBytes,
 		Argon2:        c.argon2,
 		Limits:        c.limits,
-	}, messaging.Deps{Store: st, Media: mediaStore, Notify: web.Notifier(b, log), Relay: relay, Log: log})
+	}, messaging.Deps{Store: st, Media: mediaStore, Notify: web.Notifier(b, log), Scanner: images, Relay: relay, Log: log})
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -250,13 +265,14 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	}
 	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	runCaseJobs(jobs, c.cases, caseSvc, log)
+	go images.Run(jobs) // the index, then retroactive matching
 
 	if e2eeSvc != nil {
 		go e2eeSvc.Run(jobs, e2ee.DefaultSweepEvery) // retention of envelopes and blobs
 	}
 
 	api := web.New(web.Config{AdminToken: c.adminToken, ClientAddrHeader: c.clientAddrHeader, TrustedProxies: trusted},
-		svc, b, log, prometheus.NewRegistry(), web.WithCases(caseSvc), web.WithE2EE(e2eeSvc))
+		svc, b, log, prometheus.NewRegistry(), web.WithCases(caseSvc), web.WithE2EE(e2eeSvc), web.WithBanks(banks))
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
@@ -294,9 +310,11 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	done := make(chan error, 1)
 	go func() { done <- hs.Serve(ln) }()
 	return &running{
-		url:   scheme + "://" + ln.Addr().String(),
-		svc:   svc,
-		cases: caseSvc,
+		url:    scheme + "://" + ln.Addr().String(),
+		svc:    svc,
+		store:  st,
+		cases:  caseSvc,
+		images: images,
 		close: func() error {
 			stopJobs()
 			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -57,6 +57,7 @@ type Server struct {
 	mux     *http.ServeMux
 	cases   *cases.Service
 	e2ee    *e2ee.Service
+	banks   HashBanks
 }
 
 // New returns a Server. reg receives the server's metrics (a new registry if
@@ -139,6 +140,7 @@ func (s *Server) routes(reg *prometheus.Registry) {
 	m.HandleFunc("GET /api/v1/admin/audit", s.admin(s.adminAudit))
 	s.routesCases(m)
 	s.routesE2EE(m)
+	s.routesBanks(m)
 
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, safeguard.Errorf(safeguard.ErrNotFound, "no_such_endpoint", "There is no such endpoint."))
