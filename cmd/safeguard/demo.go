@@ -53,6 +53,9 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if !flagGiven(fs, "report-dir") && e.getenv("SAFEGUARD_REPORT_DIR") == "" {
 		c.cases.reportDir = filepath.Join(*dir, "reports")
 	}
+	if !flagGiven(fs, "report-email") && e.getenv("SAFEGUARD_REPORT_EMAIL") == "" {
+		c.cases.reportEmail, c.cases.testReports = "reports@safeguard-demo.invalid", true // the demo's reports are tests
+	}
 	if !flagGiven(fs, "addr") && e.getenv("SAFEGUARD_ADDR") == "" {
 		c.addr = "127.0.0.1:0"
 	}
@@ -72,7 +75,8 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	}
 	defer srv.close()
 
-	d := &demo{out: e.stdout, url: srv.url, admin: &client.Client{BaseURL: srv.url, Token: c.adminToken}, users: map[string]*client.Client{}}
+	d := &demo{out: e.stdout, url: srv.url, admin: &client.Client{BaseURL: srv.url, Token: c.adminToken}, users: map[string]*client.Client{},
+		process: func(ctx context.Context) error { _, err := srv.cases.Process(ctx); return err }}
 	fmt.Fprintf(e.stdout, "Safeguard demo — server at %s, database %s\n", srv.url, c.db)
 	if err := d.story(ctx); err != nil {
 		return fmt.Errorf("demo story: %w", err)
@@ -114,6 +118,8 @@ type demo struct {
 	step  int
 
 	guardianCode string // Maya's, given to her guardian
+
+	process func(context.Context) error // turns new detections into cases now
 }
 
 func (d *demo) say(format string, args ...any) { fmt.Fprintf(d.out, format+"\n", args...) }
@@ -353,7 +359,8 @@ func (d *demo) story(ctx context.Context) error {
 	d.say("   joanne blocks stranger; stranger writes in their chat: %s", d.answer(errBlocked))
 	_, errReq := d.users["stranger"].RequestContact(ctx, "joanne")
 	d.say("   stranger asks to add joanne again: %s", d.answer(errReq))
-	return nil
+
+	return d.knownImage(ctx)
 }
 
 func memberState(c *client.Conversation, handle string) string {
