@@ -209,6 +209,13 @@ func (s *Images) Match(ctx context.Context, data []byte) (*ImageResult, error) {
 	return s.match(ctx, &h)
 }
 
+// MatchHashes matches hashes computed before (by HashImage) as Match does:
+// the store's generation checked, the index brought up to it, then the
+// lookup.
+func (s *Images) MatchHashes(ctx context.Context, h ImageHashes) (*ImageResult, error) {
+	return s.match(ctx, &h)
+}
+
 // match brings the index up to the store's generation and matches h.
 func (s *Images) match(ctx context.Context, h *ImageHashes) (*ImageResult, error) {
 	if err := s.ix.await(ctx, s.cfg.IndexWait); err != nil {
