@@ -22,6 +22,9 @@ type Client struct {
 	BaseURL string       // e.g. "http://127.0.0.1:8080"
 	Token   string       // session token, or the operator token for admin calls
 	HTTP    *http.Client // http.DefaultClient if nil
+	// App names the app the calls come through, when one server serves
+	// several; empty means the account's own app.
+	App string
 }
 
 // New returns a client for the server at baseURL.
@@ -77,6 +80,9 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 func (c *Client) send(req *http.Request, out any) error {
 	if c.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	if c.App != "" {
+		req.Header.Set("X-Safeguard-App", c.App)
 	}
 	resp, err := c.http().Do(req)
 	if err != nil {

@@ -92,7 +92,7 @@ func cmdBankBench(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(&b, "brute force:  %.1f queries/s (%d queries)\n", rep.BruteQPS, rep.BruteQueries)
 	fmt.Fprintf(&b, "speed-up:     %.0f×\n", rep.IndexQPS/rep.BruteQPS)
-	fmt.Fprintf(&b, "recall:       %.4f (%d matches on the brute-force queries)\n", rep.Recall, rep.Matches)
+	fmt.Fprintf(&b, "recall:       %.4f (%d matches on the brute-force queries, %d not found by brute force)\n", rep.Recall, rep.Matches, rep.ExtraMatches)
 	_, err = io.WriteString(e.stdout, b.String())
 	return err
 }

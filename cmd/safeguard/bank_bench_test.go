@@ -27,7 +27,7 @@ func TestBankBench(t *testing.T) {
 				t.Errorf("JSON lacks %q", k)
 			}
 		}
-		if rep["recall"] != 1.0 || rep["size"] != 3000.0 || rep["matches"].(float64) == 0 {
+		if rep["recall"] != 1.0 || rep["extra_matches"] != 0.0 || rep["size"] != 3000.0 || rep["matches"].(float64) == 0 {
 			t.Errorf("%s: recall %v, size %v, matches %v", clustered, rep["recall"], rep["size"], rep["matches"])
 		}
 	}

@@ -75,8 +75,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	}
 	defer srv.close()
 
-	d := &demo{out: e.stdout, url: srv.url, admin: &client.Client{BaseURL: srv.url, Token: c.adminToken}, users: map[string]*client.Client{},
-		process: func(ctx context.Context) error { _, err := srv.cases.Process(ctx); return err }}
+	d := &demo{out: e.stdout, url: srv.url, admin: &client.Client{BaseURL: srv.url, Token: c.adminToken}, users: map[string]*client.Client{}, srv: srv}
 	fmt.Fprintf(e.stdout, "Safeguard demo — server at %s, database %s\n", srv.url, c.db)
 	if err := d.story(ctx); err != nil {
 		return fmt.Errorf("demo story: %w", err)
@@ -85,7 +84,11 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	fmt.Fprintf(e.stdout, "\nThe server is still running at %s (operator token: %s).\n", srv.url, c.adminToken)
-	fmt.Fprintf(e.stdout, "Log in as any of the accounts above with the password %q. Press Ctrl-C to stop.\n", demoPassword)
+	fmt.Fprintf(e.stdout, "Log in as any of the accounts above with the password %q.\n", demoPassword)
+	if d.moderatorPassword != "" {
+		fmt.Fprintf(e.stdout, "Moderator console: %s/console/ — log in as %s with the password %s\n", srv.url, demoModerator, d.moderatorPassword)
+	}
+	fmt.Fprintln(e.stdout, "Press Ctrl-C to stop.")
 	<-ctx.Done()
 	return nil
 }
@@ -119,7 +122,8 @@ type demo struct {
 
 	guardianCode string // Maya's, given to her guardian
 
-	process func(context.Context) error // turns new detections into cases now
+	srv               *running
+	moderatorPassword string // demo-moderator's, generated
 }
 
 func (d *demo) say(format string, args ...any) { fmt.Fprintf(d.out, format+"\n", args...) }
@@ -360,7 +364,10 @@ func (d *demo) story(ctx context.Context) error {
 	_, errReq := d.users["stranger"].RequestContact(ctx, "joanne")
 	d.say("   stranger asks to add joanne again: %s", d.answer(errReq))
 
-	return d.knownImage(ctx)
+	if err := d.knownImage(ctx); err != nil {
+		return err
+	}
+	return d.consoleStory(ctx)
 }
 
 func memberState(c *client.Conversation, handle string) string {

@@ -56,10 +56,8 @@ func (d *demo) knownImage(ctx context.Context) error {
 		return err
 	}
 	d.say("     Leo sees: %d messages in the chat; nothing arrived.", len(page.Messages))
-	if d.process != nil {
-		if err := d.process(ctx); err != nil {
-			return err
-		}
+	if _, err := d.srv.cases.Process(ctx); err != nil {
+		return err
 	}
 	raw, err := d.admin.AdminCases(ctx)
 	if err != nil {

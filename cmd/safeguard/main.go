@@ -42,13 +42,14 @@ var commands = []command{
 	{"serve", "run the server", cmdServe},
 	{"demo", "start a server on a fresh database and play the demo story", cmdDemo},
 	{"chat", "chat in the terminal, end-to-end encrypted between verified adults", cmdChat},
-	{"stats", "statistics: import police returns and print force × app tables", cmdStats},
-	{"risk", "replay conversations through the grooming and sextortion rules, and score them", cmdRisk},
-	{"pdq", "hash images with PDQ", cmdPDQ},
 	{"case", "review cases: list, show, decide", cmdCase},
 	{"report", "export a case's law-enforcement report package", cmdReport},
 	{"evidence", "the evidence vault: verify, keygen, retain", cmdEvidence},
+	{"moderator", "moderators of the console: add, list, disable, enable, role, password", cmdModerator},
+	{"pdq", "hash images with PDQ", cmdPDQ},
 	{"bank", "hash banks of known images: import, list, add, remove, match, bench", cmdBank},
+	{"risk", "replay conversations through the grooming and sextortion rules, and score them", cmdRisk},
+	{"stats", "statistics: import police returns and print force × app tables", cmdStats},
 	{"version", "print the version", cmdVersion},
 }
 

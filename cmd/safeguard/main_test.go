@@ -104,6 +104,8 @@ func TestDemo(t *testing.T) {
 		"verified; detection",
 		"The same report with the text changed: 400 report_unverifiable",
 		"The same report again:                409 report_duplicate",
+		"demo-moderator logs in at http://127.0.0.1:",
+		"priority 2, user report, harassment, open",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)

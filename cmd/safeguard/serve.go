@@ -23,6 +23,7 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/e2ee"
 	"github.com/safeguard-dev/safeguard/internal/media"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
+	"github.com/safeguard-dev/safeguard/internal/moderators"
 	"github.com/safeguard-dev/safeguard/internal/policy"
 	"github.com/safeguard-dev/safeguard/internal/ratelimit"
 	"github.com/safeguard-dev/safeguard/internal/safety"
@@ -60,6 +61,7 @@ type serveConfig struct {
 	frankingKeysFile                 string        // end-to-end encryption
 	e2eeRetention                    time.Duration // end-to-end encryption
 	maxBlobBytes                     int64         // end-to-end encryption
+	console                          consoleConfig
 
 	// secrets, from the environment only
 	adminToken string
@@ -122,6 +124,7 @@ func bindServeFlags(fs *flag.FlagSet, c *serveConfig) {
 	bindCaseFlags(fs, &c.cases)
 	bindMatchFlags(fs, &c.images)
 	fs.IntVar(&c.images.RetroDays, "retro-days", safety.DefaultRetroDays, "days of media checked against hashes added to a bank later (and how long media hashes are kept)")
+	bindConsoleFlags(fs, &c.console)
 	fs.Func("argon2-memory", "password hashing memory in KiB (default 19456)", func(s string) error {
 		n, err := strconv.ParseUint(s, 10, 32)
 		if err != nil || n < 8 {
@@ -175,6 +178,7 @@ type running struct {
 	svc    *messaging.Service
 	store  store.Store
 	cases  *cases.Service
+	mods   *moderators.Service
 	images *safety.Images
 	close  func() error
 }
@@ -271,8 +275,21 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		go e2eeSvc.Run(jobs, e2ee.DefaultSweepEvery) // retention of envelopes and blobs
 	}
 
+	// The moderator console, with its own accounts.
+	opts := []web.Option{web.WithCases(caseSvc), web.WithE2EE(e2eeSvc), web.WithBanks(banks)}
+	mods, con, err := newConsole(c.console, c.cases.testReports, c.argon2, st, caseSvc, log)
+	if err != nil {
+		stopJobs()
+		st.Close()
+		return nil, err
+	}
+	if c.console.enabled {
+		opts = append(opts, web.WithConsole(con))
+		go pruneConsoleSessions(jobs, mods, log)
+	}
+
 	api := web.New(web.Config{AdminToken: c.adminToken, ClientAddrHeader: c.clientAddrHeader, TrustedProxies: trusted},
-		svc, b, log, prometheus.NewRegistry(), web.WithCases(caseSvc), web.WithE2EE(e2eeSvc), web.WithBanks(banks))
+		svc, b, log, prometheus.NewRegistry(), opts...)
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
@@ -314,6 +331,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		svc:    svc,
 		store:  st,
 		cases:  caseSvc,
+		mods:   mods,
 		images: images,
 		close: func() error {
 			stopJobs()

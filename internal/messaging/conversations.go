@@ -98,7 +98,7 @@ func (s *Service) CreateConversation(ctx context.Context, creatorID int64, req N
 				return err
 			}
 		}
-		c := &safeguard.Conversation{Kind: kind, Title: title, E2EE: req.E2EE, App: creator.App,
+		c := &safeguard.Conversation{Kind: kind, Title: title, E2EE: req.E2EE, App: appOf(ctx, creator),
 			CreatedBy: creator.ID, CreatedAt: now}
 		c.Members = append(c.Members, safeguard.Member{AccountID: creator.ID, State: safeguard.MemberJoined, InvitedBy: creator.ID, UpdatedAt: now})
 		for _, o := range others {
@@ -285,17 +285,7 @@ func (s *Service) AddMember(ctx context.Context, adderID, id int64, handle strin
 		if d.Invite {
 			st = safeguard.MemberInvited
 		}
-		if err := tx.SetMember(ctx, c.ID, safeguard.Member{AccountID: joiner.ID, State: st, InvitedBy: adder.ID, UpdatedAt: now}); err != nil {
-			return err
-		}
-		if err := tx.AppendEvent(ctx, &safeguard.Event{Type: safeguard.EventMemberChanged, At: now,
-			AccountID: joiner.ID, ConversationID: c.ID, Payload: []byte(`{"state":"` + string(st) + `"}`)}); err != nil {
-			return err
-		}
-		if c, err = tx.Conversation(ctx, c.ID); err != nil {
-			return err
-		}
-		view, err = s.conversationView(ctx, tx, c, now)
+		view, err = s.setMember(ctx, tx, c.ID, safeguard.Member{AccountID: joiner.ID, State: st, InvitedBy: adder.ID, UpdatedAt: now}, now)
 		return err
 	})
 	if err != nil {
@@ -368,17 +358,7 @@ func (s *Service) setOwnMembership(ctx context.Context, accountID, id int64, sta
 				return d.Err
 			}
 		}
-		if err := tx.SetMember(ctx, c.ID, safeguard.Member{AccountID: me.ID, State: state, InvitedBy: m.InvitedBy, UpdatedAt: now}); err != nil {
-			return err
-		}
-		if err := tx.AppendEvent(ctx, &safeguard.Event{Type: safeguard.EventMemberChanged, At: now,
-			AccountID: me.ID, ConversationID: c.ID, Payload: []byte(`{"state":"` + string(state) + `"}`)}); err != nil {
-			return err
-		}
-		if c, err = tx.Conversation(ctx, c.ID); err != nil {
-			return err
-		}
-		view, err = s.conversationView(ctx, tx, c, now)
+		view, err = s.setMember(ctx, tx, c.ID, safeguard.Member{AccountID: me.ID, State: state, InvitedBy: m.InvitedBy, UpdatedAt: now}, now)
 		return err
 	})
 	if err != nil {
@@ -408,17 +388,7 @@ func (s *Service) RemoveMember(ctx context.Context, removerID, id int64, handle 
 		if m == nil || (m.State != safeguard.MemberJoined && m.State != safeguard.MemberInvited) || target.ID == removerID {
 			return safeguard.NotFound
 		}
-		if err := tx.SetMember(ctx, c.ID, safeguard.Member{AccountID: target.ID, State: safeguard.MemberRemoved, InvitedBy: m.InvitedBy, UpdatedAt: now}); err != nil {
-			return err
-		}
-		if err := tx.AppendEvent(ctx, &safeguard.Event{Type: safeguard.EventMemberChanged, At: now,
-			AccountID: target.ID, ConversationID: c.ID, Payload: []byte(`{"state":"removed"}`)}); err != nil {
-			return err
-		}
-		if c, err = tx.Conversation(ctx, c.ID); err != nil {
-			return err
-		}
-		view, err = s.conversationView(ctx, tx, c, now)
+		view, err = s.setMember(ctx, tx, c.ID, safeguard.Member{AccountID: target.ID, State: safeguard.MemberRemoved, InvitedBy: m.InvitedBy, UpdatedAt: now}, now)
 		return err
 	})
 	if err != nil {
@@ -426,4 +396,21 @@ func (s *Service) RemoveMember(ctx context.Context, removerID, id int64, handle 
 	}
 	s.publishConversationView(ctx, view, safeguard.EventMemberChanged)
 	return view, nil
+}
+
+// setMember changes one membership, with its outbox event, and returns the
+// conversation as it now stands.
+func (s *Service) setMember(ctx context.Context, tx store.Tx, id int64, m safeguard.Member, now time.Time) (*ConversationView, error) {
+	if err := tx.SetMember(ctx, id, m); err != nil {
+		return nil, err
+	}
+	if err := tx.AppendEvent(ctx, &safeguard.Event{Type: safeguard.EventMemberChanged, At: now,
+		AccountID: m.AccountID, ConversationID: id, Payload: []byte(`{"state":"` + string(m.State) + `"}`)}); err != nil {
+		return nil, err
+	}
+	c, err := tx.Conversation(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.conversationView(ctx, tx, c, now)
 }

@@ -235,7 +235,7 @@ func (s *Service) send(ctx context.Context, senderID, conversationID int64, orig
 		}
 		content.Conversation, content.Now = c, now
 		m := content.Message
-		m.ConversationID, m.SenderID, m.App, m.Origin, m.CreatedAt, m.Status = c.ID, sender.ID, c.App, origin, now, safeguard.Delivered
+		m.ConversationID, m.SenderID, m.App, m.Origin, m.CreatedAt, m.Status = c.ID, sender.ID, appOf(ctx, sender), origin, now, safeguard.Delivered
 		return nil
 	})
 	if err != nil {

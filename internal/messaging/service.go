@@ -254,6 +254,26 @@ func recordable(reason string) bool {
 
 type actorKey struct{}
 
+type appKey struct{}
+
+// WithApp returns a context that carries the app a request came through
+// (the client says which; the web layer checks it against the configured
+// apps). Conversations and messages record it.
+func WithApp(ctx context.Context, app string) context.Context {
+	return context.WithValue(ctx, appKey{}, app)
+}
+
+// appOf returns the app of the request, or the account's own app.
+func appOf(ctx context.Context, a *safeguard.Account) string {
+	if app, ok := ctx.Value(appKey{}).(string); ok && app != "" {
+		return app
+	}
+	return a.App
+}
+
+// ValidApp reports whether app is one of the configured apps.
+func (s *Service) ValidApp(app string) bool { return slices.Contains(s.cfg.Apps, app) }
+
 // WithActor returns a context that carries the account a request acts as,
 // freshly loaded by Authenticate, so that the use cases of the same request
 // need not load it again.

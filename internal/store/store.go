@@ -46,6 +46,7 @@ type Tx interface {
 	E2EETx
 	CaseTx
 	EvidenceTx
+	ModeratorTx
 }
 
 // AccountTx stores accounts, guardian link codes, sessions and logins.
@@ -460,4 +461,37 @@ type EvidenceTx interface {
 	RecordEvidenceRead(ctx context.Context, r *safeguard.EvidenceRead) error
 	// EvidenceReads returns the reads of a case's evidence, oldest first.
 	EvidenceReads(ctx context.Context, caseID int64) ([]safeguard.EvidenceRead, error)
+}
+
+// ModeratorTx stores the moderators of the console and their sessions.
+// Moderators are apart from chat accounts.
+type ModeratorTx interface {
+	// CreateModerator stores m with its password hash and sets m.ID. A name
+	// already taken (names compare case-insensitively) is ErrConflict with
+	// code "name_taken".
+	CreateModerator(ctx context.Context, m *safeguard.Moderator, passwordHash string) error
+	Moderator(ctx context.Context, id int64) (*safeguard.Moderator, error)
+	ModeratorByName(ctx context.Context, name string) (*safeguard.Moderator, error)
+	// Moderators returns every moderator, by name.
+	Moderators(ctx context.Context) ([]*safeguard.Moderator, error)
+	// UpdateModerator writes m's role, disabled state and DisabledAt.
+	UpdateModerator(ctx context.Context, m *safeguard.Moderator) error
+	ModeratorPasswordHash(ctx context.Context, id int64) (string, error)
+	SetModeratorPassword(ctx context.Context, id int64, passwordHash string) error
+
+	// CreateModeratorSession stores s. A token hash already stored is
+	// ErrConflict.
+	CreateModeratorSession(ctx context.Context, s *safeguard.ModeratorSession) error
+	// ModeratorSession returns the session with the token hash, expired or
+	// not.
+	ModeratorSession(ctx context.Context, tokenHash []byte) (*safeguard.ModeratorSession, error)
+	// TouchModeratorSession sets the session's LastSeen; it never moves
+	// back.
+	TouchModeratorSession(ctx context.Context, tokenHash []byte, at time.Time) error
+	DeleteModeratorSession(ctx context.Context, tokenHash []byte) error
+	// DeleteModeratorSessions ends every session of a moderator.
+	DeleteModeratorSessions(ctx context.Context, moderatorID int64) error
+	// PruneModeratorSessions deletes the sessions that expired before
+	// expiredBefore or were last seen before idleBefore, and returns how many.
+	PruneModeratorSessions(ctx context.Context, expiredBefore, idleBefore time.Time) (int, error)
 }

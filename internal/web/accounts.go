@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -166,44 +167,43 @@ func (s *Server) adminAccount(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, wireAccount(a, s.now()))
 }
 
-func (s *Server) adminAgeAssurance(w http.ResponseWriter, r *http.Request) {
-	var req client.AgeAssuranceRequest
-	id, err := pathID(r, "id")
-	if err == nil {
-		err = decode(w, r, s.cfg.MaxJSONBody, &req)
+// adminSet handles an operator change of one account field, given by the
+// request body T, whose value the field function reads.
+func adminSet[T any](s *Server, name string, field func(*T) string,
+	change func(ctx context.Context, id int64, value string) (*safeguard.Account, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var req T
+		id, err := pathID(r, "id")
+		if err == nil {
+			err = decode(w, r, s.cfg.MaxJSONBody, &req)
+		}
+		if err == nil {
+			err = require(name, field(&req))
+		}
+		var a *safeguard.Account
+		if err == nil {
+			a, err = change(r.Context(), id, field(&req))
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, wireAccount(a, s.now()))
 	}
-	if err == nil {
-		err = require("level", req.Level)
-	}
-	var a *safeguard.Account
-	if err == nil {
-		a, err = s.svc.SetAssurance(r.Context(), "operator-api", id, safeguard.Assurance(req.Level))
-	}
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, wireAccount(a, s.now()))
 }
 
-func (s *Server) adminBirthDate(w http.ResponseWriter, r *http.Request) {
-	var req client.BirthDateRequest
-	id, err := pathID(r, "id")
-	if err == nil {
-		err = decode(w, r, s.cfg.MaxJSONBody, &req)
-	}
-	if err == nil {
-		err = require("birth_date", req.BirthDate)
-	}
-	var a *safeguard.Account
-	if err == nil {
-		a, err = s.svc.CorrectBirthDate(r.Context(), "operator-api", id, req.BirthDate)
-	}
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, wireAccount(a, s.now()))
+func (s *Server) adminAgeAssurance() http.HandlerFunc {
+	return adminSet(s, "level", func(r *client.AgeAssuranceRequest) string { return r.Level },
+		func(ctx context.Context, id int64, level string) (*safeguard.Account, error) {
+			return s.svc.SetAssurance(ctx, "operator-api", id, safeguard.Assurance(level))
+		})
+}
+
+func (s *Server) adminBirthDate() http.HandlerFunc {
+	return adminSet(s, "birth_date", func(r *client.BirthDateRequest) string { return r.BirthDate },
+		func(ctx context.Context, id int64, date string) (*safeguard.Account, error) {
+			return s.svc.CorrectBirthDate(ctx, "operator-api", id, date)
+		})
 }
 
 // adminAudit lists audit entries about an account (?target=ID) or all.

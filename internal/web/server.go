@@ -19,6 +19,7 @@ import (
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/bus"
 	"github.com/safeguard-dev/safeguard/internal/cases"
+	"github.com/safeguard-dev/safeguard/internal/console"
 	"github.com/safeguard-dev/safeguard/internal/e2ee"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 )
@@ -56,6 +57,7 @@ type Server struct {
 	metrics *metrics
 	mux     *http.ServeMux
 	cases   *cases.Service
+	console *console.Console
 	e2ee    *e2ee.Service
 	banks   HashBanks
 }
@@ -135,10 +137,11 @@ func (s *Server) routes(reg *prometheus.Registry) {
 	m.HandleFunc("GET /api/v1/events", s.auth(s.events))
 
 	m.HandleFunc("GET /api/v1/admin/accounts/{id}", s.admin(s.adminAccount))
-	m.HandleFunc("POST /api/v1/admin/accounts/{id}/age-assurance", s.admin(s.adminAgeAssurance))
-	m.HandleFunc("POST /api/v1/admin/accounts/{id}/birth-date", s.admin(s.adminBirthDate))
+	m.HandleFunc("POST /api/v1/admin/accounts/{id}/age-assurance", s.admin(s.adminAgeAssurance()))
+	m.HandleFunc("POST /api/v1/admin/accounts/{id}/birth-date", s.admin(s.adminBirthDate()))
 	m.HandleFunc("GET /api/v1/admin/audit", s.admin(s.adminAudit))
 	s.routesCases(m)
+	s.routesConsole(m)
 	s.routesE2EE(m)
 	s.routesBanks(m)
 
@@ -146,6 +149,10 @@ func (s *Server) routes(reg *prometheus.Registry) {
 		s.writeError(w, r, safeguard.Errorf(safeguard.ErrNotFound, "no_such_endpoint", "There is no such endpoint."))
 	})
 }
+
+// AppHeader names the app a request comes through, when one backend serves
+// several apps; without it, the account's own app is recorded.
+const AppHeader = "X-Safeguard-App"
 
 type ctxKey int
 
@@ -165,7 +172,15 @@ func (s *Server) auth(h func(w http.ResponseWriter, r *http.Request, a *safeguar
 			s.writeError(w, r, err)
 			return
 		}
-		h(w, r.WithContext(messaging.WithActor(context.WithValue(r.Context(), accountKey, a), a)), a)
+		ctx := messaging.WithActor(context.WithValue(r.Context(), accountKey, a), a)
+		if app := r.Header.Get(AppHeader); app != "" {
+			if !s.svc.ValidApp(app) {
+				s.writeError(w, r, safeguard.Invalid("unknown_app", "There is no app called %q here.", app))
+				return
+			}
+			ctx = messaging.WithApp(ctx, app)
+		}
+		h(w, r.WithContext(ctx), a)
 	}
 }
 

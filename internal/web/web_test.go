@@ -11,6 +11,7 @@ import (
 	"image/color"
 	"image/png"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -819,4 +820,136 @@ func TestFailClosedTowardMinors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLogsHoldNoContent runs the server with debug logging and a
+// panicking request, and checks that no message text, password, handle or
+// image byte reaches the log.
+func TestLogsHoldNoContent(t *testing.T) {
+	ctx := t.Context()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "log.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var logs syncBuffer
+	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	key := make([]byte, media.KeySize)
+	md, _ := media.OpenDisk(filepath.Join(t.TempDir(), "media"), key)
+	b := bus.NewLocal()
+	svc, err := messaging.New(messaging.Config{Argon2: messaging.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}},
+		messaging.Deps{Store: db, Media: md, Notify: web.Notifier(b, log), Scanner: failingScanner{}, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(web.New(web.Config{AdminToken: adminToken}, svc, b, log, prometheus.NewRegistry()).Handler())
+	defer srv.Close()
+	s := &stack{t: t, url: srv.URL, admin: &client.Client{BaseURL: srv.URL, Token: adminToken}, st: db}
+
+	const canaryText, canaryHandle, canaryPassword = "CANARY-TEXT-7d1f", "canary_handle_9e2", "CANARY-PASSWORD-31ab"
+	a := client.New(s.url)
+	if _, err := a.SignUp(ctx, client.SignUpRequest{Handle: canaryHandle, Password: canaryPassword, BirthDate: born(30)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Login(ctx, canaryHandle, canaryPassword); err != nil {
+		t.Fatal(err)
+	}
+	a.Login(ctx, canaryHandle, canaryPassword+"wrong")
+	teen := s.user("log_teen", 14, "")
+	s.connect(teen, canaryHandle, a)
+	c, err := a.CreateConversation(ctx, client.ConversationRequest{Members: []string{"log_teen"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.SendText(ctx, c.ID, canaryText); err != nil {
+		t.Fatal(err)
+	}
+	img := texturedPNG(t)
+	a.SendImage(ctx, c.ID, "x.png", "image/png", img, canaryText) // held: the scanner fails toward a minor
+	stranger := s.user("log_stranger", 40, "")
+	stranger.SendDirect(ctx, "log_teen", canaryText)
+	if !strings.Contains(string(logs.Bytes()), "held toward a minor") {
+		t.Fatalf("the test did not exercise the logging paths:\n%s", string(logs.Bytes()))
+	}
+	for _, canary := range []string{canaryText, canaryHandle, canaryPassword, "log_teen", string(img[20:40])} {
+		if strings.Contains(string(logs.Bytes()), canary) {
+			t.Errorf("the log holds %q:\n%s", canary, string(logs.Bytes()))
+		}
+	}
+}
+
+// TestApps: one backend, several apps; conversations and messages record
+// the app they came through.
+func TestApps(t *testing.T) {
+	each(t, func(t *testing.T, s *stack) {
+		ctx := t.Context()
+		a := s.user("app_a", 30, "")
+		b := s.user("app_b", 30, "")
+		s.connect(a, "app_b", b)
+		a.App = "kids"
+		c, err := a.CreateConversation(ctx, client.ConversationRequest{Members: []string{"app_b"}})
+		if err != nil || c.App != "kids" {
+			t.Fatalf("conversation app: %+v %v", c, err)
+		}
+		m1, err := a.SendText(ctx, c.ID, "through kids")
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.App = ""
+		m2, err := a.SendText(ctx, c.ID, "through the account's app")
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.App = "nope"
+		if _, err := a.SendText(ctx, c.ID, "x"); apiErr(t, err).Code != "unknown_app" {
+			t.Errorf("unknown app: %v", err)
+		}
+		s.st.View(ctx, func(tx store.Tx) error {
+			for id, want := range map[int64]string{m1.ID: "kids", m2.ID: "chat"} {
+				m, err := tx.Message(ctx, id)
+				if err != nil || m.App != want {
+					t.Errorf("message %d app = %v %v, want %s", id, m, err, want)
+				}
+			}
+			return nil
+		})
+	})
+}
+
+func TestHealthAndMetrics(t *testing.T) {
+	each(t, func(t *testing.T, s *stack) {
+		ctx := t.Context()
+		a := s.user("metrics_a", 30, "")
+		b := s.user("metrics_b", 30, "")
+		s.connect(a, "metrics_b", b)
+		c, _ := a.CreateConversation(ctx, client.ConversationRequest{Members: []string{"metrics_b"}})
+		if _, err := a.SendText(ctx, c.ID, "counted, never shown"); err != nil {
+			t.Fatal(err)
+		}
+		get := func(path string) (int, string) {
+			resp, err := http.Get(s.url + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, string(body)
+		}
+		if code, body := get("/healthz"); code != 200 || !strings.Contains(body, `"ok"`) {
+			t.Errorf("/healthz: %d %s", code, body)
+		}
+		if code, body := get("/readyz"); code != 200 || !strings.Contains(body, `"store":"ok"`) {
+			t.Errorf("/readyz: %d %s", code, body)
+		}
+		code, body := get("/metrics")
+		if code != 200 || !strings.Contains(body, `safeguard_messages_total{kind="text",outcome="delivered"} 1`) ||
+			!strings.Contains(body, `safeguard_http_requests_total{route="POST /api/v1/conversations/{id}/messages",status="201"} 1`) {
+			t.Errorf("/metrics lacks the counts:\n%s", body)
+		}
+		for _, secret := range []string{"metrics_a", "counted, never shown"} {
+			if strings.Contains(body, secret) {
+				t.Errorf("/metrics holds %q", secret)
+			}
+		}
+	})
 }

@@ -13,6 +13,7 @@ import (
 type scratch struct {
 	starts, ends []uint32
 	cands        []uint32
+	sink         uint64 // what the touch loops read, kept so they are not optimised away
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -23,8 +24,10 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 //
 // Each table is searched in three passes — look up the bounds of every key
 // of the ball, gather the rows of those buckets, verify the rows — so that
-// the memory loads of one pass do not wait on each other: the processor
-// overlaps them, which is most of the speed.
+// the memory loads of one pass do not wait on each other. Before each pass a
+// loop that does nothing but load touches the addresses it will read: so
+// small a loop keeps many more cache misses in flight than the pass itself,
+// which made the search 1.5–2× faster (docs/hashbank.md).
 func (x *Index) Search(q *Hash, r int, dst []Hit) []Hit {
 	if r < 0 || len(x.hashes) == 0 {
 		return dst
@@ -51,6 +54,11 @@ func (x *Index) Search(q *Hash, r int, dst []Hit) []Hit {
 			}
 		} else {
 			base, rel := t.base, t.rel
+			var sink uint16
+			for _, m := range masks {
+				sink += rel[qk^m]
+			}
+			sc.sink += uint64(sink)
 			for i, m := range masks {
 				k := qk ^ m
 				starts[i] = base[k/blockSize] + uint32(rel[k])
@@ -66,6 +74,11 @@ func (x *Index) Search(q *Hash, r int, dst []Hit) []Hit {
 			}
 		} else {
 			post, rb, mask := t.post, uint32(x.rowBytes), x.rowMask
+			var sink byte
+			for _, s := range starts {
+				sink += post[s*rb]
+			}
+			sc.sink += uint64(sink)
 			for i, s := range starts {
 				for j := s * rb; j < ends[i]*rb; j += rb {
 					cands = append(cands, binary.LittleEndian.Uint32(post[j:j+4])&mask)
@@ -73,6 +86,11 @@ func (x *Index) Search(q *Hash, r int, dst []Hit) []Hit {
 			}
 		}
 		sc.cands = cands
+		var sink uint64
+		for _, row := range cands {
+			sink += hashes[row][0]
+		}
+		sc.sink += sink
 		q0, q1, q2, q3 := q[0], q[1], q[2], q[3]
 		for _, row := range cands {
 			h := &hashes[row]

@@ -41,6 +41,7 @@ var tests = [][]test{
 	bankTests,
 	e2eeTests,
 	caseTests,
+	moderatorTests,
 	txTests,
 }
 

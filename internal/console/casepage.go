@@ -1,0 +1,333 @@
+package console
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+
+	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/cases"
+	"github.com/safeguard-dev/safeguard/internal/moderators"
+	"github.com/safeguard-dev/safeguard/internal/store"
+)
+
+// caseData is what the case page shows.
+type caseData struct {
+	*cases.CaseView
+	Sender      person
+	Facts       []string // the facts the priority was assessed from, in words
+	Findings    []findingRow
+	Occurrences []occurrenceRow
+	Images      []evidenceRow // preserved images, shown first
+	Records     []evidenceRow // everything else
+	Reads       []readRow
+	Appeals     []appealRow
+	Decisions   []decisionOption
+	May         may
+	Shown       bool // an item is revealed on this page
+}
+
+// may is what the moderator may do on the page.
+type may struct {
+	Claim, Decide, Reveal, Export, Close, Hold, Appeals bool
+	SeniorOnly                                          bool // the case needs a senior moderator, who is not this one
+}
+
+type person struct {
+	ID        int64
+	Handle    string
+	Band      safeguard.AgeBand
+	Assurance safeguard.Assurance
+	Status    safeguard.AccountStatus
+	Known     bool
+}
+
+type findingRow struct {
+	N           int // occurrence number
+	Detection   *safeguard.Detection
+	Findings    Findings
+	ReasonWords string
+	Unreadable  string
+}
+
+type occurrenceRow struct {
+	N          int
+	O          safeguard.Occurrence
+	Recipients []person
+}
+
+type evidenceRow struct {
+	E        safeguard.EvidenceEntry
+	Label    string
+	Image    bool
+	Deleted  bool
+	Revealed *revealed
+	Token    string // the grant, for the original's URL
+}
+
+type readRow struct {
+	safeguard.EvidenceRead
+	Item string
+}
+
+type appealRow struct {
+	*safeguard.Appeal
+	MayDecide bool
+	Why       string // why not, in words
+}
+
+type decisionOption struct {
+	Value safeguard.Decision
+	Label string
+	Hint  string
+}
+
+// decisionOptions are the decisions, most serious first, each with what it
+// does.
+var decisionOptions = []decisionOption{
+	{safeguard.ReportLE, "Report to law enforcement",
+		"Builds the report package (NCA report, NCMEC CyberTipline report, evidence) and files it. The case stays open to the sender's appeals and notices until the report is closed."},
+	{safeguard.Ban, "Ban the sender", "Suspends the account for good, ends their sessions and holds back the messages in this case."},
+	{safeguard.Suspend, "Suspend the sender", "Suspends the account (they can appeal), ends their sessions and holds back the messages."},
+	{safeguard.RemoveContent, "Remove the content", "Holds back the messages in this case. The account stays active."},
+	{safeguard.Warn, "Warn the sender", "Sends the sender a decision notice. Nothing is removed."},
+	{safeguard.NoViolation, "No violation", "Closes the case. Nothing is done."},
+}
+
+// factWords says what each priority fact means.
+var factWords = map[string]string{
+	"sextortion_ongoing": "Sextortion in progress",
+	"meeting_arranged":   "A meeting arranged or proposed",
+	"ongoing_contact":    "The sender and a young person are in contact",
+	"self_harm":          "Risk of self-harm",
+	"immediate_danger":   "A child in immediate danger (moderator's finding)",
+	"image_request":      "Asked a young person for images",
+	"age_deception":      "Lying about age",
+}
+
+func (h *handler) casePage(w http.ResponseWriter, r *http.Request, rq *request) {
+	ids, err := pathIDs(r, "id")
+	if err != nil {
+		h.fail(w, r, rq, err)
+		return
+	}
+	notice := doneWords[r.URL.Query().Get("done")]
+	h.showCase(w, r, rq, ids[0], http.StatusOK, notice, "")
+}
+
+// showCase renders the case page, with a notice of what was just done or
+// an error about what was just tried.
+func (h *handler) showCase(w http.ResponseWriter, r *http.Request, rq *request, id int64, code int, notice, errMsg string) {
+	ctx := r.Context()
+	if _, err := h.caseFor(ctx, rq, id); err != nil {
+		h.fail(w, r, rq, err)
+		return
+	}
+	v, err := h.Cases.Case(ctx, id)
+	if err != nil {
+		h.fail(w, r, rq, err)
+		return
+	}
+	d, err := h.caseData(ctx, rq, v, r.URL.Query().Get("shown"))
+	if err != nil {
+		h.fail(w, r, rq, err)
+		return
+	}
+	p := h.base(rq, "Case "+strconv.FormatInt(id, 10), "queue")
+	p.Notice, p.Error, p.Data = notice, errMsg, d
+	h.render(w, r, code, "case", p)
+}
+
+// caseData gathers the page: the accounts behind the IDs, the detections'
+// findings, the evidence with any item revealed to this session.
+func (h *handler) caseData(ctx context.Context, rq *request, v *cases.CaseView, shown string) (*caseData, error) {
+	c := v.Case
+	d := &caseData{CaseView: v, Decisions: decisionOptions}
+	for _, f := range c.Signals {
+		if w, ok := factWords[f]; ok {
+			d.Facts = append(d.Facts, w)
+		} else {
+			d.Facts = append(d.Facts, words(f))
+		}
+	}
+	senior := rq.role().AtLeast(safeguard.RoleSenior)
+	d.May = may{
+		Claim:      c.Status == safeguard.CaseOpen && rq.can(moderators.ReviewCases),
+		Decide:     (c.Status == safeguard.CaseOpen || c.Status == safeguard.CaseInReview) && rq.can(moderators.ReviewCases) && (!c.SeniorReview || senior),
+		Reveal:     rq.can(moderators.RevealEvidence),
+		Export:     rq.can(moderators.ExportReports),
+		Close:      (c.Status == safeguard.CaseReported || c.Status == safeguard.CaseDecided) && rq.can(moderators.CloseReported),
+		Hold:       rq.can(moderators.LegalHold),
+		Appeals:    rq.can(moderators.DecideAppeals),
+		SeniorOnly: c.SeniorReview && !senior,
+	}
+
+	// Detections and accounts, in one read.
+	dets := map[int64]*safeguard.Detection{}
+	accounts := map[int64]*safeguard.Account{}
+	err := h.Store.View(ctx, func(tx store.Tx) error {
+		want := []int64{c.SenderID}
+		for _, o := range v.Occurrences {
+			det, err := tx.Detection(ctx, o.DetectionID)
+			if err != nil {
+				return err
+			}
+			dets[o.DetectionID] = det
+			want = append(want, o.RecipientIDs...)
+		}
+		for _, e := range v.Evidence {
+			if id, ok := refID(e.Ref, "account"); ok {
+				want = append(want, id)
+			} else if id, ok := refID(e.Ref, "connections"); ok {
+				want = append(want, id)
+			}
+		}
+		var err error
+		accounts, err = tx.AccountsByID(ctx, want)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	now := h.clock()
+	who := func(id int64, facts []safeguard.MemberFacts) person {
+		p := person{ID: id}
+		if a := accounts[id]; a != nil {
+			p.Handle, p.Band, p.Assurance, p.Status, p.Known = a.Handle, a.Band(now), a.Assurance, a.Status, true
+		}
+		for _, f := range facts {
+			if f.AccountID == id && f.Band.Valid() {
+				p.Band = f.Band // as it was at detection
+			}
+		}
+		return p
+	}
+	d.Sender = who(c.SenderID, nil)
+
+	reasonText := map[string]string{}
+	for _, rs := range cases.Reasons() {
+		reasonText[rs.Code] = rs.Text
+	}
+	caseMessages := map[int64]bool{}
+	for i, o := range v.Occurrences {
+		det := dets[o.DetectionID]
+		row := occurrenceRow{N: i + 1, O: o}
+		for _, id := range o.RecipientIDs {
+			row.Recipients = append(row.Recipients, who(id, det.Members))
+		}
+		d.Occurrences = append(d.Occurrences, row)
+		if o.MessageID != 0 {
+			caseMessages[o.MessageID] = true
+		}
+		fr := findingRow{N: i + 1, Detection: det}
+		if f, err := ParseFindings(det.Detail); err != nil {
+			fr.Unreadable = safeguard.ErrorMessage(err)
+		} else {
+			fr.Findings = f
+			fr.ReasonWords = reasonText[f.Reason]
+		}
+		d.Findings = append(d.Findings, fr)
+	}
+
+	// Evidence, with the item revealed to this session, if any.
+	gr := h.grants.get(shown, rq.sess.TokenHash, c.ID)
+	deleted := map[int64]bool{}
+	for _, e := range v.Evidence {
+		if e.Kind == safeguard.EvidenceTombstone {
+			deleted[e.Target] = true
+		}
+	}
+	labels := map[int64]string{}
+	for _, e := range v.Evidence {
+		if e.Kind != safeguard.EvidenceItem {
+			continue
+		}
+		row := evidenceRow{E: e, Label: itemLabel(e, accounts), Image: isImage(&e), Deleted: deleted[e.Seq]}
+		labels[e.Seq] = row.Label
+		if gr != nil && gr.entry.Seq == e.Seq && !row.Deleted {
+			row.Revealed = h.revealed(ctx, gr, caseMessages)
+			row.Token = gr.token
+			d.Shown = true
+		}
+		if row.Image {
+			d.Images = append(d.Images, row)
+		} else {
+			d.Records = append(d.Records, row)
+		}
+	}
+	for _, rd := range v.Reads {
+		d.Reads = append(d.Reads, readRow{EvidenceRead: rd, Item: labels[rd.Seq]})
+	}
+	for _, a := range v.Appeals {
+		row := appealRow{Appeal: a}
+		switch {
+		case a.Status != safeguard.AppealOpen:
+		case !d.May.Appeals:
+			row.Why = "A senior moderator decides appeals."
+		case c.DecidedBy != "" && strings.EqualFold(c.DecidedBy, rq.name()):
+			row.Why = "You decided this case: another moderator decides the appeal."
+		case c.ReportOpen():
+			row.Why = "A law-enforcement report is open: the appeal waits until it is closed."
+		default:
+			row.MayDecide = true
+		}
+		d.Appeals = append(d.Appeals, row)
+	}
+	return d, nil
+}
+
+// refID reads the ID of a reference such as "account:7" or
+// "connections:7@12".
+func refID(ref, kind string) (int64, bool) {
+	rest, ok := strings.CutPrefix(ref, kind+":")
+	if !ok {
+		return 0, false
+	}
+	rest, _, _ = strings.Cut(rest, "@")
+	id, err := strconv.ParseInt(rest, 10, 64)
+	return id, err == nil && id > 0
+}
+
+// itemLabel says in words what a preserved item is.
+func itemLabel(e safeguard.EvidenceEntry, accounts map[int64]*safeguard.Account) string {
+	handle := func(kind string) string {
+		if id, ok := refID(e.Ref, kind); ok {
+			if a := accounts[id]; a != nil {
+				return "@" + a.Handle
+			}
+			return "account " + strconv.FormatInt(id, 10)
+		}
+		return "an account"
+	}
+	switch e.ItemKind {
+	case "media":
+		return "Image"
+	case "message":
+		return "The message"
+	case "context":
+		return "The conversation before the detection"
+	case "detection":
+		return "What the check found"
+	case "account":
+		return "Account details of " + handle("account")
+	case "connections":
+		return "Connections of " + handle("connections") + " (logins and sends, with address and port)"
+	case "report":
+		return "Receipt of the report " + strings.TrimPrefix(e.Ref, "report:")
+	}
+	return words(e.ItemKind)
+}
+
+// doneWords are the notices shown after an action, by the code the
+// redirect carries.
+var doneWords = map[string]string{
+	"claimed":  "You claimed this case.",
+	"decided":  "Your decision is recorded.",
+	"reported": "Your decision is recorded and the report has been filed.",
+	"closed":   "The case is closed.",
+	"hold-on":  "The legal hold is placed: nothing in this case will be deleted while it lasts.",
+	"hold-off": "The legal hold is lifted.",
+	"appeal":   "The appeal is decided.",
+	"hidden":   "The item is hidden again.",
+}

@@ -1,0 +1,364 @@
+package console_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"math"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/netip"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/client"
+	"github.com/safeguard-dev/safeguard/internal/bus"
+	"github.com/safeguard-dev/safeguard/internal/cases"
+	"github.com/safeguard-dev/safeguard/internal/console"
+	"github.com/safeguard-dev/safeguard/internal/evidence"
+	"github.com/safeguard-dev/safeguard/internal/lawreport"
+	"github.com/safeguard-dev/safeguard/internal/lawreport/lawreporttest"
+	"github.com/safeguard-dev/safeguard/internal/media"
+	"github.com/safeguard-dev/safeguard/internal/messaging"
+	"github.com/safeguard-dev/safeguard/internal/moderators"
+	"github.com/safeguard-dev/safeguard/internal/store"
+	"github.com/safeguard-dev/safeguard/internal/store/sqlite"
+	"github.com/safeguard-dev/safeguard/internal/web"
+)
+
+// clock is a settable clock, safe for the server's goroutines.
+type clock struct {
+	mu sync.Mutex
+	d  time.Duration // added to the real time
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.d)
+}
+
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.d += d
+	c.mu.Unlock()
+}
+
+// testImage is a harmless generated picture with texture: colour bands,
+// rings and noise. A test puts it into its test bank; it is the only
+// "known" image there is.
+func testImage(w, h int, seed uint32) []byte {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	x := seed*2654435761 + 7
+	for py := range h {
+		for px := range w {
+			x ^= x << 13
+			x ^= x >> 17
+			x ^= x << 5
+			noise := float64(x%40) - 20
+			fx, fy := float64(px)/float64(w), float64(py)/float64(h)
+			ring := 60 * math.Sin(math.Hypot(fx-0.5, fy-0.5)*40)
+			c := func(base, k float64) uint8 { return uint8(math.Max(0, math.Min(255, base+ring*k+noise))) }
+			img.SetNRGBA(px, py, color.NRGBA{R: c(60+160*fx, 1), G: c(200-120*fy, -0.6), B: c(90+100*fx*fy, 0.4), A: 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		panic(err)
+	}
+	return buf.Bytes()
+}
+
+// bankScanner holds an image whose SHA-256 is in its test bank, writing the
+// detection and its outbox event in the message's transaction, as the real
+// image scanner does.
+type bankScanner struct{ bank map[[32]byte]string }
+
+func (b bankScanner) Scan(ctx context.Context, c *messaging.Content) (messaging.Verdict, error) {
+	if c.Data == nil {
+		return messaging.Verdict{}, nil
+	}
+	sum := sha256.Sum256(c.Data)
+	entry, ok := b.bank[sum]
+	if !ok {
+		return messaging.Verdict{}, nil
+	}
+	return messaging.Verdict{Hold: true, Reason: "hash_match", Record: func(ctx context.Context, tx store.Tx, m *safeguard.Message) error {
+		d := &safeguard.Detection{Source: safeguard.HashMatch, At: c.Now, MessageID: m.ID, ConversationID: m.ConversationID,
+			SenderID: m.SenderID, MediaID: m.MediaID, Held: true, ContentKey: fmt.Sprintf("sha256:%x", sum),
+			Severity: "critical", Category: "csam_known", Summary: "Matched an entry of the test bank",
+			Detail: []byte(`{"bank":"test-bank","entry":"` + entry + `","distance":0,"pdq_quality":100}`)}
+		for _, r := range c.Recipients {
+			d.RecipientIDs = append(d.RecipientIDs, r.ID)
+			d.Members = append(d.Members, safeguard.MemberFacts{AccountID: r.ID, Band: r.Band(c.Now), Assurance: r.Assurance})
+		}
+		if err := tx.CreateDetection(ctx, d); err != nil {
+			return err
+		}
+		return tx.AppendEvent(ctx, &safeguard.Event{Type: safeguard.EventDetection, At: c.Now, AccountID: m.SenderID,
+			ConversationID: m.ConversationID, MessageID: m.ID, Payload: []byte(fmt.Sprintf(`{"detection_id":%d}`, d.ID))})
+	}}, nil
+}
+
+// stack is a running server with the cases service and the console.
+type stack struct {
+	t     testing.TB
+	url   string
+	st    store.Store
+	cs    *cases.Service
+	mods  *moderators.Service
+	clock *clock
+	img   []byte // the known image
+	users map[string]*client.Client
+}
+
+const pw = "correct horse battery staple"
+
+func newStack(t testing.TB) *stack {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "console.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	key := make([]byte, media.KeySize)
+	rand.Read(key)
+	md, _ := media.OpenDisk(filepath.Join(t.TempDir(), "media"), key)
+	items, _ := media.OpenDisk(filepath.Join(t.TempDir(), "evidence"), key)
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	img := testImage(320, 240, 7)
+	scanner := bankScanner{bank: map[[32]byte]string{sha256.Sum256(img): "test-entry-0001", sha256.Sum256(lawreporttest.Image(3)): "test-entry-0002"}}
+	b := bus.NewLocal()
+	svc, err := messaging.New(messaging.Config{Argon2: messaging.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}, Apps: []string{"chat"}},
+		messaging.Deps{Store: st, Media: md, Notify: web.Notifier(b, nil), Scanner: scanner})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reportDir := filepath.Join(t.TempDir(), "reports")
+	cs, err := cases.New(cases.Config{TestReports: true, SuspendOnMatch: true, PrepareDir: reportDir},
+		cases.Deps{Store: st, Media: md, Vault: evidence.New(items, priv, nil), Builder: lawreporttest.Builder(),
+			Submitter: &lawreport.FileExport{Dir: reportDir}, Notify: web.Notifier(b, nil), Lookup: svc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &clock{}
+	mods, err := moderators.New(moderators.Config{Argon2: moderators.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}}, st, c.now, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	con, err := console.New(console.Config{TestReports: true}, console.Deps{Cases: cs, Moderators: mods, Store: st, Now: c.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := web.New(web.Config{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}, svc, b, nil,
+		prometheus.NewRegistry(), web.WithCases(cs), web.WithConsole(con))
+	srv := httptest.NewServer(api.Handler())
+	t.Cleanup(func() { b.Close(); srv.Close() })
+	return &stack{t: t, url: srv.URL, st: st, cs: cs, mods: mods, clock: c, img: img, users: map[string]*client.Client{}}
+}
+
+// born returns the birth date of someone aged years today.
+func born(years int) string { return time.Now().AddDate(-years, 0, -1).Format(time.DateOnly) }
+
+// user signs up and logs in a chat account.
+func (s *stack) user(handle string, age int) *client.Client {
+	s.t.Helper()
+	ctx := context.Background()
+	c := client.New(s.url)
+	if _, err := c.SignUp(ctx, client.SignUpRequest{Handle: handle, Password: pw, BirthDate: born(age), LocalAuthority: "Bedford"}); err != nil {
+		s.t.Fatalf("sign up %s: %v", handle, err)
+	}
+	if _, err := c.Login(ctx, handle, pw); err != nil {
+		s.t.Fatalf("log in %s: %v", handle, err)
+	}
+	s.users[handle] = c
+	return c
+}
+
+func (s *stack) connect(a *client.Client, bHandle string, b *client.Client) {
+	s.t.Helper()
+	ctx := context.Background()
+	req, err := a.RequestContact(ctx, bHandle)
+	if err != nil {
+		s.t.Fatalf("request %s: %v", bHandle, err)
+	}
+	if _, err := b.AcceptContact(ctx, req.ID); err != nil {
+		s.t.Fatalf("accept: %v", err)
+	}
+}
+
+// moderator adds a moderator with the test password.
+func (s *stack) moderator(name string, role safeguard.ModeratorRole) {
+	s.t.Helper()
+	if _, err := s.mods.Add(context.Background(), moderators.Operator, name, role, pw); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// story makes the cases the tests review: a known image sent by an adult to
+// a 15-year-old contact (priority 1), a member's report of a message
+// (lower priority), and a known image shared by a 14-year-old with a peer
+// (a young sender: senior review). It returns the IDs of the three cases
+// and the adult's client.
+func (s *stack) story() (known, reported, minor int64, adult *client.Client) {
+	s.t.Helper()
+	ctx := context.Background()
+	teen := s.user("tess_15", 15)
+	adult = s.user("mallory_35", 35)
+	s.connect(teen, "mallory_35", adult)
+	conv, err := adult.CreateConversation(ctx, client.ConversationRequest{Members: []string{"tess_15"}})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	for _, text := range []string{"hi, how was school? (synthetic)", "this is just between us, ok? (synthetic)"} {
+		if _, err := adult.SendText(ctx, conv.ID, text); err != nil {
+			s.t.Fatal(err)
+		}
+	}
+	if _, err := adult.SendImage(ctx, conv.ID, "picture.png", "image/png", s.img, ""); err != nil {
+		s.t.Fatal(err)
+	}
+	// A member's report.
+	other := s.user("ollie_40", 40)
+	grown := s.user("gwen_41", 41)
+	s.connect(other, "gwen_41", grown)
+	c2, err := other.CreateConversation(ctx, client.ConversationRequest{Members: []string{"gwen_41"}})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	m, err := other.SendText(ctx, c2.ID, "you will regret this (synthetic)")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if _, err := grown.Report(ctx, client.ReportRequest{MessageID: m.ID, Reason: "mean_or_threatening"}); err != nil {
+		s.t.Fatal(err)
+	}
+	// A young sender.
+	kid := s.user("kai_14", 14)
+	peer := s.user("pia_14", 14)
+	s.connect(kid, "pia_14", peer)
+	c3, err := kid.CreateConversation(ctx, client.ConversationRequest{Members: []string{"pia_14"}})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if _, err := kid.SendImage(ctx, c3.ID, "me.png", "image/png", lawreporttest.Image(3), ""); err != nil {
+		s.t.Fatal(err)
+	}
+	if _, err := s.cs.Process(ctx); err != nil {
+		s.t.Fatal(err)
+	}
+	cs, err := s.cs.Queue(ctx, cases.QueueQuery{})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	for _, c := range cs {
+		switch {
+		case c.MinorSender:
+			minor = c.ID
+		case c.Source == safeguard.HashMatch:
+			known = c.ID
+		case c.Source == safeguard.UserReport:
+			reported = c.ID
+		}
+	}
+	if known == 0 || reported == 0 || minor == 0 {
+		s.t.Fatalf("cases made: %+v", cs)
+	}
+	return known, reported, minor, adult
+}
+
+// browser is an HTTP client with its own cookie jar: one moderator's
+// browser, without JavaScript.
+type browser struct {
+	t    testing.TB
+	s    *stack
+	c    *http.Client
+	csrf string // the session's form token, from the last page
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+func (s *stack) browser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: s.t, s: s, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+// page is a response, read.
+type page struct {
+	code     int
+	body     string
+	location string
+	header   http.Header
+}
+
+func (b *browser) do(req *http.Request) page {
+	b.t.Helper()
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	p := page{code: resp.StatusCode, body: string(body), location: resp.Header.Get("Location"), header: resp.Header}
+	if m := csrfField.FindStringSubmatch(p.body); m != nil {
+		b.csrf = m[1]
+	}
+	return p
+}
+
+func (b *browser) get(path string) page {
+	b.t.Helper()
+	req, _ := http.NewRequest("GET", b.s.url+path, nil)
+	return b.do(req)
+}
+
+// post sends a form; the session's token is added unless the form has
+// one.
+func (b *browser) post(path string, form url.Values) page {
+	b.t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	if _, ok := form["csrf"]; !ok {
+		form.Set("csrf", b.csrf)
+	}
+	req, _ := http.NewRequest("POST", b.s.url+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return b.do(req)
+}
+
+// login logs in through the form.
+func (b *browser) login(name, password string) page {
+	b.t.Helper()
+	b.get("/console/login")
+	return b.post("/console/login", url.Values{"name": {name}, "password": {password}})
+}
+
+// as returns a browser logged in as a new moderator with role.
+func (s *stack) as(name string, role safeguard.ModeratorRole) *browser {
+	s.t.Helper()
+	s.moderator(name, role)
+	b := s.browser()
+	if p := b.login(name, pw); p.code != http.StatusSeeOther || p.location != "/console/" {
+		s.t.Fatalf("login %s: %d %s %s", name, p.code, p.location, p.body)
+	}
+	b.get("/console/")
+	return b
+}

@@ -1,0 +1,145 @@
+// Package moderators keeps the people who work in the moderator console:
+// their accounts, apart from chat accounts and created by the operator (or an
+// admin), with a role — moderator, senior moderator, admin — and a password
+// hashed with argon2id; their console sessions, stored hashed, which end when
+// idle, at an absolute limit, or at logout; login rate limits; and the role
+// matrix (Can) that says what each role may do. Every change to a moderator
+// and every login is audited.
+package moderators
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/ratelimit"
+	"github.com/safeguard-dev/safeguard/internal/store"
+)
+
+// Defaults of Config.
+const (
+	DefaultIdleTimeout = 30 * time.Minute // a session unused this long ends
+	DefaultMaxSession  = 12 * time.Hour   // a session ends this long after login, used or not
+	MinPassword        = 12               // characters
+	MaxPassword        = 256              // bytes
+	MaxName            = 64               // bytes
+	// touchEvery bounds how often a session's LastSeen is written: the idle
+	// limit is kept to within this.
+	touchEvery = time.Minute
+)
+
+// Default login limits: per name, 5 attempts then one every 3 minutes; per
+// client address, 20 then one every 30 seconds.
+var (
+	DefaultLoginPerName    = ratelimit.Limit{Burst: 5, Per: 3 * time.Minute}
+	DefaultLoginPerAddress = ratelimit.Limit{Burst: 20, Per: 30 * time.Second}
+)
+
+// Config configures the Service. Zero fields take their defaults.
+type Config struct {
+	Argon2          Argon2
+	IdleTimeout     time.Duration
+	MaxSession      time.Duration
+	LoginPerName    ratelimit.Limit
+	LoginPerAddress ratelimit.Limit
+}
+
+// Service is the moderators use case. Create it with New.
+type Service struct {
+	cfg       Config
+	store     store.Store
+	now       func() time.Time
+	log       *slog.Logger
+	perName   *ratelimit.Limiter
+	perAddr   *ratelimit.Limiter
+	dummyHash string
+}
+
+// New returns a Service over st. now is the clock (time.Now if nil); log may
+// be nil.
+func New(cfg Config, st store.Store, now func() time.Time, log *slog.Logger) (*Service, error) {
+	if st == nil {
+		return nil, errors.New("moderators: a store is required")
+	}
+	if cfg.Argon2 == (Argon2{}) {
+		cfg.Argon2 = DefaultArgon2
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.MaxSession <= 0 {
+		cfg.MaxSession = DefaultMaxSession
+	}
+	if cfg.LoginPerName == (ratelimit.Limit{}) {
+		cfg.LoginPerName = DefaultLoginPerName
+	}
+	if cfg.LoginPerAddress == (ratelimit.Limit{}) {
+		cfg.LoginPerAddress = DefaultLoginPerAddress
+	}
+	if now == nil {
+		now = time.Now
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	dummy, err := cfg.Argon2.hash(GeneratePassword())
+	if err != nil {
+		return nil, err
+	}
+	return &Service{cfg: cfg, store: st, now: now, log: log, dummyHash: dummy,
+		perName: ratelimit.New(cfg.LoginPerName, now), perAddr: ratelimit.New(cfg.LoginPerAddress, now)}, nil
+}
+
+// Config returns the configuration in effect, defaults filled in.
+func (s *Service) Config() Config { return s.cfg }
+
+func (s *Service) clock() time.Time { return s.now().UTC() }
+
+// validName checks a moderator's name: 1 to 64 bytes of letters, digits and
+// . _ - (names appear in timelines and reports' declarations).
+func validName(name string) error {
+	if name == "" || len(name) > MaxName || !utf8.ValidString(name) {
+		return safeguard.Invalid("invalid_name", "A moderator's name is 1 to %d letters, digits, dots, dashes or underscores.", MaxName)
+	}
+	for _, r := range name {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !strings.ContainsRune("._-", r) {
+			return safeguard.Invalid("invalid_name", "A moderator's name is 1 to %d letters, digits, dots, dashes or underscores.", MaxName)
+		}
+	}
+	if name == "system" || name == "operator" {
+		return safeguard.Invalid("invalid_name", "%q is reserved; choose another name.", name)
+	}
+	return nil
+}
+
+func validPassword(pw string) error {
+	if utf8.RuneCountInString(pw) < MinPassword || len(pw) > MaxPassword {
+		return safeguard.Invalid("invalid_password", "Choose a password of %d to %d characters.", MinPassword, MaxPassword)
+	}
+	return nil
+}
+
+// audit writes an audit entry about moderator m, done by who ("operator",
+// or an admin's name). TargetID stays 0 (it names chat accounts); the
+// moderator is in the detail.
+func audit(ctx context.Context, tx store.Tx, at time.Time, who, action string, m *safeguard.Moderator, reason string, detail map[string]any) error {
+	actor := "moderator"
+	if who == Operator || who == "" {
+		actor, who = Operator, Operator
+	}
+	d := map[string]any{"moderator_id": m.ID, "moderator": m.Name, "by": who}
+	for k, v := range detail {
+		d[k] = v
+	}
+	b, _ := json.Marshal(d)
+	return tx.Audit(ctx, &safeguard.AuditEntry{At: at, Actor: actor, Action: action, Reason: reason, Detail: string(b)})
+}
+
+// Operator is who acts from the command line.
+const Operator = "operator"
