@@ -124,6 +124,7 @@ func bindServeFlags(fs *flag.FlagSet, c *serveConfig) {
 	bindCaseFlags(fs, &c.cases)
 	bindMatchFlags(fs, &c.images)
 	fs.IntVar(&c.images.RetroDays, "retro-days", safety.DefaultRetroDays, "days of media checked against hashes added to a bank later (and how long media hashes are kept)")
+	fs.DurationVar(&c.images.IndexWait, "bank-wait", safety.DefaultIndexWait, "how long an image waits for the hash-bank index while it loads at start; then it counts as unchecked (held toward a minor)")
 	bindConsoleFlags(fs, &c.console)
 	fs.Func("argon2-memory", "password hashing memory in KiB (default 19456)", func(s string) error {
 		n, err := strconv.ParseUint(s, 10, 32)

@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -153,6 +154,10 @@ func (s *Images) Run(ctx context.Context) {
 	for wait := time.Second; !s.ix.loaded(); wait = min(2*wait, 30*time.Second) {
 		st, err := s.ix.load(ctx)
 		if err == nil {
+			// The entries read for the build, about as large as the index,
+			// are garbage now: give their memory back rather than keep it
+			// for the life of the process.
+			debug.FreeOSMemory()
 			s.log.Info("hash-bank index loaded", "generation", st.Generation, "banks", st.Banks, "entries", st.Entries,
 				"read", st.Read.Round(time.Millisecond), "build", st.Build.Round(time.Millisecond), "bytes", st.Bytes)
 			break
