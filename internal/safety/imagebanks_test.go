@@ -218,7 +218,7 @@ func TestParseHashArg(t *testing.T) {
 }
 
 func FuzzParseHashArg(f *testing.F) {
-	for _, s := range []string{"pdq:" + pdqA, "md5:" + md5A, "sha256:" + shaA, "x:y", ":", "pdq:"} {
+	for _, s := range []string{"pdq:" + pdqA, "md5:" + md5A, "sha256:" + shaA, "x:y", ":", "pdq:", "#12", "#", "IWF-1"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -236,6 +236,19 @@ func FuzzParseHashArg(f *testing.F) {
 		}
 		if err != nil && !errors.Is(err, safeguard.ErrInvalid) {
 			t.Fatalf("error of the wrong kind: %v", err)
+		}
+		// A selector of bank remove is an entry number, a hash or an
+		// external id: never anything else, never two of them.
+		f, err := entrySelector(1, s)
+		if err != nil {
+			if !errors.Is(err, safeguard.ErrInvalid) {
+				t.Fatalf("selector %q: %v", s, err)
+			}
+			return
+		}
+		n := len(f.IDs) + len(f.ExternalIDs) + len(f.PDQ) + len(f.MD5) + len(f.SHA256)
+		if n != 1 || f.BankID != 1 {
+			t.Fatalf("selector %q selects %+v", s, f)
 		}
 	})
 }
