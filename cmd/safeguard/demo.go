@@ -14,6 +14,7 @@ import (
 
 	"github.com/safeguard-dev/safeguard/client"
 	"github.com/safeguard-dev/safeguard/internal/police"
+	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 func cmdDemo(ctx context.Context, e *env, args []string) error {
@@ -75,7 +76,8 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	}
 	defer srv.close()
 
-	d := &demo{out: e.stdout, url: srv.url, admin: &client.Client{BaseURL: srv.url, Token: c.adminToken}, users: map[string]*client.Client{}, srv: srv}
+	d := &demo{out: e.stdout, url: srv.url, admin: &client.Client{BaseURL: srv.url, Token: c.adminToken}, users: map[string]*client.Client{},
+		srv: srv, store: srv.store}
 	fmt.Fprintf(e.stdout, "Safeguard demo — server at %s, database %s\n", srv.url, c.db)
 	if err := d.story(ctx); err != nil {
 		return fmt.Errorf("demo story: %w", err)
@@ -119,6 +121,7 @@ type demo struct {
 	users map[string]*client.Client
 	ids   map[string]int64
 	step  int
+	store store.Store // for what the operator does with the CLI
 
 	guardianCode string // Maya's, given to her guardian
 
@@ -364,6 +367,9 @@ func (d *demo) story(ctx context.Context) error {
 	_, errReq := d.users["stranger"].RequestContact(ctx, "joanne")
 	d.say("   stranger asks to add joanne again: %s", d.answer(errReq))
 
+	if err := d.riskStory(ctx); err != nil {
+		return err
+	}
 	if err := d.knownImage(ctx); err != nil {
 		return err
 	}

@@ -41,6 +41,10 @@ type command struct {
 var commands = []command{
 	{"serve", "run the server", cmdServe},
 	{"demo", "start a server on a fresh database and play the demo story", cmdDemo},
+	{"stats", "statistics: import police returns and print force × app tables", cmdStats},
+	{"risk", "replay conversations through the grooming and sextortion rules, and score them", cmdRisk},
+	{"url", "URL lists (IWF URL-list shape): import, list, remove, match", cmdURL},
+	{"pdq", "hash images with PDQ", cmdPDQ},
 	{"chat", "chat in the terminal, end-to-end encrypted between verified adults", cmdChat},
 	{"case", "review cases: list, show, decide", cmdCase},
 	{"report", "export a case's law-enforcement report package", cmdReport},

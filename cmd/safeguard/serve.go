@@ -11,8 +11,10 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -57,6 +59,7 @@ type serveConfig struct {
 	limits                           messaging.Limits
 	argon2                           messaging.Argon2
 	images                           safety.ImageConfig
+	riskRules, riskLexicons          string
 	cases                            caseConfig    // cases, evidence, law-enforcement reports
 	frankingKeysFile                 string        // end-to-end encryption
 	e2eeRetention                    time.Duration // end-to-end encryption
@@ -117,6 +120,8 @@ func bindServeFlags(fs *flag.FlagSet, c *serveConfig) {
 	fs.Int64Var(&c.maxBlobBytes, "max-blob-bytes", e2ee.DefaultMaxBlobBytes, "largest encrypted attachment in bytes")
 	fs.StringVar(&c.logLevel, "log-level", defaultLogLevel, "debug, info, warn or error")
 	fs.StringVar(&c.logFormat, "log-format", "text", "text or json")
+	fs.StringVar(&c.riskRules, "risk-rules", safety.DefaultRules, `grooming and sextortion rule files, comma-separated; "default" is the embedded set (reloaded on SIGHUP)`)
+	fs.StringVar(&c.riskLexicons, "risk-lexicon", "", "lexicon files that extend the embedded one, comma-separated (reloaded on SIGHUP)")
 	fs.Var(limitFlag{&c.limits.Messages}, "limit-messages", "messages per account, N/DURATION")
 	fs.Var(limitFlag{&c.limits.ContactRequests}, "limit-contacts", "contact requests per account, N/DURATION")
 	fs.Var(limitFlag{&c.limits.LoginPerAccount}, "limit-login-account", "login attempts per account, N/DURATION")
@@ -167,6 +172,10 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go reloadOnSignal(ctx, hup, srv.risk)
 	log.Info("serving", "url", srv.url, "db", redactDSN(c.db), "encryption", c.encryption, "operator_api", c.adminToken != "")
 	<-ctx.Done()
 	log.Info("shutting down")
@@ -178,6 +187,7 @@ type running struct {
 	url    string
 	svc    *messaging.Service
 	store  store.Store
+	risk   *safety.Risk
 	cases  *cases.Service
 	mods   *moderators.Service
 	images *safety.Images
@@ -250,6 +260,18 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	}
 	banks := safety.NewBanks(safety.BanksDeps{Store: st, Log: log, Changed: images.Kick})
 
+	// The safety pipeline: the risk rules on conversations with a minor,
+	// the URL lists and the known images on every conversation the server
+	// can see.
+	notify := web.Notifier(b, log)
+	riskScanner, err := safety.NewRisk(safety.RiskConfig{Rules: splitList(c.riskRules), Lexicons: splitList(c.riskLexicons)},
+		safety.RiskDeps{Store: st, Notify: notify, Log: log})
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("--risk-rules, --risk-lexicon: %w", err)
+	}
+	scanners := safety.Scanners{riskScanner, safety.NewURLScanner(st, safety.URLOptions{Log: log}), images}
+
 	svc, err := messaging.New(messaging.Config{
 		Policy:        policy.Config{Mode: mode, GuardianApprovesContacts: c.guardianApproves},
 		Apps:          apps,
@@ -257,7 +279,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		MaxImageBytes: c.maxImageBytes,
 		Argon2:        c.argon2,
 		Limits:        c.limits,
-	}, messaging.Deps{Store: st, Media: mediaStore, Notify: web.Notifier(b, log), Scanner: images, Relay: relay, Log: log})
+	}, messaging.Deps{Store: st, Media: mediaStore, Notify: notify, Scanner: scanners, Relay: relay, Log: log})
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -277,7 +299,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	}
 
 	// The moderator console, with its own accounts.
-	opts := []web.Option{web.WithCases(caseSvc), web.WithE2EE(e2eeSvc), web.WithBanks(banks)}
+	opts := []web.Option{web.WithCases(caseSvc), web.WithE2EE(e2eeSvc), web.WithRisk(riskScanner), web.WithBanks(banks)}
 	mods, con, err := newConsole(c.console, c.cases.testReports, c.argon2, st, caseSvc, log)
 	if err != nil {
 		stopJobs()
@@ -331,6 +353,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		url:    scheme + "://" + ln.Addr().String(),
 		svc:    svc,
 		store:  st,
+		risk:   riskScanner,
 		cases:  caseSvc,
 		mods:   mods,
 		images: images,
@@ -348,6 +371,30 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 			return err
 		},
 	}, nil
+}
+
+// splitList splits a comma-separated flag value, dropping empty parts.
+func splitList(s string) []string {
+	var out []string
+	for part := range strings.SplitSeq(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+// reloadOnSignal reloads the risk rules each time sig delivers, until ctx
+// ends. A reload that fails keeps the rules in force (the scanner logs why).
+func reloadOnSignal(ctx context.Context, sig <-chan os.Signal, r *safety.Risk) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-sig:
+			r.Reload(ctx)
+		}
+	}
 }
 
 func openMedia(c serveConfig) (media.Store, error) {

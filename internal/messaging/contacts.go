@@ -311,7 +311,7 @@ func (s *Service) Contacts(ctx context.Context, accountID int64) (*ContactList, 
 		if err != nil {
 			return err
 		}
-		ids := []int64{}
+		ids := []int64{accountID}
 		for _, c := range cs {
 			ids = append(ids, c.Other(accountID))
 		}
@@ -331,6 +331,12 @@ func (s *Service) Contacts(ctx context.Context, accountID int64) (*ContactList, 
 			case c.State == safeguard.ContactAccepted:
 				out.Contacts = append(out.Contacts, v)
 			case v.Incoming && c.State == safeguard.ContactPending:
+				if me := accounts[accountID]; me != nil && me.Band(s.clock()).Minor() {
+					// Someone new wants to talk to a young person: the
+					// support shown on the live event, for whoever opens
+					// the app later.
+					v.Notices = []string{policy.NoticeNewContact}
+				}
 				out.Incoming = append(out.Incoming, v)
 			case !v.Incoming && c.State != safeguard.ContactAccepted:
 				if c.State == safeguard.ContactDeclined {

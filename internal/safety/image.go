@@ -1,16 +1,3 @@
-// Package safety is the safety pipeline on the message path: the scanners
-// that see what the server can see of each message before it is delivered
-// (messaging.Scanner), and what they do about it.
-//
-// The image scanner (Images) hashes every image the server can see — never
-// an end-to-end encrypted one, which it cannot see — and matches it against
-// the hash banks: MD5 and SHA-256 exactly, PDQ within a radius, with the
-// hashes of the image's rotations and mirror images. A match holds the
-// message; the detection and the outbox event that opens a case are written
-// in the transaction that stores the message (Verdict.Record). Toward a minor
-// the check fails closed. The hashes of every image are kept for a while, so
-// that entries added to a bank later are checked against recent media
-// (retroactive matching). Banks manages the banks themselves.
 package safety
 
 import (

@@ -43,6 +43,8 @@ type Tx interface {
 	RecordTx
 	DetectionTx
 	BankTx
+	RiskTx
+	URLListTx
 	E2EETx
 	CaseTx
 	EvidenceTx
@@ -306,6 +308,38 @@ type BankTx interface {
 	// PurgeMediaHashes deletes the hashes of media that arrived before
 	// before, and returns how many.
 	PurgeMediaHashes(ctx context.Context, before time.Time) (int, error)
+}
+
+// RiskTx stores the risk scorer's state of each conversation (a serialized
+// risk.Conversation) with a version, an opaque number the writer chooses for
+// each write, so that two messages scored at once in one conversation cannot
+// both write over the same state unseen.
+type RiskTx interface {
+	// RiskState returns a conversation's stored state and its version;
+	// ErrNotFound if none is stored.
+	RiskState(ctx context.Context, conversationID int64) (state []byte, version int64, err error)
+	// SaveRiskState stores state as version (not 0) if the stored version is
+	// still prev (0: none stored yet). Otherwise it changes nothing and returns
+	// ErrConflict: the caller reloads the state and scores again.
+	SaveRiskState(ctx context.Context, conversationID, prev, version int64, state []byte, at time.Time) error
+}
+
+// URLListTx stores URL lists (IWF URL-list shape) and matches links against
+// them.
+type URLListTx interface {
+	// CreateURLList stores l with its entries and sets l.ID and l.Entries
+	// (duplicate entries count once). A name already taken is ErrConflict.
+	CreateURLList(ctx context.Context, l *safeguard.URLList, entries []safeguard.URLEntry) error
+	// URLLists returns every list, by name.
+	URLLists(ctx context.Context) ([]*safeguard.URLList, error)
+	URLListByName(ctx context.Context, name string) (*safeguard.URLList, error)
+	// DeleteURLList removes a list and its entries.
+	DeleteURLList(ctx context.Context, id int64) error
+	// URLEntries returns every entry of a list, ordered by key.
+	URLEntries(ctx context.Context, listID int64) ([]safeguard.URLEntry, error)
+	// URLEntriesByKey returns the entries of any list whose key is one of
+	// keys, ordered by list and key.
+	URLEntriesByKey(ctx context.Context, keys []string) ([]safeguard.URLEntry, error)
 }
 
 // E2EEPurge is what PurgeE2EE deleted.

@@ -24,6 +24,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"modernc.org/sqlite"
@@ -87,8 +88,10 @@ type DB struct {
 	readers *sql.DB // query_only connections for View
 	// conns holds the read connections, each with its prepared
 	// statements; View takes one for the length of its transaction.
-	conns chan *readConn
-	w     *writer
+	conns     chan *readConn
+	done      chan struct{} // closed by Close: Views then fail at once
+	closeOnce sync.Once
+	w         *writer
 }
 
 // readConn is a read connection kept for the life of the store, so that the
@@ -162,7 +165,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
 
-	db := &DB{path: abs, writer: writerDB, readers: readers, conns: make(chan *readConn, opts.ReadConns),
+	db := &DB{path: abs, writer: writerDB, readers: readers, conns: make(chan *readConn, opts.ReadConns), done: make(chan struct{}),
 		w: newWriter(writerDB, opts.MaxBatch)}
 	for range opts.ReadConns {
 		rc, err := newReadConn(ctx, readers)
@@ -239,6 +242,8 @@ func (db *DB) View(ctx context.Context, fn func(tx store.Tx) error) error {
 	case rc = <-db.conns:
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-db.done:
+		return sqlstore.Unavailable("view", errClosed)
 	}
 	if rc.conn == nil {
 		fresh, err := newReadConn(ctx, db.readers)
@@ -282,6 +287,8 @@ func (db *DB) Ping(ctx context.Context) error {
 	case rc = <-db.conns:
 	case <-ctx.Done():
 		return sqlstore.Unavailable("ping sqlite store", ctx.Err())
+	case <-db.done:
+		return sqlstore.Unavailable("ping sqlite store", errClosed)
 	}
 	if rc.conn == nil {
 		db.conns <- rc
@@ -299,6 +306,7 @@ func (db *DB) Ping(ctx context.Context) error {
 // Close waits for the queued Updates to be committed, then closes the
 // database. Update calls made after Close fail with ErrUnavailable.
 func (db *DB) Close() error {
+	db.closeOnce.Do(func() { close(db.done) })
 	db.w.close()
 	return errors.Join(db.closeReaders(), db.readers.Close(), db.writer.Close())
 }

@@ -281,3 +281,18 @@ var benchmarks = []struct {
 	{"writers=64", 64, true},
 	{"writers=64/no-event", 64, false},
 }
+
+// TestViewAfterClose: a View or Ping after Close fails at once.
+func TestViewAfterClose(t *testing.T) {
+	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "closed.db"), sqlite.Options{ReadConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if err := db.View(t.Context(), func(store.Tx) error { return nil }); !errors.Is(err, safeguard.ErrUnavailable) {
+		t.Errorf("View after Close = %v, want ErrUnavailable", err)
+	}
+	if err := db.Ping(t.Context()); !errors.Is(err, safeguard.ErrUnavailable) {
+		t.Errorf("Ping after Close = %v, want ErrUnavailable", err)
+	}
+}

@@ -39,6 +39,8 @@ var tests = [][]test{
 	recordTests,
 	detectionTests,
 	bankTests,
+	riskTests,
+	urlListTests,
 	e2eeTests,
 	caseTests,
 	moderatorTests,

@@ -1,0 +1,223 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/safety"
+	"github.com/safeguard-dev/safeguard/internal/store"
+)
+
+func cmdURL(ctx context.Context, e *env, args []string) error {
+	subs := []struct {
+		name, summary string
+		run           func(context.Context, *env, []string) error
+	}{
+		{"import", "import a URL list (IWF URL-list shape), all or nothing", cmdURLImport},
+		{"list", "list the URL lists with their provenance", cmdURLList},
+		{"remove", "remove a URL list", cmdURLRemove},
+		{"match", "normalise links and show the list entries they match", cmdURLMatch},
+	}
+	if len(args) > 0 {
+		for _, s := range subs {
+			if s.name == args[0] {
+				return s.run(ctx, e, args[1:])
+			}
+		}
+	}
+	w := e.stderr
+	code := 2
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help") {
+		w, code = e.stdout, 0
+	} else if len(args) > 0 {
+		fmt.Fprintf(w, "safeguard url: unknown command %q\n\n", args[0])
+	}
+	fmt.Fprintln(w, "Usage: safeguard url <command> [flags]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Commands:")
+	for _, s := range subs {
+		fmt.Fprintf(w, "  %-7s %s\n", s.name, s.summary)
+	}
+	if code == 0 {
+		return nil
+	}
+	return &exitError{code: code}
+}
+
+// withStore opens the --db store for fn and closes it after.
+func withStore(ctx context.Context, dsn string, fn func(store.Store) error) error {
+	st, err := openStore(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(st)
+}
+
+// usageError is a command-line mistake: exit code 2.
+func usageError(format string, args ...any) error {
+	return &exitError{code: 2, err: fmt.Errorf(format, args...)}
+}
+
+func cmdURLImport(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "url import", "url import --name NAME [--source WHO] [--replace] [flags] FILE")
+	db := fs.String("db", defaultDB, "database: a SQLite file path, or a postgres:// URL")
+	var in safety.URLImport
+	fs.StringVar(&in.Name, "name", "", "the list's name (required)")
+	fs.StringVar(&in.Source, "source", "", `who supplied the list, e.g. "IWF URL List"`)
+	fs.StringVar(&in.Description, "description", "", "a note kept with the list")
+	fs.StringVar(&in.ImportedBy, "by", "", "the operator importing it (default $USER)")
+	fs.BoolVar(&in.Replace, "replace", false, "replace a list of the same name, in one transaction")
+	if err := parseFlags(fs, e, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError("give one list file")
+	}
+	if in.Name == "" {
+		return usageError("--name is required")
+	}
+	if in.ImportedBy == "" {
+		in.ImportedBy = e.getenv("USER")
+	}
+	file := fs.Arg(0)
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	return withStore(ctx, *db, func(st store.Store) error {
+		l, err := safety.ImportURLList(ctx, st, in, file, data, time.Now().UTC())
+		if err != nil {
+			var le *safety.ListError
+			if errors.As(err, &le) {
+				return fmt.Errorf("nothing imported:\n%w", err)
+			}
+			if safeguard.ErrorCode(err) == "list_exists" {
+				return fmt.Errorf("there is already a list named %q; add --replace to replace it", in.Name)
+			}
+			return err
+		}
+		fmt.Fprintf(e.stdout, "imported list %q (id %d): %d entries, sha256 %s\n", l.Name, l.ID, l.Entries, l.SHA256)
+		return nil
+	})
+}
+
+// urlListJSON is a list as `url list --json` prints it.
+type urlListJSON struct {
+	ID          int64     `json:"id"`
+	Name        string    `json:"name"`
+	Source      string    `json:"source"`
+	Description string    `json:"description,omitempty"`
+	Entries     int       `json:"entries"`
+	SHA256      string    `json:"sha256"`
+	ImportedAt  time.Time `json:"imported_at"`
+	ImportedBy  string    `json:"imported_by,omitempty"`
+}
+
+func cmdURLList(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "url list", "url list [--json]")
+	db := fs.String("db", defaultDB, "database: a SQLite file path, or a postgres:// URL")
+	asJSON := fs.Bool("json", false, "print JSON, one list a line")
+	if err := parseFlags(fs, e, args); err != nil {
+		return err
+	}
+	return withStore(ctx, *db, func(st store.Store) error {
+		var lists []*safeguard.URLList
+		if err := st.View(ctx, func(tx store.Tx) (err error) { lists, err = tx.URLLists(ctx); return }); err != nil {
+			return err
+		}
+		if *asJSON {
+			enc := json.NewEncoder(e.stdout)
+			for _, l := range lists {
+				if err := enc.Encode(urlListJSON{l.ID, l.Name, l.Source, l.Description, l.Entries, l.SHA256, l.ImportedAt, l.ImportedBy}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		if len(lists) == 0 {
+			fmt.Fprintln(e.stdout, "no URL lists")
+			return nil
+		}
+		tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tSOURCE\tENTRIES\tIMPORTED\tBY\tSHA-256")
+		for _, l := range lists {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%.16s…\n", l.ID, l.Name, l.Source, l.Entries, l.ImportedAt.Format(time.RFC3339), l.ImportedBy, l.SHA256)
+		}
+		return tw.Flush()
+	})
+}
+
+func cmdURLRemove(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "url remove", "url remove NAME")
+	db := fs.String("db", defaultDB, "database: a SQLite file path, or a postgres:// URL")
+	if err := parseFlags(fs, e, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError("give the name of one list")
+	}
+	name := fs.Arg(0)
+	return withStore(ctx, *db, func(st store.Store) error {
+		var l *safeguard.URLList
+		err := st.Update(ctx, func(tx store.Tx) error {
+			var err error
+			if l, err = tx.URLListByName(ctx, name); err != nil {
+				return err
+			}
+			return tx.DeleteURLList(ctx, l.ID)
+		})
+		if errors.Is(err, safeguard.ErrNotFound) {
+			return fmt.Errorf("there is no URL list named %q", name)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "removed list %q (%d entries)\n", l.Name, l.Entries)
+		return nil
+	})
+}
+
+func cmdURLMatch(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "url match", "url match URL...")
+	db := fs.String("db", defaultDB, "database: a SQLite file path, or a postgres:// URL")
+	if err := parseFlags(fs, e, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usageError("give at least one URL")
+	}
+	var links []safety.Link
+	for _, a := range fs.Args() {
+		l, err := safety.NormalizeURL(a)
+		if err != nil {
+			return usageError("%s: %s", a, safeguard.ErrorMessage(err))
+		}
+		links = append(links, l)
+	}
+	return withStore(ctx, *db, func(st store.Store) error {
+		var ms []safety.URLMatch
+		if err := st.View(ctx, func(tx store.Tx) (err error) { ms, err = safety.MatchLinks(ctx, tx, links); return }); err != nil {
+			return err
+		}
+		for _, l := range links {
+			n := 0
+			for _, m := range ms {
+				if m.Link == l {
+					fmt.Fprintf(e.stdout, "%s\tlisted: %q %s entry %q (line %d)\n", l.Key(), m.List.Name, m.Entry.Kind, m.Entry.Key, m.Entry.Line)
+					n++
+				}
+			}
+			if n == 0 {
+				fmt.Fprintf(e.stdout, "%s\tnot listed\n", l.Key())
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,283 @@
+package safety
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/messaging"
+	"github.com/safeguard-dev/safeguard/internal/store"
+)
+
+// MaxLinkScanBytes bounds the text searched for links. The API refuses text
+// over safeguard.MaxTextBytes long before this; a longer text reaching the
+// scanner is an error (held toward a minor), never a partial check.
+const MaxLinkScanBytes = 64 << 10
+
+// ExtractLinks returns the web addresses written in text, normalised, each
+// once, in order: with a scheme (https://…), starting "www.", or a host
+// name with a dot and a top-level label of letters ("bad.example/page"),
+// including obfuscated forms ("bad[.]example"). E-mail addresses are not
+// links.
+func ExtractLinks(text string) []Link {
+	text = deobfuscate.Replace(text)
+	var out []Link
+	seen := map[string]bool{}
+	for _, f := range strings.FieldsFunc(text, linkSeparator) {
+		f = strings.TrimLeft(f, "([{")
+		f = strings.TrimRight(f, ")]}.,;:!?*")
+		if !looksLikeLink(f) {
+			continue
+		}
+		l, err := NormalizeURL(f)
+		if err != nil || seen[l.Key()] {
+			continue
+		}
+		seen[l.Key()] = true
+		out = append(out, l)
+	}
+	return out
+}
+
+func linkSeparator(r rune) bool {
+	return unicode.IsSpace(r) || r == '<' || r == '>' || r == '"' || r == '\'' || r == '`' || r == '|' || r == '^' ||
+		r == '“' || r == '”' || r == '‘' || r == '’' || r == '«' || r == '»'
+}
+
+// looksLikeLink tells a written address from a word with a dot in it.
+func looksLikeLink(f string) bool {
+	if len(f) < 4 || len(f) > MaxURLBytes {
+		return false
+	}
+	lower := strings.ToLower(f)
+	if strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "https://") || strings.HasPrefix(lower, "www.") {
+		return true
+	}
+	host := f
+	if i := strings.IndexAny(host, "/?#"); i >= 0 {
+		host = host[:i]
+	}
+	if strings.Contains(host, "@") {
+		return false // an e-mail address, or credentials nobody types in a chat
+	}
+	if h, _, ok := strings.Cut(host, ":"); ok {
+		host = h
+	}
+	host = strings.TrimRight(host, ".")
+	if _, err := netip.ParseAddr(host); err == nil {
+		return strings.Count(host, ".") == 3
+	}
+	labels := strings.Split(host, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" {
+			return false
+		}
+	}
+	tld := labels[len(labels)-1]
+	if strings.HasPrefix(strings.ToLower(tld), "xn--") {
+		return true
+	}
+	if utf8.RuneCountInString(tld) < 2 || len(tld) > 63 {
+		return false
+	}
+	for _, r := range tld {
+		if !unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// URLMatch is one link of a message found on a URL list.
+type URLMatch struct {
+	Link  Link
+	Entry safeguard.URLEntry
+	List  *safeguard.URLList
+}
+
+// MatchLinks looks links up in the URL lists of tx: exact entries by the
+// whole link, domain entries by the host and its parents, path entries by
+// the path's prefixes. It returns every match, in the order of links.
+func MatchLinks(ctx context.Context, tx store.Tx, links []Link) ([]URLMatch, error) {
+	if len(links) == 0 {
+		return nil, nil
+	}
+	var keys []string
+	cands := make([]map[candidate]bool, len(links))
+	for i, l := range links {
+		cands[i] = map[candidate]bool{}
+		for _, c := range l.candidates() {
+			cands[i][c] = true
+			keys = append(keys, c.key)
+		}
+	}
+	entries, err := tx.URLEntriesByKey(ctx, keys)
+	if err != nil || len(entries) == 0 {
+		return nil, err
+	}
+	lists, err := tx.URLLists(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[int64]*safeguard.URLList{}
+	for _, l := range lists {
+		byID[l.ID] = l
+	}
+	var out []URLMatch
+	for i, l := range links {
+		for _, e := range entries {
+			if cands[i][candidate{e.Kind, e.Key}] && byID[e.ListID] != nil {
+				out = append(out, URLMatch{Link: l, Entry: e, List: byID[e.ListID]})
+			}
+		}
+	}
+	return out, nil
+}
+
+// URLScanner holds messages whose text (or image caption) has a link on a
+// URL list, like a known image: the recipients never get it, the sender sees
+// it sent, and a detection (source url_match, category url) opens a case. It
+// is a messaging.Scanner. End-to-end encrypted conversations are never
+// scanned: the server cannot read them.
+//
+// The lists are held in memory and checked for changes in the store every
+// DefaultURLRefresh; lists larger than DefaultURLIndexMax entries are looked
+// up in the store instead.
+type URLScanner struct {
+	index *urlIndex
+}
+
+// URLOptions tune a URL scanner. The zero value gives the defaults.
+type URLOptions struct {
+	Refresh  time.Duration    // DefaultURLRefresh if zero
+	IndexMax int              // DefaultURLIndexMax if zero
+	Now      func() time.Time // time.Now if nil
+	Log      *slog.Logger
+}
+
+// NewURLScanner returns a scanner over the URL lists in st.
+func NewURLScanner(st store.Store, o URLOptions) *URLScanner {
+	if o.Refresh <= 0 {
+		o.Refresh = DefaultURLRefresh
+	}
+	if o.IndexMax <= 0 {
+		o.IndexMax = DefaultURLIndexMax
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	return &URLScanner{index: &urlIndex{store: st, now: o.Now, refresh: o.Refresh, max: o.IndexMax, log: o.Log}}
+}
+
+// Scan implements messaging.Scanner.
+func (s *URLScanner) Scan(ctx context.Context, c *messaging.Content) (messaging.Verdict, error) {
+	if c.Conversation == nil || c.Conversation.E2EE || c.Message == nil || c.Message.Text == "" {
+		return messaging.Verdict{}, nil
+	}
+	if len(c.Message.Text) > MaxLinkScanBytes {
+		return messaging.Verdict{}, fmt.Errorf("url scan: text of %d bytes is over %d", len(c.Message.Text), MaxLinkScanBytes)
+	}
+	links := ExtractLinks(c.Message.Text)
+	if len(links) == 0 {
+		return messaging.Verdict{}, nil
+	}
+	matches, err := s.index.lookup(ctx, links)
+	if err != nil {
+		return messaging.Verdict{}, fmt.Errorf("url scan: %w", err)
+	}
+	if len(matches) == 0 {
+		return messaging.Verdict{}, nil
+	}
+	return messaging.Verdict{
+		Hold:   true,
+		Reason: string(safeguard.URLMatch),
+		Record: func(ctx context.Context, tx store.Tx, m *safeguard.Message) error {
+			return recordURLMatches(ctx, tx, c, m, matches)
+		},
+	}, nil
+}
+
+// urlDetail is the Detail of a url_match detection.
+type urlDetail struct {
+	URL   string     `json:"url"` // the normalised link
+	List  urlListRef `json:"list"`
+	Entry struct {
+		Kind safeguard.URLEntryKind `json:"kind"`
+		Key  string                 `json:"key"`
+		Line int                    `json:"line"`
+	} `json:"entry"`
+}
+
+type urlListRef struct {
+	ID     int64  `json:"id"`
+	Name   string `json:"name"`
+	Source string `json:"source"`
+	SHA256 string `json:"sha256"`
+}
+
+// recordURLMatches writes one detection per matched link (the first entry
+// that matched it) with the outbox event that opens a case.
+func recordURLMatches(ctx context.Context, tx store.Tx, c *messaging.Content, m *safeguard.Message, matches []URLMatch) error {
+	done := map[string]bool{}
+	for _, mt := range matches {
+		key := mt.Link.Key()
+		if done[key] {
+			continue
+		}
+		done[key] = true
+		var d urlDetail
+		d.URL = key
+		d.List = urlListRef{ID: mt.List.ID, Name: mt.List.Name, Source: mt.List.Source, SHA256: mt.List.SHA256}
+		d.Entry.Kind, d.Entry.Key, d.Entry.Line = mt.Entry.Kind, mt.Entry.Key, mt.Entry.Line
+		detail, err := json.Marshal(d)
+		if err != nil {
+			return err
+		}
+		det := &safeguard.Detection{
+			Source:         safeguard.URLMatch,
+			At:             c.Now,
+			MessageID:      m.ID,
+			ConversationID: m.ConversationID,
+			SenderID:       m.SenderID,
+			MediaID:        m.MediaID,
+			Held:           m.Status == safeguard.Held,
+			ContentKey:     key,
+			Severity:       "high",
+			Category:       "url",
+			Summary:        fmt.Sprintf("link on URL list %q (%s entry, line %d)", mt.List.Name, mt.Entry.Kind, mt.Entry.Line),
+			Detail:         detail,
+		}
+		fillParties(det, c)
+		if err := store.RecordDetection(ctx, tx, det); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fillParties records who was in the conversation at detection time.
+func fillParties(d *safeguard.Detection, c *messaging.Content) {
+	d.ConversationE2EE = c.Conversation.E2EE
+	d.Members = append(d.Members, memberFacts(c.Sender, c))
+	for _, r := range c.Recipients {
+		d.RecipientIDs = append(d.RecipientIDs, r.ID)
+		d.Members = append(d.Members, memberFacts(r, c))
+	}
+}
+
+func memberFacts(a *safeguard.Account, c *messaging.Content) safeguard.MemberFacts {
+	return safeguard.MemberFacts{AccountID: a.ID, Band: a.Band(c.Now), Assurance: a.Assurance}
+}

@@ -1,0 +1,87 @@
+package web
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/client"
+	"github.com/safeguard-dev/safeguard/internal/risk"
+)
+
+// RiskRules is what the operator API needs of the risk scanner: the rules in
+// force, their counters, and a reload.
+type RiskRules interface {
+	RuleSet() *risk.RuleSet
+	Counters() []risk.RuleCounter
+	// Reload reads the rule files again; on an error the rules in force
+	// stay, and the error says where each problem is.
+	Reload(ctx context.Context) (*risk.RuleSet, error)
+}
+
+// WithRisk serves the operator's risk endpoints, and the rule counters on
+// /metrics, from the risk scanner rr.
+func WithRisk(rr RiskRules) Option { return func(s *Server) { s.risk = rr } }
+
+// routesRisk adds the operator's risk endpoints and the rule counters on
+// /metrics, when the server has a risk scanner.
+func (s *Server) routesRisk(m *http.ServeMux, reg *prometheus.Registry) {
+	rr := s.risk
+	if rr == nil {
+		return
+	}
+	reg.MustRegister(riskCollector{rr})
+	m.HandleFunc("GET /api/v1/admin/risk/rules", s.admin(func(w http.ResponseWriter, r *http.Request) {
+		rs := rr.RuleSet()
+		counts := map[string]risk.RuleCounter{}
+		for _, c := range rr.Counters() {
+			counts[c.ID] = c
+		}
+		out := client.RiskRules{RuleSetVersion: rs.Version(), Rules: []client.RiskRule{}}
+		for _, rule := range rs.Rules() {
+			c := counts[rule.ID]
+			out.Rules = append(out.Rules, client.RiskRule{ID: rule.ID, Description: rule.Description, Category: rule.Category,
+				Severity: string(rule.Severity), Mode: string(rule.Mode), Notice: string(rule.Notice), File: rule.File, Line: rule.Line,
+				Evaluated: c.Evaluated, Fired: c.Fired, Errors: c.Errors})
+		}
+		writeJSON(w, http.StatusOK, out)
+	}))
+	m.HandleFunc("POST /api/v1/admin/risk/reload", s.admin(func(w http.ResponseWriter, r *http.Request) {
+		rs, err := rr.Reload(r.Context())
+		if err != nil {
+			if safeguard.ErrorCode(err) == "internal" {
+				err = &safeguard.Error{Kind: safeguard.ErrInvalid, Code: "invalid_rules", Message: err.Error(), Err: err}
+			}
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, client.RiskReload{RuleSetVersion: rs.Version(), Rules: len(rs.Rules())})
+	}))
+}
+
+// riskCollector exports each rule's counters, read at scrape time.
+type riskCollector struct{ rr RiskRules }
+
+var (
+	riskEvaluations = prometheus.NewDesc("safeguard_risk_rule_evaluations_total",
+		"Messages each risk rule was evaluated on, by rule and mode (enforce or shadow).", []string{"rule", "mode"}, nil)
+	riskAlerts = prometheus.NewDesc("safeguard_risk_alerts_total",
+		"Messages each risk rule fired on, by rule and mode; shadow rules are counted, never acted on.", []string{"rule", "mode"}, nil)
+	riskErrors = prometheus.NewDesc("safeguard_risk_rule_errors_total",
+		"Evaluations of each risk rule that failed (the rule did not fire), by rule and mode.", []string{"rule", "mode"}, nil)
+)
+
+func (c riskCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- riskEvaluations
+	ch <- riskAlerts
+	ch <- riskErrors
+}
+
+func (c riskCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, k := range c.rr.Counters() {
+		ch <- prometheus.MustNewConstMetric(riskEvaluations, prometheus.CounterValue, float64(k.Evaluated), k.ID, string(k.Mode))
+		ch <- prometheus.MustNewConstMetric(riskAlerts, prometheus.CounterValue, float64(k.Fired), k.ID, string(k.Mode))
+		ch <- prometheus.MustNewConstMetric(riskErrors, prometheus.CounterValue, float64(k.Errors), k.ID, string(k.Mode))
+	}
+}
