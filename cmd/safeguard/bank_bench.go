@@ -14,6 +14,13 @@ import (
 
 // bankCommands are the subcommands of `safeguard bank`.
 var bankCommands = []command{
+	{"import", "import a hash list into a bank (text, csv, hma, pdq-hasher), all or nothing", cmdBankImport},
+	{"list", "list the banks with their provenance and entry counts", cmdBankList},
+	{"add", "add images (hashed here) or hashes to a bank", cmdBankAdd},
+	{"remove", "remove entries from a bank", cmdBankRemove},
+	{"disable", "stop a bank matching (its entries stay)", cmdBankEnable(false)},
+	{"enable", "let a disabled bank match again", cmdBankEnable(true)},
+	{"match", "match image files against the banks, as the server would", cmdBankMatch},
 	{"bench", "measure the hash-bank index against brute force on synthetic hashes", cmdBankBench},
 }
 
@@ -39,7 +46,7 @@ func bankUsage(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
 	for _, c := range bankCommands {
-		fmt.Fprintf(w, "  %-6s  %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-7s  %s\n", c.name, c.summary)
 	}
 }
 

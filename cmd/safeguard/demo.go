@@ -54,12 +54,8 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if !flagGiven(fs, "report-dir") && e.getenv("SAFEGUARD_REPORT_DIR") == "" {
 		c.cases.reportDir = filepath.Join(*dir, "reports")
 	}
-	// Every report the demo files is a test, from a documentation address.
-	if !flagGiven(fs, "test-reports") && e.getenv("SAFEGUARD_TEST_REPORTS") == "" {
-		c.cases.testReports = true
-	}
 	if !flagGiven(fs, "report-email") && e.getenv("SAFEGUARD_REPORT_EMAIL") == "" {
-		c.cases.reportEmail = "trust-and-safety@example.org"
+		c.cases.reportEmail, c.cases.testReports = "reports@safeguard-demo.invalid", true // the demo's reports are tests
 	}
 	if !flagGiven(fs, "addr") && e.getenv("SAFEGUARD_ADDR") == "" {
 		c.addr = "127.0.0.1:0"
@@ -370,7 +366,11 @@ func (d *demo) story(ctx context.Context) error {
 	d.say("   joanne blocks stranger; stranger writes in their chat: %s", d.answer(errBlocked))
 	_, errReq := d.users["stranger"].RequestContact(ctx, "joanne")
 	d.say("   stranger asks to add joanne again: %s", d.answer(errReq))
+
 	if err := d.riskStory(ctx); err != nil {
+		return err
+	}
+	if err := d.knownImage(ctx); err != nil {
 		return err
 	}
 	if err := d.consoleStory(ctx); err != nil {

@@ -58,6 +58,7 @@ type serveConfig struct {
 	logLevel, logFormat              string
 	limits                           messaging.Limits
 	argon2                           messaging.Argon2
+	images                           safety.ImageConfig
 	riskRules, riskLexicons          string
 	cases                            caseConfig    // cases, evidence, law-enforcement reports
 	frankingKeysFile                 string        // end-to-end encryption
@@ -126,6 +127,9 @@ func bindServeFlags(fs *flag.FlagSet, c *serveConfig) {
 	fs.Var(limitFlag{&c.limits.LoginPerAccount}, "limit-login-account", "login attempts per account, N/DURATION")
 	fs.Var(limitFlag{&c.limits.LoginPerAddress}, "limit-login-address", "login attempts per client address, N/DURATION")
 	bindCaseFlags(fs, &c.cases)
+	bindMatchFlags(fs, &c.images)
+	fs.IntVar(&c.images.RetroDays, "retro-days", safety.DefaultRetroDays, "days of media checked against hashes added to a bank later (and how long media hashes are kept)")
+	fs.DurationVar(&c.images.IndexWait, "bank-wait", safety.DefaultIndexWait, "how long an image waits for the hash-bank index while it loads at start; then it counts as unchecked (held toward a minor)")
 	bindConsoleFlags(fs, &c.console)
 	fs.Func("argon2-memory", "password hashing memory in KiB (default 19456)", func(s string) error {
 		n, err := strconv.ParseUint(s, 10, 32)
@@ -180,13 +184,14 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 
 // running is a started server.
 type running struct {
-	url   string
-	svc   *messaging.Service
-	store store.Store
-	risk  *safety.Risk
-	cases *cases.Service
-	mods  *moderators.Service
-	close func() error
+	url    string
+	svc    *messaging.Service
+	store  store.Store
+	risk   *safety.Risk
+	cases  *cases.Service
+	mods   *moderators.Service
+	images *safety.Images
+	close  func() error
 }
 
 // start opens the store and media, builds the service and serves HTTP until
@@ -246,9 +251,18 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	if e2eeSvc != nil {
 		relay = e2eeSvc
 	}
+	// Known images: the hash-bank index (loaded in the background by Run),
+	// the image scanner on the message path, and bank management.
+	images, err := safety.NewImages(c.images, safety.ImageDeps{Store: st, Log: log})
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("--bank-radius: %w", err)
+	}
+	banks := safety.NewBanks(safety.BanksDeps{Store: st, Log: log, Changed: images.Kick})
 
 	// The safety pipeline: the risk rules on conversations with a minor,
-	// and the URL lists on every conversation the server can see.
+	// the URL lists and the known images on every conversation the server
+	// can see.
 	notify := web.Notifier(b, log)
 	riskScanner, err := safety.NewRisk(safety.RiskConfig{Rules: splitList(c.riskRules), Lexicons: splitList(c.riskLexicons)},
 		safety.RiskDeps{Store: st, Notify: notify, Log: log})
@@ -256,7 +270,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		st.Close()
 		return nil, fmt.Errorf("--risk-rules, --risk-lexicon: %w", err)
 	}
-	scanners := safety.Scanners{riskScanner, safety.NewURLScanner(st, safety.URLOptions{Log: log})}
+	scanners := safety.Scanners{riskScanner, safety.NewURLScanner(st, safety.URLOptions{Log: log}), images}
 
 	svc, err := messaging.New(messaging.Config{
 		Policy:        policy.Config{Mode: mode, GuardianApprovesContacts: c.guardianApproves},
@@ -278,13 +292,14 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	}
 	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	runCaseJobs(jobs, c.cases, caseSvc, log)
+	go images.Run(jobs) // the index, then retroactive matching
 
 	if e2eeSvc != nil {
 		go e2eeSvc.Run(jobs, e2ee.DefaultSweepEvery) // retention of envelopes and blobs
 	}
 
 	// The moderator console, with its own accounts.
-	opts := []web.Option{web.WithCases(caseSvc), web.WithE2EE(e2eeSvc), web.WithRisk(riskScanner)}
+	opts := []web.Option{web.WithCases(caseSvc), web.WithE2EE(e2eeSvc), web.WithRisk(riskScanner), web.WithBanks(banks)}
 	mods, con, err := newConsole(c.console, c.cases.testReports, c.argon2, st, caseSvc, log)
 	if err != nil {
 		stopJobs()
@@ -340,12 +355,13 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	done := make(chan error, 1)
 	go func() { done <- hs.Serve(ln) }()
 	return &running{
-		url:   scheme + "://" + ln.Addr().String(),
-		svc:   svc,
-		store: st,
-		risk:  riskScanner,
-		cases: caseSvc,
-		mods:  mods,
+		url:    scheme + "://" + ln.Addr().String(),
+		svc:    svc,
+		store:  st,
+		risk:   riskScanner,
+		cases:  caseSvc,
+		mods:   mods,
+		images: images,
 		close: func() error {
 			stopJobs()
 			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -50,7 +50,8 @@ func (c *platformConfig) open(ctx context.Context, e *env) (*platform.Service, p
 	if c.unsuppressed {
 		fmt.Fprintln(e.stderr, "safeguard: "+stats.InternalBanner)
 	}
-	svc := &platform.Service{Store: st, Mode: mode, Apps: splitApps(c.apps), ServiceName: c.serviceName, Now: statsNow}
+	svc := &platform.Service{Store: st, Mode: mode, Apps: splitApps(c.apps), ServiceName: c.serviceName, Now: statsNow,
+		Banks: platform.StoreBanks{Store: st}}
 	return svc, p, func() { st.Close() }, nil
 }
 
@@ -212,9 +213,8 @@ func cmdTransparency(ctx context.Context, e *env, args []string) error {
 	return r.Render(e.stdout, f)
 }
 
-// newStats builds serve's statistics service. The hash banks in use are
-// read through platform.Banks; there is no hash-bank store yet, so the
-// transparency report says none is configured.
+// newStats builds serve's statistics service; the transparency report
+// lists the enabled hash banks of the store.
 func newStats(c serveConfig, st store.Store, apps []string, mode policy.Mode) *platform.Service {
-	return &platform.Service{Store: st, Mode: mode, Apps: apps, ServiceName: c.cases.serviceName}
+	return &platform.Service{Store: st, Mode: mode, Apps: apps, ServiceName: c.cases.serviceName, Banks: platform.StoreBanks{Store: st}}
 }

@@ -213,7 +213,10 @@ func (s *Service) Login(ctx context.Context, handle, password string, origin saf
 	ok := checkPassword(hash, password)
 	token := ""
 	var sess *safeguard.Session
-	if ok && a.Status != safeguard.Suspended {
+	if ok {
+		// A suspended account may log in too, but the session it gets
+		// reaches only its own account and its appeals (see the web
+		// layer's route list).
 		raw := make([]byte, 32)
 		rand.Read(raw)
 		token = base64.RawURLEncoding.EncodeToString(raw)
@@ -232,11 +235,8 @@ func (s *Service) Login(ctx context.Context, handle, password string, origin saf
 	if err != nil {
 		return "", nil, nil, err
 	}
-	switch {
-	case !ok:
+	if !ok {
 		return "", nil, nil, errBadLogin
-	case a.Status == safeguard.Suspended:
-		return "", nil, nil, safeguard.Errorf(safeguard.ErrPermission, "account_suspended", "This account is suspended.")
 	}
 	s.loginAccount.Reset(strings.ToLower(handle))
 	return token, sess, a, nil
@@ -244,7 +244,8 @@ func (s *Service) Login(ctx context.Context, handle, password string, origin saf
 
 var errSession = safeguard.Errorf(safeguard.ErrUnauthenticated, "unauthenticated", "Please log in.")
 
-// Authenticate returns the account of a session token.
+// Authenticate returns the account of a session token, whatever its status:
+// callers decide what a suspended account may still do (appeal).
 func (s *Service) Authenticate(ctx context.Context, token string) (*safeguard.Account, error) {
 	if token == "" {
 		return nil, errSession
@@ -266,9 +267,6 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*safeguard.Ac
 	}
 	if err != nil {
 		return nil, err
-	}
-	if a.Status == safeguard.Suspended {
-		return nil, errSession
 	}
 	return a, nil
 }

@@ -6,6 +6,15 @@
 // fires; the URL scanner holds messages with links on a URL list. Scanners
 // runs several of them on each message.
 //
+// The image scanner (Images) hashes every image the server can see — never
+// an end-to-end encrypted one, which it cannot see — and matches it against
+// the hash banks: MD5 and SHA-256 exactly, PDQ within a radius, with the
+// hashes of the image's rotations and mirror images. A match holds the
+// message. Toward a minor the check fails closed. The hashes of every image
+// are kept for a while, so that entries added to a bank later are checked
+// against recent media (retroactive matching). Banks manages the banks
+// themselves.
+//
 // A finding is a safeguard.Detection written, with the detection.created
 // outbox event that opens a case, in the transaction that stores the message
 // (Verdict.Record): a crash never leaves a held message without its case.

@@ -43,6 +43,7 @@ type Tx interface {
 	MessageTx
 	RecordTx
 	DetectionTx
+	BankTx
 	RiskTx
 	URLListTx
 	E2EETx
@@ -206,6 +207,109 @@ type DetectionTx interface {
 	CreateDetection(ctx context.Context, d *safeguard.Detection) error
 	Detection(ctx context.Context, id int64) (*safeguard.Detection, error)
 	Detections(ctx context.Context, q DetectionQuery) ([]*safeguard.Detection, error)
+}
+
+// BankEntryQuery selects the live entries of hash banks: those of committed
+// imports that no later import replaced.
+type BankEntryQuery struct {
+	BankID    int64   // 0 for every bank
+	ImportIDs []int64 // if set, only these imports (if live)
+	// HashesOnly leaves ExternalID, Quality and AddedAt unset: what an index
+	// needs, read faster.
+	HashesOnly bool
+}
+
+// BankEntryFind finds live entries of one bank by any of their keys.
+type BankEntryFind struct {
+	BankID      int64
+	IDs         []int64
+	ExternalIDs []string
+	PDQ         [][]byte
+	MD5         [][]byte
+	SHA256      [][]byte
+}
+
+// BankTx stores hash banks of known images: the banks and their provenance,
+// the imports that add entries to them, the entries, single removals, and the
+// bank generation, a counter that every change bumps in its own transaction
+// so that an index built from the banks knows when and what to catch up. It
+// also keeps the hashes of recent media, for retroactive matching.
+type BankTx interface {
+	// CreateHashBank stores b and sets b.ID. A name already taken is
+	// ErrConflict.
+	CreateHashBank(ctx context.Context, b *safeguard.HashBank) error
+	HashBank(ctx context.Context, id int64) (*safeguard.HashBank, error)
+	HashBankByName(ctx context.Context, name string) (*safeguard.HashBank, error)
+	// HashBanks returns every bank, by name.
+	HashBanks(ctx context.Context) ([]*safeguard.HashBank, error)
+	// UpdateHashBank writes b's source, description, version, negative and
+	// enabled flags, and its update and import times.
+	UpdateHashBank(ctx context.Context, b *safeguard.HashBank) error
+	// DeleteHashBank deletes a bank that has no imports (a bank whose first
+	// import failed); a bank with imports is ErrInvalid.
+	DeleteHashBank(ctx context.Context, id int64) error
+
+	// BankGeneration returns the bank generation: 0 before any change.
+	BankGeneration(ctx context.Context) (uint64, error)
+	// BumpBankGeneration adds one to the bank generation and returns the new
+	// value. Every change to banks or entries calls it in its transaction;
+	// concurrent changes take their generations in commit order.
+	BumpBankGeneration(ctx context.Context) (uint64, error)
+
+	// CreateBankImport stores a pending import (Generation 0) and sets
+	// im.ID.
+	CreateBankImport(ctx context.Context, im *safeguard.BankImport) error
+	// AddBankEntries stores entries of a pending import, which are not part
+	// of the bank until the import is committed. Their BankID and ImportID
+	// are taken from the import.
+	AddBankEntries(ctx context.Context, importID int64, entries []safeguard.BankEntry) error
+	// CommitBankImport makes a pending import's entries part of its bank at
+	// generation gen and counts them in the bank. With replace, the bank's
+	// other live imports are replaced at gen: their entries leave the bank.
+	// A missing or already committed import is ErrNotFound.
+	CommitBankImport(ctx context.Context, importID int64, gen uint64, replace bool, at time.Time) (*safeguard.BankImport, error)
+	// PurgeBankImport deletes up to limit entries of an import that is
+	// pending or replaced, and a pending import's row once it has none left;
+	// it reports whether none are left. A live import is ErrInvalid.
+	PurgeBankImport(ctx context.Context, importID int64, limit int) (done bool, err error)
+	// BankImports returns the imports of a bank (0: every bank), in ID
+	// order: pending, live and replaced.
+	BankImports(ctx context.Context, bankID int64) ([]*safeguard.BankImport, error)
+	// BankImportsSince returns the imports committed or replaced after
+	// generation after, in ID order.
+	BankImportsSince(ctx context.Context, after uint64) ([]*safeguard.BankImport, error)
+
+	// EachBankEntry calls fn with each live entry q selects, in import then
+	// ID order. The entry and its byte slices are valid only during the
+	// call, and fn must not use the transaction.
+	EachBankEntry(ctx context.Context, q BankEntryQuery, fn func(*safeguard.BankEntry) error) error
+	// FindBankEntries returns the live entries of a bank that match any of
+	// f's keys, in ID order.
+	FindBankEntries(ctx context.Context, f BankEntryFind) ([]*safeguard.BankEntry, error)
+	// BankEntriesByID returns the live entries among ids, of any bank.
+	BankEntriesByID(ctx context.Context, ids []int64) (map[int64]*safeguard.BankEntry, error)
+	// RemoveBankEntries deletes live entries of a bank and records their
+	// removal at generation gen. It returns how many it removed; ids that
+	// are not live entries of the bank are skipped.
+	RemoveBankEntries(ctx context.Context, bankID int64, ids []int64, gen uint64) (int, error)
+	// BankRemovals returns the ids of entries removed one by one after
+	// generation after.
+	BankRemovals(ctx context.Context, after uint64) ([]int64, error)
+
+	// CreateMediaHashes stores the hashes of an image. A media ID already
+	// stored is ErrConflict.
+	CreateMediaHashes(ctx context.Context, h *safeguard.MediaHashes) error
+	// StaleMediaHashes returns the media hashes with At >= since whose
+	// Generation is below gen, in media ID order after afterMediaID, at most
+	// limit (0 means 100, at most 1000).
+	StaleMediaHashes(ctx context.Context, since time.Time, gen uint64, afterMediaID int64, limit int) ([]*safeguard.MediaHashes, error)
+	// AdvanceMediaHashes sets the generation of those of the media whose
+	// generation is still from to to, and returns how many it changed: a
+	// pass that finds another process got there first changes nothing.
+	AdvanceMediaHashes(ctx context.Context, mediaIDs []int64, from, to uint64) (int, error)
+	// PurgeMediaHashes deletes the hashes of media that arrived before
+	// before, and returns how many.
+	PurgeMediaHashes(ctx context.Context, before time.Time) (int, error)
 }
 
 // RiskTx stores the risk scorer's state of each conversation (a serialized

@@ -26,8 +26,8 @@ func (s *Server) routesCases(m *http.ServeMux) {
 	}
 	m.HandleFunc("GET /api/v1/reports/reasons", s.auth(s.reportReasons))
 	m.HandleFunc("POST /api/v1/reports", s.auth(s.report))
-	m.HandleFunc("GET /api/v1/appeals", s.auth(s.appealable))
-	m.HandleFunc("POST /api/v1/appeals", s.auth(s.appeal))
+	m.HandleFunc("GET /api/v1/appeals", s.authSuspended(s.appealable))
+	m.HandleFunc("POST /api/v1/appeals", s.authSuspended(s.appeal))
 
 	m.HandleFunc("GET /api/v1/admin/cases", s.admin(s.adminCases))
 	m.HandleFunc("GET /api/v1/admin/cases/{id}", s.admin(s.adminCase))

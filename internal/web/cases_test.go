@@ -363,11 +363,22 @@ func TestUserReports(t *testing.T) {
 		}
 		// A decision the sender can appeal, decided by another moderator.
 		id := int64(grooming["id"].(float64))
-		if _, err := s.admin.AdminCaseAction(ctx, id, "decide", map[string]any{"moderator": "mod_a", "decision": "warn", "reason": "asked a child for photos"}); err != nil {
+		if _, err := s.admin.AdminCaseAction(ctx, id, "decide", map[string]any{"moderator": "mod_a", "decision": "suspend", "reason": "asked a child for photos"}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := other.Appeal(ctx, client.AppealRequest{CaseID: id, Text: "x"}); apiErr(t, err).Code != "nothing_to_appeal" {
 			t.Errorf("appeal by someone else: %v", err)
+		}
+		// Suspended, the adult can still log in, see why, and appeal —
+		// and do nothing else.
+		if _, err := adult.Login(ctx, "adult_di", pw); err != nil {
+			t.Fatalf("a suspended account cannot log in to appeal: %v", err)
+		}
+		if me, err := adult.Me(ctx); err != nil || me.Status != "suspended" {
+			t.Errorf("suspended account's own view: %+v %v", me, err)
+		}
+		if _, err := adult.Contacts(ctx); apiErr(t, err).Code != "account_suspended" {
+			t.Errorf("a suspended account reaches the rest of the API: %v", err)
 		}
 		ap, err := adult.Appeal(ctx, client.AppealRequest{CaseID: id, Text: "it was a joke"})
 		if err != nil {

@@ -62,6 +62,7 @@ type Server struct {
 	console *console.Console
 	risk    RiskRules
 	e2ee    *e2ee.Service
+	banks   HashBanks
 }
 
 // New returns a Server. reg receives the server's metrics (a new registry if
@@ -105,8 +106,8 @@ func (s *Server) routes(reg *prometheus.Registry) {
 
 	m.HandleFunc("POST /api/v1/accounts", s.signUp)
 	m.HandleFunc("POST /api/v1/sessions", s.login)
-	m.HandleFunc("DELETE /api/v1/sessions/current", s.auth(s.logout))
-	m.HandleFunc("GET /api/v1/me", s.auth(s.me))
+	m.HandleFunc("DELETE /api/v1/sessions/current", s.authSuspended(s.logout))
+	m.HandleFunc("GET /api/v1/me", s.authSuspended(s.me))
 	m.HandleFunc("GET /api/v1/accounts/{handle}", s.auth(s.lookup))
 
 	m.HandleFunc("POST /api/v1/guardian/link", s.auth(s.guardianLink))
@@ -147,6 +148,7 @@ func (s *Server) routes(reg *prometheus.Registry) {
 	s.routesStats(m)
 	s.routesConsole(m)
 	s.routesE2EE(m)
+	s.routesBanks(m)
 
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, safeguard.Errorf(safeguard.ErrNotFound, "no_such_endpoint", "There is no such endpoint."))
@@ -161,9 +163,24 @@ type ctxKey int
 
 const accountKey ctxKey = iota
 
-// auth wraps h so that it runs only with a valid bearer session, the
-// session's account in the request context.
+// errSuspended answers a suspended account everywhere but its own account
+// and its appeals.
+var errSuspended = safeguard.Errorf(safeguard.ErrPermission, "account_suspended",
+	"This account is suspended. You can see why and appeal the decision.")
+
+// auth wraps h so that it runs only with a valid bearer session of an account
+// that is not suspended, the session's account in the request context.
 func (s *Server) auth(h func(w http.ResponseWriter, r *http.Request, a *safeguard.Account)) http.HandlerFunc {
+	return s.authAs(false, h)
+}
+
+// authSuspended is auth that also lets a suspended account through: for its
+// own account, logging out, and appeals.
+func (s *Server) authSuspended(h func(w http.ResponseWriter, r *http.Request, a *safeguard.Account)) http.HandlerFunc {
+	return s.authAs(true, h)
+}
+
+func (s *Server) authAs(suspendedOK bool, h func(w http.ResponseWriter, r *http.Request, a *safeguard.Account)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		token, ok := bearer(r)
 		if !ok {
@@ -173,6 +190,10 @@ func (s *Server) auth(h func(w http.ResponseWriter, r *http.Request, a *safeguar
 		a, err := s.svc.Authenticate(r.Context(), token)
 		if err != nil {
 			s.writeError(w, r, err)
+			return
+		}
+		if a.Status == safeguard.Suspended && !suspendedOK {
+			s.writeError(w, r, errSuspended)
 			return
 		}
 		ctx := messaging.WithActor(context.WithValue(r.Context(), accountKey, a), a)

@@ -40,9 +40,9 @@ var headerNames = map[string]role{
 // parseCSV reads CSV with a header naming its columns in any order, or,
 // with hasher set, the headerless hash,quality,filename lines that Meta's
 // pdq-photo-hasher prints.
-func parseCSV(r io.Reader, opts Options, hasher bool) ([]Record, error) {
+func parseCSV(r io.Reader, opts Options, hasher bool, emit func(Record) error) error {
 	if hasher {
-		return parseHasher(r, opts)
+		return parseHasher(r, opts, emit)
 	}
 	cr := csv.NewReader(&limitedLines{r: bufio.NewReader(r), max: opts.MaxLine})
 	cr.FieldsPerRecord = -1
@@ -50,19 +50,18 @@ func parseCSV(r io.Reader, opts Options, hasher bool) ([]Record, error) {
 	cr.ReuseRecord = true
 	cr.Comment = '#'
 	var roles []role
-	var recs []Record
 	for {
 		row, err := cr.Read()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, csvError(err)
+			return csvError(err)
 		}
 		line, _ := cr.FieldPos(0)
 		if roles == nil {
 			if roles, err = header(row); err != nil {
-				return nil, invalid(line, "%v", err)
+				return invalid(line, "%v", err)
 			}
 			continue
 		}
@@ -70,19 +69,21 @@ func parseCSV(r io.Reader, opts Options, hasher bool) ([]Record, error) {
 			continue // a blank line
 		}
 		if len(row) > len(roles) {
-			return nil, invalid(line, "%d fields, but the header names %d", len(row), len(roles))
+			return invalid(line, "%d fields, but the header names %d", len(row), len(roles))
 		}
 		rec, err := csvRecord(row, roles, opts)
 		if err != nil {
-			return nil, invalid(line, "%v", err)
+			return invalid(line, "%v", err)
 		}
 		rec.Line = line
-		recs = append(recs, rec)
+		if err := emit(rec); err != nil {
+			return err
+		}
 	}
 	if roles == nil {
-		return nil, invalid(1, "no header: a CSV list starts with a line naming its columns, e.g. pdq,id")
+		return invalid(1, "no header: a CSV list starts with a line naming its columns, e.g. pdq,id")
 	}
-	return recs, nil
+	return nil
 }
 
 func header(row []string) ([]role, error) {
@@ -174,10 +175,9 @@ func csvRecord(row []string, roles []role, opts Options) (Record, error) {
 }
 
 // parseHasher reads pdq-photo-hasher output: hash,quality,filename.
-func parseHasher(r io.Reader, opts Options) ([]Record, error) {
+func parseHasher(r io.Reader, opts Options, emit func(Record) error) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 4096), opts.MaxLine)
-	var recs []Record
 	line := 0
 	for sc.Scan() {
 		line++
@@ -186,33 +186,35 @@ func parseHasher(r io.Reader, opts Options) ([]Record, error) {
 			continue
 		}
 		if !utf8.ValidString(s) {
-			return nil, invalid(line, "not UTF-8 text")
+			return invalid(line, "not UTF-8 text")
 		}
 		f := strings.SplitN(s, ",", 3)
 		if len(f) < 2 {
-			return nil, invalid(line, "want hash,quality[,filename]")
+			return invalid(line, "want hash,quality[,filename]")
 		}
 		rec := Record{Line: line}
 		if err := setHash(&rec.Hashes, hashbank.KindPDQ, strings.TrimSpace(f[0])); err != nil {
-			return nil, invalid(line, "%v", err)
+			return invalid(line, "%v", err)
 		}
 		q, err := parseQuality(f[1])
 		if err != nil {
-			return nil, invalid(line, "%v", err)
+			return invalid(line, "%v", err)
 		}
 		rec.Quality = q
 		if len(f) == 3 {
 			rec.ExternalID = f[2]
 		}
-		recs = append(recs, rec)
+		if err := emit(rec); err != nil {
+			return err
+		}
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, invalid(line+1, "longer than %d bytes", opts.MaxLine)
+			return invalid(line+1, "longer than %d bytes", opts.MaxLine)
 		}
-		return nil, err
+		return err
 	}
-	return recs, nil
+	return nil
 }
 
 func csvError(err error) error {

@@ -22,10 +22,10 @@ type hmaContent struct {
 // more objects one after another (JSON lines). Signal types other than PDQ,
 // MD5 and SHA-256 (such as vpdq) are skipped, but every object must carry at
 // least one of those.
-func parseHMA(r io.Reader, opts Options) ([]Record, error) {
+func parseHMA(r io.Reader, opts Options, emit func(Record) error) error {
 	data, err := io.ReadAll(r)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	lines := lineStarts(data)
 	lineAt := func(off int64) int {
@@ -40,22 +40,21 @@ func parseHMA(r io.Reader, opts Options) ([]Record, error) {
 	dec.UseNumber()
 	first := bytes.TrimLeft(data, " \t\r\n\ufeff")
 	if len(first) == 0 {
-		return nil, nil
+		return nil
 	}
 	inArray := first[0] == '['
 	if inArray {
 		if _, err := dec.Token(); err != nil {
-			return nil, jsonError(err, lineAt)
+			return jsonError(err, lineAt)
 		}
 	}
-	var recs []Record
 	for {
 		if inArray && !dec.More() {
 			if _, err := dec.Token(); err != nil { // the closing ]
-				return nil, jsonError(err, lineAt)
+				return jsonError(err, lineAt)
 			}
 			if _, err := dec.Token(); err != io.EOF {
-				return nil, invalid(lineAt(dec.InputOffset()), "text after the closing ]")
+				return invalid(lineAt(dec.InputOffset()), "text after the closing ]")
 			}
 			break
 		}
@@ -66,7 +65,7 @@ func parseHMA(r io.Reader, opts Options) ([]Record, error) {
 			break
 		}
 		if err != nil {
-			return nil, jsonError(err, lineAt)
+			return jsonError(err, lineAt)
 		}
 		line := lineAt(start)
 		rec := Record{Line: line, Quality: -1}
@@ -79,7 +78,7 @@ func parseHMA(r io.Reader, opts Options) ([]Record, error) {
 			case float64:
 				rec.ExternalID = string(c.ID)
 			default:
-				return nil, invalid(line, "id is a number or a string")
+				return invalid(line, "id is a number or a string")
 			}
 		}
 		names := make([]string, 0, len(c.Signals))
@@ -93,15 +92,17 @@ func parseHMA(r io.Reader, opts Options) ([]Record, error) {
 				continue
 			}
 			if err := setHash(&rec.Hashes, k, c.Signals[name]); err != nil {
-				return nil, invalid(line, "signal %s: %v", name, err)
+				return invalid(line, "signal %s: %v", name, err)
 			}
 		}
 		if rec.Kinds == 0 {
-			return nil, invalid(line, "no pdq, video_md5 or video_sha256 signal in this item")
+			return invalid(line, "no pdq, video_md5 or video_sha256 signal in this item")
 		}
-		recs = append(recs, rec)
+		if err := emit(rec); err != nil {
+			return err
+		}
 	}
-	return recs, nil
+	return nil
 }
 
 // lineStarts returns the offset at which each line after the first starts.

@@ -4,7 +4,8 @@
 // JSON of Hasher-Matcher-Actioner (HMA). See docs/hashbank.md for examples.
 //
 // Every parser is all-or-nothing: the first malformed line stops it, the
-// error names the line, and no record is returned.
+// error names the line, and Parse returns no record. Scan streams the records
+// of a long list to a callback instead of returning them.
 package listfmt
 
 import (
@@ -76,30 +77,42 @@ func invalid(line int, format string, args ...any) error {
 
 // Parse reads a whole list in format f.
 func Parse(r io.Reader, f Format, opts Options) ([]Record, error) {
-	if opts.MaxLine == 0 {
-		opts.MaxLine = 64 << 10
-	}
-	if opts.Kind != 0 && opts.Kind != hashbank.KindPDQ && opts.Kind != hashbank.KindMD5 && opts.Kind != hashbank.KindSHA256 {
-		return nil, safeguard.Invalid("hash_list_invalid", "A list's declared hash type is one type, not %v.", opts.Kind)
-	}
 	var recs []Record
-	var err error
-	switch f {
-	case Text:
-		recs, err = parseText(r, opts)
-	case CSV:
-		recs, err = parseCSV(r, opts, false)
-	case PDQHasher:
-		recs, err = parseCSV(r, opts, true)
-	case HMAJSON:
-		recs, err = parseHMA(r, opts)
-	default:
-		_, err = ParseFormat(string(f))
-	}
+	err := Scan(r, f, opts, func(rec Record) error {
+		recs = append(recs, rec)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
 	return recs, nil
+}
+
+// Scan reads a list in format f and calls fn with each record in turn, so
+// that a list of millions of hashes need not be held in memory. It stops at
+// the first malformed line, or at the first error fn returns, and returns
+// that error. Records before a malformed line have already been passed to
+// fn: a caller that must import all or nothing does its work in a
+// transaction it rolls back on an error.
+func Scan(r io.Reader, f Format, opts Options, fn func(Record) error) error {
+	if opts.MaxLine == 0 {
+		opts.MaxLine = 64 << 10
+	}
+	if opts.Kind != 0 && opts.Kind != hashbank.KindPDQ && opts.Kind != hashbank.KindMD5 && opts.Kind != hashbank.KindSHA256 {
+		return safeguard.Invalid("hash_list_invalid", "A list's declared hash type is one type, not %v.", opts.Kind)
+	}
+	switch f {
+	case Text:
+		return parseText(r, opts, fn)
+	case CSV:
+		return parseCSV(r, opts, false, fn)
+	case PDQHasher:
+		return parseCSV(r, opts, true, fn)
+	case HMAJSON:
+		return parseHMA(r, opts, fn)
+	}
+	_, err := ParseFormat(string(f))
+	return err
 }
 
 // kindNames maps the type names lists use to kinds: ours, and the signal

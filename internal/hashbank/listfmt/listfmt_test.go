@@ -211,3 +211,44 @@ func FuzzHMAJSON(f *testing.F) {
 		fuzzParse(t, HMAJSON, 0, in)
 	})
 }
+
+// TestScanStreams: Scan passes the records Parse returns, one at a time, in
+// every format, and stops at the first error of its callback.
+func TestScanStreams(t *testing.T) {
+	lists := map[Format]string{
+		Text:      "pdq:" + pdqHex + " a\nmd5:" + md5Hex + " b\nsha256:" + shaHex + " c\n",
+		CSV:       "id,pdq,md5\na," + pdqHex + ",\nb,," + md5Hex + "\nc," + pdqHex + "," + md5Hex + "\n",
+		PDQHasher: pdqHex + ",90,a\n" + pdqHex + ",80,b\n" + pdqHex + ",70,c\n",
+		HMAJSON:   `[{"id":"a","signals":{"pdq":"` + pdqHex + `"}},{"id":"b","signals":{"video_md5":"` + md5Hex + `"}},{"id":"c","signals":{"pdq":"` + pdqHex + `"}}]`,
+	}
+	for f, in := range lists {
+		t.Run(string(f), func(t *testing.T) {
+			want, err := Parse(strings.NewReader(in), f, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []Record
+			if err := Scan(strings.NewReader(in), f, Options{}, func(r Record) error {
+				got = append(got, r)
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" || len(got) != 3 {
+				t.Errorf("Scan differs from Parse (-parse +scan):\n%s", diff)
+			}
+			stop := errors.New("stop")
+			n := 0
+			err = Scan(strings.NewReader(in), f, Options{}, func(Record) error {
+				n++
+				if n == 2 {
+					return stop
+				}
+				return nil
+			})
+			if !errors.Is(err, stop) || n != 2 {
+				t.Errorf("after the callback's error: err %v, %d calls", err, n)
+			}
+		})
+	}
+}

@@ -13,10 +13,9 @@ import (
 // `threatexchange dataset -P` prints it) or declared for the whole list;
 // then, after white space, optionally an external id (one word) and a
 // comment. Blank lines and lines starting with # are skipped.
-func parseText(r io.Reader, opts Options) ([]Record, error) {
+func parseText(r io.Reader, opts Options, emit func(Record) error) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 4096), opts.MaxLine)
-	var recs []Record
 	line := 0
 	for sc.Scan() {
 		line++
@@ -25,7 +24,7 @@ func parseText(r io.Reader, opts Options) ([]Record, error) {
 			s = strings.TrimPrefix(s, "\ufeff")
 		}
 		if !utf8.ValidString(s) {
-			return nil, invalid(line, "not UTF-8 text")
+			return invalid(line, "not UTF-8 text")
 		}
 		s = strings.TrimSpace(s)
 		if s == "" || s[0] == '#' {
@@ -38,28 +37,30 @@ func parseText(r io.Reader, opts Options) ([]Record, error) {
 		if name, hex, ok := strings.Cut(tok, ":"); ok {
 			k, known := kindNames[strings.ToLower(name)]
 			if !known {
-				return nil, invalid(line, "unknown hash type %q", name)
+				return invalid(line, "unknown hash type %q", name)
 			}
 			kind, tok = k, hex
 		} else if k, known := kindNames[strings.ToLower(tok)]; known {
 			if len(rest) == 0 {
-				return nil, invalid(line, "%q with no hash after it", tok)
+				return invalid(line, "%q with no hash after it", tok)
 			}
 			kind, tok, rest = k, rest[0], rest[1:]
 		}
 		if err := setHash(&rec.Hashes, kind, tok); err != nil {
-			return nil, invalid(line, "%v", err)
+			return invalid(line, "%v", err)
 		}
 		if len(rest) > 0 && !strings.HasPrefix(rest[0], "#") {
 			rec.ExternalID = rest[0]
 		}
-		recs = append(recs, rec)
+		if err := emit(rec); err != nil {
+			return err
+		}
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, invalid(line+1, "longer than %d bytes", opts.MaxLine)
+			return invalid(line+1, "longer than %d bytes", opts.MaxLine)
 		}
-		return nil, err
+		return err
 	}
-	return recs, nil
+	return nil
 }

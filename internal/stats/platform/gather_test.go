@@ -221,6 +221,28 @@ func TestServiceOnStore(t *testing.T) {
 	if tr.BanksConfigured || tr.Encryption != policy.NSPCC || tr.Reports.Computed[0].String() != "<3" {
 		t.Errorf("transparency: banks %v, mode %s, reports %v", tr.BanksConfigured, tr.Encryption, tr.Reports.Computed)
 	}
+	// The banks in use are the enabled ones, read from the store.
+	err = st.Update(ctx, func(tx store.Tx) error {
+		for _, b := range []*safeguard.HashBank{
+			{Name: "iwf-test", Source: "IWF", Version: "2026-07-01", Enabled: true, CreatedAt: countedAt, UpdatedAt: countedAt},
+			{Name: "old-list", Source: "NCMEC", Enabled: false, CreatedAt: countedAt, UpdatedAt: countedAt},
+		} {
+			if err := tx.CreateHashBank(ctx, b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.Banks = StoreBanks{Store: st}
+	if tr, err = svc.Transparency(ctx, july, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if !tr.BanksConfigured || len(tr.Banks) != 1 || tr.Banks[0] != (Bank{Name: "iwf-test", Source: "IWF", Version: "2026-07-01"}) {
+		t.Errorf("banks in use: %+v", tr.Banks)
+	}
 	im, err := svc.Impact(ctx, july, Options{Unsuppressed: true})
 	if err != nil {
 		t.Fatal(err)

@@ -10,23 +10,43 @@ import (
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/policy"
 	"github.com/safeguard-dev/safeguard/internal/stats"
+	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 // Bank describes a hash bank in use — never its contents.
 type Bank struct {
 	Name    string `json:"name"`
 	Source  string `json:"source"`  // who supplies it, e.g. "IWF"
-	Entries int    `json:"entries"` // how many hashes it holds
-	Kinds   string `json:"kinds"`   // the hash kinds, e.g. "PDQ, MD5"
+	Entries int    `json:"entries"` // how many known images it holds
+	Version string `json:"version"` // the list's own version or date, as its source gives it
 	// Negative marks a bank of known false positives, which stops
 	// matches rather than making them.
 	Negative bool `json:"negative,omitempty"`
 }
 
-// Banks lists the hash banks in use. The hash-bank store implements it; a
-// nil Banks means none is configured.
+// Banks lists the hash banks in use. StoreBanks reads them from the store;
+// a nil Banks means the service has none.
 type Banks interface {
 	Banks(ctx context.Context) ([]Bank, error)
+}
+
+// StoreBanks lists the enabled hash banks of the store: a disabled bank
+// matches nothing and is not in use.
+type StoreBanks struct{ Store store.Store }
+
+// Banks implements Banks.
+func (s StoreBanks) Banks(ctx context.Context) ([]Bank, error) {
+	var out []Bank
+	err := s.Store.View(ctx, func(tx store.Tx) error {
+		bs, err := tx.HashBanks(ctx)
+		for _, b := range bs {
+			if b.Enabled {
+				out = append(out, Bank{Name: b.Name, Source: b.Source, Entries: b.Entries, Version: b.Version, Negative: b.Negative})
+			}
+		}
+		return err
+	})
+	return out, err
 }
 
 // Timing is how long something took, over the cases it happened to in the

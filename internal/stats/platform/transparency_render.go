@@ -135,7 +135,11 @@ func (r *Transparency) bankRows() [][]string {
 		if b.Negative {
 			kind = "known false positives (stops matches)"
 		}
-		out = append(out, []string{b.Name, b.Source, fmt.Sprint(b.Entries), b.Kinds, kind})
+		version := b.Version
+		if version == "" {
+			version = "—"
+		}
+		out = append(out, []string{b.Name, b.Source, fmt.Sprint(b.Entries), version, kind})
 	}
 	return out
 }
@@ -228,7 +232,7 @@ func (r *Transparency) writeMarkdown(w io.Writer) error {
 		fmt.Fprint(bw, "None configured: no known-image hash list was in use.\n\n")
 	default:
 		fmt.Fprint(bw, "Names, sizes and sources only; the hashes themselves are never published.\n\n")
-		mdTable(bw, []string{"Bank", "Source", "Entries", "Hash kinds", "Use"}, r.bankRows(), nil, false)
+		mdTable(bw, []string{"Bank", "Source", "Known images", "Version", "Use"}, r.bankRows(), nil, false)
 	}
 	fmt.Fprint(bw, "## About these figures\n\n")
 	for _, m := range r.Method {

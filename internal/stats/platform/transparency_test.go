@@ -76,9 +76,9 @@ func suppressed(r *Transparency) *Transparency {
 }
 
 var testBanks = []Bank{
-	{Name: "iwf-2026-09", Source: "IWF", Entries: 1204331, Kinds: "PDQ, MD5"},
-	{Name: "ncmec-hashes", Source: "NCMEC", Entries: 980112, Kinds: "PDQ, MD5, SHA-256"},
-	{Name: "false-positives", Source: "Safeguard", Entries: 12, Kinds: "PDQ", Negative: true},
+	{Name: "iwf-2026-09", Source: "IWF", Entries: 1204331, Version: "2026-09-30"},
+	{Name: "ncmec-hashes", Source: "NCMEC", Entries: 980112, Version: "v412"},
+	{Name: "false-positives", Source: "Safeguard", Entries: 12, Negative: true},
 }
 
 func TestTransparencyFigures(t *testing.T) {

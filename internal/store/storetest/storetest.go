@@ -38,6 +38,7 @@ var tests = [][]test{
 	messageTests,
 	recordTests,
 	detectionTests,
+	bankTests,
 	riskTests,
 	urlListTests,
 	e2eeTests,

@@ -1,0 +1,416 @@
+package safety
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/hashbank"
+	"github.com/safeguard-dev/safeguard/internal/imaging"
+	"github.com/safeguard-dev/safeguard/internal/messaging"
+	"github.com/safeguard-dev/safeguard/internal/store"
+	"github.com/safeguard-dev/safeguard/pdq"
+)
+
+// Defaults of ImageConfig.
+const (
+	DefaultRetroDays  = 30
+	DefaultIndexWait  = 30 * time.Second
+	DefaultRetroEvery = time.Minute
+)
+
+// ImageConfig configures the image scanner. The zero value means the
+// defaults.
+type ImageConfig struct {
+	// Radius is the PDQ match radius in bits; 0 means 31.
+	Radius int
+	// NegativeRadius is the radius within which a negative-bank entry
+	// suppresses a match; 0 means 16.
+	NegativeRadius int
+	// SingleHash matches only the image as given. By default the hashes of
+	// its eight rotations and flips are matched, so rotated and mirrored
+	// copies are found too.
+	SingleHash bool
+	// Limits bound what is decoded.
+	Limits imaging.Limits
+	// IndexWait is how long a scan waits for the index while the server
+	// starts and loads it; after that the image counts as unscanned
+	// (held toward a minor). 0 means 30 s.
+	IndexWait time.Duration
+	// RetroDays is how far back media is checked against entries added to
+	// a bank, and how long media hashes are kept. 0 means 30 days.
+	RetroDays int
+	// RetroEvery is how often Run looks for bank changes and media not yet
+	// checked against them, besides right after a change it sees. 0 means
+	// one minute.
+	RetroEvery time.Duration
+}
+
+func (c *ImageConfig) setDefaults() {
+	if c.Radius == 0 {
+		c.Radius = hashbank.DefaultRadius
+	}
+	if c.NegativeRadius == 0 {
+		c.NegativeRadius = hashbank.DefaultNegativeRadius
+	}
+	if c.IndexWait <= 0 {
+		c.IndexWait = DefaultIndexWait
+	}
+	if c.RetroDays <= 0 {
+		c.RetroDays = DefaultRetroDays
+	}
+	if c.RetroEvery <= 0 {
+		c.RetroEvery = DefaultRetroEvery
+	}
+}
+
+// ImageDeps are what the image scanner is built on. Log and Now are
+// optional.
+type ImageDeps struct {
+	Store store.Store
+	Log   *slog.Logger
+	Now   func() time.Time
+}
+
+// Images is the image scanner: a messaging.Scanner that matches images
+// against the hash banks. Create it with NewImages, then Load the index (or
+// let Run load it).
+type Images struct {
+	cfg     ImageConfig
+	st      store.Store
+	log     *slog.Logger
+	now     func() time.Time
+	ix      *bankIndex
+	kick    chan struct{}
+	retroMu sync.Mutex
+}
+
+// NewImages returns an image scanner whose index is not loaded yet.
+func NewImages(cfg ImageConfig, d ImageDeps) (*Images, error) {
+	cfg.setDefaults()
+	if d.Store == nil {
+		return nil, errors.New("safety: the image scanner needs a store")
+	}
+	if cfg.Radius < 0 || cfg.Radius > 64 {
+		return nil, fmt.Errorf("PDQ match radius %d: want 0 to 64", cfg.Radius)
+	}
+	s := &Images{cfg: cfg, st: d.Store, log: d.Log, now: d.Now, kick: make(chan struct{}, 1)}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.ix = newBankIndex(d.Store, hashbank.Options{Radius: cfg.Radius, NegativeRadius: cfg.NegativeRadius})
+	s.ix.changed = s.Kick
+	return s, nil
+}
+
+// Config returns the scanner's configuration after defaults.
+func (s *Images) Config() ImageConfig { return s.cfg }
+
+// Load builds the index from the store's banks. Scans wait for the first
+// load (at most IndexWait).
+func (s *Images) Load(ctx context.Context) (LoadStats, error) { return s.ix.load(ctx) }
+
+// Generation returns the bank generation the index is at.
+func (s *Images) Generation() uint64 { return s.ix.x.Generation() }
+
+// Entries returns the number of entries in the index, and the bytes its
+// arrays take.
+func (s *Images) Entries() (int, int64) { return s.ix.x.Len(), s.ix.x.Bytes() }
+
+// Kick asks Run for a retroactive pass soon.
+func (s *Images) Kick() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run loads the index (retrying until it succeeds), then runs retroactive
+// passes after every change it sees and every RetroEvery, until ctx ends.
+func (s *Images) Run(ctx context.Context) {
+	for wait := time.Second; !s.ix.loaded(); wait = min(2*wait, 30*time.Second) {
+		st, err := s.ix.load(ctx)
+		if err == nil {
+			// The entries read for the build, about as large as the index,
+			// are garbage now: give their memory back rather than keep it
+			// for the life of the process.
+			debug.FreeOSMemory()
+			s.log.Info("hash-bank index loaded", "generation", st.Generation, "banks", st.Banks, "entries", st.Entries,
+				"read", st.Read.Round(time.Millisecond), "build", st.Build.Round(time.Millisecond), "bytes", st.Bytes)
+			break
+		}
+		s.log.Error("hash-bank index not loaded; images toward minors are held meanwhile", "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+	}
+	t := time.NewTicker(s.cfg.RetroEvery)
+	defer t.Stop()
+	for {
+		if r, err := s.Retro(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("retroactive matching", "err", err)
+		} else if r.Detections > 0 {
+			s.log.Info("retroactive matching", "checked", r.Checked, "detections", r.Detections, "generation", r.Generation)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.kick:
+		case <-t.C:
+		}
+	}
+}
+
+// BankMatch is one bank entry an image matched.
+type BankMatch struct {
+	Bank      string `json:"bank"`
+	BankID    int64  `json:"bank_id"`
+	Entry     string `json:"entry"` // the list's own id, if it gave one
+	EntryID   int64  `json:"entry_id"`
+	Kind      string `json:"kind"` // pdq, md5 or sha256
+	Distance  int    `json:"distance"`
+	Transform string `json:"transform,omitempty"` // which rotation or flip of the image matched (PDQ)
+}
+
+// ImageResult is what the banks say about one image.
+type ImageResult struct {
+	Hashes     ImageHashes
+	Generation uint64      // the bank generation that answered
+	Matches    []BankMatch // positive matches, nearest first
+	Suppressed []BankMatch // positive matches withheld by a negative bank
+	Negative   []BankMatch // the negative-bank entries that withheld them
+}
+
+// Match hashes an image and matches it against the banks, as a scan does.
+// An error means the index is not available (or could not be brought up
+// to date: the result then comes from the index as it was).
+func (s *Images) Match(ctx context.Context, data []byte) (*ImageResult, error) {
+	h := HashImage(data, s.cfg.Limits, !s.cfg.SingleHash)
+	return s.match(ctx, &h)
+}
+
+// MatchHashes matches hashes computed before (by HashImage) as Match does:
+// the store's generation checked, the index brought up to it, then the
+// lookup.
+func (s *Images) MatchHashes(ctx context.Context, h ImageHashes) (*ImageResult, error) {
+	return s.match(ctx, &h)
+}
+
+// match brings the index up to the store's generation and matches h.
+func (s *Images) match(ctx context.Context, h *ImageHashes) (*ImageResult, error) {
+	if err := s.ix.await(ctx, s.cfg.IndexWait); err != nil {
+		return nil, err
+	}
+	_, syncErr := s.ix.sync(ctx)
+	res := s.ix.x.Match(h.query())
+	out, err := s.describe(ctx, res, h)
+	if err != nil {
+		return nil, err
+	}
+	out.Hashes = *h
+	if syncErr != nil {
+		return out, fmt.Errorf("hash-bank index behind the store: %w", syncErr)
+	}
+	return out, nil
+}
+
+// describe names the banks and entries of a result. An entry whose SHA-256
+// or MD5 is the image's own is reported as that exact match, the strongest
+// evidence, even when its PDQ hash matched too.
+func (s *Images) describe(ctx context.Context, res hashbank.Result, h *ImageHashes) (*ImageResult, error) {
+	out := &ImageResult{Generation: res.Generation}
+	var ids []int64
+	for _, ms := range [][]hashbank.Match{res.Matches, res.Suppressed, res.Negative} {
+		for _, m := range ms {
+			ids = append(ids, m.EntryID)
+		}
+	}
+	entries := map[int64]*safeguard.BankEntry{}
+	if len(ids) > 0 {
+		if err := s.st.View(ctx, func(tx store.Tx) (err error) {
+			entries, err = tx.BankEntriesByID(ctx, ids)
+			return err
+		}); err != nil {
+			return nil, fmt.Errorf("bank entries: %w", err)
+		}
+	}
+	conv := func(ms []hashbank.Match) []BankMatch {
+		var out []BankMatch
+		for _, m := range ms {
+			bm := BankMatch{BankID: m.BankID, EntryID: m.EntryID, Kind: m.Kind.String(), Distance: m.Distance}
+			if b := s.ix.bank(m.BankID); b != nil {
+				bm.Bank = b.Name
+			}
+			e := entries[m.EntryID]
+			switch {
+			case e == nil:
+			case bytes.Equal(e.SHA256, h.SHA256[:]):
+				bm.Kind, bm.Distance = "sha256", 0
+			case bytes.Equal(e.MD5, h.MD5[:]):
+				bm.Kind, bm.Distance = "md5", 0
+			}
+			if e != nil {
+				bm.Entry = e.ExternalID
+			}
+			if bm.Kind == "pdq" {
+				bm.Transform = pdq.Transform(m.Transform).String()
+			}
+			out = append(out, bm)
+		}
+		return out
+	}
+	out.Matches, out.Suppressed, out.Negative = conv(res.Matches), conv(res.Suppressed), conv(res.Negative)
+	return out, nil
+}
+
+// Scan implements messaging.Scanner for images; other content passes.
+//
+// A match with an enabled positive bank, not suppressed by a negative bank,
+// holds the message: a hash_match detection (csam_known, critical) is written
+// with it. Toward a minor an image that cannot be checked — not an image,
+// damaged, too large, PDQ quality below 50, or the index not available — is
+// held explicitly, with a scan_failed detection that names the reason (the
+// exact digests are still matched, and a match wins). Between adults a file
+// that is not a decodable image is refused (an ErrInvalid error), and a
+// low-quality image is delivered after exact matching. The image's hashes are
+// stored with the message in every case, for retroactive matching.
+func (s *Images) Scan(ctx context.Context, c *messaging.Content) (messaging.Verdict, error) {
+	if c.Data == nil || c.Media == nil {
+		return messaging.Verdict{}, nil
+	}
+	h := HashImage(c.Data, s.cfg.Limits, !s.cfg.SingleHash)
+	minor := c.MinorRecipient()
+	res, err := s.match(ctx, &h)
+	mh := h.mediaHashes()
+	if res != nil {
+		mh.Generation = res.Generation
+	}
+	switch {
+	case res != nil && len(res.Matches) > 0:
+		return s.hold(c, mh, func(m *safeguard.Message) *safeguard.Detection {
+			return matchDetection(c, m, res, s.cfg.Radius, false)
+		}, "hash_match"), nil
+	case err != nil:
+		s.log.WarnContext(ctx, "image not checked against the hash banks", "conversation", c.Conversation.ID, "minor", minor, "err", err)
+		mh.Generation = 0 // check it again once the index is back
+		if minor {
+			return s.hold(c, mh, func(m *safeguard.Message) *safeguard.Detection {
+				return unscannedDetection(c, m, &h, "index_unavailable")
+			}, "scan_failed"), nil
+		}
+		if !h.Decoded {
+			return messaging.Verdict{}, h.Err
+		}
+	case !h.Decoded:
+		if !minor {
+			return messaging.Verdict{}, h.Err
+		}
+		return s.hold(c, mh, func(m *safeguard.Message) *safeguard.Detection {
+			return unscannedDetection(c, m, &h, h.Code())
+		}, "scan_failed"), nil
+	case !h.Matchable() && minor:
+		return s.hold(c, mh, func(m *safeguard.Message) *safeguard.Detection {
+			return unscannedDetection(c, m, &h, h.Code())
+		}, "scan_failed"), nil
+	}
+	return messaging.Verdict{Record: func(ctx context.Context, tx store.Tx, m *safeguard.Message) error {
+		return storeHashes(ctx, tx, mh, m)
+	}}, nil
+}
+
+// hold is the verdict that holds a message, storing its hashes and the
+// detection made by detect.
+func (s *Images) hold(c *messaging.Content, mh *safeguard.MediaHashes, detect func(*safeguard.Message) *safeguard.Detection, reason string) messaging.Verdict {
+	return messaging.Verdict{Hold: true, Reason: reason, Record: func(ctx context.Context, tx store.Tx, m *safeguard.Message) error {
+		if err := storeHashes(ctx, tx, mh, m); err != nil {
+			return err
+		}
+		return store.RecordDetection(ctx, tx, detect(m))
+	}}
+}
+
+func storeHashes(ctx context.Context, tx store.Tx, mh *safeguard.MediaHashes, m *safeguard.Message) error {
+	mh.MediaID, mh.MessageID, mh.ConversationID, mh.SenderID, mh.At = m.MediaID, m.ID, m.ConversationID, m.SenderID, m.CreatedAt
+	return tx.CreateMediaHashes(ctx, mh)
+}
+
+// matchDetail is a hash_match detection's Detail: the nearest match at the
+// top (the fields internal/cases reads), the others in Matches.
+type matchDetail struct {
+	BankMatch
+	Radius      int         `json:"radius"`
+	Generation  uint64      `json:"generation"`
+	PDQ         string      `json:"pdq,omitempty"`
+	Quality     int         `json:"pdq_quality"`
+	MD5         string      `json:"md5"`
+	SHA256      string      `json:"sha256"`
+	Matches     []BankMatch `json:"matches,omitempty"`
+	Suppressed  int         `json:"suppressed,omitempty"`
+	Retroactive bool        `json:"retroactive,omitempty"`
+}
+
+// matchDetection describes a match of the message's image.
+func matchDetection(c *messaging.Content, m *safeguard.Message, res *ImageResult, radius int, retro bool) *safeguard.Detection {
+	best := res.Matches[0]
+	detail := matchDetail{BankMatch: best, Radius: radius, Generation: res.Generation, Quality: res.Hashes.Quality,
+		MD5: res.Hashes.MD5.String(), SHA256: res.Hashes.SHA256.String(), Matches: res.Matches[1:],
+		Suppressed: len(res.Suppressed), Retroactive: retro}
+	if res.Hashes.Decoded {
+		detail.PDQ = res.Hashes.PDQ[0].String()
+	}
+	how := "exact " + best.Kind
+	if best.Kind == "pdq" {
+		how = fmt.Sprintf("PDQ distance %d (%s)", best.Distance, best.Transform)
+	}
+	entry := best.Entry
+	if entry == "" {
+		entry = fmt.Sprintf("#%d", best.EntryID)
+	}
+	summary := fmt.Sprintf("known image: bank %s, entry %s, %s", best.Bank, entry, how)
+	if retro {
+		summary = "delivered earlier, matched later: " + summary
+	}
+	d := baseDetection(c, m)
+	d.Source, d.Held, d.ContentKey = safeguard.HashMatch, m.Status == safeguard.Held, fmt.Sprintf("bank_entry:%d", best.EntryID)
+	d.Severity, d.Category, d.Summary, d.Detail = "critical", "csam_known", summary, mustJSON(detail)
+	return d
+}
+
+// unscannedDetection describes an image held toward a minor because it could
+// not be checked.
+func unscannedDetection(c *messaging.Content, m *safeguard.Message, h *ImageHashes, reason string) *safeguard.Detection {
+	detail := map[string]any{"reason": reason, "pdq_quality": h.Quality, "md5": h.MD5.String(), "sha256": h.SHA256.String()}
+	if h.Decoded {
+		detail["pdq"] = hex.EncodeToString(h.PDQ[0][:])
+	}
+	d := baseDetection(c, m)
+	d.Source, d.Held, d.ContentKey = safeguard.ScanFailure, true, fmt.Sprintf("message:%d", m.ID)
+	d.Severity, d.Category, d.Summary, d.Detail = "medium", "unscanned", "image held for review: "+reason, mustJSON(detail)
+	return d
+}
+
+// baseDetection is a detection about m with the members' facts as they are
+// now.
+func baseDetection(c *messaging.Content, m *safeguard.Message) *safeguard.Detection {
+	d := &safeguard.Detection{At: c.Now, MessageID: m.ID, ConversationID: m.ConversationID, SenderID: m.SenderID,
+		MediaID: m.MediaID, ConversationE2EE: c.Conversation.E2EE}
+	for _, a := range append([]*safeguard.Account{c.Sender}, c.Recipients...) {
+		if a != c.Sender {
+			d.RecipientIDs = append(d.RecipientIDs, a.ID)
+		}
+		d.Members = append(d.Members, safeguard.MemberFacts{AccountID: a.ID, Band: a.Band(c.Now), Assurance: a.Assurance})
+	}
+	return d
+}
