@@ -15,21 +15,21 @@ import (
 // table of the quarter — the published form, small counts suppressed.
 func (d *demo) statsStory(ctx context.Context) error {
 	d.heading("A teen reports a message; the case is counted by police force area")
-	if _, err := d.signUp(ctx, "coach_dan", 34, "Cambridge"); err != nil {
+	if _, err := d.signUp(ctx, "tutor_ed", 34, "Cambridge"); err != nil {
 		return err
 	}
-	req, err := d.users["leo"].RequestContact(ctx, "coach_dan")
+	req, err := d.users["leo"].RequestContact(ctx, "tutor_ed")
 	if err != nil {
 		return err
 	}
-	if _, err := d.users["coach_dan"].AcceptContact(ctx, req.ID); err != nil {
+	if _, err := d.users["tutor_ed"].AcceptContact(ctx, req.ID); err != nil {
 		return err
 	}
-	conv, err := d.users["coach_dan"].CreateConversation(ctx, client.ConversationRequest{Members: []string{"leo"}})
+	conv, err := d.users["tutor_ed"].CreateConversation(ctx, client.ConversationRequest{Members: []string{"leo"}})
 	if err != nil {
 		return err
 	}
-	m, err := d.users["coach_dan"].SendText(ctx, conv.ID, "Send me a photo of yourself (synthetic)")
+	m, err := d.users["tutor_ed"].SendText(ctx, conv.ID, "Send me a photo of yourself (synthetic)")
 	if err != nil {
 		return err
 	}
@@ -37,21 +37,14 @@ func (d *demo) statsStory(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d.say("   coach_dan (Cambridge) asks leo (15, Bedford) for a photo; leo reports it: \"They asked me for photos\".")
+	d.say("   tutor_ed (Cambridge) asks leo (15, Bedford) for a photo; leo reports it: \"They asked me for photos\".")
 	for _, n := range rec.Notices {
 		d.quote("Leo", n.Text)
 	}
-	img, err := d.users["coach_dan"].SendImage(ctx, conv.ID, "pattern.png", "image/png", demoImage(), "")
-	if err != nil {
+	if _, err := d.users["leo"].Report(ctx, client.ReportRequest{Account: "tutor_ed", Reason: "something_else"}); err != nil {
 		return err
 	}
-	if _, err := d.users["leo"].Report(ctx, client.ReportRequest{MessageID: img.ID, Reason: "photo_shared"}); err != nil {
-		return err
-	}
-	if _, err := d.users["leo"].Report(ctx, client.ReportRequest{Account: "coach_dan", Reason: "something_else"}); err != nil {
-		return err
-	}
-	d.say("   leo also reports an image coach_dan sent and coach_dan's account: three cases, each about one thing,")
+	d.say("   leo also reports tutor_ed's account: two cases, one about the message, one about the account, both")
 	d.say("   counted in leo's police force area. joanne's report of the stranger involves no child: it counts in")
 	d.say("   the stranger's area, Norfolk.")
 	if _, err := d.srv.cases.Process(ctx); err != nil {
