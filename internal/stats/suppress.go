@@ -20,13 +20,15 @@ import (
 // zero included — by narrowing each hidden figure's range through every sum
 // it is in, again and again, rows and columns together, until nothing
 // narrows further. While that pins a hidden figure to one value, it
-// withholds one more: the smallest non-zero shown cell of a sum the pinned
-// figure is in (the first by force and column name among equals), or that
-// sum's total, or at last a zero of it. When nothing is left to hide — small
+// withholds one more non-zero shown figure of a sum the pinned one is in:
+// of the smallest few, the one whose hiding leaves the fewest pinned, then
+// the smallest, then the first by force and column name (protect). When
+// nothing is left to hide — small
 // counts whose "<3" alone gives them away, as a total of 2 over two
 // suppressed cells of at least 1 each — the pinned small count is shown as
-// withheld instead of "<3", which says nothing of its size. The loop ends
-// because every step hides a figure or widens what a reader knows of one.
+// withheld instead of "<3", which says nothing of its size; as a last
+// resort a shown zero is withheld. The loop ends because every step hides a
+// figure or widens what a reader knows of one.
 //
 // Narrowing ranges sum by sum is what a reader does by hand; adding sums
 // together can deduce more, so once nothing is pinned that way, the audit
