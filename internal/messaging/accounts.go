@@ -252,15 +252,15 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*safeguard.Ac
 	}
 	var a *safeguard.Account
 	err := s.view(ctx, func(tx store.Tx) error {
-		sess, err := tx.Session(ctx, tokenHash(token))
-		if err != nil {
+		var expires time.Time
+		var err error
+		if a, expires, err = tx.AccountBySession(ctx, tokenHash(token)); err != nil {
 			return err
 		}
-		if !s.clock().Before(sess.ExpiresAt) {
+		if !s.clock().Before(expires) {
 			return safeguard.NotFound
 		}
-		a, err = tx.Account(ctx, sess.AccountID)
-		return err
+		return nil
 	})
 	if errors.Is(err, safeguard.ErrNotFound) {
 		return nil, errSession

@@ -79,6 +79,10 @@ type AccountTx interface {
 	CreateSession(ctx context.Context, s *safeguard.Session) error
 	// Session returns the session with the token hash, expired or not.
 	Session(ctx context.Context, tokenHash []byte) (*safeguard.Session, error)
+	// AccountBySession returns the account of the session with the token
+	// hash and when the session expires, in one lookup: every
+	// authenticated request asks it.
+	AccountBySession(ctx context.Context, tokenHash []byte) (*safeguard.Account, time.Time, error)
 	DeleteSession(ctx context.Context, tokenHash []byte) error
 	DeleteSessions(ctx context.Context, accountID int64) error
 

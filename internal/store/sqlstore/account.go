@@ -185,6 +185,25 @@ func (t *Tx) Session(ctx context.Context, tokenHash []byte) (*safeguard.Session,
 	return s, nil
 }
 
+// AccountBySession implements store.AccountTx.
+func (t *Tx) AccountBySession(ctx context.Context, tokenHash []byte) (*safeguard.Account, time.Time, error) {
+	var expires int64
+	a, err := scanAccount(prefixed{t.queryRow(ctx, `SELECT s.expires_at, a.`+strings.ReplaceAll(accountColumns, ", ", ", a.")+`
+		FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = ?`, required(tokenHash)), []any{&expires}})
+	if err != nil {
+		return nil, time.Time{}, t.d.Err(err, "account by session")
+	}
+	return a, fromMicro(expires), nil
+}
+
+// prefixed scans the first columns of a row into pre, the rest as asked.
+type prefixed struct {
+	s   scanner
+	pre []any
+}
+
+func (p prefixed) Scan(dest ...any) error { return p.s.Scan(append(p.pre, dest...)...) }
+
 // DeleteSession implements store.AccountTx.
 func (t *Tx) DeleteSession(ctx context.Context, tokenHash []byte) error {
 	res, err := t.exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, required(tokenHash))

@@ -110,6 +110,21 @@ func (t *Tx) AwaitingGuardian(ctx context.Context, childIDs []int64) ([]*safegua
 // ContactPairs implements store.ContactTx. Each pair comes back as
 // {lower ID, higher ID}, the pairs in ascending order.
 func (t *Tx) ContactPairs(ctx context.Context, ids []int64) ([][2]int64, error) {
+	if a, b, ok := twoIDs(ids); ok {
+		// The message path's common case, one pair: a point lookup on the
+		// pair's unique index rather than an IN list.
+		lo, hi := pair(a, b)
+		var n int
+		err := t.queryRow(ctx, `SELECT COUNT(*) FROM contacts WHERE lo_id = ? AND hi_id = ? AND state = ?`,
+			lo, hi, string(safeguard.ContactAccepted)).Scan(&n)
+		if err != nil {
+			return nil, t.d.Err(err, "contact pair")
+		}
+		if n == 0 {
+			return nil, nil
+		}
+		return [][2]int64{{lo, hi}}, nil
+	}
 	set := idSet(ids)
 	var out [][2]int64
 	for _, chunk := range chunks(ids) {
@@ -166,6 +181,12 @@ func scanBlock(s scanner) (safeguard.Block, error) {
 // Blocks implements store.ContactTx. Blocks come back ordered by blocker,
 // then blocked.
 func (t *Tx) Blocks(ctx context.Context, ids []int64) ([]safeguard.Block, error) {
+	if a, b, ok := twoIDs(ids); ok {
+		rows, err := t.query(ctx, `SELECT blocker_id, blocked_id, created_at FROM blocks
+			WHERE (blocker_id = ? AND blocked_id = ?) OR (blocker_id = ? AND blocked_id = ?)
+			ORDER BY blocker_id, blocked_id`, a, b, b, a)
+		return collect(rows, err, t.d, "blocks", scanBlock)
+	}
 	set := idSet(ids)
 	var out []safeguard.Block
 	for _, chunk := range chunks(ids) {
@@ -195,4 +216,18 @@ func (t *Tx) Blocks(ctx context.Context, ids []int64) ([]safeguard.Block, error)
 func (t *Tx) BlocksBy(ctx context.Context, blockerID int64) ([]safeguard.Block, error) {
 	rows, err := t.query(ctx, `SELECT blocker_id, blocked_id, created_at FROM blocks WHERE blocker_id = ? ORDER BY blocked_id`, blockerID)
 	return collect(rows, err, t.d, "blocks by", scanBlock)
+}
+
+// twoIDs reports whether ids names exactly two distinct accounts, and which.
+func twoIDs(ids []int64) (a, b int64, ok bool) {
+	switch len(ids) {
+	case 2:
+		return ids[0], ids[1], ids[0] != ids[1]
+	case 3:
+		// The same two, one repeated, as callers sometimes pass.
+		if ids[2] == ids[0] || ids[2] == ids[1] {
+			return ids[0], ids[1], ids[0] != ids[1]
+		}
+	}
+	return 0, 0, false
 }

@@ -322,6 +322,20 @@ func testSessions(t *testing.T, s store.Store) {
 		}
 		_, err := tx.Session(ctx, []byte("nope"))
 		wantKind(t, "Session(unknown)", err, safeguard.ErrNotFound, "")
+		for _, c := range []struct {
+			ss   *safeguard.Session
+			want *safeguard.Account
+		}{{s1, a}, {s3, b}} {
+			got, expires, err := tx.AccountBySession(ctx, c.ss.TokenHash)
+			if err != nil {
+				return err
+			}
+			if d := diff(c.want, got); d != "" || !expires.Equal(c.ss.ExpiresAt) {
+				t.Errorf("AccountBySession(%s) = expires %v, (-want +got):\n%s", c.ss.TokenHash, expires, d)
+			}
+		}
+		_, _, err = tx.AccountBySession(ctx, []byte("nope"))
+		wantKind(t, "AccountBySession(unknown)", err, safeguard.ErrNotFound, "")
 		return nil
 	})
 	err := s.Update(ctx, func(tx store.Tx) error { return tx.CreateSession(ctx, mk(b.ID, "tok-1", safeguard.Origin{})) })
