@@ -187,9 +187,12 @@ func (s *Service) send(ctx context.Context, senderID, conversationID int64, orig
 		if err != nil {
 			return err
 		}
-		c, err := member(ctx, tx, conversationID, sender.ID, false)
+		c, accounts, err := tx.ConversationAccounts(ctx, conversationID)
 		if err != nil {
 			return err
+		}
+		if !c.Joined(sender.ID) {
+			return safeguard.NotFound
 		}
 		if content, err = build(c); err != nil {
 			return err
@@ -200,10 +203,6 @@ func (s *Service) send(ctx context.Context, senderID, conversationID int64, orig
 			if m.State == safeguard.MemberJoined {
 				ids = append(ids, m.AccountID)
 			}
-		}
-		accounts, err := tx.AccountsByID(ctx, ids)
-		if err != nil {
-			return err
 		}
 		rels, err := relations(ctx, tx, ids)
 		if err != nil {

@@ -126,6 +126,10 @@ type ConversationTx interface {
 	CreateConversation(ctx context.Context, c *safeguard.Conversation) error
 	// Conversation returns c with every member, whatever their state.
 	Conversation(ctx context.Context, id int64) (*safeguard.Conversation, error)
+	// ConversationAccounts returns the conversation as Conversation does,
+	// with the accounts of its members, in one lookup: the message path
+	// asks it for every message.
+	ConversationAccounts(ctx context.Context, id int64) (*safeguard.Conversation, map[int64]*safeguard.Account, error)
 	// Conversations returns the conversations where accountID is joined or
 	// invited, most recently created first.
 	Conversations(ctx context.Context, accountID int64) ([]*safeguard.Conversation, error)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	safeguard "github.com/safeguard-dev/safeguard"
 )
@@ -164,4 +165,46 @@ func (t *Tx) MemberConversations(ctx context.Context, accountID int64, e2ee bool
 		var id int64
 		return id, s.Scan(&id)
 	})
+}
+
+// ConversationAccounts implements store.ConversationTx: the conversation, its
+// members and their accounts in one query.
+func (t *Tx) ConversationAccounts(ctx context.Context, id int64) (*safeguard.Conversation, map[int64]*safeguard.Account, error) {
+	rows, err := t.query(ctx, `SELECT c.id, c.kind, c.title, c.e2ee, c.app, c.created_by, c.created_at,
+		m.state, m.invited_by, m.updated_at, a.`+strings.ReplaceAll(accountColumns, ", ", ", a.")+`
+		FROM conversations c JOIN members m ON m.conversation_id = c.id JOIN accounts a ON a.id = m.account_id
+		WHERE c.id = ? ORDER BY m.account_id`, id)
+	if err != nil {
+		return nil, nil, t.d.Err(err, fmt.Sprintf("conversation %d", id))
+	}
+	defer rows.Close()
+	var c *safeguard.Conversation
+	accounts := map[int64]*safeguard.Account{}
+	for rows.Next() {
+		var (
+			conv             safeguard.Conversation
+			created, updated int64
+			m                safeguard.Member
+		)
+		a, err := scanAccount(prefixed{rows, []any{&conv.ID, &conv.Kind, &conv.Title, &conv.E2EE, &conv.App,
+			&conv.CreatedBy, &created, &m.State, &m.InvitedBy, &updated}})
+		if err != nil {
+			return nil, nil, t.d.Err(err, fmt.Sprintf("conversation %d", id))
+		}
+		if c == nil {
+			conv.CreatedAt = fromMicro(created)
+			c = &conv
+		}
+		m.AccountID, m.UpdatedAt = a.ID, fromMicro(updated)
+		c.Members = append(c.Members, m)
+		accounts[a.ID] = a
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, t.d.Err(err, fmt.Sprintf("conversation %d", id))
+	}
+	if c == nil {
+		// Every conversation has at least its creator as a member.
+		return nil, nil, notFound(fmt.Sprintf("conversation %d", id))
+	}
+	return c, accounts, nil
 }

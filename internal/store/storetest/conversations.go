@@ -13,6 +13,7 @@ var conversationTests = []test{
 	{"ConversationsOfAccount", testConversationsOfAccount},
 	{"SetMember", testSetMember},
 	{"MemberConversations", testMemberConversations},
+	{"ConversationAccounts", testConversationAccounts},
 }
 
 func testConversationRoundTrip(t *testing.T, s store.Store) {
@@ -211,6 +212,43 @@ func testMemberConversations(t *testing.T, s store.Store) {
 				t.Errorf("MemberConversations(%d, %v) (-want +got):\n%s", tt.acct, tt.e2ee, d)
 			}
 		}
+		return nil
+	})
+}
+
+func testConversationAccounts(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a := account(t, s, "a", adultBirth)
+	b := account(t, s, "b", teenBirth)
+	c := account(t, s, "c", childBirth)
+	conv := &safeguard.Conversation{Kind: safeguard.Group, Title: "g", App: "chat", CreatedBy: a.ID, CreatedAt: t0,
+		Members: []safeguard.Member{
+			{AccountID: a.ID, State: safeguard.MemberJoined, InvitedBy: a.ID, UpdatedAt: t0},
+			{AccountID: b.ID, State: safeguard.MemberInvited, InvitedBy: a.ID, UpdatedAt: at(1)},
+			{AccountID: c.ID, State: safeguard.MemberLeft, InvitedBy: a.ID, UpdatedAt: at(2)},
+		}}
+	update(t, s, func(tx store.Tx) error { return tx.CreateConversation(ctx, conv) })
+	view(t, s, func(tx store.Tx) error {
+		want, err := tx.Conversation(ctx, conv.ID)
+		if err != nil {
+			return err
+		}
+		wantAccounts, err := tx.AccountsByID(ctx, []int64{a.ID, b.ID, c.ID})
+		if err != nil {
+			return err
+		}
+		got, accounts, err := tx.ConversationAccounts(ctx, conv.ID)
+		if err != nil {
+			return err
+		}
+		if d := diff(want, got); d != "" {
+			t.Errorf("ConversationAccounts conversation (-Conversation +got):\n%s", d)
+		}
+		if d := diff(wantAccounts, accounts); d != "" {
+			t.Errorf("ConversationAccounts accounts (-AccountsByID +got):\n%s", d)
+		}
+		_, _, err = tx.ConversationAccounts(ctx, 99999)
+		wantKind(t, "ConversationAccounts(unknown)", err, safeguard.ErrNotFound, "")
 		return nil
 	})
 }
