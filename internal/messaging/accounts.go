@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	pw "github.com/safeguard-dev/safeguard/internal/password"
 	"slices"
 	"strings"
 	"time"
@@ -49,7 +50,7 @@ func (s *Service) SignUp(ctx context.Context, req SignUp, origin safeguard.Origi
 	if err != nil {
 		return nil, err
 	}
-	hash, err := s.cfg.Argon2.hashPassword(req.Password)
+	hash, err := s.cfg.Argon2.Hash(req.Password)
 	if err != nil {
 		return nil, err
 	}
@@ -204,13 +205,13 @@ func (s *Service) Login(ctx context.Context, handle, password string, origin saf
 		return err
 	})
 	if errors.Is(err, safeguard.ErrNotFound) {
-		checkPassword(s.dummyHash, password)
+		pw.Check(s.dummyHash, password)
 		return "", nil, nil, errBadLogin
 	}
 	if err != nil {
 		return "", nil, nil, err
 	}
-	ok := checkPassword(hash, password)
+	ok := pw.Check(hash, password)
 	token := ""
 	var sess *safeguard.Session
 	if ok {

@@ -1,66 +1,9 @@
 package messaging
 
-import (
-	"crypto/rand"
-	"crypto/subtle"
-	"encoding/base64"
-	"fmt"
-	"strings"
+import pw "github.com/safeguard-dev/safeguard/internal/password"
 
-	"golang.org/x/crypto/argon2"
-)
-
-// Argon2 is the cost of password hashing with argon2id. The default follows
-// OWASP's recommendation (19 MiB, two passes, one thread); tests lower it.
-type Argon2 struct {
-	Time      uint32
-	MemoryKiB uint32
-	Threads   uint8
-}
+// Argon2 is the cost of password hashing with argon2id (package password).
+type Argon2 = pw.Argon2
 
 // DefaultArgon2 is the password hashing cost used unless configured.
-var DefaultArgon2 = Argon2{Time: 2, MemoryKiB: 19 * 1024, Threads: 1}
-
-const saltLen, keyLen = 16, 32
-
-// hashPassword returns the PHC string of password under p:
-// $argon2id$v=19$m=…,t=…,p=…$salt$hash.
-func (p Argon2) hashPassword(password string) (string, error) {
-	salt := make([]byte, saltLen)
-	if _, err := rand.Read(salt); err != nil {
-		return "", err
-	}
-	key := argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, keyLen)
-	enc := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
-		argon2.Version, p.MemoryKiB, p.Time, p.Threads, enc.EncodeToString(salt), enc.EncodeToString(key)), nil
-}
-
-// checkPassword reports whether password matches the PHC string encoded. The
-// cost is read from the string, so a change of configuration does not lock
-// out existing accounts.
-func checkPassword(encoded, password string) bool {
-	parts := strings.Split(encoded, "$")
-	if len(parts) != 6 || parts[1] != "argon2id" {
-		return false
-	}
-	var version int
-	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
-		return false
-	}
-	var p Argon2
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.MemoryKiB, &p.Time, &p.Threads); err != nil {
-		return false
-	}
-	enc := base64.RawStdEncoding
-	salt, err := enc.DecodeString(parts[4])
-	if err != nil {
-		return false
-	}
-	want, err := enc.DecodeString(parts[5])
-	if err != nil || len(want) == 0 {
-		return false
-	}
-	got := argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, uint32(len(want)))
-	return subtle.ConstantTimeCompare(got, want) == 1
-}
+var DefaultArgon2 = pw.Default

@@ -139,7 +139,7 @@ func New(cfg Config, d Deps) (*Service, error) {
 	s.contactLimit = ratelimit.New(cfg.Limits.ContactRequests, clock)
 	s.messageLimit = ratelimit.New(cfg.Limits.Messages, clock)
 	var err error
-	if s.dummyHash, err = cfg.Argon2.hashPassword("not a password of anyone's"); err != nil {
+	if s.dummyHash, err = cfg.Argon2.Hash("not a password of anyone's"); err != nil {
 		return nil, err
 	}
 	return s, nil

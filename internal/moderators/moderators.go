@@ -88,7 +88,7 @@ func New(cfg Config, st store.Store, now func() time.Time, log *slog.Logger) (*S
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	dummy, err := cfg.Argon2.hash(GeneratePassword())
+	dummy, err := cfg.Argon2.Hash(GeneratePassword())
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	pw "github.com/safeguard-dev/safeguard/internal/password"
 	"net/netip"
 	"strings"
 	"time"
@@ -80,13 +81,13 @@ func (s *Service) Login(ctx context.Context, name, password string, from netip.A
 		return err
 	})
 	if errors.Is(err, safeguard.ErrNotFound) {
-		check(s.dummyHash, password) // the same time as a real check
+		pw.Check(s.dummyHash, password) // the same time as a real check
 		return "", nil, errBadLogin
 	}
 	if err != nil {
 		return "", nil, err
 	}
-	ok := check(hash, password)
+	ok := pw.Check(hash, password)
 	now := s.clock()
 	var token string
 	var sess *safeguard.ModeratorSession

@@ -1,4 +1,4 @@
-package moderators
+package password
 
 import (
 	"strings"
@@ -8,7 +8,7 @@ import (
 var testCost = Argon2{Time: 1, MemoryKiB: 64, Threads: 1}
 
 func TestCheck(t *testing.T) {
-	good, err := testCost.hash("correct horse battery")
+	good, err := testCost.Hash("correct horse battery")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func TestCheck(t *testing.T) {
 		{"extra field", good + "$x", "correct horse battery", false},
 	}
 	for _, tt := range tests {
-		if got := check(tt.encoded, tt.password); got != tt.want {
+		if got := Check(tt.encoded, tt.password); got != tt.want {
 			t.Errorf("%s: check = %v, want %v", tt.name, got, tt.want)
 		}
 	}
@@ -39,7 +39,7 @@ func TestCheck(t *testing.T) {
 // FuzzCheck feeds stored-hash strings to the parser, which must never panic,
 // and passwords to a real hash, which must accept only its own.
 func FuzzCheck(f *testing.F) {
-	good, _ := testCost.hash("pw")
+	good, _ := testCost.Hash("pw")
 	f.Add(good, "pw")
 	f.Add("$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5a2V5", "pw")
 	f.Add("$argon2id$v=19$m=8,t=1,p=1$$", "")
@@ -48,10 +48,29 @@ func FuzzCheck(f *testing.F) {
 		if !strings.Contains(encoded, "m=") || strings.HasPrefix(encoded, "$argon2id$v=19$m=64,t=1,p=1$") {
 			// Costly parameters are kept off the fuzzer; their bounds are
 			// tested in TestCheck.
-			check(encoded, password)
+			Check(encoded, password)
 		}
-		if got := check(good, password); got != (password == "pw") {
-			t.Fatalf("check(hash of \"pw\", %q) = %v", password, got)
+		if got := Check(good, password); got != (password == "pw") {
+			t.Fatalf("Check(hash of \"pw\", %q) = %v", password, got)
 		}
 	})
+}
+
+func TestGenerate(t *testing.T) {
+	seen := map[string]bool{}
+	for range 200 {
+		p := Generate()
+		if len(p) != 24 || strings.Count(p, "-") != 4 {
+			t.Fatalf("Generate() = %q, want five groups of four", p)
+		}
+		for _, r := range strings.ReplaceAll(p, "-", "") {
+			if !strings.ContainsRune(passwordAlphabet, r) {
+				t.Fatalf("Generate() = %q: %q is not in the alphabet", p, r)
+			}
+		}
+		if seen[p] {
+			t.Fatalf("Generate repeated %q", p)
+		}
+		seen[p] = true
+	}
 }
