@@ -394,3 +394,70 @@ func TestUserReports(t *testing.T) {
 }
 
 type int64Duration = time.Duration
+
+// TestMinorSenderIsSafeguarded: a young person who shares a known image is a
+// child to safeguard first — support, no suspension, a senior review — and
+// the NCMEC report carries the minor-to-minor annotation.
+func TestMinorSenderIsSafeguarded(t *testing.T) {
+	eachCase(t, func(t *testing.T, s *caseStack) {
+		ctx := t.Context()
+		sender := s.user("teen_sender", 15, "Bedford")
+		friend := s.user("teen_friend", 14, "Cambridge")
+		s.connect(sender, "teen_friend", friend)
+		conv, err := sender.CreateConversation(ctx, client.ConversationRequest{Members: []string{"teen_friend"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		evctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		events, err := sender.Events(evctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := sender.SendImage(ctx, conv.ID, "me.png", "image/png", lawreporttest.Image(7), "")
+		if err != nil || m.Status != "sent" {
+			t.Fatalf("send: %+v %v", m, err)
+		}
+		if n := s.process(t); n != 1 {
+			t.Fatalf("processed %d, want 1", n)
+		}
+		cs := s.cases(t)
+		if len(cs) != 1 || cs[0]["minor_sender"] != true || cs[0]["senior_review"] != true {
+			t.Fatalf("the case does not follow the minor-as-sender path: %v", cs)
+		}
+		id := int64(cs[0]["id"].(float64))
+		if me, err := sender.Me(ctx); err != nil || me.Status != "active" {
+			t.Errorf("a young sender was suspended as a suspect: %+v %v", me, err)
+		}
+		deadline := time.After(5 * time.Second)
+	wait:
+		for {
+			select {
+			case ev := <-events:
+				if ev.Notice != nil && ev.Notice.Code == "support_minor_sender" {
+					break wait
+				}
+			case <-deadline:
+				t.Error("the young sender was shown no support")
+				break wait
+			}
+		}
+		if _, err := s.admin.AdminCaseAction(ctx, id, "decide", map[string]any{"moderator": "mod_a", "decision": "report", "reason": "r"}); apiErr(t, err).Code != "senior_review_required" {
+			t.Errorf("a moderator who is not senior decided a minor sender's case: %v", err)
+		}
+		if _, err := s.admin.AdminCaseAction(ctx, id, "decide", map[string]any{"moderator": "senior_b", "senior": true, "decision": "report", "reason": "shared among teens; safeguard both"}); err != nil {
+			t.Fatal(err)
+		}
+		_, rec, err := s.cs.Export(ctx, id, filepath.Join(t.TempDir(), "export"), "senior_b")
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, err := os.ReadFile(filepath.Join(rec.ID, lawreport.ExportNCMEC))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(x, []byte("<minorToMinorInteraction>true</minorToMinorInteraction>")) {
+			t.Errorf("the NCMEC report lacks the minor-to-minor annotation:\n%s", x)
+		}
+	})
+}
