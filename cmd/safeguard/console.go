@@ -30,15 +30,9 @@ func bindConsoleFlags(fs *flag.FlagSet, c *consoleConfig) {
 	fs.DurationVar(&c.revealFor, "console-reveal-for", console.DefaultRevealFor, "how long a revealed evidence item stays visible to the moderator who revealed it")
 }
 
-// moderatorArgon2 is the password hashing cost of moderators: the same as
-// chat accounts'.
-func moderatorArgon2(a messaging.Argon2) moderators.Argon2 {
-	return moderators.Argon2{Time: a.Time, MemoryKiB: a.MemoryKiB, Threads: a.Threads}
-}
-
 // newConsole builds the moderators service and the console over st.
 func newConsole(c consoleConfig, testReports bool, argon messaging.Argon2, st store.Store, cs *cases.Service, log *slog.Logger) (*moderators.Service, *console.Console, error) {
-	mods, err := moderators.New(moderators.Config{Argon2: moderatorArgon2(argon), IdleTimeout: c.idle, MaxSession: c.max}, st, nil, log)
+	mods, err := moderators.New(moderators.Config{Argon2: argon, IdleTimeout: c.idle, MaxSession: c.max}, st, nil, log)
 	if err != nil {
 		return nil, nil, err
 	}
