@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"strings"
 
 	safeguard "github.com/safeguard-dev/safeguard"
@@ -117,16 +118,9 @@ func cmdStatsPlatform(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc, p, done, err := c.open(ctx, e)
-	if err != nil {
-		return err
-	}
-	defer done()
-	t, err := svc.Platform(ctx, p, b, n, platform.Options{Unsuppressed: c.unsuppressed})
-	if err != nil {
-		return err
-	}
-	return t.Render(e.stdout, f)
+	return renderPlatform(ctx, e, &c, f, func(svc *platform.Service, p platform.Period, o platform.Options) (renderer, error) {
+		return svc.Platform(ctx, p, b, n, o)
+	})
 }
 
 func cmdStatsCompare(ctx context.Context, e *env, args []string) error {
@@ -147,16 +141,9 @@ func cmdStatsCompare(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc, p, done, err := c.open(ctx, e)
-	if err != nil {
-		return err
-	}
-	defer done()
-	t, err := svc.Compare(ctx, p, *returns, platform.Options{Unsuppressed: c.unsuppressed})
-	if err != nil {
-		return err
-	}
-	return t.Render(e.stdout, f)
+	return renderPlatform(ctx, e, &c, f, func(svc *platform.Service, p platform.Period, o platform.Options) (renderer, error) {
+		return svc.Compare(ctx, p, *returns, o)
+	})
 }
 
 func cmdStatsImpact(ctx context.Context, e *env, args []string) error {
@@ -174,16 +161,9 @@ func cmdStatsImpact(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc, p, done, err := c.open(ctx, e)
-	if err != nil {
-		return err
-	}
-	defer done()
-	im, err := svc.Impact(ctx, p, platform.Options{Unsuppressed: c.unsuppressed})
-	if err != nil {
-		return err
-	}
-	return im.Render(e.stdout, f)
+	return renderPlatform(ctx, e, &c, f, func(svc *platform.Service, p platform.Period, o platform.Options) (renderer, error) {
+		return svc.Impact(ctx, p, o)
+	})
 }
 
 func cmdTransparency(ctx context.Context, e *env, args []string) error {
@@ -201,16 +181,31 @@ func cmdTransparency(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	return renderPlatform(ctx, e, &c, f, func(svc *platform.Service, p platform.Period, o platform.Options) (renderer, error) {
+		return svc.Transparency(ctx, p, o)
+	})
+}
+
+// renderer is an output of the statistics service: a table, the policy
+// impact, the transparency report.
+type renderer interface {
+	Render(w io.Writer, f stats.Format) error
+}
+
+// renderPlatform opens the statistics service, makes one output of the
+// period with produce, and writes it in format f.
+func renderPlatform(ctx context.Context, e *env, c *platformConfig, f stats.Format,
+	produce func(*platform.Service, platform.Period, platform.Options) (renderer, error)) error {
 	svc, p, done, err := c.open(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer done()
-	r, err := svc.Transparency(ctx, p, platform.Options{Unsuppressed: c.unsuppressed})
+	out, err := produce(svc, p, platform.Options{Unsuppressed: c.unsuppressed})
 	if err != nil {
 		return err
 	}
-	return r.Render(e.stdout, f)
+	return out.Render(e.stdout, f)
 }
 
 // newStats builds serve's statistics service; the transparency report
