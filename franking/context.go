@@ -3,6 +3,7 @@ package franking
 import (
 	"errors"
 	"fmt"
+	"github.com/safeguard-dev/safeguard/internal/wire"
 	"time"
 	"unicode/utf8"
 )
@@ -42,12 +43,12 @@ func (c Context) MarshalBinary() ([]byte, error) {
 	}
 	b := make([]byte, 0, 1+8+4+len(c.SenderDevice)+8*4)
 	b = append(b, contextEncodingV1)
-	b = appendU64(b, uint64(c.SenderAccount))
-	b = appendBytes(b, []byte(c.SenderDevice))
-	b = appendU64(b, uint64(c.RecipientAccount))
-	b = appendU64(b, uint64(c.ConversationID))
-	b = appendU64(b, uint64(c.ServerTime.UnixNano()))
-	b = appendU64(b, uint64(c.MessageID))
+	b = wire.AppendU64(b, uint64(c.SenderAccount))
+	b = wire.AppendBytes(b, []byte(c.SenderDevice))
+	b = wire.AppendU64(b, uint64(c.RecipientAccount))
+	b = wire.AppendU64(b, uint64(c.ConversationID))
+	b = wire.AppendU64(b, uint64(c.ServerTime.UnixNano()))
+	b = wire.AppendU64(b, uint64(c.MessageID))
 	return b, nil
 }
 
@@ -69,20 +70,20 @@ func (c Context) validate() error {
 // exactly the encodings MarshalBinary produces. The server time comes back
 // in UTC.
 func ParseContext(b []byte) (Context, error) {
-	r := &reader{buf: b}
-	if v := r.u8("version"); r.err == nil && v != contextEncodingV1 {
-		r.fail("version %d, want %d", v, contextEncodingV1)
+	r := wire.NewReader(b)
+	if v := r.U8("version"); r.Err == nil && v != contextEncodingV1 {
+		r.Fail("version %d, want %d", v, contextEncodingV1)
 	}
 	var c Context
-	c.SenderAccount = int64(r.u64("sender account"))
-	c.SenderDevice = string(r.bytes("sender device", MaxDeviceIDBytes))
-	c.RecipientAccount = int64(r.u64("recipient account"))
-	c.ConversationID = int64(r.u64("conversation id"))
-	c.ServerTime = time.Unix(0, int64(r.u64("server time"))).UTC()
-	c.MessageID = int64(r.u64("message id"))
-	r.end()
-	if r.err != nil {
-		return Context{}, malformed("context", r.err)
+	c.SenderAccount = int64(r.U64("sender account"))
+	c.SenderDevice = string(r.Bytes("sender device", MaxDeviceIDBytes))
+	c.RecipientAccount = int64(r.U64("recipient account"))
+	c.ConversationID = int64(r.U64("conversation id"))
+	c.ServerTime = time.Unix(0, int64(r.U64("server time"))).UTC()
+	c.MessageID = int64(r.U64("message id"))
+	r.End()
+	if r.Err != nil {
+		return Context{}, malformed("context", r.Err)
 	}
 	if err := c.validate(); err != nil {
 		return Context{}, malformed("context", err)

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"github.com/safeguard-dev/safeguard/internal/wire"
 	"unicode/utf8"
 )
 
@@ -53,12 +54,12 @@ func (m Message) MarshalBinary() ([]byte, error) {
 	}
 	b := make([]byte, 0, n)
 	b = append(b, messageEncodingV1)
-	b = appendBytes(b, []byte(m.Text))
-	b = appendU32(b, uint32(len(m.Attachments)))
+	b = wire.AppendBytes(b, []byte(m.Text))
+	b = wire.AppendU32(b, uint32(len(m.Attachments)))
 	for _, a := range m.Attachments {
 		b = append(b, a.SHA256[:]...)
-		b = appendBytes(b, a.Key)
-		b = appendBytes(b, []byte(a.BlobID))
+		b = wire.AppendBytes(b, a.Key)
+		b = wire.AppendBytes(b, []byte(a.BlobID))
 	}
 	return b, nil
 }
@@ -89,26 +90,26 @@ func (m Message) validate() error {
 // ParseMessage decodes M. It accepts exactly the encodings MarshalBinary
 // produces, so a decoded message re-encodes to the same bytes.
 func ParseMessage(b []byte) (Message, error) {
-	r := &reader{buf: b}
-	if v := r.u8("version"); r.err == nil && v != messageEncodingV1 {
-		r.fail("version %d, want %d", v, messageEncodingV1)
+	r := wire.NewReader(b)
+	if v := r.U8("version"); r.Err == nil && v != messageEncodingV1 {
+		r.Fail("version %d, want %d", v, messageEncodingV1)
 	}
 	var m Message
-	m.Text = string(r.bytes("text", MaxTextBytes))
-	n := r.u32("attachment count")
-	if r.err == nil && n > MaxAttachments {
-		r.fail("%d attachments, at most %d allowed", n, MaxAttachments)
+	m.Text = string(r.Bytes("text", MaxTextBytes))
+	n := r.U32("attachment count")
+	if r.Err == nil && n > MaxAttachments {
+		r.Fail("%d attachments, at most %d allowed", n, MaxAttachments)
 	}
-	for i := 0; r.err == nil && i < int(n); i++ {
+	for i := 0; r.Err == nil && i < int(n); i++ {
 		var a Attachment
-		copy(a.SHA256[:], r.take(sha256.Size, fmt.Sprintf("attachment %d sha256", i)))
-		a.Key = r.bytes(fmt.Sprintf("attachment %d key", i), MaxAttachmentKey)
-		a.BlobID = string(r.bytes(fmt.Sprintf("attachment %d blob id", i), MaxBlobIDBytes))
+		copy(a.SHA256[:], r.Take(sha256.Size, fmt.Sprintf("attachment %d sha256", i)))
+		a.Key = r.Bytes(fmt.Sprintf("attachment %d key", i), MaxAttachmentKey)
+		a.BlobID = string(r.Bytes(fmt.Sprintf("attachment %d blob id", i), MaxBlobIDBytes))
 		m.Attachments = append(m.Attachments, a)
 	}
-	r.end()
-	if r.err != nil {
-		return Message{}, malformed("message", r.err)
+	r.End()
+	if r.Err != nil {
+		return Message{}, malformed("message", r.Err)
 	}
 	if err := m.validate(); err != nil {
 		return Message{}, malformed("message", err)

@@ -2,6 +2,7 @@ package e2ee
 
 import (
 	"fmt"
+	"github.com/safeguard-dev/safeguard/internal/wire"
 
 	"github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/franking"
@@ -69,13 +70,13 @@ func (e GroupEnvelope) MarshalBinary() ([]byte, error) {
 	}
 	b := make([]byte, 0, 2+8+8+1+len(e.Sender.Device)+KeySize+4+franking.CommitmentSize+4+len(e.Ciphertext))
 	b = append(b, WireVersion, byte(KindGroup))
-	b = appendU64(b, uint64(e.Conversation))
-	b = appendU64(b, uint64(e.Sender.Account))
-	b = appendShort(b, e.Sender.Device)
+	b = wire.AppendU64(b, uint64(e.Conversation))
+	b = wire.AppendU64(b, uint64(e.Sender.Account))
+	b = wire.AppendShort(b, e.Sender.Device)
 	b = append(b, e.SessionID[:]...)
-	b = appendU32(b, e.Index)
+	b = wire.AppendU32(b, e.Index)
 	b = append(b, e.Commitment[:]...)
-	b = appendLong(b, e.Ciphertext)
+	b = wire.AppendBytes(b, e.Ciphertext)
 	if len(b) > MaxEnvelopeBytes {
 		return nil, malformed("group envelope", fmt.Errorf("%d bytes, at most %d allowed", len(b), MaxEnvelopeBytes))
 	}
@@ -90,24 +91,24 @@ func ParseGroupEnvelope(b []byte) (GroupEnvelope, error) {
 		return GroupEnvelope{}, malformed("group envelope", err)
 	}
 	var e GroupEnvelope
-	e.Conversation = int64(r.u64("conversation id"))
-	e.Sender.Account = int64(r.u64("sender account"))
-	e.Sender.Device = r.short("sender device")
-	r.fixed(e.SessionID[:], "session id")
-	e.Index = r.u32("message index")
-	r.fixed(e.Commitment[:], "commitment")
-	e.Ciphertext = r.long("ciphertext", MaxEnvelopeBytes)
-	r.end()
-	if r.err == nil && len(e.Ciphertext) == 0 {
-		r.fail("empty ciphertext")
+	e.Conversation = int64(r.U64("conversation id"))
+	e.Sender.Account = int64(r.U64("sender account"))
+	e.Sender.Device = r.Short("sender device")
+	r.Fixed(e.SessionID[:], "session id")
+	e.Index = r.U32("message index")
+	r.Fixed(e.Commitment[:], "commitment")
+	e.Ciphertext = r.Bytes("ciphertext", MaxEnvelopeBytes)
+	r.End()
+	if r.Err == nil && len(e.Ciphertext) == 0 {
+		r.Fail("empty ciphertext")
 	}
-	if r.err == nil {
+	if r.Err == nil {
 		if err := e.Sender.Validate(); err != nil {
-			r.fail("sender: %v", err)
+			r.Fail("sender: %v", err)
 		}
 	}
-	if r.err != nil {
-		return GroupEnvelope{}, malformed("group envelope", r.err)
+	if r.Err != nil {
+		return GroupEnvelope{}, malformed("group envelope", r.Err)
 	}
 	return e, nil
 }
@@ -138,13 +139,13 @@ func (e DirectEnvelope) MarshalBinary() ([]byte, error) {
 	}
 	b := make([]byte, 0, 2+8+1+len(e.Sender.Device)+KeySize+8+1+len(e.Recipient.Device)+1+4+len(e.Ciphertext))
 	b = append(b, WireVersion, byte(KindDirect))
-	b = appendU64(b, uint64(e.Sender.Account))
-	b = appendShort(b, e.Sender.Device)
+	b = wire.AppendU64(b, uint64(e.Sender.Account))
+	b = wire.AppendShort(b, e.Sender.Device)
 	b = append(b, e.SenderKey[:]...)
-	b = appendU64(b, uint64(e.Recipient.Account))
-	b = appendShort(b, e.Recipient.Device)
+	b = wire.AppendU64(b, uint64(e.Recipient.Account))
+	b = wire.AppendShort(b, e.Recipient.Device)
 	b = append(b, e.Type)
-	b = appendLong(b, e.Ciphertext)
+	b = wire.AppendBytes(b, e.Ciphertext)
 	if len(b) > MaxEnvelopeBytes {
 		return nil, malformed("direct envelope", fmt.Errorf("%d bytes, at most %d allowed", len(b), MaxEnvelopeBytes))
 	}
@@ -174,21 +175,21 @@ func ParseDirectEnvelope(b []byte) (DirectEnvelope, error) {
 		return DirectEnvelope{}, malformed("direct envelope", err)
 	}
 	var e DirectEnvelope
-	e.Sender.Account = int64(r.u64("sender account"))
-	e.Sender.Device = r.short("sender device")
-	r.fixed(e.SenderKey[:], "sender key")
-	e.Recipient.Account = int64(r.u64("recipient account"))
-	e.Recipient.Device = r.short("recipient device")
-	e.Type = r.u8("Olm message type")
-	e.Ciphertext = r.long("ciphertext", MaxEnvelopeBytes)
-	r.end()
-	if r.err == nil {
+	e.Sender.Account = int64(r.U64("sender account"))
+	e.Sender.Device = r.Short("sender device")
+	r.Fixed(e.SenderKey[:], "sender key")
+	e.Recipient.Account = int64(r.U64("recipient account"))
+	e.Recipient.Device = r.Short("recipient device")
+	e.Type = r.U8("Olm message type")
+	e.Ciphertext = r.Bytes("ciphertext", MaxEnvelopeBytes)
+	r.End()
+	if r.Err == nil {
 		if err := e.validate(); err != nil {
-			r.fail("%v", err)
+			r.Fail("%v", err)
 		}
 	}
-	if r.err != nil {
-		return DirectEnvelope{}, malformed("direct envelope", r.err)
+	if r.Err != nil {
+		return DirectEnvelope{}, malformed("direct envelope", r.Err)
 	}
 	return e, nil
 }
@@ -210,16 +211,16 @@ func PeekKind(b []byte) (Kind, error) {
 	}
 }
 
-func header(b []byte, want Kind) (*reader, error) {
+func header(b []byte, want Kind) (*wire.Reader, error) {
 	if len(b) > MaxEnvelopeBytes {
 		return nil, fmt.Errorf("%d bytes, at most %d allowed", len(b), MaxEnvelopeBytes)
 	}
-	r := &reader{buf: b}
-	if v := r.u8("version"); r.err == nil && v != WireVersion {
-		r.fail("version %d, want %d", v, WireVersion)
+	r := wire.NewReader(b)
+	if v := r.U8("version"); r.Err == nil && v != WireVersion {
+		r.Fail("version %d, want %d", v, WireVersion)
 	}
-	if k := r.u8("kind"); r.err == nil && Kind(k) != want {
-		r.fail("kind %d, want %d", k, want)
+	if k := r.U8("kind"); r.Err == nil && Kind(k) != want {
+		r.Fail("kind %d, want %d", k, want)
 	}
-	return r, r.err
+	return r, r.Err
 }

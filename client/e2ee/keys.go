@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/safeguard-dev/safeguard/internal/wire"
 	"io"
 
 	"github.com/safeguard-dev/safeguard"
@@ -57,8 +58,8 @@ func (k DeviceKeys) signedBytes() ([]byte, error) {
 		return nil, err
 	}
 	b := []byte(deviceKeysLabel)
-	b = appendU64(b, uint64(k.Account))
-	b = appendShort(b, k.Device)
+	b = wire.AppendU64(b, uint64(k.Account))
+	b = wire.AppendShort(b, k.Device)
 	b = append(b, curve...)
 	return append(b, ed...), nil
 }
@@ -117,9 +118,9 @@ func (k OneTimeKey) signedBytes() ([]byte, error) {
 		return nil, err
 	}
 	b := []byte(oneTimeKeyLabel)
-	b = appendU64(b, uint64(k.Account))
-	b = appendShort(b, k.Device)
-	b = appendShort(b, k.KeyID)
+	b = wire.AppendU64(b, uint64(k.Account))
+	b = wire.AppendShort(b, k.Device)
+	b = wire.AppendShort(b, k.KeyID)
 	b = append(b, curve...)
 	if k.Fallback {
 		return append(b, 1), nil

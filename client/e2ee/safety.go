@@ -4,6 +4,7 @@ import (
 	"crypto/sha512"
 	"encoding/binary"
 	"fmt"
+	"github.com/safeguard-dev/safeguard/internal/wire"
 	"strings"
 )
 
@@ -61,8 +62,8 @@ func fingerprint(k DeviceKeys) (string, error) {
 	}
 	seed := binary.BigEndian.AppendUint16(nil, safetyNumberVersion)
 	seed = append(seed, "safeguard-safety-number"...)
-	seed = appendU64(seed, uint64(k.Account))
-	seed = appendShort(seed, k.Device)
+	seed = wire.AppendU64(seed, uint64(k.Account))
+	seed = wire.AppendShort(seed, k.Device)
 	seed = append(seed, ed...)
 	seed = append(seed, curve...)
 	h := sha512.Sum512(seed)
