@@ -168,3 +168,31 @@ func parseFlags(fs *flag.FlagSet, e *env, args []string) error {
 	})
 	return err
 }
+
+// subcommands runs the subcommand of parent that args[0] names, or prints
+// the list: on stdout for -h (exit 0), on stderr otherwise (exit 2).
+func subcommands(ctx context.Context, e *env, parent string, subs []command, args []string) error {
+	if len(args) > 0 {
+		for _, s := range subs {
+			if s.name == args[0] {
+				return s.run(ctx, e, args[1:])
+			}
+		}
+	}
+	w := e.stderr
+	code := 2
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help") {
+		w, code = e.stdout, 0
+	} else if len(args) > 0 {
+		fmt.Fprintf(w, "safeguard %s: unknown command %q\n\n", parent, args[0])
+	}
+	fmt.Fprintf(w, "Usage: safeguard %s <command> [flags]\n\n", parent)
+	fmt.Fprintln(w, "Commands:")
+	for _, s := range subs {
+		fmt.Fprintf(w, "  %-7s %s\n", s.name, s.summary)
+	}
+	if code == 0 {
+		return nil
+	}
+	return &exitError{code: code}
+}

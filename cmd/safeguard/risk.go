@@ -18,37 +18,10 @@ import (
 const maxReplayLine = 16 << 20
 
 func cmdRisk(ctx context.Context, e *env, args []string) error {
-	subs := []struct {
-		name, summary string
-		run           func(context.Context, *env, []string) error
-	}{
+	return subcommands(ctx, e, "risk", []command{
 		{"replay", "score conversations from a JSON Lines file, one result a line", cmdRiskReplay},
 		{"score", "replay a labelled corpus and print precision, recall, F0.5 and alert delay", cmdRiskScore},
-	}
-	if len(args) > 0 {
-		for _, s := range subs {
-			if s.name == args[0] {
-				return s.run(ctx, e, args[1:])
-			}
-		}
-	}
-	w := e.stderr
-	code := 2
-	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help") {
-		w, code = e.stdout, 0
-	} else if len(args) > 0 {
-		fmt.Fprintf(w, "safeguard risk: unknown command %q\n\n", args[0])
-	}
-	fmt.Fprintln(w, "Usage: safeguard risk <command> [flags]")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Commands:")
-	for _, s := range subs {
-		fmt.Fprintf(w, "  %-7s %s\n", s.name, s.summary)
-	}
-	if code == 0 {
-		return nil
-	}
-	return &exitError{code: code}
+	}, args)
 }
 
 // listFlag is a flag that may be given several times.

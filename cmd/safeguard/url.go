@@ -15,39 +15,12 @@ import (
 )
 
 func cmdURL(ctx context.Context, e *env, args []string) error {
-	subs := []struct {
-		name, summary string
-		run           func(context.Context, *env, []string) error
-	}{
+	return subcommands(ctx, e, "url", []command{
 		{"import", "import a URL list (IWF URL-list shape), all or nothing", cmdURLImport},
 		{"list", "list the URL lists with their provenance", cmdURLList},
 		{"remove", "remove a URL list", cmdURLRemove},
 		{"match", "normalise links and show the list entries they match", cmdURLMatch},
-	}
-	if len(args) > 0 {
-		for _, s := range subs {
-			if s.name == args[0] {
-				return s.run(ctx, e, args[1:])
-			}
-		}
-	}
-	w := e.stderr
-	code := 2
-	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help") {
-		w, code = e.stdout, 0
-	} else if len(args) > 0 {
-		fmt.Fprintf(w, "safeguard url: unknown command %q\n\n", args[0])
-	}
-	fmt.Fprintln(w, "Usage: safeguard url <command> [flags]")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Commands:")
-	for _, s := range subs {
-		fmt.Fprintf(w, "  %-7s %s\n", s.name, s.summary)
-	}
-	if code == 0 {
-		return nil
-	}
-	return &exitError{code: code}
+	}, args)
 }
 
 // withStore opens the --db store for fn and closes it after.
