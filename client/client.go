@@ -358,12 +358,21 @@ func (c *Client) ReadMarkers(ctx context.Context, conversationID int64) ([]ReadM
 
 // Media downloads an image.
 func (c *Client) Media(ctx context.Context, mediaID int64) (data []byte, contentType string, err error) {
-	req, err := http.NewRequestWithContext(ctx, "GET", c.BaseURL+"/api/v1/media/"+id(mediaID), nil)
+	return c.getRaw(ctx, "/api/v1/media/"+id(mediaID))
+}
+
+// getRaw fetches path as bytes, with the document's media type: for what is
+// not JSON (media, blobs, rendered reports).
+func (c *Client) getRaw(ctx context.Context, path string) ([]byte, string, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", c.BaseURL+path, nil)
 	if err != nil {
 		return nil, "", err
 	}
 	if c.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	if c.App != "" {
+		req.Header.Set("X-Safeguard-App", c.App)
 	}
 	resp, err := c.http().Do(req)
 	if err != nil {
@@ -373,7 +382,7 @@ func (c *Client) Media(ctx context.Context, mediaID int64) (data []byte, content
 	if resp.StatusCode >= 400 {
 		return nil, "", decodeError(resp)
 	}
-	data, err = io.ReadAll(resp.Body)
+	data, err := io.ReadAll(resp.Body)
 	return data, resp.Header.Get("Content-Type"), err
 }
 

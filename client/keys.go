@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -251,22 +250,8 @@ func (c *Client) UploadBlob(ctx context.Context, conversationID int64, data []by
 
 // Blob fetches an encrypted attachment of a conversation.
 func (c *Client) Blob(ctx context.Context, conversationID int64, blobID string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, "GET", c.BaseURL+"/api/v1/conversations/"+id(conversationID)+"/blobs/"+url.PathEscape(blobID), nil)
-	if err != nil {
-		return nil, err
-	}
-	if c.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.Token)
-	}
-	resp, err := c.http().Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode >= 400 {
-		return nil, decodeError(resp)
-	}
-	return io.ReadAll(resp.Body)
+	data, _, err := c.getRaw(ctx, "/api/v1/conversations/"+id(conversationID)+"/blobs/"+url.PathEscape(blobID))
+	return data, err
 }
 
 // ReportFranking reports an end-to-end encrypted message with its franking

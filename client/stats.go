@@ -2,8 +2,6 @@ package client
 
 import (
 	"context"
-	"io"
-	"net/http"
 	"net/url"
 )
 
@@ -41,21 +39,5 @@ func (c *Client) AdminStats(ctx context.Context, what string, q StatsQuery) (bod
 	if what == "transparency" {
 		path = "/api/v1/admin/transparency"
 	}
-	req, err := http.NewRequestWithContext(ctx, "GET", c.BaseURL+path+"?"+q.values().Encode(), nil)
-	if err != nil {
-		return nil, "", err
-	}
-	if c.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.Token)
-	}
-	resp, err := c.http().Do(req)
-	if err != nil {
-		return nil, "", err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode >= 400 {
-		return nil, "", decodeError(resp)
-	}
-	body, err = io.ReadAll(resp.Body)
-	return body, resp.Header.Get("Content-Type"), err
+	return c.getRaw(ctx, path+"?"+q.values().Encode())
 }
