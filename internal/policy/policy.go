@@ -135,17 +135,20 @@ var (
 
 // Visible reports whether viewer may learn that target exists: not a minor to
 // a stranger adult, not an inactive account, not someone who blocked the
-// viewer. A refusal carries the reason and conceals.
+// viewer. A refusal carries the reason and conceals. It is the one rule every
+// request that names an account asks first, before anything else about it;
+// a minor waiting for a guardian is refused as a minor, so the refusal counts
+// as a stranger's attempt to reach a young person.
 func (c Config) Visible(viewer, target Party, rel Relation) Decision {
 	switch {
 	case viewer.ID == target.ID:
 		return allow()
 	case rel.BlockedBy:
 		return conceal(ReasonBlocked)
-	case target.Status != safeguard.Active && !rel.Contacts:
-		return conceal(ReasonTargetInactive)
 	case target.Minor() && viewer.Band == safeguard.Adult && !rel.Contacts:
 		return conceal(ReasonStrangerContactMinor)
+	case target.Status != safeguard.Active && !rel.Contacts:
+		return conceal(ReasonTargetInactive)
 	}
 	return allow()
 }
@@ -283,13 +286,11 @@ func pairAllowed(a, b Party, rels Relations) bool {
 
 // Group decides whether creator may create a group with others, checking each
 // newcomer as Join would. The first refusal wins; refusals about the creator's
-// own view (a minor who is not the creator's contact) conceal.
+// own view (a minor who is not the creator's contact) conceal, and come before
+// any other answer.
 func (c Config) Group(creator Party, others []Party, e2ee bool, rels Relations) Decision {
 	if creator.Status != safeguard.Active {
 		return deny(ReasonRequesterInactive, errInactive)
-	}
-	if e := c.Encryption(append([]Party{creator}, others...), e2ee); !e.Allow {
-		return e.Decision
 	}
 	for _, o := range others {
 		if o.ID == creator.ID {
@@ -298,6 +299,11 @@ func (c Config) Group(creator Party, others []Party, e2ee bool, rels Relations) 
 		if v := c.Visible(creator, o, rels(creator.ID, o.ID)); !v.Allow {
 			return v
 		}
+	}
+	// Encryption only once every member is known to be visible: a refusal
+	// of E2EE would otherwise tell that a concealed account exists.
+	if e := c.Encryption(append([]Party{creator}, others...), e2ee); !e.Allow {
+		return e.Decision
 	}
 	if len(others)+1 > safeguard.MaxGroupMembers {
 		return deny(ReasonGroupFull, errGroupFull)
