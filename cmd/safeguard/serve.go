@@ -370,6 +370,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 			if serr := <-done; !errors.Is(serr, http.ErrServerClosed) && err == nil {
 				err = serr
 			}
+			svc.Close() // the refusals still queued, before the store goes
 			if cerr := st.Close(); err == nil {
 				err = cerr
 			}

@@ -151,6 +151,7 @@ func newStack(t testing.TB) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { svc.Close() }) // the queued refusals, before the store closes
 	reportDir := filepath.Join(t.TempDir(), "reports")
 	cs, err := cases.New(cases.Config{TestReports: true, SuspendOnMatch: true, PrepareDir: reportDir},
 		cases.Deps{Store: st, Media: md, Vault: evidence.New(items, priv, nil), Builder: lawreporttest.Builder(),

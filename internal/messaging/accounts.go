@@ -443,29 +443,16 @@ func (s *Service) Lookup(ctx context.Context, viewerID int64, handle string) (*s
 	now := s.clock()
 	var target *safeguard.Account
 	var rel policy.Relation
-	var viewer *safeguard.Account
 	err := s.view(ctx, func(tx store.Tx) error {
-		var err error
-		if viewer, err = load(ctx, tx, viewerID); err != nil {
+		viewer, err := load(ctx, tx, viewerID)
+		if err != nil {
 			return err
 		}
-		if target, err = tx.AccountByHandle(ctx, handle); err != nil {
-			return err
-		}
-		rel, err = relation(ctx, tx, viewer.ID, target.ID)
+		target, rel, err = s.see(ctx, tx, viewer, handle, actionLookup, now)
 		return err
 	})
-	if errors.Is(err, safeguard.ErrNotFound) {
-		return nil, false, safeguard.UnknownAccount
-	}
 	if err != nil {
-		return nil, false, err
-	}
-	if d := s.cfg.Policy.Visible(s.party(viewer, now), s.party(target, now), rel); !d.Allow {
-		if d.Reason == policy.ReasonStrangerContactMinor {
-			return nil, false, s.refuse(ctx, "lookup", viewer, target, d)
-		}
-		return nil, false, d.Err
+		return nil, false, s.settle(err)
 	}
 	return target, rel.Contacts, nil
 }

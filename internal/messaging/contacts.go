@@ -46,14 +46,8 @@ func (s *Service) RequestContact(ctx context.Context, fromID int64, handle strin
 		if from.Status != safeguard.Active {
 			return s.cfg.Policy.ContactRequest(s.party(from, now), policy.Party{}, policy.Relation{}).Err
 		}
-		if to, err = tx.AccountByHandle(ctx, handle); err != nil {
-			if errors.Is(err, safeguard.ErrNotFound) {
-				return safeguard.UnknownAccount
-			}
-			return err
-		}
-		rel, err := relation(ctx, tx, from.ID, to.ID)
-		if err != nil {
+		var rel policy.Relation
+		if to, rel, err = s.see(ctx, tx, from, handle, actionContactRequest, now); err != nil {
 			return err
 		}
 		existing, err := tx.ContactBetween(ctx, from.ID, to.ID)
@@ -90,10 +84,10 @@ func (s *Service) RequestContact(ctx context.Context, fromID int64, handle strin
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, s.settle(err)
 	}
 	if refused != nil {
-		return nil, s.refuse(ctx, "contact_request", from, to, *refused)
+		return nil, s.refuse(actionContactRequest, from, to, *refused)
 	}
 	s.publishContact(ctx, out.Contact, notify)
 	return out, nil
@@ -203,7 +197,7 @@ func (s *Service) answerContact(ctx context.Context, accountID, contactID int64,
 		return nil, err
 	}
 	if refused != nil {
-		return nil, s.refuse(ctx, "contact_accept", me, other, *refused)
+		return nil, s.refuse("contact_accept", me, other, *refused)
 	}
 	if accept {
 		s.publishContact(ctx, view.Contact, []int64{other.ID})
@@ -222,22 +216,12 @@ func (s *Service) Block(ctx context.Context, blockerID int64, handle string) ([]
 		if err != nil {
 			return err
 		}
-		target, err := tx.AccountByHandle(ctx, handle)
-		if errors.Is(err, safeguard.ErrNotFound) {
-			return safeguard.UnknownAccount
-		}
+		target, _, err := s.see(ctx, tx, me, handle, actionBlock, now)
 		if err != nil {
 			return err
 		}
 		if target.ID == me.ID {
 			return safeguard.Invalid("self", "You can't block yourself.")
-		}
-		rel, err := relation(ctx, tx, me.ID, target.ID)
-		if err != nil {
-			return err
-		}
-		if d := s.cfg.Policy.Visible(s.party(me, now), s.party(target, now), rel); !d.Allow && d.Reason == policy.ReasonStrangerContactMinor {
-			return d.Err
 		}
 		if err := tx.CreateBlock(ctx, safeguard.Block{BlockerID: me.ID, BlockedID: target.ID, CreatedAt: now}); err != nil {
 			return err
@@ -254,7 +238,7 @@ func (s *Service) Block(ctx context.Context, blockerID int64, handle string) ([]
 		}
 		return s.audit(ctx, tx, me.ID, "account", "block", target.ID, "")
 	})
-	return notices, err
+	return notices, s.settle(err)
 }
 
 // BlockContact blocks the other side of a contact or request.
@@ -281,21 +265,26 @@ func (s *Service) BlockContact(ctx context.Context, blockerID, contactID int64) 
 	return s.Block(ctx, blockerID, handle)
 }
 
-// Unblock lifts a block. The contact the block ended does not come back.
+// Unblock lifts a block. The contact the block ended does not come back. An
+// account the blocker may not know of, and has not blocked, is answered as a
+// handle nobody has.
 func (s *Service) Unblock(ctx context.Context, blockerID int64, handle string) error {
-	return s.store.Update(ctx, func(tx store.Tx) error {
-		target, err := tx.AccountByHandle(ctx, handle)
-		if errors.Is(err, safeguard.ErrNotFound) {
-			return safeguard.UnknownAccount
-		}
+	now := s.clock()
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		me, err := load(ctx, tx, blockerID)
 		if err != nil {
 			return err
 		}
-		if err := tx.DeleteBlock(ctx, blockerID, target.ID); err != nil {
+		target, _, err := s.see(ctx, tx, me, handle, actionUnblock, now)
+		if err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, blockerID, "account", "unblock", target.ID, "")
+		if err := tx.DeleteBlock(ctx, me.ID, target.ID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, me.ID, "account", "unblock", target.ID, "")
 	})
+	return s.settle(err)
 }
 
 // Contacts lists an account's contacts, requests and blocks. Requests waiting

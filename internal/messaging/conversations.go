@@ -55,7 +55,7 @@ func (s *Service) CreateConversation(ctx context.Context, creatorID int64, req N
 		if creator, err = load(ctx, tx, creatorID); err != nil {
 			return err
 		}
-		others, err := s.resolve(ctx, tx, creator.ID, req.Members)
+		others, err := s.resolve(ctx, tx, creator, req.Members, now)
 		if err != nil {
 			return err
 		}
@@ -122,10 +122,10 @@ func (s *Service) CreateConversation(ctx context.Context, creatorID int64, req N
 		return err
 	})
 	if err != nil {
-		return nil, false, err
+		return nil, false, s.settle(err)
 	}
 	if refused != nil {
-		return nil, false, s.refuse(ctx, "conversation", creator, refusedTo, *refused)
+		return nil, false, s.refuse(actionConversation, creator, refusedTo, *refused)
 	}
 	if created {
 		s.publishConversationView(ctx, view, safeguard.EventConversationAdded)
@@ -147,20 +147,18 @@ func blame(d policy.Decision, creator *safeguard.Account, others []*safeguard.Ac
 	return nil
 }
 
-// resolve turns handles into accounts, refusing unknown ones, duplicates and
+// resolve turns handles into accounts the creator may know of (see),
+// refusing unknown and concealed ones alike, and skipping duplicates and
 // the creator's own handle.
-func (s *Service) resolve(ctx context.Context, tx store.Tx, self int64, handles []string) ([]*safeguard.Account, error) {
+func (s *Service) resolve(ctx context.Context, tx store.Tx, creator *safeguard.Account, handles []string, now time.Time) ([]*safeguard.Account, error) {
 	seen := map[int64]bool{}
 	var out []*safeguard.Account
 	for _, h := range handles {
-		a, err := tx.AccountByHandle(ctx, h)
-		if errors.Is(err, safeguard.ErrNotFound) {
-			return nil, safeguard.UnknownAccount
-		}
+		a, _, err := s.see(ctx, tx, creator, h, actionConversation, now)
 		if err != nil {
 			return nil, err
 		}
-		if a.ID == self || seen[a.ID] {
+		if a.ID == creator.ID || seen[a.ID] {
 			continue
 		}
 		seen[a.ID] = true
@@ -252,18 +250,15 @@ func (s *Service) AddMember(ctx context.Context, adderID, id int64, handle strin
 		if adder, err = load(ctx, tx, adderID); err != nil {
 			return err
 		}
+		if joiner, _, err = s.see(ctx, tx, adder, handle, actionGroupAdd, now); err != nil {
+			return err
+		}
 		c, err := member(ctx, tx, id, adder.ID, false)
 		if err != nil {
 			return err
 		}
 		if c.Kind != safeguard.Group {
 			return safeguard.Invalid("not_a_group", "People can only be added to groups.")
-		}
-		if joiner, err = tx.AccountByHandle(ctx, handle); err != nil {
-			if errors.Is(err, safeguard.ErrNotFound) {
-				return safeguard.UnknownAccount
-			}
-			return err
 		}
 		if m := c.Member(joiner.ID); m != nil && (m.State == safeguard.MemberJoined || m.State == safeguard.MemberInvited) {
 			return safeguard.Errorf(safeguard.ErrConflict, "already_member", "They are already in this group.")
@@ -289,10 +284,10 @@ func (s *Service) AddMember(ctx context.Context, adderID, id int64, handle strin
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, s.settle(err)
 	}
 	if refused != nil {
-		return nil, s.refuse(ctx, "group_add", adder, joiner, *refused)
+		return nil, s.refuse(actionGroupAdd, adder, joiner, *refused)
 	}
 	s.publishConversationView(ctx, view, safeguard.EventMemberChanged)
 	return view, nil

@@ -241,7 +241,7 @@ func (s *Service) send(ctx context.Context, senderID, conversationID int64, orig
 		return nil, err
 	}
 	if refused != nil {
-		return nil, s.refuse(ctx, "message", content.Sender, refusedTo, *refused)
+		return nil, s.refuse("message", content.Sender, refusedTo, *refused)
 	}
 
 	verdict, err := s.scan(ctx, content)

@@ -8,7 +8,6 @@ package messaging
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -57,6 +56,9 @@ type Config struct {
 	MaxImageBytes   int64
 	Argon2          Argon2
 	Limits          Limits
+	// RefusalQueue is how many refusals may wait to be recorded; default
+	// DefaultRefusalQueue.
+	RefusalQueue int
 }
 
 func (c *Config) setDefaults() {
@@ -97,6 +99,7 @@ type Service struct {
 	messageLimit *ratelimit.Limiter
 
 	dummyHash string // compared against when a handle is unknown, to even out timing
+	refusals  *refusalLog
 }
 
 // Deps are what a Service is built on. Notify, Scanner, Relay, Now and Log
@@ -142,6 +145,7 @@ func New(cfg Config, d Deps) (*Service, error) {
 	if s.dummyHash, err = cfg.Argon2.Hash("not a password of anyone's"); err != nil {
 		return nil, err
 	}
+	s.refusals = newRefusalLog(s.store, s.log, cfg.RefusalQueue)
 	return s, nil
 }
 
@@ -201,40 +205,18 @@ func relation(ctx context.Context, tx store.Tx, a, b int64) (policy.Relation, er
 }
 
 // refuse records a policy refusal — the audit entry, and the refusal itself
-// as a risk signal — in a transaction of its own, and returns the error the
-// requester is shown. The refusal is kept even though the request fails.
-func (s *Service) refuse(ctx context.Context, action string, from, to *safeguard.Account, d policy.Decision) error {
-	if !recordable(d.Reason) {
-		return d.Err
-	}
-	now := s.clock()
-	err := s.store.Update(ctx, func(tx store.Tx) error {
-		var toID int64
-		toMinor := false
+// as a risk signal — and returns the error the requester is shown. The
+// record is queued for the service's writer, never written on the request
+// path: a refusal toward a concealed account must cost no more than a handle
+// nobody has.
+func (s *Service) refuse(action string, from, to *safeguard.Account, d policy.Decision) error {
+	if recordable(d.Reason) {
+		now := s.clock()
+		r := safeguard.Refusal{At: now, FromID: from.ID, Action: action, Reason: d.Reason, FromBand: from.Band(now)}
 		if to != nil {
-			toID = to.ID
-			toMinor = to.Band(now).Minor()
+			r.ToID, r.ToMinor = to.ID, to.Band(now).Minor()
 		}
-		if err := tx.RecordRefusal(ctx, &safeguard.Refusal{
-			At: now, FromID: from.ID, ToID: toID, Action: action, Reason: d.Reason,
-			ToMinor: toMinor, FromBand: from.Band(now),
-		}); err != nil {
-			return err
-		}
-		detail, _ := json.Marshal(map[string]any{"action": action, "to": toID})
-		if err := tx.Audit(ctx, &safeguard.AuditEntry{
-			At: now, ActorID: from.ID, Actor: "account", Action: "policy.refused",
-			TargetID: toID, Reason: d.Reason, Detail: string(detail),
-		}); err != nil {
-			return err
-		}
-		return tx.AppendEvent(ctx, &safeguard.Event{
-			Type: safeguard.EventPolicyRefusal, At: now, AccountID: from.ID, Payload: detail,
-		})
-	})
-	if err != nil {
-		s.log.ErrorContext(ctx, "record refusal", "action", action, "reason", d.Reason, "err", err)
-		return fmt.Errorf("record refusal: %w", err)
+		s.refusals.add(r)
 	}
 	if d.Err == nil {
 		return safeguard.Errorf(safeguard.ErrPermission, d.Reason, "That is not allowed.")
@@ -327,6 +309,9 @@ func uniq(ids []int64) []int64 {
 // AuditEntries returns audit entries about targetID (0 for all), newest
 // first, for operators.
 func (s *Service) AuditEntries(ctx context.Context, targetID int64, limit int) ([]safeguard.AuditEntry, error) {
+	if err := s.FlushRefusals(ctx); err != nil {
+		return nil, err
+	}
 	var out []safeguard.AuditEntry
 	err := s.view(ctx, func(tx store.Tx) (err error) { out, err = tx.AuditEntries(ctx, targetID, limit); return })
 	return out, err

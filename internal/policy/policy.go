@@ -153,6 +153,17 @@ func (c Config) Visible(viewer, target Party, rel Relation) Decision {
 	return allow()
 }
 
+// VisibleToUnblock is Visible for lifting a block: an account the viewer has
+// blocked is on the viewer's own block list, which the viewer reads anyway,
+// so the viewer may always lift the block. Any other account is answered as
+// Visible answers.
+func (c Config) VisibleToUnblock(viewer, target Party, rel Relation) Decision {
+	if rel.Blocks {
+		return allow()
+	}
+	return c.Visible(viewer, target, rel)
+}
+
 // ContactRequest decides whether from may ask to, with rel the relation of
 // from to to.
 func (c Config) ContactRequest(from, to Party, rel Relation) Decision {

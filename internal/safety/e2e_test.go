@@ -120,6 +120,7 @@ func newStack(t testing.TB, st store.Store, scanners bool, limits messaging.Limi
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { svc.Close() }) // the queued refusals, before the store closes
 	srv := httptest.NewServer(web.New(web.Config{AdminToken: adminToken}, svc, b, nil, prometheus.NewRegistry(), opts...).Handler())
 	t.Cleanup(func() {
 		b.Close()

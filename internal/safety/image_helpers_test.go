@@ -97,6 +97,7 @@ func newImgRig(t *testing.T, st store.Store, cfg ImageConfig) *imgRig {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { r.svc.Close() }) // the queued refusals, before the store closes
 	signUp := func(handle string, years int) int64 {
 		born := imgNow.AddDate(-years, 0, -1).Format(time.DateOnly)
 		a, err := r.svc.SignUp(ctx, messaging.SignUp{Handle: handle, Password: "correct horse battery", BirthDate: born}, safeguard.Origin{})

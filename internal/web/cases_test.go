@@ -108,6 +108,7 @@ func newCaseStack(t *testing.T, st store.Store, scanner messaging.Scanner) *case
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { svc.Close() }) // the queued refusals, before the store closes
 	reportDir := filepath.Join(t.TempDir(), "reports")
 	cs, err := cases.New(cases.Config{TestReports: true, SuspendOnMatch: true, PrepareDir: reportDir},
 		cases.Deps{Store: st, Media: md, Vault: evidence.New(items, priv, nil), Builder: lawreporttest.Builder(),

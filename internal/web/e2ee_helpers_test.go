@@ -211,6 +211,7 @@ func newE2EEStack(t testing.TB, st store.Store, ring *franking.KeyRing, save sge
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { msvc.Close() }) // the queued refusals, before the store closes
 	srv := httptest.NewServer(web.New(web.Config{AdminToken: adminToken}, msvc, b, log, prometheus.NewRegistry(), web.WithE2EE(svc)).Handler())
 	closed := false
 	closeFn := func() {

@@ -95,6 +95,7 @@ func newStatsStack(t *testing.T, st store.Store) *statsStack {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { svc.Close() }) // the queued refusals, before the store closes
 	reportDir := filepath.Join(t.TempDir(), "reports")
 	cs, err := cases.New(cases.Config{TestReports: true},
 		cases.Deps{Store: st, Media: md, Vault: evidence.New(items, priv, nil), Builder: lawreporttest.Builder(),

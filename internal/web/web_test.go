@@ -99,6 +99,7 @@ func newScannedStack(t testing.TB, st store.Store, tweak func(*messaging.Config)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { svc.Close() }) // the queued refusals, before the store closes
 	srv := httptest.NewServer(web.New(web.Config{AdminToken: adminToken}, svc, b, nil, prometheus.NewRegistry()).Handler())
 	t.Cleanup(func() {
 		b.Close()
@@ -842,6 +843,7 @@ func TestLogsHoldNoContent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { svc.Close() }) // the queued refusals, before the store closes
 	srv := httptest.NewServer(web.New(web.Config{AdminToken: adminToken}, svc, b, log, prometheus.NewRegistry()).Handler())
 	defer srv.Close()
 	s := &stack{t: t, url: srv.URL, admin: &client.Client{BaseURL: srv.URL, Token: adminToken}, st: db}

@@ -1,0 +1,217 @@
+package messaging
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/store"
+)
+
+// Defaults of the refusal log.
+const (
+	// DefaultRefusalQueue is how many refusals may wait for the writer.
+	// The writer takes them in batches, so it falls behind only when the
+	// store does.
+	DefaultRefusalQueue = 4096
+	refusalBatch        = 256
+	refusalWriteTimeout = 30 * time.Second
+)
+
+// refusalLog records the policy's refusals off the request path. A refusal
+// toward a concealed account must cost the requester no more than a handle
+// nobody has: a write before answering would be a timing channel. So the
+// request only queues the refusal in memory, and one writer, owned by the
+// service, stores each batch (the refusal, its audit entry and its outbox
+// event) in one transaction.
+//
+// When the queue is full the refusal is dropped, counted and logged, rather
+// than written on the request path or making the request wait: either would
+// let a flood of requests time the answers again. The queue is sized so that
+// only a store that stops keeping up fills it.
+type refusalLog struct {
+	store store.Store
+	log   *slog.Logger
+
+	mu     sync.RWMutex // guards closed against sends on a closed queue
+	closed bool
+	queue  chan refusalItem
+	done   chan struct{}
+
+	written atomic.Int64
+	dropped atomic.Int64 // full queue, closed log, or a failed write
+}
+
+// refusalItem is a refusal to store, or, with flushed set, a marker that
+// the writer closes once everything queued before it is stored.
+type refusalItem struct {
+	r       safeguard.Refusal
+	flushed chan struct{}
+}
+
+func newRefusalLog(st store.Store, log *slog.Logger, size int) *refusalLog {
+	if size <= 0 {
+		size = DefaultRefusalQueue
+	}
+	l := &refusalLog{store: st, log: log, queue: make(chan refusalItem, size), done: make(chan struct{})}
+	go l.run()
+	return l
+}
+
+// add queues r without waiting. It never touches the store.
+func (l *refusalLog) add(r safeguard.Refusal) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if !l.closed {
+		select {
+		case l.queue <- refusalItem{r: r}:
+			return
+		default:
+		}
+	}
+	if n := l.dropped.Add(1); n&(n-1) == 0 { // log the 1st, 2nd, 4th, 8th… drop
+		l.log.Error("refusal not recorded: queue full or closed", "action", r.Action, "reason", r.Reason, "dropped", n)
+	}
+}
+
+// flush waits until every refusal queued before it is stored (or dropped).
+func (l *refusalLog) flush(ctx context.Context) error {
+	marker := refusalItem{flushed: make(chan struct{})}
+	l.mu.RLock()
+	if l.closed {
+		l.mu.RUnlock()
+		select {
+		case <-l.done:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	select {
+	case l.queue <- marker:
+		l.mu.RUnlock()
+	case <-ctx.Done():
+		l.mu.RUnlock()
+		return ctx.Err()
+	}
+	select {
+	case <-marker.flushed:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// close stores what is queued and stops the writer.
+func (l *refusalLog) close() {
+	l.mu.Lock()
+	if !l.closed {
+		l.closed = true
+		close(l.queue)
+	}
+	l.mu.Unlock()
+	<-l.done
+}
+
+func (l *refusalLog) run() {
+	defer close(l.done)
+	var batch []safeguard.Refusal
+	var markers []chan struct{}
+	take := func(it refusalItem) {
+		if it.flushed != nil {
+			markers = append(markers, it.flushed)
+		} else {
+			batch = append(batch, it.r)
+		}
+	}
+	for it := range l.queue {
+		take(it)
+	drain:
+		for len(batch) < refusalBatch {
+			select {
+			case it, ok := <-l.queue:
+				if !ok {
+					break drain
+				}
+				take(it)
+			default:
+				break drain
+			}
+		}
+		l.write(batch)
+		for _, m := range markers {
+			close(m)
+		}
+		batch, markers = batch[:0], markers[:0]
+	}
+}
+
+// write stores a batch in one transaction.
+func (l *refusalLog) write(batch []safeguard.Refusal) {
+	if len(batch) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), refusalWriteTimeout)
+	defer cancel()
+	err := l.store.Update(ctx, func(tx store.Tx) error {
+		for i := range batch {
+			if err := recordRefusal(ctx, tx, &batch[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		n := l.dropped.Add(int64(len(batch)))
+		l.log.Error("refusals not recorded", "count", len(batch), "dropped", n, "err", err)
+		return
+	}
+	l.written.Add(int64(len(batch)))
+}
+
+// recordRefusal writes a refusal, its audit entry and its outbox event.
+func recordRefusal(ctx context.Context, tx store.Tx, r *safeguard.Refusal) error {
+	if err := tx.RecordRefusal(ctx, r); err != nil {
+		return err
+	}
+	detail, _ := json.Marshal(map[string]any{"action": r.Action, "to": r.ToID})
+	if err := tx.Audit(ctx, &safeguard.AuditEntry{
+		At: r.At, ActorID: r.FromID, Actor: "account", Action: "policy.refused",
+		TargetID: r.ToID, Reason: r.Reason, Detail: string(detail),
+	}); err != nil {
+		return err
+	}
+	return tx.AppendEvent(ctx, &safeguard.Event{
+		Type: safeguard.EventPolicyRefusal, At: r.At, AccountID: r.FromID, Payload: detail,
+	})
+}
+
+// RefusalStats says how the refusal log is doing: refusals stored, and
+// refusals lost (a full queue, a write that failed, or a refusal after
+// Close).
+type RefusalStats struct {
+	Written, Dropped int64
+}
+
+// RefusalStats returns the refusal log's counters.
+func (s *Service) RefusalStats() RefusalStats {
+	return RefusalStats{Written: s.refusals.written.Load(), Dropped: s.refusals.dropped.Load()}
+}
+
+// FlushRefusals waits until every refusal made before the call is stored.
+// Operators' reads of the audit log call it, so they see every refusal.
+func (s *Service) FlushRefusals(ctx context.Context) error {
+	return s.refusals.flush(ctx)
+}
+
+// Close stores the refusals still queued and stops the service's writer.
+// Call it before closing the store. The service answers requests after
+// Close, but refusals it makes then are dropped (and counted).
+func (s *Service) Close() error {
+	s.refusals.close()
+	return nil
+}
