@@ -254,8 +254,8 @@ func TestAttackEncryptionBeforeVisibility(t *testing.T) {
 
 		for _, minor := range []signedUp{teen, child} {
 			for name, req := range map[string]client.ConversationRequest{
-				"one-to-one": {Members: []string{minor.handle}, E2EE: true},
-				"group":      {Members: []string{minor.handle}, E2EE: true, Title: "hello"},
+				"one-to-one":             {Members: []string{minor.handle}, E2EE: true},
+				"group":                  {Members: []string{minor.handle}, E2EE: true, Title: "hello"},
 				"with a verified friend": {Members: []string{friend.handle, minor.handle}, E2EE: true, Title: "hello"},
 			} {
 				_, errMinor := adult.CreateConversation(ctx, req)
