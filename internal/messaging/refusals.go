@@ -18,6 +18,11 @@ const (
 	// The writer takes them in batches, so it falls behind only when the
 	// store does.
 	DefaultRefusalQueue = 4096
+	// DefaultRefusalEvery is how often the writer stores what is queued.
+	// Writing on its own clock, not as each refusal comes, keeps the work
+	// apart from the request that caused it: a request right after a
+	// refusal toward a young person does not wait behind its write.
+	DefaultRefusalEvery = time.Second
 	refusalBatch        = 256
 	refusalWriteTimeout = 30 * time.Second
 )
@@ -27,7 +32,8 @@ const (
 // nobody has: a write before answering would be a timing channel. So the
 // request only queues the refusal in memory, and one writer, owned by the
 // service, stores each batch (the refusal, its audit entry and its outbox
-// event) in one transaction.
+// event) in one transaction, every DefaultRefusalEvery or when a batch is
+// full.
 //
 // When the queue is full the refusal is dropped, counted and logged, rather
 // than written on the request path or making the request wait: either would
@@ -36,6 +42,7 @@ const (
 type refusalLog struct {
 	store store.Store
 	log   *slog.Logger
+	every time.Duration
 
 	mu     sync.RWMutex // guards closed against sends on a closed queue
 	closed bool
@@ -53,11 +60,14 @@ type refusalItem struct {
 	flushed chan struct{}
 }
 
-func newRefusalLog(st store.Store, log *slog.Logger, size int) *refusalLog {
+func newRefusalLog(st store.Store, log *slog.Logger, size int, every time.Duration) *refusalLog {
 	if size <= 0 {
 		size = DefaultRefusalQueue
 	}
-	l := &refusalLog{store: st, log: log, queue: make(chan refusalItem, size), done: make(chan struct{})}
+	if every <= 0 {
+		every = DefaultRefusalEvery
+	}
+	l := &refusalLog{store: st, log: log, every: every, queue: make(chan refusalItem, size), done: make(chan struct{})}
 	go l.run()
 	return l
 }
@@ -119,34 +129,35 @@ func (l *refusalLog) close() {
 
 func (l *refusalLog) run() {
 	defer close(l.done)
+	tick := time.NewTicker(l.every)
+	defer tick.Stop()
 	var batch []safeguard.Refusal
 	var markers []chan struct{}
-	take := func(it refusalItem) {
-		if it.flushed != nil {
-			markers = append(markers, it.flushed)
-		} else {
-			batch = append(batch, it.r)
-		}
-	}
-	for it := range l.queue {
-		take(it)
-	drain:
-		for len(batch) < refusalBatch {
-			select {
-			case it, ok := <-l.queue:
-				if !ok {
-					break drain
-				}
-				take(it)
-			default:
-				break drain
-			}
-		}
+	write := func() {
 		l.write(batch)
 		for _, m := range markers {
 			close(m)
 		}
 		batch, markers = batch[:0], markers[:0]
+	}
+	for {
+		select {
+		case it, ok := <-l.queue:
+			if !ok {
+				write()
+				return
+			}
+			if it.flushed != nil {
+				markers = append(markers, it.flushed)
+			} else {
+				batch = append(batch, it.r)
+			}
+			if len(markers) > 0 || len(batch) >= refusalBatch {
+				write()
+			}
+		case <-tick.C:
+			write()
+		}
 	}
 }
 

@@ -35,7 +35,7 @@ func TestRefusalLog(t *testing.T) {
 	ctx := t.Context()
 	st := openSQLite(t)
 	// The writer not yet running, so the queue fills deterministically.
-	l := &refusalLog{store: st, log: slog.New(slog.DiscardHandler), queue: make(chan refusalItem, 3), done: make(chan struct{})}
+	l := &refusalLog{store: st, log: slog.New(slog.DiscardHandler), every: time.Hour, queue: make(chan refusalItem, 3), done: make(chan struct{})}
 	for to := range int64(4) {
 		l.add(refusal(10 + to))
 	}

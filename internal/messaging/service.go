@@ -59,6 +59,9 @@ type Config struct {
 	// RefusalQueue is how many refusals may wait to be recorded; default
 	// DefaultRefusalQueue.
 	RefusalQueue int
+	// RefusalEvery is how often queued refusals are stored; default
+	// DefaultRefusalEvery.
+	RefusalEvery time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -145,7 +148,7 @@ func New(cfg Config, d Deps) (*Service, error) {
 	if s.dummyHash, err = cfg.Argon2.Hash("not a password of anyone's"); err != nil {
 		return nil, err
 	}
-	s.refusals = newRefusalLog(s.store, s.log, cfg.RefusalQueue)
+	s.refusals = newRefusalLog(s.store, s.log, cfg.RefusalQueue, cfg.RefusalEvery)
 	return s, nil
 }
 
