@@ -209,14 +209,38 @@ func (s *Service) answerContact(ctx context.Context, accountID, contactID int64,
 // the blocker in any way, its messages in shared groups are hidden from the
 // blocker, and any contact between them ends.
 func (s *Service) Block(ctx context.Context, blockerID int64, handle string) ([]string, error) {
+	return s.block(ctx, blockerID, func(tx store.Tx, me *safeguard.Account, now time.Time) (*safeguard.Account, error) {
+		target, _, err := s.see(ctx, tx, me, handle, actionBlock, now)
+		return target, err
+	})
+}
+
+// BlockContact blocks the other side of a contact or request the blocker
+// has been shown: a request still waiting for a guardian is not yet theirs.
+func (s *Service) BlockContact(ctx context.Context, blockerID, contactID int64) ([]string, error) {
+	return s.block(ctx, blockerID, func(tx store.Tx, me *safeguard.Account, now time.Time) (*safeguard.Account, error) {
+		c, err := tx.Contact(ctx, contactID)
+		if err != nil {
+			return nil, err
+		}
+		if c.FromID != me.ID && c.ToID != me.ID || c.ToID == me.ID && c.State == safeguard.ContactAwaitingGuardian {
+			return nil, safeguard.NotFound
+		}
+		return tx.Account(ctx, c.Other(me.ID))
+	})
+}
+
+// block makes blocker block the account target finds.
+func (s *Service) block(ctx context.Context, blockerID int64, target func(tx store.Tx, me *safeguard.Account, now time.Time) (*safeguard.Account, error)) ([]string, error) {
 	now := s.clock()
 	var notices []string
 	err := s.store.Update(ctx, func(tx store.Tx) error {
+		notices = nil
 		me, err := load(ctx, tx, blockerID)
 		if err != nil {
 			return err
 		}
-		target, _, err := s.see(ctx, tx, me, handle, actionBlock, now)
+		target, err := target(tx, me, now)
 		if err != nil {
 			return err
 		}
@@ -239,30 +263,6 @@ func (s *Service) Block(ctx context.Context, blockerID int64, handle string) ([]
 		return s.audit(ctx, tx, me.ID, "account", "block", target.ID, "")
 	})
 	return notices, s.settle(err)
-}
-
-// BlockContact blocks the other side of a contact or request.
-func (s *Service) BlockContact(ctx context.Context, blockerID, contactID int64) ([]string, error) {
-	var handle string
-	err := s.view(ctx, func(tx store.Tx) error {
-		c, err := tx.Contact(ctx, contactID)
-		if err != nil {
-			return err
-		}
-		if c.FromID != blockerID && c.ToID != blockerID {
-			return safeguard.NotFound
-		}
-		other, err := tx.Account(ctx, c.Other(blockerID))
-		if err != nil {
-			return err
-		}
-		handle = other.Handle
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return s.Block(ctx, blockerID, handle)
 }
 
 // Unblock lifts a block. The contact the block ended does not come back. An

@@ -363,3 +363,50 @@ func TestAttackRefusalTiming(t *testing.T) {
 		}
 	})
 }
+
+// TestAttackBlockContactRevealsRequest replays a probe by contact ID: POST
+// /api/v1/contacts/{id}/block on a request a child made that still waits
+// for the child's guardian (not yet shown to the adult asked) answered 404
+// account_not_found, where an ID that is not the adult's answers 404
+// not_found — so counting through IDs found the children who had asked. And
+// an adult could not block a young person whose request they had been shown.
+func TestAttackBlockContactRevealsRequest(t *testing.T) {
+	eachVisibility(t, func(t *testing.T, s *visibilityStack) {
+		ctx := t.Context()
+		adult := s.signUp("asked", 35)
+
+		// A teen's request, shown to the adult: the adult can block it.
+		teen := s.signUp("teen", 15)
+		req, err := teen.RequestContact(ctx, adult.handle)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := adult.BlockContact(ctx, req.ID); err != nil {
+			t.Errorf("blocking a young person's request one was shown: %v", err)
+		}
+
+		// A child's request waiting for the guardian is not the adult's yet.
+		guardian := s.signUp("guardian", 40)
+		if _, err := s.admin.SetAgeAssurance(ctx, guardian.id, "verified"); err != nil {
+			t.Fatal(err)
+		}
+		c := client.New(s.url)
+		child, err := c.SignUp(ctx, client.SignUpRequest{Handle: "kid", Password: pw, BirthDate: born(10)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := guardian.LinkGuardian(ctx, child.GuardianCode); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Login(ctx, child.Handle, pw); err != nil {
+			t.Fatal(err)
+		}
+		waiting, err := c.RequestContact(ctx, adult.handle)
+		if err != nil || waiting.State != "awaiting_guardian" {
+			t.Fatalf("child's request: %+v, %v", waiting, err)
+		}
+		_, errWaiting := adult.BlockContact(ctx, waiting.ID)
+		_, errNone := adult.BlockContact(ctx, waiting.ID+1000)
+		sameAnswer(t, "block a request waiting for a guardian", errNone, errWaiting)
+	})
+}
