@@ -54,7 +54,7 @@ func TestThreatModelNamesEveryAccountEndpoint(t *testing.T) {
 	decodes := map[string]bool{}
 	route := regexp.MustCompile(`Handle(?:Func)?\("([^"]+)",\s*(.*)\)$`)
 	handlerName := regexp.MustCompile(`s\.(\w+)`) // the last one is the handler: s.auth(s.block)
-	routes := map[string]string{} // pattern → handler
+	routes := map[string]string{}                 // pattern → handler
 	for _, f := range parseDir(t, fset, ".") {
 		for _, d := range f.Decls {
 			fn, ok := d.(*ast.FuncDecl)
