@@ -35,6 +35,9 @@ const (
 // event) in one transaction, every DefaultRefusalEvery or when a batch is
 // full.
 //
+// The risk rules count stored refusals (store.RecordTx.RefusedMinors), so a
+// refusal counts from its write on, about a second after the request.
+//
 // When the queue is full the refusal is dropped, counted and logged, rather
 // than written on the request path or making the request wait: either would
 // let a flood of requests time the answers again. The queue is sized so that
