@@ -3,6 +3,7 @@ package safeguard
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // The kinds of error. Every error that leaves a use case wraps one of them, so
@@ -27,6 +28,10 @@ type Error struct {
 	Code    string // stable, documented, snake_case: "handle_taken"
 	Message string // a plain sentence for the user
 	Err     error  // internal cause, for logs; may be nil
+	// RetryAfter, on a refusal of kind ErrRateLimited or ErrUnavailable, is
+	// how long until the same request could succeed: the edge sends it as
+	// the Retry-After header.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -107,3 +112,20 @@ var NotFound = &Error{Kind: ErrNotFound, Code: "not_found", Message: "Not found.
 // platform's rules, for a minor's handle asked about by a stranger adult. Both
 // cases must produce exactly this error.
 var UnknownAccount = &Error{Kind: ErrNotFound, Code: "account_not_found", Message: "There is no account with that name."}
+
+// RetryAfter returns how long err says to wait before trying again, or 0.
+func RetryAfter(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
+}
+
+// RetrySeconds is d in whole seconds, rounded up, and at least 1: the value
+// of a Retry-After header, which must not tell a client to come back before
+// it could succeed.
+func RetrySeconds(d time.Duration) int {
+	s := int((d + time.Second - 1) / time.Second)
+	return max(1, s)
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/console"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 	"github.com/safeguard-dev/safeguard/internal/moderators"
+	"github.com/safeguard-dev/safeguard/internal/password"
 	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
@@ -31,8 +32,8 @@ func bindConsoleFlags(fs *flag.FlagSet, c *consoleConfig) {
 }
 
 // newConsole builds the moderators service and the console over st.
-func newConsole(c consoleConfig, testReports bool, argon messaging.Argon2, st store.Store, cs *cases.Service, log *slog.Logger) (*moderators.Service, *console.Console, error) {
-	mods, err := moderators.New(moderators.Config{Argon2: argon, IdleTimeout: c.idle, MaxSession: c.max}, st, nil, log)
+func newConsole(c consoleConfig, testReports bool, argon messaging.Argon2, passwords *password.Gate, st store.Store, cs *cases.Service, log *slog.Logger) (*moderators.Service, *console.Console, error) {
+	mods, err := moderators.New(moderators.Config{Argon2: argon, IdleTimeout: c.idle, MaxSession: c.max, Passwords: passwords}, st, nil, log)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/media"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 	"github.com/safeguard-dev/safeguard/internal/moderators"
+	"github.com/safeguard-dev/safeguard/internal/password"
 	"github.com/safeguard-dev/safeguard/internal/policy"
 	"github.com/safeguard-dev/safeguard/internal/ratelimit"
 	"github.com/safeguard-dev/safeguard/internal/safety"
@@ -58,6 +59,8 @@ type serveConfig struct {
 	logLevel, logFormat              string
 	limits                           messaging.Limits
 	argon2                           messaging.Argon2
+	argon2BudgetMiB                  int64
+	argon2Wait                       time.Duration
 	images                           safety.ImageConfig
 	riskRules, riskLexicons          string
 	cases                            caseConfig    // cases, evidence, law-enforcement reports
@@ -124,8 +127,10 @@ func bindServeFlags(fs *flag.FlagSet, c *serveConfig) {
 	fs.StringVar(&c.riskLexicons, "risk-lexicon", "", "lexicon files that extend the embedded one, comma-separated (reloaded on SIGHUP)")
 	fs.Var(limitFlag{&c.limits.Messages}, "limit-messages", "messages per account, N/DURATION")
 	fs.Var(limitFlag{&c.limits.ContactRequests}, "limit-contacts", "contact requests per account, N/DURATION")
-	fs.Var(limitFlag{&c.limits.LoginPerAccount}, "limit-login-account", "login attempts per account, N/DURATION")
-	fs.Var(limitFlag{&c.limits.LoginPerAddress}, "limit-login-address", "login attempts per client address, N/DURATION")
+	fs.Var(limitFlag{&c.limits.LoginPerAccountAddress}, "limit-login-account-address", "login attempts per account from one client address (an IPv6 /64), N/DURATION")
+	fs.Var(limitFlag{&c.limits.LoginPerAccount}, "limit-login-account", "login attempts per account from addresses it has not logged in from lately, N/DURATION")
+	fs.Var(limitFlag{&c.limits.LoginPerAddress}, "limit-login-address", "login attempts per client address (an IPv6 /64), N/DURATION")
+	fs.Var(limitFlag{&c.limits.SignUpPerAddress}, "limit-signup-address", "sign-ups per client address (an IPv6 /64), N/DURATION")
 	bindCaseFlags(fs, &c.cases)
 	bindMatchFlags(fs, &c.images)
 	fs.IntVar(&c.images.RetroDays, "retro-days", safety.DefaultRetroDays, "days of media checked against hashes added to a bank later (and how long media hashes are kept)")
@@ -139,6 +144,8 @@ func bindServeFlags(fs *flag.FlagSet, c *serveConfig) {
 		c.argon2.MemoryKiB = uint32(n)
 		return nil
 	})
+	fs.Int64Var(&c.argon2BudgetMiB, "argon2-budget", password.DefaultMemoryBudget>>20, "MiB that all password hashes running at once may take; more wait their turn")
+	fs.DurationVar(&c.argon2Wait, "argon2-wait", password.DefaultWait, "how long a login or sign-up waits for room in --argon2-budget before it is answered 503")
 	fs.Func("argon2-time", "password hashing passes (default 2)", func(s string) error {
 		n, err := strconv.ParseUint(s, 10, 32)
 		if err != nil || n < 1 {
@@ -200,6 +207,9 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	mode := policy.Mode(c.encryption)
 	if !mode.Valid() {
 		return nil, fmt.Errorf("--encryption %q: want nspcc or none", c.encryption)
+	}
+	if c.argon2BudgetMiB < 1 {
+		return nil, errors.New("--argon2-budget: want at least 1 MiB")
 	}
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		return nil, errors.New("--tls-cert and --tls-key go together")
@@ -272,6 +282,8 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	}
 	scanners := safety.Scanners{riskScanner, safety.NewURLScanner(st, safety.URLOptions{Log: log}), images}
 
+	// One memory budget for every password hash the process runs.
+	passwords := password.NewGate(c.argon2BudgetMiB<<20, c.argon2Wait, nil)
 	svc, err := messaging.New(messaging.Config{
 		Policy:        policy.Config{Mode: mode, GuardianApprovesContacts: c.guardianApproves},
 		Apps:          apps,
@@ -279,7 +291,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		MaxImageBytes: c.maxImageBytes,
 		Argon2:        c.argon2,
 		Limits:        c.limits,
-	}, messaging.Deps{Store: st, Media: mediaStore, Notify: notify, Scanner: scanners, Relay: relay, Log: log})
+	}, messaging.Deps{Store: st, Media: mediaStore, Notify: notify, Scanner: scanners, Relay: relay, Log: log, Passwords: passwords})
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -300,7 +312,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 
 	// The moderator console, with its own accounts.
 	opts := []web.Option{web.WithCases(caseSvc), web.WithE2EE(e2eeSvc), web.WithRisk(riskScanner), web.WithBanks(banks)}
-	mods, con, err := newConsole(c.console, c.cases.testReports, c.argon2, st, caseSvc, log)
+	mods, con, err := newConsole(c.console, c.cases.testReports, c.argon2, passwords, st, caseSvc, log)
 	if err != nil {
 		stopJobs()
 		st.Close()

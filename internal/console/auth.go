@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 
 	safeguard "github.com/safeguard-dev/safeguard"
@@ -195,12 +196,12 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	token, _, err := h.Moderators.Login(r.Context(), name, password, h.env.ClientAddr(r))
 	if err != nil {
 		code := h.env.Status(err)
+		if code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", strconv.Itoa(safeguard.RetrySeconds(safeguard.RetryAfter(err))))
+		}
 		if code >= 500 {
 			h.fail(w, r, nil, err)
 			return
-		}
-		if code == http.StatusTooManyRequests {
-			w.Header().Set("Retry-After", "60")
 		}
 		d.Error = safeguard.ErrorMessage(err)
 		h.showLogin(w, r, code, d)

@@ -260,11 +260,7 @@ func verifiedAccounts(ctx context.Context, tx store.Tx, ids []int64, now time.Ti
 
 // limit applies a rate limiter to an account.
 func limit(l *ratelimit.Limiter, accountID int64) error {
-	if ok, retry := l.Allow(strconv.FormatInt(accountID, 10)); !ok {
-		return safeguard.Errorf(safeguard.ErrRateLimited, "rate_limited",
-			"Too many requests. Try again in %d seconds.", max(1, int(retry.Seconds()+0.5)))
-	}
-	return nil
+	return l.Check(strconv.FormatInt(accountID, 10), "rate_limited")
 }
 
 // deviceNotFound is the answer for a device the caller does not have.

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
-	pw "github.com/safeguard-dev/safeguard/internal/password"
 	"slices"
 	"strings"
 	"time"
@@ -15,6 +14,7 @@ import (
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/police"
 	"github.com/safeguard-dev/safeguard/internal/policy"
+	"github.com/safeguard-dev/safeguard/internal/ratelimit"
 	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
@@ -45,12 +45,15 @@ type SignedUp struct {
 // SignUp creates an account. A child's account waits for a guardian: the
 // returned code, given to a verified adult, activates it.
 func (s *Service) SignUp(ctx context.Context, req SignUp, origin safeguard.Origin) (*SignedUp, error) {
+	if err := limit(s.signUpLimit, ratelimit.AddrKey(origin.Addr.Addr())); err != nil {
+		return nil, err
+	}
 	now := s.clock()
 	a, err := s.validateSignUp(req, now)
 	if err != nil {
 		return nil, err
 	}
-	hash, err := s.cfg.Argon2.Hash(req.Password)
+	hash, err := s.passwords.Hash(ctx, s.cfg.Argon2, req.Password)
 	if err != nil {
 		return nil, err
 	}
@@ -186,10 +189,8 @@ func (s *Service) Login(ctx context.Context, handle, password string, origin saf
 	if handle == "" || password == "" {
 		return "", nil, nil, safeguard.Invalid("missing_credentials", "Enter your name and password.")
 	}
-	if err := limit(s.loginAddr, origin.Addr.Addr().String()); err != nil {
-		return "", nil, nil, err
-	}
-	if err := limit(s.loginAccount, strings.ToLower(handle)); err != nil {
+	account := strings.ToLower(handle)
+	if err := s.logins.Check(account, origin.Addr.Addr(), "rate_limited"); err != nil {
 		return "", nil, nil, err
 	}
 	now := s.clock()
@@ -205,13 +206,18 @@ func (s *Service) Login(ctx context.Context, handle, password string, origin saf
 		return err
 	})
 	if errors.Is(err, safeguard.ErrNotFound) {
-		pw.Check(s.dummyHash, password)
+		if _, err := s.passwords.Check(ctx, s.dummyHash, password); err != nil {
+			return "", nil, nil, err
+		}
 		return "", nil, nil, errBadLogin
 	}
 	if err != nil {
 		return "", nil, nil, err
 	}
-	ok := pw.Check(hash, password)
+	ok, err := s.passwords.Check(ctx, hash, password)
+	if err != nil {
+		return "", nil, nil, err
+	}
 	token := ""
 	var sess *safeguard.Session
 	if ok {
@@ -239,7 +245,7 @@ func (s *Service) Login(ctx context.Context, handle, password string, origin saf
 	if !ok {
 		return "", nil, nil, errBadLogin
 	}
-	s.loginAccount.Reset(strings.ToLower(handle))
+	s.logins.Succeeded(account, origin.Addr.Addr())
 	return token, sess, a, nil
 }
 

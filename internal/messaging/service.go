@@ -17,6 +17,7 @@ import (
 
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/media"
+	pw "github.com/safeguard-dev/safeguard/internal/password"
 	"github.com/safeguard-dev/safeguard/internal/policy"
 	"github.com/safeguard-dev/safeguard/internal/ratelimit"
 	"github.com/safeguard-dev/safeguard/internal/store"
@@ -32,19 +33,29 @@ const (
 )
 
 // Limits are the rate limits of the service. The zero Limit is unlimited.
+// Addresses are keyed by ratelimit.AddrKey: an IPv6 client by its /64.
 type Limits struct {
-	LoginPerAccount ratelimit.Limit
-	LoginPerAddress ratelimit.Limit
-	ContactRequests ratelimit.Limit // per account
-	Messages        ratelimit.Limit // per account
+	// LoginPerAccountAddress bounds attempts on one account from one
+	// address: a wrong guess locks out only the address it came from.
+	LoginPerAccountAddress ratelimit.Limit
+	// LoginPerAccount bounds attempts on one account from addresses it has
+	// not logged in from lately; much looser, against guessing spread over
+	// many addresses.
+	LoginPerAccount  ratelimit.Limit
+	LoginPerAddress  ratelimit.Limit // attempts from one address on any account
+	SignUpPerAddress ratelimit.Limit
+	ContactRequests  ratelimit.Limit // per account
+	Messages         ratelimit.Limit // per account
 }
 
 // DefaultLimits are the limits used unless configured.
 var DefaultLimits = Limits{
-	LoginPerAccount: ratelimit.Limit{Burst: 5, Per: time.Minute},
-	LoginPerAddress: ratelimit.Limit{Burst: 20, Per: 10 * time.Second},
-	ContactRequests: ratelimit.Limit{Burst: 20, Per: 3 * time.Minute},
-	Messages:        ratelimit.Limit{Burst: 60, Per: time.Second},
+	LoginPerAccountAddress: ratelimit.Limit{Burst: 5, Per: time.Minute},
+	LoginPerAccount:        ratelimit.Limit{Burst: 50, Per: time.Minute},
+	LoginPerAddress:        ratelimit.Limit{Burst: 20, Per: 10 * time.Second},
+	SignUpPerAddress:       ratelimit.Limit{Burst: 10, Per: 6 * time.Minute},
+	ContactRequests:        ratelimit.Limit{Burst: 20, Per: 3 * time.Minute},
+	Messages:               ratelimit.Limit{Burst: 60, Per: time.Second},
 }
 
 // Config configures a Service.
@@ -96,8 +107,9 @@ type Service struct {
 	now     func() time.Time
 	log     *slog.Logger
 
-	loginAccount *ratelimit.Limiter
-	loginAddr    *ratelimit.Limiter
+	logins       *ratelimit.LoginGuard
+	signUpLimit  *ratelimit.Limiter
+	passwords    *pw.Gate
 	contactLimit *ratelimit.Limiter
 	messageLimit *ratelimit.Limiter
 
@@ -113,8 +125,12 @@ type Deps struct {
 	Notify  Notifier
 	Scanner Scanner
 	Relay   EnvelopeRelay // without one, envelopes stay with their messages
-	Now     func() time.Time
-	Log     *slog.Logger
+	// Passwords bounds the memory of password hashing; nil means a gate
+	// of its own with the defaults. Share one among the services of a
+	// process.
+	Passwords *pw.Gate
+	Now       func() time.Time
+	Log       *slog.Logger
 }
 
 // New returns a Service.
@@ -126,7 +142,8 @@ func New(cfg Config, d Deps) (*Service, error) {
 	if d.Store == nil || d.Media == nil {
 		return nil, errors.New("messaging: store and media are required")
 	}
-	s := &Service{cfg: cfg, store: d.Store, media: d.Media, notify: d.Notify, scanner: d.Scanner, relay: d.Relay, now: d.Now, log: d.Log}
+	s := &Service{cfg: cfg, store: d.Store, media: d.Media, notify: d.Notify, scanner: d.Scanner, relay: d.Relay, now: d.Now, log: d.Log,
+		passwords: d.Passwords}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -140,8 +157,12 @@ func New(cfg Config, d Deps) (*Service, error) {
 		s.scanner = DeliverAll{}
 	}
 	clock := func() time.Time { return s.now() }
-	s.loginAccount = ratelimit.New(cfg.Limits.LoginPerAccount, clock)
-	s.loginAddr = ratelimit.New(cfg.Limits.LoginPerAddress, clock)
+	if s.passwords == nil {
+		s.passwords = pw.NewGate(pw.DefaultMemoryBudget, pw.DefaultWait, clock)
+	}
+	s.logins = ratelimit.NewLoginGuard(ratelimit.LoginLimits{PerAddress: cfg.Limits.LoginPerAddress,
+		PerAccountAddress: cfg.Limits.LoginPerAccountAddress, PerAccount: cfg.Limits.LoginPerAccount}, clock)
+	s.signUpLimit = ratelimit.New(cfg.Limits.SignUpPerAddress, clock)
 	s.contactLimit = ratelimit.New(cfg.Limits.ContactRequests, clock)
 	s.messageLimit = ratelimit.New(cfg.Limits.Messages, clock)
 	var err error
@@ -294,11 +315,7 @@ func (s *Service) audit(ctx context.Context, tx store.Tx, actorID int64, actor, 
 
 // limit applies a rate limiter to key.
 func limit(l *ratelimit.Limiter, key string) error {
-	if ok, retry := l.Allow(key); !ok {
-		return safeguard.Errorf(safeguard.ErrRateLimited, "rate_limited",
-			"Too many requests. Try again in %d seconds.", max(1, int(retry.Seconds()+0.5)))
-	}
-	return nil
+	return l.Check(key, "rate_limited")
 }
 
 func idKey(id int64) string { return strconv.FormatInt(id, 10) }

@@ -34,7 +34,7 @@ func (s *Service) Add(ctx context.Context, by, name string, role safeguard.Moder
 	if err := validPassword(password); err != nil {
 		return nil, err
 	}
-	hash, err := s.cfg.Argon2.Hash(password)
+	hash, err := s.cfg.Passwords.Hash(ctx, s.cfg.Argon2, password)
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +141,7 @@ func (s *Service) SetPassword(ctx context.Context, by, name, password string) (g
 	if err := validPassword(password); err != nil {
 		return "", err
 	}
-	hash, err := s.cfg.Argon2.Hash(password)
+	hash, err := s.cfg.Passwords.Hash(ctx, s.cfg.Argon2, password)
 	if err != nil {
 		return "", err
 	}

@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	safeguard "github.com/safeguard-dev/safeguard"
+	pw "github.com/safeguard-dev/safeguard/internal/password"
 	"github.com/safeguard-dev/safeguard/internal/ratelimit"
 	"github.com/safeguard-dev/safeguard/internal/store"
 )
@@ -34,11 +35,14 @@ const (
 	touchEvery = time.Minute
 )
 
-// Default login limits: per name, 5 attempts then one every 3 minutes; per
-// client address, 20 then one every 30 seconds.
+// Default login limits: per name and client address, 5 attempts then one
+// every 3 minutes; per name from addresses it has not logged in from lately,
+// 50 then one every 3 minutes; per client address, 20 then one every 30
+// seconds. A wrong guess locks out only the address it came from.
 var (
-	DefaultLoginPerName    = ratelimit.Limit{Burst: 5, Per: 3 * time.Minute}
-	DefaultLoginPerAddress = ratelimit.Limit{Burst: 20, Per: 30 * time.Second}
+	DefaultLoginPerNameAddress = ratelimit.Limit{Burst: 5, Per: 3 * time.Minute}
+	DefaultLoginPerName        = ratelimit.Limit{Burst: 50, Per: 3 * time.Minute}
+	DefaultLoginPerAddress     = ratelimit.Limit{Burst: 20, Per: 30 * time.Second}
 )
 
 // Config configures the Service. Zero fields take their defaults.
@@ -46,8 +50,12 @@ type Config struct {
 	Argon2          Argon2
 	IdleTimeout     time.Duration
 	MaxSession      time.Duration
-	LoginPerName    ratelimit.Limit
-	LoginPerAddress ratelimit.Limit
+	LoginPerNameAddress ratelimit.Limit
+	LoginPerName        ratelimit.Limit // from addresses the name has not logged in from lately
+	LoginPerAddress     ratelimit.Limit
+	// Passwords bounds the memory of password hashing; nil means a gate
+	// of its own with the defaults.
+	Passwords *pw.Gate
 }
 
 // Service is the moderators use case. Create it with New.
@@ -56,8 +64,7 @@ type Service struct {
 	store     store.Store
 	now       func() time.Time
 	log       *slog.Logger
-	perName   *ratelimit.Limiter
-	perAddr   *ratelimit.Limiter
+	logins    *ratelimit.LoginGuard
 	dummyHash string
 }
 
@@ -76,6 +83,9 @@ func New(cfg Config, st store.Store, now func() time.Time, log *slog.Logger) (*S
 	if cfg.MaxSession <= 0 {
 		cfg.MaxSession = DefaultMaxSession
 	}
+	if cfg.LoginPerNameAddress == (ratelimit.Limit{}) {
+		cfg.LoginPerNameAddress = DefaultLoginPerNameAddress
+	}
 	if cfg.LoginPerName == (ratelimit.Limit{}) {
 		cfg.LoginPerName = DefaultLoginPerName
 	}
@@ -92,8 +102,12 @@ func New(cfg Config, st store.Store, now func() time.Time, log *slog.Logger) (*S
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Passwords == nil {
+		cfg.Passwords = pw.NewGate(pw.DefaultMemoryBudget, pw.DefaultWait, now)
+	}
 	return &Service{cfg: cfg, store: st, now: now, log: log, dummyHash: dummy,
-		perName: ratelimit.New(cfg.LoginPerName, now), perAddr: ratelimit.New(cfg.LoginPerAddress, now)}, nil
+		logins: ratelimit.NewLoginGuard(ratelimit.LoginLimits{PerAddress: cfg.LoginPerAddress,
+			PerAccountAddress: cfg.LoginPerNameAddress, PerAccount: cfg.LoginPerName}, now)}, nil
 }
 
 // Config returns the configuration in effect, defaults filled in.

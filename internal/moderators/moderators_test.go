@@ -158,8 +158,9 @@ func TestLogin(t *testing.T) {
 
 func TestLoginRateLimits(t *testing.T) {
 	s, _, c := newService(t, moderators.Config{
-		LoginPerName:    ratelimit.Limit{Burst: 3, Per: time.Minute},
-		LoginPerAddress: ratelimit.Limit{Burst: 5, Per: time.Minute},
+		LoginPerNameAddress: ratelimit.Limit{Burst: 3, Per: time.Minute},
+		LoginPerName:        ratelimit.Limit{Burst: 4, Per: time.Minute},
+		LoginPerAddress:     ratelimit.Limit{Burst: 5, Per: time.Minute},
 	})
 	ctx := t.Context()
 	s.Add(ctx, moderators.Operator, "alice", safeguard.RoleModerator, pw)
@@ -168,22 +169,33 @@ func TestLoginRateLimits(t *testing.T) {
 			t.Fatalf("attempt %d: %v", i+1, err)
 		}
 	}
-	// The name is locked, even with the right password, from anywhere.
+	// The name is locked from that address, even with the right password…
+	if _, _, err := s.Login(ctx, "alice", pw, addr); !errors.Is(err, safeguard.ErrRateLimited) {
+		t.Fatalf("4th attempt on the name from one address: %v, want rate limited", err)
+	}
+	// …but not from another: a guesser does not lock the moderator out.
 	other := netip.MustParseAddrPort("203.0.113.1:1000")
-	if _, _, err := s.Login(ctx, "alice", pw, other); !errors.Is(err, safeguard.ErrRateLimited) {
-		t.Fatalf("4th attempt on the name: %v, want rate limited", err)
+	if _, _, err := s.Login(ctx, "alice", pw, other); err != nil {
+		t.Fatalf("from another address: %v", err)
+	}
+	// The name's own limit counts addresses it has not logged in from:
+	// other is now known, a third address is not.
+	third := netip.MustParseAddrPort("198.51.100.9:1000")
+	if _, _, err := s.Login(ctx, "alice", pw, third); !errors.Is(err, safeguard.ErrRateLimited) {
+		t.Fatalf("5th attempt on the name from a new address: %v, want rate limited", err)
+	}
+	if _, _, err := s.Login(ctx, "alice", pw, other); err != nil {
+		t.Fatalf("again from the known address: %v", err)
 	}
 	c.advance(time.Minute)
-	if _, _, err := s.Login(ctx, "alice", pw, other); err != nil {
+	if _, _, err := s.Login(ctx, "alice", pw, addr); err != nil {
 		t.Fatalf("after a minute: %v", err)
 	}
-	// Per address: addr spent 3 of its 5 attempts above and earned one back
-	// in the minute, so 3 more are allowed, whatever the name.
+	// Per address: addr has spent 5 attempts on alice and earned one back
+	// in the minute: one more is allowed, whatever the name, then none.
 	s.Add(ctx, moderators.Operator, "bob", safeguard.RoleModerator, pw)
-	for i := range 3 {
-		if _, _, err := s.Login(ctx, "bob", "wrong password!", addr); code(err) != "invalid_credentials" {
-			t.Fatalf("bob attempt %d: %v", i+1, err)
-		}
+	if _, _, err := s.Login(ctx, "bob", "wrong password!", addr); code(err) != "invalid_credentials" {
+		t.Fatalf("6th attempt from the address: %v", err)
 	}
 	if _, _, err := s.Login(ctx, "nobody-at-all", pw, addr); !errors.Is(err, safeguard.ErrRateLimited) {
 		t.Fatalf("7th attempt from the address: %v, want rate limited", err)

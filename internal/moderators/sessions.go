@@ -6,13 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
-	pw "github.com/safeguard-dev/safeguard/internal/password"
 	"net/netip"
 	"strings"
-	"time"
 
 	safeguard "github.com/safeguard-dev/safeguard"
-	"github.com/safeguard-dev/safeguard/internal/ratelimit"
 	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
@@ -39,14 +36,6 @@ var (
 	ErrSessionEnded = safeguard.Errorf(safeguard.ErrUnauthenticated, "session_ended", "Your session has ended. Please log in again.")
 )
 
-func limit(l *ratelimit.Limiter, key string) error {
-	if ok, retry := l.Allow(key); !ok {
-		return safeguard.Errorf(safeguard.ErrRateLimited, "too_many_attempts",
-			"Too many attempts. Please wait %s and try again.", retry.Round(time.Second))
-	}
-	return nil
-}
-
 // Session is a logged-in moderator: the session and who it is.
 type Session struct {
 	*safeguard.ModeratorSession
@@ -64,10 +53,7 @@ func (s *Service) Login(ctx context.Context, name, password string, from netip.A
 	if len(name) > MaxName || len(password) > MaxPassword {
 		return "", nil, errBadLogin
 	}
-	if err := limit(s.perAddr, from.Addr().String()); err != nil {
-		return "", nil, err
-	}
-	if err := limit(s.perName, sqlName(name)); err != nil {
+	if err := s.logins.Check(sqlName(name), from.Addr(), "too_many_attempts"); err != nil {
 		return "", nil, err
 	}
 	var m *safeguard.Moderator
@@ -81,13 +67,19 @@ func (s *Service) Login(ctx context.Context, name, password string, from netip.A
 		return err
 	})
 	if errors.Is(err, safeguard.ErrNotFound) {
-		pw.Check(s.dummyHash, password) // the same time as a real check
+		// The same time as a real check.
+		if _, err := s.cfg.Passwords.Check(ctx, s.dummyHash, password); err != nil {
+			return "", nil, err
+		}
 		return "", nil, errBadLogin
 	}
 	if err != nil {
 		return "", nil, err
 	}
-	ok := pw.Check(hash, password)
+	ok, err := s.cfg.Passwords.Check(ctx, hash, password)
+	if err != nil {
+		return "", nil, err
+	}
 	now := s.clock()
 	var token string
 	var sess *safeguard.ModeratorSession
@@ -125,7 +117,7 @@ func (s *Service) Login(ctx context.Context, name, password string, from netip.A
 	case m.Disabled:
 		return "", nil, safeguard.Errorf(safeguard.ErrPermission, "moderator_disabled", "This moderator account is disabled.")
 	}
-	s.perName.Reset(sqlName(name))
+	s.logins.Succeeded(sqlName(name), from.Addr())
 	s.log.InfoContext(ctx, "console login", "moderator_id", m.ID)
 	return token, &Session{ModeratorSession: sess, Moderator: m}, nil
 }

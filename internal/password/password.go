@@ -49,32 +49,47 @@ const (
 // read from the string, so a change of configuration does not lock anyone
 // out.
 func Check(encoded, password string) bool {
+	h, ok := parse(encoded)
+	return ok && h.matches(password)
+}
+
+// phc is a parsed PHC string.
+type phc struct {
+	cost      Argon2
+	salt, key []byte
+}
+
+func parse(encoded string) (phc, bool) {
 	parts := strings.Split(encoded, "$")
 	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" {
-		return false
+		return phc{}, false
 	}
 	var version int
 	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
-		return false
+		return phc{}, false
 	}
 	var p Argon2
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.MemoryKiB, &p.Time, &p.Threads); err != nil {
-		return false
+		return phc{}, false
 	}
 	if p.MemoryKiB < 8 || p.MemoryKiB > maxMemoryKiB || p.Time < 1 || p.Time > maxTime || p.Threads < 1 {
-		return false
+		return phc{}, false
 	}
 	enc := base64.RawStdEncoding
 	salt, err := enc.DecodeString(parts[4])
 	if err != nil || len(salt) < 8 {
-		return false
+		return phc{}, false
 	}
 	want, err := enc.DecodeString(parts[5])
 	if err != nil || len(want) < 16 || len(want) > 64 {
-		return false
+		return phc{}, false
 	}
-	got := argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, uint32(len(want)))
-	return subtle.ConstantTimeCompare(got, want) == 1
+	return phc{cost: p, salt: salt, key: want}, true
+}
+
+func (h phc) matches(password string) bool {
+	got := argon2.IDKey([]byte(password), h.salt, h.cost.Time, h.cost.MemoryKiB, h.cost.Threads, uint32(len(h.key)))
+	return subtle.ConstantTimeCompare(got, h.key) == 1
 }
 
 // passwordAlphabet has no letters or digits that read alike (0/O, 1/l/I).

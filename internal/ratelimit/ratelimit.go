@@ -1,12 +1,67 @@
 // Package ratelimit limits how often a key (an account, an address) may do
 // something, with token buckets kept in memory. Limits are per process; a
-// deployment of several servers divides its limits between them.
+// deployment of several servers divides its limits between them. Addresses
+// become keys through AddrKey, so that an IPv6 client cannot escape a limit
+// by moving within the /64 it was given.
 package ratelimit
 
 import (
+	"fmt"
+	"net/netip"
 	"sync"
 	"time"
+
+	safeguard "github.com/safeguard-dev/safeguard"
 )
+
+// IPv6Prefix is the prefix length an IPv6 address is limited by: a /64 is
+// what one subscriber, or one cloud machine, is given, and any address in it
+// is theirs to use.
+const IPv6Prefix = 64
+
+// AddrKey is the key of a client address in per-address limits: an IPv4
+// address (also IPv4-mapped IPv6) as itself, an IPv6 address as its /64. An
+// invalid address is the empty key, one bucket for all such clients.
+func AddrKey(a netip.Addr) string {
+	a = a.Unmap()
+	switch {
+	case !a.IsValid():
+		return ""
+	case a.Is4():
+		return a.String()
+	}
+	p, _ := a.WithZone("").Prefix(IPv6Prefix)
+	return p.String()
+}
+
+// Refused is the error for an event a limiter refused: kind
+// safeguard.ErrRateLimited, with code, a plain sentence saying how long to
+// wait, and RetryAfter set to retry.
+func Refused(code string, retry time.Duration) *safeguard.Error {
+	return &safeguard.Error{Kind: safeguard.ErrRateLimited, Code: code,
+		Message: fmt.Sprintf("Too many attempts. Please try again in %s.", waitWords(retry)), RetryAfter: retry}
+}
+
+// waitWords says how long retry is in words, rounded up.
+func waitWords(retry time.Duration) string {
+	s := safeguard.RetrySeconds(retry)
+	switch {
+	case s == 1:
+		return "1 second"
+	case s < 120:
+		return fmt.Sprintf("%d seconds", s)
+	}
+	return fmt.Sprintf("%d minutes", (s+59)/60)
+}
+
+// Check takes one event from key's bucket, as Allow does, and returns
+// Refused(code, …) when there was none.
+func (l *Limiter) Check(key, code string) error {
+	if ok, retry := l.Allow(key); !ok {
+		return Refused(code, retry)
+	}
+	return nil
+}
 
 // Limit is a rate: Burst events at once, refilled at Per per event. The zero
 // Limit allows everything.
@@ -62,6 +117,26 @@ func (l *Limiter) Allow(key string) (ok bool, retryAfter time.Duration) {
 		return true, 0
 	}
 	return false, time.Duration((1 - b.tokens) * float64(l.limit.Per))
+}
+
+// Wait reports how long until key's bucket has an event, without taking
+// one: 0 if it has one now.
+func (l *Limiter) Wait(key string) time.Duration {
+	if l == nil || l.limit.Unlimited() {
+		return 0
+	}
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.buckets[key]
+	if b == nil {
+		return 0
+	}
+	b.refill(now, l.limit)
+	if b.tokens >= 1 {
+		return 0
+	}
+	return time.Duration((1 - b.tokens) * float64(l.limit.Per))
 }
 
 // Reset forgets key's bucket (after a successful login, say).

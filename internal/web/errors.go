@@ -55,8 +55,8 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if code >= 500 {
 		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "route", r.Pattern, "err", err)
 	}
-	if code == http.StatusTooManyRequests {
-		w.Header().Set("Retry-After", "1")
+	if code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", strconv.Itoa(safeguard.RetrySeconds(safeguard.RetryAfter(err))))
 	}
 	writeJSON(w, code, client.ErrorBody{Error: client.ErrorDetail{Code: safeguard.ErrorCode(err), Message: safeguard.ErrorMessage(err)}})
 }
