@@ -47,9 +47,9 @@ var (
 
 // Config configures the Service. Zero fields take their defaults.
 type Config struct {
-	Argon2          Argon2
-	IdleTimeout     time.Duration
-	MaxSession      time.Duration
+	Argon2              Argon2
+	IdleTimeout         time.Duration
+	MaxSession          time.Duration
 	LoginPerNameAddress ratelimit.Limit
 	LoginPerName        ratelimit.Limit // from addresses the name has not logged in from lately
 	LoginPerAddress     ratelimit.Limit
