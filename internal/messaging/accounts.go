@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	safeguard "github.com/safeguard-dev/safeguard"
+	pw "github.com/safeguard-dev/safeguard/internal/password"
 	"github.com/safeguard-dev/safeguard/internal/police"
 	"github.com/safeguard-dev/safeguard/internal/policy"
 	"github.com/safeguard-dev/safeguard/internal/ratelimit"
@@ -91,6 +92,9 @@ func (s *Service) validateSignUp(req SignUp, now time.Time) (*safeguard.Account,
 	if n := utf8.RuneCountInString(req.Password); n < MinPassword || len(req.Password) > MaxPassword {
 		return nil, safeguard.Invalid("invalid_password",
 			"Choose a password of at least %d characters.", MinPassword)
+	}
+	if err := pw.Guessable(req.Password, req.Handle); err != nil {
+		return nil, err
 	}
 	if req.BirthDate == "" {
 		return nil, safeguard.Invalid("missing_birth_date", "Enter your date of birth.")

@@ -31,7 +31,7 @@ func (s *Service) Add(ctx context.Context, by, name string, role safeguard.Moder
 		password = GeneratePassword()
 		out.Generated = password
 	}
-	if err := validPassword(password); err != nil {
+	if err := validPassword(password, name); err != nil {
 		return nil, err
 	}
 	hash, err := s.cfg.Passwords.Hash(ctx, s.cfg.Argon2, password)
@@ -138,7 +138,7 @@ func (s *Service) SetPassword(ctx context.Context, by, name, password string) (g
 		password = GeneratePassword()
 		generated = password
 	}
-	if err := validPassword(password); err != nil {
+	if err := validPassword(password, name); err != nil {
 		return "", err
 	}
 	hash, err := s.cfg.Passwords.Hash(ctx, s.cfg.Argon2, password)

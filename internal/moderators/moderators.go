@@ -132,11 +132,11 @@ func validName(name string) error {
 	return nil
 }
 
-func validPassword(pw string) error {
-	if utf8.RuneCountInString(pw) < MinPassword || len(pw) > MaxPassword {
+func validPassword(password, name string) error {
+	if utf8.RuneCountInString(password) < MinPassword || len(password) > MaxPassword {
 		return safeguard.Invalid("invalid_password", "Choose a password of %d to %d characters.", MinPassword, MaxPassword)
 	}
-	return nil
+	return pw.Guessable(password, name)
 }
 
 // audit writes an audit entry about moderator m, done by who ("operator",
