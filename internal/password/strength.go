@@ -114,4 +114,3 @@ func letters(s string) string {
 	}
 	return b.String()
 }
-
