@@ -23,6 +23,7 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/bus"
 	"github.com/safeguard-dev/safeguard/internal/cases"
 	"github.com/safeguard-dev/safeguard/internal/e2ee"
+	"github.com/safeguard-dev/safeguard/internal/imaging"
 	"github.com/safeguard-dev/safeguard/internal/media"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 	"github.com/safeguard-dev/safeguard/internal/moderators"
@@ -61,6 +62,8 @@ type serveConfig struct {
 	argon2                           messaging.Argon2
 	argon2BudgetMiB                  int64
 	argon2Wait                       time.Duration
+	decodeBudgetMiB                  int64
+	decodeWait                       time.Duration
 	images                           safety.ImageConfig
 	riskRules, riskLexicons          string
 	cases                            caseConfig    // cases, evidence, law-enforcement reports
@@ -146,6 +149,8 @@ func bindServeFlags(fs *flag.FlagSet, c *serveConfig) {
 	})
 	fs.Int64Var(&c.argon2BudgetMiB, "argon2-budget", password.DefaultMemoryBudget>>20, "MiB that all password hashes running at once may take; more wait their turn")
 	fs.DurationVar(&c.argon2Wait, "argon2-wait", password.DefaultWait, "how long a login or sign-up waits for room in --argon2-budget before it is answered 503")
+	fs.Int64Var(&c.decodeBudgetMiB, "decode-budget", imaging.DefaultMemoryBudget>>20, "MiB that all images being decoded at once may take; more wait their turn, and a larger image is refused")
+	fs.DurationVar(&c.decodeWait, "decode-wait", imaging.DefaultMemoryWait, "how long an image waits for room in --decode-budget before its upload is answered 503")
 	fs.Func("argon2-time", "password hashing passes (default 2)", func(s string) error {
 		n, err := strconv.ParseUint(s, 10, 32)
 		if err != nil || n < 1 {
@@ -211,6 +216,10 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	if c.argon2BudgetMiB < 1 {
 		return nil, errors.New("--argon2-budget: want at least 1 MiB")
 	}
+	if c.decodeBudgetMiB < 1 {
+		return nil, errors.New("--decode-budget: want at least 1 MiB")
+	}
+	c.images.Limits.Memory = imaging.NewMemory(c.decodeBudgetMiB<<20, c.decodeWait, nil)
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		return nil, errors.New("--tls-cert and --tls-key go together")
 	}

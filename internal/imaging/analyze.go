@@ -71,6 +71,7 @@ func AnalyzeReader(r io.Reader, lim Limits) (Analysis, error) {
 }
 
 func hashImage(a *Analysis, img *Image) {
+	defer img.Release()
 	b := img.Bounds()
 	a.Width, a.Height = b.Dx(), b.Dy()
 	r := pdq.HashImage(img.Image, pdq.Options{})

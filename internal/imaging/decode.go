@@ -5,7 +5,8 @@
 //
 // Supported: JPEG, PNG, GIF (first frame) and WebP (lossy and lossless).
 // Every refusal is a *safeguard.Error of kind safeguard.ErrInvalid with one of
-// the codes below. Built with the "turbojpeg" tag (and cgo), JPEGs are
+// the codes below, except that a decode memory budget (Memory) that stays
+// taken answers safeguard.ErrUnavailable, to be tried again later. Built with the "turbojpeg" tag (and cgo), JPEGs are
 // decoded by libjpeg-turbo, the decoder family of Meta's reference tools, so
 // that PDQ hashes agree with theirs bit for bit more often; otherwise
 // everything is pure Go.
@@ -23,6 +24,7 @@ import (
 	"golang.org/x/image/webp"
 
 	"github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/budget"
 )
 
 // Content types Decode recognises.
@@ -59,6 +61,9 @@ type Limits struct {
 	// walks the whole image again, so a small file with very many scans
 	// would cost minutes of CPU.
 	MaxScans int
+	// Memory, if set, bounds the memory of decoding by a budget shared
+	// with every other decode (see Memory); nil decodes at once.
+	Memory *Memory
 }
 
 func (l Limits) withDefaults() Limits {
@@ -81,6 +86,16 @@ func (l Limits) withDefaults() Limits {
 type Image struct {
 	image.Image
 	ContentType string // one of JPEG, PNG, GIF, WebP
+	grant       *budget.Grant
+}
+
+// Release gives the image's memory back to the Limits.Memory budget it was
+// decoded under; the pixels must not be used after. Without a budget it
+// does nothing.
+func (img *Image) Release() {
+	if img != nil {
+		img.grant.Release()
+	}
 }
 
 // Sniff returns the content type that data starts like, or "" if it is not
@@ -135,7 +150,11 @@ func readLimited(r io.Reader, max int64) ([]byte, error) {
 // same bytes (Analyze passes a reader that hashes them on the way).
 func decode(data []byte, r io.Reader, lim Limits) (*Image, error) {
 	lim = lim.withDefaults()
-	ct, err := check(data, lim)
+	ct, cfg, err := check(data, lim)
+	if err != nil {
+		return nil, err
+	}
+	grant, err := lim.Memory.take(ct, cfg, data)
 	if err != nil {
 		return nil, err
 	}
@@ -154,27 +173,29 @@ func decode(data []byte, r io.Reader, lim Limits) (*Image, error) {
 		err = errors.New("decoder returned no image")
 	}
 	if err != nil {
+		grant.Release()
 		return nil, corrupt(err)
 	}
 	b := img.Bounds()
 	if b.Empty() || int64(b.Dx())*int64(b.Dy()) > lim.MaxPixels || b.Dx() > lim.MaxSide || b.Dy() > lim.MaxSide {
+		grant.Release()
 		return nil, corrupt(fmt.Errorf("decoded bounds %v disagree with the header", b))
 	}
-	return &Image{Image: img, ContentType: ct}, nil
+	return &Image{Image: img, ContentType: ct, grant: grant}, nil
 }
 
 // check sniffs the type and reads the header's declared size, refusing what
 // is over the limits, before anything is decoded.
-func check(data []byte, lim Limits) (string, error) {
+func check(data []byte, lim Limits) (string, image.Config, error) {
 	if len(data) == 0 {
-		return "", safeguard.Invalid(CodeEmpty, "The file is empty.")
+		return "", image.Config{}, safeguard.Invalid(CodeEmpty, "The file is empty.")
 	}
 	if int64(len(data)) > lim.MaxBytes {
-		return "", tooLarge(fmt.Sprintf("The file is larger than %s.", byteSize(lim.MaxBytes)))
+		return "", image.Config{}, tooLarge(fmt.Sprintf("The file is larger than %s.", byteSize(lim.MaxBytes)))
 	}
 	ct := Sniff(data)
 	if ct == "" {
-		return "", safeguard.Invalid(CodeUnsupported, "The file is not a supported image. Send a JPEG, PNG, GIF or WebP picture.")
+		return "", image.Config{}, safeguard.Invalid(CodeUnsupported, "The file is not a supported image. Send a JPEG, PNG, GIF or WebP picture.")
 	}
 	cfg, err := safely(func() (image.Config, error) {
 		r := bytes.NewReader(data)
@@ -189,23 +210,23 @@ func check(data []byte, lim Limits) (string, error) {
 		return webp.DecodeConfig(r)
 	})
 	if err != nil {
-		return "", corrupt(err)
+		return "", image.Config{}, corrupt(err)
 	}
 	w, h := cfg.Width, cfg.Height
 	switch {
 	case w <= 0 || h <= 0:
-		return "", corrupt(fmt.Errorf("header declares %d×%d", w, h))
+		return "", image.Config{}, corrupt(fmt.Errorf("header declares %d×%d", w, h))
 	case w > lim.MaxSide || h > lim.MaxSide:
-		return "", tooLarge(fmt.Sprintf("The image is %d×%d pixels; the largest side allowed is %d.", w, h, lim.MaxSide))
+		return "", image.Config{}, tooLarge(fmt.Sprintf("The image is %d×%d pixels; the largest side allowed is %d.", w, h, lim.MaxSide))
 	case int64(w)*int64(h) > lim.MaxPixels:
-		return "", tooLarge(fmt.Sprintf("The image is %d×%d pixels; at most %s are allowed.", w, h, pixels(lim.MaxPixels)))
+		return "", image.Config{}, tooLarge(fmt.Sprintf("The image is %d×%d pixels; at most %s are allowed.", w, h, pixels(lim.MaxPixels)))
 	}
 	if ct == JPEG {
 		if n := jpegScans(data); n > lim.MaxScans {
-			return "", tooLarge(fmt.Sprintf("The image has %d scans; at most %d are allowed.", n, lim.MaxScans))
+			return "", image.Config{}, tooLarge(fmt.Sprintf("The image has %d scans; at most %d are allowed.", n, lim.MaxScans))
 		}
 	}
-	return ct, nil
+	return ct, cfg, nil
 }
 
 // safely runs a decoder, turning a panic into an error.

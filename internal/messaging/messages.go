@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/budget"
 	"github.com/safeguard-dev/safeguard/internal/policy"
 	"github.com/safeguard-dev/safeguard/internal/store"
 )
@@ -329,6 +330,12 @@ func (s *Service) scan(ctx context.Context, c *Content) (Verdict, error) {
 	v, err := s.scanner.Scan(ctx, c)
 	if err == nil {
 		return v, nil
+	}
+	if safeguard.ErrorCode(err) == budget.CodeBusy {
+		// The server has no room to check it now: the message is neither
+		// delivered nor kept, and the sender is asked to send it again
+		// later, with the same answer whoever the recipients are.
+		return Verdict{}, err
 	}
 	if c.MinorRecipient() {
 		s.log.WarnContext(ctx, "scan failed; held toward a minor", "conversation", c.Conversation.ID, "err", err)

@@ -291,6 +291,11 @@ func (s *Images) Scan(ctx context.Context, c *messaging.Content) (messaging.Verd
 		return messaging.Verdict{}, nil
 	}
 	h := HashImage(c.Data, s.cfg.Limits, !s.cfg.SingleHash)
+	if errors.Is(h.Err, safeguard.ErrUnavailable) {
+		// The decode memory budget is taken: nothing is checked or kept,
+		// and the sender is asked to try again, whoever the recipients.
+		return messaging.Verdict{}, h.Err
+	}
 	minor := c.MinorRecipient()
 	res, err := s.match(ctx, &h)
 	mh := h.mediaHashes()

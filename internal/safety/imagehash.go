@@ -74,6 +74,7 @@ func HashImage(data []byte, lim imaging.Limits, dihedral bool) ImageHashes {
 		h.Err = err
 		return h
 	}
+	defer img.Release()
 	b := img.Bounds()
 	h.Decoded, h.Width, h.Height = true, b.Dx(), b.Dy()
 	if dihedral {
