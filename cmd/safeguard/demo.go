@@ -14,6 +14,7 @@ import (
 
 	"github.com/safeguard-dev/safeguard/client"
 	"github.com/safeguard-dev/safeguard/internal/police"
+	"github.com/safeguard-dev/safeguard/internal/ratelimit"
 	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
@@ -21,6 +22,8 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "demo", "demo [--exit] [--dir DIR] [flags of serve]")
 	var c serveConfig
 	bindServeFlags(fs, &c)
+	// Everyone in the story signs up from this machine's one address.
+	c.limits.SignUpPerAddress = ratelimit.Limit{}
 	exit := fs.Bool("exit", false, "stop after the story instead of leaving the server running")
 	dir := fs.String("dir", "", "directory for the demo's database and media (default: a new temporary directory)")
 	if err := parseFlags(fs, e, args); err != nil {

@@ -64,6 +64,11 @@ func TestMemoryUnderLoad(t *testing.T) {
 	afterSignUps := vm(t, pid, "VmHWM")
 	t.Logf("sign-ups: %d, %d at once, in %s: %s; peak RSS %s", signUps, signUpsAtOnce, signUpTime.Round(time.Millisecond), statuses, mib(afterSignUps))
 
+	// The uploads' own peak: writing 5 to clear_refs resets VmHWM.
+	if err := os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0); err != nil {
+		t.Logf("peak not reset (%v): the uploads' peak includes the sign-ups'", err)
+	}
+
 	// Two adults in a chat; one sends the same large image 20 times at once.
 	a, b := loadUser(t, url, "loadsender"), loadUser(t, url, "loadreceiver")
 	bMe, err := b.Me(ctx)
@@ -93,12 +98,12 @@ func TestMemoryUnderLoad(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	peak := vm(t, pid, "VmHWM")
+	afterUploads := vm(t, pid, "VmHWM")
 	t.Logf("uploads: %d at once of a %d-byte %d×%d PNG, in %s: %s", uploads, len(data), side, side,
 		time.Since(start).Round(time.Millisecond), statuses)
-	t.Logf("resident memory: %s at start, peak %s after sign-ups, peak %s after uploads (limit %s)",
-		mib(base), mib(afterSignUps), mib(peak), mib(limit))
-	if peak >= limit {
+	t.Logf("resident memory: %s at start, peak %s during the sign-ups, peak %s during the uploads (limit %s)",
+		mib(base), mib(afterSignUps), mib(afterUploads), mib(limit))
+	if peak := max(afterSignUps, afterUploads); peak >= limit {
 		t.Errorf("peak resident memory %s, want under %s", mib(peak), mib(limit))
 	}
 }
