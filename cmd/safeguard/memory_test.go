@@ -27,7 +27,8 @@ import (
 // memory (VmHWM) must stay under 1 GiB. It takes a minute or two, so it
 // runs only with SAFEGUARD_TEST_MEMORY=1 (a step of its own in CI);
 // SAFEGUARD_TEST_MEMORY_BINARY runs another build of the server instead,
-// to measure it the same way.
+// to measure it the same way, and SAFEGUARD_TEST_MEMORY_PHASE=uploads (or
+// signups) runs one of the two alone.
 func TestMemoryUnderLoad(t *testing.T) {
 	if os.Getenv("SAFEGUARD_TEST_MEMORY") != "1" {
 		t.Skip("set SAFEGUARD_TEST_MEMORY=1 to run the memory test")
@@ -43,27 +44,45 @@ func TestMemoryUnderLoad(t *testing.T) {
 	ctx := t.Context()
 	base := vm(t, pid, "VmRSS")
 
-	// Sign-ups, as from 200 addresses at once: the per-address limit is
-	// off, so that every request reaches the password hash.
-	statuses := newTally()
-	sem := make(chan struct{}, signUpsAtOnce)
+	phase := os.Getenv("SAFEGUARD_TEST_MEMORY_PHASE")
+	var afterSignUps, afterUploads int64
 	var wg sync.WaitGroup
-	start := time.Now()
-	for i := range signUps {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			_, err := client.New(url).SignUp(ctx, client.SignUpRequest{Handle: fmt.Sprintf("load%03d", i),
-				Password: "memory test password", BirthDate: "1990-01-01"})
-			statuses.add(err)
-		}()
+	if phase == "" || phase == "signups" {
+		// Sign-ups, as from 200 addresses at once: the per-address limit is
+		// off, so that every request reaches the password hash.
+		statuses := newTally()
+		sem := make(chan struct{}, signUpsAtOnce)
+		start := time.Now()
+		for i := range signUps {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				_, err := client.New(url).SignUp(ctx, client.SignUpRequest{Handle: fmt.Sprintf("load%03d", i),
+					Password: "memory test password", BirthDate: "1990-01-01"})
+				statuses.add(err)
+			}()
+		}
+		wg.Wait()
+		signUpTime := time.Since(start)
+		afterSignUps = vm(t, pid, "VmHWM")
+		t.Logf("sign-ups: %d, %d at once, in %s: %s; peak RSS %s", signUps, signUpsAtOnce, signUpTime.Round(time.Millisecond), statuses, mib(afterSignUps))
 	}
-	wg.Wait()
-	signUpTime := time.Since(start)
-	afterSignUps := vm(t, pid, "VmHWM")
-	t.Logf("sign-ups: %d, %d at once, in %s: %s; peak RSS %s", signUps, signUpsAtOnce, signUpTime.Round(time.Millisecond), statuses, mib(afterSignUps))
+	if phase == "" || phase == "uploads" {
+		afterUploads = uploadLarge(t, url, pid, uploads, side)
+	}
+	t.Logf("resident memory: %s at start, peak %s during the sign-ups, peak %s during the uploads (limit %s)",
+		mib(base), mib(afterSignUps), mib(afterUploads), mib(limit))
+	if peak := max(afterSignUps, afterUploads); peak >= limit {
+		t.Errorf("peak resident memory %s, want under %s", mib(peak), mib(limit))
+	}
+}
 
+// uploadLarge has one adult send another the same side×side PNG n times
+// at once, and returns the server's peak resident memory meanwhile.
+func uploadLarge(t *testing.T, url string, pid, n, side int) int64 {
+	t.Helper()
+	ctx := t.Context()
 	// The uploads' own peak: writing 5 to clear_refs resets VmHWM.
 	if err := os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0); err != nil {
 		t.Logf("peak not reset (%v): the uploads' peak includes the sign-ups'", err)
@@ -87,9 +106,10 @@ func TestMemoryUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	data := largePNG(t, side)
-	statuses = newTally()
-	start = time.Now()
-	for range uploads {
+	statuses := newTally()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -98,14 +118,10 @@ func TestMemoryUnderLoad(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	afterUploads := vm(t, pid, "VmHWM")
-	t.Logf("uploads: %d at once of a %d-byte %d×%d PNG, in %s: %s", uploads, len(data), side, side,
+	peak := vm(t, pid, "VmHWM")
+	t.Logf("uploads: %d at once of a %d-byte %d×%d PNG, in %s: %s", n, len(data), side, side,
 		time.Since(start).Round(time.Millisecond), statuses)
-	t.Logf("resident memory: %s at start, peak %s during the sign-ups, peak %s during the uploads (limit %s)",
-		mib(base), mib(afterSignUps), mib(afterUploads), mib(limit))
-	if peak := max(afterSignUps, afterUploads); peak >= limit {
-		t.Errorf("peak resident memory %s, want under %s", mib(peak), mib(limit))
-	}
+	return peak
 }
 
 // startMeasuredServer runs "safeguard serve" on SQLite in dir as a child

@@ -185,7 +185,8 @@ func TestAttackLoginLimitsNotEscapedWithinPrefix(t *testing.T) {
 // will allow the request.
 func TestAttackRetryAfterIsAccurate(t *testing.T) {
 	eachStore(t, func(t *testing.T, st store.Store) {
-		s := newCapsServer(t, st, messaging.Limits{LoginPerAccountAddress: ratelimit.Limit{Burst: 2, Per: 45 * time.Second}}, nil)
+		every45s := ratelimit.Limit{Burst: 2, Per: 45 * time.Second}
+		s := newCapsServer(t, st, messaging.Limits{LoginPerAccountAddress: every45s, LoginPerAccount: every45s}, nil)
 		h := s.mustSignUp("192.0.2.1:1", "retrying")
 		for range 2 {
 			s.login("192.0.2.2:1", h, "not the password!")
