@@ -119,26 +119,6 @@ func (l *Limiter) Allow(key string) (ok bool, retryAfter time.Duration) {
 	return false, time.Duration((1 - b.tokens) * float64(l.limit.Per))
 }
 
-// Wait reports how long until key's bucket has an event, without taking
-// one: 0 if it has one now.
-func (l *Limiter) Wait(key string) time.Duration {
-	if l == nil || l.limit.Unlimited() {
-		return 0
-	}
-	now := l.now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b := l.buckets[key]
-	if b == nil {
-		return 0
-	}
-	b.refill(now, l.limit)
-	if b.tokens >= 1 {
-		return 0
-	}
-	return time.Duration((1 - b.tokens) * float64(l.limit.Per))
-}
-
 // Reset forgets key's bucket (after a successful login, say).
 func (l *Limiter) Reset(key string) {
 	if l == nil {
