@@ -21,7 +21,9 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -137,6 +139,9 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite store: %w", err)
 	}
+	if err := ownerOnly(abs); err != nil {
+		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
+	}
 	busy := "busy_timeout(" + strconv.FormatInt(opts.BusyTimeout.Milliseconds(), 10) + ")"
 
 	writerDB, err := sql.Open("sqlite", dsn(abs, busy, "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"))
@@ -179,6 +184,45 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 	go db.w.run()
 	return db, nil
+}
+
+// ownerOnly makes the database readable by its owner only, whatever the
+// umask: the directory it is in is created 0700 when missing, and the file
+// is created 0600 before the driver opens it, because SQLite gives the -wal
+// and -shm files the mode of the database file. Files an older version left
+// readable by others are tightened.
+func ownerOnly(path string) error {
+	dir := filepath.Dir(path)
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return err
+		}
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if fi.Mode().Perm() != 0o600 {
+			if err := os.Chmod(p, 0o600); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // migrate applies the embedded migrations in one BEGIN IMMEDIATE
