@@ -66,31 +66,3 @@ func FuzzProxyHeader(f *testing.F) {
 		readProxyHeader(bytes.NewReader(b))
 	})
 }
-
-func TestParseClientAddr(t *testing.T) {
-	tests := []struct {
-		in   string
-		want string
-	}{
-		{"203.0.113.7:51234", "203.0.113.7:51234"},
-		{"[2001:db8::1]:4711", "[2001:db8::1]:4711"},
-		{`for="[2001:db8::1]:4711";proto=https`, "[2001:db8::1]:4711"},
-		{`for=203.0.113.7:80, for=198.51.100.1:1`, "203.0.113.7:80"},
-		{"203.0.113.7:51234, 10.0.0.1:1", "203.0.113.7:51234"},
-		{"203.0.113.7", ""},
-		{"", ""},
-		{"nonsense", ""},
-	}
-	for _, tt := range tests {
-		got, ok := parseClientAddr(tt.in)
-		if tt.want == "" {
-			if ok {
-				t.Errorf("parseClientAddr(%q) = %v, want refusal", tt.in, got)
-			}
-			continue
-		}
-		if !ok || got.String() != tt.want {
-			t.Errorf("parseClientAddr(%q) = %v %v, want %s", tt.in, got, ok, tt.want)
-		}
-	}
-}
