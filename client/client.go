@@ -156,6 +156,13 @@ func (c *Client) LinkGuardian(ctx context.Context, code string) (*Account, error
 	return &out, c.do(ctx, "POST", "/api/v1/guardian/link", GuardianLinkRequest{Code: code}, &out)
 }
 
+// NewGuardianCode gives the caller, a child waiting for a guardian, a new
+// code in place of the one they had.
+func (c *Client) NewGuardianCode(ctx context.Context) (*Account, error) {
+	var out Account
+	return &out, c.do(ctx, "POST", "/api/v1/guardian/code", nil, &out)
+}
+
 // Children lists the children the caller is guardian of.
 func (c *Client) Children(ctx context.Context) ([]Account, error) {
 	var out struct {

@@ -38,6 +38,7 @@ func startBankServer(t *testing.T, db string) (*running, *client.Client) {
 	bindServeFlags(flag.NewFlagSet("test", flag.ContinueOnError), &c)
 	c.addr, c.db, c.mediaDir = "127.0.0.1:0", db, filepath.Join(dir, "media")
 	c.frankingKeysFile = filepath.Join(dir, "franking.keys")
+	c.guardianKeyFile, c.metricsAddr = filepath.Join(dir, "guardian.key"), ""
 	c.cases.evidenceDir, c.cases.reportDir = filepath.Join(dir, "evidence"), filepath.Join(dir, "reports")
 	c.cases.casesInterval = time.Hour // the test processes detections itself
 	c.adminToken = "operator-token"

@@ -29,6 +29,7 @@ func startTestServer(t *testing.T) (url string, admin *client.Client) {
 	bindServeFlags(flag.NewFlagSet("test", flag.ContinueOnError), &c)
 	c.addr, c.db, c.mediaDir = "127.0.0.1:0", filepath.Join(dir, "x.db"), filepath.Join(dir, "media")
 	c.frankingKeysFile = filepath.Join(dir, "franking.keys")
+	c.guardianKeyFile, c.metricsAddr = filepath.Join(dir, "guardian.key"), ""
 	c.cases.evidenceDir, c.cases.reportDir = filepath.Join(dir, "evidence"), filepath.Join(dir, "reports")
 	c.adminToken = "operator-token"
 	c.argon2.MemoryKiB, c.argon2.Time = 64, 1

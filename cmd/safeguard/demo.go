@@ -51,6 +51,12 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if !flagGiven(fs, "franking-keys-file") && e.getenv("SAFEGUARD_FRANKING_KEYS_FILE") == "" {
 		c.frankingKeysFile = filepath.Join(*dir, "franking.keys")
 	}
+	if !flagGiven(fs, "guardian-key-file") && e.getenv("SAFEGUARD_GUARDIAN_KEY_FILE") == "" {
+		c.guardianKeyFile = filepath.Join(*dir, "guardian.key")
+	}
+	if !flagGiven(fs, "metrics-addr") && e.getenv("SAFEGUARD_METRICS_ADDR") == "" {
+		c.metricsAddr = "" // several demos may run at once
+	}
 	if !flagGiven(fs, "evidence-dir") && e.getenv("SAFEGUARD_EVIDENCE_DIR") == "" {
 		c.cases.evidenceDir = filepath.Join(*dir, "evidence")
 	}

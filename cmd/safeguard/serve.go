@@ -43,14 +43,23 @@ const (
 	defaultLogLevel = "info"
 
 	defaultFrankingKeys = "./safeguard-franking.keys"
+	defaultGuardianKey  = "./safeguard-guardian.key"
+
+	// defaultMetricsAddr keeps metrics on loopback: they are the
+	// operator's, never the users'.
+	defaultMetricsAddr = "127.0.0.1:9464"
 )
 
 // serveConfig is everything serve reads from flags and the environment.
 type serveConfig struct {
 	addr, db, mediaDir, mediaKeyFile string
+	metricsAddr                      string
 	apps                             string
 	encryption                       string
 	guardianApproves                 bool
+	guardianKeyFile                  string
+	guardianCodeTTL                  time.Duration
+	guardianLimits                   messaging.GuardianLimits
 	sessionTTL                       time.Duration
 	maxImageBytes                    int64
 	tlsCert, tlsKey                  string
@@ -73,8 +82,9 @@ type serveConfig struct {
 	console                          consoleConfig
 
 	// secrets, from the environment only
-	adminToken string
-	mediaKey   string
+	adminToken  string
+	mediaKey    string
+	guardianKey string
 }
 
 // limitFlag is a rate limit written N/DURATION: N events per DURATION, all N
@@ -107,19 +117,25 @@ func (f limitFlag) Set(s string) error {
 func bindServeFlags(fs *flag.FlagSet, c *serveConfig) {
 	c.limits = messaging.DefaultLimits
 	c.argon2 = messaging.DefaultArgon2
+	c.guardianLimits = messaging.DefaultGuardianLimits
 	fs.StringVar(&c.addr, "addr", defaultAddr, "address to listen on")
+	fs.StringVar(&c.metricsAddr, "metrics-addr", defaultMetricsAddr, `address of the operator-only listener for Prometheus /metrics; "" or "off" serves none (on --addr, /metrics then needs the operator token)`)
 	fs.StringVar(&c.db, "db", defaultDB, "database: a SQLite file path, or a postgres:// URL")
 	fs.StringVar(&c.mediaDir, "media", defaultMedia, "directory for uploaded media, encrypted at rest")
 	fs.StringVar(&c.mediaKeyFile, "media-key-file", "", "file holding the media encryption key in hex, created if absent (default: the media directory's path + \".key\"); SAFEGUARD_MEDIA_KEY gives the key itself")
 	fs.StringVar(&c.apps, "apps", safeguard.DefaultApp, "comma-separated names of the apps served by this backend")
 	fs.StringVar(&c.encryption, "encryption", string(policy.NSPCC), "encryption policy: nspcc (E2EE only between verified adults) or none")
 	fs.BoolVar(&c.guardianApproves, "guardian-approves-contacts", true, "a child's guardian approves each new contact")
+	fs.StringVar(&c.guardianKeyFile, "guardian-key-file", defaultGuardianKey, "file holding the key guardian codes are hashed with (mode 0600, created if absent); SAFEGUARD_GUARDIAN_KEY gives the key itself in hex")
+	fs.DurationVar(&c.guardianCodeTTL, "guardian-code-ttl", messaging.DefaultGuardianCodeTTL, "how long a child's guardian code is valid")
+	fs.Var(limitFlag{&c.guardianLimits.PerAccount}, "limit-guardian-account", "guardian code attempts per account, N/DURATION")
+	fs.Var(limitFlag{&c.guardianLimits.PerAddress}, "limit-guardian-address", "guardian code attempts per client address, N/DURATION")
 	fs.DurationVar(&c.sessionTTL, "session-ttl", messaging.DefaultSessionTTL, "how long a login lasts")
 	fs.Int64Var(&c.maxImageBytes, "max-image-bytes", messaging.DefaultMaxImageBytes, "largest image upload in bytes")
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "TLS certificate file (serve HTTPS when set with --tls-key)")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "TLS private key file")
 	fs.BoolVar(&c.proxyProtocol, "proxy-protocol", false, "expect a PROXY protocol v2 header on every connection (behind a TCP load balancer)")
-	fs.StringVar(&c.clientAddrHeader, "client-addr-header", "", "header a trusted reverse proxy sets to the client's address and port (ip:port, or Forwarded)")
+	fs.StringVar(&c.clientAddrHeader, "client-addr-header", "", "header a trusted reverse proxy appends the client's address and port to (X-Forwarded-For style, or Forwarded); read from the right, past --trusted-proxies")
 	fs.StringVar(&c.trustedProxies, "trusted-proxies", "127.0.0.1/32,::1/128", "comma-separated CIDRs whose --client-addr-header is believed")
 	fs.StringVar(&c.frankingKeysFile, "franking-keys-file", defaultFrankingKeys, "file holding the server's franking receipt keys (mode 0600, created if absent); keep it away from the database")
 	fs.DurationVar(&c.e2eeRetention, "e2ee-retention", e2ee.DefaultRetention, "how long end-to-end encrypted envelopes wait for a device, and blobs are kept")
@@ -165,6 +181,7 @@ func bindServeFlags(fs *flag.FlagSet, c *serveConfig) {
 func (c *serveConfig) readSecrets(e *env) {
 	c.adminToken = e.getenv("SAFEGUARD_ADMIN_TOKEN")
 	c.mediaKey = e.getenv("SAFEGUARD_MEDIA_KEY")
+	c.guardianKey = e.getenv("SAFEGUARD_GUARDIAN_KEY")
 	c.cases.readSecrets(e)
 }
 
@@ -291,15 +308,23 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	}
 	scanners := safety.Scanners{riskScanner, safety.NewURLScanner(st, safety.URLOptions{Log: log}), images}
 
+	guardianKey, err := loadGuardianKey(c)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	// One memory budget for every password hash the process runs.
 	passwords := password.NewGate(c.argon2BudgetMiB<<20, c.argon2Wait, nil)
 	svc, err := messaging.New(messaging.Config{
-		Policy:        policy.Config{Mode: mode, GuardianApprovesContacts: c.guardianApproves},
-		Apps:          apps,
-		SessionTTL:    c.sessionTTL,
-		MaxImageBytes: c.maxImageBytes,
-		Argon2:        c.argon2,
-		Limits:        c.limits,
+		Policy:          policy.Config{Mode: mode, GuardianApprovesContacts: c.guardianApproves},
+		Apps:            apps,
+		SessionTTL:      c.sessionTTL,
+		GuardianCodeTTL: c.guardianCodeTTL,
+		GuardianKey:     guardianKey,
+		GuardianLimits:  c.guardianLimits,
+		MaxImageBytes:   c.maxImageBytes,
+		Argon2:          c.argon2,
+		Limits:          c.limits,
 	}, messaging.Deps{Store: st, Media: mediaStore, Notify: notify, Scanner: scanners, Relay: relay, Log: log, Passwords: passwords})
 	if err != nil {
 		st.Close()
@@ -373,6 +398,22 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 		ln = tls.NewListener(ln, hs.TLSConfig)
 	}
+	// Metrics on a listener of their own, which only operators reach.
+	var ms *http.Server
+	if c.metricsAddr != "" && c.metricsAddr != "off" {
+		mln, err := net.Listen("tcp", c.metricsAddr)
+		if err != nil {
+			stopJobs()
+			ln.Close()
+			st.Close()
+			return nil, fmt.Errorf("--metrics-addr: %w", err)
+		}
+		ms = &http.Server{Handler: api.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second,
+			WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 16 << 10,
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		go ms.Serve(mln)
+		log.Info("metrics", "url", "http://"+mln.Addr().String()+"/metrics")
+	}
 	done := make(chan error, 1)
 	go func() { done <- hs.Serve(ln) }()
 	return &running{
@@ -387,6 +428,9 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 			stopJobs()
 			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
+			if ms != nil {
+				ms.Close()
+			}
 			err := hs.Shutdown(sctx)
 			if serr := <-done; !errors.Is(serr, http.ErrServerClosed) && err == nil {
 				err = serr
@@ -440,6 +484,24 @@ func openMedia(c serveConfig) (media.Store, error) {
 		return nil, err
 	}
 	return media.OpenDisk(c.mediaDir, key)
+}
+
+// loadGuardianKey returns the key guardian codes are hashed with: from
+// SAFEGUARD_GUARDIAN_KEY, or else from --guardian-key-file, made there if
+// absent. A new key makes every code issued under the old one invalid.
+func loadGuardianKey(c serveConfig) ([]byte, error) {
+	if c.guardianKey != "" {
+		key, err := media.ParseKey(c.guardianKey)
+		if err != nil {
+			return nil, fmt.Errorf("SAFEGUARD_GUARDIAN_KEY: want %d bytes in hex", messaging.GuardianKeySize)
+		}
+		return key, nil
+	}
+	key, err := media.LoadOrCreateKey(c.guardianKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("--guardian-key-file: %w", err)
+	}
+	return key, nil
 }
 
 func newLogger(e *env, level, format string) (*slog.Logger, error) {

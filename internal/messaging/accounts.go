@@ -62,7 +62,7 @@ func (s *Service) SignUp(ctx context.Context, req SignUp, origin safeguard.Origi
 	var codeHash []byte
 	if a.Band(now) == safeguard.Child {
 		a.Status = safeguard.PendingGuardian
-		out.GuardianCode, codeHash = newGuardianCode()
+		out.GuardianCode, codeHash = s.newGuardianCode()
 		out.CodeExpires = now.Add(s.cfg.GuardianCodeTTL)
 	}
 	err = s.store.Update(ctx, func(tx store.Tx) error {
@@ -149,32 +149,6 @@ func validHandle(h string) error {
 		}
 	}
 	return nil
-}
-
-// guardianAlphabet leaves out letters and digits that are easy to confuse.
-const guardianAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
-// newGuardianCode returns a code like "K7QM-2XRD" and the hash stored for it.
-func newGuardianCode() (code string, hash []byte) {
-	b := make([]byte, 8)
-	rand.Read(b)
-	out := make([]byte, 0, 9)
-	for i, c := range b {
-		if i == 4 {
-			out = append(out, '-')
-		}
-		out = append(out, guardianAlphabet[int(c)%len(guardianAlphabet)])
-	}
-	return string(out), codeHash(string(out))
-}
-
-func codeHash(code string) []byte {
-	code = strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(code), " ", ""))
-	if len(code) == 8 {
-		code = code[:4] + "-" + code[4:]
-	}
-	h := sha256.Sum256([]byte("guardian:" + code))
-	return h[:]
 }
 
 // tokenHash is what is stored of a session token.
@@ -397,47 +371,6 @@ func (s *Service) CorrectBirthDate(ctx context.Context, operator string, id int6
 		s.publishConversation(ctx, c, safeguard.EventMemberChanged)
 	}
 	return a, nil
-}
-
-// LinkGuardian makes guardian the guardian of the child whose code it is, and
-// activates the child's account. Only a verified adult can be a guardian.
-func (s *Service) LinkGuardian(ctx context.Context, guardianID int64, code string) (*safeguard.Account, error) {
-	now := s.clock()
-	var child *safeguard.Account
-	err := s.store.Update(ctx, func(tx store.Tx) error {
-		g, err := load(ctx, tx, guardianID)
-		if err != nil {
-			return err
-		}
-		if d := s.cfg.Policy.Guardian(s.party(g, now)); !d.Allow {
-			return d.Err
-		}
-		childID, expires, err := tx.GuardianCode(ctx, codeHash(code))
-		if errors.Is(err, safeguard.ErrNotFound) || (err == nil && !now.Before(expires)) {
-			return safeguard.Errorf(safeguard.ErrNotFound, "invalid_code", "That code is not valid. Ask for a new one.")
-		}
-		if err != nil {
-			return err
-		}
-		if child, err = tx.Account(ctx, childID); err != nil {
-			return err
-		}
-		child.GuardianID = g.ID
-		child.Status = safeguard.Active
-		if err := tx.UpdateAccount(ctx, child); err != nil {
-			return err
-		}
-		if err := tx.DeleteGuardianCode(ctx, childID); err != nil {
-			return err
-		}
-		return tx.Audit(ctx, &safeguard.AuditEntry{At: now, ActorID: g.ID, Actor: "account",
-			Action: "guardian.linked", TargetID: childID})
-	})
-	if err != nil {
-		return nil, err
-	}
-	s.publish(ctx, child.ID, Notification{Type: safeguard.EventAccountChanged, Account: child})
-	return child, nil
 }
 
 // Wards returns the children a guardian looks after.

@@ -8,6 +8,7 @@ package messaging
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,7 +27,7 @@ import (
 // Defaults of Config.
 const (
 	DefaultSessionTTL      = 30 * 24 * time.Hour
-	DefaultGuardianCodeTTL = 14 * 24 * time.Hour
+	DefaultGuardianCodeTTL = 72 * time.Hour // see guardian.go
 	DefaultMaxImageBytes   = 10 << 20
 	DefaultHistoryLimit    = 50
 	MaxHistoryLimit        = 200
@@ -64,9 +65,16 @@ type Config struct {
 	Apps            []string // app names accounts may sign up through; default ["chat"]
 	SessionTTL      time.Duration
 	GuardianCodeTTL time.Duration
-	MaxImageBytes   int64
-	Argon2          Argon2
-	Limits          Limits
+	// GuardianKey is the server's secret that guardian codes are hashed
+	// with (GuardianKeySize bytes). Without one a random key is made, and
+	// codes last only as long as the process.
+	GuardianKey []byte
+	// GuardianLimits limit attempts to link a guardian; the zero value
+	// gives DefaultGuardianLimits.
+	GuardianLimits GuardianLimits
+	MaxImageBytes  int64
+	Argon2         Argon2
+	Limits         Limits
 	// RefusalQueue is how many refusals may wait to be recorded; default
 	// DefaultRefusalQueue.
 	RefusalQueue int
@@ -87,6 +95,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.GuardianCodeTTL <= 0 {
 		c.GuardianCodeTTL = DefaultGuardianCodeTTL
+	}
+	if c.GuardianLimits == (GuardianLimits{}) {
+		c.GuardianLimits = DefaultGuardianLimits
 	}
 	if c.MaxImageBytes <= 0 {
 		c.MaxImageBytes = DefaultMaxImageBytes
@@ -112,6 +123,10 @@ type Service struct {
 	passwords    *pw.Gate
 	contactLimit *ratelimit.Limiter
 	messageLimit *ratelimit.Limiter
+
+	guardianKey     []byte
+	guardianAccount *ratelimit.Limiter
+	guardianAddr    *ratelimit.Limiter
 
 	dummyHash string // compared against when a handle is unknown, to even out timing
 	refusals  *refusalLog
@@ -165,6 +180,16 @@ func New(cfg Config, d Deps) (*Service, error) {
 	s.signUpLimit = ratelimit.New(cfg.Limits.SignUpPerAddress, clock)
 	s.contactLimit = ratelimit.New(cfg.Limits.ContactRequests, clock)
 	s.messageLimit = ratelimit.New(cfg.Limits.Messages, clock)
+	s.guardianAccount = ratelimit.New(cfg.GuardianLimits.PerAccount, clock)
+	s.guardianAddr = ratelimit.New(cfg.GuardianLimits.PerAddress, clock)
+	switch s.guardianKey = cfg.GuardianKey; len(s.guardianKey) {
+	case 0:
+		s.guardianKey = make([]byte, GuardianKeySize)
+		rand.Read(s.guardianKey)
+	case GuardianKeySize:
+	default:
+		return nil, fmt.Errorf("messaging: guardian key of %d bytes, want %d", len(cfg.GuardianKey), GuardianKeySize)
+	}
 	var err error
 	if s.dummyHash, err = cfg.Argon2.Hash("not a password of anyone's"); err != nil {
 		return nil, err

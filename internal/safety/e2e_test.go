@@ -471,20 +471,24 @@ func testRiskAdmin(t *testing.T, s *stack) {
 		}
 	}
 
-	resp, err := http.Get(s.url + "/metrics")
+	// Per-rule counters are the operator API's; /metrics has totals only,
+	// so no count there tells a sender which rule their message fired.
+	req, _ := http.NewRequest("GET", s.url+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	for _, want := range []string{
-		`safeguard_risk_rule_evaluations_total{mode="enforce",rule="grooming.image_request.secrecy"}`,
-		`safeguard_risk_alerts_total{mode="enforce",rule="grooming.image_request.secrecy"} `,
-		`safeguard_risk_alerts_total{mode="shadow",rule="local.greeting"} `,
-		`safeguard_risk_rule_errors_total{mode="enforce",rule="contact.many_minors"} 0`,
-	} {
+	for _, want := range []string{"safeguard_risk_rule_evaluations_total ", "safeguard_risk_rule_errors_total 0"} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	for _, never := range []string{"safeguard_risk_alerts_total", "grooming.image_request.secrecy", "local.greeting"} {
+		if strings.Contains(string(body), never) {
+			t.Errorf("/metrics holds %s", never)
 		}
 	}
 }

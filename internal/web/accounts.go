@@ -86,12 +86,24 @@ func (s *Server) guardianLink(w http.ResponseWriter, r *http.Request, a *safegua
 		s.writeError(w, r, err)
 		return
 	}
-	child, err := s.svc.LinkGuardian(r.Context(), a.ID, req.Code)
+	child, err := s.svc.LinkGuardian(r.Context(), a.ID, req.Code, s.origin(r))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, wireAccount(child, s.now()))
+}
+
+// guardianCode gives a child waiting for a guardian a new code.
+func (s *Server) guardianCode(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
+	code, expires, err := s.svc.NewGuardianCode(r.Context(), a.ID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := wireAccount(a, s.now())
+	out.GuardianCode, out.GuardianCodeExpires = code, &expires
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) guardianChildren(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {

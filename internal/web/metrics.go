@@ -10,7 +10,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// metrics are counts only: never content, handles or addresses.
+// metrics are counts only: never content, handles or addresses, and nothing
+// a sender could line up with their own message: no held or delivered
+// outcome, no risk rule by name (operators read those in the operator API,
+// GET /api/v1/admin/risk/rules). They are served on an operator-only
+// listener (MetricsHandler), or on the API listener with the operator token.
 type metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -28,8 +32,8 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"route"}),
 		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "safeguard_messages_total", Help: "Messages accepted, by kind and outcome (delivered or held).",
-		}, []string{"kind", "outcome"}),
+			Name: "safeguard_messages_total", Help: "Messages accepted, by kind (text, image, envelope).",
+		}, []string{"kind"}),
 		streams: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "safeguard_event_streams", Help: "Open live event streams.",
 		}),
@@ -46,4 +50,13 @@ func (m *metrics) observe(route string, status int, d time.Duration) {
 
 func metricsHandler(reg *prometheus.Registry) http.Handler {
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+}
+
+// MetricsHandler serves GET /metrics and nothing else, for a listener of its
+// own that only operators reach (by default on loopback). On the API
+// listener /metrics needs the operator token.
+func (s *Server) MetricsHandler() http.Handler {
+	m := http.NewServeMux()
+	m.Handle("GET /metrics", metricsHandler(s.reg))
+	return m
 }

@@ -20,12 +20,13 @@ type RiskRules interface {
 	Reload(ctx context.Context) (*risk.RuleSet, error)
 }
 
-// WithRisk serves the operator's risk endpoints, and the rule counters on
-// /metrics, from the risk scanner rr.
+// WithRisk serves the operator's risk endpoints, with each rule's counters,
+// from the risk scanner rr.
 func WithRisk(rr RiskRules) Option { return func(s *Server) { s.risk = rr } }
 
-// routesRisk adds the operator's risk endpoints and the rule counters on
-// /metrics, when the server has a risk scanner.
+// routesRisk adds the operator's risk endpoints, when the server has a risk
+// scanner. Counters by rule are served there and only there: on /metrics a
+// rule's alert count would tell a sender which rule their message fired.
 func (s *Server) routesRisk(m *http.ServeMux, reg *prometheus.Registry) {
 	rr := s.risk
 	if rr == nil {
@@ -60,28 +61,29 @@ func (s *Server) routesRisk(m *http.ServeMux, reg *prometheus.Registry) {
 	}))
 }
 
-// riskCollector exports each rule's counters, read at scrape time.
+// riskCollector exports the totals over all rules, read at scrape time:
+// how much work the rules do and how often one fails, never which rule fired
+// or how often rules fired.
 type riskCollector struct{ rr RiskRules }
 
 var (
 	riskEvaluations = prometheus.NewDesc("safeguard_risk_rule_evaluations_total",
-		"Messages each risk rule was evaluated on, by rule and mode (enforce or shadow).", []string{"rule", "mode"}, nil)
-	riskAlerts = prometheus.NewDesc("safeguard_risk_alerts_total",
-		"Messages each risk rule fired on, by rule and mode; shadow rules are counted, never acted on.", []string{"rule", "mode"}, nil)
+		"Evaluations of risk rules on messages, all rules together.", nil, nil)
 	riskErrors = prometheus.NewDesc("safeguard_risk_rule_errors_total",
-		"Evaluations of each risk rule that failed (the rule did not fire), by rule and mode.", []string{"rule", "mode"}, nil)
+		"Evaluations of risk rules that failed (the rule did not fire), all rules together.", nil, nil)
 )
 
 func (c riskCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- riskEvaluations
-	ch <- riskAlerts
 	ch <- riskErrors
 }
 
 func (c riskCollector) Collect(ch chan<- prometheus.Metric) {
+	var evaluated, errs int64
 	for _, k := range c.rr.Counters() {
-		ch <- prometheus.MustNewConstMetric(riskEvaluations, prometheus.CounterValue, float64(k.Evaluated), k.ID, string(k.Mode))
-		ch <- prometheus.MustNewConstMetric(riskAlerts, prometheus.CounterValue, float64(k.Fired), k.ID, string(k.Mode))
-		ch <- prometheus.MustNewConstMetric(riskErrors, prometheus.CounterValue, float64(k.Errors), k.ID, string(k.Mode))
+		evaluated += k.Evaluated
+		errs += k.Errors
 	}
+	ch <- prometheus.MustNewConstMetric(riskEvaluations, prometheus.CounterValue, float64(evaluated))
+	ch <- prometheus.MustNewConstMetric(riskErrors, prometheus.CounterValue, float64(errs))
 }

@@ -40,9 +40,11 @@ type Config struct {
 	// messaging service's image limit plus room for the form.
 	MaxJSONBody int64
 	// ClientAddrHeader, if set, names a header that a trusted reverse proxy
-	// sets to the client's address and source port: "203.0.113.7:51234", or
-	// RFC 7239 Forwarded ("for=\"[2001:db8::1]:4711\""). It is honoured only
-	// from TrustedProxies.
+	// appends the client's address (and source port) to: X-Forwarded-For
+	// style ("203.0.113.7:51234, 10.0.0.2") or RFC 7239 Forwarded
+	// ("for=\"[2001:db8::1]:4711\""). It is honoured only from
+	// TrustedProxies, and read from the right: the client is the first hop
+	// that is not a trusted proxy.
 	ClientAddrHeader string
 	TrustedProxies   []netip.Prefix
 	SSEHeartbeat     time.Duration
@@ -56,6 +58,7 @@ type Server struct {
 	log     *slog.Logger
 	now     func() time.Time
 	metrics *metrics
+	reg     *prometheus.Registry
 	mux     *http.ServeMux
 	cases   *cases.Service
 	stats   *platform.Service
@@ -80,7 +83,7 @@ func New(cfg Config, svc *messaging.Service, b bus.Bus, log *slog.Logger, reg *p
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 	}
-	s := &Server{cfg: cfg, svc: svc, bus: b, log: log, now: time.Now, metrics: newMetrics(reg), mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, svc: svc, bus: b, log: log, now: time.Now, metrics: newMetrics(reg), reg: reg, mux: http.NewServeMux()}
 	for _, o := range opts {
 		o(s)
 	}
@@ -102,7 +105,8 @@ func (s *Server) routes(reg *prometheus.Registry) {
 	m := s.mux
 	m.HandleFunc("GET /healthz", s.healthz)
 	m.HandleFunc("GET /readyz", s.readyz)
-	m.Handle("GET /metrics", metricsHandler(reg))
+	// Metrics are the operator's: without the token /metrics is not here.
+	m.HandleFunc("GET /metrics", s.admin(metricsHandler(reg).ServeHTTP))
 
 	m.HandleFunc("POST /api/v1/accounts", s.signUp)
 	m.HandleFunc("POST /api/v1/sessions", s.login)
@@ -111,6 +115,7 @@ func (s *Server) routes(reg *prometheus.Registry) {
 	m.HandleFunc("GET /api/v1/accounts/{handle}", s.auth(s.lookup))
 
 	m.HandleFunc("POST /api/v1/guardian/link", s.auth(s.guardianLink))
+	m.HandleFunc("POST /api/v1/guardian/code", s.auth(s.guardianCode))
 	m.HandleFunc("GET /api/v1/guardian/children", s.auth(s.guardianChildren))
 	m.HandleFunc("GET /api/v1/guardian/requests", s.auth(s.guardianRequests))
 	m.HandleFunc("POST /api/v1/guardian/requests/{id}/approve", s.auth(s.guardianDecide(true)))

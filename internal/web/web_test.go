@@ -943,8 +943,18 @@ func TestHealthAndMetrics(t *testing.T) {
 		if code, body := get("/readyz"); code != 200 || !strings.Contains(body, `"store":"ok"`) {
 			t.Errorf("/readyz: %d %s", code, body)
 		}
-		code, body := get("/metrics")
-		if code != 200 || !strings.Contains(body, `safeguard_messages_total{kind="text",outcome="delivered"} 1`) ||
+		// On the API listener, metrics are the operator's (see
+		// attack_hardening_test.go).
+		req, _ := http.NewRequest("GET", s.url+"/metrics", nil)
+		req.Header.Set("Authorization", "Bearer "+adminToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		code, body := resp.StatusCode, string(raw)
+		if code != 200 || !strings.Contains(body, `safeguard_messages_total{kind="text"} 1`) ||
 			!strings.Contains(body, `safeguard_http_requests_total{route="POST /api/v1/conversations/{id}/messages",status="201"} 1`) {
 			t.Errorf("/metrics lacks the counts:\n%s", body)
 		}

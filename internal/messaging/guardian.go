@@ -1,0 +1,185 @@
+package messaging
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/ratelimit"
+	"github.com/safeguard-dev/safeguard/internal/store"
+)
+
+// Guardian codes. A child under 13 is given a code that a verified adult
+// enters to become their guardian. Anyone may try a code, so a code is
+// worth guessing only if guesses are cheap: codes carry 60 random bits,
+// live DefaultGuardianCodeTTL, are stored as an HMAC under a server key (a
+// copy of the database alone does not give them back), and attempts are
+// limited per account and per address, each wrong one audited.
+
+// DefaultGuardianCodeTTL (service.go), 72 hours, is how long a guardian
+// code is valid: long enough to reach a parent over a weekend, short enough
+// that a code written down and lost soon stops working. The child asks for
+// a new one (NewGuardianCode) when it expires.
+
+// GuardianKeySize is the length of the key guardian codes are hashed with.
+const GuardianKeySize = 32
+
+// DefaultGuardianLimits bound guesses of guardian codes: five attempts per
+// guardian account and twenty per address, one more earned back each hour.
+// Once spent, every attempt is refused until then, the right code too.
+var DefaultGuardianLimits = GuardianLimits{
+	PerAccount: ratelimit.Limit{Burst: 5, Per: time.Hour},
+	PerAddress: ratelimit.Limit{Burst: 20, Per: time.Hour},
+}
+
+// GuardianLimits limit attempts to link a guardian. The zero Limit is
+// unlimited.
+type GuardianLimits struct {
+	PerAccount ratelimit.Limit
+	PerAddress ratelimit.Limit
+}
+
+// guardianCodeAlphabet is Crockford's base32: digits and capitals without
+// I, L, O and U, so a code read aloud or copied by hand survives.
+const guardianCodeAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+// guardianCodeLen is the number of characters in a code: 12 × 5 = 60 bits.
+const guardianCodeLen = 12
+
+// newGuardianCode returns a code like "K7QM-2XRD-9FTA" and the keyed hash
+// that is stored for it.
+func (s *Service) newGuardianCode() (code string, hash []byte) {
+	b := make([]byte, guardianCodeLen)
+	rand.Read(b)
+	out := make([]byte, 0, guardianCodeLen+2)
+	for i, c := range b {
+		if i > 0 && i%4 == 0 {
+			out = append(out, '-')
+		}
+		out = append(out, guardianCodeAlphabet[c&31]) // 256 is a multiple of 32: uniform
+	}
+	return string(out), s.guardianCodeHash(string(out))
+}
+
+// guardianCodeHash is the stored form of a code as a person typed it: any
+// case, with or without dashes and spaces, O for 0 and I or L for 1.
+func (s *Service) guardianCodeHash(code string) []byte {
+	m := hmac.New(sha256.New, s.guardianKey)
+	m.Write([]byte("safeguard guardian code\x00"))
+	m.Write([]byte(canonicalGuardianCode(code)))
+	return m.Sum(nil)
+}
+
+// canonicalGuardianCode reads a code as Crockford's base32 does. Anything
+// that is not a code maps to a string no code hashes to.
+func canonicalGuardianCode(code string) string {
+	var b strings.Builder
+	for _, r := range strings.ToUpper(code) {
+		switch {
+		case r == '-' || r == ' ':
+			continue
+		case r == 'O':
+			r = '0'
+		case r == 'I' || r == 'L':
+			r = '1'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+var errGuardianCode = safeguard.Errorf(safeguard.ErrNotFound, "invalid_code", "That code is not valid. Ask for a new one.")
+
+// LinkGuardian makes guardian the guardian of the child whose code it is, and
+// activates the child's account. Only a verified adult can be a guardian.
+// Attempts are limited per guardian account and per address; every wrong
+// code is audited with its origin.
+func (s *Service) LinkGuardian(ctx context.Context, guardianID int64, code string, origin safeguard.Origin) (*safeguard.Account, error) {
+	if err := limit(s.guardianAddr, origin.Addr.Addr().String()); err != nil {
+		return nil, err
+	}
+	if err := limit(s.guardianAccount, idKey(guardianID)); err != nil {
+		return nil, err
+	}
+	now := s.clock()
+	var child *safeguard.Account
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		g, err := load(ctx, tx, guardianID)
+		if err != nil {
+			return err
+		}
+		if d := s.cfg.Policy.Guardian(s.party(g, now)); !d.Allow {
+			return d.Err
+		}
+		childID, expires, err := tx.GuardianCode(ctx, s.guardianCodeHash(code))
+		if errors.Is(err, safeguard.ErrNotFound) || (err == nil && !now.Before(expires)) {
+			return errGuardianCode
+		}
+		if err != nil {
+			return err
+		}
+		if child, err = tx.Account(ctx, childID); err != nil {
+			return err
+		}
+		child.GuardianID = g.ID
+		child.Status = safeguard.Active
+		if err := tx.UpdateAccount(ctx, child); err != nil {
+			return err
+		}
+		if err := tx.DeleteGuardianCode(ctx, childID); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, &safeguard.AuditEntry{At: now, ActorID: g.ID, Actor: "account",
+			Action: "guardian.linked", TargetID: childID})
+	})
+	if err == errGuardianCode {
+		// The wrong guess is kept, with where it came from, after the
+		// transaction that found no code.
+		detail, _ := json.Marshal(map[string]string{"addr": origin.Addr.String()})
+		if aerr := s.store.Update(ctx, func(tx store.Tx) error {
+			return tx.Audit(ctx, &safeguard.AuditEntry{At: now, ActorID: guardianID, Actor: "account",
+				Action: "guardian.link_failed", Reason: "invalid_code", Detail: string(detail)})
+		}); aerr != nil {
+			return nil, aerr
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.guardianAccount.Reset(idKey(guardianID))
+	s.publish(ctx, child.ID, Notification{Type: safeguard.EventAccountChanged, Account: child})
+	return child, nil
+}
+
+// NewGuardianCode gives a child still waiting for a guardian a new code, in
+// place of the one they had (expired, lost, or issued before codes were
+// keyed).
+func (s *Service) NewGuardianCode(ctx context.Context, childID int64) (code string, expires time.Time, err error) {
+	now := s.clock()
+	code, hash := s.newGuardianCode()
+	expires = now.Add(s.cfg.GuardianCodeTTL)
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		a, err := load(ctx, tx, childID)
+		if err != nil {
+			return err
+		}
+		if a.Status != safeguard.PendingGuardian {
+			return safeguard.Errorf(safeguard.ErrConflict, "not_waiting_for_guardian", "This account is not waiting for a parent or carer.")
+		}
+		if err := tx.CreateGuardianCode(ctx, a.ID, hash, expires); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, &safeguard.AuditEntry{At: now, ActorID: a.ID, Actor: "account",
+			Action: "guardian.code_issued", TargetID: a.ID})
+	})
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	return code, expires, nil
+}
