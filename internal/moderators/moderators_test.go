@@ -133,7 +133,7 @@ func TestLogin(t *testing.T) {
 		{"wrong password", "alice", pw + "x", "invalid_credentials"},
 		{"unknown name", "nobody", pw, "invalid_credentials"},
 		{"empty password", "alice", "", "missing_credentials"},
-		{"disabled", "gone", pw, "moderator_disabled"},
+		{"disabled: as a wrong password", "gone", pw, "invalid_credentials"},
 		{"disabled, wrong password", "gone", "nope nope nope", "invalid_credentials"},
 	}
 	for _, tt := range tests {

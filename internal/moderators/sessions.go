@@ -111,11 +111,11 @@ func (s *Service) Login(ctx context.Context, name, password string, from netip.A
 	if err != nil {
 		return "", nil, err
 	}
-	switch {
-	case !ok:
+	if !ok || m.Disabled {
+		// A disabled moderator's right password gets the answer of a
+		// wrong one, after the same password work, so that the answer
+		// never confirms a password; the audit log says which it was.
 		return "", nil, errBadLogin
-	case m.Disabled:
-		return "", nil, safeguard.Errorf(safeguard.ErrPermission, "moderator_disabled", "This moderator account is disabled.")
 	}
 	s.logins.Succeeded(sqlName(name), from.Addr())
 	s.log.InfoContext(ctx, "console login", "moderator_id", m.ID)
