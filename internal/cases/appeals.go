@@ -50,6 +50,9 @@ func (s *Service) Appeal(ctx context.Context, accountID, caseID int64, text stri
 	if len(text) > MaxAppealText || !utf8.ValidString(text) {
 		return nil, safeguard.Errorf(safeguard.ErrTooLarge, "appeal_too_long", "An appeal can be at most %d characters.", MaxAppealText)
 	}
+	if !safeguard.ValidText(text, true) {
+		return nil, safeguard.InvalidText("An appeal")
+	}
 	now := s.clock()
 	var a *safeguard.Appeal
 	err := s.Store.Update(ctx, func(tx store.Tx) error {
@@ -86,6 +89,9 @@ func (s *Service) Appeal(ctx context.Context, accountID, caseID int64, text stri
 func (s *Service) ContestHold(ctx context.Context, accountID, messageID int64, text string) (*safeguard.Appeal, error) {
 	if len(text) > MaxAppealText || !utf8.ValidString(text) {
 		return nil, safeguard.Errorf(safeguard.ErrTooLarge, "appeal_too_long", "An appeal can be at most %d characters.", MaxAppealText)
+	}
+	if !safeguard.ValidText(text, true) {
+		return nil, safeguard.InvalidText("An appeal")
 	}
 	now := s.clock()
 	var a *safeguard.Appeal
@@ -150,6 +156,9 @@ func (s *Service) DecideAppeal(ctx context.Context, appealID int64, o AppealOutc
 	}
 	if strings.TrimSpace(o.Reason) == "" {
 		return nil, safeguard.Invalid("reason_required", "Give a reason for the outcome.")
+	}
+	if !safeguard.ValidText(o.Reason, true) {
+		return nil, safeguard.InvalidText("A reason")
 	}
 	now := s.clock()
 	var a *safeguard.Appeal

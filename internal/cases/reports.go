@@ -123,6 +123,9 @@ func (s *Service) Report(ctx context.Context, reporterID int64, r Report) (*Rece
 	if len(r.Note) > MaxNote || !utf8.ValidString(r.Note) {
 		return nil, safeguard.Errorf(safeguard.ErrTooLarge, "note_too_long", "The note can be at most %d characters.", MaxNote)
 	}
+	if !safeguard.ValidText(r.Note, true) {
+		return nil, safeguard.InvalidText("The note")
+	}
 	var subjectHandle string
 	if r.Account != "" {
 		if s.Lookup == nil {

@@ -174,6 +174,9 @@ func (s *Service) Decide(ctx context.Context, id int64, d Decision) (*CaseView, 
 	if strings.TrimSpace(d.Reason) == "" {
 		return nil, nil, safeguard.Invalid("reason_required", "Give a reason for the decision.")
 	}
+	if !safeguard.ValidText(d.Reason, true) {
+		return nil, nil, safeguard.InvalidText("A reason")
+	}
 	for _, sig := range d.Signals {
 		if !validSignal(sig) {
 			return nil, nil, safeguard.Invalid("invalid_signal", "Unknown signal %q.", sig)
@@ -280,6 +283,9 @@ func (s *Service) Close(ctx context.Context, id int64, m Moderator, reason strin
 	if strings.TrimSpace(reason) == "" {
 		return nil, safeguard.Invalid("reason_required", "Give a reason for closing the case.")
 	}
+	if !safeguard.ValidText(reason, true) {
+		return nil, safeguard.InvalidText("A reason")
+	}
 	return s.change(ctx, id, m.Name, "closed", func(tx store.Tx, c *safeguard.Case) (string, []byte, error) {
 		if c.Status != safeguard.CaseReported && c.Status != safeguard.CaseDecided {
 			return "", nil, safeguard.Errorf(safeguard.ErrConflict, "case_not_reported", "Only a decided or reported case can be closed.")
@@ -307,6 +313,9 @@ func (s *Service) SetLegalHold(ctx context.Context, id int64, m Moderator, on bo
 	}
 	if strings.TrimSpace(reason) == "" {
 		return nil, safeguard.Invalid("reason_required", "Give the reason for the legal hold.")
+	}
+	if !safeguard.ValidText(reason, true) {
+		return nil, safeguard.InvalidText("A reason")
 	}
 	action := "legal_hold_lifted"
 	if on {

@@ -45,6 +45,9 @@ func (s *Service) CreateConversation(ctx context.Context, creatorID int64, req N
 	if utf8.RuneCountInString(title) > MaxTitle || !utf8.ValidString(title) {
 		return nil, false, safeguard.Invalid("invalid_title", "A title can be at most %d characters.", MaxTitle)
 	}
+	if !safeguard.ValidText(req.Title, false) {
+		return nil, false, safeguard.InvalidText("A title")
+	}
 	now := s.clock()
 	var view *ConversationView
 	created := false
