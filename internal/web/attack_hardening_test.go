@@ -640,10 +640,10 @@ func TestAttackDisabledModeratorPassword(t *testing.T) {
 // TestAttackDisplayTextControls replays a probe: group titles took a
 // right-to-left override (U+202E), a bell and newlines, so a title could
 // show reversed text to others or break the layout of their screens. Now
-// each is refused with 400 and a plain sentence; titles in any script are
-// still welcome.
+// each is refused with 400 and a plain sentence, and so is the note of a
+// report, which moderators read; titles in any script are still welcome.
 func TestAttackDisplayTextControls(t *testing.T) {
-	eachHard(t, hardOptions{}, func(t *testing.T, h *hardStack) {
+	eachHard(t, hardOptions{console: true}, func(t *testing.T, h *hardStack) {
 		ctx := t.Context()
 		a, _ := h.person("host", 30)
 		b, bHandle := h.person("guest", 30)
@@ -659,6 +659,13 @@ func TestAttackDisplayTextControls(t *testing.T) {
 		}
 		if _, err := a.CreateConversation(ctx, client.ConversationRequest{Members: []string{bHandle}, Title: "رحلة المدرسة 🚌"}); err != nil {
 			t.Errorf("an Arabic title: %v", err)
+		}
+		_, err := a.Report(ctx, client.ReportRequest{Account: bHandle, Reason: "something_else", Note: "he said \u202eekoj a ylno"})
+		if e := apiErr(t, err); e.Status != http.StatusBadRequest || e.Code != "invalid_text" {
+			t.Errorf("a note with a right-to-left override: %d %s, want 400 invalid_text", e.Status, e.Code)
+		}
+		if _, err := a.Report(ctx, client.ReportRequest{Account: bHandle, Reason: "something_else", Note: "first line\nsecond line"}); err != nil {
+			t.Errorf("a note of two lines: %v", err)
 		}
 	})
 }
