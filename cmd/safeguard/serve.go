@@ -213,14 +213,17 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 
 // running is a started server.
 type running struct {
-	url    string
-	svc    *messaging.Service
-	store  store.Store
-	risk   *safety.Risk
-	cases  *cases.Service
-	mods   *moderators.Service
-	images *safety.Images
-	close  func() error
+	url string
+	// metricsURL is the operator-only metrics listener's, empty when there
+	// is none.
+	metricsURL string
+	svc        *messaging.Service
+	store      store.Store
+	risk       *safety.Risk
+	cases      *cases.Service
+	mods       *moderators.Service
+	images     *safety.Images
+	close      func() error
 }
 
 // start opens the store and media, builds the service and serves HTTP until
@@ -400,6 +403,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	}
 	// Metrics on a listener of their own, which only operators reach.
 	var ms *http.Server
+	metricsURL := ""
 	if c.metricsAddr != "" && c.metricsAddr != "off" {
 		mln, err := net.Listen("tcp", c.metricsAddr)
 		if err != nil {
@@ -412,18 +416,20 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 			WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 16 << 10,
 			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 		go ms.Serve(mln)
-		log.Info("metrics", "url", "http://"+mln.Addr().String()+"/metrics")
+		metricsURL = "http://" + mln.Addr().String()
+		log.Info("metrics", "url", metricsURL+"/metrics")
 	}
 	done := make(chan error, 1)
 	go func() { done <- hs.Serve(ln) }()
 	return &running{
-		url:    scheme + "://" + ln.Addr().String(),
-		svc:    svc,
-		store:  st,
-		risk:   riskScanner,
-		cases:  caseSvc,
-		mods:   mods,
-		images: images,
+		url:        scheme + "://" + ln.Addr().String(),
+		metricsURL: metricsURL,
+		svc:        svc,
+		store:      st,
+		risk:       riskScanner,
+		cases:      caseSvc,
+		mods:       mods,
+		images:     images,
 		close: func() error {
 			stopJobs()
 			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
