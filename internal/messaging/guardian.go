@@ -101,7 +101,7 @@ var errGuardianCode = safeguard.Errorf(safeguard.ErrNotFound, "invalid_code", "T
 // Attempts are limited per guardian account and per address; every wrong
 // code is audited with its origin.
 func (s *Service) LinkGuardian(ctx context.Context, guardianID int64, code string, origin safeguard.Origin) (*safeguard.Account, error) {
-	if err := limit(s.guardianAddr, origin.Addr.Addr().String()); err != nil {
+	if err := limit(s.guardianAddr, ratelimit.AddrKey(origin.Addr.Addr())); err != nil {
 		return nil, err
 	}
 	if err := limit(s.guardianAccount, idKey(guardianID)); err != nil {
