@@ -119,7 +119,7 @@ func bindServeFlags(fs *flag.FlagSet, c *serveConfig) {
 	c.argon2 = messaging.DefaultArgon2
 	c.guardianLimits = messaging.DefaultGuardianLimits
 	fs.StringVar(&c.addr, "addr", defaultAddr, "address to listen on")
-	fs.StringVar(&c.metricsAddr, "metrics-addr", defaultMetricsAddr, `address of the operator-only listener for Prometheus /metrics; "" or "off" serves none (on --addr, /metrics then needs the operator token)`)
+	fs.StringVar(&c.metricsAddr, "metrics-addr", defaultMetricsAddr, `address of the operator-only listener for Prometheus /metrics; "" or "off" serves none; on --addr, /metrics needs the operator token`)
 	fs.StringVar(&c.db, "db", defaultDB, "database: a SQLite file path, or a postgres:// URL")
 	fs.StringVar(&c.mediaDir, "media", defaultMedia, "directory for uploaded media, encrypted at rest")
 	fs.StringVar(&c.mediaKeyFile, "media-key-file", "", "file holding the media encryption key in hex, created if absent (default: the media directory's path + \".key\"); SAFEGUARD_MEDIA_KEY gives the key itself")
