@@ -2,10 +2,11 @@ package safeguard
 
 import "time"
 
-// Event is something that happened, written in the same transaction as the
-// change it describes (an outbox), so that no consumer misses it after a
-// crash. Consumers (live delivery, the safety pipeline, cases) read events in
-// ID order and keep their own cursor.
+// Event is something that happened. An outbox event is written in the same
+// transaction as the change it describes, so that no consumer misses it
+// after a crash; consumers read outbox events in ID order and keep their own
+// cursor (today the cases service, for EventDetection). A live-only event
+// travels as a notification to the live streams and is never stored.
 type Event struct {
 	ID             int64
 	Type           string // "message.created", "contact.requested", …
@@ -16,15 +17,25 @@ type Event struct {
 	Payload        []byte // JSON, never message text or media
 }
 
-// Event types written by the messaging core.
+// Outbox event types: written with AppendEvent in the transaction of the
+// change they describe, so that they survive a crash. The messaging core
+// writes these; EventDetection and EventSafetyNotice (detection.go) are
+// outbox events too.
 const (
-	EventMessageCreated    = "message.created"
 	EventContactRequested  = "contact.requested"
 	EventContactAccepted   = "contact.accepted"
 	EventContactGuardian   = "contact.awaiting_guardian"
 	EventConversationAdded = "conversation.added"
 	EventMemberChanged     = "conversation.member"
-	EventAccountChanged    = "account.changed"
 	EventPolicyRefusal     = "policy.refused"
-	EventRead              = "conversation.read"
+)
+
+// Live-only event types: sent to the live event streams of the accounts
+// concerned after the change is committed, and never written to the outbox.
+// A client that was not connected reads the change from the API instead.
+// EventDeviceChanged (device.go) is live-only too.
+const (
+	EventMessageCreated = "message.created"
+	EventAccountChanged = "account.changed"
+	EventRead           = "conversation.read"
 )
