@@ -63,7 +63,7 @@ type Case struct {
 	ContentKey     string
 	ConversationID int64 // of the first occurrence
 	Source         DetectionSource
-	Category       string
+	Category       Category
 	Status         CaseStatus
 	// Priority is 1 (a child at immediate risk), 2 or 3, with the reasons
 	// in the words of the law-enforcement report; Signals are the facts it

@@ -43,11 +43,11 @@ type Detection struct {
 	// SHA-256, the bank entry, the normalised URL, or the conversation for
 	// a risk alert.
 	ContentKey string
-	Severity   string // "low", "medium", "high", "critical"
-	Category   string // "csam_known", "grooming", "sextortion", "meeting", "url", …
+	Severity   Severity
+	Category   Category
 	Summary    string // one line for moderators, never message text
-	// Detail holds what the source found, as JSON: bank, entry and
-	// distance; rule set version, rules and signals; the URL list entry.
+	// Detail holds what the source found, encoded by EncodeFinding: read
+	// it with Finding, write it with SetFinding.
 	Detail []byte
 
 	// What held at detection time.

@@ -386,7 +386,7 @@ func (b *boolValue) Set(s string) error {
 	return nil
 }
 
-func describeMatch(m safety.BankMatch) string {
+func describeMatch(m safeguard.BankMatch) string {
 	entry := fmt.Sprintf("#%d", m.EntryID)
 	if m.Entry != "" {
 		entry = m.Entry + " (" + entry + ")"
@@ -436,9 +436,9 @@ func matchJSON(file string, res *safety.ImageResult) any {
 	return out
 }
 
-func orNone(ms []safety.BankMatch) []safety.BankMatch {
+func orNone(ms []safeguard.BankMatch) []safeguard.BankMatch {
 	if ms == nil {
-		return []safety.BankMatch{}
+		return []safeguard.BankMatch{}
 	}
 	return ms
 }

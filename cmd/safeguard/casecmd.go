@@ -43,7 +43,12 @@ func openCaseEnv(ctx context.Context, e *env, db, mediaDir, mediaKeyFile string,
 		st.Close()
 		return nil, err
 	}
-	svc, _, err := newCases(cc, st, md, nil, nil, nil, false)
+	vault, _, err := openVault(cc, nil, false, nil)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	svc, err := newCases(cc, st, md, vault, nil, nil, nil)
 	if err != nil {
 		st.Close()
 		return nil, err

@@ -101,12 +101,9 @@ func openVault(c caseConfig, log *slog.Logger, create bool, now func() time.Time
 	return evidence.New(items, key, now), items, nil
 }
 
-// newCases builds the cases service over st.
-func newCases(c caseConfig, st store.Store, md media.Store, notify messaging.Notifier, lookup cases.Lookup, log *slog.Logger, createKey bool) (*cases.Service, *media.Disk, error) {
-	vault, items, err := openVault(c, log, createKey, nil)
-	if err != nil {
-		return nil, nil, err
-	}
+// newCases builds the cases service over st, with the evidence vault opened
+// by openVault.
+func newCases(c caseConfig, st store.Store, md media.Store, vault *evidence.Vault, notify messaging.Notifier, lookup cases.Lookup, log *slog.Logger) (*cases.Service, error) {
 	var sub lawreport.Submitter = &lawreport.FileExport{Dir: c.reportDir, Logger: log}
 	if c.ncmecURL != "" {
 		sub = &ncmec.Submitter{Client: &ncmec.Client{BaseURL: c.ncmecURL, Username: c.ncmecUser, Password: c.ncmecPassword},
@@ -119,7 +116,7 @@ func newCases(c caseConfig, st store.Store, md media.Store, notify messaging.Not
 	builder := &lawreport.Builder{ContactEmail: c.reportEmail, Reporter: lawreport.Reporter{Email: c.reportEmail, FirstName: c.serviceName, LastName: "Trust and Safety"}}
 	svc, err := cases.New(cases.Config{ServiceName: c.serviceName, TestReports: c.testReports, PrepareDir: c.reportDir, SuspendOnMatch: c.suspendOnMatch},
 		cases.Deps{Store: st, Media: md, Vault: vault, Builder: builder, Submitter: sub, Alerter: alerter, Notify: notify, Lookup: lookup, Log: log})
-	return svc, items, err
+	return svc, err
 }
 
 // runCaseJobs runs the outbox consumer and the retention job until ctx

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/client"
 	"github.com/safeguard-dev/safeguard/internal/hashbank/hashbanktest"
 	"github.com/safeguard-dev/safeguard/internal/imaging"
@@ -65,13 +66,13 @@ func (d *demo) knownImage(ctx context.Context) error {
 	}
 	for _, r := range raw {
 		var c struct {
-			ID       int64  `json:"id"`
-			Priority int    `json:"priority"`
-			Category string `json:"category"`
-			Source   string `json:"source"`
-			Status   string `json:"status"`
+			ID       int64              `json:"id"`
+			Priority int                `json:"priority"`
+			Category safeguard.Category `json:"category"`
+			Source   string             `json:"source"`
+			Status   string             `json:"status"`
 		}
-		if json.NewDecoder(bytes.NewReader(r)).Decode(&c) == nil && c.Category == "csam_known" {
+		if json.NewDecoder(bytes.NewReader(r)).Decode(&c) == nil && c.Category == safeguard.CategoryKnownImage {
 			d.say("   The moderators' queue: case %d, priority %d, %s (%s), %s — the image kept as evidence, never delivered.",
 				c.ID, c.Priority, c.Category, c.Source, c.Status)
 		}

@@ -263,6 +263,13 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		st.Close()
 		return nil, err
 	}
+	// The evidence vault: cases preserve into it, and a verified report of
+	// an encrypted message keeps its text there only.
+	vault, _, err := openVault(c.cases, log, true, nil)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	b := bus.NewLocal()
 	var apps []string
 	for _, a := range strings.Split(c.apps, ",") {
@@ -280,7 +287,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 			return nil, err
 		}
 		e2eeSvc, err = e2ee.New(e2ee.Config{Retention: c.e2eeRetention, MaxBlobBytes: c.maxBlobBytes},
-			e2ee.Deps{Store: st, Media: mediaStore, Keys: ring, SaveKeys: saveKeys, Notify: web.E2EENotifier(b, log), Log: log})
+			e2ee.Deps{Store: st, Media: mediaStore, Evidence: vault, Keys: ring, SaveKeys: saveKeys, Notify: web.E2EENotifier(b, log), Log: log})
 		if err != nil {
 			st.Close()
 			return nil, err
@@ -334,7 +341,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		return nil, err
 	}
 	// Cases, the evidence vault and law-enforcement reports.
-	caseSvc, _, err := newCases(c.cases, st, mediaStore, web.Notifier(b, log), svc, log, true)
+	caseSvc, err := newCases(c.cases, st, mediaStore, vault, web.Notifier(b, log), svc, log)
 	if err != nil {
 		st.Close()
 		return nil, err

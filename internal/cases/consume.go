@@ -171,10 +171,11 @@ func (s *Service) handle(ctx context.Context, ev safeguard.Event) error {
 	if err != nil {
 		return err
 	}
+	logged := append(staged[:len(staged):len(staged)], keptItems(f)...)
 	var out outcome
 	err = s.Store.Update(ctx, func(tx store.Tx) error {
 		out = outcome{}
-		if err := s.record(ctx, tx, f, staged, &out); err != nil {
+		if err := s.record(ctx, tx, f, logged, &out); err != nil {
 			return err
 		}
 		return tx.SetCursor(ctx, Consumer, ev.ID)

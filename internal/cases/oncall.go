@@ -17,12 +17,12 @@ import (
 // Alert is what the on-call person is told of a priority 1 case: its id,
 // priority and reasons — never content, names or handles.
 type Alert struct {
-	CaseID   int64     `json:"case_id"`
-	Priority int       `json:"priority"`
-	Reasons  []string  `json:"reasons"`
-	Category string    `json:"category"`
-	At       time.Time `json:"at"`
-	Test     bool      `json:"test"`
+	CaseID   int64              `json:"case_id"`
+	Priority int                `json:"priority"`
+	Reasons  []string           `json:"reasons"`
+	Category safeguard.Category `json:"category"`
+	At       time.Time          `json:"at"`
+	Test     bool               `json:"test"`
 }
 
 // Alerter raises an on-call alert.

@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/netip"
@@ -78,6 +79,25 @@ func originConn(o safeguard.Origin, at time.Time, ev string) (connection, bool) 
 func (c connection) lawreport() (ip netip.Addr, port uint16, ok bool) {
 	ip, err := netip.ParseAddr(c.Addr)
 	return ip, c.Port, err == nil
+}
+
+// keptItems are the items a detection's source already put in the vault,
+// ready to be logged with the case: a verified report's text. They are the
+// vault's only copy, so a failed transaction leaves them for the next try
+// rather than discarding them.
+func keptItems(f *facts) []evidence.Staged {
+	fd, err := f.d.Finding()
+	if err != nil || fd.Verified == nil || fd.Verified.Text == nil {
+		return nil
+	}
+	ref := evidence.KindReportedText + ":" + strconv.FormatInt(f.d.ID, 10)
+	digest, err := hex.DecodeString(fd.Verified.Text.Digest)
+	if err != nil || f.preserved[ref] {
+		return nil
+	}
+	f.preserved[ref] = true
+	return []evidence.Staged{{Item: evidence.Item{Kind: evidence.KindReportedText, Ref: ref, ContentType: evidence.ReportedTextType,
+		Class: safeguard.RetainContent}, Digest: digest, StorageKey: fd.Verified.Text.StorageKey, Size: fd.Verified.Text.Size}}
 }
 
 // items lists what to preserve for a detection: the detection, the

@@ -1,7 +1,6 @@
 package cases
 
 import (
-	"encoding/json"
 	"slices"
 	"strings"
 
@@ -26,26 +25,27 @@ func signalsOf(d *safeguard.Detection) []string {
 		}
 	}
 	switch d.Category {
-	case "sextortion":
+	case safeguard.CategorySextortion:
 		add(lawreport.SignalSextortionOngoing)
-	case "meeting":
+	case safeguard.CategoryMeeting:
 		if d.Source != safeguard.UserReport && d.Source != safeguard.FrankingReport {
 			add(lawreport.SignalMeetingArranged)
 		}
-	case "age_deception":
+	case safeguard.CategoryAgeDeception:
 		add(lawreport.SignalAgeDeception)
-	case "self_harm":
+	case safeguard.CategorySelfHarm:
 		add(lawreport.SignalSelfHarm)
 	}
-	for _, name := range detailNames(d.Detail) {
+	f, _ := d.Finding() // a detail that does not read names no signals
+	for _, name := range f.Signals() {
 		switch {
 		case validSignal(name):
 			add(lawreport.Signal(name))
 		case strings.Contains(name, "image_request"):
 			add(lawreport.SignalImageRequest)
-		case strings.HasPrefix(name, "sextortion"):
+		case strings.HasPrefix(name, string(safeguard.CategorySextortion)): // a rule or signal named after the category
 			add(lawreport.SignalSextortionOngoing)
-		case strings.HasPrefix(name, "meeting"):
+		case strings.HasPrefix(name, string(safeguard.CategoryMeeting)):
 			add(lawreport.SignalMeetingArranged)
 		}
 	}
@@ -61,88 +61,44 @@ func validSignal(s string) bool {
 	return false
 }
 
-// detailNames reads the names of signals and rules in a detection's detail,
-// leniently: "signals" as strings or objects with a "name", "rules" as
-// strings or objects with an "id".
-func detailNames(detail []byte) []string {
-	var d struct {
-		Signals []json.RawMessage `json:"signals"`
-		Rules   []json.RawMessage `json:"rules"`
+// bankMatches returns the hash bank entries a detection matched.
+func bankMatches(d *safeguard.Detection) []safeguard.BankMatch {
+	f, _ := d.Finding() // a detail that does not read names no match
+	ms := f.Matches()
+	for i := range ms {
+		ms[i].Distance = max(0, ms[i].Distance)
 	}
-	if json.Unmarshal(detail, &d) != nil {
-		return nil
-	}
-	var out []string
-	read := func(raws []json.RawMessage, field string) {
-		for _, r := range raws {
-			var s string
-			if json.Unmarshal(r, &s) == nil {
-				out = append(out, s)
-				continue
-			}
-			var m map[string]any
-			if json.Unmarshal(r, &m) == nil {
-				if v, ok := m[field].(string); ok {
-					out = append(out, v)
-				}
-			}
-		}
-	}
-	read(d.Signals, "name")
-	read(d.Rules, "id")
-	return out
+	return ms
 }
 
-// bankMatches reads the hash bank entries a detection matched, leniently:
-// top-level bank, entry and distance, or a "matches" list of them.
-func bankMatches(detail []byte) []lawreport.BankMatch {
-	type match struct {
-		Bank     string `json:"bank"`
-		Entry    string `json:"entry"`
-		Distance int    `json:"distance"`
+// hashesOf returns the PDQ hash and quality a detection's finding carries.
+func hashesOf(d *safeguard.Detection) (pdq string, quality int) {
+	f, _ := d.Finding()
+	switch {
+	case f.KnownImage != nil:
+		pdq, quality = f.KnownImage.PDQ, f.KnownImage.Quality
+	case f.Unscanned != nil:
+		pdq, quality = f.Unscanned.PDQ, f.Unscanned.Quality
 	}
-	var d struct {
-		match
-		Matches []match `json:"matches"`
-	}
-	if json.Unmarshal(detail, &d) != nil {
-		return nil
-	}
-	var out []lawreport.BankMatch
-	for _, m := range append([]match{d.match}, d.Matches...) {
-		if m.Bank != "" {
-			out = append(out, lawreport.BankMatch{Bank: m.Bank, Entry: m.Entry, Distance: max(0, m.Distance)})
-		}
-	}
-	return out
-}
-
-// hashesOf reads the PDQ hash and quality a detection's detail may carry.
-func hashesOf(detail []byte) (pdq string, quality int) {
-	var d struct {
-		PDQ     string `json:"pdq"`
-		Quality int    `json:"pdq_quality"`
-	}
-	json.Unmarshal(detail, &d)
-	if len(d.PDQ) != 64 {
+	if len(pdq) != 64 {
 		return "", 0
 	}
-	return strings.ToLower(d.PDQ), min(max(d.Quality, 0), 100)
+	return strings.ToLower(pdq), min(max(quality, 0), 100)
 }
 
 // incidentType is the kind of incident a case reports, from its category
 // and source.
 func incidentType(c *safeguard.Case) lawreport.IncidentType {
 	switch {
-	case c.Category == "csam_known" || c.Source == safeguard.HashMatch:
+	case c.Category == safeguard.CategoryKnownImage || c.Source == safeguard.HashMatch:
 		return lawreport.CSAMKnown
-	case c.Category == "csam_suspected":
+	case c.Category == safeguard.CategorySuspectedImage:
 		return lawreport.CSAMSuspected
-	case c.Category == "sextortion":
+	case c.Category == safeguard.CategorySextortion:
 		return lawreport.Sextortion
-	case c.Category == "grooming" || c.Category == "meeting" || c.Category == "age_deception":
+	case c.Category == safeguard.CategoryGrooming || c.Category == safeguard.CategoryMeeting || c.Category == safeguard.CategoryAgeDeception:
 		return lawreport.Grooming
-	case c.Source == safeguard.URLMatch || c.Category == "url":
+	case c.Source == safeguard.URLMatch || c.Category == safeguard.CategoryURL:
 		return lawreport.URLIncident
 	}
 	return lawreport.OtherIncident

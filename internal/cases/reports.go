@@ -21,10 +21,10 @@ var reasonsJSON []byte
 // Reason is one reason a person can give for a report: a stable code and
 // the words shown, plain enough for a child.
 type Reason struct {
-	Code     string `json:"code"`
-	Text     string `json:"text"`
-	Category string `json:"category"`
-	Severity string `json:"severity"`
+	Code     string             `json:"code"`
+	Text     string             `json:"text"`
+	Category safeguard.Category `json:"category"`
+	Severity safeguard.Severity `json:"severity"`
 	// Signal is the fact the reason gives the priority assessment; with
 	// MinorOnlySignal, only when a minor reports it.
 	Signal          string `json:"signal,omitempty"`
@@ -326,9 +326,8 @@ func (t *target) detection(reporter *safeguard.Account, reason Reason, now time.
 	if reason.Signal != "" && (!reason.MinorOnlySignal || reporter.Band(now).Minor()) {
 		signals = append(signals, reason.Signal)
 	}
-	d.Detail, _ = json.Marshal(map[string]any{
-		"reason": reason.Code, "reporter_id": reporter.ID, "reporter_band": reporter.Band(now), "signals": signals,
-	})
+	d.SetFinding(safeguard.Finding{Report: &safeguard.ReportFinding{Reason: reason.Code, ReporterID: reporter.ID,
+		ReporterBand: reporter.Band(now), Signals: signals}}) // one part: cannot fail
 	return d
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/evidence"
 	"github.com/safeguard-dev/safeguard/internal/lawreport"
 	"github.com/safeguard-dev/safeguard/internal/store"
 )
@@ -240,7 +241,7 @@ func (s *Service) incident(ctx context.Context, c *safeguard.Case, who string, o
 	}
 	why := "law-enforcement report of case " + strconv.FormatInt(c.ID, 10)
 	v := &vaultView{messages: map[int64]messageRecord{}, media: map[string]mediaItem{}, accounts: map[int64]accountRecord{},
-		conns: map[int64][]connection{}, detections: map[int64]*safeguard.Detection{}}
+		conns: map[int64][]connection{}, detections: map[int64]*safeguard.Detection{}, reported: map[int64]reportedText{}}
 	deleted := map[int64]bool{}
 	for _, e := range entries {
 		if e.Kind == safeguard.EvidenceTombstone {
@@ -260,6 +261,7 @@ func (s *Service) incident(ctx context.Context, c *safeguard.Case, who string, o
 		}
 	}
 
+	v.sentTimes()
 	inc := &lawreport.Incident{
 		Test: s.cfg.TestReports, Service: s.cfg.ServiceName, Type: incidentType(c), DetectionSource: detectionSource(c.Source),
 		Declaration: lawreport.Declaration{By: who, Role: s.cfg.DeclarationRole, Statement: s.cfg.DeclarationStatement, MadeAt: s.clock()},
@@ -286,6 +288,14 @@ func (s *Service) incident(ctx context.Context, c *safeguard.Case, who string, o
 				children[id] = true
 			}
 		}
+		if t, ok := v.reported[o.DetectionID]; ok && contentOf[o.MessageID] == 0 {
+			// A verified report of an end-to-end encrypted message: the
+			// text the reporter revealed, from the vault.
+			inc.Content = append(inc.Content, lawreport.Content{SentAt: t.sentAt, Kind: lawreport.KindText,
+				ContentType: evidence.ReportedTextType, Data: t.data, EvidenceID: fmt.Sprintf("evidence-%d", t.seq)})
+			contentOf[o.MessageID] = len(inc.Content)
+			continue
+		}
 		m, ok := v.messages[o.MessageID]
 		if !ok || contentOf[m.ID] != 0 {
 			continue
@@ -306,8 +316,8 @@ func (s *Service) incident(ctx context.Context, c *safeguard.Case, who string, o
 				content.Upload.Event = lawreport.EventUpload
 			}
 			if d := v.detections[o.DetectionID]; d != nil {
-				content.MatchedBanks = bankMatches(d.Detail)
-				content.PDQ, content.PDQQuality = hashesOf(d.Detail)
+				content.MatchedBanks = bankMatches(d)
+				content.PDQ, content.PDQQuality = hashesOf(d)
 			}
 		} else if m.Kind == string(safeguard.TextMessage) {
 			content.Kind, content.ContentType, content.Data = lawreport.KindText, "text/plain; charset=utf-8", []byte(m.Text)
@@ -419,20 +429,20 @@ func appendSignal(ss []lawreport.Signal, s lawreport.Signal) []lawreport.Signal 
 	return append(ss, s)
 }
 
-func categoryWords(c string) string {
+func categoryWords(c safeguard.Category) string {
 	switch c {
-	case "csam_known":
+	case safeguard.CategoryKnownImage:
 		return "A known abuse image (hash bank match)"
-	case "csam_suspected":
+	case safeguard.CategorySuspectedImage:
 		return "An image reported as one that should not be shared"
-	case "grooming":
+	case safeguard.CategoryGrooming:
 		return "Grooming risk"
-	case "sextortion":
+	case safeguard.CategorySextortion:
 		return "Sextortion risk"
-	case "meeting":
+	case safeguard.CategoryMeeting:
 		return "A proposed meeting with a child"
 	case "":
 		return "A report"
 	}
-	return "A report (" + strings.ReplaceAll(c, "_", " ") + ")"
+	return "A report (" + strings.ReplaceAll(string(c), "_", " ") + ")"
 }

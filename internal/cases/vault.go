@@ -2,8 +2,11 @@ package cases
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
+	"strings"
+	"time"
 
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/evidence"
@@ -20,6 +23,14 @@ type vaultView struct {
 	accounts   map[int64]accountRecord
 	conns      map[int64][]connection
 	detections map[int64]*safeguard.Detection
+	reported   map[int64]reportedText // by detection ID
+}
+
+// reportedText is the text of a verified report, as the vault keeps it.
+type reportedText struct {
+	seq    int64
+	data   []byte
+	sentAt time.Time
 }
 
 type mediaItem struct {
@@ -62,8 +73,27 @@ func (v *vaultView) add(e safeguard.EvidenceEntry, data []byte) error {
 			return err
 		}
 		v.detections[d.ID] = &d
+	case evidence.KindReportedText:
+		id, err := strconv.ParseInt(strings.TrimPrefix(e.Ref, evidence.KindReportedText+":"), 10, 64)
+		if err != nil {
+			return fmt.Errorf("reported text %q: %w", e.Ref, err)
+		}
+		v.reported[id] = reportedText{seq: e.Seq, data: data}
 	}
 	return nil
+}
+
+// sentTimes sets each reported text's time from its detection: when the
+// server delivered the message.
+func (v *vaultView) sentTimes() {
+	for id, t := range v.reported {
+		if d := v.detections[id]; d != nil {
+			if f, err := d.Finding(); err == nil && f.Verified != nil {
+				t.sentAt = f.Verified.Delivery.ServerTime
+				v.reported[id] = t
+			}
+		}
+	}
 }
 
 // thread is the conversation around the content, each message once, in

@@ -8,6 +8,8 @@ import (
 
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/cases"
+	"github.com/safeguard-dev/safeguard/internal/evidence"
+	"github.com/safeguard-dev/safeguard/internal/lawreport"
 	"github.com/safeguard-dev/safeguard/internal/moderators"
 	"github.com/safeguard-dev/safeguard/internal/store"
 )
@@ -97,13 +99,13 @@ var decisionOptions = []decisionOption{
 
 // factWords says what each priority fact means.
 var factWords = map[string]string{
-	"sextortion_ongoing": "Sextortion in progress",
-	"meeting_arranged":   "A meeting arranged or proposed",
-	"ongoing_contact":    "The sender and a young person are in contact",
-	"self_harm":          "Risk of self-harm",
-	"immediate_danger":   "A child in immediate danger (moderator's finding)",
-	"image_request":      "Asked a young person for images",
-	"age_deception":      "Lying about age",
+	string(lawreport.SignalSextortionOngoing): "Sextortion in progress",
+	string(lawreport.SignalMeetingArranged):   "A meeting arranged or proposed",
+	string(lawreport.SignalOngoingContact):    "The sender and a young person are in contact",
+	string(lawreport.SignalSelfHarm):          "Risk of self-harm",
+	string(lawreport.SignalImmediateDanger):   "A child in immediate danger (moderator's finding)",
+	string(lawreport.SignalImageRequest):      "Asked a young person for images",
+	string(lawreport.SignalAgeDeception):      "Lying about age",
 }
 
 func (h *handler) casePage(w http.ResponseWriter, r *http.Request, rq *request) {
@@ -221,7 +223,7 @@ func (h *handler) caseData(ctx context.Context, rq *request, v *cases.CaseView, 
 			caseMessages[o.MessageID] = true
 		}
 		fr := findingRow{N: i + 1, Detection: det}
-		if f, err := ParseFindings(det.Detail); err != nil {
+		if f, err := FindingsOf(det); err != nil {
 			fr.Unreadable = safeguard.ErrorMessage(err)
 		} else {
 			fr.Findings = f
@@ -309,6 +311,8 @@ func itemLabel(e safeguard.EvidenceEntry, accounts map[int64]*safeguard.Account)
 		return "The conversation before the detection"
 	case "detection":
 		return "What the check found"
+	case evidence.KindReportedText:
+		return "The reported message, as its recipient revealed it (verified by franking)"
 	case "account":
 		return "Account details of " + handle("account")
 	case "connections":

@@ -1,24 +1,23 @@
 package console
 
 import (
-	"encoding/json"
 	"fmt"
-	"strings"
 
 	safeguard "github.com/safeguard-dev/safeguard"
 )
 
-// Findings is what a detection's Detail says fired, read for people: the
-// rules and signals of a risk alert (each with the index of the message in
-// the conversation), the hash bank entries of a known image with their
+// Findings is a detection's finding, read for people: the rules and
+// signals of a risk alert (each with the index of the message in the
+// conversation), the hash bank entries of a known image with their
 // distance, the list entry of a link, the reason of a member's report.
-// Message text never appears: a signal's evidence excerpt is left out.
+// Message text never appears: a signal's evidence excerpt is left out, and
+// a verified report's text stays in the evidence vault.
 type Findings struct {
 	RuleSetVersion string
 	MessageIndex   *int
 	Rules          []FiredRule
 	Signals        []Signal
-	Matches        []BankMatch
+	Matches        []safeguard.BankMatch
 	List           string // a URL list's name
 	ListEntry      string // the entry's kind and line
 	Reason         string // a member's report reason, in their words
@@ -29,9 +28,11 @@ type Findings struct {
 
 // FiredRule is one risk rule that fired.
 type FiredRule struct {
-	ID, Category, Severity string
-	FirstAt                *int // index of the first message it fired at
-	Shadow                 bool
+	ID       string
+	Category safeguard.Category
+	Severity safeguard.Severity
+	FirstAt  *int // index of the first message it fired at
+	Shadow   bool
 }
 
 // Signal is one signal found, at a message.
@@ -40,110 +41,66 @@ type Signal struct {
 	MessageIndex *int
 }
 
-// BankMatch is one hash bank entry an image matched.
-type BankMatch struct {
-	Bank, Entry string
-	Distance    int
-}
-
 // Empty reports whether nothing was found to show.
 func (f Findings) Empty() bool {
 	return f.RuleSetVersion == "" && f.MessageIndex == nil && len(f.Rules) == 0 && len(f.Signals) == 0 &&
 		len(f.Matches) == 0 && f.List == "" && f.Reason == "" && f.VerifiedBy == ""
 }
 
-// ParseFindings reads a detection's Detail, leniently: the sources write
-// different shapes, and a field of an unexpected type is skipped, not fatal.
-// Only Detail that is not a JSON object at all is an error.
-func ParseFindings(detail []byte) (Findings, error) {
-	var f Findings
-	if len(detail) == 0 {
-		return f, nil
+// FindingsOf reads a detection's finding for people. A detail that does
+// not read as its source's finding is an error.
+func FindingsOf(d *safeguard.Detection) (Findings, error) {
+	fd, err := d.Finding()
+	if err != nil {
+		return Findings{}, err
 	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(detail, &raw); err != nil {
-		return f, safeguard.Invalid("invalid_detail", "The detection's detail is not a JSON object: %v", err)
-	}
-	str := func(m map[string]json.RawMessage, k string) string {
-		var s string
-		if json.Unmarshal(m[k], &s) != nil {
-			return ""
-		}
-		return s
-	}
-	num := func(m map[string]json.RawMessage, k string) *int {
-		var n int
-		if _, ok := m[k]; !ok || json.Unmarshal(m[k], &n) != nil {
-			return nil
-		}
-		return &n
-	}
-	objects := func(k string) []map[string]json.RawMessage {
-		var list []json.RawMessage
-		if json.Unmarshal(raw[k], &list) != nil {
-			return nil
-		}
-		var out []map[string]json.RawMessage
-		for _, item := range list {
-			var s string
-			if json.Unmarshal(item, &s) == nil {
-				b, _ := json.Marshal(s)
-				out = append(out, map[string]json.RawMessage{"name": b, "id": b})
-				continue
-			}
-			var m map[string]json.RawMessage
-			if json.Unmarshal(item, &m) == nil {
-				out = append(out, m)
-			}
-		}
-		return out
-	}
+	return findingsView(fd), nil
+}
 
-	f.RuleSetVersion = str(raw, "rule_set_version")
-	f.MessageIndex = num(raw, "message_index")
-	for _, m := range objects("rules") {
-		var shadow bool
-		json.Unmarshal(m["shadow"], &shadow)
-		if id := str(m, "id"); id != "" {
-			f.Rules = append(f.Rules, FiredRule{ID: id, Category: str(m, "category"), Severity: str(m, "severity"),
-				FirstAt: num(m, "first_at"), Shadow: shadow})
-		}
-	}
-	for _, m := range objects("signals") {
-		if name := str(m, "name"); name != "" {
-			f.Signals = append(f.Signals, Signal{Name: name, MessageIndex: num(m, "message_index")})
-		}
-	}
-	addMatch := func(m map[string]json.RawMessage) {
-		if bank := str(m, "bank"); bank != "" {
-			d := 0
-			if p := num(m, "distance"); p != nil && *p > 0 {
-				d = *p
+func findingsView(fd safeguard.Finding) Findings {
+	var f Findings
+	ptr := func(n int) *int { return &n }
+	names := func(ss []string) {
+		for _, s := range ss {
+			if s != "" {
+				f.Signals = append(f.Signals, Signal{Name: s})
 			}
-			f.Matches = append(f.Matches, BankMatch{Bank: bank, Entry: str(m, "entry"), Distance: d})
 		}
 	}
-	addMatch(raw)
-	for _, m := range objects("matches") {
-		addMatch(m)
-	}
-	if q := num(raw, "pdq_quality"); q != nil {
-		f.Quality = *q
-	}
-	var list, entry map[string]json.RawMessage
-	if json.Unmarshal(raw["list"], &list) == nil {
-		f.List = str(list, "name")
-	}
-	if json.Unmarshal(raw["entry"], &entry) == nil {
-		kind := str(entry, "kind")
-		if line := num(entry, "line"); line != nil {
-			f.ListEntry = strings.TrimSpace(fmt.Sprintf("%s, line %d", kind, *line))
-		} else {
-			f.ListEntry = kind
+	switch {
+	case fd.KnownImage != nil:
+		f.Matches, f.Quality = fd.Matches(), fd.KnownImage.Quality
+		for i := range f.Matches {
+			f.Matches[i].Distance = max(0, f.Matches[i].Distance)
 		}
+	case fd.Unscanned != nil:
+		f.Quality = fd.Unscanned.Quality
+	case fd.Risk != nil:
+		r := fd.Risk
+		f.RuleSetVersion, f.MessageIndex = r.RuleSetVersion, ptr(r.MessageIndex)
+		for _, fr := range r.Rules {
+			if fr.ID != "" {
+				f.Rules = append(f.Rules, FiredRule{ID: fr.ID, Category: fr.Category, Severity: fr.Severity,
+					FirstAt: ptr(fr.FirstAt), Shadow: fr.Shadow})
+			}
+		}
+		for _, s := range r.Signals {
+			if s.Name != "" {
+				f.Signals = append(f.Signals, Signal{Name: s.Name, MessageIndex: ptr(s.MessageIndex)})
+			}
+		}
+	case fd.URL != nil:
+		f.List = fd.URL.List.Name
+		f.ListEntry = string(fd.URL.Entry.Kind)
+		if fd.URL.Entry.Line > 0 {
+			f.ListEntry = fmt.Sprintf("%s, line %d", fd.URL.Entry.Kind, fd.URL.Entry.Line)
+		}
+	case fd.Report != nil:
+		f.Reason, f.ReporterBand = fd.Report.Reason, fd.Report.ReporterBand
+		names(fd.Report.Signals)
+	case fd.Verified != nil:
+		f.Reason, f.ReporterBand, f.VerifiedBy = fd.Verified.Reason, fd.Verified.ReporterBand, fd.Verified.VerifiedBy
+		names(fd.Verified.Signals)
 	}
-	f.Reason = str(raw, "reason")
-	f.ReporterBand = safeguard.AgeBand(str(raw, "reporter_band"))
-	f.VerifiedBy = str(raw, "verified_by")
-	return f, nil
+	return f
 }

@@ -70,38 +70,37 @@ func FuzzParseFilter(f *testing.F) {
 	})
 }
 
-func TestParseFindings(t *testing.T) {
+func TestFindingsOf(t *testing.T) {
 	i := func(n int) *int { return &n }
 	tests := []struct {
 		name   string
+		source safeguard.DetectionSource
 		detail string
 		want   Findings
 		err    bool
 	}{
-		{"empty", ``, Findings{}, false},
-		{"hash match", `{"bank":"iwf","entry":"e-1","distance":4,"pdq_quality":90}`,
-			Findings{Matches: []BankMatch{{"iwf", "e-1", 4}}, Quality: 90}, false},
-		{"several matches", `{"matches":[{"bank":"a","entry":"1","distance":0},{"bank":"b","entry":"2","distance":-3}]}`,
-			Findings{Matches: []BankMatch{{"a", "1", 0}, {"b", "2", 0}}}, false},
-		{"risk alert", `{"rule_set_version":"v3","message_index":4,"rules":[{"id":"grooming.secrecy","severity":"high","category":"grooming","first_at":4},{"id":"x","shadow":true}],
+		{"empty", safeguard.ScanFailure, ``, Findings{}, false},
+		{"hash match", safeguard.HashMatch, `{"bank":"iwf","entry":"e-1","distance":4,"pdq_quality":90}`,
+			Findings{Matches: []safeguard.BankMatch{{Bank: "iwf", Entry: "e-1", Distance: 4}}, Quality: 90}, false},
+		{"several matches", safeguard.HashMatch, `{"bank":"a","entry":"1","matches":[{"bank":"b","entry":"2","distance":-3}]}`,
+			Findings{Matches: []safeguard.BankMatch{{Bank: "a", Entry: "1"}, {Bank: "b", Entry: "2"}}}, false},
+		{"risk alert", safeguard.RiskRule, `{"rule_set_version":"v3","message_index":4,"rules":[{"id":"grooming.secrecy","severity":"high","category":"grooming","first_at":4},{"id":"x","shadow":true}],
 			"signals":[{"name":"secrecy","message_index":3,"pattern":"between us","evidence":"this is between us"},{"name":"sender.connected","message_index":-1,"evidence":"false"}]}`,
 			Findings{RuleSetVersion: "v3", MessageIndex: i(4),
-				Rules:   []FiredRule{{ID: "grooming.secrecy", Category: "grooming", Severity: "high", FirstAt: i(4)}, {ID: "x", Shadow: true}},
+				Rules:   []FiredRule{{ID: "grooming.secrecy", Category: "grooming", Severity: "high", FirstAt: i(4)}, {ID: "x", Shadow: true, FirstAt: i(0)}},
 				Signals: []Signal{{Name: "secrecy", MessageIndex: i(3)}, {Name: "sender.connected", MessageIndex: i(-1)}}}, false},
-		{"names as strings", `{"rules":["r1"],"signals":["image_request"]}`,
-			Findings{Rules: []FiredRule{{ID: "r1"}}, Signals: []Signal{{Name: "image_request"}}}, false},
-		{"url match", `{"url":"bad.example/x","list":{"id":1,"name":"IWF URL list","source":"iwf"},"entry":{"kind":"domain","key":"bad.example","line":12}}`,
+		{"url match", safeguard.URLMatch, `{"url":"bad.example/x","list":{"id":1,"name":"IWF URL list","source":"iwf"},"entry":{"kind":"domain","key":"bad.example","line":12}}`,
 			Findings{List: "IWF URL list", ListEntry: "domain, line 12"}, false},
-		{"member report", `{"reason":"asked_for_photos","reporter_id":3,"reporter_band":"teen","signals":["image_request"]}`,
+		{"member report", safeguard.UserReport, `{"reason":"asked_for_photos","reporter_id":3,"reporter_band":"teen","signals":["image_request"]}`,
 			Findings{Reason: "asked_for_photos", ReporterBand: safeguard.Teen, Signals: []Signal{{Name: "image_request"}}}, false},
-		{"verified report", `{"verified_by":"franking","reason":"something_else","reporter_id":4,"reporter_band":"adult","plaintext":"SECRET","commitment":"ab"}`,
+		{"verified report", safeguard.FrankingReport, `{"verified_by":"franking","reason":"something_else","reporter_id":4,"reporter_band":"adult","plaintext":"SECRET","commitment":"ab"}`,
 			Findings{Reason: "something_else", ReporterBand: safeguard.Adult, VerifiedBy: "franking"}, false},
-		{"wrong types skipped", `{"bank":7,"rules":{"id":"x"},"signals":[1,null,{"name":2}],"message_index":"four"}`, Findings{}, false},
-		{"not an object", `[1,2]`, Findings{}, true},
-		{"not JSON", `{bank`, Findings{}, true},
+		{"wrong types", safeguard.HashMatch, `{"bank":7}`, Findings{}, true},
+		{"not an object", safeguard.RiskRule, `[1,2]`, Findings{}, true},
+		{"not JSON", safeguard.URLMatch, `{bank`, Findings{}, true},
 	}
 	for _, tt := range tests {
-		got, err := ParseFindings([]byte(tt.detail))
+		got, err := FindingsOf(&safeguard.Detection{Source: tt.source, Detail: []byte(tt.detail)})
 		if (err != nil) != tt.err {
 			t.Errorf("%s: %v, want error %v", tt.name, err, tt.err)
 			continue
@@ -110,32 +109,6 @@ func TestParseFindings(t *testing.T) {
 			t.Errorf("%s (-want +got):\n%s", tt.name, d)
 		}
 	}
-}
-
-// FuzzParseFindings checks that any detail parses or is refused without a
-// panic, and that a signal's evidence excerpt (message text) never comes
-// through.
-func FuzzParseFindings(f *testing.F) {
-	for _, s := range []string{`{"bank":"b","entry":"e","distance":1}`, `{"signals":[{"name":"s","evidence":"SECRET TEXT"}]}`,
-		`{"rules":[{"id":"r","first_at":2}],"message_index":1}`, `{"list":{"name":"l"},"entry":{"kind":"k","line":1}}`, `null`, `{}`} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, detail []byte) {
-		got, err := ParseFindings(detail)
-		if err != nil {
-			return
-		}
-		for _, s := range got.Signals {
-			if s.Name == "" {
-				t.Fatalf("a signal without a name from %q", detail)
-			}
-		}
-		for _, m := range got.Matches {
-			if m.Bank == "" || m.Distance < 0 {
-				t.Fatalf("match %+v from %q", m, detail)
-			}
-		}
-	})
 }
 
 func TestSafeNext(t *testing.T) {

@@ -197,30 +197,30 @@ func sourceWords(s safeguard.DetectionSource) string {
 	return words(string(s))
 }
 
-func categoryWords(c string) string {
+func categoryWords(c safeguard.Category) string {
 	switch c {
-	case "csam_known":
+	case safeguard.CategoryKnownImage:
 		return "Known child abuse image"
-	case "csam_suspected":
+	case safeguard.CategorySuspectedImage:
 		return "Suspected child abuse image"
-	case "grooming":
+	case safeguard.CategoryGrooming:
 		return "Grooming"
-	case "sextortion":
+	case safeguard.CategorySextortion:
 		return "Sextortion"
-	case "meeting":
+	case safeguard.CategoryMeeting:
 		return "Arranging to meet"
-	case "age_deception":
+	case safeguard.CategoryAgeDeception:
 		return "Lying about age"
-	case "self_harm":
+	case safeguard.CategorySelfHarm:
 		return "Self-harm"
-	case "harassment":
+	case safeguard.CategoryHarassment:
 		return "Harassment or threats"
-	case "url":
+	case safeguard.CategoryURL:
 		return "Listed link"
-	case "other", "":
+	case "":
 		return "Other"
 	}
-	return words(c)
+	return words(string(c))
 }
 
 func bandWords(b safeguard.AgeBand) string {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/evidence"
 	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
@@ -18,7 +19,7 @@ type revealed struct {
 	Thread      []threadRow
 	Account     *accountRecord
 	Connections *connectionsRecord
-	Raw         string // pretty JSON of anything else
+	Raw         string // a reported text, or pretty JSON of anything else
 	Note        string
 }
 
@@ -103,6 +104,9 @@ func (h *handler) revealed(ctx context.Context, gr *grant, caseMessages map[int6
 		if len(out.Thread) == 0 {
 			out.Note = "No messages were preserved before the detection."
 		}
+		return out
+	case evidence.KindReportedText:
+		out.Raw = string(gr.data)
 		return out
 	case "account":
 		var a accountRecord

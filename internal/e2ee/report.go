@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
@@ -18,53 +17,20 @@ import (
 	safeguard "github.com/safeguard-dev/safeguard"
 	ce "github.com/safeguard-dev/safeguard/client/e2ee"
 	"github.com/safeguard-dev/safeguard/franking"
+	"github.com/safeguard-dev/safeguard/internal/evidence"
 	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 // gcmOverhead is the size of the AES-GCM tag on an attachment blob.
 const gcmOverhead = 16
 
-// evidence is the Detail of a franking-report detection: what the reporter
-// revealed and the server verified. It holds the reported message's text:
-// it is evidence, and the recipient chose to reveal it.
-type evidence struct {
-	VerifiedBy   string               `json:"verified_by"` // "franking"
-	Reason       string               `json:"reason"`
-	ReporterID   int64                `json:"reporter_id"`
-	ReporterBand safeguard.AgeBand    `json:"reporter_band"`
-	Signals      []string             `json:"signals,omitempty"`
-	Plaintext    string               `json:"plaintext"`
-	Attachments  []evidenceAttachment `json:"attachments,omitempty"`
-	Delivery     evidenceDelivery     `json:"delivery"`
-	Commitment   string               `json:"commitment"` // hex cf
-	ReceiptKey   uint32               `json:"receipt_key_id"`
-}
-
 // Reason is what a reporter says a message is: a code of the platform's
 // report reasons and what it means for the detection.
 type Reason struct {
 	Code     string
-	Category string
-	Severity string
+	Category safeguard.Category
+	Severity safeguard.Severity
 	Signal   string // a risk signal the reason gives, if any
-}
-
-type evidenceAttachment struct {
-	BlobID string `json:"blob_id"`
-	SHA256 string `json:"sha256"`
-	// MediaID is the decrypted image, kept in the media store as evidence;
-	// 0 when the blob was no longer held or did not match its hash.
-	MediaID int64  `json:"media_id,omitempty"`
-	Problem string `json:"problem,omitempty"`
-}
-
-type evidenceDelivery struct {
-	SenderAccount    int64     `json:"sender_account"`
-	SenderDevice     string    `json:"sender_device"`
-	RecipientAccount int64     `json:"recipient_account"`
-	ConversationID   int64     `json:"conversation_id"`
-	ServerTime       time.Time `json:"server_time"`
-	MessageID        int64     `json:"message_id"`
 }
 
 // txSeen is the store's seen set inside one transaction, so that marking a
@@ -88,8 +54,9 @@ func (dryRun) MarkReported(context.Context, franking.ReportKey, time.Time) (bool
 // Report verifies a franking report of an end-to-end encrypted message by
 // its recipient and, if it holds, writes a detection (source
 // franking_report) with its outbox event, so that a case is opened. The
-// reported text goes into the detection as evidence verified by franking;
-// each reported image is fetched, decrypted with the key the reporter
+// reported text is evidence verified by franking: it is kept in the
+// evidence vault, encrypted, and the detection names it there (it is never
+// written to the database); each reported image is fetched, decrypted with the key the reporter
 // revealed, checked against its hash and kept in the media store. Forged
 // reports are refused with franking's codes (report_unverifiable,
 // report_unknown_key, report_expired, report_duplicate); a receipt is
@@ -108,16 +75,21 @@ func (s *Service) Report(ctx context.Context, reporterID int64, req ReportReques
 	if _, err := verifier.Verify(ctx, rep); err != nil {
 		return nil, err
 	}
-	ev := evidence{VerifiedBy: "franking", Reason: reason.Code, ReporterID: reporterID, Plaintext: rep.Message.Text,
-		Delivery: evidenceDelivery{SenderAccount: rep.Context.SenderAccount, SenderDevice: rep.Context.SenderDevice,
+	ev := safeguard.VerifiedReport{VerifiedBy: "franking", Reason: reason.Code, ReporterID: reporterID,
+		Delivery: safeguard.VerifiedDelivery{SenderAccount: rep.Context.SenderAccount, SenderDevice: rep.Context.SenderDevice,
 			RecipientAccount: rep.Context.RecipientAccount, ConversationID: rep.Context.ConversationID,
 			ServerTime: rep.Context.ServerTime, MessageID: rep.Context.MessageID},
 		ReceiptKey: rep.Receipt.KeyID}
 	if reason.Signal != "" {
 		ev.Signals = []string{reason.Signal}
 	}
+	text, err := s.keepText(ctx, rep, &ev)
+	if err != nil {
+		return nil, err
+	}
 	preserved, err := s.preserve(ctx, rep, &ev)
 	if err != nil {
+		s.vault.Discard(context.WithoutCancel(ctx), text)
 		return nil, err
 	}
 	var d *safeguard.Detection
@@ -143,10 +115,6 @@ func (s *Service) Report(ctx context.Context, reporterID int64, req ReportReques
 				mediaID = preserved[i].media.ID
 			}
 		}
-		detail, err := json.Marshal(ev)
-		if err != nil {
-			return err
-		}
 		members, err := memberFacts(ctx, tx, rep.Context.ConversationID, now)
 		if err != nil {
 			return err
@@ -156,8 +124,10 @@ func (s *Service) Report(ctx context.Context, reporterID int64, req ReportReques
 			ConversationID: rep.Context.ConversationID, SenderID: rep.Context.SenderAccount, MediaID: mediaID,
 			ContentKey: contentKey(rep.Message), Severity: reason.Severity, Category: reason.Category,
 			Summary:      "Verified report (message franking) of an end-to-end encrypted message: " + reason.Code,
-			Detail:       detail,
 			RecipientIDs: []int64{reporterID}, ConversationE2EE: true, Members: members,
+		}
+		if err := d.SetFinding(safeguard.Finding{Verified: &ev}); err != nil {
+			return err
 		}
 		if err := store.RecordDetection(ctx, tx, d); err != nil {
 			return err
@@ -169,9 +139,33 @@ func (s *Service) Report(ctx context.Context, reporterID int64, req ReportReques
 		for _, p := range preserved {
 			s.media.Delete(context.WithoutCancel(ctx), p.media.StorageKey)
 		}
+		if len(text) > 0 {
+			s.vault.Discard(context.WithoutCancel(ctx), text)
+		}
 		return nil, err
 	}
 	return d, nil
+}
+
+// keepText stages the reported text in the evidence vault and names it in
+// the finding. The case the report opens logs it (see internal/cases). A
+// report without text keeps nothing; a text with no vault to keep it in is
+// refused rather than stored in the database.
+func (s *Service) keepText(ctx context.Context, rep franking.Report, ev *safeguard.VerifiedReport) ([]evidence.Staged, error) {
+	if rep.Message.Text == "" {
+		return nil, nil
+	}
+	if s.vault == nil {
+		return nil, safeguard.Errorf(safeguard.ErrUnavailable, "report_unavailable",
+			"Reports of encrypted messages cannot be taken right now.")
+	}
+	staged, err := s.vault.Stage(ctx, []evidence.Item{{Kind: evidence.KindReportedText, ContentType: evidence.ReportedTextType,
+		Class: safeguard.RetainContent, Data: []byte(rep.Message.Text)}})
+	if err != nil {
+		return nil, fmt.Errorf("keep reported text: %w", err)
+	}
+	ev.Text = &safeguard.VaultRef{Digest: hex.EncodeToString(staged[0].Digest), StorageKey: staged[0].StorageKey, Size: staged[0].Size}
+	return staged, nil
 }
 
 // contentKey names the reported content, so that a case gathers its
@@ -195,10 +189,10 @@ type preservedMedia struct {
 // the reporter revealed and, if it matches the hash the sender committed to,
 // stores the image in the media store. What cannot be preserved is noted in
 // the evidence, not refused: the text is verified either way.
-func (s *Service) preserve(ctx context.Context, rep franking.Report, ev *evidence) ([]preservedMedia, error) {
+func (s *Service) preserve(ctx context.Context, rep franking.Report, ev *safeguard.VerifiedReport) ([]preservedMedia, error) {
 	var out []preservedMedia
 	for i, a := range rep.Message.Attachments {
-		ea := evidenceAttachment{BlobID: a.BlobID, SHA256: hex.EncodeToString(a.SHA256[:])}
+		ea := safeguard.VerifiedAttachment{BlobID: a.BlobID, SHA256: hex.EncodeToString(a.SHA256[:])}
 		md, problem, err := s.preserveOne(ctx, rep.Context.ConversationID, a)
 		if err != nil {
 			for _, p := range out {

@@ -26,6 +26,7 @@ import (
 
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/franking"
+	"github.com/safeguard-dev/safeguard/internal/evidence"
 	"github.com/safeguard-dev/safeguard/internal/media"
 	"github.com/safeguard-dev/safeguard/internal/ratelimit"
 	"github.com/safeguard-dev/safeguard/internal/store"
@@ -115,10 +116,19 @@ type Notifier interface {
 // made with a key it has not saved.
 type KeySaver func(keys []franking.ServerKey) error
 
-// Deps are what a Service is built on. Store, Media and Keys are required.
+// Vault keeps a verified report's text in the evidence vault, encrypted,
+// until the case the report opens logs it; *evidence.Vault is one.
+type Vault interface {
+	Stage(ctx context.Context, items []evidence.Item) ([]evidence.Staged, error)
+	Discard(ctx context.Context, staged []evidence.Staged)
+}
+
+// Deps are what a Service is built on. Store, Media and Keys are required;
+// without Evidence, franking reports of a text are refused.
 type Deps struct {
 	Store    store.Store
 	Media    media.Store // blob bytes, encrypted at rest
+	Evidence Vault       // where a reported text is kept
 	Keys     *franking.KeyRing
 	SaveKeys KeySaver // nil: the ring lives in memory only
 	Notify   Notifier
@@ -131,6 +141,7 @@ type Service struct {
 	cfg    Config
 	store  store.Store
 	media  media.Store
+	vault  Vault
 	keys   *franking.KeyRing
 	save   KeySaver
 	notify Notifier
@@ -149,7 +160,7 @@ func New(cfg Config, d Deps) (*Service, error) {
 		return nil, errors.New("e2ee: store, media and franking keys are required")
 	}
 	cfg.setDefaults()
-	s := &Service{cfg: cfg, store: d.Store, media: d.Media, keys: d.Keys, save: d.SaveKeys, notify: d.Notify,
+	s := &Service{cfg: cfg, store: d.Store, media: d.Media, vault: d.Evidence, keys: d.Keys, save: d.SaveKeys, notify: d.Notify,
 		now: d.Now, log: d.Log, saved: map[uint32]bool{}}
 	if s.now == nil {
 		s.now = time.Now

@@ -39,6 +39,14 @@ const (
 	checkpointDomain = "safeguard evidence checkpoint v1"
 )
 
+// KindReportedText is the item kind of the text of an end-to-end encrypted
+// message that a recipient reported and the server verified (franking). The
+// text exists nowhere else on the server: the detection names it by digest.
+const KindReportedText = "reported_text"
+
+// ReportedTextType is the content type of a reported text.
+const ReportedTextType = "text/plain; charset=utf-8"
+
 // Item is one thing to preserve.
 type Item struct {
 	Kind        string // "message", "media", "context", "account", "connections", "detection", "report", …
@@ -49,11 +57,15 @@ type Item struct {
 }
 
 // Staged is an item whose bytes are already stored apart, ready for its log
-// entry.
+// entry. Item.Data may be empty once staged: Size is the size of the bytes
+// stored. Bytes staged by another service before the case that logs them
+// exists (a verified report's text, say) come back as a Staged made from
+// the digest, storage key and size it kept.
 type Staged struct {
 	Item       Item
 	Digest     []byte
 	StorageKey string
+	Size       int64
 }
 
 // Vault preserves items and keeps the log. Items hold the encrypted bytes;
@@ -98,7 +110,7 @@ func (v *Vault) Stage(ctx context.Context, items []Item) ([]Staged, error) {
 			v.Discard(ctx, out)
 			return nil, fmt.Errorf("store evidence item %s: %w", it.Ref, err)
 		}
-		out = append(out, Staged{Item: it, Digest: sum[:], StorageKey: key})
+		out = append(out, Staged{Item: it, Digest: sum[:], StorageKey: key, Size: int64(len(it.Data))})
 	}
 	return out, nil
 }
@@ -129,7 +141,7 @@ func (v *Vault) Append(ctx context.Context, tx store.Tx, caseID int64, staged []
 		seq++
 		e := safeguard.EvidenceEntry{
 			Seq: seq, At: now, CaseID: caseID, Kind: safeguard.EvidenceItem, ItemKind: s.Item.Kind, Ref: s.Item.Ref,
-			ContentType: s.Item.ContentType, Class: s.Item.Class, Digest: s.Digest, Size: int64(len(s.Item.Data)),
+			ContentType: s.Item.ContentType, Class: s.Item.Class, Digest: s.Digest, Size: s.Size,
 			StorageKey: s.StorageKey, PrevHash: prev,
 		}
 		e.Hash = EntryHash(&e)

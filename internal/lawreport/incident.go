@@ -123,7 +123,7 @@ type Content struct {
 	PDQ        string // 64 hex digits
 	PDQQuality int    // 0–100
 
-	MatchedBanks []BankMatch
+	MatchedBanks []safeguard.BankMatch
 	EXIF         map[string]string
 	// ViewedByPerson reports whether someone at the service looked at the
 	// content itself (not only its hash). NCMEC asks for it per file.
@@ -152,13 +152,6 @@ type Content struct {
 
 // HasFile reports whether c carries a file to export or upload.
 func (c *Content) HasFile() bool { return c.Data != nil || c.Open != nil }
-
-// BankMatch is one hash bank entry the content matched.
-type BankMatch struct {
-	Bank     string // the bank's name, e.g. "test-bank"
-	Entry    string // the entry's identifier in the bank
-	Distance int    // PDQ Hamming distance; 0 for exact hashes
-}
 
 // AccountStatus is where an account stands, in the words of the NCA report.
 type AccountStatus string

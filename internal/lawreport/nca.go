@@ -216,7 +216,7 @@ func ncaContentOf(c *Content) ncaContent {
 		out.Hashes = h
 	}
 	for _, m := range c.MatchedBanks {
-		out.MatchedBanks = append(out.MatchedBanks, ncaBankMatch(m))
+		out.MatchedBanks = append(out.MatchedBanks, ncaBankMatch{Bank: m.Bank, Entry: m.Entry, Distance: m.Distance})
 	}
 	if len(c.EXIF) > 0 {
 		out.EXIF = maps.Clone(c.EXIF)

@@ -20,7 +20,7 @@ func TestAssess(t *testing.T) {
 	verified := adult
 	verified.AgeAssurance = safeguard.Verified
 	minorSender := lawreport.User{AccountID: "u2", AgeBand: safeguard.Teen}
-	known := []lawreport.Content{{Kind: lawreport.KindImage, SentAt: detected, MatchedBanks: []lawreport.BankMatch{{Bank: "b"}}}}
+	known := []lawreport.Content{{Kind: lawreport.KindImage, SentAt: detected, MatchedBanks: []safeguard.BankMatch{{Bank: "b"}}}}
 	unknownImage := []lawreport.Content{{Kind: lawreport.KindImage, SentAt: detected}}
 
 	tests := []struct {

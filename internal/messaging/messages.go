@@ -310,7 +310,7 @@ func holdDetection(c *Content, m *safeguard.Message, reason string) *safeguard.D
 	d := &safeguard.Detection{
 		Source: safeguard.ScanFailure, At: m.CreatedAt, MessageID: m.ID, ConversationID: m.ConversationID,
 		SenderID: m.SenderID, MediaID: m.MediaID, Held: true, ContentKey: fmt.Sprintf("message:%d", m.ID),
-		Severity: "medium", Category: "unscanned", Summary: "held for review: " + reason,
+		Severity: safeguard.SeverityMedium, Category: safeguard.CategoryUnscanned, Summary: "held for review: " + reason,
 		ConversationE2EE: c.Conversation.E2EE,
 	}
 	members := append([]*safeguard.Account{c.Sender}, c.Recipients...)

@@ -3,18 +3,15 @@ package risk
 import (
 	"strconv"
 	"strings"
+
+	"github.com/safeguard-dev/safeguard"
 )
 
 // Signal is one signal that fired: which message it fired in and which
 // pattern matched what, so that an alert explains itself. Facts about the
 // accounts (sender.connected, …) that a fired rule used appear with
 // MessageIndex -1 and the value as Evidence.
-type Signal struct {
-	Name         string `json:"name"`
-	MessageIndex int    `json:"message_index"`
-	Pattern      string `json:"pattern,omitempty"`
-	Evidence     string `json:"evidence,omitempty"`
-}
+type Signal = safeguard.RiskSignal
 
 // hit is a signal found in one message, with the age it states, if any.
 type hit struct {

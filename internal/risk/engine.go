@@ -25,14 +25,8 @@ type Verdict struct {
 	RuleSetVersion string   `json:"rule_set_version"`
 }
 
-// FiredRule is one rule that fired on a message.
-type FiredRule struct {
-	ID       string   `json:"id"`
-	Severity Severity `json:"severity"`
-	Category string   `json:"category"`
-	Shadow   bool     `json:"shadow,omitempty"` // counted only: no alert, no notice
-	FirstAt  int      `json:"first_at"`         // index of the first message this rule fired at in the conversation
-}
+// FiredRule is one rule that fired on a message, as a risk alert records it.
+type FiredRule = safeguard.FiredRule
 
 // RuleCounter counts one rule's evaluations since the engine started. Counts
 // survive reloads for rules that keep their id.

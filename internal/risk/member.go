@@ -34,31 +34,16 @@ type Message struct {
 	HasImage bool
 }
 
-// Severity is how serious a rule's finding is.
-type Severity string
+// Severity is how serious a rule's finding is: the platform's severity.
+type Severity = safeguard.Severity
 
 // The severities, from least to most serious.
 const (
-	Low      Severity = "low"
-	Medium   Severity = "medium"
-	High     Severity = "high"
-	Critical Severity = "critical"
+	Low      = safeguard.SeverityLow
+	Medium   = safeguard.SeverityMedium
+	High     = safeguard.SeverityHigh
+	Critical = safeguard.SeverityCritical
 )
-
-// Rank orders severities: 0 for none or unknown, 4 for critical.
-func (s Severity) Rank() int {
-	switch s {
-	case Low:
-		return 1
-	case Medium:
-		return 2
-	case High:
-		return 3
-	case Critical:
-		return 4
-	}
-	return 0
-}
 
 // Notice is the code of the support notice a minor in the conversation should
 // see. The texts live with the other safety texts; this package only names

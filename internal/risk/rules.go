@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/safeguard-dev/safeguard"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -11,7 +12,7 @@ import (
 type Rule struct {
 	ID          string
 	Description string
-	Category    string // grooming, sextortion, meeting, …
+	Category    safeguard.Category // grooming, sextortion, meeting, …
 	Severity    Severity
 	Mode        Mode
 	Notice      Notice // the notice a minor sees when it fires
@@ -75,8 +76,10 @@ func readRules(src Source, list *[]Problem) []rawRule {
 			p.at(r.idNode, "id %q: want lower-case letters, digits, '.', '_' or '-', starting with a letter", r.ID)
 		}
 		r.Description, _ = get("description", true)
-		r.Category, n = get("category", true)
-		if n != nil && !categoryRE.MatchString(r.Category) {
+		var cat string
+		cat, n = get("category", true)
+		r.Category = safeguard.Category(cat)
+		if n != nil && !categoryRE.MatchString(cat) {
 			p.at(n, "category %q: want a lower-case word such as grooming or sextortion", r.Category)
 		}
 		var s string
@@ -92,7 +95,7 @@ func readRules(src Source, list *[]Problem) []rawRule {
 		}
 		s, n = get("notice", false)
 		switch {
-		case n == nil && r.Category == "sextortion":
+		case n == nil && r.Category == safeguard.CategorySextortion:
 			r.Notice = SextortionWarning
 		case n == nil:
 			r.Notice = RiskWarning

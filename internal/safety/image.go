@@ -173,24 +173,13 @@ func (s *Images) Run(ctx context.Context) {
 	}
 }
 
-// BankMatch is one bank entry an image matched.
-type BankMatch struct {
-	Bank      string `json:"bank"`
-	BankID    int64  `json:"bank_id"`
-	Entry     string `json:"entry"` // the list's own id, if it gave one
-	EntryID   int64  `json:"entry_id"`
-	Kind      string `json:"kind"` // pdq, md5 or sha256
-	Distance  int    `json:"distance"`
-	Transform string `json:"transform,omitempty"` // which rotation or flip of the image matched (PDQ)
-}
-
 // ImageResult is what the banks say about one image.
 type ImageResult struct {
 	Hashes     ImageHashes
 	Generation uint64      // the bank generation that answered
-	Matches    []BankMatch // positive matches, nearest first
-	Suppressed []BankMatch // positive matches withheld by a negative bank
-	Negative   []BankMatch // the negative-bank entries that withheld them
+	Matches    []safeguard.BankMatch // positive matches, nearest first
+	Suppressed []safeguard.BankMatch // positive matches withheld by a negative bank
+	Negative   []safeguard.BankMatch // the negative-bank entries that withheld them
 }
 
 // Match hashes an image and matches it against the banks, as a scan does.
@@ -246,10 +235,10 @@ func (s *Images) describe(ctx context.Context, res hashbank.Result, h *ImageHash
 			return nil, fmt.Errorf("bank entries: %w", err)
 		}
 	}
-	conv := func(ms []hashbank.Match) []BankMatch {
-		var out []BankMatch
+	conv := func(ms []hashbank.Match) []safeguard.BankMatch {
+		var out []safeguard.BankMatch
 		for _, m := range ms {
-			bm := BankMatch{BankID: m.BankID, EntryID: m.EntryID, Kind: m.Kind.String(), Distance: m.Distance}
+			bm := safeguard.BankMatch{BankID: m.BankID, EntryID: m.EntryID, Kind: m.Kind.String(), Distance: m.Distance}
 			if b := s.ix.bank(m.BankID); b != nil {
 				bm.Bank = b.Name
 			}
@@ -351,25 +340,10 @@ func storeHashes(ctx context.Context, tx store.Tx, mh *safeguard.MediaHashes, m 
 	return tx.CreateMediaHashes(ctx, mh)
 }
 
-// matchDetail is a hash_match detection's Detail: the nearest match at the
-// top (the fields internal/cases reads), the others in Matches.
-type matchDetail struct {
-	BankMatch
-	Radius      int         `json:"radius"`
-	Generation  uint64      `json:"generation"`
-	PDQ         string      `json:"pdq,omitempty"`
-	Quality     int         `json:"pdq_quality"`
-	MD5         string      `json:"md5"`
-	SHA256      string      `json:"sha256"`
-	Matches     []BankMatch `json:"matches,omitempty"`
-	Suppressed  int         `json:"suppressed,omitempty"`
-	Retroactive bool        `json:"retroactive,omitempty"`
-}
-
 // matchDetection describes a match of the message's image.
 func matchDetection(c *messaging.Content, m *safeguard.Message, res *ImageResult, radius int, retro bool) *safeguard.Detection {
 	best := res.Matches[0]
-	detail := matchDetail{BankMatch: best, Radius: radius, Generation: res.Generation, Quality: res.Hashes.Quality,
+	detail := &safeguard.KnownImage{BankMatch: best, Radius: radius, Generation: res.Generation, Quality: res.Hashes.Quality,
 		MD5: res.Hashes.MD5.String(), SHA256: res.Hashes.SHA256.String(), Matches: res.Matches[1:],
 		Suppressed: len(res.Suppressed), Retroactive: retro}
 	if res.Hashes.Decoded {
@@ -389,20 +363,22 @@ func matchDetection(c *messaging.Content, m *safeguard.Message, res *ImageResult
 	}
 	d := baseDetection(c, m)
 	d.Source, d.Held, d.ContentKey = safeguard.HashMatch, m.Status == safeguard.Held, fmt.Sprintf("bank_entry:%d", best.EntryID)
-	d.Severity, d.Category, d.Summary, d.Detail = "critical", "csam_known", summary, mustJSON(detail)
+	d.Severity, d.Category, d.Summary = safeguard.SeverityCritical, safeguard.CategoryKnownImage, summary
+	d.Detail = mustFinding(safeguard.Finding{KnownImage: detail})
 	return d
 }
 
 // unscannedDetection describes an image held toward a minor because it could
 // not be checked.
 func unscannedDetection(c *messaging.Content, m *safeguard.Message, h *ImageHashes, reason string) *safeguard.Detection {
-	detail := map[string]any{"reason": reason, "pdq_quality": h.Quality, "md5": h.MD5.String(), "sha256": h.SHA256.String()}
+	detail := &safeguard.Unscanned{Reason: reason, Quality: h.Quality, MD5: h.MD5.String(), SHA256: h.SHA256.String()}
 	if h.Decoded {
-		detail["pdq"] = hex.EncodeToString(h.PDQ[0][:])
+		detail.PDQ = hex.EncodeToString(h.PDQ[0][:])
 	}
 	d := baseDetection(c, m)
 	d.Source, d.Held, d.ContentKey = safeguard.ScanFailure, true, fmt.Sprintf("message:%d", m.ID)
-	d.Severity, d.Category, d.Summary, d.Detail = "medium", "unscanned", "image held for review: "+reason, mustJSON(detail)
+	d.Severity, d.Category, d.Summary = safeguard.SeverityMedium, safeguard.CategoryUnscanned, "image held for review: "+reason
+	d.Detail = mustFinding(safeguard.Finding{Unscanned: detail})
 	return d
 }
 

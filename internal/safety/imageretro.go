@@ -252,3 +252,12 @@ func mustJSON(v any) []byte {
 	}
 	return b
 }
+
+// mustFinding encodes a finding of one part, which cannot fail.
+func mustFinding(f safeguard.Finding) []byte {
+	b, err := safeguard.EncodeFinding(f)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}

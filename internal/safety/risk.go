@@ -266,7 +266,7 @@ type riskJob struct {
 	c       *messaging.Content
 	msg     risk.Message
 	members []risk.Member
-	facts   []memberDetail
+	facts   []safeguard.RiskMember
 
 	prev    int64 // the version the state was read at
 	state   *convState

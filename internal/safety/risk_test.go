@@ -203,7 +203,7 @@ func TestRiskAlertsOnceWithNotice(t *testing.T) {
 	if strings.Contains(d.Summary, "secret") || !strings.Contains(d.Summary, "grooming.image_request.secrecy") {
 		t.Errorf("summary %q: names the rule, never the text", d.Summary)
 	}
-	var detail riskDetail
+	var detail safeguard.RiskAlert
 	if err := json.Unmarshal(d.Detail, &detail); err != nil {
 		t.Fatal(err)
 	}
@@ -389,7 +389,7 @@ func TestRiskRefusedMinors(t *testing.T) {
 	if len(ds) != 1 || !strings.Contains(ds[0].Summary, "contact.many_minors") || ds[0].Severity != "medium" {
 		t.Fatalf("detections: %+v", ds)
 	}
-	var detail riskDetail
+	var detail safeguard.RiskAlert
 	json.Unmarshal(ds[0].Detail, &detail)
 	if n := detail.Members[0].RefusedMinorAttempts; n == nil || *n != 3 {
 		t.Errorf("refused attempts in the last 30 days: %v, want 3", n)
@@ -410,7 +410,7 @@ func TestRiskGroupRecipientIsTheYoungest(t *testing.T) {
 	if len(ds) != 1 || ds[0].Category != "sextortion" {
 		t.Fatalf("detections: %+v", ds)
 	}
-	var detail riskDetail
+	var detail safeguard.RiskAlert
 	json.Unmarshal(ds[0].Detail, &detail)
 	if detail.Members[1].AccountID != niece.ID || detail.Members[1].Role != "recipient" || detail.Notice != "sextortion_warning" {
 		t.Errorf("detail: %+v", detail)

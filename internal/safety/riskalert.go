@@ -10,19 +10,6 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
-// riskDetail is the Detail of a risk_rule detection: everything the alert
-// rests on, so that it explains itself without the message text.
-type riskDetail struct {
-	RuleSetVersion string           `json:"rule_set_version"`
-	MessageIndex   int              `json:"message_index"`
-	Rules          []risk.FiredRule `json:"rules"`                 // enforced rules firing for the first time here
-	AlsoFiring     []risk.FiredRule `json:"also_firing,omitempty"` // rules that fired before, and shadow rules
-	Signals        []risk.Signal    `json:"signals"`
-	Notice         string           `json:"notice,omitempty"` // shown to the minors who received the message
-	NoticeTo       []int64          `json:"notice_to,omitempty"`
-	Members        []memberDetail   `json:"members"`
-}
-
 // writeAlert writes the detection of the rules that fired for the first
 // time, the detection.created event that opens (or adds to) the
 // conversation's case, and a safety.notice outbox event for each minor shown
@@ -35,16 +22,12 @@ func (j *riskJob) writeAlert(ctx context.Context, tx store.Tx, m *safeguard.Mess
 			top = fr
 		}
 	}
-	detail := riskDetail{RuleSetVersion: v.RuleSetVersion, MessageIndex: v.MessageIndex, Rules: fresh,
+	detail := &safeguard.RiskAlert{RuleSetVersion: v.RuleSetVersion, MessageIndex: v.MessageIndex, Rules: fresh,
 		Signals: v.Signals, Notice: j.notice, NoticeTo: j.minors, Members: j.facts}
 	for _, fr := range v.Rules {
 		if fr.Shadow || fr.FirstAt != v.MessageIndex {
 			detail.AlsoFiring = append(detail.AlsoFiring, fr)
 		}
-	}
-	b, err := json.Marshal(detail)
-	if err != nil {
-		return err
 	}
 	d := &safeguard.Detection{
 		Source:         safeguard.RiskRule,
@@ -55,10 +38,12 @@ func (j *riskJob) writeAlert(ctx context.Context, tx store.Tx, m *safeguard.Mess
 		MediaID:        m.MediaID,
 		Held:           m.Status == safeguard.Held,
 		ContentKey:     fmt.Sprintf("conversation:%d", m.ConversationID),
-		Severity:       string(top.Severity),
+		Severity:       top.Severity,
 		Category:       top.Category,
 		Summary:        fmt.Sprintf("risk rules %s at message %d of the conversation", ruleList(fresh), v.MessageIndex),
-		Detail:         b,
+	}
+	if err := d.SetFinding(safeguard.Finding{Risk: detail}); err != nil {
+		return err
 	}
 	fillParties(d, j.c)
 	if err := store.RecordDetection(ctx, tx, d); err != nil {

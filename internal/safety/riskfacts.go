@@ -14,20 +14,6 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
-// memberDetail is what an alert records of one member: the facts the rules
-// saw.
-type memberDetail struct {
-	AccountID            int64               `json:"account_id"`
-	Role                 string              `json:"role"` // sender, recipient (the youngest other member) or member
-	Band                 safeguard.AgeBand   `json:"band"`
-	DeclaredAge          int                 `json:"declared_age"`
-	Assurance            safeguard.Assurance `json:"assurance"`
-	AccountAgeDays       int                 `json:"account_age_days"`
-	Connected            *bool               `json:"connected,omitempty"`
-	ContactOrigin        string              `json:"contact_origin,omitempty"`
-	RefusedMinorAttempts *int                `json:"refused_minor_attempts,omitempty"`
-}
-
 // Contact origins, as rules read them in contact_origin.
 const (
 	originMinor = "minor_requested"
@@ -39,7 +25,7 @@ const (
 // first, then the youngest other member (the rules' recipient), then the
 // rest — with the facts every member has: age band, age from the date of
 // birth, assurance and account age.
-func members(c *messaging.Content) ([]*safeguard.Account, []risk.Member, []memberDetail) {
+func members(c *messaging.Content) ([]*safeguard.Account, []risk.Member, []safeguard.RiskMember) {
 	now := c.Now
 	others := c.Recipients
 	youngest := 0
@@ -55,7 +41,7 @@ func members(c *messaging.Content) ([]*safeguard.Account, []risk.Member, []membe
 		}
 	}
 	ms := make([]risk.Member, len(accounts))
-	details := make([]memberDetail, len(accounts))
+	details := make([]safeguard.RiskMember, len(accounts))
 	for i, a := range accounts {
 		days := int(now.Sub(a.CreatedAt) / (24 * time.Hour))
 		if a.CreatedAt.IsZero() || days < 0 {
@@ -67,7 +53,7 @@ func members(c *messaging.Content) ([]*safeguard.Account, []risk.Member, []membe
 		if days >= 0 {
 			ms[i].AccountAgeDays = &days
 		}
-		details[i] = memberDetail{AccountID: a.ID, Role: "member", Band: band, DeclaredAge: ms[i].DeclaredAge,
+		details[i] = safeguard.RiskMember{AccountID: a.ID, Role: "member", Band: band, DeclaredAge: ms[i].DeclaredAge,
 			Assurance: a.Assurance, AccountAgeDays: days}
 	}
 	details[0].Role, details[1].Role = "sender", "recipient"
@@ -112,7 +98,7 @@ func (r *Risk) loadFacts(ctx context.Context, tx store.Tx, c *messaging.Content,
 }
 
 // apply puts the stored facts into the members' facts.
-func (f storedFacts) apply(ms []risk.Member, details []memberDetail) {
+func (f storedFacts) apply(ms []risk.Member, details []safeguard.RiskMember) {
 	for i := range 2 {
 		ms[i].Connected, ms[i].ContactOrigin = f.connected[i], f.origin[i]
 		connected := f.connected[i]

@@ -2,7 +2,6 @@ package safety
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/netip"
@@ -210,24 +209,6 @@ func (s *URLScanner) Scan(ctx context.Context, c *messaging.Content) (messaging.
 	}, nil
 }
 
-// urlDetail is the Detail of a url_match detection.
-type urlDetail struct {
-	URL   string     `json:"url"` // the normalised link
-	List  urlListRef `json:"list"`
-	Entry struct {
-		Kind safeguard.URLEntryKind `json:"kind"`
-		Key  string                 `json:"key"`
-		Line int                    `json:"line"`
-	} `json:"entry"`
-}
-
-type urlListRef struct {
-	ID     int64  `json:"id"`
-	Name   string `json:"name"`
-	Source string `json:"source"`
-	SHA256 string `json:"sha256"`
-}
-
 // recordURLMatches writes one detection per matched link (the first entry
 // that matched it) with the outbox event that opens a case.
 func recordURLMatches(ctx context.Context, tx store.Tx, c *messaging.Content, m *safeguard.Message, matches []URLMatch) error {
@@ -238,14 +219,9 @@ func recordURLMatches(ctx context.Context, tx store.Tx, c *messaging.Content, m 
 			continue
 		}
 		done[key] = true
-		var d urlDetail
-		d.URL = key
-		d.List = urlListRef{ID: mt.List.ID, Name: mt.List.Name, Source: mt.List.Source, SHA256: mt.List.SHA256}
-		d.Entry.Kind, d.Entry.Key, d.Entry.Line = mt.Entry.Kind, mt.Entry.Key, mt.Entry.Line
-		detail, err := json.Marshal(d)
-		if err != nil {
-			return err
-		}
+		detail := &safeguard.URLFinding{URL: key,
+			List:  safeguard.URLListRef{ID: mt.List.ID, Name: mt.List.Name, Source: mt.List.Source, SHA256: mt.List.SHA256},
+			Entry: safeguard.URLEntryRef{Kind: mt.Entry.Kind, Key: mt.Entry.Key, Line: mt.Entry.Line}}
 		det := &safeguard.Detection{
 			Source:         safeguard.URLMatch,
 			At:             c.Now,
@@ -255,10 +231,12 @@ func recordURLMatches(ctx context.Context, tx store.Tx, c *messaging.Content, m 
 			MediaID:        m.MediaID,
 			Held:           m.Status == safeguard.Held,
 			ContentKey:     key,
-			Severity:       "high",
-			Category:       "url",
+			Severity:       safeguard.SeverityHigh,
+			Category:       safeguard.CategoryURL,
 			Summary:        fmt.Sprintf("link on URL list %q (%s entry, line %d)", mt.List.Name, mt.Entry.Kind, mt.Entry.Line),
-			Detail:         detail,
+		}
+		if err := det.SetFinding(safeguard.Finding{URL: detail}); err != nil {
+			return err
 		}
 		fillParties(det, c)
 		if err := store.RecordDetection(ctx, tx, det); err != nil {

@@ -52,7 +52,7 @@ func TestURLScanner(t *testing.T) {
 	if d == nil || keys["sub.worse.example/x"] == nil {
 		t.Fatalf("content keys: %v", keys)
 	}
-	var detail urlDetail
+	var detail safeguard.URLFinding
 	if err := json.Unmarshal(d.Detail, &detail); err != nil {
 		t.Fatal(err)
 	}

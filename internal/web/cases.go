@@ -135,7 +135,7 @@ type wireCase struct {
 
 func wireCaseOf(c *safeguard.Case) wireCase {
 	return wireCase{ID: c.ID, Status: string(c.Status), Priority: c.Priority, Reasons: orNone(c.Reasons), Signals: orNone(c.Signals),
-		Source: string(c.Source), Category: c.Category, SenderID: c.SenderID, ContentKey: c.ContentKey,
+		Source: string(c.Source), Category: string(c.Category), SenderID: c.SenderID, ContentKey: c.ContentKey,
 		ConversationID: c.ConversationID, MinorSender: c.MinorSender, SeniorReview: c.SeniorReview, Assignee: c.Assignee,
 		Decision: string(c.Decision), DecisionReason: c.DecisionReason, DecidedBy: c.DecidedBy,
 		ReportReference: c.ReportReference, LegalHold: c.LegalHold, Occurrences: c.Occurrences,

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"crypto/rand"
 	"database/sql"
 	"fmt"
@@ -24,6 +25,7 @@ import (
 	"github.com/safeguard-dev/safeguard/franking"
 	"github.com/safeguard-dev/safeguard/internal/bus"
 	sge2ee "github.com/safeguard-dev/safeguard/internal/e2ee"
+	"github.com/safeguard-dev/safeguard/internal/evidence"
 	"github.com/safeguard-dev/safeguard/internal/media"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 	"github.com/safeguard-dev/safeguard/internal/store"
@@ -174,6 +176,8 @@ type e2eeStack struct {
 	tables   string  // the query that lists its tables
 	postgres bool
 	md       media.Store
+	vault    *evidence.Vault // where reported texts are kept
+	items    media.Store     // the vault's encrypted items
 	svc      *sge2ee.Service
 	ring     *franking.KeyRing
 	clock    *offsetClock
@@ -201,8 +205,14 @@ func newE2EEStack(t testing.TB, st store.Store, ring *franking.KeyRing, save sge
 		ring = franking.NewKeyRing(franking.KeyRingConfig{Now: clock.Now})
 	}
 	b := bus.NewLocal()
+	items, err := media.OpenDisk(filepath.Join(t.TempDir(), "evidence"), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, evKey, _ := ed25519.GenerateKey(rand.Reader)
+	vault := evidence.New(items, evKey, clock.Now)
 	svc, err := sge2ee.New(sge2ee.Config{Limits: &sge2ee.Limits{}, MaxBlobBytes: 4 << 20},
-		sge2ee.Deps{Store: st, Media: md, Keys: ring, SaveKeys: save, Notify: web.E2EENotifier(b, log), Now: clock.Now, Log: log})
+		sge2ee.Deps{Store: st, Media: md, Evidence: vault, Keys: ring, SaveKeys: save, Notify: web.E2EENotifier(b, log), Now: clock.Now, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +234,7 @@ func newE2EEStack(t testing.TB, st store.Store, ring *franking.KeyRing, save sge
 	t.Cleanup(closeFn)
 	return &e2eeStack{
 		stack: &stack{t: t, url: srv.URL, admin: &client.Client{BaseURL: srv.URL, Token: adminToken}, st: st},
-		md:    md, svc: svc, ring: ring, clock: clock, mediaDir: mediaDir, logs: logs, b: b, close: closeFn,
+		md:    md, vault: vault, items: items, svc: svc, ring: ring, clock: clock, mediaDir: mediaDir, logs: logs, b: b, close: closeFn,
 	}
 }
 

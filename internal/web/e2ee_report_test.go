@@ -103,23 +103,20 @@ func TestE2EEFrankingReport(t *testing.T) {
 				len(d.RecipientIDs) != 1 || d.RecipientIDs[0] != bob.id || len(d.Members) != 3 {
 				t.Errorf("detection %+v", d)
 			}
-			var detail struct {
-				VerifiedBy string   `json:"verified_by"`
-				Plaintext  string   `json:"plaintext"`
-				Reason     string   `json:"reason"`
-				Signals    []string `json:"signals"`
-				Delivery   struct {
-					SenderDevice string `json:"sender_device"`
-					MessageID    int64  `json:"message_id"`
-				} `json:"delivery"`
-			}
-			if err := json.Unmarshal(d.Detail, &detail); err != nil {
+			f, err := d.Finding()
+			if err != nil {
 				t.Fatal(err)
 			}
-			if detail.VerifiedBy != "franking" || detail.Plaintext != text || detail.Reason != "asked_for_photos" ||
+			detail := f.Verified
+			if detail == nil || detail.VerifiedBy != "franking" || detail.Reason != "asked_for_photos" ||
 				len(detail.Signals) != 1 || detail.Signals[0] != "image_request" || detail.Delivery.SenderDevice != alice.devs[0].Device().Device ||
-				detail.Delivery.MessageID != msg.ID {
+				detail.Delivery.MessageID != msg.ID || detail.Text == nil || bytes.Contains(d.Detail, []byte(text)) {
 				t.Errorf("detail %s", d.Detail)
+			}
+			// The text is in the evidence vault, encrypted, under the
+			// digest the detection names.
+			if kept, err := s.items.Get(ctx, detail.Text.StorageKey); err != nil || string(kept) != text {
+				t.Errorf("kept text %q, %v", kept, err)
 			}
 			if ev == nil || ev.MessageID != msg.ID || ev.ConversationID != g.ID {
 				t.Errorf("outbox event of the detection: %+v", ev)

@@ -42,7 +42,7 @@ func (s *Server) routesRisk(m *http.ServeMux, reg *prometheus.Registry) {
 		out := client.RiskRules{RuleSetVersion: rs.Version(), Rules: []client.RiskRule{}}
 		for _, rule := range rs.Rules() {
 			c := counts[rule.ID]
-			out.Rules = append(out.Rules, client.RiskRule{ID: rule.ID, Description: rule.Description, Category: rule.Category,
+			out.Rules = append(out.Rules, client.RiskRule{ID: rule.ID, Description: rule.Description, Category: string(rule.Category),
 				Severity: string(rule.Severity), Mode: string(rule.Mode), Notice: string(rule.Notice), File: rule.File, Line: rule.Line,
 				Evaluated: c.Evaluated, Fired: c.Fired, Errors: c.Errors})
 		}

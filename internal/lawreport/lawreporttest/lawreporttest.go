@@ -105,7 +105,7 @@ func Incident(img []byte) *lawreport.Incident {
 			SHA256:       hex.EncodeToString(s[:]),
 			PDQ:          PDQ,
 			PDQQuality:   87,
-			MatchedBanks: []lawreport.BankMatch{{Bank: "test-bank", Entry: "test-entry-0001", Distance: 4}},
+			MatchedBanks: []safeguard.BankMatch{{Bank: "test-bank", Entry: "test-entry-0001", Distance: 4}},
 			EXIF:         map[string]string{"Make": "SyntheticCam", "Software": "safeguard test"},
 			EvidenceID:   "ev-000042",
 			Upload: &lawreport.Connection{

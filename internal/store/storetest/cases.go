@@ -17,7 +17,7 @@ var caseTests = []test{
 
 func newCase(sender int64, key string, priority int, created int) *safeguard.Case {
 	return &safeguard.Case{
-		SenderID: sender, ContentKey: key, ConversationID: 5, Source: safeguard.HashMatch, Category: "csam_known",
+		SenderID: sender, ContentKey: key, ConversationID: 5, Source: safeguard.HashMatch, Category: safeguard.CategoryKnownImage,
 		Status: safeguard.CaseOpen, Priority: priority, Reasons: []string{"A child on the service is identified."},
 		Signals: []string{"ongoing_contact"}, CreatedAt: at(created), UpdatedAt: at(created),
 	}

@@ -16,11 +16,11 @@ func testDetections(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	ds := []safeguard.Detection{
 		{Source: safeguard.HashMatch, At: at(0).In(local), MessageID: 10, ConversationID: 5, SenderID: 1, MediaID: 3, Held: true,
-			ContentKey: "sha256:ab", Severity: "critical", Category: "csam_known", Summary: "bank test, distance 4",
+			ContentKey: "sha256:ab", Severity: safeguard.SeverityCritical, Category: safeguard.CategoryKnownImage, Summary: "bank test, distance 4",
 			Detail: []byte(`{"bank":"test","entry":"e1","distance":4}`), RecipientIDs: []int64{2},
 			Members: []safeguard.MemberFacts{{AccountID: 1, Band: safeguard.Adult, Assurance: safeguard.SelfDeclared}, {AccountID: 2, Band: safeguard.Teen, Assurance: safeguard.SelfDeclared}}},
 		{Source: safeguard.RiskRule, At: at(1), MessageID: 11, ConversationID: 5, SenderID: 1, ContentKey: "conversation:5",
-			Severity: "high", Category: "grooming", RecipientIDs: []int64{2, 4}},
+			Severity: safeguard.SeverityHigh, Category: safeguard.CategoryGrooming, RecipientIDs: []int64{2, 4}},
 		{Source: safeguard.UserReport, At: at(2), ConversationID: 6, SenderID: 7, ConversationE2EE: true},
 	}
 	update(t, s, func(tx store.Tx) error {

@@ -1,0 +1,210 @@
+package web_test
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"io/fs"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/safeguard-dev/safeguard/client"
+	"github.com/safeguard-dev/safeguard/franking"
+	"github.com/safeguard-dev/safeguard/internal/bus"
+	"github.com/safeguard-dev/safeguard/internal/cases"
+	sge2ee "github.com/safeguard-dev/safeguard/internal/e2ee"
+	"github.com/safeguard-dev/safeguard/internal/evidence"
+	"github.com/safeguard-dev/safeguard/internal/lawreport"
+	"github.com/safeguard-dev/safeguard/internal/lawreport/lawreporttest"
+	"github.com/safeguard-dev/safeguard/internal/media"
+	"github.com/safeguard-dev/safeguard/internal/messaging"
+	"github.com/safeguard-dev/safeguard/internal/store"
+	"github.com/safeguard-dev/safeguard/internal/web"
+)
+
+// newFrankingStack starts a server with end-to-end encryption and the cases
+// service, sharing one evidence vault: what a verified report needs from
+// the report to the moderator.
+func newFrankingStack(t *testing.T, st store.Store) (*e2eeStack, *cases.Service) {
+	t.Helper()
+	key := make([]byte, media.KeySize)
+	rand.Read(key)
+	md, err := media.OpenDisk(filepath.Join(t.TempDir(), "media"), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, err := media.OpenDisk(filepath.Join(t.TempDir(), "evidence"), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, evKey, _ := ed25519.GenerateKey(rand.Reader)
+	clock := &offsetClock{}
+	vault := evidence.New(items, evKey, clock.Now)
+	log := slog.New(slog.DiscardHandler)
+	ring := franking.NewKeyRing(franking.KeyRingConfig{Now: clock.Now})
+	b := bus.NewLocal()
+	svc, err := sge2ee.New(sge2ee.Config{Limits: &sge2ee.Limits{}, MaxBlobBytes: 4 << 20},
+		sge2ee.Deps{Store: st, Media: md, Evidence: vault, Keys: ring, Notify: web.E2EENotifier(b, log), Now: clock.Now, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := messaging.Config{Argon2: messaging.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}, Limits: testLimits, Apps: []string{"chat"}}
+	msvc, err := messaging.New(cfg, messaging.Deps{Store: st, Media: md, Notify: web.Notifier(b, log), Relay: svc, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reportDir := filepath.Join(t.TempDir(), "reports")
+	cs, err := cases.New(cases.Config{TestReports: true, PrepareDir: reportDir},
+		cases.Deps{Store: st, Media: md, Vault: vault, Builder: lawreporttest.Builder(),
+			Submitter: &lawreport.FileExport{Dir: reportDir}, Notify: web.Notifier(b, log), Lookup: msvc, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(web.New(web.Config{AdminToken: adminToken}, msvc, b, log, prometheus.NewRegistry(),
+		web.WithE2EE(svc), web.WithCases(cs)).Handler())
+	t.Cleanup(func() { b.Close(); srv.Close() })
+	return &e2eeStack{
+		stack: &stack{t: t, url: srv.URL, admin: &client.Client{BaseURL: srv.URL, Token: adminToken}, st: st},
+		md:    md, vault: vault, items: items, svc: svc, ring: ring, clock: clock, b: b,
+	}, cs
+}
+
+// TestAttackFrankingPlaintextAtRest replays a finding: the text of an
+// end-to-end encrypted message that its recipient reported (franking) was
+// written in clear into detections.detail, outside the encrypted evidence
+// vault. After a verified report and the case it opens, no column of any
+// table holds the text, in any encoding; the moderator still reads it, from
+// the vault, and the read is recorded; the law-enforcement report carries
+// it too.
+func TestAttackFrankingPlaintextAtRest(t *testing.T) {
+	for _, be := range backends(t) {
+		t.Run(be.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			st, raw, tables := be.open(t)
+			s, cs := newFrankingStack(t, st)
+			s.raw, s.tables, s.postgres = raw, tables, be.name == "postgres"
+			alice, bob := s.adult("alice", 1), s.adult("bob", 1)
+			s.contacts(alice, bob)
+			conv := s.group(alice, "", bob)
+
+			text := "meet me and tell nobody " + canary
+			if _, err := alice.devs[0].Send(ctx, conv.ID, text); err != nil {
+				t.Fatal(err)
+			}
+			got := received(t, bob.devs[0])
+			if len(got) != 1 {
+				t.Fatalf("bob read %d messages", len(got))
+			}
+			res, err := bob.devs[0].Report(ctx, conv.ID, got[0].ID, "asked_for_photos")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.DetectionID == 0 {
+				t.Fatalf("report answer %+v", res)
+			}
+
+			check := func(when string) {
+				t.Helper()
+				cells := s.dump(t)
+				if len(cells) < 50 {
+					t.Fatalf("%s: only %d values dumped", when, len(cells))
+				}
+				for _, c := range cells {
+					if leaks(c.value) {
+						t.Errorf("%s: the reported text is in %s.%s", when, c.table, c.column)
+					}
+				}
+			}
+			check("after the report")
+			if n, err := cs.Process(ctx); err != nil || n != 1 {
+				t.Fatalf("Process: %d, %v", n, err)
+			}
+			check("after the case opened")
+
+			// The moderator reads the text from the vault, and the read is
+			// recorded.
+			list, err := s.admin.AdminCases(ctx)
+			if err != nil || len(list) != 1 {
+				t.Fatalf("cases: %d, %v", len(list), err)
+			}
+			var c struct {
+				ID int64 `json:"id"`
+			}
+			json.Unmarshal(list[0], &c)
+			view := func() (out struct {
+				Evidence []struct {
+					Seq      int64  `json:"seq"`
+					ItemKind string `json:"item_kind"`
+				} `json:"evidence"`
+				Reads []struct {
+					Seq int64  `json:"seq"`
+					Who string `json:"who"`
+				} `json:"evidence_reads"`
+			}) {
+				t.Helper()
+				b, err := s.admin.AdminCase(ctx, c.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := json.Unmarshal(b, &out); err != nil {
+					t.Fatal(err)
+				}
+				return out
+			}
+			var seq int64
+			for _, e := range view().Evidence {
+				if e.ItemKind == evidence.KindReportedText {
+					seq = e.Seq
+				}
+			}
+			if seq == 0 {
+				t.Fatalf("the case holds no reported text in its evidence: %+v", view().Evidence)
+			}
+			b, err := s.admin.AdminCaseAction(ctx, c.ID, "evidence/"+strconv.FormatInt(seq, 10)+"/reveal",
+				map[string]string{"moderator": "mod_one", "why": "review of the reported message"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var shown struct {
+				Data string `json:"data"`
+			}
+			json.Unmarshal(b, &shown)
+			if data, _ := base64.StdEncoding.DecodeString(shown.Data); string(data) != text {
+				t.Errorf("the moderator reads %q, want the reported text", data)
+			}
+			read := false
+			for _, r := range view().Reads {
+				read = read || (r.Seq == seq && r.Who == "mod_one")
+			}
+			if !read {
+				t.Error("the moderator's read of the reported text is not recorded")
+			}
+
+			// The law-enforcement report reads it from the vault too.
+			dir := t.TempDir()
+			if _, _, err := cs.Export(ctx, c.ID, dir, "mod_one"); err != nil {
+				t.Fatal(err)
+			}
+			inReport := false
+			filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+				if err == nil && !d.IsDir() {
+					b, _ := os.ReadFile(path)
+					inReport = inReport || bytes.Contains(b, []byte(text))
+				}
+				return nil
+			})
+			if !inReport {
+				t.Error("the exported report does not carry the reported text")
+			}
+			check("after the reads")
+		})
+	}
+}
