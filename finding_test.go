@@ -87,7 +87,7 @@ func TestFindingRoundTrip(t *testing.T) {
 		{safeguard.HashMatch, safeguard.Finding{KnownImage: &safeguard.KnownImage{
 			BankMatch: safeguard.BankMatch{Bank: "b", BankID: 1, Entry: "e", EntryID: 2, Kind: "pdq", Distance: 3, Transform: "flip"},
 			Radius:    31, Generation: 4, PDQ: "00ff", Quality: 90, MD5: "aa", SHA256: "bb",
-			Matches:   []safeguard.BankMatch{{Bank: "c", Kind: "sha256"}}, Suppressed: 1, Retroactive: true}}},
+			Matches: []safeguard.BankMatch{{Bank: "c", Kind: "sha256"}}, Suppressed: 1, Retroactive: true}}},
 		{safeguard.ScanFailure, safeguard.Finding{Unscanned: &safeguard.Unscanned{Reason: "decode_failed", Quality: 10, MD5: "aa", SHA256: "bb"}}},
 		{safeguard.RiskRule, safeguard.Finding{Risk: &safeguard.RiskAlert{RuleSetVersion: "v1", MessageIndex: 2,
 			Rules:      []safeguard.FiredRule{{ID: "r", Severity: safeguard.SeverityHigh, Category: safeguard.CategoryGrooming, FirstAt: 2}},

@@ -176,7 +176,7 @@ func (s *Images) Run(ctx context.Context) {
 // ImageResult is what the banks say about one image.
 type ImageResult struct {
 	Hashes     ImageHashes
-	Generation uint64      // the bank generation that answered
+	Generation uint64                // the bank generation that answered
 	Matches    []safeguard.BankMatch // positive matches, nearest first
 	Suppressed []safeguard.BankMatch // positive matches withheld by a negative bank
 	Negative   []safeguard.BankMatch // the negative-bank entries that withheld them
