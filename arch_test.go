@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -58,6 +59,10 @@ func TestArchitecture(t *testing.T) {
 		"internal/hashbank/mih": true, "internal/hashbank/listfmt": true, "internal/notice": true, "internal/police": true}
 	forbiddenForPure := []string{"internal/store", "internal/web", "internal/messaging", "internal/bus", "internal/media",
 		"internal/cases", "internal/safety", "internal/e2ee", "internal/console"}
+	// safetyParts are the scanners and the bank administration, each with
+	// the parts it may use (none).
+	safetyParts := map[string][]string{"internal/safety/images": {}, "internal/safety/urls": {},
+		"internal/safety/riskscan": {}, "internal/safety/banks": {}}
 	for _, p := range ps {
 		rel := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, module), "/")
 		if p.Doc == "" {
@@ -85,6 +90,16 @@ func TestArchitecture(t *testing.T) {
 					if strings.HasSuffix(imp, concrete) || strings.HasPrefix(imp, strings.TrimPrefix(concrete, "/")) {
 						t.Errorf("%s imports the concrete store %s: only cmd/ and tests may", rel, imp)
 					}
+				}
+			}
+		}
+		// The safety pipeline composes scanners that know nothing of each
+		// other: a scanner package, and the banks administration, depends on
+		// no other of them, and internal/safety on none of them.
+		if parts := safetyParts[rel]; parts != nil || rel == "internal/safety" {
+			for _, d := range internalDeps(p) {
+				if safetyParts[d] != nil && d != rel && !slices.Contains(parts, d) {
+					t.Errorf("%s depends on %s: the scanners and bank administration stand apart", rel, d)
 				}
 			}
 		}

@@ -19,7 +19,8 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/hashbank"
 	"github.com/safeguard-dev/safeguard/internal/hashbank/listfmt"
 	"github.com/safeguard-dev/safeguard/internal/imaging"
-	"github.com/safeguard-dev/safeguard/internal/safety"
+	"github.com/safeguard-dev/safeguard/internal/safety/banks"
+	"github.com/safeguard-dev/safeguard/internal/safety/images"
 	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
@@ -53,12 +54,12 @@ func (f *bankDBFlags) who(e *env) string {
 }
 
 // openBanks opens the database and the bank manager on it.
-func openBanks(ctx context.Context, f *bankDBFlags) (store.Store, *safety.Banks, error) {
+func openBanks(ctx context.Context, f *bankDBFlags) (store.Store, *banks.Service, error) {
 	st, err := openStore(ctx, f.db)
 	if err != nil {
 		return nil, nil, err
 	}
-	return st, safety.NewBanks(safety.BanksDeps{Store: st}), nil
+	return st, banks.New(banks.Deps{Store: st}), nil
 }
 
 // bankUsageError is a command-line mistake: exit code 2.
@@ -87,7 +88,7 @@ func cmdBankImport(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "bank import", "bank import --bank NAME [--format text|csv|hma|pdq-hasher] [--source S] [--version V] [--negative] [--replace] FILE")
 	var db bankDBFlags
 	bindBankDB(fs, &db)
-	var req safety.BankListImport
+	var req banks.ListImport
 	var format, kind string
 	fs.StringVar(&req.Bank, "bank", "", "the bank to import into (created if absent)")
 	fs.StringVar(&format, "format", "", "text, csv, hma (HMA bank content JSON) or pdq-hasher (default: from the file's extension, else text)")
@@ -123,12 +124,12 @@ func cmdBankImport(ctx context.Context, e *env, args []string) error {
 		in = f
 	}
 	req.By = db.who(e)
-	st, banks, err := openBanks(ctx, &db)
+	st, admin, err := openBanks(ctx, &db)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	c, err := banks.Import(ctx, req, in)
+	c, err := admin.Import(ctx, req, in)
 	if err != nil {
 		return fmt.Errorf("%s: %w (nothing was imported)", file, err)
 	}
@@ -147,12 +148,12 @@ func cmdBankList(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
-	st, banks, err := openBanks(ctx, &db)
+	st, admin, err := openBanks(ctx, &db)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	list, gen, err := banks.List(ctx)
+	list, gen, err := admin.List(ctx)
 	if err != nil {
 		return err
 	}
@@ -189,7 +190,7 @@ func cmdBankAdd(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "bank add", "bank add [--source S] [--negative] BANK FILE|HASH…")
 	var db bankDBFlags
 	bindBankDB(fs, &db)
-	var spec safety.BankSpec
+	var spec banks.Spec
 	fs.StringVar(&spec.Source, "source", "", "who supplied the images or hashes, for a new bank")
 	fs.StringVar(&spec.Description, "description", "", "a note kept with a new bank")
 	fs.BoolVar(&spec.Negative, "negative", false, "a new bank of known false positives")
@@ -200,7 +201,7 @@ func cmdBankAdd(ctx context.Context, e *env, args []string) error {
 		return bankUsageError("want a bank and at least one image file or hash (pdq:HEX, md5:HEX, sha256:HEX)")
 	}
 	spec.Bank, spec.By = fs.Arg(0), db.who(e)
-	var items []safety.BankItem
+	var items []banks.Item
 	for _, arg := range fs.Args()[1:] {
 		it, note, err := bankItem(arg)
 		if err != nil {
@@ -211,12 +212,12 @@ func cmdBankAdd(ctx context.Context, e *env, args []string) error {
 		}
 		items = append(items, it)
 	}
-	st, banks, err := openBanks(ctx, &db)
+	st, admin, err := openBanks(ctx, &db)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	c, err := banks.Add(ctx, spec, items)
+	c, err := admin.Add(ctx, spec, items)
 	if err != nil {
 		return err
 	}
@@ -227,34 +228,34 @@ func cmdBankAdd(ctx context.Context, e *env, args []string) error {
 // bankItem reads one argument of bank add: a hash (pdq:HEX, md5:HEX,
 // sha256:HEX; 64 bare hex digits are PDQ, 32 are MD5) or an image file,
 // which is hashed (PDQ, MD5, SHA-256) and named by its file name.
-func bankItem(arg string) (safety.BankItem, string, error) {
-	if h, ok, err := safety.ParseHashArg(arg); ok {
-		return safety.BankItem{Hashes: h, Quality: -1}, "", err
+func bankItem(arg string) (banks.Item, string, error) {
+	if h, ok, err := banks.ParseHashArg(arg); ok {
+		return banks.Item{Hashes: h, Quality: -1}, "", err
 	}
 	if _, err := hex.DecodeString(arg); err == nil && (len(arg) == 64 || len(arg) == 32) {
 		prefix := "pdq:"
 		if len(arg) == 32 {
 			prefix = "md5:"
 		}
-		h, _, err := safety.ParseHashArg(prefix + arg)
-		return safety.BankItem{Hashes: h, Quality: -1}, "", err
+		h, _, err := banks.ParseHashArg(prefix + arg)
+		return banks.Item{Hashes: h, Quality: -1}, "", err
 	}
 	data, err := os.ReadFile(arg)
 	if errors.Is(err, os.ErrNotExist) {
-		return safety.BankItem{}, "", errors.New("neither a file nor a hash (write hashes as pdq:HEX, md5:HEX or sha256:HEX)")
+		return banks.Item{}, "", errors.New("neither a file nor a hash (write hashes as pdq:HEX, md5:HEX or sha256:HEX)")
 	}
 	if err != nil {
-		return safety.BankItem{}, "", err
+		return banks.Item{}, "", err
 	}
-	h := safety.HashImage(data, imagingLimits, false)
+	h := images.Hash(data, imagingLimits, false)
 	if !h.Decoded {
-		return safety.BankItem{}, "", fmt.Errorf("not an image we can hash: %s", safeguard.ErrorMessage(h.Err))
+		return banks.Item{}, "", fmt.Errorf("not an image we can hash: %s", safeguard.ErrorMessage(h.Err))
 	}
 	note := ""
 	if !h.Matchable() {
 		note = fmt.Sprintf("PDQ quality %d is below 50: this image is matched by its exact hashes only", h.Quality)
 	}
-	return safety.BankItem{ExternalID: filepath.Base(arg), Quality: h.Quality, Hashes: hashbank.Hashes{
+	return banks.Item{ExternalID: filepath.Base(arg), Quality: h.Quality, Hashes: hashbank.Hashes{
 		Kinds: hashbank.KindPDQ | hashbank.KindMD5 | hashbank.KindSHA256, PDQ: h.PDQ[0], MD5: h.MD5, SHA256: h.SHA256}}, note, nil
 }
 
@@ -268,12 +269,12 @@ func cmdBankRemove(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() < 2 {
 		return bankUsageError("want a bank and at least one entry")
 	}
-	st, banks, err := openBanks(ctx, &db)
+	st, admin, err := openBanks(ctx, &db)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	c, err := banks.Remove(ctx, fs.Arg(0), fs.Args()[1:], db.who(e))
+	c, err := admin.Remove(ctx, fs.Arg(0), fs.Args()[1:], db.who(e))
 	if err != nil {
 		return err
 	}
@@ -297,12 +298,12 @@ func cmdBankEnable(enabled bool) func(context.Context, *env, []string) error {
 		if fs.NArg() != 1 {
 			return bankUsageError("want one bank")
 		}
-		st, banks, err := openBanks(ctx, &db)
+		st, admin, err := openBanks(ctx, &db)
 		if err != nil {
 			return err
 		}
 		defer st.Close()
-		c, err := banks.SetEnabled(ctx, fs.Arg(0), enabled, db.who(e))
+		c, err := admin.SetEnabled(ctx, fs.Arg(0), enabled, db.who(e))
 		if err != nil {
 			return err
 		}
@@ -315,7 +316,7 @@ func cmdBankMatch(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "bank match", "bank match [--bank-radius R] [--bank-dihedral=false] [--json] FILE…")
 	var db bankDBFlags
 	bindBankDB(fs, &db)
-	var cfg safety.ImageConfig
+	var cfg images.Config
 	bindMatchFlags(fs, &cfg)
 	asJSON := fs.Bool("json", false, "print one JSON object per file")
 	if err := parseFlags(fs, e, args); err != nil {
@@ -330,7 +331,7 @@ func cmdBankMatch(ctx context.Context, e *env, args []string) error {
 	}
 	defer st.Close()
 	cfg.Limits = imagingLimits
-	images, err := safety.NewImages(cfg, safety.ImageDeps{Store: st})
+	images, err := images.New(cfg, images.Deps{Store: st})
 	if err != nil {
 		return bankUsageError("%v", err)
 	}
@@ -359,7 +360,7 @@ func cmdBankMatch(ctx context.Context, e *env, args []string) error {
 
 // bindMatchFlags defines the flags of matching shared by serve and bank
 // match.
-func bindMatchFlags(fs *flag.FlagSet, c *safety.ImageConfig) {
+func bindMatchFlags(fs *flag.FlagSet, c *images.Config) {
 	fs.IntVar(&c.Radius, "bank-radius", hashbank.DefaultRadius, "PDQ match radius in bits (Hamming distance)")
 	fs.BoolFunc("bank-dihedral", "match the hashes of an image's rotations and mirror images too (default true)", func(s string) error {
 		var b boolValue
@@ -398,7 +399,7 @@ func describeMatch(m safeguard.BankMatch) string {
 	return fmt.Sprintf("bank %s, entry %s, %s", m.Bank, entry, how)
 }
 
-func printMatch(w io.Writer, file string, res *safety.ImageResult) {
+func printMatch(w io.Writer, file string, res *images.Result) {
 	h := res.Hashes
 	what := fmt.Sprintf("PDQ quality %d", h.Quality)
 	switch {
@@ -423,7 +424,7 @@ func printMatch(w io.Writer, file string, res *safety.ImageResult) {
 	}
 }
 
-func matchJSON(file string, res *safety.ImageResult) any {
+func matchJSON(file string, res *images.Result) any {
 	h := res.Hashes
 	out := map[string]any{"file": file, "generation": res.Generation, "decoded": h.Decoded, "pdq_quality": h.Quality,
 		"md5": h.MD5.String(), "sha256": h.SHA256.String(),

@@ -11,7 +11,7 @@ import (
 	"github.com/safeguard-dev/safeguard/client"
 	"github.com/safeguard-dev/safeguard/internal/hashbank/hashbanktest"
 	"github.com/safeguard-dev/safeguard/internal/imaging"
-	"github.com/safeguard-dev/safeguard/internal/safety"
+	"github.com/safeguard-dev/safeguard/internal/safety/images"
 )
 
 // knownImage is the demo's step about known images: a generated, harmless
@@ -22,7 +22,7 @@ import (
 func (d *demo) knownImage(ctx context.Context) error {
 	d.heading("A known image is caught before it reaches a teen")
 	picture := hashbanktest.Image(2026, 640, 480)
-	h := safety.HashImage(hashbanktest.PNG(picture), imaging.Limits{}, false)
+	h := images.Hash(hashbanktest.PNG(picture), imaging.Limits{}, false)
 	list := fmt.Sprintf("id,pdq,md5,sha256\npicture.png,%s,%s,%s\n", h.PDQ[0], h.MD5, h.SHA256)
 	res, err := d.admin.AdminImportBank(ctx, "demo-known", client.BankListImport{Format: "csv", Source: "demo (a generated test picture)",
 		By: "demo operator"}, strings.NewReader(list))

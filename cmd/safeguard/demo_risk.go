@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/safeguard-dev/safeguard/client"
-	"github.com/safeguard-dev/safeguard/internal/safety"
+	"github.com/safeguard-dev/safeguard/internal/safety/urls"
 )
 
 // demoURLList is the demo's URL list: synthetic addresses under the
@@ -80,7 +80,7 @@ func (d *demo) riskStory(ctx context.Context) error {
 	d.say("   Leo is warned once today, not at every message; gamer_vic is never told.")
 
 	d.heading("A link on a URL list is held, and the sender is not told")
-	l, err := safety.ImportURLList(ctx, d.store, safety.URLImport{Name: "demo-list", Source: "synthetic demo list", ImportedBy: "demo"},
+	l, err := urls.Import(ctx, d.store, urls.ListImport{Name: "demo-list", Source: "synthetic demo list", ImportedBy: "demo"},
 		"demo-list.txt", []byte(demoURLList), time.Now().UTC())
 	if err != nil {
 		return err

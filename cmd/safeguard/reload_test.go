@@ -8,7 +8,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/safeguard-dev/safeguard/internal/safety"
+	"github.com/safeguard-dev/safeguard/internal/safety/riskscan"
 	"github.com/safeguard-dev/safeguard/internal/store/sqlite"
 )
 
@@ -27,7 +27,7 @@ func TestReloadOnSignal(t *testing.T) {
 		}
 	}
 	write(strings.Replace(rule, "SEVERITY", "low", 1))
-	r, err := safety.NewRisk(safety.RiskConfig{Rules: []string{rules}}, safety.RiskDeps{Store: st})
+	r, err := riskscan.New(riskscan.Config{Rules: []string{rules}}, riskscan.Deps{Store: st})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,6 +31,10 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/policy"
 	"github.com/safeguard-dev/safeguard/internal/ratelimit"
 	"github.com/safeguard-dev/safeguard/internal/safety"
+	"github.com/safeguard-dev/safeguard/internal/safety/banks"
+	"github.com/safeguard-dev/safeguard/internal/safety/images"
+	"github.com/safeguard-dev/safeguard/internal/safety/riskscan"
+	"github.com/safeguard-dev/safeguard/internal/safety/urls"
 	"github.com/safeguard-dev/safeguard/internal/store"
 	"github.com/safeguard-dev/safeguard/internal/web"
 )
@@ -73,7 +77,7 @@ type serveConfig struct {
 	argon2Wait                       time.Duration
 	decodeBudgetMiB                  int64
 	decodeWait                       time.Duration
-	images                           safety.ImageConfig
+	images                           images.Config
 	riskRules, riskLexicons          string
 	cases                            caseConfig    // cases, evidence, law-enforcement reports
 	frankingKeysFile                 string        // end-to-end encryption
@@ -142,7 +146,7 @@ func bindServeFlags(fs *flag.FlagSet, c *serveConfig) {
 	fs.Int64Var(&c.maxBlobBytes, "max-blob-bytes", e2ee.DefaultMaxBlobBytes, "largest encrypted attachment in bytes")
 	fs.StringVar(&c.logLevel, "log-level", defaultLogLevel, "debug, info, warn or error")
 	fs.StringVar(&c.logFormat, "log-format", "text", "text or json")
-	fs.StringVar(&c.riskRules, "risk-rules", safety.DefaultRules, `grooming and sextortion rule files, comma-separated; "default" is the embedded set (reloaded on SIGHUP)`)
+	fs.StringVar(&c.riskRules, "risk-rules", riskscan.DefaultRules, `grooming and sextortion rule files, comma-separated; "default" is the embedded set (reloaded on SIGHUP)`)
 	fs.StringVar(&c.riskLexicons, "risk-lexicon", "", "lexicon files that extend the embedded one, comma-separated (reloaded on SIGHUP)")
 	fs.Var(limitFlag{&c.limits.Messages}, "limit-messages", "messages per account, N/DURATION")
 	fs.Var(limitFlag{&c.limits.ContactRequests}, "limit-contacts", "contact requests per account, N/DURATION")
@@ -152,8 +156,8 @@ func bindServeFlags(fs *flag.FlagSet, c *serveConfig) {
 	fs.Var(limitFlag{&c.limits.SignUpPerAddress}, "limit-signup-address", "sign-ups per client address (an IPv6 /64), N/DURATION")
 	bindCaseFlags(fs, &c.cases)
 	bindMatchFlags(fs, &c.images)
-	fs.IntVar(&c.images.RetroDays, "retro-days", safety.DefaultRetroDays, "days of media checked against hashes added to a bank later (and how long media hashes are kept)")
-	fs.DurationVar(&c.images.IndexWait, "bank-wait", safety.DefaultIndexWait, "how long an image waits for the hash-bank index while it loads at start; then it counts as unchecked (held toward a minor)")
+	fs.IntVar(&c.images.RetroDays, "retro-days", images.DefaultRetroDays, "days of media checked against hashes added to a bank later (and how long media hashes are kept)")
+	fs.DurationVar(&c.images.IndexWait, "bank-wait", images.DefaultIndexWait, "how long an image waits for the hash-bank index while it loads at start; then it counts as unchecked (held toward a minor)")
 	bindConsoleFlags(fs, &c.console)
 	fs.Func("argon2-memory", "password hashing memory in KiB (default 19456)", func(s string) error {
 		n, err := strconv.ParseUint(s, 10, 32)
@@ -219,10 +223,10 @@ type running struct {
 	metricsURL string
 	svc        *messaging.Service
 	store      store.Store
-	risk       *safety.Risk
+	risk       *riskscan.Scanner
 	cases      *cases.Service
 	mods       *moderators.Service
-	images     *safety.Images
+	images     *images.Scanner
 	close      func() error
 }
 
@@ -299,24 +303,24 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	}
 	// Known images: the hash-bank index (loaded in the background by Run),
 	// the image scanner on the message path, and bank management.
-	images, err := safety.NewImages(c.images, safety.ImageDeps{Store: st, Log: log})
+	images, err := images.New(c.images, images.Deps{Store: st, Log: log})
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("--bank-radius: %w", err)
 	}
-	banks := safety.NewBanks(safety.BanksDeps{Store: st, Log: log, Changed: images.Kick})
+	bankAdmin := banks.New(banks.Deps{Store: st, Log: log, Changed: images.Kick})
 
 	// The safety pipeline: the risk rules on conversations with a minor,
 	// the URL lists and the known images on every conversation the server
 	// can see.
 	notify := web.Notifier(b, log)
-	riskScanner, err := safety.NewRisk(safety.RiskConfig{Rules: splitList(c.riskRules), Lexicons: splitList(c.riskLexicons)},
-		safety.RiskDeps{Store: st, Notify: notify, Log: log})
+	riskScanner, err := riskscan.New(riskscan.Config{Rules: splitList(c.riskRules), Lexicons: splitList(c.riskLexicons)},
+		riskscan.Deps{Store: st, Notify: notify, Log: log})
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("--risk-rules, --risk-lexicon: %w", err)
 	}
-	scanners := safety.Scanners{riskScanner, safety.NewURLScanner(st, safety.URLOptions{Log: log}), images}
+	scanners := safety.Scanners{riskScanner, urls.NewScanner(st, urls.Options{Log: log}), images}
 
 	guardianKey, err := loadGuardianKey(c)
 	if err != nil {
@@ -355,7 +359,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	}
 
 	// The moderator console, with its own accounts.
-	opts := []web.Option{web.WithCases(caseSvc), web.WithE2EE(e2eeSvc), web.WithRisk(riskScanner), web.WithBanks(banks)}
+	opts := []web.Option{web.WithCases(caseSvc), web.WithE2EE(e2eeSvc), web.WithRisk(riskScanner), web.WithBanks(bankAdmin)}
 	mods, con, err := newConsole(c.console, c.cases.testReports, c.argon2, passwords, st, caseSvc, log)
 	if err != nil {
 		stopJobs()
@@ -470,7 +474,7 @@ func splitList(s string) []string {
 
 // reloadOnSignal reloads the risk rules each time sig delivers, until ctx
 // ends. A reload that fails keeps the rules in force (the scanner logs why).
-func reloadOnSignal(ctx context.Context, sig <-chan os.Signal, r *safety.Risk) {
+func reloadOnSignal(ctx context.Context, sig <-chan os.Signal, r *riskscan.Scanner) {
 	for {
 		select {
 		case <-ctx.Done():

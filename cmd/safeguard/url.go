@@ -10,7 +10,7 @@ import (
 	"time"
 
 	safeguard "github.com/safeguard-dev/safeguard"
-	"github.com/safeguard-dev/safeguard/internal/safety"
+	"github.com/safeguard-dev/safeguard/internal/safety/urls"
 	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
@@ -41,7 +41,7 @@ func usageError(format string, args ...any) error {
 func cmdURLImport(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "url import", "url import --name NAME [--source WHO] [--replace] [flags] FILE")
 	db := fs.String("db", defaultDB, "database: a SQLite file path, or a postgres:// URL")
-	var in safety.URLImport
+	var in urls.ListImport
 	fs.StringVar(&in.Name, "name", "", "the list's name (required)")
 	fs.StringVar(&in.Source, "source", "", `who supplied the list, e.g. "IWF URL List"`)
 	fs.StringVar(&in.Description, "description", "", "a note kept with the list")
@@ -65,9 +65,9 @@ func cmdURLImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	return withStore(ctx, *db, func(st store.Store) error {
-		l, err := safety.ImportURLList(ctx, st, in, file, data, time.Now().UTC())
+		l, err := urls.Import(ctx, st, in, file, data, time.Now().UTC())
 		if err != nil {
-			var le *safety.ListError
+			var le *urls.ListError
 			if errors.As(err, &le) {
 				return fmt.Errorf("nothing imported:\n%w", err)
 			}
@@ -166,17 +166,17 @@ func cmdURLMatch(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() == 0 {
 		return usageError("give at least one URL")
 	}
-	var links []safety.Link
+	var links []urls.Link
 	for _, a := range fs.Args() {
-		l, err := safety.NormalizeURL(a)
+		l, err := urls.Normalize(a)
 		if err != nil {
 			return usageError("%s: %s", a, safeguard.ErrorMessage(err))
 		}
 		links = append(links, l)
 	}
 	return withStore(ctx, *db, func(st store.Store) error {
-		var ms []safety.URLMatch
-		if err := st.View(ctx, func(tx store.Tx) (err error) { ms, err = safety.MatchLinks(ctx, tx, links); return }); err != nil {
+		var ms []urls.Match
+		if err := st.View(ctx, func(tx store.Tx) (err error) { ms, err = urls.MatchLinks(ctx, tx, links); return }); err != nil {
 			return err
 		}
 		for _, l := range links {

@@ -4,7 +4,7 @@
 // default), MD5 and SHA-256 exactly.
 //
 // It is pure and storage-independent: it never reads a store. Its caller
-// (the known-image scanner, see internal/safety) reads a bank's entries from
+// (the known-image scanner, internal/safety/images) reads a bank's entries from
 // the store and hands them to an Index (Rebuild), applies later changes as
 // deltas (Apply), and compares the index's Generation with the store's bank
 // generation before each match, so a change made by another process is seen

@@ -44,18 +44,3 @@ func BenchmarkDecodeHash(b *testing.B) {
 		})
 	}
 }
-
-// BenchmarkAnalyze measures the whole intake: decode, PDQ, MD5 and SHA-256.
-func BenchmarkAnalyze(b *testing.B) {
-	for _, name := range benchFiles {
-		data := readTestdata(b, name)
-		b.Run(fmt.Sprintf("%s/%s", JPEGDecoder, name), func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := Analyze(data, Limits{}); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
-}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/safeguard-dev/safeguard/client"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
-	"github.com/safeguard-dev/safeguard/internal/safety"
+	"github.com/safeguard-dev/safeguard/internal/safety/urls"
 	"github.com/safeguard-dev/safeguard/internal/store/sqlite"
 )
 
@@ -48,7 +48,7 @@ func benchSend(b *testing.B, scanners bool, senders int, text string) {
 	s.http = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	if scanners {
 		// A list to look links up in.
-		if _, err := safety.ImportURLList(context.Background(), db, safety.URLImport{Name: "bench"}, "bench.txt",
+		if _, err := urls.Import(context.Background(), db, urls.ListImport{Name: "bench"}, "bench.txt",
 			[]byte("bad.example\nhost.example/dir/\nworse.example/a/b.html\n"), s.clock.now()); err != nil {
 			b.Fatal(err)
 		}

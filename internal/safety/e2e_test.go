@@ -21,6 +21,8 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/media"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 	"github.com/safeguard-dev/safeguard/internal/safety"
+	"github.com/safeguard-dev/safeguard/internal/safety/riskscan"
+	"github.com/safeguard-dev/safeguard/internal/safety/urls"
 	"github.com/safeguard-dev/safeguard/internal/store"
 	"github.com/safeguard-dev/safeguard/internal/store/postgres/pgtest"
 	"github.com/safeguard-dev/safeguard/internal/store/sqlite"
@@ -58,7 +60,7 @@ type stack struct {
 	st    store.Store
 	admin *client.Client
 	clock *clock
-	risk  *safety.Risk
+	risk  *riskscan.Scanner
 	rules string // a private rules file loaded after the embedded set
 	http  *http.Client
 }
@@ -109,11 +111,11 @@ func newStack(t testing.TB, st store.Store, scanners bool, limits messaging.Limi
 	deps := messaging.Deps{Store: st, Media: md, Notify: notify, Now: s.clock.now}
 	var opts []web.Option
 	if scanners {
-		s.risk, err = safety.NewRisk(safety.RiskConfig{Rules: []string{safety.DefaultRules, s.rules}}, safety.RiskDeps{Store: st, Notify: notify})
+		s.risk, err = riskscan.New(riskscan.Config{Rules: []string{riskscan.DefaultRules, s.rules}}, riskscan.Deps{Store: st, Notify: notify})
 		if err != nil {
 			t.Fatal(err)
 		}
-		deps.Scanner = safety.Scanners{s.risk, safety.NewURLScanner(st, safety.URLOptions{})}
+		deps.Scanner = safety.Scanners{s.risk, urls.NewScanner(st, urls.Options{})}
 		opts = append(opts, web.WithRisk(s.risk))
 	}
 	svc, err := messaging.New(messaging.Config{Argon2: messaging.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}, Limits: limits}, deps)
@@ -302,7 +304,7 @@ func testGroomingURLsAndHomework(t *testing.T, s *stack) {
 	}
 
 	// A listed link is held: the teen never gets it, the adult sees it sent.
-	if _, err := safety.ImportURLList(ctx, s.st, safety.URLImport{Name: "iwf", Source: "IWF URL List"}, "list.txt",
+	if _, err := urls.Import(ctx, s.st, urls.ListImport{Name: "iwf", Source: "IWF URL List"}, "list.txt",
 		[]byte("# synthetic\nbad.example\nhost.example/dir/\n"), s.clock.now()); err != nil {
 		t.Fatal(err)
 	}

@@ -1,19 +1,17 @@
-// Package safety is the safety pipeline on the message path: the scanners
-// that see what the server can see of each message before it is delivered
-// (messaging.Scanner), and what they do about it. The risk scanner scores
-// conversations that include a minor with the grooming and sextortion rules
-// of internal/risk and shows the young person a support notice when a rule
-// fires; the URL scanner holds messages with links on a URL list. Scanners
-// runs several of them on each message.
+// Package safety is the safety pipeline on the message path: it composes
+// the scanners that see what the server can see of each message before it is
+// delivered (messaging.Scanner). Scanners runs several of them on each
+// message and merges their verdicts; NewDetection is the detection every
+// scanner starts from. The scanners live in packages of their own, which
+// import this one and never each other:
 //
-// The image scanner (Images) hashes every image the server can see — never
-// an end-to-end encrypted one, which it cannot see — and matches it against
-// the hash banks: MD5 and SHA-256 exactly, PDQ within a radius, with the
-// hashes of the image's rotations and mirror images. A match holds the
-// message. Toward a minor the check fails closed. The hashes of every image
-// are kept for a while, so that entries added to a bank later are checked
-// against recent media (retroactive matching). Banks manages the banks
-// themselves.
+//   - internal/safety/riskscan scores conversations that include a minor with
+//     the grooming and sextortion rules of internal/risk and shows the young
+//     person a support notice when a rule fires;
+//   - internal/safety/urls holds messages with links on a URL list;
+//   - internal/safety/images matches images against the hash banks (with
+//     retroactive matching of recent media), and internal/safety/banks
+//     administers the banks themselves.
 //
 // A finding is a safeguard.Detection written, with the detection.created
 // outbox event that opens a case, in the transaction that stores the message

@@ -14,7 +14,7 @@ import (
 
 	"github.com/safeguard-dev/safeguard/client"
 	"github.com/safeguard-dev/safeguard/internal/imaging"
-	"github.com/safeguard-dev/safeguard/internal/safety"
+	"github.com/safeguard-dev/safeguard/internal/safety/images"
 )
 
 // sendImageRaw posts an image message as c and returns the status, error
@@ -77,14 +77,14 @@ func TestAttackImageDecodingBudget(t *testing.T) {
 			// Room for the small image, once.
 			mem := imaging.NewMemory(imaging.DecodeBytes(imaging.PNG, cfg, small), 0, nil)
 			st := open(t)
-			images, err := safety.NewImages(safety.ImageConfig{Limits: imaging.Limits{Memory: mem}}, safety.ImageDeps{Store: st})
+			scanner, err := images.New(images.Config{Limits: imaging.Limits{Memory: mem}}, images.Deps{Store: st})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := images.Load(t.Context()); err != nil {
+			if _, err := scanner.Load(t.Context()); err != nil {
 				t.Fatal(err)
 			}
-			s := newScannedStack(t, st, nil, images)
+			s := newScannedStack(t, st, nil, scanner)
 			ctx := t.Context()
 			adult, teen, other := s.user("budgetadult", 35, ""), s.user("budgetteen", 14, ""), s.user("budgetother", 36, "")
 			adultHandle := handleOf(t, adult)

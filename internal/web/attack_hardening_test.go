@@ -41,6 +41,7 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/moderators"
 	"github.com/safeguard-dev/safeguard/internal/ratelimit"
 	"github.com/safeguard-dev/safeguard/internal/safety"
+	"github.com/safeguard-dev/safeguard/internal/safety/riskscan"
 	"github.com/safeguard-dev/safeguard/internal/store"
 	"github.com/safeguard-dev/safeguard/internal/web"
 )
@@ -295,7 +296,7 @@ func moved(before, after map[string]string) []string {
 // counters are in the operator API only.
 func TestAttackMetricsTellSenderNothing(t *testing.T) {
 	o := hardOptions{scanner: func(st store.Store, notify messaging.Notifier) (messaging.Scanner, web.RiskRules) {
-		r, err := safety.NewRisk(safety.RiskConfig{}, safety.RiskDeps{Store: st, Notify: notify})
+		r, err := riskscan.New(riskscan.Config{}, riskscan.Deps{Store: st, Notify: notify})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,7 +11,7 @@ import (
 	"github.com/safeguard-dev/safeguard/client"
 	"github.com/safeguard-dev/safeguard/internal/hashbank"
 	"github.com/safeguard-dev/safeguard/internal/hashbank/listfmt"
-	"github.com/safeguard-dev/safeguard/internal/safety"
+	"github.com/safeguard-dev/safeguard/internal/safety/banks"
 )
 
 // MaxBankList caps an uploaded hash list: about 10 million PDQ hashes in the
@@ -19,10 +19,10 @@ import (
 const MaxBankList = 1 << 30
 
 // HashBanks is what the operator API needs of the hash-bank manager
-// (safety.Banks).
+// (banks.Service).
 type HashBanks interface {
 	List(ctx context.Context) ([]*safeguard.HashBank, uint64, error)
-	Import(ctx context.Context, req safety.BankListImport, r io.Reader) (*safety.BankChange, error)
+	Import(ctx context.Context, req banks.ListImport, r io.Reader) (*banks.Change, error)
 }
 
 // WithBanks serves the operator's hash-bank endpoints from hb.
@@ -55,8 +55,8 @@ func (s *Server) adminBanks(w http.ResponseWriter, r *http.Request) {
 // query: format, kind, source, version, description, negative, replace, by.
 func (s *Server) adminImportBank(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	req := safety.BankListImport{
-		BankSpec: safety.BankSpec{Bank: r.PathValue("name"), Source: q.Get("source"), Version: q.Get("version"),
+	req := banks.ListImport{
+		Spec: banks.Spec{Bank: r.PathValue("name"), Source: q.Get("source"), Version: q.Get("version"),
 			Description: q.Get("description"), By: q.Get("by")},
 		Format: listfmt.Format(q.Get("format")),
 	}

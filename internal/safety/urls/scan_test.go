@@ -1,4 +1,4 @@
-package safety
+package urls
 
 import (
 	"context"
@@ -9,34 +9,35 @@ import (
 
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
+	"github.com/safeguard-dev/safeguard/internal/safety/safetytest"
 	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 func TestURLScanner(t *testing.T) {
-	w := newWorld(t, RiskConfig{})
+	w := safetytest.New(t, openSQLite(t), t0)
 	ctx := t.Context()
-	l, err := ImportURLList(ctx, w.st, URLImport{Name: "iwf", Source: "IWF URL List"}, "list.txt", []byte(testList), t0)
+	l, err := Import(ctx, w.Store, ListImport{Name: "iwf", Source: "IWF URL List"}, "list.txt", []byte(testList), t0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := NewURLScanner(w.st, URLOptions{})
-	a, b := w.account("a", 30), w.account("b", 31)
-	c := w.conversation(false, a, b)
+	s := NewScanner(w.Store, Options{})
+	a, b := w.Account("a", 30), w.Account("b", 31)
+	c := w.Conversation(false, a, b)
 
 	for _, text := range []string{"no link here", "see https://fine.example/a", "see bad.example/a/other.html"} {
-		v, err := s.Scan(ctx, content(c, a, []*safeguard.Account{b}, text, t0))
+		v, err := s.Scan(ctx, safetytest.Content(c, a, []*safeguard.Account{b}, text, t0))
 		if err != nil || v.Hold || v.Record != nil {
 			t.Errorf("%q: %+v %v", text, v, err)
 		}
 	}
 
-	ct := content(c, a, []*safeguard.Account{b}, "look: WWW.Bad.Example/a/page.html?utm_source=x and sub.worse[.]example/x and again bad.example/a/page.html", t0.Add(time.Minute))
+	ct := safetytest.Content(c, a, []*safeguard.Account{b}, "look: WWW.Bad.Example/a/page.html?utm_source=x and sub.worse[.]example/x and again bad.example/a/page.html", t0.Add(time.Minute))
 	v, err := s.Scan(ctx, ct)
 	if err != nil || !v.Hold || v.Reason != "url_match" {
 		t.Fatalf("listed links: %+v %v", v, err)
 	}
-	m := w.deliver(ct, v)
-	ds := w.detections(c.ID)
+	m := w.Deliver(ct, v)
+	ds := w.Detections(c.ID)
 	if len(ds) != 2 {
 		t.Fatalf("%d detections, want one per listed link", len(ds))
 	}
@@ -62,18 +63,18 @@ func TestURLScanner(t *testing.T) {
 	}
 
 	// End-to-end encrypted conversations are never read.
-	e := w.conversation(true, a, w.account("e", 33))
-	if v, err := s.Scan(ctx, content(e, a, []*safeguard.Account{b}, "bad.example/a/page.html", t0)); err != nil || v.Hold {
+	e := w.Conversation(true, a, w.Account("e", 33))
+	if v, err := s.Scan(ctx, safetytest.Content(e, a, []*safeguard.Account{b}, "bad.example/a/page.html", t0)); err != nil || v.Hold {
 		t.Errorf("E2EE: %+v %v", v, err)
 	}
 	// Text beyond what the API allows is an error, never a partial check.
-	if _, err := s.Scan(ctx, content(c, a, []*safeguard.Account{b}, strings.Repeat("x", MaxLinkScanBytes+1), t0)); err == nil {
+	if _, err := s.Scan(ctx, safetytest.Content(c, a, []*safeguard.Account{b}, strings.Repeat("x", MaxScanBytes+1), t0)); err == nil {
 		t.Errorf("oversized text scanned")
 	}
 	// An image caption is text like any other.
-	img := content(c, a, []*safeguard.Account{b}, "worse.example", t0)
+	img := safetytest.Content(c, a, []*safeguard.Account{b}, "worse.example", t0)
 	img.Message.Kind = safeguard.ImageMessage
-	if v, err := (Scanners{s, w.risk}).Scan(ctx, img); err != nil || !v.Hold {
+	if v, err := s.Scan(ctx, img); err != nil || !v.Hold {
 		t.Errorf("caption with a listed domain: %+v %v", v, err)
 	}
 	var _ messaging.Scanner = s
@@ -81,14 +82,14 @@ func TestURLScanner(t *testing.T) {
 
 func TestURLIndexRefresh(t *testing.T) {
 	ctx := t.Context()
-	w := newWorld(t, RiskConfig{})
+	w := safetytest.New(t, openSQLite(t), t0)
 	now := t0
-	s := NewURLScanner(w.st, URLOptions{Refresh: 10 * time.Second, Now: func() time.Time { return now }})
-	a, b := w.account("a", 30), w.account("b", 31)
-	c := w.conversation(false, a, b)
+	s := NewScanner(w.Store, Options{Refresh: 10 * time.Second, Now: func() time.Time { return now }})
+	a, b := w.Account("a", 30), w.Account("b", 31)
+	c := w.Conversation(false, a, b)
 	held := func(text string) bool {
 		t.Helper()
-		v, err := s.Scan(ctx, content(c, a, []*safeguard.Account{b}, text, now))
+		v, err := s.Scan(ctx, safetytest.Content(c, a, []*safeguard.Account{b}, text, now))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -97,7 +98,7 @@ func TestURLIndexRefresh(t *testing.T) {
 	if held("bad.example/a") {
 		t.Fatal("held with no lists")
 	}
-	if _, err := ImportURLList(ctx, w.st, URLImport{Name: "l"}, "l", []byte("bad.example\n"), now); err != nil {
+	if _, err := Import(ctx, w.Store, ListImport{Name: "l"}, "l", []byte("bad.example\n"), now); err != nil {
 		t.Fatal(err)
 	}
 	if held("bad.example/a") {
@@ -107,14 +108,14 @@ func TestURLIndexRefresh(t *testing.T) {
 	if !held("bad.example/a") || !held("x.bad.example") || held("good.example") {
 		t.Error("the new list is not in force after the refresh interval")
 	}
-	if _, err := ImportURLList(ctx, w.st, URLImport{Name: "l", Replace: true}, "l", []byte("worse.example\n"), now); err != nil {
+	if _, err := Import(ctx, w.Store, ListImport{Name: "l", Replace: true}, "l", []byte("worse.example\n"), now); err != nil {
 		t.Fatal(err)
 	}
 	now = now.Add(10 * time.Second)
 	if held("bad.example/a") || !held("worse.example/") {
 		t.Error("the replaced list is not in force")
 	}
-	w.update(func(tx store.Tx) error {
+	w.Update(func(tx store.Tx) error {
 		l, err := tx.URLListByName(ctx, "l")
 		if err != nil {
 			return err
@@ -127,11 +128,11 @@ func TestURLIndexRefresh(t *testing.T) {
 	}
 
 	// Lists larger than the index looks links up in the store, at once.
-	big := NewURLScanner(w.st, URLOptions{IndexMax: 1, Now: func() time.Time { return now }})
-	if _, err := ImportURLList(ctx, w.st, URLImport{Name: "big"}, "big", []byte("one.example\ntwo.example\n"), now); err != nil {
+	big := NewScanner(w.Store, Options{IndexMax: 1, Now: func() time.Time { return now }})
+	if _, err := Import(ctx, w.Store, ListImport{Name: "big"}, "big", []byte("one.example\ntwo.example\n"), now); err != nil {
 		t.Fatal(err)
 	}
-	v, err := big.Scan(ctx, content(c, a, []*safeguard.Account{b}, "two.example/x", now))
+	v, err := big.Scan(ctx, safetytest.Content(c, a, []*safeguard.Account{b}, "two.example/x", now))
 	if err != nil || !v.Hold {
 		t.Errorf("lookup in the store: %+v %v", v, err)
 	}
@@ -141,26 +142,26 @@ func TestURLIndexRefresh(t *testing.T) {
 }
 
 func TestURLIndexFailsClosed(t *testing.T) {
-	w := newWorld(t, RiskConfig{})
-	a, b := w.account("a", 30), w.account("b", 31)
-	c := w.conversation(false, a, b)
-	s := NewURLScanner(w.st, URLOptions{})
+	w := safetytest.New(t, openSQLite(t), t0)
+	a, b := w.Account("a", 30), w.Account("b", 31)
+	c := w.Conversation(false, a, b)
+	s := NewScanner(w.Store, Options{})
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel() // the lists cannot be read
-	if _, err := s.Scan(ctx, content(c, a, []*safeguard.Account{b}, "bad.example/a", t0)); err == nil {
+	if _, err := s.Scan(ctx, safetytest.Content(c, a, []*safeguard.Account{b}, "bad.example/a", t0)); err == nil {
 		t.Error("a scan with lists that cannot be read succeeded")
 	}
 	// Once loaded, a failed refresh keeps the lists in memory.
 	now := t0
-	s = NewURLScanner(w.st, URLOptions{Now: func() time.Time { return now }})
-	if _, err := ImportURLList(t.Context(), w.st, URLImport{Name: "l"}, "l", []byte("bad.example\n"), now); err != nil {
+	s = NewScanner(w.Store, Options{Now: func() time.Time { return now }})
+	if _, err := Import(t.Context(), w.Store, ListImport{Name: "l"}, "l", []byte("bad.example\n"), now); err != nil {
 		t.Fatal(err)
 	}
-	if v, err := s.Scan(t.Context(), content(c, a, []*safeguard.Account{b}, "bad.example/a", now)); err != nil || !v.Hold {
+	if v, err := s.Scan(t.Context(), safetytest.Content(c, a, []*safeguard.Account{b}, "bad.example/a", now)); err != nil || !v.Hold {
 		t.Fatalf("first scan: %+v %v", v, err)
 	}
 	now = now.Add(time.Hour)
-	if v, err := s.Scan(ctx, content(c, a, []*safeguard.Account{b}, "bad.example/a", now)); err != nil || !v.Hold {
+	if v, err := s.Scan(ctx, safetytest.Content(c, a, []*safeguard.Account{b}, "bad.example/a", now)); err != nil || !v.Hold {
 		t.Errorf("scan with a failed refresh: %+v %v", v, err)
 	}
 }

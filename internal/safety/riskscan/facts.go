@@ -1,4 +1,4 @@
-package safety
+package riskscan
 
 import (
 	"context"
@@ -76,7 +76,7 @@ func keyOf(c *messaging.Content, accounts []*safeguard.Account) factsKey {
 // their contact began, and (for an adult) how many distinct minors it
 // tried and was refused to reach lately. Only those two are read, as rules
 // see only them: the work per message stays the same in a group of 200.
-func (r *Risk) loadFacts(ctx context.Context, tx store.Tx, c *messaging.Content, accounts []*safeguard.Account) (storedFacts, error) {
+func (r *Scanner) loadFacts(ctx context.Context, tx store.Tx, c *messaging.Content, accounts []*safeguard.Account) (storedFacts, error) {
 	var f storedFacts
 	rels, err := r.contacts(ctx, tx, c, accounts[0], accounts[1])
 	if err != nil {
@@ -136,7 +136,7 @@ type contactOf func(a, b int64) *safeguard.Contact
 // contacts loads the contacts the facts need: in a one-to-one conversation
 // the one between its two members; in a group every contact of the sender
 // and of the recipient.
-func (r *Risk) contacts(ctx context.Context, tx store.Tx, c *messaging.Content, sender, recipient *safeguard.Account) (contactOf, error) {
+func (r *Scanner) contacts(ctx context.Context, tx store.Tx, c *messaging.Content, sender, recipient *safeguard.Account) (contactOf, error) {
 	byPair := map[[2]int64]*safeguard.Contact{}
 	add := func(k *safeguard.Contact) {
 		byPair[[2]int64{min(k.FromID, k.ToID), max(k.FromID, k.ToID)}] = k
@@ -168,7 +168,7 @@ func (r *Risk) contacts(ctx context.Context, tx store.Tx, c *messaging.Content, 
 // member before the conversation began: for every pair that includes a
 // minor, a guardian link, or a contact accepted at least EstablishedAfter
 // before the conversation was created. Pairs of adults do not count.
-func (r *Risk) connected(a *safeguard.Account, accounts []*safeguard.Account, rels contactOf, c *messaging.Content) bool {
+func (r *Scanner) connected(a *safeguard.Account, accounts []*safeguard.Account, rels contactOf, c *messaging.Content) bool {
 	now := c.Now
 	cutoff := c.Conversation.CreatedAt.Add(-r.cfg.EstablishedAfter)
 	for _, b := range accounts {

@@ -1,4 +1,4 @@
-package safety
+package urls
 
 import (
 	"slices"
@@ -62,17 +62,17 @@ func TestNormalizeURL(t *testing.T) {
 		{"host_name.example/a", "host_name.example/a"},
 	}
 	for _, tt := range tests {
-		l, err := NormalizeURL(tt.in)
+		l, err := Normalize(tt.in)
 		if err != nil {
-			t.Errorf("NormalizeURL(%q): %v", tt.in, err)
+			t.Errorf("Normalize(%q): %v", tt.in, err)
 			continue
 		}
 		if l.Key() != tt.want {
-			t.Errorf("NormalizeURL(%q) = %q, want %q", tt.in, l.Key(), tt.want)
+			t.Errorf("Normalize(%q) = %q, want %q", tt.in, l.Key(), tt.want)
 		}
-		again, err := NormalizeURL(l.Key())
+		again, err := Normalize(l.Key())
 		if err != nil || again.Key() != l.Key() {
-			t.Errorf("NormalizeURL(%q) is not stable: %q, %v", l.Key(), again.Key(), err)
+			t.Errorf("Normalize(%q) is not stable: %q, %v", l.Key(), again.Key(), err)
 		}
 	}
 }
@@ -82,19 +82,19 @@ func TestNormalizeURLErrors(t *testing.T) {
 		"", "   ", "ftp://bad.example/a", "javascript:alert(1)://x", "https://", "https:///a",
 		"bad example/a", "bad.example:99999/a", "bad.example:x/a", "bad.example:1:2/a",
 		"[2001:db8::1/a", "[not-v6]/a", "bad..example/a", "a\x00b.example",
-		"https://" + strings.Repeat("a", 64) + ".example/", strings.Repeat("a.", MaxURLBytes),
+		"https://" + strings.Repeat("a", 64) + ".example/", strings.Repeat("a.", MaxBytes),
 		"bad.exa\xffmple", "bad.example/\x7f",
 	} {
-		if l, err := NormalizeURL(in); err == nil {
-			t.Errorf("NormalizeURL(%q) = %q, want an error", in, l.Key())
+		if l, err := Normalize(in); err == nil {
+			t.Errorf("Normalize(%q) = %q, want an error", in, l.Key())
 		} else if safeguard.ErrorCode(err) != "invalid_url" {
-			t.Errorf("NormalizeURL(%q): code %q", in, safeguard.ErrorCode(err))
+			t.Errorf("Normalize(%q): code %q", in, safeguard.ErrorCode(err))
 		}
 	}
 }
 
 func TestCandidates(t *testing.T) {
-	l, err := NormalizeURL("https://a.b.bad.example:8080/dir/sub/page.html?x=1")
+	l, err := Normalize("https://a.b.bad.example:8080/dir/sub/page.html?x=1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestCandidates(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("candidates (-want +got):\n%s", d)
 	}
-	ip, _ := NormalizeURL("192.0.2.1/a")
+	ip, _ := Normalize("192.0.2.1/a")
 	for _, c := range ip.candidates() {
 		if c.kind == safeguard.URLDomain && c.key != "192.0.2.1" {
 			t.Errorf("an address has parent domains: %q", c.key)
@@ -152,19 +152,19 @@ func FuzzNormalizeURL(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		l, err := NormalizeURL(s)
+		l, err := Normalize(s)
 		if err != nil {
 			if safeguard.ErrorCode(err) != "invalid_url" {
-				t.Fatalf("NormalizeURL(%q): error without the invalid_url code: %v", s, err)
+				t.Fatalf("Normalize(%q): error without the invalid_url code: %v", s, err)
 			}
 			return
 		}
-		again, err := NormalizeURL(l.Key())
+		again, err := Normalize(l.Key())
 		if err != nil {
-			t.Fatalf("NormalizeURL(%q) = %q, which does not normalise: %v", s, l.Key(), err)
+			t.Fatalf("Normalize(%q) = %q, which does not normalise: %v", s, l.Key(), err)
 		}
 		if again.Key() != l.Key() {
-			t.Fatalf("NormalizeURL(%q) = %q, then %q", s, l.Key(), again.Key())
+			t.Fatalf("Normalize(%q) = %q, then %q", s, l.Key(), again.Key())
 		}
 		for _, c := range l.candidates() {
 			if c.key == "" {
@@ -179,7 +179,7 @@ func FuzzExtractLinks(f *testing.F) {
 	f.Add("bad[.]example/a (c.example/d).")
 	f.Fuzz(func(t *testing.T, s string) {
 		for _, l := range ExtractLinks(s) {
-			if again, err := NormalizeURL(l.Key()); err != nil || again.Key() != l.Key() {
+			if again, err := Normalize(l.Key()); err != nil || again.Key() != l.Key() {
 				t.Fatalf("ExtractLinks(%q) gave %q, not normalised: %q %v", s, l.Key(), again.Key(), err)
 			}
 		}

@@ -1,7 +1,9 @@
-package safety
+package images
 
 import (
 	"bytes"
+	"crypto/md5"
+	"crypto/sha256"
 	"errors"
 	"strings"
 	"testing"
@@ -11,7 +13,9 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/hashbank"
 	"github.com/safeguard-dev/safeguard/internal/hashbank/hashbanktest"
 	"github.com/safeguard-dev/safeguard/internal/imaging"
+	"github.com/safeguard-dev/safeguard/internal/safety/banks"
 	"github.com/safeguard-dev/safeguard/internal/store"
+	"github.com/safeguard-dev/safeguard/pdq"
 )
 
 // TestImageMatches: copies of a known image — the file itself, re-encoded
@@ -20,7 +24,7 @@ import (
 // image is delivered. The sender's answer is the same either way.
 func TestImageMatches(t *testing.T) {
 	eachImgStore(t, func(t *testing.T, st store.Store, _ func(*testing.T) store.Store) {
-		r := newImgRig(t, st, ImageConfig{})
+		r := newImgRig(t, st, Config{})
 		known := hashbanktest.PNG(imgKnown)
 		r.add(r.banks, "known", false, itemOf(t, "K-1", known))
 		r.load()
@@ -81,7 +85,7 @@ func TestImageMatches(t *testing.T) {
 // found (which is why they are on by default).
 func TestImageSingleHash(t *testing.T) {
 	_, open := imgStores(t)["sqlite"](t)
-	r := newImgRig(t, open(t), ImageConfig{SingleHash: true})
+	r := newImgRig(t, open(t), Config{SingleHash: true})
 	r.add(r.banks, "known", false, itemOf(t, "K-1", hashbanktest.PNG(imgKnown)))
 	r.load()
 	if s := r.send(r.withTeen, hashbanktest.PNG(hashbanktest.Rotate90(imgKnown)), "image/png"); !s.delivered || s.hashes.Dihedral != nil {
@@ -97,7 +101,7 @@ func TestImageSingleHash(t *testing.T) {
 // disabled negative bank suppresses nothing.
 func TestImageNegativeBank(t *testing.T) {
 	eachImgStore(t, func(t *testing.T, st store.Store, _ func(*testing.T) store.Store) {
-		r := newImgRig(t, st, ImageConfig{})
+		r := newImgRig(t, st, Config{})
 		fp := hashbanktest.PNG(imgOK)
 		r.add(r.banks, "known", false, itemOf(t, "looks-like", fp))
 		r.add(r.banks, "false-positives", true, itemOf(t, "FP-1", fp))
@@ -115,7 +119,7 @@ func TestImageNegativeBank(t *testing.T) {
 		if s := r.send(r.withTeen, hashbanktest.JPEG(imgOK, 70), "image/jpeg"); s.delivered || len(s.dets) != 1 {
 			t.Errorf("with the negative bank disabled: %+v", s)
 		}
-		if _, err := r.banks.Add(t.Context(), BankSpec{Bank: "known", Negative: true}, []BankItem{itemOf(t, "x", fp)}); safeguard.ErrorCode(err) != "bank_not_negative" {
+		if _, err := r.banks.Add(t.Context(), banks.Spec{Bank: "known", Negative: true}, []banks.Item{itemOf(t, "x", fp)}); safeguard.ErrorCode(err) != "bank_not_negative" {
 			t.Errorf("a positive bank made negative: %v", err)
 		}
 	})
@@ -126,7 +130,7 @@ func TestImageNegativeBank(t *testing.T) {
 // is not an image is refused and a low-quality image delivered.
 func TestImageFailClosed(t *testing.T) {
 	eachImgStore(t, func(t *testing.T, st store.Store, _ func(*testing.T) store.Store) {
-		r := newImgRig(t, st, ImageConfig{})
+		r := newImgRig(t, st, Config{})
 		r.add(r.banks, "known", false, itemOf(t, "K-1", hashbanktest.PNG(imgKnown)))
 		r.load()
 		tests := []struct {
@@ -160,8 +164,8 @@ func TestImageFailClosed(t *testing.T) {
 		}
 		// The exact digests are matched even when the file is not an image.
 		junk := []byte("not an image at all, but listed")
-		h := HashImage(junk, imaging.Limits{}, true)
-		r.add(r.banks, "known", false, BankItem{ExternalID: "md5-only", Quality: -1, Hashes: hashbank.Hashes{Kinds: hashbank.KindMD5, MD5: h.MD5}})
+		h := Hash(junk, imaging.Limits{}, true)
+		r.add(r.banks, "known", false, banks.Item{ExternalID: "md5-only", Quality: -1, Hashes: hashbank.Hashes{Kinds: hashbank.KindMD5, MD5: h.MD5}})
 		for _, conv := range []int64{r.withTeen, r.withAdult} {
 			s := r.send(conv, junk, "image/png")
 			if s.err != nil || s.delivered || len(s.dets) != 1 || s.dets[0].Source != safeguard.HashMatch || detail(t, s.dets[0])["kind"] != "md5" {
@@ -177,7 +181,7 @@ func TestImageFailClosed(t *testing.T) {
 // entry.
 func TestImageIndexUnavailable(t *testing.T) {
 	_, open := imgStores(t)["sqlite"](t)
-	r := newImgRig(t, open(t), ImageConfig{IndexWait: time.Millisecond})
+	r := newImgRig(t, open(t), Config{IndexWait: time.Millisecond})
 	r.add(r.banks, "known", false, itemOf(t, "K-1", hashbanktest.PNG(imgKnown)))
 	s := r.send(r.withTeen, hashbanktest.PNG(imgOK), "image/png")
 	if s.delivered || len(s.dets) != 1 || detail(t, s.dets[0])["reason"] != "index_unavailable" || s.hashes.Generation != 0 {
@@ -209,9 +213,9 @@ func TestImageIndexUnavailable(t *testing.T) {
 // timer: additions, removals, disabling, a replacing import.
 func TestImageSeesOtherProcess(t *testing.T) {
 	eachImgStore(t, func(t *testing.T, st store.Store, reopen func(*testing.T) store.Store) {
-		r := newImgRig(t, st, ImageConfig{})
+		r := newImgRig(t, st, Config{})
 		r.load()
-		cli := NewBanks(BanksDeps{Store: reopen(t)})
+		cli := banks.New(banks.Deps{Store: reopen(t)})
 		ctx := t.Context()
 		img := hashbanktest.JPEG(imgKnown, 85)
 		held := func() bool {
@@ -247,7 +251,7 @@ func TestImageSeesOtherProcess(t *testing.T) {
 		// A replacing import without the image: a rebuild.
 		var list bytes.Buffer
 		hashbanktest.WriteRandomList(&list, 50, 7)
-		if _, err := cli.Import(ctx, BankListImport{BankSpec: BankSpec{Bank: "cli-bank"}, Format: "text", Replace: true}, &list); err != nil {
+		if _, err := cli.Import(ctx, banks.ListImport{Spec: banks.Spec{Bank: "cli-bank"}, Format: "text", Replace: true}, &list); err != nil {
 			t.Fatal(err)
 		}
 		if held() {
@@ -265,7 +269,7 @@ func TestImageSeesOtherProcess(t *testing.T) {
 // forgotten.
 func TestRetro(t *testing.T) {
 	eachImgStore(t, func(t *testing.T, st store.Store, reopen func(*testing.T) store.Store) {
-		r := newImgRig(t, st, ImageConfig{RetroDays: 30})
+		r := newImgRig(t, st, Config{RetroDays: 30})
 		r.load()
 		ctx := t.Context()
 		old := r.send(r.withTeen, hashbanktest.JPEG(imgKnown, 80), "image/jpeg")
@@ -279,7 +283,7 @@ func TestRetro(t *testing.T) {
 			}
 		}
 		r.now = r.now.Add(15 * 24 * time.Hour) // the first image is now 35 days old
-		other := NewBanks(BanksDeps{Store: reopen(t), Now: func() time.Time { return r.now }})
+		other := banks.New(banks.Deps{Store: reopen(t), Now: func() time.Time { return r.now }})
 		r.add(other, "late", false, itemOf(t, "L-1", hashbanktest.PNG(imgKnown)))
 		res, err := r.img.Retro(ctx)
 		if err != nil {
@@ -307,7 +311,7 @@ func TestRetro(t *testing.T) {
 		}
 		var list bytes.Buffer
 		hashbanktest.WriteRandomList(&list, 20, 3)
-		if _, err := other.Import(ctx, BankListImport{BankSpec: BankSpec{Bank: "late"}, Format: "text"}, &list); err != nil {
+		if _, err := other.Import(ctx, banks.ListImport{Spec: banks.Spec{Bank: "late"}, Format: "text"}, &list); err != nil {
 			t.Fatal(err)
 		}
 		if res, err := r.img.Retro(ctx); err != nil || res.Detections != 0 || res.Checked != 3 {
@@ -318,7 +322,7 @@ func TestRetro(t *testing.T) {
 		if s.delivered || len(s.dets) != 1 {
 			t.Fatalf("live match: %+v", s)
 		}
-		other.Add(ctx, BankSpec{Bank: "late"}, []BankItem{itemOf(t, "L-2", hashbanktest.PNG(imgKnown))})
+		other.Add(ctx, banks.Spec{Bank: "late"}, []banks.Item{itemOf(t, "L-2", hashbanktest.PNG(imgKnown))})
 		if res, err := r.img.Retro(ctx); err != nil || res.Detections != 0 {
 			t.Errorf("pass after a second entry of the same image: %+v %v", res, err)
 		}
@@ -331,28 +335,54 @@ func TestRetro(t *testing.T) {
 // TestHashImage: the digests are of the bytes, the dihedral hashes are
 // those of the transformed images, and a file that is not an image keeps
 // its digests.
-func TestHashImage(t *testing.T) {
-	data := hashbanktest.PNG(imgKnown)
-	h := HashImage(data, imaging.Limits{}, true)
-	a, err := imaging.Analyze(data, imaging.Limits{})
-	if err != nil {
-		t.Fatal(err)
+// TestHash: Hash gives the digests of every file, and for an image it can
+// decode the PDQ hash of the decoded image (with the hashes of its rotations
+// and flips when asked); what is kept of it for retroactive matching reads
+// back the same.
+func TestHash(t *testing.T) {
+	photo := hashbanktest.JPEG(hashbanktest.Image(5, 300, 200), 80)
+	tests := []struct {
+		name    string
+		data    []byte
+		code    string // "" when it decodes
+		decoded bool
+	}{
+		{"PNG", hashbanktest.PNG(imgKnown), "", true},
+		{"JPEG", photo, "", true},
+		{"JPEG with a trailer", append(bytes.Clone(photo), "trailing bytes after EOI"...), "", true},
+		{"text", []byte("just text"), imaging.CodeUnsupported, false},
+		{"truncated JPEG", photo[:len(photo)/3], imaging.CodeCorrupt, false},
 	}
-	if !h.Decoded || h.MD5 != a.MD5 || h.SHA256 != a.SHA256 || h.PDQ[0] != hashbank.PDQ(a.PDQ) || h.Quality != a.Quality || h.Width != 640 {
-		t.Errorf("HashImage differs from imaging.Analyze: %+v vs %+v", h, a)
-	}
-	single := HashImage(data, imaging.Limits{}, false)
-	if single.PDQ[0] != h.PDQ[0] || single.PDQ[1] != (hashbank.PDQ{}) {
-		t.Errorf("single hash: %v", single.PDQ)
-	}
-	bad := HashImage([]byte("text"), imaging.Limits{}, true)
-	if bad.Decoded || bad.Code() != imaging.CodeUnsupported || bad.MD5 == (hashbank.MD5{}) || bad.Matchable() {
-		t.Errorf("a text file: %+v", bad)
-	}
-	mh := h.mediaHashes()
-	back := hashesOf(mh)
-	if back.PDQ != h.PDQ || back.MD5 != h.MD5 || back.SHA256 != h.SHA256 || !back.Dihedral || back.Quality != h.Quality {
-		t.Errorf("media hashes round trip: %+v", back)
+	for _, tt := range tests {
+		h := Hash(tt.data, imaging.Limits{}, true)
+		if h.MD5 != md5.Sum(tt.data) || h.SHA256 != sha256.Sum256(tt.data) || h.Decoded != tt.decoded || h.Code() != tt.code {
+			t.Errorf("%s: decoded %v, code %q, digests %x %x", tt.name, h.Decoded, h.Code(), h.MD5, h.SHA256)
+			continue
+		}
+		single := Hash(tt.data, imaging.Limits{}, false)
+		if !tt.decoded {
+			if h.Matchable() || single.PDQ != ([8]hashbank.PDQ{}) || single.Quality != 0 {
+				t.Errorf("%s: an undecoded file is matchable: %+v", tt.name, h)
+			}
+			continue
+		}
+		img, err := imaging.Decode(tt.data, imaging.Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := pdq.HashImage(img.Image, pdq.Options{})
+		img.Release()
+		if single.PDQ[0] != hashbank.PDQ(r.Hash) || single.Quality != r.Quality || single.PDQ[1] != (hashbank.PDQ{}) ||
+			single.Width != img.Bounds().Dx() || single.Height != img.Bounds().Dy() {
+			t.Errorf("%s: single hash %+v, want PDQ %v quality %d", tt.name, single, r.Hash, r.Quality)
+		}
+		if h.PDQ[0] != single.PDQ[0] {
+			t.Errorf("%s: the dihedral hashes start with %v, want %v", tt.name, h.PDQ[0], single.PDQ[0])
+		}
+		back := hashesOf(h.mediaHashes())
+		if back.PDQ != h.PDQ || back.MD5 != h.MD5 || back.SHA256 != h.SHA256 || !back.Dihedral || back.Quality != h.Quality {
+			t.Errorf("%s: media hashes round trip: %+v", tt.name, back)
+		}
 	}
 }
 
@@ -360,10 +390,10 @@ func TestHashImage(t *testing.T) {
 // read (bank, entry, distance, pdq, pdq_quality) and every further match.
 func TestImageDetailNamesTheEntry(t *testing.T) {
 	_, open := imgStores(t)["sqlite"](t)
-	r := newImgRig(t, open(t), ImageConfig{})
+	r := newImgRig(t, open(t), Config{})
 	png := hashbanktest.PNG(imgKnown)
 	r.add(r.banks, "a-bank", false, itemOf(t, "A-1", png))
-	r.add(r.banks, "b-bank", false, BankItem{Quality: 100, Hashes: hashbank.Hashes{Kinds: hashbank.KindPDQ, PDQ: HashImage(png, imaging.Limits{}, false).PDQ[0]}})
+	r.add(r.banks, "b-bank", false, banks.Item{Quality: 100, Hashes: hashbank.Hashes{Kinds: hashbank.KindPDQ, PDQ: Hash(png, imaging.Limits{}, false).PDQ[0]}})
 	r.load()
 	s := r.send(r.withTeen, png, "image/png")
 	if len(s.dets) != 1 {
@@ -372,7 +402,7 @@ func TestImageDetailNamesTheEntry(t *testing.T) {
 	det := detail(t, s.dets[0])
 	ms, _ := det["matches"].([]any)
 	if det["bank"] != "a-bank" || det["kind"] != "sha256" || len(ms) != 1 || ms[0].(map[string]any)["bank"] != "b-bank" ||
-		len(det["pdq"].(string)) != 64 || det["sha256"] != HashImage(png, imaging.Limits{}, false).SHA256.String() {
+		len(det["pdq"].(string)) != 64 || det["sha256"] != Hash(png, imaging.Limits{}, false).SHA256.String() {
 		t.Errorf("detail %s", s.dets[0].Detail)
 	}
 	if !strings.Contains(s.dets[0].Summary, "bank a-bank, entry A-1") {

@@ -1,4 +1,4 @@
-package safety
+package images
 
 import (
 	"encoding/json"
@@ -13,6 +13,7 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/imaging"
 	"github.com/safeguard-dev/safeguard/internal/media"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
+	"github.com/safeguard-dev/safeguard/internal/safety/banks"
 	"github.com/safeguard-dev/safeguard/internal/store"
 	"github.com/safeguard-dev/safeguard/internal/store/postgres/pgtest"
 	"github.com/safeguard-dev/safeguard/internal/store/sqlite"
@@ -66,8 +67,8 @@ func eachImgStore(t *testing.T, fn func(t *testing.T, st store.Store, reopen fun
 type imgRig struct {
 	t         *testing.T
 	st        store.Store
-	img       *Images
-	banks     *Banks
+	img       *Scanner
+	banks     *banks.Service
 	svc       *messaging.Service
 	now       time.Time
 	adult     int64
@@ -77,16 +78,16 @@ type imgRig struct {
 	withAdult int64
 }
 
-func newImgRig(t *testing.T, st store.Store, cfg ImageConfig) *imgRig {
+func newImgRig(t *testing.T, st store.Store, cfg Config) *imgRig {
 	t.Helper()
 	ctx := t.Context()
 	r := &imgRig{t: t, st: st, now: imgNow}
 	clock := func() time.Time { return r.now }
 	var err error
-	if r.img, err = NewImages(cfg, ImageDeps{Store: st, Now: clock}); err != nil {
+	if r.img, err = New(cfg, Deps{Store: st, Now: clock}); err != nil {
 		t.Fatal(err)
 	}
-	r.banks = NewBanks(BanksDeps{Store: st, Now: clock})
+	r.banks = banks.New(banks.Deps{Store: st, Now: clock})
 	key := make([]byte, media.KeySize)
 	md, err := media.OpenDisk(filepath.Join(t.TempDir(), "media"), key)
 	if err != nil {
@@ -140,20 +141,20 @@ func (r *imgRig) load() {
 
 // itemOf is a bank item with an image's hashes, as `safeguard bank add`
 // makes it.
-func itemOf(t *testing.T, id string, data []byte) BankItem {
+func itemOf(t *testing.T, id string, data []byte) banks.Item {
 	t.Helper()
-	h := HashImage(data, imaging.Limits{}, false)
+	h := Hash(data, imaging.Limits{}, false)
 	if !h.Decoded {
 		t.Fatalf("%s: %v", id, h.Err)
 	}
-	return BankItem{ExternalID: id, Quality: h.Quality, Hashes: hashbank.Hashes{
+	return banks.Item{ExternalID: id, Quality: h.Quality, Hashes: hashbank.Hashes{
 		Kinds: hashbank.KindPDQ | hashbank.KindMD5 | hashbank.KindSHA256, PDQ: h.PDQ[0], MD5: h.MD5, SHA256: h.SHA256}}
 }
 
 // add puts images into a bank.
-func (r *imgRig) add(banks *Banks, bank string, negative bool, items ...BankItem) *BankChange {
+func (r *imgRig) add(admin *banks.Service, bank string, negative bool, items ...banks.Item) *banks.Change {
 	r.t.Helper()
-	c, err := banks.Add(r.t.Context(), BankSpec{Bank: bank, Negative: negative, Source: "test", By: "tester"}, items)
+	c, err := admin.Add(r.t.Context(), banks.Spec{Bank: bank, Negative: negative, Source: "test", By: "tester"}, items)
 	if err != nil {
 		r.t.Fatalf("add to %s: %v", bank, err)
 	}

@@ -1,9 +1,11 @@
-package safety
+package banks
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +15,8 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/hashbank/hashbanktest"
 	"github.com/safeguard-dev/safeguard/internal/hashbank/listfmt"
 	"github.com/safeguard-dev/safeguard/internal/store"
+	"github.com/safeguard-dev/safeguard/internal/store/postgres/pgtest"
+	"github.com/safeguard-dev/safeguard/internal/store/sqlite"
 )
 
 const (
@@ -21,7 +25,32 @@ const (
 	shaA = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 )
 
-func bankList(t *testing.T, b *Banks) map[string]*safeguard.HashBank {
+// now is the tests' clock.
+var now = time.Date(2026, time.May, 4, 12, 0, 0, 0, time.UTC)
+
+// eachStore runs fn on SQLite, and on PostgreSQL when
+// SAFEGUARD_TEST_POSTGRES is set.
+func eachStore(t *testing.T, fn func(t *testing.T, st store.Store)) {
+	opens := map[string]func(t *testing.T) store.Store{"sqlite": func(t *testing.T) store.Store {
+		db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "x.db"), sqlite.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}}
+	if os.Getenv(pgtest.EnvDSN) != "" {
+		opens["postgres"] = func(t *testing.T) store.Store { return pgtest.OpenDSN(t, pgtest.Schema(t)) }
+	}
+	for name, open := range opens {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, open(t))
+		})
+	}
+}
+
+func bankList(t *testing.T, b *Service) map[string]*safeguard.HashBank {
 	t.Helper()
 	banks, _, err := b.List(t.Context())
 	if err != nil {
@@ -37,9 +66,9 @@ func bankList(t *testing.T, b *Banks) map[string]*safeguard.HashBank {
 // TestBanksImport: lists in each format are imported with their
 // provenance, audited, at a new generation.
 func TestBanksImport(t *testing.T) {
-	eachImgStore(t, func(t *testing.T, st store.Store, _ func(*testing.T) store.Store) {
+	eachStore(t, func(t *testing.T, st store.Store) {
 		ctx := t.Context()
-		b := NewBanks(BanksDeps{Store: st, Now: func() time.Time { return imgNow }})
+		b := New(Deps{Store: st, Now: func() time.Time { return now }})
 		lists := []struct {
 			format listfmt.Format
 			kind   hashbank.HashKind
@@ -54,7 +83,7 @@ func TestBanksImport(t *testing.T) {
 		}
 		total := 0
 		for i, l := range lists {
-			c, err := b.Import(ctx, BankListImport{BankSpec: BankSpec{Bank: "iwf", Source: "IWF", Version: "v" + string(rune('1'+i)), By: "alice"},
+			c, err := b.Import(ctx, ListImport{Spec: Spec{Bank: "iwf", Source: "IWF", Version: "v" + string(rune('1'+i)), By: "alice"},
 				Format: l.format, Kind: l.kind}, strings.NewReader(l.in))
 			if l.n == 0 {
 				if safeguard.ErrorCode(err) != "hash_list_invalid" {
@@ -88,7 +117,7 @@ func TestBanksImport(t *testing.T) {
 			}
 			return err
 		})
-		if len(entries) != 4 || entries[0].Actor != "operator" || !entries[0].At.Equal(imgNow) {
+		if len(entries) != 4 || entries[0].Actor != "operator" || !entries[0].At.Equal(now) {
 			t.Fatalf("audit: %+v", entries)
 		}
 		var d map[string]any
@@ -103,14 +132,14 @@ func TestBanksImport(t *testing.T) {
 // line, and leaves nothing behind: no entry, no new bank, an existing bank
 // as it was. Large lists go in many batches and are just as atomic.
 func TestBanksImportAllOrNothing(t *testing.T) {
-	eachImgStore(t, func(t *testing.T, st store.Store, _ func(*testing.T) store.Store) {
+	eachStore(t, func(t *testing.T, st store.Store) {
 		ctx := t.Context()
-		b := NewBanks(BanksDeps{Store: st})
+		b := New(Deps{Store: st})
 		var big bytes.Buffer
 		hashbanktest.WriteRandomList(&big, importBatch+100, 1)
 		good := big.String()
 		bad := good + "pdq:nothex r-bad\n"
-		_, err := b.Import(ctx, BankListImport{BankSpec: BankSpec{Bank: "new"}, Format: listfmt.Text}, strings.NewReader(bad))
+		_, err := b.Import(ctx, ListImport{Spec: Spec{Bank: "new"}, Format: listfmt.Text}, strings.NewReader(bad))
 		var le *listfmt.LineError
 		if !errors.As(err, &le) || le.Line != importBatch+101 || !errors.Is(err, safeguard.ErrInvalid) {
 			t.Fatalf("malformed line %d: %v", importBatch+101, err)
@@ -128,11 +157,11 @@ func TestBanksImportAllOrNothing(t *testing.T) {
 			}
 			return err
 		})
-		c, err := b.Import(ctx, BankListImport{BankSpec: BankSpec{Bank: "kept", Source: "first"}, Format: listfmt.Text}, strings.NewReader(good))
+		c, err := b.Import(ctx, ListImport{Spec: Spec{Bank: "kept", Source: "first"}, Format: listfmt.Text}, strings.NewReader(good))
 		if err != nil || c.Added != importBatch+100 {
 			t.Fatalf("large import: %+v %v", c, err)
 		}
-		_, err = b.Import(ctx, BankListImport{BankSpec: BankSpec{Bank: "kept", Source: "second"}, Format: listfmt.Text, Replace: true}, strings.NewReader(bad))
+		_, err = b.Import(ctx, ListImport{Spec: Spec{Bank: "kept", Source: "second"}, Format: listfmt.Text, Replace: true}, strings.NewReader(bad))
 		if safeguard.ErrorCode(err) != "hash_list_invalid" {
 			t.Fatal(err)
 		}
@@ -140,18 +169,18 @@ func TestBanksImportAllOrNothing(t *testing.T) {
 			t.Errorf("a failed replacing import changed the bank: %+v", k)
 		}
 		for name, in := range map[string]string{"empty": "", "comments only": "# nothing\n\n"} {
-			_, err := b.Import(ctx, BankListImport{BankSpec: BankSpec{Bank: "kept"}, Format: listfmt.Text}, strings.NewReader(in))
+			_, err := b.Import(ctx, ListImport{Spec: Spec{Bank: "kept"}, Format: listfmt.Text}, strings.NewReader(in))
 			if safeguard.ErrorCode(err) != "empty_list" {
 				t.Errorf("%s list: %v", name, err)
 			}
 		}
 		for _, name := range []string{"", "has space", "-dash", strings.Repeat("x", 65), "semi;colon"} {
-			_, err := b.Import(ctx, BankListImport{BankSpec: BankSpec{Bank: name}, Format: listfmt.Text}, strings.NewReader("md5:"+md5A))
+			_, err := b.Import(ctx, ListImport{Spec: Spec{Bank: name}, Format: listfmt.Text}, strings.NewReader("md5:"+md5A))
 			if safeguard.ErrorCode(err) != "invalid_bank_name" {
 				t.Errorf("bank name %q: %v", name, err)
 			}
 		}
-		_, err = b.Import(ctx, BankListImport{BankSpec: BankSpec{Bank: "kept"}, Format: "xml"}, strings.NewReader("md5:"+md5A))
+		_, err = b.Import(ctx, ListImport{Spec: Spec{Bank: "kept"}, Format: "xml"}, strings.NewReader("md5:"+md5A))
 		if safeguard.ErrorCode(err) != "unknown_list_format" {
 			t.Errorf("unknown format: %v", err)
 		}
@@ -161,12 +190,15 @@ func TestBanksImportAllOrNothing(t *testing.T) {
 // TestBanksRemove: entries are removed by number, external id or hash; a
 // selector that finds nothing removes nothing.
 func TestBanksRemove(t *testing.T) {
-	_, open := imgStores(t)["sqlite"](t)
-	st := open(t)
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "x.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
 	ctx := t.Context()
-	b := NewBanks(BanksDeps{Store: st})
+	b := New(Deps{Store: st})
 	list := "pdq:" + pdqA + " A\nmd5:" + md5A + " B\nsha256:" + shaA + " C\nmd5:" + strings.Repeat("1", 32) + " D\n"
-	if _, err := b.Import(ctx, BankListImport{BankSpec: BankSpec{Bank: "x"}, Format: listfmt.Text}, strings.NewReader(list)); err != nil {
+	if _, err := b.Import(ctx, ListImport{Spec: Spec{Bank: "x"}, Format: listfmt.Text}, strings.NewReader(list)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := b.Remove(ctx, "x", []string{"A", "no-such"}, "bob"); safeguard.ErrorCode(err) != "no_such_entry" {

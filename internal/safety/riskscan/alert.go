@@ -1,4 +1,4 @@
-package safety
+package riskscan
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/risk"
+	"github.com/safeguard-dev/safeguard/internal/safety"
 	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
@@ -29,23 +30,13 @@ func (j *riskJob) writeAlert(ctx context.Context, tx store.Tx, m *safeguard.Mess
 			detail.AlsoFiring = append(detail.AlsoFiring, fr)
 		}
 	}
-	d := &safeguard.Detection{
-		Source:         safeguard.RiskRule,
-		At:             j.c.Now,
-		MessageID:      m.ID,
-		ConversationID: m.ConversationID,
-		SenderID:       m.SenderID,
-		MediaID:        m.MediaID,
-		Held:           m.Status == safeguard.Held,
-		ContentKey:     fmt.Sprintf("conversation:%d", m.ConversationID),
-		Severity:       top.Severity,
-		Category:       top.Category,
-		Summary:        fmt.Sprintf("risk rules %s at message %d of the conversation", ruleList(fresh), v.MessageIndex),
-	}
+	d := safety.NewDetection(j.c, m)
+	d.Source, d.ContentKey = safeguard.RiskRule, fmt.Sprintf("conversation:%d", m.ConversationID)
+	d.Severity, d.Category = top.Severity, top.Category
+	d.Summary = fmt.Sprintf("risk rules %s at message %d of the conversation", ruleList(fresh), v.MessageIndex)
 	if err := d.SetFinding(safeguard.Finding{Risk: detail}); err != nil {
 		return err
 	}
-	fillParties(d, j.c)
 	if err := store.RecordDetection(ctx, tx, d); err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package safety
+package urls
 
 import (
 	"context"
@@ -48,7 +48,7 @@ type urlIndex struct {
 
 // lookup returns the matches of links, from memory, or from the store when
 // the lists are too large to hold.
-func (x *urlIndex) lookup(ctx context.Context, links []Link) ([]URLMatch, error) {
+func (x *urlIndex) lookup(ctx context.Context, links []Link) ([]Match, error) {
 	if err := x.fresh(ctx); err != nil {
 		return nil, err
 	}
@@ -56,7 +56,7 @@ func (x *urlIndex) lookup(ctx context.Context, links []Link) ([]URLMatch, error)
 	tooLarge := x.tooLarge
 	x.mu.RUnlock()
 	if tooLarge {
-		var ms []URLMatch
+		var ms []Match
 		err := x.store.View(ctx, func(tx store.Tx) (err error) {
 			ms, err = MatchLinks(ctx, tx, links)
 			return err
@@ -65,12 +65,12 @@ func (x *urlIndex) lookup(ctx context.Context, links []Link) ([]URLMatch, error)
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	var out []URLMatch
+	var out []Match
 	for _, l := range links {
 		for _, c := range l.candidates() {
 			for _, e := range x.entries[c.key] {
 				if e.Kind == c.kind {
-					out = append(out, URLMatch{Link: l, Entry: e, List: x.lists[e.ListID]})
+					out = append(out, Match{Link: l, Entry: e, List: x.lists[e.ListID]})
 				}
 			}
 		}

@@ -1,4 +1,4 @@
-package safety
+package urls
 
 import (
 	"context"
@@ -12,13 +12,14 @@ import (
 
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
+	"github.com/safeguard-dev/safeguard/internal/safety"
 	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
-// MaxLinkScanBytes bounds the text searched for links. The API refuses text
+// MaxScanBytes bounds the text searched for links. The API refuses text
 // over safeguard.MaxTextBytes long before this; a longer text reaching the
 // scanner is an error (held toward a minor), never a partial check.
-const MaxLinkScanBytes = 64 << 10
+const MaxScanBytes = 64 << 10
 
 // ExtractLinks returns the web addresses written in text, normalised, each
 // once, in order: with a scheme (https://…), starting "www.", or a host
@@ -35,7 +36,7 @@ func ExtractLinks(text string) []Link {
 		if !looksLikeLink(f) {
 			continue
 		}
-		l, err := NormalizeURL(f)
+		l, err := Normalize(f)
 		if err != nil || seen[l.Key()] {
 			continue
 		}
@@ -52,7 +53,7 @@ func linkSeparator(r rune) bool {
 
 // looksLikeLink tells a written address from a word with a dot in it.
 func looksLikeLink(f string) bool {
-	if len(f) < 4 || len(f) > MaxURLBytes {
+	if len(f) < 4 || len(f) > MaxBytes {
 		return false
 	}
 	lower := strings.ToLower(f)
@@ -97,8 +98,8 @@ func looksLikeLink(f string) bool {
 	return true
 }
 
-// URLMatch is one link of a message found on a URL list.
-type URLMatch struct {
+// Match is one link of a message found on a URL list.
+type Match struct {
 	Link  Link
 	Entry safeguard.URLEntry
 	List  *safeguard.URLList
@@ -107,7 +108,7 @@ type URLMatch struct {
 // MatchLinks looks links up in the URL lists of tx: exact entries by the
 // whole link, domain entries by the host and its parents, path entries by
 // the path's prefixes. It returns every match, in the order of links.
-func MatchLinks(ctx context.Context, tx store.Tx, links []Link) ([]URLMatch, error) {
+func MatchLinks(ctx context.Context, tx store.Tx, links []Link) ([]Match, error) {
 	if len(links) == 0 {
 		return nil, nil
 	}
@@ -132,18 +133,18 @@ func MatchLinks(ctx context.Context, tx store.Tx, links []Link) ([]URLMatch, err
 	for _, l := range lists {
 		byID[l.ID] = l
 	}
-	var out []URLMatch
+	var out []Match
 	for i, l := range links {
 		for _, e := range entries {
 			if cands[i][candidate{e.Kind, e.Key}] && byID[e.ListID] != nil {
-				out = append(out, URLMatch{Link: l, Entry: e, List: byID[e.ListID]})
+				out = append(out, Match{Link: l, Entry: e, List: byID[e.ListID]})
 			}
 		}
 	}
 	return out, nil
 }
 
-// URLScanner holds messages whose text (or image caption) has a link on a
+// Scanner holds messages whose text (or image caption) has a link on a
 // URL list, like a known image: the recipients never get it, the sender sees
 // it sent, and a detection (source url_match, category url) opens a case. It
 // is a messaging.Scanner. End-to-end encrypted conversations are never
@@ -152,20 +153,20 @@ func MatchLinks(ctx context.Context, tx store.Tx, links []Link) ([]URLMatch, err
 // The lists are held in memory and checked for changes in the store every
 // DefaultURLRefresh; lists larger than DefaultURLIndexMax entries are looked
 // up in the store instead.
-type URLScanner struct {
+type Scanner struct {
 	index *urlIndex
 }
 
-// URLOptions tune a URL scanner. The zero value gives the defaults.
-type URLOptions struct {
+// Options tune a URL scanner. The zero value gives the defaults.
+type Options struct {
 	Refresh  time.Duration    // DefaultURLRefresh if zero
 	IndexMax int              // DefaultURLIndexMax if zero
 	Now      func() time.Time // time.Now if nil
 	Log      *slog.Logger
 }
 
-// NewURLScanner returns a scanner over the URL lists in st.
-func NewURLScanner(st store.Store, o URLOptions) *URLScanner {
+// NewScanner returns a scanner over the URL lists in st.
+func NewScanner(st store.Store, o Options) *Scanner {
 	if o.Refresh <= 0 {
 		o.Refresh = DefaultURLRefresh
 	}
@@ -178,16 +179,16 @@ func NewURLScanner(st store.Store, o URLOptions) *URLScanner {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	return &URLScanner{index: &urlIndex{store: st, now: o.Now, refresh: o.Refresh, max: o.IndexMax, log: o.Log}}
+	return &Scanner{index: &urlIndex{store: st, now: o.Now, refresh: o.Refresh, max: o.IndexMax, log: o.Log}}
 }
 
 // Scan implements messaging.Scanner.
-func (s *URLScanner) Scan(ctx context.Context, c *messaging.Content) (messaging.Verdict, error) {
+func (s *Scanner) Scan(ctx context.Context, c *messaging.Content) (messaging.Verdict, error) {
 	if c.Conversation == nil || c.Conversation.E2EE || c.Message == nil || c.Message.Text == "" {
 		return messaging.Verdict{}, nil
 	}
-	if len(c.Message.Text) > MaxLinkScanBytes {
-		return messaging.Verdict{}, fmt.Errorf("url scan: text of %d bytes is over %d", len(c.Message.Text), MaxLinkScanBytes)
+	if len(c.Message.Text) > MaxScanBytes {
+		return messaging.Verdict{}, fmt.Errorf("url scan: text of %d bytes is over %d", len(c.Message.Text), MaxScanBytes)
 	}
 	links := ExtractLinks(c.Message.Text)
 	if len(links) == 0 {
@@ -211,7 +212,7 @@ func (s *URLScanner) Scan(ctx context.Context, c *messaging.Content) (messaging.
 
 // recordURLMatches writes one detection per matched link (the first entry
 // that matched it) with the outbox event that opens a case.
-func recordURLMatches(ctx context.Context, tx store.Tx, c *messaging.Content, m *safeguard.Message, matches []URLMatch) error {
+func recordURLMatches(ctx context.Context, tx store.Tx, c *messaging.Content, m *safeguard.Message, matches []Match) error {
 	done := map[string]bool{}
 	for _, mt := range matches {
 		key := mt.Link.Key()
@@ -222,40 +223,16 @@ func recordURLMatches(ctx context.Context, tx store.Tx, c *messaging.Content, m 
 		detail := &safeguard.URLFinding{URL: key,
 			List:  safeguard.URLListRef{ID: mt.List.ID, Name: mt.List.Name, Source: mt.List.Source, SHA256: mt.List.SHA256},
 			Entry: safeguard.URLEntryRef{Kind: mt.Entry.Kind, Key: mt.Entry.Key, Line: mt.Entry.Line}}
-		det := &safeguard.Detection{
-			Source:         safeguard.URLMatch,
-			At:             c.Now,
-			MessageID:      m.ID,
-			ConversationID: m.ConversationID,
-			SenderID:       m.SenderID,
-			MediaID:        m.MediaID,
-			Held:           m.Status == safeguard.Held,
-			ContentKey:     key,
-			Severity:       safeguard.SeverityHigh,
-			Category:       safeguard.CategoryURL,
-			Summary:        fmt.Sprintf("link on URL list %q (%s entry, line %d)", mt.List.Name, mt.Entry.Kind, mt.Entry.Line),
-		}
+		det := safety.NewDetection(c, m)
+		det.Source, det.ContentKey = safeguard.URLMatch, key
+		det.Severity, det.Category = safeguard.SeverityHigh, safeguard.CategoryURL
+		det.Summary = fmt.Sprintf("link on URL list %q (%s entry, line %d)", mt.List.Name, mt.Entry.Kind, mt.Entry.Line)
 		if err := det.SetFinding(safeguard.Finding{URL: detail}); err != nil {
 			return err
 		}
-		fillParties(det, c)
 		if err := store.RecordDetection(ctx, tx, det); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// fillParties records who was in the conversation at detection time.
-func fillParties(d *safeguard.Detection, c *messaging.Content) {
-	d.ConversationE2EE = c.Conversation.E2EE
-	d.Members = append(d.Members, memberFacts(c.Sender, c))
-	for _, r := range c.Recipients {
-		d.RecipientIDs = append(d.RecipientIDs, r.ID)
-		d.Members = append(d.Members, memberFacts(r, c))
-	}
-}
-
-func memberFacts(a *safeguard.Account, c *messaging.Content) safeguard.MemberFacts {
-	return safeguard.MemberFacts{AccountID: a.ID, Band: a.Band(c.Now), Assurance: a.Assurance}
 }

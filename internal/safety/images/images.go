@@ -1,4 +1,4 @@
-package safety
+package images
 
 import (
 	"bytes"
@@ -15,20 +15,21 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/hashbank"
 	"github.com/safeguard-dev/safeguard/internal/imaging"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
+	"github.com/safeguard-dev/safeguard/internal/safety"
 	"github.com/safeguard-dev/safeguard/internal/store"
 	"github.com/safeguard-dev/safeguard/pdq"
 )
 
-// Defaults of ImageConfig.
+// Defaults of Config.
 const (
 	DefaultRetroDays  = 30
 	DefaultIndexWait  = 30 * time.Second
 	DefaultRetroEvery = time.Minute
 )
 
-// ImageConfig configures the image scanner. The zero value means the
+// Config configures the image scanner. The zero value means the
 // defaults.
-type ImageConfig struct {
+type Config struct {
 	// Radius is the PDQ match radius in bits; 0 means 31.
 	Radius int
 	// NegativeRadius is the radius within which a negative-bank entry
@@ -53,7 +54,7 @@ type ImageConfig struct {
 	RetroEvery time.Duration
 }
 
-func (c *ImageConfig) setDefaults() {
+func (c *Config) setDefaults() {
 	if c.Radius == 0 {
 		c.Radius = hashbank.DefaultRadius
 	}
@@ -71,19 +72,19 @@ func (c *ImageConfig) setDefaults() {
 	}
 }
 
-// ImageDeps are what the image scanner is built on. Log and Now are
+// Deps are what the image scanner is built on. Log and Now are
 // optional.
-type ImageDeps struct {
+type Deps struct {
 	Store store.Store
 	Log   *slog.Logger
 	Now   func() time.Time
 }
 
-// Images is the image scanner: a messaging.Scanner that matches images
-// against the hash banks. Create it with NewImages, then Load the index (or
+// Scanner is the image scanner: a messaging.Scanner that matches images
+// against the hash banks. Create it with New, then Load the index (or
 // let Run load it).
-type Images struct {
-	cfg     ImageConfig
+type Scanner struct {
+	cfg     Config
 	st      store.Store
 	log     *slog.Logger
 	now     func() time.Time
@@ -92,8 +93,8 @@ type Images struct {
 	retroMu sync.Mutex
 }
 
-// NewImages returns an image scanner whose index is not loaded yet.
-func NewImages(cfg ImageConfig, d ImageDeps) (*Images, error) {
+// New returns an image scanner whose index is not loaded yet.
+func New(cfg Config, d Deps) (*Scanner, error) {
 	cfg.setDefaults()
 	if d.Store == nil {
 		return nil, errors.New("safety: the image scanner needs a store")
@@ -101,7 +102,7 @@ func NewImages(cfg ImageConfig, d ImageDeps) (*Images, error) {
 	if cfg.Radius < 0 || cfg.Radius > 64 {
 		return nil, fmt.Errorf("PDQ match radius %d: want 0 to 64", cfg.Radius)
 	}
-	s := &Images{cfg: cfg, st: d.Store, log: d.Log, now: d.Now, kick: make(chan struct{}, 1)}
+	s := &Scanner{cfg: cfg, st: d.Store, log: d.Log, now: d.Now, kick: make(chan struct{}, 1)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -114,21 +115,21 @@ func NewImages(cfg ImageConfig, d ImageDeps) (*Images, error) {
 }
 
 // Config returns the scanner's configuration after defaults.
-func (s *Images) Config() ImageConfig { return s.cfg }
+func (s *Scanner) Config() Config { return s.cfg }
 
 // Load builds the index from the store's banks. Scans wait for the first
 // load (at most IndexWait).
-func (s *Images) Load(ctx context.Context) (LoadStats, error) { return s.ix.load(ctx) }
+func (s *Scanner) Load(ctx context.Context) (LoadStats, error) { return s.ix.load(ctx) }
 
 // Generation returns the bank generation the index is at.
-func (s *Images) Generation() uint64 { return s.ix.x.Generation() }
+func (s *Scanner) Generation() uint64 { return s.ix.x.Generation() }
 
 // Entries returns the number of entries in the index, and the bytes its
 // arrays take.
-func (s *Images) Entries() (int, int64) { return s.ix.x.Len(), s.ix.x.Bytes() }
+func (s *Scanner) Entries() (int, int64) { return s.ix.x.Len(), s.ix.x.Bytes() }
 
 // Kick asks Run for a retroactive pass soon.
-func (s *Images) Kick() {
+func (s *Scanner) Kick() {
 	select {
 	case s.kick <- struct{}{}:
 	default:
@@ -137,7 +138,7 @@ func (s *Images) Kick() {
 
 // Run loads the index (retrying until it succeeds), then runs retroactive
 // passes after every change it sees and every RetroEvery, until ctx ends.
-func (s *Images) Run(ctx context.Context) {
+func (s *Scanner) Run(ctx context.Context) {
 	for wait := time.Second; !s.ix.loaded(); wait = min(2*wait, 30*time.Second) {
 		st, err := s.ix.load(ctx)
 		if err == nil {
@@ -173,9 +174,9 @@ func (s *Images) Run(ctx context.Context) {
 	}
 }
 
-// ImageResult is what the banks say about one image.
-type ImageResult struct {
-	Hashes     ImageHashes
+// Result is what the banks say about one image.
+type Result struct {
+	Hashes     Hashes
 	Generation uint64                // the bank generation that answered
 	Matches    []safeguard.BankMatch // positive matches, nearest first
 	Suppressed []safeguard.BankMatch // positive matches withheld by a negative bank
@@ -185,20 +186,20 @@ type ImageResult struct {
 // Match hashes an image and matches it against the banks, as a scan does.
 // An error means the index is not available (or could not be brought up
 // to date: the result then comes from the index as it was).
-func (s *Images) Match(ctx context.Context, data []byte) (*ImageResult, error) {
-	h := HashImage(data, s.cfg.Limits, !s.cfg.SingleHash)
+func (s *Scanner) Match(ctx context.Context, data []byte) (*Result, error) {
+	h := Hash(data, s.cfg.Limits, !s.cfg.SingleHash)
 	return s.match(ctx, &h)
 }
 
-// MatchHashes matches hashes computed before (by HashImage) as Match does:
+// MatchHashes matches hashes computed before (by Hash) as Match does:
 // the store's generation checked, the index brought up to it, then the
 // lookup.
-func (s *Images) MatchHashes(ctx context.Context, h ImageHashes) (*ImageResult, error) {
+func (s *Scanner) MatchHashes(ctx context.Context, h Hashes) (*Result, error) {
 	return s.match(ctx, &h)
 }
 
 // match brings the index up to the store's generation and matches h.
-func (s *Images) match(ctx context.Context, h *ImageHashes) (*ImageResult, error) {
+func (s *Scanner) match(ctx context.Context, h *Hashes) (*Result, error) {
 	if err := s.ix.await(ctx, s.cfg.IndexWait); err != nil {
 		return nil, err
 	}
@@ -218,8 +219,8 @@ func (s *Images) match(ctx context.Context, h *ImageHashes) (*ImageResult, error
 // describe names the banks and entries of a result. An entry whose SHA-256
 // or MD5 is the image's own is reported as that exact match, the strongest
 // evidence, even when its PDQ hash matched too.
-func (s *Images) describe(ctx context.Context, res hashbank.Result, h *ImageHashes) (*ImageResult, error) {
-	out := &ImageResult{Generation: res.Generation}
+func (s *Scanner) describe(ctx context.Context, res hashbank.Result, h *Hashes) (*Result, error) {
+	out := &Result{Generation: res.Generation}
 	var ids []int64
 	for _, ms := range [][]hashbank.Match{res.Matches, res.Suppressed, res.Negative} {
 		for _, m := range ms {
@@ -275,11 +276,11 @@ func (s *Images) describe(ctx context.Context, res hashbank.Result, h *ImageHash
 // that is not a decodable image is refused (an ErrInvalid error), and a
 // low-quality image is delivered after exact matching. The image's hashes are
 // stored with the message in every case, for retroactive matching.
-func (s *Images) Scan(ctx context.Context, c *messaging.Content) (messaging.Verdict, error) {
+func (s *Scanner) Scan(ctx context.Context, c *messaging.Content) (messaging.Verdict, error) {
 	if c.Data == nil || c.Media == nil {
 		return messaging.Verdict{}, nil
 	}
-	h := HashImage(c.Data, s.cfg.Limits, !s.cfg.SingleHash)
+	h := Hash(c.Data, s.cfg.Limits, !s.cfg.SingleHash)
 	if errors.Is(h.Err, safeguard.ErrUnavailable) {
 		// The decode memory budget is taken: nothing is checked or kept,
 		// and the sender is asked to try again, whoever the recipients.
@@ -326,7 +327,7 @@ func (s *Images) Scan(ctx context.Context, c *messaging.Content) (messaging.Verd
 
 // hold is the verdict that holds a message, storing its hashes and the
 // detection made by detect.
-func (s *Images) hold(c *messaging.Content, mh *safeguard.MediaHashes, detect func(*safeguard.Message) *safeguard.Detection, reason string) messaging.Verdict {
+func (s *Scanner) hold(c *messaging.Content, mh *safeguard.MediaHashes, detect func(*safeguard.Message) *safeguard.Detection, reason string) messaging.Verdict {
 	return messaging.Verdict{Hold: true, Reason: reason, Record: func(ctx context.Context, tx store.Tx, m *safeguard.Message) error {
 		if err := storeHashes(ctx, tx, mh, m); err != nil {
 			return err
@@ -341,7 +342,7 @@ func storeHashes(ctx context.Context, tx store.Tx, mh *safeguard.MediaHashes, m 
 }
 
 // matchDetection describes a match of the message's image.
-func matchDetection(c *messaging.Content, m *safeguard.Message, res *ImageResult, radius int, retro bool) *safeguard.Detection {
+func matchDetection(c *messaging.Content, m *safeguard.Message, res *Result, radius int, retro bool) *safeguard.Detection {
 	best := res.Matches[0]
 	detail := &safeguard.KnownImage{BankMatch: best, Radius: radius, Generation: res.Generation, Quality: res.Hashes.Quality,
 		MD5: res.Hashes.MD5.String(), SHA256: res.Hashes.SHA256.String(), Matches: res.Matches[1:],
@@ -361,7 +362,7 @@ func matchDetection(c *messaging.Content, m *safeguard.Message, res *ImageResult
 	if retro {
 		summary = "delivered earlier, matched later: " + summary
 	}
-	d := baseDetection(c, m)
+	d := safety.NewDetection(c, m)
 	d.Source, d.Held, d.ContentKey = safeguard.HashMatch, m.Status == safeguard.Held, fmt.Sprintf("bank_entry:%d", best.EntryID)
 	d.Severity, d.Category, d.Summary = safeguard.SeverityCritical, safeguard.CategoryKnownImage, summary
 	d.Detail = mustFinding(safeguard.Finding{KnownImage: detail})
@@ -370,28 +371,14 @@ func matchDetection(c *messaging.Content, m *safeguard.Message, res *ImageResult
 
 // unscannedDetection describes an image held toward a minor because it could
 // not be checked.
-func unscannedDetection(c *messaging.Content, m *safeguard.Message, h *ImageHashes, reason string) *safeguard.Detection {
+func unscannedDetection(c *messaging.Content, m *safeguard.Message, h *Hashes, reason string) *safeguard.Detection {
 	detail := &safeguard.Unscanned{Reason: reason, Quality: h.Quality, MD5: h.MD5.String(), SHA256: h.SHA256.String()}
 	if h.Decoded {
 		detail.PDQ = hex.EncodeToString(h.PDQ[0][:])
 	}
-	d := baseDetection(c, m)
+	d := safety.NewDetection(c, m)
 	d.Source, d.Held, d.ContentKey = safeguard.ScanFailure, true, fmt.Sprintf("message:%d", m.ID)
 	d.Severity, d.Category, d.Summary = safeguard.SeverityMedium, safeguard.CategoryUnscanned, "image held for review: "+reason
 	d.Detail = mustFinding(safeguard.Finding{Unscanned: detail})
-	return d
-}
-
-// baseDetection is a detection about m with the members' facts as they are
-// now.
-func baseDetection(c *messaging.Content, m *safeguard.Message) *safeguard.Detection {
-	d := &safeguard.Detection{At: c.Now, MessageID: m.ID, ConversationID: m.ConversationID, SenderID: m.SenderID,
-		MediaID: m.MediaID, ConversationE2EE: c.Conversation.E2EE}
-	for _, a := range append([]*safeguard.Account{c.Sender}, c.Recipients...) {
-		if a != c.Sender {
-			d.RecipientIDs = append(d.RecipientIDs, a.ID)
-		}
-		d.Members = append(d.Members, safeguard.MemberFacts{AccountID: a.ID, Band: a.Band(c.Now), Assurance: a.Assurance})
-	}
 	return d
 }

@@ -1,4 +1,4 @@
-package safety
+package images
 
 import (
 	"crypto/md5"
@@ -11,9 +11,9 @@ import (
 	"github.com/safeguard-dev/safeguard/pdq"
 )
 
-// ImageHashes are the hashes of one image file: its exact digests always,
+// Hashes are the hashes of one image file: its exact digests always,
 // and its PDQ hashes when it could be decoded.
-type ImageHashes struct {
+type Hashes struct {
 	MD5    hashbank.MD5
 	SHA256 hashbank.SHA256
 	// Decoded is false when the file could not be decoded as an image; Err
@@ -32,11 +32,11 @@ type ImageHashes struct {
 // Matchable reports whether the PDQ hash may be matched: the image was
 // decoded and its quality is at least pdq.MinQuality. The exact digests are
 // always matched.
-func (h *ImageHashes) Matchable() bool { return h.Decoded && h.Quality >= pdq.MinQuality }
+func (h *Hashes) Matchable() bool { return h.Decoded && h.Quality >= pdq.MinQuality }
 
 // Code is the reason an image could not be checked by PDQ, as a stable code:
 // the imaging refusal's code, "low_quality", or "" when it can be.
-func (h *ImageHashes) Code() string {
+func (h *Hashes) Code() string {
 	if !h.Decoded {
 		var e *safeguard.Error
 		if errors.As(h.Err, &e) && e.Code != "" {
@@ -52,7 +52,7 @@ func (h *ImageHashes) Code() string {
 
 // query returns what the index is asked about the image: the exact digests,
 // and the PDQ hashes if they may be matched.
-func (h *ImageHashes) query() hashbank.Query {
+func (h *Hashes) query() hashbank.Query {
 	q := hashbank.Query{Kinds: hashbank.KindMD5 | hashbank.KindSHA256, MD5: h.MD5, SHA256: h.SHA256}
 	if h.Matchable() {
 		q.Kinds |= hashbank.KindPDQ
@@ -62,13 +62,14 @@ func (h *ImageHashes) query() hashbank.Query {
 	return q
 }
 
-// HashImage decodes data under lim and computes its digests and PDQ hash,
+// Hash decodes data under lim and computes its digests and PDQ hash,
 // with the hashes of its eight rotations and flips when dihedral is set
-// (from the same DCT, at about the cost of one hash). It is what
-// imaging.Analyze computes, plus the dihedral hashes. A file that cannot be
-// decoded still gets its digests.
-func HashImage(data []byte, lim imaging.Limits, dihedral bool) ImageHashes {
-	h := ImageHashes{MD5: md5.Sum(data), SHA256: sha256.Sum256(data), Dihedral: dihedral}
+// (from the same DCT, at about the cost of one hash). It is the one place an
+// image file is hashed for matching: the scanner, retroactive matching and
+// the command line all use it. A file that cannot be decoded still gets its
+// digests.
+func Hash(data []byte, lim imaging.Limits, dihedral bool) Hashes {
+	h := Hashes{MD5: md5.Sum(data), SHA256: sha256.Sum256(data), Dihedral: dihedral}
 	img, err := imaging.Decode(data, lim)
 	if err != nil {
 		h.Err = err
@@ -91,7 +92,7 @@ func HashImage(data []byte, lim imaging.Limits, dihedral bool) ImageHashes {
 }
 
 // mediaHashes is what is kept of an image for retroactive matching.
-func (h *ImageHashes) mediaHashes() *safeguard.MediaHashes {
+func (h *Hashes) mediaHashes() *safeguard.MediaHashes {
 	mh := &safeguard.MediaHashes{MD5: h.MD5[:], SHA256: h.SHA256[:], Quality: h.Quality}
 	if h.Decoded {
 		mh.PDQ = append([]byte(nil), h.PDQ[0][:]...)
@@ -106,8 +107,8 @@ func (h *ImageHashes) mediaHashes() *safeguard.MediaHashes {
 }
 
 // hashesOf rebuilds the hashes of stored media.
-func hashesOf(mh *safeguard.MediaHashes) ImageHashes {
-	var h ImageHashes
+func hashesOf(mh *safeguard.MediaHashes) Hashes {
+	var h Hashes
 	copy(h.MD5[:], mh.MD5)
 	copy(h.SHA256[:], mh.SHA256)
 	h.Quality = mh.Quality

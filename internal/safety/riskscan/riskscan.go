@@ -1,4 +1,4 @@
-package safety
+package riskscan
 
 import (
 	"context"
@@ -20,7 +20,7 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
-// Defaults of RiskConfig.
+// Defaults of Config.
 const (
 	// DefaultEstablishedAfter is how long two accounts must have been
 	// contacts before a conversation began for either to count as
@@ -42,15 +42,15 @@ const (
 	DefaultStateCache = 4096
 )
 
-// DefaultRules names the embedded rule set in RiskConfig.Rules.
+// DefaultRules names the embedded rule set in Config.Rules.
 const DefaultRules = "default"
 
 // maxSaveAttempts bounds how often the state of one message is scored again
 // after a concurrent message in the same conversation saved first.
 const maxSaveAttempts = 8
 
-// RiskConfig configures the risk scanner.
-type RiskConfig struct {
+// Config configures the risk scanner.
+type Config struct {
 	// Rules are rule files, read in order; DefaultRules is the embedded
 	// set. Empty means the embedded set alone.
 	Rules []string
@@ -75,9 +75,9 @@ type RiskConfig struct {
 	StateCache int
 }
 
-// RiskDeps are what the risk scanner works with. Notify, Log and ReadFile
+// Deps are what the risk scanner works with. Notify, Log and ReadFile
 // are optional.
-type RiskDeps struct {
+type Deps struct {
 	Store  store.Store
 	Notify messaging.Notifier // shows minors their support notices
 	Log    *slog.Logger
@@ -85,14 +85,14 @@ type RiskDeps struct {
 	ReadFile func(name string) ([]byte, error)
 }
 
-// Risk scores every message the server can see in a conversation that
+// Scanner scores every message the server can see in a conversation that
 // includes a minor with the grooming and sextortion rules, keeps each
 // conversation's state in the store, and on the first firing of an enforced
 // rule in a conversation writes a detection (source risk_rule) and shows the
 // minors a support notice. The sender is told nothing. It is a
 // messaging.Scanner.
-type Risk struct {
-	cfg    RiskConfig
+type Scanner struct {
+	cfg    Config
 	engine *risk.Engine
 	store  store.Store
 	notify messaging.Notifier
@@ -103,9 +103,9 @@ type Risk struct {
 	facts  *factsCache
 }
 
-// NewRisk loads the configured rules and returns the scanner. A problem in
+// New loads the configured rules and returns the scanner. A problem in
 // any file is an error that lists each at its file:line:col.
-func NewRisk(cfg RiskConfig, d RiskDeps) (*Risk, error) {
+func New(cfg Config, d Deps) (*Scanner, error) {
 	if d.Store == nil {
 		return nil, errors.New("risk scanner: a store is required")
 	}
@@ -124,7 +124,7 @@ func NewRisk(cfg RiskConfig, d RiskDeps) (*Risk, error) {
 	if cfg.StateCache == 0 {
 		cfg.StateCache = DefaultStateCache
 	}
-	r := &Risk{cfg: cfg, store: d.Store, notify: d.Notify, log: d.Log, read: d.ReadFile,
+	r := &Scanner{cfg: cfg, store: d.Store, notify: d.Notify, log: d.Log, read: d.ReadFile,
 		states: newStateCache(cfg.StateCache), facts: newFactsCache(cfg.FactsTTL, 4*max(cfg.StateCache, 256))}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
@@ -142,18 +142,18 @@ func NewRisk(cfg RiskConfig, d RiskDeps) (*Risk, error) {
 
 // Engine returns the engine that scores messages, for its rules and
 // counters.
-func (r *Risk) Engine() *risk.Engine { return r.engine }
+func (r *Scanner) Engine() *risk.Engine { return r.engine }
 
 // RuleSet returns the rules in force.
-func (r *Risk) RuleSet() *risk.RuleSet { return r.engine.RuleSet() }
+func (r *Scanner) RuleSet() *risk.RuleSet { return r.engine.RuleSet() }
 
 // Counters returns each rule's counts since the server started.
-func (r *Risk) Counters() []risk.RuleCounter { return r.engine.Counters() }
+func (r *Scanner) Counters() []risk.RuleCounter { return r.engine.Counters() }
 
 // Reload reads the rule and lexicon files again and puts them in force. On
 // any problem the rules in force stay, and the error (kind ErrInvalid, code
 // invalid_rules) lists each problem at its file:line:col.
-func (r *Risk) Reload(ctx context.Context) (*risk.RuleSet, error) {
+func (r *Scanner) Reload(ctx context.Context) (*risk.RuleSet, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	rs, err := r.load()
@@ -167,7 +167,7 @@ func (r *Risk) Reload(ctx context.Context) (*risk.RuleSet, error) {
 }
 
 // load reads and compiles the configured files.
-func (r *Risk) load() (*risk.RuleSet, error) {
+func (r *Scanner) load() (*risk.RuleSet, error) {
 	names := r.cfg.Rules
 	if len(names) == 0 {
 		names = []string{DefaultRules}
@@ -206,7 +206,7 @@ func (r *Risk) load() (*risk.RuleSet, error) {
 // Scan implements messaging.Scanner. Messages in conversations without a
 // minor are not scored, nor are end-to-end encrypted ones (the server
 // cannot read them).
-func (r *Risk) Scan(ctx context.Context, c *messaging.Content) (messaging.Verdict, error) {
+func (r *Scanner) Scan(ctx context.Context, c *messaging.Content) (messaging.Verdict, error) {
 	if c.Conversation == nil || c.Conversation.E2EE || c.Message == nil || c.Message.Kind == safeguard.EnvelopeMessage || c.Sender == nil {
 		return messaging.Verdict{}, nil
 	}
@@ -262,7 +262,7 @@ func (r *Risk) Scan(ctx context.Context, c *messaging.Content) (messaging.Verdic
 // before the transaction, and again inside it if another message of the
 // conversation saved first.
 type riskJob struct {
-	r       *Risk
+	r       *Scanner
 	c       *messaging.Content
 	msg     risk.Message
 	members []risk.Member

@@ -1,4 +1,4 @@
-package safety
+package riskscan
 
 import (
 	"container/list"

@@ -1,4 +1,4 @@
-package safety_test
+package images_test
 
 import (
 	"context"
@@ -20,7 +20,8 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/imaging"
 	"github.com/safeguard-dev/safeguard/internal/media"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
-	"github.com/safeguard-dev/safeguard/internal/safety"
+	"github.com/safeguard-dev/safeguard/internal/safety/banks"
+	"github.com/safeguard-dev/safeguard/internal/safety/images"
 	"github.com/safeguard-dev/safeguard/internal/store"
 	"github.com/safeguard-dev/safeguard/internal/store/postgres/pgtest"
 	"github.com/safeguard-dev/safeguard/internal/store/sqlite"
@@ -49,8 +50,8 @@ func importRandom(b *testing.B, st store.Store, n int) time.Duration {
 	pr, pw := io.Pipe()
 	go func() { pw.CloseWithError(hashbanktest.WriteRandomList(pw, n, 1)) }()
 	start := time.Now()
-	c, err := safety.NewBanks(safety.BanksDeps{Store: st}).Import(context.Background(),
-		safety.BankListImport{BankSpec: safety.BankSpec{Bank: "bench", Source: "random"}, Format: listfmt.Text}, pr)
+	c, err := banks.New(banks.Deps{Store: st}).Import(context.Background(),
+		banks.ListImport{Spec: banks.Spec{Bank: "bench", Source: "random"}, Format: listfmt.Text}, pr)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -75,7 +76,7 @@ func heap() uint64 {
 // the seconds of the load (reading, building) and the live heap per hash
 // the loaded index adds.
 //
-//	SAFEGUARD_BENCH_BANK=10000000 go test ./internal/safety -run '^$' -bench BankImport -benchtime 1x
+//	SAFEGUARD_BENCH_BANK=10000000 go test ./internal/safety/images -run '^$' -bench BankImport -benchtime 1x
 func BenchmarkBankImport(b *testing.B) {
 	n := benchBank(b)
 	stores := map[string]func(b *testing.B) store.Store{
@@ -96,7 +97,7 @@ func BenchmarkBankImport(b *testing.B) {
 			for range b.N {
 				st := open(b)
 				took := importRandom(b, st, n)
-				img, err := safety.NewImages(safety.ImageConfig{}, safety.ImageDeps{Store: st})
+				img, err := images.New(images.Config{}, images.Deps{Store: st})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -127,7 +128,7 @@ func BenchmarkBankImport(b *testing.B) {
 // The match-only runs time the generation check and the dihedral lookup of
 // hashes computed beforehand.
 //
-//	go test ./internal/safety -run '^$' -bench ImageMessage -benchtime 200x
+//	go test ./internal/safety/images -run '^$' -bench ImageMessage -benchtime 200x
 func BenchmarkImageMessage(b *testing.B) {
 	ctx := context.Background()
 	n := benchBank(b)
@@ -137,7 +138,7 @@ func BenchmarkImageMessage(b *testing.B) {
 	}
 	defer db.Close()
 	importRandom(b, db, n)
-	img, err := safety.NewImages(safety.ImageConfig{}, safety.ImageDeps{Store: db})
+	img, err := images.New(images.Config{}, images.Deps{Store: db})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -188,10 +189,10 @@ func BenchmarkImageMessage(b *testing.B) {
 	}
 	for _, size := range [][2]int{{640, 480}, {1024, 768}} {
 		jpg := hashbanktest.JPEG(hashbanktest.Image(uint64(size[0]), size[0], size[1]), 85)
-		if h := safety.HashImage(jpg, imaging.Limits{}, true); !h.Matchable() {
+		if h := images.Hash(jpg, imaging.Limits{}, true); !h.Matchable() {
 			b.Fatalf("the benchmark image is not matchable: quality %d", h.Quality)
 		}
-		h := safety.HashImage(jpg, imaging.Limits{}, true)
+		h := images.Hash(jpg, imaging.Limits{}, true)
 		b.Run(fmt.Sprintf("%dx%d/match-only/bank-%d", size[0], size[1], n), func(b *testing.B) {
 			for range b.N {
 				if _, err := img.MatchHashes(ctx, h); err != nil {
@@ -225,7 +226,7 @@ func BenchmarkHashImage(b *testing.B) {
 			b.Run(fmt.Sprintf("%dx%d/dihedral=%v", size[0], size[1], dihedral), func(b *testing.B) {
 				b.SetBytes(int64(len(jpg)))
 				for range b.N {
-					if h := safety.HashImage(jpg, imaging.Limits{}, dihedral); !h.Decoded {
+					if h := images.Hash(jpg, imaging.Limits{}, dihedral); !h.Decoded {
 						b.Fatal(h.Err)
 					}
 				}

@@ -1,4 +1,4 @@
-package safety
+package urls
 
 import (
 	"errors"
@@ -27,7 +27,7 @@ const testList = "\uFEFF# A synthetic list in the IWF URL-list shape.\n" +
 	"ports.example:8080/x\n"
 
 func TestParseURLList(t *testing.T) {
-	got, err := ParseURLList("list.txt", []byte(testList))
+	got, err := ParseList("list.txt", []byte(testList))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func TestParseURLList(t *testing.T) {
 		{Kind: safeguard.URLExact, Key: "ports.example:8080/x", Line: 12},
 	}
 	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("ParseURLList (-want +got):\n%s", d)
+		t.Errorf("ParseList (-want +got):\n%s", d)
 	}
 }
 
@@ -58,10 +58,10 @@ func TestParseURLListErrors(t *testing.T) {
 		{"top-level domain", "domain com\n", []string{"l:1: A domain entry needs a name with a dot"}},
 		{"path with a query", "path x.example/a?b=1\n", []string{"l:1: A path entry has no query"}},
 		{"wildcards", "x.example/*/a\n*.x.example\n", []string{"l:1: Wildcards", "l:2: Wildcards"}},
-		{"long line", "ok.example\n" + strings.Repeat("a", MaxURLBytes+300) + "\n", []string{"l:2: line longer"}},
+		{"long line", "ok.example\n" + strings.Repeat("a", MaxBytes+300) + "\n", []string{"l:2: line longer"}},
 	}
 	for _, tt := range tests {
-		got, err := ParseURLList("l", []byte(tt.data))
+		got, err := ParseList("l", []byte(tt.data))
 		var le *ListError
 		if !errors.As(err, &le) || !errors.Is(err, safeguard.ErrInvalid) {
 			t.Errorf("%s: entries %v, error %v; want a ListError", tt.name, got, err)
@@ -85,7 +85,7 @@ func TestParseURLListErrors(t *testing.T) {
 	for range maxListProblems + 5 {
 		many.WriteString("ftp://x.example\n")
 	}
-	_, err := ParseURLList("l", []byte(many.String()))
+	_, err := ParseList("l", []byte(many.String()))
 	var le *ListError
 	if !errors.As(err, &le) || len(le.Problems) != maxListProblems || le.More != 5 || !strings.HasSuffix(err.Error(), "and 5 more") {
 		t.Errorf("many problems: %v", err)
@@ -96,7 +96,7 @@ func FuzzParseURLList(f *testing.F) {
 	f.Add([]byte(testList))
 	f.Add([]byte("domain x.example\npath y.example/a/*\nurl z.example/?a=1\n# c\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		es, err := ParseURLList("f", data)
+		es, err := ParseList("f", data)
 		if err != nil {
 			if !errors.Is(err, safeguard.ErrInvalid) {
 				t.Fatalf("error of another kind: %v", err)
@@ -132,7 +132,7 @@ var t0 = time.Date(2026, time.March, 14, 15, 9, 26, 0, time.UTC)
 func TestImportAndMatch(t *testing.T) {
 	ctx := t.Context()
 	st := openSQLite(t)
-	l, err := ImportURLList(ctx, st, URLImport{Name: "iwf", Source: "IWF URL List", ImportedBy: "ops"}, "list.txt", []byte(testList), t0)
+	l, err := Import(ctx, st, ListImport{Name: "iwf", Source: "IWF URL List", ImportedBy: "ops"}, "list.txt", []byte(testList), t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +163,7 @@ func TestImportAndMatch(t *testing.T) {
 		{"ports.example/x", nil},
 	}
 	for _, tt := range tests {
-		link, err := NormalizeURL(tt.link)
+		link, err := Normalize(tt.link)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -188,18 +188,18 @@ func TestImportAndMatch(t *testing.T) {
 
 	// A second import under the same name is refused unless it replaces;
 	// a file with a problem changes nothing.
-	_, err = ImportURLList(ctx, st, URLImport{Name: "iwf"}, "b.txt", []byte("new.example\n"), t0)
+	_, err = Import(ctx, st, ListImport{Name: "iwf"}, "b.txt", []byte("new.example\n"), t0)
 	if safeguard.ErrorCode(err) != "list_exists" {
 		t.Errorf("second import without replace: %v", err)
 	}
-	_, err = ImportURLList(ctx, st, URLImport{Name: "iwf", Replace: true}, "b.txt", []byte("new.example\nftp://x\n"), t0)
+	_, err = Import(ctx, st, ListImport{Name: "iwf", Replace: true}, "b.txt", []byte("new.example\nftp://x\n"), t0)
 	if !errors.Is(err, safeguard.ErrInvalid) {
 		t.Errorf("bad file: %v", err)
 	}
-	if _, err := ImportURLList(ctx, st, URLImport{Name: " "}, "b.txt", []byte("new.example\n"), t0); safeguard.ErrorCode(err) != "invalid_list_name" {
+	if _, err := Import(ctx, st, ListImport{Name: " "}, "b.txt", []byte("new.example\n"), t0); safeguard.ErrorCode(err) != "invalid_list_name" {
 		t.Errorf("no name: %v", err)
 	}
-	worse, _ := NormalizeURL("worse.example")
+	worse, _ := Normalize("worse.example")
 	countMatches := func() int {
 		var n int
 		st.View(ctx, func(tx store.Tx) error {
@@ -212,7 +212,7 @@ func TestImportAndMatch(t *testing.T) {
 	if n := countMatches(); n != 1 {
 		t.Errorf("after refused imports, %d matches for worse.example, want 1", n)
 	}
-	l2, err := ImportURLList(ctx, st, URLImport{Name: "iwf", Replace: true}, "b.txt", []byte("new.example\n"), t0.Add(time.Hour))
+	l2, err := Import(ctx, st, ListImport{Name: "iwf", Replace: true}, "b.txt", []byte("new.example\n"), t0.Add(time.Hour))
 	if err != nil || l2.Entries != 1 {
 		t.Fatalf("replace: %+v %v", l2, err)
 	}

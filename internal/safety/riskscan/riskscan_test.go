@@ -1,4 +1,4 @@
-package safety
+package riskscan
 
 import (
 	"context"
@@ -15,7 +15,9 @@ import (
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 	"github.com/safeguard-dev/safeguard/internal/risk"
+	"github.com/safeguard-dev/safeguard/internal/safety/safetytest"
 	"github.com/safeguard-dev/safeguard/internal/store"
+	"github.com/safeguard-dev/safeguard/internal/store/sqlite"
 )
 
 // notes records the notifications the scanner sends.
@@ -41,100 +43,41 @@ func (n *notes) take() []messaging.Notification {
 // world is a store with accounts, contacts and conversations made directly,
 // and a risk scanner over it.
 type world struct {
+	*safetytest.World
 	t     testing.TB
 	st    store.Store
-	risk  *Risk
+	risk  *Scanner
 	notes *notes
 }
 
-func newWorld(t testing.TB, cfg RiskConfig) *world {
+func newWorld(t testing.TB, cfg Config) *world {
 	t.Helper()
 	st := openSQLite(t)
 	n := &notes{}
-	r, err := NewRisk(cfg, RiskDeps{Store: st, Notify: n})
+	r, err := New(cfg, Deps{Store: st, Notify: n})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &world{t: t, st: st, risk: r, notes: n}
+	return &world{World: safetytest.New(t, st, t0), t: t, st: st, risk: r, notes: n}
 }
 
-// account stores an account of the given age at t0, made a year before.
-func (w *world) account(handle string, age int) *safeguard.Account {
-	w.t.Helper()
-	a := &safeguard.Account{Handle: handle, BirthDate: safeguard.DateOf(t0.AddDate(-age, 0, -1)), Assurance: safeguard.SelfDeclared,
-		Status: safeguard.Active, App: safeguard.DefaultApp, CreatedAt: t0.AddDate(-1, 0, 0)}
-	w.update(func(tx store.Tx) error { return tx.CreateAccount(w.t.Context(), a, "x") })
-	return a
-}
+// t0 is the tests' clock's start.
+var t0 = time.Date(2026, time.March, 14, 15, 9, 26, 0, time.UTC)
 
-// connect makes from and to contacts, accepted at the given time.
-func (w *world) connect(from, to *safeguard.Account, accepted time.Time) {
-	w.t.Helper()
-	w.update(func(tx store.Tx) error {
-		return tx.CreateContact(w.t.Context(), &safeguard.Contact{FromID: from.ID, ToID: to.ID, State: safeguard.ContactAccepted,
-			CreatedAt: accepted, UpdatedAt: accepted})
-	})
-}
-
-// conversation stores a conversation of the accounts, created at t0.
-func (w *world) conversation(e2ee bool, as ...*safeguard.Account) *safeguard.Conversation {
-	w.t.Helper()
-	c := &safeguard.Conversation{Kind: safeguard.Direct, E2EE: e2ee, App: safeguard.DefaultApp, CreatedBy: as[0].ID, CreatedAt: t0}
-	if len(as) > 2 {
-		c.Kind, c.Title = safeguard.Group, "group"
+func openSQLite(t testing.TB) store.Store {
+	t.Helper()
+	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "test.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, a := range as {
-		c.Members = append(c.Members, safeguard.Member{AccountID: a.ID, State: safeguard.MemberJoined, UpdatedAt: t0})
-	}
-	w.update(func(tx store.Tx) error { return tx.CreateConversation(w.t.Context(), c) })
-	return c
-}
-
-func (w *world) update(fn func(tx store.Tx) error) {
-	w.t.Helper()
-	if err := w.st.Update(w.t.Context(), fn); err != nil {
-		w.t.Fatal(err)
-	}
-}
-
-// content is what the messaging service would hand the scanner.
-func content(c *safeguard.Conversation, from *safeguard.Account, to []*safeguard.Account, text string, at time.Time) *messaging.Content {
-	return &messaging.Content{
-		Message:      &safeguard.Message{ConversationID: c.ID, SenderID: from.ID, Kind: safeguard.TextMessage, Text: text, Status: safeguard.Delivered, CreatedAt: at},
-		Sender:       from,
-		Conversation: c,
-		Recipients:   to,
-		Now:          at,
-	}
-}
-
-// deliver stores a scanned message as the messaging service does: the
-// message, then the verdict's Record in the same transaction, then After.
-func (w *world) deliver(ct *messaging.Content, v messaging.Verdict) *safeguard.Message {
-	w.t.Helper()
-	m := ct.Message
-	if v.Hold {
-		m.Status = safeguard.Held
-	}
-	w.update(func(tx store.Tx) error {
-		if err := tx.CreateMessage(w.t.Context(), m); err != nil {
-			return err
-		}
-		if v.Record != nil {
-			return v.Record(w.t.Context(), tx, m)
-		}
-		return nil
-	})
-	if v.After != nil {
-		v.After(w.t.Context(), m)
-	}
-	return m
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 // send scans and delivers a text message.
 func (w *world) send(c *safeguard.Conversation, from *safeguard.Account, to []*safeguard.Account, text string, at time.Time) *safeguard.Message {
 	w.t.Helper()
-	ct := content(c, from, to, text, at)
+	ct := safetytest.Content(c, from, to, text, at)
 	v, err := w.risk.Scan(w.t.Context(), ct)
 	if err != nil {
 		w.t.Fatalf("Scan(%q): %v", text, err)
@@ -142,20 +85,7 @@ func (w *world) send(c *safeguard.Conversation, from *safeguard.Account, to []*s
 	if v.Hold {
 		w.t.Errorf("the risk scanner held %q", text)
 	}
-	return w.deliver(ct, v)
-}
-
-func (w *world) detections(convID int64) []*safeguard.Detection {
-	w.t.Helper()
-	var ds []*safeguard.Detection
-	err := w.st.View(w.t.Context(), func(tx store.Tx) (err error) {
-		ds, err = tx.Detections(w.t.Context(), store.DetectionQuery{ConversationID: convID})
-		return err
-	})
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return ds
+	return w.Deliver(ct, v)
 }
 
 func (w *world) state(convID int64) (*risk.Conversation, int64) {
@@ -177,20 +107,20 @@ func (w *world) state(convID int64) (*risk.Conversation, int64) {
 }
 
 func TestRiskAlertsOnceWithNotice(t *testing.T) {
-	w := newWorld(t, RiskConfig{})
+	w := newWorld(t, Config{})
 	ctx := t.Context()
-	adult, teen := w.account("adult", 35), w.account("teen", 13)
-	w.connect(teen, adult, t0.AddDate(0, -2, 0)) // an established contact
-	c := w.conversation(false, adult, teen)
+	adult, teen := w.Account("adult", 35), w.Account("teen", 13)
+	w.Connect(teen, adult, t0.AddDate(0, -2, 0)) // an established contact
+	c := w.Conversation(false, adult, teen)
 
 	w.send(c, adult, []*safeguard.Account{teen}, "hey how was school today", t0.Add(time.Minute))
 	w.send(c, teen, []*safeguard.Account{adult}, "good thanks", t0.Add(2*time.Minute))
 	w.send(c, adult, []*safeguard.Account{teen}, "send me a pic of you", t0.Add(3*time.Minute))
-	if ds := w.detections(c.ID); len(ds) != 0 || len(w.notes.take()) != 0 {
+	if ds := w.Detections(c.ID); len(ds) != 0 || len(w.notes.take()) != 0 {
 		t.Fatalf("an established contact's one request alerted: %d detections", len(ds))
 	}
 	m := w.send(c, adult, []*safeguard.Account{teen}, "dont tell your parents about our chats, its our secret", t0.Add(4*time.Minute))
-	ds := w.detections(c.ID)
+	ds := w.Detections(c.ID)
 	if len(ds) != 1 {
 		t.Fatalf("%d detections after the secrecy request, want 1", len(ds))
 	}
@@ -254,7 +184,7 @@ func TestRiskAlertsOnceWithNotice(t *testing.T) {
 
 	// The rule keeps firing on later messages; it is not a new alert.
 	w.send(c, adult, []*safeguard.Account{teen}, "send me another pic", t0.Add(5*time.Minute))
-	if ds := w.detections(c.ID); len(ds) != 1 || len(w.notes.take()) != 0 {
+	if ds := w.Detections(c.ID); len(ds) != 1 || len(w.notes.take()) != 0 {
 		t.Errorf("a rule firing again made %d detections", len(ds))
 	}
 	if st, _ := w.state(c.ID); st.Messages != 5 {
@@ -276,16 +206,16 @@ func TestRiskConnectedFacts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := newWorld(t, RiskConfig{})
-			adult, child := w.account("adult", 40), w.account("kid", 11)
+			w := newWorld(t, Config{})
+			adult, child := w.Account("adult", 40), w.Account("kid", 11)
 			if tt.guardian {
 				child.GuardianID = adult.ID
-				w.update(func(tx store.Tx) error { return tx.UpdateAccount(t.Context(), child) })
+				w.Update(func(tx store.Tx) error { return tx.UpdateAccount(t.Context(), child) })
 			}
-			w.connect(child, adult, tt.accepted)
-			c := w.conversation(false, adult, child)
+			w.Connect(child, adult, tt.accepted)
+			c := w.Conversation(false, adult, child)
 			w.send(c, adult, []*safeguard.Account{child}, "send me a pic of you", t0.Add(time.Minute))
-			ds := w.detections(c.ID)
+			ds := w.Detections(c.ID)
 			if got := len(ds) == 1; got != tt.want {
 				t.Fatalf("alert = %v, want %v (%d detections)", got, tt.want, len(ds))
 			}
@@ -297,15 +227,15 @@ func TestRiskConnectedFacts(t *testing.T) {
 }
 
 func TestRiskNothingForAParentAskingForHomework(t *testing.T) {
-	w := newWorld(t, RiskConfig{})
-	parent, child := w.account("parent", 40), w.account("kid", 11)
+	w := newWorld(t, Config{})
+	parent, child := w.Account("parent", 40), w.Account("kid", 11)
 	child.GuardianID = parent.ID
-	w.update(func(tx store.Tx) error { return tx.UpdateAccount(t.Context(), child) })
-	w.connect(child, parent, t0)
-	c := w.conversation(false, parent, child)
+	w.Update(func(tx store.Tx) error { return tx.UpdateAccount(t.Context(), child) })
+	w.Connect(child, parent, t0)
+	c := w.Conversation(false, parent, child)
 	w.send(c, parent, []*safeguard.Account{child}, "can you send me a photo of your homework please", t0.Add(time.Minute))
 	w.send(c, parent, []*safeguard.Account{child}, "send me a picture of your maths homework so I can help", t0.Add(2*time.Minute))
-	if ds := w.detections(c.ID); len(ds) != 0 {
+	if ds := w.Detections(c.ID); len(ds) != 0 {
 		t.Errorf("detections: %+v", ds)
 	}
 	if ns := w.notes.take(); len(ns) != 0 {
@@ -317,15 +247,15 @@ func TestRiskNothingForAParentAskingForHomework(t *testing.T) {
 }
 
 func TestRiskNotScored(t *testing.T) {
-	w := newWorld(t, RiskConfig{})
+	w := newWorld(t, Config{})
 	ctx := t.Context()
-	a, b := w.account("a", 30), w.account("b", 31)
-	w.connect(a, b, t0.AddDate(0, 0, -1))
-	adults := w.conversation(false, a, b)
+	a, b := w.Account("a", 30), w.Account("b", 31)
+	w.Connect(a, b, t0.AddDate(0, 0, -1))
+	adults := w.Conversation(false, a, b)
 	w.send(adults, a, []*safeguard.Account{b}, "send me a pic, dont tell anyone, its our secret", t0)
-	teen, d := w.account("teen", 14), w.account("d", 32)
-	encrypted := w.conversation(true, a, d) // never with a minor; even so, never scanned
-	ct := content(encrypted, a, []*safeguard.Account{teen}, "send me a pic, its our secret", t0)
+	teen, d := w.Account("teen", 14), w.Account("d", 32)
+	encrypted := w.Conversation(true, a, d) // never with a minor; even so, never scanned
+	ct := safetytest.Content(encrypted, a, []*safeguard.Account{teen}, "send me a pic, its our secret", t0)
 	if v, err := w.risk.Scan(ctx, ct); err != nil || v.Record != nil || v.After != nil || v.Hold {
 		t.Errorf("E2EE conversation scanned: %+v %v", v, err)
 	}
@@ -345,12 +275,12 @@ func TestRiskNotScored(t *testing.T) {
 }
 
 func TestRiskShadowRuleCountedOnly(t *testing.T) {
-	w := newWorld(t, RiskConfig{})
-	adult, teen := w.account("adult", 35), w.account("teen", 13)
-	w.connect(teen, adult, t0)
-	c := w.conversation(false, adult, teen)
+	w := newWorld(t, Config{})
+	adult, teen := w.Account("adult", 35), w.Account("teen", 13)
+	w.Connect(teen, adult, t0)
+	c := w.Conversation(false, adult, teen)
 	w.send(c, adult, []*safeguard.Account{teen}, "how old are you", t0.Add(time.Minute))
-	if ds := w.detections(c.ID); len(ds) != 0 || len(w.notes.take()) != 0 {
+	if ds := w.Detections(c.ID); len(ds) != 0 || len(w.notes.take()) != 0 {
 		t.Errorf("a shadow rule acted: %+v", ds)
 	}
 	fired := map[string]int64{}
@@ -366,10 +296,10 @@ func TestRiskShadowRuleCountedOnly(t *testing.T) {
 }
 
 func TestRiskRefusedMinors(t *testing.T) {
-	w := newWorld(t, RiskConfig{})
+	w := newWorld(t, Config{})
 	ctx := t.Context()
-	adult, teen := w.account("adult", 35), w.account("teen", 14)
-	w.update(func(tx store.Tx) error {
+	adult, teen := w.Account("adult", 35), w.Account("teen", 14)
+	w.Update(func(tx store.Tx) error {
 		for i, at := range []time.Time{t0.AddDate(0, 0, -40), t0.AddDate(0, 0, -2), t0.AddDate(0, 0, -1), t0.Add(-time.Hour), t0.Add(-time.Minute)} {
 			to := int64(1000 + i)
 			if i == 4 {
@@ -382,10 +312,10 @@ func TestRiskRefusedMinors(t *testing.T) {
 		}
 		return nil
 	})
-	w.connect(teen, adult, t0.AddDate(0, -1, 0))
-	c := w.conversation(false, adult, teen)
+	w.Connect(teen, adult, t0.AddDate(0, -1, 0))
+	c := w.Conversation(false, adult, teen)
 	w.send(c, adult, []*safeguard.Account{teen}, "hello", t0.Add(time.Minute))
-	ds := w.detections(c.ID)
+	ds := w.Detections(c.ID)
 	if len(ds) != 1 || !strings.Contains(ds[0].Summary, "contact.many_minors") || ds[0].Severity != "medium" {
 		t.Fatalf("detections: %+v", ds)
 	}
@@ -397,16 +327,16 @@ func TestRiskRefusedMinors(t *testing.T) {
 }
 
 func TestRiskGroupRecipientIsTheYoungest(t *testing.T) {
-	w := newWorld(t, RiskConfig{})
-	aunt, uncle, nephew, niece := w.account("aunt", 45), w.account("uncle", 47), w.account("nephew", 16), w.account("niece", 13)
+	w := newWorld(t, Config{})
+	aunt, uncle, nephew, niece := w.Account("aunt", 45), w.Account("uncle", 47), w.Account("nephew", 16), w.Account("niece", 13)
 	for _, m := range []*safeguard.Account{nephew, niece} {
-		w.connect(m, aunt, t0.AddDate(-1, 0, 0))
-		w.connect(m, uncle, t0.AddDate(-1, 0, 0))
+		w.Connect(m, aunt, t0.AddDate(-1, 0, 0))
+		w.Connect(m, uncle, t0.AddDate(-1, 0, 0))
 	}
-	w.connect(niece, nephew, t0.AddDate(-1, 0, 0))
-	c := w.conversation(false, aunt, uncle, nephew, niece)
+	w.Connect(niece, nephew, t0.AddDate(-1, 0, 0))
+	c := w.Conversation(false, aunt, uncle, nephew, niece)
 	w.send(c, uncle, []*safeguard.Account{aunt, nephew, niece}, "pay me £100 or ill send your pics to all your friends", t0.Add(time.Minute))
-	ds := w.detections(c.ID)
+	ds := w.Detections(c.ID)
 	if len(ds) != 1 || ds[0].Category != "sextortion" {
 		t.Fatalf("detections: %+v", ds)
 	}
@@ -427,18 +357,18 @@ func TestRiskGroupRecipientIsTheYoungest(t *testing.T) {
 }
 
 func TestRiskHeldMessageShowsNoNotice(t *testing.T) {
-	w := newWorld(t, RiskConfig{})
-	adult, teen := w.account("adult", 35), w.account("teen", 13)
-	w.connect(teen, adult, t0)
-	c := w.conversation(false, adult, teen)
-	ct := content(c, adult, []*safeguard.Account{teen}, "send me a pic of you", t0.Add(time.Minute))
+	w := newWorld(t, Config{})
+	adult, teen := w.Account("adult", 35), w.Account("teen", 13)
+	w.Connect(teen, adult, t0)
+	c := w.Conversation(false, adult, teen)
+	ct := safetytest.Content(c, adult, []*safeguard.Account{teen}, "send me a pic of you", t0.Add(time.Minute))
 	v, err := w.risk.Scan(t.Context(), ct)
 	if err != nil {
 		t.Fatal(err)
 	}
 	v.Hold = true // another scanner held the message
-	w.deliver(ct, v)
-	ds := w.detections(c.ID)
+	w.Deliver(ct, v)
+	ds := w.Detections(c.ID)
 	if len(ds) != 1 || !ds[0].Held {
 		t.Errorf("detections: %+v", ds)
 	}
@@ -451,12 +381,12 @@ func TestRiskHeldMessageShowsNoNotice(t *testing.T) {
 // the same stored state, as two requests at once do: the second to save
 // scores again against the first's state, and nothing is lost.
 func TestRiskConcurrentMessages(t *testing.T) {
-	w := newWorld(t, RiskConfig{})
-	adult, teen := w.account("adult", 35), w.account("teen", 13)
-	w.connect(teen, adult, t0.AddDate(0, -2, 0))
-	c := w.conversation(false, adult, teen)
-	first := content(c, adult, []*safeguard.Account{teen}, "send me a pic of you", t0.Add(time.Minute))
-	second := content(c, adult, []*safeguard.Account{teen}, "dont tell anyone, its our secret", t0.Add(time.Minute))
+	w := newWorld(t, Config{})
+	adult, teen := w.Account("adult", 35), w.Account("teen", 13)
+	w.Connect(teen, adult, t0.AddDate(0, -2, 0))
+	c := w.Conversation(false, adult, teen)
+	first := safetytest.Content(c, adult, []*safeguard.Account{teen}, "send me a pic of you", t0.Add(time.Minute))
+	second := safetytest.Content(c, adult, []*safeguard.Account{teen}, "dont tell anyone, its our secret", t0.Add(time.Minute))
 	v1, err := w.risk.Scan(t.Context(), first)
 	if err != nil {
 		t.Fatal(err)
@@ -465,13 +395,13 @@ func TestRiskConcurrentMessages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.deliver(first, v1)
-	w.deliver(second, v2)
+	w.Deliver(first, v1)
+	w.Deliver(second, v2)
 	if st, _ := w.state(c.ID); st.Messages != 2 || st.Members[strconv.FormatInt(adult.ID, 10)].Messages != 2 {
 		t.Errorf("state %+v", st)
 	}
 	// Scored together, the request and the secrecy are grooming.
-	if ds := w.detections(c.ID); len(ds) != 1 || ds[0].Severity != "critical" {
+	if ds := w.Detections(c.ID); len(ds) != 1 || ds[0].Severity != "critical" {
 		t.Errorf("detections: %+v", ds)
 	}
 }
@@ -480,15 +410,15 @@ func TestRiskConcurrentMessages(t *testing.T) {
 // state whose transaction rolled back, or one another server moved past, is
 // read again from the store.
 func TestRiskStateCache(t *testing.T) {
-	w := newWorld(t, RiskConfig{})
+	w := newWorld(t, Config{})
 	ctx := t.Context()
-	adult, teen := w.account("adult", 35), w.account("teen", 13)
-	w.connect(teen, adult, t0.AddDate(0, -2, 0))
-	c := w.conversation(false, adult, teen)
+	adult, teen := w.Account("adult", 35), w.Account("teen", 13)
+	w.Connect(teen, adult, t0.AddDate(0, -2, 0))
+	c := w.Conversation(false, adult, teen)
 	to := []*safeguard.Account{teen}
 
 	// A message whose transaction fails after the scanner saved its state.
-	ct := content(c, adult, to, "send me a pic of you", t0.Add(time.Minute))
+	ct := safetytest.Content(c, adult, to, "send me a pic of you", t0.Add(time.Minute))
 	v, err := w.risk.Scan(ctx, ct)
 	if err != nil {
 		t.Fatal(err)
@@ -510,35 +440,35 @@ func TestRiskStateCache(t *testing.T) {
 	if st, _ := w.state(c.ID); st.Messages != 1 {
 		t.Errorf("a rolled-back message is in the state: %d messages", st.Messages)
 	}
-	if ds := w.detections(c.ID); len(ds) != 0 {
+	if ds := w.Detections(c.ID); len(ds) != 0 {
 		t.Errorf("secrecy alone from an established contact alerted, as if the rolled-back request counted: %+v", ds)
 	}
 
 	// Another server scores messages of the same conversation.
-	other, err := NewRisk(RiskConfig{}, RiskDeps{Store: w.st})
+	other, err := New(Config{}, Deps{Store: w.st})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ct2 := content(c, adult, to, "send me a pic of you", t0.Add(3*time.Minute))
+	ct2 := safetytest.Content(c, adult, to, "send me a pic of you", t0.Add(3*time.Minute))
 	v2, err := other.Scan(ctx, ct2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.deliver(ct2, v2)
+	w.Deliver(ct2, v2)
 	w.send(c, adult, to, "hello again", t0.Add(4*time.Minute))
 	if st, _ := w.state(c.ID); st.Messages != 3 {
 		t.Errorf("state of %d messages after messages through two servers, want 3", st.Messages)
 	}
-	if ds := w.detections(c.ID); len(ds) != 1 || ds[0].Severity != "critical" {
+	if ds := w.Detections(c.ID); len(ds) != 1 || ds[0].Severity != "critical" {
 		t.Errorf("the request (other server) and the secrecy (this one) together: %+v", ds)
 	}
 }
 
 func TestRiskBoundsWork(t *testing.T) {
-	w := newWorld(t, RiskConfig{})
-	adult, teen := w.account("adult", 35), w.account("teen", 13)
-	w.connect(teen, adult, t0)
-	c := w.conversation(false, adult, teen)
+	w := newWorld(t, Config{})
+	adult, teen := w.Account("adult", 35), w.Account("teen", 13)
+	w.Connect(teen, adult, t0)
+	c := w.Conversation(false, adult, teen)
 	huge := strings.Repeat("la ", 350_000) // about 1 MB, past any API limit
 	w.send(c, adult, []*safeguard.Account{teen}, huge, t0.Add(time.Minute))
 	st, _ := w.state(c.ID)
@@ -559,7 +489,7 @@ func TestRiskReload(t *testing.T) {
 	if err := os.WriteFile(rules, []byte(good), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	w := newWorld(t, RiskConfig{Rules: []string{DefaultRules, rules}})
+	w := newWorld(t, Config{Rules: []string{DefaultRules, rules}})
 	before := w.risk.RuleSet()
 	if n := len(before.Rules()); n != 22 {
 		t.Fatalf("%d rules, want the 21 embedded and one local", n)
@@ -583,16 +513,16 @@ func TestRiskReload(t *testing.T) {
 	if err != nil || rs.Version() == before.Version() || w.risk.RuleSet() != rs {
 		t.Errorf("reload of a good file: %v", err)
 	}
-	if _, err := NewRisk(RiskConfig{Lexicons: []string{filepath.Join(dir, "missing.yaml")}}, RiskDeps{Store: w.st}); safeguard.ErrorCode(err) != "invalid_rules" {
-		t.Errorf("NewRisk with a missing lexicon: %v", err)
+	if _, err := New(Config{Lexicons: []string{filepath.Join(dir, "missing.yaml")}}, Deps{Store: w.st}); safeguard.ErrorCode(err) != "invalid_rules" {
+		t.Errorf("New with a missing lexicon: %v", err)
 	}
 }
 
 func TestRiskNoticeInterval(t *testing.T) {
-	w := newWorld(t, RiskConfig{})
-	adult, teen := w.account("adult", 35), w.account("teen", 14)
-	w.connect(teen, adult, t0) // a new contact: one signal is enough
-	c := w.conversation(false, adult, teen)
+	w := newWorld(t, Config{})
+	adult, teen := w.Account("adult", 35), w.Account("teen", 14)
+	w.Connect(teen, adult, t0) // a new contact: one signal is enough
+	c := w.Conversation(false, adult, teen)
 	to := []*safeguard.Account{teen}
 	steps := []struct {
 		at     time.Duration
@@ -616,7 +546,7 @@ func TestRiskNoticeInterval(t *testing.T) {
 			t.Errorf("step %d %q: notices %+v, want %q", i, s.text, ns, s.notice)
 		}
 	}
-	if ds := w.detections(c.ID); len(ds) < 4 {
+	if ds := w.Detections(c.ID); len(ds) < 4 {
 		t.Errorf("%d detections: every first firing is one, notice or not", len(ds))
 	}
 }

@@ -1,8 +1,7 @@
-package safety
+package images
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -35,7 +34,7 @@ const retroPage = 500
 // that it has not moved meanwhile, so that two passes (two servers, say)
 // never report the same pair twice. Media hashes older than the window are
 // deleted.
-func (s *Images) Retro(ctx context.Context) (RetroResult, error) {
+func (s *Scanner) Retro(ctx context.Context) (RetroResult, error) {
 	s.retroMu.Lock()
 	defer s.retroMu.Unlock()
 	var r RetroResult
@@ -106,7 +105,7 @@ func (s *Images) Retro(ctx context.Context) (RetroResult, error) {
 // retroMatch returns the matches of one media with entries added after its
 // generation, as the current index confirms them (not suppressed, banks
 // still enabled); nil if none.
-func (s *Images) retroMatch(ctx context.Context, mh *safeguard.MediaHashes, gen uint64, deltas map[uint64]*hashbank.Index) (*ImageResult, error) {
+func (s *Scanner) retroMatch(ctx context.Context, mh *safeguard.MediaHashes, gen uint64, deltas map[uint64]*hashbank.Index) (*Result, error) {
 	h := hashesOf(mh)
 	q := h.query()
 	full := s.ix.x.Match(q)
@@ -145,7 +144,7 @@ func (s *Images) retroMatch(ctx context.Context, mh *safeguard.MediaHashes, gen 
 
 // delta returns an index of the positive entries committed after generation
 // from (up to gen), built once per pass.
-func (s *Images) delta(ctx context.Context, from, gen uint64, cache map[uint64]*hashbank.Index) (*hashbank.Index, error) {
+func (s *Scanner) delta(ctx context.Context, from, gen uint64, cache map[uint64]*hashbank.Index) (*hashbank.Index, error) {
 	if x := cache[from]; x != nil {
 		return x, nil
 	}
@@ -186,7 +185,7 @@ func (s *Images) delta(ctx context.Context, from, gen uint64, cache map[uint64]*
 // retroDetect writes the detection of a retroactive match, if the media's
 // generation has not moved since it was read and its message has no
 // hash_match detection yet. It reports whether it wrote one.
-func (s *Images) retroDetect(ctx context.Context, mh *safeguard.MediaHashes, gen uint64, res *ImageResult) (bool, error) {
+func (s *Scanner) retroDetect(ctx context.Context, mh *safeguard.MediaHashes, gen uint64, res *Result) (bool, error) {
 	wrote := false
 	err := s.st.Update(ctx, func(tx store.Tx) error {
 		wrote = false
@@ -243,14 +242,6 @@ func retroContent(ctx context.Context, tx store.Tx, m *safeguard.Message, now ti
 		}
 	}
 	return c, nil
-}
-
-func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return b
 }
 
 // mustFinding encodes a finding of one part, which cannot fail.

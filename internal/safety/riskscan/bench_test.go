@@ -1,4 +1,4 @@
-package safety
+package riskscan
 
 import (
 	"testing"
@@ -6,6 +6,7 @@ import (
 
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
+	"github.com/safeguard-dev/safeguard/internal/safety/safetytest"
 )
 
 // BenchmarkRiskPipeline measures the risk scanner on one message of a
@@ -16,14 +17,14 @@ import (
 // baseline; "score+store" scans, stores the message and saves the state in
 // the same transaction (Verdict.Record).
 //
-//	go test ./internal/safety -run '^$' -bench RiskPipeline -benchtime 2000x
+//	go test ./internal/safety/riskscan -run '^$' -bench RiskPipeline -benchtime 2000x
 func BenchmarkRiskPipeline(b *testing.B) {
 	for _, mode := range []string{"score", "store", "score+store"} {
 		b.Run(mode, func(b *testing.B) {
-			w := newWorld(b, RiskConfig{})
-			adult, teen := w.account("adult", 35), w.account("teen", 13)
-			w.connect(teen, adult, t0.AddDate(0, -2, 0))
-			c := w.conversation(false, adult, teen)
+			w := newWorld(b, Config{})
+			adult, teen := w.Account("adult", 35), w.Account("teen", 13)
+			w.Connect(teen, adult, t0.AddDate(0, -2, 0))
+			c := w.Conversation(false, adult, teen)
 			to := []*safeguard.Account{teen}
 			for i := range 50 {
 				w.send(c, adult, to, "so what are you up to this weekend, anything fun planned?", t0.Add(time.Duration(i)*time.Second))
@@ -31,7 +32,7 @@ func BenchmarkRiskPipeline(b *testing.B) {
 			text := "you looked great at the match, send me a pic of you"
 			b.ResetTimer()
 			for i := range b.N {
-				ct := content(c, adult, to, text, t0.Add(time.Hour+time.Duration(i)*time.Second))
+				ct := safetytest.Content(c, adult, to, text, t0.Add(time.Hour+time.Duration(i)*time.Second))
 				var v messaging.Verdict
 				if mode != "store" {
 					var err error
@@ -40,7 +41,7 @@ func BenchmarkRiskPipeline(b *testing.B) {
 					}
 				}
 				if mode != "score" {
-					w.deliver(ct, v)
+					w.Deliver(ct, v)
 				}
 			}
 		})

@@ -1,4 +1,4 @@
-package safety
+package urls
 
 import (
 	"errors"
@@ -15,9 +15,9 @@ import (
 	"golang.org/x/net/idna"
 )
 
-// MaxURLBytes is the longest link or list entry that is normalised; a longer
+// MaxBytes is the longest link or list entry that is normalised; a longer
 // one is refused (list entries) or not looked up (links in messages).
-const MaxURLBytes = 4096
+const MaxBytes = 4096
 
 // Link is a URL in normalised form, the form in which links in messages and
 // URL list entries are compared:
@@ -114,17 +114,17 @@ var deobfuscate = strings.NewReplacer(
 // idnaProfile converts host names as a browser looking them up would.
 var idnaProfile = idna.New(idna.MapForLookup(), idna.Transitional(false), idna.BidiRule())
 
-// NormalizeURL normalises a web address written with or without a scheme
+// Normalize normalises a web address written with or without a scheme
 // ("https://Example.COM./a", "www.example.com/a", "example.com:443/a" are
 // all "example.com/a"). It fails for anything that is not an http(s)
 // address with a valid host.
-func NormalizeURL(raw string) (Link, error) {
+func Normalize(raw string) (Link, error) {
 	s := strings.TrimSpace(raw)
 	if s == "" {
 		return Link{}, notURL("The address is empty.")
 	}
-	if len(s) > MaxURLBytes {
-		return Link{}, notURL("The address is longer than %d bytes.", MaxURLBytes)
+	if len(s) > MaxBytes {
+		return Link{}, notURL("The address is longer than %d bytes.", MaxBytes)
 	}
 	if !utf8.ValidString(s) {
 		return Link{}, notURL("The address is not valid UTF-8.")

@@ -1,4 +1,4 @@
-package safety
+package urls
 
 import (
 	"bufio"
@@ -50,7 +50,7 @@ func (e *ListError) Error() string {
 // Unwrap makes a ListError an ErrInvalid.
 func (e *ListError) Unwrap() error { return safeguard.ErrInvalid }
 
-// ParseURLList reads a URL list file, one entry a line, in the shape of the
+// ParseList reads a URL list file, one entry a line, in the shape of the
 // IWF URL list (full URLs, and whole domains or paths):
 //
 //	# comments and blank lines are ignored
@@ -62,7 +62,7 @@ func (e *ListError) Unwrap() error { return safeguard.ErrInvalid }
 // Entries are normalised as links are (see Link); an entry that appears
 // twice counts once. Every problem is reported with its line number, and a
 // file with any problem gives no entries.
-func ParseURLList(name string, data []byte) ([]safeguard.URLEntry, error) {
+func ParseList(name string, data []byte) ([]safeguard.URLEntry, error) {
 	le := &ListError{File: name}
 	problem := func(line int, format string, args ...any) {
 		if len(le.Problems) < maxListProblems {
@@ -73,7 +73,7 @@ func ParseURLList(name string, data []byte) ([]safeguard.URLEntry, error) {
 	}
 	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
 	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 4096), MaxURLBytes+256)
+	sc.Buffer(make([]byte, 0, 4096), MaxBytes+256)
 	var out []safeguard.URLEntry
 	seen := map[[2]string]bool{}
 	line := 0
@@ -109,7 +109,7 @@ func ParseURLList(name string, data []byte) ([]safeguard.URLEntry, error) {
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			problem(line+1, "line longer than %d bytes", MaxURLBytes+256)
+			problem(line+1, "line longer than %d bytes", MaxBytes+256)
 		} else {
 			return nil, err
 		}
@@ -127,7 +127,7 @@ func parseEntry(kind safeguard.URLEntryKind, raw string) (safeguard.URLEntry, er
 	if strings.Contains(written, "*") {
 		return safeguard.URLEntry{}, safeguard.Invalid("invalid_url", "Wildcards are allowed only as a final /*.")
 	}
-	l, err := NormalizeURL(written)
+	l, err := Normalize(written)
 	if err != nil {
 		return safeguard.URLEntry{}, err
 	}
@@ -166,8 +166,8 @@ func parseEntry(kind safeguard.URLEntryKind, raw string) (safeguard.URLEntry, er
 	return safeguard.URLEntry{Kind: kind, Key: l.Key()}, nil
 }
 
-// URLImport is what to record about an imported list.
-type URLImport struct {
+// ListImport is what to record about an imported list.
+type ListImport struct {
 	Name        string
 	Source      string
 	Description string
@@ -177,14 +177,14 @@ type URLImport struct {
 	Replace bool
 }
 
-// ImportURLList parses data (see ParseURLList) and stores it as one list, all
+// Import parses data (see ParseList) and stores it as one list, all
 // or nothing; with Replace set a list of the same name is replaced in the
 // same transaction. It returns the stored list.
-func ImportURLList(ctx context.Context, st store.Store, in URLImport, file string, data []byte, now time.Time) (*safeguard.URLList, error) {
+func Import(ctx context.Context, st store.Store, in ListImport, file string, data []byte, now time.Time) (*safeguard.URLList, error) {
 	if strings.TrimSpace(in.Name) == "" {
 		return nil, safeguard.Invalid("invalid_list_name", "Give the list a name.")
 	}
-	entries, err := ParseURLList(file, data)
+	entries, err := ParseList(file, data)
 	if err != nil {
 		return nil, err
 	}

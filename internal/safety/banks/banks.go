@@ -1,9 +1,10 @@
-package safety
+package banks
 
 import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -26,8 +27,8 @@ import (
 // briefly for each.
 const importBatch = 16384
 
-// BanksDeps are what Banks is built on. Now, Log and Changed are optional.
-type BanksDeps struct {
+// Deps are what Service is built on. Now, Log and Changed are optional.
+type Deps struct {
 	Store store.Store
 	Now   func() time.Time
 	Log   *slog.Logger
@@ -36,20 +37,20 @@ type BanksDeps struct {
 	Changed func()
 }
 
-// Banks manages the hash banks: imports, additions, removals, enabling. Every
+// Service manages the hash banks: imports, additions, removals, enabling. Every
 // change bumps the bank generation and writes an audit entry in its own
 // transaction, so that every index built from the store sees it at its next
 // match.
-type Banks struct {
+type Service struct {
 	st      store.Store
 	now     func() time.Time
 	log     *slog.Logger
 	changed func()
 }
 
-// NewBanks returns a bank manager over a store.
-func NewBanks(d BanksDeps) *Banks {
-	b := &Banks{st: d.Store, now: d.Now, log: d.Log, changed: d.Changed}
+// New returns a bank manager over a store.
+func New(d Deps) *Service {
+	b := &Service{st: d.Store, now: d.Now, log: d.Log, changed: d.Changed}
 	if b.now == nil {
 		b.now = time.Now
 	}
@@ -62,9 +63,9 @@ func NewBanks(d BanksDeps) *Banks {
 	return b
 }
 
-// BankSpec names the bank a change goes to and, when the change creates it,
+// Spec names the bank a change goes to and, when the change creates it,
 // what it is. Provenance given for an existing bank replaces its own.
-type BankSpec struct {
+type Spec struct {
 	Bank        string
 	Source      string // who supplied the list: "IWF", "NCMEC", "own moderators", …
 	Version     string // the list's version or date
@@ -75,9 +76,9 @@ type BankSpec struct {
 	By       string // who makes the change, for the audit log
 }
 
-// BankListImport is a list to import into a bank.
-type BankListImport struct {
-	BankSpec
+// ListImport is a list to import into a bank.
+type ListImport struct {
+	Spec
 	Format listfmt.Format
 	// Kind is the type of hashes the list writes without one; 0 if every
 	// hash says its type.
@@ -87,15 +88,15 @@ type BankListImport struct {
 	Replace bool
 }
 
-// BankItem is one image's hashes added by hand.
-type BankItem struct {
+// Item is one image's hashes added by hand.
+type Item struct {
 	ExternalID string
 	hashbank.Hashes
 	Quality int // PDQ quality, or -1 if unknown
 }
 
-// BankChange is what a committed change did.
-type BankChange struct {
+// Change is what a committed change did.
+type Change struct {
 	Bank       *safeguard.HashBank
 	Created    bool
 	Import     *safeguard.BankImport // imports and additions
@@ -108,9 +109,9 @@ type BankChange struct {
 
 var bankName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
-// CheckBankName refuses a name that is not 1–64 letters, digits, '.', '_' or
+// CheckName refuses a name that is not 1–64 letters, digits, '.', '_' or
 // '-', starting with a letter or digit.
-func CheckBankName(name string) error {
+func CheckName(name string) error {
 	if !bankName.MatchString(name) {
 		return safeguard.Invalid("invalid_bank_name", "A bank name is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit: not %q.", name)
 	}
@@ -122,23 +123,23 @@ func CheckBankName(name string) error {
 // becomes part of the bank in one commit at the end; a malformed line (the
 // error names it) or any other failure deletes what was written, and the
 // bank if this import created it.
-func (b *Banks) Import(ctx context.Context, req BankListImport, r io.Reader) (*BankChange, error) {
+func (b *Service) Import(ctx context.Context, req ListImport, r io.Reader) (*Change, error) {
 	if _, err := listfmt.ParseFormat(string(req.Format)); err != nil {
 		return nil, err
 	}
 	sum := sha256.New()
 	in := io.TeeReader(r, sum)
-	return b.change(ctx, req.BankSpec, string(req.Format), req.Replace, func(emit func(BankItem) error) (string, error) {
+	return b.change(ctx, req.Spec, string(req.Format), req.Replace, func(emit func(Item) error) (string, error) {
 		err := listfmt.Scan(in, req.Format, listfmt.Options{Kind: req.Kind}, func(rec listfmt.Record) error {
-			return emit(BankItem{ExternalID: rec.ExternalID, Hashes: rec.Hashes, Quality: rec.Quality})
+			return emit(Item{ExternalID: rec.ExternalID, Hashes: rec.Hashes, Quality: rec.Quality})
 		})
 		return hex.EncodeToString(sum.Sum(nil)), err
 	})
 }
 
 // Add adds hashes to a bank (created if absent) as one import.
-func (b *Banks) Add(ctx context.Context, spec BankSpec, items []BankItem) (*BankChange, error) {
-	return b.change(ctx, spec, "manual", false, func(emit func(BankItem) error) (string, error) {
+func (b *Service) Add(ctx context.Context, spec Spec, items []Item) (*Change, error) {
+	return b.change(ctx, spec, "manual", false, func(emit func(Item) error) (string, error) {
 		for _, it := range items {
 			if err := emit(it); err != nil {
 				return "", err
@@ -150,12 +151,12 @@ func (b *Banks) Add(ctx context.Context, spec BankSpec, items []BankItem) (*Bank
 
 // change writes the items produce emits as one import into the bank spec
 // names.
-func (b *Banks) change(ctx context.Context, spec BankSpec, format string, replace bool, produce func(emit func(BankItem) error) (string, error)) (*BankChange, error) {
-	if err := CheckBankName(spec.Bank); err != nil {
+func (b *Service) change(ctx context.Context, spec Spec, format string, replace bool, produce func(emit func(Item) error) (string, error)) (*Change, error) {
+	if err := CheckName(spec.Bank); err != nil {
 		return nil, err
 	}
 	start := b.now()
-	out := &BankChange{}
+	out := &Change{}
 	im := &safeguard.BankImport{Format: format, By: spec.By, At: start.UTC()}
 	err := b.st.Update(ctx, func(tx store.Tx) error {
 		out.Created = false
@@ -191,7 +192,7 @@ func (b *Banks) change(ctx context.Context, spec BankSpec, format string, replac
 		batch = batch[:0]
 		return err
 	}
-	fileSum, err := produce(func(it BankItem) error {
+	fileSum, err := produce(func(it Item) error {
 		if it.Kinds == 0 {
 			return safeguard.Invalid("invalid_bank_entry", "A bank entry needs at least one hash.")
 		}
@@ -259,7 +260,7 @@ func (b *Banks) change(ctx context.Context, spec BankSpec, format string, replac
 	return out, nil
 }
 
-func setProvenance(bank *safeguard.HashBank, spec BankSpec) {
+func setProvenance(bank *safeguard.HashBank, spec Spec) {
 	if spec.Source != "" {
 		bank.Source = spec.Source
 	}
@@ -271,7 +272,7 @@ func setProvenance(bank *safeguard.HashBank, spec BankSpec) {
 	}
 }
 
-func entryOf(it BankItem, at time.Time) safeguard.BankEntry {
+func entryOf(it Item, at time.Time) safeguard.BankEntry {
 	e := safeguard.BankEntry{ExternalID: it.ExternalID, Quality: it.Quality, AddedAt: at}
 	if it.Kinds.Has(hashbank.KindPDQ) {
 		e.PDQ = append([]byte(nil), it.PDQ[:]...)
@@ -290,7 +291,7 @@ func entryOf(it BankItem, at time.Time) safeguard.BankEntry {
 
 // discard deletes what a failed import wrote, and the bank if it created it.
 // It runs even when ctx has ended.
-func (b *Banks) discard(ctx context.Context, importID int64, out *BankChange) {
+func (b *Service) discard(ctx context.Context, importID int64, out *Change) {
 	ctx = context.WithoutCancel(ctx)
 	for done := false; !done; {
 		if err := b.st.Update(ctx, func(tx store.Tx) (err error) {
@@ -309,7 +310,7 @@ func (b *Banks) discard(ctx context.Context, importID int64, out *BankChange) {
 }
 
 // purgeReplaced deletes the entries of the imports a replacing import retired.
-func (b *Banks) purgeReplaced(ctx context.Context, bankID int64, gen uint64) {
+func (b *Service) purgeReplaced(ctx context.Context, bankID int64, gen uint64) {
 	var ims []*safeguard.BankImport
 	if err := b.st.View(ctx, func(tx store.Tx) (err error) {
 		ims, err = tx.BankImports(ctx, bankID)
@@ -338,12 +339,12 @@ func (b *Banks) purgeReplaced(ctx context.Context, bankID int64, gen uint64) {
 // number), a hash written "pdq:HEX", "md5:HEX" or "sha256:HEX" (every
 // entry with that hash), or an external id. A selector that finds nothing
 // is ErrNotFound and nothing is removed.
-func (b *Banks) Remove(ctx context.Context, bank string, selectors []string, by string) (*BankChange, error) {
+func (b *Service) Remove(ctx context.Context, bank string, selectors []string, by string) (*Change, error) {
 	if len(selectors) == 0 {
 		return nil, safeguard.Invalid("no_entries", "Name the entries to remove.")
 	}
 	start := b.now()
-	out := &BankChange{}
+	out := &Change{}
 	err := b.st.Update(ctx, func(tx store.Tx) error {
 		bk, err := tx.HashBankByName(ctx, bank)
 		if err != nil {
@@ -450,8 +451,8 @@ func ParseHashArg(s string) (h hashbank.Hashes, ok bool, err error) {
 
 // SetEnabled enables or disables a bank. A disabled bank matches and
 // suppresses nothing; its entries stay.
-func (b *Banks) SetEnabled(ctx context.Context, bank string, enabled bool, by string) (*BankChange, error) {
-	out := &BankChange{}
+func (b *Service) SetEnabled(ctx context.Context, bank string, enabled bool, by string) (*Change, error) {
+	out := &Change{}
 	now := b.now().UTC()
 	changed := false
 	err := b.st.Update(ctx, func(tx store.Tx) error {
@@ -488,7 +489,7 @@ func (b *Banks) SetEnabled(ctx context.Context, bank string, enabled bool, by st
 }
 
 // List returns every bank, by name, and the bank generation.
-func (b *Banks) List(ctx context.Context) ([]*safeguard.HashBank, uint64, error) {
+func (b *Service) List(ctx context.Context) ([]*safeguard.HashBank, uint64, error) {
 	var banks []*safeguard.HashBank
 	var gen uint64
 	err := b.st.View(ctx, func(tx store.Tx) (err error) {
@@ -503,12 +504,15 @@ func (b *Banks) List(ctx context.Context) ([]*safeguard.HashBank, uint64, error)
 
 // audit records a change to a bank, by the operator.
 func audit(ctx context.Context, tx store.Tx, bank *safeguard.HashBank, action string, at time.Time, detail map[string]any) error {
-	return tx.Audit(ctx, &safeguard.AuditEntry{At: at, Actor: "operator", Action: action, TargetID: bank.ID,
-		Detail: string(mustJSON(detail))})
+	b, err := json.Marshal(detail)
+	if err != nil {
+		return err
+	}
+	return tx.Audit(ctx, &safeguard.AuditEntry{At: at, Actor: "operator", Action: action, TargetID: bank.ID, Detail: string(b)})
 }
 
 // String describes a change in one line, for people.
-func (c *BankChange) String() string {
+func (c *Change) String() string {
 	switch {
 	case c.Import != nil:
 		verb := "added to"
