@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -205,6 +206,88 @@ func TestAttackFrankingPlaintextAtRest(t *testing.T) {
 				t.Error("the exported report does not carry the reported text")
 			}
 			check("after the reads")
+		})
+	}
+}
+
+// TestAttackFrankingPlaintextOldRows replays the same finding on rows
+// written before the fix, which kept the reported text in
+// detections.detail ("plaintext"): once the detection is in a case (its
+// evidence holds the detection, text and all), the store's migration
+// removes the text from the row and keeps everything else.
+func TestAttackFrankingPlaintextOldRows(t *testing.T) {
+	for _, be := range backends(t) {
+		t.Run(be.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			st, raw, tables := be.open(t)
+			s, cs := newFrankingStack(t, st)
+			s.raw, s.tables, s.postgres = raw, tables, be.name == "postgres"
+			alice, bob := s.adult("alice", 1), s.adult("bob", 1)
+			s.contacts(alice, bob)
+			conv := s.group(alice, "", bob)
+			text := "an old report " + canary
+			if _, err := alice.devs[0].Send(ctx, conv.ID, text); err != nil {
+				t.Fatal(err)
+			}
+			got := received(t, bob.devs[0])
+			res, err := bob.devs[0].Report(ctx, conv.ID, got[0].ID, "asked_for_photos")
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The row as the code before wrote it, and a second such row
+			// no case holds yet.
+			d, _ := detection(t, st, res.DetectionID)
+			var old map[string]any
+			if err := json.Unmarshal(d.Detail, &old); err != nil {
+				t.Fatal(err)
+			}
+			delete(old, "text")
+			old["plaintext"] = text
+			b, _ := json.Marshal(old)
+			if _, err := raw.ExecContext(ctx, s.rebind(`UPDATE detections SET detail = ? WHERE id = ?`), b, d.ID); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := cs.Process(ctx); err != nil || n != 1 {
+				t.Fatalf("Process: %d, %v", n, err)
+			}
+			pending := strings.Replace(string(b), canary, "pending-"+strings.ToLower(canary), 1)
+			if _, err := raw.ExecContext(ctx, s.rebind(`INSERT INTO detections (source, at, message_id, conversation_id, sender_id,
+				media_id, held, content_key, severity, category, summary, detail, recipients, conversation_e2ee, members)
+				SELECT source, at, message_id, conversation_id, sender_id, media_id, held, 'pending', severity, category, summary, ?,
+				recipients, conversation_e2ee, members FROM detections WHERE id = ?`), []byte(pending), d.ID); err != nil {
+				t.Fatal(err)
+			}
+			var pendingID int64
+			if err := raw.QueryRowContext(ctx, `SELECT MAX(id) FROM detections`).Scan(&pendingID); err != nil {
+				t.Fatal(err)
+			}
+
+			dir := "sqlite"
+			if s.postgres {
+				dir = "postgres"
+			}
+			migration, err := os.ReadFile(filepath.Join("..", "store", dir, "migrations", "0014_franking_text.sql"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := raw.ExecContext(ctx, string(migration)); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range s.dump(t) {
+				if leaks(c.value) {
+					t.Errorf("after the migration: the reported text is in %s.%s", c.table, c.column)
+				}
+			}
+			after, _ := detection(t, st, d.ID)
+			f, err := after.Finding()
+			if err != nil || f.Verified == nil || f.Verified.Reason != "asked_for_photos" || f.Verified.VerifiedBy != "franking" {
+				t.Errorf("the migrated detail lost more than the text: %s (%v)", after.Detail, err)
+			}
+			left, _ := detection(t, st, pendingID)
+			if !bytes.Contains(left.Detail, []byte("plaintext")) {
+				t.Error("the text of a detection no case holds yet was dropped before the vault had it")
+			}
 		})
 	}
 }
