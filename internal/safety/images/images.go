@@ -365,7 +365,7 @@ func matchDetection(c *messaging.Content, m *safeguard.Message, res *Result, rad
 	d := safety.NewDetection(c, m)
 	d.Source, d.Held, d.ContentKey = safeguard.HashMatch, m.Status == safeguard.Held, fmt.Sprintf("bank_entry:%d", best.EntryID)
 	d.Severity, d.Category, d.Summary = safeguard.SeverityCritical, safeguard.CategoryKnownImage, summary
-	d.Detail = mustFinding(safeguard.Finding{KnownImage: detail})
+	d.SetFinding(safeguard.Finding{KnownImage: detail}) // one part: cannot fail
 	return d
 }
 
@@ -379,6 +379,6 @@ func unscannedDetection(c *messaging.Content, m *safeguard.Message, h *Hashes, r
 	d := safety.NewDetection(c, m)
 	d.Source, d.Held, d.ContentKey = safeguard.ScanFailure, true, fmt.Sprintf("message:%d", m.ID)
 	d.Severity, d.Category, d.Summary = safeguard.SeverityMedium, safeguard.CategoryUnscanned, "image held for review: "+reason
-	d.Detail = mustFinding(safeguard.Finding{Unscanned: detail})
+	d.SetFinding(safeguard.Finding{Unscanned: detail}) // one part: cannot fail
 	return d
 }

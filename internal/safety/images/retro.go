@@ -243,12 +243,3 @@ func retroContent(ctx context.Context, tx store.Tx, m *safeguard.Message, now ti
 	}
 	return c, nil
 }
-
-// mustFinding encodes a finding of one part, which cannot fail.
-func mustFinding(f safeguard.Finding) []byte {
-	b, err := safeguard.EncodeFinding(f)
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
