@@ -267,19 +267,40 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		st.Close()
 		return nil, err
 	}
-	// The evidence vault: cases preserve into it, and a verified report of
-	// an encrypted message keeps its text there only.
-	vault, _, err := openVault(c.cases, log, true, nil)
-	if err != nil {
-		st.Close()
-		return nil, err
-	}
 	b := bus.NewLocal()
 	var apps []string
 	for _, a := range strings.Split(c.apps, ",") {
 		if a = strings.TrimSpace(a); a != "" {
 			apps = append(apps, a)
 		}
+	}
+	// Known images: the hash-bank index (loaded in the background by Run),
+	// the image scanner on the message path, and bank management.
+	imageScanner, err := images.New(c.images, images.Deps{Store: st, Log: log})
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("--bank-radius: %w", err)
+	}
+	bankAdmin := banks.New(banks.Deps{Store: st, Log: log, Changed: imageScanner.Kick})
+
+	// The safety pipeline: the risk rules on conversations with a minor,
+	// the URL lists and the known images on every conversation the server
+	// can see.
+	notify := web.Notifier(b, log)
+	riskScanner, err := riskscan.New(riskscan.Config{Rules: splitList(c.riskRules), Lexicons: splitList(c.riskLexicons)},
+		riskscan.Deps{Store: st, Notify: notify, Log: log})
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("--risk-rules, --risk-lexicon: %w", err)
+	}
+	scanners := safety.Scanners{riskScanner, urls.NewScanner(st, urls.Options{Log: log}), imageScanner}
+
+	// The evidence vault: cases preserve into it, and a verified report of
+	// an encrypted message keeps its text there only.
+	vault, _, err := openVault(c.cases, log, true, nil)
+	if err != nil {
+		st.Close()
+		return nil, err
 	}
 	// End-to-end encryption: the key directory and relay, with the franking
 	// keys in a file of their own. Off when the encryption mode is none.
@@ -301,26 +322,6 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	if e2eeSvc != nil {
 		relay = e2eeSvc
 	}
-	// Known images: the hash-bank index (loaded in the background by Run),
-	// the image scanner on the message path, and bank management.
-	images, err := images.New(c.images, images.Deps{Store: st, Log: log})
-	if err != nil {
-		st.Close()
-		return nil, fmt.Errorf("--bank-radius: %w", err)
-	}
-	bankAdmin := banks.New(banks.Deps{Store: st, Log: log, Changed: images.Kick})
-
-	// The safety pipeline: the risk rules on conversations with a minor,
-	// the URL lists and the known images on every conversation the server
-	// can see.
-	notify := web.Notifier(b, log)
-	riskScanner, err := riskscan.New(riskscan.Config{Rules: splitList(c.riskRules), Lexicons: splitList(c.riskLexicons)},
-		riskscan.Deps{Store: st, Notify: notify, Log: log})
-	if err != nil {
-		st.Close()
-		return nil, fmt.Errorf("--risk-rules, --risk-lexicon: %w", err)
-	}
-	scanners := safety.Scanners{riskScanner, urls.NewScanner(st, urls.Options{Log: log}), images}
 
 	guardianKey, err := loadGuardianKey(c)
 	if err != nil {
@@ -352,7 +353,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	}
 	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	runCaseJobs(jobs, c.cases, caseSvc, log)
-	go images.Run(jobs) // the index, then retroactive matching
+	go imageScanner.Run(jobs) // the index, then retroactive matching
 
 	if e2eeSvc != nil {
 		go e2eeSvc.Run(jobs, e2ee.DefaultSweepEvery) // retention of envelopes and blobs
@@ -440,7 +441,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		risk:       riskScanner,
 		cases:      caseSvc,
 		mods:       mods,
-		images:     images,
+		images:     imageScanner,
 		close: func() error {
 			stopJobs()
 			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
