@@ -331,11 +331,11 @@ func cmdBankMatch(ctx context.Context, e *env, args []string) error {
 	}
 	defer st.Close()
 	cfg.Limits = imagingLimits
-	images, err := images.New(cfg, images.Deps{Store: st})
+	scanner, err := images.New(cfg, images.Deps{Store: st})
 	if err != nil {
 		return bankUsageError("%v", err)
 	}
-	if _, err := images.Load(ctx); err != nil {
+	if _, err := scanner.Load(ctx); err != nil {
 		return err
 	}
 	for _, file := range fs.Args() {
@@ -343,7 +343,7 @@ func cmdBankMatch(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		res, err := images.Match(ctx, data)
+		res, err := scanner.Match(ctx, data)
 		if err != nil {
 			return err
 		}
