@@ -56,8 +56,14 @@ type Tx interface {
 // AccountTx stores accounts, guardian link codes, sessions and logins.
 type AccountTx interface {
 	// CreateAccount stores a and sets a.ID. A handle already taken (handles
-	// compare case-insensitively) is ErrConflict with code "handle_taken".
+	// compare case-insensitively), or one whose safeguard.HandleSkeleton
+	// another account's handle has, is ErrConflict with code "handle_taken".
 	CreateAccount(ctx context.Context, a *safeguard.Account, passwordHash string) error
+	// LookalikeNickname reports whether an account has a nickname
+	// (safeguard.Nickname of its handle) with the skeleton of nickname but
+	// spelled otherwise, letter case aside. With bornBy not zero, only
+	// accounts born on or before it count.
+	LookalikeNickname(ctx context.Context, nickname string, bornBy safeguard.Date) (bool, error)
 	Account(ctx context.Context, id int64) (*safeguard.Account, error)
 	AccountByHandle(ctx context.Context, handle string) (*safeguard.Account, error)
 	// AccountsByID returns the accounts that exist among ids.

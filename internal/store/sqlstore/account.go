@@ -37,11 +37,14 @@ func scanAccount(s scanner) (*safeguard.Account, error) {
 
 // CreateAccount implements store.AccountTx.
 func (t *Tx) CreateAccount(ctx context.Context, a *safeguard.Account, passwordHash string) error {
+	nick := safeguard.Nickname(a.Handle)
 	id, err := t.insertID(ctx, `INSERT INTO accounts
-		(handle, handle_key, password_hash, birth_date, assurance, status, app, local_authority, police_force, guardian_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		(handle, handle_key, nickname_key, nickname_skeleton, skeleton,
+		password_hash, birth_date, assurance, status, app, local_authority, police_force, guardian_id, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING RETURNING id`,
-		a.Handle, HandleKey(a.Handle), passwordHash, dateText(a.BirthDate), string(a.Assurance), string(a.Status),
+		a.Handle, HandleKey(a.Handle), HandleKey(nick), safeguard.HandleSkeleton(nick), safeguard.HandleSkeleton(a.Handle),
+		passwordHash, dateText(a.BirthDate), string(a.Assurance), string(a.Status),
 		a.App, a.LocalAuthority, a.PoliceForce, a.GuardianID, micro(a.CreatedAt))
 	if errors.Is(err, sql.ErrNoRows) {
 		return handleTaken(a.Handle)
@@ -51,6 +54,25 @@ func (t *Tx) CreateAccount(ctx context.Context, a *safeguard.Account, passwordHa
 	}
 	a.ID = id
 	return nil
+}
+
+// LookalikeNickname implements store.AccountTx.
+func (t *Tx) LookalikeNickname(ctx context.Context, nickname string, bornBy safeguard.Date) (bool, error) {
+	q := `SELECT 1 FROM accounts WHERE nickname_skeleton = ? AND nickname_key <> ?`
+	args := []any{safeguard.HandleSkeleton(nickname), HandleKey(nickname)}
+	if !bornBy.IsZero() {
+		q += ` AND birth_date <= ?`
+		args = append(args, dateText(bornBy))
+	}
+	var one int
+	err := t.queryRow(ctx, q+` LIMIT 1`, args...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, t.d.Err(err, fmt.Sprintf("lookalike of %q", nickname))
+	}
+	return true, nil
 }
 
 // Account implements store.AccountTx.
