@@ -98,6 +98,17 @@ func AgeOn(birth Date, now time.Time) int {
 	return age
 }
 
+// BornBy returns the latest date of birth of someone at least years old at
+// now, so that AgeOn(b, now) >= years exactly when b is not after it.
+func BornBy(years int, now time.Time) Date {
+	today := DateOf(now)
+	d := Date{today.Year - years, today.Month, today.Day}
+	if d.Month == time.February && d.Day == 29 && !isLeap(d.Year) {
+		d.Day = 28
+	}
+	return d
+}
+
 // BandOn returns the age band of someone born on birth, at now.
 func BandOn(birth Date, now time.Time) AgeBand {
 	switch age := AgeOn(birth, now); {

@@ -3,6 +3,7 @@ package safeguard_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	safeguard "github.com/safeguard-dev/safeguard"
 )
@@ -91,4 +92,22 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+func TestBornBy(t *testing.T) {
+	start := time.Date(2023, time.January, 1, 12, 0, 0, 0, time.UTC)
+	for day := range 3 * 366 {
+		now := start.AddDate(0, 0, day)
+		for _, years := range []int{safeguard.TeenFrom, safeguard.AdultFrom} {
+			cut := safeguard.BornBy(years, now)
+			for b := -3; b <= 3; b++ {
+				birth := safeguard.DateOf(time.Date(cut.Year, cut.Month, cut.Day+b, 0, 0, 0, 0, time.UTC))
+				old := safeguard.AgeOn(birth, now) >= years
+				notAfter := !cut.Before(birth)
+				if old != notAfter {
+					t.Fatalf("on %s, born %s: aged %d at least %d is %v, but BornBy = %s", now.Format(time.DateOnly), birth, safeguard.AgeOn(birth, now), years, old, cut)
+				}
+			}
+		}
+	}
 }

@@ -25,6 +25,8 @@ type Client struct {
 	// App names the app the calls come through, when one server serves
 	// several; empty means the account's own app.
 	App string
+	// Handle is the handle of the account Login logged in, like "leo.37".
+	Handle string
 }
 
 // New returns a client for the server at baseURL.
@@ -115,7 +117,8 @@ func id(n int64) string { return strconv.FormatInt(n, 10) }
 
 // Accounts and sessions.
 
-// SignUp creates an account.
+// SignUp creates an account. The account's Handle, assigned by the server,
+// is what Login takes.
 func (c *Client) SignUp(ctx context.Context, req SignUpRequest) (*Account, error) {
 	var out Account
 	return &out, c.do(ctx, "POST", "/api/v1/accounts", req, &out)
@@ -127,7 +130,7 @@ func (c *Client) Login(ctx context.Context, handle, password string) (*Session, 
 	if err := c.do(ctx, "POST", "/api/v1/sessions", SessionRequest{Handle: handle, Password: password}, &out); err != nil {
 		return nil, err
 	}
-	c.Token = out.Token
+	c.Token, c.Handle = out.Token, out.Account.Handle
 	return &out, nil
 }
 

@@ -16,9 +16,15 @@ type ErrorDetail struct {
 	Message string `json:"message"`
 }
 
-// SignUpRequest creates an account.
+// SignUpRequest creates an account. The server makes its handle from the
+// nickname, a dot and digits it picks ("leo" becomes "leo.37"); the answer's
+// Handle is what the account logs in with and others reach it by.
 type SignUpRequest struct {
-	Handle         string `json:"handle"`
+	Nickname string `json:"nickname"`
+	// Handle is the former name of Nickname, still read when Nickname is
+	// empty: a whole handle ("leo.37") is refused like any nickname that
+	// ends in digits after a dot.
+	Handle         string `json:"handle,omitempty"`
 	Password       string `json:"password"`
 	BirthDate      string `json:"birth_date"` // YYYY-MM-DD
 	App            string `json:"app,omitempty"`

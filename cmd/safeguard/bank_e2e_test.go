@@ -85,21 +85,22 @@ func TestKnownImagesEndToEnd(t *testing.T) {
 
 			adult := newUser(t, srv.url, "e2e_adult")
 			teen := client.New(srv.url)
-			if _, err := teen.SignUp(ctx, client.SignUpRequest{Handle: "e2e_teen", Password: "correct horse battery",
-				BirthDate: time.Now().AddDate(-15, 0, -1).Format(time.DateOnly), LocalAuthority: "Bedford"}); err != nil {
+			ta, err := teen.SignUp(ctx, client.SignUpRequest{Nickname: "e2e_teen", Password: "correct horse battery",
+				BirthDate: time.Now().AddDate(-15, 0, -1).Format(time.DateOnly), LocalAuthority: "Bedford"})
+			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := teen.Login(ctx, "e2e_teen", "correct horse battery"); err != nil {
+			if _, err := teen.Login(ctx, ta.Handle, "correct horse battery"); err != nil {
 				t.Fatal(err)
 			}
-			req, err := teen.RequestContact(ctx, "e2e_adult")
+			req, err := teen.RequestContact(ctx, adult.Handle)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if _, err := adult.AcceptContact(ctx, req.ID); err != nil {
 				t.Fatal(err)
 			}
-			conv, err := adult.CreateConversation(ctx, client.ConversationRequest{Members: []string{"e2e_teen"}})
+			conv, err := adult.CreateConversation(ctx, client.ConversationRequest{Members: []string{teen.Handle}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -330,14 +331,14 @@ func TestBankBadInput(t *testing.T) {
 		t.Errorf("banks: %+v %v", banks, err)
 	}
 	a, b := newUser(t, srv.url, "bad_adult_a"), newUser(t, srv.url, "bad_adult_b")
-	req, err := a.RequestContact(ctx, "bad_adult_b")
+	req, err := a.RequestContact(ctx, b.Handle)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := b.AcceptContact(ctx, req.ID); err != nil {
 		t.Fatal(err)
 	}
-	conv, err := a.CreateConversation(ctx, client.ConversationRequest{Members: []string{"bad_adult_b"}})
+	conv, err := a.CreateConversation(ctx, client.ConversationRequest{Members: []string{b.Handle}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,9 +27,9 @@ const (
 )
 
 func cmdChat(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "chat", "chat [--server URL] [--handle NAME] [--signup --birth-date YYYY-MM-DD] [flags]")
+	fs := newFlagSet(e, "chat", "chat [--server URL] [--handle HANDLE] [--signup --handle NICKNAME --birth-date YYYY-MM-DD] [flags]")
 	server := fs.String("server", defaultChatServer, "the Safeguard server")
-	handle := fs.String("handle", "", "the account to log in as (asked for if empty)")
+	handle := fs.String("handle", "", "the handle to log in as, like leo.37 (asked for if empty); with --signup, the nickname to make one from")
 	signup := fs.Bool("signup", false, "create the account first (with --birth-date)")
 	birth := fs.String("birth-date", "", "date of birth for --signup, YYYY-MM-DD")
 	la := fs.String("local-authority", "", "local authority for --signup (a name or ONS code)")
@@ -44,7 +44,11 @@ func cmdChat(ctx context.Context, e *env, args []string) error {
 	c := &chat{out: e.stdout, in: in, api: client.New(*server), images: ""}
 
 	if *handle == "" {
-		h, err := in.prompt(c.out, "Handle: ")
+		ask := "Handle: "
+		if *signup {
+			ask = "Nickname: "
+		}
+		h, err := in.prompt(c.out, ask)
 		if err != nil {
 			return err
 		}
@@ -59,11 +63,12 @@ func cmdChat(ctx context.Context, e *env, args []string) error {
 		password = p
 	}
 	if *signup {
-		a, err := c.api.SignUp(ctx, client.SignUpRequest{Handle: *handle, Password: password, BirthDate: *birth, LocalAuthority: *la})
+		a, err := c.api.SignUp(ctx, client.SignUpRequest{Nickname: *handle, Password: password, BirthDate: *birth, LocalAuthority: *la})
 		if err != nil {
 			return fmt.Errorf("sign up: %s", explain(err))
 		}
-		c.say("Account %s created (%s).", a.Handle, a.AgeBand)
+		c.say("Account %s created (%s). Log in with the handle %s from now on.", a.Handle, a.AgeBand, a.Handle)
+		*handle = a.Handle
 		if a.GuardianCode != "" {
 			c.say("A parent or carer must approve it first: give them the code %s.", a.GuardianCode)
 		}

@@ -159,12 +159,12 @@ func TestChat(t *testing.T) {
 		age    int
 	}{{"alice", 40}, {"bob", 35}, {"leo", 15}} {
 		c := client.New(url)
-		a, err := c.SignUp(ctx, client.SignUpRequest{Handle: p.handle, Password: "password-" + p.handle,
+		a, err := c.SignUp(ctx, client.SignUpRequest{Nickname: p.handle, Password: "password-" + p.handle,
 			BirthDate: time.Now().AddDate(-p.age, 0, -1).Format(time.DateOnly)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.Login(ctx, p.handle, "password-"+p.handle); err != nil {
+		if _, err := c.Login(ctx, a.Handle, "password-"+p.handle); err != nil {
 			t.Fatal(err)
 		}
 		if p.age >= 18 {
@@ -175,7 +175,7 @@ func TestChat(t *testing.T) {
 		people[p.handle] = c
 	}
 	for _, other := range []string{"bob", "leo"} {
-		req, err := people[other].RequestContact(ctx, "alice")
+		req, err := people[other].RequestContact(ctx, people["alice"].Handle)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -183,17 +183,19 @@ func TestChat(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	family, err := people["alice"].CreateConversation(ctx, client.ConversationRequest{Members: []string{"leo"}})
+	family, err := people["alice"].CreateConversation(ctx, client.ConversationRequest{Members: []string{people["leo"].Handle}})
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	stateDirs := t.TempDir()
-	chatFor := func(handle string) *terminal {
-		return startChat(t, handle, map[string]string{"SAFEGUARD_PASSWORD": "password-" + handle},
-			"--server", url, "--handle", handle, "--state-dir", filepath.Join(stateDirs, handle),
-			"--device", strings.ToUpper(handle)+"-LAPTOP", "--kdf-memory", "64", "--kdf-time", "1")
+	chatFor := func(nickname string) *terminal {
+		return startChat(t, nickname, map[string]string{"SAFEGUARD_PASSWORD": "password-" + nickname},
+			"--server", url, "--handle", people[nickname].Handle, "--state-dir", filepath.Join(stateDirs, nickname),
+			"--device", strings.ToUpper(nickname)+"-LAPTOP", "--kdf-memory", "64", "--kdf-time", "1")
 	}
+	// h is the handle of one of the people, as a pattern for expect.
+	h := func(nickname string) string { return regexp.QuoteMeta(people[nickname].Handle) }
 	alice := chatFor("alice")
 	// A new device asks for its passphrase twice.
 	alice.expect(`Choose a passphrase: `)
@@ -211,19 +213,19 @@ func TestChat(t *testing.T) {
 
 	// Alice starts an end-to-end encrypted chat with Bob; the list shows
 	// the padlock, and the chat with Leo says why it is not encrypted.
-	alice.typeLine("/new e2ee bob")
-	alice.expect(`— bob \(🔒 end-to-end encrypted\)`)
+	alice.typeLine("/new e2ee " + people["bob"].Handle)
+	alice.expect(`— ` + h("bob") + ` \(🔒 end-to-end encrypted\)`)
 	alice.typeLine("/list")
-	alice.expect(`\[\d+\] leo\s+young person — not end-to-end encrypted`) // the older conversation first
-	alice.expect(`\[\d+\] bob\s+🔒 end-to-end encrypted`)
+	alice.expect(`\[\d+\] ` + h("leo") + `\s+young person — not end-to-end encrypted`) // the older conversation first
+	alice.expect(`\[\d+\] ` + h("bob") + `\s+🔒 end-to-end encrypted`)
 	alice.typeLine("hello bob, only we can read this")
 	alice.expect(`#\d+ \d\d:\d\d 🔒 you: hello bob, only we can read this`)
 
-	bob.expect(`new 🔒 message from alice in conversation (\d+)`)
+	bob.expect(`new 🔒 message from ` + h("alice") + ` in conversation (\d+)`)
 	bob.typeLine("/list")
-	id := bob.expect(`\[(\d+)\] alice\s+🔒 end-to-end encrypted`)[1]
+	id := bob.expect(`\[(\d+)\] ` + h("alice") + `\s+🔒 end-to-end encrypted`)[1]
 	bob.typeLine("/open " + id)
-	bob.expect(`#\d+ \d\d:\d\d 🔒 alice: hello bob, only we can read this`)
+	bob.expect(`#\d+ \d\d:\d\d 🔒 ` + h("alice") + `: hello bob, only we can read this`)
 
 	// Bob sends an image from a file; Alice's client decrypts and saves it.
 	img := filepath.Join(t.TempDir(), "hills.png")
@@ -232,7 +234,7 @@ func TestChat(t *testing.T) {
 	}
 	bob.typeLine("/image " + img + " the view from the top")
 	bob.expect(`🔒 you: \[image .*\] the view from the top`)
-	saved := alice.expect(`#(\d+) \d\d:\d\d 🔒 bob: \[image (\S+), (\d+) bytes\] the view from the top`)
+	saved := alice.expect(`#(\d+) \d\d:\d\d 🔒 ` + h("bob") + `: \[image (\S+), (\d+) bytes\] the view from the top`)
 	got, err := os.ReadFile(saved[2])
 	if err != nil || !bytes.Equal(got, pngBytes(t)) {
 		t.Errorf("alice's saved image: %v", err)
@@ -240,17 +242,17 @@ func TestChat(t *testing.T) {
 
 	// Safety numbers are the same on both sides.
 	alice.typeLine("/safety")
-	an := alice.expect(`bob, device BOB-LAPTOP \(\w+\):\n\s+((?:\d{5} ){11}\d{5})`)[1]
+	an := alice.expect(h("bob") + `, device BOB-LAPTOP \(\w+\):\n\s+((?:\d{5} ){11}\d{5})`)[1]
 	bob.typeLine("/safety")
-	bn := bob.expect(`alice, device ALICE-LAPTOP \(\w+\):\n\s+((?:\d{5} ){11}\d{5})`)[1]
+	bn := bob.expect(h("alice") + `, device ALICE-LAPTOP \(\w+\):\n\s+((?:\d{5} ){11}\d{5})`)[1]
 	if an != bn {
 		t.Errorf("safety numbers differ:\n%s\n%s", an, bn)
 	}
-	bob.typeLine("/verify alice ALICE-LAPTOP")
-	bob.expect(`alice's device ALICE-LAPTOP is verified`)
+	bob.typeLine("/verify " + people["alice"].Handle + " ALICE-LAPTOP")
+	bob.expect(h("alice") + `'s device ALICE-LAPTOP is verified`)
 
 	// Bob reports Alice's first message; the server verifies it.
-	msgID := regexp.MustCompile(`#(\d+) \d\d:\d\d 🔒 alice: hello bob`).FindStringSubmatch(bob.screen.String())[1]
+	msgID := regexp.MustCompile(`#(\d+) \d\d:\d\d 🔒 ` + h("alice") + `: hello bob`).FindStringSubmatch(bob.screen.String())[1]
 	bob.typeLine("/report " + msgID + " mean_or_threatening")
 	bob.expect(`Reported\. The message was verified and sent to the moderators \(reference \d+\)`)
 	bob.typeLine("/report " + msgID)
@@ -280,7 +282,7 @@ func TestChat(t *testing.T) {
 	alice2.expect(`This device is ALICE-LAPTOP`)
 	alice2.typeLine("/open " + id)
 	alice2.expect(`🔒 you: hello bob, only we can read this`)
-	alice2.expect(`🔒 bob: \[image .*\] the view from the top`)
+	alice2.expect(`🔒 ` + h("bob") + `: \[image .*\] the view from the top`)
 	alice2.typeLine("/quit")
 	alice2.expect(`Bye\.`)
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/safeguard-dev/safeguard/client"
@@ -95,7 +96,11 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	fmt.Fprintf(e.stdout, "\nThe server is still running at %s (operator token: %s).\n", srv.url, c.adminToken)
-	fmt.Fprintf(e.stdout, "Log in as any of the accounts above with the password %q.\n", demoPassword)
+	var handles []string
+	for _, n := range d.order {
+		handles = append(handles, d.h(n))
+	}
+	fmt.Fprintf(e.stdout, "Log in as any of these accounts with the password %q: %s.\n", demoPassword, strings.Join(handles, ", "))
 	if d.moderatorPassword != "" {
 		fmt.Fprintf(e.stdout, "Moderator console: %s/console/ — log in as %s with the password %s\n", srv.url, demoModerator, d.moderatorPassword)
 	}
@@ -124,13 +129,15 @@ const demoPassword = "demo-password-1"
 
 // demo plays the story through the real API, as the apps would.
 type demo struct {
-	out   io.Writer
-	url   string
-	admin *client.Client
-	users map[string]*client.Client
-	ids   map[string]int64
-	step  int
-	store store.Store // for what the operator does with the CLI
+	out     io.Writer
+	url     string
+	admin   *client.Client
+	users   map[string]*client.Client // by nickname
+	ids     map[string]int64
+	handles map[string]string
+	order   []string // nicknames in the order they signed up
+	step    int
+	store   store.Store // for what the operator does with the CLI
 
 	guardianCode string // Maya's, given to her guardian
 
@@ -167,24 +174,30 @@ func (d *demo) answer(err error) string {
 }
 
 // signUp creates and logs in an account born years ago today (less a day,
-// so the age is exact).
-func (d *demo) signUp(ctx context.Context, handle string, years int, la string) (*client.Account, error) {
+// so the age is exact). The demo knows its people by nickname; the server
+// gives each a handle (d.h).
+func (d *demo) signUp(ctx context.Context, nickname string, years int, la string) (*client.Account, error) {
 	born := time.Now().AddDate(-years, 0, -1).Format(time.DateOnly)
 	c := client.New(d.url)
-	a, err := c.SignUp(ctx, client.SignUpRequest{Handle: handle, Password: demoPassword, BirthDate: born, LocalAuthority: la})
+	a, err := c.SignUp(ctx, client.SignUpRequest{Nickname: nickname, Password: demoPassword, BirthDate: born, LocalAuthority: la})
 	if err != nil {
-		return nil, fmt.Errorf("sign up %s: %w", handle, err)
+		return nil, fmt.Errorf("sign up %s: %w", nickname, err)
 	}
-	if _, err := c.Login(ctx, handle, demoPassword); err != nil {
-		return nil, fmt.Errorf("log in %s: %w", handle, err)
+	if _, err := c.Login(ctx, a.Handle, demoPassword); err != nil {
+		return nil, fmt.Errorf("log in %s: %w", a.Handle, err)
 	}
-	d.users[handle] = c
+	d.users[nickname] = c
 	if d.ids == nil {
-		d.ids = map[string]int64{}
+		d.ids, d.handles = map[string]int64{}, map[string]string{}
 	}
-	d.ids[handle] = a.ID
+	d.ids[nickname] = a.ID
+	d.handles[nickname] = a.Handle
+	d.order = append(d.order, nickname)
 	return a, nil
 }
+
+// h returns the handle the server gave the demo's person with nickname.
+func (d *demo) h(nickname string) string { return d.handles[nickname] }
 
 func (d *demo) verify(ctx context.Context, handle string) error {
 	_, err := d.admin.SetAgeAssurance(ctx, d.ids[handle], "verified")
@@ -220,7 +233,7 @@ func (d *demo) story(ctx context.Context) error {
 		if f, ok := police.ByCode(a.PoliceForce); ok {
 			force = f.Area + " " + f.Code
 		}
-		d.say("   %-10s %-27s %-5s %-27s %s%s", p.handle, "("+p.who+")", a.AgeBand, force, a.Status, extra)
+		d.say("   %-13s %-27s %-5s %-27s %s%s", a.Handle, "("+p.who+")", a.AgeBand, force, a.Status, extra)
 	}
 	for _, h := range []string{"sam", "uncle_raj", "joanne"} {
 		if err := d.verify(ctx, h); err != nil {
@@ -230,7 +243,7 @@ func (d *demo) story(ctx context.Context) error {
 	d.say("   The operator verifies the ages of sam, uncle_raj and joanne (after an age check).")
 
 	d.heading("Maya's account waits for a guardian")
-	if _, err := d.users["maya"].RequestContact(ctx, "leo"); err != nil {
+	if _, err := d.users["maya"].RequestContact(ctx, d.h("leo")); err != nil {
 		d.say("   Before approval, Maya asks to add Leo: %s", d.answer(err))
 	}
 	child, err := d.users["sam"].LinkGuardian(ctx, d.guardianCode)
@@ -241,14 +254,22 @@ func (d *demo) story(ctx context.Context) error {
 
 	d.heading("A stranger adult cannot find or reach a young person")
 	st := d.users["stranger"]
-	_, errLeo := st.RequestContact(ctx, "leo")
+	_, errLeo := st.RequestContact(ctx, d.h("leo"))
 	_, errNobody := st.RequestContact(ctx, "nobody_has_this_name")
 	d.say("   stranger asks to add leo:                  %s", d.answer(errLeo))
 	d.say("   stranger asks to add nobody_has_this_name: %s", d.answer(errNobody))
-	_, errMsg := st.SendDirect(ctx, "leo", "hi")
+	_, errMsg := st.SendDirect(ctx, d.h("leo"), "hi")
 	d.say("   stranger messages leo:                     %s", d.answer(errMsg))
-	_, errLook := st.Lookup(ctx, "maya")
+	_, errLook := st.Lookup(ctx, d.h("maya"))
 	d.say("   stranger looks maya up:                    %s", d.answer(errLook))
+	signUp := func(nickname string) error {
+		_, err := client.New(d.url).SignUp(ctx, client.SignUpRequest{Nickname: nickname, Password: demoPassword, BirthDate: "1990-01-01"})
+		return err
+	}
+	for _, h := range []string{d.h("leo"), "nobody.42"} {
+		d.say("   %-43s %s", "stranger signs up as "+h+":", d.answer(signUp(h)))
+	}
+	d.say("   (Nobody chooses a whole handle: the server adds the digits, so sign-up never says who exists.)")
 	lc, err := d.users["leo"].Contacts(ctx)
 	if err != nil {
 		return err
@@ -267,7 +288,7 @@ func (d *demo) story(ctx context.Context) error {
 	}
 
 	d.heading("A teen adds an adult relative")
-	req, err := d.users["leo"].RequestContact(ctx, "uncle_raj")
+	req, err := d.users["leo"].RequestContact(ctx, d.h("uncle_raj"))
 	if err != nil {
 		return err
 	}
@@ -280,7 +301,7 @@ func (d *demo) story(ctx context.Context) error {
 	d.say("   uncle_raj accepts: they are contacts.")
 
 	d.heading("A child's new contact waits for her guardian")
-	mreq, err := d.users["maya"].RequestContact(ctx, "leo")
+	mreq, err := d.users["maya"].RequestContact(ctx, d.h("leo"))
 	if err != nil {
 		return err
 	}
@@ -307,18 +328,18 @@ func (d *demo) story(ctx context.Context) error {
 	}
 
 	d.heading("A family group with a young person is never end-to-end encrypted")
-	_, errE2EE := d.users["uncle_raj"].CreateConversation(ctx, client.ConversationRequest{Members: []string{"leo"}, Title: "Family", E2EE: true})
+	_, errE2EE := d.users["uncle_raj"].CreateConversation(ctx, client.ConversationRequest{Members: []string{d.h("leo")}, Title: "Family", E2EE: true})
 	d.say("   uncle_raj asks for an E2EE group with leo: %s", d.answer(errE2EE))
-	fam, err := d.users["uncle_raj"].CreateConversation(ctx, client.ConversationRequest{Members: []string{"leo"}, Title: "Family"})
+	fam, err := d.users["uncle_raj"].CreateConversation(ctx, client.ConversationRequest{Members: []string{d.h("leo")}, Title: "Family"})
 	if err != nil {
 		return err
 	}
-	d.say("   uncle_raj creates the group \"Family\": e2ee=%v; leo is %s.", fam.E2EE, memberState(fam, "leo"))
+	d.say("   uncle_raj creates the group \"Family\": e2ee=%v; leo is %s.", fam.E2EE, memberState(fam, d.h("leo")))
 	if _, err := d.users["leo"].AcceptInvitation(ctx, fam.ID); err != nil {
 		return err
 	}
 	d.quote("Everyone in \"Family\"", fam.Notice.Text)
-	_, errStranger := d.users["uncle_raj"].AddMember(ctx, fam.ID, "joanne")
+	_, errStranger := d.users["uncle_raj"].AddMember(ctx, fam.ID, d.h("joanne"))
 	d.say("   uncle_raj adds joanne, who is not Leo's contact: %s", d.answer(errStranger))
 	if _, err := d.users["uncle_raj"].SendText(ctx, fam.ID, "Pizza at ours on Saturday?"); err != nil {
 		return err
@@ -332,14 +353,14 @@ func (d *demo) story(ctx context.Context) error {
 	}
 
 	d.heading("Two verified adults talk end to end")
-	jr, err := d.users["joanne"].RequestContact(ctx, "uncle_raj")
+	jr, err := d.users["joanne"].RequestContact(ctx, d.h("uncle_raj"))
 	if err != nil {
 		return err
 	}
 	if _, err := d.users["uncle_raj"].AcceptContact(ctx, jr.ID); err != nil {
 		return err
 	}
-	secret, err := d.users["joanne"].CreateConversation(ctx, client.ConversationRequest{Members: []string{"uncle_raj"}, E2EE: true})
+	secret, err := d.users["joanne"].CreateConversation(ctx, client.ConversationRequest{Members: []string{d.h("uncle_raj")}, E2EE: true})
 	if err != nil {
 		return err
 	}
@@ -352,28 +373,28 @@ func (d *demo) story(ctx context.Context) error {
 	}
 
 	d.heading("An adult whose age is not verified gets no E2EE, and is told why")
-	sr, err := d.users["stranger"].RequestContact(ctx, "joanne")
+	sr, err := d.users["stranger"].RequestContact(ctx, d.h("joanne"))
 	if err != nil {
 		return err
 	}
 	if _, err := d.users["joanne"].AcceptContact(ctx, sr.ID); err != nil {
 		return err
 	}
-	_, errUnverified := d.users["joanne"].CreateConversation(ctx, client.ConversationRequest{Members: []string{"stranger"}, E2EE: true})
+	_, errUnverified := d.users["joanne"].CreateConversation(ctx, client.ConversationRequest{Members: []string{d.h("stranger")}, E2EE: true})
 	d.say("   joanne asks for E2EE with stranger: %s", d.answer(errUnverified))
-	plain, err := d.users["joanne"].CreateConversation(ctx, client.ConversationRequest{Members: []string{"stranger"}})
+	plain, err := d.users["joanne"].CreateConversation(ctx, client.ConversationRequest{Members: []string{d.h("stranger")}})
 	if err != nil {
 		return err
 	}
 	d.quote("Both", plain.Notice.Text)
 
 	d.heading("A blocked account cannot reach the blocker")
-	if _, err := d.users["joanne"].Block(ctx, "stranger"); err != nil {
+	if _, err := d.users["joanne"].Block(ctx, d.h("stranger")); err != nil {
 		return err
 	}
 	_, errBlocked := d.users["stranger"].SendText(ctx, plain.ID, "hello?")
 	d.say("   joanne blocks stranger; stranger writes in their chat: %s", d.answer(errBlocked))
-	_, errReq := d.users["stranger"].RequestContact(ctx, "joanne")
+	_, errReq := d.users["stranger"].RequestContact(ctx, d.h("joanne"))
 	d.say("   stranger asks to add joanne again: %s", d.answer(errReq))
 
 	if err := d.riskStory(ctx); err != nil {

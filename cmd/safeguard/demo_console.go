@@ -26,7 +26,7 @@ const demoModerator = "demo-moderator"
 // the case in the queue.
 func (d *demo) consoleStory(ctx context.Context) error {
 	d.heading("A report reaches the moderators' console")
-	rec, err := d.users["joanne"].Report(ctx, client.ReportRequest{Account: "stranger", Reason: "mean_or_threatening",
+	rec, err := d.users["joanne"].Report(ctx, client.ReportRequest{Account: d.h("stranger"), Reason: "mean_or_threatening",
 		Note: "Kept writing after I said no. (synthetic)"})
 	if err != nil {
 		return err

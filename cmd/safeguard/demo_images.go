@@ -34,14 +34,14 @@ func (d *demo) knownImage(ctx context.Context) error {
 	if _, err := d.signUp(ctx, "coach_dan", 39, "Bedford"); err != nil {
 		return err
 	}
-	req, err := d.users["leo"].RequestContact(ctx, "coach_dan")
+	req, err := d.users["leo"].RequestContact(ctx, d.h("coach_dan"))
 	if err != nil {
 		return err
 	}
 	if _, err := d.users["coach_dan"].AcceptContact(ctx, req.ID); err != nil {
 		return err
 	}
-	conv, err := d.users["coach_dan"].CreateConversation(ctx, client.ConversationRequest{Members: []string{"leo"}})
+	conv, err := d.users["coach_dan"].CreateConversation(ctx, client.ConversationRequest{Members: []string{d.h("leo")}})
 	if err != nil {
 		return err
 	}

@@ -21,7 +21,7 @@ func (d *demo) riskStory(ctx context.Context) error {
 	if _, err := d.signUp(ctx, "gamer_vic", 31, "Luton"); err != nil {
 		return err
 	}
-	req, err := d.users["leo"].RequestContact(ctx, "gamer_vic")
+	req, err := d.users["leo"].RequestContact(ctx, d.h("gamer_vic"))
 	if err != nil {
 		return err
 	}
@@ -29,7 +29,7 @@ func (d *demo) riskStory(ctx context.Context) error {
 		return err
 	}
 	d.say("   Leo asks to add gamer_vic (an adult he met online), who accepts.")
-	chat, err := d.users["gamer_vic"].CreateConversation(ctx, client.ConversationRequest{Members: []string{"leo"}})
+	chat, err := d.users["gamer_vic"].CreateConversation(ctx, client.ConversationRequest{Members: []string{d.h("leo")}})
 	if err != nil {
 		return err
 	}

@@ -18,14 +18,14 @@ func (d *demo) statsStory(ctx context.Context) error {
 	if _, err := d.signUp(ctx, "tutor_ed", 34, "Cambridge"); err != nil {
 		return err
 	}
-	req, err := d.users["leo"].RequestContact(ctx, "tutor_ed")
+	req, err := d.users["leo"].RequestContact(ctx, d.h("tutor_ed"))
 	if err != nil {
 		return err
 	}
 	if _, err := d.users["tutor_ed"].AcceptContact(ctx, req.ID); err != nil {
 		return err
 	}
-	conv, err := d.users["tutor_ed"].CreateConversation(ctx, client.ConversationRequest{Members: []string{"leo"}})
+	conv, err := d.users["tutor_ed"].CreateConversation(ctx, client.ConversationRequest{Members: []string{d.h("leo")}})
 	if err != nil {
 		return err
 	}
@@ -41,7 +41,7 @@ func (d *demo) statsStory(ctx context.Context) error {
 	for _, n := range rec.Notices {
 		d.quote("Leo", n.Text)
 	}
-	if _, err := d.users["leo"].Report(ctx, client.ReportRequest{Account: "tutor_ed", Reason: "something_else"}); err != nil {
+	if _, err := d.users["leo"].Report(ctx, client.ReportRequest{Account: d.h("tutor_ed"), Reason: "something_else"}); err != nil {
 		return err
 	}
 	d.say("   leo also reports tutor_ed's account: two cases, one about the message, one about the account, both")

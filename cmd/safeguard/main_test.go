@@ -152,14 +152,14 @@ func TestKillUnderLoad(t *testing.T) {
 	var senders []sender
 	for i := range pairs {
 		a, b := newUser(t, url, fmt.Sprintf("crash_a%d", i)), newUser(t, url, fmt.Sprintf("crash_b%d", i))
-		req, err := a.RequestContact(ctx, fmt.Sprintf("crash_b%d", i))
+		req, err := a.RequestContact(ctx, b.Handle)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if _, err := b.AcceptContact(ctx, req.ID); err != nil {
 			t.Fatal(err)
 		}
-		conv, err := a.CreateConversation(ctx, client.ConversationRequest{Members: []string{fmt.Sprintf("crash_b%d", i)}})
+		conv, err := a.CreateConversation(ctx, client.ConversationRequest{Members: []string{b.Handle}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -213,7 +213,7 @@ func TestKillUnderLoad(t *testing.T) {
 	found := map[int64]bool{}
 	for i := range pairs {
 		c := client.New(url)
-		if _, err := c.Login(ctx, fmt.Sprintf("crash_a%d", i), "crash test password"); err != nil {
+		if _, err := c.Login(ctx, senders[2*i].c.Handle, "crash test password"); err != nil {
 			t.Fatal(err)
 		}
 		q := client.HistoryQuery{Limit: 200}
@@ -243,13 +243,16 @@ func TestKillUnderLoad(t *testing.T) {
 	}
 }
 
-func newUser(t *testing.T, url, handle string) *client.Client {
+// newUser signs up and logs in an adult with the nickname; the client's
+// Handle is the handle the server gave it.
+func newUser(t *testing.T, url, nickname string) *client.Client {
 	t.Helper()
 	c := client.New(url)
-	if _, err := c.SignUp(t.Context(), client.SignUpRequest{Handle: handle, Password: "crash test password", BirthDate: "1990-01-01"}); err != nil {
+	a, err := c.SignUp(t.Context(), client.SignUpRequest{Nickname: nickname, Password: "crash test password", BirthDate: "1990-01-01"})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Login(t.Context(), handle, "crash test password"); err != nil {
+	if _, err := c.Login(t.Context(), a.Handle, "crash test password"); err != nil {
 		t.Fatal(err)
 	}
 	return c

@@ -179,19 +179,31 @@ func newStack(t testing.TB) *stack {
 // born returns the birth date of someone aged years today.
 func born(years int) string { return time.Now().AddDate(-years, 0, -1).Format(time.DateOnly) }
 
-// user signs up and logs in a chat account.
-func (s *stack) user(handle string, age int) *client.Client {
+// user signs up and logs in a chat account with the nickname; s.h(nickname)
+// is the handle the server gave it.
+func (s *stack) user(nickname string, age int) *client.Client {
 	s.t.Helper()
 	ctx := context.Background()
 	c := client.New(s.url)
-	if _, err := c.SignUp(ctx, client.SignUpRequest{Handle: handle, Password: pw, BirthDate: born(age), LocalAuthority: "Bedford"}); err != nil {
-		s.t.Fatalf("sign up %s: %v", handle, err)
+	a, err := c.SignUp(ctx, client.SignUpRequest{Nickname: nickname, Password: pw, BirthDate: born(age), LocalAuthority: "Bedford"})
+	if err != nil {
+		s.t.Fatalf("sign up %s: %v", nickname, err)
 	}
-	if _, err := c.Login(ctx, handle, pw); err != nil {
-		s.t.Fatalf("log in %s: %v", handle, err)
+	if _, err := c.Login(ctx, a.Handle, pw); err != nil {
+		s.t.Fatalf("log in %s: %v", a.Handle, err)
 	}
-	s.users[handle] = c
+	s.users[nickname] = c
 	return c
+}
+
+// h returns the handle of the account signed up with the nickname.
+func (s *stack) h(nickname string) string {
+	s.t.Helper()
+	c, ok := s.users[nickname]
+	if !ok {
+		s.t.Fatalf("no account signed up with the nickname %q", nickname)
+	}
+	return c.Handle
 }
 
 func (s *stack) connect(a *client.Client, bHandle string, b *client.Client) {
@@ -224,8 +236,8 @@ func (s *stack) story() (known, reported, minor int64, adult *client.Client) {
 	ctx := context.Background()
 	teen := s.user("tess_15", 15)
 	adult = s.user("mallory_35", 35)
-	s.connect(teen, "mallory_35", adult)
-	conv, err := adult.CreateConversation(ctx, client.ConversationRequest{Members: []string{"tess_15"}})
+	s.connect(teen, s.h("mallory_35"), adult)
+	conv, err := adult.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("tess_15")}})
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -240,8 +252,8 @@ func (s *stack) story() (known, reported, minor int64, adult *client.Client) {
 	// A member's report.
 	other := s.user("ollie_40", 40)
 	grown := s.user("gwen_41", 41)
-	s.connect(other, "gwen_41", grown)
-	c2, err := other.CreateConversation(ctx, client.ConversationRequest{Members: []string{"gwen_41"}})
+	s.connect(other, s.h("gwen_41"), grown)
+	c2, err := other.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("gwen_41")}})
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -255,8 +267,8 @@ func (s *stack) story() (known, reported, minor int64, adult *client.Client) {
 	// A young sender.
 	kid := s.user("kai_14", 14)
 	peer := s.user("pia_14", 14)
-	s.connect(kid, "pia_14", peer)
-	c3, err := kid.CreateConversation(ctx, client.ConversationRequest{Members: []string{"pia_14"}})
+	s.connect(kid, s.h("pia_14"), peer)
+	c3, err := kid.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("pia_14")}})
 	if err != nil {
 		s.t.Fatal(err)
 	}

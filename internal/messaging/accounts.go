@@ -6,7 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
+	"math/big"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -19,16 +22,22 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
-// Account field limits.
+// Account field limits. A handle is a nickname, a dot and a discriminator of
+// MinDiscriminator to MaxDiscriminator digits.
 const (
-	MinHandle, MaxHandle     = 3, 32
-	MinPassword, MaxPassword = 10, 256
-	MaxAgeYears              = 120
+	MinNickname, MaxNickname           = 3, 32
+	MinDiscriminator, MaxDiscriminator = 2, 9
+	MinPassword, MaxPassword           = 10, 256
+	MaxAgeYears                        = 120
 )
+
+// discriminatorTries is how many discriminators of one width sign-up tries
+// before it moves to one more digit.
+const discriminatorTries = 5
 
 // SignUp is a request to create an account.
 type SignUp struct {
-	Handle         string
+	Nickname       string // the handle is this, a dot and digits the server picks
 	Password       string
 	BirthDate      string // YYYY-MM-DD
 	App            string // empty means the default app
@@ -43,8 +52,13 @@ type SignedUp struct {
 	CodeExpires  time.Time
 }
 
-// SignUp creates an account. A child's account waits for a guardian: the
-// returned code, given to a verified adult, activates it.
+// SignUp creates an account. Its handle is the nickname asked for, a dot and
+// a discriminator the server picks, so that nobody can choose a handle and no
+// answer says whether one is taken. A nickname that looks like one an account
+// the new one could reach has, spelled otherwise, is refused; one that only
+// a young person the new account could not reach has is not, so the refusal
+// says nothing of them. A child's account waits for a guardian: the returned
+// code, given to a verified adult, activates it.
 func (s *Service) SignUp(ctx context.Context, req SignUp, origin safeguard.Origin) (*SignedUp, error) {
 	if err := limit(s.signUpLimit, ratelimit.AddrKey(origin.Addr.Addr())); err != nil {
 		return nil, err
@@ -52,6 +66,9 @@ func (s *Service) SignUp(ctx context.Context, req SignUp, origin safeguard.Origi
 	now := s.clock()
 	a, err := s.validateSignUp(req, now)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.view(ctx, func(tx store.Tx) error { return lookalike(ctx, tx, a, req.Nickname, now) }); err != nil {
 		return nil, err
 	}
 	hash, err := s.passwords.Hash(ctx, s.cfg.Argon2, req.Password)
@@ -66,7 +83,10 @@ func (s *Service) SignUp(ctx context.Context, req SignUp, origin safeguard.Origi
 		out.CodeExpires = now.Add(s.cfg.GuardianCodeTTL)
 	}
 	err = s.store.Update(ctx, func(tx store.Tx) error {
-		if err := tx.CreateAccount(ctx, a, hash); err != nil {
+		if err := lookalike(ctx, tx, a, req.Nickname, now); err != nil {
+			return err
+		}
+		if err := createWithDiscriminator(ctx, tx, a, req.Nickname, hash); err != nil {
 			return err
 		}
 		if codeHash != nil {
@@ -85,15 +105,74 @@ func (s *Service) SignUp(ctx context.Context, req SignUp, origin safeguard.Origi
 	return out, nil
 }
 
+var errConfusable = safeguard.Invalid("handle_confusable",
+	"That nickname looks too much like someone else's. Please choose another.")
+
+// lookalike refuses a nickname confusable with the nickname of an account a
+// could reach: for an adult, adults only; for a young person, anyone. So the
+// answer to an adult is the same whether or not a young person has it.
+func lookalike(ctx context.Context, tx store.Tx, a *safeguard.Account, nickname string, now time.Time) error {
+	var bornBy safeguard.Date
+	if a.Band(now) == safeguard.Adult {
+		bornBy = safeguard.BornBy(safeguard.AdultFrom, now)
+	}
+	found, err := tx.LookalikeNickname(ctx, nickname, bornBy)
+	if err != nil {
+		return err
+	}
+	if found {
+		return errConfusable
+	}
+	return nil
+}
+
+// createWithDiscriminator stores a with the handle nickname.discriminator,
+// trying random discriminators of two digits, then more when a nickname is
+// crowded, until one is free: no other handle has it or its skeleton.
+func createWithDiscriminator(ctx context.Context, tx store.Tx, a *safeguard.Account, nickname, hash string) error {
+	for digits := MinDiscriminator; digits <= MaxDiscriminator; digits++ {
+		for range discriminatorTries {
+			a.Handle = nickname + "." + discriminator(digits)
+			err := tx.CreateAccount(ctx, a, hash)
+			if !errors.Is(err, safeguard.ErrConflict) {
+				return err
+			}
+		}
+	}
+	return safeguard.Errorf(safeguard.ErrUnavailable, "handle_crowded",
+		"We couldn't find a free handle for that nickname. Please try again, or choose another.")
+}
+
+// discriminator returns a random number of the given digits: 01 to 99 for
+// two, and no leading zero for more, so that no two discriminators differ by
+// zeros alone.
+func discriminator(digits int) string {
+	if digits == MinDiscriminator {
+		return fmt.Sprintf("%02d", 1+randN(99))
+	}
+	lo := 1
+	for range digits - 1 {
+		lo *= 10
+	}
+	return strconv.Itoa(lo + randN(9*lo))
+}
+
+// randN returns a uniform random number in [0, n) from the system's
+// randomness, so that nobody can foretell the next discriminator.
+func randN(n int) int {
+	v, _ := rand.Int(rand.Reader, big.NewInt(int64(n))) // crypto/rand.Reader never fails
+	return int(v.Int64())
+}
+
 func (s *Service) validateSignUp(req SignUp, now time.Time) (*safeguard.Account, error) {
-	if err := validHandle(req.Handle); err != nil {
+	if err := validNickname(req.Nickname); err != nil {
 		return nil, err
 	}
 	if n := utf8.RuneCountInString(req.Password); n < MinPassword || len(req.Password) > MaxPassword {
 		return nil, safeguard.Invalid("invalid_password",
 			"Choose a password of at least %d characters.", MinPassword)
 	}
-	if err := pw.Guessable(req.Password, req.Handle); err != nil {
+	if err := pw.Guessable(req.Password, req.Nickname); err != nil {
 		return nil, err
 	}
 	if req.BirthDate == "" {
@@ -117,7 +196,7 @@ func (s *Service) validateSignUp(req SignUp, now time.Time) (*safeguard.Account,
 		return nil, safeguard.Invalid("unknown_app", "There is no app called %q here.", app)
 	}
 	a := &safeguard.Account{
-		Handle: req.Handle, BirthDate: birth, Assurance: safeguard.SelfDeclared,
+		BirthDate: birth, Assurance: safeguard.SelfDeclared,
 		Status: safeguard.Active, App: app, CreatedAt: now,
 	}
 	if req.LocalAuthority != "" {
@@ -135,12 +214,19 @@ func (s *Service) validateSignUp(req SignUp, now time.Time) (*safeguard.Account,
 	return a, nil
 }
 
-func validHandle(h string) error {
+// validNickname refuses a nickname that ends in a dot and digits: only the
+// server writes those, so asking for a whole handle, anyone's or nobody's,
+// gets this one answer.
+func validNickname(h string) error {
 	bad := safeguard.Invalid("invalid_handle",
-		"A name must be %d to %d letters, digits, dots, dashes or underscores, starting with a letter or digit.",
-		MinHandle, MaxHandle)
-	if len(h) < MinHandle || len(h) > MaxHandle {
+		"A nickname must be %d to %d letters, digits, dots, dashes or underscores, starting with a letter or digit.",
+		MinNickname, MaxNickname)
+	if len(h) < MinNickname || len(h) > MaxNickname {
 		return bad
+	}
+	if safeguard.HasDiscriminator(h) {
+		return safeguard.Invalid("invalid_handle",
+			"Choose a nickname without a dot and digits at the end: Safeguard adds those to make your handle.")
 	}
 	for i, r := range h {
 		alnum := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'

@@ -137,17 +137,19 @@ func newStack(t testing.TB, st store.Store, scanners bool, limits messaging.Limi
 // was yesterday).
 func born(years int) string { return time.Now().AddDate(-years, 0, -1).Format(time.DateOnly) }
 
-// user signs up and logs in an account.
-func (s *stack) user(handle string, age int) *client.Client {
+// user signs up and logs in an account with the nickname; the client's
+// Handle is the handle the server gave it.
+func (s *stack) user(nickname string, age int) *client.Client {
 	s.t.Helper()
 	ctx := context.Background()
 	c := client.New(s.url)
 	c.HTTP = s.http
-	if _, err := c.SignUp(ctx, client.SignUpRequest{Handle: handle, Password: pw, BirthDate: born(age)}); err != nil {
-		s.t.Fatalf("sign up %s: %v", handle, err)
+	a, err := c.SignUp(ctx, client.SignUpRequest{Nickname: nickname, Password: pw, BirthDate: born(age)})
+	if err != nil {
+		s.t.Fatalf("sign up %s: %v", nickname, err)
 	}
-	if _, err := c.Login(ctx, handle, pw); err != nil {
-		s.t.Fatalf("log in %s: %v", handle, err)
+	if _, err := c.Login(ctx, a.Handle, pw); err != nil {
+		s.t.Fatalf("log in %s: %v", a.Handle, err)
 	}
 	return c
 }
@@ -230,10 +232,10 @@ func testGroomingURLsAndHomework(t *testing.T, s *stack) {
 	ctx := t.Context()
 	adult := s.user("coach_dan", 35)
 	teen := s.user("teen_ella", 13)
-	s.connect(teen, "coach_dan", adult)
+	s.connect(teen, adult.Handle, adult)
 	s.clock.advance(8 * 24 * time.Hour) // contacts for a week before they chat
 
-	conv, err := adult.CreateConversation(ctx, client.ConversationRequest{Members: []string{"teen_ella"}})
+	conv, err := adult.CreateConversation(ctx, client.ConversationRequest{Members: []string{teen.Handle}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,7 +295,7 @@ func testGroomingURLsAndHomework(t *testing.T, s *stack) {
 	// The adult is told nothing: every answer alike, and no notice on
 	// their own stream.
 	for i, m := range sent {
-		if m.Status != "sent" || m.Sender != "coach_dan" || m.Kind != "text" {
+		if m.Status != "sent" || m.Sender != adult.Handle || m.Kind != "text" {
 			t.Errorf("answer %d to the adult: %+v", i, m)
 		}
 	}
@@ -353,17 +355,17 @@ func testGroomingURLsAndHomework(t *testing.T, s *stack) {
 		t.Fatal(err)
 	}
 	kid := client.New(s.url)
-	acct, err := kid.SignUp(ctx, client.SignUpRequest{Handle: "kid_mo", Password: pw, BirthDate: born(11)})
+	acct, err := kid.SignUp(ctx, client.SignUpRequest{Nickname: "kid_mo", Password: pw, BirthDate: born(11)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := kid.Login(ctx, "kid_mo", pw); err != nil {
+	if _, err := kid.Login(ctx, acct.Handle, pw); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := parent.LinkGuardian(ctx, acct.GuardianCode); err != nil {
 		t.Fatal(err)
 	}
-	req, err := kid.RequestContact(ctx, "dad_sam")
+	req, err := kid.RequestContact(ctx, parent.Handle)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -379,7 +381,7 @@ func testGroomingURLsAndHomework(t *testing.T, s *stack) {
 	if _, err := parent.AcceptContact(ctx, req.ID); err != nil {
 		t.Fatal(err)
 	}
-	home, err := parent.CreateConversation(ctx, client.ConversationRequest{Members: []string{"kid_mo"}})
+	home, err := parent.CreateConversation(ctx, client.ConversationRequest{Members: []string{acct.Handle}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -524,7 +526,7 @@ func TestSupportNotices(t *testing.T) {
 				}
 				t.Errorf("%s: no notice with Childline: %+v", what, ns)
 			}
-			if _, err := other.RequestContact(ctx, "teen_ana"); err != nil {
+			if _, err := other.RequestContact(ctx, teen.Handle); err != nil {
 				t.Fatal(err)
 			}
 			ev := next(t, events)
@@ -541,7 +543,7 @@ func TestSupportNotices(t *testing.T) {
 			if cs, _ := other.Contacts(ctx); len(cs.Outgoing) != 1 || len(cs.Outgoing[0].Notices) != 0 {
 				t.Errorf("the requester's view: %+v", cs)
 			}
-			req, err := teen.RequestContact(ctx, "adult_cy")
+			req, err := teen.RequestContact(ctx, adult.Handle)
 			if err != nil || len(req.Notices) != 1 || req.Notices[0].Code != "support_minor_adds_adult" {
 				t.Errorf("adding an adult: %+v %v", req, err)
 			} else {
@@ -550,7 +552,7 @@ func TestSupportNotices(t *testing.T) {
 			if cs, _ := adult.Contacts(ctx); len(cs.Incoming) != 1 || len(cs.Incoming[0].Notices) != 0 {
 				t.Errorf("an adult's incoming request carries a young person's notice: %+v", cs.Incoming)
 			}
-			ns, err := teen.Block(ctx, "teen_ben")
+			ns, err := teen.Block(ctx, other.Handle)
 			if err != nil || len(ns) != 1 || ns[0].Code != "support_blocked" {
 				t.Errorf("blocking: %+v %v", ns, err)
 			} else {

@@ -17,12 +17,15 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := require("handle", req.Handle, "password", req.Password, "birth_date", req.BirthDate); err != nil {
+	if req.Nickname == "" {
+		req.Nickname = req.Handle
+	}
+	if err := require("nickname", req.Nickname, "password", req.Password, "birth_date", req.BirthDate); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	out, err := s.svc.SignUp(r.Context(), messaging.SignUp{
-		Handle: req.Handle, Password: req.Password, BirthDate: req.BirthDate, App: req.App, LocalAuthority: req.LocalAuthority,
+		Nickname: req.Nickname, Password: req.Password, BirthDate: req.BirthDate, App: req.App, LocalAuthority: req.LocalAuthority,
 	}, s.origin(r))
 	if err != nil {
 		s.writeError(w, r, err)

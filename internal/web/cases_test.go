@@ -163,8 +163,8 @@ func TestKnownImageToTeenIsReported(t *testing.T) {
 		ctx := t.Context()
 		teen := s.user("teen_ana", 15, "Bedford")
 		adult := s.user("adult_bo", 35, "Cambridge")
-		s.connect(teen, "adult_bo", adult)
-		conv, err := adult.CreateConversation(ctx, client.ConversationRequest{Members: []string{"teen_ana"}})
+		s.connect(teen, s.h("adult_bo"), adult)
+		conv, err := adult.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("teen_ana")}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -198,7 +198,7 @@ func TestKnownImageToTeenIsReported(t *testing.T) {
 		if len(s.alerts.got) != 1 || s.alerts.got[0].CaseID != id || s.alerts.got[0].Priority != 1 {
 			t.Errorf("on-call alerts (after one failed attempt) = %+v", s.alerts.got)
 		}
-		if b, _ := json.Marshal(s.alerts.got); bytes.Contains(b, []byte("teen_ana")) || bytes.Contains(b, []byte("adult_bo")) {
+		if b, _ := json.Marshal(s.alerts.got); bytes.Contains(b, []byte(s.h("teen_ana"))) || bytes.Contains(b, []byte(s.h("adult_bo"))) {
 			t.Errorf("an alert names people: %s", b)
 		}
 		// The adult sender was suspended by policy.
@@ -283,7 +283,7 @@ func TestKnownImageToTeenIsReported(t *testing.T) {
 
 		// No tipping off: the suspect's appeal is answered as if there were
 		// nothing to appeal.
-		status, body := s.raw("POST", "/api/v1/appeals", loginToken(t, s.stack, "teen_ana"), "application/json",
+		status, body := s.raw("POST", "/api/v1/appeals", loginToken(t, s.stack, s.h("teen_ana")), "application/json",
 			strings.NewReader(fmt.Sprintf(`{"case_id":%d,"text":"not mine"}`, id)))
 		if status != http.StatusNotFound || body.Error.Code != "nothing_to_appeal" {
 			t.Errorf("appeal by someone else: %d %+v", status, body)
@@ -307,8 +307,8 @@ func TestUserReports(t *testing.T) {
 		teen := s.user("teen_cy", 14, "Bedford")
 		adult := s.user("adult_di", 40, "Cambridge")
 		other := s.user("adult_ed", 41, "Cambridge")
-		s.connect(teen, "adult_di", adult)
-		conv, err := adult.CreateConversation(ctx, client.ConversationRequest{Members: []string{"teen_cy"}})
+		s.connect(teen, s.h("adult_di"), adult)
+		conv, err := adult.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("teen_cy")}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -324,7 +324,7 @@ func TestUserReports(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(rec.Notices) != 1 || rec.Notices[0].Code != "support_reported" || rec.BlockHandle != "adult_di" {
+		if len(rec.Notices) != 1 || rec.Notices[0].Code != "support_reported" || rec.BlockHandle != s.h("adult_di") {
 			t.Errorf("a minor's receipt: %+v", rec)
 		}
 		again, err := teen.Report(ctx, client.ReportRequest{MessageID: m.ID, Reason: "asked_for_photos"})
@@ -338,12 +338,12 @@ func TestUserReports(t *testing.T) {
 			t.Errorf("hidden %+v, missing %+v", a, b)
 		}
 		// An adult worried about a child sees the NSPCC helpline.
-		adultRec, err := other.Report(ctx, client.ReportRequest{Account: "adult_di", Reason: "something_else"})
+		adultRec, err := other.Report(ctx, client.ReportRequest{Account: s.h("adult_di"), Reason: "something_else"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		_ = adultRec
-		if _, err := other.Report(ctx, client.ReportRequest{Account: "teen_cy", Reason: "something_else"}); apiErr(t, err).Code != "account_not_found" {
+		if _, err := other.Report(ctx, client.ReportRequest{Account: s.h("teen_cy"), Reason: "something_else"}); apiErr(t, err).Code != "account_not_found" {
 			t.Errorf("report of a minor a stranger cannot see: %v", err)
 		}
 		if n := s.process(t); n != 2 {
@@ -372,7 +372,7 @@ func TestUserReports(t *testing.T) {
 		}
 		// Suspended, the adult can still log in, see why, and appeal —
 		// and do nothing else.
-		if _, err := adult.Login(ctx, "adult_di", pw); err != nil {
+		if _, err := adult.Login(ctx, s.h("adult_di"), pw); err != nil {
 			t.Fatalf("a suspended account cannot log in to appeal: %v", err)
 		}
 		if me, err := adult.Me(ctx); err != nil || me.Status != "suspended" {
@@ -404,8 +404,8 @@ func TestMinorSenderIsSafeguarded(t *testing.T) {
 		ctx := t.Context()
 		sender := s.user("teen_sender", 15, "Bedford")
 		friend := s.user("teen_friend", 14, "Cambridge")
-		s.connect(sender, "teen_friend", friend)
-		conv, err := sender.CreateConversation(ctx, client.ConversationRequest{Members: []string{"teen_friend"}})
+		s.connect(sender, s.h("teen_friend"), friend)
+		conv, err := sender.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("teen_friend")}})
 		if err != nil {
 			t.Fatal(err)
 		}

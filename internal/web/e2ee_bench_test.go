@@ -41,8 +41,8 @@ func newRelayBench(b *testing.B, n int) *relayBench {
 	httpc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	alice, bob := s.verified("alice"), s.verified("bob")
 	alice.HTTP, bob.HTTP = httpc, httpc
-	s.connect(alice, "bob", bob)
-	conv, err := alice.CreateConversation(ctx, client.ConversationRequest{Members: []string{"bob"}, E2EE: true})
+	s.connect(alice, s.h("bob"), bob)
+	conv, err := alice.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("bob")}, E2EE: true})
 	if err != nil {
 		b.Fatal(err)
 	}

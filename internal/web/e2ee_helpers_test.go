@@ -268,7 +268,7 @@ func (s *e2eeStack) adult(handle string, n int) *person {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	p := &person{handle: handle, id: me.ID, api: c}
+	p := &person{handle: c.Handle, id: me.ID, api: c}
 	for i := range n {
 		s.device(p, fmt.Sprintf("%s-%d", strings.ToUpper(handle), i+1))
 	}

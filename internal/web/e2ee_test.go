@@ -34,7 +34,7 @@ func TestE2EEOneToOne(t *testing.T) {
 			if diff := cmp.Diff([]string{"hello Bob, this is end to end"}, textsOf(got)); diff != "" {
 				t.Errorf("%s read (-want +got):\n%s", d.Device(), diff)
 			}
-			if len(got) == 1 && (got[0].ID != sent.ID || got[0].Sender != "alice" || got[0].SenderDevice != alice.devs[0].Device()) {
+			if len(got) == 1 && (got[0].ID != sent.ID || got[0].Sender != s.h("alice") || got[0].SenderDevice != alice.devs[0].Device()) {
 				t.Errorf("%s: message %+v", d.Device(), got[0])
 			}
 		}
@@ -116,7 +116,7 @@ func TestE2EEGroup(t *testing.T) {
 		}
 
 		// Dan joins: he gets nothing from before, and everything after.
-		if _, err := ann.api.AddMember(ctx, g.ID, "dan"); err != nil {
+		if _, err := ann.api.AddMember(ctx, g.ID, s.h("dan")); err != nil {
 			t.Fatal(err)
 		}
 		for _, d := range dan.devs {
@@ -137,7 +137,7 @@ func TestE2EEGroup(t *testing.T) {
 		}
 
 		// Cat is removed. Whoever sends next rotates the group key.
-		if _, err := ann.api.RemoveMember(ctx, g.ID, "cat"); err != nil {
+		if _, err := ann.api.RemoveMember(ctx, g.ID, s.h("cat")); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := ben.devs[0].Send(ctx, g.ID, "after cat left"); err != nil {
@@ -216,7 +216,7 @@ func TestE2EEPolicy(t *testing.T) {
 		s.device(alice, "ALICE-TABLET")
 		for ev := range events {
 			if ev.Type == "device.changed" {
-				if ev.Device == nil || ev.Device.Handle != "alice" || ev.Device.Device != "ALICE-TABLET" || ev.Device.Change != "added" {
+				if ev.Device == nil || ev.Device.Handle != s.h("alice") || ev.Device.Device != "ALICE-TABLET" || ev.Device.Change != "added" {
 					t.Errorf("device.changed = %+v", ev.Device)
 				}
 				break
@@ -245,7 +245,7 @@ func TestE2EEPolicy(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, m := range keys.Members {
-			if m.Handle == "bob" {
+			if m.Handle == s.h("bob") {
 				t.Error("the revoked account's devices are still listed")
 			}
 		}
@@ -293,14 +293,14 @@ func TestE2EEBlobs(t *testing.T) {
 
 		// A plain chat with a minor: no blobs in, none out.
 		leo := s.user("leo", 15, "")
-		req, err := leo.RequestContact(ctx, "alice")
+		req, err := leo.RequestContact(ctx, s.h("alice"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if _, err := alice.api.AcceptContact(ctx, req.ID); err != nil {
 			t.Fatal(err)
 		}
-		plain, err := alice.api.CreateConversation(ctx, client.ConversationRequest{Members: []string{"leo"}})
+		plain, err := alice.api.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("leo")}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -112,16 +112,9 @@ func newStatsStack(t *testing.T, st store.Store) *statsStack {
 }
 
 // member signs up and logs in an account of an app.
-func (s *statsStack) member(handle string, age int, la, app string) *client.Client {
+func (s *statsStack) member(nickname string, age int, la, app string) *client.Client {
 	s.t.Helper()
-	c := client.New(s.url)
-	if _, err := c.SignUp(s.t.Context(), client.SignUpRequest{Handle: handle, Password: pw, BirthDate: born(age), LocalAuthority: la, App: app}); err != nil {
-		s.t.Fatalf("sign up %s: %v", handle, err)
-	}
-	if _, err := c.Login(s.t.Context(), handle, pw); err != nil {
-		s.t.Fatalf("log in %s: %v", handle, err)
-	}
-	return c
+	return s.signUp(client.SignUpRequest{Nickname: nickname, Password: pw, BirthDate: born(age), LocalAuthority: la, App: app})
 }
 
 // chat makes a and b contacts (b, the younger, asks: an adult cannot find
@@ -220,14 +213,14 @@ func TestPlatformStatisticsThroughTheAPI(t *testing.T) {
 				}
 			}
 
-			annBen := s.chat(ann, "ann", "ben", ben)
+			annBen := s.chat(ann, s.h("ann"), s.h("ben"), ben)
 			if _, err := ann.SendImage(ctx, annBen, "a.png", "image/png", lawreporttest.Image(7), ""); err != nil { // A
 				t.Fatal(err)
 			}
 			if _, err := ann.SendText(ctx, annBen, "look https://bad.example/x (synthetic)"); err != nil { // B
 				t.Fatal(err)
 			}
-			aliCal := s.chat(ali, "ali", "cal", cal)
+			aliCal := s.chat(ali, s.h("ali"), s.h("cal"), cal)
 			risky, err := ali.SendText(ctx, aliCal, "[risk] synthetic test message")
 			if err != nil { // C
 				t.Fatal(err)
@@ -235,7 +228,7 @@ func TestPlatformStatisticsThroughTheAPI(t *testing.T) {
 			if _, err := cal.Report(ctx, client.ReportRequest{MessageID: risky.ID, Reason: "asked_for_photos"}); err != nil {
 				t.Fatalf("cal reports: %v", err)
 			}
-			aliBea := s.chat(ali, "ali", "bea", bea)
+			aliBea := s.chat(ali, s.h("ali"), s.h("bea"), bea)
 			hello, err := ali.SendText(ctx, aliBea, "hello (synthetic)")
 			if err != nil {
 				t.Fatal(err)
@@ -243,11 +236,11 @@ func TestPlatformStatisticsThroughTheAPI(t *testing.T) {
 			if _, err := bea.Report(ctx, client.ReportRequest{MessageID: hello.ID, Reason: "mean_or_threatening"}); err != nil { // D
 				t.Fatalf("bea reports: %v", err)
 			}
-			veraVic := s.chat(vera, "vera", "vic", vic)
+			veraVic := s.chat(vera, s.h("vera"), s.h("vic"), vic)
 			if _, err := vera.SendImage(ctx, veraVic, "e.png", "image/png", lawreporttest.Image(8), ""); err != nil { // E
 				t.Fatal(err)
 			}
-			annCal := s.chat(ann, "ann", "cal", cal)
+			annCal := s.chat(ann, s.h("ann"), s.h("cal"), cal)
 			if _, err := ann.SendImage(ctx, annCal, "f.png", "image/png", lawreporttest.Image(9), ""); err != nil { // F: another image, another case
 				t.Fatal(err)
 			}

@@ -42,6 +42,9 @@ type stack struct {
 	url   string
 	admin *client.Client
 	st    store.Store
+
+	mu      sync.Mutex
+	handles map[string]string // nickname → the handle the server gave it
 }
 
 type opener func(t *testing.T) store.Store
@@ -114,18 +117,45 @@ func born(years int) string { return time.Now().AddDate(-years, 0, -1).Format(ti
 
 const pw = "correct horse battery"
 
-// user signs up and logs in an account.
-func (s *stack) user(handle string, age int, la string) *client.Client {
+// user signs up and logs in an account with the nickname; s.h(nickname) and
+// the client's Handle are the handle the server gave it.
+func (s *stack) user(nickname string, age int, la string) *client.Client {
+	s.t.Helper()
+	return s.signUp(client.SignUpRequest{Nickname: nickname, Password: pw, BirthDate: born(age), LocalAuthority: la})
+}
+
+// signUp signs up and logs in an account, and remembers its handle.
+func (s *stack) signUp(req client.SignUpRequest) *client.Client {
 	s.t.Helper()
 	ctx := s.t.Context()
 	c := client.New(s.url)
-	if _, err := c.SignUp(ctx, client.SignUpRequest{Handle: handle, Password: pw, BirthDate: born(age), LocalAuthority: la}); err != nil {
-		s.t.Fatalf("sign up %s: %v", handle, err)
+	a, err := c.SignUp(ctx, req)
+	if err != nil {
+		s.t.Fatalf("sign up %s: %v", req.Nickname, err)
 	}
-	if _, err := c.Login(ctx, handle, pw); err != nil {
-		s.t.Fatalf("log in %s: %v", handle, err)
+	if _, err := c.Login(ctx, a.Handle, req.Password); err != nil {
+		s.t.Fatalf("log in %s: %v", a.Handle, err)
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.handles == nil {
+		s.handles = map[string]string{}
+	}
+	s.handles[req.Nickname] = a.Handle
 	return c
+}
+
+// h returns the handle the server gave the account signed up with the
+// nickname.
+func (s *stack) h(nickname string) string {
+	s.t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h, ok := s.handles[nickname]
+	if !ok {
+		s.t.Fatalf("no account signed up with the nickname %q", nickname)
+	}
+	return h
 }
 
 // verified signs up an adult whose age the operator has verified.
@@ -207,11 +237,11 @@ func TestStrangerAdultCannotReachMinor(t *testing.T) {
 		}
 
 		// The same requests to the minor get exactly that answer.
-		_, errReq := stranger.RequestContact(ctx, "teen_ana")
-		_, errConv := stranger.CreateConversation(ctx, client.ConversationRequest{Members: []string{"teen_ana"}})
-		_, errGroup := stranger.CreateConversation(ctx, client.ConversationRequest{Members: []string{"teen_ana"}, Title: "hi"})
-		_, errMsg := stranger.SendDirect(ctx, "teen_ana", "hello")
-		_, errLook := stranger.Lookup(ctx, "teen_ana")
+		_, errReq := stranger.RequestContact(ctx, s.h("teen_ana"))
+		_, errConv := stranger.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("teen_ana")}})
+		_, errGroup := stranger.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("teen_ana")}, Title: "hi"})
+		_, errMsg := stranger.SendDirect(ctx, s.h("teen_ana"), "hello")
+		_, errLook := stranger.Lookup(ctx, s.h("teen_ana"))
 		for name, pair := range map[string][2]error{
 			"contact request": {errReq, unknownReq},
 			"conversation":    {errConv, unknownConv},
@@ -259,7 +289,7 @@ func TestStrangerAdultCannotReachMinor(t *testing.T) {
 		}
 
 		// Once the minor asks, the adult may answer.
-		req, err := teen.RequestContact(ctx, "stranger_bo")
+		req, err := teen.RequestContact(ctx, s.h("stranger_bo"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -269,7 +299,7 @@ func TestStrangerAdultCannotReachMinor(t *testing.T) {
 		if _, err := stranger.AcceptContact(ctx, req.ID); err != nil {
 			t.Fatalf("adult cannot accept a minor's request: %v", err)
 		}
-		if _, err := stranger.SendDirect(ctx, "teen_ana", "hello"); err != nil {
+		if _, err := stranger.SendDirect(ctx, s.h("teen_ana"), "hello"); err != nil {
 			t.Fatalf("contacts cannot message: %v", err)
 		}
 	})
@@ -282,14 +312,14 @@ func TestEncryptionPolicy(t *testing.T) {
 		ben := s.verified("ben_v")
 		cat := s.user("cat_unverified", 30, "")
 		teen := s.user("teen_dev", 16, "")
-		s.connect(ana, "ben_v", ben)
-		s.connect(ana, "cat_unverified", cat)
-		s.connect(teen, "ana_v", ana)
+		s.connect(ana, s.h("ben_v"), ben)
+		s.connect(ana, s.h("cat_unverified"), cat)
+		s.connect(teen, s.h("ana_v"), ana)
 
 		for name, members := range map[string][]string{
-			"with a minor":             {"teen_dev"},
-			"with an unverified adult": {"cat_unverified"},
-			"group with a minor":       {"ben_v", "teen_dev"},
+			"with a minor":             {s.h("teen_dev")},
+			"with an unverified adult": {s.h("cat_unverified")},
+			"group with a minor":       {s.h("ben_v"), s.h("teen_dev")},
 		} {
 			_, err := ana.CreateConversation(ctx, client.ConversationRequest{Members: members, E2EE: true, Title: map[bool]string{true: "g"}[len(members) > 1]})
 			e := apiErr(t, err)
@@ -303,7 +333,7 @@ func TestEncryptionPolicy(t *testing.T) {
 			}
 		}
 
-		c, err := ana.CreateConversation(ctx, client.ConversationRequest{Members: []string{"ben_v"}, E2EE: true})
+		c, err := ana.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("ben_v")}, E2EE: true})
 		if err != nil || !c.E2EE || c.Notice.Code != "e2ee" {
 			t.Fatalf("verified adults: %+v, %v", c, err)
 		}
@@ -318,7 +348,7 @@ func TestEncryptionPolicy(t *testing.T) {
 			t.Errorf("envelope relayed: %+v %v", page, err)
 		}
 
-		plain, err := ana.CreateConversation(ctx, client.ConversationRequest{Members: []string{"teen_dev"}})
+		plain, err := ana.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("teen_dev")}})
 		if err != nil || plain.E2EE || plain.Notice.Code != "minor_present" ||
 			plain.Notice.Text != "This chat includes a young person, so it is not end-to-end encrypted. Safeguard can check messages here to keep children safe." {
 			t.Fatalf("conversation with a minor: %+v, %v", plain, err)
@@ -330,17 +360,17 @@ func TestEncryptionPolicy(t *testing.T) {
 		if _, err := ana.SendEnvelope(ctx, plain.ID, []byte("x"), nil); apiErr(t, err).Code != "envelope_requires_e2ee" {
 			t.Errorf("envelope in a plain chat: %v", err)
 		}
-		un, err := ana.CreateConversation(ctx, client.ConversationRequest{Members: []string{"cat_unverified"}})
+		un, err := ana.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("cat_unverified")}})
 		if err != nil || un.Notice.Code != "age_not_verified" {
 			t.Errorf("unverified adult notice: %+v %v", un, err)
 		}
 
 		// A minor can never join an E2EE group; revocation removes an adult.
-		g, err := ana.CreateConversation(ctx, client.ConversationRequest{Members: []string{"ben_v"}, E2EE: true, Title: "verified"})
+		g, err := ana.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("ben_v")}, E2EE: true, Title: "verified"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := ana.AddMember(ctx, g.ID, "teen_dev"); apiErr(t, err).Code != "e2ee_requires_verified_adults" {
+		if _, err := ana.AddMember(ctx, g.ID, s.h("teen_dev")); apiErr(t, err).Code != "e2ee_requires_verified_adults" {
 			t.Errorf("minor added to E2EE group: %v", err)
 		}
 		benMe, _ := ben.Me(ctx)
@@ -351,7 +381,7 @@ func TestEncryptionPolicy(t *testing.T) {
 			t.Errorf("revoked adult still in the E2EE group: %v", err)
 		}
 		gv, err := ana.Conversation(ctx, g.ID)
-		if err != nil || memberState(gv, "ben_v") != "removed" {
+		if err != nil || memberState(gv, s.h("ben_v")) != "removed" {
 			t.Errorf("ben's membership after revocation: %+v %v", gv, err)
 		}
 	})
@@ -373,16 +403,16 @@ func TestGroupsWithMinors(t *testing.T) {
 		uncle := s.user("uncle_fin", 45, "")
 		nephew := s.user("nephew_gus", 14, "")
 		other := s.user("other_hal", 40, "")
-		s.connect(nephew, "aunt_eve", aunt)
-		s.connect(nephew, "uncle_fin", uncle)
-		s.connect(aunt, "uncle_fin", uncle)
-		s.connect(aunt, "other_hal", other)
+		s.connect(nephew, s.h("aunt_eve"), aunt)
+		s.connect(nephew, s.h("uncle_fin"), uncle)
+		s.connect(aunt, s.h("uncle_fin"), uncle)
+		s.connect(aunt, s.h("other_hal"), other)
 
-		g, err := aunt.CreateConversation(ctx, client.ConversationRequest{Members: []string{"uncle_fin", "nephew_gus"}, Title: "Family"})
+		g, err := aunt.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("uncle_fin"), s.h("nephew_gus")}, Title: "Family"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if memberState(g, "nephew_gus") != "invited" || g.Notice.Code != "minor_present" {
+		if memberState(g, s.h("nephew_gus")) != "invited" || g.Notice.Code != "minor_present" {
 			t.Fatalf("minor not invited or notice missing: %+v", g)
 		}
 		if _, err := aunt.SendText(ctx, g.ID, "before he joins"); err != nil {
@@ -394,10 +424,10 @@ func TestGroupsWithMinors(t *testing.T) {
 		if _, err := nephew.AcceptInvitation(ctx, g.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := aunt.AddMember(ctx, g.ID, "other_hal"); apiErr(t, err).Code != "group_contacts_required" {
+		if _, err := aunt.AddMember(ctx, g.ID, s.h("other_hal")); apiErr(t, err).Code != "group_contacts_required" {
 			t.Errorf("adding an adult who is not the minor's contact: %v", err)
 		}
-		if _, err := other.CreateConversation(ctx, client.ConversationRequest{Members: []string{"aunt_eve", "nephew_gus"}, Title: "x"}); apiErr(t, err).Code != "account_not_found" {
+		if _, err := other.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("aunt_eve"), s.h("nephew_gus")}, Title: "x"}); apiErr(t, err).Code != "account_not_found" {
 			t.Errorf("stranger's group with the minor: %v", err)
 		}
 	})
@@ -409,29 +439,29 @@ func TestBlocking(t *testing.T) {
 		ivy := s.user("ivy_b", 30, "")
 		jay := s.user("jay_b", 31, "")
 		kim := s.user("kim_b", 32, "")
-		s.connect(ivy, "jay_b", jay)
-		s.connect(kim, "ivy_b", ivy)
-		s.connect(kim, "jay_b", jay)
-		direct, err := jay.CreateConversation(ctx, client.ConversationRequest{Members: []string{"ivy_b"}})
+		s.connect(ivy, s.h("jay_b"), jay)
+		s.connect(kim, s.h("ivy_b"), ivy)
+		s.connect(kim, s.h("jay_b"), jay)
+		direct, err := jay.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("ivy_b")}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		group, err := kim.CreateConversation(ctx, client.ConversationRequest{Members: []string{"ivy_b", "jay_b"}, Title: "three"})
+		group, err := kim.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("ivy_b"), s.h("jay_b")}, Title: "three"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := ivy.Block(ctx, "jay_b"); err != nil {
+		if _, err := ivy.Block(ctx, s.h("jay_b")); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := jay.SendText(ctx, direct.ID, "hi"); apiErr(t, err).Status != http.StatusForbidden {
 			t.Errorf("blocked account messages the blocker: %v", err)
 		}
-		_, errReq := jay.RequestContact(ctx, "ivy_b")
+		_, errReq := jay.RequestContact(ctx, s.h("ivy_b"))
 		_, errUnknown := jay.RequestContact(ctx, "nobody_at_all")
 		if diff := cmp.Diff(apiErr(t, errUnknown), apiErr(t, errReq)); diff != "" {
 			t.Errorf("blocked account learns of the block:\n%s", diff)
 		}
-		if _, err := jay.CreateConversation(ctx, client.ConversationRequest{Members: []string{"kim_b", "ivy_b"}, Title: "new"}); apiErr(t, err).Code != "account_not_found" {
+		if _, err := jay.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("kim_b"), s.h("ivy_b")}, Title: "new"}); apiErr(t, err).Code != "account_not_found" {
 			t.Errorf("blocked account adds the blocker to a group: %v", err)
 		}
 		if _, err := jay.SendText(ctx, group.ID, "from jay in the group"); err != nil {
@@ -442,7 +472,7 @@ func TestBlocking(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, m := range page.Messages {
-			if m.Sender == "jay_b" {
+			if m.Sender == s.h("jay_b") {
 				t.Errorf("the blocker sees the blocked member's group message")
 			}
 		}
@@ -457,14 +487,14 @@ func TestChildWaitsForGuardian(t *testing.T) {
 	each(t, func(t *testing.T, s *stack) {
 		ctx := t.Context()
 		c := client.New(s.url)
-		a, err := c.SignUp(ctx, client.SignUpRequest{Handle: "lily_c", Password: pw, BirthDate: born(12), LocalAuthority: "Bedford"})
+		a, err := c.SignUp(ctx, client.SignUpRequest{Nickname: "lily_c", Password: pw, BirthDate: born(12), LocalAuthority: "Bedford"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if a.AgeBand != "child" || a.Status != "pending_guardian" || a.GuardianCode == "" || a.PoliceForce != "E23000026" {
 			t.Fatalf("child sign-up: %+v", a)
 		}
-		if _, err := c.Login(ctx, "lily_c", pw); err != nil {
+		if _, err := c.Login(ctx, a.Handle, pw); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := c.RequestContact(ctx, "uncle_x"); apiErr(t, err).Code != "account_inactive" {
@@ -488,7 +518,7 @@ func TestChildWaitsForGuardian(t *testing.T) {
 
 		// Each new contact of the child waits for the guardian.
 		teen := s.user("teen_cousin", 14, "")
-		req, err := c.RequestContact(ctx, "teen_cousin")
+		req, err := c.RequestContact(ctx, s.h("teen_cousin"))
 		if err != nil || req.State != "awaiting_guardian" {
 			t.Fatalf("child's request: %+v %v", req, err)
 		}
@@ -496,7 +526,7 @@ func TestChildWaitsForGuardian(t *testing.T) {
 			t.Fatal("request reached the other side before the guardian approved")
 		}
 		reqs, err := parent.GuardianRequests(ctx)
-		if err != nil || len(reqs) != 1 || reqs[0].Child != "lily_c" || reqs[0].Other != "teen_cousin" {
+		if err != nil || len(reqs) != 1 || reqs[0].Child != a.Handle || reqs[0].Other != s.h("teen_cousin") {
 			t.Fatalf("guardian's requests: %+v %v", reqs, err)
 		}
 		if err := parent.GuardianDecide(ctx, reqs[0].ID, true); err != nil {
@@ -521,22 +551,22 @@ func TestBadInput(t *testing.T) {
 			status int
 			code   string
 		}{
-			{"malformed JSON", `{"handle":`, "application/json", 400, "invalid_json"},
+			{"malformed JSON", `{"nickname":`, "application/json", 400, "invalid_json"},
 			{"not an object", `[1,2]`, "application/json", 400, "invalid_json"},
 			{"empty body", ``, "application/json", 400, "empty_body"},
-			{"two objects", `{"handle":"a"}{"handle":"b"}`, "application/json", 400, "invalid_json"},
-			{"unknown field", `{"handle":"pat_q","password":"` + pw + `","birthdate":"2000-01-01"}`, "application/json", 400, "unknown_field"},
-			{"missing handle", `{"password":"` + pw + `","birth_date":"2000-01-01"}`, "application/json", 400, "missing_field"},
-			{"missing birth date", `{"handle":"pat_q","password":"` + pw + `"}`, "application/json", 400, "missing_field"},
-			{"wrong type", `{"handle":5,"password":"` + pw + `","birth_date":"2000-01-01"}`, "application/json", 400, "invalid_field"},
-			{"future birth date", `{"handle":"pat_q","password":"` + pw + `","birth_date":"` + time.Now().AddDate(1, 0, 0).Format(time.DateOnly) + `"}`, "application/json", 400, "invalid_birth_date"},
-			{"impossible date", `{"handle":"pat_q","password":"` + pw + `","birth_date":"2001-02-30"}`, "application/json", 400, "invalid_birth_date"},
-			{"unknown local authority", `{"handle":"pat_q","password":"` + pw + `","birth_date":"2000-01-01","local_authority":"Atlantis"}`, "application/json", 400, "unknown_local_authority"},
-			{"unknown app", `{"handle":"pat_q","password":"` + pw + `","birth_date":"2000-01-01","app":"nope"}`, "application/json", 400, "unknown_app"},
-			{"bad handle", `{"handle":"a b","password":"` + pw + `","birth_date":"2000-01-01"}`, "application/json", 400, "invalid_handle"},
-			{"short password", `{"handle":"pat_q","password":"short","birth_date":"2000-01-01"}`, "application/json", 400, "invalid_password"},
+			{"two objects", `{"nickname":"a"}{"nickname":"b"}`, "application/json", 400, "invalid_json"},
+			{"unknown field", `{"nickname":"pat_q","password":"` + pw + `","birthdate":"2000-01-01"}`, "application/json", 400, "unknown_field"},
+			{"missing nickname", `{"password":"` + pw + `","birth_date":"2000-01-01"}`, "application/json", 400, "missing_field"},
+			{"missing birth date", `{"nickname":"pat_q","password":"` + pw + `"}`, "application/json", 400, "missing_field"},
+			{"wrong type", `{"nickname":5,"password":"` + pw + `","birth_date":"2000-01-01"}`, "application/json", 400, "invalid_field"},
+			{"future birth date", `{"nickname":"pat_q","password":"` + pw + `","birth_date":"` + time.Now().AddDate(1, 0, 0).Format(time.DateOnly) + `"}`, "application/json", 400, "invalid_birth_date"},
+			{"impossible date", `{"nickname":"pat_q","password":"` + pw + `","birth_date":"2001-02-30"}`, "application/json", 400, "invalid_birth_date"},
+			{"unknown local authority", `{"nickname":"pat_q","password":"` + pw + `","birth_date":"2000-01-01","local_authority":"Atlantis"}`, "application/json", 400, "unknown_local_authority"},
+			{"unknown app", `{"nickname":"pat_q","password":"` + pw + `","birth_date":"2000-01-01","app":"nope"}`, "application/json", 400, "unknown_app"},
+			{"bad nickname", `{"nickname":"a b","password":"` + pw + `","birth_date":"2000-01-01"}`, "application/json", 400, "invalid_handle"},
+			{"short password", `{"nickname":"pat_q","password":"short","birth_date":"2000-01-01"}`, "application/json", 400, "invalid_password"},
 			{"form instead of JSON", `handle=x`, "application/x-www-form-urlencoded", 415, "unsupported_media_type"},
-			{"10 MB body", `{"handle":"pat_q","password":"` + strings.Repeat("x", 10<<20) + `"}`, "application/json", 413, "body_too_large"},
+			{"10 MB body", `{"nickname":"pat_q","password":"` + strings.Repeat("x", 10<<20) + `"}`, "application/json", 413, "body_too_large"},
 		}
 		for _, tt := range tests {
 			status, eb := s.raw("POST", "/api/v1/accounts", "", tt.ctype, strings.NewReader(tt.body))
@@ -549,11 +579,15 @@ func TestBadInput(t *testing.T) {
 		if _, err := c.Login(t.Context(), "pat_q", pw); apiErr(t, err).Code != "invalid_credentials" {
 			t.Errorf("a refused sign-up left an account: %v", err)
 		}
-		if _, err := c.SignUp(t.Context(), client.SignUpRequest{Handle: "pat_q", Password: pw, BirthDate: "2000-01-01"}); err != nil {
-			t.Errorf("handle taken after refused sign-ups: %v", err)
+		first, err := c.SignUp(t.Context(), client.SignUpRequest{Nickname: "pat_q", Password: pw, BirthDate: "2000-01-01"})
+		if err != nil {
+			t.Fatalf("sign-up after refused sign-ups: %v", err)
 		}
-		if _, err := c.SignUp(t.Context(), client.SignUpRequest{Handle: "PAT_Q", Password: pw, BirthDate: "2000-01-01"}); apiErr(t, err).Code != "handle_taken" {
-			t.Errorf("handle case-insensitive: %v", err)
+		// The same nickname in another case is the same nickname, with
+		// another discriminator: never "taken".
+		second, err := c.SignUp(t.Context(), client.SignUpRequest{Nickname: "PAT_Q", Password: pw, BirthDate: "2000-01-01"})
+		if err != nil || strings.EqualFold(first.Handle, second.Handle) || safeguard.Nickname(first.Handle) != "pat_q" || safeguard.Nickname(second.Handle) != "PAT_Q" {
+			t.Errorf("two sign-ups as pat_q: %+v, %+v, %v", first, second, err)
 		}
 
 		// Auth and the operator API.
@@ -578,12 +612,12 @@ func TestMessagesImagesAndEvents(t *testing.T) {
 		mia := s.user("mia_m", 29, "")
 		noa := s.user("noa_m", 28, "")
 		outsider := s.user("out_m", 28, "")
-		s.connect(mia, "noa_m", noa)
-		c, err := mia.CreateConversation(ctx, client.ConversationRequest{Members: []string{"noa_m"}})
+		s.connect(mia, s.h("noa_m"), noa)
+		c, err := mia.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("noa_m")}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		again, err := noa.CreateConversation(ctx, client.ConversationRequest{Members: []string{"mia_m"}})
+		again, err := noa.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("mia_m")}})
 		if err != nil || again.ID != c.ID {
 			t.Fatalf("one-to-one not reused: %v %v", again, err)
 		}
@@ -668,8 +702,8 @@ func TestConcurrentSenders(t *testing.T) {
 		ctx := t.Context()
 		a := s.user("conc_a", 30, "")
 		b := s.user("conc_b", 30, "")
-		s.connect(a, "conc_b", b)
-		c, err := a.CreateConversation(ctx, client.ConversationRequest{Members: []string{"conc_b"}})
+		s.connect(a, s.h("conc_b"), b)
+		c, err := a.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("conc_b")}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -735,7 +769,7 @@ func TestRateLimits(t *testing.T) {
 			c := client.New(s.url)
 			var last error
 			for range 10 {
-				_, last = c.Login(ctx, "rl_a", "wrong password!")
+				_, last = c.Login(ctx, s.h("rl_a"), "wrong password!")
 			}
 			if apiErr(t, last).Status != http.StatusTooManyRequests {
 				t.Errorf("10 bad logins: %v", last)
@@ -782,13 +816,13 @@ func TestFailClosedTowardMinors(t *testing.T) {
 			adult := s.user("fc_adult", 35, "")
 			teen := s.user("fc_teen", 14, "")
 			other := s.user("fc_other", 36, "")
-			s.connect(teen, "fc_adult", adult)
-			s.connect(other, "fc_adult", adult)
-			withTeen, err := adult.CreateConversation(ctx, client.ConversationRequest{Members: []string{"fc_teen"}})
+			s.connect(teen, s.h("fc_adult"), adult)
+			s.connect(other, s.h("fc_adult"), adult)
+			withTeen, err := adult.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("fc_teen")}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			withAdult, err := adult.CreateConversation(ctx, client.ConversationRequest{Members: []string{"fc_other"}})
+			withAdult, err := adult.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("fc_other")}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -850,16 +884,17 @@ func TestLogsHoldNoContent(t *testing.T) {
 
 	const canaryText, canaryHandle, canaryPassword = "CANARY-TEXT-7d1f", "canary_handle_9e2", "CANARY-PASSWORD-31ab"
 	a := client.New(s.url)
-	if _, err := a.SignUp(ctx, client.SignUpRequest{Handle: canaryHandle, Password: canaryPassword, BirthDate: born(30)}); err != nil {
+	acct, err := a.SignUp(ctx, client.SignUpRequest{Nickname: canaryHandle, Password: canaryPassword, BirthDate: born(30)})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Login(ctx, canaryHandle, canaryPassword); err != nil {
+	if _, err := a.Login(ctx, acct.Handle, canaryPassword); err != nil {
 		t.Fatal(err)
 	}
-	a.Login(ctx, canaryHandle, canaryPassword+"wrong")
+	a.Login(ctx, acct.Handle, canaryPassword+"wrong")
 	teen := s.user("log_teen", 14, "")
-	s.connect(teen, canaryHandle, a)
-	c, err := a.CreateConversation(ctx, client.ConversationRequest{Members: []string{"log_teen"}})
+	s.connect(teen, acct.Handle, a)
+	c, err := a.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("log_teen")}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -869,11 +904,11 @@ func TestLogsHoldNoContent(t *testing.T) {
 	img := texturedPNG(t)
 	a.SendImage(ctx, c.ID, "x.png", "image/png", img, canaryText) // held: the scanner fails toward a minor
 	stranger := s.user("log_stranger", 40, "")
-	stranger.SendDirect(ctx, "log_teen", canaryText)
+	stranger.SendDirect(ctx, s.h("log_teen"), canaryText)
 	if !strings.Contains(string(logs.Bytes()), "held toward a minor") {
 		t.Fatalf("the test did not exercise the logging paths:\n%s", string(logs.Bytes()))
 	}
-	for _, canary := range []string{canaryText, canaryHandle, canaryPassword, "log_teen", string(img[20:40])} {
+	for _, canary := range []string{canaryText, canaryHandle, canaryPassword, s.h("log_teen"), string(img[20:40])} {
 		if strings.Contains(string(logs.Bytes()), canary) {
 			t.Errorf("the log holds %q:\n%s", canary, string(logs.Bytes()))
 		}
@@ -887,9 +922,9 @@ func TestApps(t *testing.T) {
 		ctx := t.Context()
 		a := s.user("app_a", 30, "")
 		b := s.user("app_b", 30, "")
-		s.connect(a, "app_b", b)
+		s.connect(a, s.h("app_b"), b)
 		a.App = "kids"
-		c, err := a.CreateConversation(ctx, client.ConversationRequest{Members: []string{"app_b"}})
+		c, err := a.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("app_b")}})
 		if err != nil || c.App != "kids" {
 			t.Fatalf("conversation app: %+v %v", c, err)
 		}
@@ -923,8 +958,8 @@ func TestHealthAndMetrics(t *testing.T) {
 		ctx := t.Context()
 		a := s.user("metrics_a", 30, "")
 		b := s.user("metrics_b", 30, "")
-		s.connect(a, "metrics_b", b)
-		c, _ := a.CreateConversation(ctx, client.ConversationRequest{Members: []string{"metrics_b"}})
+		s.connect(a, s.h("metrics_b"), b)
+		c, _ := a.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("metrics_b")}})
 		if _, err := a.SendText(ctx, c.ID, "counted, never shown"); err != nil {
 			t.Fatal(err)
 		}
@@ -958,7 +993,7 @@ func TestHealthAndMetrics(t *testing.T) {
 			!strings.Contains(body, `safeguard_http_requests_total{route="POST /api/v1/conversations/{id}/messages",status="201"} 1`) {
 			t.Errorf("/metrics lacks the counts:\n%s", body)
 		}
-		for _, secret := range []string{"metrics_a", "counted, never shown"} {
+		for _, secret := range []string{s.h("metrics_a"), "counted, never shown"} {
 			if strings.Contains(body, secret) {
 				t.Errorf("/metrics holds %q", secret)
 			}

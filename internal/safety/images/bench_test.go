@@ -159,13 +159,14 @@ func BenchmarkImageMessage(b *testing.B) {
 	}
 	srv := httptest.NewServer(web.New(web.Config{}, svc, bs, nil, prometheus.NewRegistry()).Handler())
 	defer srv.Close()
-	user := func(handle string, years int) *client.Client {
+	user := func(nickname string, years int) *client.Client {
 		c := client.New(srv.URL)
 		born := time.Now().AddDate(-years, 0, -1).Format(time.DateOnly)
-		if _, err := c.SignUp(ctx, client.SignUpRequest{Handle: handle, Password: "correct horse battery", BirthDate: born}); err != nil {
+		a, err := c.SignUp(ctx, client.SignUpRequest{Nickname: nickname, Password: "correct horse battery", BirthDate: born})
+		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := c.Login(ctx, handle, "correct horse battery"); err != nil {
+		if _, err := c.Login(ctx, a.Handle, "correct horse battery"); err != nil {
 			b.Fatal(err)
 		}
 		return c
@@ -173,7 +174,7 @@ func BenchmarkImageMessage(b *testing.B) {
 	sender, adult, teen := user("bench_sender", 40), user("bench_adult", 35), user("bench_teen", 15)
 	convs := map[string]int64{}
 	for name, c := range map[string]*client.Client{"adult": adult, "teen": teen} {
-		req, err := c.RequestContact(ctx, "bench_sender")
+		req, err := c.RequestContact(ctx, sender.Handle)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -99,19 +99,21 @@ func newImgRig(t *testing.T, st store.Store, cfg Config) *imgRig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.svc.Close() }) // the queued refusals, before the store closes
-	signUp := func(handle string, years int) int64 {
+	handles := map[string]string{} // nickname → handle
+	signUp := func(nickname string, years int) int64 {
 		born := imgNow.AddDate(-years, 0, -1).Format(time.DateOnly)
-		a, err := r.svc.SignUp(ctx, messaging.SignUp{Handle: handle, Password: "correct horse battery", BirthDate: born}, safeguard.Origin{})
+		a, err := r.svc.SignUp(ctx, messaging.SignUp{Nickname: nickname, Password: "correct horse battery", BirthDate: born}, safeguard.Origin{})
 		if err != nil {
 			t.Fatal(err)
 		}
+		handles[nickname] = a.Account.Handle
 		return a.Account.ID
 	}
 	r.adult, r.other, r.teen = signUp("img_adult", 35), signUp("img_other", 40), signUp("img_teen", 15)
 	for _, p := range []struct {
 		from int64
 		to   string
-	}{{r.teen, "img_adult"}, {r.other, "img_adult"}} {
+	}{{r.teen, handles["img_adult"]}, {r.other, handles["img_adult"]}} {
 		c, err := r.svc.RequestContact(ctx, p.from, p.to)
 		if err != nil {
 			t.Fatal(err)
@@ -127,7 +129,7 @@ func newImgRig(t *testing.T, st store.Store, cfg Config) *imgRig {
 		}
 		return v.ID
 	}
-	r.withTeen, r.withAdult = conv("img_teen"), conv("img_other")
+	r.withTeen, r.withAdult = conv(handles["img_teen"]), conv(handles["img_other"])
 	return r
 }
 
