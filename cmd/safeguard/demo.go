@@ -267,7 +267,7 @@ func (d *demo) story(ctx context.Context) error {
 		return err
 	}
 	for _, h := range []string{d.h("leo"), "nobody.42"} {
-		d.say("   %-43s %s", "stranger signs up as "+h+":", d.answer(signUp(h)))
+		d.say("   %-42s %s", "stranger signs up as "+h+":", d.answer(signUp(h)))
 	}
 	d.say("   (Nobody chooses a whole handle: the server adds the digits, so sign-up never says who exists.)")
 	lc, err := d.users["leo"].Contacts(ctx)

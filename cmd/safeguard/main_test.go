@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -94,6 +95,7 @@ func TestDemo(t *testing.T) {
 	for _, want := range []string{
 		"stranger asks to add leo:                  404 account_not_found",
 		"stranger asks to add nobody_has_this_name: 404 account_not_found",
+		"stranger signs up as nobody.42:            400 invalid_handle",
 		"403 e2ee_requires_verified_adults",
 		"This chat includes a young person, so it is not end-to-end encrypted.",
 		"e2ee=true",
@@ -126,6 +128,10 @@ func TestDemo(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
 		}
+	}
+	// Asking for leo's whole handle answers as for one nobody has.
+	if !regexp.MustCompile(`stranger signs up as leo\.\d\d: +400 invalid_handle`).MatchString(out) {
+		t.Errorf("demo output lacks the sign-up as leo's handle")
 	}
 }
 
