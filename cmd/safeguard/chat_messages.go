@@ -287,7 +287,7 @@ func (c *chat) verify(ctx context.Context, rest string) error {
 		return err
 	}
 	for _, p := range peers {
-		if p.Handle == handle && p.Device.Device == strings.TrimSpace(device) {
+		if strings.EqualFold(p.Handle, handle) && p.Device.Device == strings.TrimSpace(device) {
 			if p.Changed {
 				if err := c.e2ee.AcceptIdentityChange(ctx, conv.ID, p.Device); err != nil {
 					return err
