@@ -62,8 +62,8 @@ func benchSend(b *testing.B, scanners bool, senders int, text string) {
 	for i := range max(senders/2, 1) {
 		adult := s.user(fmt.Sprintf("bench_adult%d", i), 35)
 		teen := s.user(fmt.Sprintf("bench_teen%d", i), 13)
-		s.connect(teen, fmt.Sprintf("bench_adult%d", i), adult)
-		conv, err := adult.CreateConversation(ctx, client.ConversationRequest{Members: []string{fmt.Sprintf("bench_teen%d", i)}})
+		s.connect(teen, adult.Handle, adult)
+		conv, err := adult.CreateConversation(ctx, client.ConversationRequest{Members: []string{teen.Handle}})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -42,14 +42,14 @@ func BenchmarkSendText(b *testing.B) {
 		a := s.user(fmt.Sprintf("bench_a%d", i), 30, "")
 		c := s.user(fmt.Sprintf("bench_b%d", i), 30, "")
 		a.HTTP, c.HTTP = httpc, httpc
-		req, err := a.RequestContact(ctx, fmt.Sprintf("bench_b%d", i))
+		req, err := a.RequestContact(ctx, c.Handle)
 		if err != nil {
 			b.Fatal(err)
 		}
 		if _, err := c.AcceptContact(ctx, req.ID); err != nil {
 			b.Fatal(err)
 		}
-		conv, err := a.CreateConversation(ctx, client.ConversationRequest{Members: []string{fmt.Sprintf("bench_b%d", i)}})
+		conv, err := a.CreateConversation(ctx, client.ConversationRequest{Members: []string{c.Handle}})
 		if err != nil {
 			b.Fatal(err)
 		}
