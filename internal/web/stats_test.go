@@ -114,7 +114,7 @@ func newStatsStack(t *testing.T, st store.Store) *statsStack {
 // member signs up and logs in an account of an app.
 func (s *statsStack) member(nickname string, age int, la, app string) *client.Client {
 	s.t.Helper()
-	return s.signUp(client.SignUpRequest{Nickname: nickname, Password: pw, BirthDate: born(age), LocalAuthority: la, App: app})
+	return s.register(client.SignUpRequest{Nickname: nickname, Password: pw, BirthDate: born(age), LocalAuthority: la, App: app})
 }
 
 // chat makes a and b contacts (b, the younger, asks: an adult cannot find

@@ -121,11 +121,11 @@ const pw = "correct horse battery"
 // the client's Handle are the handle the server gave it.
 func (s *stack) user(nickname string, age int, la string) *client.Client {
 	s.t.Helper()
-	return s.signUp(client.SignUpRequest{Nickname: nickname, Password: pw, BirthDate: born(age), LocalAuthority: la})
+	return s.register(client.SignUpRequest{Nickname: nickname, Password: pw, BirthDate: born(age), LocalAuthority: la})
 }
 
-// signUp signs up and logs in an account, and remembers its handle.
-func (s *stack) signUp(req client.SignUpRequest) *client.Client {
+// register signs up and logs in an account, and remembers its handle.
+func (s *stack) register(req client.SignUpRequest) *client.Client {
 	s.t.Helper()
 	ctx := s.t.Context()
 	c := client.New(s.url)
