@@ -99,7 +99,7 @@ func newImgRig(t *testing.T, st store.Store, cfg Config) *imgRig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.svc.Close() }) // the queued refusals, before the store closes
-	handles := map[string]string{} // nickname → handle
+	handles := map[string]string{}      // nickname → handle
 	signUp := func(nickname string, years int) int64 {
 		born := imgNow.AddDate(-years, 0, -1).Format(time.DateOnly)
 		a, err := r.svc.SignUp(ctx, messaging.SignUp{Nickname: nickname, Password: "correct horse battery", BirthDate: born}, safeguard.Origin{})

@@ -16,6 +16,11 @@ func (t *tracedTx) CreateAccount(p0 context.Context, p1 *safeguard.Account, p2 s
 	return t.Tx.CreateAccount(p0, p1, p2)
 }
 
+func (t *tracedTx) LookalikeNickname(p0 context.Context, p1 string, p2 safeguard.Date) (bool, error) {
+	t.tr.note("LookalikeNickname")
+	return t.Tx.LookalikeNickname(p0, p1, p2)
+}
+
 func (t *tracedTx) Account(p0 context.Context, p1 int64) (*safeguard.Account, error) {
 	t.tr.note("Account")
 	return t.Tx.Account(p0, p1)
