@@ -15,16 +15,16 @@ import (
 // These tests talk to the server in raw JSON, as an attacker's script would,
 // and sign up with the "handle" field that sign-up has always read.
 
-// answer is what a sign-up tells the asker.
-type answer struct {
+// signUpAnswer is what a sign-up tells the asker.
+type signUpAnswer struct {
 	Status  int
 	Code    string
 	Message string
 }
 
-// handleSignUp posts a sign-up and returns the answer and, when it was
+// handleSignUp posts a sign-up and returns the signUpAnswer and, when it was
 // created, the account.
-func handleSignUp(t *testing.T, s *stack, field, name string, age int) (answer, client.Account) {
+func handleSignUp(t *testing.T, s *stack, field, name string, age int) (signUpAnswer, client.Account) {
 	t.Helper()
 	body, _ := json.Marshal(map[string]string{field: name, "password": pw, "birth_date": born(age)})
 	req, _ := http.NewRequestWithContext(t.Context(), "POST", s.url+"/api/v1/accounts", strings.NewReader(string(body)))
@@ -39,12 +39,12 @@ func handleSignUp(t *testing.T, s *stack, field, name string, age int) (answer, 
 	var eb client.ErrorBody
 	if resp.StatusCode == http.StatusCreated {
 		if err := json.Unmarshal(b, &a); err != nil {
-			t.Fatalf("sign-up answer %s: %v", b, err)
+			t.Fatalf("sign-up signUpAnswer %s: %v", b, err)
 		}
 	} else {
 		_ = json.Unmarshal(b, &eb)
 	}
-	return answer{resp.StatusCode, eb.Error.Code, eb.Error.Message}, a
+	return signUpAnswer{resp.StatusCode, eb.Error.Code, eb.Error.Message}, a
 }
 
 // created signs up an account and returns its handle.
@@ -71,7 +71,7 @@ func caseVariants(h string) []string {
 // handle, in any letter case, which answered 409 handle_taken and so let an
 // adult confirm that the child exists (and, with no limit on sign-ups,
 // enumerate handles). Now nobody chooses a whole handle: asking for one, a
-// child's or nobody's, gets one answer, and a nickname is never taken.
+// child's or nobody's, gets one signUpAnswer, and a nickname is never taken.
 func TestAttackSignUpConfirmsChildHandle(t *testing.T) {
 	each(t, func(t *testing.T, s *stack) {
 		child := created(t, s, "lily_c", 12) // waiting for a guardian
@@ -79,7 +79,7 @@ func TestAttackSignUpConfirmsChildHandle(t *testing.T) {
 		adult := created(t, s, "adult_bo", 35)
 
 		for _, field := range []string{"handle", "nickname"} {
-			// The answer for a handle nobody has.
+			// The signUpAnswer for a handle nobody has.
 			unknown, _ := handleSignUp(t, s, field, "nobody_here.37", 30)
 			if unknown.Status != http.StatusBadRequest || unknown.Code != "invalid_handle" || unknown.Message == "" {
 				t.Errorf("%s: asking for a handle nobody has: %+v, want 400 invalid_handle", field, unknown)
@@ -123,13 +123,13 @@ func TestAttackSignUpConfirmsChildHandle(t *testing.T) {
 func TestAttackLookalikeHandles(t *testing.T) {
 	// Each nickname and a lookalike of it; no two pairs look alike.
 	pairs := [][2]string{{"leo", "Ieo"}, {"lea", "1ea"}, {"lou", "l0u"}, {"bob", "B0B"}, {"mia", "rnia"}, {"lily", "IiIy"}}
-	confusable := answer{http.StatusBadRequest, "handle_confusable", "That nickname looks too much like someone else's. Please choose another."}
-	fresh := answer{Status: http.StatusCreated}
+	confusable := signUpAnswer{http.StatusBadRequest, "handle_confusable", "That nickname looks too much like someone else's. Please choose another."}
+	fresh := signUpAnswer{Status: http.StatusCreated}
 	tests := []struct {
 		name     string
 		existing int // age of the accounts with the nicknames; 0: none
 		asker    int // age of the one signing up
-		want     answer
+		want     signUpAnswer
 	}{
 		{"adult next to an adult", 35, 30, confusable},
 		{"teen next to an adult", 35, 15, confusable},
