@@ -22,7 +22,7 @@ type signUpAnswer struct {
 	Message string
 }
 
-// handleSignUp posts a sign-up and returns the signUpAnswer and, when it was
+// handleSignUp posts a sign-up and returns the answer and, when it was
 // created, the account.
 func handleSignUp(t *testing.T, s *stack, field, name string, age int) (signUpAnswer, client.Account) {
 	t.Helper()
@@ -39,7 +39,7 @@ func handleSignUp(t *testing.T, s *stack, field, name string, age int) (signUpAn
 	var eb client.ErrorBody
 	if resp.StatusCode == http.StatusCreated {
 		if err := json.Unmarshal(b, &a); err != nil {
-			t.Fatalf("sign-up signUpAnswer %s: %v", b, err)
+			t.Fatalf("sign-up answer %s: %v", b, err)
 		}
 	} else {
 		_ = json.Unmarshal(b, &eb)
@@ -71,7 +71,7 @@ func caseVariants(h string) []string {
 // handle, in any letter case, which answered 409 handle_taken and so let an
 // adult confirm that the child exists (and, with no limit on sign-ups,
 // enumerate handles). Now nobody chooses a whole handle: asking for one, a
-// child's or nobody's, gets one signUpAnswer, and a nickname is never taken.
+// child's or nobody's, gets one answer, and a nickname is never taken.
 func TestAttackSignUpConfirmsChildHandle(t *testing.T) {
 	each(t, func(t *testing.T, s *stack) {
 		child := created(t, s, "lily_c", 12) // waiting for a guardian
@@ -79,7 +79,7 @@ func TestAttackSignUpConfirmsChildHandle(t *testing.T) {
 		adult := created(t, s, "adult_bo", 35)
 
 		for _, field := range []string{"handle", "nickname"} {
-			// The signUpAnswer for a handle nobody has.
+			// The answer for a handle nobody has.
 			unknown, _ := handleSignUp(t, s, field, "nobody_here.37", 30)
 			if unknown.Status != http.StatusBadRequest || unknown.Code != "invalid_handle" || unknown.Message == "" {
 				t.Errorf("%s: asking for a handle nobody has: %+v, want 400 invalid_handle", field, unknown)
