@@ -267,7 +267,7 @@ func TestAttackFrankingPlaintextOldRows(t *testing.T) {
 			if s.postgres {
 				dir = "postgres"
 			}
-			migration, err := os.ReadFile(filepath.Join("..", "store", dir, "migrations", "0014_franking_text.sql"))
+			migration, err := os.ReadFile(filepath.Join("..", "store", dir, "migrations", "0010_franking_text.sql"))
 			if err != nil {
 				t.Fatal(err)
 			}
