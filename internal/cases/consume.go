@@ -199,6 +199,7 @@ type outcome struct {
 	c          *safeguard.Case
 	opened     bool
 	becameP1   bool
+	suspended  int64 // the account suspended on a match
 	occurrence safeguard.Occurrence
 }
 
@@ -262,7 +263,7 @@ func (s *Service) record(ctx context.Context, tx store.Tx, f *facts, staged []ev
 	if _, err := s.Vault.Append(ctx, tx, c.ID, staged); err != nil {
 		return err
 	}
-	if err := s.suspendOnMatch(ctx, tx, c, f, now); err != nil {
+	if out.suspended, err = s.suspendOnMatch(ctx, tx, c, f, now); err != nil {
 		return err
 	}
 	c.UpdatedAt = now
@@ -334,26 +335,27 @@ func (s *Service) assess(ctx context.Context, tx store.Tx, c *safeguard.Case, f 
 // suspendOnMatch suspends the adult sender of a known image when the
 // operator's policy says so. A minor is a child to safeguard first and is
 // never suspended automatically.
-func (s *Service) suspendOnMatch(ctx context.Context, tx store.Tx, c *safeguard.Case, f *facts, now time.Time) error {
+// It returns the account it suspended, if any.
+func (s *Service) suspendOnMatch(ctx context.Context, tx store.Tx, c *safeguard.Case, f *facts, now time.Time) (int64, error) {
 	if !s.cfg.SuspendOnMatch || f.d.Source != safeguard.HashMatch || f.sender == nil || c.MinorSender {
-		return nil
+		return 0, nil
 	}
 	a, err := tx.Account(ctx, f.sender.ID)
 	if err != nil || a.Status != safeguard.Active || a.Band(now) != safeguard.Adult {
-		return err
+		return 0, err
 	}
 	a.Status = safeguard.Suspended
 	if err := tx.UpdateAccount(ctx, a); err != nil {
-		return err
+		return 0, err
 	}
 	if err := tx.DeleteSessions(ctx, a.ID); err != nil {
-		return err
+		return 0, err
 	}
 	if err := tx.Audit(ctx, &safeguard.AuditEntry{At: now, Actor: "system", Action: "account.suspended",
 		TargetID: a.ID, Reason: "known_image_match", Detail: fmt.Sprintf(`{"case_id":%d}`, c.ID)}); err != nil {
-		return err
+		return 0, err
 	}
-	return event(ctx, tx, c, now, "system", "sender_suspended", c.Status, "suspend_on_match", nil)
+	return a.ID, event(ctx, tx, c, now, "system", "sender_suspended", c.Status, "suspend_on_match", nil)
 }
 
 // after does what follows a committed detection: support for a minor
@@ -361,6 +363,9 @@ func (s *Service) suspendOnMatch(ctx context.Context, tx store.Tx, c *safeguard.
 // follow-up report for a case already reported.
 func (s *Service) after(ctx context.Context, f *facts, out *outcome) {
 	c := out.c
+	if out.suspended != 0 && s.Notify != nil {
+		s.Notify.Notify(ctx, endSessions(out.suspended))
+	}
 	if out.opened && c.MinorSender && s.Notify != nil {
 		s.Notify.Notify(ctx, notice(c.SenderID, "support_minor_sender"))
 	}

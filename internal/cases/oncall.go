@@ -127,3 +127,9 @@ func (s *Service) raiseAlert(ctx context.Context, c *safeguard.Case) {
 func notice(to int64, code string) messaging.Notification {
 	return messaging.Notification{Type: safeguard.EventSafetyNotice, To: []int64{to}, Notice: code}
 }
+
+// endSessions ends the live streams of an account whose sessions were
+// deleted (a suspension).
+func endSessions(account int64) messaging.Notification {
+	return messaging.Notification{To: []int64{account}, End: messaging.EndSession}
+}

@@ -223,6 +223,9 @@ func (s *Service) Decide(ctx context.Context, id int64, d Decision) (*CaseView, 
 	if err != nil {
 		return nil, nil, err
 	}
+	if (d.Decision == safeguard.Suspend || d.Decision == safeguard.Ban) && sender != 0 && s.Notify != nil {
+		s.Notify.Notify(ctx, endSessions(sender))
+	}
 	var rec *lawreport.Receipt
 	if d.Decision == safeguard.ReportLE {
 		if rec, err = s.file(ctx, id, d.Moderator.Name, false); err != nil {

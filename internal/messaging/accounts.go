@@ -253,14 +253,41 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*safeguard.Ac
 	return a, nil
 }
 
-// Logout ends the session of token.
-func (s *Service) Logout(ctx context.Context, token string) error {
-	return s.store.Update(ctx, func(tx store.Tx) error { return tx.DeleteSession(ctx, tokenHash(token)) })
+// Session returns the session of token, for as long as it lasts.
+func (s *Service) Session(ctx context.Context, token string) (*safeguard.Session, error) {
+	var sess *safeguard.Session
+	err := s.view(ctx, func(tx store.Tx) (err error) { sess, err = tx.Session(ctx, tokenHash(token)); return })
+	if errors.Is(err, safeguard.ErrNotFound) || err == nil && !s.clock().Before(sess.ExpiresAt) {
+		return nil, errSession
+	}
+	return sess, err
 }
 
-// LogoutEverywhere ends every session of an account.
+// Logout ends the session of token, and the live streams opened with it.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	var sess *safeguard.Session
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		if sess, err = tx.Session(ctx, tokenHash(token)); errors.Is(err, safeguard.ErrNotFound) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		return tx.DeleteSession(ctx, sess.TokenHash)
+	})
+	if err == nil && sess != nil {
+		s.publish(ctx, sess.AccountID, Notification{End: EndSession, Session: sess.ID})
+	}
+	return err
+}
+
+// LogoutEverywhere ends every session of an account, and its live streams.
 func (s *Service) LogoutEverywhere(ctx context.Context, accountID int64) error {
-	return s.store.Update(ctx, func(tx store.Tx) error { return tx.DeleteSessions(ctx, accountID) })
+	err := s.store.Update(ctx, func(tx store.Tx) error { return tx.DeleteSessions(ctx, accountID) })
+	if err == nil {
+		s.publish(ctx, accountID, Notification{End: EndSession})
+	}
+	return err
 }
 
 // Account returns an account by ID, for the account itself and for operators.
@@ -306,7 +333,7 @@ func (s *Service) SetAssurance(ctx context.Context, operator string, id int64, l
 		return nil, err
 	}
 	for _, c := range left {
-		s.publishConversation(ctx, c, safeguard.EventMemberChanged)
+		s.publishConversation(ctx, c, safeguard.EventMemberChanged, a.ID)
 	}
 	return a, nil
 }
@@ -365,7 +392,7 @@ func (s *Service) CorrectBirthDate(ctx context.Context, operator string, id int6
 		return nil, err
 	}
 	for _, c := range left {
-		s.publishConversation(ctx, c, safeguard.EventMemberChanged)
+		s.publishConversation(ctx, c, safeguard.EventMemberChanged, a.ID)
 	}
 	return a, nil
 }

@@ -207,7 +207,9 @@ func (s *Service) answerContact(ctx context.Context, accountID, contactID int64,
 
 // Block makes blocker block the account with handle: it can no longer reach
 // the blocker in any way, its messages in shared groups are hidden from the
-// blocker, and any contact between them ends.
+// blocker, and any contact between them ends. When that leaves a young person
+// in a group with someone who is not their contact, one of the two goes (see
+// separate).
 func (s *Service) Block(ctx context.Context, blockerID int64, handle string) ([]string, error) {
 	return s.block(ctx, blockerID, func(tx store.Tx, me *safeguard.Account, now time.Time) (*safeguard.Account, error) {
 		target, _, err := s.see(ctx, tx, me, handle, actionBlock, now)
@@ -234,8 +236,9 @@ func (s *Service) BlockContact(ctx context.Context, blockerID, contactID int64) 
 func (s *Service) block(ctx context.Context, blockerID int64, target func(tx store.Tx, me *safeguard.Account, now time.Time) (*safeguard.Account, error)) ([]string, error) {
 	now := s.clock()
 	var notices []string
+	var departed []departure
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		notices = nil
+		notices, departed = nil, nil
 		me, err := load(ctx, tx, blockerID)
 		if err != nil {
 			return err
@@ -257,12 +260,21 @@ func (s *Service) block(ctx context.Context, blockerID int64, target func(tx sto
 		} else if !errors.Is(err, safeguard.ErrNotFound) {
 			return err
 		}
+		if departed, err = s.separate(ctx, tx, me, target, now); err != nil {
+			return err
+		}
 		if me.Band(now).Minor() {
 			notices = append(notices, policy.NoticeBlocked)
 		}
 		return s.audit(ctx, tx, me.ID, "account", "block", target.ID, "")
 	})
-	return notices, s.settle(err)
+	if err != nil {
+		return nil, s.settle(err)
+	}
+	for _, d := range departed {
+		s.publishConversationView(ctx, d.view, safeguard.EventMemberChanged, d.gone)
+	}
+	return notices, nil
 }
 
 // Unblock lifts a block. The contact the block ended does not come back. An

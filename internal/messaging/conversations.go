@@ -362,7 +362,11 @@ func (s *Service) setOwnMembership(ctx context.Context, accountID, id int64, sta
 	if err != nil {
 		return nil, err
 	}
-	s.publishConversationView(ctx, view, safeguard.EventMemberChanged)
+	var gone []int64
+	if state == safeguard.MemberLeft {
+		gone = []int64{accountID}
+	}
+	s.publishConversationView(ctx, view, safeguard.EventMemberChanged, gone...)
 	return view, nil
 }
 
@@ -370,6 +374,7 @@ func (s *Service) setOwnMembership(ctx context.Context, accountID, id int64, sta
 func (s *Service) RemoveMember(ctx context.Context, removerID, id int64, handle string) (*ConversationView, error) {
 	now := s.clock()
 	var view *ConversationView
+	var gone int64
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		c, err := member(ctx, tx, id, removerID, false)
 		if err != nil {
@@ -386,13 +391,14 @@ func (s *Service) RemoveMember(ctx context.Context, removerID, id int64, handle 
 		if m == nil || (m.State != safeguard.MemberJoined && m.State != safeguard.MemberInvited) || target.ID == removerID {
 			return safeguard.NotFound
 		}
+		gone = target.ID
 		view, err = s.setMember(ctx, tx, c.ID, safeguard.Member{AccountID: target.ID, State: safeguard.MemberRemoved, InvitedBy: m.InvitedBy, UpdatedAt: now}, now)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.publishConversationView(ctx, view, safeguard.EventMemberChanged)
+	s.publishConversationView(ctx, view, safeguard.EventMemberChanged, gone)
 	return view, nil
 }
 

@@ -2,6 +2,7 @@ package messaging
 
 import (
 	"context"
+	"slices"
 
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/store"
@@ -18,7 +19,23 @@ type Notification struct {
 	Conversation *ConversationView
 	Account      *safeguard.Account
 	Notice       string // a notice code the recipients are shown
+	// End, when set, is no event: it ends the recipients' live streams
+	// (EndSession, EndMembership). Session narrows EndSession to the
+	// streams opened with one session; 0 means every session.
+	End     string
+	Session int64
 }
+
+// What ends live streams (Notification.End).
+const (
+	// EndSession: the session is over (logout, suspension); the client
+	// logs in again.
+	EndSession = "session"
+	// EndMembership: a membership ended; the client fetches its
+	// conversations again and reconnects, so that nothing of a
+	// conversation it left reaches it any more.
+	EndMembership = "membership"
+)
 
 // Notifier delivers notifications to the live event streams of accounts. It
 // must not block: a recipient that is not listening catches up from history.
@@ -72,8 +89,9 @@ func (s *Service) publishContact(ctx context.Context, c *safeguard.Contact, to [
 	}
 }
 
-// publishConversation reloads a conversation and tells its members.
-func (s *Service) publishConversation(ctx context.Context, id int64, typ string) {
+// publishConversation reloads a conversation and tells its current members;
+// gone are the accounts whose membership just ended.
+func (s *Service) publishConversation(ctx context.Context, id int64, typ string, gone ...int64) {
 	var v *ConversationView
 	err := s.view(ctx, func(tx store.Tx) error {
 		c, err := tx.Conversation(ctx, id)
@@ -87,15 +105,37 @@ func (s *Service) publishConversation(ctx context.Context, id int64, typ string)
 		s.log.WarnContext(ctx, "live conversation event", "err", err)
 		return
 	}
-	s.publishConversationView(ctx, v, typ)
+	s.publishConversationView(ctx, v, typ, gone...)
 }
 
-// publishConversationView tells every member, and those who just left, about
-// a conversation.
-func (s *Service) publishConversationView(ctx context.Context, v *ConversationView, typ string) {
+// publishConversationView tells the current members (joined and invited)
+// about a conversation. Each of gone, whose membership just ended, hears
+// once that it is no longer a member — with no member list — and its live
+// streams end: nothing that happens later in the conversation reaches it.
+func (s *Service) publishConversationView(ctx context.Context, v *ConversationView, typ string, gone ...int64) {
 	var to []int64
-	for _, m := range v.Members {
-		to = append(to, m.AccountID)
+	for _, m := range v.Current() {
+		if !slices.Contains(gone, m.AccountID) {
+			to = append(to, m.AccountID)
+		}
 	}
-	s.notify.Notify(ctx, Notification{Type: typ, To: to, Conversation: v})
+	if len(to) > 0 {
+		s.notify.Notify(ctx, Notification{Type: typ, To: to, Conversation: v})
+	}
+	for _, id := range gone {
+		s.publish(ctx, id, Notification{Type: safeguard.EventMemberChanged, Conversation: formerView(v, id)})
+		s.publish(ctx, id, Notification{End: EndMembership})
+	}
+}
+
+// formerView is a conversation as an account that is no longer in it is
+// told about it: the conversation and that account's own membership, no one
+// else's, and no notice (which would say who is in it).
+func formerView(v *ConversationView, id int64) *ConversationView {
+	c := *v.Conversation
+	c.Members = nil
+	if m := v.Member(id); m != nil {
+		c.Members = []safeguard.Member{*m}
+	}
+	return &ConversationView{Conversation: &c, Accounts: map[int64]*safeguard.Account{id: v.Accounts[id]}}
 }

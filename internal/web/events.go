@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -15,7 +16,8 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 )
 
-// topic is the bus topic of an account's live events.
+// topic is the bus topic of an account's live events, and of the control
+// lines that end its streams.
 func topic(accountID int64) string { return "account." + strconv.FormatInt(accountID, 10) }
 
 // liveNotifier turns the messaging service's notifications into v1 events,
@@ -27,6 +29,15 @@ type liveNotifier struct {
 }
 
 func (n *liveNotifier) Notify(ctx context.Context, note messaging.Notification) {
+	if note.End != "" {
+		b := control{end: note.End, session: note.Session}.encode()
+		for _, to := range note.To {
+			if err := n.bus.Publish(ctx, topic(to), b); err != nil {
+				n.log.WarnContext(ctx, "publish stream end", "end", note.End, "err", err)
+			}
+		}
+		return
+	}
 	now := time.Now().UTC()
 	for _, to := range note.To {
 		ev := client.Event{Type: note.Type, At: now}
@@ -64,19 +75,52 @@ func (n *liveNotifier) Notify(ctx context.Context, note messaging.Notification) 
 	}
 }
 
+// Final events: the last line of a stream that the server ends.
+var (
+	// endResync: the stream fell behind, or a membership of the account
+	// ended; the client reads its conversations and history again and
+	// reconnects.
+	endResync = []byte(`data: {"type":"resync"}` + "\n\n")
+	// endSession: the session is over (logout, suspension, expiry); the
+	// client must log in again.
+	endSession = []byte(`data: {"type":"session.ended"}` + "\n\n")
+	// endReplaced: a newer stream of the same account or address took this
+	// one's place (see streamSet); the client reconnects only when its user
+	// comes back, not on its own.
+	endReplaced = []byte(`data: {"type":"stream.replaced"}` + "\n\n")
+)
+
 // events streams an account's live events as server-sent events: each event
 // is one "data:" line of a client.Event in JSON. A comment line every
 // heartbeat keeps proxies from closing the stream. When the stream falls too
 // far behind, it sends {"type":"resync"} and ends: the client fetches history
 // and reconnects.
+//
+// A stream lives no longer than its session: it ends with
+// {"type":"session.ended"} at logout, when the account is suspended and when
+// the session expires, and it is checked against the store at every
+// heartbeat. It ends with {"type":"resync"} when one of the account's
+// memberships ends, so that the client reconnects with what it is still in.
 func (s *Server) events(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
 	ctx := r.Context()
+	token, _ := bearer(r)
 	ch, cancel, err := s.bus.Subscribe(ctx, topic(a.ID))
 	if err != nil {
 		s.writeError(w, r, fmt.Errorf("subscribe: %w: %w", safeguard.ErrUnavailable, err))
 		return
 	}
 	defer cancel()
+	// Read the session after subscribing: a logout from now on reaches
+	// the stream, and one before it is seen here.
+	sess, err := s.svc.Session(ctx, token)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	st := s.streams.open(a.ID, addressKey(s.origin(r).Addr.Addr()))
+	defer s.streams.close(st)
+	expired, stop := s.clock.At(sess.ExpiresAt)
+	defer stop()
 	s.metrics.streams.Inc()
 	defer s.metrics.streams.Dec()
 
@@ -101,18 +145,50 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, a *safeguard.Acc
 		select {
 		case <-ctx.Done():
 			return
+		case <-st.replaced:
+			write(endReplaced)
+			return
+		case <-expired:
+			write(endSession)
+			return
 		case <-tick.C:
+			if !s.sessionLasts(ctx, token) {
+				write(endSession)
+				return
+			}
 			if !write([]byte(": ping\n\n")) {
 				return
 			}
 		case msg, ok := <-ch:
 			if !ok {
-				write([]byte(`data: {"type":"resync"}` + "\n\n"))
+				write(endResync)
 				return
+			}
+			if c, ok := parseControl(msg); ok {
+				switch {
+				case c.end == messaging.EndMembership:
+					write(endResync)
+					return
+				case c.session == 0 || c.session == sess.ID:
+					write(endSession)
+					return
+				}
+				continue
 			}
 			if !write(append(append([]byte("data: "), msg...), '\n', '\n')) {
 				return
 			}
 		}
 	}
+}
+
+// sessionLasts reports whether the session of token still stands for an
+// account that is not suspended. An error of the store is not a reason to
+// end a stream.
+func (s *Server) sessionLasts(ctx context.Context, token string) bool {
+	a, err := s.svc.Authenticate(ctx, token)
+	if err != nil {
+		return !errors.Is(err, safeguard.ErrUnauthenticated)
+	}
+	return a.Status != safeguard.Suspended
 }

@@ -48,6 +48,11 @@ type Config struct {
 	ClientAddrHeader string
 	TrustedProxies   []netip.Prefix
 	SSEHeartbeat     time.Duration
+	// MaxStreamsPerAccount and MaxStreamsPerAddress cap the live event
+	// streams open at once for one account and from one client address (an
+	// IPv6 /64); a new stream over a cap ends the oldest (see streamSet).
+	MaxStreamsPerAccount int
+	MaxStreamsPerAddress int
 }
 
 // Server serves the API.
@@ -56,7 +61,9 @@ type Server struct {
 	svc     *messaging.Service
 	bus     bus.Bus
 	log     *slog.Logger
+	clock   Clock
 	now     func() time.Time
+	streams *streamSet
 	metrics *metrics
 	reg     *prometheus.Registry
 	mux     *http.ServeMux
@@ -77,13 +84,20 @@ func New(cfg Config, svc *messaging.Service, b bus.Bus, log *slog.Logger, reg *p
 	if cfg.SSEHeartbeat <= 0 {
 		cfg.SSEHeartbeat = DefaultSSEHeartbeat
 	}
+	if cfg.MaxStreamsPerAccount <= 0 {
+		cfg.MaxStreamsPerAccount = DefaultMaxStreamsPerAccount
+	}
+	if cfg.MaxStreamsPerAddress <= 0 {
+		cfg.MaxStreamsPerAddress = DefaultMaxStreamsPerAddress
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 	}
-	s := &Server{cfg: cfg, svc: svc, bus: b, log: log, now: time.Now, metrics: newMetrics(reg), reg: reg, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, svc: svc, bus: b, log: log, clock: systemClock{}, now: time.Now, metrics: newMetrics(reg), reg: reg, mux: http.NewServeMux(),
+		streams: newStreamSet(cfg.MaxStreamsPerAccount, cfg.MaxStreamsPerAddress)}
 	for _, o := range opts {
 		o(s)
 	}
