@@ -183,8 +183,12 @@ type target struct {
 	subject      *safeguard.Account
 	message      *safeguard.Message
 	conversation *safeguard.Conversation
-	members      []*safeguard.Account
-	contentKey   string
+	members      []*safeguard.Account // every member, for the case
+	// seen are the members the reporter may know of: all of them, or for
+	// a former member those whose membership last changed before they left
+	// (nobody who joined after). The receipt depends on these only.
+	seen       []*safeguard.Account
+	contentKey string
 }
 
 func (s *Service) resolveTarget(ctx context.Context, tx store.Tx, reporter *safeguard.Account, r Report, now time.Time) (*target, error) {
@@ -196,7 +200,7 @@ func (s *Service) resolveTarget(ctx context.Context, tx store.Tx, reporter *safe
 			return nil, safeguard.NotFound
 		}
 		c, err := tx.Conversation(ctx, m.ConversationID)
-		if err != nil || c.Member(reporter.ID) == nil || m.SenderID == reporter.ID {
+		if err != nil || !saw(c.Member(reporter.ID), m) || m.SenderID == reporter.ID {
 			return nil, safeguard.NotFound
 		}
 		if m.Status == safeguard.Held {
@@ -235,17 +239,10 @@ func (s *Service) resolveTarget(ctx context.Context, tx store.Tx, reporter *safe
 		t.key, t.conversation = "conversation:"+strconv.FormatInt(c.ID, 10), c
 		t.contentKey = t.key
 		// The subject is the other member of a one-to-one chat, or in a
-		// group the last one who wrote.
-		ms, err := tx.Messages(ctx, store.MessageQuery{ConversationID: c.ID, Limit: 50, Viewer: reporter.ID})
+		// group the last one who wrote while the reporter was there.
+		subject, err := lastOtherSender(ctx, tx, c.ID, c.Member(reporter.ID))
 		if err != nil {
 			return nil, err
-		}
-		var subject int64
-		for _, m := range ms {
-			if m.SenderID != reporter.ID {
-				subject = m.SenderID
-				break
-			}
 		}
 		if c.Kind == safeguard.Direct {
 			for _, m := range c.Members {
@@ -277,13 +274,66 @@ func (s *Service) resolveTarget(ctx context.Context, tx store.Tx, reporter *safe
 		if err != nil {
 			return nil, err
 		}
-		for _, id := range ids {
-			if a := accts[id]; a != nil {
-				t.members = append(t.members, a)
+		self := t.conversation.Member(reporter.ID)
+		for _, m := range t.conversation.Members {
+			a := accts[m.AccountID]
+			if a == nil {
+				continue
+			}
+			t.members = append(t.members, a)
+			if !former(self) || m.UpdatedAt.Before(self.UpdatedAt) {
+				t.seen = append(t.seen, a)
 			}
 		}
 	}
 	return t, nil
+}
+
+// former reports whether m is the membership of someone who left or was
+// removed.
+func former(m *safeguard.Member) bool {
+	return m != nil && (m.State == safeguard.MemberLeft || m.State == safeguard.MemberRemoved)
+}
+
+// saw reports whether the member m was shown message msg: a joined member
+// every message, a former member those sent before they left, an invited
+// one none.
+func saw(m *safeguard.Member, msg *safeguard.Message) bool {
+	switch {
+	case m == nil:
+		return false
+	case m.State == safeguard.MemberJoined:
+		return true
+	case former(m):
+		return msg.CreatedAt.Before(m.UpdatedAt)
+	}
+	return false
+}
+
+// subjectScan bounds how far back lastOtherSender looks, in messages.
+const subjectScan = 500
+
+// lastOtherSender returns the last account other than the member m's that
+// wrote in a conversation while m could read it; 0 if none.
+func lastOtherSender(ctx context.Context, tx store.Tx, conversationID int64, m *safeguard.Member) (int64, error) {
+	if m.State == safeguard.MemberInvited {
+		return 0, nil
+	}
+	var before int64
+	for seen := 0; seen < subjectScan; {
+		ms, err := tx.Messages(ctx, store.MessageQuery{ConversationID: conversationID, Before: before, Limit: 50, Viewer: m.AccountID})
+		if err != nil || len(ms) == 0 {
+			return 0, err
+		}
+		for _, msg := range ms {
+			if msg.SenderID != m.AccountID && saw(m, msg) {
+				return msg.SenderID, nil
+			}
+		}
+		seen += len(ms)
+		before = ms[len(ms)-1].ID
+	}
+	return 0, nil
 }
 
 // receiptNotices chooses what the reporter is shown: a minor, support (with
@@ -294,7 +344,7 @@ func receiptNotices(reporter *safeguard.Account, t *target, now time.Time) []str
 		return []string{"support_reported"}
 	}
 	child := t.subject != nil && t.subject.Band(now).Minor()
-	for _, m := range t.members {
+	for _, m := range t.seen {
 		child = child || m.Band(now).Minor()
 	}
 	if child {
