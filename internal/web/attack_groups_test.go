@@ -310,8 +310,25 @@ func TestBlockedAdultLeavesSharedGroup(t *testing.T) {
 
 				tt.block(t, u)
 
+				// The one who goes can neither read nor post, and is told as
+				// for any removal.
+				if _, err := goer.History(ctx, u.conv.ID, client.HistoryQuery{}); apiErr(t, err).Status != 404 {
+					t.Errorf("the adult who went reads the group: %v", err)
+				}
+				if _, err := goer.SendText(ctx, u.conv.ID, "still here (synthetic)"); apiErr(t, err).Status != 404 {
+					t.Errorf("the adult who went posts in the group: %v", err)
+				}
+				if _, err := goer.Conversation(ctx, u.conv.ID); apiErr(t, err).Status != 404 {
+					t.Errorf("the adult who went sees the group: %v", err)
+				}
+
+				ev := nextEvent(t, goerEvents, "the goer's membership event")
+				if ev.Type != "conversation.member" || ev.Conversation == nil || !slices.Equal(handles(ev.Conversation), []string{goerH + ":" + tt.state}) {
+					t.Errorf("the adult who went is told %s %+v", ev.Type, ev.Conversation)
+				}
+
 				// The other members see an ordinary membership change.
-				ev := nextEvent(t, u.parentEvents, "the parent's membership event")
+				ev = nextEvent(t, u.parentEvents, "the parent's membership event")
 				if ev.Type != "conversation.member" || ev.Conversation == nil || ev.Conversation.ID != u.conv.ID {
 					t.Fatalf("the parent got %+v", ev)
 				}
@@ -321,22 +338,6 @@ func TestBlockedAdultLeavesSharedGroup(t *testing.T) {
 				}
 				if b, _ := json.Marshal(ev); strings.Contains(strings.ToLower(string(b)), "block") || ev.Notice != nil {
 					t.Errorf("the other members are told why: %s", b)
-				}
-
-				// The one who goes is told as for any removal, and can
-				// neither read nor post.
-				ev = nextEvent(t, goerEvents, "the goer's membership event")
-				if ev.Type != "conversation.member" || ev.Conversation == nil || !slices.Equal(handles(ev.Conversation), []string{goerH + ":" + tt.state}) {
-					t.Errorf("the adult who goes is told %+v", ev.Conversation)
-				}
-				if _, err := goer.History(ctx, u.conv.ID, client.HistoryQuery{}); apiErr(t, err).Status != 404 {
-					t.Errorf("the adult who went reads the group: %v", err)
-				}
-				if _, err := goer.SendText(ctx, u.conv.ID, "still here (synthetic)"); apiErr(t, err).Status != 404 {
-					t.Errorf("the adult who went posts in the group: %v", err)
-				}
-				if _, err := goer.Conversation(ctx, u.conv.ID); apiErr(t, err).Status != 404 {
-					t.Errorf("the adult who went sees the group: %v", err)
 				}
 
 				// The young person keeps the group.
