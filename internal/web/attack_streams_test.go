@@ -1,0 +1,305 @@
+package web_test
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/safeguard-dev/safeguard/client"
+	"github.com/safeguard-dev/safeguard/internal/bus"
+	"github.com/safeguard-dev/safeguard/internal/cases"
+	"github.com/safeguard-dev/safeguard/internal/evidence"
+	"github.com/safeguard-dev/safeguard/internal/lawreport"
+	"github.com/safeguard-dev/safeguard/internal/lawreport/lawreporttest"
+	"github.com/safeguard-dev/safeguard/internal/media"
+	"github.com/safeguard-dev/safeguard/internal/messaging"
+	"github.com/safeguard-dev/safeguard/internal/store"
+	"github.com/safeguard-dev/safeguard/internal/web"
+)
+
+// fakeClock is a clock the test moves by hand.
+type fakeClock struct {
+	mu     sync.Mutex
+	now    time.Time
+	timers map[*fakeTimer]bool
+}
+
+type fakeTimer struct {
+	at time.Time
+	ch chan time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{now: time.Now().UTC(), timers: map[*fakeTimer]bool{}}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) At(at time.Time) (<-chan time.Time, func() bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	tm := &fakeTimer{at: at, ch: make(chan time.Time, 1)}
+	if !c.now.Before(at) {
+		tm.ch <- c.now
+		return tm.ch, func() bool { return false }
+	}
+	c.timers[tm] = true
+	return tm.ch, func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		was := c.timers[tm]
+		delete(c.timers, tm)
+		return was
+	}
+}
+
+// Advance moves the clock on by d and fires the timers that are due.
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	for tm := range c.timers {
+		if !c.now.Before(tm.at) {
+			tm.ch <- c.now
+			delete(c.timers, tm)
+		}
+	}
+}
+
+// streamStack is a running server with the cases service (moderators
+// suspend accounts), a clock the test moves, and the given stream caps.
+type streamStack struct {
+	*stack
+	clock *fakeClock
+	cs    *cases.Service
+}
+
+const streamSessionTTL = time.Hour
+
+func newStreamStack(t *testing.T, st store.Store, cfg web.Config) *streamStack {
+	t.Helper()
+	key := make([]byte, media.KeySize)
+	rand.Read(key)
+	md, _ := media.OpenDisk(filepath.Join(t.TempDir(), "media"), key)
+	items, _ := media.OpenDisk(filepath.Join(t.TempDir(), "evidence"), key)
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	clock := newFakeClock()
+	b := bus.NewLocal()
+	svc, err := messaging.New(messaging.Config{Argon2: messaging.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}, SessionTTL: streamSessionTTL},
+		messaging.Deps{Store: st, Media: md, Notify: web.Notifier(b, nil), Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reportDir := filepath.Join(t.TempDir(), "reports")
+	cs, err := cases.New(cases.Config{TestReports: true, PrepareDir: reportDir},
+		cases.Deps{Store: st, Media: md, Vault: evidence.New(items, priv, nil), Builder: lawreporttest.Builder(),
+			Submitter: &lawreport.FileExport{Dir: reportDir}, Notify: web.Notifier(b, nil), Lookup: svc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.AdminToken = adminToken
+	srv := httptest.NewServer(web.New(cfg, svc, b, nil, prometheus.NewRegistry(), web.WithCases(cs), web.WithClock(clock)).Handler())
+	t.Cleanup(func() { b.Close(); srv.Close() })
+	s := &stack{t: t, url: srv.URL, admin: &client.Client{BaseURL: srv.URL, Token: adminToken}, st: st}
+	return &streamStack{stack: s, clock: clock, cs: cs}
+}
+
+func eachStream(t *testing.T, cfg web.Config, fn func(t *testing.T, s *streamStack)) {
+	for name, open := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, newStreamStack(t, open(t), cfg))
+		})
+	}
+}
+
+// stream opens a live event stream of c.
+func stream(t *testing.T, c *client.Client) <-chan client.Event {
+	t.Helper()
+	ev, err := c.Events(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ev
+}
+
+// nextMessage reads a stream up to the next message, which must come.
+func nextMessage(t *testing.T, events <-chan client.Event, what string) {
+	t.Helper()
+	eventsUntil(t, events, what, func(ev client.Event) bool { return ev.Type == "message.created" })
+}
+
+// endsWith checks that a stream ended with the final event typ and
+// delivered no message first.
+func endsWith(t *testing.T, events <-chan client.Event, what, typ string) {
+	t.Helper()
+	got := streamEnd(t, events, what)
+	if len(got) == 0 || got[len(got)-1].Type != typ {
+		t.Errorf("%s: the stream ended after %s, want it to end with %s", what, types(got), typ)
+	}
+	for _, ev := range got {
+		if ev.Type == "message.created" {
+			b, _ := json.Marshal(ev)
+			t.Errorf("%s: the stream delivered a message: %s", what, b)
+		}
+	}
+}
+
+// TestStreamEndsAtLogout replays the finding that a live event stream
+// opened before logout kept delivering messages after it.
+func TestStreamEndsAtLogout(t *testing.T) {
+	eachStream(t, web.Config{}, func(t *testing.T, s *streamStack) {
+		ctx := t.Context()
+		adult, handle := s.signUp("lo_adult", 35)
+		friend, _ := s.signUp("lo_friend", 36)
+		elsewhere := client.New(s.url) // the same account, logged in on another device
+		if _, err := elsewhere.Login(ctx, handle, pw); err != nil {
+			t.Fatal(err)
+		}
+		events := stream(t, adult)
+		other := stream(t, elsewhere)
+		if err := adult.Logout(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := friend.SendDirect(ctx, handle, "are you there? (synthetic)"); err != nil {
+			t.Fatal(err)
+		}
+		endsWith(t, events, "the logged-out session's stream", "session.ended")
+		// The other session's stream goes on.
+		nextMessage(t, other, "the other session's stream")
+	})
+}
+
+// TestStreamEndsAtSuspension replays the finding that a stream opened
+// before a moderator suspended the account kept delivering messages.
+func TestStreamEndsAtSuspension(t *testing.T) {
+	eachStream(t, web.Config{}, func(t *testing.T, s *streamStack) {
+		ctx := t.Context()
+		suspect, handle := s.signUp("su_adult", 35)
+		friend, _ := s.signUp("su_friend", 36)
+		conv, err := friend.CreateConversation(ctx, client.ConversationRequest{Members: []string{handle}, Title: "quiz night"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		events := stream(t, suspect)
+		if _, err := friend.Report(ctx, client.ReportRequest{Account: handle, Reason: "mean_or_threatening"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.cs.Process(ctx); err != nil {
+			t.Fatal(err)
+		}
+		raw, err := s.admin.AdminCases(ctx)
+		if err != nil || len(raw) != 1 {
+			t.Fatalf("cases: %d %v", len(raw), err)
+		}
+		var c struct{ ID int64 }
+		json.Unmarshal(raw[0], &c)
+		if _, err := s.admin.AdminCaseAction(ctx, c.ID, "decide", map[string]any{"moderator": "mod_a", "decision": "suspend", "reason": "threats"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := friend.SendText(ctx, conv.ID, "quiz at eight (synthetic)"); err != nil {
+			t.Fatal(err)
+		}
+		endsWith(t, events, "the suspended account's stream", "session.ended")
+	})
+}
+
+// TestStreamEndsAtExpiry replays the finding that a stream outlived its
+// session's expiry.
+func TestStreamEndsAtExpiry(t *testing.T) {
+	eachStream(t, web.Config{}, func(t *testing.T, s *streamStack) {
+		ctx := t.Context()
+		adult, handle := s.signUp("ex_adult", 35)
+		friend, _ := s.signUp("ex_friend", 36)
+		events := stream(t, adult)
+		if _, err := friend.SendDirect(ctx, handle, "before (synthetic)"); err != nil {
+			t.Fatal(err)
+		}
+		nextMessage(t, events, "the stream before expiry")
+		s.clock.Advance(streamSessionTTL)
+		endsWith(t, events, "the expired session's stream", "session.ended")
+		if _, err := adult.Me(ctx); apiErr(t, err).Status != 401 {
+			t.Errorf("the expired session still works: %v", err)
+		}
+	})
+}
+
+// TestStreamEndsAtRemoval replays the finding that a stream kept running
+// for a member removed from a group: it now ends, after telling the member
+// of the removal, so that the client reconnects with what it is still in.
+func TestStreamEndsAtRemoval(t *testing.T) {
+	eachStream(t, web.Config{}, func(t *testing.T, s *streamStack) {
+		ctx := t.Context()
+		owner, _ := s.signUp("rv_owner", 40)
+		member, handle := s.signUp("rv_member", 35)
+		conv, err := owner.CreateConversation(ctx, client.ConversationRequest{Members: []string{handle}, Title: "choir"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		events := stream(t, member)
+		if _, err := owner.RemoveMember(ctx, conv.ID, handle); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := owner.SendText(ctx, conv.ID, "rehearsal moved (synthetic)"); err != nil {
+			t.Fatal(err)
+		}
+		got := streamEnd(t, events, "the removed member's stream")
+		if len(got) != 2 || got[0].Type != "conversation.member" || got[1].Type != "resync" {
+			t.Errorf("the removed member's stream carried %s, want [conversation.member resync]", types(got))
+		}
+	})
+}
+
+// TestStreamsPerAccountAreCapped replays the finding that one account could
+// open thousands of streams. Over the cap, the oldest stream ends.
+func TestStreamsPerAccountAreCapped(t *testing.T) {
+	eachStream(t, web.Config{MaxStreamsPerAccount: 2}, func(t *testing.T, s *streamStack) {
+		ctx := t.Context()
+		adult, handle := s.signUp("cap_adult", 35)
+		friend, _ := s.signUp("cap_friend", 36)
+		oldest := stream(t, adult)
+		kept := []<-chan client.Event{stream(t, adult), stream(t, adult)}
+		if _, err := friend.SendDirect(ctx, handle, "hello (synthetic)"); err != nil {
+			t.Fatal(err)
+		}
+		endsWith(t, oldest, "the oldest stream over the cap", "stream.replaced")
+		for _, ev := range kept {
+			nextMessage(t, ev, "a stream within the cap")
+		}
+	})
+}
+
+// TestStreamsPerAddressAreCapped is the same finding for many accounts
+// from one address: over the per-address cap, the oldest stream from that
+// address ends.
+func TestStreamsPerAddressAreCapped(t *testing.T) {
+	eachStream(t, web.Config{MaxStreamsPerAccount: 2, MaxStreamsPerAddress: 3}, func(t *testing.T, s *streamStack) {
+		ctx := t.Context()
+		a, aHandle := s.signUp("addr_a", 35)
+		b, bHandle := s.signUp("addr_b", 36)
+		friend, _ := s.signUp("addr_friend", 37)
+		oldest := stream(t, a)
+		keptA := stream(t, a)
+		keptB := []<-chan client.Event{stream(t, b), stream(t, b)}
+		if _, err := friend.SendDirect(ctx, aHandle, "hello a (synthetic)"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := friend.SendDirect(ctx, bHandle, "hello b (synthetic)"); err != nil {
+			t.Fatal(err)
+		}
+		endsWith(t, oldest, "the oldest stream from the address", "stream.replaced")
+		for _, ev := range append(keptB, keptA) {
+			nextMessage(t, ev, "a stream within the cap")
+		}
+	})
+}
