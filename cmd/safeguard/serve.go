@@ -70,6 +70,8 @@ type serveConfig struct {
 	proxyProtocol                    bool
 	clientAddrHeader                 string
 	trustedProxies                   string
+	maxStreamsPerAccount             int
+	maxStreamsPerAddress             int
 	logLevel, logFormat              string
 	limits                           messaging.Limits
 	argon2                           messaging.Argon2
@@ -141,6 +143,8 @@ func bindServeFlags(fs *flag.FlagSet, c *serveConfig) {
 	fs.BoolVar(&c.proxyProtocol, "proxy-protocol", false, "expect a PROXY protocol v2 header on every connection (behind a TCP load balancer)")
 	fs.StringVar(&c.clientAddrHeader, "client-addr-header", "", "header a trusted reverse proxy appends the client's address and port to (X-Forwarded-For style, or Forwarded); read from the right, past --trusted-proxies")
 	fs.StringVar(&c.trustedProxies, "trusted-proxies", "127.0.0.1/32,::1/128", "comma-separated CIDRs whose --client-addr-header is believed")
+	fs.IntVar(&c.maxStreamsPerAccount, "max-streams-per-account", web.DefaultMaxStreamsPerAccount, "live event streams one account may have open; a new one over the cap ends the oldest")
+	fs.IntVar(&c.maxStreamsPerAddress, "max-streams-per-address", web.DefaultMaxStreamsPerAddress, "live event streams open from one client address (an IPv6 /64); a new one over the cap ends the oldest")
 	fs.StringVar(&c.frankingKeysFile, "franking-keys-file", defaultFrankingKeys, "file holding the server's franking receipt keys (mode 0600, created if absent); keep it away from the database")
 	fs.DurationVar(&c.e2eeRetention, "e2ee-retention", e2ee.DefaultRetention, "how long end-to-end encrypted envelopes wait for a device, and blobs are kept")
 	fs.Int64Var(&c.maxBlobBytes, "max-blob-bytes", e2ee.DefaultMaxBlobBytes, "largest encrypted attachment in bytes")
@@ -377,7 +381,13 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		go pruneConsoleSessions(jobs, mods, log)
 	}
 
-	api := web.New(web.Config{AdminToken: c.adminToken, ClientAddrHeader: c.clientAddrHeader, TrustedProxies: trusted},
+	if c.maxStreamsPerAccount < 1 || c.maxStreamsPerAddress < 1 {
+		stopJobs()
+		st.Close()
+		return nil, errors.New("--max-streams-per-account and --max-streams-per-address must be at least 1")
+	}
+	api := web.New(web.Config{AdminToken: c.adminToken, ClientAddrHeader: c.clientAddrHeader, TrustedProxies: trusted,
+		MaxStreamsPerAccount: c.maxStreamsPerAccount, MaxStreamsPerAddress: c.maxStreamsPerAddress},
 		svc, b, log, prometheus.NewRegistry(), opts...)
 
 	ln, err := net.Listen("tcp", c.addr)

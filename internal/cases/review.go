@@ -223,9 +223,6 @@ func (s *Service) Decide(ctx context.Context, id int64, d Decision) (*CaseView, 
 	if err != nil {
 		return nil, nil, err
 	}
-	if (d.Decision == safeguard.Suspend || d.Decision == safeguard.Ban) && sender != 0 && s.Notify != nil {
-		s.Notify.Notify(ctx, endSessions(sender))
-	}
 	var rec *lawreport.Receipt
 	if d.Decision == safeguard.ReportLE {
 		if rec, err = s.file(ctx, id, d.Moderator.Name, false); err != nil {
@@ -236,6 +233,11 @@ func (s *Service) Decide(ctx context.Context, id int64, d Decision) (*CaseView, 
 		case safeguard.Warn, safeguard.Suspend, safeguard.Ban, safeguard.RemoveContent:
 			s.Notify.Notify(ctx, notice(sender, "decision_made"))
 		}
+	}
+	// A suspended account's sessions are gone: its live streams end,
+	// after the notice.
+	if (d.Decision == safeguard.Suspend || d.Decision == safeguard.Ban) && sender != 0 && s.Notify != nil {
+		s.Notify.Notify(ctx, endSessions(sender))
 	}
 	v, err := s.Case(ctx, id)
 	return v, rec, err

@@ -1,0 +1,38 @@
+package main
+
+import (
+	"flag"
+	"io"
+	"testing"
+
+	"github.com/safeguard-dev/safeguard/internal/web"
+)
+
+func TestStreamCapFlags(t *testing.T) {
+	tests := []struct {
+		name                string
+		args                []string
+		env                 map[string]string
+		perAccount, perAddr int
+	}{
+		{"defaults", nil, nil, web.DefaultMaxStreamsPerAccount, web.DefaultMaxStreamsPerAddress},
+		{"environment", nil, map[string]string{"SAFEGUARD_MAX_STREAMS_PER_ACCOUNT": "3", "SAFEGUARD_MAX_STREAMS_PER_ADDRESS": "9"}, 3, 9},
+		{"flags win", []string{"--max-streams-per-account", "2", "--max-streams-per-address", "4"},
+			map[string]string{"SAFEGUARD_MAX_STREAMS_PER_ACCOUNT": "3"}, 2, 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := &env{getenv: func(k string) string { return tt.env[k] }, stdout: io.Discard, stderr: io.Discard}
+			fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+			fs.SetOutput(io.Discard)
+			var c serveConfig
+			bindServeFlags(fs, &c)
+			if err := parseFlags(fs, e, tt.args); err != nil {
+				t.Fatal(err)
+			}
+			if c.maxStreamsPerAccount != tt.perAccount || c.maxStreamsPerAddress != tt.perAddr {
+				t.Errorf("caps = %d per account, %d per address; want %d, %d", c.maxStreamsPerAccount, c.maxStreamsPerAddress, tt.perAccount, tt.perAddr)
+			}
+		})
+	}
+}
