@@ -303,3 +303,29 @@ func TestStreamsPerAddressAreCapped(t *testing.T) {
 		}
 	})
 }
+
+// TestStreamEndsAtSuspensionOnMatch is the same finding for the suspension
+// the platform makes itself when an adult sends a known image.
+func TestStreamEndsAtSuspensionOnMatch(t *testing.T) {
+	eachCase(t, func(t *testing.T, cs *caseStack) {
+		s := cs.stack
+		ctx := t.Context()
+		teen, teenHandle := s.signUp("om_teen", 15)
+		adult, adultHandle := s.signUp("om_adult", 35)
+		s.connect(teen, adultHandle, adult)
+		conv, err := adult.CreateConversation(ctx, client.ConversationRequest{Members: []string{teenHandle}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		events := stream(t, adult)
+		if _, err := adult.SendImage(ctx, conv.ID, "beach.png", "image/png", lawreporttest.Image(7), ""); err != nil {
+			t.Fatal(err)
+		}
+		nextMessage(t, events, "the sender's own image, shown as sent")
+		cs.process(t)
+		if me, err := adult.Me(ctx); err == nil && me.Status != "suspended" {
+			t.Fatalf("the sender is %s, want suspended", me.Status)
+		}
+		endsWith(t, events, "the stream of an account suspended on a match", "session.ended")
+	})
+}
