@@ -397,8 +397,11 @@ func (c *Client) getRaw(ctx context.Context, path string) ([]byte, string, error
 }
 
 // Events opens the live event stream. Events arrive on the channel until ctx
-// ends or the stream closes (after a "resync" event the caller fetches
-// history and calls Events again).
+// ends or the stream closes. The server's last event says why it closed:
+// after "resync" the caller fetches history and calls Events again; after
+// "session.ended" it logs in again; after "stream.replaced" (a newer stream
+// of the account took its place) it calls Events again only when its user
+// comes back.
 func (c *Client) Events(ctx context.Context) (<-chan Event, error) {
 	req, err := http.NewRequestWithContext(ctx, "GET", c.BaseURL+"/api/v1/events", nil)
 	if err != nil {

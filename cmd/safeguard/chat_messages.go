@@ -142,14 +142,25 @@ func (c *chat) saveImage(ctx context.Context, id int64, i int, fetch func() ([]b
 }
 
 // listen prints live events until ctx ends, reconnecting when the stream
-// closes.
+// closes — except when the session ended or a newer stream of the account
+// took its place (see docs/api.md).
 func (c *chat) listen(ctx context.Context) {
 	for ctx.Err() == nil {
 		events, err := c.api.Events(ctx)
+		last := ""
 		if err == nil {
 			for ev := range events {
+				last = ev.Type
 				c.event(ctx, ev)
 			}
+		}
+		switch last {
+		case "session.ended":
+			c.say("(your session has ended: start the chat again to log in)")
+			return
+		case "stream.replaced":
+			c.say("(live updates moved to a newer window of this account)")
+			return
 		}
 		select {
 		case <-ctx.Done():
