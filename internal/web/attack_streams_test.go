@@ -329,3 +329,22 @@ func TestStreamEndsAtSuspensionOnMatch(t *testing.T) {
 		endsWith(t, events, "the stream of an account suspended on a match", "session.ended")
 	})
 }
+
+// TestStreamEndsWhenSessionGoesUnannounced checks the heartbeat's guard: a
+// session deleted by a path that announces nothing (another server, an
+// operator in the database) still ends its streams within a heartbeat.
+func TestStreamEndsWhenSessionGoesUnannounced(t *testing.T) {
+	eachStream(t, web.Config{SSEHeartbeat: 20 * time.Millisecond}, func(t *testing.T, s *streamStack) {
+		ctx := t.Context()
+		adult, _ := s.signUp("hb_adult", 35)
+		me, err := adult.Me(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		events := stream(t, adult)
+		if err := s.st.Update(ctx, func(tx store.Tx) error { return tx.DeleteSessions(ctx, me.ID) }); err != nil {
+			t.Fatal(err)
+		}
+		endsWith(t, events, "the stream of a session deleted in the store", "session.ended")
+	})
+}
