@@ -228,7 +228,7 @@ func TestStreamEndsAtExpiry(t *testing.T) {
 		nextMessage(t, events, "the stream before expiry")
 		s.clock.Advance(streamSessionTTL)
 		endsWith(t, events, "the expired session's stream", "session.ended")
-		if _, err := adult.Me(ctx); apiErr(t, err).Status != 401 {
+		if _, err := adult.Me(ctx); httpStatus(err) != 401 {
 			t.Errorf("the expired session still works: %v", err)
 		}
 	})
