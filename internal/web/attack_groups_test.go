@@ -11,20 +11,12 @@ import (
 	"github.com/safeguard-dev/safeguard/client"
 )
 
-// signUp signs up and logs in an account under nickname nick, and returns
-// it with the handle the server gave it (which may differ from nick).
-func (s *stack) signUp(nick string, age int) (*client.Client, string) {
+// newMember signs up and logs in an account under nickname nick, and returns
+// its client with the handle sign-up gave it (which may differ from nick).
+func (s *stack) newMember(nick string, age int) (*client.Client, string) {
 	s.t.Helper()
-	ctx := s.t.Context()
-	c := client.New(s.url)
-	a, err := c.SignUp(ctx, client.SignUpRequest{Handle: nick, Password: pw, BirthDate: born(age)})
-	if err != nil {
-		s.t.Fatalf("sign up %s: %v", nick, err)
-	}
-	if _, err := c.Login(ctx, a.Handle, pw); err != nil {
-		s.t.Fatalf("log in %s: %v", a.Handle, err)
-	}
-	return c, a.Handle
+	u := s.signUp(nick, age)
+	return u.Client, u.handle
 }
 
 // streamWait bounds how long a test waits for a live event that must come;
@@ -104,9 +96,9 @@ func TestFormerMemberLearnsNothingOfLaterMembers(t *testing.T) {
 	eachCase(t, func(t *testing.T, cs *caseStack) {
 		s := cs.stack
 		ctx := t.Context()
-		owner, ownerHandle := s.signUp("grp_owner", 40)
-		leaver, leaverHandle := s.signUp("grp_leaver", 38)
-		teen, teenHandle := s.signUp("grp_teen", 15)
+		owner, ownerHandle := s.newMember("grp_owner", 40)
+		leaver, leaverHandle := s.newMember("grp_leaver", 38)
+		teen, teenHandle := s.newMember("grp_teen", 15)
 		conv, err := owner.CreateConversation(ctx, client.ConversationRequest{Members: []string{leaverHandle}, Title: "book club"})
 		if err != nil {
 			t.Fatal(err)
@@ -199,9 +191,9 @@ func TestFormerMemberLearnsNothingOfLaterMembers(t *testing.T) {
 func TestRemovedMemberLearnsNothingOfLaterMembers(t *testing.T) {
 	each(t, func(t *testing.T, s *stack) {
 		ctx := t.Context()
-		owner, ownerHandle := s.signUp("rm_owner", 40)
-		removed, removedHandle := s.signUp("rm_removed", 38)
-		teen, teenHandle := s.signUp("rm_teen", 15)
+		owner, ownerHandle := s.newMember("rm_owner", 40)
+		removed, removedHandle := s.newMember("rm_removed", 38)
+		teen, teenHandle := s.newMember("rm_teen", 15)
 		conv, err := owner.CreateConversation(ctx, client.ConversationRequest{Members: []string{removedHandle}, Title: "allotment"})
 		if err != nil {
 			t.Fatal(err)
@@ -282,9 +274,9 @@ func TestBlockedAdultLeavesSharedGroup(t *testing.T) {
 				ctx := t.Context()
 				u := &setup{}
 				n := string(rune('a' + i))
-				u.teen, u.teenH = s.signUp("blk_teen"+n, 15)
-				u.parent, u.parentH = s.signUp("blk_parent"+n, 45)
-				u.other, u.otherH = s.signUp("blk_other"+n, 30)
+				u.teen, u.teenH = s.newMember("blk_teen"+n, 15)
+				u.parent, u.parentH = s.newMember("blk_parent"+n, 45)
+				u.other, u.otherH = s.newMember("blk_other"+n, 30)
 				s.connect(u.teen, u.parentH, u.parent)
 				req, err := u.teen.RequestContact(ctx, u.otherH)
 				if err != nil {

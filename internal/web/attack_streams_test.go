@@ -160,8 +160,8 @@ func endsWith(t *testing.T, events <-chan client.Event, what, typ string) {
 func TestStreamEndsAtLogout(t *testing.T) {
 	eachStream(t, web.Config{}, func(t *testing.T, s *streamStack) {
 		ctx := t.Context()
-		adult, handle := s.signUp("lo_adult", 35)
-		friend, _ := s.signUp("lo_friend", 36)
+		adult, handle := s.newMember("lo_adult", 35)
+		friend, _ := s.newMember("lo_friend", 36)
 		elsewhere := client.New(s.url) // the same account, logged in on another device
 		if _, err := elsewhere.Login(ctx, handle, pw); err != nil {
 			t.Fatal(err)
@@ -185,8 +185,8 @@ func TestStreamEndsAtLogout(t *testing.T) {
 func TestStreamEndsAtSuspension(t *testing.T) {
 	eachStream(t, web.Config{}, func(t *testing.T, s *streamStack) {
 		ctx := t.Context()
-		suspect, handle := s.signUp("su_adult", 35)
-		friend, _ := s.signUp("su_friend", 36)
+		suspect, handle := s.newMember("su_adult", 35)
+		friend, _ := s.newMember("su_friend", 36)
 		conv, err := friend.CreateConversation(ctx, client.ConversationRequest{Members: []string{handle}, Title: "quiz night"})
 		if err != nil {
 			t.Fatal(err)
@@ -219,8 +219,8 @@ func TestStreamEndsAtSuspension(t *testing.T) {
 func TestStreamEndsAtExpiry(t *testing.T) {
 	eachStream(t, web.Config{}, func(t *testing.T, s *streamStack) {
 		ctx := t.Context()
-		adult, handle := s.signUp("ex_adult", 35)
-		friend, _ := s.signUp("ex_friend", 36)
+		adult, handle := s.newMember("ex_adult", 35)
+		friend, _ := s.newMember("ex_friend", 36)
 		events := stream(t, adult)
 		if _, err := friend.SendDirect(ctx, handle, "before (synthetic)"); err != nil {
 			t.Fatal(err)
@@ -240,8 +240,8 @@ func TestStreamEndsAtExpiry(t *testing.T) {
 func TestStreamEndsAtRemoval(t *testing.T) {
 	eachStream(t, web.Config{}, func(t *testing.T, s *streamStack) {
 		ctx := t.Context()
-		owner, _ := s.signUp("rv_owner", 40)
-		member, handle := s.signUp("rv_member", 35)
+		owner, _ := s.newMember("rv_owner", 40)
+		member, handle := s.newMember("rv_member", 35)
 		conv, err := owner.CreateConversation(ctx, client.ConversationRequest{Members: []string{handle}, Title: "choir"})
 		if err != nil {
 			t.Fatal(err)
@@ -265,8 +265,8 @@ func TestStreamEndsAtRemoval(t *testing.T) {
 func TestStreamsPerAccountAreCapped(t *testing.T) {
 	eachStream(t, web.Config{MaxStreamsPerAccount: 2}, func(t *testing.T, s *streamStack) {
 		ctx := t.Context()
-		adult, handle := s.signUp("cap_adult", 35)
-		friend, _ := s.signUp("cap_friend", 36)
+		adult, handle := s.newMember("cap_adult", 35)
+		friend, _ := s.newMember("cap_friend", 36)
 		oldest := stream(t, adult)
 		kept := []<-chan client.Event{stream(t, adult), stream(t, adult)}
 		if _, err := friend.SendDirect(ctx, handle, "hello (synthetic)"); err != nil {
@@ -285,9 +285,9 @@ func TestStreamsPerAccountAreCapped(t *testing.T) {
 func TestStreamsPerAddressAreCapped(t *testing.T) {
 	eachStream(t, web.Config{MaxStreamsPerAccount: 2, MaxStreamsPerAddress: 3}, func(t *testing.T, s *streamStack) {
 		ctx := t.Context()
-		a, aHandle := s.signUp("addr_a", 35)
-		b, bHandle := s.signUp("addr_b", 36)
-		friend, _ := s.signUp("addr_friend", 37)
+		a, aHandle := s.newMember("addr_a", 35)
+		b, bHandle := s.newMember("addr_b", 36)
+		friend, _ := s.newMember("addr_friend", 37)
 		oldest := stream(t, a)
 		keptA := stream(t, a)
 		keptB := []<-chan client.Event{stream(t, b), stream(t, b)}
@@ -310,8 +310,8 @@ func TestStreamEndsAtSuspensionOnMatch(t *testing.T) {
 	eachCase(t, func(t *testing.T, cs *caseStack) {
 		s := cs.stack
 		ctx := t.Context()
-		teen, teenHandle := s.signUp("om_teen", 15)
-		adult, adultHandle := s.signUp("om_adult", 35)
+		teen, teenHandle := s.newMember("om_teen", 15)
+		adult, adultHandle := s.newMember("om_adult", 35)
 		s.connect(teen, adultHandle, adult)
 		conv, err := adult.CreateConversation(ctx, client.ConversationRequest{Members: []string{teenHandle}})
 		if err != nil {
@@ -336,7 +336,7 @@ func TestStreamEndsAtSuspensionOnMatch(t *testing.T) {
 func TestStreamEndsWhenSessionGoesUnannounced(t *testing.T) {
 	eachStream(t, web.Config{SSEHeartbeat: 20 * time.Millisecond}, func(t *testing.T, s *streamStack) {
 		ctx := t.Context()
-		adult, _ := s.signUp("hb_adult", 35)
+		adult, _ := s.newMember("hb_adult", 35)
 		me, err := adult.Me(ctx)
 		if err != nil {
 			t.Fatal(err)
