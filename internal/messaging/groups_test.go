@@ -75,7 +75,7 @@ func newWorld(t *testing.T) *world {
 // account signs up nick and returns the account as the server named it.
 func (w *world) account(nick, born string) *safeguard.Account {
 	w.t.Helper()
-	out, err := w.svc.SignUp(w.t.Context(), messaging.SignUp{Handle: nick, Password: "correct horse battery", BirthDate: born}, safeguard.Origin{})
+	out, err := w.svc.SignUp(w.t.Context(), messaging.SignUp{Nickname: nick, Password: "correct horse battery", BirthDate: born}, safeguard.Origin{})
 	if err != nil {
 		w.t.Fatalf("sign up %s: %v", nick, err)
 	}
