@@ -51,10 +51,7 @@ var commands = []command{
 	{"report", "export a case's law-enforcement report package", cmdReport},
 	{"evidence", "the evidence vault: verify, keygen, retain", cmdEvidence},
 	{"moderator", "moderators of the console: add, list, disable, enable, role, password", cmdModerator},
-	{"pdq", "hash images with PDQ", cmdPDQ},
 	{"bank", "hash banks of known images: import, list, add, remove, match, bench", cmdBank},
-	{"risk", "replay conversations through the grooming and sextortion rules, and score them", cmdRisk},
-	{"stats", "statistics: import police returns and print force × app tables", cmdStats},
 	{"version", "print the version", cmdVersion},
 }
 

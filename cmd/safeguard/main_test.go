@@ -303,3 +303,14 @@ func startServer(t *testing.T, dir, db string, env []string) (string, *exec.Cmd)
 		return "", nil
 	}
 }
+
+// TestCommandsListedOnce keeps the top-level help free of repeats.
+func TestCommandsListedOnce(t *testing.T) {
+	seen := map[string]bool{}
+	for _, c := range commands {
+		if seen[c.name] {
+			t.Errorf("command %q is listed twice", c.name)
+		}
+		seen[c.name] = true
+	}
+}
