@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	pw "github.com/safeguard-dev/safeguard/internal/password"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -113,6 +114,9 @@ func (s *Service) validateSignUp(req SignUp, now time.Time) (*safeguard.Account,
 		return nil, safeguard.Invalid("missing_birth_date", "Enter your date of birth.")
 	}
 	birth, err := safeguard.ParseDate(req.BirthDate)
+	if err != nil && dateShape.MatchString(req.BirthDate) {
+		return nil, safeguard.Invalid("invalid_birth_date", "That date does not exist. Check the day and the month.")
+	}
 	if err != nil {
 		return nil, safeguard.Invalid("invalid_birth_date", "Enter your date of birth as YYYY-MM-DD.")
 	}
@@ -120,7 +124,8 @@ func (s *Service) validateSignUp(req SignUp, now time.Time) (*safeguard.Account,
 		return nil, safeguard.Invalid("invalid_birth_date", "Your date of birth can't be in the future.")
 	}
 	if safeguard.AgeOn(birth, now) > MaxAgeYears {
-		return nil, safeguard.Invalid("invalid_birth_date", "Check your date of birth.")
+		return nil, safeguard.Invalid("invalid_birth_date",
+			"Check your date of birth: it is more than %d years ago.", MaxAgeYears)
 	}
 	app := req.App
 	if app == "" {
@@ -157,6 +162,23 @@ func tokenHash(token string) []byte {
 var errBadLogin = safeguard.Errorf(safeguard.ErrUnauthenticated, "invalid_credentials",
 	"That name and password don't match.")
 
+// errBadLoginNickname answers a failed login with a name that has no
+// discriminator: the same refusal, with a hint drawn from what was typed
+// alone, so it says nothing of whether any account exists.
+var errBadLoginNickname = safeguard.Errorf(safeguard.ErrUnauthenticated, "invalid_credentials",
+	"That name and password don't match. If your handle has a number after the dot (like maya.37), use all of it.")
+
+// dateShape is a date written YYYY-MM-DD, whether or not the day exists.
+var dateShape = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+
+// badLogin is the refusal of a failed login with handle.
+func badLogin(handle string) error {
+	if !safeguard.HasDiscriminator(handle) {
+		return errBadLoginNickname
+	}
+	return errBadLogin
+}
+
 // Login checks a handle and password and starts a session. Attempts are
 // limited per account and per address; every attempt on an existing account
 // is recorded with its origin.
@@ -184,7 +206,7 @@ func (s *Service) Login(ctx context.Context, handle, password string, origin saf
 		if _, err := s.passwords.Check(ctx, s.dummyHash, password); err != nil {
 			return "", nil, nil, err
 		}
-		return "", nil, nil, errBadLogin
+		return "", nil, nil, badLogin(handle)
 	}
 	if err != nil {
 		return "", nil, nil, err
@@ -218,7 +240,7 @@ func (s *Service) Login(ctx context.Context, handle, password string, origin saf
 		return "", nil, nil, err
 	}
 	if !ok {
-		return "", nil, nil, errBadLogin
+		return "", nil, nil, badLogin(handle)
 	}
 	s.logins.Succeeded(account, origin.Addr.Addr())
 	return token, sess, a, nil
