@@ -196,11 +196,19 @@ func (s *Service) Login(ctx context.Context, handle, password string, origin saf
 	var hash string
 	err := s.view(ctx, func(tx store.Tx) error {
 		var err error
-		if a, err = tx.AccountByHandle(ctx, handle); err != nil {
+		var id int64 // an unknown handle reads the hash of no account, as a known one reads its own
+		a, err = tx.AccountByHandle(ctx, handle)
+		if err == nil {
+			id = a.ID
+		} else if !errors.Is(err, safeguard.ErrNotFound) {
 			return err
 		}
-		hash, err = tx.PasswordHash(ctx, a.ID)
-		return err
+		var herr error
+		hash, herr = tx.PasswordHash(ctx, id)
+		if err != nil {
+			return err
+		}
+		return herr
 	})
 	if errors.Is(err, safeguard.ErrNotFound) {
 		if _, err := s.passwords.Check(ctx, s.dummyHash, password); err != nil {
@@ -227,20 +235,18 @@ func (s *Service) Login(ctx context.Context, handle, password string, origin saf
 		sess = &safeguard.Session{AccountID: a.ID, TokenHash: tokenHash(token), CreatedAt: now,
 			ExpiresAt: now.Add(s.cfg.SessionTTL), Origin: origin}
 	}
+	if !ok {
+		s.refusals.addLogin(safeguard.Login{AccountID: a.ID, Origin: origin})
+		return "", nil, nil, badLogin(handle)
+	}
 	err = s.store.Update(ctx, func(tx store.Tx) error {
-		if err := tx.RecordLogin(ctx, &safeguard.Login{AccountID: a.ID, Origin: origin, OK: sess != nil}); err != nil {
+		if err := tx.RecordLogin(ctx, &safeguard.Login{AccountID: a.ID, Origin: origin, OK: true}); err != nil {
 			return err
 		}
-		if sess != nil {
-			return tx.CreateSession(ctx, sess)
-		}
-		return nil
+		return tx.CreateSession(ctx, sess)
 	})
 	if err != nil {
 		return "", nil, nil, err
-	}
-	if !ok {
-		return "", nil, nil, badLogin(handle)
 	}
 	s.logins.Succeeded(account, origin.Addr.Addr())
 	return token, sess, a, nil

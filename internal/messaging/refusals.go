@@ -56,10 +56,12 @@ type refusalLog struct {
 	dropped atomic.Int64 // full queue, closed log, or a failed write
 }
 
-// refusalItem is a refusal to store, or, with flushed set, a marker that
-// the writer closes once everything queued before it is stored.
+// refusalItem is a refusal to store, a failed login (login set), or, with
+// flushed set, a marker that the writer closes once everything queued
+// before it is stored.
 type refusalItem struct {
 	r       safeguard.Refusal
+	login   *safeguard.Login
 	flushed chan struct{}
 }
 
@@ -77,17 +79,37 @@ func newRefusalLog(st store.Store, log *slog.Logger, size int, every time.Durati
 
 // add queues r without waiting. It never touches the store.
 func (l *refusalLog) add(r safeguard.Refusal) {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	if !l.closed {
-		select {
-		case l.queue <- refusalItem{r: r}:
-			return
-		default:
+	if !l.put(refusalItem{r: r}) {
+		if n := l.dropped.Add(1); n&(n-1) == 0 { // log the 1st, 2nd, 4th, 8th… drop
+			l.log.Error("refusal not recorded: queue full or closed", "action", r.Action, "reason", r.Reason, "dropped", n)
 		}
 	}
-	if n := l.dropped.Add(1); n&(n-1) == 0 { // log the 1st, 2nd, 4th, 8th… drop
-		l.log.Error("refusal not recorded: queue full or closed", "action", r.Action, "reason", r.Reason, "dropped", n)
+}
+
+// addLogin queues a failed login without waiting. A wrong password for an
+// account that exists must cost no more than one for a handle nobody has,
+// so its record is written by the same writer as refusals, off the request
+// path.
+func (l *refusalLog) addLogin(login safeguard.Login) {
+	if !l.put(refusalItem{login: &login}) {
+		if n := l.dropped.Add(1); n&(n-1) == 0 {
+			l.log.Error("failed login not recorded: queue full or closed", "dropped", n)
+		}
+	}
+}
+
+// put queues it unless the queue is full or closed.
+func (l *refusalLog) put(it refusalItem) bool {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.closed {
+		return false
+	}
+	select {
+	case l.queue <- it:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -134,7 +156,7 @@ func (l *refusalLog) run() {
 	defer close(l.done)
 	tick := time.NewTicker(l.every)
 	defer tick.Stop()
-	var batch []safeguard.Refusal
+	var batch []refusalItem
 	var markers []chan struct{}
 	write := func() {
 		l.write(batch)
@@ -153,7 +175,7 @@ func (l *refusalLog) run() {
 			if it.flushed != nil {
 				markers = append(markers, it.flushed)
 			} else {
-				batch = append(batch, it.r)
+				batch = append(batch, it)
 			}
 			if len(markers) > 0 || len(batch) >= refusalBatch {
 				write()
@@ -165,7 +187,7 @@ func (l *refusalLog) run() {
 }
 
 // write stores a batch in one transaction.
-func (l *refusalLog) write(batch []safeguard.Refusal) {
+func (l *refusalLog) write(batch []refusalItem) {
 	if len(batch) == 0 {
 		return
 	}
@@ -173,18 +195,30 @@ func (l *refusalLog) write(batch []safeguard.Refusal) {
 	defer cancel()
 	err := l.store.Update(ctx, func(tx store.Tx) error {
 		for i := range batch {
-			if err := recordRefusal(ctx, tx, &batch[i]); err != nil {
+			var err error
+			if batch[i].login != nil {
+				err = tx.RecordLogin(ctx, batch[i].login)
+			} else {
+				err = recordRefusal(ctx, tx, &batch[i].r)
+			}
+			if err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+	refused := 0
+	for _, it := range batch {
+		if it.login == nil {
+			refused++
+		}
+	}
 	if err != nil {
-		n := l.dropped.Add(int64(len(batch)))
-		l.log.Error("refusals not recorded", "count", len(batch), "dropped", n, "err", err)
+		n := l.dropped.Add(int64(refused))
+		l.log.Error("refusals and failed logins not recorded", "count", len(batch), "dropped", n, "err", err)
 		return
 	}
-	l.written.Add(int64(len(batch)))
+	l.written.Add(int64(refused))
 }
 
 // recordRefusal writes a refusal, its audit entry and its outbox event.
