@@ -3,7 +3,6 @@ package safeguard_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
@@ -11,9 +10,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 var sources = []safeguard.DetectionSource{safeguard.HashMatch, safeguard.ScanFailure, safeguard.RiskRule,
 	safeguard.URLMatch, safeguard.UserReport, safeguard.FrankingReport}
@@ -52,19 +50,7 @@ func TestDecodeOldFindings(t *testing.T) {
 				t.Fatal(err)
 			}
 			got = append(got, '\n')
-			golden := filepath.Join("testdata", "finding", string(src)+".golden.json")
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d := cmp.Diff(string(want), string(got)); d != "" {
-				t.Errorf("decoded %s (-want +got):\n%s", src, d)
-			}
+			golden.Check(t, filepath.Join("testdata", "finding", string(src)+".golden.json"), got)
 			enc, err := safeguard.EncodeFinding(f)
 			if err != nil {
 				t.Fatal(err)

@@ -4,15 +4,13 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+	"github.com/safeguard-dev/safeguard/internal/golden"
+)
 
 // TestVectors pins the canonical encodings, the commitment and the receipt
 // for fixed inputs, so that any other implementation (a web client) can check
@@ -54,17 +52,5 @@ func TestVectors(t *testing.T) {
 	fmt.Fprintf(&out, "cf          %x\n", cf)
 	fmt.Fprintf(&out, "receipt     %s\n", hex.EncodeToString(renc))
 
-	path := filepath.Join("testdata", "vectors.golden")
-	if *update {
-		if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(want, out.Bytes()) {
-		t.Errorf("vectors changed; got:\n%s\nwant:\n%s", out.Bytes(), want)
-	}
+	golden.Check(t, filepath.Join("testdata", "vectors.golden"), out.Bytes())
 }

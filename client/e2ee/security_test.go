@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"errors"
-	"flag"
-	"os"
 	"path/filepath"
 	"regexp"
 	"testing"
@@ -13,9 +11,8 @@ import (
 	"github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/client/e2ee"
 	"github.com/safeguard-dev/safeguard/franking"
+	"github.com/safeguard-dev/safeguard/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
 // pair is two devices of two accounts with one message from a to b
 // delivered; env is that message's envelope.
@@ -391,17 +388,5 @@ func TestSafetyNumberGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("testdata", "safety_number.golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got+"\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if got+"\n" != string(want) {
-		t.Errorf("safety number = %s, want %s", got, want)
-	}
+	golden.Check(t, filepath.Join("testdata", "safety_number.golden"), []byte(got+"\n"))
 }

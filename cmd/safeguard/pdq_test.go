@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/safeguard-dev/safeguard/internal/golden"
 )
 
 // images are conformance images (see ../../pdq/testdata/README.md) whose
@@ -32,7 +35,7 @@ func TestPDQHash(t *testing.T) {
 	out.WriteString(runPDQ(t, "hash"))
 	out.WriteString(runPDQ(t, "hash", "--pipeline", "fast", pdqImages[0]))
 	out.WriteString(runPDQ(t, "sign"))
-	checkGolden(t, "pdq-hash.golden", out.String())
+	golden.Check(t, filepath.Join("testdata", "pdq-hash.golden"), []byte(out.String()))
 }
 
 // TestPDQHashEnvironment: --pipeline falls back to $SAFEGUARD_PIPELINE.

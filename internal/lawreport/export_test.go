@@ -73,9 +73,9 @@ func TestFileExport(t *testing.T) {
 		}
 	}
 	readme, _ := os.ReadFile(filepath.Join(dir, "README.txt"))
-	golden(t, "export-readme.golden.txt", readme)
+	checkGolden(t, "export-readme.golden.txt", readme)
 	index, _ := os.ReadFile(filepath.Join(dir, "index.html"))
-	golden(t, "export-index.golden.html", index)
+	checkGolden(t, "export-index.golden.html", index)
 
 	// TEST on every page: every line of README.txt, and a fixed banner that
 	// repeats on each printed page of index.html.

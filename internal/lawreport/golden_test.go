@@ -2,18 +2,16 @@ package lawreport_test
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/safeguard-dev/safeguard/internal/golden"
 	"github.com/safeguard-dev/safeguard/internal/lawreport"
 	"github.com/safeguard-dev/safeguard/internal/lawreport/lawreporttest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // syntheticImage returns testdata/synthetic.png, the committed copy of
 // lawreporttest.Image(1): the goldens carry its hashes, so they hold still
@@ -21,7 +19,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 func syntheticImage(t *testing.T) []byte {
 	t.Helper()
 	p := filepath.Join("testdata", "synthetic.png")
-	if *update {
+	if golden.Update() {
 		if err := os.WriteFile(p, lawreporttest.Image(1), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -33,23 +31,10 @@ func syntheticImage(t *testing.T) []byte {
 	return b
 }
 
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
+// checkGolden compares got with testdata/name, or rewrites it with -update.
+func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(p, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs from the golden file (-want +got):\n%s", name, diff)
-	}
+	golden.Check(t, filepath.Join("testdata", name), got)
 }
 
 func buildGolden(t *testing.T) *lawreport.Package {
@@ -63,8 +48,8 @@ func buildGolden(t *testing.T) *lawreport.Package {
 
 func TestGolden(t *testing.T) {
 	pkg := buildGolden(t)
-	golden(t, "nca-report.golden.json", pkg.NCA)
-	golden(t, "ncmec-report.golden.xml", pkg.NCMEC)
+	checkGolden(t, "nca-report.golden.json", pkg.NCA)
+	checkGolden(t, "ncmec-report.golden.xml", pkg.NCMEC)
 	if len(pkg.Files) != 1 {
 		t.Fatalf("files = %d, want 1", len(pkg.Files))
 	}
@@ -72,8 +57,8 @@ func TestGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "ncmec-filedetails.golden.xml", fd)
-	golden(t, "thread.golden.csv", pkg.Thread)
+	checkGolden(t, "ncmec-filedetails.golden.xml", fd)
+	checkGolden(t, "thread.golden.csv", pkg.Thread)
 
 	// Every document of a test package says so.
 	for name, doc := range map[string][]byte{"nca": pkg.NCA, "ncmec": pkg.NCMEC, "filedetails": fd} {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/safeguard-dev/safeguard/internal/golden"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -110,7 +111,7 @@ func TestHTMLChartInChromium(t *testing.T) {
 	if got.Title == "" || !got.Labelled {
 		t.Errorf("chart title %q, labelled %v: want an accessible name and description", got.Title, got.Labelled)
 	}
-	if *update { // refresh the screenshot in docs/
+	if golden.Update() { // refresh the screenshot in docs/
 		shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 		if err != nil {
 			t.Fatal(err)

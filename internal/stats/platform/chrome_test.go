@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/safeguard-dev/safeguard/internal/golden"
 	"github.com/safeguard-dev/safeguard/internal/policy"
 	"github.com/safeguard-dev/safeguard/internal/stats"
 )
@@ -53,7 +54,7 @@ func chrome(t *testing.T, write func(*bytes.Buffer) error) context.Context {
 // screenshot rewrites a screenshot under docs/ with -update.
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	if !*update {
+	if !golden.Update() {
 		return
 	}
 	b, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())

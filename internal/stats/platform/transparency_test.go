@@ -3,8 +3,6 @@ package platform
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,29 +10,16 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/golden"
 	"github.com/safeguard-dev/safeguard/internal/policy"
 	"github.com/safeguard-dev/safeguard/internal/stats"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-// golden compares got with testdata/golden/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
+// checkGolden compares got with testdata/golden/name, or rewrites it with
+// -update.
+func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs (-want +got):\n%s", path, diff)
-	}
+	golden.Check(t, filepath.Join("testdata", "golden", name), got)
 }
 
 // transparencyFixture is the fixture's quarter with what moderators did:
@@ -159,7 +144,7 @@ func TestTransparencyGolden(t *testing.T) {
 				if err := r.Render(&b, f); err != nil {
 					t.Fatal(err)
 				}
-				golden(t, name+"."+ext[f], b.Bytes())
+				checkGolden(t, name+"."+ext[f], b.Bytes())
 			})
 		}
 	}
