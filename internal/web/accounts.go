@@ -152,10 +152,11 @@ func (s *Server) guardianRequests(w http.ResponseWriter, r *http.Request, a *saf
 func (s *Server) guardianDecide(approve bool) func(http.ResponseWriter, *http.Request, *safeguard.Account) {
 	return func(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
 		id, err := pathID(r, "id")
-		if err == nil {
-			_, err = s.svc.GuardianDecide(r.Context(), a.ID, id, approve)
-		}
 		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if _, err = s.svc.GuardianDecide(r.Context(), a.ID, id, approve); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
@@ -171,10 +172,11 @@ func (s *Server) guardianDecide(approve bool) func(http.ResponseWriter, *http.Re
 
 func (s *Server) adminAccount(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id")
-	var a *safeguard.Account
-	if err == nil {
-		a, err = s.svc.Account(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
+	a, err := s.svc.Account(r.Context(), id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -189,16 +191,19 @@ func adminSet[T any](s *Server, name string, field func(*T) string,
 	return func(w http.ResponseWriter, r *http.Request) {
 		var req T
 		id, err := pathID(r, "id")
-		if err == nil {
-			err = decode(w, r, s.cfg.MaxJSONBody, &req)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
 		}
-		if err == nil {
-			err = require(name, field(&req))
+		if err = decode(w, r, s.cfg.MaxJSONBody, &req); err != nil {
+			s.writeError(w, r, err)
+			return
 		}
-		var a *safeguard.Account
-		if err == nil {
-			a, err = change(r.Context(), id, field(&req))
+		if err = require(name, field(&req)); err != nil {
+			s.writeError(w, r, err)
+			return
 		}
+		a, err := change(r.Context(), id, field(&req))
 		if err != nil {
 			s.writeError(w, r, err)
 			return

@@ -60,10 +60,11 @@ func (s *Server) answerContact(accept bool) func(http.ResponseWriter, *http.Requ
 
 func (s *Server) blockContact(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
 	id, err := pathID(r, "id")
-	var notices []string
-	if err == nil {
-		notices, err = s.svc.BlockContact(r.Context(), a.ID, id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
+	notices, err := s.svc.BlockContact(r.Context(), a.ID, id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -74,13 +75,15 @@ func (s *Server) blockContact(w http.ResponseWriter, r *http.Request, a *safegua
 func (s *Server) block(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
 	var req client.BlockRequest
 	err := decode(w, r, s.cfg.MaxJSONBody, &req)
-	if err == nil {
-		err = require("handle", req.Handle)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	var notices []string
-	if err == nil {
-		notices, err = s.svc.Block(r.Context(), a.ID, req.Handle)
+	if err = require("handle", req.Handle); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
+	notices, err := s.svc.Block(r.Context(), a.ID, req.Handle)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -46,10 +46,11 @@ func (s *Server) createConversation(w http.ResponseWriter, r *http.Request, a *s
 
 func (s *Server) conversation(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
 	id, err := pathID(r, "id")
-	var v *messaging.ConversationView
-	if err == nil {
-		v, err = s.svc.Conversation(r.Context(), a.ID, id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
+	v, err := s.svc.Conversation(r.Context(), a.ID, id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -60,16 +61,19 @@ func (s *Server) conversation(w http.ResponseWriter, r *http.Request, a *safegua
 func (s *Server) addMember(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
 	var req client.MemberRequest
 	id, err := pathID(r, "id")
-	if err == nil {
-		err = decode(w, r, s.cfg.MaxJSONBody, &req)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	if err == nil {
-		err = require("handle", req.Handle)
+	if err = decode(w, r, s.cfg.MaxJSONBody, &req); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	var v *messaging.ConversationView
-	if err == nil {
-		v, err = s.svc.AddMember(r.Context(), a.ID, id, req.Handle)
+	if err = require("handle", req.Handle); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
+	v, err := s.svc.AddMember(r.Context(), a.ID, id, req.Handle)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -79,10 +83,11 @@ func (s *Server) addMember(w http.ResponseWriter, r *http.Request, a *safeguard.
 
 func (s *Server) removeMember(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
 	id, err := pathID(r, "id")
-	var v *messaging.ConversationView
-	if err == nil {
-		v, err = s.svc.RemoveMember(r.Context(), a.ID, id, r.PathValue("handle"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
+	v, err := s.svc.RemoveMember(r.Context(), a.ID, id, r.PathValue("handle"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -101,10 +106,11 @@ func (s *Server) leave(w http.ResponseWriter, r *http.Request, a *safeguard.Acco
 func (s *Server) ownMembership(w http.ResponseWriter, r *http.Request, a *safeguard.Account,
 	change func(context.Context, int64, int64) (*messaging.ConversationView, error)) {
 	id, err := pathID(r, "id")
-	var v *messaging.ConversationView
-	if err == nil {
-		v, err = change(r.Context(), a.ID, id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
+	v, err := change(r.Context(), a.ID, id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -115,19 +121,26 @@ func (s *Server) ownMembership(w http.ResponseWriter, r *http.Request, a *safegu
 func (s *Server) history(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
 	id, err := pathID(r, "id")
 	var before, after, limit int64
-	if err == nil {
-		before, err = queryInt(r, "before")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	if err == nil {
-		after, err = queryInt(r, "after")
+	before, err = queryInt(r, "before")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	if err == nil {
-		limit, err = queryInt(r, "limit")
+	after, err = queryInt(r, "after")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	var h *messaging.History
-	if err == nil {
-		h, err = s.svc.History(r.Context(), a.ID, id, before, after, int(min(limit, 1000)))
+	limit, err = queryInt(r, "limit")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
+	h, err := s.svc.History(r.Context(), a.ID, id, before, after, int(min(limit, 1000)))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -147,29 +160,33 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request, a *safeguar
 		s.writeError(w, r, err)
 		return
 	}
-	var v *messaging.MessageView
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mt == "multipart/form-data" {
-		v, err = s.sendImage(w, r, a, id)
-	} else {
-		var req client.MessageRequest
-		if err = decode(w, r, s.cfg.MaxJSONBody, &req); err == nil {
-			switch {
-			case len(req.Envelope) > 0:
-				v, err = s.svc.SendEnvelope(r.Context(), a.ID, id, req.Envelope, req.FrankingTag, s.origin(r))
-			case req.Text == "":
-				err = safeguard.Invalid("missing_field", "Field \"text\" is required.")
-			default:
-				v, err = s.svc.SendText(r.Context(), a.ID, id, req.Text, s.origin(r))
-			}
-		}
+	send := s.sendJSON
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		send = s.sendImage
 	}
+	v, err := send(w, r, a, id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	s.count(v)
 	writeJSON(w, http.StatusCreated, wireMessage(v, a.ID))
+}
+
+// sendJSON sends a text or an E2EE envelope.
+func (s *Server) sendJSON(w http.ResponseWriter, r *http.Request, a *safeguard.Account, id int64) (*messaging.MessageView, error) {
+	var req client.MessageRequest
+	if err := decode(w, r, s.cfg.MaxJSONBody, &req); err != nil {
+		return nil, err
+	}
+	switch {
+	case len(req.Envelope) > 0:
+		return s.svc.SendEnvelope(r.Context(), a.ID, id, req.Envelope, req.FrankingTag, s.origin(r))
+	case req.Text == "":
+		return nil, safeguard.Invalid("missing_field", "Field \"text\" is required.")
+	default:
+		return s.svc.SendText(r.Context(), a.ID, id, req.Text, s.origin(r))
+	}
 }
 
 // count records a message in the metrics by kind only: whether it was held
@@ -234,13 +251,15 @@ func formError(err error) error {
 func (s *Server) sendDirect(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
 	var req client.DirectMessageRequest
 	err := decode(w, r, s.cfg.MaxJSONBody, &req)
-	if err == nil {
-		err = require("to", req.To, "text", req.Text)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	var v *messaging.MessageView
-	if err == nil {
-		v, err = s.svc.SendDirect(r.Context(), a.ID, req.To, req.Text, s.origin(r))
+	if err = require("to", req.To, "text", req.Text); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
+	v, err := s.svc.SendDirect(r.Context(), a.ID, req.To, req.Text, s.origin(r))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -252,16 +271,19 @@ func (s *Server) sendDirect(w http.ResponseWriter, r *http.Request, a *safeguard
 func (s *Server) markRead(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
 	var req client.ReadRequest
 	id, err := pathID(r, "id")
-	if err == nil {
-		err = decode(w, r, s.cfg.MaxJSONBody, &req)
-	}
-	if err == nil && req.MessageID <= 0 {
-		err = safeguard.Invalid("missing_field", "Field \"message_id\" is required.")
-	}
-	if err == nil {
-		err = s.svc.MarkRead(r.Context(), a.ID, id, req.MessageID)
-	}
 	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err = decode(w, r, s.cfg.MaxJSONBody, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if req.MessageID <= 0 {
+		s.writeError(w, r, safeguard.Invalid("missing_field", "Field \"message_id\" is required."))
+		return
+	}
+	if err = s.svc.MarkRead(r.Context(), a.ID, id, req.MessageID); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -270,14 +292,16 @@ func (s *Server) markRead(w http.ResponseWriter, r *http.Request, a *safeguard.A
 
 func (s *Server) readMarkers(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
 	id, err := pathID(r, "id")
-	var markers []safeguard.ReadMarker
-	if err == nil {
-		markers, err = s.svc.ReadMarkers(r.Context(), a.ID, id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	var v *messaging.ConversationView
-	if err == nil {
-		v, err = s.svc.Conversation(r.Context(), a.ID, id)
+	markers, err := s.svc.ReadMarkers(r.Context(), a.ID, id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
+	v, err := s.svc.Conversation(r.Context(), a.ID, id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -293,11 +317,11 @@ func (s *Server) readMarkers(w http.ResponseWriter, r *http.Request, a *safeguar
 
 func (s *Server) media(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
 	id, err := pathID(r, "id")
-	var md *safeguard.Media
-	var data []byte
-	if err == nil {
-		md, data, err = s.svc.OpenMedia(r.Context(), a.ID, id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
+	md, data, err := s.svc.OpenMedia(r.Context(), a.ID, id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -13,7 +13,6 @@ import (
 
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/client"
-	ce "github.com/safeguard-dev/safeguard/client/e2ee"
 	"github.com/safeguard-dev/safeguard/internal/bus"
 	"github.com/safeguard-dev/safeguard/internal/cases"
 	"github.com/safeguard-dev/safeguard/internal/e2ee"
@@ -81,14 +80,18 @@ func wireKeyCount(k e2ee.KeyCount) client.KeyCount {
 func (s *Server) registerDevice(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
 	var reg e2ee.Registration
 	body, err := readJSONBody(w, r, e2ee.MaxRequestBytes)
-	if err == nil {
-		reg, err = e2ee.ParseRegistration(body)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
+	reg, err = e2ee.ParseRegistration(body)
 	var dev *e2ee.Registered
 	created := false
-	if err == nil {
-		dev, created, err = s.e2ee.RegisterDevice(r.Context(), a.ID, reg)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
+	dev, created, err = s.e2ee.RegisterDevice(r.Context(), a.ID, reg)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -132,10 +135,11 @@ func (s *Server) deleteDevice(w http.ResponseWriter, r *http.Request, a *safegua
 
 func (s *Server) uploadKeys(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
 	body, err := readJSONBody(w, r, e2ee.MaxRequestBytes)
-	var count e2ee.KeyCount
-	if err == nil {
-		count, err = s.e2ee.UploadKeys(r.Context(), a.ID, r.PathValue("device"), body)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
+	count, err := s.e2ee.UploadKeys(r.Context(), a.ID, r.PathValue("device"), body)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -154,14 +158,16 @@ func (s *Server) keyCount(w http.ResponseWriter, r *http.Request, a *safeguard.A
 
 func (s *Server) inbox(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
 	after, err := queryInt(r, "after")
-	var n int64
-	if err == nil {
-		n, err = queryInt(r, "limit")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	var in *e2ee.Inbox
-	if err == nil {
-		in, err = s.e2ee.Fetch(r.Context(), a.ID, r.PathValue("device"), after, int(min(n, e2ee.MaxInboxLimit)))
+	n, err := queryInt(r, "limit")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
+	in, err := s.e2ee.Fetch(r.Context(), a.ID, r.PathValue("device"), after, int(min(n, e2ee.MaxInboxLimit)))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -207,38 +213,42 @@ func (s *Server) conversationKeys(w http.ResponseWriter, r *http.Request, a *saf
 
 func (s *Server) claimKeys(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
 	body, err := readJSONBody(w, r, e2ee.MaxRequestBytes)
-	out := client.ClaimResult{Keys: []client.OneTimeKey{}, Missing: []client.DeviceRef{}}
-	if err == nil {
-		var ids []ce.DeviceID
-		if ids, err = e2ee.ParseClaim(body); err == nil {
-			var claimed []e2ee.Claimed
-			var missing []ce.DeviceID
-			claimed, missing, err = s.e2ee.Claim(r.Context(), a.ID, ids)
-			for _, c := range claimed {
-				out.Keys = append(out.Keys, client.OneTimeKey(c.Key))
-			}
-			for _, m := range missing {
-				out.Missing = append(out.Missing, client.DeviceRef{Account: m.Account, Device: m.Device})
-			}
-		}
-	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
+	}
+	ids, err := e2ee.ParseClaim(body)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	claimed, missing, err := s.e2ee.Claim(r.Context(), a.ID, ids)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := client.ClaimResult{Keys: []client.OneTimeKey{}, Missing: []client.DeviceRef{}}
+	for _, c := range claimed {
+		out.Keys = append(out.Keys, client.OneTimeKey(c.Key))
+	}
+	for _, m := range missing {
+		out.Missing = append(out.Missing, client.DeviceRef{Account: m.Account, Device: m.Device})
 	}
 	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) toDevice(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
 	body, err := readJSONBody(w, r, e2ee.MaxRequestBytes)
-	var req e2ee.ToDevice
-	if err == nil {
-		req, err = e2ee.ParseToDevice(body, a.ID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	var n int
-	if err == nil {
-		n, err = s.e2ee.SendToDevice(r.Context(), a.ID, req)
+	req, err := e2ee.ParseToDevice(body, a.ID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
+	n, err := s.e2ee.SendToDevice(r.Context(), a.ID, req)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -248,26 +258,31 @@ func (s *Server) toDevice(w http.ResponseWriter, r *http.Request, a *safeguard.A
 
 func (s *Server) uploadBlob(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
 	id, err := pathID(r, "id")
-	if err == nil {
-		if ct := r.Header.Get("Content-Type"); ct != "" {
-			if mt, _, perr := mime.ParseMediaType(ct); perr != nil || mt != "application/octet-stream" {
-				err = safeguard.Errorf(safeguard.ErrInvalid, "unsupported_media_type", "Send the encrypted attachment as application/octet-stream.")
-			}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, perr := mime.ParseMediaType(ct); perr != nil || mt != "application/octet-stream" {
+			err = safeguard.Errorf(safeguard.ErrInvalid, "unsupported_media_type", "Send the encrypted attachment as application/octet-stream.")
 		}
 	}
 	var data []byte
-	if err == nil {
-		max := s.e2ee.Config().MaxBlobBytes
-		data, err = readBody(w, r, max)
-		var se *safeguard.Error
-		if errors.As(err, &se) && se.Code == "body_too_large" {
-			err = safeguard.Errorf(safeguard.ErrTooLarge, "blob_too_large", "That attachment is too big. The limit is %d MB.", max>>20)
-		}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	var b *safeguard.Blob
-	if err == nil {
-		b, err = s.e2ee.PutBlob(r.Context(), a.ID, id, data, s.origin(r))
+	max := s.e2ee.Config().MaxBlobBytes
+	data, err = readBody(w, r, max)
+	var se *safeguard.Error
+	if errors.As(err, &se) && se.Code == "body_too_large" {
+		err = safeguard.Errorf(safeguard.ErrTooLarge, "blob_too_large", "That attachment is too big. The limit is %d MB.", max>>20)
 	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	b, err := s.e2ee.PutBlob(r.Context(), a.ID, id, data, s.origin(r))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -278,9 +293,11 @@ func (s *Server) uploadBlob(w http.ResponseWriter, r *http.Request, a *safeguard
 func (s *Server) blob(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
 	id, err := pathID(r, "id")
 	var data []byte
-	if err == nil {
-		_, data, err = s.e2ee.OpenBlob(r.Context(), a.ID, id, r.PathValue("blob"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
+	_, data, err = s.e2ee.OpenBlob(r.Context(), a.ID, id, r.PathValue("blob"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -294,18 +311,21 @@ func (s *Server) blob(w http.ResponseWriter, r *http.Request, a *safeguard.Accou
 
 func (s *Server) reportFranking(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
 	body, err := readJSONBody(w, r, e2ee.MaxRequestBytes)
-	var req e2ee.ReportRequest
-	if err == nil {
-		req, err = e2ee.ParseReportRequest(body)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	var reason e2ee.Reason
-	if err == nil {
-		reason, err = frankingReason(req.Reason)
+	req, err := e2ee.ParseReportRequest(body)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	var d *safeguard.Detection
-	if err == nil {
-		d, err = s.e2ee.Report(r.Context(), a.ID, req, reason)
+	reason, err := frankingReason(req.Reason)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
+	d, err := s.e2ee.Report(r.Context(), a.ID, req, reason)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
