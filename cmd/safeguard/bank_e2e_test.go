@@ -234,22 +234,16 @@ func TestKnownImagesEndToEnd(t *testing.T) {
 			if _, err := srv.cases.Process(ctx); err != nil {
 				t.Fatal(err)
 			}
-			raw, err := admin.AdminCases(ctx)
+			queue, err := admin.AdminCases(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
 			found := false
-			for _, r := range raw {
-				var c struct {
-					Category string `json:"category"`
-					Priority int    `json:"priority"`
-					Status   string `json:"status"`
-				}
-				json.Unmarshal(r, &c)
+			for _, c := range queue {
 				found = found || c.Category == "csam_known" && c.Priority == 1
 			}
 			if !found {
-				t.Errorf("no priority-1 csam_known case in the queue: %s", raw)
+				t.Errorf("no priority-1 csam_known case in the queue: %+v", queue)
 			}
 			if _, err := adult.Me(ctx); err == nil {
 				t.Error("the sender was not suspended")

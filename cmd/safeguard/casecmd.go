@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/safeguard-dev/safeguard/client"
 	"github.com/safeguard-dev/safeguard/internal/cases"
 	"github.com/safeguard-dev/safeguard/internal/evidence"
 	"github.com/safeguard-dev/safeguard/internal/store"
@@ -98,10 +99,9 @@ func cmdCase(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		if *asJSON {
-			out := []any{}
+			out := []client.Case{}
 			for _, c := range cs {
-				out = append(out, map[string]any{"id": c.ID, "status": c.Status, "priority": c.Priority, "reasons": c.Reasons,
-					"category": c.Category, "occurrences": c.Occurrences, "minor_sender": c.MinorSender, "created_at": c.CreatedAt})
+				out = append(out, web.WireCase(c))
 			}
 			return json.NewEncoder(e.stdout).Encode(map[string]any{"cases": out})
 		}
@@ -118,7 +118,7 @@ func cmdCase(ctx context.Context, e *env, args []string) error {
 		}
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(web.CaseJSON(v))
+		return enc.Encode(web.WireCaseView(v))
 	default:
 		d, err := cases.ParseDecision(*decision)
 		if err != nil {

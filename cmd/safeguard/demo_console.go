@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -54,19 +53,11 @@ func (d *demo) consoleStory(ctx context.Context) error {
 		plural = ""
 	}
 	d.say("   %s logs in at %s/console/ and sees %d case%s in the review queue:", demoModerator, d.url, rows, plural)
-	raw, err := d.admin.AdminCases(ctx)
+	queue, err := d.admin.AdminCases(ctx)
 	if err != nil {
 		return err
 	}
-	for _, r := range raw {
-		var c struct {
-			ID       int64  `json:"id"`
-			Priority int    `json:"priority"`
-			Source   string `json:"source"`
-			Category string `json:"category"`
-			Status   string `json:"status"`
-		}
-		json.Unmarshal(r, &c)
+	for _, c := range queue {
 		d.say("     case %d: priority %d, %s, %s, %s", c.ID, c.Priority, strings.ReplaceAll(c.Source, "_", " "), c.Category, c.Status)
 	}
 	d.say("   Images there show blurred and greyscale until a moderator reveals one, giving a reason that is recorded.")

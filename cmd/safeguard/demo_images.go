@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -60,19 +58,12 @@ func (d *demo) knownImage(ctx context.Context) error {
 	if _, err := d.srv.cases.Process(ctx); err != nil {
 		return err
 	}
-	raw, err := d.admin.AdminCases(ctx)
+	queue, err := d.admin.AdminCases(ctx)
 	if err != nil {
 		return err
 	}
-	for _, r := range raw {
-		var c struct {
-			ID       int64              `json:"id"`
-			Priority int                `json:"priority"`
-			Category safeguard.Category `json:"category"`
-			Source   string             `json:"source"`
-			Status   string             `json:"status"`
-		}
-		if json.NewDecoder(bytes.NewReader(r)).Decode(&c) == nil && c.Category == safeguard.CategoryKnownImage {
+	for _, c := range queue {
+		if safeguard.Category(c.Category) == safeguard.CategoryKnownImage {
 			d.say("   The moderators' queue: case %d, priority %d, %s (%s), %s — the image kept as evidence, never delivered.",
 				c.ID, c.Priority, c.Category, c.Source, c.Status)
 		}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"time"
 
@@ -107,24 +106,14 @@ func (d *demo) riskStory(ctx context.Context) error {
 // once the cases service has taken them from the outbox (it polls every
 // second).
 func (d *demo) reviewQueue(ctx context.Context, conv int64) {
-	type wireCase struct {
-		ID             int64    `json:"id"`
-		Priority       int      `json:"priority"`
-		Source         string   `json:"source"`
-		Category       string   `json:"category"`
-		ConversationID int64    `json:"conversation_id"`
-		Occurrences    int      `json:"occurrences"`
-		Signals        []string `json:"signals"`
-	}
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
 	deadline := time.After(5 * time.Second)
 	for {
-		raw, err := d.admin.AdminCases(ctx)
-		var found []wireCase
-		for _, r := range raw {
-			var c wireCase
-			if err == nil && json.Unmarshal(r, &c) == nil && c.ConversationID == conv {
+		queue, err := d.admin.AdminCases(ctx)
+		var found []client.Case
+		for _, c := range queue {
+			if err == nil && c.ConversationID == conv {
 				found = append(found, c)
 			}
 		}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -54,17 +53,12 @@ func (d *demo) statsStory(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, raw := range queue {
-		var c struct {
-			ID             int64 `json:"id"`
-			Priority       int   `json:"priority"`
-			ConversationID int64 `json:"conversation_id"`
-		}
-		if json.Unmarshal(raw, &c) != nil || c.ConversationID != conv.ID {
+	for _, c := range queue {
+		if c.ConversationID != conv.ID {
 			continue
 		}
-		if _, err := d.admin.AdminCaseAction(ctx, c.ID, "decide", map[string]any{"moderator": "moderator_kim",
-			"decision": "report", "reason": "an adult asked a 15-year-old for photos"}); err != nil {
+		if _, err := d.admin.AdminCaseAction(ctx, c.ID, "decide", client.CaseAction{Moderator: "moderator_kim",
+			Decision: "report", Reason: "an adult asked a 15-year-old for photos"}); err != nil {
 			return err
 		}
 		d.say("   A moderator reports case %d (priority %d) to law enforcement — a test report, routed to Bedfordshire.", c.ID, c.Priority)

@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"io/fs"
 	"log/slog"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -136,29 +134,14 @@ func TestAttackFrankingPlaintextAtRest(t *testing.T) {
 			if err != nil || len(list) != 1 {
 				t.Fatalf("cases: %d, %v", len(list), err)
 			}
-			var c struct {
-				ID int64 `json:"id"`
-			}
-			json.Unmarshal(list[0], &c)
-			view := func() (out struct {
-				Evidence []struct {
-					Seq      int64  `json:"seq"`
-					ItemKind string `json:"item_kind"`
-				} `json:"evidence"`
-				Reads []struct {
-					Seq int64  `json:"seq"`
-					Who string `json:"who"`
-				} `json:"evidence_reads"`
-			}) {
+			c := list[0]
+			view := func() *client.CaseView {
 				t.Helper()
-				b, err := s.admin.AdminCase(ctx, c.ID)
+				v, err := s.admin.AdminCase(ctx, c.ID)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if err := json.Unmarshal(b, &out); err != nil {
-					t.Fatal(err)
-				}
-				return out
+				return v
 			}
 			var seq int64
 			for _, e := range view().Evidence {
@@ -169,20 +152,15 @@ func TestAttackFrankingPlaintextAtRest(t *testing.T) {
 			if seq == 0 {
 				t.Fatalf("the case holds no reported text in its evidence: %+v", view().Evidence)
 			}
-			b, err := s.admin.AdminCaseAction(ctx, c.ID, "evidence/"+strconv.FormatInt(seq, 10)+"/reveal",
-				map[string]string{"moderator": "mod_one", "why": "review of the reported message"})
+			shown, err := s.admin.AdminReveal(ctx, c.ID, seq, client.CaseAction{Moderator: "mod_one", Why: "review of the reported message"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			var shown struct {
-				Data string `json:"data"`
-			}
-			json.Unmarshal(b, &shown)
-			if data, _ := base64.StdEncoding.DecodeString(shown.Data); string(data) != text {
-				t.Errorf("the moderator reads %q, want the reported text", data)
+			if string(shown.Data) != text {
+				t.Errorf("the moderator reads %q, want the reported text", shown.Data)
 			}
 			read := false
-			for _, r := range view().Reads {
+			for _, r := range view().EvidenceReads {
 				read = read || (r.Seq == seq && r.Who == "mod_one")
 			}
 			if !read {

@@ -198,13 +198,11 @@ func TestStreamEndsAtSuspension(t *testing.T) {
 		if _, err := s.cs.Process(ctx); err != nil {
 			t.Fatal(err)
 		}
-		raw, err := s.admin.AdminCases(ctx)
-		if err != nil || len(raw) != 1 {
-			t.Fatalf("cases: %d %v", len(raw), err)
+		queue, err := s.admin.AdminCases(ctx)
+		if err != nil || len(queue) != 1 {
+			t.Fatalf("cases: %d %v", len(queue), err)
 		}
-		var c struct{ ID int64 }
-		json.Unmarshal(raw[0], &c)
-		if _, err := s.admin.AdminCaseAction(ctx, c.ID, "decide", map[string]any{"moderator": "mod_a", "decision": "suspend", "reason": "threats"}); err != nil {
+		if _, err := s.admin.AdminCaseAction(ctx, queue[0].ID, "decide", client.CaseAction{Moderator: "mod_a", Decision: "suspend", Reason: "threats"}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := friend.SendText(ctx, conv.ID, "quiz at eight (synthetic)"); err != nil {

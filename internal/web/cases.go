@@ -1,10 +1,10 @@
 package web
 
 import (
+	"context"
 	"encoding/base64"
 	"net/http"
 	"strings"
-	"time"
 
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/client"
@@ -76,9 +76,9 @@ func (s *Server) appealable(w http.ResponseWriter, r *http.Request, a *safeguard
 		s.writeError(w, r, err)
 		return
 	}
-	out := []map[string]any{}
+	out := []client.AppealableDecision{}
 	for _, c := range cs {
-		out = append(out, map[string]any{"case_id": c.ID, "decision": c.Decision, "decided_at": c.DecidedAt})
+		out = append(out, client.AppealableDecision{CaseID: c.ID, Decision: string(c.Decision), DecidedAt: c.DecidedAt})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"decisions": out})
 }
@@ -106,35 +106,12 @@ func (s *Server) appeal(w http.ResponseWriter, r *http.Request, a *safeguard.Acc
 	writeJSON(w, http.StatusCreated, client.AppealReceipt{ID: ap.ID, Status: string(ap.Status), ReceivedAt: ap.CreatedAt})
 }
 
-// The moderators' case API. Cases are written as JSON of the domain types;
-// content never appears, only references to evidence.
+// The moderators' case API: the types of package client, built from the
+// domain's. Content never appears, only references to evidence.
 
-type wireCase struct {
-	ID              int64     `json:"id"`
-	Status          string    `json:"status"`
-	Priority        int       `json:"priority"`
-	Reasons         []string  `json:"reasons"`
-	Signals         []string  `json:"signals"`
-	Source          string    `json:"source"`
-	Category        string    `json:"category"`
-	SenderID        int64     `json:"sender_id"`
-	ContentKey      string    `json:"content_key"`
-	ConversationID  int64     `json:"conversation_id"`
-	MinorSender     bool      `json:"minor_sender"`
-	SeniorReview    bool      `json:"senior_review"`
-	Assignee        string    `json:"assignee,omitempty"`
-	Decision        string    `json:"decision,omitempty"`
-	DecisionReason  string    `json:"decision_reason,omitempty"`
-	DecidedBy       string    `json:"decided_by,omitempty"`
-	ReportReference string    `json:"report_reference,omitempty"`
-	LegalHold       bool      `json:"legal_hold"`
-	Occurrences     int       `json:"occurrences"`
-	CreatedAt       time.Time `json:"created_at"`
-	UpdatedAt       time.Time `json:"updated_at"`
-}
-
-func wireCaseOf(c *safeguard.Case) wireCase {
-	return wireCase{ID: c.ID, Status: string(c.Status), Priority: c.Priority, Reasons: orNone(c.Reasons), Signals: orNone(c.Signals),
+// WireCase is the wire form of a case.
+func WireCase(c *safeguard.Case) client.Case {
+	return client.Case{ID: c.ID, Status: string(c.Status), Priority: c.Priority, Reasons: orNone(c.Reasons), Signals: orNone(c.Signals),
 		Source: string(c.Source), Category: string(c.Category), SenderID: c.SenderID, ContentKey: c.ContentKey,
 		ConversationID: c.ConversationID, MinorSender: c.MinorSender, SeniorReview: c.SeniorReview, Assignee: c.Assignee,
 		Decision: string(c.Decision), DecisionReason: c.DecisionReason, DecidedBy: c.DecidedBy,
@@ -161,152 +138,150 @@ func (s *Server) adminCases(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	out := []wireCase{}
+	out := []client.Case{}
 	for _, c := range cs {
-		out = append(out, wireCaseOf(c))
+		out = append(out, WireCase(c))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"cases": out})
 }
 
 func (s *Server) adminCase(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id")
-	var v *cases.CaseView
-	if err == nil {
-		v, err = s.cases.Case(r.Context(), id)
-	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, CaseJSON(v))
+	v, err := s.cases.Case(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, WireCaseView(v))
 }
 
-// CaseJSON is the JSON of a case view, as the API and the CLI write it.
-func CaseJSON(v *cases.CaseView) map[string]any {
-	timeline := []map[string]any{}
-	for _, e := range v.Timeline {
-		timeline = append(timeline, map[string]any{"at": e.At, "actor": e.Actor, "action": e.Action, "from": e.From, "to": e.To, "reason": e.Reason})
-	}
-	occ := []map[string]any{}
-	for _, o := range v.Occurrences {
-		occ = append(occ, map[string]any{"id": o.ID, "detection_id": o.DetectionID, "source": o.Source, "at": o.At,
-			"message_id": o.MessageID, "conversation_id": o.ConversationID, "recipients": o.RecipientIDs, "held": o.Held,
-			"report_reference": o.ReportReference})
-	}
-	ev := []map[string]any{}
-	for _, e := range v.Evidence {
-		ev = append(ev, map[string]any{"seq": e.Seq, "kind": e.Kind, "item_kind": e.ItemKind, "ref": e.Ref, "class": e.Class,
-			"size": e.Size, "digest": base64.StdEncoding.EncodeToString(e.Digest), "target": e.Target, "at": e.At})
-	}
-	reads := []map[string]any{}
-	for _, rd := range v.Reads {
-		reads = append(reads, map[string]any{"seq": rd.Seq, "at": rd.At, "who": rd.Who, "why": rd.Why})
-	}
-	reports := []map[string]any{}
-	for _, rp := range v.Reports {
-		reports = append(reports, map[string]any{"reference": rp.Reference, "follow_up_of": rp.FollowUpOf, "destination": rp.Destination,
-			"receipt_id": rp.ReceiptID, "priority": rp.Priority, "test": rp.Test, "submitted_at": rp.SubmittedAt})
-	}
-	appeals := []map[string]any{}
-	for _, a := range v.Appeals {
-		appeals = append(appeals, map[string]any{"id": a.ID, "kind": a.Kind, "status": a.Status, "account_id": a.AccountID,
-			"created_at": a.CreatedAt, "decided_by": a.DecidedBy, "reason": a.Reason})
-	}
-	out := map[string]any{"case": wireCaseOf(v.Case), "timeline": timeline, "occurrences": occ, "evidence": ev,
-		"evidence_reads": reads, "reports": reports, "appeals": appeals}
+// WireCaseView is the wire form of a case view, as the API and the CLI
+// write it.
+func WireCaseView(v *cases.CaseView) client.CaseView {
+	out := client.CaseView{Case: WireCase(v.Case), Timeline: []client.CaseEvent{}, Occurrences: []client.CaseOccurrence{},
+		Evidence: []client.EvidenceItem{}, EvidenceReads: []client.EvidenceRead{}, Reports: []client.CaseReport{}, Appeals: []client.CaseAppeal{}}
 	if v.Sender != nil {
-		out["sender"] = map[string]any{"id": v.Sender.ID, "handle": v.Sender.Handle, "status": v.Sender.Status}
+		out.Sender = &client.CaseSender{ID: v.Sender.ID, Handle: v.Sender.Handle, Status: string(v.Sender.Status)}
+	}
+	for _, e := range v.Timeline {
+		out.Timeline = append(out.Timeline, client.CaseEvent{At: e.At, Actor: e.Actor, Action: e.Action, From: string(e.From), To: string(e.To), Reason: e.Reason})
+	}
+	for _, o := range v.Occurrences {
+		out.Occurrences = append(out.Occurrences, client.CaseOccurrence{ID: o.ID, DetectionID: o.DetectionID, Source: string(o.Source), At: o.At,
+			MessageID: o.MessageID, ConversationID: o.ConversationID, Recipients: o.RecipientIDs, Held: o.Held,
+			ReportReference: o.ReportReference})
+	}
+	for _, e := range v.Evidence {
+		out.Evidence = append(out.Evidence, client.EvidenceItem{Seq: e.Seq, Kind: string(e.Kind), ItemKind: e.ItemKind, Ref: e.Ref, Class: string(e.Class),
+			Size: e.Size, Digest: base64.StdEncoding.EncodeToString(e.Digest), Target: e.Target, At: e.At})
+	}
+	for _, rd := range v.Reads {
+		out.EvidenceReads = append(out.EvidenceReads, client.EvidenceRead{Seq: rd.Seq, At: rd.At, Who: rd.Who, Why: rd.Why})
+	}
+	for _, rp := range v.Reports {
+		out.Reports = append(out.Reports, client.CaseReport{Reference: rp.Reference, FollowUpOf: rp.FollowUpOf, Destination: rp.Destination,
+			ReceiptID: rp.ReceiptID, Priority: rp.Priority, Test: rp.Test, SubmittedAt: rp.SubmittedAt})
+	}
+	for _, a := range v.Appeals {
+		out.Appeals = append(out.Appeals, client.CaseAppeal{ID: a.ID, Kind: string(a.Kind), Status: string(a.Status), AccountID: a.AccountID,
+			CreatedAt: a.CreatedAt, DecidedBy: a.DecidedBy, Reason: a.Reason})
 	}
 	return out
-}
-
-// caseAction is the body of a moderator's action on a case.
-type caseAction struct {
-	Moderator string   `json:"moderator"`
-	Senior    bool     `json:"senior"`
-	Decision  string   `json:"decision"`
-	Reason    string   `json:"reason"`
-	Signals   []string `json:"signals"`
-	On        *bool    `json:"on"`
-	Why       string   `json:"why"`
-	Overturn  bool     `json:"overturn"`
 }
 
 func (s *Server) adminCaseAction(action string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id, err := pathID(r, "id")
-		var req caseAction
-		if err == nil {
-			err = decode(w, r, s.cfg.MaxJSONBody, &req)
-		}
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		m := cases.Moderator{Name: req.Moderator, Senior: req.Senior}
-		ctx := r.Context()
-		switch action {
-		case "claim":
-			_, err = s.cases.Claim(ctx, id, m)
-		case "decide":
-			var d safeguard.Decision
-			if d, err = cases.ParseDecision(req.Decision); err == nil {
-				_, _, err = s.cases.Decide(ctx, id, cases.Decision{Moderator: m, Decision: d, Reason: req.Reason, Signals: req.Signals})
-			}
-		case "close":
-			_, err = s.cases.Close(ctx, id, m, req.Reason)
-		case "legal-hold":
-			_, err = s.cases.SetLegalHold(ctx, id, m, req.On == nil || *req.On, req.Reason)
+		var req client.CaseAction
+		if err = decode(w, r, s.cfg.MaxJSONBody, &req); err != nil {
+			s.writeError(w, r, err)
+			return
 		}
-		var v *cases.CaseView
-		if err == nil {
-			v, err = s.cases.Case(ctx, id)
+		if err = s.applyCaseAction(r.Context(), action, id, req); err != nil {
+			s.writeError(w, r, err)
+			return
 		}
+		v, err := s.cases.Case(r.Context(), id)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, CaseJSON(v))
+		writeJSON(w, http.StatusOK, WireCaseView(v))
 	}
+}
+
+// applyCaseAction does a moderator's action on case id.
+func (s *Server) applyCaseAction(ctx context.Context, action string, id int64, req client.CaseAction) error {
+	m := cases.Moderator{Name: req.Moderator, Senior: req.Senior}
+	var err error
+	switch action {
+	case "claim":
+		_, err = s.cases.Claim(ctx, id, m)
+	case "decide":
+		var d safeguard.Decision
+		if d, err = cases.ParseDecision(req.Decision); err != nil {
+			return err
+		}
+		_, _, err = s.cases.Decide(ctx, id, cases.Decision{Moderator: m, Decision: d, Reason: req.Reason, Signals: req.Signals})
+	case "close":
+		_, err = s.cases.Close(ctx, id, m, req.Reason)
+	case "legal-hold":
+		_, err = s.cases.SetLegalHold(ctx, id, m, req.On == nil || *req.On, req.Reason)
+	}
+	return err
 }
 
 func (s *Server) adminReveal(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id")
-	var seq int64
-	if err == nil {
-		seq, err = pathID(r, "seq")
-	}
-	var req caseAction
-	if err == nil {
-		err = decode(w, r, s.cfg.MaxJSONBody, &req)
-	}
-	var e *safeguard.EvidenceEntry
-	var data []byte
-	if err == nil {
-		e, data, err = s.cases.Reveal(r.Context(), id, seq, cases.Moderator{Name: req.Moderator}, req.Why)
-	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"seq": e.Seq, "ref": e.Ref, "content_type": e.ContentType,
-		"data": base64.StdEncoding.EncodeToString(data)})
+	seq, err := pathID(r, "seq")
+	var req client.CaseAction
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err = decode(w, r, s.cfg.MaxJSONBody, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	e, data, err := s.cases.Reveal(r.Context(), id, seq, cases.Moderator{Name: req.Moderator}, req.Why)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if data == nil {
+		data = []byte{}
+	}
+	writeJSON(w, http.StatusOK, client.RevealedEvidence{Seq: e.Seq, Ref: e.Ref, ContentType: e.ContentType, Data: data})
 }
 
 func (s *Server) adminDecideAppeal(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id")
-	var req caseAction
-	if err == nil {
-		err = decode(w, r, s.cfg.MaxJSONBody, &req)
-	}
-	var a *safeguard.Appeal
-	if err == nil {
-		a, err = s.cases.DecideAppeal(r.Context(), id, cases.AppealOutcome{Moderator: cases.Moderator{Name: req.Moderator, Senior: req.Senior},
-			Overturn: req.Overturn, Reason: req.Reason})
-	}
+	var req client.CaseAction
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": a.ID, "status": a.Status, "decided_by": a.DecidedBy, "reason": a.Reason})
+	if err = decode(w, r, s.cfg.MaxJSONBody, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	a, err := s.cases.DecideAppeal(r.Context(), id, cases.AppealOutcome{Moderator: cases.Moderator{Name: req.Moderator, Senior: req.Senior},
+		Overturn: req.Overturn, Reason: req.Reason})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, client.AppealDecision{ID: a.ID, Status: string(a.Status), DecidedBy: a.DecidedBy, Reason: a.Reason})
 }

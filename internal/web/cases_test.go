@@ -132,19 +132,13 @@ func (s *caseStack) process(t *testing.T) int {
 	return n
 }
 
-func (s *caseStack) cases(t *testing.T) []map[string]any {
+func (s *caseStack) cases(t *testing.T) []client.Case {
 	t.Helper()
-	raw, err := s.admin.AdminCases(t.Context())
+	cs, err := s.admin.AdminCases(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []map[string]any
-	for _, r := range raw {
-		var m map[string]any
-		json.Unmarshal(r, &m)
-		out = append(out, m)
-	}
-	return out
+	return cs
 }
 
 func eachCase(t *testing.T, fn func(t *testing.T, s *caseStack)) {
@@ -191,10 +185,10 @@ func TestKnownImageToTeenIsReported(t *testing.T) {
 			t.Fatalf("processed %d detections, want 1", n)
 		}
 		cs := s.cases(t)
-		if len(cs) != 1 || cs[0]["priority"] != float64(1) || cs[0]["category"] != "csam_known" {
-			t.Fatalf("queue = %v", cs)
+		if len(cs) != 1 || cs[0].Priority != 1 || cs[0].Category != "csam_known" {
+			t.Fatalf("queue = %+v", cs)
 		}
-		id := int64(cs[0]["id"].(float64))
+		id := cs[0].ID
 		if len(s.alerts.got) != 1 || s.alerts.got[0].CaseID != id || s.alerts.got[0].Priority != 1 {
 			t.Errorf("on-call alerts (after one failed attempt) = %+v", s.alerts.got)
 		}
@@ -207,25 +201,19 @@ func TestKnownImageToTeenIsReported(t *testing.T) {
 		}
 
 		// A moderator decides to report.
-		if _, err := s.admin.AdminCaseAction(ctx, id, "claim", map[string]any{"moderator": "mod_a"}); err != nil {
+		if _, err := s.admin.AdminCaseAction(ctx, id, "claim", client.CaseAction{Moderator: "mod_a"}); err != nil {
 			t.Fatal(err)
 		}
-		raw, err := s.admin.AdminCaseAction(ctx, id, "decide", map[string]any{"moderator": "mod_a", "decision": "report", "reason": "known image to a child"})
+		view, err := s.admin.AdminCaseAction(ctx, id, "decide", client.CaseAction{Moderator: "mod_a", Decision: "report", Reason: "known image to a child"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		var view struct {
-			Case     map[string]any   `json:"case"`
-			Timeline []map[string]any `json:"timeline"`
-			Reports  []map[string]any `json:"reports"`
-		}
-		json.Unmarshal(raw, &view)
-		if view.Case["status"] != "reported" || len(view.Reports) != 1 {
-			t.Fatalf("after deciding: %s", raw)
+		if view.Case.Status != "reported" || len(view.Reports) != 1 {
+			t.Fatalf("after deciding: %+v", view)
 		}
 		var actions []string
 		for _, e := range view.Timeline {
-			actions = append(actions, e["action"].(string))
+			actions = append(actions, e.Action)
 		}
 		for _, want := range []string{"opened", "assessed", "sender_suspended", "oncall_alerted", "package_prepared", "claimed", "decided", "reported"} {
 			if !strings.Contains(strings.Join(actions, ","), want) {
@@ -353,18 +341,18 @@ func TestUserReports(t *testing.T) {
 		if len(cs) != 2 {
 			t.Fatalf("cases: %v", cs)
 		}
-		var grooming map[string]any
+		var grooming client.Case
 		for _, c := range cs {
-			if c["category"] == "grooming" {
+			if c.Category == "grooming" {
 				grooming = c
 			}
 		}
-		if grooming == nil || grooming["priority"] != float64(2) || grooming["occurrences"] != float64(1) {
-			t.Errorf("the teen's report: %v", grooming)
+		if grooming.ID == 0 || grooming.Priority != 2 || grooming.Occurrences != 1 {
+			t.Fatalf("the teen's report: %+v", grooming)
 		}
 		// A decision the sender can appeal, decided by another moderator.
-		id := int64(grooming["id"].(float64))
-		if _, err := s.admin.AdminCaseAction(ctx, id, "decide", map[string]any{"moderator": "mod_a", "decision": "suspend", "reason": "asked a child for photos"}); err != nil {
+		id := grooming.ID
+		if _, err := s.admin.AdminCaseAction(ctx, id, "decide", client.CaseAction{Moderator: "mod_a", Decision: "suspend", Reason: "asked a child for photos"}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := other.Appeal(ctx, client.AppealRequest{CaseID: id, Text: "x"}); apiErr(t, err).Code != "nothing_to_appeal" {
@@ -385,10 +373,10 @@ func TestUserReports(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.admin.AdminDecideAppeal(ctx, ap.ID, map[string]any{"moderator": "mod_a", "reason": "stands"}); apiErr(t, err).Code != "same_moderator" {
+		if _, err := s.admin.AdminDecideAppeal(ctx, ap.ID, client.CaseAction{Moderator: "mod_a", Reason: "stands"}); apiErr(t, err).Code != "same_moderator" {
 			t.Errorf("appeal decided by the same moderator: %v", err)
 		}
-		if _, err := s.admin.AdminDecideAppeal(ctx, ap.ID, map[string]any{"moderator": "mod_b", "reason": "stands"}); err != nil {
+		if _, err := s.admin.AdminDecideAppeal(ctx, ap.ID, client.CaseAction{Moderator: "mod_b", Reason: "stands"}); err != nil {
 			t.Errorf("appeal decided by another moderator: %v", err)
 		}
 	})
@@ -423,10 +411,10 @@ func TestMinorSenderIsSafeguarded(t *testing.T) {
 			t.Fatalf("processed %d, want 1", n)
 		}
 		cs := s.cases(t)
-		if len(cs) != 1 || cs[0]["minor_sender"] != true || cs[0]["senior_review"] != true {
-			t.Fatalf("the case does not follow the minor-as-sender path: %v", cs)
+		if len(cs) != 1 || !cs[0].MinorSender || !cs[0].SeniorReview {
+			t.Fatalf("the case does not follow the minor-as-sender path: %+v", cs)
 		}
-		id := int64(cs[0]["id"].(float64))
+		id := cs[0].ID
 		if me, err := sender.Me(ctx); err != nil || me.Status != "active" {
 			t.Errorf("a young sender was suspended as a suspect: %+v %v", me, err)
 		}
@@ -443,10 +431,10 @@ func TestMinorSenderIsSafeguarded(t *testing.T) {
 				break wait
 			}
 		}
-		if _, err := s.admin.AdminCaseAction(ctx, id, "decide", map[string]any{"moderator": "mod_a", "decision": "report", "reason": "r"}); apiErr(t, err).Code != "senior_review_required" {
+		if _, err := s.admin.AdminCaseAction(ctx, id, "decide", client.CaseAction{Moderator: "mod_a", Decision: "report", Reason: "r"}); apiErr(t, err).Code != "senior_review_required" {
 			t.Errorf("a moderator who is not senior decided a minor sender's case: %v", err)
 		}
-		if _, err := s.admin.AdminCaseAction(ctx, id, "decide", map[string]any{"moderator": "senior_b", "senior": true, "decision": "report", "reason": "shared among teens; safeguard both"}); err != nil {
+		if _, err := s.admin.AdminCaseAction(ctx, id, "decide", client.CaseAction{Moderator: "senior_b", Senior: true, Decision: "report", Reason: "shared among teens; safeguard both"}); err != nil {
 			t.Fatal(err)
 		}
 		_, rec, err := s.cs.Export(ctx, id, filepath.Join(t.TempDir(), "export"), "senior_b")

@@ -253,21 +253,15 @@ func TestPlatformStatisticsThroughTheAPI(t *testing.T) {
 			}
 			// Report case A: the priority 1 case in ben's conversation.
 			var reportedID int64
-			for _, raw := range queue {
-				var c struct {
-					ID             int64 `json:"id"`
-					Priority       int   `json:"priority"`
-					ConversationID int64 `json:"conversation_id"`
-				}
-				json.Unmarshal(raw, &c)
+			for _, c := range queue {
 				if c.Priority == 1 && c.ConversationID == annBen {
 					reportedID = c.ID
 				}
 			}
 			if reportedID == 0 {
-				t.Fatalf("no priority 1 case in ann and ben's chat: %s", queue)
+				t.Fatalf("no priority 1 case in ann and ben's chat: %+v", queue)
 			}
-			if _, err := s.admin.AdminCaseAction(ctx, reportedID, "decide", map[string]any{"moderator": "mod", "decision": "report", "reason": "known image to a child"}); err != nil {
+			if _, err := s.admin.AdminCaseAction(ctx, reportedID, "decide", client.CaseAction{Moderator: "mod", Decision: "report", Reason: "known image to a child"}); err != nil {
 				t.Fatal(err)
 			}
 
