@@ -366,6 +366,9 @@ func TestUserReports(t *testing.T) {
 		if me, err := adult.Me(ctx); err != nil || me.Status != "suspended" {
 			t.Errorf("suspended account's own view: %+v %v", me, err)
 		}
+		if ds, err := adult.Appealable(ctx); err != nil || len(ds) != 1 || ds[0].CaseID != id || ds[0].Decision != "suspend" {
+			t.Errorf("appealable decisions: %+v %v", ds, err)
+		}
 		if _, err := adult.Contacts(ctx); apiErr(t, err).Code != "account_suspended" {
 			t.Errorf("a suspended account reaches the rest of the API: %v", err)
 		}
