@@ -94,46 +94,62 @@ func cmdCase(ctx context.Context, e *env, args []string) error {
 	defer ce.close()
 	switch sub {
 	case "list":
-		cs, err := ce.svc.Queue(ctx, cases.QueueQuery{})
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			out := []client.Case{}
-			for _, c := range cs {
-				out = append(out, web.WireCase(c))
-			}
-			return json.NewEncoder(e.stdout).Encode(map[string]any{"cases": out})
-		}
-		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tPRIORITY\tSTATUS\tCATEGORY\tOCCURRENCES\tOPENED")
-		for _, c := range cs {
-			fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%d\t%s\n", c.ID, c.Priority, c.Status, c.Category, c.Occurrences, c.CreatedAt.Format(time.RFC3339))
-		}
-		return tw.Flush()
+		return caseList(ctx, e, ce.svc, *asJSON)
 	case "show":
-		v, err := ce.svc.Case(ctx, id)
-		if err != nil {
-			return err
-		}
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(web.WireCaseView(v))
+		return caseShow(ctx, e, ce.svc, id)
 	default:
-		d, err := cases.ParseDecision(*decision)
-		if err != nil {
-			return &exitError{code: 2, err: err}
-		}
-		v, rec, err := ce.svc.Decide(ctx, id, cases.Decision{Moderator: cases.Moderator{Name: *moderator, Senior: *senior}, Decision: d, Reason: *reason})
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "case %d: %s (%s)\n", v.ID, v.Status, v.Decision)
-		if rec != nil {
-			fmt.Fprintf(e.stdout, "report %s filed: %s %s\n", rec.Reference, rec.Destination, rec.ID)
-		}
-		return nil
+		m := cases.Moderator{Name: *moderator, Senior: *senior}
+		return caseDecide(ctx, e, ce.svc, id, m, *decision, *reason)
 	}
+}
+
+// caseList writes the review queue as a table, or as the API's JSON.
+func caseList(ctx context.Context, e *env, svc *cases.Service, asJSON bool) error {
+	cs, err := svc.Queue(ctx, cases.QueueQuery{})
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		out := []client.Case{}
+		for _, c := range cs {
+			out = append(out, web.WireCase(c))
+		}
+		return json.NewEncoder(e.stdout).Encode(map[string]any{"cases": out})
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tPRIORITY\tSTATUS\tCATEGORY\tOCCURRENCES\tOPENED")
+	for _, c := range cs {
+		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%d\t%s\n", c.ID, c.Priority, c.Status, c.Category, c.Occurrences, c.CreatedAt.Format(time.RFC3339))
+	}
+	return tw.Flush()
+}
+
+// caseShow writes one case as the API's JSON.
+func caseShow(ctx context.Context, e *env, svc *cases.Service, id int64) error {
+	v, err := svc.Case(ctx, id)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(web.WireCaseView(v))
+}
+
+// caseDecide decides a case, and says which report it filed, if any.
+func caseDecide(ctx context.Context, e *env, svc *cases.Service, id int64, m cases.Moderator, decision, reason string) error {
+	d, err := cases.ParseDecision(decision)
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	v, rec, err := svc.Decide(ctx, id, cases.Decision{Moderator: m, Decision: d, Reason: reason})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "case %d: %s (%s)\n", v.ID, v.Status, v.Decision)
+	if rec != nil {
+		fmt.Fprintf(e.stdout, "report %s filed: %s %s\n", rec.Reference, rec.Destination, rec.ID)
+	}
+	return nil
 }
 
 func cmdReport(ctx context.Context, e *env, args []string) error {
