@@ -206,66 +206,84 @@ func cmdEvidence(ctx context.Context, e *env, args []string) error {
 	}
 	switch sub {
 	case "keygen":
-		if cc.evidenceKey == "" {
-			return &exitError{code: 2, err: errors.New("--evidence-key FILE is required")}
-		}
-		pub, err := evidence.GenerateKey(cc.evidenceKey)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "evidence key written to %s\npublic key (pin with --evidence-pubkey): %s\n", cc.evidenceKey, hex.EncodeToString(pub))
-		return nil
+		return evidenceKeygen(e, cc)
 	case "verify":
-		if cc.evidencePub == "" {
-			return &exitError{code: 2, err: errors.New("--evidence-pubkey is required: verification trusts only the pinned key")}
-		}
-		pub, err := evidence.ParsePublicKey(cc.evidencePub)
-		if err != nil {
-			return &exitError{code: 2, err: err}
-		}
-		st, err := openStore(ctx, db)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		items, err := openEvidenceItems(cc)
-		if err != nil {
-			return err
-		}
-		r, err := evidence.Verify(ctx, st, pub, items)
-		if err != nil {
-			return err
-		}
-		for _, p := range r.Problems {
-			fmt.Fprintln(e.stdout, p)
-		}
-		fmt.Fprintf(e.stdout, "%d entries (%d items, %d tombstones), %d checkpoints, %d items checked\n",
-			r.Entries, r.Items, r.Tombstones, r.Checkpoints, r.ItemsChecked)
-		if !r.OK() {
-			return &exitError{code: 1, err: fmt.Errorf("evidence log does not verify: %d problems", len(r.Problems))}
-		}
-		fmt.Fprintln(e.stdout, "evidence log verified")
-		return nil
+		return evidenceVerify(ctx, e, db, cc)
 	default:
-		at := time.Now()
-		if *now != "" {
-			t, err := time.Parse(time.RFC3339, *now)
-			if err != nil {
-				return &exitError{code: 2, err: fmt.Errorf("--now: %v", err)}
-			}
-			at = t
-		}
-		ce, err := openCaseEnv(ctx, e, db, mediaDir, mediaKeyFile, cc)
-		if err != nil {
-			return err
-		}
-		defer ce.close()
-		res, err := ce.svc.Vault.Retain(ctx, ce.st, evidence.Retention{}, at)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "retention as of %s: %d cases, %d items deleted (each with a signed tombstone), %d cases under legal hold\n",
-			at.UTC().Format(time.RFC3339), res.Cases, res.Deleted, res.Held)
-		return nil
+		return evidenceRetain(ctx, e, db, mediaDir, mediaKeyFile, cc, *now)
 	}
+}
+
+// evidenceKeygen makes the key that signs evidence checkpoints and
+// tombstones.
+func evidenceKeygen(e *env, cc caseConfig) error {
+	if cc.evidenceKey == "" {
+		return &exitError{code: 2, err: errors.New("--evidence-key FILE is required")}
+	}
+	pub, err := evidence.GenerateKey(cc.evidenceKey)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "evidence key written to %s\npublic key (pin with --evidence-pubkey): %s\n", cc.evidenceKey, hex.EncodeToString(pub))
+	return nil
+}
+
+// evidenceVerify checks the evidence log and its items against the pinned
+// public key.
+func evidenceVerify(ctx context.Context, e *env, db string, cc caseConfig) error {
+	if cc.evidencePub == "" {
+		return &exitError{code: 2, err: errors.New("--evidence-pubkey is required: verification trusts only the pinned key")}
+	}
+	pub, err := evidence.ParsePublicKey(cc.evidencePub)
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	st, err := openStore(ctx, db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	items, err := openEvidenceItems(cc)
+	if err != nil {
+		return err
+	}
+	r, err := evidence.Verify(ctx, st, pub, items)
+	if err != nil {
+		return err
+	}
+	for _, p := range r.Problems {
+		fmt.Fprintln(e.stdout, p)
+	}
+	fmt.Fprintf(e.stdout, "%d entries (%d items, %d tombstones), %d checkpoints, %d items checked\n",
+		r.Entries, r.Items, r.Tombstones, r.Checkpoints, r.ItemsChecked)
+	if !r.OK() {
+		return &exitError{code: 1, err: fmt.Errorf("evidence log does not verify: %d problems", len(r.Problems))}
+	}
+	fmt.Fprintln(e.stdout, "evidence log verified")
+	return nil
+}
+
+// evidenceRetain deletes the evidence past its retention as of now (RFC
+// 3339; empty is the present time).
+func evidenceRetain(ctx context.Context, e *env, db, mediaDir, mediaKeyFile string, cc caseConfig, now string) error {
+	at := time.Now()
+	if now != "" {
+		t, err := time.Parse(time.RFC3339, now)
+		if err != nil {
+			return &exitError{code: 2, err: fmt.Errorf("--now: %v", err)}
+		}
+		at = t
+	}
+	ce, err := openCaseEnv(ctx, e, db, mediaDir, mediaKeyFile, cc)
+	if err != nil {
+		return err
+	}
+	defer ce.close()
+	res, err := ce.svc.Vault.Retain(ctx, ce.st, evidence.Retention{}, at)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "retention as of %s: %d cases, %d items deleted (each with a signed tombstone), %d cases under legal hold\n",
+		at.UTC().Format(time.RFC3339), res.Cases, res.Deleted, res.Held)
+	return nil
 }
