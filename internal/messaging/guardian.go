@@ -101,10 +101,8 @@ var errGuardianCode = safeguard.Errorf(safeguard.ErrNotFound, "invalid_code", "T
 // Attempts are limited per guardian account and per address; every wrong
 // code is audited with its origin.
 func (s *Service) LinkGuardian(ctx context.Context, guardianID int64, code string, origin safeguard.Origin) (*safeguard.Account, error) {
-	if err := limit(s.guardianAddr, ratelimit.AddrKey(origin.Addr.Addr())); err != nil {
-		return nil, err
-	}
-	if err := limit(s.guardianAccount, idKey(guardianID)); err != nil {
+	if err := ratelimit.CheckAll("rate_limited", ratelimit.Keyed{Limiter: s.guardianAddr, Key: ratelimit.AddrKey(origin.Addr.Addr())},
+		ratelimit.Keyed{Limiter: s.guardianAccount, Key: idKey(guardianID)}); err != nil {
 		return nil, err
 	}
 	now := s.clock()

@@ -51,21 +51,18 @@ func NewLoginGuard(l LoginLimits, now func() time.Time) *LoginGuard {
 		remember: l.Remember, now: now, known: map[string]time.Time{}}
 }
 
-// Check takes one attempt on account from addr, or returns the refusal
-// (Refused with code) of the first limit that has none left.
+// Check takes one attempt on account from addr when every limit that
+// applies has one left. Otherwise it takes none and returns the refusal
+// (Refused with code) with the longest wait among the limits that refuse,
+// so that a retry after that wait is not refused again by another.
 func (g *LoginGuard) Check(account string, addr netip.Addr, code string) error {
 	a := AddrKey(addr)
-	if err := g.addr.Check(a, code); err != nil {
-		return err
-	}
 	pair := account + " " + a
-	if err := g.pair.Check(pair, code); err != nil {
-		return err
+	buckets := []Keyed{{g.addr, a}, {g.pair, pair}}
+	if !g.knownPair(pair) {
+		buckets = append(buckets, Keyed{g.account, account})
 	}
-	if g.knownPair(pair) {
-		return nil
-	}
-	return g.account.Check(account, code)
+	return CheckAll(code, buckets...)
 }
 
 // Succeeded records a successful login on account from addr: the account

@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"testing"
 	"time"
@@ -75,7 +76,7 @@ func TestLoginGuard(t *testing.T) {
 	}
 
 	// The attacker moves on through many addresses: the account's own
-	// limit (8, counting the attacker's 5 above plus the refused sixth)
+	// limit (8, counting the owner's first attempt and the attacker's 5)
 	// stops them…
 	n := 0
 	for i := range 20 {
@@ -108,5 +109,56 @@ func TestLoginGuard(t *testing.T) {
 	}
 	if err := check(owner); err == nil {
 		t.Fatal("an address remembered past Remember is still exempt")
+	}
+}
+
+// Two limits refuse a login at once: the wait given is the longer one, and
+// attempts refused by one limit spend nothing of another.
+func TestLoginGuardLongestWait(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	g := NewLoginGuard(LoginLimits{
+		PerAddress:        Limit{Burst: 20, Per: 10 * time.Second},
+		PerAccountAddress: Limit{Burst: 5, Per: time.Minute},
+		PerAccount:        Limit{Burst: 50, Per: time.Minute},
+	}, func() time.Time { return now })
+	from := netip.MustParseAddr("198.51.100.7")
+	wait := func(account string) time.Duration {
+		t.Helper()
+		var e *safeguard.Error
+		if err := g.Check(account, from, "rate_limited"); !errors.As(err, &e) {
+			t.Fatalf("%s: %v, want refused", account, err)
+		}
+		return e.RetryAfter
+	}
+	for i := range 5 {
+		if err := g.Check("victim", from, "rate_limited"); err != nil {
+			t.Fatalf("attempt %d: %v", i+1, err)
+		}
+	}
+	for range 3 {
+		if got := wait("victim"); got != time.Minute {
+			t.Fatalf("wait %v, want 1m", got)
+		}
+	}
+	// The refusals spent nothing: 15 more attempts on other accounts fit
+	// in the address's 20.
+	for i := range 15 {
+		if err := g.Check(fmt.Sprint("other", i), from, "rate_limited"); err != nil {
+			t.Fatalf("other account %d: %v", i, err)
+		}
+	}
+	if got := wait("someone"); got != 10*time.Second {
+		t.Fatalf("address wait %v, want 10s", got)
+	}
+	now = now.Add(5 * time.Second)
+	got := wait("victim")
+	if got != 55*time.Second {
+		t.Fatalf("victim's wait %v, want 55s (the account's, not the address's 5s)", got)
+	}
+	now = now.Add(got - time.Millisecond)
+	wait("victim")
+	now = now.Add(time.Millisecond)
+	if err := g.Check("victim", from, "rate_limited"); err != nil {
+		t.Fatalf("after the wait given: %v", err)
 	}
 }

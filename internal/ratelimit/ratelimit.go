@@ -6,9 +6,12 @@
 package ratelimit
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	safeguard "github.com/safeguard-dev/safeguard"
@@ -57,8 +60,57 @@ func waitWords(retry time.Duration) string {
 // Check takes one event from key's bucket, as Allow does, and returns
 // Refused(code, …) when there was none.
 func (l *Limiter) Check(key, code string) error {
-	if ok, retry := l.Allow(key); !ok {
-		return Refused(code, retry)
+	return CheckAll(code, Keyed{l, key})
+}
+
+// Keyed is one bucket: a limiter and a key in it.
+type Keyed struct {
+	Limiter *Limiter
+	Key     string
+}
+
+// CheckAll takes one event from each of the buckets when every one has an
+// event to give, and otherwise takes none and returns Refused(code, …) with
+// the longest wait among the buckets that refuse: a refused attempt spends
+// no limit, and whoever waits as long as told finds every bucket ready. A
+// nil limiter allows everything.
+func CheckAll(code string, buckets ...Keyed) error {
+	// Lock the limiters in one order, so that two calls never wait on each
+	// other, and hold them all so that no event is taken between the look
+	// and the take.
+	held := make([]*Limiter, 0, len(buckets))
+	for _, b := range buckets {
+		if l := b.Limiter; l != nil && !l.limit.Unlimited() && !slices.Contains(held, l) {
+			held = append(held, l)
+		}
+	}
+	slices.SortFunc(held, func(a, b *Limiter) int { return cmp.Compare(a.id, b.id) })
+	for _, l := range held {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+	}
+	var wait time.Duration
+	refused := false
+	live := make([]*bucket, len(buckets))
+	for i, kb := range buckets {
+		l := kb.Limiter
+		if l == nil || l.limit.Unlimited() {
+			continue
+		}
+		b := l.bucketLocked(kb.Key)
+		live[i] = b
+		if !b.ready() {
+			refused = true
+			wait = max(wait, time.Duration((1-b.tokens)*float64(l.limit.Per)))
+		}
+	}
+	if refused {
+		return Refused(code, wait)
+	}
+	for _, b := range live {
+		if b != nil {
+			b.tokens--
+		}
 	}
 	return nil
 }
@@ -75,6 +127,7 @@ func (l Limit) Unlimited() bool { return l.Burst <= 0 }
 
 // Limiter keeps one bucket per key. It is safe for concurrent use.
 type Limiter struct {
+	id    uint64 // the order CheckAll locks limiters in
 	limit Limit
 	now   func() time.Time
 
@@ -93,8 +146,10 @@ func New(limit Limit, now func() time.Time) *Limiter {
 	if now == nil {
 		now = time.Now
 	}
-	return &Limiter{limit: limit, now: now, buckets: map[string]*bucket{}}
+	return &Limiter{id: limiterIDs.Add(1), limit: limit, now: now, buckets: map[string]*bucket{}}
 }
+
+var limiterIDs atomic.Uint64
 
 // Allow takes one event from key's bucket and reports whether there was one.
 // When there was not, it reports how long until there will be.
@@ -102,9 +157,19 @@ func (l *Limiter) Allow(key string) (ok bool, retryAfter time.Duration) {
 	if l == nil || l.limit.Unlimited() {
 		return true, 0
 	}
-	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	b := l.bucketLocked(key)
+	if b.ready() {
+		b.tokens--
+		return true, 0
+	}
+	return false, time.Duration((1 - b.tokens) * float64(l.limit.Per))
+}
+
+// bucketLocked returns key's bucket refilled to now; l.mu is held.
+func (l *Limiter) bucketLocked(key string) *bucket {
+	now := l.now()
 	l.sweep(now)
 	b := l.buckets[key]
 	if b == nil {
@@ -112,11 +177,7 @@ func (l *Limiter) Allow(key string) (ok bool, retryAfter time.Duration) {
 		l.buckets[key] = b
 	}
 	b.refill(now, l.limit)
-	if b.tokens >= 1 {
-		b.tokens--
-		return true, 0
-	}
-	return false, time.Duration((1 - b.tokens) * float64(l.limit.Per))
+	return b
 }
 
 // Reset forgets key's bucket (after a successful login, say).
@@ -128,6 +189,11 @@ func (l *Limiter) Reset(key string) {
 	delete(l.buckets, key)
 	l.mu.Unlock()
 }
+
+// ready reports whether b has an event to give. Refills add up in floating
+// point, so a bucket refilled by many steps to exactly the wait it was told
+// may fall a rounding error short of a whole event; that counts as whole.
+func (b *bucket) ready() bool { return b.tokens >= 1-1e-9 }
 
 func (b *bucket) refill(now time.Time, lim Limit) {
 	if lim.Per > 0 && now.After(b.at) {

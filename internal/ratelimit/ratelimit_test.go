@@ -1,8 +1,11 @@
 package ratelimit
 
 import (
+	"errors"
 	"testing"
 	"time"
+
+	safeguard "github.com/safeguard-dev/safeguard"
 )
 
 func TestLimiter(t *testing.T) {
@@ -56,5 +59,62 @@ func TestSweep(t *testing.T) {
 	l.Allow("fresh")
 	if n := len(l.buckets); n != 1 {
 		t.Fatalf("after sweep %d buckets, want 1", n)
+	}
+}
+
+func TestCheckAll(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	short := New(Limit{Burst: 2, Per: time.Second}, clock)
+	long := New(Limit{Burst: 1, Per: time.Minute}, clock)
+	both := func() error { return CheckAll("rate_limited", Keyed{short, "k"}, Keyed{long, "k"}, Keyed{nil, "k"}) }
+	wait := func(err error) time.Duration {
+		t.Helper()
+		var e *safeguard.Error
+		if !errors.As(err, &e) || e.Code != "rate_limited" {
+			t.Fatalf("got %v, want a refusal", err)
+		}
+		return e.RetryAfter
+	}
+
+	if err := both(); err != nil {
+		t.Fatal(err)
+	}
+	// long refuses: short is not spent, however often it is tried.
+	for range 10 {
+		if got := wait(both()); got != time.Minute {
+			t.Fatalf("wait %v, want 1m", got)
+		}
+	}
+	if ok, _ := short.Allow("k"); !ok {
+		t.Fatal("refused attempts spent the other limit")
+	}
+	if ok, _ := short.Allow("k"); ok {
+		t.Fatal("short has more than its burst")
+	}
+	// The wait given is enough, and when both refuse it is the longest.
+	now = now.Add(59 * time.Second)
+	if got := wait(both()); got != time.Second {
+		t.Fatalf("wait %v, want 1s (long refuses for 1s more)", got)
+	}
+	short.Allow("k")
+	short.Allow("k") // short is empty again: a wait of 1s
+	now = now.Add(500 * time.Millisecond)
+	if got := wait(both()); got != 500*time.Millisecond {
+		t.Fatalf("wait %v, want 500ms", got)
+	}
+	now = now.Add(500 * time.Millisecond)
+	if err := both(); err != nil {
+		t.Fatalf("after the wait given: %v", err)
+	}
+}
+
+func TestCheckAllSameLimiterTwice(t *testing.T) {
+	l := New(Limit{Burst: 3, Per: time.Hour}, nil)
+	if err := CheckAll("c", Keyed{l, "a"}, Keyed{l, "b"}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := l.Allow("a"); !ok {
+		t.Fatal("a spent twice")
 	}
 }
