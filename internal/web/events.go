@@ -117,7 +117,11 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, a *safeguard.Acc
 		s.writeError(w, r, err)
 		return
 	}
-	st := s.streams.open(a.ID, addressKey(s.origin(r).Addr.Addr()))
+	st, err := s.streams.open(a.ID, addressKey(s.origin(r).Addr.Addr()))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	defer s.streams.close(st)
 	expired, stop := s.clock.At(sess.ExpiresAt)
 	defer stop()

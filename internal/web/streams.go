@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 )
 
@@ -41,11 +42,19 @@ func WithClock(c Clock) Option {
 }
 
 // streamSet is the live event streams open on this server, capped per
-// account and per client address. A new stream over a cap ends the oldest
-// one of the same account (or address), which is told it was replaced:
-// whoever holds a stream can always open a fresh one (a phone that changed
-// networks need not wait for the server to notice its old connection is
-// dead), and the number of open streams stays bounded.
+// account and per client address.
+//
+// A new stream over the account's cap ends the account's oldest one, which
+// is told it was replaced: whoever holds a stream can always open a fresh
+// one (a phone that changed networks need not wait for the server to notice
+// its old connection is dead).
+//
+// Over the address's cap, a new stream ends the oldest stream, at that
+// address, of the account holding the most streams there, if that account
+// holds more than one there or is the newcomer's own; otherwise the new
+// stream is refused. So the accounts sharing an address (a school's network,
+// one NAT) can crowd out one another's spare streams but never end another
+// account's only stream there, and the number of open streams stays bounded.
 type streamSet struct {
 	mu                     sync.Mutex
 	perAccount, perAddress int
@@ -61,25 +70,65 @@ type stream struct {
 	once     sync.Once
 }
 
+// streamRetryAfter is the wait given with a stream refused over the
+// address's cap. A slot frees when someone disconnects, at a time the server
+// cannot know, so the wait is a fixed short one.
+const streamRetryAfter = 15 * time.Second
+
+var errTooManyStreams = &safeguard.Error{Kind: safeguard.ErrRateLimited, Code: "too_many_streams",
+	Message: "Too many live connections from your network. Please try again in a moment.", RetryAfter: streamRetryAfter}
+
 func newStreamSet(perAccount, perAddress int) *streamSet {
 	return &streamSet{perAccount: perAccount, perAddress: perAddress,
 		byAccount: map[int64][]*stream{}, byAddress: map[netip.Prefix][]*stream{}}
 }
 
-// open registers a stream, ending the oldest ones over a cap.
-func (ss *streamSet) open(account int64, address netip.Prefix) *stream {
-	st := &stream{account: account, address: address, replaced: make(chan struct{})}
+// open registers a stream, ending the ones over a cap that may end (see
+// streamSet), or returns errTooManyStreams.
+func (ss *streamSet) open(account int64, address netip.Prefix) (*stream, error) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
+	for len(ss.byAddress[address]) >= ss.perAddress {
+		victim := ss.spare(account, address)
+		if victim == nil {
+			return nil, errTooManyStreams
+		}
+		ss.evict(victim)
+	}
 	for len(ss.byAccount[account]) >= ss.perAccount {
 		ss.evict(ss.byAccount[account][0])
 	}
-	for len(ss.byAddress[address]) >= ss.perAddress {
-		ss.evict(ss.byAddress[address][0])
-	}
+	st := &stream{account: account, address: address, replaced: make(chan struct{})}
 	ss.byAccount[account] = append(ss.byAccount[account], st)
 	ss.byAddress[address] = append(ss.byAddress[address], st)
-	return st
+	return st, nil
+}
+
+// spare returns the stream at address that a new stream of account may
+// end: the oldest there of the account holding the most streams there (the
+// newcomer's own account first among equals), if it holds more than one or
+// is the newcomer's. It returns nil when every stream there is the only
+// one of another account.
+func (ss *streamSet) spare(account int64, address netip.Prefix) *stream {
+	count := map[int64]int{}
+	for _, st := range ss.byAddress[address] {
+		count[st.account]++
+	}
+	most := account
+	for a, n := range count {
+		if n > count[most] || (n == count[most] && most != account && a < most) {
+			most = a
+		}
+	}
+	if count[most] == 0 || (count[most] == 1 && most != account) {
+		return nil
+	}
+	for _, st := range ss.byAddress[address] { // oldest first
+		if st.account == most {
+			return st
+		}
+	}
+	return nil
 }
 
 // close forgets a stream that ended.

@@ -1,9 +1,11 @@
 package web
 
 import (
+	"errors"
 	"net/netip"
 	"testing"
 
+	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 )
 
@@ -19,26 +21,51 @@ func TestStreamSetEndsTheOldestOverACap(t *testing.T) {
 			return false
 		}
 	}
-	s1 := ss.open(1, a)
-	s2 := ss.open(1, a)
-	s3 := ss.open(1, b) // the account's third: s1 goes
+	open := func(account int64, address netip.Prefix) *stream {
+		t.Helper()
+		st, err := ss.open(account, address)
+		if err != nil {
+			t.Fatalf("open(%d, %s): %v", account, address, err)
+		}
+		return st
+	}
+	s1 := open(1, a)
+	s2 := open(1, a)
+	s3 := open(1, b) // the account's third: s1 goes
 	if !replaced(s1) || replaced(s2) || replaced(s3) {
 		t.Fatalf("per account: replaced %v %v %v, want only the first", replaced(s1), replaced(s2), replaced(s3))
 	}
 	// The same /64 is one address.
-	s4 := ss.open(2, addressKey(netip.MustParseAddr("2001:db8:1:2::ffff")))
-	s5 := ss.open(3, b)
-	s6 := ss.open(4, b) // the address's fourth: s3 goes
-	if !replaced(s3) || replaced(s4) || replaced(s5) || replaced(s6) {
-		t.Fatalf("per address: replaced %v %v %v %v, want only s3", replaced(s3), replaced(s4), replaced(s5), replaced(s6))
+	s4 := open(2, addressKey(netip.MustParseAddr("2001:db8:1:2::ffff")))
+	s5 := open(3, b)
+	// The address's fourth, of an account with none there: every stream
+	// there is its account's only one, so it is refused.
+	if _, err := ss.open(4, b); !errors.Is(err, safeguard.ErrRateLimited) {
+		t.Fatalf("over the address's cap with only single streams: %v, want refused", err)
+	}
+	if replaced(s3) || replaced(s4) || replaced(s5) {
+		t.Fatalf("a refused stream ended another: %v %v %v", replaced(s3), replaced(s4), replaced(s5))
+	}
+	// The newcomer's own stream there may go (a reconnect).
+	s6 := open(3, b)
+	if !replaced(s5) || replaced(s3) || replaced(s4) {
+		t.Fatalf("own reconnect: replaced %v %v %v, want only s5", replaced(s3), replaced(s4), replaced(s5))
+	}
+	// An account holding two there gives up its oldest to another.
+	s7 := open(4, a)
+	ss.close(s6)
+	s8 := open(2, b) // account 2 now holds s4, s8 at b
+	s9 := open(5, b) // b: s3, s4, s8 → account 2 holds the most
+	if !replaced(s4) || replaced(s3) || replaced(s8) || replaced(s9) {
+		t.Fatalf("spare stream: replaced %v %v %v %v, want only s4", replaced(s3), replaced(s4), replaced(s8), replaced(s9))
 	}
 	// A stream that ends frees its place.
-	ss.close(s4)
-	s7 := ss.open(5, b)
-	if replaced(s5) || replaced(s6) || replaced(s7) {
+	ss.close(s9)
+	s10 := open(6, b)
+	if replaced(s3) || replaced(s8) || replaced(s10) {
 		t.Errorf("a closed stream's place was not freed")
 	}
-	for _, st := range []*stream{s1, s2, s3, s5, s6, s7} {
+	for _, st := range []*stream{s1, s2, s3, s4, s5, s6, s7, s8, s9, s10} {
 		ss.close(st)
 	}
 	if len(ss.byAccount) != 0 || len(ss.byAddress) != 0 {
