@@ -144,7 +144,7 @@ func bindServeFlags(fs *flag.FlagSet, c *serveConfig) {
 	fs.StringVar(&c.clientAddrHeader, "client-addr-header", "", "header a trusted reverse proxy appends the client's address and port to (X-Forwarded-For style, or Forwarded); read from the right, past --trusted-proxies")
 	fs.StringVar(&c.trustedProxies, "trusted-proxies", "127.0.0.1/32,::1/128", "comma-separated CIDRs whose --client-addr-header is believed")
 	fs.IntVar(&c.maxStreamsPerAccount, "max-streams-per-account", web.DefaultMaxStreamsPerAccount, "live event streams one account may have open; a new one over the cap ends the oldest")
-	fs.IntVar(&c.maxStreamsPerAddress, "max-streams-per-address", web.DefaultMaxStreamsPerAddress, "live event streams open from one client address (an IPv6 /64); a new one over the cap ends the oldest")
+	fs.IntVar(&c.maxStreamsPerAddress, "max-streams-per-address", web.DefaultMaxStreamsPerAddress, "live event streams open from one client address (an IPv6 /64); a new one over the cap ends a spare stream of the account holding the most there, never another account's only one, or is refused")
 	fs.StringVar(&c.frankingKeysFile, "franking-keys-file", defaultFrankingKeys, "file holding the server's franking receipt keys (mode 0600, created if absent); keep it away from the database")
 	fs.DurationVar(&c.e2eeRetention, "e2ee-retention", e2ee.DefaultRetention, "how long end-to-end encrypted envelopes wait for a device, and blobs are kept")
 	fs.Int64Var(&c.maxBlobBytes, "max-blob-bytes", e2ee.DefaultMaxBlobBytes, "largest encrypted attachment in bytes")
