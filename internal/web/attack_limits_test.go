@@ -5,19 +5,27 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/client"
 	"github.com/safeguard-dev/safeguard/internal/bus"
+	"github.com/safeguard-dev/safeguard/internal/console"
 	"github.com/safeguard-dev/safeguard/internal/media"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
+	"github.com/safeguard-dev/safeguard/internal/moderators"
 	"github.com/safeguard-dev/safeguard/internal/ratelimit"
+	"github.com/safeguard-dev/safeguard/internal/store"
 	"github.com/safeguard-dev/safeguard/internal/web"
 )
 
@@ -185,6 +193,112 @@ func TestLoginRetryAfterIsTheLongestWait(t *testing.T) {
 				}
 				if retry < 55 {
 					t.Errorf("Retry-After %d, shorter than the account's wait", retry)
+				}
+				waited = retry
+				clock.Advance(time.Duration(retry) * time.Second)
+			}
+		})
+	}
+}
+
+// newConsoleServer runs a server with the moderators' console, its default
+// login limits and a clock the test moves, with one moderator, name.
+func newConsoleServer(t *testing.T, st store.Store, name string) (url string, clock *fakeClock) {
+	t.Helper()
+	s := newStreamStack(t, st, web.Config{})
+	clock = s.clock
+	mods, err := moderators.New(moderators.Config{Argon2: moderators.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}}, st, clock.Now, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mods.Add(t.Context(), moderators.Operator, name, safeguard.RoleModerator, pw); err != nil {
+		t.Fatal(err)
+	}
+	con, err := console.New(console.Config{}, console.Deps{Cases: s.cs, Moderators: mods, Store: st, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(web.New(web.Config{}, nil, bus.NewLocal(), nil, prometheus.NewRegistry(), web.WithConsole(con)).Handler())
+	t.Cleanup(srv.Close)
+	return srv.URL, clock
+}
+
+var loginFormToken = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// consoleLoginRetry posts the console's login form as a fresh browser and
+// returns the status and the Retry-After header.
+func consoleLoginRetry(t *testing.T, base, name, password string) (status int, retryAfter int) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Get(base + "/console/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := loginFormToken.FindSubmatch(page)
+	if m == nil {
+		t.Fatalf("no form token on the login page (%d)", resp.StatusCode)
+	}
+	resp, err = c.PostForm(base+"/console/login", url.Values{"name": {name}, "password": {password}, "csrf": {string(m[1])}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if h := resp.Header.Get("Retry-After"); h != "" {
+		if retryAfter, err = strconv.Atoi(h); err != nil {
+			t.Fatalf("Retry-After %q", h)
+		}
+	}
+	return resp.StatusCode, retryAfter
+}
+
+// TestConsoleLoginRetryAfterIsTheLongestWait is the same finding on the
+// moderators' console: five wrong passwords for a moderator, then other
+// names until the address's budget was spent; the next login for the
+// moderator answered Retry-After 29, and later 144. Now the wait given is
+// the longest, and a login after it goes through.
+func TestConsoleLoginRetryAfterIsTheLongestWait(t *testing.T) {
+	for name, open := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			base, clock := newConsoleServer(t, open(t), "lim_mod")
+			for i := range 5 {
+				if status, _ := consoleLoginRetry(t, base, "lim_mod", "wrong password "+strconv.Itoa(i)); status != http.StatusUnauthorized {
+					t.Fatalf("wrong password %d: %d", i+1, status)
+				}
+			}
+			if status, retry := consoleLoginRetry(t, base, "lim_mod", pw); status != http.StatusTooManyRequests || retry != 180 {
+				t.Fatalf("sixth attempt: %d Retry-After %d, want 429 and 180", status, retry)
+			}
+			n := 0
+			for ; n < 20; n++ {
+				status, _ := consoleLoginRetry(t, base, fmt.Sprintf("lim_other%d", n), pw)
+				if status == http.StatusTooManyRequests {
+					break
+				}
+				if status != http.StatusUnauthorized {
+					t.Fatalf("other name %d: %d, want 401", n+1, status)
+				}
+			}
+			if n != 15 {
+				t.Errorf("%d logins on other names before the address's limit, want 15 (refused attempts spend nothing)", n)
+			}
+			waited := 0
+			for {
+				status, retry := consoleLoginRetry(t, base, "lim_mod", pw)
+				if status == http.StatusSeeOther {
+					break
+				}
+				if status != http.StatusTooManyRequests || retry < 1 {
+					t.Fatalf("login: %d Retry-After %d", status, retry)
+				}
+				if waited > 0 {
+					t.Fatalf("refused again after waiting the %d s given", waited)
+				}
+				if retry < 175 {
+					t.Errorf("Retry-After %d, shorter than the moderator's wait", retry)
 				}
 				waited = retry
 				clock.Advance(time.Duration(retry) * time.Second)
