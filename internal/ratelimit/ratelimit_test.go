@@ -2,6 +2,8 @@ package ratelimit
 
 import (
 	"errors"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -116,5 +118,33 @@ func TestCheckAllSameLimiterTwice(t *testing.T) {
 	}
 	if ok, _ := l.Allow("a"); !ok {
 		t.Fatal("a spent twice")
+	}
+}
+
+// Attempts at once never take more than a limit holds: the look at every
+// bucket and the take happen under the limiters' locks.
+func TestCheckAllConcurrent(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	addr := New(Limit{Burst: 20, Per: time.Hour}, clock)
+	account := New(Limit{Burst: 50, Per: time.Hour}, clock)
+	var allowed atomic.Int64
+	var wg sync.WaitGroup
+	for i := range 200 {
+		wg.Go(func() {
+			// Both orders, so that a lock order that follows the arguments
+			// would deadlock.
+			b := []Keyed{{addr, "a"}, {account, "x"}}
+			if i%2 == 1 {
+				b[0], b[1] = b[1], b[0]
+			}
+			if CheckAll("c", b...) == nil {
+				allowed.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if n := allowed.Load(); n != 20 {
+		t.Fatalf("%d allowed, want 20", n)
 	}
 }
