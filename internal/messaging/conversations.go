@@ -35,25 +35,16 @@ type NewConversation struct {
 // conversation already existed). A member the creator may not know of is
 // answered exactly like a handle nobody has.
 func (s *Service) CreateConversation(ctx context.Context, creatorID int64, req NewConversation) (*ConversationView, bool, error) {
-	if len(req.Members) == 0 {
-		return nil, false, safeguard.Invalid("missing_members", "Name at least one person to chat with.")
-	}
-	if len(req.Members)+1 > safeguard.MaxGroupMembers {
-		return nil, false, safeguard.Invalid("group_full", "A group can have at most %d people.", safeguard.MaxGroupMembers)
-	}
-	title := strings.TrimSpace(req.Title)
-	if utf8.RuneCountInString(title) > MaxTitle || !utf8.ValidString(title) {
-		return nil, false, safeguard.Invalid("invalid_title", "A title can be at most %d characters.", MaxTitle)
-	}
-	if !safeguard.ValidText(req.Title, false) {
-		return nil, false, safeguard.InvalidText("A title")
+	title, err := checkNewConversation(req)
+	if err != nil {
+		return nil, false, err
 	}
 	now := s.clock()
 	var view *ConversationView
 	created := false
 	var refused *policy.Decision
 	var creator, refusedTo *safeguard.Account
-	err := s.store.Update(ctx, func(tx store.Tx) error {
+	err = s.store.Update(ctx, func(tx store.Tx) error {
 		var err error
 		if creator, err = load(ctx, tx, creatorID); err != nil {
 			return err
@@ -62,29 +53,9 @@ func (s *Service) CreateConversation(ctx context.Context, creatorID int64, req N
 		if err != nil {
 			return err
 		}
-		ids := []int64{creator.ID}
-		parties := []policy.Party{}
-		for _, o := range others {
-			ids = append(ids, o.ID)
-			parties = append(parties, s.party(o, now))
-		}
-		rels, err := relations(ctx, tx, ids)
+		kind, d, err := s.decideConversation(ctx, tx, creator, others, title, req.E2EE, now)
 		if err != nil {
 			return err
-		}
-		me := s.party(creator, now)
-		kind := safeguard.Group
-		var d policy.Decision
-		if len(others) == 1 && title == "" {
-			kind = safeguard.Direct
-			d = s.cfg.Policy.Direct(me, parties[0], rels(me.ID, parties[0].ID))
-			if d.Allow {
-				if e := s.cfg.Policy.Encryption([]policy.Party{me, parties[0]}, req.E2EE); !e.Allow {
-					d = e.Decision
-				}
-			}
-		} else {
-			d = s.cfg.Policy.Group(me, parties, req.E2EE, rels)
 		}
 		if !d.Allow {
 			refused = &d
@@ -103,22 +74,8 @@ func (s *Service) CreateConversation(ctx context.Context, creatorID int64, req N
 		}
 		c := &safeguard.Conversation{Kind: kind, Title: title, E2EE: req.E2EE, App: appOf(ctx, creator),
 			CreatedBy: creator.ID, CreatedAt: now}
-		c.Members = append(c.Members, safeguard.Member{AccountID: creator.ID, State: safeguard.MemberJoined, InvitedBy: creator.ID, UpdatedAt: now})
-		for _, o := range others {
-			st := safeguard.MemberJoined
-			if kind == safeguard.Group && o.Band(now).Minor() {
-				st = safeguard.MemberInvited
-			}
-			c.Members = append(c.Members, safeguard.Member{AccountID: o.ID, State: st, InvitedBy: creator.ID, UpdatedAt: now})
-		}
-		if err := tx.CreateConversation(ctx, c); err != nil {
+		if err := createConversation(ctx, tx, c, creator, others, now); err != nil {
 			return err
-		}
-		for _, m := range c.Members {
-			if err := tx.AppendEvent(ctx, &safeguard.Event{Type: safeguard.EventConversationAdded, At: now,
-				AccountID: m.AccountID, ConversationID: c.ID}); err != nil {
-				return err
-			}
 		}
 		created = true
 		view, err = s.conversationView(ctx, tx, c, now)
@@ -134,6 +91,77 @@ func (s *Service) CreateConversation(ctx context.Context, creatorID int64, req N
 		s.publishConversationView(ctx, view, safeguard.EventConversationAdded)
 	}
 	return view, created, nil
+}
+
+// checkNewConversation checks a request to start a conversation before
+// anything is read, and returns its title trimmed.
+func checkNewConversation(req NewConversation) (string, error) {
+	if len(req.Members) == 0 {
+		return "", safeguard.Invalid("missing_members", "Name at least one person to chat with.")
+	}
+	if len(req.Members)+1 > safeguard.MaxGroupMembers {
+		return "", safeguard.Invalid("group_full", "A group can have at most %d people.", safeguard.MaxGroupMembers)
+	}
+	title := strings.TrimSpace(req.Title)
+	if utf8.RuneCountInString(title) > MaxTitle || !utf8.ValidString(title) {
+		return "", safeguard.Invalid("invalid_title", "A title can be at most %d characters.", MaxTitle)
+	}
+	if !safeguard.ValidText(req.Title, false) {
+		return "", safeguard.InvalidText("A title")
+	}
+	return title, nil
+}
+
+// decideConversation asks the policy whether creator may start the
+// conversation with others: one other and no title is a one-to-one
+// conversation (policy.Direct, then policy.Encryption), anything else a
+// group (policy.Group).
+func (s *Service) decideConversation(ctx context.Context, tx store.Tx, creator *safeguard.Account, others []*safeguard.Account, title string, e2ee bool, now time.Time) (safeguard.ConversationKind, policy.Decision, error) {
+	ids := []int64{creator.ID}
+	parties := []policy.Party{}
+	for _, o := range others {
+		ids = append(ids, o.ID)
+		parties = append(parties, s.party(o, now))
+	}
+	rels, err := relations(ctx, tx, ids)
+	if err != nil {
+		return "", policy.Decision{}, err
+	}
+	me := s.party(creator, now)
+	if len(others) != 1 || title != "" {
+		return safeguard.Group, s.cfg.Policy.Group(me, parties, e2ee, rels), nil
+	}
+	d := s.cfg.Policy.Direct(me, parties[0], rels(me.ID, parties[0].ID))
+	if d.Allow {
+		if e := s.cfg.Policy.Encryption([]policy.Party{me, parties[0]}, e2ee); !e.Allow {
+			d = e.Decision
+		}
+	}
+	return safeguard.Direct, d, nil
+}
+
+// createConversation stores c with its members — the creator joined; the
+// others joined, or invited when a minor is added to a group — and an event
+// for each member.
+func createConversation(ctx context.Context, tx store.Tx, c *safeguard.Conversation, creator *safeguard.Account, others []*safeguard.Account, now time.Time) error {
+	c.Members = append(c.Members, safeguard.Member{AccountID: creator.ID, State: safeguard.MemberJoined, InvitedBy: creator.ID, UpdatedAt: now})
+	for _, o := range others {
+		st := safeguard.MemberJoined
+		if c.Kind == safeguard.Group && o.Band(now).Minor() {
+			st = safeguard.MemberInvited
+		}
+		c.Members = append(c.Members, safeguard.Member{AccountID: o.ID, State: st, InvitedBy: creator.ID, UpdatedAt: now})
+	}
+	if err := tx.CreateConversation(ctx, c); err != nil {
+		return err
+	}
+	for _, m := range c.Members {
+		if err := tx.AppendEvent(ctx, &safeguard.Event{Type: safeguard.EventConversationAdded, At: now,
+			AccountID: m.AccountID, ConversationID: c.ID}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // blame picks the account a refusal is about, for the record: the first

@@ -12,6 +12,7 @@ import (
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/media"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
+	"github.com/safeguard-dev/safeguard/internal/store"
 	"github.com/safeguard-dev/safeguard/internal/store/sqlite"
 )
 
@@ -47,10 +48,18 @@ func (r *recorder) take() []messaging.Notification {
 type world struct {
 	t   *testing.T
 	svc *messaging.Service
+	st  store.Store
 	rec *recorder
 }
 
 func newWorld(t *testing.T) *world {
+	t.Helper()
+	return newScannedWorld(t, nil)
+}
+
+// newScannedWorld is a world whose messages sc scans (nil: delivered
+// unscanned).
+func newScannedWorld(t *testing.T, sc messaging.Scanner) *world {
 	t.Helper()
 	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "test.db"), sqlite.Options{})
 	if err != nil {
@@ -65,11 +74,11 @@ func newWorld(t *testing.T) *world {
 	}
 	rec := &recorder{}
 	svc, err := messaging.New(messaging.Config{Argon2: messaging.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}},
-		messaging.Deps{Store: st, Media: md, Notify: rec, Now: func() time.Time { return now }})
+		messaging.Deps{Store: st, Media: md, Notify: rec, Scanner: sc, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &world{t: t, svc: svc, rec: rec}
+	return &world{t: t, svc: svc, st: st, rec: rec}
 }
 
 // account signs up nick and returns the account as the server named it.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"image"
 	_ "image/gif" // image types accepted for upload
 	_ "image/jpeg"
@@ -170,159 +169,6 @@ func (s *Service) SendDirect(ctx context.Context, senderID int64, handle, text s
 	return s.SendText(ctx, senderID, v.ID, text, origin)
 }
 
-// send is the message path: check the sender may send here, let the safety
-// pipeline see what the server can see, store the message with its event in
-// one transaction, then deliver it live.
-func (s *Service) send(ctx context.Context, senderID, conversationID int64, origin safeguard.Origin, build func(*safeguard.Conversation) (*Content, error)) (*MessageView, error) {
-	if err := limit(s.messageLimit, idKey(senderID)); err != nil {
-		return nil, err
-	}
-	now := s.clock()
-	origin.At = now
-	var content *Content
-	var refused *policy.Decision
-	var refusedTo *safeguard.Account
-	var hidden map[int64]bool // recipients who blocked the sender (groups)
-	err := s.view(ctx, func(tx store.Tx) error {
-		sender, err := load(ctx, tx, senderID)
-		if err != nil {
-			return err
-		}
-		c, accounts, err := tx.ConversationAccounts(ctx, conversationID)
-		if err != nil {
-			return err
-		}
-		if !c.Joined(sender.ID) {
-			return safeguard.NotFound
-		}
-		if content, err = build(c); err != nil {
-			return err
-		}
-		content.Sender = sender
-		var ids []int64
-		for _, m := range c.Members {
-			if m.State == safeguard.MemberJoined {
-				ids = append(ids, m.AccountID)
-			}
-		}
-		rels, err := relations(ctx, tx, ids)
-		if err != nil {
-			return err
-		}
-		me := s.party(sender, now)
-		if me.Status != safeguard.Active {
-			d := s.cfg.Policy.Message(me, me, policy.Relation{})
-			refused = &d
-			return nil
-		}
-		hidden = map[int64]bool{}
-		for _, id := range ids {
-			a := accounts[id]
-			if id == sender.ID || a == nil {
-				continue
-			}
-			rel := rels(sender.ID, id)
-			if c.Kind == safeguard.Direct {
-				if d := s.cfg.Policy.Message(me, s.party(a, now), rel); !d.Allow {
-					refused, refusedTo = &d, a
-					return nil
-				}
-			} else if policy.Hidden(id, rels(id, sender.ID)) {
-				hidden[id] = true
-				continue
-			}
-			content.Recipients = append(content.Recipients, a)
-		}
-		content.Conversation, content.Now = c, now
-		m := content.Message
-		m.ConversationID, m.SenderID, m.App, m.Origin, m.CreatedAt, m.Status = c.ID, sender.ID, appOf(ctx, sender), origin, now, safeguard.Delivered
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if refused != nil {
-		return nil, s.refuse("message", content.Sender, refusedTo, *refused)
-	}
-
-	verdict, err := s.scan(ctx, content)
-	if err != nil {
-		return nil, err
-	}
-	m := content.Message
-	if verdict.Hold {
-		m.Status = safeguard.Held
-	}
-	if content.Media != nil {
-		key, err := s.media.Put(ctx, content.Data)
-		if err != nil {
-			return nil, fmt.Errorf("store media: %w", err)
-		}
-		content.Media.StorageKey, content.Media.CreatedAt, content.Media.Origin = key, now, origin
-	}
-	err = s.store.Update(ctx, func(tx store.Tx) error {
-		if content.Media != nil {
-			if err := tx.CreateMedia(ctx, content.Media); err != nil {
-				return err
-			}
-			m.MediaID = content.Media.ID
-		}
-		if err := tx.CreateMessage(ctx, m); err != nil {
-			return err
-		}
-		if m.Kind == safeguard.EnvelopeMessage && s.relay != nil {
-			if err := s.relay.Relay(ctx, tx, m, content.Recipients); err != nil {
-				return err
-			}
-		}
-		if verdict.Record != nil {
-			return verdict.Record(ctx, tx, m)
-		}
-		if m.Status == safeguard.Held {
-			// Held without a finding of the scanner's own (it could not
-			// check the content): a person must look, so a case opens.
-			return store.RecordDetection(ctx, tx, holdDetection(content, m, verdict.Reason))
-		}
-		return nil
-	})
-	if err != nil {
-		if content.Media != nil {
-			s.media.Delete(context.WithoutCancel(ctx), content.Media.StorageKey)
-		}
-		return nil, err
-	}
-	view := &MessageView{Message: m, Sender: content.Sender}
-	to := []int64{m.SenderID}
-	if m.Status == safeguard.Delivered {
-		for _, r := range content.Recipients {
-			to = append(to, r.ID)
-		}
-	}
-	s.notify.Notify(ctx, Notification{Type: safeguard.EventMessageCreated, To: to, Message: view})
-	if verdict.After != nil {
-		verdict.After(ctx, m)
-	}
-	return view, nil
-}
-
-// holdDetection describes a message held because it could not be checked.
-func holdDetection(c *Content, m *safeguard.Message, reason string) *safeguard.Detection {
-	d := &safeguard.Detection{
-		Source: safeguard.ScanFailure, At: m.CreatedAt, MessageID: m.ID, ConversationID: m.ConversationID,
-		SenderID: m.SenderID, MediaID: m.MediaID, Held: true, ContentKey: fmt.Sprintf("message:%d", m.ID),
-		Severity: safeguard.SeverityMedium, Category: safeguard.CategoryUnscanned, Summary: "held for review: " + reason,
-		ConversationE2EE: c.Conversation.E2EE,
-	}
-	members := append([]*safeguard.Account{c.Sender}, c.Recipients...)
-	for _, a := range members {
-		if a != c.Sender {
-			d.RecipientIDs = append(d.RecipientIDs, a.ID)
-		}
-		d.Members = append(d.Members, safeguard.MemberFacts{AccountID: a.ID, Band: a.Band(c.Now), Assurance: a.Assurance})
-	}
-	return d
-}
-
 // scan asks the safety pipeline about content. Toward a minor it fails
 // closed: content that cannot be checked is held for review, never delivered
 // unchecked.
@@ -415,7 +261,7 @@ func (s *Service) MarkRead(ctx context.Context, accountID, conversationID, messa
 			return err
 		}
 		m, err := tx.Message(ctx, messageID)
-		if err != nil || m.ConversationID != c.ID || (m.Status == safeguard.Held && m.SenderID != accountID) {
+		if err != nil || m.ConversationID != c.ID || !policy.SeesMessage(accountID, m) {
 			return safeguard.NotFound
 		}
 		return tx.SetReadMarker(ctx, safeguard.ReadMarker{ConversationID: c.ID, AccountID: accountID, MessageID: messageID, At: now})
@@ -465,7 +311,7 @@ func (s *Service) OpenMedia(ctx context.Context, accountID, mediaID int64) (*saf
 		}
 		for _, id := range ids {
 			m, err := tx.Message(ctx, id)
-			if err != nil || m.Status != safeguard.Delivered {
+			if err != nil || !policy.SeesMessage(accountID, m) {
 				continue
 			}
 			c, err := tx.Conversation(ctx, m.ConversationID)

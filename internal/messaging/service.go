@@ -307,7 +307,9 @@ func (s *Service) ValidApp(app string) bool { return slices.Contains(s.cfg.Apps,
 
 // WithActor returns a context that carries the account a request acts as,
 // freshly loaded by Authenticate, so that the use cases of the same request
-// need not load it again.
+// need not load it again. It never says who acts: every use case takes the
+// acting account's ID as an argument, and load uses the account carried
+// here only when it has that ID.
 func WithActor(ctx context.Context, a *safeguard.Account) context.Context {
 	return context.WithValue(ctx, actorKey{}, a)
 }

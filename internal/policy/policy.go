@@ -199,12 +199,22 @@ func (c Config) ContactRequest(from, to Party, rel Relation) Decision {
 	return d
 }
 
+// Acting decides whether p may act at all: an account that is not active
+// (not yet approved, suspended, closed) is refused before anything else is
+// judged.
+func Acting(p Party) Decision {
+	if p.Status != safeguard.Active {
+		return deny(ReasonRequesterInactive, errInactive)
+	}
+	return allow()
+}
+
 // Message decides whether sender may send a message that recipient would
 // receive in a one-to-one conversation. In groups, Group governs membership and
 // blocks only hide messages from the blocker (see Hidden).
 func (c Config) Message(sender, recipient Party, rel Relation) Decision {
-	if sender.Status != safeguard.Active {
-		return deny(ReasonRequesterInactive, errInactive)
+	if d := Acting(sender); !d.Allow {
+		return d
 	}
 	if rel.BlockedBy || rel.Blocks {
 		return deny(ReasonBlocked, errUnavailable)

@@ -7,6 +7,7 @@ import (
 	"github.com/safeguard-dev/safeguard/client"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 	"github.com/safeguard-dev/safeguard/internal/notice"
+	"github.com/safeguard-dev/safeguard/internal/policy"
 )
 
 // The conversions from the domain to the v1 wire types. Whatever a viewer may
@@ -76,12 +77,13 @@ func wireConversation(v *messaging.ConversationView) client.Conversation {
 	return c
 }
 
-// wireMessage is a message as viewer sees it. The sender sees "sent",
-// whatever the safety checks did; everyone else sees only delivered messages.
+// wireMessage is a message as viewer sees it (policy.MessageSight): the
+// sender sees "sent", whatever the safety checks did; everyone else is given
+// only messages it may see, as "delivered".
 func wireMessage(v *messaging.MessageView, viewer int64) client.Message {
 	m := client.Message{ID: v.ID, ConversationID: v.ConversationID, Kind: string(v.Kind), Text: v.Text,
 		MediaID: v.MediaID, Envelope: v.Envelope, FrankingTag: v.FrankingTag, CreatedAt: v.CreatedAt, Status: "delivered"}
-	if v.SenderID == viewer {
+	if policy.MessageSight(viewer, v.Message) == policy.SeenSent {
 		m.Status = "sent"
 	}
 	if v.Sender != nil {

@@ -178,10 +178,6 @@ func (s *Server) routes(reg *prometheus.Registry) {
 // several apps; without it, the account's own app is recorded.
 const AppHeader = "X-Safeguard-App"
 
-type ctxKey int
-
-const accountKey ctxKey = iota
-
 // errSuspended answers a suspended account everywhere but its own account
 // and its appeals.
 var errSuspended = safeguard.Errorf(safeguard.ErrPermission, "account_suspended",
@@ -215,7 +211,7 @@ func (s *Server) authAs(suspendedOK bool, h func(w http.ResponseWriter, r *http.
 			s.writeError(w, r, errSuspended)
 			return
 		}
-		ctx := messaging.WithActor(context.WithValue(r.Context(), accountKey, a), a)
+		ctx := messaging.WithActor(r.Context(), a)
 		if app := r.Header.Get(AppHeader); app != "" {
 			if !s.svc.ValidApp(app) {
 				s.writeError(w, r, safeguard.Invalid("unknown_app", "There is no app called %q here.", app))

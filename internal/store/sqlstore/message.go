@@ -69,8 +69,10 @@ func (t *Tx) Messages(ctx context.Context, q store.MessageQuery) ([]*safeguard.M
 		args = append(args, q.After)
 	}
 	if q.Viewer != 0 {
-		query += ` AND (status <> ? OR sender_id = ?)`
-		args = append(args, string(safeguard.Held), q.Viewer)
+		// policy.MessageSight in SQL, so that a page keeps its size: the
+		// viewer's own messages, and others' only once delivered.
+		query += ` AND (sender_id = ? OR status = ?)`
+		args = append(args, q.Viewer, string(safeguard.Delivered))
 	}
 	if q.After > 0 {
 		query += ` ORDER BY id ASC LIMIT ?`

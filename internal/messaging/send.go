@@ -1,0 +1,225 @@
+package messaging
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/policy"
+	"github.com/safeguard-dev/safeguard/internal/store"
+)
+
+// The message path. SendText, SendImage and SendEnvelope check what they
+// were given and hand send a builder of the message; send then reads top to
+// bottom:
+//
+//  1. prepare: authorise the sender in the conversation and check the
+//     policy toward each recipient (read-only transaction);
+//  2. scan: let the safety pipeline see what the server can see;
+//  3. save: store the media, the message and what the scan records, in one
+//     transaction;
+//  4. deliver: tell the sender and, unless the message is held, its
+//     recipients.
+//
+// The acting account travels as an ID argument; the account itself is read
+// by load, which takes it from the request (WithActor) when it was loaded
+// there.
+
+// send is the message path: see above.
+func (s *Service) send(ctx context.Context, senderID, conversationID int64, origin safeguard.Origin, build func(*safeguard.Conversation) (*Content, error)) (*MessageView, error) {
+	if err := limit(s.messageLimit, idKey(senderID)); err != nil {
+		return nil, err
+	}
+	now := s.clock()
+	origin.At = now
+	var content *Content
+	var refused *denial
+	err := s.view(ctx, func(tx store.Tx) (err error) {
+		content, refused, err = s.prepare(ctx, tx, senderID, conversationID, now, build)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if refused != nil {
+		return nil, s.refuse("message", content.Sender, refused.to, refused.d)
+	}
+	m := content.Message
+	m.ConversationID, m.SenderID, m.App, m.Origin, m.CreatedAt, m.Status = content.Conversation.ID, content.Sender.ID, appOf(ctx, content.Sender), origin, now, safeguard.Delivered
+
+	verdict, err := s.scan(ctx, content)
+	if err != nil {
+		return nil, err
+	}
+	if verdict.Hold {
+		m.Status = safeguard.Held
+	}
+	if err := s.save(ctx, content, verdict, origin); err != nil {
+		return nil, err
+	}
+	view := &MessageView{Message: m, Sender: content.Sender}
+	s.deliver(ctx, view, content.Recipients, verdict)
+	return view, nil
+}
+
+// denial is a policy refusal of a message, answered once the transaction
+// that found it is over (a transaction may run twice).
+type denial struct {
+	to *safeguard.Account // nil when the sender itself may not send
+	d  policy.Decision
+}
+
+// prepare authorises the sender and checks the policy. It returns the
+// content to scan, with its sender, conversation and recipients; or, with
+// that content, the refusal to answer. A conversation the sender is not
+// joined to is not found.
+func (s *Service) prepare(ctx context.Context, tx store.Tx, senderID, conversationID int64, now time.Time, build func(*safeguard.Conversation) (*Content, error)) (*Content, *denial, error) {
+	sender, err := load(ctx, tx, senderID)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, accounts, err := tx.ConversationAccounts(ctx, conversationID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !c.Joined(sender.ID) {
+		return nil, nil, safeguard.NotFound
+	}
+	content, err := build(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	content.Sender, content.Conversation, content.Now = sender, c, now
+	me := s.party(sender, now)
+	if d := policy.Acting(me); !d.Allow {
+		return content, &denial{d: d}, nil
+	}
+	var refused *denial
+	content.Recipients, refused, err = s.recipients(ctx, tx, me, c, accounts, now)
+	return content, refused, err
+}
+
+// recipients returns the joined members other than the sender that a
+// message from me reaches. In a one-to-one conversation the policy must allow
+// the pair, or the message is refused; in a group, a member who blocked the
+// sender does not receive it (policy.Hidden).
+func (s *Service) recipients(ctx context.Context, tx store.Tx, me policy.Party, c *safeguard.Conversation, accounts map[int64]*safeguard.Account, now time.Time) ([]*safeguard.Account, *denial, error) {
+	var ids []int64
+	for _, m := range c.Members {
+		if m.State == safeguard.MemberJoined {
+			ids = append(ids, m.AccountID)
+		}
+	}
+	rels, err := relations(ctx, tx, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []*safeguard.Account
+	for _, id := range ids {
+		a := accounts[id]
+		switch {
+		case id == me.ID || a == nil:
+			continue
+		case c.Kind == safeguard.Direct:
+			if d := s.cfg.Policy.Message(me, s.party(a, now), rels(me.ID, id)); !d.Allow {
+				return nil, &denial{to: a, d: d}, nil
+			}
+		case policy.Hidden(id, rels(id, me.ID)):
+			continue
+		}
+		out = append(out, a)
+	}
+	return out, nil, nil
+}
+
+// save stores the message in one transaction: its media (the bytes first,
+// in the media store, removed again if the transaction fails), the message,
+// the envelope's relay to devices, and what the scan records. A held message
+// always leaves a detection: the scanner's own, written by verdict.Record;
+// or, when the scanner held it without one (it could not check the
+// content), a detection of the hold itself, so that a case opens and a
+// person looks.
+func (s *Service) save(ctx context.Context, c *Content, verdict Verdict, origin safeguard.Origin) error {
+	m := c.Message
+	if c.Media != nil {
+		key, err := s.media.Put(ctx, c.Data)
+		if err != nil {
+			return fmt.Errorf("store media: %w", err)
+		}
+		c.Media.StorageKey, c.Media.CreatedAt, c.Media.Origin = key, c.Now, origin
+	}
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		if c.Media != nil {
+			if err := tx.CreateMedia(ctx, c.Media); err != nil {
+				return err
+			}
+			m.MediaID = c.Media.ID
+		}
+		if err := tx.CreateMessage(ctx, m); err != nil {
+			return err
+		}
+		if m.Kind == safeguard.EnvelopeMessage && s.relay != nil {
+			if err := s.relay.Relay(ctx, tx, m, c.Recipients); err != nil {
+				return err
+			}
+		}
+		switch {
+		case verdict.Record != nil:
+			return verdict.Record(ctx, tx, m)
+		case m.Status == safeguard.Held:
+			return store.RecordDetection(ctx, tx, holdDetection(c, m, verdict.Reason))
+		}
+		return nil
+	})
+	if err != nil && c.Media != nil {
+		s.media.Delete(context.WithoutCancel(ctx), c.Media.StorageKey)
+	}
+	return err
+}
+
+// deliver tells the sender and the recipients who may see the message
+// (policy.SeesMessage: none while it is held) that it was sent, then runs
+// what the verdict asked to run after the commit.
+func (s *Service) deliver(ctx context.Context, v *MessageView, recipients []*safeguard.Account, verdict Verdict) {
+	to := []int64{v.SenderID}
+	for _, r := range recipients {
+		if policy.SeesMessage(r.ID, v.Message) {
+			to = append(to, r.ID)
+		}
+	}
+	s.notify.Notify(ctx, Notification{Type: safeguard.EventMessageCreated, To: to, Message: v})
+	if verdict.After != nil {
+		verdict.After(ctx, v.Message)
+	}
+}
+
+// Detection is the detection about stored message m of c, with what holds
+// at detection time: whether m was held, whether the conversation is
+// end-to-end encrypted, the recipients, and each member's age band and
+// assurance (the sender first). The caller sets the source, content key,
+// severity, category, summary and finding. Every scanner's detection starts
+// here (safety.NewDetection), and so does the hold's own (holdDetection).
+func (c *Content) Detection(m *safeguard.Message) *safeguard.Detection {
+	d := &safeguard.Detection{At: c.Now, MessageID: m.ID, ConversationID: m.ConversationID, SenderID: m.SenderID,
+		MediaID: m.MediaID, Held: m.Status == safeguard.Held, ConversationE2EE: c.Conversation.E2EE}
+	d.Members = append(d.Members, c.memberFacts(c.Sender))
+	for _, r := range c.Recipients {
+		d.RecipientIDs = append(d.RecipientIDs, r.ID)
+		d.Members = append(d.Members, c.memberFacts(r))
+	}
+	return d
+}
+
+func (c *Content) memberFacts(a *safeguard.Account) safeguard.MemberFacts {
+	return safeguard.MemberFacts{AccountID: a.ID, Band: a.Band(c.Now), Assurance: a.Assurance}
+}
+
+// holdDetection describes held message m that the scanner held without a
+// detection of its own, because it could not check the content.
+func holdDetection(c *Content, m *safeguard.Message, reason string) *safeguard.Detection {
+	d := c.Detection(m)
+	d.Source, d.ContentKey = safeguard.ScanFailure, fmt.Sprintf("message:%d", m.ID)
+	d.Severity, d.Category, d.Summary = safeguard.SeverityMedium, safeguard.CategoryUnscanned, "held for review: "+reason
+	return d
+}
