@@ -229,8 +229,7 @@ func TestKnownImagesEndToEnd(t *testing.T) {
 				t.Errorf("retroactive detection of the image delivered earlier: %+v", ds)
 			}
 
-			// Cases open: the known image at priority 1 (and the sender, by
-			// the default policy, is suspended).
+			// Cases open: the known image at priority 1.
 			if _, err := srv.cases.Process(ctx); err != nil {
 				t.Fatal(err)
 			}
@@ -245,8 +244,13 @@ func TestKnownImagesEndToEnd(t *testing.T) {
 			if !found {
 				t.Errorf("no priority-1 csam_known case in the queue: %+v", queue)
 			}
-			if _, err := adult.Me(ctx); err == nil {
-				t.Error("the sender was not suspended")
+			// The sender, by the default policy, is held silently: their
+			// account looks as it did, and their next image is held.
+			if me, err := adult.Me(ctx); err != nil || me.Status != "active" {
+				t.Errorf("the sender's own view after the match: %+v %v", me, err)
+			}
+			if m := send("innocent.jpg", "image/jpeg", hashbanktest.JPEG(hashbanktest.Image(15, 800, 600), 85)); delivered(m) {
+				t.Error("a held sender's next image was delivered")
 			}
 
 			// The operator API lists the banks.

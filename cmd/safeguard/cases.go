@@ -52,7 +52,7 @@ func bindCaseFlags(fs *flag.FlagSet, c *caseConfig) {
 	fs.StringVar(&c.reportEmail, "report-email", "", "the reporting person's email address, required in NCA and NCMEC reports")
 	fs.StringVar(&c.serviceName, "service-name", cases.DefaultServiceName, "the service's name in reports")
 	fs.BoolVar(&c.testReports, "test-reports", false, "mark every law-enforcement report as a test (tests and demos)")
-	fs.BoolVar(&c.suspendOnMatch, "suspend-on-match", true, "suspend an adult who sends a known image at once (a minor never is)")
+	fs.BoolVar(&c.suspendOnMatch, "suspend-on-match", true, "hold, silently, everything an adult sends after a known image of theirs matched, until a moderator decides (a minor never is)")
 	fs.StringVar(&c.oncallWebhook, "oncall-webhook", "", "URL that receives a POST (JSON: case id, priority, reasons; never content) for each priority 1 case")
 	fs.StringVar(&c.ncmecURL, "ncmec-url", "", "NCMEC CyberTipline API base URL: file reports with NCMEC instead of exporting them ($SAFEGUARD_NCMEC_PASSWORD holds the password)")
 	fs.StringVar(&c.ncmecUser, "ncmec-user", "", "NCMEC API user name")
@@ -114,7 +114,7 @@ func newCases(c caseConfig, st store.Store, md media.Store, vault *evidence.Vaul
 		alerter = &cases.Webhook{URL: c.oncallWebhook, Log: log}
 	}
 	builder := &lawreport.Builder{ContactEmail: c.reportEmail, Reporter: lawreport.Reporter{Email: c.reportEmail, FirstName: c.serviceName, LastName: "Trust and Safety"}}
-	svc, err := cases.New(cases.Config{ServiceName: c.serviceName, TestReports: c.testReports, PrepareDir: c.reportDir, SuspendOnMatch: c.suspendOnMatch},
+	svc, err := cases.New(cases.Config{ServiceName: c.serviceName, TestReports: c.testReports, PrepareDir: c.reportDir, HoldOnMatch: c.suspendOnMatch},
 		cases.Deps{Store: st, Media: md, Vault: vault, Builder: builder, Submitter: sub, Alerter: alerter, Notify: notify, Lookup: lookup, Log: log})
 	return svc, err
 }

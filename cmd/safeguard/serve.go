@@ -344,6 +344,8 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		MaxImageBytes:   c.maxImageBytes,
 		Argon2:          c.argon2,
 		Limits:          c.limits,
+		// --suspend-on-match=false: no silent hold either.
+		DeliverWhileUnderReview: !c.cases.suspendOnMatch,
 	}, messaging.Deps{Store: st, Media: mediaStore, Notify: notify, Scanner: scanners, Relay: relay, Log: log, Passwords: passwords})
 	if err != nil {
 		st.Close()

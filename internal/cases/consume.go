@@ -199,7 +199,6 @@ type outcome struct {
 	c          *safeguard.Case
 	opened     bool
 	becameP1   bool
-	suspended  int64 // the account suspended on a match
 	occurrence safeguard.Occurrence
 }
 
@@ -263,7 +262,7 @@ func (s *Service) record(ctx context.Context, tx store.Tx, f *facts, staged []ev
 	if _, err := s.Vault.Append(ctx, tx, c.ID, staged); err != nil {
 		return err
 	}
-	if out.suspended, err = s.suspendOnMatch(ctx, tx, c, f, now); err != nil {
+	if err := s.holdOnMatch(ctx, tx, c, f, now); err != nil {
 		return err
 	}
 	c.UpdatedAt = now
@@ -332,30 +331,26 @@ func (s *Service) assess(ctx context.Context, tx store.Tx, c *safeguard.Case, f 
 	return nil
 }
 
-// suspendOnMatch suspends the adult sender of a known image when the
-// operator's policy says so. A minor is a child to safeguard first and is
-// never suspended automatically.
-// It returns the account it suspended, if any.
-func (s *Service) suspendOnMatch(ctx context.Context, tx store.Tx, c *safeguard.Case, f *facts, now time.Time) (int64, error) {
-	if !s.cfg.SuspendOnMatch || f.d.Source != safeguard.HashMatch || f.sender == nil || c.MinorSender {
-		return 0, nil
+// holdOnMatch records that the adult sender of a known image is held
+// silently, when the operator's policy says so: the messaging service holds
+// whatever they send while the case is under review (see messaging's
+// heldCase). Their account, sessions and streams are left as they are, for
+// a suspension they could observe would tell them which image matched; a
+// moderator's decision suspends. A minor is a child to safeguard first and
+// is never held.
+func (s *Service) holdOnMatch(ctx context.Context, tx store.Tx, c *safeguard.Case, f *facts, now time.Time) error {
+	if !s.cfg.HoldOnMatch || f.d.Source != safeguard.HashMatch || f.sender == nil || c.MinorSender {
+		return nil
 	}
 	a, err := tx.Account(ctx, f.sender.ID)
 	if err != nil || a.Status != safeguard.Active || a.Band(now) != safeguard.Adult {
-		return 0, err
+		return err
 	}
-	a.Status = safeguard.Suspended
-	if err := tx.UpdateAccount(ctx, a); err != nil {
-		return 0, err
-	}
-	if err := tx.DeleteSessions(ctx, a.ID); err != nil {
-		return 0, err
-	}
-	if err := tx.Audit(ctx, &safeguard.AuditEntry{At: now, Actor: "system", Action: "account.suspended",
+	if err := tx.Audit(ctx, &safeguard.AuditEntry{At: now, Actor: "system", Action: "account.held",
 		TargetID: a.ID, Reason: "known_image_match", Detail: fmt.Sprintf(`{"case_id":%d}`, c.ID)}); err != nil {
-		return 0, err
+		return err
 	}
-	return a.ID, event(ctx, tx, c, now, "system", "sender_suspended", c.Status, "suspend_on_match", nil)
+	return event(ctx, tx, c, now, "system", "sender_held", c.Status, "hold_on_match", nil)
 }
 
 // after does what follows a committed detection: support for a minor
@@ -363,9 +358,6 @@ func (s *Service) suspendOnMatch(ctx context.Context, tx store.Tx, c *safeguard.
 // follow-up report for a case already reported.
 func (s *Service) after(ctx context.Context, f *facts, out *outcome) {
 	c := out.c
-	if out.suspended != 0 && s.Notify != nil {
-		s.Notify.Notify(ctx, endSessions(out.suspended))
-	}
 	if out.opened && c.MinorSender && s.Notify != nil {
 		s.Notify.Notify(ctx, notice(c.SenderID, "support_minor_sender"))
 	}

@@ -47,13 +47,15 @@ type Config struct {
 	// PrepareDir, if set, receives the report package of a priority 1 case
 	// as soon as the case opens, before any decision.
 	PrepareDir string
-	// SuspendOnMatch suspends, at once, an adult who sends a known image
-	// (operator policy). A minor is never suspended automatically.
-	SuspendOnMatch bool
-	ReportWindow   time.Duration
-	ContextWindow  time.Duration
-	ContextCap     int
-	AppealWindow   time.Duration
+	// HoldOnMatch records in the case that an adult who sent a known image
+	// is held silently until a moderator decides (operator policy; the
+	// messaging service does the holding). Nothing the sender can observe
+	// changes. A minor is never held or suspended automatically.
+	HoldOnMatch   bool
+	ReportWindow  time.Duration
+	ContextWindow time.Duration
+	ContextCap    int
+	AppealWindow  time.Duration
 	// DeclarationRole and DeclarationStatement go into each report's
 	// declaration, made by the moderator who decided to report.
 	DeclarationRole      string

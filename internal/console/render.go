@@ -254,6 +254,8 @@ func actionWords(a string) string {
 		return "Priority assessed"
 	case "sender_suspended":
 		return "Sender suspended by policy"
+	case "sender_held":
+		return "Sender held silently until decided"
 	case "package_prepared":
 		return "Report package prepared"
 	case "oncall_alerted":

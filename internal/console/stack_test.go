@@ -153,7 +153,7 @@ func newStack(t testing.TB) *stack {
 	}
 	t.Cleanup(func() { svc.Close() }) // the queued refusals, before the store closes
 	reportDir := filepath.Join(t.TempDir(), "reports")
-	cs, err := cases.New(cases.Config{TestReports: true, SuspendOnMatch: true, PrepareDir: reportDir},
+	cs, err := cases.New(cases.Config{TestReports: true, HoldOnMatch: true, PrepareDir: reportDir},
 		cases.Deps{Store: st, Media: md, Vault: evidence.New(items, priv, nil), Builder: lawreporttest.Builder(),
 			Submitter: &lawreport.FileExport{Dir: reportDir}, Notify: web.Notifier(b, nil), Lookup: svc})
 	if err != nil {

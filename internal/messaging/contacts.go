@@ -54,6 +54,15 @@ func (s *Service) RequestContact(ctx context.Context, fromID int64, handle strin
 		if err != nil && !errors.Is(err, safeguard.ErrNotFound) {
 			return err
 		}
+		if to.Band(now).Minor() {
+			held, err := s.heldCase(ctx, tx, from, now)
+			if err != nil {
+				return err
+			}
+			if held != nil {
+				rel.Contacts = false // refused as for a stranger
+			}
+		}
 		d := s.cfg.Policy.ContactRequest(s.party(from, now), s.party(to, now), rel)
 		if !d.Allow {
 			refused = &d

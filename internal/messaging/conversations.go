@@ -302,6 +302,15 @@ func (s *Service) AddMember(ctx context.Context, adderID, id int64, handle strin
 		if err != nil {
 			return err
 		}
+		if joiner.Band(now).Minor() {
+			held, err := s.heldCase(ctx, tx, adder, now)
+			if err != nil {
+				return err
+			}
+			if held != nil { // refused as for a stranger
+				rels = strangerToMinors(rels, adder.ID, func(id int64) bool { return id == joiner.ID })
+			}
+		}
 		d := s.cfg.Policy.Join(s.party(adder, now), s.party(joiner, now), members, c.E2EE, rels)
 		if !d.Allow {
 			refused = &d

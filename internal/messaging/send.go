@@ -52,6 +52,9 @@ func (s *Service) send(ctx context.Context, senderID, conversationID int64, orig
 	if err != nil {
 		return nil, err
 	}
+	if verdict, err = s.holdSender(ctx, content, verdict); err != nil {
+		return nil, err
+	}
 	if verdict.Hold {
 		m.Status = safeguard.Held
 	}
@@ -159,7 +162,7 @@ func (s *Service) save(ctx context.Context, c *Content, verdict Verdict, origin 
 		if err := tx.CreateMessage(ctx, m); err != nil {
 			return err
 		}
-		if m.Kind == safeguard.EnvelopeMessage && s.relay != nil {
+		if m.Kind == safeguard.EnvelopeMessage && s.relay != nil && m.Status != safeguard.Held {
 			if err := s.relay.Relay(ctx, tx, m, c.Recipients); err != nil {
 				return err
 			}

@@ -81,6 +81,10 @@ type Config struct {
 	// RefusalEvery is how often queued refusals are stored; default
 	// DefaultRefusalEvery.
 	RefusalEvery time.Duration
+	// DeliverWhileUnderReview turns off the silent hold: by default an
+	// adult whose known image is under review has everything they send
+	// held for review, unknown to them, until a moderator decides.
+	DeliverWhileUnderReview bool
 }
 
 func (c *Config) setDefaults() {

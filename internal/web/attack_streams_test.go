@@ -302,9 +302,11 @@ func TestStreamsPerAddressAreCapped(t *testing.T) {
 	})
 }
 
-// TestStreamEndsAtSuspensionOnMatch is the same finding for the suspension
-// the platform makes itself when an adult sends a known image.
-func TestStreamEndsAtSuspensionOnMatch(t *testing.T) {
+// TestStreamEndsAtSuspensionAfterMatch is the same finding for a
+// suspension after an adult sent a known image. The match itself changes
+// nothing the sender can see (the sender is held silently): the stream goes
+// on, and ends when a moderator decides to suspend.
+func TestStreamEndsAtSuspensionAfterMatch(t *testing.T) {
 	eachCase(t, func(t *testing.T, cs *caseStack) {
 		s := cs.stack
 		ctx := t.Context()
@@ -321,10 +323,22 @@ func TestStreamEndsAtSuspensionOnMatch(t *testing.T) {
 		}
 		nextMessage(t, events, "the sender's own image, shown as sent")
 		cs.process(t)
-		if me, err := adult.Me(ctx); err == nil && me.Status != "suspended" {
-			t.Fatalf("the sender is %s, want suspended", me.Status)
+		if me, err := adult.Me(ctx); err != nil || me.Status != "active" {
+			t.Fatalf("the sender sees %+v %v after the match, want their account as it was", me, err)
 		}
-		endsWith(t, events, "the stream of an account suspended on a match", "session.ended")
+		if _, err := adult.SendText(ctx, conv.ID, "still there? (synthetic)"); err != nil {
+			t.Fatal(err)
+		}
+		nextMessage(t, events, "the stream after the match")
+		queue := cs.cases(t)
+		if len(queue) != 1 {
+			t.Fatalf("queue = %v", queue)
+		}
+		id := int64(queue[0]["id"].(float64))
+		if _, err := cs.admin.AdminCaseAction(ctx, id, "decide", map[string]any{"moderator": "mod_a", "decision": "suspend", "reason": "known image"}); err != nil {
+			t.Fatal(err)
+		}
+		endsWith(t, events, "the stream of an account suspended after a match", "session.ended")
 	})
 }
 

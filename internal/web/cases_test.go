@@ -110,7 +110,7 @@ func newCaseStack(t *testing.T, st store.Store, scanner messaging.Scanner) *case
 	}
 	t.Cleanup(func() { svc.Close() }) // the queued refusals, before the store closes
 	reportDir := filepath.Join(t.TempDir(), "reports")
-	cs, err := cases.New(cases.Config{TestReports: true, SuspendOnMatch: true, PrepareDir: reportDir},
+	cs, err := cases.New(cases.Config{TestReports: true, HoldOnMatch: true, PrepareDir: reportDir},
 		cases.Deps{Store: st, Media: md, Vault: evidence.New(items, priv, nil), Builder: lawreporttest.Builder(),
 			Submitter: &lawreport.FileExport{Dir: reportDir}, Notify: web.Notifier(b, nil), Lookup: svc,
 			Alerter: &cases.Webhook{URL: hook.URL, Wait: func(context.Context, int64Duration) error { return nil }}})
@@ -195,9 +195,22 @@ func TestKnownImageToTeenIsReported(t *testing.T) {
 		if b, _ := json.Marshal(s.alerts.got); bytes.Contains(b, []byte(s.h("teen_ana"))) || bytes.Contains(b, []byte(s.h("adult_bo"))) {
 			t.Errorf("an alert names people: %s", b)
 		}
-		// The adult sender was suspended by policy.
-		if _, err := adult.Me(ctx); err == nil {
-			t.Error("the sender's session survived suspension on match")
+		// The adult sender is held silently by policy: their own view of
+		// their account is unchanged, and what they send next is held.
+		if me, err := adult.Me(ctx); err != nil || me.Status != "active" {
+			t.Errorf("the sender's own view after a match: %+v %v", me, err)
+		}
+		if m, err := adult.SendText(ctx, conv.ID, "are you there? (synthetic)"); err != nil || m.Status != "sent" {
+			t.Fatalf("a held sender's next message: %+v %v", m, err)
+		}
+		if page, err := teen.History(ctx, conv.ID, client.HistoryQuery{}); err != nil || len(page.Messages) != 1 {
+			t.Fatalf("the teen sees %d messages (%v), want only the one before the match", len(page.Messages), err)
+		}
+		if n := s.process(t); n != 1 {
+			t.Fatalf("processed %d detections after the held message, want 1", n)
+		}
+		if cs := s.cases(t); len(cs) != 1 {
+			t.Fatalf("the held message opened a case of its own: %v", cs)
 		}
 
 		// A moderator decides to report.
@@ -215,7 +228,7 @@ func TestKnownImageToTeenIsReported(t *testing.T) {
 		for _, e := range view.Timeline {
 			actions = append(actions, e.Action)
 		}
-		for _, want := range []string{"opened", "assessed", "sender_suspended", "oncall_alerted", "package_prepared", "claimed", "decided", "reported"} {
+		for _, want := range []string{"opened", "assessed", "sender_held", "oncall_alerted", "package_prepared", "claimed", "decided", "reported"} {
 			if !strings.Contains(strings.Join(actions, ","), want) {
 				t.Errorf("timeline %v lacks %q", actions, want)
 			}
