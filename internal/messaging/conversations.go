@@ -129,6 +129,15 @@ func (s *Service) decideConversation(ctx context.Context, tx store.Tx, creator *
 	}
 	me := s.party(creator, now)
 	if len(others) != 1 || title != "" {
+		if minors := minorsOf(others, now); len(minors) > 0 {
+			held, err := s.heldCase(ctx, tx, creator, now)
+			if err != nil {
+				return "", policy.Decision{}, err
+			}
+			if held != nil { // refused as for a stranger
+				rels = strangerToMinors(rels, creator.ID, func(id int64) bool { return minors[id] })
+			}
+		}
 		return safeguard.Group, s.cfg.Policy.Group(me, parties, e2ee, rels), nil
 	}
 	d := s.cfg.Policy.Direct(me, parties[0], rels(me.ID, parties[0].ID))

@@ -80,3 +80,14 @@ func (s *Service) holdSender(ctx context.Context, c *Content, v Verdict) (Verdic
 	}
 	return v, nil
 }
+
+// minorsOf returns the young people among accounts.
+func minorsOf(accounts []*safeguard.Account, now time.Time) map[int64]bool {
+	out := map[int64]bool{}
+	for _, a := range accounts {
+		if a.Band(now).Minor() {
+			out[a.ID] = true
+		}
+	}
+	return out
+}

@@ -264,6 +264,9 @@ func (s *Service) MarkRead(ctx context.Context, accountID, conversationID, messa
 		if err != nil || m.ConversationID != c.ID || !policy.SeesMessage(accountID, m) {
 			return safeguard.NotFound
 		}
+		if messageID, err = readThrough(ctx, tx, c.ID, accountID, messageID); err != nil {
+			return err
+		}
 		return tx.SetReadMarker(ctx, safeguard.ReadMarker{ConversationID: c.ID, AccountID: accountID, MessageID: messageID, At: now})
 	})
 	if err != nil {
@@ -277,6 +280,27 @@ func (s *Service) MarkRead(ctx context.Context, accountID, conversationID, messa
 	}
 	s.notify.Notify(ctx, Notification{Type: safeguard.EventRead, To: to, Account: reader, Message: &MessageView{Message: &safeguard.Message{ID: messageID, ConversationID: c.ID, SenderID: accountID}}})
 	return nil
+}
+
+// readThrough returns how far a reader who read message id has read, as
+// others see it: past the held messages that follow it, which the reader
+// will never see. Their marker stops before the next message they can see,
+// or, with none, at the newest message of the conversation, so that a held
+// message looks to its sender like one delivered and read.
+func readThrough(ctx context.Context, tx store.Tx, conversationID, readerID, id int64) (int64, error) {
+	next, err := tx.Messages(ctx, store.MessageQuery{ConversationID: conversationID, After: id, Limit: 1, Viewer: readerID})
+	if err != nil {
+		return 0, err
+	}
+	q := store.MessageQuery{ConversationID: conversationID, Limit: 1}
+	if len(next) > 0 {
+		q.Before = next[0].ID
+	}
+	last, err := tx.Messages(ctx, q)
+	if err != nil || len(last) == 0 || last[0].ID < id {
+		return id, err
+	}
+	return last[0].ID, nil
 }
 
 // ReadMarkers returns the read markers of a conversation for a member.
