@@ -334,8 +334,8 @@ func TestStreamEndsAtSuspensionAfterMatch(t *testing.T) {
 		if len(queue) != 1 {
 			t.Fatalf("queue = %v", queue)
 		}
-		id := int64(queue[0]["id"].(float64))
-		if _, err := cs.admin.AdminCaseAction(ctx, id, "decide", map[string]any{"moderator": "mod_a", "decision": "suspend", "reason": "known image"}); err != nil {
+		id := queue[0].ID
+		if _, err := cs.admin.AdminCaseAction(ctx, id, "decide", client.CaseAction{Moderator: "mod_a", Decision: "suspend", Reason: "known image"}); err != nil {
 			t.Fatal(err)
 		}
 		endsWith(t, events, "the stream of an account suspended after a match", "session.ended")

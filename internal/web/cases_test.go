@@ -203,8 +203,10 @@ func TestKnownImageToTeenIsReported(t *testing.T) {
 		if m, err := adult.SendText(ctx, conv.ID, "are you there? (synthetic)"); err != nil || m.Status != "sent" {
 			t.Fatalf("a held sender's next message: %+v %v", m, err)
 		}
-		if page, err := teen.History(ctx, conv.ID, client.HistoryQuery{}); err != nil || len(page.Messages) != 1 {
-			t.Fatalf("the teen sees %d messages (%v), want only the one before the match", len(page.Messages), err)
+		if page, err := teen.History(ctx, conv.ID, client.HistoryQuery{}); err != nil {
+			t.Fatal(err)
+		} else if len(page.Messages) != 1 {
+			t.Fatalf("the teen sees %d messages, want only the one before the match", len(page.Messages))
 		}
 		if n := s.process(t); n != 1 {
 			t.Fatalf("processed %d detections after the held message, want 1", n)
