@@ -15,8 +15,8 @@ import (
 )
 
 // widthHeadroom is how many times more discriminators a width has than the
-// accounts that hold its nickname when a new one is given: a width is never
-// more than 1/widthHeadroom full.
+// accounts counted as holding its nickname when a new one is given: those
+// never fill more than 1/widthHeadroom of it.
 const widthHeadroom = 20
 
 // discriminatorTries is how many random discriminators of one width sign-up
