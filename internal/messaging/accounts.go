@@ -80,7 +80,7 @@ func (s *Service) SignUp(ctx context.Context, req SignUp, origin safeguard.Origi
 		if err := lookalike(ctx, tx, a, req.Nickname, now); err != nil {
 			return err
 		}
-		if err := createWithDiscriminator(ctx, tx, a, req.Nickname, hash); err != nil {
+		if err := createWithDiscriminator(ctx, tx, a, req.Nickname, hash, now); err != nil {
 			return err
 		}
 		if codeHash != nil {

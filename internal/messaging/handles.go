@@ -14,9 +14,15 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
-// discriminatorTries is how many discriminators of one width sign-up tries
-// before it moves to one more digit.
-const discriminatorTries = 5
+// widthHeadroom is how many times more discriminators a width has than the
+// accounts counted as holding its nickname when a new one is given: those
+// never fill more than 1/widthHeadroom of it.
+const widthHeadroom = 20
+
+// discriminatorTries is how many random discriminators of one width sign-up
+// tries before it moves to one more digit. At a width at most 1/widthHeadroom
+// full, that many collisions in a row do not happen.
+const discriminatorTries = 10
 
 // validNickname refuses a nickname that ends in a dot and digits: only the
 // server writes those, so asking for a whole handle, anyone's or nobody's,
@@ -63,10 +69,23 @@ func lookalike(ctx context.Context, tx store.Tx, a *safeguard.Account, nickname 
 }
 
 // createWithDiscriminator stores a with the handle nickname.discriminator,
-// trying random discriminators of two digits, then more when a nickname is
-// crowded, until one is free: no other handle has it or its skeleton.
-func createWithDiscriminator(ctx context.Context, tx store.Tx, a *safeguard.Account, nickname, hash string) error {
-	for digits := MinDiscriminator; digits <= MaxDiscriminator; digits++ {
+// no other handle having it or its skeleton. The width of the discriminator
+// comes from how many accounts a could reach already hold the nickname
+// (holderWidth), and the digits are random within it: so a width is
+// never more than a twentieth full, whoever signs up how often, and nobody
+// learns which discriminators are taken by using up the free ones. A
+// collision, rare at that fill, tries other digits, then a wider width;
+// never a narrower one.
+func createWithDiscriminator(ctx context.Context, tx store.Tx, a *safeguard.Account, nickname, hash string, now time.Time) error {
+	var bornBy safeguard.Date
+	if a.Band(now) == safeguard.Adult {
+		bornBy = safeguard.BornBy(safeguard.AdultFrom, now)
+	}
+	holders, err := tx.NicknameHolders(ctx, nickname, bornBy)
+	if err != nil {
+		return err
+	}
+	for digits := holderWidth(holders); digits <= MaxDiscriminator; digits++ {
 		for range discriminatorTries {
 			a.Handle = nickname + "." + discriminator(digits)
 			err := tx.CreateAccount(ctx, a, hash)
@@ -77,6 +96,30 @@ func createWithDiscriminator(ctx context.Context, tx store.Tx, a *safeguard.Acco
 	}
 	return safeguard.Errorf(safeguard.ErrUnavailable, "handle_crowded",
 		"We couldn't find a free handle for that nickname. Please try again, or choose another.")
+}
+
+// holderWidth returns the digits of a new discriminator for a nickname that
+// holders accounts hold: the fewest, from MinDiscriminator, whose
+// discriminators number at least widthHeadroom times holders+1.
+func holderWidth(holders int) int {
+	digits := MinDiscriminator
+	for digits < MaxDiscriminator && slots(digits) < widthHeadroom*(holders+1) {
+		digits++
+	}
+	return digits
+}
+
+// slots returns how many discriminators have the given digits: 99 for two
+// (01 to 99), 9×10^(digits-1) for more (no leading zero).
+func slots(digits int) int {
+	if digits == MinDiscriminator {
+		return 99
+	}
+	n := 9
+	for range digits - 1 {
+		n *= 10
+	}
+	return n
 }
 
 // discriminator returns a random number of the given digits: 01 to 99 for

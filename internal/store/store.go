@@ -64,6 +64,11 @@ type AccountTx interface {
 	// spelled otherwise, letter case aside. With bornBy not zero, only
 	// accounts born on or before it count.
 	LookalikeNickname(ctx context.Context, nickname string, bornBy safeguard.Date) (bool, error)
+	// NicknameHolders counts the accounts whose nickname has the skeleton of
+	// nickname (the same nickname in any letter case, and its lookalikes):
+	// the handles that compete with it for discriminators. With bornBy not
+	// zero, only accounts born on or before it count.
+	NicknameHolders(ctx context.Context, nickname string, bornBy safeguard.Date) (int, error)
 	Account(ctx context.Context, id int64) (*safeguard.Account, error)
 	AccountByHandle(ctx context.Context, handle string) (*safeguard.Account, error)
 	// AccountsByID returns the accounts that exist among ids.

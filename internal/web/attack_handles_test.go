@@ -160,3 +160,55 @@ func TestAttackLookalikeHandles(t *testing.T) {
 		})
 	}
 }
+
+// TestAttackSignUpExhaustsDiscriminators replays an adult signing up with a
+// teen's nickname 175 times: the server kept giving two-digit handles until
+// random tries collided, so the adult received 98 of the 99, and the one
+// never given (which a lookup answered 404, the others 200) was exactly the
+// hidden teen's handle. Now the width comes from how many adults hold the
+// nickname, at most a twentieth of a width's discriminators: the adult's
+// own handles cover at most a small part of any width, and the widths they
+// get are the same whether or not a young person holds the nickname.
+func TestAttackSignUpExhaustsDiscriminators(t *testing.T) {
+	const tries = 200
+	each(t, func(t *testing.T, s *stack) {
+		teen := created(t, s, "quinn", 15)
+		widths := func(nick string) []int {
+			got := map[int]map[string]bool{}
+			var seq []int
+			for i := range tries {
+				ans, a := handleSignUp(t, s, "nickname", nick, 30)
+				if ans.Status != http.StatusCreated {
+					t.Fatalf("sign-up %d as %q: %+v, want 201", i, nick, ans)
+				}
+				if strings.EqualFold(a.Handle, teen) {
+					t.Fatalf("sign-up %d as %q got the teen's handle %q", i, nick, a.Handle)
+				}
+				d := a.Handle[strings.LastIndexByte(a.Handle, '.')+1:]
+				if got[len(d)] == nil {
+					got[len(d)] = map[string]bool{}
+				}
+				got[len(d)][d] = true
+				seq = append(seq, len(d))
+			}
+			for w, ds := range got {
+				all := 9
+				for range w - 1 {
+					all *= 10
+				}
+				if w == 2 {
+					all = 99
+				}
+				if len(ds)*10 > all {
+					t.Errorf("%q: %d of the %d discriminators of %d digits went to one adult, more than a tenth: the width can be used up", nick, len(ds), all, w)
+				}
+			}
+			return seq
+		}
+		held := widths("quinn")
+		free := widths("quinx")
+		if d := cmp.Diff(free, held); d != "" {
+			t.Errorf("the widths an adult gets depend on whether a teen holds the nickname (-nobody +teen):\n%s", d)
+		}
+	})
+}

@@ -75,6 +75,21 @@ func (t *Tx) LookalikeNickname(ctx context.Context, nickname string, bornBy safe
 	return true, nil
 }
 
+// NicknameHolders implements store.AccountTx.
+func (t *Tx) NicknameHolders(ctx context.Context, nickname string, bornBy safeguard.Date) (int, error) {
+	q := `SELECT count(*) FROM accounts WHERE nickname_skeleton = ?`
+	args := []any{safeguard.HandleSkeleton(nickname)}
+	if !bornBy.IsZero() {
+		q += ` AND birth_date <= ?`
+		args = append(args, dateText(bornBy))
+	}
+	var n int
+	if err := t.queryRow(ctx, q, args...).Scan(&n); err != nil {
+		return 0, t.d.Err(err, fmt.Sprintf("holders of %q", nickname))
+	}
+	return n, nil
+}
+
 // Account implements store.AccountTx.
 func (t *Tx) Account(ctx context.Context, id int64) (*safeguard.Account, error) {
 	a, err := scanAccount(t.queryRow(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ?`, id))

@@ -13,6 +13,7 @@ import (
 var handleTests = []test{
 	{"HandleSkeletonConflict", testHandleSkeletonConflict},
 	{"LookalikeNickname", testLookalikeNickname},
+	{"NicknameHolders", testNicknameHolders},
 }
 
 // testHandleSkeletonConflict: no two handles share a skeleton, whatever
@@ -82,6 +83,46 @@ func testLookalikeNickname(t *testing.T, s store.Store) {
 			}
 			if got != tt.want {
 				t.Errorf("LookalikeNickname(%q, born by %v) = %v, want %v", tt.nickname, tt.bornBy, got, tt.want)
+			}
+		}
+		return nil
+	})
+}
+
+// testNicknameHolders: every account whose nickname has the skeleton of
+// the one asked counts, in any letter case and spelling, whatever its
+// discriminator; others do not; bornBy leaves out those born after it.
+func testNicknameHolders(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	account(t, s, "leo.37", teenBirth)
+	account(t, s, "Leo.52", adultBirth)
+	account(t, s, "Ieo.118", adultBirth) // a lookalike, as earlier accounts may be
+	account(t, s, "leo", adultBirth)     // made before discriminators: all nickname
+	account(t, s, "leon.37", adultBirth)
+	account(t, s, "rnia.10", teenBirth)
+	tests := []struct {
+		nickname string
+		bornBy   safeguard.Date
+		want     int
+	}{
+		{"leo", safeguard.Date{}, 4},
+		{"LEO", safeguard.Date{}, 4},
+		{"1eo", safeguard.Date{}, 4},
+		{"leo", adultBirth, 3},
+		{"leo", teenBirth, 4},
+		{"leon", safeguard.Date{}, 1},
+		{"mia", safeguard.Date{}, 1},
+		{"mia", adultBirth, 0},
+		{"nobody", safeguard.Date{}, 0},
+	}
+	view(t, s, func(tx store.Tx) error {
+		for _, tt := range tests {
+			got, err := tx.NicknameHolders(ctx, tt.nickname, tt.bornBy)
+			if err != nil {
+				return err
+			}
+			if got != tt.want {
+				t.Errorf("NicknameHolders(%q, born by %v) = %d, want %d", tt.nickname, tt.bornBy, got, tt.want)
 			}
 		}
 		return nil

@@ -21,6 +21,11 @@ func (t *tracedTx) LookalikeNickname(p0 context.Context, p1 string, p2 safeguard
 	return t.Tx.LookalikeNickname(p0, p1, p2)
 }
 
+func (t *tracedTx) NicknameHolders(p0 context.Context, p1 string, p2 safeguard.Date) (int, error) {
+	t.tr.note("NicknameHolders")
+	return t.Tx.NicknameHolders(p0, p1, p2)
+}
+
 func (t *tracedTx) Account(p0 context.Context, p1 int64) (*safeguard.Account, error) {
 	t.tr.note("Account")
 	return t.Tx.Account(p0, p1)
