@@ -2,14 +2,10 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
-	"net/netip"
 	"os"
 	"os/signal"
 	"strconv"
@@ -17,10 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	safeguard "github.com/safeguard-dev/safeguard"
-	"github.com/safeguard-dev/safeguard/franking"
-	"github.com/safeguard-dev/safeguard/internal/bus"
 	"github.com/safeguard-dev/safeguard/internal/cases"
 	"github.com/safeguard-dev/safeguard/internal/e2ee"
 	"github.com/safeguard-dev/safeguard/internal/imaging"
@@ -30,11 +23,8 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/password"
 	"github.com/safeguard-dev/safeguard/internal/policy"
 	"github.com/safeguard-dev/safeguard/internal/ratelimit"
-	"github.com/safeguard-dev/safeguard/internal/safety"
-	"github.com/safeguard-dev/safeguard/internal/safety/banks"
 	"github.com/safeguard-dev/safeguard/internal/safety/images"
 	"github.com/safeguard-dev/safeguard/internal/safety/riskscan"
-	"github.com/safeguard-dev/safeguard/internal/safety/urls"
 	"github.com/safeguard-dev/safeguard/internal/store"
 	"github.com/safeguard-dev/safeguard/internal/web"
 )
@@ -232,246 +222,6 @@ type running struct {
 	mods       *moderators.Service
 	images     *images.Scanner
 	close      func() error
-}
-
-// start opens the store and media, builds the service and serves HTTP until
-// close is called.
-func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, error) {
-	mode := policy.Mode(c.encryption)
-	if !mode.Valid() {
-		return nil, fmt.Errorf("--encryption %q: want nspcc or none", c.encryption)
-	}
-	if c.argon2BudgetMiB < 1 {
-		return nil, errors.New("--argon2-budget: want at least 1 MiB")
-	}
-	if c.decodeBudgetMiB < 1 {
-		return nil, errors.New("--decode-budget: want at least 1 MiB")
-	}
-	c.images.Limits.Memory = imaging.NewMemory(c.decodeBudgetMiB<<20, c.decodeWait, nil)
-	if (c.tlsCert == "") != (c.tlsKey == "") {
-		return nil, errors.New("--tls-cert and --tls-key go together")
-	}
-	var trusted []netip.Prefix
-	for _, s := range strings.Split(c.trustedProxies, ",") {
-		if s = strings.TrimSpace(s); s == "" {
-			continue
-		}
-		p, err := netip.ParsePrefix(s)
-		if err != nil {
-			return nil, fmt.Errorf("--trusted-proxies: %q is not a CIDR", s)
-		}
-		trusted = append(trusted, p)
-	}
-	st, err := openStore(ctx, c.db)
-	if err != nil {
-		return nil, err
-	}
-	mediaStore, err := openMedia(c)
-	if err != nil {
-		st.Close()
-		return nil, err
-	}
-	b := bus.NewLocal()
-	var apps []string
-	for _, a := range strings.Split(c.apps, ",") {
-		if a = strings.TrimSpace(a); a != "" {
-			apps = append(apps, a)
-		}
-	}
-	// Known images: the hash-bank index (loaded in the background by Run),
-	// the image scanner on the message path, and bank management.
-	imageScanner, err := images.New(c.images, images.Deps{Store: st, Log: log})
-	if err != nil {
-		st.Close()
-		return nil, fmt.Errorf("--bank-radius: %w", err)
-	}
-	bankAdmin := banks.New(banks.Deps{Store: st, Log: log, Changed: imageScanner.Kick})
-
-	// The safety pipeline: the risk rules on conversations with a minor,
-	// the URL lists and the known images on every conversation the server
-	// can see.
-	notify := web.Notifier(b, log)
-	riskScanner, err := riskscan.New(riskscan.Config{Rules: splitList(c.riskRules), Lexicons: splitList(c.riskLexicons)},
-		riskscan.Deps{Store: st, Notify: notify, Log: log})
-	if err != nil {
-		st.Close()
-		return nil, fmt.Errorf("--risk-rules, --risk-lexicon: %w", err)
-	}
-	scanners := safety.Scanners{riskScanner, urls.NewScanner(st, urls.Options{Log: log}), imageScanner}
-
-	// The evidence vault: cases preserve into it, and a verified report of
-	// an encrypted message keeps its text there only.
-	vault, _, err := openVault(c.cases, log, true, nil)
-	if err != nil {
-		st.Close()
-		return nil, err
-	}
-	// End-to-end encryption: the key directory and relay, with the franking
-	// keys in a file of their own. Off when the encryption mode is none.
-	var e2eeSvc *e2ee.Service
-	if mode != policy.None {
-		ring, saveKeys, err := e2ee.OpenKeyFile(c.frankingKeysFile, franking.KeyRingConfig{})
-		if err != nil {
-			st.Close()
-			return nil, err
-		}
-		e2eeSvc, err = e2ee.New(e2ee.Config{Retention: c.e2eeRetention, MaxBlobBytes: c.maxBlobBytes},
-			e2ee.Deps{Store: st, Media: mediaStore, Evidence: vault, Keys: ring, SaveKeys: saveKeys, Notify: web.E2EENotifier(b, log), Log: log})
-		if err != nil {
-			st.Close()
-			return nil, err
-		}
-	}
-	var relay messaging.EnvelopeRelay
-	if e2eeSvc != nil {
-		relay = e2eeSvc
-	}
-
-	guardianKey, err := loadGuardianKey(c)
-	if err != nil {
-		st.Close()
-		return nil, err
-	}
-	// One memory budget for every password hash the process runs.
-	passwords := password.NewGate(c.argon2BudgetMiB<<20, c.argon2Wait, nil)
-	svc, err := messaging.New(messaging.Config{
-		Policy:          policy.Config{Mode: mode, GuardianApprovesContacts: c.guardianApproves},
-		Apps:            apps,
-		SessionTTL:      c.sessionTTL,
-		GuardianCodeTTL: c.guardianCodeTTL,
-		GuardianKey:     guardianKey,
-		GuardianLimits:  c.guardianLimits,
-		MaxImageBytes:   c.maxImageBytes,
-		Argon2:          c.argon2,
-		Limits:          c.limits,
-		// --suspend-on-match=false: no silent hold either.
-		DeliverWhileUnderReview: !c.cases.suspendOnMatch,
-	}, messaging.Deps{Store: st, Media: mediaStore, Notify: notify, Scanner: scanners, Relay: relay, Log: log, Passwords: passwords})
-	if err != nil {
-		st.Close()
-		return nil, err
-	}
-	// Cases, the evidence vault and law-enforcement reports.
-	caseSvc, err := newCases(c.cases, st, mediaStore, vault, web.Notifier(b, log), svc, log)
-	if err != nil {
-		st.Close()
-		return nil, err
-	}
-	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
-	runCaseJobs(jobs, c.cases, caseSvc, log)
-	go imageScanner.Run(jobs) // the index, then retroactive matching
-
-	if e2eeSvc != nil {
-		go e2eeSvc.Run(jobs, e2ee.DefaultSweepEvery) // retention of envelopes and blobs
-	}
-
-	// The moderator console, with its own accounts.
-	opts := []web.Option{web.WithCases(caseSvc), web.WithE2EE(e2eeSvc), web.WithRisk(riskScanner), web.WithBanks(bankAdmin)}
-	mods, con, err := newConsole(c.console, c.cases.testReports, c.argon2, passwords, st, caseSvc, log)
-	if err != nil {
-		stopJobs()
-		st.Close()
-		return nil, err
-	}
-	// The platform's own statistics, policy impact and transparency report,
-	// for operators (API) and moderators (the console's statistics page).
-	statsSvc := newStats(c, st, apps, mode)
-	con.Stats = statsSvc
-	opts = append(opts, web.WithStats(statsSvc))
-	if c.console.enabled {
-		opts = append(opts, web.WithConsole(con))
-		go pruneConsoleSessions(jobs, mods, log)
-	}
-
-	if c.maxStreamsPerAccount < 1 || c.maxStreamsPerAddress < 1 {
-		stopJobs()
-		st.Close()
-		return nil, errors.New("--max-streams-per-account and --max-streams-per-address must be at least 1")
-	}
-	api := web.New(web.Config{AdminToken: c.adminToken, ClientAddrHeader: c.clientAddrHeader, TrustedProxies: trusted,
-		MaxStreamsPerAccount: c.maxStreamsPerAccount, MaxStreamsPerAddress: c.maxStreamsPerAddress},
-		svc, b, log, prometheus.NewRegistry(), opts...)
-
-	ln, err := net.Listen("tcp", c.addr)
-	if err != nil {
-		stopJobs()
-		st.Close()
-		return nil, err
-	}
-	if c.proxyProtocol {
-		ln = web.ProxyListener(ln)
-	}
-	hs := &http.Server{
-		Handler:           api.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      60 * time.Second, // the event stream extends its own deadline
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
-	hs.RegisterOnShutdown(func() { b.Close() }) // ends open event streams
-	scheme := "http"
-	if c.tlsCert != "" {
-		scheme = "https"
-		cert, err := tls.LoadX509KeyPair(c.tlsCert, c.tlsKey)
-		if err != nil {
-			stopJobs()
-			ln.Close()
-			st.Close()
-			return nil, fmt.Errorf("TLS: %w", err)
-		}
-		hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-		ln = tls.NewListener(ln, hs.TLSConfig)
-	}
-	// Metrics on a listener of their own, which only operators reach.
-	var ms *http.Server
-	metricsURL := ""
-	if c.metricsAddr != "" && c.metricsAddr != "off" {
-		mln, err := net.Listen("tcp", c.metricsAddr)
-		if err != nil {
-			stopJobs()
-			ln.Close()
-			st.Close()
-			return nil, fmt.Errorf("--metrics-addr: %w", err)
-		}
-		ms = &http.Server{Handler: api.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second,
-			WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 16 << 10,
-			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-		go ms.Serve(mln)
-		metricsURL = "http://" + mln.Addr().String()
-		log.Info("metrics", "url", metricsURL+"/metrics")
-	}
-	done := make(chan error, 1)
-	go func() { done <- hs.Serve(ln) }()
-	return &running{
-		url:        scheme + "://" + ln.Addr().String(),
-		metricsURL: metricsURL,
-		svc:        svc,
-		store:      st,
-		risk:       riskScanner,
-		cases:      caseSvc,
-		mods:       mods,
-		images:     imageScanner,
-		close: func() error {
-			stopJobs()
-			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			if ms != nil {
-				ms.Close()
-			}
-			err := hs.Shutdown(sctx)
-			if serr := <-done; !errors.Is(serr, http.ErrServerClosed) && err == nil {
-				err = serr
-			}
-			svc.Close() // the refusals still queued, before the store goes
-			if cerr := st.Close(); err == nil {
-				err = cerr
-			}
-			return err
-		},
-	}, nil
 }
 
 // splitList splits a comma-separated flag value, dropping empty parts.

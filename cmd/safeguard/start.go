@@ -1,0 +1,364 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/safeguard-dev/safeguard/franking"
+	"github.com/safeguard-dev/safeguard/internal/bus"
+	"github.com/safeguard-dev/safeguard/internal/cases"
+	"github.com/safeguard-dev/safeguard/internal/console"
+	"github.com/safeguard-dev/safeguard/internal/e2ee"
+	"github.com/safeguard-dev/safeguard/internal/evidence"
+	"github.com/safeguard-dev/safeguard/internal/imaging"
+	"github.com/safeguard-dev/safeguard/internal/media"
+	"github.com/safeguard-dev/safeguard/internal/messaging"
+	"github.com/safeguard-dev/safeguard/internal/moderators"
+	"github.com/safeguard-dev/safeguard/internal/password"
+	"github.com/safeguard-dev/safeguard/internal/policy"
+	"github.com/safeguard-dev/safeguard/internal/safety"
+	"github.com/safeguard-dev/safeguard/internal/safety/banks"
+	"github.com/safeguard-dev/safeguard/internal/safety/images"
+	"github.com/safeguard-dev/safeguard/internal/safety/riskscan"
+	"github.com/safeguard-dev/safeguard/internal/safety/urls"
+	"github.com/safeguard-dev/safeguard/internal/stats/platform"
+	"github.com/safeguard-dev/safeguard/internal/store"
+	"github.com/safeguard-dev/safeguard/internal/web"
+)
+
+// closers is what start has opened so far, closed in reverse order should a
+// later step fail.
+type closers []func()
+
+func (c *closers) add(f func()) { *c = append(*c, f) }
+
+func (c closers) close() {
+	for i := len(c) - 1; i >= 0; i-- {
+		c[i]()
+	}
+}
+
+// stack is the services start assembles, in the order they are built.
+type stack struct {
+	mode       policy.Mode
+	apps       []string
+	trusted    []netip.Prefix
+	st         store.Store
+	media      media.Store
+	bus        *bus.Local
+	notify     messaging.Notifier // live events, shared by messaging, risk and cases
+	images     *images.Scanner
+	banks      *banks.Service
+	risk       *riskscan.Scanner
+	scanners   safety.Scanners
+	vault      *evidence.Vault
+	e2ee       *e2ee.Service
+	passwords  *password.Gate
+	svc        *messaging.Service
+	cases      *cases.Service
+	mods       *moderators.Service
+	console    *console.Console
+	stats      *platform.Service
+	jobs       context.Context // background work, ended by stopJobs
+	stopJobs   context.CancelFunc
+	httpServer *http.Server
+}
+
+// start opens the store and media, builds the service and serves HTTP until
+// close is called.
+func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, err error) {
+	s := &stack{}
+	if err := s.check(&c); err != nil {
+		return nil, err
+	}
+	var undo closers
+	defer func() {
+		if err != nil {
+			undo.close()
+		}
+	}()
+	if err := s.open(ctx, c, log, &undo); err != nil {
+		return nil, err
+	}
+	if err := s.buildSafety(c, log); err != nil {
+		return nil, err
+	}
+	if err := s.buildServices(c, log); err != nil {
+		return nil, err
+	}
+	s.jobs, s.stopJobs = context.WithCancel(context.WithoutCancel(ctx))
+	undo.add(s.stopJobs)
+	s.runJobs(c, log)
+	if err := s.buildConsole(c, log); err != nil {
+		return nil, err
+	}
+	return s.serve(ctx, c, log, &undo)
+}
+
+// check validates what serve's flags say before anything is opened, and
+// fills in s.mode, s.trusted and s.apps.
+func (s *stack) check(c *serveConfig) error {
+	s.mode = policy.Mode(c.encryption)
+	if !s.mode.Valid() {
+		return fmt.Errorf("--encryption %q: want nspcc or none", c.encryption)
+	}
+	if c.argon2BudgetMiB < 1 {
+		return errors.New("--argon2-budget: want at least 1 MiB")
+	}
+	if c.decodeBudgetMiB < 1 {
+		return errors.New("--decode-budget: want at least 1 MiB")
+	}
+	c.images.Limits.Memory = imaging.NewMemory(c.decodeBudgetMiB<<20, c.decodeWait, nil)
+	if (c.tlsCert == "") != (c.tlsKey == "") {
+		return errors.New("--tls-cert and --tls-key go together")
+	}
+	if c.maxStreamsPerAccount < 1 || c.maxStreamsPerAddress < 1 {
+		return errors.New("--max-streams-per-account and --max-streams-per-address must be at least 1")
+	}
+	for _, p := range splitList(c.trustedProxies) {
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil {
+			return fmt.Errorf("--trusted-proxies: %q is not a CIDR", p)
+		}
+		s.trusted = append(s.trusted, prefix)
+	}
+	s.apps = splitList(c.apps)
+	return nil
+}
+
+// open opens the store, the media store, the bus and the evidence vault.
+func (s *stack) open(ctx context.Context, c serveConfig, log *slog.Logger, undo *closers) error {
+	st, err := openStore(ctx, c.db)
+	if err != nil {
+		return err
+	}
+	s.st = st
+	undo.add(func() { st.Close() })
+	if s.media, err = openMedia(c); err != nil {
+		return err
+	}
+	s.bus = bus.NewLocal()
+	s.notify = web.Notifier(s.bus, log)
+	// The evidence vault: cases preserve into it, and a verified report of
+	// an encrypted message keeps its text there only.
+	s.vault, _, err = openVault(c.cases, log, true, nil)
+	return err
+}
+
+// buildSafety builds the safety pipeline: the risk rules on conversations
+// with a minor, the URL lists and the known images on every conversation the
+// server can see, and bank management.
+func (s *stack) buildSafety(c serveConfig, log *slog.Logger) error {
+	var err error
+	// The hash-bank index is loaded in the background by Run.
+	s.images, err = images.New(c.images, images.Deps{Store: s.st, Log: log})
+	if err != nil {
+		return fmt.Errorf("--bank-radius: %w", err)
+	}
+	s.banks = banks.New(banks.Deps{Store: s.st, Log: log, Changed: s.images.Kick})
+	s.risk, err = riskscan.New(riskscan.Config{Rules: splitList(c.riskRules), Lexicons: splitList(c.riskLexicons)},
+		riskscan.Deps{Store: s.st, Notify: s.notify, Log: log})
+	if err != nil {
+		return fmt.Errorf("--risk-rules, --risk-lexicon: %w", err)
+	}
+	s.scanners = safety.Scanners{s.risk, urls.NewScanner(s.st, urls.Options{Log: log}), s.images}
+	return nil
+}
+
+// buildServices builds end-to-end encryption (when the mode allows it),
+// messaging and cases.
+func (s *stack) buildServices(c serveConfig, log *slog.Logger) error {
+	if err := s.buildE2EE(c, log); err != nil {
+		return err
+	}
+	var relay messaging.EnvelopeRelay
+	if s.e2ee != nil {
+		relay = s.e2ee
+	}
+	guardianKey, err := loadGuardianKey(c)
+	if err != nil {
+		return err
+	}
+	// One memory budget for every password hash the process runs.
+	s.passwords = password.NewGate(c.argon2BudgetMiB<<20, c.argon2Wait, nil)
+	s.svc, err = messaging.New(messaging.Config{
+		Policy:          policy.Config{Mode: s.mode, GuardianApprovesContacts: c.guardianApproves},
+		Apps:            s.apps,
+		SessionTTL:      c.sessionTTL,
+		GuardianCodeTTL: c.guardianCodeTTL,
+		GuardianKey:     guardianKey,
+		GuardianLimits:  c.guardianLimits,
+		MaxImageBytes:   c.maxImageBytes,
+		Argon2:          c.argon2,
+		Limits:          c.limits,
+		// --suspend-on-match=false: no silent hold either.
+		DeliverWhileUnderReview: !c.cases.suspendOnMatch,
+	}, messaging.Deps{Store: s.st, Media: s.media, Notify: s.notify, Scanner: s.scanners, Relay: relay, Log: log, Passwords: s.passwords})
+	if err != nil {
+		return err
+	}
+	// Cases, the evidence vault and law-enforcement reports.
+	s.cases, err = newCases(c.cases, s.st, s.media, s.vault, s.notify, s.svc, log)
+	return err
+}
+
+// buildE2EE builds the key directory and relay, with the franking keys in a
+// file of their own. It builds nothing when the encryption mode is none.
+func (s *stack) buildE2EE(c serveConfig, log *slog.Logger) error {
+	if s.mode == policy.None {
+		return nil
+	}
+	ring, saveKeys, err := e2ee.OpenKeyFile(c.frankingKeysFile, franking.KeyRingConfig{})
+	if err != nil {
+		return err
+	}
+	s.e2ee, err = e2ee.New(e2ee.Config{Retention: c.e2eeRetention, MaxBlobBytes: c.maxBlobBytes},
+		e2ee.Deps{Store: s.st, Media: s.media, Evidence: s.vault, Keys: ring, SaveKeys: saveKeys, Notify: web.E2EENotifier(s.bus, log), Log: log})
+	return err
+}
+
+// runJobs starts the background work: the case consumer and retention, the
+// hash-bank index and retroactive matching, and E2EE retention.
+func (s *stack) runJobs(c serveConfig, log *slog.Logger) {
+	runCaseJobs(s.jobs, c.cases, s.cases, log)
+	go s.images.Run(s.jobs)
+	if s.e2ee != nil {
+		go s.e2ee.Run(s.jobs, e2ee.DefaultSweepEvery)
+	}
+}
+
+// buildConsole builds the moderator console, with its own accounts, and
+// the platform's own statistics, policy impact and transparency report, for
+// operators (API) and moderators (the console's statistics page).
+func (s *stack) buildConsole(c serveConfig, log *slog.Logger) error {
+	var err error
+	s.mods, s.console, err = newConsole(c.console, c.cases.testReports, c.argon2, s.passwords, s.st, s.cases, log)
+	if err != nil {
+		return err
+	}
+	s.stats = newStats(c, s.st, s.apps, s.mode)
+	s.console.Stats = s.stats
+	if c.console.enabled {
+		go pruneConsoleSessions(s.jobs, s.mods, log)
+	}
+	return nil
+}
+
+// api builds the HTTP API over the services.
+func (s *stack) api(c serveConfig, log *slog.Logger) *web.Server {
+	opts := []web.Option{web.WithCases(s.cases), web.WithE2EE(s.e2ee), web.WithRisk(s.risk), web.WithBanks(s.banks), web.WithStats(s.stats)}
+	if c.console.enabled {
+		opts = append(opts, web.WithConsole(s.console))
+	}
+	return web.New(web.Config{AdminToken: c.adminToken, ClientAddrHeader: c.clientAddrHeader, TrustedProxies: s.trusted,
+		MaxStreamsPerAccount: c.maxStreamsPerAccount, MaxStreamsPerAddress: c.maxStreamsPerAddress},
+		s.svc, s.bus, log, prometheus.NewRegistry(), opts...)
+}
+
+// serve listens on --addr (with TLS when asked) and on --metrics-addr, and
+// serves the API until the returned server's close is called.
+func (s *stack) serve(ctx context.Context, c serveConfig, log *slog.Logger, undo *closers) (*running, error) {
+	api := s.api(c, log)
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return nil, err
+	}
+	undo.add(func() { ln.Close() })
+	if c.proxyProtocol {
+		ln = web.ProxyListener(ln)
+	}
+	s.httpServer = &http.Server{
+		Handler:           api.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second, // the event stream extends its own deadline
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	s.httpServer.RegisterOnShutdown(func() { s.bus.Close() }) // ends open event streams
+	scheme := "http"
+	if c.tlsCert != "" {
+		scheme = "https"
+		if ln, err = s.listenTLS(c, ln); err != nil {
+			return nil, err
+		}
+	}
+	ms, metricsURL, err := serveMetrics(c, api, log)
+	if err != nil {
+		return nil, err
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.httpServer.Serve(ln) }()
+	return &running{
+		url:        scheme + "://" + ln.Addr().String(),
+		metricsURL: metricsURL,
+		svc:        s.svc,
+		store:      s.st,
+		risk:       s.risk,
+		cases:      s.cases,
+		mods:       s.mods,
+		images:     s.images,
+		close:      func() error { return s.close(ms, done) },
+	}, nil
+}
+
+// listenTLS wraps ln in TLS with the certificate of --tls-cert and
+// --tls-key.
+func (s *stack) listenTLS(c serveConfig, ln net.Listener) (net.Listener, error) {
+	cert, err := tls.LoadX509KeyPair(c.tlsCert, c.tlsKey)
+	if err != nil {
+		return nil, fmt.Errorf("TLS: %w", err)
+	}
+	s.httpServer.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	return tls.NewListener(ln, s.httpServer.TLSConfig), nil
+}
+
+// serveMetrics serves metrics on a listener of their own, which only
+// operators reach. It serves none when --metrics-addr is "" or "off".
+func serveMetrics(c serveConfig, api *web.Server, log *slog.Logger) (*http.Server, string, error) {
+	if c.metricsAddr == "" || c.metricsAddr == "off" {
+		return nil, "", nil
+	}
+	mln, err := net.Listen("tcp", c.metricsAddr)
+	if err != nil {
+		return nil, "", fmt.Errorf("--metrics-addr: %w", err)
+	}
+	ms := &http.Server{Handler: api.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 16 << 10,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go ms.Serve(mln)
+	metricsURL := "http://" + mln.Addr().String()
+	log.Info("metrics", "url", metricsURL+"/metrics")
+	return ms, metricsURL, nil
+}
+
+// close stops the background work, shuts the servers down, then closes the
+// messaging service and the store. done delivers the API server's Serve
+// result.
+func (s *stack) close(ms *http.Server, done <-chan error) error {
+	s.stopJobs()
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if ms != nil {
+		ms.Close()
+	}
+	err := s.httpServer.Shutdown(sctx)
+	if serr := <-done; !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	s.svc.Close() // the refusals still queued, before the store goes
+	if cerr := s.st.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
