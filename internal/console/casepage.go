@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/cases"
@@ -145,16 +146,36 @@ func (h *handler) showCase(w http.ResponseWriter, r *http.Request, rq *request, 
 // findings, the evidence with any item revealed to this session.
 func (h *handler) caseData(ctx context.Context, rq *request, v *cases.CaseView, shown string) (*caseData, error) {
 	c := v.Case
-	d := &caseData{CaseView: v, Decisions: decisionOptions}
-	for _, f := range c.Signals {
+	d := &caseData{CaseView: v, Decisions: decisionOptions, Facts: factsOf(c.Signals), May: mayOn(rq, c)}
+	dets, accounts, err := h.casePeople(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	ppl := people{accounts: accounts, now: h.clock()}
+	d.Sender = ppl.who(c.SenderID, nil)
+	caseMessages := d.addOccurrences(v, dets, ppl)
+	h.addEvidence(ctx, d, rq, v, accounts, shown, caseMessages)
+	d.addAppeals(v, rq)
+	return d, nil
+}
+
+// factsOf says a case's signals in words.
+func factsOf(signals []string) []string {
+	var facts []string
+	for _, f := range signals {
 		if w, ok := factWords[f]; ok {
-			d.Facts = append(d.Facts, w)
+			facts = append(facts, w)
 		} else {
-			d.Facts = append(d.Facts, words(f))
+			facts = append(facts, words(f))
 		}
 	}
+	return facts
+}
+
+// mayOn says what the moderator of rq may do on case c.
+func mayOn(rq *request, c *safeguard.Case) may {
 	senior := rq.role().AtLeast(safeguard.RoleSenior)
-	d.May = may{
+	return may{
 		Claim:      c.Status == safeguard.CaseOpen && rq.can(moderators.ReviewCases),
 		Decide:     (c.Status == safeguard.CaseOpen || c.Status == safeguard.CaseInReview) && rq.can(moderators.ReviewCases) && (!c.SeniorReview || senior),
 		Reveal:     rq.can(moderators.RevealEvidence),
@@ -164,12 +185,15 @@ func (h *handler) caseData(ctx context.Context, rq *request, v *cases.CaseView, 
 		Appeals:    rq.can(moderators.DecideAppeals),
 		SeniorOnly: c.SeniorReview && !senior,
 	}
+}
 
-	// Detections and accounts, in one read.
+// casePeople reads, in one read, the case's detections and the accounts its
+// occurrences and evidence name.
+func (h *handler) casePeople(ctx context.Context, v *cases.CaseView) (map[int64]*safeguard.Detection, map[int64]*safeguard.Account, error) {
 	dets := map[int64]*safeguard.Detection{}
 	accounts := map[int64]*safeguard.Account{}
 	err := h.Store.View(ctx, func(tx store.Tx) error {
-		want := []int64{c.SenderID}
+		want := []int64{v.Case.SenderID}
 		for _, o := range v.Occurrences {
 			det, err := tx.Detection(ctx, o.DetectionID)
 			if err != nil {
@@ -189,24 +213,33 @@ func (h *handler) caseData(ctx context.Context, rq *request, v *cases.CaseView, 
 		accounts, err = tx.AccountsByID(ctx, want)
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	now := h.clock()
-	who := func(id int64, facts []safeguard.MemberFacts) person {
-		p := person{ID: id}
-		if a := accounts[id]; a != nil {
-			p.Handle, p.Band, p.Assurance, p.Status, p.Known = a.Handle, a.Band(now), a.Assurance, a.Status, true
-		}
-		for _, f := range facts {
-			if f.AccountID == id && f.Band.Valid() {
-				p.Band = f.Band // as it was at detection
-			}
-		}
-		return p
-	}
-	d.Sender = who(c.SenderID, nil)
+	return dets, accounts, err
+}
 
+// people describes the accounts a case page names, as of now.
+type people struct {
+	accounts map[int64]*safeguard.Account
+	now      time.Time
+}
+
+// who describes account id, with its age band as facts recorded it at
+// detection when they did.
+func (p people) who(id int64, facts []safeguard.MemberFacts) person {
+	r := person{ID: id}
+	if a := p.accounts[id]; a != nil {
+		r.Handle, r.Band, r.Assurance, r.Status, r.Known = a.Handle, a.Band(p.now), a.Assurance, a.Status, true
+	}
+	for _, f := range facts {
+		if f.AccountID == id && f.Band.Valid() {
+			r.Band = f.Band // as it was at detection
+		}
+	}
+	return r
+}
+
+// addOccurrences adds a row per occurrence and per detection's findings, and
+// returns the IDs of the messages the case is about.
+func (d *caseData) addOccurrences(v *cases.CaseView, dets map[int64]*safeguard.Detection, ppl people) map[int64]bool {
 	reasonText := map[string]string{}
 	for _, rs := range cases.Reasons() {
 		reasonText[rs.Code] = rs.Text
@@ -216,7 +249,7 @@ func (h *handler) caseData(ctx context.Context, rq *request, v *cases.CaseView, 
 		det := dets[o.DetectionID]
 		row := occurrenceRow{N: i + 1, O: o}
 		for _, id := range o.RecipientIDs {
-			row.Recipients = append(row.Recipients, who(id, det.Members))
+			row.Recipients = append(row.Recipients, ppl.who(id, det.Members))
 		}
 		d.Occurrences = append(d.Occurrences, row)
 		if o.MessageID != 0 {
@@ -231,9 +264,13 @@ func (h *handler) caseData(ctx context.Context, rq *request, v *cases.CaseView, 
 		}
 		d.Findings = append(d.Findings, fr)
 	}
+	return caseMessages
+}
 
-	// Evidence, with the item revealed to this session, if any.
-	gr := h.grants.get(shown, rq.sess.TokenHash, c.ID)
+// addEvidence adds the evidence items, with the item revealed to this
+// session, if any, and who read which.
+func (h *handler) addEvidence(ctx context.Context, d *caseData, rq *request, v *cases.CaseView, accounts map[int64]*safeguard.Account, shown string, caseMessages map[int64]bool) {
+	gr := h.grants.get(shown, rq.sess.TokenHash, v.Case.ID)
 	deleted := map[int64]bool{}
 	for _, e := range v.Evidence {
 		if e.Kind == safeguard.EvidenceTombstone {
@@ -261,6 +298,12 @@ func (h *handler) caseData(ctx context.Context, rq *request, v *cases.CaseView, 
 	for _, rd := range v.Reads {
 		d.Reads = append(d.Reads, readRow{EvidenceRead: rd, Item: labels[rd.Seq]})
 	}
+}
+
+// addAppeals adds the case's appeals, each with whether this moderator may
+// decide it, or why not. d.May must be set.
+func (d *caseData) addAppeals(v *cases.CaseView, rq *request) {
+	c := v.Case
 	for _, a := range v.Appeals {
 		row := appealRow{Appeal: a}
 		switch {
@@ -276,7 +319,6 @@ func (h *handler) caseData(ctx context.Context, rq *request, v *cases.CaseView, 
 		}
 		d.Appeals = append(d.Appeals, row)
 	}
-	return d, nil
 }
 
 // refID reads the ID of a reference such as "account:7" or
