@@ -201,28 +201,83 @@ func (s *Service) Export(ctx context.Context, caseID int64, dir, who string) (*l
 // the accounts. With onlyNew, only occurrences no report has included yet
 // are reported. It returns the IDs of the occurrences included.
 func (s *Service) incident(ctx context.Context, c *safeguard.Case, who string, onlyNew bool) (*lawreport.Incident, []int64, error) {
-	var (
-		occ     []safeguard.Occurrence
-		entries []safeguard.EvidenceEntry
-		live    map[int64]*safeguard.Account
-		pairs   [][2]int64
-		decided *safeguard.Case
-	)
-	err := s.Store.View(ctx, func(tx store.Tx) (err error) {
-		if decided, err = tx.Case(ctx, c.ID); err != nil {
+	b := &incidentBuild{s: s, c: c, children: map[int64]bool{}, contentOf: map[int64]int{}}
+	if err := b.read(ctx); err != nil {
+		return nil, nil, err
+	}
+	if err := b.readVault(ctx, who); err != nil {
+		return nil, nil, err
+	}
+	b.inc = &lawreport.Incident{
+		Test: s.cfg.TestReports, Service: s.cfg.ServiceName, Type: incidentType(c), DetectionSource: detectionSource(c.Source),
+		Declaration: lawreport.Declaration{By: who, Role: s.cfg.DeclarationRole, Statement: s.cfg.DeclarationStatement, MadeAt: s.clock()},
+	}
+	for _, sig := range c.Signals {
+		b.inc.Signals = append(b.inc.Signals, lawreport.Signal(sig))
+	}
+	for _, o := range b.occ {
+		if onlyNew && o.ReportReference != "" {
+			continue
+		}
+		b.addOccurrence(o)
+	}
+	if b.inc.App == "" {
+		b.inc.App = safeguard.DefaultApp
+	}
+	if len(b.included) == 0 {
+		return b.inc, nil, nil
+	}
+	b.inc.Summary = b.summary()
+	sender, ok := b.user(c.SenderID)
+	if !ok {
+		return nil, nil, safeguard.Invalid("no_subject", "This case names no account to report.")
+	}
+	sender.ConnectedAccounts = b.connectedAccounts()
+	b.inc.ReportedUsers = []lawreport.User{sender}
+	b.addChildren()
+	b.inc.Thread = b.v.thread(b.contentOf)
+	return b.inc, b.included, nil
+}
+
+// incidentBuild is an incident being built: what it was built from, and
+// what it holds so far.
+type incidentBuild struct {
+	s *Service
+	c *safeguard.Case
+
+	// Read from the store.
+	decided *safeguard.Case
+	occ     []safeguard.Occurrence
+	entries []safeguard.EvidenceEntry
+	live    map[int64]*safeguard.Account
+	pairs   [][2]int64 // the sender's accepted contacts
+
+	v         *vaultView // read from the vault
+	inc       *lawreport.Incident
+	included  []int64        // occurrences reported
+	children  map[int64]bool // minors the included occurrences reached
+	contentOf map[int64]int  // message ID → 1-based content index
+}
+
+// read reads the case as decided, its occurrences and evidence, the accounts
+// they name and the sender's accepted contacts.
+func (b *incidentBuild) read(ctx context.Context) error {
+	c := b.c
+	return b.s.Store.View(ctx, func(tx store.Tx) (err error) {
+		if b.decided, err = tx.Case(ctx, c.ID); err != nil {
 			return err
 		}
-		if occ, err = tx.Occurrences(ctx, c.ID); err != nil {
+		if b.occ, err = tx.Occurrences(ctx, c.ID); err != nil {
 			return err
 		}
-		if entries, err = tx.CaseEvidence(ctx, c.ID); err != nil {
+		if b.entries, err = tx.CaseEvidence(ctx, c.ID); err != nil {
 			return err
 		}
 		ids := []int64{c.SenderID}
-		for _, o := range occ {
+		for _, o := range b.occ {
 			ids = append(ids, o.RecipientIDs...)
 		}
-		if live, err = tx.AccountsByID(ctx, ids); err != nil {
+		if b.live, err = tx.AccountsByID(ctx, ids); err != nil {
 			return err
 		}
 		contacts, err := tx.Contacts(ctx, c.SenderID)
@@ -231,195 +286,216 @@ func (s *Service) incident(ctx context.Context, c *safeguard.Case, who string, o
 		}
 		for _, k := range contacts {
 			if k.State == safeguard.ContactAccepted {
-				pairs = append(pairs, [2]int64{k.FromID, k.ToID})
+				b.pairs = append(b.pairs, [2]int64{k.FromID, k.ToID})
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, nil, err
-	}
-	why := "law-enforcement report of case " + strconv.FormatInt(c.ID, 10)
-	v := &vaultView{messages: map[int64]messageRecord{}, media: map[string]mediaItem{}, accounts: map[int64]accountRecord{},
+}
+
+// readVault reads every preserved item not deleted, each read recorded as
+// read by who.
+func (b *incidentBuild) readVault(ctx context.Context, who string) error {
+	why := "law-enforcement report of case " + strconv.FormatInt(b.c.ID, 10)
+	b.v = &vaultView{messages: map[int64]messageRecord{}, media: map[string]mediaItem{}, accounts: map[int64]accountRecord{},
 		conns: map[int64][]connection{}, detections: map[int64]*safeguard.Detection{}, reported: map[int64]reportedText{}}
 	deleted := map[int64]bool{}
-	for _, e := range entries {
+	for _, e := range b.entries {
 		if e.Kind == safeguard.EvidenceTombstone {
 			deleted[e.Target] = true
 		}
 	}
-	for _, e := range entries {
+	for _, e := range b.entries {
 		if e.Kind != safeguard.EvidenceItem || deleted[e.Seq] || e.ItemKind == "report" {
 			continue
 		}
-		_, data, err := s.Vault.Read(ctx, s.Store, c.ID, e.Seq, who, why)
+		_, data, err := b.s.Vault.Read(ctx, b.s.Store, b.c.ID, e.Seq, who, why)
 		if err != nil {
-			return nil, nil, fmt.Errorf("evidence entry %d: %w", e.Seq, err)
+			return fmt.Errorf("evidence entry %d: %w", e.Seq, err)
 		}
-		if err := v.add(e, data); err != nil {
-			return nil, nil, fmt.Errorf("evidence entry %d: %w", e.Seq, err)
+		if err := b.v.add(e, data); err != nil {
+			return fmt.Errorf("evidence entry %d: %w", e.Seq, err)
 		}
 	}
+	b.v.sentTimes()
+	return nil
+}
 
-	v.sentTimes()
-	inc := &lawreport.Incident{
-		Test: s.cfg.TestReports, Service: s.cfg.ServiceName, Type: incidentType(c), DetectionSource: detectionSource(c.Source),
-		Declaration: lawreport.Declaration{By: who, Role: s.cfg.DeclarationRole, Statement: s.cfg.DeclarationStatement, MadeAt: s.clock()},
+// addOccurrence includes occurrence o: its time, the children it reached,
+// and its content unless another occurrence brought the same message.
+func (b *incidentBuild) addOccurrence(o safeguard.Occurrence) {
+	inc := b.inc
+	b.included = append(b.included, o.ID)
+	if inc.DetectedAt.IsZero() || o.At.Before(inc.DetectedAt) {
+		inc.DetectedAt = o.At
 	}
-	for _, sig := range c.Signals {
-		inc.Signals = append(inc.Signals, lawreport.Signal(sig))
+	if d := b.v.detections[o.DetectionID]; d != nil {
+		inc.ConversationE2EE = inc.ConversationE2EE || d.ConversationE2EE
 	}
-	var included []int64
-	children := map[int64]bool{}
-	contentOf := map[int64]int{} // message ID → 1-based content index
-	for _, o := range occ {
-		if onlyNew && o.ReportReference != "" {
-			continue
+	for _, id := range o.RecipientIDs {
+		if a := b.live[id]; a != nil && id != b.c.SenderID && a.Band(o.At).Minor() {
+			b.children[id] = true
 		}
-		included = append(included, o.ID)
-		if inc.DetectedAt.IsZero() || o.At.Before(inc.DetectedAt) {
-			inc.DetectedAt = o.At
-		}
-		if d := v.detections[o.DetectionID]; d != nil {
-			inc.ConversationE2EE = inc.ConversationE2EE || d.ConversationE2EE
-		}
-		for _, id := range o.RecipientIDs {
-			if a := live[id]; a != nil && id != c.SenderID && a.Band(o.At).Minor() {
-				children[id] = true
-			}
-		}
-		if t, ok := v.reported[o.DetectionID]; ok && contentOf[o.MessageID] == 0 {
-			// A verified report of an end-to-end encrypted message: the
-			// text the reporter revealed, from the vault.
-			inc.Content = append(inc.Content, lawreport.Content{SentAt: t.sentAt, Kind: lawreport.KindText,
-				ContentType: evidence.ReportedTextType, Data: t.data, EvidenceID: fmt.Sprintf("evidence-%d", t.seq)})
-			contentOf[o.MessageID] = len(inc.Content)
-			continue
-		}
-		m, ok := v.messages[o.MessageID]
-		if !ok || contentOf[m.ID] != 0 {
-			continue
-		}
-		if inc.App == "" {
-			inc.App = m.App
-		}
-		content := lawreport.Content{SentAt: m.At, EvidenceID: fmt.Sprintf("case-%d-message-%d", c.ID, m.ID)}
-		if m.Addr != "" {
-			if ip, port, ok := (connection{Addr: m.Addr, Port: m.Port}).lawreport(); ok {
-				content.Upload = &lawreport.Connection{IP: ip, Port: port, At: m.At, Event: lawreport.EventSend}
-			}
-		}
-		if mi, ok := v.media["media:"+strconv.FormatInt(m.MediaID, 10)]; ok && m.MediaID != 0 {
-			content.Kind, content.ContentType, content.Data = lawreport.KindImage, mi.contentType, mi.data
-			content.EvidenceID = fmt.Sprintf("evidence-%d", mi.seq)
-			if content.Upload != nil {
-				content.Upload.Event = lawreport.EventUpload
-			}
-			if d := v.detections[o.DetectionID]; d != nil {
-				content.MatchedBanks = bankMatches(d)
-				content.PDQ, content.PDQQuality = hashesOf(d)
-			}
-		} else if m.Kind == string(safeguard.TextMessage) {
-			content.Kind, content.ContentType, content.Data = lawreport.KindText, "text/plain; charset=utf-8", []byte(m.Text)
-		} else {
-			continue
-		}
-		inc.Content = append(inc.Content, content)
-		contentOf[m.ID] = len(inc.Content)
+	}
+	if t, ok := b.v.reported[o.DetectionID]; ok && b.contentOf[o.MessageID] == 0 {
+		// A verified report of an end-to-end encrypted message: the
+		// text the reporter revealed, from the vault.
+		inc.Content = append(inc.Content, lawreport.Content{SentAt: t.sentAt, Kind: lawreport.KindText,
+			ContentType: evidence.ReportedTextType, Data: t.data, EvidenceID: fmt.Sprintf("evidence-%d", t.seq)})
+		b.contentOf[o.MessageID] = len(inc.Content)
+		return
+	}
+	m, ok := b.v.messages[o.MessageID]
+	if !ok || b.contentOf[m.ID] != 0 {
+		return
 	}
 	if inc.App == "" {
-		inc.App = safeguard.DefaultApp
+		inc.App = m.App
 	}
-	if len(included) == 0 {
-		return inc, nil, nil
+	if content, ok := b.content(o, m); ok {
+		inc.Content = append(inc.Content, content)
+		b.contentOf[m.ID] = len(inc.Content)
 	}
+}
+
+// content is the reported content of message m, which occurrence o found:
+// its image or text, and the connection it was sent from. It is false for
+// a message of neither kind.
+func (b *incidentBuild) content(o safeguard.Occurrence, m messageRecord) (lawreport.Content, bool) {
+	content := lawreport.Content{SentAt: m.At, EvidenceID: fmt.Sprintf("case-%d-message-%d", b.c.ID, m.ID)}
+	if m.Addr != "" {
+		if ip, port, ok := (connection{Addr: m.Addr, Port: m.Port}).lawreport(); ok {
+			content.Upload = &lawreport.Connection{IP: ip, Port: port, At: m.At, Event: lawreport.EventSend}
+		}
+	}
+	if mi, ok := b.v.media["media:"+strconv.FormatInt(m.MediaID, 10)]; ok && m.MediaID != 0 {
+		content.Kind, content.ContentType, content.Data = lawreport.KindImage, mi.contentType, mi.data
+		content.EvidenceID = fmt.Sprintf("evidence-%d", mi.seq)
+		if content.Upload != nil {
+			content.Upload.Event = lawreport.EventUpload
+		}
+		if d := b.v.detections[o.DetectionID]; d != nil {
+			content.MatchedBanks = bankMatches(d)
+			content.PDQ, content.PDQQuality = hashesOf(d)
+		}
+		return content, true
+	}
+	if m.Kind == string(safeguard.TextMessage) {
+		content.Kind, content.ContentType, content.Data = lawreport.KindText, "text/plain; charset=utf-8", []byte(m.Text)
+		return content, true
+	}
+	return content, false
+}
+
+// summary says in a sentence what the report is of.
+func (b *incidentBuild) summary() string {
 	var held int
-	for _, o := range occ {
+	for _, o := range b.occ {
 		if o.Held {
 			held++
 		}
 	}
-	inc.Summary = fmt.Sprintf("%s: %d occurrence(s) of one piece of content from one sender; %d held back from delivery. Case %d, priority %d.",
-		categoryWords(c.Category), len(occ), held, c.ID, c.Priority)
+	return fmt.Sprintf("%s: %d occurrence(s) of one piece of content from one sender; %d held back from delivery. Case %d, priority %d.",
+		categoryWords(b.c.Category), len(b.occ), held, b.c.ID, b.c.Priority)
+}
 
-	status := func(a *safeguard.Account) lawreport.AccountStatus {
-		switch {
-		case decided.Decision == safeguard.Ban:
-			return lawreport.StatusBanned
-		case a.Status == safeguard.Suspended:
-			return lawreport.StatusSuspended
-		}
-		return lawreport.StatusActive
+// status is an account's status as the report states it: banned when the
+// case was decided so.
+func (b *incidentBuild) status(a *safeguard.Account) lawreport.AccountStatus {
+	switch {
+	case b.decided.Decision == safeguard.Ban:
+		return lawreport.StatusBanned
+	case a.Status == safeguard.Suspended:
+		return lawreport.StatusSuspended
 	}
-	user := func(id int64) (lawreport.User, bool) {
-		rec, ok := v.accounts[id]
-		a := live[id]
-		if !ok && a == nil {
-			return lawreport.User{}, false
-		}
-		if !ok {
-			rec = accountOf(a)
-		}
-		u := lawreport.User{AccountID: strconv.FormatInt(id, 10), Handle: rec.Handle, AgeAssurance: safeguard.Assurance(rec.Assurance),
-			CreatedAt: rec.CreatedAt, LocalAuthority: rec.LocalAuthority, Status: lawreport.StatusActive}
-		u.DateOfBirth, _ = safeguard.ParseDate(rec.BirthDate)
-		if rec.PoliceForce != "" {
-			u.PoliceForce = lawreport.Force{Code: rec.PoliceForce}
-		}
-		if a != nil {
-			u.Status = status(a)
-		}
-		seen := map[connection]bool{}
-		for _, cn := range v.conns[id] {
-			ip, port, ok := cn.lawreport()
-			if !ok || seen[cn] || cn.At.Before(inc.DetectedAt.Add(-s.cfg.ContextWindow)) {
-				continue
-			}
-			seen[cn] = true
-			ev := lawreport.EventLogin
-			if cn.Event == "send" {
-				ev = lawreport.EventSend
-			}
-			u.Connections = append(u.Connections, lawreport.Connection{IP: ip, Port: port, At: cn.At, Event: ev})
-		}
-		slices.SortFunc(u.Connections, func(a, b lawreport.Connection) int { return a.At.Compare(b.At) })
-		return u, true
+	return lawreport.StatusActive
+}
+
+// user is account id as the report describes it, from the vault's record
+// or else the live account, with its connections since the context window
+// before detection. It is false when neither knows the account.
+func (b *incidentBuild) user(id int64) (lawreport.User, bool) {
+	rec, ok := b.v.accounts[id]
+	a := b.live[id]
+	if !ok && a == nil {
+		return lawreport.User{}, false
 	}
-	sender, ok := user(c.SenderID)
 	if !ok {
-		return nil, nil, safeguard.Invalid("no_subject", "This case names no account to report.")
+		rec = accountOf(a)
 	}
-	for _, p := range pairs {
+	u := lawreport.User{AccountID: strconv.FormatInt(id, 10), Handle: rec.Handle, AgeAssurance: safeguard.Assurance(rec.Assurance),
+		CreatedAt: rec.CreatedAt, LocalAuthority: rec.LocalAuthority, Status: lawreport.StatusActive}
+	u.DateOfBirth, _ = safeguard.ParseDate(rec.BirthDate)
+	if rec.PoliceForce != "" {
+		u.PoliceForce = lawreport.Force{Code: rec.PoliceForce}
+	}
+	if a != nil {
+		u.Status = b.status(a)
+	}
+	u.Connections = b.connections(id)
+	return u, true
+}
+
+// connections are account id's preserved logins and sends from the context
+// window before detection on, each once, in time order.
+func (b *incidentBuild) connections(id int64) []lawreport.Connection {
+	var out []lawreport.Connection
+	seen := map[connection]bool{}
+	for _, cn := range b.v.conns[id] {
+		ip, port, ok := cn.lawreport()
+		if !ok || seen[cn] || cn.At.Before(b.inc.DetectedAt.Add(-b.s.cfg.ContextWindow)) {
+			continue
+		}
+		seen[cn] = true
+		ev := lawreport.EventLogin
+		if cn.Event == "send" {
+			ev = lawreport.EventSend
+		}
+		out = append(out, lawreport.Connection{IP: ip, Port: port, At: cn.At, Event: ev})
+	}
+	slices.SortFunc(out, func(a, b lawreport.Connection) int { return a.At.Compare(b.At) })
+	return out
+}
+
+// connectedAccounts are the sender's accepted contacts.
+func (b *incidentBuild) connectedAccounts() []lawreport.ConnectedAccount {
+	var out []lawreport.ConnectedAccount
+	for _, p := range b.pairs {
 		other := p[0]
-		if other == c.SenderID {
+		if other == b.c.SenderID {
 			other = p[1]
 		}
 		ca := lawreport.ConnectedAccount{AccountID: strconv.FormatInt(other, 10), Relation: "contact"}
-		if a := live[other]; a != nil {
+		if a := b.live[other]; a != nil {
 			ca.Handle = a.Handle
-		} else if r, ok := v.accounts[other]; ok {
+		} else if r, ok := b.v.accounts[other]; ok {
 			ca.Handle = r.Handle
 		}
-		sender.ConnectedAccounts = append(sender.ConnectedAccounts, ca)
+		out = append(out, ca)
 	}
-	inc.ReportedUsers = []lawreport.User{sender}
-	ids := make([]int64, 0, len(children))
-	for id := range children {
+	return out
+}
+
+// addChildren adds the children the included occurrences reached, in ID
+// order, and the ongoing-contact signal when the sender is a contact of one.
+func (b *incidentBuild) addChildren() {
+	ids := make([]int64, 0, len(b.children))
+	for id := range b.children {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
 	for _, id := range ids {
-		if u, ok := user(id); ok {
-			inc.Children = append(inc.Children, u)
-			for _, p := range pairs {
-				if p[0] == id || p[1] == id {
-					inc.Signals = appendSignal(inc.Signals, lawreport.SignalOngoingContact)
-				}
+		u, ok := b.user(id)
+		if !ok {
+			continue
+		}
+		b.inc.Children = append(b.inc.Children, u)
+		for _, p := range b.pairs {
+			if p[0] == id || p[1] == id {
+				b.inc.Signals = appendSignal(b.inc.Signals, lawreport.SignalOngoingContact)
 			}
 		}
 	}
-	inc.Thread = v.thread(contentOf)
-	return inc, included, nil
 }
 
 func appendSignal(ss []lawreport.Signal, s lawreport.Signal) []lawreport.Signal {
