@@ -20,6 +20,7 @@ var sameWord = map[string][]string{
 		"cmd/safeguard/main.go",  // the url subcommand
 		"cmd/safeguard/url.go",   // the url subcommand
 		"cmd/safeguard/serve.go", // a log key
+		"cmd/safeguard/start.go", // a log key
 	},
 	"age_deception": {"internal/risk/lexicon.go"}, // a risk signal
 }

@@ -134,7 +134,7 @@ func (s *stack) check(c *serveConfig) error {
 	return nil
 }
 
-// open opens the store, the media store, the bus and the evidence vault.
+// open opens the store, the media store and the bus.
 func (s *stack) open(ctx context.Context, c serveConfig, log *slog.Logger, undo *closers) error {
 	st, err := openStore(ctx, c.db)
 	if err != nil {
@@ -147,10 +147,7 @@ func (s *stack) open(ctx context.Context, c serveConfig, log *slog.Logger, undo 
 	}
 	s.bus = bus.NewLocal()
 	s.notify = web.Notifier(s.bus, log)
-	// The evidence vault: cases preserve into it, and a verified report of
-	// an encrypted message keeps its text there only.
-	s.vault, _, err = openVault(c.cases, log, true, nil)
-	return err
+	return nil
 }
 
 // buildSafety builds the safety pipeline: the risk rules on conversations
@@ -173,9 +170,15 @@ func (s *stack) buildSafety(c serveConfig, log *slog.Logger) error {
 	return nil
 }
 
-// buildServices builds end-to-end encryption (when the mode allows it),
-// messaging and cases.
+// buildServices opens the evidence vault and builds end-to-end encryption
+// (when the mode allows it), messaging and cases.
 func (s *stack) buildServices(c serveConfig, log *slog.Logger) error {
+	// The evidence vault: cases preserve into it, and a verified report of
+	// an encrypted message keeps its text there only.
+	var err error
+	if s.vault, _, err = openVault(c.cases, log, true, nil); err != nil {
+		return err
+	}
 	if err := s.buildE2EE(c, log); err != nil {
 		return err
 	}

@@ -79,62 +79,16 @@ func (s *Service) gather(ctx context.Context, d *safeguard.Detection) (*facts, e
 	f := &facts{d: d, logins: map[int64][]safeguard.Login{}, preserved: map[string]bool{}}
 	since := d.At.Add(-s.cfg.ContextWindow)
 	err := s.Store.View(ctx, func(tx store.Tx) error {
-		ids := append([]int64{d.SenderID}, d.RecipientIDs...)
-		accts, err := tx.AccountsByID(ctx, ids)
-		if err != nil {
+		if err := f.readAccounts(ctx, tx, since); err != nil {
 			return err
 		}
-		f.sender = accts[d.SenderID]
-		for _, id := range d.RecipientIDs {
-			if a := accts[id]; a != nil && id != d.SenderID {
-				f.recipients = append(f.recipients, a)
-			}
-		}
-		for _, a := range accts {
-			if f.logins[a.ID], err = tx.Logins(ctx, a.ID, since); err != nil {
-				return err
-			}
-		}
-		if d.MessageID != 0 {
-			if f.msg, err = tx.Message(ctx, d.MessageID); err != nil && !errors.Is(err, safeguard.ErrNotFound) {
-				return err
-			}
-		}
-		if d.MediaID != 0 {
-			if f.media, err = tx.Media(ctx, d.MediaID); err != nil && !errors.Is(err, safeguard.ErrNotFound) {
-				return err
-			}
-		}
-		if d.ConversationID != 0 {
-			q := store.MessageQuery{ConversationID: d.ConversationID, Limit: s.cfg.ContextCap}
-			if d.MessageID != 0 {
-				q.Before = d.MessageID + 1
-			}
-			ms, err := tx.Messages(ctx, q)
-			if err != nil {
-				return err
-			}
-			for _, m := range ms {
-				if !m.CreatedAt.Before(since) {
-					f.context = append(f.context, m)
-				}
-			}
-			slices.Reverse(f.context)
-		}
-		c, err := tx.CaseByKey(ctx, d.SenderID, d.ContentKey)
-		if errors.Is(err, safeguard.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
+		if err := f.readContent(ctx, tx); err != nil {
 			return err
 		}
-		es, err := tx.CaseEvidence(ctx, c.ID)
-		for _, e := range es {
-			if e.Kind == safeguard.EvidenceItem {
-				f.preserved[e.Ref] = true
-			}
+		if err := f.readContext(ctx, tx, since, s.cfg.ContextCap); err != nil {
+			return err
 		}
-		return err
+		return f.readPreserved(ctx, tx)
 	})
 	if err != nil {
 		return nil, err
@@ -147,6 +101,89 @@ func (s *Service) gather(ctx context.Context, d *safeguard.Detection) (*facts, e
 		f.mediaData = data
 	}
 	return f, nil
+}
+
+// readAccounts reads the sender, the recipients and their logins since.
+func (f *facts) readAccounts(ctx context.Context, tx store.Tx, since time.Time) error {
+	d := f.d
+	ids := append([]int64{d.SenderID}, d.RecipientIDs...)
+	accts, err := tx.AccountsByID(ctx, ids)
+	if err != nil {
+		return err
+	}
+	f.sender = accts[d.SenderID]
+	for _, id := range d.RecipientIDs {
+		if a := accts[id]; a != nil && id != d.SenderID {
+			f.recipients = append(f.recipients, a)
+		}
+	}
+	for _, a := range accts {
+		if f.logins[a.ID], err = tx.Logins(ctx, a.ID, since); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readContent reads the detection's message and media, where they still
+// exist.
+func (f *facts) readContent(ctx context.Context, tx store.Tx) error {
+	d := f.d
+	var err error
+	if d.MessageID != 0 {
+		if f.msg, err = tx.Message(ctx, d.MessageID); err != nil && !errors.Is(err, safeguard.ErrNotFound) {
+			return err
+		}
+	}
+	if d.MediaID != 0 {
+		if f.media, err = tx.Media(ctx, d.MediaID); err != nil && !errors.Is(err, safeguard.ErrNotFound) {
+			return err
+		}
+	}
+	return nil
+}
+
+// readContext reads up to limit messages of the conversation, up to the
+// detected one and sent since, oldest first.
+func (f *facts) readContext(ctx context.Context, tx store.Tx, since time.Time, limit int) error {
+	d := f.d
+	if d.ConversationID == 0 {
+		return nil
+	}
+	q := store.MessageQuery{ConversationID: d.ConversationID, Limit: limit}
+	if d.MessageID != 0 {
+		q.Before = d.MessageID + 1
+	}
+	ms, err := tx.Messages(ctx, q)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if !m.CreatedAt.Before(since) {
+			f.context = append(f.context, m)
+		}
+	}
+	slices.Reverse(f.context)
+	return nil
+}
+
+// readPreserved reads which items the case of this sender and content
+// already holds, if there is one.
+func (f *facts) readPreserved(ctx context.Context, tx store.Tx) error {
+	c, err := tx.CaseByKey(ctx, f.d.SenderID, f.d.ContentKey)
+	if errors.Is(err, safeguard.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	es, err := tx.CaseEvidence(ctx, c.ID)
+	for _, e := range es {
+		if e.Kind == safeguard.EvidenceItem {
+			f.preserved[e.Ref] = true
+		}
+	}
+	return err
 }
 
 // handle records one detection.

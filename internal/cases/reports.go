@@ -192,101 +192,138 @@ type target struct {
 }
 
 func (s *Service) resolveTarget(ctx context.Context, tx store.Tx, reporter *safeguard.Account, r Report, now time.Time) (*target, error) {
-	t := &target{}
+	var t *target
+	var err error
 	switch {
 	case r.MessageID != 0:
-		m, err := tx.Message(ctx, r.MessageID)
-		if err != nil {
-			return nil, safeguard.NotFound
-		}
-		c, err := tx.Conversation(ctx, m.ConversationID)
-		if err != nil || !saw(c.Member(reporter.ID), m) || m.SenderID == reporter.ID {
-			return nil, safeguard.NotFound
-		}
-		if m.Status == safeguard.Held {
-			return nil, safeguard.NotFound // only its sender sees a held message
-		}
-		blocks, err := tx.BlocksBy(ctx, reporter.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, b := range blocks {
-			if b.BlockedID == m.SenderID && c.Kind == safeguard.Group {
-				return nil, safeguard.NotFound // hidden from the reporter
-			}
-		}
-		t.key, t.message, t.conversation = "message:"+strconv.FormatInt(m.ID, 10), m, c
-		if t.subject, err = tx.Account(ctx, m.SenderID); err != nil {
-			return nil, err
-		}
-		t.contentKey = "conversation:" + strconv.FormatInt(c.ID, 10)
-		if m.MediaID != 0 {
-			md, err := tx.Media(ctx, m.MediaID)
-			if err != nil {
-				return nil, err
-			}
-			if len(md.SHA256) > 0 {
-				t.contentKey = fmt.Sprintf("sha256:%x", md.SHA256)
-			} else {
-				t.contentKey = "media:" + strconv.FormatInt(md.ID, 10)
-			}
-		}
+		t, err = messageTarget(ctx, tx, reporter, r.MessageID)
 	case r.ConversationID != 0:
-		c, err := tx.Conversation(ctx, r.ConversationID)
-		if err != nil || c.Member(reporter.ID) == nil {
-			return nil, safeguard.NotFound
-		}
-		t.key, t.conversation = "conversation:"+strconv.FormatInt(c.ID, 10), c
-		t.contentKey = t.key
-		// The subject is the other member of a one-to-one chat, or in a
-		// group the last one who wrote while the reporter was there.
-		subject, err := lastOtherSender(ctx, tx, c.ID, c.Member(reporter.ID))
-		if err != nil {
-			return nil, err
-		}
-		if c.Kind == safeguard.Direct {
-			for _, m := range c.Members {
-				if m.AccountID != reporter.ID {
-					subject = m.AccountID
-				}
-			}
-		}
-		if subject != 0 {
-			if t.subject, err = tx.Account(ctx, subject); err != nil {
-				return nil, err
-			}
-		}
+		t, err = conversationTarget(ctx, tx, reporter, r.ConversationID)
 	default:
-		id, _ := strconv.ParseInt(r.Account, 10, 64)
-		a, err := tx.Account(ctx, id)
-		if err != nil || a.ID == reporter.ID {
-			return nil, safeguard.NotFound
-		}
-		t.key, t.subject = "account:"+r.Account, a
-		t.contentKey = t.key
+		t, err = accountTarget(ctx, tx, reporter, r.Account)
+	}
+	if err != nil {
+		return nil, err
 	}
 	if t.conversation != nil {
-		var ids []int64
-		for _, m := range t.conversation.Members {
-			ids = append(ids, m.AccountID)
-		}
-		accts, err := tx.AccountsByID(ctx, ids)
-		if err != nil {
+		if err := t.addMembers(ctx, tx, reporter); err != nil {
 			return nil, err
-		}
-		self := t.conversation.Member(reporter.ID)
-		for _, m := range t.conversation.Members {
-			a := accts[m.AccountID]
-			if a == nil {
-				continue
-			}
-			t.members = append(t.members, a)
-			if !former(self) || m.UpdatedAt.Before(self.UpdatedAt) {
-				t.seen = append(t.seen, a)
-			}
 		}
 	}
 	return t, nil
+}
+
+// messageTarget is a report of message id: its sender is the subject, and
+// its content is its image or else its conversation. A message the reporter
+// did not see, sent, or sees no longer is not found.
+func messageTarget(ctx context.Context, tx store.Tx, reporter *safeguard.Account, id int64) (*target, error) {
+	t := &target{}
+	m, err := tx.Message(ctx, id)
+	if err != nil {
+		return nil, safeguard.NotFound
+	}
+	c, err := tx.Conversation(ctx, m.ConversationID)
+	if err != nil || !saw(c.Member(reporter.ID), m) || m.SenderID == reporter.ID {
+		return nil, safeguard.NotFound
+	}
+	if m.Status == safeguard.Held {
+		return nil, safeguard.NotFound // only its sender sees a held message
+	}
+	blocks, err := tx.BlocksBy(ctx, reporter.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range blocks {
+		if b.BlockedID == m.SenderID && c.Kind == safeguard.Group {
+			return nil, safeguard.NotFound // hidden from the reporter
+		}
+	}
+	t.key, t.message, t.conversation = "message:"+strconv.FormatInt(m.ID, 10), m, c
+	if t.subject, err = tx.Account(ctx, m.SenderID); err != nil {
+		return nil, err
+	}
+	t.contentKey = "conversation:" + strconv.FormatInt(c.ID, 10)
+	if m.MediaID != 0 {
+		md, err := tx.Media(ctx, m.MediaID)
+		if err != nil {
+			return nil, err
+		}
+		if len(md.SHA256) > 0 {
+			t.contentKey = fmt.Sprintf("sha256:%x", md.SHA256)
+		} else {
+			t.contentKey = "media:" + strconv.FormatInt(md.ID, 10)
+		}
+	}
+	return t, nil
+}
+
+// conversationTarget is a report of conversation id, which the reporter is
+// or was a member of.
+func conversationTarget(ctx context.Context, tx store.Tx, reporter *safeguard.Account, id int64) (*target, error) {
+	t := &target{}
+	c, err := tx.Conversation(ctx, id)
+	if err != nil || c.Member(reporter.ID) == nil {
+		return nil, safeguard.NotFound
+	}
+	t.key, t.conversation = "conversation:"+strconv.FormatInt(c.ID, 10), c
+	t.contentKey = t.key
+	// The subject is the other member of a one-to-one chat, or in a
+	// group the last one who wrote while the reporter was there.
+	subject, err := lastOtherSender(ctx, tx, c.ID, c.Member(reporter.ID))
+	if err != nil {
+		return nil, err
+	}
+	if c.Kind == safeguard.Direct {
+		for _, m := range c.Members {
+			if m.AccountID != reporter.ID {
+				subject = m.AccountID
+			}
+		}
+	}
+	if subject != 0 {
+		if t.subject, err = tx.Account(ctx, subject); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+// accountTarget is a report of the account whose ID is account, not the
+// reporter's own.
+func accountTarget(ctx context.Context, tx store.Tx, reporter *safeguard.Account, account string) (*target, error) {
+	id, _ := strconv.ParseInt(account, 10, 64)
+	a, err := tx.Account(ctx, id)
+	if err != nil || a.ID == reporter.ID {
+		return nil, safeguard.NotFound
+	}
+	t := &target{key: "account:" + account, subject: a}
+	t.contentKey = t.key
+	return t, nil
+}
+
+// addMembers reads the members of the target's conversation, and which of
+// them the reporter may know of.
+func (t *target) addMembers(ctx context.Context, tx store.Tx, reporter *safeguard.Account) error {
+	var ids []int64
+	for _, m := range t.conversation.Members {
+		ids = append(ids, m.AccountID)
+	}
+	accts, err := tx.AccountsByID(ctx, ids)
+	if err != nil {
+		return err
+	}
+	self := t.conversation.Member(reporter.ID)
+	for _, m := range t.conversation.Members {
+		a := accts[m.AccountID]
+		if a == nil {
+			continue
+		}
+		t.members = append(t.members, a)
+		if !former(self) || m.UpdatedAt.Before(self.UpdatedAt) {
+			t.seen = append(t.seen, a)
+		}
+	}
+	return nil
 }
 
 // former reports whether m is the membership of someone who left or was

@@ -165,54 +165,16 @@ func ParseDecision(s string) (safeguard.Decision, error) {
 // sender is a minor needs a senior moderator, and is never decided
 // "suspend" or "ban" without one. Every step is in the timeline.
 func (s *Service) Decide(ctx context.Context, id int64, d Decision) (*CaseView, *lawreport.Receipt, error) {
-	if err := d.Moderator.check(); err != nil {
+	if err := d.check(); err != nil {
 		return nil, nil, err
-	}
-	if !d.Decision.Valid() {
-		return nil, nil, safeguard.Invalid("invalid_decision", "Decide one of: report, no-violation, remove, warn, suspend, ban.")
-	}
-	if strings.TrimSpace(d.Reason) == "" {
-		return nil, nil, safeguard.Invalid("reason_required", "Give a reason for the decision.")
-	}
-	if !safeguard.ValidText(d.Reason, true) {
-		return nil, nil, safeguard.InvalidText("A reason")
-	}
-	for _, sig := range d.Signals {
-		if !validSignal(sig) {
-			return nil, nil, safeguard.Invalid("invalid_signal", "Unknown signal %q.", sig)
-		}
 	}
 	var sender int64
 	_, err := s.change(ctx, id, d.Moderator.Name, "decided", func(tx store.Tx, c *safeguard.Case) (string, []byte, error) {
-		if c.SeniorReview && !d.Moderator.Senior {
-			return "", nil, safeguard.Errorf(safeguard.ErrPermission, "senior_review_required",
-				"The sender is a young person: a senior moderator must decide this case.")
-		}
-		switch c.Status {
-		case safeguard.CaseOpen, safeguard.CaseInReview:
-		case safeguard.CaseReported:
-			if d.Decision == safeguard.ReportLE || d.Decision == safeguard.NoViolation {
-				return "", nil, safeguard.Errorf(safeguard.ErrConflict, "already_reported", "This case has been reported already.")
-			}
-		default:
-			return "", nil, safeguard.Errorf(safeguard.ErrConflict, "already_decided", "This case has been decided already.")
+		if err := d.mayDecide(c); err != nil {
+			return "", nil, err
 		}
 		now := s.clock()
-		c.Decision, c.DecisionReason, c.DecidedBy, c.DecidedAt = d.Decision, d.Reason, d.Moderator.Name, now
-		if c.Assignee == "" {
-			c.Assignee = d.Moderator.Name
-		}
-		for _, sig := range d.Signals {
-			if !strings.Contains(strings.Join(c.Signals, ","), sig) {
-				c.Signals = append(c.Signals, sig)
-			}
-		}
-		if c.Status != safeguard.CaseReported {
-			c.Status = safeguard.CaseDecided
-			if d.Decision != safeguard.ReportLE {
-				c.Status = safeguard.CaseClosed
-			}
-		}
+		d.apply(c, now)
 		if err := s.carryOut(ctx, tx, c, d.Decision, now); err != nil {
 			return "", nil, err
 		}
@@ -228,11 +190,8 @@ func (s *Service) Decide(ctx context.Context, id int64, d Decision) (*CaseView, 
 		if rec, err = s.file(ctx, id, d.Moderator.Name, false); err != nil {
 			return nil, nil, err
 		}
-	} else if s.Notify != nil && sender != 0 {
-		switch d.Decision {
-		case safeguard.Warn, safeguard.Suspend, safeguard.Ban, safeguard.RemoveContent:
-			s.Notify.Notify(ctx, notice(sender, "decision_made"))
-		}
+	} else {
+		s.tellDecision(ctx, sender, d.Decision)
 	}
 	// A suspended account's sessions are gone: its live streams end,
 	// after the notice.
@@ -241,6 +200,80 @@ func (s *Service) Decide(ctx context.Context, id int64, d Decision) (*CaseView, 
 	}
 	v, err := s.Case(ctx, id)
 	return v, rec, err
+}
+
+// check validates a decision before any case is read: a moderator, a
+// decision, a reason in valid text, and known signals.
+func (d Decision) check() error {
+	if err := d.Moderator.check(); err != nil {
+		return err
+	}
+	if !d.Decision.Valid() {
+		return safeguard.Invalid("invalid_decision", "Decide one of: report, no-violation, remove, warn, suspend, ban.")
+	}
+	if strings.TrimSpace(d.Reason) == "" {
+		return safeguard.Invalid("reason_required", "Give a reason for the decision.")
+	}
+	if !safeguard.ValidText(d.Reason, true) {
+		return safeguard.InvalidText("A reason")
+	}
+	for _, sig := range d.Signals {
+		if !validSignal(sig) {
+			return safeguard.Invalid("invalid_signal", "Unknown signal %q.", sig)
+		}
+	}
+	return nil
+}
+
+// mayDecide says whether d may decide case c: a case that needs senior
+// review needs a senior moderator, and a case decided already may only be
+// decided again, once reported, to act on the sender.
+func (d Decision) mayDecide(c *safeguard.Case) error {
+	if c.SeniorReview && !d.Moderator.Senior {
+		return safeguard.Errorf(safeguard.ErrPermission, "senior_review_required",
+			"The sender is a young person: a senior moderator must decide this case.")
+	}
+	switch c.Status {
+	case safeguard.CaseOpen, safeguard.CaseInReview:
+	case safeguard.CaseReported:
+		if d.Decision == safeguard.ReportLE || d.Decision == safeguard.NoViolation {
+			return safeguard.Errorf(safeguard.ErrConflict, "already_reported", "This case has been reported already.")
+		}
+	default:
+		return safeguard.Errorf(safeguard.ErrConflict, "already_decided", "This case has been decided already.")
+	}
+	return nil
+}
+
+// apply records decision d on case c, made at now: who, why, its new
+// signals and the status it leaves the case in.
+func (d Decision) apply(c *safeguard.Case, now timeT) {
+	c.Decision, c.DecisionReason, c.DecidedBy, c.DecidedAt = d.Decision, d.Reason, d.Moderator.Name, now
+	if c.Assignee == "" {
+		c.Assignee = d.Moderator.Name
+	}
+	for _, sig := range d.Signals {
+		if !strings.Contains(strings.Join(c.Signals, ","), sig) {
+			c.Signals = append(c.Signals, sig)
+		}
+	}
+	if c.Status != safeguard.CaseReported {
+		c.Status = safeguard.CaseDecided
+		if d.Decision != safeguard.ReportLE {
+			c.Status = safeguard.CaseClosed
+		}
+	}
+}
+
+// tellDecision tells the sender of a case of a decision that acts on them.
+func (s *Service) tellDecision(ctx context.Context, sender int64, d safeguard.Decision) {
+	if s.Notify == nil || sender == 0 {
+		return
+	}
+	switch d {
+	case safeguard.Warn, safeguard.Suspend, safeguard.Ban, safeguard.RemoveContent:
+		s.Notify.Notify(ctx, notice(sender, "decision_made"))
+	}
 }
 
 // carryOut applies a decision in tx.
