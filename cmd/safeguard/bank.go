@@ -59,7 +59,12 @@ func openBanks(ctx context.Context, f *bankDBFlags) (store.Store, *banks.Service
 	if err != nil {
 		return nil, nil, err
 	}
-	return st, banks.New(banks.Deps{Store: st}), nil
+	b, err := banks.New(banks.Config{}, banks.Deps{Store: st})
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, b, nil
 }
 
 // bankUsageError is a command-line mistake: exit code 2.

@@ -33,7 +33,7 @@ func bindConsoleFlags(fs *flag.FlagSet, c *consoleConfig) {
 
 // newConsole builds the moderators service and the console over st.
 func newConsole(c consoleConfig, testReports bool, argon messaging.Argon2, passwords *password.Gate, st store.Store, cs *cases.Service, log *slog.Logger) (*moderators.Service, *console.Console, error) {
-	mods, err := moderators.New(moderators.Config{Argon2: argon, IdleTimeout: c.idle, MaxSession: c.max, Passwords: passwords}, st, nil, log)
+	mods, err := moderators.New(moderators.Config{Argon2: argon, IdleTimeout: c.idle, MaxSession: c.max, Passwords: passwords}, moderators.Deps{Store: st, Log: log})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -51,7 +51,7 @@ func cmdModerator(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	mods, err := moderators.New(moderators.Config{Argon2: messaging.DefaultArgon2}, st, nil, nil)
+	mods, err := moderators.New(moderators.Config{Argon2: messaging.DefaultArgon2}, moderators.Deps{Store: st})
 	if err != nil {
 		return err
 	}

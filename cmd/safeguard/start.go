@@ -160,13 +160,19 @@ func (s *stack) buildSafety(c serveConfig, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("--bank-radius: %w", err)
 	}
-	s.banks = banks.New(banks.Deps{Store: s.st, Log: log, Changed: s.images.Kick})
+	if s.banks, err = banks.New(banks.Config{}, banks.Deps{Store: s.st, Log: log, Changed: s.images.Kick}); err != nil {
+		return err
+	}
 	s.risk, err = riskscan.New(riskscan.Config{Rules: splitList(c.riskRules), Lexicons: splitList(c.riskLexicons)},
 		riskscan.Deps{Store: s.st, Notify: s.notify, Log: log})
 	if err != nil {
 		return fmt.Errorf("--risk-rules, --risk-lexicon: %w", err)
 	}
-	s.scanners = safety.Scanners{s.risk, urls.NewScanner(s.st, urls.Options{Log: log}), s.images}
+	us, err := urls.New(urls.Config{}, urls.Deps{Store: s.st, Log: log})
+	if err != nil {
+		return err
+	}
+	s.scanners = safety.Scanners{s.risk, us, s.images}
 	return nil
 }
 

@@ -160,7 +160,7 @@ func newStack(t testing.TB) *stack {
 		t.Fatal(err)
 	}
 	c := &clock{}
-	mods, err := moderators.New(moderators.Config{Argon2: moderators.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}}, st, c.now, nil)
+	mods, err := moderators.New(moderators.Config{Argon2: moderators.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}}, moderators.Deps{Store: st, Now: c.now})
 	if err != nil {
 		t.Fatal(err)
 	}

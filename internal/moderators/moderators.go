@@ -68,9 +68,16 @@ type Service struct {
 	dummyHash string
 }
 
-// New returns a Service over st. now is the clock (time.Now if nil); log may
-// be nil.
-func New(cfg Config, st store.Store, now func() time.Time, log *slog.Logger) (*Service, error) {
+// Deps are what the Service is built on. Now and Log are optional.
+type Deps struct {
+	Store store.Store
+	Now   func() time.Time // the clock; time.Now if nil
+	Log   *slog.Logger
+}
+
+// New returns a Service over d.Store.
+func New(cfg Config, d Deps) (*Service, error) {
+	st, now, log := d.Store, d.Now, d.Log
 	if st == nil {
 		return nil, errors.New("moderators: a store is required")
 	}

@@ -35,7 +35,7 @@ func newService(t *testing.T, cfg moderators.Config) (*moderators.Service, store
 	t.Cleanup(func() { st.Close() })
 	c := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	cfg.Argon2 = fast
-	s, err := moderators.New(cfg, st, c.now, nil)
+	s, err := moderators.New(cfg, moderators.Deps{Store: st, Now: c.now})
 	if err != nil {
 		t.Fatal(err)
 	}

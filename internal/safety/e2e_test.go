@@ -115,7 +115,11 @@ func newStack(t testing.TB, st store.Store, scanners bool, limits messaging.Limi
 		if err != nil {
 			t.Fatal(err)
 		}
-		deps.Scanner = safety.Scanners{s.risk, urls.NewScanner(st, urls.Options{})}
+		us, err := urls.New(urls.Config{}, urls.Deps{Store: st})
+		if err != nil {
+			t.Fatal(err)
+		}
+		deps.Scanner = safety.Scanners{s.risk, us}
 		opts = append(opts, web.WithRisk(s.risk))
 	}
 	svc, err := messaging.New(messaging.Config{Argon2: messaging.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}, Limits: limits}, deps)

@@ -123,7 +123,7 @@ func newHardStack(t *testing.T, st store.Store, o hardOptions) *hardStack {
 		if err != nil {
 			t.Fatal(err)
 		}
-		h.mods, err = moderators.New(moderators.Config{Argon2: moderators.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}}, st, clock.now, nil)
+		h.mods, err = moderators.New(moderators.Config{Argon2: moderators.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}}, moderators.Deps{Store: st, Now: clock.now})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -48,8 +48,15 @@ type Service struct {
 	changed func()
 }
 
-// New returns a bank manager over a store.
-func New(d Deps) *Service {
+// Config configures the Service. It has nothing to tune yet: New takes it so
+// that every use case is built the same way.
+type Config struct{}
+
+// New returns a bank manager over d.Store.
+func New(cfg Config, d Deps) (*Service, error) {
+	if d.Store == nil {
+		return nil, errors.New("banks: a store is required")
+	}
 	b := &Service{st: d.Store, now: d.Now, log: d.Log, changed: d.Changed}
 	if b.now == nil {
 		b.now = time.Now
@@ -60,7 +67,7 @@ func New(d Deps) *Service {
 	if b.changed == nil {
 		b.changed = func() {}
 	}
-	return b
+	return b, nil
 }
 
 // Spec names the bank a change goes to and, when the change creates it,

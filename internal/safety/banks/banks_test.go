@@ -68,7 +68,7 @@ func bankList(t *testing.T, b *Service) map[string]*safeguard.HashBank {
 func TestBanksImport(t *testing.T) {
 	eachStore(t, func(t *testing.T, st store.Store) {
 		ctx := t.Context()
-		b := New(Deps{Store: st, Now: func() time.Time { return now }})
+		b := newService(t, Deps{Store: st, Now: func() time.Time { return now }})
 		lists := []struct {
 			format listfmt.Format
 			kind   hashbank.HashKind
@@ -134,7 +134,7 @@ func TestBanksImport(t *testing.T) {
 func TestBanksImportAllOrNothing(t *testing.T) {
 	eachStore(t, func(t *testing.T, st store.Store) {
 		ctx := t.Context()
-		b := New(Deps{Store: st})
+		b := newService(t, Deps{Store: st})
 		var big bytes.Buffer
 		hashbanktest.WriteRandomList(&big, importBatch+100, 1)
 		good := big.String()
@@ -196,7 +196,7 @@ func TestBanksRemove(t *testing.T) {
 	}
 	t.Cleanup(func() { st.Close() })
 	ctx := t.Context()
-	b := New(Deps{Store: st})
+	b := newService(t, Deps{Store: st})
 	list := "pdq:" + pdqA + " A\nmd5:" + md5A + " B\nsha256:" + shaA + " C\nmd5:" + strings.Repeat("1", 32) + " D\n"
 	if _, err := b.Import(ctx, ListImport{Spec: Spec{Bank: "x"}, Format: listfmt.Text}, strings.NewReader(list)); err != nil {
 		t.Fatal(err)
@@ -293,4 +293,14 @@ func hexOf(h hashbank.Hashes) string {
 		return h.MD5.String()
 	}
 	return h.SHA256.String()
+}
+
+// newService returns a bank manager over d.
+func newService(t *testing.T, d Deps) *Service {
+	t.Helper()
+	b, err := New(Config{}, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -50,7 +50,11 @@ func importRandom(b *testing.B, st store.Store, n int) time.Duration {
 	pr, pw := io.Pipe()
 	go func() { pw.CloseWithError(hashbanktest.WriteRandomList(pw, n, 1)) }()
 	start := time.Now()
-	c, err := banks.New(banks.Deps{Store: st}).Import(context.Background(),
+	bm, err := banks.New(banks.Config{}, banks.Deps{Store: st})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := bm.Import(context.Background(),
 		banks.ListImport{Spec: banks.Spec{Bank: "bench", Source: "random"}, Format: listfmt.Text}, pr)
 	if err != nil {
 		b.Fatal(err)

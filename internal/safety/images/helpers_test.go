@@ -87,7 +87,7 @@ func newImgRig(t *testing.T, st store.Store, cfg Config) *imgRig {
 	if r.img, err = New(cfg, Deps{Store: st, Now: clock}); err != nil {
 		t.Fatal(err)
 	}
-	r.banks = banks.New(banks.Deps{Store: st, Now: clock})
+	r.banks = newBanks(t, banks.Deps{Store: st, Now: clock})
 	key := make([]byte, media.KeySize)
 	md, err := media.OpenDisk(filepath.Join(t.TempDir(), "media"), key)
 	if err != nil {
@@ -234,3 +234,13 @@ var (
 	imgKnown = hashbanktest.Image(1, 640, 480)
 	imgOK    = hashbanktest.Image(2, 640, 480)
 )
+
+// newBanks returns a bank manager over d.
+func newBanks(tb testing.TB, d banks.Deps) *banks.Service {
+	tb.Helper()
+	b, err := banks.New(banks.Config{}, d)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}

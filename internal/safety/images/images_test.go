@@ -215,7 +215,7 @@ func TestImageSeesOtherProcess(t *testing.T) {
 	eachImgStore(t, func(t *testing.T, st store.Store, reopen func(*testing.T) store.Store) {
 		r := newImgRig(t, st, Config{})
 		r.load()
-		cli := banks.New(banks.Deps{Store: reopen(t)})
+		cli := newBanks(t, banks.Deps{Store: reopen(t)})
 		ctx := t.Context()
 		img := hashbanktest.JPEG(imgKnown, 85)
 		held := func() bool {
@@ -283,7 +283,7 @@ func TestRetro(t *testing.T) {
 			}
 		}
 		r.now = r.now.Add(15 * 24 * time.Hour) // the first image is now 35 days old
-		other := banks.New(banks.Deps{Store: reopen(t), Now: func() time.Time { return r.now }})
+		other := newBanks(t, banks.Deps{Store: reopen(t), Now: func() time.Time { return r.now }})
 		r.add(other, "late", false, itemOf(t, "L-1", hashbanktest.PNG(imgKnown)))
 		res, err := r.img.Retro(ctx)
 		if err != nil {

@@ -2,6 +2,7 @@ package urls
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/netip"
@@ -157,29 +158,37 @@ type Scanner struct {
 	index *urlIndex
 }
 
-// Options tune a URL scanner. The zero value gives the defaults.
-type Options struct {
-	Refresh  time.Duration    // DefaultURLRefresh if zero
-	IndexMax int              // DefaultURLIndexMax if zero
-	Now      func() time.Time // time.Now if nil
-	Log      *slog.Logger
+// Config tunes a URL scanner. The zero value gives the defaults.
+type Config struct {
+	Refresh  time.Duration // DefaultURLRefresh if zero
+	IndexMax int           // DefaultURLIndexMax if zero
 }
 
-// NewScanner returns a scanner over the URL lists in st.
-func NewScanner(st store.Store, o Options) *Scanner {
-	if o.Refresh <= 0 {
-		o.Refresh = DefaultURLRefresh
+// Deps are what a Scanner is built on. Now and Log are optional.
+type Deps struct {
+	Store store.Store
+	Now   func() time.Time // time.Now if nil
+	Log   *slog.Logger
+}
+
+// New returns a scanner over the URL lists in d.Store.
+func New(cfg Config, d Deps) (*Scanner, error) {
+	if d.Store == nil {
+		return nil, errors.New("urls: a store is required")
 	}
-	if o.IndexMax <= 0 {
-		o.IndexMax = DefaultURLIndexMax
+	if cfg.Refresh <= 0 {
+		cfg.Refresh = DefaultURLRefresh
 	}
-	if o.Now == nil {
-		o.Now = time.Now
+	if cfg.IndexMax <= 0 {
+		cfg.IndexMax = DefaultURLIndexMax
 	}
-	if o.Log == nil {
-		o.Log = slog.New(slog.DiscardHandler)
+	if d.Now == nil {
+		d.Now = time.Now
 	}
-	return &Scanner{index: &urlIndex{store: st, now: o.Now, refresh: o.Refresh, max: o.IndexMax, log: o.Log}}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Scanner{index: &urlIndex{store: d.Store, now: d.Now, refresh: cfg.Refresh, max: cfg.IndexMax, log: d.Log}}, nil
 }
 
 // Scan implements messaging.Scanner.

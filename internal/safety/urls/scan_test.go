@@ -20,7 +20,7 @@ func TestURLScanner(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := NewScanner(w.Store, Options{})
+	s := newScanner(t, Config{}, Deps{Store: w.Store})
 	a, b := w.Account("a", 30), w.Account("b", 31)
 	c := w.Conversation(false, a, b)
 
@@ -84,7 +84,7 @@ func TestURLIndexRefresh(t *testing.T) {
 	ctx := t.Context()
 	w := safetytest.New(t, openSQLite(t), t0)
 	now := t0
-	s := NewScanner(w.Store, Options{Refresh: 10 * time.Second, Now: func() time.Time { return now }})
+	s := newScanner(t, Config{Refresh: 10 * time.Second}, Deps{Store: w.Store, Now: func() time.Time { return now }})
 	a, b := w.Account("a", 30), w.Account("b", 31)
 	c := w.Conversation(false, a, b)
 	held := func(text string) bool {
@@ -128,7 +128,7 @@ func TestURLIndexRefresh(t *testing.T) {
 	}
 
 	// Lists larger than the index looks links up in the store, at once.
-	big := NewScanner(w.Store, Options{IndexMax: 1, Now: func() time.Time { return now }})
+	big := newScanner(t, Config{IndexMax: 1}, Deps{Store: w.Store, Now: func() time.Time { return now }})
 	if _, err := Import(ctx, w.Store, ListImport{Name: "big"}, "big", []byte("one.example\ntwo.example\n"), now); err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func TestURLIndexFailsClosed(t *testing.T) {
 	w := safetytest.New(t, openSQLite(t), t0)
 	a, b := w.Account("a", 30), w.Account("b", 31)
 	c := w.Conversation(false, a, b)
-	s := NewScanner(w.Store, Options{})
+	s := newScanner(t, Config{}, Deps{Store: w.Store})
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel() // the lists cannot be read
 	if _, err := s.Scan(ctx, safetytest.Content(c, a, []*safeguard.Account{b}, "bad.example/a", t0)); err == nil {
@@ -153,7 +153,7 @@ func TestURLIndexFailsClosed(t *testing.T) {
 	}
 	// Once loaded, a failed refresh keeps the lists in memory.
 	now := t0
-	s = NewScanner(w.Store, Options{Now: func() time.Time { return now }})
+	s = newScanner(t, Config{}, Deps{Store: w.Store, Now: func() time.Time { return now }})
 	if _, err := Import(t.Context(), w.Store, ListImport{Name: "l"}, "l", []byte("bad.example\n"), now); err != nil {
 		t.Fatal(err)
 	}
@@ -164,4 +164,14 @@ func TestURLIndexFailsClosed(t *testing.T) {
 	if v, err := s.Scan(ctx, safetytest.Content(c, a, []*safeguard.Account{b}, "bad.example/a", now)); err != nil || !v.Hold {
 		t.Errorf("scan with a failed refresh: %+v %v", v, err)
 	}
+}
+
+// newScanner returns a URL scanner, failing t if it cannot be built.
+func newScanner(t *testing.T, cfg Config, d Deps) *Scanner {
+	t.Helper()
+	s, err := New(cfg, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
