@@ -253,7 +253,9 @@ func (s *stack) buildConsole(c serveConfig, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	s.stats = newStats(c, s.st, s.apps, s.mode)
+	if s.stats, err = newStats(c, s.st, s.apps, s.mode); err != nil {
+		return err
+	}
 	s.console.Stats = s.stats
 	if c.console.enabled {
 		go pruneConsoleSessions(s.jobs, s.mods, log)

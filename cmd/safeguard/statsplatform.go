@@ -51,8 +51,12 @@ func (c *platformConfig) open(ctx context.Context, e *env) (*platform.Service, p
 	if c.unsuppressed {
 		fmt.Fprintln(e.stderr, "safeguard: "+stats.InternalBanner)
 	}
-	svc := &platform.Service{Store: st, Mode: mode, Apps: splitApps(c.apps), ServiceName: c.serviceName, Now: statsNow,
-		Banks: platform.StoreBanks{Store: st}}
+	svc, err := platform.New(platform.Config{Mode: mode, Apps: splitApps(c.apps), ServiceName: c.serviceName},
+		platform.Deps{Store: st, Now: statsNow, Banks: platform.StoreBanks{Store: st}})
+	if err != nil {
+		st.Close()
+		return nil, p, nil, err
+	}
 	return svc, p, func() { st.Close() }, nil
 }
 
@@ -210,6 +214,6 @@ func renderPlatform(ctx context.Context, e *env, c *platformConfig, f stats.Form
 
 // newStats builds serve's statistics service; the transparency report
 // lists the enabled hash banks of the store.
-func newStats(c serveConfig, st store.Store, apps []string, mode policy.Mode) *platform.Service {
-	return &platform.Service{Store: st, Mode: mode, Apps: apps, ServiceName: c.cases.serviceName, Banks: platform.StoreBanks{Store: st}}
+func newStats(c serveConfig, st store.Store, apps []string, mode policy.Mode) (*platform.Service, error) {
+	return platform.New(platform.Config{Mode: mode, Apps: apps, ServiceName: c.cases.serviceName}, platform.Deps{Store: st, Banks: platform.StoreBanks{Store: st}})
 }

@@ -164,8 +164,12 @@ func newStack(t testing.TB) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
+	statsSvc, err := platform.New(platform.Config{Mode: policy.NSPCC, Apps: []string{"chat"}}, platform.Deps{Store: st, Now: c.now})
+	if err != nil {
+		t.Fatal(err)
+	}
 	con, err := console.New(console.Config{TestReports: true}, console.Deps{Cases: cs, Moderators: mods, Store: st, Now: c.now,
-		Stats: &platform.Service{Store: st, Mode: policy.NSPCC, Apps: []string{"chat"}, Now: c.now}})
+		Stats: statsSvc})
 	if err != nil {
 		t.Fatal(err)
 	}

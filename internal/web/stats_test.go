@@ -103,7 +103,11 @@ func newStatsStack(t *testing.T, st store.Store) *statsStack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stats := &platform.Service{Store: st, Mode: policy.NSPCC, Apps: apps, ServiceName: "Safeguard", Banks: platform.StoreBanks{Store: st}}
+	stats, err := platform.New(platform.Config{Mode: policy.NSPCC, Apps: apps, ServiceName: "Safeguard"},
+		platform.Deps{Store: st, Banks: platform.StoreBanks{Store: st}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(web.New(web.Config{AdminToken: adminToken}, svc, b, nil, prometheus.NewRegistry(),
 		web.WithCases(cs), web.WithStats(stats)).Handler())
 	t.Cleanup(func() { b.Close(); srv.Close() })

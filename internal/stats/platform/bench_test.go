@@ -95,7 +95,7 @@ func BenchmarkServicePlatform(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			st := openStore(b)
 			seedMany(b, st, bc.areas, bc.n)
-			svc := &Service{Store: st, Mode: policy.NSPCC, Apps: []string{"chat", "kids"}, Now: func() time.Time { return countedAt }}
+			svc := newService(b, Config{Mode: policy.NSPCC, Apps: []string{"chat", "kids"}}, Deps{Store: st, Now: func() time.Time { return countedAt }})
 			july, _ := ParsePeriod("2026-07")
 			b.ResetTimer()
 			for b.Loop() {

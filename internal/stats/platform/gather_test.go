@@ -192,8 +192,8 @@ func TestGather(t *testing.T) {
 func TestServiceOnStore(t *testing.T) {
 	st := openStore(t)
 	seedStore(t, st)
-	svc := &Service{Store: st, Mode: policy.NSPCC, Apps: []string{"chat", "kids"}, ServiceName: "Safeguard",
-		Now: func() time.Time { return countedAt }}
+	svc := newService(t, Config{Mode: policy.NSPCC, Apps: []string{"chat", "kids"}, ServiceName: "Safeguard"},
+		Deps{Store: st, Now: func() time.Time { return countedAt }})
 	ctx := context.Background()
 	july, _ := ParsePeriod("2026-07")
 	internal, err := svc.Platform(ctx, july, ByApp, CountCases, Options{Unsuppressed: true})
@@ -236,7 +236,8 @@ func TestServiceOnStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc.Banks = StoreBanks{Store: st}
+	svc = newService(t, Config{Mode: policy.NSPCC, Apps: []string{"chat", "kids"}, ServiceName: "Safeguard"},
+		Deps{Store: st, Banks: StoreBanks{Store: st}, Now: func() time.Time { return countedAt }})
 	if tr, err = svc.Transparency(ctx, july, Options{}); err != nil {
 		t.Fatal(err)
 	}
@@ -271,7 +272,7 @@ func TestCompareOnStore(t *testing.T) {
 	if err := st.Update(ctx, func(tx store.Tx) error { return tx.CreateDataset(ctx, ret) }); err != nil {
 		t.Fatal(err)
 	}
-	svc := &Service{Store: st, Mode: policy.NSPCC, Apps: []string{"chat", "kids"}, Now: func() time.Time { return countedAt }}
+	svc := newService(t, Config{Mode: policy.NSPCC, Apps: []string{"chat", "kids"}}, Deps{Store: st, Now: func() time.Time { return countedAt }})
 	july, _ := ParsePeriod("2026-07")
 	tb, err := svc.Compare(ctx, july, "july-return", Options{Unsuppressed: true})
 	if err != nil {
@@ -300,4 +301,14 @@ func TestCompareOnStore(t *testing.T) {
 	if _, err := svc.Compare(ctx, aug, "july-return", Options{}); safeguard.ErrorCode(err) != "stats_period_mismatch" {
 		t.Errorf("compare across periods: %v", err)
 	}
+}
+
+// newService returns a Service, failing tb if it cannot be built.
+func newService(tb testing.TB, cfg Config, d Deps) *Service {
+	tb.Helper()
+	s, err := New(cfg, d)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
 }

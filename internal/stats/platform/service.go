@@ -17,13 +17,39 @@ import (
 // table of the period — the platform tables split every way, the policy
 // impact, the transparency report and a comparison — is suppressed
 // together, so a figure hidden in one is hidden wherever it appears.
+//
+// Create it with New.
 type Service struct {
-	Store       store.Store
+	cfg   Config
+	store store.Store
+	banks Banks
+	clock func() time.Time
+}
+
+// Config says what the platform is: its encryption policy, its apps and its
+// name.
+type Config struct {
 	Mode        policy.Mode // the encryption policy in force
 	Apps        []string    // the apps the service runs
 	ServiceName string
-	Banks       Banks // nil: no hash banks configured
-	Now         func() time.Time
+}
+
+// Deps are what the Service is built on. Banks and Now are optional.
+type Deps struct {
+	Store store.Store
+	Banks Banks            // nil: no hash banks configured
+	Now   func() time.Time // time.Now if nil
+}
+
+// New returns a Service over d.Store.
+func New(cfg Config, d Deps) (*Service, error) {
+	if d.Store == nil {
+		return nil, errors.New("platform: a store is required")
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	return &Service{cfg: cfg, store: d.Store, banks: d.Banks, clock: d.Now}, nil
 }
 
 // Options choose between the published form and the operators' one.
@@ -41,17 +67,12 @@ type published struct {
 	compare      *stats.Table
 }
 
-func (s *Service) now() time.Time {
-	if s.Now == nil {
-		return time.Now().UTC()
-	}
-	return s.Now().UTC()
-}
+func (s *Service) now() time.Time { return s.clock().UTC() }
 
 // build reads the period's cases once and makes every output, suppressed
 // together unless opt.Unsuppressed.
 func (s *Service) build(ctx context.Context, p Period, opt Options, returns *stats.Dataset) (*published, error) {
-	cases, err := Gather(ctx, s.Store, p)
+	cases, err := Gather(ctx, s.store, p)
 	if err != nil {
 		return nil, err
 	}
@@ -60,21 +81,21 @@ func (s *Service) build(ctx context.Context, p Period, opt Options, returns *sta
 	var all []*stats.Table
 	for _, count := range []Count{CountCases, CountReports} {
 		for _, by := range []By{ByForce, ByApp, BySource, ByPriority} {
-			t := stats.NewTable(Table(cases, Query{Period: p, By: by, Count: count, Apps: s.Apps, Now: now}))
+			t := stats.NewTable(Table(cases, Query{Period: p, By: by, Count: count, Apps: s.cfg.Apps, Now: now}))
 			out.platform[[2]string{string(count), string(by)}] = t
 			all = append(all, t)
 		}
 	}
-	mode := s.Mode
+	mode := s.cfg.Mode
 	if mode == "" {
 		mode = policy.NSPCC
 	}
 	out.impact = ComputeImpact(cases, p, now, RunningPolicy(mode), EveryonePolicy())
 	all = append(all, out.impact.tables()...)
-	in := TransparencyInput{Service: s.ServiceName, Period: p, Now: now, Encryption: mode}
-	if s.Banks != nil {
+	in := TransparencyInput{Service: s.cfg.ServiceName, Period: p, Now: now, Encryption: mode}
+	if s.banks != nil {
 		in.BanksConfigured = true
-		if in.Banks, err = s.Banks.Banks(ctx); err != nil {
+		if in.Banks, err = s.banks.Banks(ctx); err != nil {
 			return nil, fmt.Errorf("hash banks: %w", err)
 		}
 	}
@@ -148,7 +169,7 @@ func (s *Service) Transparency(ctx context.Context, p Period, opt Options) (*Tra
 // police return named returns.
 func (s *Service) Compare(ctx context.Context, p Period, returns string, opt Options) (*stats.Table, error) {
 	var d *stats.Dataset
-	err := s.Store.View(ctx, func(tx store.Tx) (err error) { d, err = tx.Dataset(ctx, returns); return })
+	err := s.store.View(ctx, func(tx store.Tx) (err error) { d, err = tx.Dataset(ctx, returns); return })
 	if errors.Is(err, safeguard.ErrNotFound) {
 		return nil, safeguard.Errorf(safeguard.ErrNotFound, "dataset_not_found", "No dataset named %q is stored.", returns)
 	}
