@@ -61,117 +61,165 @@ func Verify(ctx context.Context, st store.Store, pub ed25519.PublicKey, items me
 	if len(pub) != ed25519.PublicKeySize {
 		return nil, errors.New("evidence verify: a pinned public key is required")
 	}
-	r := &Report{}
-	problem := func(seq int64, format string, args ...any) {
-		if len(r.Problems) < maxProblems {
-			r.Problems = append(r.Problems, Problem{Seq: seq, Text: fmt.Sprintf(format, args...)})
-		}
+	v := &verifier{r: &Report{}, pub: pub, hashes: map[int64][]byte{}, kinds: map[int64]safeguard.EvidenceKind{},
+		deleted: map[int64]bool{}, prev: make([]byte, sha256.Size)}
+	if err := v.log(ctx, st); err != nil {
+		return nil, err
 	}
-	hashes := map[int64][]byte{} // seq → stored hash
-	kinds := map[int64]safeguard.EvidenceKind{}
-	var live []safeguard.EvidenceEntry // items, for the byte check
-	deleted := map[int64]bool{}
-	prev := make([]byte, sha256.Size)
-	var last int64
+	if err := v.checkpoints(ctx, st); err != nil {
+		return nil, err
+	}
+	if items != nil {
+		v.items(ctx, items)
+	}
+	return v.r, nil
+}
+
+// verifier is a Verify under way: the report so far, and what the log has
+// shown up to its last entry read.
+type verifier struct {
+	r       *Report
+	pub     ed25519.PublicKey
+	hashes  map[int64][]byte // seq → stored hash
+	kinds   map[int64]safeguard.EvidenceKind
+	live    []safeguard.EvidenceEntry // items, for the byte check
+	deleted map[int64]bool
+	prev    []byte // the hash of the last entry read
+	last    int64  // its seq
+}
+
+func (v *verifier) problem(seq int64, format string, args ...any) {
+	if len(v.r.Problems) < maxProblems {
+		v.r.Problems = append(v.r.Problems, Problem{Seq: seq, Text: fmt.Sprintf(format, args...)})
+	}
+}
+
+// log reads the whole log, a page at a time, and checks its chain.
+func (v *verifier) log(ctx context.Context, st store.Store) error {
 	for {
 		var page []safeguard.EvidenceEntry
-		err := st.View(ctx, func(tx store.Tx) (err error) { page, err = tx.EvidenceEntries(ctx, last, pageSize); return })
+		err := st.View(ctx, func(tx store.Tx) (err error) { page, err = tx.EvidenceEntries(ctx, v.last, pageSize); return })
 		if err != nil {
-			return nil, fmt.Errorf("read evidence log: %w", err)
+			return fmt.Errorf("read evidence log: %w", err)
 		}
 		for i := range page {
-			e := &page[i]
-			r.Entries++
-			if e.Seq != last+1 {
-				problem(e.Seq, "entries %d to %d are missing (deleted from the log)", last+1, e.Seq-1)
-			}
-			if !bytes.Equal(e.PrevHash, prev) {
-				problem(e.Seq, "does not follow entry %d: its previous hash differs (an entry was inserted, removed or edited before it)", last)
-			}
-			if got := EntryHash(e); !bytes.Equal(got, e.Hash) {
-				problem(e.Seq, "its contents do not match its hash (edited)")
-			}
-			switch e.Kind {
-			case safeguard.EvidenceItem:
-				r.Items++
-				live = append(live, *e)
-			case safeguard.EvidenceTombstone:
-				r.Tombstones++
-				target, ok := hashes[e.Target]
-				switch {
-				case !ok || kinds[e.Target] != safeguard.EvidenceItem:
-					problem(e.Seq, "tombstone of entry %d, which is not an earlier item", e.Target)
-				case deleted[e.Target]:
-					problem(e.Seq, "second tombstone of entry %d", e.Target)
-				case !ed25519.Verify(pub, TombstoneMessage(e, target), e.Signature):
-					problem(e.Seq, "tombstone of entry %d is not signed by the pinned key", e.Target)
-				}
-				deleted[e.Target] = true
-			default:
-				problem(e.Seq, "unknown kind %q", e.Kind)
-			}
-			hashes[e.Seq], kinds[e.Seq] = e.Hash, e.Kind
-			prev, last = e.Hash, e.Seq
+			v.entry(&page[i])
 		}
 		if len(page) < pageSize {
-			break
+			return nil
 		}
 	}
+}
 
+// entry checks e against the entry before it and its own hash, and a
+// tombstone against the item it deletes.
+func (v *verifier) entry(e *safeguard.EvidenceEntry) {
+	v.r.Entries++
+	if e.Seq != v.last+1 {
+		v.problem(e.Seq, "entries %d to %d are missing (deleted from the log)", v.last+1, e.Seq-1)
+	}
+	if !bytes.Equal(e.PrevHash, v.prev) {
+		v.problem(e.Seq, "does not follow entry %d: its previous hash differs (an entry was inserted, removed or edited before it)", v.last)
+	}
+	if got := EntryHash(e); !bytes.Equal(got, e.Hash) {
+		v.problem(e.Seq, "its contents do not match its hash (edited)")
+	}
+	switch e.Kind {
+	case safeguard.EvidenceItem:
+		v.r.Items++
+		v.live = append(v.live, *e)
+	case safeguard.EvidenceTombstone:
+		v.r.Tombstones++
+		v.tombstone(e)
+	default:
+		v.problem(e.Seq, "unknown kind %q", e.Kind)
+	}
+	v.hashes[e.Seq], v.kinds[e.Seq] = e.Hash, e.Kind
+	v.prev, v.last = e.Hash, e.Seq
+}
+
+// tombstone checks that e deletes an earlier item, once, signed by the
+// pinned key.
+func (v *verifier) tombstone(e *safeguard.EvidenceEntry) {
+	target, ok := v.hashes[e.Target]
+	switch {
+	case !ok || v.kinds[e.Target] != safeguard.EvidenceItem:
+		v.problem(e.Seq, "tombstone of entry %d, which is not an earlier item", e.Target)
+	case v.deleted[e.Target]:
+		v.problem(e.Seq, "second tombstone of entry %d", e.Target)
+	case !ed25519.Verify(v.pub, TombstoneMessage(e, target), e.Signature):
+		v.problem(e.Seq, "tombstone of entry %d is not signed by the pinned key", e.Target)
+	}
+	v.deleted[e.Target] = true
+}
+
+// checkpoints reads every checkpoint and checks each is signed and matches
+// the chain at its count, and that the last covers the log's last entry.
+func (v *verifier) checkpoints(ctx context.Context, st store.Store) error {
 	var covered int64
 	var after int64
 	for {
 		var page []safeguard.EvidenceCheckpoint
 		err := st.View(ctx, func(tx store.Tx) (err error) { page, err = tx.EvidenceCheckpoints(ctx, after, pageSize); return })
 		if err != nil {
-			return nil, fmt.Errorf("read evidence checkpoints: %w", err)
+			return fmt.Errorf("read evidence checkpoints: %w", err)
 		}
 		for i := range page {
 			c := &page[i]
-			r.Checkpoints++
+			v.r.Checkpoints++
 			after = c.ID
-			if !ed25519.Verify(pub, CheckpointMessage(c), c.Signature) {
-				problem(c.Count, "the checkpoint of %d entries (checkpoint %d) is not signed by the pinned key", c.Count, c.ID)
-				continue
+			if v.checkpoint(c) {
+				covered = max(covered, c.Count)
 			}
-			h, ok := hashes[c.Count]
-			switch {
-			case !ok:
-				problem(c.Count, "a signed checkpoint counts %d entries, but the log has %d (entries were deleted)", c.Count, last)
-			case !bytes.Equal(h, c.Head):
-				problem(c.Count, "differs from the signed checkpoint %d of the log at this entry (history rewritten)", c.ID)
-			}
-			covered = max(covered, c.Count)
 		}
 		if len(page) < pageSize {
 			break
 		}
 	}
-	if last > covered {
-		problem(covered+1, "entries %d to %d are not covered by a signed checkpoint (appended without the key)", covered+1, last)
+	if v.last > covered {
+		v.problem(covered+1, "entries %d to %d are not covered by a signed checkpoint (appended without the key)", covered+1, v.last)
 	}
+	return nil
+}
 
-	if items != nil {
-		for i := range live {
-			e := &live[i]
-			if deleted[e.Seq] {
-				continue
-			}
-			data, err := items.Get(ctx, e.StorageKey)
-			if errors.Is(err, safeguard.ErrNotFound) {
-				problem(e.Seq, "its item (%s) is missing, with no tombstone", e.Ref)
-				continue
-			}
-			if err != nil {
-				problem(e.Seq, "its item (%s) cannot be read: %v", e.Ref, err)
-				continue
-			}
-			if sum := sha256.Sum256(data); !bytes.Equal(sum[:], e.Digest) {
-				problem(e.Seq, "its item (%s) does not match its digest", e.Ref)
-				continue
-			}
-			r.ItemsChecked++
-		}
+// checkpoint checks c, and reports whether it is signed by the pinned key
+// (and so counts as covering the log up to its count).
+func (v *verifier) checkpoint(c *safeguard.EvidenceCheckpoint) bool {
+	if !ed25519.Verify(v.pub, CheckpointMessage(c), c.Signature) {
+		v.problem(c.Count, "the checkpoint of %d entries (checkpoint %d) is not signed by the pinned key", c.Count, c.ID)
+		return false
 	}
-	return r, nil
+	h, ok := v.hashes[c.Count]
+	switch {
+	case !ok:
+		v.problem(c.Count, "a signed checkpoint counts %d entries, but the log has %d (entries were deleted)", c.Count, v.last)
+	case !bytes.Equal(h, c.Head):
+		v.problem(c.Count, "differs from the signed checkpoint %d of the log at this entry (history rewritten)", c.ID)
+	}
+	return true
+}
+
+// items reads the bytes of every item not deleted and checks them against
+// their digest.
+func (v *verifier) items(ctx context.Context, items media.Store) {
+	for i := range v.live {
+		e := &v.live[i]
+		if v.deleted[e.Seq] {
+			continue
+		}
+		data, err := items.Get(ctx, e.StorageKey)
+		if errors.Is(err, safeguard.ErrNotFound) {
+			v.problem(e.Seq, "its item (%s) is missing, with no tombstone", e.Ref)
+			continue
+		}
+		if err != nil {
+			v.problem(e.Seq, "its item (%s) cannot be read: %v", e.Ref, err)
+			continue
+		}
+		if sum := sha256.Sum256(data); !bytes.Equal(sum[:], e.Digest) {
+			v.problem(e.Seq, "its item (%s) does not match its digest", e.Ref)
+			continue
+		}
+		v.r.ItemsChecked++
+	}
 }
