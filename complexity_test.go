@@ -34,7 +34,6 @@ var complexityBacklog = map[string]int{
 	"internal/messaging.(*Service).send":               35,
 	"internal/risk.ParseReplayLine":                    29,
 	"internal/messaging.(*Service).CreateConversation": 29,
-	"internal/lawreport.(*Incident).Validate":          29,
 	"internal/stats.importTable":                       28,
 	"internal/lawreport.buildNCMEC":                    28,
 	"internal/risk.compileRule":                        27,

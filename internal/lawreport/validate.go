@@ -22,7 +22,22 @@ const MaxReferenceLen = 100
 func (inc *Incident) Validate() error {
 	var errs []string
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
+	inc.validateHeader(bad)
+	inc.validateParties(bad)
+	inc.validateThread(bad)
+	if len(errs) == 0 {
+		return nil
+	}
+	msg := errs[0]
+	if len(errs) > 1 {
+		msg = fmt.Sprintf("%s (and %d more)", msg, len(errs)-1)
+	}
+	return safeguard.Invalid(CodeInvalidIncident, "The report cannot be made: %s.", msg)
+}
 
+// validateHeader checks what the report is: its references, service and
+// app, type, source, time and signals.
+func (inc *Incident) validateHeader(bad func(format string, args ...any)) {
 	if err := checkReference(inc.Reference); err != "" {
 		bad("reference: %s", err)
 	}
@@ -57,6 +72,10 @@ func (inc *Incident) Validate() error {
 			bad("signals[%d]: unknown signal %q", i, s)
 		}
 	}
+}
+
+// validateParties checks the content, the people and the declaration.
+func (inc *Incident) validateParties(bad func(format string, args ...any)) {
 	for i := range inc.Content {
 		validateContent(&inc.Content[i], fmt.Sprintf("content[%d]", i), bad)
 	}
@@ -79,6 +98,10 @@ func (inc *Incident) Validate() error {
 	for i, p := range inc.AlreadyReported {
 		validatePrior(p, fmt.Sprintf("already_reported[%d]", i), bad)
 	}
+}
+
+// validateThread checks the conversation around the content.
+func (inc *Incident) validateThread(bad func(format string, args ...any)) {
 	for i, m := range inc.Thread {
 		if m.ContentIndex < 0 || m.ContentIndex > len(inc.Content) {
 			bad("thread[%d]: content index %d out of range 0..%d", i, m.ContentIndex, len(inc.Content))
@@ -87,14 +110,6 @@ func (inc *Incident) Validate() error {
 			bad("thread[%d]: sent_at missing", i)
 		}
 	}
-	if len(errs) == 0 {
-		return nil
-	}
-	msg := errs[0]
-	if len(errs) > 1 {
-		msg = fmt.Sprintf("%s (and %d more)", msg, len(errs)-1)
-	}
-	return safeguard.Invalid(CodeInvalidIncident, "The report cannot be made: %s.", msg)
 }
 
 func (s Signal) valid() bool {
