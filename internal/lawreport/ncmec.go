@@ -122,19 +122,7 @@ func buildNCMEC(inc *Incident, b *Builder, pri Priority, routes map[string]Force
 		r.IncidentSummary.ReportAnnotations = &ann
 	}
 
-	chat := &ncmecChatIM{ChatClient: platform, AdditionalInfo: chatInfo(inc)}
-	r.InternetDetails = append(r.InternetDetails, ncmecInternetDetails{ChatIM: chat})
-	var urls []string
-	for _, c := range inc.Content {
-		if c.Kind == KindURL && !sentTo(c.AlreadyReported, BodyNCMEC) {
-			urls = append(urls, c.URL)
-		}
-	}
-	if len(urls) > 0 {
-		r.InternetDetails = append(r.InternetDetails, ncmecInternetDetails{WebPage: &ncmecWebPage{
-			URL: urls, AdditionalInfo: "Links sent in a chat on " + platform + ".",
-		}})
-	}
+	r.InternetDetails = ncmecInternet(inc, platform)
 	for _, p := range inc.AlreadyReported {
 		if lawEnforcement(p.Body) {
 			r.LawEnforcement = &ncmecLawEnforcement{AgencyName: p.Body, CaseNumber: p.Reference, ReportedToLE: true}
@@ -151,41 +139,7 @@ func buildNCMEC(inc *Incident, b *Builder, pri Priority, routes map[string]Force
 		}
 	}
 	for i := range inc.ReportedUsers {
-		u := &inc.ReportedUsers[i]
-		ru := ncmecReportedUser{
-			ESPIdentifier:  u.AccountID,
-			ESPService:     platform,
-			ScreenName:     u.Handle,
-			PriorCTReports: prior,
-			AdditionalInfo: userInfo(u, inc.DetectedAt, routes, "reported user"),
-		}
-		if p := ncmecPersonOf(u, inc.DetectedAt); !p.empty() {
-			ru.Person = &p
-		}
-		if u.DisplayName != "" {
-			ru.DisplayName = []string{u.DisplayName}
-		}
-		for _, c := range u.Connections {
-			ru.IPCaptureEvent = append(ru.IPCaptureEvent, ncmecIP(c))
-		}
-		switch u.Status {
-		case StatusSuspended:
-			ru.AccountTemporarilyDisabled = &ncmecDisabled{Value: true}
-		case StatusBanned, StatusDeleted:
-			ru.AccountPermanentlyDisabled = &ncmecDisabled{Value: true}
-		}
-		ru.EstimatedLocation = location(u, routes)
-		for _, ca := range u.ConnectedAccounts {
-			typ := "Linked"
-			if strings.EqualFold(ca.Relation, "guardian") {
-				typ = "Parent/Guardian"
-			}
-			ru.AssociatedAccount = append(ru.AssociatedAccount, ncmecAssociatedAccount{
-				Type: typ, Platform: platform, ESPService: platform,
-				ESPIdentifier: ca.AccountID, ScreenName: ca.Handle, AdditionalInfo: ca.Relation,
-			})
-		}
-		r.PersonOrUserReported = append(r.PersonOrUserReported, ru)
+		r.PersonOrUserReported = append(r.PersonOrUserReported, ncmecReportedUserOf(inc, &inc.ReportedUsers[i], platform, prior, routes))
 	}
 	for i := range inc.Children {
 		u := &inc.Children[i]
@@ -207,6 +161,64 @@ func buildNCMEC(inc *Incident, b *Builder, pri Priority, routes map[string]Force
 	}
 	r.AdditionalInfo = reportInfo(inc, pri)
 	return marshalXML(r)
+}
+
+// ncmecInternet is where the incident happened online: the chat, and the
+// web pages of the links sent in it that NCMEC has not had yet.
+func ncmecInternet(inc *Incident, platform string) []ncmecInternetDetails {
+	chat := &ncmecChatIM{ChatClient: platform, AdditionalInfo: chatInfo(inc)}
+	out := []ncmecInternetDetails{{ChatIM: chat}}
+	var urls []string
+	for _, c := range inc.Content {
+		if c.Kind == KindURL && !sentTo(c.AlreadyReported, BodyNCMEC) {
+			urls = append(urls, c.URL)
+		}
+	}
+	if len(urls) > 0 {
+		out = append(out, ncmecInternetDetails{WebPage: &ncmecWebPage{
+			URL: urls, AdditionalInfo: "Links sent in a chat on " + platform + ".",
+		}})
+	}
+	return out
+}
+
+// ncmecReportedUserOf describes reported user u, with the NCMEC reports
+// made before (prior).
+func ncmecReportedUserOf(inc *Incident, u *User, platform string, prior []int64, routes map[string]Force) ncmecReportedUser {
+	ru := ncmecReportedUser{
+		ESPIdentifier:  u.AccountID,
+		ESPService:     platform,
+		ScreenName:     u.Handle,
+		PriorCTReports: prior,
+		AdditionalInfo: userInfo(u, inc.DetectedAt, routes, "reported user"),
+	}
+	if p := ncmecPersonOf(u, inc.DetectedAt); !p.empty() {
+		ru.Person = &p
+	}
+	if u.DisplayName != "" {
+		ru.DisplayName = []string{u.DisplayName}
+	}
+	for _, c := range u.Connections {
+		ru.IPCaptureEvent = append(ru.IPCaptureEvent, ncmecIP(c))
+	}
+	switch u.Status {
+	case StatusSuspended:
+		ru.AccountTemporarilyDisabled = &ncmecDisabled{Value: true}
+	case StatusBanned, StatusDeleted:
+		ru.AccountPermanentlyDisabled = &ncmecDisabled{Value: true}
+	}
+	ru.EstimatedLocation = location(u, routes)
+	for _, ca := range u.ConnectedAccounts {
+		typ := "Linked"
+		if strings.EqualFold(ca.Relation, "guardian") {
+			typ = "Parent/Guardian"
+		}
+		ru.AssociatedAccount = append(ru.AssociatedAccount, ncmecAssociatedAccount{
+			Type: typ, Platform: platform, ESPService: platform,
+			ESPIdentifier: ca.AccountID, ScreenName: ca.Handle, AdditionalInfo: ca.Relation,
+		})
+	}
+	return ru
 }
 
 func marshalXML(v any) ([]byte, error) {
