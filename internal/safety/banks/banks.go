@@ -156,16 +156,10 @@ func (b *Service) Add(ctx context.Context, spec Spec, items []Item) (*Change, er
 	})
 }
 
-// change writes the items produce emits as one import into the bank spec
-// names.
-func (b *Service) change(ctx context.Context, spec Spec, format string, replace bool, produce func(emit func(Item) error) (string, error)) (*Change, error) {
-	if err := CheckName(spec.Bank); err != nil {
-		return nil, err
-	}
-	start := b.now()
-	out := &Change{}
-	im := &safeguard.BankImport{Format: format, By: spec.By, At: start.UTC()}
-	err := b.st.Update(ctx, func(tx store.Tx) error {
+// begin finds the bank of spec, or creates it, and records the import im
+// to it, not yet committed.
+func (b *Service) begin(ctx context.Context, spec Spec, im *safeguard.BankImport, out *Change) error {
+	return b.st.Update(ctx, func(tx store.Tx) error {
 		out.Created = false
 		bank, err := tx.HashBankByName(ctx, spec.Bank)
 		switch {
@@ -185,6 +179,18 @@ func (b *Service) change(ctx context.Context, spec Spec, format string, replace 
 		im.BankID = bank.ID
 		return tx.CreateBankImport(ctx, im)
 	})
+}
+
+// change writes the items produce emits as one import into the bank spec
+// names.
+func (b *Service) change(ctx context.Context, spec Spec, format string, replace bool, produce func(emit func(Item) error) (string, error)) (*Change, error) {
+	if err := CheckName(spec.Bank); err != nil {
+		return nil, err
+	}
+	start := b.now()
+	out := &Change{}
+	im := &safeguard.BankImport{Format: format, By: spec.By, At: start.UTC()}
+	err := b.begin(ctx, spec, im, out)
 	if err != nil {
 		return nil, err
 	}
