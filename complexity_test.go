@@ -36,7 +36,6 @@ var complexityBacklog = map[string]int{
 	"internal/messaging.(*Service).CreateConversation": 29,
 	"internal/stats.importTable":                       28,
 	"internal/risk.compileRule":                        27,
-	"internal/stats/platform.Table":                    26,
 	"internal/stats.importIncidents":                   26,
 }
 

@@ -104,6 +104,39 @@ func items(cases []Case, q Query) []counted {
 	return out
 }
 
+// splitColumns names what the columns after the total split by, and the
+// columns themselves.
+func splitColumns(its []counted, q Query) (kind string, split []string) {
+	switch q.By {
+	case ByForce:
+		if q.Count == CountCases {
+			split = []string{ColumnReported}
+		}
+		return stats.NoSplit, split
+	case ByApp:
+		return "app", appColumns(its, q.Apps)
+	case BySource:
+		for _, s := range Sources {
+			split = append(split, s.Words)
+		}
+		for _, it := range its {
+			if w := SourceWords(it.c.Source); !slices.Contains(split, w) {
+				split = append(split, w)
+			}
+		}
+		return "detection source", split
+	case ByPriority:
+		split = []string{"priority 1", "priority 2", "priority 3"}
+		for _, it := range its {
+			if w := priorityWords(it.priority); !slices.Contains(split, w) {
+				split = append(split, w)
+			}
+		}
+		return "priority", split
+	}
+	return "", nil
+}
+
 // Table counts cases as q asks, as a stats dataset: a row per police force
 // area with something to count ("not recorded" last), the total first, then
 // the split. Its columns partition the total except for ByForce. The caller
@@ -132,34 +165,7 @@ func Table(cases []Case, q Query) *stats.Dataset {
 	}
 	d.Columns = []stats.Column{{Name: total, Total: true}}
 	var split []string
-	switch q.By {
-	case ByForce:
-		d.ColumnKind = stats.NoSplit
-		if q.Count == CountCases {
-			split = []string{ColumnReported}
-		}
-	case ByApp:
-		d.ColumnKind = "app"
-		split = appColumns(its, q.Apps)
-	case BySource:
-		d.ColumnKind = "detection source"
-		for _, s := range Sources {
-			split = append(split, s.Words)
-		}
-		for _, it := range its {
-			if w := SourceWords(it.c.Source); !slices.Contains(split, w) {
-				split = append(split, w)
-			}
-		}
-	case ByPriority:
-		d.ColumnKind = "priority"
-		split = []string{"priority 1", "priority 2", "priority 3"}
-		for _, it := range its {
-			if w := priorityWords(it.priority); !slices.Contains(split, w) {
-				split = append(split, w)
-			}
-		}
-	}
+	d.ColumnKind, split = splitColumns(its, q)
 	for _, s := range split {
 		d.Columns = append(d.Columns, stats.Column{Name: s})
 	}
