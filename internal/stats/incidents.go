@@ -70,6 +70,44 @@ type forceTally struct {
 	byApp []int64 // by app index
 }
 
+// incidentTable fills d's columns — the total, then the apps by name,
+// "method not recorded" last — and a row per force, by name.
+func incidentTable(d *Dataset, appNames []string, forceByCode map[string]*forceTally) {
+	order := make([]int, len(appNames))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(i, j int) bool {
+		a, b := appNames[order[i]], appNames[order[j]]
+		if (a == NotRecordedColumn) != (b == NotRecordedColumn) {
+			return b == NotRecordedColumn
+		}
+		return strings.ToLower(a) < strings.ToLower(b)
+	})
+	d.Partition = true // every offence has one app, "method not recorded" included
+	d.Columns = append(d.Columns, Column{Name: IncidentTotalColumn, Total: true})
+	for _, a := range order {
+		d.Columns = append(d.Columns, Column{Name: appNames[a]})
+	}
+	tallies := make([]*forceTally, 0, len(forceByCode))
+	for _, ft := range forceByCode {
+		tallies = append(tallies, ft)
+	}
+	sort.Slice(tallies, func(i, j int) bool { return strings.ToLower(tallies[i].force) < strings.ToLower(tallies[j].force) })
+	for _, ft := range tallies {
+		values := make([]Value, 1, len(d.Columns))
+		values[0] = Num(ft.total)
+		for _, a := range order {
+			var n int64
+			if a < len(ft.byApp) {
+				n = ft.byApp[a]
+			}
+			values = append(values, Num(n))
+		}
+		d.Rows = append(d.Rows, Row{Line: ft.line, Lines: []int{ft.line}, Force: ft.force, ForceCode: ft.code, Values: values})
+	}
+}
+
 // importIncidents aggregates an incident-level file into d: one row per
 // force, one column per app, the total being the number of offences.
 func importIncidents(ctx context.Context, cs *recordReader, header []string, ic incidentColumns, d *Dataset) error {
@@ -153,40 +191,7 @@ func importIncidents(ctx context.Context, cs *recordReader, header []string, ic 
 		return safeguard.Invalid("returns_no_rows", "the file has a header but no rows")
 	}
 
-	// Columns: the total, then the apps by name, "method not recorded" last.
-	order := make([]int, len(appNames))
-	for i := range order {
-		order[i] = i
-	}
-	sort.Slice(order, func(i, j int) bool {
-		a, b := appNames[order[i]], appNames[order[j]]
-		if (a == NotRecordedColumn) != (b == NotRecordedColumn) {
-			return b == NotRecordedColumn
-		}
-		return strings.ToLower(a) < strings.ToLower(b)
-	})
-	d.Partition = true // every offence has one app, "method not recorded" included
-	d.Columns = append(d.Columns, Column{Name: IncidentTotalColumn, Total: true})
-	for _, a := range order {
-		d.Columns = append(d.Columns, Column{Name: appNames[a]})
-	}
-	tallies := make([]*forceTally, 0, len(forceByCode))
-	for _, ft := range forceByCode {
-		tallies = append(tallies, ft)
-	}
-	sort.Slice(tallies, func(i, j int) bool { return strings.ToLower(tallies[i].force) < strings.ToLower(tallies[j].force) })
-	for _, ft := range tallies {
-		values := make([]Value, 1, len(d.Columns))
-		values[0] = Num(ft.total)
-		for _, a := range order {
-			var n int64
-			if a < len(ft.byApp) {
-				n = ft.byApp[a]
-			}
-			values = append(values, Num(n))
-		}
-		d.Rows = append(d.Rows, Row{Line: ft.line, Lines: []int{ft.line}, Force: ft.force, ForceCode: ft.code, Values: values})
-	}
+	incidentTable(d, appNames, forceByCode)
 	if d.Period == "" {
 		d.Period = fmt.Sprintf("%s to %s", fmtDate(minDate), fmtDate(maxDate))
 	}
