@@ -126,6 +126,65 @@ func newEnv() (*cel.Env, error) {
 	)
 }
 
+// signalRef is a signal a rule names, where it names it.
+type signalRef struct {
+	id      int64 // of the expression that names it
+	shift   int   // columns from the expression's start to the name
+	varName string
+	name    string
+}
+
+// signalRefOf reads a signal that e names: signals.x or peer.x,
+// signals["x"] or "x" in peer.
+func signalRefOf(e celast.Expr) (signalRef, bool) {
+	switch e.Kind() {
+	case celast.SelectKind:
+		sel := e.AsSelect()
+		op := sel.Operand()
+		if op.Kind() == celast.IdentKind && (op.AsIdent() == "signals" || op.AsIdent() == "peer") {
+			return signalRef{id: e.ID(), shift: 1, varName: op.AsIdent(), name: sel.FieldName()}, true // CEL places a select at its dot
+		}
+	case celast.CallKind:
+		call := e.AsCall()
+		args := call.Args()
+		if len(args) != 2 {
+			return signalRef{}, false
+		}
+		var m, k celast.Expr
+		switch call.FunctionName() {
+		case operators.Index:
+			m, k = args[0], args[1]
+		case operators.In:
+			k, m = args[0], args[1]
+		default:
+			return signalRef{}, false
+		}
+		if m.Kind() != celast.IdentKind || (m.AsIdent() != "signals" && m.AsIdent() != "peer") || k.Kind() != celast.LiteralKind {
+			return signalRef{}, false
+		}
+		if s, ok := k.AsLiteral().Value().(string); ok {
+			return signalRef{id: k.ID(), varName: m.AsIdent(), name: s}, true
+		}
+	}
+	return signalRef{}, false
+}
+
+// factOf reads an account fact that e names: sender.x or recipient.x.
+func factOf(e celast.Expr) (string, bool) {
+	if e.Kind() != celast.SelectKind {
+		return "", false
+	}
+	sel := e.AsSelect()
+	op := sel.Operand()
+	if op.Kind() != celast.IdentKind {
+		return "", false
+	}
+	if v := op.AsIdent(); v == "sender" || v == "recipient" {
+		return v + "." + sel.FieldName(), true
+	}
+	return "", false
+}
+
 // compileRule parses, type-checks and validates one rule's expression,
 // reporting problems at their position in the file.
 func compileRule(env *cel.Env, r rawRule, names []string, p problems) *compiledRule {
@@ -179,42 +238,10 @@ func compileRule(env *cel.Env, r rawRule, names []string, p problems) *compiledR
 		}
 	}
 	celast.PreOrderVisit(native.Expr(), celast.NewExprVisitor(func(e celast.Expr) {
-		switch e.Kind() {
-		case celast.SelectKind:
-			sel := e.AsSelect()
-			op := sel.Operand()
-			if op.Kind() != celast.IdentKind {
-				return
-			}
-			switch v := op.AsIdent(); v {
-			case "signals", "peer":
-				signal(e.ID(), 1, v, sel.FieldName()) // CEL places a select at its dot
-			case "sender", "recipient":
-				note(&cr.facts, v+"."+sel.FieldName())
-			}
-		case celast.CallKind:
-			call := e.AsCall()
-			args := call.Args()
-			if len(args) != 2 {
-				return
-			}
-			var m, k celast.Expr
-			switch call.FunctionName() {
-			case operators.Index:
-				m, k = args[0], args[1]
-			case operators.In:
-				k, m = args[0], args[1]
-			default:
-				return
-			}
-			if m.Kind() != celast.IdentKind || (m.AsIdent() != "signals" && m.AsIdent() != "peer") {
-				return
-			}
-			if k.Kind() == celast.LiteralKind {
-				if s, ok := k.AsLiteral().Value().(string); ok {
-					signal(k.ID(), 0, m.AsIdent(), s)
-				}
-			}
+		if ref, ok := signalRefOf(e); ok {
+			signal(ref.id, ref.shift, ref.varName, ref.name)
+		} else if fact, ok := factOf(e); ok {
+			note(&cr.facts, fact)
 		}
 	}))
 	if bad {
