@@ -32,7 +32,6 @@ var complexityBacklog = map[string]int{
 	"internal/risk.buildLexicon":                       46,
 	"internal/stats/platform.transparencyTables":       38,
 	"internal/messaging.(*Service).send":               35,
-	"internal/risk.ParseReplayLine":                    29,
 	"internal/messaging.(*Service).CreateConversation": 29,
 	"internal/stats.importTable":                       28,
 }

@@ -51,6 +51,31 @@ type ReplayMessage struct {
 	HasImage bool    `json:"has_image,omitempty"`
 }
 
+// checkReplayMembers checks each member of c, and returns their IDs.
+func checkReplayMembers(c *ReplayConversation) (map[string]bool, error) {
+	ids := map[string]bool{}
+	for i, m := range c.Members {
+		switch {
+		case m.ID == "":
+			return nil, fmt.Errorf("conversation %q: member %d has no id", c.ID, i)
+		case ids[m.ID]:
+			return nil, fmt.Errorf("conversation %q: member %q twice", c.ID, m.ID)
+		case m.AgeBand != "" && !safeguard.AgeBand(m.AgeBand).Valid():
+			return nil, fmt.Errorf("conversation %q: member %q: age_band %q: want child, teen or adult", c.ID, m.ID, m.AgeBand)
+		case m.DeclaredAge < 0 || m.DeclaredAge > 130:
+			return nil, fmt.Errorf("conversation %q: member %q: declared_age %d out of range", c.ID, m.ID, m.DeclaredAge)
+		case m.AgeAssurance != "" && !safeguard.Assurance(m.AgeAssurance).Valid():
+			return nil, fmt.Errorf("conversation %q: member %q: age_assurance %q: want self-declared or verified", c.ID, m.ID, m.AgeAssurance)
+		case m.AccountAgeDays != nil && *m.AccountAgeDays < 0:
+			return nil, fmt.Errorf("conversation %q: member %q: negative account_age_days", c.ID, m.ID)
+		case m.RefusedMinorAttempts < 0:
+			return nil, fmt.Errorf("conversation %q: member %q: negative refused_minor_attempts", c.ID, m.ID)
+		}
+		ids[m.ID] = true
+	}
+	return ids, nil
+}
+
 // ParseReplayLine parses and checks one replay line. Unknown fields are
 // ignored.
 func ParseReplayLine(line []byte) (ReplayConversation, error) {
@@ -74,25 +99,9 @@ func ParseReplayLine(line []byte) (ReplayConversation, error) {
 	if len(c.Messages) > MaxReplayMessages {
 		return c, fmt.Errorf("conversation %q: %d messages, at most %d", c.ID, len(c.Messages), MaxReplayMessages)
 	}
-	ids := map[string]bool{}
-	for i, m := range c.Members {
-		switch {
-		case m.ID == "":
-			return c, fmt.Errorf("conversation %q: member %d has no id", c.ID, i)
-		case ids[m.ID]:
-			return c, fmt.Errorf("conversation %q: member %q twice", c.ID, m.ID)
-		case m.AgeBand != "" && !safeguard.AgeBand(m.AgeBand).Valid():
-			return c, fmt.Errorf("conversation %q: member %q: age_band %q: want child, teen or adult", c.ID, m.ID, m.AgeBand)
-		case m.DeclaredAge < 0 || m.DeclaredAge > 130:
-			return c, fmt.Errorf("conversation %q: member %q: declared_age %d out of range", c.ID, m.ID, m.DeclaredAge)
-		case m.AgeAssurance != "" && !safeguard.Assurance(m.AgeAssurance).Valid():
-			return c, fmt.Errorf("conversation %q: member %q: age_assurance %q: want self-declared or verified", c.ID, m.ID, m.AgeAssurance)
-		case m.AccountAgeDays != nil && *m.AccountAgeDays < 0:
-			return c, fmt.Errorf("conversation %q: member %q: negative account_age_days", c.ID, m.ID)
-		case m.RefusedMinorAttempts < 0:
-			return c, fmt.Errorf("conversation %q: member %q: negative refused_minor_attempts", c.ID, m.ID)
-		}
-		ids[m.ID] = true
+	ids, err := checkReplayMembers(&c)
+	if err != nil {
+		return c, err
 	}
 	for i, m := range c.Messages {
 		switch {
