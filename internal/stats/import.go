@@ -92,8 +92,9 @@ func Import(ctx context.Context, r io.Reader, opt ImportOptions) (*Dataset, erro
 	return d, nil
 }
 
-// importTable reads the rows of a table layout.
-func importTable(ctx context.Context, cs *recordReader, header []string, sum bool, d *Dataset) error {
+// tableColumns adds a column to d for each number column the header
+// names: each named, once, with at most one total.
+func tableColumns(header []string, d *Dataset) error {
 	if len(header) < 2 {
 		return safeguard.Invalid("returns_header", "row 1: the header has only %q; expected the police force column followed by number columns", header[0])
 	}
@@ -115,6 +116,14 @@ func importTable(ctx context.Context, cs *recordReader, header []string, sum boo
 			}
 		}
 		d.Columns = append(d.Columns, c)
+	}
+	return nil
+}
+
+// importTable reads the rows of a table layout.
+func importTable(ctx context.Context, cs *recordReader, header []string, sum bool, d *Dataset) error {
+	if err := tableColumns(header, d); err != nil {
+		return err
 	}
 
 	byCode := map[string]int{} // force code → index in d.Rows
