@@ -152,52 +152,15 @@ func buildLexicon(srcs []Source, list *[]Problem) *lexicon {
 	}
 	n := &normalizer{slang: map[string][]string{}, emoji: map[rune]string{}, vocab: map[string]bool{}, fuzzy: map[string][]string{}}
 	pp := &patternParser{classes: map[string][][]node{}, slang: n.slang}
-	classWords := map[string][]string{}
 	lx := &lexicon{norm: n, byName: map[string]*signalDef{}, index: map[string][]patRef{}, negators: map[string]struct{}{}}
 
 	// Slang and emoji first: patterns are checked against them.
 	for _, r := range raws {
-		p := problems{file: r.src.Name, list: list}
-		for _, kv := range r.slang {
-			k := kv[0].Value
-			rep := strings.Fields(kv[1].Value)
-			if !isASCIIWordOrDigits(k) || len(rep) == 0 {
-				p.at(kv[0], "slang %q: want a lower-case word mapped to one or more words", k)
-				continue
-			}
-			n.slang[k] = rep
-		}
-		for _, kv := range r.emoji {
-			rn, size := utf8.DecodeRuneInString(kv[0].Value)
-			if rn == utf8.RuneError || size != len(kv[0].Value) {
-				p.at(kv[0], "emoji %q: want a single character", kv[0].Value)
-				continue
-			}
-			n.emoji[rn] = kv[1].Value
-		}
+		addSlangAndEmoji(n, r, problems{file: r.src.Name, list: list})
 	}
+	classWords := map[string][]string{}
 	for _, r := range raws {
-		p := problems{file: r.src.Name, list: list}
-		for _, c := range r.classes {
-			name := c.key.Value
-			if !nameRE.MatchString(name) {
-				p.at(c.key, "class name %q: want lower-case letters, digits and _", name)
-				continue
-			}
-			for _, e := range c.entries {
-				if strings.ContainsAny(e.Value, "{}") {
-					p.at(e, "class entries cannot refer to other classes")
-					continue
-				}
-				cp, err := pp.compile(e.Value)
-				if err != nil {
-					reportPattern(p, e, r.lines, err)
-					continue
-				}
-				pp.classes[name] = append(pp.classes[name], cp.nodes)
-				classWords[name] = append(classWords[name], e.Value)
-			}
-		}
+		addClasses(pp, classWords, r, problems{file: r.src.Name, list: list})
 	}
 	// One class, "negator", lists the words that cancel a negatable signal.
 	for _, w := range classWords["negator"] {
@@ -206,64 +169,132 @@ func buildLexicon(srcs []Source, list *[]Problem) *lexicon {
 	for _, r := range raws {
 		p := problems{file: r.src.Name, list: list}
 		for _, rs := range r.signals {
-			name := rs.key.Value
-			if !nameRE.MatchString(name) {
-				p.at(rs.key, "signal name %q: want lower-case letters, digits and _", name)
-				continue
-			}
-			if slices.Contains(builtinSignals, name) {
-				p.at(rs.key, "signal %q is computed by the scorer and cannot be defined in a lexicon", name)
-				continue
-			}
-			def := lx.byName[name]
-			if def == nil {
-				def = &signalDef{name: name, window: defaultWindow}
-				lx.byName[name] = def
-				lx.signals = append(lx.signals, def)
-			}
-			if rs.description != nil {
-				def.description = rs.description.Value
-			}
-			if rs.negatable != nil {
-				b, err := strconv.ParseBool(rs.negatable.Value)
-				if err != nil {
-					p.at(rs.negatable, "negatable: want true or false")
-				}
-				def.negatable = b
-			}
-			if rs.window != nil {
-				w, err := strconv.Atoi(rs.window.Value)
-				if err != nil || w < 1 || w > 12 {
-					p.at(rs.window, "window: want a number of tokens from 1 to 12")
-				}
-				def.window = w
-			}
-			broken := false
-			for _, pn := range rs.patterns {
-				cp, err := pp.compile(pn.Value)
-				if err != nil {
-					reportPattern(p, pn, r.lines, err)
-					broken = true
-					continue
-				}
-				def.patterns = append(def.patterns, cp)
-			}
-			for _, pn := range rs.unless {
-				cp, err := pp.compile(pn.Value)
-				if err != nil {
-					reportPattern(p, pn, r.lines, err)
-					continue
-				}
-				def.unless = append(def.unless, cp)
-			}
-			if len(def.patterns) == 0 && !broken {
-				p.at(rs.key, "signal %q has no patterns", name)
-			}
+			lx.addSignal(pp, r, rs, p)
 		}
 	}
 	if len(*list) > 0 {
 		return nil
 	}
+	lx.indexPatterns()
+	for _, rep := range n.slang {
+		for _, w := range rep {
+			n.vocab[w] = true
+		}
+	}
+	for w := range n.vocab {
+		n.addFuzzy(w)
+	}
+	return lx
+}
+
+// addSlangAndEmoji adds the slang and emoji of lexicon file r to n.
+func addSlangAndEmoji(n *normalizer, r *rawLexicon, p problems) {
+	for _, kv := range r.slang {
+		k := kv[0].Value
+		rep := strings.Fields(kv[1].Value)
+		if !isASCIIWordOrDigits(k) || len(rep) == 0 {
+			p.at(kv[0], "slang %q: want a lower-case word mapped to one or more words", k)
+			continue
+		}
+		n.slang[k] = rep
+	}
+	for _, kv := range r.emoji {
+		rn, size := utf8.DecodeRuneInString(kv[0].Value)
+		if rn == utf8.RuneError || size != len(kv[0].Value) {
+			p.at(kv[0], "emoji %q: want a single character", kv[0].Value)
+			continue
+		}
+		n.emoji[rn] = kv[1].Value
+	}
+}
+
+// addClasses compiles the class entries of lexicon file r into pp, and
+// keeps their words in classWords.
+func addClasses(pp *patternParser, classWords map[string][]string, r *rawLexicon, p problems) {
+	for _, c := range r.classes {
+		name := c.key.Value
+		if !nameRE.MatchString(name) {
+			p.at(c.key, "class name %q: want lower-case letters, digits and _", name)
+			continue
+		}
+		for _, e := range c.entries {
+			if strings.ContainsAny(e.Value, "{}") {
+				p.at(e, "class entries cannot refer to other classes")
+				continue
+			}
+			cp, err := pp.compile(e.Value)
+			if err != nil {
+				reportPattern(p, e, r.lines, err)
+				continue
+			}
+			pp.classes[name] = append(pp.classes[name], cp.nodes)
+			classWords[name] = append(classWords[name], e.Value)
+		}
+	}
+}
+
+// addSignal defines signal rs of lexicon file r, or adds to the signal of
+// that name an earlier file defined.
+func (lx *lexicon) addSignal(pp *patternParser, r *rawLexicon, rs rawSignal, p problems) {
+	name := rs.key.Value
+	if !nameRE.MatchString(name) {
+		p.at(rs.key, "signal name %q: want lower-case letters, digits and _", name)
+		return
+	}
+	if slices.Contains(builtinSignals, name) {
+		p.at(rs.key, "signal %q is computed by the scorer and cannot be defined in a lexicon", name)
+		return
+	}
+	def := lx.byName[name]
+	if def == nil {
+		def = &signalDef{name: name, window: defaultWindow}
+		lx.byName[name] = def
+		lx.signals = append(lx.signals, def)
+	}
+	if rs.description != nil {
+		def.description = rs.description.Value
+	}
+	if rs.negatable != nil {
+		b, err := strconv.ParseBool(rs.negatable.Value)
+		if err != nil {
+			p.at(rs.negatable, "negatable: want true or false")
+		}
+		def.negatable = b
+	}
+	if rs.window != nil {
+		w, err := strconv.Atoi(rs.window.Value)
+		if err != nil || w < 1 || w > 12 {
+			p.at(rs.window, "window: want a number of tokens from 1 to 12")
+		}
+		def.window = w
+	}
+	broken := false
+	for _, pn := range rs.patterns {
+		cp, err := pp.compile(pn.Value)
+		if err != nil {
+			reportPattern(p, pn, r.lines, err)
+			broken = true
+			continue
+		}
+		def.patterns = append(def.patterns, cp)
+	}
+	for _, pn := range rs.unless {
+		cp, err := pp.compile(pn.Value)
+		if err != nil {
+			reportPattern(p, pn, r.lines, err)
+			continue
+		}
+		def.unless = append(def.unless, cp)
+	}
+	if len(def.patterns) == 0 && !broken {
+		p.at(rs.key, "signal %q has no patterns", name)
+	}
+}
+
+// indexPatterns indexes every signal's patterns by the words they can
+// start with, and adds the words they use to the vocabulary.
+func (lx *lexicon) indexPatterns() {
+	n := lx.norm
 	for _, def := range lx.signals {
 		for _, cp := range def.patterns {
 			ref := patRef{def, cp}
@@ -285,15 +316,6 @@ func buildLexicon(srcs []Source, list *[]Problem) *lexicon {
 			addVocab(n, cp.nodes)
 		}
 	}
-	for _, rep := range n.slang {
-		for _, w := range rep {
-			n.vocab[w] = true
-		}
-	}
-	for w := range n.vocab {
-		n.addFuzzy(w)
-	}
-	return lx
 }
 
 func isASCIIWordOrDigits(w string) bool {
