@@ -140,16 +140,36 @@ type TransparencyInput struct {
 
 // transparencyTables builds the report's tables from the cases, unsuppressed.
 func transparencyTables(cases []Case, in TransparencyInput) *Transparency {
-	p := in.Period
-	r := &Transparency{Service: in.Service, Period: p, Generated: in.Now.UTC(), Encryption: in.Encryption,
+	r := &Transparency{Service: in.Service, Period: in.Period, Generated: in.Now.UTC(), Encryption: in.Encryption,
 		EncryptionWords: EncryptionWords(in.Encryption), Banks: in.Banks, BanksConfigured: in.BanksConfigured, Method: transparencyMethod}
-	base := func(name, measure, rowKind, columnKind string, cols ...stats.Column) *stats.Dataset {
-		return &stats.Dataset{Name: name, Period: p.Label, Source: "the platform's own records", ImportedAt: in.Now.UTC(),
-			Layout: stats.LayoutPlatform, Measure: measure, RowKind: rowKind, ColumnKind: columnKind, Columns: cols}
+	b := tableBase{p: in.Period, now: in.Now.UTC()}
+	decisions := r.addVolumes(cases, b)
+	dec := b.dataset("decisions", "cases decided", "decision", stats.NoSplit, stats.Column{Name: "cases decided"})
+	for _, d := range decisionWords {
+		dec.Rows = append(dec.Rows, row(d.words, decisions[d.d]))
 	}
+	r.Decisions = stats.NewTable(dec)
+	r.addAppeals(cases, b)
+	r.addReports(cases, b)
+	return r
+}
 
-	// Volumes.
-	vol := base("volumes", MeasureCases, "detection source", "priority",
+// tableBase is what every table of a transparency report shares.
+type tableBase struct {
+	p   Period
+	now time.Time
+}
+
+func (b tableBase) dataset(name, measure, rowKind, columnKind string, cols ...stats.Column) *stats.Dataset {
+	return &stats.Dataset{Name: name, Period: b.p.Label, Source: "the platform's own records", ImportedAt: b.now,
+		Layout: stats.LayoutPlatform, Measure: measure, RowKind: rowKind, ColumnKind: columnKind, Columns: cols}
+}
+
+// addVolumes adds the cases opened by source and priority, and the times
+// to review and to report. It returns the decisions made in the period.
+func (r *Transparency) addVolumes(cases []Case, b tableBase) map[safeguard.Decision]int64 {
+	p := b.p
+	vol := b.dataset("volumes", MeasureCases, "detection source", "priority",
 		stats.Column{Name: "cases", Total: true}, stats.Column{Name: "priority 1"}, stats.Column{Name: "priority 2"}, stats.Column{Name: "priority 3"})
 	vol.Partition = true
 	counts := map[string][]int64{}
@@ -177,12 +197,23 @@ func transparencyTables(cases []Case, in TransparencyInput) *Transparency {
 			decisions[c.Decision]++
 		}
 	}
+	vol.Rows = volumeRows(counts)
+	r.Volumes = stats.NewTable(vol)
+	r.Review = timing("from the first detection to a moderator's first review", review)
+	r.Report = timing("from the first detection to the first report to law enforcement", report)
+	return decisions
+}
+
+// volumeRows are the rows of the volumes table: every known source, then
+// any other by name.
+func volumeRows(counts map[string][]int64) []stats.Row {
+	var rows []stats.Row
 	for _, s := range Sources {
 		n := counts[s.Words]
 		if n == nil {
 			n = make([]int64, 4)
 		}
-		vol.Rows = append(vol.Rows, row(s.Words, n...))
+		rows = append(rows, row(s.Words, n...))
 	}
 	var other []string
 	for w := range counts {
@@ -192,20 +223,14 @@ func transparencyTables(cases []Case, in TransparencyInput) *Transparency {
 	}
 	sort.Strings(other)
 	for _, w := range other {
-		vol.Rows = append(vol.Rows, row(w, counts[w]...))
+		rows = append(rows, row(w, counts[w]...))
 	}
-	r.Volumes = stats.NewTable(vol)
-	r.Review = timing("from the first detection to a moderator's first review", review)
-	r.Report = timing("from the first detection to the first report to law enforcement", report)
+	return rows
+}
 
-	// Decisions.
-	dec := base("decisions", "cases decided", "decision", stats.NoSplit, stats.Column{Name: "cases decided"})
-	for _, d := range decisionWords {
-		dec.Rows = append(dec.Rows, row(d.words, decisions[d.d]))
-	}
-	r.Decisions = stats.NewTable(dec)
-
-	// Appeals.
+// addAppeals adds the appeals received, decided and still waiting.
+func (r *Transparency) addAppeals(cases []Case, b tableBase) {
+	p := b.p
 	var received, waiting int64
 	outcome := map[safeguard.AppealStatus]int64{}
 	for i := range cases {
@@ -222,16 +247,20 @@ func transparencyTables(cases []Case, in TransparencyInput) *Transparency {
 			}
 		}
 	}
-	app := base("appeals", "appeals decided", "outcome", stats.NoSplit, stats.Column{Name: "appeals decided"})
+	app := b.dataset("appeals", "appeals decided", "outcome", stats.NoSplit, stats.Column{Name: "appeals decided"})
 	app.Rows = []stats.Row{
 		row("upheld (the decision stands)", outcome[safeguard.AppealUpheld]),
 		row("overturned (the decision was reversed)", outcome[safeguard.AppealOverturned]),
 	}
 	r.Appeals = stats.NewTable(app)
 	r.Received, r.Waiting = stats.Num(received), stats.Num(waiting)
+}
 
-	// Reports to law enforcement.
-	rep := base("reports", "reports the platform made to law enforcement", "priority", "destination",
+// addReports adds the reports to law enforcement by priority and
+// destination, the follow-ups, and whether they were tests.
+func (r *Transparency) addReports(cases []Case, b tableBase) {
+	p := b.p
+	rep := b.dataset("reports", "reports the platform made to law enforcement", "priority", "destination",
 		stats.Column{Name: "reports", Total: true}, stats.Column{Name: "to the NCA"}, stats.Column{Name: "to NCMEC"})
 	rep.Partition = true
 	byPriority := map[int][]int64{}
@@ -262,20 +291,7 @@ func transparencyTables(cases []Case, in TransparencyInput) *Transparency {
 			}
 		}
 	}
-	priorities := []int{1, 2, 3}
-	for pr := range byPriority {
-		if !slices.Contains(priorities, pr) {
-			priorities = append(priorities, pr)
-		}
-	}
-	sort.Ints(priorities)
-	for _, pr := range priorities {
-		n := byPriority[pr]
-		if n == nil {
-			n = make([]int64, 3)
-		}
-		rep.Rows = append(rep.Rows, row(priorityWords(pr), n...))
-	}
+	rep.Rows = reportRows(byPriority)
 	r.Reports = stats.NewTable(rep)
 	r.FollowUps = stats.Num(followUps)
 	switch {
@@ -286,7 +302,27 @@ func transparencyTables(cases []Case, in TransparencyInput) *Transparency {
 	default:
 		r.Tests = "some"
 	}
-	return r
+}
+
+// reportRows are the rows of the reports table: priorities 1 to 3, then any
+// other, in order.
+func reportRows(byPriority map[int][]int64) []stats.Row {
+	priorities := []int{1, 2, 3}
+	for pr := range byPriority {
+		if !slices.Contains(priorities, pr) {
+			priorities = append(priorities, pr)
+		}
+	}
+	sort.Ints(priorities)
+	var rows []stats.Row
+	for _, pr := range priorities {
+		n := byPriority[pr]
+		if n == nil {
+			n = make([]int64, 3)
+		}
+		rows = append(rows, row(priorityWords(pr), n...))
+	}
+	return rows
 }
 
 // row is a dataset row with a label and counts.
