@@ -207,7 +207,7 @@ func newConsoleServer(t *testing.T, st store.Store, name string) (url string, cl
 	t.Helper()
 	s := newStreamStack(t, st, web.Config{})
 	clock = s.clock
-	mods, err := moderators.New(moderators.Config{Argon2: moderators.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}}, st, clock.Now, nil)
+	mods, err := moderators.New(moderators.Config{Argon2: moderators.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}}, moderators.Deps{Store: st, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
