@@ -37,7 +37,7 @@ const (
 )
 
 // appColumns returns the indexes of the app (non-total) columns.
-func (d *Dataset) appColumns() []int {
+func appColumns(d *Dataset) []int {
 	var out []int
 	for j, c := range d.Columns {
 		if !c.Total {
@@ -68,7 +68,7 @@ func niceStep(max int64) int64 {
 // figures are labelled "not provided" and drawn with no bar.
 func (t *Table) writeChart(b *strings.Builder) {
 	d := t.Dataset
-	apps := d.appColumns()
+	apps := appColumns(d)
 	tc := d.TotalColumn()
 	esc := html.EscapeString
 
@@ -213,7 +213,7 @@ func chartPeriod(d *Dataset) string {
 // chartDescription says in words what the chart shows, for screen readers.
 func (t *Table) chartDescription() string {
 	d := t.Dataset
-	apps := d.appColumns()
+	apps := appColumns(d)
 	names := make([]string, len(apps))
 	for k, j := range apps {
 		names[k] = d.Columns[j].Name

@@ -196,7 +196,7 @@ func (m *model) add(t *Table) {
 	if !d.Partition || tc < 0 {
 		return
 	}
-	apps := d.appColumns()
+	apps := appColumns(d)
 	for i := range d.Rows {
 		var members []cell
 		for _, j := range apps {

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	safeguard "github.com/safeguard-dev/safeguard"
-	"github.com/safeguard-dev/safeguard/internal/stats"
 )
 
 // Store opens transactions.
@@ -524,7 +523,7 @@ type DatasetInfo struct {
 	Period     string
 	Source     string
 	ImportedAt time.Time
-	Layout     stats.Layout
+	Layout     safeguard.DatasetLayout
 	Measure    string
 	Columns    int // number columns
 	Rows       int // force rows
@@ -536,9 +535,9 @@ type DatasetInfo struct {
 type DatasetTx interface {
 	// CreateDataset stores d under d.Name. A name already stored is
 	// ErrConflict with code "dataset_exists".
-	CreateDataset(ctx context.Context, d *stats.Dataset) error
+	CreateDataset(ctx context.Context, d *safeguard.Dataset) error
 	// Dataset returns the dataset stored under name, as it was stored.
-	Dataset(ctx context.Context, name string) (*stats.Dataset, error)
+	Dataset(ctx context.Context, name string) (*safeguard.Dataset, error)
 	// Datasets lists the stored datasets in name order.
 	Datasets(ctx context.Context) ([]DatasetInfo, error)
 	// DeleteDataset removes the dataset stored under name; a name not

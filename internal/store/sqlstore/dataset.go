@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	safeguard "github.com/safeguard-dev/safeguard"
-	"github.com/safeguard-dev/safeguard/internal/stats"
 	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
@@ -19,16 +18,16 @@ type (
 		Published bool   `json:"published,omitempty"`
 	}
 	storedTotal struct {
-		Line   int           `json:"line"`
-		Label  string        `json:"label"`
-		Values []stats.Value `json:"values"`
-		Covers []int         `json:"covers"`
+		Line   int                `json:"line"`
+		Label  string             `json:"label"`
+		Values []safeguard.Figure `json:"values"`
+		Covers []int              `json:"covers"`
 	}
 )
 
 // CreateDataset implements store.DatasetTx: the dataset in one row, its force
 // rows in as many more.
-func (t *Tx) CreateDataset(ctx context.Context, d *stats.Dataset) error {
+func (t *Tx) CreateDataset(ctx context.Context, d *safeguard.Dataset) error {
 	cols := make([]storedColumn, len(d.Columns))
 	for i, c := range d.Columns {
 		cols[i] = storedColumn(c)
@@ -79,9 +78,9 @@ func (t *Tx) CreateDataset(ctx context.Context, d *stats.Dataset) error {
 }
 
 // Dataset implements store.DatasetTx.
-func (t *Tx) Dataset(ctx context.Context, name string) (*stats.Dataset, error) {
+func (t *Tx) Dataset(ctx context.Context, name string) (*safeguard.Dataset, error) {
 	var (
-		d                   stats.Dataset
+		d                   safeguard.Dataset
 		id, at              int64
 		layout              string
 		cols, totals, notes string
@@ -96,18 +95,18 @@ func (t *Tx) Dataset(ctx context.Context, name string) (*stats.Dataset, error) {
 	if err != nil {
 		return nil, t.d.Err(err, what)
 	}
-	d.ImportedAt, d.Layout = fromMicro(at), stats.Layout(layout)
+	d.ImportedAt, d.Layout = fromMicro(at), safeguard.DatasetLayout(layout)
 	if err := json.Unmarshal([]byte(cols), &storedCols); err != nil {
 		return nil, fmt.Errorf("%s columns: %w", what, err)
 	}
 	for _, c := range storedCols {
-		d.Columns = append(d.Columns, stats.Column(c))
+		d.Columns = append(d.Columns, safeguard.DatasetColumn(c))
 	}
 	if err := json.Unmarshal([]byte(totals), &storedTotals); err != nil {
 		return nil, fmt.Errorf("%s stated totals: %w", what, err)
 	}
 	for _, st := range storedTotals {
-		d.StatedTotals = append(d.StatedTotals, stats.StatedTotal(st))
+		d.StatedTotals = append(d.StatedTotals, safeguard.StatedTotal(st))
 	}
 	if err := json.Unmarshal([]byte(notes), &d.Notes); err != nil {
 		return nil, fmt.Errorf("%s notes: %w", what, err)
@@ -117,9 +116,9 @@ func (t *Tx) Dataset(ctx context.Context, name string) (*stats.Dataset, error) {
 	}
 	rows, err := t.query(ctx, `SELECT line, lines, force_name, force_code, cells FROM stats_dataset_rows
 		WHERE dataset_id = ? ORDER BY ord`, id)
-	d.Rows, err = collect(rows, err, t.d, what+" rows", func(s scanner) (stats.Row, error) {
+	d.Rows, err = collect(rows, err, t.d, what+" rows", func(s scanner) (safeguard.DatasetRow, error) {
 		var (
-			r            stats.Row
+			r            safeguard.DatasetRow
 			lines, cells string
 		)
 		if err := s.Scan(&r.Line, &lines, &r.Force, &r.ForceCode, &cells); err != nil {
@@ -163,7 +162,7 @@ func (t *Tx) Datasets(ctx context.Context) ([]store.DatasetInfo, error) {
 		if err := json.Unmarshal([]byte(cols), &columns); err != nil {
 			return info, fmt.Errorf("dataset %q columns: %w", info.Name, err)
 		}
-		info.ImportedAt, info.Layout, info.Columns, info.Rows = fromMicro(at), stats.Layout(layout), len(columns), int(n)
+		info.ImportedAt, info.Layout, info.Columns, info.Rows = fromMicro(at), safeguard.DatasetLayout(layout), len(columns), int(n)
 		return info, nil
 	})
 }

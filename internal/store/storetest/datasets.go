@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	safeguard "github.com/safeguard-dev/safeguard"
-	"github.com/safeguard-dev/safeguard/internal/stats"
 	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
@@ -16,20 +15,20 @@ var datasetTests = []test{
 // testDataset is a police return as the importer leaves it: a total column,
 // a force that gave no figures, a summed force, a stated total, and every
 // state a value can have.
-func testDataset(name string) *stats.Dataset {
-	return &stats.Dataset{
+func testDataset(name string) *safeguard.Dataset {
+	return &safeguard.Dataset{
 		Name: name, Period: "2019", Source: "synthetic FOI returns", ImportedAt: at(3).In(local),
-		Layout: stats.LayoutTable, Measure: "online child sexual offences", ForceHeader: "Police Force",
+		Layout: safeguard.LayoutTable, Measure: "online child sexual offences", ForceHeader: "Police Force",
 		ColumnKind: "app", RowKind: "", Partition: false,
-		Columns: []stats.Column{{Name: "Total offences", Total: true}, {Name: "Instagram"}, {Name: "Police figure", Published: true}},
-		Rows: []stats.Row{
+		Columns: []safeguard.DatasetColumn{{Name: "Total offences", Total: true}, {Name: "Instagram"}, {Name: "Police figure", Published: true}},
+		Rows: []safeguard.DatasetRow{
 			{Line: 2, Lines: []int{2}, Force: "Bedfordshire", ForceCode: "E23000026",
-				Values: []stats.Value{stats.Num(193), stats.Num(0), {State: stats.Withheld}}},
+				Values: []safeguard.Figure{safeguard.Figure{N: 193, State: safeguard.FigureCount}, safeguard.Figure{N: 0, State: safeguard.FigureCount}, {State: safeguard.FigureWithheld}}},
 			{Line: 3, Lines: []int{3, 5}, Force: "Cambs", ForceCode: "E23000023",
-				Values: []stats.Value{stats.Num(1234567), {N: 3, State: stats.Suppressed}, stats.Num(4)}},
-			{Line: 4, Lines: []int{4}, Force: "Essex", ForceCode: "E23000028", Values: []stats.Value{{}, {}, {}}},
+				Values: []safeguard.Figure{safeguard.Figure{N: 1234567, State: safeguard.FigureCount}, {N: 3, State: safeguard.FigureSuppressed}, safeguard.Figure{N: 4, State: safeguard.FigureCount}}},
+			{Line: 4, Lines: []int{4}, Force: "Essex", ForceCode: "E23000028", Values: []safeguard.Figure{{}, {}, {}}},
 		},
-		StatedTotals: []stats.StatedTotal{{Line: 6, Label: "East Total", Values: []stats.Value{stats.Num(1234760), {}, stats.Num(4)}, Covers: []int{0, 1, 2}}},
+		StatedTotals: []safeguard.StatedTotal{{Line: 6, Label: "East Total", Values: []safeguard.Figure{safeguard.Figure{N: 1234760, State: safeguard.FigureCount}, {}, safeguard.Figure{N: 4, State: safeguard.FigureCount}}, Covers: []int{0, 1, 2}}},
 		Notes:        []string{"Counted from synthetic data."},
 	}
 }
@@ -37,7 +36,7 @@ func testDataset(name string) *stats.Dataset {
 func testDatasets(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	east, west := testDataset("east-2019"), testDataset("a-west")
-	west.Layout, west.Partition, west.StatedTotals, west.Notes, west.Rows = stats.LayoutIncidents, true, nil, nil, west.Rows[:1]
+	west.Layout, west.Partition, west.StatedTotals, west.Notes, west.Rows = safeguard.LayoutIncidents, true, nil, nil, west.Rows[:1]
 	west.RowKind, west.NoChart = "app", true
 	update(t, s, func(tx store.Tx) error {
 		if err := tx.CreateDataset(ctx, east); err != nil {
@@ -62,7 +61,7 @@ func testDatasets(t *testing.T, s store.Store) {
 		if err != nil {
 			return err
 		}
-		if got.Layout != stats.LayoutIncidents || !got.Partition || got.RowKind != "app" || !got.NoChart || got.StatedTotals != nil || got.Notes != nil || len(got.Rows) != 1 {
+		if got.Layout != safeguard.LayoutIncidents || !got.Partition || got.RowKind != "app" || !got.NoChart || got.StatedTotals != nil || got.Notes != nil || len(got.Rows) != 1 {
 			t.Errorf("second dataset read back as %+v", got)
 		}
 		if _, err := tx.Dataset(ctx, "East-2019"); !errors.Is(err, safeguard.ErrNotFound) {
@@ -73,9 +72,9 @@ func testDatasets(t *testing.T, s store.Store) {
 			return err
 		}
 		wantInfos := []store.DatasetInfo{
-			{Name: "a-west", Period: "2019", Source: "synthetic FOI returns", ImportedAt: want.ImportedAt, Layout: stats.LayoutIncidents,
+			{Name: "a-west", Period: "2019", Source: "synthetic FOI returns", ImportedAt: want.ImportedAt, Layout: safeguard.LayoutIncidents,
 				Measure: "online child sexual offences", Columns: 3, Rows: 1},
-			{Name: "east-2019", Period: "2019", Source: "synthetic FOI returns", ImportedAt: want.ImportedAt, Layout: stats.LayoutTable,
+			{Name: "east-2019", Period: "2019", Source: "synthetic FOI returns", ImportedAt: want.ImportedAt, Layout: safeguard.LayoutTable,
 				Measure: "online child sexual offences", Columns: 3, Rows: 3},
 		}
 		if d := diff(wantInfos, infos); d != "" {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	safeguard "github.com/safeguard-dev/safeguard"
-	"github.com/safeguard-dev/safeguard/internal/stats"
 	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
@@ -676,12 +675,12 @@ func (t *tracedTx) EvidenceReads(p0 context.Context, p1 int64) ([]safeguard.Evid
 	return t.Tx.EvidenceReads(p0, p1)
 }
 
-func (t *tracedTx) CreateDataset(p0 context.Context, p1 *stats.Dataset) error {
+func (t *tracedTx) CreateDataset(p0 context.Context, p1 *safeguard.Dataset) error {
 	t.tr.note("CreateDataset")
 	return t.Tx.CreateDataset(p0, p1)
 }
 
-func (t *tracedTx) Dataset(p0 context.Context, p1 string) (*stats.Dataset, error) {
+func (t *tracedTx) Dataset(p0 context.Context, p1 string) (*safeguard.Dataset, error) {
 	t.tr.note("Dataset")
 	return t.Tx.Dataset(p0, p1)
 }
