@@ -98,7 +98,7 @@ func cmdCase(ctx context.Context, e *env, args []string) error {
 	case "show":
 		return caseShow(ctx, e, ce.svc, id)
 	default:
-		m := cases.Moderator{Name: *moderator, Senior: *senior}
+		m := cases.Moderator{Name: *moderator, Role: cases.RoleFor(*senior)}
 		return caseDecide(ctx, e, ce.svc, id, m, *decision, *reason)
 	}
 }

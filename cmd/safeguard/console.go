@@ -38,7 +38,7 @@ func newConsole(c consoleConfig, testReports bool, argon messaging.Argon2, passw
 		return nil, nil, err
 	}
 	con, err := console.New(console.Config{TestReports: testReports, SecureCookie: c.secureCookie, RevealFor: c.revealFor},
-		console.Deps{Cases: cs, Moderators: mods, Store: st, Log: log})
+		console.Deps{Cases: cs, Moderators: mods, Log: log})
 	return mods, con, err
 }
 

@@ -181,7 +181,7 @@ func (s *Service) DecideAppeal(ctx context.Context, appealID int64, o AppealOutc
 			if c.ReportOpen() {
 				return safeguard.Errorf(safeguard.ErrConflict, "report_open", "A law-enforcement report is open: the appeal waits.")
 			}
-			if c.SeniorReview && !o.Moderator.Senior {
+			if !o.Moderator.MayDecide(c) {
 				return safeguard.Errorf(safeguard.ErrPermission, "senior_review_required", "A senior moderator must decide this appeal.")
 			}
 		}

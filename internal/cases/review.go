@@ -8,15 +8,46 @@ import (
 
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/lawreport"
+	"github.com/safeguard-dev/safeguard/internal/moderators"
 	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
-// Moderator is who acts on a case. Senior moderators may decide cases that
-// need a senior review (a minor as sender).
+// Moderator is who acts on a case: a name, and a role whose permissions are
+// the console's role matrix (moderators.Can). It is the one model of what a
+// moderator may do, asked by the console and by the service alike.
 type Moderator struct {
-	Name   string
-	Senior bool
+	Name string
+	Role safeguard.ModeratorRole
 }
+
+// RoleFor is the role of a moderator named where only seniority is said (the
+// operator API and the command line): senior, or a moderator.
+func RoleFor(senior bool) safeguard.ModeratorRole {
+	if senior {
+		return safeguard.RoleSenior
+	}
+	return safeguard.RoleModerator
+}
+
+// Can reports whether m may do p.
+func (m Moderator) Can(p moderators.Permission) bool { return moderators.Can(m.Role, p) }
+
+// MaySee reports whether m may open c: a case whose sender is a young person
+// needs moderators.MinorSenderCases.
+func (m Moderator) MaySee(c *safeguard.Case) bool {
+	return !c.MinorSender || m.Can(moderators.MinorSenderCases)
+}
+
+// MayDecide reports whether m's role may decide c and its appeals: a case
+// that needs a senior review (a minor as sender) needs
+// moderators.MinorSenderCases, which senior moderators have.
+func (m Moderator) MayDecide(c *safeguard.Case) bool {
+	return !c.SeniorReview || m.Can(moderators.MinorSenderCases)
+}
+
+// senior reports whether m is a senior moderator or above, as the timeline
+// records a decision.
+func (m Moderator) senior() bool { return m.Role.AtLeast(safeguard.RoleSenior) }
 
 func (m Moderator) check() error {
 	if strings.TrimSpace(m.Name) == "" {
@@ -179,7 +210,7 @@ func (s *Service) Decide(ctx context.Context, id int64, d Decision) (*CaseView, 
 			return "", nil, err
 		}
 		sender = c.SenderID
-		detail, _ := json.Marshal(map[string]any{"decision": d.Decision, "signals": d.Signals, "senior": d.Moderator.Senior})
+		detail, _ := json.Marshal(map[string]any{"decision": d.Decision, "signals": d.Signals, "senior": d.Moderator.senior()})
 		return string(d.Decision) + ": " + d.Reason, detail, nil
 	})
 	if err != nil {
@@ -229,7 +260,7 @@ func (d Decision) check() error {
 // review needs a senior moderator, and a case decided already may only be
 // decided again, once reported, to act on the sender.
 func (d Decision) mayDecide(c *safeguard.Case) error {
-	if c.SeniorReview && !d.Moderator.Senior {
+	if !d.Moderator.MayDecide(c) {
 		return safeguard.Errorf(safeguard.ErrPermission, "senior_review_required",
 			"The sender is a young person: a senior moderator must decide this case.")
 	}

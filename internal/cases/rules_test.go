@@ -115,8 +115,8 @@ func (w *world) decide(id int64, m Moderator, d safeguard.Decision) {
 
 var (
 	alice  = Moderator{Name: "alice"}
-	bob    = Moderator{Name: "bob", Senior: true}
-	senior = Moderator{Name: "sam", Senior: true}
+	bob    = Moderator{Name: "bob", Role: safeguard.RoleSenior}
+	senior = Moderator{Name: "sam", Role: safeguard.RoleSenior}
 )
 
 func TestPriority(t *testing.T) {

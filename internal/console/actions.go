@@ -13,7 +13,6 @@ import (
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/cases"
 	"github.com/safeguard-dev/safeguard/internal/moderators"
-	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 // act runs a case action for the moderator: the case must be one they may
@@ -143,10 +142,9 @@ func (h *handler) decideAppeal(w http.ResponseWriter, r *http.Request, rq *reque
 		if err != nil {
 			return "", err
 		}
-		var a *safeguard.Appeal
-		err = h.Store.View(r.Context(), func(tx store.Tx) (err error) { a, err = tx.Appeal(r.Context(), ids[0]); return })
-		if err != nil || a.CaseID != caseID {
-			return "", safeguard.Errorf(safeguard.ErrNotFound, "no_such_appeal", "This case has no such appeal.")
+		a, err := h.Cases.CaseAppeal(r.Context(), caseID, ids[0])
+		if err != nil {
+			return "", err
 		}
 		_, err = h.Cases.DecideAppeal(r.Context(), a.ID, cases.AppealOutcome{Moderator: rq.moderator(), Overturn: overturn, Reason: reason})
 		return "appeal", err

@@ -51,11 +51,9 @@ type request struct {
 	sess *moderators.Session
 }
 
-func (rq *request) name() string                  { return rq.sess.Moderator.Name }
-func (rq *request) role() safeguard.ModeratorRole { return rq.sess.Moderator.Role }
-func (rq *request) can(p moderators.Permission) bool {
-	return moderators.Can(rq.sess.Moderator.Role, p)
-}
+func (rq *request) name() string                     { return rq.sess.Moderator.Name }
+func (rq *request) role() safeguard.ModeratorRole    { return rq.sess.Moderator.Role }
+func (rq *request) can(p moderators.Permission) bool { return rq.moderator().Can(p) }
 
 // Errors of the console's own checks.
 var (

@@ -12,7 +12,6 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/evidence"
 	"github.com/safeguard-dev/safeguard/internal/lawreport"
 	"github.com/safeguard-dev/safeguard/internal/moderators"
-	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 // caseData is what the case page shows.
@@ -174,46 +173,34 @@ func factsOf(signals []string) []string {
 
 // mayOn says what the moderator of rq may do on case c.
 func mayOn(rq *request, c *safeguard.Case) may {
-	senior := rq.role().AtLeast(safeguard.RoleSenior)
+	m := rq.moderator()
 	return may{
-		Claim:      c.Status == safeguard.CaseOpen && rq.can(moderators.ReviewCases),
-		Decide:     (c.Status == safeguard.CaseOpen || c.Status == safeguard.CaseInReview) && rq.can(moderators.ReviewCases) && (!c.SeniorReview || senior),
-		Reveal:     rq.can(moderators.RevealEvidence),
-		Export:     rq.can(moderators.ExportReports),
-		Close:      (c.Status == safeguard.CaseReported || c.Status == safeguard.CaseDecided) && rq.can(moderators.CloseReported),
-		Hold:       rq.can(moderators.LegalHold),
-		Appeals:    rq.can(moderators.DecideAppeals),
-		SeniorOnly: c.SeniorReview && !senior,
+		Claim:      c.Status == safeguard.CaseOpen && m.Can(moderators.ReviewCases),
+		Decide:     (c.Status == safeguard.CaseOpen || c.Status == safeguard.CaseInReview) && m.Can(moderators.ReviewCases) && m.MayDecide(c),
+		Reveal:     m.Can(moderators.RevealEvidence),
+		Export:     m.Can(moderators.ExportReports),
+		Close:      (c.Status == safeguard.CaseReported || c.Status == safeguard.CaseDecided) && m.Can(moderators.CloseReported),
+		Hold:       m.Can(moderators.LegalHold),
+		Appeals:    m.Can(moderators.DecideAppeals),
+		SeniorOnly: !m.MayDecide(c),
 	}
 }
 
 // casePeople reads, in one read, the case's detections and the accounts its
 // occurrences and evidence name.
 func (h *handler) casePeople(ctx context.Context, v *cases.CaseView) (map[int64]*safeguard.Detection, map[int64]*safeguard.Account, error) {
-	dets := map[int64]*safeguard.Detection{}
-	accounts := map[int64]*safeguard.Account{}
-	err := h.Store.View(ctx, func(tx store.Tx) error {
-		want := []int64{v.Case.SenderID}
-		for _, o := range v.Occurrences {
-			det, err := tx.Detection(ctx, o.DetectionID)
-			if err != nil {
-				return err
-			}
-			dets[o.DetectionID] = det
-			want = append(want, o.RecipientIDs...)
+	want := []int64{v.Case.SenderID}
+	for _, o := range v.Occurrences {
+		want = append(want, o.RecipientIDs...)
+	}
+	for _, e := range v.Evidence {
+		if id, ok := refID(e.Ref, "account"); ok {
+			want = append(want, id)
+		} else if id, ok := refID(e.Ref, "connections"); ok {
+			want = append(want, id)
 		}
-		for _, e := range v.Evidence {
-			if id, ok := refID(e.Ref, "account"); ok {
-				want = append(want, id)
-			} else if id, ok := refID(e.Ref, "connections"); ok {
-				want = append(want, id)
-			}
-		}
-		var err error
-		accounts, err = tx.AccountsByID(ctx, want)
-		return err
-	})
-	return dets, accounts, err
+	}
+	return h.Cases.Parties(ctx, v.Occurrences, want)
 }
 
 // people describes the accounts a case page names, as of now.

@@ -23,7 +23,6 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/cases"
 	"github.com/safeguard-dev/safeguard/internal/moderators"
 	"github.com/safeguard-dev/safeguard/internal/stats/platform"
-	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 // Defaults of Config.
@@ -57,9 +56,6 @@ type Config struct {
 type Deps struct {
 	Cases      *cases.Service
 	Moderators *moderators.Service
-	// Store is read for what a case page shows beside the case: the
-	// accounts' handles and age bands, the detections' findings.
-	Store store.Store
 	// Stats, if set, serves the statistics page: the platform's own table
 	// of a period, with its chart.
 	Stats *platform.Service
@@ -93,8 +89,8 @@ var assets embed.FS
 
 // New returns a Console.
 func New(cfg Config, d Deps) (*Console, error) {
-	if d.Cases == nil || d.Moderators == nil || d.Store == nil {
-		return nil, errors.New("console: cases, moderators and store are required")
+	if d.Cases == nil || d.Moderators == nil {
+		return nil, errors.New("console: cases and moderators are required")
 	}
 	if cfg.RevealFor <= 0 {
 		cfg.RevealFor = DefaultRevealFor

@@ -14,7 +14,6 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/cases"
 	"github.com/safeguard-dev/safeguard/internal/imaging"
 	"github.com/safeguard-dev/safeguard/internal/moderators"
-	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 // A grant lets one session see one revealed item for a while after the
@@ -146,37 +145,22 @@ func isImage(e *safeguard.EvidenceEntry) bool {
 	return e.Kind == safeguard.EvidenceItem && e.ItemKind == "media" && strings.HasPrefix(e.ContentType, "image/")
 }
 
-// caseFor loads a case for a moderator: not found when it does not exist,
-// forbidden when their role may not see it (a young person as sender needs
-// a senior moderator).
+// caseFor loads a case for a moderator: forbidden when their role may not
+// see cases, and as the cases service answers otherwise (not found, or a
+// young person as sender needs a senior moderator).
 func (h *handler) caseFor(ctx context.Context, rq *request, id int64) (*safeguard.Case, error) {
 	if !rq.can(moderators.ViewCases) {
 		return nil, errForbidden
 	}
-	var c *safeguard.Case
-	err := h.Store.View(ctx, func(tx store.Tx) (err error) { c, err = tx.Case(ctx, id); return })
-	if err != nil {
-		return nil, safeguard.Errorf(safeguard.ErrNotFound, "no_such_case", "There is no case %d.", id)
-	}
-	if c.MinorSender && !rq.can(moderators.MinorSenderCases) {
-		return nil, safeguard.Errorf(safeguard.ErrPermission, "senior_review_required",
-			"The sender in this case is a young person: a senior moderator reviews it.")
-	}
-	return c, nil
+	return h.Cases.CaseFor(ctx, rq.moderator(), id)
 }
 
 // entryFor loads an evidence entry of a case the moderator may see.
 func (h *handler) entryFor(ctx context.Context, rq *request, caseID, seq int64) (*safeguard.Case, *safeguard.EvidenceEntry, error) {
-	c, err := h.caseFor(ctx, rq, caseID)
-	if err != nil {
-		return nil, nil, err
+	if !rq.can(moderators.ViewCases) {
+		return nil, nil, errForbidden
 	}
-	var e *safeguard.EvidenceEntry
-	err = h.Store.View(ctx, func(tx store.Tx) (err error) { e, err = tx.EvidenceEntry(ctx, seq); return })
-	if err != nil || e.CaseID != caseID || e.Kind != safeguard.EvidenceItem {
-		return nil, nil, safeguard.Errorf(safeguard.ErrNotFound, "no_such_item", "This case has no such evidence item.")
-	}
-	return c, e, nil
+	return h.Cases.EvidenceItem(ctx, rq.moderator(), caseID, seq)
 }
 
 func pathIDs(r *http.Request, names ...string) ([]int64, error) {
@@ -193,7 +177,7 @@ func pathIDs(r *http.Request, names ...string) ([]int64, error) {
 
 // moderator is who the cases service sees acting.
 func (rq *request) moderator() cases.Moderator {
-	return cases.Moderator{Name: rq.name(), Senior: rq.role().AtLeast(safeguard.RoleSenior)}
+	return cases.Moderator{Name: rq.name(), Role: rq.role()}
 }
 
 // reveal records an audited read of one item, with the moderator's reason,

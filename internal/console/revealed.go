@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/evidence"
-	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 // revealed is an item as the page shows it once revealed.
@@ -88,12 +86,11 @@ func (h *handler) revealed(ctx context.Context, gr *grant, caseMessages map[int6
 		if msgs == nil {
 			break
 		}
-		accounts := map[int64]*safeguard.Account{}
 		var ids []int64
 		for _, m := range msgs {
 			ids = append(ids, m.SenderID)
 		}
-		h.Store.View(ctx, func(tx store.Tx) (err error) { accounts, err = tx.AccountsByID(ctx, ids); return })
+		accounts, _ := h.Cases.Accounts(ctx, ids)
 		for _, m := range msgs {
 			row := threadRow{messageRecord: m, From: person{ID: m.SenderID}, InCase: caseMessages[m.ID], IsImage: m.MediaID != 0}
 			if a := accounts[m.SenderID]; a != nil {

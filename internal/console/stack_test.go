@@ -168,7 +168,7 @@ func newStack(t testing.TB) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	con, err := console.New(console.Config{TestReports: true}, console.Deps{Cases: cs, Moderators: mods, Store: st, Now: c.now,
+	con, err := console.New(console.Config{TestReports: true}, console.Deps{Cases: cs, Moderators: mods, Now: c.now,
 		Stats: statsSvc})
 	if err != nil {
 		t.Fatal(err)

@@ -127,7 +127,7 @@ func newHardStack(t *testing.T, st store.Store, o hardOptions) *hardStack {
 		if err != nil {
 			t.Fatal(err)
 		}
-		con, err := console.New(console.Config{TestReports: true}, console.Deps{Cases: cs, Moderators: h.mods, Store: st, Now: clock.now})
+		con, err := console.New(console.Config{TestReports: true}, console.Deps{Cases: cs, Moderators: h.mods, Now: clock.now})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -214,7 +214,7 @@ func newConsoleServer(t *testing.T, st store.Store, name string) (url string, cl
 	if _, err := mods.Add(t.Context(), moderators.Operator, name, safeguard.RoleModerator, pw); err != nil {
 		t.Fatal(err)
 	}
-	con, err := console.New(console.Config{}, console.Deps{Cases: s.cs, Moderators: mods, Store: st, Now: clock.Now})
+	con, err := console.New(console.Config{}, console.Deps{Cases: s.cs, Moderators: mods, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -220,7 +220,7 @@ func (s *Server) adminCaseAction(action string) http.HandlerFunc {
 
 // applyCaseAction does a moderator's action on case id.
 func (s *Server) applyCaseAction(ctx context.Context, action string, id int64, req client.CaseAction) error {
-	m := cases.Moderator{Name: req.Moderator, Senior: req.Senior}
+	m := cases.Moderator{Name: req.Moderator, Role: cases.RoleFor(req.Senior)}
 	var err error
 	switch action {
 	case "claim":
@@ -277,7 +277,7 @@ func (s *Server) adminDecideAppeal(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	a, err := s.cases.DecideAppeal(r.Context(), id, cases.AppealOutcome{Moderator: cases.Moderator{Name: req.Moderator, Senior: req.Senior},
+	a, err := s.cases.DecideAppeal(r.Context(), id, cases.AppealOutcome{Moderator: cases.Moderator{Name: req.Moderator, Role: cases.RoleFor(req.Senior)},
 		Overturn: req.Overturn, Reason: req.Reason})
 	if err != nil {
 		s.writeError(w, r, err)
