@@ -123,9 +123,9 @@ func TestArchitecture(t *testing.T) {
 	}
 }
 
-// useCases are the use-case packages (each with its sub-packages), and the
+// useCasePackages are the use-case packages (each with its sub-packages), and the
 // console, which goes through them.
-var useCases = []string{"internal/messaging", "internal/cases", "internal/e2ee", "internal/safety",
+var useCasePackages = []string{"internal/messaging", "internal/cases", "internal/e2ee", "internal/safety",
 	"internal/lawreport", "internal/stats/platform", "internal/moderators", "internal/evidence", "internal/console"}
 
 // useCaseEdges are the imports allowed from one use case to another. A use
@@ -154,7 +154,7 @@ var useCaseEdges = map[[2]string]bool{
 
 // useCaseOf returns the use case a package belongs to, or "".
 func useCaseOf(rel string) string {
-	for _, u := range useCases {
+	for _, u := range useCasePackages {
 		if rel == u || strings.HasPrefix(rel, u+"/") {
 			return u
 		}

@@ -23,7 +23,7 @@ var nothingToAppeal = safeguard.Errorf(safeguard.ErrNotFound, "nothing_to_appeal
 func (s *Service) Appealable(ctx context.Context, accountID int64) ([]*safeguard.Case, error) {
 	var out []*safeguard.Case
 	now := s.clock()
-	err := s.Store.View(ctx, func(tx store.Tx) error {
+	err := viewTx(ctx, s.Store, func(tx Tx) error {
 		cs, err := tx.Cases(ctx, store.CaseQuery{SenderID: accountID, Statuses: []safeguard.CaseStatus{safeguard.CaseClosed}, Limit: 200})
 		for _, c := range cs {
 			if appealableDecision(c) && now.Sub(c.DecidedAt) <= s.cfg.AppealWindow && c.ReportReference == "" {
@@ -55,7 +55,7 @@ func (s *Service) Appeal(ctx context.Context, accountID, caseID int64, text stri
 	}
 	now := s.clock()
 	var a *safeguard.Appeal
-	err := s.Store.Update(ctx, func(tx store.Tx) error {
+	err := updateTx(ctx, s.Store, func(tx Tx) error {
 		c, err := tx.Case(ctx, caseID)
 		if err != nil || c.SenderID != accountID || c.ReportOpen() || c.ReportReference != "" ||
 			!appealableDecision(c) || now.Sub(c.DecidedAt) > s.cfg.AppealWindow {
@@ -95,7 +95,7 @@ func (s *Service) ContestHold(ctx context.Context, accountID, messageID int64, t
 	}
 	now := s.clock()
 	var a *safeguard.Appeal
-	err := s.Store.Update(ctx, func(tx store.Tx) error {
+	err := updateTx(ctx, s.Store, func(tx Tx) error {
 		m, err := tx.Message(ctx, messageID)
 		if err != nil || m.SenderID != accountID {
 			return safeguard.NotFound
@@ -162,7 +162,7 @@ func (s *Service) DecideAppeal(ctx context.Context, appealID int64, o AppealOutc
 	}
 	now := s.clock()
 	var a *safeguard.Appeal
-	err := s.Store.Update(ctx, func(tx store.Tx) error {
+	err := updateTx(ctx, s.Store, func(tx Tx) error {
 		var err error
 		if a, err = tx.Appeal(ctx, appealID); err != nil {
 			return err
@@ -206,7 +206,7 @@ func (s *Service) DecideAppeal(ctx context.Context, appealID int64, o AppealOutc
 }
 
 // reverse undoes what a case decided, for an overturned appeal.
-func (s *Service) reverse(ctx context.Context, tx store.Tx, a *safeguard.Appeal, c *safeguard.Case) error {
+func (s *Service) reverse(ctx context.Context, tx Tx, a *safeguard.Appeal, c *safeguard.Case) error {
 	if a.Kind == safeguard.AppealHold {
 		return tx.SetMessageStatus(ctx, a.MessageID, safeguard.Delivered)
 	}

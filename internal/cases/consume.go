@@ -27,7 +27,7 @@ func (s *Service) Process(ctx context.Context) (int, error) {
 	n := 0
 	for {
 		var evs []safeguard.Event
-		err := s.Store.View(ctx, func(tx store.Tx) error {
+		err := viewTx(ctx, s.Store, func(tx Tx) error {
 			cur, err := tx.Cursor(ctx, Consumer)
 			if err != nil {
 				return err
@@ -51,7 +51,7 @@ func (s *Service) Process(ctx context.Context) (int, error) {
 			n++
 		}
 		if skipped != 0 {
-			if err := s.Store.Update(ctx, func(tx store.Tx) error { return tx.SetCursor(ctx, Consumer, skipped) }); err != nil {
+			if err := updateTx(ctx, s.Store, func(tx Tx) error { return tx.SetCursor(ctx, Consumer, skipped) }); err != nil {
 				return n, err
 			}
 		}
@@ -78,7 +78,7 @@ type facts struct {
 func (s *Service) gather(ctx context.Context, d *safeguard.Detection) (*facts, error) {
 	f := &facts{d: d, logins: map[int64][]safeguard.Login{}, preserved: map[string]bool{}}
 	since := d.At.Add(-s.cfg.ContextWindow)
-	err := s.Store.View(ctx, func(tx store.Tx) error {
+	err := viewTx(ctx, s.Store, func(tx Tx) error {
 		if err := f.readAccounts(ctx, tx, since); err != nil {
 			return err
 		}
@@ -104,7 +104,7 @@ func (s *Service) gather(ctx context.Context, d *safeguard.Detection) (*facts, e
 }
 
 // readAccounts reads the sender, the recipients and their logins since.
-func (f *facts) readAccounts(ctx context.Context, tx store.Tx, since time.Time) error {
+func (f *facts) readAccounts(ctx context.Context, tx Tx, since time.Time) error {
 	d := f.d
 	ids := append([]int64{d.SenderID}, d.RecipientIDs...)
 	accts, err := tx.AccountsByID(ctx, ids)
@@ -127,7 +127,7 @@ func (f *facts) readAccounts(ctx context.Context, tx store.Tx, since time.Time) 
 
 // readContent reads the detection's message and media, where they still
 // exist.
-func (f *facts) readContent(ctx context.Context, tx store.Tx) error {
+func (f *facts) readContent(ctx context.Context, tx Tx) error {
 	d := f.d
 	var err error
 	if d.MessageID != 0 {
@@ -145,7 +145,7 @@ func (f *facts) readContent(ctx context.Context, tx store.Tx) error {
 
 // readContext reads up to limit messages of the conversation, up to the
 // detected one and sent since, oldest first.
-func (f *facts) readContext(ctx context.Context, tx store.Tx, since time.Time, limit int) error {
+func (f *facts) readContext(ctx context.Context, tx Tx, since time.Time, limit int) error {
 	d := f.d
 	if d.ConversationID == 0 {
 		return nil
@@ -169,7 +169,7 @@ func (f *facts) readContext(ctx context.Context, tx store.Tx, since time.Time, l
 
 // readPreserved reads which items the case of this sender and content
 // already holds, if there is one.
-func (f *facts) readPreserved(ctx context.Context, tx store.Tx) error {
+func (f *facts) readPreserved(ctx context.Context, tx Tx) error {
 	c, err := tx.CaseByKey(ctx, f.d.SenderID, f.d.ContentKey)
 	if errors.Is(err, safeguard.ErrNotFound) {
 		return nil
@@ -193,10 +193,10 @@ func (s *Service) handle(ctx context.Context, ev safeguard.Event) error {
 	}
 	if err := json.Unmarshal(ev.Payload, &p); err != nil || p.DetectionID == 0 {
 		s.Log.WarnContext(ctx, "cases: detection event without a detection id", "event", ev.ID)
-		return s.Store.Update(ctx, func(tx store.Tx) error { return tx.SetCursor(ctx, Consumer, ev.ID) })
+		return updateTx(ctx, s.Store, func(tx Tx) error { return tx.SetCursor(ctx, Consumer, ev.ID) })
 	}
 	var d *safeguard.Detection
-	err := s.Store.View(ctx, func(tx store.Tx) (err error) { d, err = tx.Detection(ctx, p.DetectionID); return })
+	err := viewTx(ctx, s.Store, func(tx Tx) (err error) { d, err = tx.Detection(ctx, p.DetectionID); return })
 	if err != nil {
 		return err
 	}
@@ -210,7 +210,7 @@ func (s *Service) handle(ctx context.Context, ev safeguard.Event) error {
 	}
 	logged := append(staged[:len(staged):len(staged)], keptItems(f)...)
 	var out outcome
-	err = s.Store.Update(ctx, func(tx store.Tx) error {
+	err = updateTx(ctx, s.Store, func(tx Tx) error {
 		out = outcome{}
 		if err := s.record(ctx, tx, f, logged, &out); err != nil {
 			return err
@@ -219,7 +219,7 @@ func (s *Service) handle(ctx context.Context, ev safeguard.Event) error {
 	})
 	if errors.Is(err, errSeen) {
 		s.Vault.Discard(ctx, staged)
-		return s.Store.Update(ctx, func(tx store.Tx) error { return tx.SetCursor(ctx, Consumer, ev.ID) })
+		return updateTx(ctx, s.Store, func(tx Tx) error { return tx.SetCursor(ctx, Consumer, ev.ID) })
 	}
 	if err != nil {
 		s.Vault.Discard(ctx, staged)
@@ -240,7 +240,7 @@ type outcome struct {
 }
 
 // record opens or extends the case in tx.
-func (s *Service) record(ctx context.Context, tx store.Tx, f *facts, staged []evidence.Staged, out *outcome) error {
+func (s *Service) record(ctx context.Context, tx Tx, f *facts, staged []evidence.Staged, out *outcome) error {
 	d := f.d
 	now := s.clock()
 	c, err := tx.CaseByKey(ctx, d.SenderID, d.ContentKey)
@@ -312,7 +312,7 @@ func (s *Service) record(ctx context.Context, tx store.Tx, f *facts, staged []ev
 // the sender is still in contact with one, and whether the sender can be
 // traced. A priority never drops on its own: a moderator's decision is what
 // ends a case.
-func (s *Service) assess(ctx context.Context, tx store.Tx, c *safeguard.Case, f *facts) error {
+func (s *Service) assess(ctx context.Context, tx Tx, c *safeguard.Case, f *facts) error {
 	occ, err := tx.Occurrences(ctx, c.ID)
 	if err != nil {
 		return err
@@ -375,7 +375,7 @@ func (s *Service) assess(ctx context.Context, tx store.Tx, c *safeguard.Case, f 
 // a suspension they could observe would tell them which image matched; a
 // moderator's decision suspends. A minor is a child to safeguard first and
 // is never held.
-func (s *Service) holdOnMatch(ctx context.Context, tx store.Tx, c *safeguard.Case, f *facts, now time.Time) error {
+func (s *Service) holdOnMatch(ctx context.Context, tx Tx, c *safeguard.Case, f *facts, now time.Time) error {
 	if !s.cfg.HoldOnMatch || f.d.Source != safeguard.HashMatch || f.sender == nil || c.MinorSender {
 		return nil
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	safeguard "github.com/safeguard-dev/safeguard"
-	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 // CaseFor returns a case to a moderator: ErrNotFound when it does not exist,
@@ -12,7 +11,7 @@ import (
 // needs a senior moderator).
 func (s *Service) CaseFor(ctx context.Context, m Moderator, id int64) (*safeguard.Case, error) {
 	var c *safeguard.Case
-	err := s.Store.View(ctx, func(tx store.Tx) (err error) { c, err = tx.Case(ctx, id); return })
+	err := viewTx(ctx, s.Store, func(tx Tx) (err error) { c, err = tx.Case(ctx, id); return })
 	if err != nil {
 		return nil, safeguard.Errorf(safeguard.ErrNotFound, "no_such_case", "There is no case %d.", id)
 	}
@@ -31,7 +30,7 @@ func (s *Service) EvidenceItem(ctx context.Context, m Moderator, caseID, seq int
 		return nil, nil, err
 	}
 	var e *safeguard.EvidenceEntry
-	err = s.Store.View(ctx, func(tx store.Tx) (err error) { e, err = tx.EvidenceEntry(ctx, seq); return })
+	err = viewTx(ctx, s.Store, func(tx Tx) (err error) { e, err = tx.EvidenceEntry(ctx, seq); return })
 	if err != nil || e.CaseID != caseID || e.Kind != safeguard.EvidenceItem {
 		return nil, nil, safeguard.Errorf(safeguard.ErrNotFound, "no_such_item", "This case has no such evidence item.")
 	}
@@ -42,7 +41,7 @@ func (s *Service) EvidenceItem(ctx context.Context, m Moderator, caseID, seq int
 // such appeal.
 func (s *Service) CaseAppeal(ctx context.Context, caseID, appealID int64) (*safeguard.Appeal, error) {
 	var a *safeguard.Appeal
-	err := s.Store.View(ctx, func(tx store.Tx) (err error) { a, err = tx.Appeal(ctx, appealID); return })
+	err := viewTx(ctx, s.Store, func(tx Tx) (err error) { a, err = tx.Appeal(ctx, appealID); return })
 	if err != nil || a.CaseID != caseID {
 		return nil, safeguard.Errorf(safeguard.ErrNotFound, "no_such_appeal", "This case has no such appeal.")
 	}
@@ -54,7 +53,7 @@ func (s *Service) CaseAppeal(ctx context.Context, caseID, appealID int64) (*safe
 func (s *Service) Parties(ctx context.Context, occurrences []safeguard.Occurrence, accountIDs []int64) (map[int64]*safeguard.Detection, map[int64]*safeguard.Account, error) {
 	dets := map[int64]*safeguard.Detection{}
 	var accounts map[int64]*safeguard.Account
-	err := s.Store.View(ctx, func(tx store.Tx) error {
+	err := viewTx(ctx, s.Store, func(tx Tx) error {
 		for _, o := range occurrences {
 			det, err := tx.Detection(ctx, o.DetectionID)
 			if err != nil {

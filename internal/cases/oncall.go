@@ -11,7 +11,6 @@ import (
 
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
-	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 // Alert is what the on-call person is told of a priority 1 case: its id,
@@ -115,7 +114,7 @@ func (s *Service) raiseAlert(ctx context.Context, c *safeguard.Case) {
 		action, reason = "oncall_failed", err.Error()
 		s.Log.ErrorContext(ctx, "cases: on-call alert", "case", c.ID, "err", err)
 	}
-	uerr := s.Store.Update(ctx, func(tx store.Tx) error {
+	uerr := updateTx(ctx, s.Store, func(tx Tx) error {
 		return event(ctx, tx, c, s.clock(), "system", action, c.Status, reason, nil)
 	})
 	if uerr != nil {

@@ -139,7 +139,7 @@ func (s *Service) Report(ctx context.Context, reporterID int64, r Report) (*Rece
 	}
 	now := s.clock()
 	var rec *Receipt
-	err := s.Store.Update(ctx, func(tx store.Tx) error {
+	err := updateTx(ctx, s.Store, func(tx Tx) error {
 		reporter, err := tx.Account(ctx, reporterID)
 		if err != nil {
 			return err
@@ -191,7 +191,7 @@ type target struct {
 	contentKey string
 }
 
-func (s *Service) resolveTarget(ctx context.Context, tx store.Tx, reporter *safeguard.Account, r Report, now time.Time) (*target, error) {
+func (s *Service) resolveTarget(ctx context.Context, tx Tx, reporter *safeguard.Account, r Report, now time.Time) (*target, error) {
 	var t *target
 	var err error
 	switch {
@@ -216,7 +216,7 @@ func (s *Service) resolveTarget(ctx context.Context, tx store.Tx, reporter *safe
 // messageTarget is a report of message id: its sender is the subject, and
 // its content is its image or else its conversation. A message the reporter
 // did not see, sent, or sees no longer is not found.
-func messageTarget(ctx context.Context, tx store.Tx, reporter *safeguard.Account, id int64) (*target, error) {
+func messageTarget(ctx context.Context, tx Tx, reporter *safeguard.Account, id int64) (*target, error) {
 	t := &target{}
 	m, err := tx.Message(ctx, id)
 	if err != nil {
@@ -259,7 +259,7 @@ func messageTarget(ctx context.Context, tx store.Tx, reporter *safeguard.Account
 
 // conversationTarget is a report of conversation id, which the reporter is
 // or was a member of.
-func conversationTarget(ctx context.Context, tx store.Tx, reporter *safeguard.Account, id int64) (*target, error) {
+func conversationTarget(ctx context.Context, tx Tx, reporter *safeguard.Account, id int64) (*target, error) {
 	t := &target{}
 	c, err := tx.Conversation(ctx, id)
 	if err != nil || c.Member(reporter.ID) == nil {
@@ -290,7 +290,7 @@ func conversationTarget(ctx context.Context, tx store.Tx, reporter *safeguard.Ac
 
 // accountTarget is a report of the account whose ID is account, not the
 // reporter's own.
-func accountTarget(ctx context.Context, tx store.Tx, reporter *safeguard.Account, account string) (*target, error) {
+func accountTarget(ctx context.Context, tx Tx, reporter *safeguard.Account, account string) (*target, error) {
 	id, _ := strconv.ParseInt(account, 10, 64)
 	a, err := tx.Account(ctx, id)
 	if err != nil || a.ID == reporter.ID {
@@ -303,7 +303,7 @@ func accountTarget(ctx context.Context, tx store.Tx, reporter *safeguard.Account
 
 // addMembers reads the members of the target's conversation, and which of
 // them the reporter may know of.
-func (t *target) addMembers(ctx context.Context, tx store.Tx, reporter *safeguard.Account) error {
+func (t *target) addMembers(ctx context.Context, tx Tx, reporter *safeguard.Account) error {
 	var ids []int64
 	for _, m := range t.conversation.Members {
 		ids = append(ids, m.AccountID)
@@ -352,7 +352,7 @@ const subjectScan = 500
 
 // lastOtherSender returns the last account other than the member m's that
 // wrote in a conversation while m could read it; 0 if none.
-func lastOtherSender(ctx context.Context, tx store.Tx, conversationID int64, m *safeguard.Member) (int64, error) {
+func lastOtherSender(ctx context.Context, tx Tx, conversationID int64, m *safeguard.Member) (int64, error) {
 	if m.State == safeguard.MemberInvited {
 		return 0, nil
 	}
@@ -419,6 +419,6 @@ func (t *target) detection(reporter *safeguard.Account, reason Reason, now time.
 }
 
 // recordDetection writes d and its outbox event in tx.
-func recordDetection(ctx context.Context, tx store.Tx, d *safeguard.Detection) error {
+func recordDetection(ctx context.Context, tx Tx, d *safeguard.Detection) error {
 	return store.RecordDetection(ctx, tx, d)
 }

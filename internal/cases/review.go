@@ -72,7 +72,7 @@ func (s *Service) Queue(ctx context.Context, q QueueQuery) ([]*safeguard.Case, e
 		st = []safeguard.CaseStatus{safeguard.CaseOpen, safeguard.CaseInReview, safeguard.CaseDecided}
 	}
 	var out []*safeguard.Case
-	err := s.Store.View(ctx, func(tx store.Tx) (err error) {
+	err := viewTx(ctx, s.Store, func(tx Tx) (err error) {
 		out, err = tx.Cases(ctx, store.CaseQuery{Statuses: st, Limit: q.Limit})
 		return
 	})
@@ -97,7 +97,7 @@ type CaseView struct {
 // reports and appeals.
 func (s *Service) Case(ctx context.Context, id int64) (*CaseView, error) {
 	v := &CaseView{}
-	err := s.Store.View(ctx, func(tx store.Tx) error {
+	err := viewTx(ctx, s.Store, func(tx Tx) error {
 		var err error
 		if v.Case, err = tx.Case(ctx, id); err != nil {
 			return notFound(id)
@@ -131,9 +131,9 @@ func (s *Service) Case(ctx context.Context, id int64) (*CaseView, error) {
 
 // change loads a case, lets fn change it, and writes it back with a
 // timeline entry.
-func (s *Service) change(ctx context.Context, id int64, actor, action string, fn func(tx store.Tx, c *safeguard.Case) (reason string, detail []byte, err error)) (*safeguard.Case, error) {
+func (s *Service) change(ctx context.Context, id int64, actor, action string, fn func(tx Tx, c *safeguard.Case) (reason string, detail []byte, err error)) (*safeguard.Case, error) {
 	var c *safeguard.Case
-	err := s.Store.Update(ctx, func(tx store.Tx) error {
+	err := updateTx(ctx, s.Store, func(tx Tx) error {
 		var err error
 		if c, err = tx.Case(ctx, id); err != nil {
 			return notFound(id)
@@ -158,7 +158,7 @@ func (s *Service) Claim(ctx context.Context, id int64, m Moderator) (*safeguard.
 	if err := m.check(); err != nil {
 		return nil, err
 	}
-	return s.change(ctx, id, m.Name, "claimed", func(tx store.Tx, c *safeguard.Case) (string, []byte, error) {
+	return s.change(ctx, id, m.Name, "claimed", func(tx Tx, c *safeguard.Case) (string, []byte, error) {
 		switch {
 		case c.Status == safeguard.CaseInReview && c.Assignee == m.Name:
 			return "", nil, nil
@@ -200,7 +200,7 @@ func (s *Service) Decide(ctx context.Context, id int64, d Decision) (*CaseView, 
 		return nil, nil, err
 	}
 	var sender int64
-	_, err := s.change(ctx, id, d.Moderator.Name, "decided", func(tx store.Tx, c *safeguard.Case) (string, []byte, error) {
+	_, err := s.change(ctx, id, d.Moderator.Name, "decided", func(tx Tx, c *safeguard.Case) (string, []byte, error) {
 		if err := d.mayDecide(c); err != nil {
 			return "", nil, err
 		}
@@ -308,7 +308,7 @@ func (s *Service) tellDecision(ctx context.Context, sender int64, d safeguard.De
 }
 
 // carryOut applies a decision in tx.
-func (s *Service) carryOut(ctx context.Context, tx store.Tx, c *safeguard.Case, d safeguard.Decision, now timeT) error {
+func (s *Service) carryOut(ctx context.Context, tx Tx, c *safeguard.Case, d safeguard.Decision, now timeT) error {
 	switch d {
 	case safeguard.RemoveContent, safeguard.Suspend, safeguard.Ban:
 		occ, err := tx.Occurrences(ctx, c.ID)
@@ -355,7 +355,7 @@ func (s *Service) Close(ctx context.Context, id int64, m Moderator, reason strin
 	if !safeguard.ValidText(reason, true) {
 		return nil, safeguard.InvalidText("A reason")
 	}
-	return s.change(ctx, id, m.Name, "closed", func(tx store.Tx, c *safeguard.Case) (string, []byte, error) {
+	return s.change(ctx, id, m.Name, "closed", func(tx Tx, c *safeguard.Case) (string, []byte, error) {
 		if c.Status != safeguard.CaseReported && c.Status != safeguard.CaseDecided {
 			return "", nil, safeguard.Errorf(safeguard.ErrConflict, "case_not_reported", "Only a decided or reported case can be closed.")
 		}
@@ -390,7 +390,7 @@ func (s *Service) SetLegalHold(ctx context.Context, id int64, m Moderator, on bo
 	if on {
 		action = "legal_hold"
 	}
-	return s.change(ctx, id, m.Name, action, func(tx store.Tx, c *safeguard.Case) (string, []byte, error) {
+	return s.change(ctx, id, m.Name, action, func(tx Tx, c *safeguard.Case) (string, []byte, error) {
 		c.LegalHold, c.HoldReason = on, reason
 		if !on {
 			c.HoldReason = ""

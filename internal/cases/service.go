@@ -149,7 +149,7 @@ func (s *Service) Run(ctx context.Context, interval time.Duration) {
 }
 
 // event appends a timeline entry.
-func event(ctx context.Context, tx store.Tx, c *safeguard.Case, at time.Time, actor, action string, from safeguard.CaseStatus, reason string, detail []byte) error {
+func event(ctx context.Context, tx Tx, c *safeguard.Case, at time.Time, actor, action string, from safeguard.CaseStatus, reason string, detail []byte) error {
 	return tx.AddCaseEvent(ctx, &safeguard.CaseEvent{CaseID: c.ID, At: at, Actor: actor, Action: action,
 		From: from, To: c.Status, Reason: reason, Detail: detail})
 }

@@ -13,7 +13,6 @@ import (
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/evidence"
 	"github.com/safeguard-dev/safeguard/internal/lawreport"
-	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 // OnCallDeclarant makes the declaration of a report filed at once by the
@@ -34,7 +33,7 @@ func Reference(caseID int64, test bool, at time.Time) string {
 // file it.
 func (s *Service) prepare(ctx context.Context, caseID int64) (*lawreport.Package, error) {
 	var c *safeguard.Case
-	if err := s.Store.View(ctx, func(tx store.Tx) (err error) { c, err = tx.Case(ctx, caseID); return }); err != nil {
+	if err := viewTx(ctx, s.Store, func(tx Tx) (err error) { c, err = tx.Case(ctx, caseID); return }); err != nil {
 		return nil, err
 	}
 	if c.ReportReference != "" {
@@ -56,7 +55,7 @@ func (s *Service) prepare(ctx context.Context, caseID int64) (*lawreport.Package
 			return nil, err
 		}
 	}
-	return pkg, s.Store.Update(ctx, func(tx store.Tx) error {
+	return pkg, updateTx(ctx, s.Store, func(tx Tx) error {
 		return event(ctx, tx, c, s.clock(), "system", "package_prepared", c.Status, pkg.Reference, detail)
 	})
 }
@@ -73,7 +72,7 @@ func (s *Service) followUp(ctx context.Context, caseID int64) (*lawreport.Receip
 func (s *Service) file(ctx context.Context, caseID int64, who string, followUp bool) (*lawreport.Receipt, error) {
 	var c *safeguard.Case
 	var reports []safeguard.CaseReport
-	err := s.Store.View(ctx, func(tx store.Tx) (err error) {
+	err := viewTx(ctx, s.Store, func(tx Tx) (err error) {
 		if c, err = tx.Case(ctx, caseID); err != nil {
 			return err
 		}
@@ -117,7 +116,7 @@ func (s *Service) file(ctx context.Context, caseID int64, who string, followUp b
 	if err != nil {
 		return nil, err
 	}
-	err = s.Store.Update(ctx, func(tx store.Tx) error {
+	err = updateTx(ctx, s.Store, func(tx Tx) error {
 		c, err := tx.Case(ctx, caseID)
 		if err != nil {
 			return err
@@ -169,7 +168,7 @@ func (s *Service) Export(ctx context.Context, caseID int64, dir, who string) (*l
 		return nil, lawreport.Receipt{}, safeguard.Invalid("moderator_required", "Say who exports the report.")
 	}
 	var c *safeguard.Case
-	if err := s.Store.View(ctx, func(tx store.Tx) (err error) { c, err = tx.Case(ctx, caseID); return }); err != nil {
+	if err := viewTx(ctx, s.Store, func(tx Tx) (err error) { c, err = tx.Case(ctx, caseID); return }); err != nil {
 		return nil, lawreport.Receipt{}, err
 	}
 	inc, _, err := s.incident(ctx, c, who, false)
@@ -189,7 +188,7 @@ func (s *Service) Export(ctx context.Context, caseID int64, dir, who string) (*l
 	if err != nil {
 		return nil, lawreport.Receipt{}, err
 	}
-	err = s.Store.Update(ctx, func(tx store.Tx) error {
+	err = updateTx(ctx, s.Store, func(tx Tx) error {
 		detail, _ := json.Marshal(map[string]any{"reference": pkg.Reference, "dir": rec.ID, "test": pkg.Test})
 		return event(ctx, tx, c, s.clock(), who, "exported", c.Status, pkg.Reference, detail)
 	})
@@ -263,7 +262,7 @@ type incidentBuild struct {
 // they name and the sender's accepted contacts.
 func (b *incidentBuild) read(ctx context.Context) error {
 	c := b.c
-	return b.s.Store.View(ctx, func(tx store.Tx) (err error) {
+	return viewTx(ctx, b.s.Store, func(tx Tx) (err error) {
 		if b.decided, err = tx.Case(ctx, c.ID); err != nil {
 			return err
 		}

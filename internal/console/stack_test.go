@@ -100,7 +100,7 @@ func (b bankScanner) Scan(ctx context.Context, c *messaging.Content) (messaging.
 	if !ok {
 		return messaging.Verdict{}, nil
 	}
-	return messaging.Verdict{Hold: true, Reason: "hash_match", Record: func(ctx context.Context, tx store.Tx, m *safeguard.Message) error {
+	return messaging.Verdict{Hold: true, Reason: "hash_match", Record: func(ctx context.Context, tx messaging.VerdictTx, m *safeguard.Message) error {
 		d := &safeguard.Detection{Source: safeguard.HashMatch, At: c.Now, MessageID: m.ID, ConversationID: m.ConversationID,
 			SenderID: m.SenderID, MediaID: m.MediaID, Held: true, ContentKey: fmt.Sprintf("sha256:%x", sum),
 			Severity: "critical", Category: "csam_known", Summary: "Matched an entry of the test bank",

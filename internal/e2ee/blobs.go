@@ -9,7 +9,6 @@ import (
 	"time"
 
 	safeguard "github.com/safeguard-dev/safeguard"
-	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 // newBlobID returns 128 random bits, URL-safe: a blob id cannot be guessed.
@@ -34,7 +33,7 @@ func (s *Service) PutBlob(ctx context.Context, accountID, conversationID int64, 
 		return nil, safeguard.Invalid("empty_blob", "The attachment is empty.")
 	}
 	now := s.clock()
-	if err := s.store.View(ctx, func(tx store.Tx) error {
+	if err := viewTx(ctx, s.store, func(tx Tx) error {
 		return s.blobAccess(ctx, tx, accountID, conversationID, now)
 	}); err != nil {
 		return nil, err
@@ -46,7 +45,7 @@ func (s *Service) PutBlob(ctx context.Context, accountID, conversationID int64, 
 	origin.At = now
 	b := &safeguard.Blob{ID: newBlobID(), ConversationID: conversationID, OwnerID: accountID, Size: int64(len(data)),
 		StorageKey: key, Origin: origin, CreatedAt: now}
-	err = s.store.Update(ctx, func(tx store.Tx) error {
+	err = updateTx(ctx, s.store, func(tx Tx) error {
 		if err := s.blobAccess(ctx, tx, accountID, conversationID, now); err != nil {
 			return err
 		}
@@ -62,7 +61,7 @@ func (s *Service) PutBlob(ctx context.Context, accountID, conversationID int64, 
 // blobAccess checks that accountID, a verified adult, is a joined member of
 // an end-to-end encrypted conversation. A plain conversation is refused in
 // words; a conversation the caller is not in is not found.
-func (s *Service) blobAccess(ctx context.Context, tx store.Tx, accountID, conversationID int64, now time.Time) error {
+func (s *Service) blobAccess(ctx context.Context, tx Tx, accountID, conversationID int64, now time.Time) error {
 	if _, err := s.participant(ctx, tx, accountID, now); err != nil {
 		return err
 	}
@@ -86,7 +85,7 @@ func (s *Service) blobAccess(ctx context.Context, tx store.Tx, accountID, conver
 // found.
 func (s *Service) OpenBlob(ctx context.Context, accountID, conversationID int64, id string) (*safeguard.Blob, []byte, error) {
 	var b *safeguard.Blob
-	err := s.store.View(ctx, func(tx store.Tx) error {
+	err := viewTx(ctx, s.store, func(tx Tx) error {
 		if err := s.blobAccess(ctx, tx, accountID, conversationID, s.clock()); err != nil {
 			if errors.Is(err, safeguard.ErrInvalid) || errors.Is(err, safeguard.ErrPermission) {
 				// Plain conversations never hold blobs, and for anyone

@@ -9,7 +9,6 @@ import (
 
 	safeguard "github.com/safeguard-dev/safeguard"
 	ce "github.com/safeguard-dev/safeguard/client/e2ee"
-	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 // KeyCount is how many of a device's one-time keys the directory still
@@ -45,7 +44,7 @@ func DeviceKeys(d *safeguard.Device) ce.DeviceKeys {
 func (s *Service) RegisterDevice(ctx context.Context, accountID int64, reg Registration) (r *Registered, created bool, err error) {
 	now := s.clock()
 	var acct *safeguard.Account
-	err = s.store.Update(ctx, func(tx store.Tx) error {
+	err = updateTx(ctx, s.store, func(tx Tx) error {
 		created = false
 		var err error
 		if acct, err = s.participant(ctx, tx, accountID, now); err != nil {
@@ -94,7 +93,7 @@ func (s *Service) RegisterDevice(ctx context.Context, accountID int64, reg Regis
 
 // addKeys stores an upload's keys, refusing more unclaimed one-time keys
 // than the directory keeps per device.
-func (s *Service) addKeys(ctx context.Context, tx store.Tx, d *safeguard.Device, up KeyUpload, created time.Time) (KeyCount, error) {
+func (s *Service) addKeys(ctx context.Context, tx Tx, d *safeguard.Device, up KeyUpload, created time.Time) (KeyCount, error) {
 	var keys []safeguard.OneTimeKey
 	for _, k := range up.OneTimeKeys {
 		keys = append(keys, safeguard.OneTimeKey{DeviceID: d.ID, KeyID: k.KeyID, Curve25519: k.Curve25519, Signature: k.Signature, CreatedAt: created})
@@ -125,7 +124,7 @@ func (s *Service) addKeys(ctx context.Context, tx store.Tx, d *safeguard.Device,
 func (s *Service) UploadKeys(ctx context.Context, accountID int64, device string, body []byte) (KeyCount, error) {
 	now := s.clock()
 	var count KeyCount
-	err := s.store.Update(ctx, func(tx store.Tx) error {
+	err := updateTx(ctx, s.store, func(tx Tx) error {
 		if _, err := s.participant(ctx, tx, accountID, now); err != nil {
 			return err
 		}
@@ -146,7 +145,7 @@ func (s *Service) UploadKeys(ctx context.Context, accountID int64, device string
 // Devices returns the caller's devices with their key counts.
 func (s *Service) Devices(ctx context.Context, accountID int64) ([]Registered, error) {
 	var out []Registered
-	err := s.store.View(ctx, func(tx store.Tx) error {
+	err := viewTx(ctx, s.store, func(tx Tx) error {
 		ds, err := tx.Devices(ctx, []int64{accountID})
 		if err != nil {
 			return err
@@ -166,7 +165,7 @@ func (s *Service) Devices(ctx context.Context, accountID int64) ([]Registered, e
 // Device returns one of the caller's devices with its key count.
 func (s *Service) Device(ctx context.Context, accountID int64, name string) (*Registered, error) {
 	var r *Registered
-	err := s.store.View(ctx, func(tx store.Tx) error {
+	err := viewTx(ctx, s.store, func(tx Tx) error {
 		d, err := ownDevice(ctx, tx, accountID, name)
 		if err != nil {
 			return err
@@ -183,7 +182,7 @@ func (s *Service) Device(ctx context.Context, accountID int64, name string) (*Re
 // devices, verified or not.
 func (s *Service) DeleteDevice(ctx context.Context, accountID int64, name string) error {
 	var acct *safeguard.Account
-	err := s.store.Update(ctx, func(tx store.Tx) error {
+	err := updateTx(ctx, s.store, func(tx Tx) error {
 		var err error
 		if acct, err = tx.Account(ctx, accountID); err != nil {
 			return err
@@ -209,7 +208,7 @@ func (s *Service) DeleteDevice(ctx context.Context, accountID int64, name string
 func (s *Service) QueryKeys(ctx context.Context, accountID, conversationID int64) ([]MemberDevices, error) {
 	now := s.clock()
 	var out []MemberDevices
-	err := s.store.View(ctx, func(tx store.Tx) error {
+	err := viewTx(ctx, s.store, func(tx Tx) error {
 		out = nil
 		if _, err := s.participant(ctx, tx, accountID, now); err != nil {
 			return err
@@ -263,7 +262,7 @@ func (s *Service) Claim(ctx context.Context, accountID int64, devices []ce.Devic
 		return nil, nil, err
 	}
 	now := s.clock()
-	err = s.store.Update(ctx, func(tx store.Tx) error {
+	err = updateTx(ctx, s.store, func(tx Tx) error {
 		claimed, missing = nil, nil
 		if _, err := s.participant(ctx, tx, accountID, now); err != nil {
 			return err
@@ -313,7 +312,7 @@ func (s *Service) Claim(ctx context.Context, accountID int64, devices []ce.Devic
 // end-to-end encrypted conversations that its device list changed.
 func (s *Service) announce(ctx context.Context, a *safeguard.Account, device, change string) {
 	var to []int64
-	err := s.store.View(ctx, func(tx store.Tx) error {
+	err := viewTx(ctx, s.store, func(tx Tx) error {
 		reach, err := peers(ctx, tx, a.ID)
 		to = slices.Sorted(maps.Keys(reach))
 		return err

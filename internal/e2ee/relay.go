@@ -22,7 +22,7 @@ import (
 // the message's conversation and sender, and a device of the sender in the
 // directory; a franking tag, if sent, must be the header's commitment.
 // A held message is not handed out.
-func (s *Service) Relay(ctx context.Context, tx store.Tx, m *safeguard.Message, recipients []*safeguard.Account) error {
+func (s *Service) Relay(ctx context.Context, tx store.E2EETx, m *safeguard.Message, recipients []*safeguard.Account) error {
 	env, err := CheckGroupEnvelope(m.Envelope, m.ConversationID, m.SenderID)
 	if err != nil {
 		return err
@@ -90,7 +90,7 @@ func (s *Service) SendToDevice(ctx context.Context, accountID int64, req ToDevic
 		return 0, err
 	}
 	now := s.clock()
-	err := s.store.Update(ctx, func(tx store.Tx) error {
+	err := updateTx(ctx, s.store, func(tx Tx) error {
 		if _, err := s.participant(ctx, tx, accountID, now); err != nil {
 			return err
 		}
@@ -175,7 +175,7 @@ func (s *Service) Fetch(ctx context.Context, accountID int64, device string, aft
 	now := s.clock()
 	out := &Inbox{}
 	var groups []*Delivery
-	err := s.store.Update(ctx, func(tx store.Tx) error {
+	err := updateTx(ctx, s.store, func(tx Tx) error {
 		*out, groups = Inbox{Next: after}, nil
 		if _, err := s.participant(ctx, tx, accountID, now); err != nil {
 			return err

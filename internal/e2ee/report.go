@@ -35,7 +35,7 @@ type Reason struct {
 
 // txSeen is the store's seen set inside one transaction, so that marking a
 // receipt reported and writing its detection happen together.
-type txSeen struct{ tx store.Tx }
+type txSeen struct{ tx Tx }
 
 // MarkReported implements franking.SeenSet.
 func (t txSeen) MarkReported(ctx context.Context, k franking.ReportKey, expires time.Time) (bool, error) {
@@ -93,7 +93,7 @@ func (s *Service) Report(ctx context.Context, reporterID int64, req ReportReques
 		return nil, err
 	}
 	var d *safeguard.Detection
-	err = s.store.Update(ctx, func(tx store.Tx) error {
+	err = updateTx(ctx, s.store, func(tx Tx) error {
 		verifier.Seen = txSeen{tx}
 		v, err := verifier.Verify(ctx, rep)
 		if err != nil {
@@ -211,7 +211,7 @@ func (s *Service) preserve(ctx context.Context, rep franking.Report, ev *safegua
 
 func (s *Service) preserveOne(ctx context.Context, conversationID int64, a franking.Attachment) (*safeguard.Media, string, error) {
 	var b *safeguard.Blob
-	err := s.store.View(ctx, func(tx store.Tx) (err error) { b, err = tx.Blob(ctx, a.BlobID); return })
+	err := viewTx(ctx, s.store, func(tx Tx) (err error) { b, err = tx.Blob(ctx, a.BlobID); return })
 	if errors.Is(err, safeguard.ErrNotFound) || (err == nil && b.ConversationID != conversationID) {
 		return nil, "blob_not_held", nil
 	}
@@ -249,7 +249,7 @@ func (s *Service) preserveOne(ctx context.Context, conversationID int64, a frank
 }
 
 // memberFacts records the conversation's current members as they are now.
-func memberFacts(ctx context.Context, tx store.Tx, conversationID int64, now time.Time) ([]safeguard.MemberFacts, error) {
+func memberFacts(ctx context.Context, tx Tx, conversationID int64, now time.Time) ([]safeguard.MemberFacts, error) {
 	c, err := tx.Conversation(ctx, conversationID)
 	if errors.Is(err, safeguard.ErrNotFound) {
 		return nil, nil

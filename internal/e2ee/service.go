@@ -198,7 +198,7 @@ var errNotVerified = safeguard.Errorf(safeguard.ErrPermission, "e2ee_requires_ve
 
 // participant loads the acting account afresh and checks that it may take
 // part in end-to-end encryption now: an active, verified adult.
-func (s *Service) participant(ctx context.Context, tx store.Tx, accountID int64, now time.Time) (*safeguard.Account, error) {
+func (s *Service) participant(ctx context.Context, tx Tx, accountID int64, now time.Time) (*safeguard.Account, error) {
 	a, err := tx.Account(ctx, accountID)
 	if errors.Is(err, safeguard.ErrNotFound) {
 		return nil, safeguard.Errorf(safeguard.ErrUnauthenticated, "unauthenticated", "Please log in again.")
@@ -215,7 +215,7 @@ func (s *Service) participant(ctx context.Context, tx store.Tx, accountID int64,
 // e2eeConversation loads conversation id for accountID, who must be a
 // joined member of it, and it must be end-to-end encrypted. Anything else is
 // not found.
-func e2eeConversation(ctx context.Context, tx store.Tx, id, accountID int64) (*safeguard.Conversation, error) {
+func e2eeConversation(ctx context.Context, tx Tx, id, accountID int64) (*safeguard.Conversation, error) {
 	c, err := tx.Conversation(ctx, id)
 	if errors.Is(err, safeguard.ErrNotFound) {
 		return nil, safeguard.NotFound
@@ -231,7 +231,7 @@ func e2eeConversation(ctx context.Context, tx store.Tx, id, accountID int64) (*s
 
 // peers returns the accounts that share a joined end-to-end encrypted
 // conversation with accountID, accountID itself among them.
-func peers(ctx context.Context, tx store.Tx, accountID int64) (map[int64]bool, error) {
+func peers(ctx context.Context, tx Tx, accountID int64) (map[int64]bool, error) {
 	ids, err := tx.MemberConversations(ctx, accountID, true)
 	if err != nil {
 		return nil, err
@@ -256,7 +256,7 @@ func peers(ctx context.Context, tx store.Tx, accountID int64) (map[int64]bool, e
 
 // verifiedAccounts returns those of ids that are active verified adults at
 // now.
-func verifiedAccounts(ctx context.Context, tx store.Tx, ids []int64, now time.Time) (map[int64]*safeguard.Account, error) {
+func verifiedAccounts(ctx context.Context, tx Tx, ids []int64, now time.Time) (map[int64]*safeguard.Account, error) {
 	accounts, err := tx.AccountsByID(ctx, ids)
 	if err != nil {
 		return nil, err
@@ -280,7 +280,7 @@ func deviceNotFound(name string) error {
 }
 
 // ownDevice loads one of the caller's devices.
-func ownDevice(ctx context.Context, tx store.Tx, accountID int64, name string) (*safeguard.Device, error) {
+func ownDevice(ctx context.Context, tx Tx, accountID int64, name string) (*safeguard.Device, error) {
 	d, err := tx.Device(ctx, accountID, name)
 	if errors.Is(err, safeguard.ErrNotFound) {
 		return nil, deviceNotFound(name)

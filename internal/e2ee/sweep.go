@@ -14,7 +14,7 @@ import (
 func (s *Service) Sweep(ctx context.Context) (store.E2EEPurge, error) {
 	now := s.clock()
 	var p store.E2EEPurge
-	err := s.store.Update(ctx, func(tx store.Tx) (err error) {
+	err := updateTx(ctx, s.store, func(tx Tx) (err error) {
 		p, err = tx.PurgeE2EE(ctx, now.Add(-s.cfg.Retention), now)
 		return err
 	})

@@ -124,7 +124,7 @@ func (v *Vault) Discard(ctx context.Context, staged []Staged) {
 
 // Append logs staged items of a case in tx, each chained to the one before,
 // and signs a checkpoint of the new head. It needs the signing key.
-func (v *Vault) Append(ctx context.Context, tx store.Tx, caseID int64, staged []Staged) ([]safeguard.EvidenceEntry, error) {
+func (v *Vault) Append(ctx context.Context, tx Tx, caseID int64, staged []Staged) ([]safeguard.EvidenceEntry, error) {
 	if len(staged) == 0 {
 		return nil, nil
 	}
@@ -156,7 +156,7 @@ func (v *Vault) Append(ctx context.Context, tx store.Tx, caseID int64, staged []
 
 // head returns the hash and Seq of the log's last entry (zeros for an empty
 // log).
-func head(ctx context.Context, tx store.Tx) ([]byte, int64, error) {
+func head(ctx context.Context, tx Tx) ([]byte, int64, error) {
 	h, err := tx.EvidenceHead(ctx)
 	if errors.Is(err, safeguard.ErrNotFound) {
 		return make([]byte, sha256.Size), 0, nil
@@ -167,7 +167,7 @@ func head(ctx context.Context, tx store.Tx) ([]byte, int64, error) {
 	return h.Hash, h.Seq, nil
 }
 
-func (v *Vault) checkpoint(ctx context.Context, tx store.Tx, count int64, headHash []byte, at time.Time) error {
+func (v *Vault) checkpoint(ctx context.Context, tx Tx, count int64, headHash []byte, at time.Time) error {
 	c := &safeguard.EvidenceCheckpoint{At: at, Count: count, Head: headHash, PublicKey: v.PublicKey()}
 	c.Signature = ed25519.Sign(v.key, CheckpointMessage(c))
 	if err := tx.AddEvidenceCheckpoint(ctx, c); err != nil {
@@ -177,7 +177,7 @@ func (v *Vault) checkpoint(ctx context.Context, tx store.Tx, count int64, headHa
 }
 
 // tombstone logs the deletion of item's bytes, signed, and checkpoints.
-func (v *Vault) tombstone(ctx context.Context, tx store.Tx, item *safeguard.EvidenceEntry, reason string) (*safeguard.EvidenceEntry, error) {
+func (v *Vault) tombstone(ctx context.Context, tx Tx, item *safeguard.EvidenceEntry, reason string) (*safeguard.EvidenceEntry, error) {
 	if v.key == nil {
 		return nil, errors.New("evidence: no signing key")
 	}
@@ -206,7 +206,7 @@ func (v *Vault) Read(ctx context.Context, st store.Store, caseID, seq int64, who
 		return nil, nil, safeguard.Invalid("reason_required", "Say who is reading the evidence and why.")
 	}
 	var e *safeguard.EvidenceEntry
-	err := st.Update(ctx, func(tx store.Tx) error {
+	err := updateTx(ctx, st, func(tx Tx) error {
 		var err error
 		if e, err = tx.EvidenceEntry(ctx, seq); err != nil {
 			return err

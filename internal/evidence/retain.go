@@ -83,7 +83,7 @@ func (v *Vault) Retain(ctx context.Context, st store.Store, r Retention, now tim
 	var after int64
 	for {
 		var cases []*safeguard.Case
-		err := st.View(ctx, func(tx store.Tx) (err error) {
+		err := viewTx(ctx, st, func(tx Tx) (err error) {
 			cases, err = tx.Cases(ctx, store.CaseQuery{ByID: true, AfterID: after, Limit: 200})
 			return
 		})
@@ -111,7 +111,7 @@ func (v *Vault) Retain(ctx context.Context, st store.Store, r Retention, now tim
 
 func (v *Vault) retainCase(ctx context.Context, st store.Store, r Retention, c *safeguard.Case, now time.Time) (int, error) {
 	var entries []safeguard.EvidenceEntry
-	if err := st.View(ctx, func(tx store.Tx) (err error) { entries, err = tx.CaseEvidence(ctx, c.ID); return }); err != nil {
+	if err := viewTx(ctx, st, func(tx Tx) (err error) { entries, err = tx.CaseEvidence(ctx, c.ID); return }); err != nil {
 		return 0, err
 	}
 	gone := map[int64]bool{}
@@ -134,7 +134,7 @@ func (v *Vault) retainCase(ctx context.Context, st store.Store, r Retention, c *
 			return n, err
 		}
 		reason := fmt.Sprintf("retention: %s period ended %s", e.Class, due.UTC().Format(time.RFC3339))
-		err := st.Update(ctx, func(tx store.Tx) error {
+		err := updateTx(ctx, st, func(tx Tx) error {
 			// Look again inside the transaction: another run may have
 			// written the tombstone meanwhile.
 			fresh, err := tx.CaseEvidence(ctx, c.ID)

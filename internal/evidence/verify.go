@@ -98,7 +98,7 @@ func (v *verifier) problem(seq int64, format string, args ...any) {
 func (v *verifier) log(ctx context.Context, st store.Store) error {
 	for {
 		var page []safeguard.EvidenceEntry
-		err := st.View(ctx, func(tx store.Tx) (err error) { page, err = tx.EvidenceEntries(ctx, v.last, pageSize); return })
+		err := viewTx(ctx, st, func(tx Tx) (err error) { page, err = tx.EvidenceEntries(ctx, v.last, pageSize); return })
 		if err != nil {
 			return fmt.Errorf("read evidence log: %w", err)
 		}
@@ -160,7 +160,7 @@ func (v *verifier) checkpoints(ctx context.Context, st store.Store) error {
 	var after int64
 	for {
 		var page []safeguard.EvidenceCheckpoint
-		err := st.View(ctx, func(tx store.Tx) (err error) { page, err = tx.EvidenceCheckpoints(ctx, after, pageSize); return })
+		err := viewTx(ctx, st, func(tx Tx) (err error) { page, err = tx.EvidenceCheckpoints(ctx, after, pageSize); return })
 		if err != nil {
 			return fmt.Errorf("read evidence checkpoints: %w", err)
 		}

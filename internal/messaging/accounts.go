@@ -17,7 +17,6 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/police"
 	"github.com/safeguard-dev/safeguard/internal/policy"
 	"github.com/safeguard-dev/safeguard/internal/ratelimit"
-	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 // Account field limits. A handle is a nickname, a dot and a discriminator of
@@ -62,7 +61,7 @@ func (s *Service) SignUp(ctx context.Context, req SignUp, origin safeguard.Origi
 	if err != nil {
 		return nil, err
 	}
-	if err := s.view(ctx, func(tx store.Tx) error { return lookalike(ctx, tx, a, req.Nickname, now) }); err != nil {
+	if err := s.view(ctx, func(tx Tx) error { return lookalike(ctx, tx, a, req.Nickname, now) }); err != nil {
 		return nil, err
 	}
 	hash, err := s.passwords.Hash(ctx, s.cfg.Argon2, req.Password)
@@ -76,7 +75,7 @@ func (s *Service) SignUp(ctx context.Context, req SignUp, origin safeguard.Origi
 		out.GuardianCode, codeHash = s.newGuardianCode()
 		out.CodeExpires = now.Add(s.cfg.GuardianCodeTTL)
 	}
-	err = s.store.Update(ctx, func(tx store.Tx) error {
+	err = updateTx(ctx, s.store, func(tx Tx) error {
 		if err := lookalike(ctx, tx, a, req.Nickname, now); err != nil {
 			return err
 		}
@@ -194,7 +193,7 @@ func (s *Service) Login(ctx context.Context, handle, password string, origin saf
 	origin.At = now
 	var a *safeguard.Account
 	var hash string
-	err := s.view(ctx, func(tx store.Tx) error {
+	err := s.view(ctx, func(tx Tx) error {
 		var err error
 		var id int64 // an unknown handle reads the hash of no account, as a known one reads its own
 		a, err = tx.AccountByHandle(ctx, handle)
@@ -239,7 +238,7 @@ func (s *Service) Login(ctx context.Context, handle, password string, origin saf
 		s.refusals.addLogin(safeguard.Login{AccountID: a.ID, Origin: origin})
 		return "", nil, nil, badLogin(handle)
 	}
-	err = s.store.Update(ctx, func(tx store.Tx) error {
+	err = updateTx(ctx, s.store, func(tx Tx) error {
 		if err := tx.RecordLogin(ctx, &safeguard.Login{AccountID: a.ID, Origin: origin, OK: true}); err != nil {
 			return err
 		}
@@ -261,7 +260,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*safeguard.Ac
 		return nil, errSession
 	}
 	var a *safeguard.Account
-	err := s.view(ctx, func(tx store.Tx) error {
+	err := s.view(ctx, func(tx Tx) error {
 		var expires time.Time
 		var err error
 		if a, expires, err = tx.AccountBySession(ctx, tokenHash(token)); err != nil {
@@ -284,7 +283,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*safeguard.Ac
 // Session returns the session of token, for as long as it lasts.
 func (s *Service) Session(ctx context.Context, token string) (*safeguard.Session, error) {
 	var sess *safeguard.Session
-	err := s.view(ctx, func(tx store.Tx) (err error) { sess, err = tx.Session(ctx, tokenHash(token)); return })
+	err := s.view(ctx, func(tx Tx) (err error) { sess, err = tx.Session(ctx, tokenHash(token)); return })
 	if errors.Is(err, safeguard.ErrNotFound) || err == nil && !s.clock().Before(sess.ExpiresAt) {
 		return nil, errSession
 	}
@@ -294,7 +293,7 @@ func (s *Service) Session(ctx context.Context, token string) (*safeguard.Session
 // Logout ends the session of token, and the live streams opened with it.
 func (s *Service) Logout(ctx context.Context, token string) error {
 	var sess *safeguard.Session
-	err := s.store.Update(ctx, func(tx store.Tx) error {
+	err := updateTx(ctx, s.store, func(tx Tx) error {
 		var err error
 		if sess, err = tx.Session(ctx, tokenHash(token)); errors.Is(err, safeguard.ErrNotFound) {
 			return nil
@@ -311,7 +310,7 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 
 // LogoutEverywhere ends every session of an account, and its live streams.
 func (s *Service) LogoutEverywhere(ctx context.Context, accountID int64) error {
-	err := s.store.Update(ctx, func(tx store.Tx) error { return tx.DeleteSessions(ctx, accountID) })
+	err := updateTx(ctx, s.store, func(tx Tx) error { return tx.DeleteSessions(ctx, accountID) })
 	if err == nil {
 		s.publish(ctx, accountID, Notification{End: EndSession})
 	}
@@ -321,7 +320,7 @@ func (s *Service) LogoutEverywhere(ctx context.Context, accountID int64) error {
 // Account returns an account by ID, for the account itself and for operators.
 func (s *Service) Account(ctx context.Context, id int64) (*safeguard.Account, error) {
 	var a *safeguard.Account
-	err := s.view(ctx, func(tx store.Tx) (err error) { a, err = tx.Account(ctx, id); return })
+	err := s.view(ctx, func(tx Tx) (err error) { a, err = tx.Account(ctx, id); return })
 	return a, err
 }
 
@@ -335,7 +334,7 @@ func (s *Service) SetAssurance(ctx context.Context, operator string, id int64, l
 	now := s.clock()
 	var a *safeguard.Account
 	var left []int64
-	err := s.store.Update(ctx, func(tx store.Tx) error {
+	err := updateTx(ctx, s.store, func(tx Tx) error {
 		var err error
 		if a, err = tx.Account(ctx, id); err != nil {
 			return err
@@ -367,7 +366,7 @@ func (s *Service) SetAssurance(ctx context.Context, operator string, id int64, l
 }
 
 // leaveE2EE removes a from every E2EE conversation it is in.
-func (s *Service) leaveE2EE(ctx context.Context, tx store.Tx, a *safeguard.Account, now time.Time) ([]int64, error) {
+func (s *Service) leaveE2EE(ctx context.Context, tx Tx, a *safeguard.Account, now time.Time) ([]int64, error) {
 	ids, err := tx.MemberConversations(ctx, a.ID, true)
 	if err != nil {
 		return nil, err
@@ -397,7 +396,7 @@ func (s *Service) CorrectBirthDate(ctx context.Context, operator string, id int6
 	}
 	var a *safeguard.Account
 	var left []int64
-	err = s.store.Update(ctx, func(tx store.Tx) error {
+	err = updateTx(ctx, s.store, func(tx Tx) error {
 		var err error
 		if a, err = tx.Account(ctx, id); err != nil {
 			return err
@@ -428,7 +427,7 @@ func (s *Service) CorrectBirthDate(ctx context.Context, operator string, id int6
 // Wards returns the children a guardian looks after.
 func (s *Service) Wards(ctx context.Context, guardianID int64) ([]*safeguard.Account, error) {
 	var out []*safeguard.Account
-	err := s.view(ctx, func(tx store.Tx) (err error) { out, err = tx.Wards(ctx, guardianID); return })
+	err := s.view(ctx, func(tx Tx) (err error) { out, err = tx.Wards(ctx, guardianID); return })
 	return out, err
 }
 
@@ -438,7 +437,7 @@ func (s *Service) Lookup(ctx context.Context, viewerID int64, handle string) (*s
 	now := s.clock()
 	var target *safeguard.Account
 	var rel policy.Relation
-	err := s.view(ctx, func(tx store.Tx) error {
+	err := s.view(ctx, func(tx Tx) error {
 		viewer, err := load(ctx, tx, viewerID)
 		if err != nil {
 			return err

@@ -7,7 +7,6 @@ import (
 
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/policy"
-	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 // ContactView is a contact request as one side sees it.
@@ -38,7 +37,7 @@ func (s *Service) RequestContact(ctx context.Context, fromID int64, handle strin
 	var refused *policy.Decision
 	var from, to *safeguard.Account
 	var notify []int64
-	err := s.store.Update(ctx, func(tx store.Tx) error {
+	err := updateTx(ctx, s.store, func(tx Tx) error {
 		var err error
 		if from, err = load(ctx, tx, fromID); err != nil {
 			return err
@@ -105,7 +104,7 @@ func (s *Service) RequestContact(ctx context.Context, fromID int64, handle strin
 // answerExisting handles a request between two accounts that already have
 // one. A request the other side made is accepted; a repeat of one's own is
 // answered as the original.
-func (s *Service) answerExisting(ctx context.Context, tx store.Tx, from, to *safeguard.Account, c *safeguard.Contact, d policy.Decision, now time.Time) (*ContactView, []int64, error) {
+func (s *Service) answerExisting(ctx context.Context, tx Tx, from, to *safeguard.Account, c *safeguard.Contact, d policy.Decision, now time.Time) (*ContactView, []int64, error) {
 	view := &ContactView{Contact: c, Other: to, Notices: d.Notices}
 	if c.FromID == to.ID && c.State == safeguard.ContactPending {
 		c.State = safeguard.ContactAccepted
@@ -130,7 +129,7 @@ func (s *Service) answerExisting(ctx context.Context, tx store.Tx, from, to *saf
 
 // contactAudience returns who hears of a new request: the recipient once it
 // is pending; the guardians whose approval it waits for.
-func (s *Service) contactAudience(ctx context.Context, tx store.Tx, c *safeguard.Contact, from, to *safeguard.Account) ([]int64, error) {
+func (s *Service) contactAudience(ctx context.Context, tx Tx, c *safeguard.Contact, from, to *safeguard.Account) ([]int64, error) {
 	if c.State == safeguard.ContactPending {
 		return []int64{to.ID}, nil
 	}
@@ -160,7 +159,7 @@ func (s *Service) answerContact(ctx context.Context, accountID, contactID int64,
 	var view *ContactView
 	var refused *policy.Decision
 	var me, other *safeguard.Account
-	err := s.store.Update(ctx, func(tx store.Tx) error {
+	err := updateTx(ctx, s.store, func(tx Tx) error {
 		var err error
 		if me, err = load(ctx, tx, accountID); err != nil {
 			return err
@@ -220,7 +219,7 @@ func (s *Service) answerContact(ctx context.Context, accountID, contactID int64,
 // in a group with someone who is not their contact, one of the two goes (see
 // separate).
 func (s *Service) Block(ctx context.Context, blockerID int64, handle string) ([]string, error) {
-	return s.block(ctx, blockerID, func(tx store.Tx, me *safeguard.Account, now time.Time) (*safeguard.Account, error) {
+	return s.block(ctx, blockerID, func(tx Tx, me *safeguard.Account, now time.Time) (*safeguard.Account, error) {
 		target, _, err := s.see(ctx, tx, me, handle, actionBlock, now)
 		return target, err
 	})
@@ -229,7 +228,7 @@ func (s *Service) Block(ctx context.Context, blockerID int64, handle string) ([]
 // BlockContact blocks the other side of a contact or request the blocker
 // has been shown: a request still waiting for a guardian is not yet theirs.
 func (s *Service) BlockContact(ctx context.Context, blockerID, contactID int64) ([]string, error) {
-	return s.block(ctx, blockerID, func(tx store.Tx, me *safeguard.Account, now time.Time) (*safeguard.Account, error) {
+	return s.block(ctx, blockerID, func(tx Tx, me *safeguard.Account, now time.Time) (*safeguard.Account, error) {
 		c, err := tx.Contact(ctx, contactID)
 		if err != nil {
 			return nil, err
@@ -242,11 +241,11 @@ func (s *Service) BlockContact(ctx context.Context, blockerID, contactID int64) 
 }
 
 // block makes blocker block the account target finds.
-func (s *Service) block(ctx context.Context, blockerID int64, target func(tx store.Tx, me *safeguard.Account, now time.Time) (*safeguard.Account, error)) ([]string, error) {
+func (s *Service) block(ctx context.Context, blockerID int64, target func(tx Tx, me *safeguard.Account, now time.Time) (*safeguard.Account, error)) ([]string, error) {
 	now := s.clock()
 	var notices []string
 	var departed []departure
-	err := s.store.Update(ctx, func(tx store.Tx) error {
+	err := updateTx(ctx, s.store, func(tx Tx) error {
 		notices, departed = nil, nil
 		me, err := load(ctx, tx, blockerID)
 		if err != nil {
@@ -291,7 +290,7 @@ func (s *Service) block(ctx context.Context, blockerID int64, target func(tx sto
 // handle nobody has.
 func (s *Service) Unblock(ctx context.Context, blockerID int64, handle string) error {
 	now := s.clock()
-	err := s.store.Update(ctx, func(tx store.Tx) error {
+	err := updateTx(ctx, s.store, func(tx Tx) error {
 		me, err := load(ctx, tx, blockerID)
 		if err != nil {
 			return err
@@ -312,7 +311,7 @@ func (s *Service) Unblock(ctx context.Context, blockerID int64, handle string) e
 // for a guardian are shown to the requester only.
 func (s *Service) Contacts(ctx context.Context, accountID int64) (*ContactList, error) {
 	out := &ContactList{}
-	err := s.view(ctx, func(tx store.Tx) error {
+	err := s.view(ctx, func(tx Tx) error {
 		cs, err := tx.Contacts(ctx, accountID)
 		if err != nil {
 			return err
@@ -371,7 +370,7 @@ func (s *Service) Contacts(ctx context.Context, accountID int64) (*ContactList, 
 // wait for the guardian.
 func (s *Service) GuardianRequests(ctx context.Context, guardianID int64) ([]ContactView, error) {
 	var out []ContactView
-	err := s.view(ctx, func(tx store.Tx) error {
+	err := s.view(ctx, func(tx Tx) error {
 		wards, err := tx.Wards(ctx, guardianID)
 		if err != nil || len(wards) == 0 {
 			return err
@@ -414,7 +413,7 @@ func (s *Service) GuardianDecide(ctx context.Context, guardianID, contactID int6
 	now := s.clock()
 	var c *safeguard.Contact
 	var notify []int64
-	err := s.store.Update(ctx, func(tx store.Tx) error {
+	err := updateTx(ctx, s.store, func(tx Tx) error {
 		var err error
 		if c, err = tx.Contact(ctx, contactID); err != nil {
 			return err

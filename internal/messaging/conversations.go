@@ -9,7 +9,6 @@ import (
 
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/policy"
-	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 // MaxTitle is the longest group title, in characters.
@@ -44,7 +43,7 @@ func (s *Service) CreateConversation(ctx context.Context, creatorID int64, req N
 	created := false
 	var refused *policy.Decision
 	var creator, refusedTo *safeguard.Account
-	err = s.store.Update(ctx, func(tx store.Tx) error {
+	err = updateTx(ctx, s.store, func(tx Tx) error {
 		var err error
 		if creator, err = load(ctx, tx, creatorID); err != nil {
 			return err
@@ -116,7 +115,7 @@ func checkNewConversation(req NewConversation) (string, error) {
 // conversation with others: one other and no title is a one-to-one
 // conversation (policy.Direct, then policy.Encryption), anything else a
 // group (policy.Group).
-func (s *Service) decideConversation(ctx context.Context, tx store.Tx, creator *safeguard.Account, others []*safeguard.Account, title string, e2ee bool, now time.Time) (safeguard.ConversationKind, policy.Decision, error) {
+func (s *Service) decideConversation(ctx context.Context, tx Tx, creator *safeguard.Account, others []*safeguard.Account, title string, e2ee bool, now time.Time) (safeguard.ConversationKind, policy.Decision, error) {
 	ids := []int64{creator.ID}
 	parties := []policy.Party{}
 	for _, o := range others {
@@ -152,7 +151,7 @@ func (s *Service) decideConversation(ctx context.Context, tx store.Tx, creator *
 // createConversation stores c with its members — the creator joined; the
 // others joined, or invited when a minor is added to a group — and an event
 // for each member.
-func createConversation(ctx context.Context, tx store.Tx, c *safeguard.Conversation, creator *safeguard.Account, others []*safeguard.Account, now time.Time) error {
+func createConversation(ctx context.Context, tx Tx, c *safeguard.Conversation, creator *safeguard.Account, others []*safeguard.Account, now time.Time) error {
 	c.Members = append(c.Members, safeguard.Member{AccountID: creator.ID, State: safeguard.MemberJoined, InvitedBy: creator.ID, UpdatedAt: now})
 	for _, o := range others {
 		st := safeguard.MemberJoined
@@ -190,7 +189,7 @@ func blame(d policy.Decision, creator *safeguard.Account, others []*safeguard.Ac
 // resolve turns handles into accounts the creator may know of (see),
 // refusing unknown and concealed ones alike, and skipping duplicates and
 // the creator's own handle.
-func (s *Service) resolve(ctx context.Context, tx store.Tx, creator *safeguard.Account, handles []string, now time.Time) ([]*safeguard.Account, error) {
+func (s *Service) resolve(ctx context.Context, tx Tx, creator *safeguard.Account, handles []string, now time.Time) ([]*safeguard.Account, error) {
 	seen := map[int64]bool{}
 	var out []*safeguard.Account
 	for _, h := range handles {
@@ -211,7 +210,7 @@ func (s *Service) resolve(ctx context.Context, tx store.Tx, creator *safeguard.A
 }
 
 // conversationView loads the accounts of c's members and its notice.
-func (s *Service) conversationView(ctx context.Context, tx store.Tx, c *safeguard.Conversation, now time.Time) (*ConversationView, error) {
+func (s *Service) conversationView(ctx context.Context, tx Tx, c *safeguard.Conversation, now time.Time) (*ConversationView, error) {
 	ids := make([]int64, 0, len(c.Members))
 	for _, m := range c.Members {
 		ids = append(ids, m.AccountID)
@@ -231,7 +230,7 @@ func (s *Service) conversationView(ctx context.Context, tx store.Tx, c *safeguar
 
 // member loads conversation id for accountID, who must be joined (or, with
 // invited, invited). Anyone else gets not found.
-func member(ctx context.Context, tx store.Tx, id, accountID int64, invited bool) (*safeguard.Conversation, error) {
+func member(ctx context.Context, tx Tx, id, accountID int64, invited bool) (*safeguard.Conversation, error) {
 	c, err := tx.Conversation(ctx, id)
 	if err != nil {
 		return nil, err
@@ -246,7 +245,7 @@ func member(ctx context.Context, tx store.Tx, id, accountID int64, invited bool)
 // Conversation returns a conversation its member (joined or invited) may see.
 func (s *Service) Conversation(ctx context.Context, accountID, id int64) (*ConversationView, error) {
 	var v *ConversationView
-	err := s.view(ctx, func(tx store.Tx) error {
+	err := s.view(ctx, func(tx Tx) error {
 		c, err := member(ctx, tx, id, accountID, true)
 		if err != nil {
 			return err
@@ -261,7 +260,7 @@ func (s *Service) Conversation(ctx context.Context, accountID, id int64) (*Conve
 func (s *Service) Conversations(ctx context.Context, accountID int64) ([]*ConversationView, error) {
 	var out []*ConversationView
 	now := s.clock()
-	err := s.view(ctx, func(tx store.Tx) error {
+	err := s.view(ctx, func(tx Tx) error {
 		cs, err := tx.Conversations(ctx, accountID)
 		if err != nil {
 			return err
@@ -285,7 +284,7 @@ func (s *Service) AddMember(ctx context.Context, adderID, id int64, handle strin
 	var view *ConversationView
 	var refused *policy.Decision
 	var adder, joiner *safeguard.Account
-	err := s.store.Update(ctx, func(tx store.Tx) error {
+	err := updateTx(ctx, s.store, func(tx Tx) error {
 		var err error
 		if adder, err = load(ctx, tx, adderID); err != nil {
 			return err
@@ -344,7 +343,7 @@ func (s *Service) AddMember(ctx context.Context, adderID, id int64, handle strin
 
 // currentParties returns the policy's view of a conversation's joined and
 // invited members, and their IDs.
-func (s *Service) currentParties(ctx context.Context, tx store.Tx, c *safeguard.Conversation, now time.Time) ([]policy.Party, []int64, error) {
+func (s *Service) currentParties(ctx context.Context, tx Tx, c *safeguard.Conversation, now time.Time) ([]policy.Party, []int64, error) {
 	var ids []int64
 	for _, m := range c.Current() {
 		ids = append(ids, m.AccountID)
@@ -376,7 +375,7 @@ func (s *Service) Leave(ctx context.Context, accountID, id int64) (*Conversation
 func (s *Service) setOwnMembership(ctx context.Context, accountID, id int64, state safeguard.MemberState) (*ConversationView, error) {
 	now := s.clock()
 	var view *ConversationView
-	err := s.store.Update(ctx, func(tx store.Tx) error {
+	err := updateTx(ctx, s.store, func(tx Tx) error {
 		me, err := load(ctx, tx, accountID)
 		if err != nil {
 			return err
@@ -421,7 +420,7 @@ func (s *Service) RemoveMember(ctx context.Context, removerID, id int64, handle 
 	now := s.clock()
 	var view *ConversationView
 	var gone int64
-	err := s.store.Update(ctx, func(tx store.Tx) error {
+	err := updateTx(ctx, s.store, func(tx Tx) error {
 		c, err := member(ctx, tx, id, removerID, false)
 		if err != nil {
 			return err
@@ -450,7 +449,7 @@ func (s *Service) RemoveMember(ctx context.Context, removerID, id int64, handle 
 
 // setMember changes one membership, with its outbox event, and returns the
 // conversation as it now stands.
-func (s *Service) setMember(ctx context.Context, tx store.Tx, id int64, m safeguard.Member, now time.Time) (*ConversationView, error) {
+func (s *Service) setMember(ctx context.Context, tx Tx, id int64, m safeguard.Member, now time.Time) (*ConversationView, error) {
 	if err := tx.SetMember(ctx, id, m); err != nil {
 		return nil, err
 	}

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	safeguard "github.com/safeguard-dev/safeguard"
-	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 // departure is a membership that a block ended: the group as it now stands
@@ -24,7 +23,7 @@ type departure struct {
 // young person, the adult leaves. Between adults nothing changes. The other
 // members see an ordinary membership change; why is written only to the
 // audit log. It runs in the block's transaction.
-func (s *Service) separate(ctx context.Context, tx store.Tx, blocker, target *safeguard.Account, now time.Time) ([]departure, error) {
+func (s *Service) separate(ctx context.Context, tx Tx, blocker, target *safeguard.Account, now time.Time) ([]departure, error) {
 	goer, state := target, safeguard.MemberRemoved
 	switch {
 	case blocker.Band(now).Minor():

@@ -12,7 +12,6 @@ import (
 
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/ratelimit"
-	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 // Guardian codes. A child under 13 is given a code that a verified adult
@@ -107,7 +106,7 @@ func (s *Service) LinkGuardian(ctx context.Context, guardianID int64, code strin
 	}
 	now := s.clock()
 	var child *safeguard.Account
-	err := s.store.Update(ctx, func(tx store.Tx) error {
+	err := updateTx(ctx, s.store, func(tx Tx) error {
 		g, err := load(ctx, tx, guardianID)
 		if err != nil {
 			return err
@@ -140,7 +139,7 @@ func (s *Service) LinkGuardian(ctx context.Context, guardianID int64, code strin
 		// The wrong guess is kept, with where it came from, after the
 		// transaction that found no code.
 		detail, _ := json.Marshal(map[string]string{"addr": origin.Addr.String()})
-		if aerr := s.store.Update(ctx, func(tx store.Tx) error {
+		if aerr := updateTx(ctx, s.store, func(tx Tx) error {
 			return tx.Audit(ctx, &safeguard.AuditEntry{At: now, ActorID: guardianID, Actor: "account",
 				Action: "guardian.link_failed", Reason: "invalid_code", Detail: string(detail)})
 		}); aerr != nil {
@@ -162,7 +161,7 @@ func (s *Service) NewGuardianCode(ctx context.Context, childID int64) (code stri
 	now := s.clock()
 	code, hash := s.newGuardianCode()
 	expires = now.Add(s.cfg.GuardianCodeTTL)
-	err = s.store.Update(ctx, func(tx store.Tx) error {
+	err = updateTx(ctx, s.store, func(tx Tx) error {
 		a, err := load(ctx, tx, childID)
 		if err != nil {
 			return err

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	safeguard "github.com/safeguard-dev/safeguard"
-	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 // widthHeadroom is how many times more discriminators a width has than the
@@ -53,7 +52,7 @@ var errConfusable = safeguard.Invalid("handle_confusable",
 // lookalike refuses a nickname confusable with the nickname of an account a
 // could reach: for an adult, adults only; for a young person, anyone. So the
 // answer to an adult is the same whether or not a young person has it.
-func lookalike(ctx context.Context, tx store.Tx, a *safeguard.Account, nickname string, now time.Time) error {
+func lookalike(ctx context.Context, tx Tx, a *safeguard.Account, nickname string, now time.Time) error {
 	var bornBy safeguard.Date
 	if a.Band(now) == safeguard.Adult {
 		bornBy = safeguard.BornBy(safeguard.AdultFrom, now)
@@ -76,7 +75,7 @@ func lookalike(ctx context.Context, tx store.Tx, a *safeguard.Account, nickname 
 // learns which discriminators are taken by using up the free ones. A
 // collision, rare at that fill, tries other digits, then a wider width;
 // never a narrower one.
-func createWithDiscriminator(ctx context.Context, tx store.Tx, a *safeguard.Account, nickname, hash string, now time.Time) error {
+func createWithDiscriminator(ctx context.Context, tx Tx, a *safeguard.Account, nickname, hash string, now time.Time) error {
 	var bornBy safeguard.Date
 	if a.Band(now) == safeguard.Adult {
 		bornBy = safeguard.BornBy(safeguard.AdultFrom, now)

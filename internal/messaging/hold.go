@@ -22,7 +22,7 @@ var underReview = []safeguard.CaseStatus{safeguard.CaseOpen, safeguard.CaseInRev
 // a suspension they could observe would tell them the image matched. The
 // visible suspension comes with a moderator's decision. A young sender is
 // a child to safeguard and is never held this way.
-func (s *Service) heldCase(ctx context.Context, tx store.Tx, sender *safeguard.Account, now time.Time) (*safeguard.Case, error) {
+func (s *Service) heldCase(ctx context.Context, tx Tx, sender *safeguard.Account, now time.Time) (*safeguard.Case, error) {
 	if s.cfg.DeliverWhileUnderReview || sender == nil || sender.Band(now) != safeguard.Adult {
 		return nil, nil
 	}
@@ -58,7 +58,7 @@ func (s *Service) holdSender(ctx context.Context, c *Content, v Verdict) (Verdic
 		return v, nil
 	}
 	var held *safeguard.Case
-	err := s.view(ctx, func(tx store.Tx) error {
+	err := s.view(ctx, func(tx Tx) error {
 		var err error
 		held, err = s.heldCase(ctx, tx, c.Sender, c.Now)
 		return err
@@ -68,7 +68,7 @@ func (s *Service) holdSender(ctx context.Context, c *Content, v Verdict) (Verdic
 	}
 	record := v.Record
 	v.Hold, v.Reason = true, "sender_under_review"
-	v.Record = func(ctx context.Context, tx store.Tx, m *safeguard.Message) error {
+	v.Record = func(ctx context.Context, tx VerdictTx, m *safeguard.Message) error {
 		if record != nil {
 			if err := record(ctx, tx, m); err != nil {
 				return err

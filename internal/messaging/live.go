@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	safeguard "github.com/safeguard-dev/safeguard"
-	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 // Notification is a live event for some accounts, sent after the change it
@@ -61,7 +60,7 @@ func (s *Service) publishContact(ctx context.Context, c *safeguard.Contact, to [
 	now := s.clock()
 	var accounts map[int64]*safeguard.Account
 	ids := append([]int64{c.FromID, c.ToID}, to...)
-	if err := s.view(ctx, func(tx store.Tx) (err error) { accounts, err = tx.AccountsByID(ctx, uniq(ids)); return }); err != nil {
+	if err := s.view(ctx, func(tx Tx) (err error) { accounts, err = tx.AccountsByID(ctx, uniq(ids)); return }); err != nil {
 		s.log.WarnContext(ctx, "live contact event", "err", err)
 		return
 	}
@@ -93,7 +92,7 @@ func (s *Service) publishContact(ctx context.Context, c *safeguard.Contact, to [
 // gone are the accounts whose membership just ended.
 func (s *Service) publishConversation(ctx context.Context, id int64, typ string, gone ...int64) {
 	var v *ConversationView
-	err := s.view(ctx, func(tx store.Tx) error {
+	err := s.view(ctx, func(tx Tx) error {
 		c, err := tx.Conversation(ctx, id)
 		if err != nil {
 			return err

@@ -57,7 +57,7 @@ type Verdict struct {
 	// Record, if set, runs in the transaction that stores the message, after
 	// the message has its ID: the detection and the event that opens a case
 	// are written with the hold, or not at all.
-	Record func(ctx context.Context, tx store.Tx, m *safeguard.Message) error
+	Record func(ctx context.Context, tx VerdictTx, m *safeguard.Message) error
 	// After, if set, runs once the message is committed (live safety
 	// notices for the recipients, for instance).
 	After func(ctx context.Context, m *safeguard.Message)
@@ -74,7 +74,7 @@ type EnvelopeRelay interface {
 	// Relay runs in the transaction that stores envelope message m, after
 	// m has its ID; recipients are the joined members who receive it. An
 	// error undoes the message.
-	Relay(ctx context.Context, tx store.Tx, m *safeguard.Message, recipients []*safeguard.Account) error
+	Relay(ctx context.Context, tx store.E2EETx, m *safeguard.Message, recipients []*safeguard.Account) error
 }
 
 // DeliverAll is the Scanner that delivers everything; the safety pipeline
@@ -209,7 +209,7 @@ func (s *Service) History(ctx context.Context, viewerID, conversationID, before,
 	}
 	limit = min(limit, MaxHistoryLimit)
 	out := &History{}
-	err := s.view(ctx, func(tx store.Tx) error {
+	err := s.view(ctx, func(tx Tx) error {
 		c, err := member(ctx, tx, conversationID, viewerID, false)
 		if err != nil {
 			return err
@@ -252,7 +252,7 @@ func (s *Service) MarkRead(ctx context.Context, accountID, conversationID, messa
 	now := s.clock()
 	var c *safeguard.Conversation
 	var reader *safeguard.Account
-	err := s.store.Update(ctx, func(tx store.Tx) error {
+	err := updateTx(ctx, s.store, func(tx Tx) error {
 		var err error
 		if reader, err = load(ctx, tx, accountID); err != nil {
 			return err
@@ -287,7 +287,7 @@ func (s *Service) MarkRead(ctx context.Context, accountID, conversationID, messa
 // will never see. Their marker stops before the next message they can see,
 // or, with none, at the newest message of the conversation, so that a held
 // message looks to its sender like one delivered and read.
-func readThrough(ctx context.Context, tx store.Tx, conversationID, readerID, id int64) (int64, error) {
+func readThrough(ctx context.Context, tx Tx, conversationID, readerID, id int64) (int64, error) {
 	next, err := tx.Messages(ctx, store.MessageQuery{ConversationID: conversationID, After: id, Limit: 1, Viewer: readerID})
 	if err != nil {
 		return 0, err
@@ -306,7 +306,7 @@ func readThrough(ctx context.Context, tx store.Tx, conversationID, readerID, id 
 // ReadMarkers returns the read markers of a conversation for a member.
 func (s *Service) ReadMarkers(ctx context.Context, accountID, conversationID int64) ([]safeguard.ReadMarker, error) {
 	var out []safeguard.ReadMarker
-	err := s.view(ctx, func(tx store.Tx) error {
+	err := s.view(ctx, func(tx Tx) error {
 		if _, err := member(ctx, tx, conversationID, accountID, false); err != nil {
 			return err
 		}
@@ -321,7 +321,7 @@ func (s *Service) ReadMarkers(ctx context.Context, accountID, conversationID int
 // in, or to its sender. Anyone else gets not found.
 func (s *Service) OpenMedia(ctx context.Context, accountID, mediaID int64) (*safeguard.Media, []byte, error) {
 	var md *safeguard.Media
-	err := s.view(ctx, func(tx store.Tx) error {
+	err := s.view(ctx, func(tx Tx) error {
 		var err error
 		if md, err = tx.Media(ctx, mediaID); err != nil {
 			return err

@@ -193,7 +193,7 @@ func (l *refusalLog) write(batch []refusalItem) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), refusalWriteTimeout)
 	defer cancel()
-	err := l.store.Update(ctx, func(tx store.Tx) error {
+	err := updateTx(ctx, l.store, func(tx Tx) error {
 		for i := range batch {
 			var err error
 			if batch[i].login != nil {
@@ -222,7 +222,7 @@ func (l *refusalLog) write(batch []refusalItem) {
 }
 
 // recordRefusal writes a refusal, its audit entry and its outbox event.
-func recordRefusal(ctx context.Context, tx store.Tx, r *safeguard.Refusal) error {
+func recordRefusal(ctx context.Context, tx Tx, r *safeguard.Refusal) error {
 	if err := tx.RecordRefusal(ctx, r); err != nil {
 		return err
 	}

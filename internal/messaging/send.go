@@ -35,7 +35,7 @@ func (s *Service) send(ctx context.Context, senderID, conversationID int64, orig
 	origin.At = now
 	var content *Content
 	var refused *denial
-	err := s.view(ctx, func(tx store.Tx) (err error) {
+	err := s.view(ctx, func(tx Tx) (err error) {
 		content, refused, err = s.prepare(ctx, tx, senderID, conversationID, now, build)
 		return err
 	})
@@ -77,7 +77,7 @@ type denial struct {
 // content to scan, with its sender, conversation and recipients; or, with
 // that content, the refusal to answer. A conversation the sender is not
 // joined to is not found.
-func (s *Service) prepare(ctx context.Context, tx store.Tx, senderID, conversationID int64, now time.Time, build func(*safeguard.Conversation) (*Content, error)) (*Content, *denial, error) {
+func (s *Service) prepare(ctx context.Context, tx Tx, senderID, conversationID int64, now time.Time, build func(*safeguard.Conversation) (*Content, error)) (*Content, *denial, error) {
 	sender, err := load(ctx, tx, senderID)
 	if err != nil {
 		return nil, nil, err
@@ -107,7 +107,7 @@ func (s *Service) prepare(ctx context.Context, tx store.Tx, senderID, conversati
 // message from me reaches. In a one-to-one conversation the policy must allow
 // the pair, or the message is refused; in a group, a member who blocked the
 // sender does not receive it (policy.Hidden).
-func (s *Service) recipients(ctx context.Context, tx store.Tx, me policy.Party, c *safeguard.Conversation, accounts map[int64]*safeguard.Account, now time.Time) ([]*safeguard.Account, *denial, error) {
+func (s *Service) recipients(ctx context.Context, tx Tx, me policy.Party, c *safeguard.Conversation, accounts map[int64]*safeguard.Account, now time.Time) ([]*safeguard.Account, *denial, error) {
 	var ids []int64
 	for _, m := range c.Members {
 		if m.State == safeguard.MemberJoined {
@@ -152,7 +152,7 @@ func (s *Service) save(ctx context.Context, c *Content, verdict Verdict, origin 
 		}
 		c.Media.StorageKey, c.Media.CreatedAt, c.Media.Origin = key, c.Now, origin
 	}
-	err := s.store.Update(ctx, func(tx store.Tx) error {
+	err := updateTx(ctx, s.store, func(tx Tx) error {
 		if c.Media != nil {
 			if err := tx.CreateMedia(ctx, c.Media); err != nil {
 				return err

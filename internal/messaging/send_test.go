@@ -186,7 +186,7 @@ func TestHeldMessage(t *testing.T) {
 	}{
 		{"held without a record", messaging.Verdict{Hold: true, Reason: "scan_failed"}, 1},
 		{"held with the scanner's record", messaging.Verdict{Hold: true, Reason: "hash_match",
-			Record: func(context.Context, store.Tx, *safeguard.Message) error { return nil }}, 0},
+			Record: func(context.Context, messaging.VerdictTx, *safeguard.Message) error { return nil }}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

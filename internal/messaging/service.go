@@ -222,7 +222,7 @@ func (s *Service) party(a *safeguard.Account, now time.Time) policy.Party {
 
 // relations loads contacts and blocks among ids and answers the policy's
 // questions about any two of them.
-func relations(ctx context.Context, tx store.Tx, ids []int64) (policy.Relations, error) {
+func relations(ctx context.Context, tx Tx, ids []int64) (policy.Relations, error) {
 	pairs, err := tx.ContactPairs(ctx, ids)
 	if err != nil {
 		return nil, err
@@ -249,7 +249,7 @@ func relations(ctx context.Context, tx store.Tx, ids []int64) (policy.Relations,
 }
 
 // relation loads what holds between a and b.
-func relation(ctx context.Context, tx store.Tx, a, b int64) (policy.Relation, error) {
+func relation(ctx context.Context, tx Tx, a, b int64) (policy.Relation, error) {
 	rels, err := relations(ctx, tx, []int64{a, b})
 	if err != nil {
 		return policy.Relation{}, err
@@ -321,7 +321,7 @@ func WithActor(ctx context.Context, a *safeguard.Account) context.Context {
 // load fetches the acting account as it is now, so every decision uses its
 // current status, band and assurance: from the request (loaded when the
 // request was authenticated) or the store.
-func load(ctx context.Context, tx store.Tx, id int64) (*safeguard.Account, error) {
+func load(ctx context.Context, tx Tx, id int64) (*safeguard.Account, error) {
 	if a, ok := ctx.Value(actorKey{}).(*safeguard.Account); ok && a.ID == id {
 		cp := *a
 		return &cp, nil
@@ -334,11 +334,11 @@ func load(ctx context.Context, tx store.Tx, id int64) (*safeguard.Account, error
 }
 
 // view runs fn in a read-only transaction.
-func (s *Service) view(ctx context.Context, fn func(tx store.Tx) error) error {
-	return s.store.View(ctx, fn)
+func (s *Service) view(ctx context.Context, fn func(tx Tx) error) error {
+	return viewTx(ctx, s.store, fn)
 }
 
-func (s *Service) audit(ctx context.Context, tx store.Tx, actorID int64, actor, action string, target int64, reason string) error {
+func (s *Service) audit(ctx context.Context, tx Tx, actorID int64, actor, action string, target int64, reason string) error {
 	return tx.Audit(ctx, &safeguard.AuditEntry{
 		At: s.clock(), ActorID: actorID, Actor: actor, Action: action, TargetID: target, Reason: reason,
 	})
@@ -364,6 +364,6 @@ func (s *Service) AuditEntries(ctx context.Context, targetID int64, limit int) (
 		return nil, err
 	}
 	var out []safeguard.AuditEntry
-	err := s.view(ctx, func(tx store.Tx) (err error) { out, err = tx.AuditEntries(ctx, targetID, limit); return })
+	err := s.view(ctx, func(tx Tx) (err error) { out, err = tx.AuditEntries(ctx, targetID, limit); return })
 	return out, err
 }

@@ -7,7 +7,6 @@ import (
 
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/policy"
-	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 // The actions a refusal of visibility is recorded under.
@@ -32,7 +31,7 @@ const (
 // viewer and nobody), and nothing written. The refusal is not recorded here
 // (a transaction may run twice): the error carries it, and settle queues it
 // once the transaction is over.
-func (s *Service) see(ctx context.Context, tx store.Tx, viewer *safeguard.Account, handle, action string, now time.Time) (*safeguard.Account, policy.Relation, error) {
+func (s *Service) see(ctx context.Context, tx Tx, viewer *safeguard.Account, handle, action string, now time.Time) (*safeguard.Account, policy.Relation, error) {
 	target, err := tx.AccountByHandle(ctx, handle)
 	if err != nil && !errors.Is(err, safeguard.ErrNotFound) {
 		return nil, policy.Relation{}, err

@@ -6,7 +6,6 @@ import (
 	"context"
 
 	safeguard "github.com/safeguard-dev/safeguard"
-	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 // Added is a new moderator and, when none was given, the password generated
@@ -43,7 +42,7 @@ func (s *Service) Add(ctx context.Context, by, name string, role safeguard.Moder
 		by = Operator
 	}
 	m := &safeguard.Moderator{Name: name, Role: role, CreatedAt: now, CreatedBy: by}
-	err = s.store.Update(ctx, func(tx store.Tx) error {
+	err = updateTx(ctx, s.store, func(tx Tx) error {
 		if err := tx.CreateModerator(ctx, m, hash); err != nil {
 			return err
 		}
@@ -59,23 +58,23 @@ func (s *Service) Add(ctx context.Context, by, name string, role safeguard.Moder
 // List returns every moderator, by name.
 func (s *Service) List(ctx context.Context) ([]*safeguard.Moderator, error) {
 	var out []*safeguard.Moderator
-	err := s.store.View(ctx, func(tx store.Tx) (err error) { out, err = tx.Moderators(ctx); return })
+	err := viewTx(ctx, s.store, func(tx Tx) (err error) { out, err = tx.Moderators(ctx); return })
 	return out, err
 }
 
 // Get returns a moderator by ID.
 func (s *Service) Get(ctx context.Context, id int64) (*safeguard.Moderator, error) {
 	var m *safeguard.Moderator
-	err := s.store.View(ctx, func(tx store.Tx) (err error) { m, err = tx.Moderator(ctx, id); return })
+	err := viewTx(ctx, s.store, func(tx Tx) (err error) { m, err = tx.Moderator(ctx, id); return })
 	return m, err
 }
 
 // change loads the moderator called name, lets fn change it, writes it
 // back and audits the action.
-func (s *Service) change(ctx context.Context, by, name, action string, fn func(tx store.Tx, m *safeguard.Moderator) (map[string]any, error)) (*safeguard.Moderator, error) {
+func (s *Service) change(ctx context.Context, by, name, action string, fn func(tx Tx, m *safeguard.Moderator) (map[string]any, error)) (*safeguard.Moderator, error) {
 	var m *safeguard.Moderator
 	now := s.clock()
-	err := s.store.Update(ctx, func(tx store.Tx) error {
+	err := updateTx(ctx, s.store, func(tx Tx) error {
 		var err error
 		if m, err = tx.ModeratorByName(ctx, name); err != nil {
 			return safeguard.Errorf(safeguard.ErrNotFound, "no_such_moderator", "There is no moderator called %q.", name)
@@ -96,7 +95,7 @@ func (s *Service) change(ctx context.Context, by, name, action string, fn func(t
 // An admin cannot disable themselves (so that there is always someone left
 // to undo it).
 func (s *Service) Disable(ctx context.Context, by, name string) (*safeguard.Moderator, error) {
-	return s.change(ctx, by, name, "moderator.disable", func(tx store.Tx, m *safeguard.Moderator) (map[string]any, error) {
+	return s.change(ctx, by, name, "moderator.disable", func(tx Tx, m *safeguard.Moderator) (map[string]any, error) {
 		if by != Operator && sqlName(by) == sqlName(m.Name) {
 			return nil, safeguard.Errorf(safeguard.ErrConflict, "cannot_disable_self", "You cannot disable yourself.")
 		}
@@ -109,7 +108,7 @@ func (s *Service) Disable(ctx context.Context, by, name string) (*safeguard.Mode
 
 // Enable lets a disabled moderator log in again.
 func (s *Service) Enable(ctx context.Context, by, name string) (*safeguard.Moderator, error) {
-	return s.change(ctx, by, name, "moderator.enable", func(tx store.Tx, m *safeguard.Moderator) (map[string]any, error) {
+	return s.change(ctx, by, name, "moderator.enable", func(tx Tx, m *safeguard.Moderator) (map[string]any, error) {
 		m.Disabled, m.DisabledAt = false, time.Time{}
 		return nil, nil
 	})
@@ -121,7 +120,7 @@ func (s *Service) SetRole(ctx context.Context, by, name string, role safeguard.M
 	if !role.Valid() {
 		return nil, safeguard.Invalid("invalid_role", "Choose a role: moderator, senior or admin.")
 	}
-	return s.change(ctx, by, name, "moderator.role", func(tx store.Tx, m *safeguard.Moderator) (map[string]any, error) {
+	return s.change(ctx, by, name, "moderator.role", func(tx Tx, m *safeguard.Moderator) (map[string]any, error) {
 		if by != Operator && sqlName(by) == sqlName(m.Name) && role != m.Role {
 			return nil, safeguard.Errorf(safeguard.ErrConflict, "cannot_change_own_role", "You cannot change your own role.")
 		}
@@ -145,7 +144,7 @@ func (s *Service) SetPassword(ctx context.Context, by, name, password string) (g
 	if err != nil {
 		return "", err
 	}
-	_, err = s.change(ctx, by, name, "moderator.password", func(tx store.Tx, m *safeguard.Moderator) (map[string]any, error) {
+	_, err = s.change(ctx, by, name, "moderator.password", func(tx Tx, m *safeguard.Moderator) (map[string]any, error) {
 		if err := tx.SetModeratorPassword(ctx, m.ID, hash); err != nil {
 			return nil, err
 		}

@@ -149,7 +149,7 @@ func validPassword(password, name string) error {
 // audit writes an audit entry about moderator m, done by who ("operator",
 // or an admin's name). TargetID stays 0 (it names chat accounts); the
 // moderator is in the detail.
-func audit(ctx context.Context, tx store.Tx, at time.Time, who, action string, m *safeguard.Moderator, reason string, detail map[string]any) error {
+func audit(ctx context.Context, tx Tx, at time.Time, who, action string, m *safeguard.Moderator, reason string, detail map[string]any) error {
 	actor := "moderator"
 	if who == Operator || who == "" {
 		actor, who = Operator, Operator

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	safeguard "github.com/safeguard-dev/safeguard"
-	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 // sqlName is the form names compare in: case-insensitively.
@@ -58,7 +57,7 @@ func (s *Service) Login(ctx context.Context, name, password string, from netip.A
 	}
 	var m *safeguard.Moderator
 	var hash string
-	err := s.store.View(ctx, func(tx store.Tx) error {
+	err := viewTx(ctx, s.store, func(tx Tx) error {
 		var err error
 		if m, err = tx.ModeratorByName(ctx, name); err != nil {
 			return err
@@ -88,7 +87,7 @@ func (s *Service) Login(ctx context.Context, name, password string, from netip.A
 		sess = &safeguard.ModeratorSession{TokenHash: TokenHash(token), ModeratorID: m.ID, CSRFToken: randomToken(),
 			CreatedAt: now, LastSeen: now, ExpiresAt: now.Add(s.cfg.MaxSession), Origin: safeguard.Origin{Addr: from, At: now}}
 	}
-	err = s.store.Update(ctx, func(tx store.Tx) error {
+	err = updateTx(ctx, s.store, func(tx Tx) error {
 		action, reason := "console.login", ""
 		switch {
 		case !ok:
@@ -134,7 +133,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Session, err
 	now := s.clock()
 	var out Session
 	expired := false
-	err := s.store.View(ctx, func(tx store.Tx) error {
+	err := viewTx(ctx, s.store, func(tx Tx) error {
 		var err error
 		if out.ModeratorSession, err = tx.ModeratorSession(ctx, h); err != nil {
 			return err
@@ -153,7 +152,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Session, err
 		return nil, err
 	}
 	if expired || out.Moderator.Disabled {
-		s.store.Update(ctx, func(tx store.Tx) error {
+		updateTx(ctx, s.store, func(tx Tx) error {
 			if err := tx.DeleteModeratorSession(ctx, h); !errors.Is(err, safeguard.ErrNotFound) {
 				return err
 			}
@@ -162,7 +161,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Session, err
 		return nil, ErrSessionEnded
 	}
 	if now.Sub(out.LastSeen) >= touchEvery {
-		err := s.store.Update(ctx, func(tx store.Tx) error { return tx.TouchModeratorSession(ctx, h, now) })
+		err := updateTx(ctx, s.store, func(tx Tx) error { return tx.TouchModeratorSession(ctx, h, now) })
 		if err != nil && !errors.Is(err, safeguard.ErrNotFound) {
 			return nil, err
 		}
@@ -174,7 +173,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Session, err
 // Logout ends the session of token. Ending a session that has ended is not
 // an error.
 func (s *Service) Logout(ctx context.Context, token string) error {
-	err := s.store.Update(ctx, func(tx store.Tx) error { return tx.DeleteModeratorSession(ctx, TokenHash(token)) })
+	err := updateTx(ctx, s.store, func(tx Tx) error { return tx.DeleteModeratorSession(ctx, TokenHash(token)) })
 	if errors.Is(err, safeguard.ErrNotFound) {
 		return nil
 	}
@@ -186,7 +185,7 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 func (s *Service) Prune(ctx context.Context) (int, error) {
 	now := s.clock()
 	var n int
-	err := s.store.Update(ctx, func(tx store.Tx) (err error) {
+	err := updateTx(ctx, s.store, func(tx Tx) (err error) {
 		n, err = tx.PruneModeratorSessions(ctx, now, now.Add(-s.cfg.IdleTimeout))
 		return
 	})

@@ -27,7 +27,6 @@ import (
 
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
-	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 // Scanners runs several scanners on each message, at the same time, and
@@ -73,7 +72,7 @@ func (ss Scanners) Scan(ctx context.Context, c *messaging.Content) (messaging.Ve
 func merge(vs []messaging.Verdict) messaging.Verdict {
 	var out messaging.Verdict
 	var reasons []string
-	var records []func(context.Context, store.Tx, *safeguard.Message) error
+	var records []func(context.Context, messaging.VerdictTx, *safeguard.Message) error
 	var afters []func(context.Context, *safeguard.Message)
 	for _, v := range vs {
 		if v.Hold {
@@ -95,7 +94,7 @@ func merge(vs []messaging.Verdict) messaging.Verdict {
 	case 1:
 		out.Record = records[0]
 	default:
-		out.Record = func(ctx context.Context, tx store.Tx, m *safeguard.Message) error {
+		out.Record = func(ctx context.Context, tx messaging.VerdictTx, m *safeguard.Message) error {
 			for _, r := range records {
 				if err := r(ctx, tx, m); err != nil {
 					return err

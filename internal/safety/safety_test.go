@@ -8,7 +8,6 @@ import (
 
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
-	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 // fixed is a scanner that answers with a fixed verdict, logging its Record
@@ -27,7 +26,7 @@ func (f fixed) Scan(context.Context, *messaging.Content) (messaging.Verdict, err
 	return messaging.Verdict{
 		Hold:   f.hold,
 		Reason: map[bool]string{true: f.name}[f.hold],
-		Record: func(context.Context, store.Tx, *safeguard.Message) error {
+		Record: func(context.Context, messaging.VerdictTx, *safeguard.Message) error {
 			*f.log = append(*f.log, "record "+f.name)
 			return nil
 		},
@@ -87,7 +86,9 @@ func TestScanners(t *testing.T) {
 type failing struct{}
 
 func (failing) Scan(context.Context, *messaging.Content) (messaging.Verdict, error) {
-	return messaging.Verdict{Record: func(context.Context, store.Tx, *safeguard.Message) error { return errors.New("record failed") }}, nil
+	return messaging.Verdict{Record: func(context.Context, messaging.VerdictTx, *safeguard.Message) error {
+		return errors.New("record failed")
+	}}, nil
 }
 
 func TestScannersRecordError(t *testing.T) {

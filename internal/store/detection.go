@@ -10,7 +10,10 @@ import (
 // RecordDetection writes d and the outbox event that opens or extends its
 // case, in tx: a detection never exists without its event, nor the event
 // without its detection.
-func RecordDetection(ctx context.Context, tx Tx, d *safeguard.Detection) error {
+func RecordDetection(ctx context.Context, tx interface {
+	DetectionTx
+	RecordTx
+}, d *safeguard.Detection) error {
 	if err := tx.CreateDetection(ctx, d); err != nil {
 		return err
 	}

@@ -59,7 +59,7 @@ func (b statsScanner) Scan(ctx context.Context, c *messaging.Content) (messaging
 		d.RecipientIDs = append(d.RecipientIDs, r.ID)
 		d.Members = append(d.Members, safeguard.MemberFacts{AccountID: r.ID, Band: r.Band(c.Now), Assurance: r.Assurance})
 	}
-	return messaging.Verdict{Hold: d.Held, Reason: string(d.Source), Record: func(ctx context.Context, tx store.Tx, m *safeguard.Message) error {
+	return messaging.Verdict{Hold: d.Held, Reason: string(d.Source), Record: func(ctx context.Context, tx messaging.VerdictTx, m *safeguard.Message) error {
 		d.MessageID, d.ConversationID, d.MediaID = m.ID, m.ConversationID, m.MediaID
 		if err := tx.CreateDetection(ctx, d); err != nil {
 			return err

@@ -159,7 +159,7 @@ func (b *Service) Add(ctx context.Context, spec Spec, items []Item) (*Change, er
 // begin finds the bank of spec, or creates it, and records the import im
 // to it, not yet committed.
 func (b *Service) begin(ctx context.Context, spec Spec, im *safeguard.BankImport, out *Change) error {
-	return b.st.Update(ctx, func(tx store.Tx) error {
+	return updateTx(ctx, b.st, func(tx Tx) error {
 		out.Created = false
 		bank, err := tx.HashBankByName(ctx, spec.Bank)
 		switch {
@@ -200,7 +200,7 @@ func (b *Service) change(ctx context.Context, spec Spec, format string, replace 
 		if len(batch) == 0 {
 			return nil
 		}
-		err := b.st.Update(ctx, func(tx store.Tx) error { return tx.AddBankEntries(ctx, im.ID, batch) })
+		err := updateTx(ctx, b.st, func(tx Tx) error { return tx.AddBankEntries(ctx, im.ID, batch) })
 		out.Added += len(batch)
 		batch = batch[:0]
 		return err
@@ -229,7 +229,7 @@ func (b *Service) change(ctx context.Context, spec Spec, format string, replace 
 		return nil, err
 	}
 	im.SHA256 = fileSum
-	err = b.st.Update(ctx, func(tx store.Tx) error {
+	err = updateTx(ctx, b.st, func(tx Tx) error {
 		gen, err := tx.BumpBankGeneration(ctx)
 		if err != nil {
 			return err
@@ -307,7 +307,7 @@ func entryOf(it Item, at time.Time) safeguard.BankEntry {
 func (b *Service) discard(ctx context.Context, importID int64, out *Change) {
 	ctx = context.WithoutCancel(ctx)
 	for done := false; !done; {
-		if err := b.st.Update(ctx, func(tx store.Tx) (err error) {
+		if err := updateTx(ctx, b.st, func(tx Tx) (err error) {
 			done, err = tx.PurgeBankImport(ctx, importID, 50_000)
 			return err
 		}); err != nil {
@@ -316,7 +316,7 @@ func (b *Service) discard(ctx context.Context, importID int64, out *Change) {
 		}
 	}
 	if out.Created && out.Bank != nil {
-		if err := b.st.Update(ctx, func(tx store.Tx) error { return tx.DeleteHashBank(ctx, out.Bank.ID) }); err != nil {
+		if err := updateTx(ctx, b.st, func(tx Tx) error { return tx.DeleteHashBank(ctx, out.Bank.ID) }); err != nil {
 			b.log.Error("delete the bank of a failed import", "bank", out.Bank.Name, "err", err)
 		}
 	}
@@ -325,7 +325,7 @@ func (b *Service) discard(ctx context.Context, importID int64, out *Change) {
 // purgeReplaced deletes the entries of the imports a replacing import retired.
 func (b *Service) purgeReplaced(ctx context.Context, bankID int64, gen uint64) {
 	var ims []*safeguard.BankImport
-	if err := b.st.View(ctx, func(tx store.Tx) (err error) {
+	if err := viewTx(ctx, b.st, func(tx Tx) (err error) {
 		ims, err = tx.BankImports(ctx, bankID)
 		return err
 	}); err != nil {
@@ -337,7 +337,7 @@ func (b *Service) purgeReplaced(ctx context.Context, bankID int64, gen uint64) {
 			continue
 		}
 		for done := false; !done; {
-			if err := b.st.Update(ctx, func(tx store.Tx) (err error) {
+			if err := updateTx(ctx, b.st, func(tx Tx) (err error) {
 				done, err = tx.PurgeBankImport(ctx, im.ID, 50_000)
 				return err
 			}); err != nil {
@@ -358,7 +358,7 @@ func (b *Service) Remove(ctx context.Context, bank string, selectors []string, b
 	}
 	start := b.now()
 	out := &Change{}
-	err := b.st.Update(ctx, func(tx store.Tx) error {
+	err := updateTx(ctx, b.st, func(tx Tx) error {
 		bk, err := tx.HashBankByName(ctx, bank)
 		if err != nil {
 			return err
@@ -468,7 +468,7 @@ func (b *Service) SetEnabled(ctx context.Context, bank string, enabled bool, by 
 	out := &Change{}
 	now := b.now().UTC()
 	changed := false
-	err := b.st.Update(ctx, func(tx store.Tx) error {
+	err := updateTx(ctx, b.st, func(tx Tx) error {
 		bk, err := tx.HashBankByName(ctx, bank)
 		if err != nil {
 			return err
@@ -505,7 +505,7 @@ func (b *Service) SetEnabled(ctx context.Context, bank string, enabled bool, by 
 func (b *Service) List(ctx context.Context) ([]*safeguard.HashBank, uint64, error) {
 	var banks []*safeguard.HashBank
 	var gen uint64
-	err := b.st.View(ctx, func(tx store.Tx) (err error) {
+	err := viewTx(ctx, b.st, func(tx Tx) (err error) {
 		if banks, err = tx.HashBanks(ctx); err != nil {
 			return err
 		}
@@ -516,7 +516,7 @@ func (b *Service) List(ctx context.Context) ([]*safeguard.HashBank, uint64, erro
 }
 
 // audit records a change to a bank, by the operator.
-func audit(ctx context.Context, tx store.Tx, bank *safeguard.HashBank, action string, at time.Time, detail map[string]any) error {
+func audit(ctx context.Context, tx Tx, bank *safeguard.HashBank, action string, at time.Time, detail map[string]any) error {
 	b, err := json.Marshal(detail)
 	if err != nil {
 		return err

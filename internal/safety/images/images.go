@@ -229,7 +229,7 @@ func (s *Scanner) describe(ctx context.Context, res hashbank.Result, h *Hashes) 
 	}
 	entries := map[int64]*safeguard.BankEntry{}
 	if len(ids) > 0 {
-		if err := s.st.View(ctx, func(tx store.Tx) (err error) {
+		if err := viewTx(ctx, s.st, func(tx Tx) (err error) {
 			entries, err = tx.BankEntriesByID(ctx, ids)
 			return err
 		}); err != nil {
@@ -320,7 +320,7 @@ func (s *Scanner) Scan(ctx context.Context, c *messaging.Content) (messaging.Ver
 			return unscannedDetection(c, m, &h, h.Code())
 		}, "scan_failed"), nil
 	}
-	return messaging.Verdict{Record: func(ctx context.Context, tx store.Tx, m *safeguard.Message) error {
+	return messaging.Verdict{Record: func(ctx context.Context, tx messaging.VerdictTx, m *safeguard.Message) error {
 		return storeHashes(ctx, tx, mh, m)
 	}}, nil
 }
@@ -328,7 +328,7 @@ func (s *Scanner) Scan(ctx context.Context, c *messaging.Content) (messaging.Ver
 // hold is the verdict that holds a message, storing its hashes and the
 // detection made by detect.
 func (s *Scanner) hold(c *messaging.Content, mh *safeguard.MediaHashes, detect func(*safeguard.Message) *safeguard.Detection, reason string) messaging.Verdict {
-	return messaging.Verdict{Hold: true, Reason: reason, Record: func(ctx context.Context, tx store.Tx, m *safeguard.Message) error {
+	return messaging.Verdict{Hold: true, Reason: reason, Record: func(ctx context.Context, tx messaging.VerdictTx, m *safeguard.Message) error {
 		if err := storeHashes(ctx, tx, mh, m); err != nil {
 			return err
 		}
@@ -336,7 +336,7 @@ func (s *Scanner) hold(c *messaging.Content, mh *safeguard.MediaHashes, detect f
 	}}
 }
 
-func storeHashes(ctx context.Context, tx store.Tx, mh *safeguard.MediaHashes, m *safeguard.Message) error {
+func storeHashes(ctx context.Context, tx messaging.VerdictTx, mh *safeguard.MediaHashes, m *safeguard.Message) error {
 	mh.MediaID, mh.MessageID, mh.ConversationID, mh.SenderID, mh.At = m.MediaID, m.ID, m.ConversationID, m.SenderID, m.CreatedAt
 	return tx.CreateMediaHashes(ctx, mh)
 }

@@ -87,7 +87,7 @@ func (ix *bankIndex) loadLocked(ctx context.Context) (LoadStats, error) {
 		entries []hashbank.Entry
 	)
 	start := time.Now()
-	err := ix.st.View(ctx, func(tx store.Tx) error {
+	err := viewTx(ctx, ix.st, func(tx Tx) error {
 		var err error
 		if st.Generation, err = tx.BankGeneration(ctx); err != nil {
 			return err
@@ -126,7 +126,7 @@ func (ix *bankIndex) loadLocked(ctx context.Context) (LoadStats, error) {
 // the generation the index is at. The check costs one query.
 func (ix *bankIndex) sync(ctx context.Context) (uint64, error) {
 	var gen uint64
-	if err := ix.st.View(ctx, func(tx store.Tx) (err error) {
+	if err := viewTx(ctx, ix.st, func(tx Tx) (err error) {
 		gen, err = tx.BankGeneration(ctx)
 		return err
 	}); err != nil {
@@ -154,7 +154,7 @@ func (ix *bankIndex) applyLocked(ctx context.Context) (uint64, error) {
 		remove  []int64
 		rebuild bool
 	)
-	err := ix.st.View(ctx, func(tx store.Tx) error {
+	err := viewTx(ctx, ix.st, func(tx Tx) error {
 		var err error
 		if gen, err = tx.BankGeneration(ctx); err != nil {
 			return err

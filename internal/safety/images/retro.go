@@ -47,7 +47,7 @@ func (s *Scanner) Retro(ctx context.Context) (RetroResult, error) {
 	}
 	r.Generation = gen
 	since := s.now().Add(-time.Duration(s.cfg.RetroDays) * 24 * time.Hour)
-	if err := s.st.Update(ctx, func(tx store.Tx) (err error) {
+	if err := updateTx(ctx, s.st, func(tx Tx) (err error) {
 		r.Purged, err = tx.PurgeMediaHashes(ctx, since)
 		return err
 	}); err != nil {
@@ -57,7 +57,7 @@ func (s *Scanner) Retro(ctx context.Context) (RetroResult, error) {
 	after := int64(0)
 	for {
 		var page []*safeguard.MediaHashes
-		if err := s.st.View(ctx, func(tx store.Tx) (err error) {
+		if err := viewTx(ctx, s.st, func(tx Tx) (err error) {
 			page, err = tx.StaleMediaHashes(ctx, since, gen, after, retroPage)
 			return err
 		}); err != nil {
@@ -89,7 +89,7 @@ func (s *Scanner) Retro(ctx context.Context) (RetroResult, error) {
 				r.Detections++
 			}
 		}
-		if err := s.st.Update(ctx, func(tx store.Tx) error {
+		if err := updateTx(ctx, s.st, func(tx Tx) error {
 			for from, ids := range clean {
 				if _, err := tx.AdvanceMediaHashes(ctx, ids, from, gen); err != nil {
 					return err
@@ -152,7 +152,7 @@ func (s *Scanner) delta(ctx context.Context, from, gen uint64, cache map[uint64]
 		banks   []*safeguard.HashBank
 		entries []hashbank.Entry
 	)
-	err := s.st.View(ctx, func(tx store.Tx) error {
+	err := viewTx(ctx, s.st, func(tx Tx) error {
 		ims, err := tx.BankImportsSince(ctx, from)
 		if err != nil {
 			return err
@@ -187,7 +187,7 @@ func (s *Scanner) delta(ctx context.Context, from, gen uint64, cache map[uint64]
 // hash_match detection yet. It reports whether it wrote one.
 func (s *Scanner) retroDetect(ctx context.Context, mh *safeguard.MediaHashes, gen uint64, res *Result) (bool, error) {
 	wrote := false
-	err := s.st.Update(ctx, func(tx store.Tx) error {
+	err := updateTx(ctx, s.st, func(tx Tx) error {
 		wrote = false
 		n, err := tx.AdvanceMediaHashes(ctx, []int64{mh.MediaID}, mh.Generation, gen)
 		if err != nil || n == 0 {
@@ -217,7 +217,7 @@ func (s *Scanner) retroDetect(ctx context.Context, mh *safeguard.MediaHashes, ge
 // retroContent rebuilds what a detection needs of a stored message: its
 // conversation, its sender and the members who could read it, as they are
 // now.
-func retroContent(ctx context.Context, tx store.Tx, m *safeguard.Message, now time.Time) (*messaging.Content, error) {
+func retroContent(ctx context.Context, tx Tx, m *safeguard.Message, now time.Time) (*messaging.Content, error) {
 	conv, err := tx.Conversation(ctx, m.ConversationID)
 	if err != nil {
 		return nil, err

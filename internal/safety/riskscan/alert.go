@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/messaging"
 	"github.com/safeguard-dev/safeguard/internal/risk"
 	"github.com/safeguard-dev/safeguard/internal/safety"
 	"github.com/safeguard-dev/safeguard/internal/store"
@@ -15,7 +16,7 @@ import (
 // time, the detection.created event that opens (or adds to) the
 // conversation's case, and a safety.notice outbox event for each minor shown
 // a notice.
-func (j *riskJob) writeAlert(ctx context.Context, tx store.Tx, m *safeguard.Message, fresh []risk.FiredRule) error {
+func (j *riskJob) writeAlert(ctx context.Context, tx messaging.VerdictTx, m *safeguard.Message, fresh []risk.FiredRule) error {
 	v := j.verdict
 	top := fresh[0]
 	for _, fr := range fresh[1:] {

@@ -11,7 +11,6 @@ import (
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 	"github.com/safeguard-dev/safeguard/internal/risk"
-	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 // Contact origins, as rules read them in contact_origin.
@@ -76,7 +75,7 @@ func keyOf(c *messaging.Content, accounts []*safeguard.Account) factsKey {
 // their contact began, and (for an adult) how many distinct minors it
 // tried and was refused to reach lately. Only those two are read, as rules
 // see only them: the work per message stays the same in a group of 200.
-func (r *Scanner) loadFacts(ctx context.Context, tx store.Tx, c *messaging.Content, accounts []*safeguard.Account) (storedFacts, error) {
+func (r *Scanner) loadFacts(ctx context.Context, tx Tx, c *messaging.Content, accounts []*safeguard.Account) (storedFacts, error) {
 	var f storedFacts
 	rels, err := r.contacts(ctx, tx, c, accounts[0], accounts[1])
 	if err != nil {
@@ -136,7 +135,7 @@ type contactOf func(a, b int64) *safeguard.Contact
 // contacts loads the contacts the facts need: in a one-to-one conversation
 // the one between its two members; in a group every contact of the sender
 // and of the recipient.
-func (r *Scanner) contacts(ctx context.Context, tx store.Tx, c *messaging.Content, sender, recipient *safeguard.Account) (contactOf, error) {
+func (r *Scanner) contacts(ctx context.Context, tx Tx, c *messaging.Content, sender, recipient *safeguard.Account) (contactOf, error) {
 	byPair := map[[2]int64]*safeguard.Contact{}
 	add := func(k *safeguard.Contact) {
 		byPair[[2]int64{min(k.FromID, k.ToID), max(k.FromID, k.ToID)}] = k

@@ -229,7 +229,7 @@ func (r *Scanner) Scan(ctx context.Context, c *messaging.Content) (messaging.Ver
 	facts, haveFacts := r.facts.get(key, c.Now)
 	state, version, haveState := r.states.get(c.Conversation.ID)
 	if !haveFacts || !haveState {
-		err := r.store.View(ctx, func(tx store.Tx) error {
+		err := viewTx(ctx, r.store, func(tx Tx) error {
 			if !haveFacts {
 				var err error
 				if facts, err = r.loadFacts(ctx, tx, c, accounts); err != nil {
@@ -289,7 +289,7 @@ func (j *riskJob) score(st *convState) error {
 // record saves the state in the message's transaction and, on the first
 // firing of an enforced rule, writes the detection, its event, and the
 // notices' outbox events.
-func (j *riskJob) record(ctx context.Context, tx store.Tx, m *safeguard.Message) error {
+func (j *riskJob) record(ctx context.Context, tx messaging.VerdictTx, m *safeguard.Message) error {
 	conv := j.c.Conversation.ID
 	// Each save gets a new random version, so that a state cached from a
 	// transaction that rolled back never passes for one that committed.

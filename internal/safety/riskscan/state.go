@@ -9,8 +9,8 @@ import (
 	"time"
 
 	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/messaging"
 	"github.com/safeguard-dev/safeguard/internal/risk"
-	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 // convState is what the risk scanner stores per conversation, as JSON: the
@@ -32,7 +32,7 @@ func (s *convState) clone() *convState {
 
 // loadState reads a conversation's stored state: the zero state at version
 // 0 if there is none.
-func loadState(ctx context.Context, tx store.Tx, conv int64) (*convState, int64, error) {
+func loadState(ctx context.Context, tx messaging.VerdictTx, conv int64) (*convState, int64, error) {
 	st := &convState{Conversation: &risk.Conversation{}}
 	b, version, err := tx.RiskState(ctx, conv)
 	if errors.Is(err, safeguard.ErrNotFound) {

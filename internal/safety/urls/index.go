@@ -57,7 +57,7 @@ func (x *urlIndex) lookup(ctx context.Context, links []Link) ([]Match, error) {
 	x.mu.RUnlock()
 	if tooLarge {
 		var ms []Match
-		err := x.store.View(ctx, func(tx store.Tx) (err error) {
+		err := viewTx(ctx, x.store, func(tx Tx) (err error) {
 			ms, err = MatchLinks(ctx, tx, links)
 			return err
 		})
@@ -113,7 +113,7 @@ func (x *urlIndex) fresh(ctx context.Context) error {
 
 // reload reads the lists and, if they changed, their entries.
 func (x *urlIndex) reload(ctx context.Context, now time.Time) error {
-	return x.store.View(ctx, func(tx store.Tx) error {
+	return viewTx(ctx, x.store, func(tx Tx) error {
 		lists, err := tx.URLLists(ctx)
 		if err != nil {
 			return fmt.Errorf("URL lists: %w", err)

@@ -191,7 +191,7 @@ func Import(ctx context.Context, st store.Store, in ListImport, file string, dat
 	sum := sha256.Sum256(data)
 	l := &safeguard.URLList{Name: strings.TrimSpace(in.Name), Source: in.Source, Description: in.Description,
 		SHA256: hex.EncodeToString(sum[:]), ImportedAt: now, ImportedBy: in.ImportedBy}
-	err = st.Update(ctx, func(tx store.Tx) error {
+	err = updateTx(ctx, st, func(tx Tx) error {
 		old, err := tx.URLListByName(ctx, l.Name)
 		switch {
 		case errors.Is(err, safeguard.ErrNotFound):

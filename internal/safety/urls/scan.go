@@ -109,7 +109,7 @@ type Match struct {
 // MatchLinks looks links up in the URL lists of tx: exact entries by the
 // whole link, domain entries by the host and its parents, path entries by
 // the path's prefixes. It returns every match, in the order of links.
-func MatchLinks(ctx context.Context, tx store.Tx, links []Link) ([]Match, error) {
+func MatchLinks(ctx context.Context, tx Tx, links []Link) ([]Match, error) {
 	if len(links) == 0 {
 		return nil, nil
 	}
@@ -213,7 +213,7 @@ func (s *Scanner) Scan(ctx context.Context, c *messaging.Content) (messaging.Ver
 	return messaging.Verdict{
 		Hold:   true,
 		Reason: string(safeguard.URLMatch),
-		Record: func(ctx context.Context, tx store.Tx, m *safeguard.Message) error {
+		Record: func(ctx context.Context, tx messaging.VerdictTx, m *safeguard.Message) error {
 			return recordURLMatches(ctx, tx, c, m, matches)
 		},
 	}, nil
@@ -221,7 +221,7 @@ func (s *Scanner) Scan(ctx context.Context, c *messaging.Content) (messaging.Ver
 
 // recordURLMatches writes one detection per matched link (the first entry
 // that matched it) with the outbox event that opens a case.
-func recordURLMatches(ctx context.Context, tx store.Tx, c *messaging.Content, m *safeguard.Message, matches []Match) error {
+func recordURLMatches(ctx context.Context, tx messaging.VerdictTx, c *messaging.Content, m *safeguard.Message, matches []Match) error {
 	done := map[string]bool{}
 	for _, mt := range matches {
 		key := mt.Link.Key()

@@ -19,7 +19,7 @@ const casePage = 1000
 // decided in it. Cases opened after the period are skipped unread.
 func Gather(ctx context.Context, st store.Store, p Period) ([]Case, error) {
 	var out []Case
-	err := st.View(ctx, func(tx store.Tx) error {
+	err := viewTx(ctx, st, func(tx Tx) error {
 		out = nil
 		g := &gatherer{tx: tx, accounts: map[int64]*safeguard.Account{}, apps: map[int64]string{}}
 		var after int64
@@ -52,7 +52,7 @@ func Gather(ctx context.Context, st store.Store, p Period) ([]Case, error) {
 // gatherer reads cases in one transaction, keeping the accounts and
 // conversations it has read.
 type gatherer struct {
-	tx       store.Tx
+	tx       Tx
 	accounts map[int64]*safeguard.Account
 	apps     map[int64]string // conversation → app
 }

@@ -169,7 +169,7 @@ func (s *Service) Transparency(ctx context.Context, p Period, opt Options) (*Tra
 // police return named returns.
 func (s *Service) Compare(ctx context.Context, p Period, returns string, opt Options) (*stats.Table, error) {
 	var d *stats.Dataset
-	err := s.store.View(ctx, func(tx store.Tx) (err error) { d, err = tx.Dataset(ctx, returns); return })
+	err := viewTx(ctx, s.store, func(tx Tx) (err error) { d, err = tx.Dataset(ctx, returns); return })
 	if errors.Is(err, safeguard.ErrNotFound) {
 		return nil, safeguard.Errorf(safeguard.ErrNotFound, "dataset_not_found", "No dataset named %q is stored.", returns)
 	}

@@ -37,7 +37,7 @@ type StoreBanks struct{ Store store.Store }
 // Banks implements Banks.
 func (s StoreBanks) Banks(ctx context.Context) ([]Bank, error) {
 	var out []Bank
-	err := s.Store.View(ctx, func(tx store.Tx) error {
+	err := viewTx(ctx, s.Store, func(tx Tx) error {
 		bs, err := tx.HashBanks(ctx)
 		for _, b := range bs {
 			if b.Enabled {
