@@ -264,14 +264,32 @@ func newUser(t *testing.T, url, nickname string) *client.Client {
 	return c
 }
 
+// serverArgs are the arguments of "safeguard serve" on a free port with
+// everything it writes (database db, media, evidence, reports, keys) in dir,
+// and no metrics listener.
+func serverArgs(dir, db string) []string {
+	return []string{"serve", "--addr", "127.0.0.1:0", "--db", db,
+		"--media", filepath.Join(dir, "media"), "--evidence-dir", filepath.Join(dir, "evidence"),
+		"--report-dir", filepath.Join(dir, "reports"), "--franking-keys-file", filepath.Join(dir, "franking.keys"),
+		"--guardian-key-file", filepath.Join(dir, "guardian.key"), "--metrics-addr", ""}
+}
+
 // startServer runs "safeguard serve" as a child process on a free port and
 // returns its URL once it is ready.
 func startServer(t *testing.T, dir, db string, env []string) (string, *exec.Cmd) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$", "--", "serve", "--addr", "127.0.0.1:0", "--db", db,
-		"--media", filepath.Join(dir, "media"), "--evidence-dir", filepath.Join(dir, "evidence"),
-		"--report-dir", filepath.Join(dir, "reports"), "--franking-keys-file", filepath.Join(dir, "franking.keys"),
-		"--guardian-key-file", filepath.Join(dir, "guardian.key"), "--metrics-addr", "")
+	return runServer(t, "", serverArgs(dir, db), env)
+}
+
+// runServer runs bin with args (this test binary as the safeguard command
+// when bin is empty), killed when the test ends, and returns the URL the
+// server logs once it is serving.
+func runServer(t *testing.T, bin string, args, env []string) (string, *exec.Cmd) {
+	t.Helper()
+	if bin == "" {
+		bin, args = os.Args[0], append([]string{"-test.run=^$", "--"}, args...)
+	}
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -290,15 +308,14 @@ func startServer(t *testing.T, dir, db string, env []string) (string, *exec.Cmd)
 		for sc.Scan() {
 			line := sc.Text()
 			if i := strings.Index(line, "url="); i >= 0 && strings.Contains(line, "serving") {
-				f := strings.Fields(line[i+4:])
-				urls <- f[0]
+				urls <- strings.Fields(line[i+4:])[0]
 			}
 		}
 	}()
 	select {
 	case u := <-urls:
 		return u, cmd
-	case <-time.After(30 * time.Second):
+	case <-time.After(60 * time.Second):
 		t.Fatal("server did not start")
 		return "", nil
 	}

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
 	"image"
 	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -128,43 +126,9 @@ func uploadLarge(t *testing.T, url string, pid, n, side int) int64 {
 // process and returns its URL and process id once it is ready.
 func startMeasuredServer(t *testing.T, dir string) (string, int) {
 	t.Helper()
-	args := []string{"serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "load.db"),
-		"--media", filepath.Join(dir, "media"), "--evidence-dir", filepath.Join(dir, "evidence"),
-		"--report-dir", filepath.Join(dir, "reports"), "--franking-keys-file", filepath.Join(dir, "franking.keys")}
-	bin := os.Getenv("SAFEGUARD_TEST_MEMORY_BINARY")
-	if bin == "" {
-		bin, args = os.Args[0], append([]string{"-test.run=^$", "--"}, args...)
-	}
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "SAFEGUARD_TEST_MAIN=1", "SAFEGUARD_LIMIT_SIGNUP_ADDRESS=0", "SAFEGUARD_LIMIT_MESSAGES=0")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	urls := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			line := sc.Text()
-			if i := strings.Index(line, "url="); i >= 0 && strings.Contains(line, "serving") {
-				urls <- strings.Fields(line[i+4:])[0]
-			}
-		}
-	}()
-	select {
-	case u := <-urls:
-		return u, cmd.Process.Pid
-	case <-time.After(60 * time.Second):
-		t.Fatal("server did not start")
-		return "", 0
-	}
+	u, cmd := runServer(t, os.Getenv("SAFEGUARD_TEST_MEMORY_BINARY"), serverArgs(dir, filepath.Join(dir, "load.db")),
+		[]string{"SAFEGUARD_TEST_MAIN=1", "SAFEGUARD_LIMIT_SIGNUP_ADDRESS=0", "SAFEGUARD_LIMIT_MESSAGES=0"})
+	return u, cmd.Process.Pid
 }
 
 // vm reads a memory figure of pid (VmRSS, VmHWM) in bytes.
