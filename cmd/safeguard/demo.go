@@ -19,6 +19,39 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
+// demoFiles are what a demo writes into its directory.
+var demoFiles = []string{"safeguard.db", "safeguard.db-wal", "safeguard.db-shm", "media", "media.key",
+	"evidence", "evidence.key", "evidence.signing.key", "reports", "franking.keys", "guardian.key"}
+
+// demoDir returns the demo's directory: a new temporary one when dir is
+// empty, otherwise dir, made (0700) if it is missing. A directory that holds
+// an earlier demo's data is refused, so that a second run never deletes a
+// database unasked; with reset, that data is deleted first.
+func demoDir(dir string, reset bool) (string, error) {
+	if dir == "" {
+		return os.MkdirTemp("", "safeguard-demo-")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("demo directory: %w", err)
+	}
+	var found []string
+	for _, name := range demoFiles {
+		if _, err := os.Lstat(filepath.Join(dir, name)); err == nil {
+			found = append(found, name)
+		}
+	}
+	if len(found) > 0 && !reset {
+		return "", fmt.Errorf("%s already holds an earlier demo's data (%s): add --reset to delete it and start afresh, or give another --dir",
+			dir, strings.Join(found, ", "))
+	}
+	for _, name := range found {
+		if err := os.RemoveAll(filepath.Join(dir, name)); err != nil {
+			return "", fmt.Errorf("reset the demo directory: %w", err)
+		}
+	}
+	return dir, nil
+}
+
 func cmdDemo(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "demo", "demo [--exit] [--dir DIR] [flags of serve]")
 	var c serveConfig
@@ -26,25 +59,20 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	// Everyone in the story signs up from this machine's one address.
 	c.limits.SignUpPerAddress = ratelimit.Limit{}
 	exit := fs.Bool("exit", false, "stop after the story instead of leaving the server running")
-	dir := fs.String("dir", "", "directory for the demo's database and media (default: a new temporary directory)")
+	dir := fs.String("dir", "", "directory for the demo's database, media, evidence, reports and keys, made if missing (default: a new temporary directory)")
+	reset := fs.Bool("reset", false, "start afresh in a --dir that holds an earlier demo's data, deleting that data")
 	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
 	c.readSecrets(e)
-	if *dir == "" {
-		d, err := os.MkdirTemp("", "safeguard-demo-")
-		if err != nil {
-			return err
-		}
-		*dir = d
+	var err error
+	if *dir, err = demoDir(*dir, *reset); err != nil {
+		return err
 	}
 	// A fresh database every time, the demo's own media, its own operator
 	// token, and any free port unless one is asked for.
 	if !flagGiven(fs, "db") {
 		c.db = filepath.Join(*dir, "safeguard.db")
-		for _, suffix := range []string{"", "-wal", "-shm"} {
-			os.Remove(c.db + suffix)
-		}
 	}
 	if !flagGiven(fs, "media") {
 		c.mediaDir = filepath.Join(*dir, "media")

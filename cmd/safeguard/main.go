@@ -129,11 +129,20 @@ func newFlagSet(e *env, name, synopsis string) *flag.FlagSet {
 			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
 				fmt.Fprintf(out, " (default %s)", f.DefValue)
 			}
+			if commandLineOnly[f.Name] {
+				fmt.Fprintln(out)
+				return
+			}
 			fmt.Fprintf(out, " [$%s]\n", envName(f.Name))
 		})
 	}
 	return fs
 }
+
+// commandLineOnly names the flags that are an action's own argument, taken
+// from the command line alone: a stray environment variable must never
+// delete data or decide anything.
+var commandLineOnly = map[string]bool{"reset": true}
 
 // envName is the environment variable that stands for a flag: --media-dir is
 // SAFEGUARD_MEDIA_DIR.
@@ -154,7 +163,7 @@ func parseFlags(fs *flag.FlagSet, e *env, args []string) error {
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	var err error
 	fs.VisitAll(func(f *flag.Flag) {
-		if given[f.Name] || err != nil {
+		if given[f.Name] || err != nil || commandLineOnly[f.Name] {
 			return
 		}
 		if v := e.getenv(envName(f.Name)); v != "" {
