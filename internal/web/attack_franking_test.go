@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
+	"database/sql"
 	"encoding/json"
 	"io/fs"
 	"log/slog"
@@ -31,6 +32,32 @@ import (
 // newFrankingStack starts a server with end-to-end encryption and the cases
 // service, sharing one evidence vault: what a verified report needs from
 // the report to the moderator.
+// reportFranked runs the franking stack on be: alice sends text to bob in
+// an end-to-end encrypted group, and bob reports it. It returns the stack,
+// its cases service, the store and its database, and the report's answer.
+func reportFranked(t *testing.T, be backend, text string) (*e2eeStack, *cases.Service, store.Store, *sql.DB, *client.ReportResult) {
+	t.Helper()
+	ctx := t.Context()
+	st, raw, tables := be.open(t)
+	s, cs := newFrankingStack(t, st)
+	s.raw, s.tables, s.postgres = raw, tables, be.name == "postgres"
+	alice, bob := s.adult("alice", 1), s.adult("bob", 1)
+	s.contacts(alice, bob)
+	conv := s.group(alice, "", bob)
+	if _, err := alice.devs[0].Send(ctx, conv.ID, text); err != nil {
+		t.Fatal(err)
+	}
+	got := received(t, bob.devs[0])
+	if len(got) != 1 {
+		t.Fatalf("bob read %d messages", len(got))
+	}
+	res, err := bob.devs[0].Report(ctx, conv.ID, got[0].ID, "asked_for_photos")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, cs, st, raw, res
+}
+
 func newFrankingStack(t *testing.T, st store.Store) (*e2eeStack, *cases.Service) {
 	t.Helper()
 	key := make([]byte, media.KeySize)
@@ -87,25 +114,8 @@ func TestAttackFrankingPlaintextAtRest(t *testing.T) {
 		t.Run(be.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := t.Context()
-			st, raw, tables := be.open(t)
-			s, cs := newFrankingStack(t, st)
-			s.raw, s.tables, s.postgres = raw, tables, be.name == "postgres"
-			alice, bob := s.adult("alice", 1), s.adult("bob", 1)
-			s.contacts(alice, bob)
-			conv := s.group(alice, "", bob)
-
 			text := "meet me and tell nobody " + canary
-			if _, err := alice.devs[0].Send(ctx, conv.ID, text); err != nil {
-				t.Fatal(err)
-			}
-			got := received(t, bob.devs[0])
-			if len(got) != 1 {
-				t.Fatalf("bob read %d messages", len(got))
-			}
-			res, err := bob.devs[0].Report(ctx, conv.ID, got[0].ID, "asked_for_photos")
-			if err != nil {
-				t.Fatal(err)
-			}
+			s, cs, _, _, res := reportFranked(t, be, text)
 			if res.DetectionID == 0 {
 				t.Fatalf("report answer %+v", res)
 			}
@@ -198,21 +208,8 @@ func TestAttackFrankingPlaintextOldRows(t *testing.T) {
 		t.Run(be.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := t.Context()
-			st, raw, tables := be.open(t)
-			s, cs := newFrankingStack(t, st)
-			s.raw, s.tables, s.postgres = raw, tables, be.name == "postgres"
-			alice, bob := s.adult("alice", 1), s.adult("bob", 1)
-			s.contacts(alice, bob)
-			conv := s.group(alice, "", bob)
 			text := "an old report " + canary
-			if _, err := alice.devs[0].Send(ctx, conv.ID, text); err != nil {
-				t.Fatal(err)
-			}
-			got := received(t, bob.devs[0])
-			res, err := bob.devs[0].Report(ctx, conv.ID, got[0].ID, "asked_for_photos")
-			if err != nil {
-				t.Fatal(err)
-			}
+			s, cs, st, raw, res := reportFranked(t, be, text)
 			// The row as the code before wrote it, and a second such row
 			// no case holds yet.
 			d, _ := detection(t, st, res.DetectionID)

@@ -119,6 +119,20 @@ func newLimitedServer(t *testing.T, open opener) (url string, clock *fakeClock) 
 	return srv.URL, clock
 }
 
+// retryAfterOf reads an answer's Retry-After in whole seconds (0 when absent).
+func retryAfterOf(t *testing.T, resp *http.Response) int {
+	t.Helper()
+	h := resp.Header.Get("Retry-After")
+	if h == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(h)
+	if err != nil {
+		t.Fatalf("Retry-After %q", h)
+	}
+	return n
+}
+
 // login posts a login and returns the status and the Retry-After header.
 func login(t *testing.T, url, handle, password string) (status int, retryAfter int) {
 	t.Helper()
@@ -128,12 +142,7 @@ func login(t *testing.T, url, handle, password string) (status int, retryAfter i
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if h := resp.Header.Get("Retry-After"); h != "" {
-		if retryAfter, err = strconv.Atoi(h); err != nil {
-			t.Fatalf("Retry-After %q", h)
-		}
-	}
-	return resp.StatusCode, retryAfter
+	return resp.StatusCode, retryAfterOf(t, resp)
 }
 
 // TestLoginRetryAfterIsTheLongestWait replays the finding that when two
@@ -246,12 +255,7 @@ func consoleLoginRetry(t *testing.T, base, name, password string) (status int, r
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if h := resp.Header.Get("Retry-After"); h != "" {
-		if retryAfter, err = strconv.Atoi(h); err != nil {
-			t.Fatalf("Retry-After %q", h)
-		}
-	}
-	return resp.StatusCode, retryAfter
+	return resp.StatusCode, retryAfterOf(t, resp)
 }
 
 // TestConsoleLoginRetryAfterIsTheLongestWait is the same finding on the
