@@ -29,6 +29,12 @@ type Builder struct {
 	CompanyTemplate string
 	TermsOfService  string
 	LegalURL        string
+	// Manual says that no reporting person is configured: packages are
+	// made for a person to complete and submit by hand. Without it a
+	// Builder with no reporter's email address refuses to build; with it
+	// the NCMEC report names no reporting person's address (the person who
+	// submits it gives theirs) and the package is marked Manual.
+	Manual bool
 	// Now gives the time a package is created; time.Now if nil.
 	Now func() time.Time
 }
@@ -47,6 +53,11 @@ type Package struct {
 	Reference  string
 	FollowUpOf string
 	Test       bool
+	// Draft: the package of a case not decided for a report (see
+	// Incident.Draft). Manual: built with no reporting person configured,
+	// for a person to submit by hand (see Builder.Manual).
+	Draft      bool
+	Manual     bool
 	CreatedAt  time.Time
 	Priority   Priority
 
@@ -127,7 +138,8 @@ func (f *File) NCMECFileDetails(reportID int64, fileID string) ([]byte, error) {
 // defect in this package if it ever happens — an NCA report that does not
 // match its schema. inc is not modified.
 func (b *Builder) Build(inc *Incident) (*Package, error) {
-	if strings.TrimSpace(b.Reporter.Email) == "" {
+	manual := strings.TrimSpace(b.Reporter.Email) == ""
+	if manual && !b.Manual {
 		return nil, safeguard.Invalid("reporter_missing", "The reporting person's email address is not configured.")
 	}
 	if err := inc.Validate(); err != nil {
@@ -145,6 +157,8 @@ func (b *Builder) Build(inc *Incident) (*Package, error) {
 		Reference:  in.Reference,
 		FollowUpOf: in.FollowUpOf,
 		Test:       in.Test,
+		Draft:      in.Draft,
+		Manual:     manual,
 		CreatedAt:  created.UTC().Truncate(time.Second),
 		Priority:   Assess(&in),
 		NCMECPrior: reportedToNCMEC(in.AlreadyReported),

@@ -71,6 +71,8 @@ func (e *FileExport) Submit(ctx context.Context, pkg *Package) (Receipt, error) 
 		ID:          final,
 		SubmittedAt: now().UTC().Truncate(time.Second),
 		Test:        pkg.Test,
+		Draft:       pkg.Draft,
+		Manual:      pkg.Manual,
 	}
 	if rec.Files, err = writeExport(ctx, tmp, pkg); err != nil {
 		return Receipt{}, fmt.Errorf("export %s: %w", pkg.Reference, err)
@@ -100,7 +102,7 @@ func (e *FileExport) Submit(ctx context.Context, pkg *Package) (Receipt, error) 
 	}
 	if e.Logger != nil {
 		e.Logger.Info("report exported", "reference", pkg.Reference, "priority", pkg.Priority.Level,
-			"files", len(rec.Files), "test", pkg.Test)
+			"files", len(rec.Files), "test", pkg.Test, "draft", pkg.Draft)
 	}
 	return rec, nil
 }

@@ -83,6 +83,10 @@ type Incident struct {
 	// Test marks a report made by a test or a demo. Every document of its
 	// package says so, and a Submitter never sends it to a live service.
 	Test bool
+	// Draft marks the package of a case not decided for a report, made for
+	// a person to review: every document of it says DRAFT, and no
+	// Submitter but the file export takes it.
+	Draft bool
 	// FollowUpOf is the reference of the earlier report this one adds to.
 	FollowUpOf string
 

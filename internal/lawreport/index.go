@@ -12,6 +12,9 @@ import (
 type indexData struct {
 	Test       bool
 	Marker     string
+	Draft      bool
+	DraftNote  string
+	Manual     bool
 	Reference  string
 	FollowUpOf string
 	Created    string
@@ -60,6 +63,9 @@ func newIndexData(pkg *Package, names []string) indexData {
 	d := indexData{
 		Test:       pkg.Test,
 		Marker:     TestMarker,
+		Draft:      pkg.Draft,
+		DraftNote:  DraftMarker,
+		Manual:     pkg.Manual,
 		Reference:  pkg.Reference,
 		FollowUpOf: pkg.FollowUpOf,
 		Created:    stamp(pkg.CreatedAt),
@@ -88,15 +94,7 @@ func renderIndex(pkg *Package, names []string) (readme, index []byte, err error)
 		return nil, nil, err
 	}
 	readme = t.Bytes()
-	if pkg.Test {
-		var b bytes.Buffer
-		b.WriteString(TestMarker + "\n")
-		for line := range strings.Lines(string(readme)) {
-			b.WriteString("[TEST] " + line)
-		}
-		b.WriteString(TestMarker + "\n")
-		readme = b.Bytes()
-	}
+	readme = markLines(readme, pkg.Test, pkg.Draft)
 	var h bytes.Buffer
 	if err := indexTmpl.Execute(&h, d); err != nil {
 		return nil, nil, err
@@ -104,11 +102,42 @@ func renderIndex(pkg *Package, names []string) (readme, index []byte, err error)
 	return readme, h.Bytes(), nil
 }
 
+// markLines marks every line of a test or draft package's README, so that
+// every printed page says so: each line starts with [TEST] and/or [DRAFT],
+// between lines giving the markers' sentences.
+func markLines(text []byte, test, draft bool) []byte {
+	var prefix string
+	var markers []string
+	if test {
+		prefix, markers = prefix+"[TEST] ", append(markers, TestMarker)
+	}
+	if draft {
+		prefix, markers = prefix+"[DRAFT] ", append(markers, DraftMarker)
+	}
+	if prefix == "" {
+		return text
+	}
+	var b bytes.Buffer
+	for _, m := range markers {
+		b.WriteString(prefix + m + "\n")
+	}
+	for line := range strings.Lines(string(text)) {
+		b.WriteString(prefix + line)
+	}
+	for _, m := range markers {
+		b.WriteString(prefix + m + "\n")
+	}
+	return b.Bytes()
+}
+
 var readmeTmpl = ttemplate.Must(ttemplate.New("readme").Parse(`Law-enforcement report package
 Reference: {{.Reference}}
 {{- if .FollowUpOf}}
 Follow-up of: {{.FollowUpOf}}{{end}}
 Created: {{.Created}}
+{{- if .Manual}}
+No reporting person is configured: whoever submits this package gives their
+own name and email address when they submit it.{{end}}
 Priority {{.Priority.Level}}{{if eq .Priority.Level 1}} (a child at immediate risk: report at once){{end}}
 {{- range .Priority.Reasons}}
   - {{.}}{{end}}
@@ -135,9 +164,13 @@ var indexTmpl = template.Must(template.New("index").Parse(`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<title>{{if .Test}}TEST – {{end}}Report {{.Reference}}</title>
+<title>{{if .Draft}}DRAFT – {{end}}{{if .Test}}TEST – {{end}}Report {{.Reference}}</title>
 <style>
 body { font-family: system-ui, sans-serif; margin: 2rem; color: #111; background: #fff; }
+{{- if .Draft}}
+.draft { margin: 0 0 1rem; padding: .6rem; text-align: center; background: #e8e8ff; color: #000050;
+         font-weight: bold; border: 3px dashed #000050; }
+{{- end}}
 {{- if .Test}}
 .test { position: fixed; top: 0; left: 0; right: 0; padding: .4rem; text-align: center;
         background: #fff3b0; color: #5c0000; font-weight: bold; border-bottom: 3px solid #5c0000; }
@@ -154,7 +187,13 @@ th, td { text-align: left; padding: .25rem .6rem; border-bottom: 1px solid #999;
 <div class="test" role="note">TEST – {{.Marker}}</div>
 {{- end}}
 <main>
-<h1>{{if .Test}}TEST – {{end}}Law-enforcement report {{.Reference}}</h1>
+{{- if .Draft}}
+<div class="draft" role="note">{{.DraftNote}}</div>
+{{- end}}
+<h1>{{if .Draft}}DRAFT – {{end}}{{if .Test}}TEST – {{end}}Law-enforcement report {{.Reference}}</h1>
+{{- if .Manual}}
+<p>No reporting person is configured: whoever submits this package gives their own name and email address when they submit it.</p>
+{{- end}}
 <p>Created {{.Created}}.{{if .FollowUpOf}} Follow-up of {{.FollowUpOf}}.{{end}}</p>
 <h2>Priority</h2>
 <p{{if eq .Priority.Level 1}} class="p1"{{end}}>Priority {{.Priority.Level}}{{if eq .Priority.Level 1}}: a child at immediate risk. Report at once.{{end}}</p>

@@ -24,6 +24,9 @@ const (
 // TestMarker is the sentence every document of a test package carries.
 const TestMarker = "TEST REPORT: made by a test or demo from synthetic data. Not to be actioned."
 
+// DraftMarker is the sentence every document of a draft package carries.
+const DraftMarker = "DRAFT: the case is not decided for a report. For review only; not to be submitted."
+
 // ncmecIncidentType maps an incident onto NCMEC's enumeration: abuse material
 // and links to it are "Child Pornography"; grooming and sextortion are
 // "Online Enticement"; "other" follows its content (images or video: abuse
@@ -100,12 +103,14 @@ func buildNCMEC(inc *Incident, b *Builder, pri Priority, routes map[string]Force
 			ReportingPerson: ncmecPerson{
 				FirstName: b.Reporter.FirstName,
 				LastName:  b.Reporter.LastName,
-				Email:     []ncmecEmail{{Address: b.Reporter.Email}},
 			},
 			CompanyTemplate: b.CompanyTemplate,
 			TermsOfService:  b.TermsOfService,
 			LegalURL:        b.LegalURL,
 		},
+	}
+	if b.Reporter.Email != "" {
+		r.Reporter.ReportingPerson.Email = []ncmecEmail{{Address: b.Reporter.Email}}
 	}
 	if b.Reporter.Phone != "" {
 		r.Reporter.ReportingPerson.Phone = []string{b.Reporter.Phone}
@@ -301,6 +306,9 @@ func reportInfo(inc *Incident, pri Priority) string {
 	if inc.Test {
 		s = append(s, TestMarker)
 	}
+	if inc.Draft {
+		s = append(s, DraftMarker)
+	}
 	s = append(s, "Service reference: "+inc.Reference+".")
 	if inc.FollowUpOf != "" {
 		s = append(s, "Follow-up to service reference "+inc.FollowUpOf+".")
@@ -341,6 +349,9 @@ func buildFileDetails(inc *Incident, c *Content, uploadName string) ncmecFileDet
 	}
 	if inc.Test {
 		d.AdditionalInfo = append(d.AdditionalInfo, TestMarker)
+	}
+	if inc.Draft {
+		d.AdditionalInfo = append(d.AdditionalInfo, DraftMarker)
 	}
 	if c.PDQ != "" {
 		d.AdditionalInfo = append(d.AdditionalInfo, fmt.Sprintf("PDQ quality %d.", c.PDQQuality))

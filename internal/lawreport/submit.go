@@ -25,6 +25,8 @@ type Receipt struct {
 	SubmittedAt time.Time `json:"submitted_at"`
 	Files       []string  `json:"files,omitempty"` // names, or NCMEC file ids
 	Test        bool      `json:"test"`
+	Draft       bool      `json:"draft,omitempty"`  // a draft: never filed
+	Manual      bool      `json:"manual,omitempty"` // for a person to submit by hand
 	// Existing is set when the package had already been filed and this call
 	// filed nothing.
 	Existing bool `json:"-"`

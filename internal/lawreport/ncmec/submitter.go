@@ -87,6 +87,10 @@ func (s *Submitter) Submit(ctx context.Context, pkg *lawreport.Package) (lawrepo
 		}
 		return lawreport.Receipt{}, safeguard.Invalid("invalid_package", "The package has no NCMEC report.")
 	}
+	if pkg.Draft || pkg.Manual {
+		return lawreport.Receipt{}, safeguard.Invalid("not_for_filing",
+			"This package is a draft or has no reporting person: it cannot be filed with NCMEC.")
+	}
 	if pkg.Test && strings.TrimSuffix(s.Client.BaseURL, "/") == ProductionURL {
 		return lawreport.Receipt{}, safeguard.Invalid("test_to_production", "A test report cannot be sent to NCMEC's production service.")
 	}
