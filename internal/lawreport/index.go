@@ -104,29 +104,34 @@ func renderIndex(pkg *Package, names []string) (readme, index []byte, err error)
 
 // markLines marks every line of a test or draft package's README, so that
 // every printed page says so: each line starts with [TEST] and/or [DRAFT],
-// between lines giving the markers' sentences.
+// between lines giving the markers' sentences (each tagged with the other
+// marker, if any).
 func markLines(text []byte, test, draft bool) []byte {
-	var prefix string
-	var markers []string
+	type mark struct{ tag, sentence string }
+	var marks []mark
 	if test {
-		prefix, markers = prefix+"[TEST] ", append(markers, TestMarker)
+		marks = append(marks, mark{"[TEST] ", TestMarker})
 	}
 	if draft {
-		prefix, markers = prefix+"[DRAFT] ", append(markers, DraftMarker)
+		marks = append(marks, mark{"[DRAFT] ", DraftMarker})
 	}
-	if prefix == "" {
+	if len(marks) == 0 {
 		return text
 	}
-	var b bytes.Buffer
-	for _, m := range markers {
-		b.WriteString(prefix + m + "\n")
+	var prefix string
+	for _, m := range marks {
+		prefix += m.tag
 	}
+	var sentences bytes.Buffer
+	for _, m := range marks {
+		sentences.WriteString(strings.Replace(prefix, m.tag, "", 1) + m.sentence + "\n")
+	}
+	var b bytes.Buffer
+	b.Write(sentences.Bytes())
 	for line := range strings.Lines(string(text)) {
 		b.WriteString(prefix + line)
 	}
-	for _, m := range markers {
-		b.WriteString(prefix + m + "\n")
-	}
+	b.Write(sentences.Bytes())
 	return b.Bytes()
 }
 
