@@ -7,21 +7,26 @@ type CaseStatus string
 
 // The case statuses. A case is open until a moderator claims it (in
 // review), then decided; a decision to report moves it to reported once the
-// report is filed, any other decision closes it. A reported case stays
-// reported — a law-enforcement report is open, so nothing that could warn
-// the suspect is sent — until a moderator closes it.
+// report is filed, any other decision closes it. A report that could not be
+// filed leaves the case report_failed until someone retries it; a package
+// exported for a person to submit by hand (no reporting configured) leaves
+// it awaiting_submission until they record its submission. A reported case
+// stays reported — a law-enforcement report is open, so nothing that could
+// warn the suspect is sent — until a moderator closes it.
 const (
-	CaseOpen     CaseStatus = "open"
-	CaseInReview CaseStatus = "in_review"
-	CaseDecided  CaseStatus = "decided"
-	CaseReported CaseStatus = "reported"
-	CaseClosed   CaseStatus = "closed"
+	CaseOpen               CaseStatus = "open"
+	CaseInReview           CaseStatus = "in_review"
+	CaseDecided            CaseStatus = "decided"
+	CaseReportFailed       CaseStatus = "report_failed"
+	CaseAwaitingSubmission CaseStatus = "awaiting_submission"
+	CaseReported           CaseStatus = "reported"
+	CaseClosed             CaseStatus = "closed"
 )
 
 // Valid reports whether s is a known status.
 func (s CaseStatus) Valid() bool {
 	switch s {
-	case CaseOpen, CaseInReview, CaseDecided, CaseReported, CaseClosed:
+	case CaseOpen, CaseInReview, CaseDecided, CaseReportFailed, CaseAwaitingSubmission, CaseReported, CaseClosed:
 		return true
 	}
 	return false
@@ -99,9 +104,23 @@ type Case struct {
 }
 
 // ReportOpen reports whether a law-enforcement report about the case is
-// open: while it is, nothing that could warn the suspect is sent.
+// open — filed, being filed, failed and to be retried, or awaiting its
+// submission by hand: while it is, nothing that could warn the suspect is
+// sent.
 func (c *Case) ReportOpen() bool {
-	return c.Status == CaseReported || (c.Decision == ReportLE && c.Status == CaseDecided)
+	return c.Status == CaseReported || c.ReportPending()
+}
+
+// ReportPending reports whether the case is decided for a report that is
+// not filed yet: being filed, failed, or awaiting submission by hand.
+func (c *Case) ReportPending() bool {
+	switch c.Status {
+	case CaseReportFailed, CaseAwaitingSubmission:
+		return true
+	case CaseDecided:
+		return c.Decision == ReportLE
+	}
+	return false
 }
 
 // Occurrence is one time the case's content was sent, found or reported.

@@ -104,6 +104,11 @@ type CaseView struct {
 	EvidenceReads []EvidenceRead   `json:"evidence_reads"`
 	Reports       []CaseReport     `json:"reports"`
 	Appeals       []CaseAppeal     `json:"appeals"`
+	// ReportFailure says why the report failed (status "report_failed");
+	// ReportPackage is where the package awaiting submission by hand is
+	// (status "awaiting_submission").
+	ReportFailure string `json:"report_failure,omitempty"`
+	ReportPackage string `json:"report_package,omitempty"`
 }
 
 // CaseSender is the account a case is about.
@@ -191,6 +196,9 @@ type CaseAction struct {
 	On        *bool    `json:"on,omitempty"`  // legal hold: set (the default) or lift
 	Why       string   `json:"why,omitempty"` // reveal: why the moderator reads the item
 	Overturn  bool     `json:"overturn,omitempty"`
+	// Reference: report-submitted, the reference the receiving body gave
+	// the report submitted by hand.
+	Reference string `json:"reference,omitempty"`
 }
 
 // RevealedEvidence is an evidence item's content, revealed to a moderator.
@@ -241,7 +249,8 @@ func (c *Client) AdminCase(ctx context.Context, n int64) (*CaseView, error) {
 }
 
 // AdminCaseAction posts a moderator's action on a case: "claim", "decide",
-// "close" or "legal-hold", and returns the case after it.
+// "close", "legal-hold", "report-retry" or "report-submitted", and returns
+// the case after it.
 func (c *Client) AdminCaseAction(ctx context.Context, n int64, action string, body CaseAction) (*CaseView, error) {
 	var out CaseView
 	return &out, c.do(ctx, "POST", "/api/v1/admin/cases/"+id(n)+"/"+action, body, &out)

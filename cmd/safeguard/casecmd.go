@@ -7,13 +7,17 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
+	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/client"
 	"github.com/safeguard-dev/safeguard/internal/cases"
 	"github.com/safeguard-dev/safeguard/internal/evidence"
+	"github.com/safeguard-dev/safeguard/internal/lawreport"
 	"github.com/safeguard-dev/safeguard/internal/store"
 	"github.com/safeguard-dev/safeguard/internal/web"
 )
@@ -57,9 +61,13 @@ func openCaseEnv(ctx context.Context, e *env, db, mediaDir, mediaKeyFile string,
 	return &caseEnv{st: st, svc: svc, close: func() { st.Close() }}, nil
 }
 
+// caseUsage lists the case subcommands.
+const caseUsage = "Usage: safeguard case list [--json] | show ID | decide ID --decision D --reason TEXT [--moderator NAME] [--senior]\n" +
+	"                     | report-retry ID [--moderator NAME] [--senior] | report-submitted ID --reference REF [--moderator NAME] [--senior]"
+
 func cmdCase(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || (args[0] != "list" && args[0] != "show" && args[0] != "decide") {
-		fmt.Fprintln(e.stderr, "Usage: safeguard case list [--json] | show ID | decide ID --decision D --reason TEXT [--moderator NAME] [--senior]")
+	if len(args) == 0 || !slices.Contains([]string{"list", "show", "decide", "report-retry", "report-submitted"}, args[0]) {
+		fmt.Fprintln(e.stderr, caseUsage)
 		return &exitError{code: 2, err: errors.New("")}
 	}
 	sub := args[0]
@@ -72,6 +80,7 @@ func cmdCase(ctx context.Context, e *env, args []string) error {
 	reason := fs.String("reason", "", "the reason for the decision")
 	moderator := fs.String("moderator", "operator", "who decides")
 	senior := fs.Bool("senior", false, "the moderator is a senior reviewer (needed when the sender is a minor)")
+	reference := fs.String("reference", "", "report-submitted: the reference the receiving body gave the report submitted by hand")
 	var id int64
 	rest := args[1:]
 	if sub != "list" {
@@ -97,10 +106,44 @@ func cmdCase(ctx context.Context, e *env, args []string) error {
 		return caseList(ctx, e, ce.svc, *asJSON)
 	case "show":
 		return caseShow(ctx, e, ce.svc, id)
-	default:
-		m := cases.Moderator{Name: *moderator, Role: cases.RoleFor(*senior)}
-		return caseDecide(ctx, e, ce.svc, id, m, *decision, *reason)
 	}
+	m := cases.Moderator{Name: *moderator, Role: cases.RoleFor(*senior)}
+	switch sub {
+	case "report-retry":
+		v, rec, err := ce.svc.RetryReport(ctx, id, m)
+		if err != nil {
+			return err
+		}
+		return reportOutcome(e, v, rec)
+	case "report-submitted":
+		if strings.TrimSpace(*reference) == "" {
+			return &exitError{code: 2, err: errors.New("--reference is required: the reference the report was submitted under")}
+		}
+		v, err := ce.svc.MarkSubmitted(ctx, id, m, *reference)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "case %d: %s (submitted by hand as %s)\n", v.ID, v.Status, strings.TrimSpace(*reference))
+		return nil
+	}
+	return caseDecide(ctx, e, ce.svc, id, m, *decision, *reason)
+}
+
+// reportOutcome says where a case's report stands after a filing: filed,
+// awaiting submission by hand (with the package), or failed (with why, and
+// exit status 1).
+func reportOutcome(e *env, v *cases.CaseView, rec *lawreport.Receipt) error {
+	fmt.Fprintf(e.stdout, "case %d: %s (%s)\n", v.ID, v.Status, v.Decision)
+	switch {
+	case v.Status == safeguard.CaseReportFailed:
+		return &exitError{code: 1, err: fmt.Errorf("report failed: %s (retry with 'safeguard case report-retry %d')", v.ReportFailure, v.ID)}
+	case v.Status == safeguard.CaseAwaitingSubmission:
+		fmt.Fprintf(e.stdout, "report package awaiting manual submission: %s\n"+
+			"once submitted: safeguard case report-submitted %d --reference REF\n", v.ReportPackage, v.ID)
+	case rec != nil:
+		fmt.Fprintf(e.stdout, "report %s filed: %s %s\n", rec.Reference, rec.Destination, rec.ID)
+	}
+	return nil
 }
 
 // caseList writes the review queue as a table, or as the API's JSON.
@@ -145,25 +188,22 @@ func caseDecide(ctx context.Context, e *env, svc *cases.Service, id int64, m cas
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "case %d: %s (%s)\n", v.ID, v.Status, v.Decision)
-	if rec != nil {
-		fmt.Fprintf(e.stdout, "report %s filed: %s %s\n", rec.Reference, rec.Destination, rec.ID)
-	}
-	return nil
+	return reportOutcome(e, v, rec)
 }
 
 func cmdReport(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] != "export" {
-		fmt.Fprintln(e.stderr, "Usage: safeguard report export --case ID --out DIR")
+		fmt.Fprintln(e.stderr, "Usage: safeguard report export --case ID --out DIR [--draft]")
 		return &exitError{code: 2, err: errors.New("")}
 	}
-	fs := newFlagSet(e, "report export", "report export --case ID --out DIR [flags]")
+	fs := newFlagSet(e, "report export", "report export --case ID --out DIR [--draft] [flags]")
 	var db, mediaDir, mediaKeyFile string
 	var cc caseConfig
 	caseFlags(fs, &db, &mediaDir, &mediaKeyFile, &cc)
 	id := fs.Int64("case", 0, "the case to report")
 	out := fs.String("out", "", "directory to write the report package into")
 	who := fs.String("moderator", "operator", "who exports the report (recorded as reading the evidence)")
+	draft := fs.Bool("draft", false, "export a DRAFT of the report of a case not decided for a report (stamped DRAFT in every document and in its name)")
 	if err := parseFlags(fs, e, args[1:]); err != nil {
 		return err
 	}
@@ -175,15 +215,21 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer ce.close()
-	pkg, rec, err := ce.svc.Export(ctx, *id, *out, *who)
+	pkg, rec, err := ce.svc.Export(ctx, *id, *out, *who, *draft)
+	if safeguard.ErrorCode(err) == "report_not_decided" {
+		return &exitError{code: 1, err: fmt.Errorf("%s Give --draft to export a draft.", safeguard.ErrorMessage(err))}
+	}
 	if err != nil {
 		return err
 	}
-	test := ""
-	if pkg.Test {
-		test = " (TEST)"
+	marks := ""
+	if pkg.Draft {
+		marks += " (DRAFT)"
 	}
-	fmt.Fprintf(e.stdout, "report %s%s, priority %d: %s\n", pkg.Reference, test, pkg.Priority.Level, rec.ID)
+	if pkg.Test {
+		marks += " (TEST)"
+	}
+	fmt.Fprintf(e.stdout, "report %s%s, priority %d: %s\n", pkg.Reference, marks, pkg.Priority.Level, rec.ID)
 	for _, r := range pkg.Routes {
 		fmt.Fprintf(e.stdout, "  %s %s: %s (%s)\n", r.Role, r.AccountID, r.Force.Name, r.Force.Code)
 	}

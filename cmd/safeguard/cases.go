@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -25,7 +26,6 @@ import (
 // Defaults of the cases flags.
 const (
 	defaultEvidenceDir       = "./safeguard-evidence"
-	defaultReportDir         = "./safeguard-reports"
 	defaultCasesInterval     = time.Second
 	defaultRetentionInterval = time.Hour
 )
@@ -36,6 +36,7 @@ const (
 type caseConfig struct {
 	evidenceDir, evidenceKey, evidencePub string
 	reportDir, reportEmail, serviceName   string
+	reportOrg                             string
 	testReports, suspendOnMatch           bool
 	oncallWebhook                         string
 	ncmecURL, ncmecUser                   string
@@ -48,8 +49,9 @@ func bindCaseFlags(fs *flag.FlagSet, c *caseConfig) {
 	fs.StringVar(&c.evidenceDir, "evidence-dir", defaultEvidenceDir, "directory of the evidence vault's items, encrypted at rest (key: the directory's path + \".key\")")
 	fs.StringVar(&c.evidenceKey, "evidence-key", "", "file holding the ed25519 key that signs evidence checkpoints and tombstones (made by 'safeguard evidence keygen'; keep it away from the database)")
 	fs.StringVar(&c.evidencePub, "evidence-pubkey", "", "the evidence key's public key in hex, pinned: serve refuses another key, verify trusts only this one")
-	fs.StringVar(&c.reportDir, "report-dir", defaultReportDir, "directory law-enforcement report packages are exported to, for upload to the NCA portal")
-	fs.StringVar(&c.reportEmail, "report-email", "", "the reporting person's email address, required in NCA and NCMEC reports")
+	fs.StringVar(&c.reportDir, "report-dir", "", "directory law-enforcement report packages are exported to, for upload to the NCA portal (default: \"reports\" beside the evidence directory)")
+	fs.StringVar(&c.reportEmail, "report-email", "", "the reporting person's email address, required in NCA and NCMEC reports (reporting is configured with it, --report-org and, to file with NCMEC, the --ncmec flags; with none of them, report packages are exported for a person to submit by hand)")
+	fs.StringVar(&c.reportOrg, "report-org", "", "the organisation that reports, named as the reporter in NCA and NCMEC reports")
 	fs.StringVar(&c.serviceName, "service-name", cases.DefaultServiceName, "the service's name in reports")
 	fs.BoolVar(&c.testReports, "test-reports", false, "mark every law-enforcement report as a test (tests and demos)")
 	fs.BoolVar(&c.suspendOnMatch, "suspend-on-match", true, "hold, silently, everything an adult sends after a known image of theirs matched, until a moderator decides (a minor never is)")
@@ -61,6 +63,50 @@ func bindCaseFlags(fs *flag.FlagSet, c *caseConfig) {
 }
 
 func (c *caseConfig) readSecrets(e *env) { c.ncmecPassword = e.getenv("SAFEGUARD_NCMEC_PASSWORD") }
+
+// reportsDir is where report packages are written: --report-dir, or a
+// "reports" directory beside the evidence directory (in the data
+// directory, when the evidence is there).
+func (c caseConfig) reportsDir() string {
+	if c.reportDir != "" {
+		return c.reportDir
+	}
+	return filepath.Join(filepath.Dir(filepath.Clean(c.evidenceDir)), "reports")
+}
+
+// reporting says how law-enforcement reports are filed. With none of the
+// reporting settings given, packages are exported for a person to submit by
+// hand (manual). Once any is given, all that filing needs must be: the
+// reporting person's email address and the organisation, and for NCMEC its
+// URL, user and password; the error names each one missing.
+func (c caseConfig) reporting() (manual bool, err error) {
+	ncmec := c.ncmecURL != "" || c.ncmecUser != ""
+	if c.reportEmail == "" && c.reportOrg == "" && !ncmec {
+		return true, nil
+	}
+	var missing []string
+	for _, f := range []struct {
+		name string
+		set  bool
+		need bool
+	}{
+		{"--report-email", c.reportEmail != "", true},
+		{"--report-org", c.reportOrg != "", true},
+		{"--ncmec-url", c.ncmecURL != "", ncmec},
+		{"--ncmec-user", c.ncmecUser != "", ncmec},
+		{"$SAFEGUARD_NCMEC_PASSWORD", c.ncmecPassword != "", ncmec},
+	} {
+		if f.need && !f.set {
+			missing = append(missing, f.name)
+		}
+	}
+	if len(missing) > 0 {
+		return false, fmt.Errorf("law-enforcement reporting is configured but incomplete: missing %s "+
+			"(give --report-email and --report-org, and for NCMEC --ncmec-url, --ncmec-user and $SAFEGUARD_NCMEC_PASSWORD; "+
+			"or none of them, to export report packages for a person to submit by hand)", strings.Join(missing, ", "))
+	}
+	return false, nil
+}
 
 // openVault opens the evidence items and the signing key. With create, a
 // missing key is made beside the evidence directory (and its public key
@@ -103,18 +149,31 @@ func openVault(c caseConfig, log *slog.Logger, create bool, now func() time.Time
 
 // newCases builds the cases service over st, with the evidence vault opened
 // by openVault.
+// With no reporting configured, report packages are exported for a person
+// to submit by hand; reporting configured but incomplete is an error.
 func newCases(c caseConfig, st store.Store, md media.Store, vault *evidence.Vault, notify messaging.Notifier, lookup cases.Lookup, log *slog.Logger) (*cases.Service, error) {
-	var sub lawreport.Submitter = &lawreport.FileExport{Dir: c.reportDir, Logger: log}
+	manual, err := c.reporting()
+	if err != nil {
+		return nil, err
+	}
+	dir := c.reportsDir()
+	var sub lawreport.Submitter = &lawreport.FileExport{Dir: dir, Logger: log}
 	if c.ncmecURL != "" {
 		sub = &ncmec.Submitter{Client: &ncmec.Client{BaseURL: c.ncmecURL, Username: c.ncmecUser, Password: c.ncmecPassword},
-			Store: &ncmec.DirStore{Dir: c.reportDir}, Logger: log}
+			Store: &ncmec.DirStore{Dir: dir}, Logger: log}
 	}
 	var alerter cases.Alerter
 	if c.oncallWebhook != "" {
 		alerter = &cases.Webhook{URL: c.oncallWebhook, Log: log}
 	}
-	builder := &lawreport.Builder{ContactEmail: c.reportEmail, Reporter: lawreport.Reporter{Email: c.reportEmail, FirstName: c.serviceName, LastName: "Trust and Safety"}}
-	svc, err := cases.New(cases.Config{ServiceName: c.serviceName, TestReports: c.testReports, PrepareDir: c.reportDir, HoldOnMatch: c.suspendOnMatch},
+	org := c.reportOrg
+	if org == "" {
+		org = c.serviceName
+	}
+	builder := &lawreport.Builder{ContactEmail: c.reportEmail, Manual: manual,
+		Reporter: lawreport.Reporter{Email: c.reportEmail, FirstName: org, LastName: "Trust and Safety"}}
+	svc, err := cases.New(cases.Config{ServiceName: c.serviceName, TestReports: c.testReports, PrepareDir: dir, HoldOnMatch: c.suspendOnMatch,
+		ManualSubmission: manual},
 		cases.Deps{Store: st, Media: md, Vault: vault, Builder: builder, Submitter: sub, Alerter: alerter, Notify: notify, Lookup: lookup, Log: log})
 	return svc, err
 }

@@ -94,6 +94,9 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	}
 	if !flagGiven(fs, "report-email") && e.getenv("SAFEGUARD_REPORT_EMAIL") == "" {
 		c.cases.reportEmail, c.cases.testReports = "reports@safeguard-demo.invalid", true // the demo's reports are tests
+		if c.cases.reportOrg == "" {
+			c.cases.reportOrg = "Safeguard demo"
+		}
 	}
 	if !flagGiven(fs, "addr") && e.getenv("SAFEGUARD_ADDR") == "" {
 		c.addr = "127.0.0.1:0"

@@ -131,6 +131,10 @@ func (s *stack) check(c *serveConfig) error {
 		s.trusted = append(s.trusted, prefix)
 	}
 	s.apps = splitList(c.apps)
+	// Reporting configured but incomplete would fail at the first report.
+	if _, err := c.cases.reporting(); err != nil {
+		return err
+	}
 	return nil
 }
 

@@ -13,9 +13,18 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 )
 
-// Alert is what the on-call person is told of a priority 1 case: its id,
-// priority and reasons — never content, names or handles.
+// The kinds of on-call alert.
+const (
+	AlertPriority1    = "priority_1"    // a case became priority 1
+	AlertReportFailed = "report_failed" // a priority 1 case's report could not be filed
+)
+
+// Alert is what the on-call person is told of a priority 1 case: what
+// happened, the case's id, priority and reasons, and for a failed report
+// why it failed — never content, names or handles.
 type Alert struct {
+	Kind     string             `json:"kind"`
+	Failure  string             `json:"failure,omitempty"`
 	CaseID   int64              `json:"case_id"`
 	Priority int                `json:"priority"`
 	Reasons  []string           `json:"reasons"`
@@ -104,15 +113,21 @@ func sleep(ctx context.Context, d time.Duration) error {
 // raiseAlert alerts the on-call person about a priority 1 case and records
 // the outcome in its timeline.
 func (s *Service) raiseAlert(ctx context.Context, c *safeguard.Case) {
+	s.alert(ctx, c, AlertPriority1, "")
+}
+
+// alert alerts the on-call person of kind about case c (with the reason a
+// report failed) and records the outcome in its timeline.
+func (s *Service) alert(ctx context.Context, c *safeguard.Case, kind, failure string) {
 	if s.Alerter == nil {
 		return
 	}
-	err := s.Alerter.Alert(ctx, Alert{CaseID: c.ID, Priority: c.Priority, Reasons: c.Reasons, Category: c.Category,
-		At: s.clock(), Test: s.cfg.TestReports})
-	action, reason := "oncall_alerted", ""
+	err := s.Alerter.Alert(ctx, Alert{Kind: kind, Failure: failure, CaseID: c.ID, Priority: c.Priority, Reasons: c.Reasons,
+		Category: c.Category, At: s.clock(), Test: s.cfg.TestReports})
+	action, reason := "oncall_alerted", kind
 	if err != nil {
-		action, reason = "oncall_failed", err.Error()
-		s.Log.ErrorContext(ctx, "cases: on-call alert", "case", c.ID, "err", err)
+		action, reason = "oncall_failed", kind+": "+err.Error()
+		s.Log.ErrorContext(ctx, "cases: on-call alert", "case", c.ID, "kind", kind, "err", err)
 	}
 	uerr := updateTx(ctx, s.Store, func(tx Tx) error {
 		return event(ctx, tx, c, s.clock(), "system", action, c.Status, reason, nil)

@@ -58,8 +58,8 @@ func (m Moderator) check() error {
 
 // QueueQuery selects the review queue.
 type QueueQuery struct {
-	// Statuses to list; empty means the work to do: open, in review and
-	// decided.
+	// Statuses to list; empty means the work to do: open, in review,
+	// decided, a report that failed and one awaiting submission by hand.
 	Statuses []safeguard.CaseStatus
 	Limit    int
 }
@@ -69,7 +69,8 @@ type QueueQuery struct {
 func (s *Service) Queue(ctx context.Context, q QueueQuery) ([]*safeguard.Case, error) {
 	st := q.Statuses
 	if len(st) == 0 {
-		st = []safeguard.CaseStatus{safeguard.CaseOpen, safeguard.CaseInReview, safeguard.CaseDecided}
+		st = []safeguard.CaseStatus{safeguard.CaseOpen, safeguard.CaseInReview, safeguard.CaseDecided,
+			safeguard.CaseReportFailed, safeguard.CaseAwaitingSubmission}
 	}
 	var out []*safeguard.Case
 	err := viewTx(ctx, s.Store, func(tx Tx) (err error) {
@@ -91,6 +92,11 @@ type CaseView struct {
 	Reads       []safeguard.EvidenceRead
 	Reports     []safeguard.CaseReport
 	Appeals     []*safeguard.Appeal
+	// ReportFailure is why the report failed (status report_failed);
+	// ReportPackage is the directory of the package awaiting submission by
+	// hand (status awaiting_submission). Both come from the timeline.
+	ReportFailure string
+	ReportPackage string
 }
 
 // Case returns a case with its timeline, occurrences, evidence references,
@@ -126,6 +132,7 @@ func (s *Service) Case(ctx context.Context, id int64) (*CaseView, error) {
 	if err != nil {
 		return nil, err
 	}
+	v.ReportFailure, v.ReportPackage = reportState(v.Case, v.Timeline)
 	return v, nil
 }
 
@@ -218,7 +225,9 @@ func (s *Service) Decide(ctx context.Context, id int64, d Decision) (*CaseView, 
 	}
 	var rec *lawreport.Receipt
 	if d.Decision == safeguard.ReportLE {
-		if rec, err = s.file(ctx, id, d.Moderator.Name, false); err != nil {
+		// A filing that fails leaves the case report_failed, to retry:
+		// the decision stands either way.
+		if rec, err = s.fileReport(ctx, id, d.Moderator.Name, false); err != nil {
 			return nil, nil, err
 		}
 	} else {
@@ -356,7 +365,12 @@ func (s *Service) Close(ctx context.Context, id int64, m Moderator, reason strin
 		return nil, safeguard.InvalidText("A reason")
 	}
 	return s.change(ctx, id, m.Name, "closed", func(tx Tx, c *safeguard.Case) (string, []byte, error) {
-		if c.Status != safeguard.CaseReported && c.Status != safeguard.CaseDecided {
+		switch c.Status {
+		case safeguard.CaseReported, safeguard.CaseDecided:
+		case safeguard.CaseReportFailed, safeguard.CaseAwaitingSubmission:
+			return "", nil, safeguard.Errorf(safeguard.ErrConflict, "report_not_filed",
+				"The report has not been filed yet: retry it, or record its submission, before closing the case.")
+		default:
 			return "", nil, safeguard.Errorf(safeguard.ErrConflict, "case_not_reported", "Only a decided or reported case can be closed.")
 		}
 		c.Status = safeguard.CaseClosed

@@ -44,6 +44,11 @@ type Config struct {
 	// TestReports marks every law-enforcement report as a test (tests and
 	// the demo).
 	TestReports bool
+	// ManualSubmission says that no reporting is configured: the Submitter
+	// (a file export) writes each report package for a person to submit
+	// by hand, and the case awaits their word that it is submitted
+	// (MarkSubmitted) instead of counting as reported.
+	ManualSubmission bool
 	// PrepareDir, if set, receives the report package of a priority 1 case
 	// as soon as the case opens, before any decision.
 	PrepareDir string

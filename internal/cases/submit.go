@@ -63,7 +63,7 @@ func (s *Service) prepare(ctx context.Context, caseID int64) (*lawreport.Package
 // followUp files a report of the occurrences no report has included yet,
 // referring to the case's first report.
 func (s *Service) followUp(ctx context.Context, caseID int64) (*lawreport.Receipt, error) {
-	return s.file(ctx, caseID, OnCallDeclarant, true)
+	return s.fileReport(ctx, caseID, OnCallDeclarant, true)
 }
 
 // file builds and submits a report for the case: its first report, or a
@@ -82,7 +82,6 @@ func (s *Service) file(ctx context.Context, caseID int64, who string, followUp b
 	if err != nil {
 		return nil, err
 	}
-	now := s.clock()
 	first := c.ReportReference
 	ref := Reference(c.ID, s.cfg.TestReports, c.CreatedAt)
 	if first != "" {
@@ -110,6 +109,16 @@ func (s *Service) file(ctx context.Context, caseID int64, who string, followUp b
 	if err != nil {
 		return nil, fmt.Errorf("submit report %s: %w", ref, err)
 	}
+	if s.cfg.ManualSubmission {
+		return &rec, s.recordExported(ctx, caseID, who, pkg, rec, occIDs)
+	}
+	return s.recordFiled(ctx, caseID, who, pkg, rec, occIDs)
+}
+
+// recordFiled records a report filed: the receipt in the vault, the report,
+// the occurrences it included, and the case reported.
+func (s *Service) recordFiled(ctx context.Context, caseID int64, who string, pkg *lawreport.Package, rec lawreport.Receipt, occIDs []int64) (*lawreport.Receipt, error) {
+	now, ref := s.clock(), pkg.Reference
 	receipt, _ := json.Marshal(rec)
 	stagedRef, err := s.Vault.Stage(ctx, []evidenceItem{{Kind: "report", Ref: "report:" + ref, ContentType: "application/json",
 		Class: safeguard.RetainReference, Data: receipt}})
@@ -121,7 +130,7 @@ func (s *Service) file(ctx context.Context, caseID int64, who string, followUp b
 		if err != nil {
 			return err
 		}
-		err = tx.AddCaseReport(ctx, &safeguard.CaseReport{CaseID: c.ID, Reference: ref, FollowUpOf: inc.FollowUpOf,
+		err = tx.AddCaseReport(ctx, &safeguard.CaseReport{CaseID: c.ID, Reference: ref, FollowUpOf: pkg.FollowUpOf,
 			Destination: rec.Destination, ReceiptID: rec.ID, Priority: pkg.Priority.Level, Test: pkg.Test,
 			SubmittedAt: now, Receipt: receipt})
 		if errors.Is(err, safeguard.ErrConflict) {
@@ -141,7 +150,7 @@ func (s *Service) file(ctx context.Context, caseID int64, who string, followUp b
 			c.ReportReference, c.ReportedAt = ref, now
 		}
 		c.Status, c.UpdatedAt = safeguard.CaseReported, now
-		detail, _ := json.Marshal(map[string]any{"reference": ref, "follow_up_of": inc.FollowUpOf, "destination": rec.Destination,
+		detail, _ := json.Marshal(map[string]any{"reference": ref, "follow_up_of": pkg.FollowUpOf, "destination": rec.Destination,
 			"priority": pkg.Priority.Level, "test": pkg.Test, "occurrences": len(occIDs)})
 		if err := event(ctx, tx, c, now, who, "reported", from, ref, detail); err != nil {
 			return err
@@ -156,20 +165,28 @@ func (s *Service) file(ctx context.Context, caseID int64, who string, followUp b
 		s.Vault.Discard(ctx, stagedRef)
 		return nil, err
 	}
-	s.Log.InfoContext(ctx, "cases: report filed", "case", c.ID, "reference", ref, "priority", pkg.Priority.Level, "test", pkg.Test)
+	s.Log.InfoContext(ctx, "cases: report filed", "case", caseID, "reference", ref, "priority", pkg.Priority.Level, "test", pkg.Test)
 	return &rec, nil
 }
 
 // Export builds the case's report package (all its occurrences, under the
 // case's report reference) and writes it to dir for a person to upload,
-// without filing anything. The evidence it reads is recorded as read by who.
-func (s *Service) Export(ctx context.Context, caseID int64, dir, who string) (*lawreport.Package, lawreport.Receipt, error) {
+// without filing anything. Only a case decided for a report has a report to
+// export; with draft, any case's package is exported as a draft: stamped
+// DRAFT in every document and in its directory's name
+// (<reference>-DRAFT-<time>). The evidence it reads is recorded as read by
+// who, and the export in the case's timeline.
+func (s *Service) Export(ctx context.Context, caseID int64, dir, who string, draft bool) (*lawreport.Package, lawreport.Receipt, error) {
 	if who == "" {
 		return nil, lawreport.Receipt{}, safeguard.Invalid("moderator_required", "Say who exports the report.")
 	}
 	var c *safeguard.Case
 	if err := viewTx(ctx, s.Store, func(tx Tx) (err error) { c, err = tx.Case(ctx, caseID); return }); err != nil {
-		return nil, lawreport.Receipt{}, err
+		return nil, lawreport.Receipt{}, notFound(caseID)
+	}
+	if c.Decision != safeguard.ReportLE && !draft {
+		return nil, lawreport.Receipt{}, safeguard.Errorf(safeguard.ErrConflict, "report_not_decided",
+			"This case is not decided for a law-enforcement report: only a draft of its report can be exported.")
 	}
 	inc, _, err := s.incident(ctx, c, who, false)
 	if err != nil {
@@ -178,6 +195,10 @@ func (s *Service) Export(ctx context.Context, caseID int64, dir, who string) (*l
 	inc.Reference = c.ReportReference
 	if inc.Reference == "" {
 		inc.Reference = Reference(c.ID, s.cfg.TestReports, c.CreatedAt)
+	}
+	if draft {
+		inc.Draft = true
+		inc.Reference += "-DRAFT-" + s.clock().Format("20060102T150405Z")
 	}
 	pkg, err := s.Builder.Build(inc)
 	if err != nil {
@@ -188,9 +209,13 @@ func (s *Service) Export(ctx context.Context, caseID int64, dir, who string) (*l
 	if err != nil {
 		return nil, lawreport.Receipt{}, err
 	}
+	action := "exported"
+	if draft {
+		action = "draft_exported"
+	}
 	err = updateTx(ctx, s.Store, func(tx Tx) error {
-		detail, _ := json.Marshal(map[string]any{"reference": pkg.Reference, "dir": rec.ID, "test": pkg.Test})
-		return event(ctx, tx, c, s.clock(), who, "exported", c.Status, pkg.Reference, detail)
+		detail, _ := json.Marshal(map[string]any{"reference": pkg.Reference, "dir": rec.ID, "test": pkg.Test, "draft": pkg.Draft})
+		return event(ctx, tx, c, s.clock(), who, action, c.Status, pkg.Reference, detail)
 	})
 	return pkg, rec, err
 }

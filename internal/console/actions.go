@@ -83,11 +83,50 @@ func (h *handler) decide(w http.ResponseWriter, r *http.Request, rq *request) {
 		if r.PostFormValue("immediate_danger") != "" {
 			signals = append(signals, "immediate_danger")
 		}
-		_, _, err = h.Cases.Decide(r.Context(), id, cases.Decision{Moderator: rq.moderator(), Decision: d, Reason: reason, Signals: signals})
-		if d == safeguard.ReportLE {
-			return "reported", err
+		v, _, err := h.Cases.Decide(r.Context(), id, cases.Decision{Moderator: rq.moderator(), Decision: d, Reason: reason, Signals: signals})
+		if err != nil || d != safeguard.ReportLE {
+			return "decided", err
 		}
-		return "decided", err
+		return reportDone(v.Case), nil
+	})
+}
+
+// reportDone is the notice after a report was filed, or tried: filed,
+// failed, or awaiting submission by hand.
+func reportDone(c *safeguard.Case) string {
+	switch c.Status {
+	case safeguard.CaseReportFailed:
+		return "report-failed"
+	case safeguard.CaseAwaitingSubmission:
+		return "awaiting"
+	}
+	return "reported"
+}
+
+// retryReport files again a report that failed.
+func (h *handler) retryReport(w http.ResponseWriter, r *http.Request, rq *request) {
+	h.act(w, r, rq, moderators.ReviewCases, func(id int64) (string, error) {
+		v, _, err := h.Cases.RetryReport(r.Context(), id, rq.moderator())
+		if err != nil {
+			return "", err
+		}
+		if done := reportDone(v.Case); done != "reported" {
+			return done, nil
+		}
+		return "retried", nil
+	})
+}
+
+// reportSubmitted records that a person submitted the report package by
+// hand, with the reference the receiving body gave.
+func (h *handler) reportSubmitted(w http.ResponseWriter, r *http.Request, rq *request) {
+	h.act(w, r, rq, moderators.ReviewCases, func(id int64) (string, error) {
+		ref, err := reasonField(r, "reference", "Give the reference the report was submitted under.")
+		if err != nil {
+			return "", err
+		}
+		_, err = h.Cases.MarkSubmitted(r.Context(), id, rq.moderator(), ref)
+		return "submitted", err
 	})
 }
 
@@ -161,7 +200,8 @@ func (h *handler) export(w http.ResponseWriter, r *http.Request, rq *request) {
 		return
 	}
 	id := ids[0]
-	if _, err := h.caseFor(r.Context(), rq, id); err != nil {
+	c, err := h.caseFor(r.Context(), rq, id)
+	if err != nil {
 		h.fail(w, r, rq, err)
 		return
 	}
@@ -175,7 +215,8 @@ func (h *handler) export(w http.ResponseWriter, r *http.Request, rq *request) {
 		return
 	}
 	defer os.RemoveAll(tmp)
-	pkg, rec, err := h.Cases.Export(r.Context(), id, tmp, rq.name())
+	// A case not decided for a report has only a draft to export.
+	pkg, rec, err := h.Cases.Export(r.Context(), id, tmp, rq.name(), c.Decision != safeguard.ReportLE)
 	if err != nil {
 		if code := h.env.Status(err); code < 500 {
 			h.showCase(w, r, rq, id, code, "", safeguard.ErrorMessage(err))

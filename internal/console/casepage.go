@@ -33,6 +33,8 @@ type caseData struct {
 // may is what the moderator may do on the page.
 type may struct {
 	Claim, Decide, Reveal, Export, Close, Hold, Appeals bool
+	Retry, Submitted                                    bool // retry a failed report; record a manual submission
+	Draft                                               bool // an export is a draft: the case is not decided for a report
 	SeniorOnly                                          bool // the case needs a senior moderator, who is not this one
 }
 
@@ -175,11 +177,15 @@ func factsOf(signals []string) []string {
 func mayOn(rq *request, c *safeguard.Case) may {
 	m := rq.moderator()
 	return may{
-		Claim:      c.Status == safeguard.CaseOpen && m.Can(moderators.ReviewCases),
-		Decide:     (c.Status == safeguard.CaseOpen || c.Status == safeguard.CaseInReview) && m.Can(moderators.ReviewCases) && m.MayDecide(c),
-		Reveal:     m.Can(moderators.RevealEvidence),
-		Export:     m.Can(moderators.ExportReports),
-		Close:      (c.Status == safeguard.CaseReported || c.Status == safeguard.CaseDecided) && m.Can(moderators.CloseReported),
+		Claim:  c.Status == safeguard.CaseOpen && m.Can(moderators.ReviewCases),
+		Decide: (c.Status == safeguard.CaseOpen || c.Status == safeguard.CaseInReview) && m.Can(moderators.ReviewCases) && m.MayDecide(c),
+		Reveal: m.Can(moderators.RevealEvidence),
+		Export: m.Can(moderators.ExportReports),
+		Close:  (c.Status == safeguard.CaseReported || c.Status == safeguard.CaseDecided) && m.Can(moderators.CloseReported),
+		Retry: (c.Status == safeguard.CaseReportFailed || c.Status == safeguard.CaseDecided && c.Decision == safeguard.ReportLE) &&
+			m.Can(moderators.ReviewCases) && m.MayDecide(c),
+		Submitted:  c.Status == safeguard.CaseAwaitingSubmission && m.Can(moderators.ReviewCases) && m.MayDecide(c),
+		Draft:      c.Decision != safeguard.ReportLE,
 		Hold:       m.Can(moderators.LegalHold),
 		Appeals:    m.Can(moderators.DecideAppeals),
 		SeniorOnly: !m.MayDecide(c),
@@ -355,12 +361,16 @@ func itemLabel(e safeguard.EvidenceEntry, accounts map[int64]*safeguard.Account)
 // doneWords are the notices shown after an action, by the code the
 // redirect carries.
 var doneWords = map[string]string{
-	"claimed":  "You claimed this case.",
-	"decided":  "Your decision is recorded.",
-	"reported": "Your decision is recorded and the report has been filed.",
-	"closed":   "The case is closed.",
-	"hold-on":  "The legal hold is placed: nothing in this case will be deleted while it lasts.",
-	"hold-off": "The legal hold is lifted.",
-	"appeal":   "The appeal is decided.",
-	"hidden":   "The item is hidden again.",
+	"claimed":       "You claimed this case.",
+	"decided":       "Your decision is recorded.",
+	"reported":      "Your decision is recorded and the report has been filed.",
+	"report-failed": "Your decision is recorded, but the report could not be filed. The reason is below: fix it and retry the report.",
+	"awaiting":      "Your decision is recorded. The report package is exported for a person to submit by hand: record the submission here once it is done.",
+	"retried":       "The report has been filed.",
+	"submitted":     "The submission is recorded: the case is reported.",
+	"closed":        "The case is closed.",
+	"hold-on":       "The legal hold is placed: nothing in this case will be deleted while it lasts.",
+	"hold-off":      "The legal hold is lifted.",
+	"appeal":        "The appeal is decided.",
+	"hidden":        "The item is hidden again.",
 }

@@ -141,6 +141,8 @@ func (c *Console) Handler(env Env) http.Handler {
 	m.HandleFunc("POST /console/cases/{id}/close", h.authed(h.closeCase))
 	m.HandleFunc("POST /console/cases/{id}/legal-hold", h.authed(h.legalHold))
 	m.HandleFunc("POST /console/cases/{id}/export", h.authed(h.export))
+	m.HandleFunc("POST /console/cases/{id}/report-retry", h.authed(h.retryReport))
+	m.HandleFunc("POST /console/cases/{id}/report-submitted", h.authed(h.reportSubmitted))
 	m.HandleFunc("POST /console/cases/{id}/evidence/{seq}/reveal", h.authed(h.reveal))
 	m.HandleFunc("GET /console/cases/{id}/evidence/{seq}/preview", h.authed(h.preview))
 	m.HandleFunc("GET /console/cases/{id}/evidence/{seq}/original", h.authed(h.original))

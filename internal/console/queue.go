@@ -23,10 +23,12 @@ type Filter struct {
 
 // statusChoices are the queue's status filter, in the order shown.
 var statusChoices = []struct{ Value, Label string }{
-	{"todo", "To do: open, in review, being reported"},
+	{"todo", "To do: open, in review, being reported, report failed, awaiting submission"},
 	{"open", "Open"},
 	{"in_review", "In review"},
 	{"decided", "Decided, report being filed"},
+	{"report_failed", "Report failed"},
+	{"awaiting_submission", "Awaiting manual submission"},
 	{"reported", "Reported"},
 	{"closed", "Closed"},
 	{"all", "All"},
@@ -82,7 +84,8 @@ func (f Filter) statuses() []safeguard.CaseStatus {
 	case "todo":
 		return nil // the queue's default: the work to do
 	case "all":
-		return []safeguard.CaseStatus{safeguard.CaseOpen, safeguard.CaseInReview, safeguard.CaseDecided, safeguard.CaseReported, safeguard.CaseClosed}
+		return []safeguard.CaseStatus{safeguard.CaseOpen, safeguard.CaseInReview, safeguard.CaseDecided, safeguard.CaseReportFailed,
+			safeguard.CaseAwaitingSubmission, safeguard.CaseReported, safeguard.CaseClosed}
 	}
 	return []safeguard.CaseStatus{safeguard.CaseStatus(f.Status)}
 }

@@ -158,6 +158,10 @@ func statusWords(s safeguard.CaseStatus) string {
 		return "In review"
 	case safeguard.CaseDecided:
 		return "Decided, report being filed"
+	case safeguard.CaseReportFailed:
+		return "Report failed"
+	case safeguard.CaseAwaitingSubmission:
+		return "Awaiting manual submission"
 	case safeguard.CaseReported:
 		return "Reported"
 	case safeguard.CaseClosed:

@@ -56,10 +56,10 @@ type Package struct {
 	// Draft: the package of a case not decided for a report (see
 	// Incident.Draft). Manual: built with no reporting person configured,
 	// for a person to submit by hand (see Builder.Manual).
-	Draft      bool
-	Manual     bool
-	CreatedAt  time.Time
-	Priority   Priority
+	Draft     bool
+	Manual    bool
+	CreatedAt time.Time
+	Priority  Priority
 
 	// Routes are the police force areas of the children and the reported
 	// users, children first. Unrouted lists accounts with no known force.

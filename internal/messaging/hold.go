@@ -13,7 +13,8 @@ import (
 // image is being looked at is held: until a moderator closes the case
 // (no violation, or a suspension or ban, which the sender then sees), and
 // for as long as a law-enforcement report about it is open.
-var underReview = []safeguard.CaseStatus{safeguard.CaseOpen, safeguard.CaseInReview, safeguard.CaseDecided, safeguard.CaseReported}
+var underReview = []safeguard.CaseStatus{safeguard.CaseOpen, safeguard.CaseInReview, safeguard.CaseDecided,
+	safeguard.CaseReportFailed, safeguard.CaseAwaitingSubmission, safeguard.CaseReported}
 
 // heldCase returns the case under review that holds an adult sender, or
 // nil. An adult who sent a known image is held silently: whatever they

@@ -179,7 +179,7 @@ func TestAttackFrankingPlaintextAtRest(t *testing.T) {
 
 			// The law-enforcement report reads it from the vault too.
 			dir := t.TempDir()
-			if _, _, err := cs.Export(ctx, c.ID, dir, "mod_one"); err != nil {
+			if _, _, err := cs.Export(ctx, c.ID, dir, "mod_one", true); err != nil {
 				t.Fatal(err)
 			}
 			inReport := false

@@ -35,6 +35,8 @@ func (s *Server) routesCases(m *http.ServeMux) {
 	m.HandleFunc("POST /api/v1/admin/cases/{id}/decide", s.admin(s.adminCaseAction("decide")))
 	m.HandleFunc("POST /api/v1/admin/cases/{id}/close", s.admin(s.adminCaseAction("close")))
 	m.HandleFunc("POST /api/v1/admin/cases/{id}/legal-hold", s.admin(s.adminCaseAction("legal-hold")))
+	m.HandleFunc("POST /api/v1/admin/cases/{id}/report-retry", s.admin(s.adminCaseAction("report-retry")))
+	m.HandleFunc("POST /api/v1/admin/cases/{id}/report-submitted", s.admin(s.adminCaseAction("report-submitted")))
 	m.HandleFunc("POST /api/v1/admin/cases/{id}/evidence/{seq}/reveal", s.admin(s.adminReveal))
 	m.HandleFunc("POST /api/v1/admin/appeals/{id}/decide", s.admin(s.adminDecideAppeal))
 }
@@ -163,7 +165,8 @@ func (s *Server) adminCase(w http.ResponseWriter, r *http.Request) {
 // write it.
 func WireCaseView(v *cases.CaseView) client.CaseView {
 	out := client.CaseView{Case: WireCase(v.Case), Timeline: []client.CaseEvent{}, Occurrences: []client.CaseOccurrence{},
-		Evidence: []client.EvidenceItem{}, EvidenceReads: []client.EvidenceRead{}, Reports: []client.CaseReport{}, Appeals: []client.CaseAppeal{}}
+		Evidence: []client.EvidenceItem{}, EvidenceReads: []client.EvidenceRead{}, Reports: []client.CaseReport{}, Appeals: []client.CaseAppeal{},
+		ReportFailure: v.ReportFailure, ReportPackage: v.ReportPackage}
 	if v.Sender != nil {
 		out.Sender = &client.CaseSender{ID: v.Sender.ID, Handle: v.Sender.Handle, Status: string(v.Sender.Status)}
 	}
@@ -235,6 +238,10 @@ func (s *Server) applyCaseAction(ctx context.Context, action string, id int64, r
 		_, err = s.cases.Close(ctx, id, m, req.Reason)
 	case "legal-hold":
 		_, err = s.cases.SetLegalHold(ctx, id, m, req.On == nil || *req.On, req.Reason)
+	case "report-retry":
+		_, _, err = s.cases.RetryReport(ctx, id, m)
+	case "report-submitted":
+		_, err = s.cases.MarkSubmitted(ctx, id, m, req.Reference)
 	}
 	return err
 }

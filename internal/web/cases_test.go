@@ -238,7 +238,7 @@ func TestKnownImageToTeenIsReported(t *testing.T) {
 
 		// Export the package and check it.
 		out := filepath.Join(t.TempDir(), "export")
-		pkg, rec, err := s.cs.Export(ctx, id, out, "mod_a")
+		pkg, rec, err := s.cs.Export(ctx, id, out, "mod_a", false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -455,7 +455,7 @@ func TestMinorSenderIsSafeguarded(t *testing.T) {
 		if _, err := s.admin.AdminCaseAction(ctx, id, "decide", client.CaseAction{Moderator: "senior_b", Senior: true, Decision: "report", Reason: "shared among teens; safeguard both"}); err != nil {
 			t.Fatal(err)
 		}
-		_, rec, err := s.cs.Export(ctx, id, filepath.Join(t.TempDir(), "export"), "senior_b")
+		_, rec, err := s.cs.Export(ctx, id, filepath.Join(t.TempDir(), "export"), "senior_b", false)
 		if err != nil {
 			t.Fatal(err)
 		}
