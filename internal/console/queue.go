@@ -23,7 +23,7 @@ type Filter struct {
 
 // statusChoices are the queue's status filter, in the order shown.
 var statusChoices = []struct{ Value, Label string }{
-	{"todo", "To do: open, in review, being reported, report failed, awaiting submission"},
+	{"todo", "To do: not yet reported"},
 	{"open", "Open"},
 	{"in_review", "In review"},
 	{"decided", "Decided, report being filed"},
