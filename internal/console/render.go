@@ -274,6 +274,16 @@ func actionWords(a string) string {
 		return "Reported to law enforcement"
 	case "exported":
 		return "Report package downloaded"
+	case "draft_exported":
+		return "DRAFT report package downloaded"
+	case "report_failed":
+		return "Report failed"
+	case "report_retried":
+		return "Report retried"
+	case "report_exported":
+		return "Report package exported, awaiting manual submission"
+	case "report_submitted":
+		return "Report submitted by hand"
 	case "closed":
 		return "Closed"
 	case "appealed":

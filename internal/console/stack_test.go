@@ -119,14 +119,17 @@ func (b bankScanner) Scan(ctx context.Context, c *messaging.Content) (messaging.
 
 // stack is a running server with the cases service and the console.
 type stack struct {
-	t     testing.TB
-	url   string
-	st    store.Store
-	cs    *cases.Service
-	mods  *moderators.Service
-	clock *clock
-	img   []byte // the known image
-	users map[string]*client.Client
+	t   testing.TB
+	url string
+	st  store.Store
+	cs  *cases.Service
+	// builder is the cases' report builder: a test may change its
+	// settings (the reporting person's address) between filings.
+	builder *lawreport.Builder
+	mods    *moderators.Service
+	clock   *clock
+	img     []byte // the known image
+	users   map[string]*client.Client
 }
 
 const pw = "correct horse battery staple"
@@ -153,8 +156,9 @@ func newStack(t testing.TB) *stack {
 	}
 	t.Cleanup(func() { svc.Close() }) // the queued refusals, before the store closes
 	reportDir := filepath.Join(t.TempDir(), "reports")
+	builder := lawreporttest.Builder()
 	cs, err := cases.New(cases.Config{TestReports: true, HoldOnMatch: true, PrepareDir: reportDir},
-		cases.Deps{Store: st, Media: md, Vault: evidence.New(items, priv, nil), Builder: lawreporttest.Builder(),
+		cases.Deps{Store: st, Media: md, Vault: evidence.New(items, priv, nil), Builder: builder,
 			Submitter: &lawreport.FileExport{Dir: reportDir}, Notify: web.Notifier(b, nil), Lookup: svc})
 	if err != nil {
 		t.Fatal(err)
@@ -177,7 +181,7 @@ func newStack(t testing.TB) *stack {
 		prometheus.NewRegistry(), web.WithCases(cs), web.WithConsole(con))
 	srv := httptest.NewServer(api.Handler())
 	t.Cleanup(func() { b.Close(); srv.Close() })
-	return &stack{t: t, url: srv.URL, st: st, cs: cs, mods: mods, clock: c, img: img, users: map[string]*client.Client{}}
+	return &stack{t: t, url: srv.URL, st: st, cs: cs, builder: builder, mods: mods, clock: c, img: img, users: map[string]*client.Client{}}
 }
 
 // born returns the birth date of someone aged years today.
