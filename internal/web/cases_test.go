@@ -83,6 +83,13 @@ type alerts struct {
 
 func newCaseStack(t *testing.T, st store.Store, scanner messaging.Scanner) *caseStack {
 	t.Helper()
+	return newCaseStackWith(t, st, scanner, nil)
+}
+
+// newCaseStackWith is newCaseStack with the cases service's configuration
+// and dependencies changed by tweak first (nil: as they are).
+func newCaseStackWith(t *testing.T, st store.Store, scanner messaging.Scanner, tweak func(*cases.Config, *cases.Deps)) *caseStack {
+	t.Helper()
 	key := make([]byte, media.KeySize)
 	rand.Read(key)
 	md, _ := media.OpenDisk(filepath.Join(t.TempDir(), "media"), key)
@@ -110,10 +117,14 @@ func newCaseStack(t *testing.T, st store.Store, scanner messaging.Scanner) *case
 	}
 	t.Cleanup(func() { svc.Close() }) // the queued refusals, before the store closes
 	reportDir := filepath.Join(t.TempDir(), "reports")
-	cs, err := cases.New(cases.Config{TestReports: true, HoldOnMatch: true, PrepareDir: reportDir},
-		cases.Deps{Store: st, Media: md, Vault: evidence.New(items, priv, nil), Builder: lawreporttest.Builder(),
-			Submitter: &lawreport.FileExport{Dir: reportDir}, Notify: web.Notifier(b, nil), Lookup: svc,
-			Alerter: &cases.Webhook{URL: hook.URL, Wait: func(context.Context, int64Duration) error { return nil }}})
+	cfg := cases.Config{TestReports: true, HoldOnMatch: true, PrepareDir: reportDir}
+	deps := cases.Deps{Store: st, Media: md, Vault: evidence.New(items, priv, nil), Builder: lawreporttest.Builder(),
+		Submitter: &lawreport.FileExport{Dir: reportDir}, Notify: web.Notifier(b, nil), Lookup: svc,
+		Alerter: &cases.Webhook{URL: hook.URL, Wait: func(context.Context, int64Duration) error { return nil }}}
+	if tweak != nil {
+		tweak(&cfg, &deps)
+	}
+	cs, err := cases.New(cfg, deps)
 	if err != nil {
 		t.Fatal(err)
 	}
