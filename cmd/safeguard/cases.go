@@ -172,7 +172,11 @@ func newCases(c caseConfig, st store.Store, md media.Store, vault *evidence.Vaul
 	}
 	builder := &lawreport.Builder{ContactEmail: c.reportEmail, Manual: manual,
 		Reporter: lawreport.Reporter{Email: c.reportEmail, FirstName: org, LastName: "Trust and Safety"}}
-	svc, err := cases.New(cases.Config{ServiceName: c.serviceName, TestReports: c.testReports, PrepareDir: dir, HoldOnMatch: c.suspendOnMatch,
+	// A priority 1 case's package is prepared apart, in "prepared": the
+	// decision files a package built afresh, with every occurrence so far
+	// and the deciding moderator's declaration.
+	svc, err := cases.New(cases.Config{ServiceName: c.serviceName, TestReports: c.testReports, PrepareDir: filepath.Join(dir, "prepared"),
+		HoldOnMatch:      c.suspendOnMatch,
 		ManualSubmission: manual},
 		cases.Deps{Store: st, Media: md, Vault: vault, Builder: builder, Submitter: sub, Alerter: alerter, Notify: notify, Lookup: lookup, Log: log})
 	return svc, err

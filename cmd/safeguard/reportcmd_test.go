@@ -107,9 +107,10 @@ func TestReportCommands(t *testing.T) {
 	if len(list.Cases) < 2 {
 		t.Fatalf("the demo left %d cases, want at least 2", len(list.Cases))
 	}
-	// The priority 1 case's package was prepared when it opened (with the
-	// demo's reporter): the manual path takes a priority 2 case, built now.
-	failing, manual := strconv.FormatInt(list.Cases[0].ID, 10), strconv.FormatInt(list.Cases[1].ID, 10)
+	// The priority 1 case's package was prepared when it opened, with the
+	// demo's reporter, in reports/prepared: the package of the decision is
+	// built afresh, with no reporting person.
+	manual, failing := strconv.FormatInt(list.Cases[0].ID, 10), strconv.FormatInt(list.Cases[1].ID, 10)
 
 	t.Run("export needs a decision or --draft", func(t *testing.T) {
 		exp := filepath.Join(t.TempDir(), "export")
