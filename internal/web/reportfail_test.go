@@ -1,12 +1,15 @@
 package web_test
 
 import (
+	"context"
 	"crypto/sha256"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -176,5 +179,55 @@ func checkFailThenRetry(t *testing.T, s *caseStack, id int64, why string, fix fu
 	}
 	if _, err := s.admin.AdminCaseAction(ctx, id, "report-retry", client.CaseAction{Moderator: "mod_b"}); apiErr(t, err).Code != "report_not_failed" {
 		t.Errorf("a retry of a filed report: %v", err)
+	}
+}
+
+// recorder keeps the log records written at ERROR.
+type recorder struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (r *recorder) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelError }
+func (r *recorder) Handle(_ context.Context, rec slog.Record) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.msgs = append(r.msgs, rec.Message)
+	return nil
+}
+func (r *recorder) WithAttrs([]slog.Attr) slog.Handler { return r }
+func (r *recorder) WithGroup(string) slog.Handler      { return r }
+
+// With no on-call webhook, a priority 1 report that fails is an ERROR in the
+// log, which says that nobody was alerted.
+func TestReportFailureLoggedWithoutWebhook(t *testing.T) {
+	img := lawreporttest.Image(7)
+	scanner := bankScanner{bank: map[[32]byte]string{sha256.Sum256(img): "test-entry-0001"}}
+	for name, open := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			rec := &recorder{}
+			s := newCaseStackWith(t, open(t), scanner, func(_ *cases.Config, d *cases.Deps) {
+				d.Builder.Reporter.Email = ""
+				d.Alerter = nil
+				d.Log = slog.New(rec)
+			})
+			id := knownImageCase(t, s)
+			v, err := s.admin.AdminCaseAction(t.Context(), id, "decide", client.CaseAction{Moderator: "mod_a", Decision: "report", Reason: "known image to a child"})
+			if err != nil || v.Case.Status != "report_failed" {
+				t.Fatalf("decide: %v", err)
+			}
+			rec.mu.Lock()
+			defer rec.mu.Unlock()
+			got := strings.Join(rec.msgs, "\n")
+			for _, want := range []string{"cases: law-enforcement report failed", "no on-call webhook is configured"} {
+				if !strings.Contains(got, want) {
+					t.Errorf("ERROR log lacks %q:\n%s", want, got)
+				}
+			}
+			if strings.Contains(timeline(v), "oncall") {
+				t.Errorf("timeline %s records an alert nobody received", timeline(v))
+			}
+		})
 	}
 }
