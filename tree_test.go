@@ -14,7 +14,7 @@ import (
 // committed by mistake.
 func runOutput(name string, dir bool) bool {
 	if dir {
-		for _, p := range []string{"safeguard-evidence", "safeguard-media", "safeguard-reports", "evidence", "media"} {
+		for _, p := range []string{"safeguard-evidence", "safeguard-media", "safeguard-reports", "evidence", "media", "reports"} {
 			if name == p || strings.HasPrefix(name, p+"-") || strings.HasPrefix(name, p+".") {
 				return true
 			}
