@@ -217,7 +217,7 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 	defer ce.close()
 	pkg, rec, err := ce.svc.Export(ctx, *id, *out, *who, *draft)
 	if safeguard.ErrorCode(err) == "report_not_decided" {
-		return &exitError{code: 1, err: fmt.Errorf("%s Give --draft to export a draft.", safeguard.ErrorMessage(err))}
+		return &exitError{code: 1, err: fmt.Errorf("%s (give --draft to export a draft)", safeguard.ErrorMessage(err))}
 	}
 	if err != nil {
 		return err
