@@ -29,11 +29,34 @@ const MaxSubmittedReference = 200
 // the failure itself is the case's state, to retry.
 func (s *Service) fileReport(ctx context.Context, caseID int64, who string, followUp bool) (*lawreport.Receipt, error) {
 	rec, err := s.file(ctx, caseID, who, followUp)
-	if err == nil {
-		return rec, nil
+	switch {
+	case err != nil:
+		return nil, s.reportFailed(ctx, caseID, who, err)
+	case rec == nil:
+		return nil, s.nothingToFile(ctx, caseID, who)
 	}
-	return nil, s.reportFailed(ctx, caseID, who, err)
+	return rec, nil
 }
+
+// nothingToFile settles a case whose filing found nothing left to report:
+// one reported before, whose follow-up failed or was interrupted and has
+// nothing new now, is reported again rather than left failed.
+func (s *Service) nothingToFile(ctx context.Context, caseID int64, who string) error {
+	_, err := s.change(ctx, caseID, who, "reported", func(tx Tx, c *safeguard.Case) (string, []byte, error) {
+		failed := c.Status == safeguard.CaseReportFailed || c.Status == safeguard.CaseDecided && c.Decision == safeguard.ReportLE
+		if c.ReportReference == "" || !failed {
+			return "", nil, errNothingToSettle
+		}
+		c.Status = safeguard.CaseReported
+		return "nothing new to report since " + c.ReportReference, nil, nil
+	})
+	if errors.Is(err, errNothingToSettle) {
+		return nil
+	}
+	return err
+}
+
+var errNothingToSettle = errors.New("nothing to settle")
 
 // failureReason says in a sentence why a filing failed: the sentence of a
 // Safeguard error (a setting missing, a package refused), otherwise the

@@ -13,12 +13,14 @@ import (
 	"sync/atomic"
 	"testing"
 
+	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/client"
 	"github.com/safeguard-dev/safeguard/internal/cases"
 	"github.com/safeguard-dev/safeguard/internal/lawreport"
 	"github.com/safeguard-dev/safeguard/internal/lawreport/lawreporttest"
 	"github.com/safeguard-dev/safeguard/internal/lawreport/ncmec"
 	"github.com/safeguard-dev/safeguard/internal/lawreport/ncmec/ncmectest"
+	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 // flakyNCMEC is NCMEC's API (the local fake) behind a switch: while down,
@@ -179,6 +181,22 @@ func checkFailThenRetry(t *testing.T, s *caseStack, id int64, why string, fix fu
 	}
 	if _, err := s.admin.AdminCaseAction(ctx, id, "report-retry", client.CaseAction{Moderator: "mod_b"}); apiErr(t, err).Code != "report_not_failed" {
 		t.Errorf("a retry of a filed report: %v", err)
+	}
+	// A follow-up that failed with nothing new left to file: the retry
+	// settles the case as reported, not failed for ever.
+	err = s.st.Update(ctx, func(tx store.Tx) error {
+		c, err := tx.Case(ctx, id)
+		if err != nil {
+			return err
+		}
+		c.Status = safeguard.CaseReportFailed
+		return tx.UpdateCase(ctx, c)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err = s.admin.AdminCaseAction(ctx, id, "report-retry", client.CaseAction{Moderator: "mod_b"}); err != nil || v.Case.Status != "reported" || len(v.Reports) != 1 {
+		t.Fatalf("retry with nothing new: %v, status %q, reports %d", err, v.Case.Status, len(v.Reports))
 	}
 }
 
