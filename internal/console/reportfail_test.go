@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/cases"
 )
 
 // A report decision with no reporting person's address configured does not
@@ -62,5 +63,50 @@ func TestReportFailsThenRetriesInConsole(t *testing.T) {
 	}
 	if len(v.Reports) != 1 || !v.Reports[0].Test {
 		t.Errorf("reports = %+v, want one, marked TEST", v.Reports)
+	}
+}
+
+// With no reporting configured, a report decision exports the package and
+// the case page says it awaits manual submission, with the package's path;
+// recording the reference it was submitted under makes it reported.
+func TestManualSubmissionInConsole(t *testing.T) {
+	s := newStack(t, func(c *cases.Config, d *cases.Deps) {
+		c.ManualSubmission = true
+		d.Builder.Manual, d.Builder.Reporter.Email, d.Builder.ContactEmail = true, "", ""
+	})
+	known, _, _, _ := s.story()
+	b := s.as("mia", safeguard.RoleModerator)
+	casePath := "/console/cases/" + strconv.FormatInt(known, 10)
+	b.get(casePath)
+	d := b.post(casePath+"/decide", url.Values{"decision": {"report"}, "reason": {"Known image sent to a 15-year-old."}})
+	if d.code != http.StatusSeeOther || !strings.Contains(d.location, "done=awaiting") {
+		t.Fatalf("decide: %d %q\n%s", d.code, d.location, d.body)
+	}
+	v, err := s.cs.Case(t.Context(), known)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Status != safeguard.CaseAwaitingSubmission || v.ReportPackage == "" {
+		t.Fatalf("status %q, package %q", v.Status, v.ReportPackage)
+	}
+	p := b.get(d.location)
+	for _, want := range []string{"Awaiting manual submission", v.ReportPackage, "Mark as submitted"} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("the case page lacks %q", want)
+		}
+	}
+	if r := b.post(casePath+"/report-submitted", url.Values{"reference": {"  "}}); r.code != http.StatusBadRequest {
+		t.Errorf("submitted without a reference: %d", r.code)
+	}
+	r := b.post(casePath+"/report-submitted", url.Values{"reference": {"NCA-TEST-0042"}})
+	if r.code != http.StatusSeeOther || !strings.Contains(r.location, "done=submitted") {
+		t.Fatalf("report-submitted: %d %q\n%s", r.code, r.location, r.body)
+	}
+	p = b.get(r.location)
+	if !strings.Contains(p.body, "Submitted by hand, reference NCA-TEST-0042") || strings.Contains(p.body, "Mark as submitted") {
+		t.Error("after the submission the page does not show the report made by hand, or still offers to mark it")
+	}
+	if c := caseOf(t, s, known); c.Status != safeguard.CaseReported {
+		t.Errorf("status %q, want reported", c.Status)
 	}
 }

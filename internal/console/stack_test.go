@@ -134,7 +134,9 @@ type stack struct {
 
 const pw = "correct horse battery staple"
 
-func newStack(t testing.TB) *stack {
+// newStack starts the stack; tweak, if given, changes the cases service's
+// configuration and dependencies first.
+func newStack(t testing.TB, tweak ...func(*cases.Config, *cases.Deps)) *stack {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "console.db"), sqlite.Options{})
 	if err != nil {
@@ -157,9 +159,13 @@ func newStack(t testing.TB) *stack {
 	t.Cleanup(func() { svc.Close() }) // the queued refusals, before the store closes
 	reportDir := filepath.Join(t.TempDir(), "reports")
 	builder := lawreporttest.Builder()
-	cs, err := cases.New(cases.Config{TestReports: true, HoldOnMatch: true, PrepareDir: reportDir},
-		cases.Deps{Store: st, Media: md, Vault: evidence.New(items, priv, nil), Builder: builder,
-			Submitter: &lawreport.FileExport{Dir: reportDir}, Notify: web.Notifier(b, nil), Lookup: svc})
+	cfg := cases.Config{TestReports: true, HoldOnMatch: true, PrepareDir: reportDir}
+	deps := cases.Deps{Store: st, Media: md, Vault: evidence.New(items, priv, nil), Builder: builder,
+		Submitter: &lawreport.FileExport{Dir: reportDir}, Notify: web.Notifier(b, nil), Lookup: svc}
+	for _, f := range tweak {
+		f(&cfg, &deps)
+	}
+	cs, err := cases.New(cfg, deps)
 	if err != nil {
 		t.Fatal(err)
 	}
