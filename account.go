@@ -9,11 +9,16 @@ import (
 type AccountStatus string
 
 // The account statuses. A child's account waits for a guardian before it can
-// do anything; a suspended account can log in to nothing.
+// do anything; a suspended account can log in to nothing. A deleted account
+// is a tombstone: its handle stays taken (no one else, and no lookalike,
+// can have it) and the records the law or a case needs stay with its ID,
+// but it has no password, no sessions and no contacts, and others see what
+// it sent as from "a deleted account".
 const (
 	Active          AccountStatus = "active"
 	PendingGuardian AccountStatus = "pending_guardian"
 	Suspended       AccountStatus = "suspended"
+	Deleted         AccountStatus = "deleted"
 )
 
 // DefaultApp is the app name used when the operator configures none.
@@ -70,4 +75,8 @@ type Session struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	Origin    Origin
+	// App is the app the session was opened through; LastUsedAt when it
+	// last made a request (to a minute), zero when never since login.
+	App        string
+	LastUsedAt time.Time
 }

@@ -95,10 +95,67 @@ type AccountTx interface {
 	AccountBySession(ctx context.Context, tokenHash []byte) (*safeguard.Account, time.Time, error)
 	DeleteSession(ctx context.Context, tokenHash []byte) error
 	DeleteSessions(ctx context.Context, accountID int64) error
+	// Sessions returns an account's sessions, expired or not, oldest
+	// first.
+	Sessions(ctx context.Context, accountID int64) ([]safeguard.Session, error)
+	// DeleteSessionByID ends the session id of accountID; a session of
+	// another account, or none, is ErrNotFound.
+	DeleteSessionByID(ctx context.Context, accountID, id int64) error
+	// TouchSession sets the LastUsedAt of the session with the token hash;
+	// it never moves back.
+	TouchSession(ctx context.Context, tokenHash []byte, at time.Time) error
+
+	// FindAccounts returns the accounts that match q, by ID.
+	FindAccounts(ctx context.Context, q AccountQuery) ([]*safeguard.Account, error)
+	// AccountCounts counts what an account has, for operators.
+	AccountCounts(ctx context.Context, accountID int64) (AccountCounts, error)
+	// SetPasswordHash replaces an account's password hash; "" leaves the
+	// account with no password that any login can match.
+	SetPasswordHash(ctx context.Context, accountID int64, hash string) error
+	// CreatePasswordReset stores the hash of a one-time reset code,
+	// replacing any earlier code of the account.
+	CreatePasswordReset(ctx context.Context, accountID int64, codeHash []byte, created, expires time.Time) error
+	// PasswordReset returns the code hash of an account's reset code and
+	// when it expires; none is ErrNotFound.
+	PasswordReset(ctx context.Context, accountID int64) ([]byte, time.Time, error)
+	DeletePasswordReset(ctx context.Context, accountID int64) error
+	// EraseAccountData deletes what an account has that nothing must keep:
+	// its sessions, reset code, guardian code, contacts and blocks it made,
+	// its memberships and read markers, its end-to-end encryption devices
+	// and the keys and envelopes waiting for them, and its refusals; and
+	// its logins unless keepLogins. Children it was guardian of lose the
+	// link. The account row, the messages it sent, cases, reports, appeals,
+	// evidence and the audit log are not touched.
+	EraseAccountData(ctx context.Context, accountID int64, keepLogins bool) error
 
 	RecordLogin(ctx context.Context, l *safeguard.Login) error
 	// Logins returns an account's login attempts since a time, newest first.
 	Logins(ctx context.Context, accountID int64, since time.Time) ([]safeguard.Login, error)
+}
+
+// AccountQuery selects accounts for operators. Zero fields match every
+// account.
+type AccountQuery struct {
+	// Pattern matches handles that contain it, letter case aside.
+	Pattern   string
+	Status    safeguard.AccountStatus
+	Assurance safeguard.Assurance
+	// BornAfter and BornBy bound the date of birth: after BornAfter (not
+	// on it) and on or before BornBy.
+	BornAfter, BornBy safeguard.Date
+	AfterID           int64 // only IDs greater than this
+	Limit             int   // 0 means 50; at most 500
+}
+
+// AccountCounts is how much an account has.
+type AccountCounts struct {
+	Contacts      int // contact requests in any state, either way
+	Blocks        int // accounts it blocked
+	Conversations int // conversations it is a member of, in any state
+	MessagesSent  int
+	Sessions      int // sessions stored, expired or not
+	Cases         int // cases of which it is the sender
+	Reports       int // member reports it made
 }
 
 // ContactTx stores contact requests and blocks.

@@ -177,20 +177,23 @@ func (t *Tx) DeleteGuardianCode(ctx context.Context, childID int64) error {
 	return t.d.Err(err, "delete guardian code")
 }
 
-const sessionColumns = `id, account_id, token_hash, created_at, expires_at, addr, port`
+const sessionColumns = `id, account_id, token_hash, created_at, expires_at, addr, port, app, last_used_at`
 
 func scanSession(s scanner) (*safeguard.Session, error) {
 	var (
-		ss               safeguard.Session
-		created, expires int64
-		addr             string
-		port             int64
+		ss                     safeguard.Session
+		created, expires, used int64
+		addr                   string
+		port                   int64
 	)
-	if err := s.Scan(&ss.ID, &ss.AccountID, &ss.TokenHash, &created, &expires, &addr, &port); err != nil {
+	if err := s.Scan(&ss.ID, &ss.AccountID, &ss.TokenHash, &created, &expires, &addr, &port, &ss.App, &used); err != nil {
 		return nil, err
 	}
 	ss.TokenHash = bytesOut(ss.TokenHash)
 	ss.CreatedAt, ss.ExpiresAt = fromMicro(created), fromMicro(expires)
+	if used != 0 {
+		ss.LastUsedAt = fromMicro(used)
+	}
 	var err error
 	ss.Origin, err = origin(addr, port, ss.CreatedAt)
 	return &ss, err
@@ -200,9 +203,13 @@ func scanSession(s scanner) (*safeguard.Session, error) {
 // ErrConflict.
 func (t *Tx) CreateSession(ctx context.Context, s *safeguard.Session) error {
 	addr, port := addrText(s.Origin.Addr)
-	id, err := t.insertID(ctx, `INSERT INTO sessions (account_id, token_hash, created_at, expires_at, addr, port)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`,
-		s.AccountID, required(s.TokenHash), micro(createdAt(s.CreatedAt, s.Origin)), micro(s.ExpiresAt), addr, port)
+	var used int64
+	if !s.LastUsedAt.IsZero() {
+		used = micro(s.LastUsedAt)
+	}
+	id, err := t.insertID(ctx, `INSERT INTO sessions (account_id, token_hash, created_at, expires_at, addr, port, app, last_used_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`,
+		s.AccountID, required(s.TokenHash), micro(createdAt(s.CreatedAt, s.Origin)), micro(s.ExpiresAt), addr, port, s.App, used)
 	if errors.Is(err, sql.ErrNoRows) {
 		return conflict("create session")
 	}

@@ -95,6 +95,56 @@ func (t *tracedTx) DeleteSessions(p0 context.Context, p1 int64) error {
 	return t.Tx.DeleteSessions(p0, p1)
 }
 
+func (t *tracedTx) Sessions(p0 context.Context, p1 int64) ([]safeguard.Session, error) {
+	t.tr.note("Sessions")
+	return t.Tx.Sessions(p0, p1)
+}
+
+func (t *tracedTx) DeleteSessionByID(p0 context.Context, p1 int64, p2 int64) error {
+	t.tr.note("DeleteSessionByID")
+	return t.Tx.DeleteSessionByID(p0, p1, p2)
+}
+
+func (t *tracedTx) TouchSession(p0 context.Context, p1 []byte, p2 time.Time) error {
+	t.tr.note("TouchSession")
+	return t.Tx.TouchSession(p0, p1, p2)
+}
+
+func (t *tracedTx) FindAccounts(p0 context.Context, p1 store.AccountQuery) ([]*safeguard.Account, error) {
+	t.tr.note("FindAccounts")
+	return t.Tx.FindAccounts(p0, p1)
+}
+
+func (t *tracedTx) AccountCounts(p0 context.Context, p1 int64) (store.AccountCounts, error) {
+	t.tr.note("AccountCounts")
+	return t.Tx.AccountCounts(p0, p1)
+}
+
+func (t *tracedTx) SetPasswordHash(p0 context.Context, p1 int64, p2 string) error {
+	t.tr.note("SetPasswordHash")
+	return t.Tx.SetPasswordHash(p0, p1, p2)
+}
+
+func (t *tracedTx) CreatePasswordReset(p0 context.Context, p1 int64, p2 []byte, p3 time.Time, p4 time.Time) error {
+	t.tr.note("CreatePasswordReset")
+	return t.Tx.CreatePasswordReset(p0, p1, p2, p3, p4)
+}
+
+func (t *tracedTx) PasswordReset(p0 context.Context, p1 int64) ([]byte, time.Time, error) {
+	t.tr.note("PasswordReset")
+	return t.Tx.PasswordReset(p0, p1)
+}
+
+func (t *tracedTx) DeletePasswordReset(p0 context.Context, p1 int64) error {
+	t.tr.note("DeletePasswordReset")
+	return t.Tx.DeletePasswordReset(p0, p1)
+}
+
+func (t *tracedTx) EraseAccountData(p0 context.Context, p1 int64, p2 bool) error {
+	t.tr.note("EraseAccountData")
+	return t.Tx.EraseAccountData(p0, p1, p2)
+}
+
 func (t *tracedTx) RecordLogin(p0 context.Context, p1 *safeguard.Login) error {
 	t.tr.note("RecordLogin")
 	return t.Tx.RecordLogin(p0, p1)
