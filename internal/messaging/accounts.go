@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	pw "github.com/safeguard-dev/safeguard/internal/password"
 	"regexp"
@@ -197,6 +198,9 @@ func (s *Service) Login(ctx context.Context, handle, password string, origin saf
 		var err error
 		var id int64 // an unknown handle reads the hash of no account, as a known one reads its own
 		a, err = tx.AccountByHandle(ctx, handle)
+		if err == nil && a.Status == safeguard.Deleted {
+			a, err = nil, safeguard.NotFound // a deleted account answers as no account
+		}
 		if err == nil {
 			id = a.ID
 		} else if !errors.Is(err, safeguard.ErrNotFound) {
@@ -232,7 +236,7 @@ func (s *Service) Login(ctx context.Context, handle, password string, origin saf
 		rand.Read(raw)
 		token = base64.RawURLEncoding.EncodeToString(raw)
 		sess = &safeguard.Session{AccountID: a.ID, TokenHash: tokenHash(token), CreatedAt: now,
-			ExpiresAt: now.Add(s.cfg.SessionTTL), Origin: origin}
+			ExpiresAt: now.Add(s.cfg.SessionTTL), Origin: origin, App: appOf(ctx, a)}
 	}
 	if !ok {
 		s.refusals.addLogin(safeguard.Login{AccountID: a.ID, Origin: origin})
@@ -328,6 +332,12 @@ func (s *Service) Account(ctx context.Context, id int64) (*safeguard.Account, er
 // (after an age check, or to revoke one). An account whose verification is
 // revoked leaves its end-to-end encrypted conversations.
 func (s *Service) SetAssurance(ctx context.Context, operator string, id int64, level safeguard.Assurance) (*safeguard.Account, error) {
+	return s.setAssurance(ctx, id, level, map[string]string{"by": operator})
+}
+
+// setAssurance sets an account's age-assurance level, with detail (who,
+// how, why) in the audit entry beside the level it had.
+func (s *Service) setAssurance(ctx context.Context, id int64, level safeguard.Assurance, detail map[string]string) (*safeguard.Account, error) {
 	if !level.Valid() {
 		return nil, safeguard.Invalid("invalid_level", "Level must be %q or %q.", safeguard.SelfDeclared, safeguard.Verified)
 	}
@@ -339,13 +349,22 @@ func (s *Service) SetAssurance(ctx context.Context, operator string, id int64, l
 		if a, err = tx.Account(ctx, id); err != nil {
 			return err
 		}
-		before := a.Assurance
+		d := map[string]string{"from": string(a.Assurance)}
+		for k, v := range detail {
+			if v != "" {
+				d[k] = v
+			}
+		}
+		b, err := json.Marshal(d)
+		if err != nil {
+			return err
+		}
 		a.Assurance = level
 		if err := tx.UpdateAccount(ctx, a); err != nil {
 			return err
 		}
 		if err := tx.Audit(ctx, &safeguard.AuditEntry{At: now, Actor: "operator", Action: "age_assurance.set",
-			TargetID: id, Reason: string(level), Detail: `{"from":"` + string(before) + `","by":` + quote(operator) + `}`}); err != nil {
+			TargetID: id, Reason: string(level), Detail: string(b)}); err != nil {
 			return err
 		}
 		if policy.MayStayInE2EE(s.party(a, now)) {

@@ -47,6 +47,11 @@ type Limits struct {
 	SignUpPerAddress ratelimit.Limit
 	ContactRequests  ratelimit.Limit // per account
 	Messages         ratelimit.Limit // per account
+	// ResetPerAccount and ResetPerAddress bound attempts to redeem a
+	// password reset code, per handle tried (whether or not an account
+	// has it) and per address.
+	ResetPerAccount ratelimit.Limit
+	ResetPerAddress ratelimit.Limit
 }
 
 // DefaultLimits are the limits used unless configured.
@@ -57,6 +62,8 @@ var DefaultLimits = Limits{
 	SignUpPerAddress:       ratelimit.Limit{Burst: 10, Per: 6 * time.Minute},
 	ContactRequests:        ratelimit.Limit{Burst: 20, Per: 3 * time.Minute},
 	Messages:               ratelimit.Limit{Burst: 60, Per: time.Second},
+	ResetPerAccount:        ratelimit.Limit{Burst: 5, Per: 10 * time.Minute},
+	ResetPerAddress:        ratelimit.Limit{Burst: 20, Per: 10 * time.Minute},
 }
 
 // Config configures a Service.
@@ -85,6 +92,12 @@ type Config struct {
 	// adult whose known image is under review has everything they send
 	// held for review, unknown to them, until a moderator decides.
 	DeliverWhileUnderReview bool
+	// PasswordResetTTL is how long a reset code an operator gives out
+	// lasts; default DefaultPasswordResetTTL.
+	PasswordResetTTL time.Duration
+	// Retention is what account deletion tells people is kept, and for
+	// how long; the zero value gives DefaultRetention.
+	Retention Retention
 }
 
 func (c *Config) setDefaults() {
@@ -109,6 +122,10 @@ func (c *Config) setDefaults() {
 	if c.Argon2.Time == 0 {
 		c.Argon2 = DefaultArgon2
 	}
+	if c.PasswordResetTTL <= 0 {
+		c.PasswordResetTTL = DefaultPasswordResetTTL
+	}
+	c.Retention.setDefaults()
 }
 
 // Service is the messaging core. Create it with New.
@@ -134,6 +151,10 @@ type Service struct {
 
 	dummyHash string // compared against when a handle is unknown, to even out timing
 	refusals  *refusalLog
+
+	touched      touches
+	resetAccount *ratelimit.Limiter
+	resetAddr    *ratelimit.Limiter
 }
 
 // Deps are what a Service is built on. Notify, Scanner, Relay, Now and Log
@@ -186,6 +207,8 @@ func New(cfg Config, d Deps) (*Service, error) {
 	s.messageLimit = ratelimit.New(cfg.Limits.Messages, clock)
 	s.guardianAccount = ratelimit.New(cfg.GuardianLimits.PerAccount, clock)
 	s.guardianAddr = ratelimit.New(cfg.GuardianLimits.PerAddress, clock)
+	s.resetAccount = ratelimit.New(cfg.Limits.ResetPerAccount, clock)
+	s.resetAddr = ratelimit.New(cfg.Limits.ResetPerAddress, clock)
 	switch s.guardianKey = cfg.GuardianKey; len(s.guardianKey) {
 	case 0:
 		s.guardianKey = make([]byte, GuardianKeySize)

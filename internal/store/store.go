@@ -118,14 +118,18 @@ type AccountTx interface {
 	// PasswordReset returns the code hash of an account's reset code and
 	// when it expires; none is ErrNotFound.
 	PasswordReset(ctx context.Context, accountID int64) ([]byte, time.Time, error)
+	// DeletePasswordReset removes an account's reset code; none is
+	// ErrNotFound, so that of two redeeming the same code only one wins.
 	DeletePasswordReset(ctx context.Context, accountID int64) error
 	// EraseAccountData deletes what an account has that nothing must keep:
 	// its sessions, reset code, guardian code, contacts and blocks it made,
 	// its memberships and read markers, its end-to-end encryption devices
 	// and the keys and envelopes waiting for them, and its refusals; and
-	// its logins unless keepLogins. Children it was guardian of lose the
-	// link. The account row, the messages it sent, cases, reports, appeals,
-	// evidence and the audit log are not touched.
+	// its logins unless keepLogins; and the messages it sent that were
+	// never delivered, unless a detection or case refers to them. Children
+	// it was guardian of lose the link. The account row, the messages it
+	// delivered, cases, reports, appeals, evidence and the audit log are
+	// not touched.
 	EraseAccountData(ctx context.Context, accountID int64, keepLogins bool) error
 
 	RecordLogin(ctx context.Context, l *safeguard.Login) error

@@ -129,8 +129,8 @@ func (t *Tx) PasswordReset(ctx context.Context, accountID int64) ([]byte, time.T
 
 // DeletePasswordReset implements store.AccountTx.
 func (t *Tx) DeletePasswordReset(ctx context.Context, accountID int64) error {
-	_, err := t.exec(ctx, `DELETE FROM password_resets WHERE account_id = ?`, accountID)
-	return t.d.Err(err, "delete password reset")
+	res, err := t.exec(ctx, `DELETE FROM password_resets WHERE account_id = ?`, accountID)
+	return t.affected(res, err, fmt.Sprintf("password reset of account %d", accountID))
 }
 
 // EraseAccountData implements store.AccountTx.
@@ -150,6 +150,11 @@ func (t *Tx) EraseAccountData(ctx context.Context, accountID int64, keepLogins b
 		{`DELETE FROM e2ee_one_time_keys WHERE device_id IN (SELECT id FROM e2ee_devices WHERE account_id = ?)`, 1},
 		{`DELETE FROM e2ee_devices WHERE account_id = ?`, 1},
 		{`DELETE FROM refusals WHERE from_id = ?`, 1},
+		// Messages only their sender could see (held, never delivered)
+		// go, unless a detection or a case refers to them.
+		{`DELETE FROM messages WHERE sender_id = ? AND status <> 'delivered'
+			AND id NOT IN (SELECT message_id FROM detections WHERE message_id <> 0)
+			AND id NOT IN (SELECT message_id FROM case_occurrences WHERE message_id <> 0)`, 1},
 		{`UPDATE accounts SET guardian_id = 0 WHERE guardian_id = ?`, 1},
 	}
 	if !keepLogins {

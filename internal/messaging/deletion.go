@@ -1,0 +1,265 @@
+package messaging
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/store"
+)
+
+// Retention periods that account deletion states. The evidence periods are
+// those of the evidence vault (internal/evidence), which the server passes
+// in; the defaults here are the same.
+const (
+	DefaultContentRetention   = 365 * 24 * time.Hour
+	DefaultReferenceRetention = 5 * 365 * 24 * time.Hour
+)
+
+// Retention is how long what deletion keeps is kept.
+type Retention struct {
+	// Content: evidence (content and related data) preserved for a case,
+	// from the law-enforcement report, or the decision when not reported.
+	Content time.Duration
+	// Reference: the records of law-enforcement reports made.
+	Reference time.Duration
+	// Audit: audit entries, from when they were written; zero means they
+	// are kept without a set end (the audit log is append-only).
+	Audit time.Duration
+}
+
+func (r *Retention) setDefaults() {
+	if r.Content <= 0 {
+		r.Content = DefaultContentRetention
+	}
+	if r.Reference <= 0 {
+		r.Reference = DefaultReferenceRetention
+	}
+}
+
+// Retained is one kind of thing deletion keeps, or deletes: what, why, and
+// until when.
+type Retained struct {
+	What  string
+	Why   string
+	Until string
+}
+
+// Deletion is what deleting an account keeps and what it deletes.
+type Deletion struct {
+	Kept    []Retained
+	Deleted []Retained
+}
+
+// period says a duration in years or days.
+func period(d time.Duration) string {
+	days := int(d / (24 * time.Hour))
+	if days%365 == 0 {
+		if y := days / 365; y == 1 {
+			return "1 year"
+		} else {
+			return strconv.Itoa(y) + " years"
+		}
+	}
+	if days == 1 {
+		return "1 day"
+	}
+	return strconv.Itoa(days) + " days"
+}
+
+// DeletionPlan says what deleting an account keeps and why, and what it
+// deletes. It is the same for every account: whether anything of the kinds
+// kept exists for this one is not said, since a person under a silent
+// review must not learn of it from here (docs/threat-model.md).
+func (s *Service) DeletionPlan() Deletion {
+	r := s.cfg.Retention
+	audit := "Without a set end: the audit log is never rewritten."
+	if r.Audit > 0 {
+		audit = period(r.Audit) + " after each entry."
+	}
+	return Deletion{
+		Kept: []Retained{
+			{What: "Messages you sent that others received.",
+				Why:   "They are part of the other people's conversations. They will see them as from \"a deleted account\", never with your name.",
+				Until: "As long as those conversations are kept."},
+			{What: "Anything under review by our safety team, and evidence kept for a case or a report to law enforcement, with the account details and connection records that go with it.",
+				Why: "The law asks a provider that reports child sexual exploitation and abuse to keep the content and related data " +
+					"(Online Safety Act 2023 s.66 and its reporting regulations). A legal hold keeps it until the hold ends.",
+				Until: period(r.Content) + " after the report, or after the decision when nothing was reported; longer under a legal hold."},
+			{What: "Records of reports made to law enforcement.",
+				Why:   "The reporting regulations ask for a record of every report made.",
+				Until: period(r.Reference) + " after the report."},
+			{What: "Reports you made about others, and your appeals.",
+				Why:   "They are part of the cases they belong to.",
+				Until: "As long as those cases are kept."},
+			{What: "The audit log of what was done to and by your account, including this deletion.",
+				Why:   "So that what our staff did can always be checked.",
+				Until: audit},
+			{What: "Your handle, as a name nobody can take.",
+				Why:   "So that nobody can take it, or one that looks like it, and pass themselves off as you.",
+				Until: "Always."},
+		},
+		Deleted: []Retained{
+			{What: "Your password and every session: you are logged out everywhere at once."},
+			{What: "Your date of birth and where you live, unless a case needs them (see above)."},
+			{What: "Your contacts and contact requests, the blocks you made, your place in every conversation and your read markers."},
+			{What: "Messages you sent that nobody received, unless they are under review."},
+			{What: "Your end-to-end encryption devices and the keys and messages waiting for them."},
+			{What: "Your login history, unless a case needs it (see above), and any password reset code."},
+		},
+	}
+}
+
+var errConfirm = safeguard.Invalid("confirm_required", "To delete your account, confirm that you want to (confirm: true).")
+
+var errWrongPassword = safeguard.Errorf(safeguard.ErrPermission, "wrong_password", "That password isn't right.")
+
+// DeleteOwn deletes the account of its holder, who gives their password and
+// confirms. The answer is DeletionPlan, whatever this account had.
+func (s *Service) DeleteOwn(ctx context.Context, accountID int64, password string, confirm bool, origin safeguard.Origin) (Deletion, error) {
+	if !confirm {
+		return Deletion{}, errConfirm
+	}
+	if password == "" {
+		return Deletion{}, safeguard.Invalid("missing_password", "Enter your password.")
+	}
+	var a *safeguard.Account
+	var hash string
+	err := s.view(ctx, func(tx Tx) error {
+		var err error
+		if a, err = load(ctx, tx, accountID); err != nil {
+			return err
+		}
+		hash, err = tx.PasswordHash(ctx, accountID)
+		return err
+	})
+	if err != nil {
+		return Deletion{}, err
+	}
+	key := strings.ToLower(a.Handle)
+	if err := s.logins.Check(key, origin.Addr.Addr(), "rate_limited"); err != nil {
+		return Deletion{}, err
+	}
+	ok, err := s.passwords.Check(ctx, hash, password)
+	if err != nil {
+		return Deletion{}, err
+	}
+	if !ok {
+		return Deletion{}, errWrongPassword
+	}
+	s.logins.Succeeded(key, origin.Addr.Addr())
+	if _, err := s.erase(ctx, a.ID, accountID, "account", "", ""); err != nil {
+		return Deletion{}, err
+	}
+	return s.DeletionPlan(), nil
+}
+
+// DeleteAccount deletes the account an operator names, with the reason.
+// The answer is DeletionPlan with, first, what this account had that is
+// kept: its cases, open or under a legal hold.
+func (s *Service) DeleteAccount(ctx context.Context, ref, reason, by string) (*safeguard.Account, Deletion, error) {
+	if err := firstErr(requireBy(by), requireReason(reason)); err != nil {
+		return nil, Deletion{}, err
+	}
+	a, err := s.AccountByRef(ctx, ref)
+	if err != nil {
+		return nil, Deletion{}, err
+	}
+	cs, err := s.erase(ctx, a.ID, 0, "operator", reason, by)
+	if err != nil {
+		return nil, Deletion{}, err
+	}
+	d := s.DeletionPlan()
+	if k := casesKept(cs); k != nil {
+		d.Kept = append([]Retained{*k}, d.Kept...)
+	}
+	a.Status = safeguard.Deleted
+	return a, d, nil
+}
+
+// casesKept describes the cases about an account, for the operator.
+func casesKept(cs []*safeguard.Case) *Retained {
+	var open, held []string
+	for _, c := range cs {
+		if c.LegalHold {
+			held = append(held, "#"+strconv.FormatInt(c.ID, 10))
+		} else if c.Status != safeguard.CaseClosed {
+			open = append(open, "#"+strconv.FormatInt(c.ID, 10))
+		}
+	}
+	if len(open)+len(held) == 0 {
+		return nil
+	}
+	what := []string{}
+	if len(open) > 0 {
+		what = append(what, fmt.Sprintf("open cases %s", strings.Join(open, ", ")))
+	}
+	if len(held) > 0 {
+		what = append(what, fmt.Sprintf("cases under legal hold %s", strings.Join(held, ", ")))
+	}
+	return &Retained{What: "This account's " + strings.Join(what, " and ") + ", with its evidence, date of birth, where it lives and its login history.",
+		Why:   "A case or legal hold needs them.",
+		Until: "Until the case closes and its evidence's retention ends, or the hold is lifted."}
+}
+
+// erase deletes an account (see DeletionPlan) in one transaction, and
+// returns the cases about it. It keeps the account as a tombstone, its
+// handle reserved.
+func (s *Service) erase(ctx context.Context, id, actorID int64, actor, reason, by string) ([]*safeguard.Case, error) {
+	now := s.clock()
+	var cs []*safeguard.Case
+	var convs []int64
+	err := updateTx(ctx, s.store, func(tx Tx) error {
+		a, err := tx.Account(ctx, id)
+		if err != nil {
+			return err
+		}
+		if a.Status == safeguard.Deleted {
+			return errAccountDeleted
+		}
+		if cs, err = tx.Cases(ctx, store.CaseQuery{SenderID: id, Limit: 1000}); err != nil {
+			return err
+		}
+		keep := false
+		for _, c := range cs {
+			keep = keep || c.LegalHold || c.Status != safeguard.CaseClosed
+		}
+		for _, e2ee := range []bool{false, true} {
+			ids, err := tx.MemberConversations(ctx, id, e2ee)
+			if err != nil {
+				return err
+			}
+			convs = append(convs, ids...)
+		}
+		if err := tx.EraseAccountData(ctx, id, keep); err != nil {
+			return err
+		}
+		if err := tx.SetPasswordHash(ctx, id, ""); err != nil {
+			return err
+		}
+		a.Status = safeguard.Deleted
+		if !keep {
+			a.BirthDate, a.LocalAuthority, a.PoliceForce, a.GuardianID = safeguard.Date{}, "", "", 0
+		}
+		if err := tx.UpdateAccount(ctx, a); err != nil {
+			return err
+		}
+		detail := `{"kept_for_cases":` + strconv.FormatBool(keep)
+		if by != "" {
+			detail += `,"by":` + quote(by) + `,"reason":` + quote(reason)
+		}
+		return tx.Audit(ctx, &safeguard.AuditEntry{At: now, ActorID: actorID, Actor: actor, Action: "account.deleted",
+			TargetID: id, Detail: detail + "}"})
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.publish(ctx, id, Notification{End: EndSession})
+	for _, c := range convs {
+		s.publishConversation(ctx, c, safeguard.EventMemberChanged)
+	}
+	return cs, nil
+}

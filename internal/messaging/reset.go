@@ -1,0 +1,173 @@
+package messaging
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	safeguard "github.com/safeguard-dev/safeguard"
+	pw "github.com/safeguard-dev/safeguard/internal/password"
+	"github.com/safeguard-dev/safeguard/internal/ratelimit"
+)
+
+// DefaultPasswordResetTTL is how long a password reset code lasts.
+const DefaultPasswordResetTTL = 24 * time.Hour
+
+// resetAlphabet spells reset codes: no 0/O, 1/l/I, so a code read out over
+// the phone survives. 20 characters of 31 are 99 bits: a code cannot be
+// guessed, so a plain SHA-256 of it is what is stored.
+const resetAlphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+
+// newResetCode returns a fresh code in groups of five ("abcde-fghjk-…") and
+// the hash stored of it.
+func newResetCode() (string, []byte) {
+	raw := make([]byte, 20)
+	rand.Read(raw)
+	var b strings.Builder
+	for i, c := range raw {
+		if i > 0 && i%5 == 0 {
+			b.WriteByte('-')
+		}
+		b.WriteByte(resetAlphabet[int(c)%len(resetAlphabet)])
+	}
+	code := b.String()
+	return code, resetCodeHash(code)
+}
+
+// resetCodeHash is what is stored of a reset code: the SHA-256 of the code
+// as typed, letter case, spaces and dashes aside.
+func resetCodeHash(code string) []byte {
+	norm := strings.Map(func(r rune) rune {
+		if r == '-' || r == ' ' {
+			return -1
+		}
+		return r
+	}, strings.ToLower(strings.TrimSpace(code)))
+	h := sha256.Sum256([]byte(norm))
+	return h[:]
+}
+
+// ResetCode is a one-time password reset code, shown once.
+type ResetCode struct {
+	Code      string
+	ExpiresAt time.Time
+}
+
+// IssueReset gives an account a one-time password reset code for its holder,
+// in place of any earlier one, and ends its sessions: whoever holds the old
+// password is logged out. Only operators call it, after checking who asks.
+func (s *Service) IssueReset(ctx context.Context, ref, by string) (*ResetCode, *safeguard.Account, error) {
+	if err := requireBy(by); err != nil {
+		return nil, nil, err
+	}
+	now := s.clock()
+	code, hash := newResetCode()
+	out := &ResetCode{Code: code, ExpiresAt: now.Add(s.cfg.PasswordResetTTL)}
+	var a *safeguard.Account
+	err := updateTx(ctx, s.store, func(tx Tx) error {
+		var err error
+		if a, err = accountRef(ctx, tx, ref); err != nil {
+			return err
+		}
+		if a.Status == safeguard.Deleted {
+			return errAccountDeleted
+		}
+		if err := tx.CreatePasswordReset(ctx, a.ID, hash, now, out.ExpiresAt); err != nil {
+			return err
+		}
+		if err := tx.DeleteSessions(ctx, a.ID); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, &safeguard.AuditEntry{At: now, Actor: "operator", Action: "password.reset_issued", TargetID: a.ID,
+			Detail: `{"by":` + quote(by) + `,"expires_at":"` + out.ExpiresAt.UTC().Format(time.RFC3339) + `"}`})
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	s.publish(ctx, a.ID, Notification{End: EndSession})
+	return out, a, nil
+}
+
+// errBadReset is the one answer to every reset that does not work: an
+// unknown handle, a wrong, used or expired code. It never says which, so it
+// never confirms a handle.
+var errBadReset = safeguard.Invalid("invalid_reset_code",
+	"That code doesn't work with that name. Check both, or ask for a new code.")
+
+// RedeemReset sets a new password with a reset code, once, and ends every
+// session of the account. Attempts are limited per handle tried and per
+// address; every failure gets errBadReset after the same work.
+func (s *Service) RedeemReset(ctx context.Context, handle, code, newPassword string, origin safeguard.Origin) error {
+	if n := utf8.RuneCountInString(newPassword); n < MinPassword || len(newPassword) > MaxPassword {
+		return safeguard.Invalid("invalid_password", "Choose a password of at least %d characters.", MinPassword)
+	}
+	if err := pw.Guessable(newPassword, safeguard.Nickname(handle)); err != nil {
+		return err
+	}
+	if err := limit(s.resetAddr, ratelimit.AddrKey(origin.Addr.Addr())); err != nil {
+		return err
+	}
+	if err := limit(s.resetAccount, strings.ToLower(handle)); err != nil {
+		return err
+	}
+	now := s.clock()
+	given := resetCodeHash(code)
+	var a *safeguard.Account
+	err := s.view(ctx, func(tx Tx) error {
+		var err error
+		a, err = tx.AccountByHandle(ctx, handle)
+		var id int64 // an unknown handle reads the code of no account
+		if err == nil && a.Status != safeguard.Deleted {
+			id = a.ID
+		} else if err != nil && !errors.Is(err, safeguard.ErrNotFound) {
+			return err
+		}
+		stored, expires, rerr := tx.PasswordReset(ctx, id)
+		if rerr != nil && !errors.Is(rerr, safeguard.ErrNotFound) {
+			return rerr
+		}
+		ok := subtle.ConstantTimeCompare(stored, given) == 1
+		if id == 0 || rerr != nil || !ok || !now.Before(expires) {
+			return errBadReset
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	hash, err := s.passwords.Hash(ctx, s.cfg.Argon2, newPassword)
+	if err != nil {
+		return err
+	}
+	err = updateTx(ctx, s.store, func(tx Tx) error {
+		stored, expires, err := tx.PasswordReset(ctx, a.ID)
+		if errors.Is(err, safeguard.ErrNotFound) || err == nil && (subtle.ConstantTimeCompare(stored, given) != 1 || !now.Before(expires)) {
+			return errBadReset
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.DeletePasswordReset(ctx, a.ID); errors.Is(err, safeguard.ErrNotFound) {
+			return errBadReset // redeemed meanwhile
+		} else if err != nil {
+			return err
+		}
+		if err := tx.SetPasswordHash(ctx, a.ID, hash); err != nil {
+			return err
+		}
+		if err := tx.DeleteSessions(ctx, a.ID); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, &safeguard.AuditEntry{At: now, ActorID: a.ID, Actor: "account", Action: "password.reset", TargetID: a.ID})
+	})
+	if err != nil {
+		return err
+	}
+	s.publish(ctx, a.ID, Notification{End: EndSession})
+	return nil
+}
