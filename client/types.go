@@ -37,7 +37,7 @@ type Account struct {
 	Handle         string    `json:"handle"`
 	AgeBand        string    `json:"age_band"`      // child, teen, adult
 	AgeAssurance   string    `json:"age_assurance"` // self-declared, verified
-	Status         string    `json:"status"`        // active, pending_guardian, suspended
+	Status         string    `json:"status"`        // active, pending_guardian, suspended, deleted
 	App            string    `json:"app"`
 	LocalAuthority string    `json:"local_authority,omitempty"`
 	PoliceForce    string    `json:"police_force,omitempty"` // ONS police force area code
@@ -194,16 +194,19 @@ type DirectMessageRequest struct {
 // own messages and "delivered" for the recipients': the sender of a message
 // that safety checks held sees exactly what it sees of any other.
 type Message struct {
-	ID             int64     `json:"id"`
-	ConversationID int64     `json:"conversation_id"`
-	Sender         string    `json:"sender"`
-	Kind           string    `json:"kind"` // text, image, envelope
-	Text           string    `json:"text,omitempty"`
-	MediaID        int64     `json:"media_id,omitempty"`
-	Envelope       []byte    `json:"envelope,omitempty"`
-	FrankingTag    []byte    `json:"franking_tag,omitempty"`
-	Status         string    `json:"status"`
-	CreatedAt      time.Time `json:"created_at"`
+	ID             int64  `json:"id"`
+	ConversationID int64  `json:"conversation_id"`
+	Sender         string `json:"sender"` // empty when SenderDeleted
+	// SenderDeleted: the sender deleted their account; show the message
+	// as from "a deleted account".
+	SenderDeleted bool      `json:"sender_deleted,omitempty"`
+	Kind          string    `json:"kind"` // text, image, envelope
+	Text          string    `json:"text,omitempty"`
+	MediaID       int64     `json:"media_id,omitempty"`
+	Envelope      []byte    `json:"envelope,omitempty"`
+	FrankingTag   []byte    `json:"franking_tag,omitempty"`
+	Status        string    `json:"status"`
+	CreatedAt     time.Time `json:"created_at"`
 }
 
 // MessagePage is a page of history, newest first; pass Next as "before" for

@@ -49,7 +49,15 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	token, sess, a, err := s.svc.Login(r.Context(), req.Handle, req.Password, s.origin(r))
+	ctx := r.Context()
+	if app := r.Header.Get(AppHeader); app != "" {
+		if !s.svc.ValidApp(app) {
+			s.writeError(w, r, safeguard.Invalid("unknown_app", "There is no app called %q here.", app))
+			return
+		}
+		ctx = messaging.WithApp(ctx, app) // the session records it
+	}
+	token, sess, a, err := s.svc.Login(ctx, req.Handle, req.Password, s.origin(r))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -169,20 +177,6 @@ func (s *Server) guardianDecide(approve bool) func(http.ResponseWriter, *http.Re
 }
 
 // The operator API.
-
-func (s *Server) adminAccount(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	a, err := s.svc.Account(r.Context(), id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, wireAccount(a, s.now()))
-}
 
 // adminSet handles an operator change of one account field, given by the
 // request body T, whose value the field function reads.

@@ -88,6 +88,9 @@ func wireMessage(v *messaging.MessageView, viewer int64) client.Message {
 	}
 	if v.Sender != nil {
 		m.Sender = v.Sender.Handle
+		if v.Sender.Status == safeguard.Deleted {
+			m.Sender, m.SenderDeleted = "", true
+		}
 	}
 	return m
 }

@@ -158,10 +158,10 @@ func (s *Server) routes(reg *prometheus.Registry) {
 	m.HandleFunc("GET /api/v1/media/{id}", s.auth(s.media))
 	m.HandleFunc("GET /api/v1/events", s.auth(s.events))
 
-	m.HandleFunc("GET /api/v1/admin/accounts/{id}", s.admin(s.adminAccount))
 	m.HandleFunc("POST /api/v1/admin/accounts/{id}/age-assurance", s.admin(s.adminAgeAssurance()))
 	m.HandleFunc("POST /api/v1/admin/accounts/{id}/birth-date", s.admin(s.adminBirthDate()))
 	m.HandleFunc("GET /api/v1/admin/audit", s.admin(s.adminAudit))
+	s.routesAccountLife(m)
 	s.routesRisk(m, reg)
 	s.routesCases(m)
 	s.routesStats(m)
@@ -207,6 +207,7 @@ func (s *Server) authAs(suspendedOK bool, h func(w http.ResponseWriter, r *http.
 			s.writeError(w, r, err)
 			return
 		}
+		s.svc.Touch(r.Context(), token)
 		if a.Status == safeguard.Suspended && !suspendedOK {
 			s.writeError(w, r, errSuspended)
 			return
