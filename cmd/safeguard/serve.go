@@ -53,6 +53,8 @@ type serveConfig struct {
 	guardianApproves                 bool
 	guardianKeyFile                  string
 	guardianCodeTTL                  time.Duration
+	passwordResetTTL                 time.Duration
+	auditRetention                   time.Duration
 	guardianLimits                   messaging.GuardianLimits
 	sessionTTL                       time.Duration
 	maxImageBytes                    int64
@@ -127,6 +129,8 @@ func bindServeFlags(fs *flag.FlagSet, c *serveConfig) {
 	fs.Var(limitFlag{&c.guardianLimits.PerAccount}, "limit-guardian-account", "guardian code attempts per account, N/DURATION")
 	fs.Var(limitFlag{&c.guardianLimits.PerAddress}, "limit-guardian-address", "guardian code attempts per client address, N/DURATION")
 	fs.DurationVar(&c.sessionTTL, "session-ttl", messaging.DefaultSessionTTL, "how long a login lasts")
+	fs.DurationVar(&c.passwordResetTTL, "password-reset-ttl", messaging.DefaultPasswordResetTTL, "how long a one-time password reset code an operator gives out lasts")
+	fs.DurationVar(&c.auditRetention, "audit-retention", 0, "how long audit entries are kept, as account deletion states it (0: without a set end)")
 	fs.Int64Var(&c.maxImageBytes, "max-image-bytes", messaging.DefaultMaxImageBytes, "largest image upload in bytes")
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "TLS certificate file (serve HTTPS when set with --tls-key)")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "TLS private key file")
@@ -148,6 +152,8 @@ func bindServeFlags(fs *flag.FlagSet, c *serveConfig) {
 	fs.Var(limitFlag{&c.limits.LoginPerAccount}, "limit-login-account", "login attempts per account from addresses it has not logged in from lately, N/DURATION")
 	fs.Var(limitFlag{&c.limits.LoginPerAddress}, "limit-login-address", "login attempts per client address (an IPv6 /64), N/DURATION")
 	fs.Var(limitFlag{&c.limits.SignUpPerAddress}, "limit-signup-address", "sign-ups per client address (an IPv6 /64), N/DURATION")
+	fs.Var(limitFlag{&c.limits.ResetPerAccount}, "limit-reset-account", "password reset code attempts per handle tried, N/DURATION")
+	fs.Var(limitFlag{&c.limits.ResetPerAddress}, "limit-reset-address", "password reset code attempts per client address (an IPv6 /64), N/DURATION")
 	bindCaseFlags(fs, &c.cases)
 	bindMatchFlags(fs, &c.images)
 	fs.IntVar(&c.images.RetroDays, "retro-days", images.DefaultRetroDays, "days of media checked against hashes added to a bank later (and how long media hashes are kept)")

@@ -214,6 +214,10 @@ func (s *stack) buildServices(c serveConfig, log *slog.Logger) error {
 		Limits:          c.limits,
 		// --suspend-on-match=false: no silent hold either.
 		DeliverWhileUnderReview: !c.cases.suspendOnMatch,
+		PasswordResetTTL:        c.passwordResetTTL,
+		// What account deletion states is kept, and for how long: the
+		// evidence vault's periods, and the audit log's.
+		Retention: messaging.Retention{Content: evidence.ContentPeriod, Reference: evidence.ReferencePeriod, Audit: c.auditRetention},
 	}, messaging.Deps{Store: s.st, Media: s.media, Notify: s.notify, Scanner: s.scanners, Relay: relay, Log: log, Passwords: s.passwords})
 	if err != nil {
 		return err
