@@ -50,6 +50,7 @@ var commands = []command{
 	{"case", "review cases: list, show, decide", cmdCase},
 	{"report", "export a case's law-enforcement report package", cmdReport},
 	{"evidence", "the evidence vault: verify, keygen, retain", cmdEvidence},
+	{"account", "chat accounts: find, show, verify, unverify, suspend, unsuspend, reset-password, delete, sessions, logout", cmdAccount},
 	{"moderator", "moderators of the console: add, list, disable, enable, role, password", cmdModerator},
 	{"bank", "hash banks of known images: import, list, add, remove, match, bench", cmdBank},
 	{"version", "print the version", cmdVersion},
