@@ -1,0 +1,279 @@
+package web_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/safeguard-dev/safeguard/client"
+	"github.com/safeguard-dev/safeguard/internal/messaging"
+	"github.com/safeguard-dev/safeguard/internal/ratelimit"
+	"github.com/safeguard-dev/safeguard/internal/web"
+)
+
+// TestLogoutEverywhere: one session lists the account's sessions, ends
+// another by ID, then logs out everywhere; every other session's requests
+// and live streams end, and nobody can end a session of someone else.
+func TestLogoutEverywhere(t *testing.T) {
+	eachStream(t, web.Config{}, func(t *testing.T, s *streamStack) {
+		ctx := t.Context()
+		phone, handle := s.newMember("le_adult", 35)
+		laptop, tablet := client.New(s.url), client.New(s.url)
+		tablet.App = "chat"
+		for _, c := range []*client.Client{laptop, tablet} {
+			if _, err := c.Login(ctx, handle, pw); err != nil {
+				t.Fatal(err)
+			}
+		}
+		other, _ := s.newMember("le_other", 36)
+
+		ss, err := phone.Sessions(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ss) != 3 || !ss[0].Current || ss[1].Current || ss[2].Current || ss[2].App != "chat" || ss[0].Address != "127.0.0.1" {
+			t.Fatalf("sessions = %+v, want three, the first current", ss)
+		}
+		if ss[0].LastUsedAt == nil {
+			t.Errorf("the current session has no last use: %+v", ss[0])
+		}
+		// Someone else's session answers as one that does not exist.
+		theirs, err := other.Sessions(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = phone.EndSession(ctx, theirs[0].ID)
+		if e := apiErr(t, err); e.Status != http.StatusNotFound || e.Code != "session_not_found" {
+			t.Fatalf("ending another account's session: %+v", e)
+		}
+		if _, err := other.Me(ctx); err != nil {
+			t.Fatalf("the other account's session ended: %v", err)
+		}
+		// Ending the tablet's session by ID ends its stream and requests.
+		tabletEvents := stream(t, tablet)
+		if err := phone.EndSession(ctx, ss[2].ID); err != nil {
+			t.Fatal(err)
+		}
+		endsWith(t, tabletEvents, "the ended session's stream", "session.ended")
+		if _, err := tablet.Me(ctx); apiErr(t, err).Status != http.StatusUnauthorized {
+			t.Fatalf("the ended session still works: %v", err)
+		}
+
+		// Log out everywhere, from the laptop: the phone's stream and
+		// requests end, and the laptop's own.
+		phoneEvents := stream(t, phone)
+		if err := laptop.LogoutEverywhere(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := other.SendDirect(ctx, handle, "still there? (synthetic)"); err != nil && client.ErrorCode(err) != "account_not_found" {
+			t.Fatal(err)
+		}
+		endsWith(t, phoneEvents, "the phone's stream after logging out everywhere", "session.ended")
+		for name, c := range map[string]*client.Client{"phone": phone, "laptop": laptop} {
+			if _, err := c.Me(ctx); apiErr(t, err).Status != http.StatusUnauthorized {
+				t.Errorf("the %s's session lasts after logging out everywhere: %v", name, err)
+			}
+		}
+		if _, err := other.Me(ctx); err != nil {
+			t.Errorf("another account was logged out: %v", err)
+		}
+	})
+}
+
+// TestPasswordReset: an operator's code sets a new password once and ends
+// every session; a wrong code, a used code and an unknown handle get one
+// and the same answer.
+func TestPasswordReset(t *testing.T) {
+	each(t, func(t *testing.T, s *stack) {
+		ctx := t.Context()
+		leo := s.user("rs_leo", 40, "")
+		handle := s.h("rs_leo")
+		events := stream(t, leo)
+		rc, err := s.admin.AdminResetPassword(ctx, handle, "amir")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rc.Handle != handle || len(rc.Code) != 23 || rc.ExpiresAt.Before(time.Now().Add(23*time.Hour)) {
+			t.Fatalf("reset code = %+v", rc)
+		}
+		endsWith(t, events, "the stream when a reset code is given", "session.ended")
+		if _, err := leo.Me(ctx); apiErr(t, err).Status != http.StatusUnauthorized {
+			t.Fatalf("the session lasts after a reset code was given: %v", err)
+		}
+		anon := client.New(s.url)
+		const newPW = "a fresh long passphrase"
+		try := func(h, code string) error {
+			return anon.ResetPassword(ctx, client.PasswordResetRequest{Handle: h, Code: code, NewPassword: newPW})
+		}
+		wrong := apiErr(t, try(handle, "aaaaa-bbbbb-ccccc-ddddd"))
+		unknown := apiErr(t, try("nobody.42", rc.Code))
+		if wrong.Status != http.StatusBadRequest || wrong.Code != "invalid_reset_code" {
+			t.Fatalf("a wrong code: %+v", wrong)
+		}
+		if diff := cmp.Diff(wrong, unknown); diff != "" {
+			t.Errorf("an unknown handle answers otherwise than a wrong code (-wrong +unknown):\n%s", diff)
+		}
+		// Typed with capitals and spaces for dashes, it works, once.
+		if err := try(strings.ToUpper(handle), strings.ToUpper(strings.ReplaceAll(rc.Code, "-", " "))); err != nil {
+			t.Fatalf("redeeming the code: %v", err)
+		}
+		if diff := cmp.Diff(wrong, apiErr(t, try(handle, rc.Code))); diff != "" {
+			t.Errorf("a used code answers otherwise than a wrong one:\n%s", diff)
+		}
+		if _, err := client.New(s.url).Login(ctx, handle, pw); err == nil {
+			t.Error("the old password still works")
+		}
+		if _, err := client.New(s.url).Login(ctx, handle, newPW); err != nil {
+			t.Errorf("the new password: %v", err)
+		}
+		entries := auditActions(t, s)
+		if !strings.Contains(entries, "password.reset_issued") || !strings.Contains(entries, "password.reset") {
+			t.Errorf("audit = %s", entries)
+		}
+	})
+}
+
+// auditActions lists the audit log's actions and details, newest first.
+func auditActions(t *testing.T, s *stack) string {
+	t.Helper()
+	entries, err := s.admin.Audit(t.Context(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, e := range entries {
+		b.WriteString(e.Action + " " + e.Reason + " " + e.Detail + "\n")
+	}
+	return b.String()
+}
+
+// TestPasswordResetLimited: attempts are limited per handle tried, whether
+// or not an account has it.
+func TestPasswordResetLimited(t *testing.T) {
+	for name, open := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			s := newStack(t, open(t), func(c *messaging.Config) {
+				c.Limits.ResetPerAccount = ratelimit.Limit{Burst: 2, Per: time.Hour}
+			})
+			anon := client.New(s.url)
+			for _, h := range []string{"nobody.42", "NOBODY.42", "nobody.42"} {
+				err := anon.ResetPassword(t.Context(), client.PasswordResetRequest{Handle: h, Code: "x", NewPassword: "a fresh long passphrase"})
+				if h == "nobody.42" && client.ErrorCode(err) == "rate_limited" {
+					return
+				}
+			}
+			t.Error("the third attempt on one handle was not limited")
+		})
+	}
+}
+
+// TestAdminFindAndVerify: the operator finds accounts by part of the
+// handle and by band, shows one by handle or ID, and verifies it with the
+// method in the audit log and its history.
+func TestAdminFindAndVerify(t *testing.T) {
+	each(t, func(t *testing.T, s *stack) {
+		ctx := t.Context()
+		s.user("leonie", 40, "")
+		s.user("leo", 15, "")
+		s.user("maya", 30, "")
+		page, err := s.admin.AdminFindAccounts(ctx, client.AccountFilter{Pattern: "LEO"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := handlesOf(page.Accounts); got != s.h("leonie")+","+s.h("leo") {
+			t.Errorf("find LEO = %s", got)
+		}
+		page, err = s.admin.AdminFindAccounts(ctx, client.AccountFilter{Pattern: "leo", Band: "teen"})
+		if err != nil || handlesOf(page.Accounts) != s.h("leo") {
+			t.Errorf("find leo among teens = %v %v", page, err)
+		}
+		page, err = s.admin.AdminFindAccounts(ctx, client.AccountFilter{Band: "adult", Limit: 1})
+		if err != nil || handlesOf(page.Accounts) != s.h("leonie") || page.Next == 0 {
+			t.Fatalf("first page of adults = %+v %v", page, err)
+		}
+		page, err = s.admin.AdminFindAccounts(ctx, client.AccountFilter{Band: "adult", Limit: 1, After: page.Next})
+		if err != nil || handlesOf(page.Accounts) != s.h("maya") || page.Next != 0 {
+			t.Fatalf("second page of adults = %+v %v", page, err)
+		}
+		if _, err := s.admin.AdminFindAccounts(ctx, client.AccountFilter{Band: "elder"}); client.ErrorCode(err) != "invalid_band" {
+			t.Errorf("an unknown band: %v", err)
+		}
+
+		_, err = s.admin.AdminAccountChange(ctx, s.h("maya"), "verify", client.OperatorChange{Method: "passport checked"})
+		if client.ErrorCode(err) != "missing_by" {
+			t.Errorf("verify without by: %v", err)
+		}
+		a, err := s.admin.AdminAccountChange(ctx, s.h("maya"), "verify", client.OperatorChange{Method: "passport checked", Note: "video call", By: "amir"})
+		if err != nil || a.AgeAssurance != "verified" {
+			t.Fatalf("verify = %+v %v", a, err)
+		}
+		d, err := s.admin.AdminAccountDetail(ctx, s.h("maya"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.AssuranceHistory) != 1 || d.AssuranceHistory[0].Method != "passport checked" || d.AssuranceHistory[0].By != "amir" ||
+			d.AssuranceHistory[0].Note != "video call" || d.Counts.Sessions != 1 {
+			t.Errorf("detail = %+v", d)
+		}
+		if audit := auditActions(t, s); !strings.Contains(audit, `"method":"passport checked"`) || !strings.Contains(audit, `"by":"amir"`) {
+			t.Errorf("the audit log lacks the method and who: %s", audit)
+		}
+		// By numeric ID, the old way, still answers the account.
+		byID, err := s.admin.AdminAccount(ctx, d.ID)
+		if err != nil || byID.Handle != s.h("maya") {
+			t.Errorf("by ID = %+v %v", byID, err)
+		}
+		if _, err := s.admin.AdminAccountDetail(ctx, "nobody.42"); apiErr(t, err).Code != "account_not_found" {
+			t.Errorf("an unknown handle: %v", err)
+		}
+		if _, err := s.admin.AdminAccountChange(ctx, s.h("maya"), "unverify", client.OperatorChange{Reason: "document withdrawn", By: "amir"}); err != nil {
+			t.Fatal(err)
+		}
+		// Suspension ends the streams; unsuspending needs a suspension.
+		if _, err := s.admin.AdminAccountChange(ctx, s.h("maya"), "unsuspend", client.OperatorChange{Reason: "x", By: "amir"}); client.ErrorCode(err) != "not_suspended" {
+			t.Errorf("unsuspend an active account: %v", err)
+		}
+	})
+}
+
+func handlesOf(as []client.Account) string {
+	var hs []string
+	for _, a := range as {
+		hs = append(hs, a.Handle)
+	}
+	return strings.Join(hs, ",")
+}
+
+// TestSuspendEndsStreams: the operator's suspension ends the account's live
+// streams and sessions, and the admin's log-out-all too.
+func TestSuspendEndsStreams(t *testing.T) {
+	each(t, func(t *testing.T, s *stack) {
+		ctx := t.Context()
+		c := s.user("su_ann", 30, "")
+		events := stream(t, c)
+		if _, err := s.admin.AdminAccountChange(ctx, s.h("su_ann"), "suspend", client.OperatorChange{Reason: "spam", By: "amir"}); err != nil {
+			t.Fatal(err)
+		}
+		endsWith(t, events, "the suspended account's stream", "session.ended")
+		if _, err := c.Me(ctx); apiErr(t, err).Status != http.StatusUnauthorized {
+			t.Errorf("the suspended account's session lasts: %v", err)
+		}
+		if _, err := s.admin.AdminAccountChange(ctx, s.h("su_ann"), "unsuspend", client.OperatorChange{Reason: "appeal upheld", By: "amir"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Login(ctx, s.h("su_ann"), pw); err != nil {
+			t.Fatal(err)
+		}
+		ss, err := s.admin.AdminSessions(ctx, s.h("su_ann"))
+		if err != nil || len(ss.Sessions) != 1 {
+			t.Fatalf("sessions = %+v %v", ss, err)
+		}
+		events = stream(t, c)
+		if err := s.admin.AdminLogout(ctx, s.h("su_ann"), "amir"); err != nil {
+			t.Fatal(err)
+		}
+		endsWith(t, events, "the stream after the operator logged the account out", "session.ended")
+	})
+}
