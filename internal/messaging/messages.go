@@ -232,6 +232,9 @@ func (s *Service) History(ctx context.Context, viewerID, conversationID, before,
 		if err != nil {
 			return err
 		}
+		if err := addSenders(ctx, tx, accounts, ms); err != nil {
+			return err
+		}
 		rels, err := relations(ctx, tx, ids)
 		if err != nil {
 			return err
@@ -245,6 +248,28 @@ func (s *Service) History(ctx context.Context, viewerID, conversationID, before,
 		return nil
 	})
 	return out, err
+}
+
+// addSenders adds to accounts the senders of ms who are no longer members:
+// a deleted account's messages stay, shown as from a deleted account.
+func addSenders(ctx context.Context, tx Tx, accounts map[int64]*safeguard.Account, ms []*safeguard.Message) error {
+	var missing []int64
+	for _, m := range ms {
+		if accounts[m.SenderID] == nil {
+			missing = append(missing, m.SenderID)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	more, err := tx.AccountsByID(ctx, uniq(missing))
+	if err != nil {
+		return err
+	}
+	for id, a := range more {
+		accounts[id] = a
+	}
+	return nil
 }
 
 // MarkRead moves an account's read marker in a conversation.

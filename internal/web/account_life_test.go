@@ -2,12 +2,14 @@ package web_test
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/safeguard-dev/safeguard/client"
+	"github.com/safeguard-dev/safeguard/internal/lawreport/lawreporttest"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 	"github.com/safeguard-dev/safeguard/internal/ratelimit"
 	"github.com/safeguard-dev/safeguard/internal/web"
@@ -275,5 +277,164 @@ func TestSuspendEndsStreams(t *testing.T) {
 			t.Fatal(err)
 		}
 		endsWith(t, events, "the stream after the operator logged the account out", "session.ended")
+	})
+}
+
+// TestDeleteAccountKeepsWhatCasesNeed: an adult with an open case deletes
+// their account. Their case keeps its evidence and the sender's record,
+// the recipient still reads what was delivered as from a deleted account,
+// and the handle answers as nobody's. What the person is told is kept is
+// the same as for anyone, so it says nothing of the case.
+func TestDeleteAccountKeepsWhatCasesNeed(t *testing.T) {
+	eachCase(t, func(t *testing.T, s *caseStack) {
+		ctx := t.Context()
+		sender := s.user("dl_sender", 40, "Cambridge")
+		friend := s.user("dl_friend", 38, "Bedford")
+		bystander := s.user("dl_bystander", 30, "Bedford")
+		s.connect(sender, s.h("dl_friend"), friend)
+		conv, err := sender.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("dl_friend")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sender.SendText(ctx, conv.ID, "see you at the match (synthetic)"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sender.SendImage(ctx, conv.ID, "beach.png", "image/png", lawreporttest.Image(7), ""); err != nil {
+			t.Fatal(err)
+		}
+		s.process(t)
+		cs := s.cases(t)
+		if len(cs) != 1 {
+			t.Fatalf("cases = %+v", cs)
+		}
+		before, err := s.admin.AdminCase(ctx, cs[0].ID)
+		if err != nil || len(before.Evidence) == 0 {
+			t.Fatalf("case before = %+v %v", before, err)
+		}
+		plan, err := sender.DeletionPlan(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		calm, err := bystander.DeletionPlan(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(calm, plan); diff != "" {
+			t.Fatalf("the plan of a person with a case differs from anyone's (-anyone +them):\n%s", diff)
+		}
+		if len(plan.Kept) == 0 || plan.Kept[0].Why == "" || plan.Kept[0].Until == "" || len(plan.Deleted) == 0 {
+			t.Fatalf("plan = %+v", plan)
+		}
+
+		// The password is checked, and confirming is required.
+		if _, err := sender.DeleteAccount(ctx, "not my password at all"); apiErr(t, err).Code != "wrong_password" {
+			t.Fatalf("a wrong password: %v", err)
+		}
+		st, eb := s.raw("DELETE", "/api/v1/me", sender.Token, "application/json", strings.NewReader(`{"password":"`+pw+`"}`))
+		if st != http.StatusBadRequest || eb.Error.Code != "confirm_required" {
+			t.Fatalf("without confirm: %d %+v", st, eb)
+		}
+		friendEvents := stream(t, friend)
+		senderEvents := stream(t, sender)
+		kept, err := sender.DeleteAccount(ctx, pw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(plan, kept); diff != "" {
+			t.Errorf("the answer differs from the plan:\n%s", diff)
+		}
+		endsWith(t, senderEvents, "the deleted account's stream", "session.ended")
+		if _, err := sender.Me(ctx); apiErr(t, err).Status != http.StatusUnauthorized {
+			t.Errorf("the deleted account's session lasts: %v", err)
+		}
+		_, unknownErr := client.New(s.url).Login(ctx, "nobody.42", pw)
+		_, goneErr := client.New(s.url).Login(ctx, s.h("dl_sender"), pw)
+		if diff := cmp.Diff(apiErr(t, unknownErr), apiErr(t, goneErr)); diff != "" {
+			t.Errorf("logging in as the deleted account answers otherwise than as nobody:\n%s", diff)
+		}
+		_, unknownLook := friend.Lookup(ctx, "nobody.42")
+		_, goneLook := friend.Lookup(ctx, s.h("dl_sender"))
+		if diff := cmp.Diff(apiErr(t, unknownLook), apiErr(t, goneLook)); diff != "" {
+			t.Errorf("looking up the deleted account answers otherwise than nobody:\n%s", diff)
+		}
+		eventsUntil(t, friendEvents, "the friend's stream", func(ev client.Event) bool { return ev.Type == "conversation.member" })
+
+		// The friend still reads the delivered message, from a deleted
+		// account, without its handle.
+		page, err := friend.History(ctx, conv.ID, client.HistoryQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Messages) != 1 || !page.Messages[0].SenderDeleted || page.Messages[0].Sender != "" ||
+			page.Messages[0].Text != "see you at the match (synthetic)" {
+			t.Fatalf("the friend's history = %+v", page.Messages)
+		}
+		if c, err := friend.Contacts(ctx); err != nil || len(c.Contacts) != 0 {
+			t.Errorf("the friend's contacts = %+v %v", c, err)
+		}
+
+		// The case keeps its evidence and the sender's record.
+		after, err := s.admin.AdminCase(ctx, cs[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(before.Evidence, after.Evidence); diff != "" {
+			t.Errorf("the case's evidence changed:\n%s", diff)
+		}
+		if after.Sender == nil || after.Sender.Handle != s.h("dl_sender") || after.Sender.Status != "deleted" {
+			t.Errorf("the case's sender = %+v", after.Sender)
+		}
+		d, err := s.admin.AdminAccountDetail(ctx, s.h("dl_sender"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Status != "deleted" || d.LocalAuthority == "" || d.Counts.Contacts != 0 || d.Counts.Sessions != 0 || d.Counts.Conversations != 0 {
+			t.Errorf("the deleted account with an open case = %+v", d)
+		}
+
+		// The bystander, with no case, keeps nothing of theirs but the
+		// tombstone; the operator's deletion says what was kept.
+		out, err := s.admin.AdminDeleteAccount(ctx, s.h("dl_bystander"), "asked by email", "amir")
+		if err != nil || out.Account.Status != "deleted" || len(out.Kept) != len(plan.Kept) {
+			t.Fatalf("operator deletion = %+v %v", out, err)
+		}
+		d, err = s.admin.AdminAccountDetail(ctx, s.h("dl_bystander"))
+		if err != nil || d.LocalAuthority != "" || d.PoliceForce != "" {
+			t.Errorf("the deleted account without a case = %+v %v", d, err)
+		}
+		if _, err := s.admin.AdminDeleteAccount(ctx, s.h("dl_bystander"), "again", "amir"); client.ErrorCode(err) != "account_deleted" {
+			t.Errorf("deleting twice: %v", err)
+		}
+		audit := auditActions(t, s.stack)
+		if !strings.Contains(audit, `account.deleted  {"kept_for_cases":true}`) || !strings.Contains(audit, `"by":"amir","reason":"asked by email"`) {
+			t.Errorf("audit = %s", audit)
+		}
+	})
+}
+
+// TestAdminDeletionNamesKeptCases: the operator's deletion names the open
+// case that keeps the account's records.
+func TestAdminDeletionNamesKeptCases(t *testing.T) {
+	eachCase(t, func(t *testing.T, s *caseStack) {
+		ctx := t.Context()
+		sender := s.user("dn_sender", 40, "")
+		friend := s.user("dn_friend", 38, "")
+		s.connect(sender, s.h("dn_friend"), friend)
+		conv, err := sender.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("dn_friend")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sender.SendImage(ctx, conv.ID, "beach.png", "image/png", lawreporttest.Image(7), ""); err != nil {
+			t.Fatal(err)
+		}
+		s.process(t)
+		cs := s.cases(t)
+		out, err := s.admin.AdminDeleteAccount(ctx, s.h("dn_sender"), "court order", "amir")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Kept) == 0 || !strings.Contains(out.Kept[0].What, "open cases #"+strconv.FormatInt(cs[0].ID, 10)) {
+			t.Errorf("kept = %+v", out.Kept)
+		}
 	})
 }
