@@ -33,6 +33,7 @@ type test struct {
 // tests lists the suite, grouped as store.Tx groups its methods.
 var tests = [][]test{
 	accountTests,
+	accountLifeTests,
 	handleTests,
 	contactTests,
 	conversationTests,

@@ -1,0 +1,213 @@
+package storetest
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/store"
+)
+
+var accountLifeTests = []test{
+	{"SessionsOfAccount", testSessionsOfAccount},
+	{"FindAccounts", testFindAccounts},
+	{"PasswordReset", testPasswordReset},
+	{"EraseAccountData", testEraseAccountData},
+}
+
+func testSessionsOfAccount(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a := account(t, s, "a", adultBirth)
+	b := account(t, s, "b", adultBirth)
+	s1 := &safeguard.Session{AccountID: a.ID, TokenHash: []byte("t1"), CreatedAt: t0, ExpiresAt: at(60), App: "kids"}
+	s2 := &safeguard.Session{AccountID: a.ID, TokenHash: []byte("t2"), CreatedAt: at(1), ExpiresAt: at(60)}
+	s3 := &safeguard.Session{AccountID: b.ID, TokenHash: []byte("t3"), CreatedAt: t0, ExpiresAt: at(60)}
+	update(t, s, func(tx store.Tx) error {
+		for _, ss := range []*safeguard.Session{s1, s2, s3} {
+			if err := tx.CreateSession(ctx, ss); err != nil {
+				return err
+			}
+		}
+		if err := tx.TouchSession(ctx, s1.TokenHash, at(5)); err != nil {
+			return err
+		}
+		return tx.TouchSession(ctx, s1.TokenHash, at(3)) // never back
+	})
+	view(t, s, func(tx store.Tx) error {
+		ss, err := tx.Sessions(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		if len(ss) != 2 || ss[0].ID != s1.ID || ss[1].ID != s2.ID || ss[0].App != "kids" || !ss[0].LastUsedAt.Equal(at(5)) || !ss[1].LastUsedAt.IsZero() {
+			t.Errorf("Sessions(a) = %+v", ss)
+		}
+		return nil
+	})
+	err := s.Update(ctx, func(tx store.Tx) error { return tx.DeleteSessionByID(ctx, a.ID, s3.ID) })
+	wantKind(t, "DeleteSessionByID(another account's)", err, safeguard.ErrNotFound, "")
+	update(t, s, func(tx store.Tx) error { return tx.DeleteSessionByID(ctx, a.ID, s1.ID) })
+	view(t, s, func(tx store.Tx) error {
+		ss, err := tx.Sessions(ctx, a.ID)
+		if err == nil && (len(ss) != 1 || ss[0].ID != s2.ID) {
+			t.Errorf("Sessions(a) after ending one = %+v", ss)
+		}
+		if _, err := tx.Session(ctx, s3.TokenHash); err != nil {
+			t.Errorf("b's session: %v", err)
+		}
+		return err
+	})
+}
+
+func testFindAccounts(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	leo := account(t, s, "leo.12", adultBirth)
+	leonie := account(t, s, "Leonie.55", teenBirth)
+	ann := account(t, s, "ann_x.31", childBirth)
+	pct := account(t, s, "a_b.77", adultBirth)
+	update(t, s, func(tx store.Tx) error {
+		leonie.Assurance, leonie.Status = safeguard.Verified, safeguard.Suspended
+		return tx.UpdateAccount(ctx, leonie)
+	})
+	ids := func(q store.AccountQuery) []int64 {
+		var out []int64
+		view(t, s, func(tx store.Tx) error {
+			as, err := tx.FindAccounts(ctx, q)
+			for _, a := range as {
+				out = append(out, a.ID)
+			}
+			return err
+		})
+		return out
+	}
+	for _, c := range []struct {
+		name string
+		q    store.AccountQuery
+		want []int64
+	}{
+		{"all", store.AccountQuery{}, []int64{leo.ID, leonie.ID, ann.ID, pct.ID}},
+		{"pattern, any case", store.AccountQuery{Pattern: "LEO"}, []int64{leo.ID, leonie.ID}},
+		{"an underscore is a letter", store.AccountQuery{Pattern: "_"}, []int64{ann.ID, pct.ID}},
+		{"a percent sign is a letter", store.AccountQuery{Pattern: "%"}, nil},
+		{"status", store.AccountQuery{Status: safeguard.Suspended}, []int64{leonie.ID}},
+		{"assurance", store.AccountQuery{Assurance: safeguard.SelfDeclared}, []int64{leo.ID, ann.ID, pct.ID}},
+		{"born by", store.AccountQuery{BornBy: adultBirth}, []int64{leo.ID, pct.ID}},
+		{"born after", store.AccountQuery{BornAfter: teenBirth}, []int64{ann.ID}},
+		{"page", store.AccountQuery{AfterID: leo.ID, Limit: 2}, []int64{leonie.ID, ann.ID}},
+	} {
+		if got := ids(c.q); !equalIDs(got, c.want) {
+			t.Errorf("%s: FindAccounts = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+func equalIDs(a, b []int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func testPasswordReset(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a := account(t, s, "a", adultBirth)
+	err := s.View(ctx, func(tx store.Tx) error { _, _, err := tx.PasswordReset(ctx, a.ID); return err })
+	wantKind(t, "PasswordReset(none)", err, safeguard.ErrNotFound, "")
+	update(t, s, func(tx store.Tx) error {
+		if err := tx.CreatePasswordReset(ctx, a.ID, []byte("old"), t0, at(10)); err != nil {
+			return err
+		}
+		return tx.CreatePasswordReset(ctx, a.ID, []byte("new"), t0, at(20))
+	})
+	view(t, s, func(tx store.Tx) error {
+		h, exp, err := tx.PasswordReset(ctx, a.ID)
+		if err == nil && (!bytes.Equal(h, []byte("new")) || !exp.Equal(at(20))) {
+			t.Errorf("PasswordReset = %q %v", h, exp)
+		}
+		return err
+	})
+	update(t, s, func(tx store.Tx) error { return tx.DeletePasswordReset(ctx, a.ID) })
+	err = s.Update(ctx, func(tx store.Tx) error { return tx.DeletePasswordReset(ctx, a.ID) })
+	wantKind(t, "DeletePasswordReset twice", err, safeguard.ErrNotFound, "")
+	update(t, s, func(tx store.Tx) error { return tx.SetPasswordHash(ctx, a.ID, "") })
+	view(t, s, func(tx store.Tx) error {
+		h, err := tx.PasswordHash(ctx, a.ID)
+		if err == nil && h != "" {
+			t.Errorf("PasswordHash after clearing = %q", h)
+		}
+		return err
+	})
+}
+
+func testEraseAccountData(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	gone := account(t, s, "gone", adultBirth)
+	friend := account(t, s, "friend", adultBirth)
+	child := account(t, s, "kid", childBirth)
+	now := t0
+	var conv *safeguard.Conversation
+	var delivered, held *safeguard.Message
+	update(t, s, func(tx store.Tx) error {
+		child.GuardianID = gone.ID
+		if err := tx.UpdateAccount(ctx, child); err != nil {
+			return err
+		}
+		if err := tx.CreateSession(ctx, &safeguard.Session{AccountID: gone.ID, TokenHash: []byte("g"), CreatedAt: now, ExpiresAt: at(60)}); err != nil {
+			return err
+		}
+		if err := tx.RecordLogin(ctx, &safeguard.Login{AccountID: gone.ID, Origin: safeguard.Origin{At: now}, OK: true}); err != nil {
+			return err
+		}
+		if err := tx.CreateContact(ctx, &safeguard.Contact{FromID: gone.ID, ToID: friend.ID, State: safeguard.ContactAccepted, CreatedAt: now, UpdatedAt: now}); err != nil {
+			return err
+		}
+		if err := tx.CreatePasswordReset(ctx, gone.ID, []byte("r"), now, at(5)); err != nil {
+			return err
+		}
+		conv = &safeguard.Conversation{Kind: safeguard.Group, Title: "t", CreatedBy: friend.ID, CreatedAt: now,
+			Members: []safeguard.Member{{AccountID: gone.ID, State: safeguard.MemberJoined, UpdatedAt: now}, {AccountID: friend.ID, State: safeguard.MemberJoined, UpdatedAt: now}}}
+		if err := tx.CreateConversation(ctx, conv); err != nil {
+			return err
+		}
+		delivered = &safeguard.Message{ConversationID: conv.ID, SenderID: gone.ID, Kind: safeguard.TextMessage, Text: "hi", Status: safeguard.Delivered, CreatedAt: now}
+		held = &safeguard.Message{ConversationID: conv.ID, SenderID: gone.ID, Kind: safeguard.TextMessage, Text: "held", Status: safeguard.Held, CreatedAt: now}
+		for _, m := range []*safeguard.Message{delivered, held} {
+			if err := tx.CreateMessage(ctx, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	update(t, s, func(tx store.Tx) error { return tx.EraseAccountData(ctx, gone.ID, false) })
+	view(t, s, func(tx store.Tx) error {
+		c, err := tx.AccountCounts(ctx, gone.ID)
+		if err != nil {
+			return err
+		}
+		if c.Contacts != 0 || c.Sessions != 0 || c.Conversations != 0 || c.MessagesSent != 1 {
+			t.Errorf("counts after erasing = %+v, want only the delivered message", c)
+		}
+		if _, err := tx.Message(ctx, delivered.ID); err != nil {
+			t.Errorf("the delivered message: %v", err)
+		}
+		_, err = tx.Message(ctx, held.ID)
+		wantKind(t, "the held message", err, safeguard.ErrNotFound, "")
+		if ls, err := tx.Logins(ctx, gone.ID, time.Time{}); err != nil || len(ls) != 0 {
+			t.Errorf("logins after erasing = %v %v", ls, err)
+		}
+		_, _, err = tx.PasswordReset(ctx, gone.ID)
+		wantKind(t, "the reset code", err, safeguard.ErrNotFound, "")
+		if k, err := tx.Account(ctx, child.ID); err != nil || k.GuardianID != 0 {
+			t.Errorf("the child's guardian link = %+v %v", k, err)
+		}
+		if fc, err := tx.AccountCounts(ctx, friend.ID); err != nil || fc.Conversations != 1 || fc.Contacts != 0 {
+			t.Errorf("the friend's counts = %+v %v", fc, err)
+		}
+		return nil
+	})
+}
