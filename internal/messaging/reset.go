@@ -117,6 +117,25 @@ func (s *Service) RedeemReset(ctx context.Context, handle, code, newPassword str
 	}
 	now := s.clock()
 	given := resetCodeHash(code)
+	a, err := s.resetAccountFor(ctx, handle, given, now)
+	if err != nil {
+		return err
+	}
+	hash, err := s.passwords.Hash(ctx, s.cfg.Argon2, newPassword)
+	if err != nil {
+		return err
+	}
+	if err := updateTx(ctx, s.store, func(tx Tx) error { return useReset(ctx, tx, a.ID, given, hash, now) }); err != nil {
+		return err
+	}
+	s.publish(ctx, a.ID, Notification{End: EndSession})
+	return nil
+}
+
+// resetAccountFor returns the account of handle if given is the hash of its
+// reset code and the code has not expired; otherwise errBadReset, after the
+// same store calls for an unknown handle as for a known one.
+func (s *Service) resetAccountFor(ctx context.Context, handle string, given []byte, now time.Time) (*safeguard.Account, error) {
 	var a *safeguard.Account
 	err := s.view(ctx, func(tx Tx) error {
 		var err error
@@ -137,37 +156,30 @@ func (s *Service) RedeemReset(ctx context.Context, handle, code, newPassword str
 		}
 		return nil
 	})
+	return a, err
+}
+
+// useReset spends an account's reset code, if it is still the one given,
+// and sets the new password hash: of two redeeming one code, one wins.
+// Every session of the account ends.
+func useReset(ctx context.Context, tx Tx, accountID int64, given []byte, hash string, now time.Time) error {
+	stored, expires, err := tx.PasswordReset(ctx, accountID)
+	if errors.Is(err, safeguard.ErrNotFound) || err == nil && (subtle.ConstantTimeCompare(stored, given) != 1 || !now.Before(expires)) {
+		return errBadReset
+	}
 	if err != nil {
 		return err
 	}
-	hash, err := s.passwords.Hash(ctx, s.cfg.Argon2, newPassword)
-	if err != nil {
+	if err := tx.DeletePasswordReset(ctx, accountID); errors.Is(err, safeguard.ErrNotFound) {
+		return errBadReset // redeemed meanwhile
+	} else if err != nil {
 		return err
 	}
-	err = updateTx(ctx, s.store, func(tx Tx) error {
-		stored, expires, err := tx.PasswordReset(ctx, a.ID)
-		if errors.Is(err, safeguard.ErrNotFound) || err == nil && (subtle.ConstantTimeCompare(stored, given) != 1 || !now.Before(expires)) {
-			return errBadReset
-		}
-		if err != nil {
-			return err
-		}
-		if err := tx.DeletePasswordReset(ctx, a.ID); errors.Is(err, safeguard.ErrNotFound) {
-			return errBadReset // redeemed meanwhile
-		} else if err != nil {
-			return err
-		}
-		if err := tx.SetPasswordHash(ctx, a.ID, hash); err != nil {
-			return err
-		}
-		if err := tx.DeleteSessions(ctx, a.ID); err != nil {
-			return err
-		}
-		return tx.Audit(ctx, &safeguard.AuditEntry{At: now, ActorID: a.ID, Actor: "account", Action: "password.reset", TargetID: a.ID})
-	})
-	if err != nil {
+	if err := tx.SetPasswordHash(ctx, accountID, hash); err != nil {
 		return err
 	}
-	s.publish(ctx, a.ID, Notification{End: EndSession})
-	return nil
+	if err := tx.DeleteSessions(ctx, accountID); err != nil {
+		return err
+	}
+	return tx.Audit(ctx, &safeguard.AuditEntry{At: now, ActorID: accountID, Actor: "account", Action: "password.reset", TargetID: accountID})
 }
