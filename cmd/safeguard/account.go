@@ -201,7 +201,12 @@ func accountFind(ctx context.Context, e *env, svc *messaging.Service, a accountA
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tHANDLE\tBAND\tASSURANCE\tSTATUS\tCREATED")
 	for _, acc := range as {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", acc.ID, acc.Handle, acc.Band(now), acc.Assurance, acc.Status, acc.CreatedAt.Format(time.RFC3339))
+		v := web.WireAccount(acc, now)
+		band := v.AgeBand
+		if band == "" {
+			band = "-"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", v.ID, v.Handle, band, v.AgeAssurance, v.Status, v.CreatedAt.Format(time.RFC3339))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

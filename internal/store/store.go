@@ -145,7 +145,8 @@ type AccountQuery struct {
 	Status    safeguard.AccountStatus
 	Assurance safeguard.Assurance
 	// BornAfter and BornBy bound the date of birth: after BornAfter (not
-	// on it) and on or before BornBy.
+	// on it) and on or before BornBy. Either leaves out accounts with no
+	// date of birth (deleted ones).
 	BornAfter, BornBy safeguard.Date
 	AfterID           int64 // only IDs greater than this
 	Limit             int   // 0 means 50; at most 500

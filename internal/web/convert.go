@@ -14,8 +14,12 @@ import (
 // not learn is decided here or above, never left to the client.
 
 func wireAccount(a *safeguard.Account, now time.Time) client.Account {
+	band := string(a.Band(now))
+	if a.BirthDate.IsZero() {
+		band = "" // a deleted account keeps no date of birth
+	}
 	return client.Account{
-		ID: a.ID, Handle: a.Handle, AgeBand: string(a.Band(now)), AgeAssurance: string(a.Assurance),
+		ID: a.ID, Handle: a.Handle, AgeBand: band, AgeAssurance: string(a.Assurance),
 		Status: string(a.Status), App: a.App, LocalAuthority: a.LocalAuthority, PoliceForce: a.PoliceForce,
 		CreatedAt: a.CreatedAt,
 	}

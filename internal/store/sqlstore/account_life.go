@@ -56,6 +56,9 @@ func (t *Tx) FindAccounts(ctx context.Context, q store.AccountQuery) ([]*safegua
 		where = append(where, "assurance = ?")
 		args = append(args, string(q.Assurance))
 	}
+	if !q.BornAfter.IsZero() || !q.BornBy.IsZero() {
+		where = append(where, "birth_date <> ''") // a deleted account keeps none
+	}
 	if !q.BornAfter.IsZero() {
 		where = append(where, "birth_date > ?")
 		args = append(args, dateText(q.BornAfter))

@@ -65,6 +65,7 @@ func testFindAccounts(t *testing.T, s store.Store) {
 	leonie := account(t, s, "Leonie.55", teenBirth)
 	ann := account(t, s, "ann_x.31", childBirth)
 	pct := account(t, s, "a_b.77", adultBirth)
+	gone := account(t, s, "gone.40", safeguard.Date{}) // a deleted account keeps no date of birth
 	update(t, s, func(tx store.Tx) error {
 		leonie.Assurance, leonie.Status = safeguard.Verified, safeguard.Suspended
 		return tx.UpdateAccount(ctx, leonie)
@@ -85,12 +86,12 @@ func testFindAccounts(t *testing.T, s store.Store) {
 		q    store.AccountQuery
 		want []int64
 	}{
-		{"all", store.AccountQuery{}, []int64{leo.ID, leonie.ID, ann.ID, pct.ID}},
+		{"all", store.AccountQuery{}, []int64{leo.ID, leonie.ID, ann.ID, pct.ID, gone.ID}},
 		{"pattern, any case", store.AccountQuery{Pattern: "LEO"}, []int64{leo.ID, leonie.ID}},
 		{"an underscore is a letter", store.AccountQuery{Pattern: "_"}, []int64{ann.ID, pct.ID}},
 		{"a percent sign is a letter", store.AccountQuery{Pattern: "%"}, nil},
 		{"status", store.AccountQuery{Status: safeguard.Suspended}, []int64{leonie.ID}},
-		{"assurance", store.AccountQuery{Assurance: safeguard.SelfDeclared}, []int64{leo.ID, ann.ID, pct.ID}},
+		{"assurance", store.AccountQuery{Assurance: safeguard.SelfDeclared}, []int64{leo.ID, ann.ID, pct.ID, gone.ID}},
 		{"born by", store.AccountQuery{BornBy: adultBirth}, []int64{leo.ID, pct.ID}},
 		{"born after", store.AccountQuery{BornAfter: teenBirth}, []int64{ann.ID}},
 		{"page", store.AccountQuery{AfterID: leo.ID, Limit: 2}, []int64{leonie.ID, ann.ID}},
