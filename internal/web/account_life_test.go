@@ -438,3 +438,38 @@ func TestAdminDeletionNamesKeptCases(t *testing.T) {
 		}
 	})
 }
+
+// TestAttackResetCodeOracle: redeeming a reset code with a wrong code, for
+// an account with a code, without one, deleted, or a handle nobody has,
+// answers the same after the same store calls: the answer never confirms
+// a handle.
+func TestAttackResetCodeOracle(t *testing.T) {
+	eachVisibility(t, func(t *testing.T, s *visibilityStack) {
+		ctx := t.Context()
+		withCode := s.signUp("withcode", 30)
+		without := s.signUp("nocode", 30)
+		gone := s.signUp("gonecode", 30)
+		if _, err := s.admin.AdminResetPassword(ctx, withCode.handle, "amir"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.admin.AdminDeleteAccount(ctx, gone.handle, "asked", "amir"); err != nil {
+			t.Fatal(err)
+		}
+		anon := client.New(s.url)
+		try := func(h string) ([]string, error) {
+			var err error
+			calls := s.traced(func() {
+				err = anon.ResetPassword(ctx, client.PasswordResetRequest{Handle: h, Code: "aaaaa-bbbbb-ccccc-ddddd", NewPassword: "a fresh long passphrase"})
+			})
+			return calls, err
+		}
+		callsUnknown, errUnknown := try(s.nobody(withCode.handle))
+		for name, h := range map[string]string{"a wrong code": withCode.handle, "no code": without.handle, "a deleted account": gone.handle} {
+			calls, err := try(h)
+			sameAnswer(t, name, errUnknown, err)
+			if diff := cmp.Diff(callsUnknown, calls); diff != "" {
+				t.Errorf("%s: store calls differ from an unknown handle's (-unknown +%s):\n%s", name, name, diff)
+			}
+		}
+	})
+}
