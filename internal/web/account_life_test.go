@@ -473,3 +473,30 @@ func TestAttackResetCodeOracle(t *testing.T) {
 		}
 	})
 }
+
+// TestDeletedHandleStaysReserved: after deletion nobody gets the handle,
+// and a nickname that looks like the deleted one is refused as it was
+// while the account lived.
+func TestDeletedHandleStaysReserved(t *testing.T) {
+	each(t, func(t *testing.T, s *stack) {
+		ctx := t.Context()
+		s.user("mimi", 30, "")
+		old := s.h("mimi")
+		if _, err := s.admin.AdminDeleteAccount(ctx, old, "asked", "amir"); err != nil {
+			t.Fatal(err)
+		}
+		for range 5 {
+			a, err := client.New(s.url).SignUp(ctx, client.SignUpRequest{Nickname: "mimi", Password: pw, BirthDate: born(30)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.EqualFold(a.Handle, old) {
+				t.Fatalf("the deleted handle %s was given again", old)
+			}
+		}
+		_, err := client.New(s.url).SignUp(ctx, client.SignUpRequest{Nickname: "rnirni", Password: pw, BirthDate: born(30)})
+		if client.ErrorCode(err) != "handle_confusable" {
+			t.Errorf("a lookalike of the deleted nickname: %v", err)
+		}
+	})
+}
