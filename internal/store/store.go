@@ -131,6 +131,9 @@ type AccountTx interface {
 	// delivered, cases, reports, appeals, evidence and the audit log are
 	// not touched.
 	EraseAccountData(ctx context.Context, accountID int64, keepLogins bool) error
+	// DeleteOtherSessions deletes every session of an account but the one
+	// with the token hash keep, and returns the IDs of those it deleted.
+	DeleteOtherSessions(ctx context.Context, accountID int64, keep []byte) ([]int64, error)
 
 	RecordLogin(ctx context.Context, l *safeguard.Login) error
 	// Logins returns an account's login attempts since a time, newest first.
@@ -207,6 +210,13 @@ type ConversationTx interface {
 	Conversations(ctx context.Context, accountID int64) ([]*safeguard.Conversation, error)
 	// DirectConversation returns the one-to-one conversation of a and b.
 	DirectConversation(ctx context.Context, a, b int64) (*safeguard.Conversation, error)
+	// AccountConversationIDs returns the IDs of every conversation where
+	// accountID has a membership in any state (joined, invited, left or
+	// removed), in ascending order.
+	AccountConversationIDs(ctx context.Context, accountID int64) ([]int64, error)
+	// SetConversationTitle changes a conversation's title; a missing
+	// conversation is ErrNotFound.
+	SetConversationTitle(ctx context.Context, id int64, title string) error
 	// SetMember adds m to the conversation or updates its state.
 	SetMember(ctx context.Context, conversationID int64, m safeguard.Member) error
 	// MemberConversations returns the IDs of conversations where accountID
@@ -225,6 +235,8 @@ type MessageQuery struct {
 	// Viewer, if not zero, hides held messages of other senders: a sender
 	// sees its own held messages as sent, no one else sees them.
 	Viewer int64
+	// Sender, if not zero, selects that account's messages only.
+	Sender int64
 }
 
 // MessageTx stores messages, media and read markers.

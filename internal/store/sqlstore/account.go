@@ -260,6 +260,16 @@ func (t *Tx) DeleteSessions(ctx context.Context, accountID int64) error {
 	return t.d.Err(err, "delete sessions")
 }
 
+// DeleteOtherSessions implements store.AccountTx.
+func (t *Tx) DeleteOtherSessions(ctx context.Context, accountID int64, keep []byte) ([]int64, error) {
+	rows, err := t.query(ctx, `DELETE FROM sessions WHERE account_id = ? AND token_hash <> ? RETURNING id`,
+		accountID, required(keep))
+	return collect(rows, err, t.d, "delete other sessions", func(s scanner) (int64, error) {
+		var id int64
+		return id, s.Scan(&id)
+	})
+}
+
 // RecordLogin implements store.AccountTx.
 func (t *Tx) RecordLogin(ctx context.Context, l *safeguard.Login) error {
 	addr, port := addrText(l.Origin.Addr)

@@ -144,6 +144,21 @@ func (t *Tx) DirectConversation(ctx context.Context, a, b int64) (*safeguard.Con
 	return t.Conversation(ctx, id)
 }
 
+// AccountConversationIDs implements store.ConversationTx.
+func (t *Tx) AccountConversationIDs(ctx context.Context, accountID int64) ([]int64, error) {
+	rows, err := t.query(ctx, `SELECT conversation_id FROM members WHERE account_id = ? ORDER BY conversation_id`, accountID)
+	return collect(rows, err, t.d, "account conversations", func(s scanner) (int64, error) {
+		var id int64
+		return id, s.Scan(&id)
+	})
+}
+
+// SetConversationTitle implements store.ConversationTx.
+func (t *Tx) SetConversationTitle(ctx context.Context, id int64, title string) error {
+	res, err := t.exec(ctx, `UPDATE conversations SET title = ? WHERE id = ?`, title, id)
+	return t.affected(res, err, fmt.Sprintf("title of conversation %d", id))
+}
+
 // SetMember implements store.ConversationTx. A conversation that does not
 // exist is ErrNotFound.
 func (t *Tx) SetMember(ctx context.Context, conversationID int64, m safeguard.Member) error {

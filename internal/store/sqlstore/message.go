@@ -74,6 +74,10 @@ func (t *Tx) Messages(ctx context.Context, q store.MessageQuery) ([]*safeguard.M
 		query += ` AND (sender_id = ? OR status = ?)`
 		args = append(args, q.Viewer, string(safeguard.Delivered))
 	}
+	if q.Sender != 0 {
+		query += ` AND sender_id = ?`
+		args = append(args, q.Sender)
+	}
 	if q.After > 0 {
 		query += ` ORDER BY id ASC LIMIT ?`
 	} else {

@@ -19,6 +19,8 @@ var accountTests = []test{
 	{"Wards", testWards},
 	{"GuardianCode", testGuardianCode},
 	{"Sessions", testSessions},
+	{"OtherSessions", testOtherSessions},
+	{"SetPasswordHash", testSetPasswordHash},
 	{"Logins", testLogins},
 }
 
@@ -398,4 +400,79 @@ func testLogins(t *testing.T, s store.Store) {
 		}
 		return nil
 	})
+}
+
+func testOtherSessions(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a := account(t, s, "a", adultBirth)
+	b := account(t, s, "b", adultBirth)
+	var sessions []*safeguard.Session
+	update(t, s, func(tx store.Tx) error {
+		for i, acct := range []int64{a.ID, a.ID, a.ID, b.ID} {
+			ss := &safeguard.Session{AccountID: acct, TokenHash: []byte(fmt.Sprint("tok-", i)), CreatedAt: t0, ExpiresAt: at(60)}
+			if err := tx.CreateSession(ctx, ss); err != nil {
+				return err
+			}
+			sessions = append(sessions, ss)
+		}
+		return nil
+	})
+	var gone []int64
+	update(t, s, func(tx store.Tx) (err error) {
+		gone, err = tx.DeleteOtherSessions(ctx, a.ID, sessions[1].TokenHash)
+		return err
+	})
+	if d := diff([]int64{sessions[0].ID, sessions[2].ID}, sorted(gone)); d != "" {
+		t.Errorf("DeleteOtherSessions deleted (-want +got):\n%s", d)
+	}
+	view(t, s, func(tx store.Tx) error {
+		for i, ss := range sessions {
+			_, err := tx.Session(ctx, ss.TokenHash)
+			if kept := i == 1 || i == 3; kept && err != nil {
+				t.Errorf("session %d: %v, want kept", i, err)
+			} else if !kept {
+				wantKind(t, fmt.Sprint("session ", i), err, safeguard.ErrNotFound, "")
+			}
+		}
+		return nil
+	})
+	update(t, s, func(tx store.Tx) (err error) {
+		gone, err = tx.DeleteOtherSessions(ctx, a.ID, sessions[1].TokenHash)
+		return err
+	})
+	if len(gone) != 0 {
+		t.Errorf("DeleteOtherSessions again deleted %v, want none", gone)
+	}
+}
+
+func sorted(ids []int64) []int64 {
+	out := append([]int64(nil), ids...)
+	for i := range out {
+		for j := i + 1; j < len(out); j++ {
+			if out[j] < out[i] {
+				out[i], out[j] = out[j], out[i]
+			}
+		}
+	}
+	return out
+}
+
+func testSetPasswordHash(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a := account(t, s, "a", adultBirth)
+	b := account(t, s, "b", adultBirth)
+	var before string
+	view(t, s, func(tx store.Tx) (err error) { before, err = tx.PasswordHash(ctx, b.ID); return })
+	update(t, s, func(tx store.Tx) error { return tx.SetPasswordHash(ctx, a.ID, "new-hash") })
+	view(t, s, func(tx store.Tx) error {
+		if got, err := tx.PasswordHash(ctx, a.ID); err != nil || got != "new-hash" {
+			t.Errorf("PasswordHash after SetPasswordHash = %q, %v; want new-hash", got, err)
+		}
+		if got, err := tx.PasswordHash(ctx, b.ID); err != nil || got != before {
+			t.Errorf("another account's hash = %q, %v; want %q", got, err, before)
+		}
+		return nil
+	})
+	err := s.Update(ctx, func(tx store.Tx) error { return tx.SetPasswordHash(ctx, b.ID+100, "x") })
+	wantKind(t, "SetPasswordHash(missing)", err, safeguard.ErrNotFound, "")
 }

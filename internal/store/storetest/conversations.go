@@ -14,6 +14,8 @@ var conversationTests = []test{
 	{"SetMember", testSetMember},
 	{"MemberConversations", testMemberConversations},
 	{"ConversationAccounts", testConversationAccounts},
+	{"AccountConversationIDs", testAccountConversationIDs},
+	{"SetConversationTitle", testSetConversationTitle},
 }
 
 func testConversationRoundTrip(t *testing.T, s store.Store) {
@@ -251,4 +253,68 @@ func testConversationAccounts(t *testing.T, s store.Store) {
 		wantKind(t, "ConversationAccounts(unknown)", err, safeguard.ErrNotFound, "")
 		return nil
 	})
+}
+
+func testAccountConversationIDs(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a := account(t, s, "a", adultBirth)
+	b := account(t, s, "b", adultBirth)
+	c := account(t, s, "c", adultBirth)
+	joined := group(t, s, false, a.ID, b.ID)
+	left := group(t, s, false, b.ID, a.ID)
+	removed := group(t, s, true, b.ID, a.ID)
+	invited := group(t, s, false, b.ID)
+	never := group(t, s, false, b.ID, c.ID)
+	update(t, s, func(tx store.Tx) error {
+		for _, m := range []struct {
+			conv  int64
+			state safeguard.MemberState
+		}{{left.ID, safeguard.MemberLeft}, {removed.ID, safeguard.MemberRemoved}, {invited.ID, safeguard.MemberInvited}} {
+			if err := tx.SetMember(ctx, m.conv, safeguard.Member{AccountID: a.ID, State: m.state, UpdatedAt: at(1)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	view(t, s, func(tx store.Tx) error {
+		for _, tt := range []struct {
+			acct int64
+			want []int64
+		}{
+			{a.ID, []int64{joined.ID, left.ID, removed.ID, invited.ID}},
+			{c.ID, []int64{never.ID}},
+			{c.ID + 10, nil},
+		} {
+			got, err := tx.AccountConversationIDs(ctx, tt.acct)
+			if err != nil {
+				return err
+			}
+			if d := diff(tt.want, got); d != "" {
+				t.Errorf("AccountConversationIDs(%d) (-want +got):\n%s", tt.acct, d)
+			}
+		}
+		return nil
+	})
+}
+
+func testSetConversationTitle(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a := account(t, s, "a", adultBirth)
+	conv := group(t, s, false, a.ID)
+	other := group(t, s, false, a.ID)
+	update(t, s, func(tx store.Tx) error { return tx.SetConversationTitle(ctx, conv.ID, "Ramblers 🥾") })
+	view(t, s, func(tx store.Tx) error {
+		for id, want := range map[int64]string{conv.ID: "Ramblers 🥾", other.ID: other.Title} {
+			got, err := tx.Conversation(ctx, id)
+			if err != nil {
+				return err
+			}
+			if got.Title != want {
+				t.Errorf("conversation %d title %q, want %q", id, got.Title, want)
+			}
+		}
+		return nil
+	})
+	err := s.Update(ctx, func(tx store.Tx) error { return tx.SetConversationTitle(ctx, other.ID+100, "x") })
+	wantKind(t, "SetConversationTitle(missing)", err, safeguard.ErrNotFound, "")
 }

@@ -109,6 +109,8 @@ func testMessagePages(t *testing.T, s store.Store) {
 		{"zero After is no cursor: newest first", store.MessageQuery{After: 0, Limit: 2}, rev(all[8:])},
 		{"between", store.MessageQuery{After: all[1], Before: all[6], Limit: 3}, all[2:5]},
 		{"viewer sees everything delivered", store.MessageQuery{Viewer: a.ID + 1, Limit: 2}, rev(all[8:])},
+		{"sender", store.MessageQuery{Sender: a.ID, After: all[6]}, all[7:]},
+		{"another sender", store.MessageQuery{Sender: a.ID + 1}, nil},
 	}
 	view(t, s, func(tx store.Tx) error {
 		for _, tt := range tests {

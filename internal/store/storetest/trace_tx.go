@@ -145,6 +145,11 @@ func (t *tracedTx) EraseAccountData(p0 context.Context, p1 int64, p2 bool) error
 	return t.Tx.EraseAccountData(p0, p1, p2)
 }
 
+func (t *tracedTx) DeleteOtherSessions(p0 context.Context, p1 int64, p2 []byte) ([]int64, error) {
+	t.tr.note("DeleteOtherSessions")
+	return t.Tx.DeleteOtherSessions(p0, p1, p2)
+}
+
 func (t *tracedTx) RecordLogin(p0 context.Context, p1 *safeguard.Login) error {
 	t.tr.note("RecordLogin")
 	return t.Tx.RecordLogin(p0, p1)
@@ -238,6 +243,16 @@ func (t *tracedTx) Conversations(p0 context.Context, p1 int64) ([]*safeguard.Con
 func (t *tracedTx) DirectConversation(p0 context.Context, p1 int64, p2 int64) (*safeguard.Conversation, error) {
 	t.tr.note("DirectConversation")
 	return t.Tx.DirectConversation(p0, p1, p2)
+}
+
+func (t *tracedTx) AccountConversationIDs(p0 context.Context, p1 int64) ([]int64, error) {
+	t.tr.note("AccountConversationIDs")
+	return t.Tx.AccountConversationIDs(p0, p1)
+}
+
+func (t *tracedTx) SetConversationTitle(p0 context.Context, p1 int64, p2 string) error {
+	t.tr.note("SetConversationTitle")
+	return t.Tx.SetConversationTitle(p0, p1, p2)
 }
 
 func (t *tracedTx) SetMember(p0 context.Context, p1 int64, p2 safeguard.Member) error {
