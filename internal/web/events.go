@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	safeguard "github.com/safeguard-dev/safeguard"
@@ -32,7 +33,7 @@ func (n *liveNotifier) Notify(ctx context.Context, note messaging.Notification) 
 	if note.End != "" {
 		b := control{end: note.End, session: note.Session}.encode()
 		for _, to := range note.To {
-			if err := n.bus.Publish(ctx, topic(to), b); err != nil {
+			if err := n.bus.Signal(ctx, topic(to), b); err != nil {
 				n.log.WarnContext(ctx, "publish stream end", "end", note.End, "err", err)
 			}
 		}
@@ -75,12 +76,17 @@ func (n *liveNotifier) Notify(ctx context.Context, note messaging.Notification) 
 	}
 }
 
+// resync tells the client that it may have missed events: it reads its
+// conversations and history again. It carries no ID, so a client that
+// reconnects before the next event still names the event before the gap.
+var resync = []byte(`data: {"type":"resync"}` + "\n\n")
+
 // Final events: the last line of a stream that the server ends.
 var (
 	// endResync: the stream fell behind, or a membership of the account
 	// ended; the client reads its conversations and history again and
 	// reconnects.
-	endResync = []byte(`data: {"type":"resync"}` + "\n\n")
+	endResync = resync
 	// endSession: the session is over (logout, suspension, expiry); the
 	// client must log in again.
 	endSession = []byte(`data: {"type":"session.ended"}` + "\n\n")
@@ -91,10 +97,19 @@ var (
 )
 
 // events streams an account's live events as server-sent events: each event
-// is one "data:" line of a client.Event in JSON. A comment line every
+// is an "id:" line, the event's number, which only increases for an account,
+// and one "data:" line of a client.Event in JSON. A comment line every
 // heartbeat keeps proxies from closing the stream. When the stream falls too
-// far behind, it sends {"type":"resync"} and ends: the client fetches history
-// and reconnects.
+// far behind, it sends {"type":"resync"} and ends: the client reconnects.
+//
+// A client that reconnects sends the last ID it saw (the Last-Event-ID
+// header, or the last_event_id query parameter for clients that cannot set
+// headers): the stream first replays every event of the account after it
+// that the bus still keeps, then goes on live, with no gap and no event
+// twice (the bus puts both on one channel under one lock). When the bus no
+// longer keeps them all — the ID is too old, unknown, or from before a
+// restart — the stream begins with {"type":"resync"} (no ID) instead, and
+// goes on live: the client reads its conversations and history again.
 //
 // A stream lives no longer than its session: it ends with
 // {"type":"session.ended"} at logout, when the account is suspended and when
@@ -104,12 +119,17 @@ var (
 func (s *Server) events(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
 	ctx := r.Context()
 	token, _ := bearer(r)
-	ch, cancel, err := s.bus.Subscribe(ctx, topic(a.ID))
+	after, err := lastEventID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	sub, err := s.bus.Subscribe(ctx, topic(a.ID), after)
 	if err != nil {
 		s.writeError(w, r, fmt.Errorf("subscribe: %w: %w", safeguard.ErrUnavailable, err))
 		return
 	}
-	defer cancel()
+	defer sub.Cancel()
 	// Read the session after subscribing: a logout from now on reaches
 	// the stream, and one before it is seen here.
 	sess, err := s.svc.Session(ctx, token)
@@ -140,7 +160,12 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, a *safeguard.Acc
 		}
 		return rc.Flush() == nil
 	}
-	if !write([]byte(": connected\n\n")) {
+	hello := []byte(": connected\n\n")
+	if !sub.Complete {
+		hello = append(hello, resync...)
+		after = 0 // an unknown ID, maybe from the future, skips nothing
+	}
+	if !write(hello) {
 		return
 	}
 	tick := time.NewTicker(s.cfg.SSEHeartbeat)
@@ -163,27 +188,74 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, a *safeguard.Acc
 			if !write([]byte(": ping\n\n")) {
 				return
 			}
-		case msg, ok := <-ch:
+		case msg, ok := <-sub.C:
 			if !ok {
 				write(endResync)
 				return
 			}
-			if c, ok := parseControl(msg); ok {
-				switch {
-				case c.end == messaging.EndMembership:
-					write(endResync)
-					return
-				case c.session == 0 || c.session == sess.ID:
-					write(endSession)
+			if msg.Seq == 0 {
+				if end := streamEnd(msg.Data, sess.ID); end != nil {
+					write(end)
 					return
 				}
 				continue
 			}
-			if !write(append(append([]byte("data: "), msg...), '\n', '\n')) {
+			if msg.Seq <= after {
+				continue // never twice
+			}
+			after = msg.Seq
+			if !write(sseEvent(msg)) {
 				return
 			}
 		}
 	}
+}
+
+// streamEnd returns the last event of a stream that a control line ends, or
+// nil if the line does not end the stream of session.
+func streamEnd(data []byte, session int64) []byte {
+	c, ok := parseControl(data)
+	switch {
+	case !ok:
+		return nil
+	case c.end == messaging.EndMembership:
+		return endResync
+	case c.session == 0 || c.session == session:
+		return endSession
+	}
+	return nil
+}
+
+// sseEvent is one event on the stream: its ID and its data.
+func sseEvent(m bus.Message) []byte {
+	b := make([]byte, 0, len(m.Data)+32)
+	b = append(b, "id: "...)
+	b = strconv.AppendUint(b, m.Seq, 10)
+	b = append(b, "\ndata: "...)
+	b = append(b, m.Data...)
+	return append(b, '\n', '\n')
+}
+
+// LastEventIDParam is the query parameter that stands for the Last-Event-ID
+// header, for clients that cannot set headers.
+const LastEventIDParam = "last_event_id"
+
+// lastEventID reads the ID of the last event a reconnecting client saw: the
+// Last-Event-ID header, else the last_event_id query parameter; 0 when it
+// sent neither.
+func lastEventID(r *http.Request) (uint64, error) {
+	v := strings.TrimSpace(r.Header.Get("Last-Event-ID"))
+	if v == "" {
+		v = r.URL.Query().Get(LastEventIDParam)
+	}
+	if v == "" {
+		return 0, nil
+	}
+	id, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return 0, safeguard.Invalid("invalid_parameter", "The last event ID must be a whole number, as the stream gave it.")
+	}
+	return id, nil
 }
 
 // sessionLasts reports whether the session of token still stands for an
