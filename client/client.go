@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 // Client calls the API of one Safeguard server as one account (or, with the
@@ -27,6 +28,8 @@ type Client struct {
 	App string
 	// Handle is the handle of the account Login logged in, like "leo.37".
 	Handle string
+
+	lastEvent atomic.Uint64 // the ID of the last live event read, for Events to resume from
 }
 
 // New returns a client for the server at baseURL.
@@ -131,6 +134,7 @@ func (c *Client) Login(ctx context.Context, handle, password string) (*Session, 
 		return nil, err
 	}
 	c.Token, c.Handle = out.Token, out.Account.Handle
+	c.lastEvent.Store(0) // event IDs are the account's
 	return &out, nil
 }
 
@@ -397,11 +401,14 @@ func (c *Client) getRaw(ctx context.Context, path string) ([]byte, string, error
 }
 
 // Events opens the live event stream. Events arrive on the channel until ctx
-// ends or the stream closes. The server's last event says why it closed:
-// after "resync" the caller fetches history and calls Events again; after
-// "session.ended" it logs in again; after "stream.replaced" (a newer stream
-// of the account took its place) it calls Events again only when its user
-// comes back.
+// ends or the stream closes. The client remembers the ID of the last event
+// it read and sends it (Last-Event-ID) when Events is called again, so that
+// the server replays what was missed in between; when it no longer can, the
+// new stream begins with "resync", and the caller fetches its conversations
+// and history. The server's last event says why a stream closed: after
+// "resync" the caller calls Events again; after "session.ended" it logs in
+// again; after "stream.replaced" (a newer stream of the account took its
+// place) it calls Events again only when its user comes back.
 func (c *Client) Events(ctx context.Context) (<-chan Event, error) {
 	req, err := http.NewRequestWithContext(ctx, "GET", c.BaseURL+"/api/v1/events", nil)
 	if err != nil {
@@ -410,6 +417,9 @@ func (c *Client) Events(ctx context.Context) (<-chan Event, error) {
 	req.Header.Set("Accept", "text/event-stream")
 	if c.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	if id := c.lastEvent.Load(); id != 0 {
+		req.Header.Set("Last-Event-ID", strconv.FormatUint(id, 10))
 	}
 	resp, err := c.http().Do(req)
 	if err != nil {
@@ -423,25 +433,54 @@ func (c *Client) Events(ctx context.Context) (<-chan Event, error) {
 	go func() {
 		defer close(ch)
 		defer resp.Body.Close()
-		sc := bufio.NewScanner(resp.Body)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			line, ok := strings.CutPrefix(sc.Text(), "data: ")
-			if !ok {
-				continue
-			}
-			var ev Event
-			if json.Unmarshal([]byte(line), &ev) != nil {
-				continue
-			}
-			select {
-			case ch <- ev:
-			case <-ctx.Done():
-				return
-			}
-		}
+		c.readEvents(ctx, resp.Body, ch)
 	}()
 	return ch, nil
+}
+
+// LastEventID returns the ID of the last live event the client read: what
+// Events sends to resume from.
+func (c *Client) LastEventID() uint64 { return c.lastEvent.Load() }
+
+// SetLastEventID sets the ID Events resumes from (0: from now on, nothing
+// replayed), for a client that keeps it elsewhere.
+func (c *Client) SetLastEventID(id uint64) { c.lastEvent.Store(id) }
+
+// readEvents reads server-sent events into ch. An event's "id:" line comes
+// before its "data:" line; the ID is remembered once the event is handed
+// over, so that an event the caller never got is asked for again.
+func (c *Client) readEvents(ctx context.Context, body io.Reader, ch chan<- Event) {
+	sc := bufio.NewScanner(body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	var id uint64
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" { // the end of an event
+			id = 0
+			continue
+		}
+		if v, ok := strings.CutPrefix(line, "id: "); ok {
+			id, _ = strconv.ParseUint(v, 10, 64)
+			continue
+		}
+		data, ok := strings.CutPrefix(line, "data: ")
+		if !ok {
+			continue
+		}
+		var ev Event
+		if json.Unmarshal([]byte(data), &ev) != nil {
+			continue
+		}
+		ev.ID = id
+		select {
+		case ch <- ev:
+			if id != 0 {
+				c.lastEvent.Store(id)
+			}
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 // The operator API (the client's Token is the operator token).

@@ -230,6 +230,9 @@ type ReadMarker struct {
 
 // Event is one live event on GET /api/v1/events.
 type Event struct {
+	// ID is the event's SSE id, which only increases for an account; 0 for
+	// an event that has none ("resync" and the events that end a stream).
+	ID           uint64        `json:"-"`
 	Type         string        `json:"type"`
 	At           time.Time     `json:"at"`
 	Message      *Message      `json:"message,omitempty"`

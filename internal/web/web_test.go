@@ -87,13 +87,18 @@ func newStack(t testing.TB, st store.Store, tweak func(*messaging.Config)) *stac
 // newScannedStack is newStack with a safety scanner in the message path.
 func newScannedStack(t testing.TB, st store.Store, tweak func(*messaging.Config), scanner messaging.Scanner) *stack {
 	t.Helper()
+	return newBusStack(t, st, tweak, scanner, bus.NewLocal())
+}
+
+// newBusStack is newScannedStack over the bus b.
+func newBusStack(t testing.TB, st store.Store, tweak func(*messaging.Config), scanner messaging.Scanner, b *bus.Local) *stack {
+	t.Helper()
 	key := make([]byte, media.KeySize)
 	rand.Read(key)
 	md, err := media.OpenDisk(filepath.Join(t.TempDir(), "media"), key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := bus.NewLocal()
 	cfg := messaging.Config{Argon2: messaging.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}, Limits: testLimits, Apps: []string{"chat", "kids"}}
 	if tweak != nil {
 		tweak(&cfg)
