@@ -27,7 +27,9 @@ const (
 	EventContactGuardian   = "contact.awaiting_guardian"
 	EventConversationAdded = "conversation.added"
 	EventMemberChanged     = "conversation.member"
-	EventPolicyRefusal     = "policy.refused"
+	// EventConversationChanged: a group's title changed.
+	EventConversationChanged = "conversation.changed"
+	EventPolicyRefusal       = "policy.refused"
 )
 
 // Live-only event types: sent to the live event streams of the accounts

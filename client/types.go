@@ -243,3 +243,48 @@ type Event struct {
 	Device       *DeviceChange `json:"device,omitempty"`
 	Notice       *Notice       `json:"notice,omitempty"`
 }
+
+// PasswordChange changes the caller's password (POST /api/v1/me/password).
+type PasswordChange struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+// ConversationUpdate renames a group (PATCH /api/v1/conversations/{id}).
+type ConversationUpdate struct {
+	Title string `json:"title"`
+}
+
+// ExportFormat names the shape of Export; a later shape gets a new name.
+const ExportFormat = "safeguard-export/1"
+
+// Export is an account's own data (GET /api/v1/me/export), under UK GDPR
+// articles 15 (access) and 20 (portability).
+type Export struct {
+	Format     string    `json:"format"` // ExportFormat
+	ExportedAt time.Time `json:"exported_at"`
+	// About says in words what the export holds and what it does not.
+	About   string        `json:"about"`
+	Account ExportAccount `json:"account"`
+	// Contacts is the contact list as GET /api/v1/contacts gives it.
+	Contacts      Contacts             `json:"contacts"`
+	Conversations []ExportConversation `json:"conversations"`
+}
+
+// ExportAccount is the account record: Account and the date of birth it
+// was made with.
+type ExportAccount struct {
+	Account
+	BirthDate string `json:"birth_date"` // YYYY-MM-DD
+}
+
+// ExportConversation is a conversation the account is or was in, as it may
+// see it, with the messages it may read, oldest first. Membership is the
+// account's own state: joined, invited, left or removed. A former member
+// (left, removed) gets its own membership in Members and its own messages
+// only.
+type ExportConversation struct {
+	Conversation
+	Membership string    `json:"membership"`
+	Messages   []Message `json:"messages"`
+}

@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	pw "github.com/safeguard-dev/safeguard/internal/password"
 	"regexp"
 	"slices"
 	"strings"
@@ -103,11 +102,7 @@ func (s *Service) validateSignUp(req SignUp, now time.Time) (*safeguard.Account,
 	if err := validNickname(req.Nickname); err != nil {
 		return nil, err
 	}
-	if n := utf8.RuneCountInString(req.Password); n < MinPassword || len(req.Password) > MaxPassword {
-		return nil, safeguard.Invalid("invalid_password",
-			"Choose a password of at least %d characters.", MinPassword)
-	}
-	if err := pw.Guessable(req.Password, req.Nickname); err != nil {
+	if err := checkPassword(req.Password, req.Nickname); err != nil {
 		return nil, err
 	}
 	if req.BirthDate == "" {

@@ -3,9 +3,7 @@ package messaging
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/policy"
@@ -101,14 +99,7 @@ func checkNewConversation(req NewConversation) (string, error) {
 	if len(req.Members)+1 > safeguard.MaxGroupMembers {
 		return "", safeguard.Invalid("group_full", "A group can have at most %d people.", safeguard.MaxGroupMembers)
 	}
-	title := strings.TrimSpace(req.Title)
-	if utf8.RuneCountInString(title) > MaxTitle || !utf8.ValidString(title) {
-		return "", safeguard.Invalid("invalid_title", "A title can be at most %d characters.", MaxTitle)
-	}
-	if !safeguard.ValidText(req.Title, false) {
-		return "", safeguard.InvalidText("A title")
-	}
-	return title, nil
+	return checkTitle(req.Title)
 }
 
 // decideConversation asks the policy whether creator may start the

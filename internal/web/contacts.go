@@ -13,11 +13,7 @@ func (s *Server) contacts(w http.ResponseWriter, r *http.Request, a *safeguard.A
 		s.writeError(w, r, err)
 		return
 	}
-	out := client.Contacts{Contacts: wireContacts(l.Contacts), Incoming: wireContacts(l.Incoming), Outgoing: wireContacts(l.Outgoing), Blocked: []string{}}
-	for _, b := range l.Blocked {
-		out.Blocked = append(out.Blocked, b.Handle)
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, wireContactList(l))
 }
 
 func (s *Server) requestContact(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {

@@ -168,6 +168,7 @@ func (s *Server) routes(reg *prometheus.Registry) {
 	s.routesConsole(m)
 	s.routesE2EE(m)
 	s.routesBanks(m)
+	s.routesMe(m)
 
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, safeguard.Errorf(safeguard.ErrNotFound, "no_such_endpoint", "There is no such endpoint."))
