@@ -89,7 +89,7 @@ func (s *Service) exportMessages(ctx context.Context, viewer, conversationID, se
 				if err != nil {
 					return err
 				}
-				ms, err := tx.Messages(ctx, store.MessageQuery{ConversationID: conversationID, After: after,
+				ms, err := tx.Messages(ctx, store.MessageQuery{ConversationID: conversationID, After: after, Oldest: true,
 					Limit: ExportPage, Viewer: viewer, Sender: sender})
 				if err != nil || len(ms) == 0 {
 					return err

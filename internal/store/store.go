@@ -237,6 +237,9 @@ type MessageQuery struct {
 	Viewer int64
 	// Sender, if not zero, selects that account's messages only.
 	Sender int64
+	// Oldest, with no Before, gives the oldest messages first, as After
+	// does: an After of 0 that starts at the beginning.
+	Oldest bool
 }
 
 // MessageTx stores messages, media and read markers.

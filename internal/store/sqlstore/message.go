@@ -78,7 +78,7 @@ func (t *Tx) Messages(ctx context.Context, q store.MessageQuery) ([]*safeguard.M
 		query += ` AND sender_id = ?`
 		args = append(args, q.Sender)
 	}
-	if q.After > 0 {
+	if q.After > 0 || q.Oldest && q.Before == 0 {
 		query += ` ORDER BY id ASC LIMIT ?`
 	} else {
 		query += ` ORDER BY id DESC LIMIT ?`

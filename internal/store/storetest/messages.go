@@ -111,6 +111,8 @@ func testMessagePages(t *testing.T, s store.Store) {
 		{"viewer sees everything delivered", store.MessageQuery{Viewer: a.ID + 1, Limit: 2}, rev(all[8:])},
 		{"sender", store.MessageQuery{Sender: a.ID, After: all[6]}, all[7:]},
 		{"another sender", store.MessageQuery{Sender: a.ID + 1}, nil},
+		{"oldest first", store.MessageQuery{Oldest: true, Limit: 3}, all[:3]},
+		{"oldest first after", store.MessageQuery{Oldest: true, After: all[3], Limit: 2}, all[4:6]},
 	}
 	view(t, s, func(tx store.Tx) error {
 		for _, tt := range tests {
