@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"net/http"
+	"time"
 
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/client"
@@ -84,7 +85,11 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request, a *safeguard.Acc
 	h.Set("Content-Disposition", `attachment; filename="safeguard-export-`+a.Handle+`-`+now.Format("2006-01-02")+`.json"`)
 	w.WriteHeader(http.StatusOK)
 	bw := bufio.NewWriterSize(w, 32<<10)
-	ex := exportWriter{w: bw}
+	rc := http.NewResponseController(w)
+	// A long export outlasts the server's write timeout: each page has its
+	// own time to be written.
+	ex := exportWriter{w: bw, extend: func() { rc.SetWriteDeadline(time.Now().Add(exportPageTimeout)) }}
+	ex.extend()
 	ex.raw(`{"format":`)
 	ex.value(client.ExportFormat)
 	ex.raw(`,"exported_at":`)
@@ -117,10 +122,14 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request, a *safeguard.Acc
 	}
 }
 
+// exportPageTimeout is how long one page of an export may take to write.
+const exportPageTimeout = time.Minute
+
 // exportWriter writes JSON a piece at a time and keeps the first error.
 type exportWriter struct {
-	w   *bufio.Writer
-	err error
+	w      *bufio.Writer
+	extend func() // gives the next page its time to be written
+	err    error
 }
 
 func (e *exportWriter) raw(s string) {
@@ -154,6 +163,7 @@ func (e *exportWriter) conversation(c *messaging.ExportedConversation, viewer in
 	e.raw(`"messages":[`)
 	n := 0
 	err = c.Messages(func(page []*messaging.MessageView) error {
+		e.extend()
 		for _, m := range page {
 			if n > 0 {
 				e.raw(",")
