@@ -2,6 +2,8 @@ package web
 
 import (
 	"bufio"
+	"context"
+	"errors"
 	"encoding/json"
 	"net/http"
 	"time"
@@ -110,16 +112,19 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request, a *safeguard.Acc
 		return ex.conversation(c, a.ID)
 	})
 	ex.raw("]}\n")
-	if err == nil {
-		err = ex.err
+	if err = errors.Join(err, ex.err); err != nil {
+		s.exportCut(ctx, err)
 	}
-	if err == nil {
-		err = bw.Flush()
+	if err = bw.Flush(); err != nil {
+		s.exportCut(ctx, err)
 	}
-	if err != nil {
-		s.log.WarnContext(ctx, "export cut short", "err", err)
-		panic(http.ErrAbortHandler)
-	}
+}
+
+// exportCut ends an export that could not be written whole: the connection
+// is cut, so that what the client got is not valid JSON.
+func (s *Server) exportCut(ctx context.Context, err error) {
+	s.log.WarnContext(ctx, "export cut short", "err", err)
+	panic(http.ErrAbortHandler)
 }
 
 // exportPageTimeout is how long one page of an export may take to write.
