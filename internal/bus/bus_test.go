@@ -3,6 +3,7 @@ package bus
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -197,18 +198,22 @@ func TestResumeRace(t *testing.T) {
 	ctx := context.Background()
 	const n = 2000
 	b := NewLocalWith(Config{Keep: n, KeepBytes: 1 << 20})
+	s, _ := b.Subscribe(ctx, "a", 0) // before the first message
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		for i := range n {
 			b.Publish(ctx, "a", []byte(fmt.Sprint(i)))
+			runtime.Gosched() // let the subscriber resume between messages
 		}
 	}()
 	var last uint64
 	got := 0
-	for got < n {
-		s, _ := b.Subscribe(ctx, "a", last)
+	for first := true; got < n; first = false {
+		if !first {
+			s, _ = b.Subscribe(ctx, "a", last)
+		}
 		if !s.Complete {
 			t.Fatalf("resume after %d not complete", last)
 		}
