@@ -446,6 +446,17 @@ func (c *Client) LastEventID() uint64 { return c.lastEvent.Load() }
 // replayed), for a client that keeps it elsewhere.
 func (c *Client) SetLastEventID(id uint64) { c.lastEvent.Store(id) }
 
+// sawEvent remembers id as the last event read, unless a later one was
+// read already (by another stream of the same client).
+func (c *Client) sawEvent(id uint64) {
+	for {
+		old := c.lastEvent.Load()
+		if id <= old || c.lastEvent.CompareAndSwap(old, id) {
+			return
+		}
+	}
+}
+
 // readEvents reads server-sent events into ch. An event's "id:" line comes
 // before its "data:" line; the ID is remembered once the event is handed
 // over, so that an event the caller never got is asked for again.
@@ -474,9 +485,7 @@ func (c *Client) readEvents(ctx context.Context, body io.Reader, ch chan<- Event
 		ev.ID = id
 		select {
 		case ch <- ev:
-			if id != 0 {
-				c.lastEvent.Store(id)
-			}
+			c.sawEvent(id)
 		case <-ctx.Done():
 			return
 		}
