@@ -191,7 +191,7 @@ func (s *Server) auth(h func(w http.ResponseWriter, r *http.Request, a *safeguar
 }
 
 // authSuspended is auth that also lets a suspended account through: for its
-// own account, logging out, and appeals.
+// own account and the export of its data, logging out, and appeals.
 func (s *Server) authSuspended(h func(w http.ResponseWriter, r *http.Request, a *safeguard.Account)) http.HandlerFunc {
 	return s.authAs(true, h)
 }
