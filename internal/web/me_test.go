@@ -10,9 +10,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/safeguard-dev/safeguard/client"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
+	"github.com/safeguard-dev/safeguard/internal/ratelimit"
 )
 
 const newPw = "a brand new passphrase"
@@ -282,4 +284,33 @@ func TestRenameConversation(t *testing.T) {
 			t.Errorf("clearing the title: %+v %v", got, err)
 		}
 	})
+}
+
+// TestChangePasswordIsLimitedAsLogin: guesses of the current password count
+// against the login limits of the account and address, so a stolen session
+// cannot guess faster than logging in could; the right password is then
+// refused too until the wait is over.
+func TestChangePasswordIsLimitedAsLogin(t *testing.T) {
+	for name, open := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := newStack(t, open(t), func(c *messaging.Config) {
+				c.Limits.LoginPerAccountAddress = ratelimit.Limit{Burst: 4, Per: time.Hour}
+			})
+			ctx := t.Context()
+			ana := s.user("ana_l", 30, "") // a login that succeeds starts the count afresh
+			for i := range 4 {
+				if err := ana.ChangePassword(ctx, fmt.Sprint("guess ", i), newPw); apiErr(t, err).Code != "wrong_password" {
+					t.Fatalf("guess %d: %v, want wrong_password", i, err)
+				}
+			}
+			err := ana.ChangePassword(ctx, pw, newPw)
+			if e := apiErr(t, err); e.Status != 429 || e.Code != "rate_limited" {
+				t.Fatalf("after the guesses: %v, want 429 rate_limited", err)
+			}
+			if _, err := client.New(s.url).Login(ctx, s.h("ana_l"), pw); apiErr(t, err).Status != 429 {
+				t.Errorf("login after the guesses: %v, want 429: they share the limit", err)
+			}
+		})
+	}
 }
