@@ -3,8 +3,8 @@ package web
 import (
 	"bufio"
 	"context"
-	"errors"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"time"
 
