@@ -21,7 +21,7 @@ func checkPassword(password, nickname string) error {
 	return pw.Guessable(password, nickname)
 }
 
-var errWrongPassword = safeguard.Errorf(safeguard.ErrPermission, "wrong_password",
+var errWrongCurrent = safeguard.Errorf(safeguard.ErrPermission, "wrong_password",
 	"Your current password is not right. Please try again.")
 
 var errSamePassword = safeguard.Invalid("same_password",
@@ -64,7 +64,7 @@ func (s *Service) ChangePassword(ctx context.Context, accountID int64, token, cu
 	}
 	if !ok {
 		s.refusals.addLogin(safeguard.Login{AccountID: a.ID, Origin: origin})
-		return errWrongPassword
+		return errWrongCurrent
 	}
 	s.logins.Succeeded(key, origin.Addr.Addr())
 	if next == current {
