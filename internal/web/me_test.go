@@ -142,6 +142,15 @@ func TestExport(t *testing.T) {
 			t.Fatal(err)
 		}
 		sendAll(t, cat, never.ID, "cat and dan only")
+		shared, err := ben.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("ana_x"), s.h("cat_x")}, Title: "shared"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sendAll(t, cat, shared.ID, "from cat, whom ana blocks")
+		sendAll(t, ben, shared.ID, "from ben in shared")
+		if _, err := ana.Block(ctx, s.h("cat_x")); err != nil {
+			t.Fatal(err)
+		}
 
 		req, _ := http.NewRequestWithContext(ctx, "GET", s.url+"/api/v1/me/export", nil)
 		req.Header.Set("Authorization", "Bearer "+ana.Token)
@@ -168,15 +177,18 @@ func TestExport(t *testing.T) {
 			contacts = append(contacts, c.Handle)
 		}
 		slices.Sort(contacts)
-		if want := []string{s.h("ben_x"), s.h("cat_x")}; !slices.Equal(contacts, want) || !slices.Equal(ex.Contacts.Blocked, []string{s.h("eve_x")}) {
-			t.Errorf("contacts %v blocked %v, want %v and eve", contacts, ex.Contacts.Blocked, want)
+		if want := []string{s.h("ben_x")}; !slices.Equal(contacts, want) || !slices.Equal(ex.Contacts.Blocked, []string{s.h("cat_x"), s.h("eve_x")}) {
+			t.Errorf("contacts %v blocked %v, want %v, and cat and eve blocked", contacts, ex.Contacts.Blocked, want)
 		}
 		byID := map[int64]client.ExportConversation{}
 		for _, c := range ex.Conversations {
 			byID[c.ID] = c
 		}
-		if len(byID) != 2 {
-			t.Errorf("%d conversations, want the direct one and the one she left", len(byID))
+		if len(byID) != 3 {
+			t.Errorf("%d conversations, want the direct one, the one she left and the shared one", len(byID))
+		}
+		if sh := byID[shared.ID]; len(sh.Messages) != 1 || sh.Messages[0].Text != "from ben in shared" || bytes.Contains(raw, []byte("whom ana blocks")) {
+			t.Errorf("shared group's messages %+v: want ben's only, none of the blocked member's", sh.Messages)
 		}
 		if _, ok := byID[never.ID]; ok || bytes.Contains(raw, []byte("cat and dan only")) {
 			t.Error("the export holds a conversation she was never in")
@@ -203,7 +215,7 @@ func TestExport(t *testing.T) {
 		}
 		// The SDK reads the same.
 		got, err := ana.Export(ctx)
-		if err != nil || len(got.Conversations) != 2 {
+		if err != nil || len(got.Conversations) != 3 {
 			t.Errorf("client Export: %v, %v", got, err)
 		}
 		if _, err := client.New(s.url).Export(ctx); apiErr(t, err).Status != 401 {
