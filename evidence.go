@@ -58,6 +58,8 @@ type EvidenceCheckpoint struct {
 }
 
 // EvidenceRead records one read of a preserved item: who, when and why.
+// A read that opened several items at once (a case's conversation, shown
+// as one thread) names the first in Seq and the others in Covers.
 type EvidenceRead struct {
 	ID     int64
 	Seq    int64
@@ -65,4 +67,5 @@ type EvidenceRead struct {
 	At     time.Time
 	Who    string
 	Why    string
+	Covers []int64
 }

@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 
 	safeguard "github.com/safeguard-dev/safeguard"
 )
@@ -106,8 +108,8 @@ func (t *Tx) EvidenceCheckpoints(ctx context.Context, after int64, n int) ([]saf
 
 // RecordEvidenceRead implements store.EvidenceTx and sets r.ID.
 func (t *Tx) RecordEvidenceRead(ctx context.Context, r *safeguard.EvidenceRead) error {
-	id, err := t.insertID(ctx, `INSERT INTO evidence_reads (seq, case_id, at, who, why) VALUES (?, ?, ?, ?, ?) RETURNING id`,
-		r.Seq, r.CaseID, micro(r.At), r.Who, r.Why)
+	id, err := t.insertID(ctx, `INSERT INTO evidence_reads (seq, case_id, at, who, why, covers) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+		r.Seq, r.CaseID, micro(r.At), r.Who, r.Why, joinSeqs(r.Covers))
 	if err != nil {
 		return t.d.Err(err, "record evidence read")
 	}
@@ -117,14 +119,45 @@ func (t *Tx) RecordEvidenceRead(ctx context.Context, r *safeguard.EvidenceRead) 
 
 // EvidenceReads implements store.EvidenceTx.
 func (t *Tx) EvidenceReads(ctx context.Context, caseID int64) ([]safeguard.EvidenceRead, error) {
-	rows, err := t.query(ctx, `SELECT id, seq, case_id, at, who, why FROM evidence_reads WHERE case_id = ? ORDER BY id`, caseID)
+	rows, err := t.query(ctx, `SELECT id, seq, case_id, at, who, why, covers FROM evidence_reads WHERE case_id = ? ORDER BY id`, caseID)
 	return collect(rows, err, t.d, "evidence reads", func(s scanner) (safeguard.EvidenceRead, error) {
 		var (
-			r  safeguard.EvidenceRead
-			at int64
+			r      safeguard.EvidenceRead
+			at     int64
+			covers string
 		)
-		err := s.Scan(&r.ID, &r.Seq, &r.CaseID, &at, &r.Who, &r.Why)
+		if err := s.Scan(&r.ID, &r.Seq, &r.CaseID, &at, &r.Who, &r.Why, &covers); err != nil {
+			return r, err
+		}
 		r.At = fromMicro(at)
+		var err error
+		r.Covers, err = splitSeqs(covers)
 		return r, err
 	})
+}
+
+// joinSeqs writes the entries a read covers as the column keeps them:
+// comma-separated, empty for none.
+func joinSeqs(seqs []int64) string {
+	parts := make([]string, len(seqs))
+	for i, s := range seqs {
+		parts[i] = strconv.FormatInt(s, 10)
+	}
+	return strings.Join(parts, ",")
+}
+
+// splitSeqs reads the column joinSeqs writes.
+func splitSeqs(s string) ([]int64, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var out []int64
+	for _, p := range strings.Split(s, ",") {
+		n, err := strconv.ParseInt(p, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("evidence read covers %q: %w", s, err)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }

@@ -304,7 +304,8 @@ func testEvidence(t *testing.T, s store.Store) {
 		{At: at(0), Count: 1, Head: []byte{9}, PublicKey: []byte{1}, Signature: []byte{2}},
 		{At: at(2), Count: 3, Head: []byte{6}, PublicKey: []byte{1}, Signature: []byte{3}},
 	}
-	reads := []safeguard.EvidenceRead{{Seq: 1, CaseID: 4, At: at(5), Who: "mod_a", Why: "review"}, {Seq: 2, CaseID: 5, At: at(6), Who: "mod_b", Why: "appeal"}}
+	reads := []safeguard.EvidenceRead{{Seq: 1, CaseID: 4, At: at(5), Who: "mod_a", Why: "review"}, {Seq: 2, CaseID: 5, At: at(6), Who: "mod_b", Why: "appeal"},
+		{Seq: 3, CaseID: 4, At: at(7), Who: "mod_a", Why: "the conversation", Covers: []int64{5, 8}}}
 	update(t, s, func(tx store.Tx) error {
 		for i := range cps {
 			if err := tx.AddEvidenceCheckpoint(ctx, &cps[i]); err != nil {
@@ -361,7 +362,7 @@ func testEvidence(t *testing.T, s store.Store) {
 		if err != nil {
 			return err
 		}
-		if d := diff(reads[:1], gotReads); d != "" {
+		if d := diff([]safeguard.EvidenceRead{reads[0], reads[2]}, gotReads); d != "" {
 			t.Errorf("EvidenceReads (-want +got):\n%s", d)
 		}
 		return nil
