@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -17,7 +18,8 @@ import (
 // caseData is what the case page shows.
 type caseData struct {
 	*cases.CaseView
-	Sender      person
+	Sender       person
+	Conversation *conversationView
 	Facts       []string // the facts the priority was assessed from, in words
 	Findings    []findingRow
 	Occurrences []occurrenceRow
@@ -133,7 +135,7 @@ func (h *handler) showCase(w http.ResponseWriter, r *http.Request, rq *request, 
 		h.fail(w, r, rq, err)
 		return
 	}
-	d, err := h.caseData(ctx, rq, v, r.URL.Query().Get("shown"))
+	d, err := h.caseData(ctx, rq, v, r.URL.Query()["shown"])
 	if err != nil {
 		h.fail(w, r, rq, err)
 		return
@@ -145,7 +147,7 @@ func (h *handler) showCase(w http.ResponseWriter, r *http.Request, rq *request, 
 
 // caseData gathers the page: the accounts behind the IDs, the detections'
 // findings, the evidence with any item revealed to this session.
-func (h *handler) caseData(ctx context.Context, rq *request, v *cases.CaseView, shown string) (*caseData, error) {
+func (h *handler) caseData(ctx context.Context, rq *request, v *cases.CaseView, shown []string) (*caseData, error) {
 	c := v.Case
 	d := &caseData{CaseView: v, Decisions: decisionOptions, Facts: factsOf(c.Signals), May: mayOn(rq, c)}
 	dets, accounts, err := h.casePeople(ctx, v)
@@ -154,7 +156,8 @@ func (h *handler) caseData(ctx context.Context, rq *request, v *cases.CaseView, 
 	}
 	ppl := people{accounts: accounts, now: h.clock()}
 	d.Sender = ppl.who(c.SenderID, nil)
-	caseMessages := d.addOccurrences(v, dets, ppl)
+	caseMessages, numbers := d.addOccurrences(v, dets, ppl)
+	d.Conversation = h.conversationOf(rq, d, shown, numbers, ppl)
 	h.addEvidence(ctx, d, rq, v, accounts, shown, caseMessages)
 	d.addAppeals(v, rq)
 	return d, nil
@@ -231,13 +234,14 @@ func (p people) who(id int64, facts []safeguard.MemberFacts) person {
 }
 
 // addOccurrences adds a row per occurrence and per detection's findings, and
-// returns the IDs of the messages the case is about.
-func (d *caseData) addOccurrences(v *cases.CaseView, dets map[int64]*safeguard.Detection, ppl people) map[int64]bool {
+// returns the IDs of the messages the case is about, with the number (from
+// 1) of each in its conversation when a finding says it.
+func (d *caseData) addOccurrences(v *cases.CaseView, dets map[int64]*safeguard.Detection, ppl people) (map[int64]bool, map[int64]int) {
 	reasonText := map[string]string{}
 	for _, rs := range cases.Reasons() {
 		reasonText[rs.Code] = rs.Text
 	}
-	caseMessages := map[int64]bool{}
+	caseMessages, numbers := map[int64]bool{}, map[int64]int{}
 	for i, o := range v.Occurrences {
 		det := dets[o.DetectionID]
 		row := occurrenceRow{N: i + 1, O: o}
@@ -254,16 +258,24 @@ func (d *caseData) addOccurrences(v *cases.CaseView, dets map[int64]*safeguard.D
 		} else {
 			fr.Findings = f
 			fr.ReasonWords = reasonText[f.Reason]
+			if f.MessageIndex != nil && *f.MessageIndex >= 0 && o.MessageID != 0 {
+				numbers[o.MessageID] = *f.MessageIndex + 1
+			}
 		}
 		d.Findings = append(d.Findings, fr)
 	}
-	return caseMessages
+	return caseMessages, numbers
 }
 
 // addEvidence adds the evidence items, with the item revealed to this
 // session, if any, and who read which.
-func (h *handler) addEvidence(ctx context.Context, d *caseData, rq *request, v *cases.CaseView, accounts map[int64]*safeguard.Account, shown string, caseMessages map[int64]bool) {
-	gr := h.grants.get(shown, rq.sess.TokenHash, v.Case.ID)
+func (h *handler) addEvidence(ctx context.Context, d *caseData, rq *request, v *cases.CaseView, accounts map[int64]*safeguard.Account, shown []string, caseMessages map[int64]bool) {
+	var gr *grant // the one item revealed
+	for _, t := range shown {
+		if g := h.grants.get(t, rq.sess.TokenHash, v.Case.ID); g != nil && g.entry != nil {
+			gr = g
+		}
+	}
 	deleted := map[int64]bool{}
 	for _, e := range v.Evidence {
 		if e.Kind == safeguard.EvidenceTombstone {
@@ -289,8 +301,21 @@ func (h *handler) addEvidence(ctx context.Context, d *caseData, rq *request, v *
 		}
 	}
 	for _, rd := range v.Reads {
-		d.Reads = append(d.Reads, readRow{EvidenceRead: rd, Item: labels[rd.Seq]})
+		d.Reads = append(d.Reads, readRow{EvidenceRead: rd, Item: readItem(rd, labels)})
 	}
+}
+
+// readItem says what a read opened: one item, or the conversation as one
+// thread, with the entries it was read from.
+func readItem(rd safeguard.EvidenceRead, labels map[int64]string) string {
+	if len(rd.Covers) == 0 {
+		return fmt.Sprintf("%s (entry %d)", labels[rd.Seq], rd.Seq)
+	}
+	seqs := []string{strconv.FormatInt(rd.Seq, 10)}
+	for _, s := range rd.Covers {
+		seqs = append(seqs, strconv.FormatInt(s, 10))
+	}
+	return "The conversation, as one thread (entries " + strings.Join(seqs, ", ") + ")"
 }
 
 // addAppeals adds the case's appeals, each with whether this moderator may

@@ -144,6 +144,7 @@ func (c *Console) Handler(env Env) http.Handler {
 	m.HandleFunc("POST /console/cases/{id}/report-retry", h.authed(h.retryReport))
 	m.HandleFunc("POST /console/cases/{id}/report-submitted", h.authed(h.reportSubmitted))
 	m.HandleFunc("POST /console/cases/{id}/evidence/{seq}/reveal", h.authed(h.reveal))
+	m.HandleFunc("POST /console/cases/{id}/conversation/reveal", h.authed(h.revealConversation))
 	m.HandleFunc("GET /console/cases/{id}/evidence/{seq}/preview", h.authed(h.preview))
 	m.HandleFunc("GET /console/cases/{id}/evidence/{seq}/original", h.authed(h.original))
 	m.HandleFunc("POST /console/appeals/{id}/decide", h.authed(h.decideAppeal))

@@ -25,8 +25,10 @@ type grant struct {
 	token   string
 	session string // the session's token hash, hex
 	caseID  int64
-	entry   *safeguard.EvidenceEntry
+	entry   *safeguard.EvidenceEntry // one item revealed, or nil for a thread
 	data    []byte
+	thread  *cases.Thread // the case's conversation revealed, or nil for an item
+	size    int           // the bytes it holds, counted in the bounds
 	expires time.Time
 }
 
@@ -50,15 +52,29 @@ func newGrants(now func() time.Time, ttl time.Duration) *grants {
 	return &grants{now: now, ttl: ttl, m: map[string]*grant{}}
 }
 
-// add stores a grant and returns its token.
+// add stores a grant of one item and returns its token.
 func (g *grants) add(session []byte, caseID int64, e *safeguard.EvidenceEntry, data []byte) string {
-	gr := &grant{token: randomToken(), session: fmt.Sprintf("%x", session), caseID: caseID, entry: e, data: data,
-		expires: g.now().Add(g.ttl)}
+	return g.put(&grant{session: fmt.Sprintf("%x", session), caseID: caseID, entry: e, data: data, size: len(data)})
+}
+
+// addThread stores a grant of a case's conversation and returns its token.
+func (g *grants) addThread(session []byte, caseID int64, t *cases.Thread) string {
+	size := 0
+	for _, m := range t.Messages {
+		size += len(m.Text) + 64
+	}
+	return g.put(&grant{session: fmt.Sprintf("%x", session), caseID: caseID, thread: t, size: size})
+}
+
+// put stores gr with a new token, for the reveal window, and returns the
+// token.
+func (g *grants) put(gr *grant) string {
+	gr.token, gr.expires = randomToken(), g.now().Add(g.ttl)
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.m[gr.token] = gr
 	g.order = append(g.order, gr.token)
-	g.nbytes += len(data)
+	g.nbytes += gr.size
 	// Drop the expired grants, then the oldest while over the bounds; never
 	// the one just made.
 	now := g.now()
@@ -77,7 +93,7 @@ func (g *grants) add(session []byte, caseID int64, e *safeguard.EvidenceEntry, d
 
 func (g *grants) drop(token string) {
 	if gr := g.m[token]; gr != nil {
-		g.nbytes -= len(gr.data)
+		g.nbytes -= gr.size
 		delete(g.m, token)
 	}
 	for i, t := range g.order {
@@ -217,6 +233,11 @@ func (h *handler) reveal(w http.ResponseWriter, r *http.Request, rq *request) {
 	}
 	token := h.grants.add(rq.sess.TokenHash, id, e, data)
 	q := url.Values{"shown": {token}}
+	if keep := r.PostFormValue("keep"); keep != "" {
+		if gr := h.grants.get(keep, rq.sess.TokenHash, id); gr != nil && gr.thread != nil {
+			q.Add("shown", keep) // the conversation stays open
+		}
+	}
 	http.Redirect(w, r, fmt.Sprintf("/console/cases/%d?%s#item-%d", id, q.Encode(), seq), http.StatusSeeOther)
 }
 
@@ -272,7 +293,7 @@ func (h *handler) original(w http.ResponseWriter, r *http.Request, rq *request) 
 		return
 	}
 	gr := h.grants.get(r.URL.Query().Get("shown"), rq.sess.TokenHash, ids[0])
-	if gr == nil || gr.entry.Seq != ids[1] || !isImage(gr.entry) {
+	if gr == nil || gr.entry == nil || gr.entry.Seq != ids[1] || !isImage(gr.entry) {
 		h.fail(w, r, rq, safeguard.Errorf(safeguard.ErrNotFound, "not_revealed",
 			"This image is not revealed to you now. Reveal it on the case page (the reveal is recorded)."))
 		return

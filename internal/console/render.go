@@ -11,6 +11,7 @@ import (
 	"time"
 
 	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/cases"
 	"github.com/safeguard-dev/safeguard/internal/moderators"
 )
 
@@ -103,6 +104,7 @@ var funcs = template.FuncMap{
 	"short":    func(b []byte) string { return shortHex(b) },
 	"role":     func(r safeguard.ModeratorRole) string { return r.Words() },
 	"index1":   index1,
+	"around":   func() int { return cases.ThreadAround },
 	"signal":   signalWords,
 	"args":     func(v ...any) []any { return v },
 }

@@ -89,9 +89,25 @@ func testImage(w, h int, seed uint32) []byte {
 // bankScanner holds an image whose SHA-256 is in its test bank, writing the
 // detection and its outbox event in the message's transaction, as the real
 // image scanner does.
-type bankScanner struct{ bank map[[32]byte]string }
+//
+// It also stands in for the risk rules: a text in its flags (the rule that
+// fires) is alerted on as grooming, each alert an occurrence of the
+// conversation's case, at the message's index in the conversation.
+type bankScanner struct {
+	bank  map[[32]byte]string
+	flags map[string]string
+	mu    *sync.Mutex
+	count map[int64]int // messages scanned, by conversation
+}
 
 func (b bankScanner) Scan(ctx context.Context, c *messaging.Content) (messaging.Verdict, error) {
+	b.mu.Lock()
+	index := b.count[c.Conversation.ID]
+	b.count[c.Conversation.ID]++
+	b.mu.Unlock()
+	if rule, ok := b.flags[c.Message.Text]; ok {
+		return riskVerdict(c, rule, index), nil
+	}
 	if c.Data == nil {
 		return messaging.Verdict{}, nil
 	}
@@ -115,6 +131,114 @@ func (b bankScanner) Scan(ctx context.Context, c *messaging.Content) (messaging.
 		return tx.AppendEvent(ctx, &safeguard.Event{Type: safeguard.EventDetection, At: c.Now, AccountID: m.SenderID,
 			ConversationID: m.ConversationID, MessageID: m.ID, Payload: []byte(fmt.Sprintf(`{"detection_id":%d}`, d.ID))})
 	}}, nil
+}
+
+// riskVerdict alerts on a message as the risk rules do: rule fired at the
+// message with the index in its conversation, an occurrence of the
+// conversation's case.
+func riskVerdict(c *messaging.Content, rule string, index int) messaging.Verdict {
+	return messaging.Verdict{Record: func(ctx context.Context, tx messaging.VerdictTx, m *safeguard.Message) error {
+		d := &safeguard.Detection{Source: safeguard.RiskRule, At: c.Now, MessageID: m.ID, ConversationID: m.ConversationID,
+			SenderID: m.SenderID, ContentKey: fmt.Sprintf("conversation:%d", m.ConversationID), Severity: "high", Category: "grooming",
+			Summary: fmt.Sprintf("risk rules %s at message %d of the conversation", rule, index+1)}
+		for _, r := range c.Recipients {
+			d.RecipientIDs = append(d.RecipientIDs, r.ID)
+			d.Members = append(d.Members, safeguard.MemberFacts{AccountID: r.ID, Band: r.Band(c.Now), Assurance: r.Assurance})
+		}
+		if err := d.SetFinding(safeguard.Finding{Risk: &safeguard.RiskAlert{RuleSetVersion: "test-1", MessageIndex: index,
+			Rules:   []safeguard.FiredRule{{ID: rule, Severity: "high", Category: "grooming", FirstAt: index}},
+			Signals: []safeguard.RiskSignal{{Name: "secrecy", MessageIndex: index}}}}); err != nil {
+			return err
+		}
+		if err := tx.CreateDetection(ctx, d); err != nil {
+			return err
+		}
+		return tx.AppendEvent(ctx, &safeguard.Event{Type: safeguard.EventDetection, At: c.Now, AccountID: m.SenderID,
+			ConversationID: m.ConversationID, MessageID: m.ID, Payload: []byte(fmt.Sprintf(`{"detection_id":%d}`, d.ID))})
+	}}
+}
+
+// groomingChat is a synthetic conversation in which an adult grooms a
+// 13-year-old through behaviour alone: flattery, secrecy, isolation, a move
+// to a private app, a meeting. The flagged lines are the rules' alerts.
+var groomingChat = []struct {
+	adult bool
+	text  string
+	rule  string
+}{
+	{true, "hey, saw your drawing in the art group, it's really good", ""},
+	{false, "thanks! it took ages", ""},
+	{true, "you're much more talented than the others there", ""},
+	{false, "haha no", ""},
+	{true, "seriously. what else do you like doing?", ""},
+	{false, "drawing, games, my cat", ""},
+	{true, "what's your cat called?", ""},
+	{false, "biscuit", ""},
+	{true, "great name. do your parents let you stay up late?", ""},
+	{false, "not on school nights", ""},
+	{true, "they sound strict. I'd let you", ""},
+	{false, "lol", ""},
+	{true, "you can tell me anything, I'm not like other adults", ""},
+	{false, "ok", ""},
+	{true, "don't tell your mum we talk, she wouldn't understand", "secrecy_request"},
+	{false, "why not?", ""},
+	{true, "parents always overreact. this is our thing", ""},
+	{false, "ok I guess", ""},
+	{true, "your friends don't really get you like I do", ""},
+	{false, "sometimes they're annoying", ""},
+	{true, "see, I'm the only one who listens", ""},
+	{false, "maybe", ""},
+	{true, "how was school today?", ""},
+	{false, "boring, maths test", ""},
+	{true, "you're clever, you'll be fine", ""},
+	{false, "thanks", ""},
+	{true, "let's talk on another app instead, this one reads our chats", "platform_move"},
+	{false, "which one?", ""},
+	{true, "I'll send you the name. delete this chat after", ""},
+	{false, "ok", ""},
+	{true, "I got you a present, I could bring it to the park on saturday", "meeting_proposed"},
+	{false, "what present?", ""},
+	{true, "a surprise. come on your own, it's our secret", ""},
+	{false, "I'll think about it", ""},
+	{true, "don't take too long", ""},
+	{false, "ok", ""},
+}
+
+// grooming plays groomingChat between an adult and a 13-year-old contact
+// and returns the case it opens: three alerts, one case.
+func (s *stack) grooming() int64 {
+	s.t.Helper()
+	ctx := context.Background()
+	child := s.user("tia_13", 13)
+	adult := s.user("gary_38", 38)
+	s.connect(child, s.h("gary_38"), adult)
+	conv, err := adult.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("tia_13")}})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	for _, m := range groomingChat {
+		from := child
+		if m.adult {
+			from = adult
+		}
+		if _, err := from.SendText(ctx, conv.ID, m.text+" (synthetic)"); err != nil {
+			s.t.Fatal(err)
+		}
+	}
+	if _, err := s.cs.Process(ctx); err != nil {
+		s.t.Fatal(err)
+	}
+	cs, err := s.cs.Queue(ctx, cases.QueueQuery{})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	for _, c := range cs {
+		if c.Source == safeguard.RiskRule && c.ConversationID == conv.ID {
+			return c.ID
+		}
+	}
+	s.t.Fatalf("no grooming case among %+v", cs)
+	return 0
 }
 
 // stack is a running server with the cases service and the console.
@@ -149,7 +273,14 @@ func newStack(t testing.TB, tweak ...func(*cases.Config, *cases.Deps)) *stack {
 	items, _ := media.OpenDisk(filepath.Join(t.TempDir(), "evidence"), key)
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
 	img := testImage(320, 240, 7)
-	scanner := bankScanner{bank: map[[32]byte]string{sha256.Sum256(img): "test-entry-0001", sha256.Sum256(lawreporttest.Image(3)): "test-entry-0002"}}
+	flags := map[string]string{}
+	for _, m := range groomingChat {
+		if m.rule != "" {
+			flags[m.text+" (synthetic)"] = m.rule
+		}
+	}
+	scanner := bankScanner{bank: map[[32]byte]string{sha256.Sum256(img): "test-entry-0001", sha256.Sum256(lawreporttest.Image(3)): "test-entry-0002"},
+		flags: flags, mu: &sync.Mutex{}, count: map[int64]int{}}
 	b := bus.NewLocal()
 	svc, err := messaging.New(messaging.Config{Argon2: messaging.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}, Apps: []string{"chat"}},
 		messaging.Deps{Store: st, Media: md, Notify: web.Notifier(b, nil), Scanner: scanner})

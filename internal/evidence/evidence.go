@@ -232,6 +232,53 @@ func (v *Vault) Read(ctx context.Context, st store.Store, caseID, seq int64, who
 	return e, data, nil
 }
 
+// ReadAll returns the bytes of several items of one case, read as one:
+// a single read is recorded, naming the first item in Seq and the others in
+// Covers, before any bytes are read. Items whose bytes were deleted at the
+// end of their retention come back with nil bytes; every other item is
+// checked against its logged digest.
+func (v *Vault) ReadAll(ctx context.Context, st store.Store, caseID int64, seqs []int64, who, why string) ([]*safeguard.EvidenceEntry, [][]byte, error) {
+	if who == "" || why == "" {
+		return nil, nil, safeguard.Invalid("reason_required", "Say who is reading the evidence and why.")
+	}
+	if len(seqs) == 0 {
+		return nil, nil, safeguard.NotFound
+	}
+	entries := make([]*safeguard.EvidenceEntry, len(seqs))
+	err := updateTx(ctx, st, func(tx Tx) error {
+		for i, seq := range seqs {
+			e, err := tx.EvidenceEntry(ctx, seq)
+			if err != nil {
+				return err
+			}
+			if e.CaseID != caseID || e.Kind != safeguard.EvidenceItem {
+				return safeguard.NotFound
+			}
+			entries[i] = e
+		}
+		return tx.RecordEvidenceRead(ctx, &safeguard.EvidenceRead{Seq: seqs[0], CaseID: caseID, At: v.now().UTC(), Who: who, Why: why,
+			Covers: append([]int64(nil), seqs[1:]...)})
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	data := make([][]byte, len(seqs))
+	for i, e := range entries {
+		b, err := v.items.Get(ctx, e.StorageKey)
+		if errors.Is(err, safeguard.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if sum := sha256.Sum256(b); !bytes.Equal(sum[:], e.Digest) {
+			return nil, nil, fmt.Errorf("evidence entry %d: bytes do not match the logged digest", e.Seq)
+		}
+		data[i] = b
+	}
+	return entries, data, nil
+}
+
 // EntryHash is the SHA-256 that chains an entry: every field but Hash, each
 // length-prefixed, after the entry domain.
 func EntryHash(e *safeguard.EvidenceEntry) []byte {

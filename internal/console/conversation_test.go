@@ -1,0 +1,121 @@
+package console_test
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	safeguard "github.com/safeguard-dev/safeguard"
+)
+
+// TestConversationRevealedOnce reveals a grooming case's conversation: one
+// reason opens the flagged messages with ten on each side, each with its
+// sender and their age band, recorded as one read covering every item it
+// was made of.
+func TestConversationRevealedOnce(t *testing.T) {
+	s := newStack(t)
+	id := s.grooming()
+	alice := s.as("alice", safeguard.RoleModerator)
+	path := fmt.Sprintf("/console/cases/%d", id)
+
+	p := alice.get(path)
+	if p.code != http.StatusOK || !strings.Contains(p.body, "Reveal the conversation") {
+		t.Fatalf("the case page: %d %s", p.code, p.body)
+	}
+	for _, m := range groomingChat {
+		if strings.Contains(html.UnescapeString(p.body), m.text) {
+			t.Fatalf("before the reveal the page shows %q", m.text)
+		}
+	}
+	before := len(reads(t, s, id))
+
+	// A reason is required, and nothing is read without one.
+	if p := alice.post(path+"/conversation/reveal", url.Values{"why": {"  "}}); p.code != http.StatusBadRequest || len(reads(t, s, id)) != before {
+		t.Fatalf("a reveal without a reason: %d, reads %d", p.code, len(reads(t, s, id)))
+	}
+
+	p = alice.post(path+"/conversation/reveal", url.Values{"why": {"Read the conversation before deciding"}})
+	if p.code != http.StatusSeeOther || !strings.Contains(p.location, "shown=") {
+		t.Fatalf("the reveal: %d %s", p.code, p.location)
+	}
+	rs := reads(t, s, id)
+	if len(rs) != before+1 {
+		t.Fatalf("the reveal recorded %d reads, want one: %+v", len(rs)-before, rs[before:])
+	}
+	r := rs[len(rs)-1]
+	if r.Who != "alice" || r.Why != "Read the conversation before deciding" || len(r.Covers) == 0 {
+		t.Errorf("the read: %+v", r)
+	}
+	// It covers every message and context item, and nothing else.
+	var want []int64
+	for _, e := range evidenceOf(t, s, id) {
+		if e.Kind == safeguard.EvidenceItem && (e.ItemKind == "message" || e.ItemKind == "context") {
+			want = append(want, e.Seq)
+		}
+	}
+	if got := append([]int64{r.Seq}, r.Covers...); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("the read covers entries %v, want %v", got, want)
+	}
+
+	loc := p.location
+	p = alice.get(loc)
+	body := html.UnescapeString(p.body)
+	flagged := 0
+	for i, m := range groomingChat {
+		n := 0
+		for _, o := range groomingChat {
+			if o.text == m.text {
+				n++
+			}
+		}
+		shown := strings.Contains(body, m.text+" (synthetic)")
+		if n > 1 {
+			continue // said more than once
+		}
+		// The flagged lines are messages 15, 27 and 31: 4 earlier ones are
+		// more than ten from any of them, and the vault keeps nothing after
+		// the last.
+		if shown != (i >= 4 && i <= 30) {
+			t.Errorf("message %d %q shown: %v", i+1, m.text, shown)
+		}
+		if m.rule != "" {
+			flagged++
+			mark := fmt.Sprintf("Flagged: occurrence %d, message %d", flagged, i+1)
+			if !strings.Contains(body, mark) {
+				t.Errorf("no %q", mark)
+			}
+		}
+	}
+	for _, w := range []string{"4 earlier messages not shown", "@" + s.h("tia_13") + "</span> <span class=\"band\">(teen, 13 to 17", "@" + s.h("gary_38")} {
+		if !strings.Contains(body, w) {
+			t.Errorf("the thread lacks %q", w)
+		}
+	}
+	if !strings.Contains(body, "The conversation, as one thread (entries ") {
+		t.Errorf("the evidence reads do not show the thread's read")
+	}
+	// The page shown again reads nothing more.
+	alice.get(loc)
+	if n := len(reads(t, s, id)); n != before+1 {
+		t.Errorf("showing the thread again recorded %d more reads", n-before-1)
+	}
+	// Another moderator's session cannot use the grant.
+	bob := s.as("bob", safeguard.RoleModerator)
+	if p := bob.get(path + "?" + strings.SplitN(loc, "?", 2)[1]); strings.Contains(html.UnescapeString(p.body), groomingChat[20].text) {
+		t.Error("another session sees the revealed thread")
+	}
+}
+
+// evidenceOf returns a case's evidence log entries.
+func evidenceOf(t testing.TB, s *stack, caseID int64) []safeguard.EvidenceEntry {
+	t.Helper()
+	v, err := s.cs.Case(context.Background(), caseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v.Evidence
+}
