@@ -62,6 +62,9 @@ type QueueQuery struct {
 	// decided, a report that failed and one awaiting submission by hand.
 	Statuses []safeguard.CaseStatus
 	Limit    int
+	// Search, for QueueRows only: a case ID, part of a handle, or a
+	// category (ParseSearch).
+	Search string
 }
 
 // Queue lists cases most urgent first: priority 1 before 2 before 3, then

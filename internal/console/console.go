@@ -135,6 +135,7 @@ func (c *Console) Handler(env Env) http.Handler {
 	m.HandleFunc("POST /console/logout", h.authed(h.logout))
 
 	m.HandleFunc("GET /console/{$}", h.authed(h.queue))
+	m.HandleFunc("POST /console/no-violation", h.authed(h.bulkNoViolation))
 	m.HandleFunc("GET /console/cases/{id}", h.authed(h.casePage))
 	m.HandleFunc("POST /console/cases/{id}/claim", h.authed(h.claim))
 	m.HandleFunc("POST /console/cases/{id}/decide", h.authed(h.decide))

@@ -19,6 +19,7 @@ type Filter struct {
 	Priority int    // 0 for any
 	Source   safeguard.DetectionSource
 	Mine     bool // only cases claimed by me
+	Q        string // a search: a case ID, part of a handle, a category
 }
 
 // statusChoices are the queue's status filter, in the order shown.
@@ -68,6 +69,11 @@ func ParseFilter(q url.Values) (Filter, error) {
 		}
 		f.Source = safeguard.DetectionSource(v)
 	}
+	search, err := cases.ParseSearch(q.Get("q"))
+	if err != nil {
+		return Filter{}, err
+	}
+	f.Q = search
 	switch q.Get("mine") {
 	case "", "0":
 	case "1", "on":
@@ -102,34 +108,43 @@ type queueData struct {
 	Rows     []queueRow
 	Total    int
 	Limited  bool
+	MayBulk  bool        // the moderator may decide cases
+	Bulk     *bulkResult // what a bulk decision just did
 }
 
 type queueRow struct {
-	*safeguard.Case
+	cases.QueueRow
 	Open bool // the moderator may open it
 }
 
 func (h *handler) queue(w http.ResponseWriter, r *http.Request, rq *request) {
+	f, err := ParseFilter(r.URL.Query())
+	if err != nil {
+		h.showQueue(w, r, rq, Filter{Status: "todo"}, http.StatusBadRequest, safeguard.ErrorMessage(err), nil)
+		return
+	}
+	h.showQueue(w, r, rq, f, http.StatusOK, "", nil)
+}
+
+// showQueue renders the queue with filter f, with an error about what was
+// just tried or what a bulk decision did.
+func (h *handler) showQueue(w http.ResponseWriter, r *http.Request, rq *request, f Filter, code int, errMsg string, bulk *bulkResult) {
 	p := h.base(rq, "Review queue", "queue")
 	if !rq.can(moderators.ViewCases) {
 		h.fail(w, r, rq, errForbidden)
 		return
 	}
-	f, err := ParseFilter(r.URL.Query())
-	code := http.StatusOK
-	if err != nil {
-		p.Error, code = safeguard.ErrorMessage(err), http.StatusBadRequest
-		f = Filter{Status: "todo"}
-	}
-	cs, err := h.Cases.Queue(r.Context(), cases.QueueQuery{Statuses: f.statuses(), Limit: queueLimit})
+	p.Error = errMsg
+	rows, err := h.Cases.QueueRows(r.Context(), cases.QueueQuery{Statuses: f.statuses(), Limit: queueLimit, Search: f.Q})
 	if err != nil {
 		h.fail(w, r, rq, err)
 		return
 	}
-	d := queueData{Filter: f, Statuses: statusChoices, Sources: sourceChoices, Limited: len(cs) == queueLimit}
-	for _, c := range cs {
-		if f.keep(c, rq.name()) {
-			d.Rows = append(d.Rows, queueRow{Case: c, Open: !c.MinorSender || rq.can(moderators.MinorSenderCases)})
+	d := queueData{Filter: f, Statuses: statusChoices, Sources: sourceChoices, Limited: len(rows) == queueLimit,
+		MayBulk: rq.can(moderators.ReviewCases), Bulk: bulk}
+	for _, row := range rows {
+		if f.keep(row.Case, rq.name()) {
+			d.Rows = append(d.Rows, queueRow{QueueRow: row, Open: !row.MinorSender || rq.can(moderators.MinorSenderCases)})
 		}
 	}
 	d.Total = len(d.Rows)
