@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"net/url"
 	"time"
 )
 
@@ -161,6 +162,9 @@ type EvidenceRead struct {
 	At  time.Time `json:"at"`
 	Who string    `json:"who"`
 	Why string    `json:"why"`
+	// Covers lists the other items the same read opened: a case's
+	// conversation is revealed as one thread, in one read.
+	Covers []int64 `json:"covers,omitempty"`
 }
 
 // CaseReport is a report of a case to law enforcement.
@@ -240,6 +244,16 @@ func (c *Client) AdminCases(ctx context.Context) ([]Case, error) {
 		Cases []Case `json:"cases"`
 	}
 	return out.Cases, c.do(ctx, "GET", "/api/v1/admin/cases", nil, &out)
+}
+
+// AdminSearchCases lists the cases of the review queue that q names: a
+// case ID, part of a handle (the sender's or the young person's) or a
+// category (operator token).
+func (c *Client) AdminSearchCases(ctx context.Context, q string) ([]Case, error) {
+	var out struct {
+		Cases []Case `json:"cases"`
+	}
+	return out.Cases, c.do(ctx, "GET", "/api/v1/admin/cases?q="+url.QueryEscape(q), nil, &out)
 }
 
 // AdminCase returns one case with its timeline, occurrences and evidence.

@@ -20,16 +20,16 @@ type caseData struct {
 	*cases.CaseView
 	Sender       person
 	Conversation *conversationView
-	Facts       []string // the facts the priority was assessed from, in words
-	Findings    []findingRow
-	Occurrences []occurrenceRow
-	Images      []evidenceRow // preserved images, shown first
-	Records     []evidenceRow // everything else
-	Reads       []readRow
-	Appeals     []appealRow
-	Decisions   []decisionOption
-	May         may
-	Shown       bool // an item is revealed on this page
+	Facts        []string // the facts the priority was assessed from, in words
+	Findings     []findingRow
+	Occurrences  []occurrenceRow
+	Images       []evidenceRow // preserved images, shown first
+	Records      []evidenceRow // everything else
+	Reads        []readRow
+	Appeals      []appealRow
+	Decisions    []decisionOption
+	May          may
+	Shown        bool // an item is revealed on this page
 }
 
 // may is what the moderator may do on the page.

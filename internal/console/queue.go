@@ -18,7 +18,7 @@ type Filter struct {
 	Status   string // "todo" (open, in review, decided), a status, or "all"
 	Priority int    // 0 for any
 	Source   safeguard.DetectionSource
-	Mine     bool // only cases claimed by me
+	Mine     bool   // only cases claimed by me
 	Q        string // a search: a case ID, part of a handle, a category
 }
 

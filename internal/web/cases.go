@@ -135,14 +135,15 @@ func (s *Server) adminCases(w http.ResponseWriter, r *http.Request) {
 			q.Statuses = append(q.Statuses, safeguard.CaseStatus(st))
 		}
 	}
-	cs, err := s.cases.Queue(r.Context(), q)
+	q.Search = r.URL.Query().Get("q")
+	rows, err := s.cases.QueueRows(r.Context(), q)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	out := []client.Case{}
-	for _, c := range cs {
-		out = append(out, WireCase(c))
+	for _, c := range rows {
+		out = append(out, WireCase(c.Case))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"cases": out})
 }
@@ -183,7 +184,7 @@ func WireCaseView(v *cases.CaseView) client.CaseView {
 			Size: e.Size, Digest: base64.StdEncoding.EncodeToString(e.Digest), Target: e.Target, At: e.At})
 	}
 	for _, rd := range v.Reads {
-		out.EvidenceReads = append(out.EvidenceReads, client.EvidenceRead{Seq: rd.Seq, At: rd.At, Who: rd.Who, Why: rd.Why})
+		out.EvidenceReads = append(out.EvidenceReads, client.EvidenceRead{Seq: rd.Seq, At: rd.At, Who: rd.Who, Why: rd.Why, Covers: rd.Covers})
 	}
 	for _, rp := range v.Reports {
 		out.Reports = append(out.Reports, client.CaseReport{Reference: rp.Reference, FollowUpOf: rp.FollowUpOf, Destination: rp.Destination,

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"net/http"
@@ -200,6 +201,17 @@ func TestKnownImageToTeenIsReported(t *testing.T) {
 			t.Fatalf("queue = %+v", cs)
 		}
 		id := cs[0].ID
+		// The queue searched by the young person's handle, the case and the
+		// category; a search that names nothing lists nothing.
+		for q, want := range map[string]int{"@" + s.h("teen_ana"): 1, fmt.Sprintf("#%d", id): 1, "csam known": 1, "grooming": 0} {
+			if found, err := s.admin.AdminSearchCases(ctx, q); err != nil || len(found) != want {
+				t.Errorf("search %q: %d cases, %v; want %d", q, len(found), err, want)
+			}
+		}
+		var apiErr *client.APIError
+		if _, err := s.admin.AdminSearchCases(ctx, "a\x01"); !errors.As(err, &apiErr) || apiErr.Status != http.StatusBadRequest || apiErr.Code != "invalid_text" {
+			t.Errorf("a search with a control character: %v", err)
+		}
 		if len(s.alerts.got) != 1 || s.alerts.got[0].CaseID != id || s.alerts.got[0].Priority != 1 {
 			t.Errorf("on-call alerts (after one failed attempt) = %+v", s.alerts.got)
 		}
