@@ -90,21 +90,41 @@ func (t *Table) shareSubject() string {
 	return "column"
 }
 
-// percent writes a share with one decimal.
+// percent writes a share with one decimal, or "not shown" for a share of
+// a suppressed count or total.
 func percent(s Share) string {
 	if s.Suppressed {
-		return "suppressed"
+		return "not shown"
 	}
 	return fmt.Sprintf("%.1f%%", roundTo(s.Percent, 1))
 }
 
 // shareCount writes "162 of 872", or what is shown of a suppressed share:
-// "<3 of 40", "withheld of 40".
+// "<3 of 40", "withheld of 40", or "10 (total withheld)" when the total
+// is kept back.
 func (t *Table) shareCount(s Share) string {
-	if s.Suppressed {
+	switch {
+	case s.Suppressed && s.ShownOf.Hidden():
+		return s.ShownCount.String() + " (total " + s.ShownOf.String() + ")"
+	case s.Suppressed:
 		return s.ShownCount.String() + " of " + s.ShownOf.String()
 	}
 	return fmt.Sprintf("%d of %d", s.Count, s.Of)
+}
+
+// SharesNotShownSentence is the note under shares of which some are not
+// shown.
+const SharesNotShownSentence = "A share is not shown where its count or its total is <3 or withheld, so that a suppressed count cannot be worked out from it."
+
+// sharesNote is the sentence under the shares, or "" when every share is
+// shown.
+func (t *Table) sharesNote() string {
+	for _, s := range t.Shares {
+		if s.Suppressed {
+			return SharesNotShownSentence
+		}
+	}
+	return ""
 }
 
 // checkSentence describes a check, agreeing or not.
@@ -126,7 +146,11 @@ func (t *Table) notes() []string {
 		n = append(n, fmt.Sprintf("Counts from 1 to %d are suppressed and shown as <%d so that no child can be identified; zero is shown as 0.", t.SuppressedBelow-1, t.SuppressedBelow))
 	}
 	if t.Withheld > 0 {
-		n = append(n, fmt.Sprintf("\"withheld\" marks a count kept back, whatever its size, so that a suppressed count cannot be worked out from the totals (secondary suppression; %d figure(s)).", t.Withheld))
+		figures := "figures are"
+		if t.Withheld == 1 {
+			figures = "figure is"
+		}
+		n = append(n, fmt.Sprintf("\"withheld\" marks a count kept back, whatever its size, so that a suppressed count cannot be worked out from the totals (secondary suppression: %d %s withheld).", t.Withheld, figures))
 	}
 	if len(t.Dataset.StatedTotals) > 0 {
 		n = append(n, "Total rows printed in the source are stated totals: checked against the force rows, never added in. The computed total and the shares come from the force rows only.")

@@ -52,6 +52,9 @@ func (t *Table) writeCSV(w io.Writer) error {
 			for _, s := range g {
 				if s.Column == c.Name {
 					cell = percent(s)
+					if s.Suppressed {
+						cell = "suppressed" // the CSV's word, for programs
+					}
 				}
 			}
 			rec = append(rec, cell)

@@ -117,6 +117,9 @@ func (t *Table) writeHTMLBody(b *strings.Builder) {
 			}
 			b.WriteString("</tbody>\n</table>\n")
 		}
+		if n := t.sharesNote(); n != "" {
+			fmt.Fprintf(b, "<p class=\"note\">%s</p>\n", esc(n))
+		}
 	}
 	if len(t.Checks) > 0 {
 		b.WriteString("<h2>Stated totals checked against the force rows</h2>\n<ul class=\"checks\">\n")

@@ -127,14 +127,18 @@ func (t *Table) writeText(w io.Writer) error {
 		fmt.Fprintln(bw, "Shares")
 		for _, g := range groups {
 			fmt.Fprintf(bw, "Each %s as a %s:\n", t.shareSubject(), g[0].Denominator)
-			nw, cw := 0, 0
+			nw, cw, pw := 0, 0, 6
 			for _, s := range g {
 				nw = max(nw, utf8.RuneCountInString(s.Column))
 				cw = max(cw, len(t.shareCount(s)))
+				pw = max(pw, len(percent(s)))
 			}
 			for _, s := range g {
-				fmt.Fprintf(bw, "  %-*s  %*s  %6s\n", nw, s.Column, cw, t.shareCount(s), percent(s))
+				fmt.Fprintf(bw, "  %-*s  %*s  %*s\n", nw, s.Column, cw, t.shareCount(s), pw, percent(s))
 			}
+		}
+		if n := t.sharesNote(); n != "" {
+			fmt.Fprintln(bw, n)
 		}
 	}
 	if len(t.Checks) > 0 {
@@ -202,6 +206,9 @@ func (t *Table) writeMarkdown(w io.Writer) error {
 				fmt.Fprintf(bw, "| %s | %s | %s |\n", mdEscape(s.Column), mdEscape(t.shareCount(s)), percent(s))
 			}
 			fmt.Fprintln(bw)
+		}
+		if n := t.sharesNote(); n != "" {
+			fmt.Fprintf(bw, "%s\n\n", mdEscape(n))
 		}
 	}
 	if len(t.Checks) > 0 {

@@ -284,7 +284,7 @@ func TestSuppressSharesAndPublishedColumns(t *testing.T) {
 	if err := tb.Render(&b, FormatText); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(b.String(), "<3 of withheld") || strings.Contains(b.String(), "of 2") {
+	if !strings.Contains(b.String(), "<3 (total withheld)") || strings.Contains(b.String(), "of 2") {
 		t.Errorf("text shows a suppressed denominator:\n%s", b.String())
 	}
 

@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -136,5 +137,30 @@ func TestParseByAndCount(t *testing.T) {
 	}
 	if _, err := ParseCount("people"); err == nil {
 		t.Error("ParseCount(people) accepted")
+	}
+}
+
+// TestFootnoteIsASentence renders what `safeguard stats platform` prints
+// with small counts suppressed, split three ways that each leave some
+// shares out: the last line, under the shares, is a sentence, and no share
+// reads as bare codes such as "<3 of withheld  suppressed".
+func TestFootnoteIsASentence(t *testing.T) {
+	sentence := regexp.MustCompile(`^[A-Z"].*[a-z0-9)]\.$`)
+	for _, by := range []By{ByForce, ByApp, BySource} {
+		tb := stats.NewTable(Table(fixture(), Query{Period: q3, By: by, Apps: []string{"chat", "kids"}, Now: countedAt}))
+		tb.Suppress(stats.SuppressBelow)
+		var b strings.Builder
+		if err := tb.Render(&b, stats.FormatText); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+		if last := lines[len(lines)-1]; !sentence.MatchString(last) || strings.Contains(last, "  ") {
+			t.Errorf("by %s: the text ends %q, not a sentence:\n%s", by, last, b.String())
+		}
+		for _, l := range lines {
+			if strings.Contains(l, "of withheld") || strings.HasSuffix(l, "suppressed") || strings.Contains(l, "(s)") {
+				t.Errorf("by %s: %q", by, l)
+			}
+		}
 	}
 }
