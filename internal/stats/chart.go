@@ -25,15 +25,13 @@ var palette = []struct {
 
 // chart geometry, in SVG user units.
 const (
-	chartWidth  = 960
-	labelWidth  = 190 // force names
-	barLeft     = labelWidth + 10
-	barRight    = chartWidth - 150 // room for "83 of 193" after the longest bar
-	rowHeight   = 34
-	barHeight   = 20
-	legendRowH  = 22
-	axisHeight  = 28
-	legendItemW = 230
+	chartWidth = 960
+	labelWidth = 190 // force names
+	barLeft    = labelWidth + 10
+	barRight   = chartWidth - 150 // room for "83 of 193" after the longest bar
+	rowHeight  = 34
+	barHeight  = 20
+	axisHeight = 28
 )
 
 // appColumns returns the indexes of the app (non-total) columns.
@@ -63,9 +61,36 @@ func niceStep(max int64) int64 {
 	return int64(10 * p)
 }
 
+// writeLegend writes the chart's key as an HTML list before the chart: a
+// swatch and the name of each app, the total's outline and "not provided".
+// The page lays the items out and wraps them, so that at any width they
+// never overlap and stay as large as the page's text.
+func (t *Table) writeLegend(b *strings.Builder) {
+	d := t.Dataset
+	esc := html.EscapeString
+	swatch := func(fill, extra string) string {
+		return `<svg class="swatch" width="28" height="14" viewBox="0 0 28 14" aria-hidden="true" focusable="false">` + fill +
+			`<rect x=".5" y=".5" width="27" height="13" ` + extra + `/></svg>`
+	}
+	b.WriteString(`<ul class="chart-legend" aria-label="Key to the chart">` + "\n")
+	for k, j := range appColumns(d) {
+		p := palette[k%len(palette)]
+		def := fmt.Sprintf(`<defs><pattern id="key-app-%d" width="8" height="8" patternUnits="userSpaceOnUse"><rect width="8" height="8" fill="%s"/>%s</pattern></defs>`, k, p.colour, p.pattern)
+		fmt.Fprintf(b, "<li>%s<span>%s <span class=\"pattern\">(%s)</span></span></li>\n",
+			swatch(def, fmt.Sprintf(`fill="url(#key-app-%d)" stroke="#222" stroke-width=".6"`, k)), esc(d.Columns[j].Name), esc(p.name))
+	}
+	if tc := d.TotalColumn(); tc >= 0 {
+		fmt.Fprintf(b, "<li>%s<span>%s (outline)</span></li>\n", swatch("", `fill="#fff" stroke="#333" stroke-width="1.2"`), esc(d.Columns[tc].Name))
+	}
+	def := `<defs><pattern id="key-hatch-none" width="6" height="6" patternUnits="userSpaceOnUse"><path d="M0,6 l6,-6" stroke="#767676" stroke-width="1"/></pattern></defs>`
+	fmt.Fprintf(b, "<li>%s<span>not provided (no bar)</span></li>\n", swatch(def, `fill="url(#key-hatch-none)" stroke="#767676" stroke-dasharray="3 2"`))
+	b.WriteString("</ul>\n")
+}
+
 // writeChart writes the SVG chart: one stacked bar per force, one segment per
 // app, drawn inside an outline as long as the force's total; forces without
-// figures are labelled "not provided" and drawn with no bar.
+// figures are labelled "not provided" and drawn with no bar. Its key is
+// writeLegend's.
 func (t *Table) writeChart(b *strings.Builder) {
 	d := t.Dataset
 	apps := appColumns(d)
@@ -89,13 +114,7 @@ func (t *Table) writeChart(b *strings.Builder) {
 	axisMax := (scaleMax + step - 1) / step * step
 	x := func(n int64) float64 { return barLeft + float64(n)*float64(barRight-barLeft)/float64(axisMax) }
 
-	legendItems := len(apps) + 1
-	if tc >= 0 {
-		legendItems++
-	}
-	perRow := (chartWidth - 20) / legendItemW
-	legendRows := (legendItems + perRow - 1) / perRow
-	top := 10 + legendRows*legendRowH + 16
+	top := 16
 	height := top + len(d.Rows)*rowHeight + axisHeight + 10
 
 	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-labelledby="chart-title chart-desc" font-family="system-ui, sans-serif" font-size="13">`+"\n",
@@ -109,30 +128,6 @@ func (t *Table) writeChart(b *strings.Builder) {
 	}
 	b.WriteString(`<pattern id="hatch-none" width="6" height="6" patternUnits="userSpaceOnUse"><path d="M0,6 l6,-6" stroke="#767676" stroke-width="1"/></pattern>` + "\n")
 	b.WriteString("</defs>\n")
-
-	// Legend.
-	item := 0
-	legendAt := func() (float64, float64) {
-		lx := 10 + float64(item%perRow)*legendItemW
-		ly := 10 + float64(item/perRow)*legendRowH
-		item++
-		return lx, ly
-	}
-	b.WriteString(`<g class="legend">` + "\n")
-	for k, j := range apps {
-		lx, ly := legendAt()
-		fmt.Fprintf(b, `<rect x="%.0f" y="%.0f" width="28" height="14" fill="url(#app-%d)" stroke="#222" stroke-width=".6"/><text x="%.0f" y="%.0f">%s</text>`+"\n",
-			lx, ly, k, lx+34, ly+12, esc(d.Columns[j].Name))
-	}
-	if tc >= 0 {
-		lx, ly := legendAt()
-		fmt.Fprintf(b, `<rect x="%.0f" y="%.0f" width="28" height="14" fill="#fff" stroke="#333" stroke-width="1.2"/><text x="%.0f" y="%.0f">%s (outline)</text>`+"\n",
-			lx, ly, lx+34, ly+12, esc(d.Columns[tc].Name))
-	}
-	lx, ly := legendAt()
-	fmt.Fprintf(b, `<rect x="%.0f" y="%.0f" width="28" height="14" fill="url(#hatch-none)" stroke="#767676" stroke-dasharray="3 2"/><text x="%.0f" y="%.0f">not provided (no bar)</text>`+"\n",
-		lx, ly, lx+34, ly+12)
-	b.WriteString("</g>\n")
 
 	// Grid and axis.
 	axisY := top + len(d.Rows)*rowHeight
@@ -162,12 +157,14 @@ func (t *Table) writeChart(b *strings.Builder) {
 		}
 		var at, sum int64
 		var missing []string
+		counted := false
 		for k, j := range apps {
 			v := cells[j]
 			if v.State != Count {
 				missing = append(missing, d.Columns[j].Name+" "+v.String())
 				continue
 			}
+			counted = true
 			if v.N == 0 {
 				continue // nothing to draw
 			}
@@ -181,17 +178,38 @@ func (t *Table) writeChart(b *strings.Builder) {
 			sum += v.N
 		}
 		end := x(at)
-		label := fmt.Sprintf("%d", sum)
 		if tc >= 0 && cells[tc].State == Count {
 			end = math.Max(end, x(cells[tc].N))
-			label = fmt.Sprintf("%d of %d", sum, cells[tc].N)
 		}
-		if len(missing) > 0 {
-			label += "; " + strings.Join(missing, ", ")
-		}
+		label := barLabel(sum, counted, tc >= 0, cells[max(tc, 0)], missing)
 		fmt.Fprintf(b, `<text class="bar-label" x="%.1f" y="%d">%s</text>`+"\n</g>\n", end+6, cy, esc(label))
 	}
 	b.WriteString("</g>\n</svg>\n")
+}
+
+// barLabel is what is written after a bar: the sum of the apps counted
+// and the total, "4 of 9", then the apps not counted with what is shown of
+// them, "; kids <3". A sum is written only when an app was counted, and a
+// total kept back is named as such: a bar never reads 0 where the table
+// says <3 or withheld.
+func barLabel(sum int64, counted, hasTotal bool, total Value, missing []string) string {
+	var parts []string
+	switch {
+	case counted && hasTotal && total.State == Count:
+		parts = append(parts, fmt.Sprintf("%d of %d", sum, total.N))
+	case counted && hasTotal:
+		parts = append(parts, fmt.Sprintf("%d, total %s", sum, total))
+	case counted:
+		parts = append(parts, fmt.Sprintf("%d", sum))
+	case hasTotal && total.State == Count:
+		parts = append(parts, fmt.Sprintf("%d in all", total.N))
+	case hasTotal:
+		parts = append(parts, "total "+total.String())
+	}
+	if len(missing) > 0 {
+		parts = append(parts, strings.Join(missing, ", "))
+	}
+	return strings.Join(parts, "; ")
 }
 
 func anySuppressed(vs []Value) bool {

@@ -24,6 +24,10 @@ p.internal { border: 3px solid #8a0000; color: #8a0000; font-weight: 700; paddin
 figure { margin: 1rem 0; }
 figcaption { color: #333; font-size: .9rem; margin-top: .25rem; }
 svg.chart { max-width: 100%; height: auto; display: block; }
+ul.chart-legend { list-style: none; display: flex; flex-wrap: wrap; gap: .3rem 1.25rem; padding: 0; margin: 0 0 .5rem; }
+ul.chart-legend li { display: flex; align-items: center; gap: .45rem; min-width: 0; }
+ul.chart-legend svg { flex: none; }
+ul.chart-legend .pattern { color: #444; }
 svg.chart .segment-label, svg.chart .bar-label, svg.chart .force-name { paint-order: stroke; stroke: #fff; stroke-width: 3px; stroke-linejoin: round; fill: #111; }
 table { border-collapse: collapse; margin: .5rem 0 1rem; font-variant-numeric: tabular-nums; }
 caption { text-align: left; font-weight: 600; padding-bottom: .35rem; }
@@ -98,6 +102,7 @@ func (t *Table) writeHTMLBody(b *strings.Builder) {
 
 	if !d.NoChart {
 		b.WriteString("<figure>\n")
+		t.writeLegend(b)
 		t.writeChart(b)
 		fmt.Fprintf(b, "<figcaption>%s</figcaption>\n</figure>\n", esc(t.chartCaption()))
 	}
