@@ -52,6 +52,7 @@ type person struct {
 type findingRow struct {
 	N           int // occurrence number
 	Detection   *safeguard.Detection
+	Summary     string // what the check found, in words
 	Findings    Findings
 	ReasonWords string
 	Unreadable  string
@@ -60,6 +61,7 @@ type findingRow struct {
 type occurrenceRow struct {
 	N          int
 	O          safeguard.Occurrence
+	Number     int // the message's number in its conversation, from 1, when a finding says it
 	Recipients []person
 }
 
@@ -252,14 +254,18 @@ func (d *caseData) addOccurrences(v *cases.CaseView, dets map[int64]*safeguard.D
 		if o.MessageID != 0 {
 			caseMessages[o.MessageID] = true
 		}
-		fr := findingRow{N: i + 1, Detection: det}
+		fr := findingRow{N: i + 1, Detection: det, Summary: det.Summary}
 		if f, err := FindingsOf(det); err != nil {
 			fr.Unreadable = safeguard.ErrorMessage(err)
 		} else {
 			fr.Findings = f
 			fr.ReasonWords = reasonText[f.Reason]
+			if s := f.Sentence(); s != "" {
+				fr.Summary = s
+			}
 			if f.MessageIndex != nil && *f.MessageIndex >= 0 && o.MessageID != 0 {
 				numbers[o.MessageID] = *f.MessageIndex + 1
+				d.Occurrences[len(d.Occurrences)-1].Number = *f.MessageIndex + 1
 			}
 		}
 		d.Findings = append(d.Findings, fr)

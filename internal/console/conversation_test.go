@@ -119,3 +119,34 @@ func evidenceOf(t testing.TB, s *stack, caseID int64) []safeguard.EvidenceEntry 
 	}
 	return v.Evidence
 }
+
+// TestMessageNumbering checks one numbering, from 1, on the case page: what
+// fired, the rules and signals tables, the occurrences and the thread all
+// call the first flagged message (index 14 in the detail) message 15.
+func TestMessageNumbering(t *testing.T) {
+	s := newStack(t)
+	id := s.grooming()
+	alice := s.as("alice", safeguard.RoleModerator)
+	p := alice.post(fmt.Sprintf("/console/cases/%d/conversation/reveal", id), url.Values{"why": {"Check the numbering"}})
+	body := html.UnescapeString(alice.get(p.location).body)
+	for _, w := range []string{
+		"Risk rule secrecy_request at message 15 of the conversation.",
+		"<td>secrecy_request</td><td>Grooming</td><td>high</td><td>15</td>",
+		"<td>secrecy</td><td>15</td>",
+		"Alert at message 15 of the conversation.",
+		"Message 15 of conversation",
+		"Flagged: occurrence 1, message 15",
+		"Risk rule platform_move at message 27 of the conversation.",
+		"Message 27 of conversation",
+		"Flagged: occurrence 2, message 27",
+	} {
+		if !strings.Contains(body, w) {
+			t.Errorf("the case page lacks %q", w)
+		}
+	}
+	for _, never := range []string{"message 14 ", "message 26 ", "message 14.", "message 26."} {
+		if strings.Contains(strings.ToLower(body), never) {
+			t.Errorf("the case page counts from 0: %q", never)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package console
 
 import (
 	"fmt"
+	"strings"
 
 	safeguard "github.com/safeguard-dev/safeguard"
 )
@@ -45,6 +46,25 @@ type Signal struct {
 func (f Findings) Empty() bool {
 	return f.RuleSetVersion == "" && f.MessageIndex == nil && len(f.Rules) == 0 && len(f.Signals) == 0 &&
 		len(f.Matches) == 0 && f.List == "" && f.Reason == "" && f.VerifiedBy == ""
+}
+
+// Sentence says what a risk alert found, with the message counted from 1
+// as the tables count it: "Risk rules a, b at message 15 of the
+// conversation." It is "" for other findings, whose detection's summary
+// says it.
+func (f Findings) Sentence() string {
+	if f.RuleSetVersion == "" || f.MessageIndex == nil || *f.MessageIndex < 0 {
+		return ""
+	}
+	var ids []string
+	for _, r := range f.Rules {
+		ids = append(ids, r.ID)
+	}
+	rules := "Risk rules " + strings.Join(ids, ", ")
+	if len(ids) == 1 {
+		rules = "Risk rule " + ids[0]
+	}
+	return fmt.Sprintf("%s at message %d of the conversation.", rules, *f.MessageIndex+1)
 }
 
 // FindingsOf reads a detection's finding for people. A detail that does

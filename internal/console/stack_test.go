@@ -140,7 +140,9 @@ func riskVerdict(c *messaging.Content, rule string, index int) messaging.Verdict
 	return messaging.Verdict{Record: func(ctx context.Context, tx messaging.VerdictTx, m *safeguard.Message) error {
 		d := &safeguard.Detection{Source: safeguard.RiskRule, At: c.Now, MessageID: m.ID, ConversationID: m.ConversationID,
 			SenderID: m.SenderID, ContentKey: fmt.Sprintf("conversation:%d", m.ConversationID), Severity: "high", Category: "grooming",
-			Summary: fmt.Sprintf("risk rules %s at message %d of the conversation", rule, index+1)}
+			// As detections written before messages were counted from 1 in
+			// words say it: the page must not repeat it.
+			Summary: fmt.Sprintf("risk rules %s at message %d of the conversation", rule, index)}
 		for _, r := range c.Recipients {
 			d.RecipientIDs = append(d.RecipientIDs, r.ID)
 			d.Members = append(d.Members, safeguard.MemberFacts{AccountID: r.ID, Band: r.Band(c.Now), Assurance: r.Assurance})

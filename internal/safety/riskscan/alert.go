@@ -34,7 +34,9 @@ func (j *riskJob) writeAlert(ctx context.Context, tx messaging.VerdictTx, m *saf
 	d := safety.NewDetection(j.c, m)
 	d.Source, d.ContentKey = safeguard.RiskRule, fmt.Sprintf("conversation:%d", m.ConversationID)
 	d.Severity, d.Category = top.Severity, top.Category
-	d.Summary = fmt.Sprintf("risk rules %s at message %d of the conversation", ruleList(fresh), v.MessageIndex)
+	// Messages are counted from 1 in words, as everywhere people read them;
+	// the detail keeps the index from 0.
+	d.Summary = fmt.Sprintf("risk rules %s at message %d of the conversation", ruleList(fresh), v.MessageIndex+1)
 	if err := d.SetFinding(safeguard.Finding{Risk: detail}); err != nil {
 		return err
 	}

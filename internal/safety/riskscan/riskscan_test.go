@@ -137,6 +137,11 @@ func TestRiskAlertsOnceWithNotice(t *testing.T) {
 	if err := json.Unmarshal(d.Detail, &detail); err != nil {
 		t.Fatal(err)
 	}
+	// The fourth message: index 3 in the detail, message 4 in words, as
+	// people count and as the console numbers it.
+	if detail.MessageIndex != 3 || !strings.HasSuffix(d.Summary, " at message 4 of the conversation") {
+		t.Errorf("index %d, summary %q: want index 3, message 4", detail.MessageIndex, d.Summary)
+	}
 	if detail.RuleSetVersion != w.risk.RuleSet().Version() || len(detail.Rules) != 1 || detail.Rules[0].ID != "grooming.image_request.secrecy" ||
 		detail.MessageIndex != 3 || detail.Notice != "risk_warning" || len(detail.NoticeTo) != 1 {
 		t.Errorf("detail: %+v", detail)
