@@ -330,9 +330,15 @@ func born(years int) string { return time.Now().AddDate(-years, 0, -1).Format(ti
 // is the handle the server gave it.
 func (s *stack) user(nickname string, age int) *client.Client {
 	s.t.Helper()
+	return s.userIn(nickname, age, "Bedford")
+}
+
+// userIn is user with an account in another local authority.
+func (s *stack) userIn(nickname string, age int, localAuthority string) *client.Client {
+	s.t.Helper()
 	ctx := context.Background()
 	c := client.New(s.url)
-	a, err := c.SignUp(ctx, client.SignUpRequest{Nickname: nickname, Password: pw, BirthDate: born(age), LocalAuthority: "Bedford"})
+	a, err := c.SignUp(ctx, client.SignUpRequest{Nickname: nickname, Password: pw, BirthDate: born(age), LocalAuthority: localAuthority})
 	if err != nil {
 		s.t.Fatalf("sign up %s: %v", nickname, err)
 	}

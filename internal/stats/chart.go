@@ -181,7 +181,12 @@ func (t *Table) writeChart(b *strings.Builder) {
 		if tc >= 0 && cells[tc].State == Count {
 			end = math.Max(end, x(cells[tc].N))
 		}
-		label := barLabel(sum, counted, tc >= 0, cells[max(tc, 0)], missing)
+		// A sum of 0 beside figures kept back would read as nothing: it
+		// is written only when it counts something or nothing is kept
+		// back.
+		total := cells[max(tc, 0)]
+		hidden := len(missing) > 0 || (tc >= 0 && total.State != Count)
+		label := barLabel(sum, counted && (sum > 0 || !hidden), tc >= 0, total, missing)
 		fmt.Fprintf(b, `<text class="bar-label" x="%.1f" y="%d">%s</text>`+"\n</g>\n", end+6, cy, esc(label))
 	}
 	b.WriteString("</g>\n</svg>\n")

@@ -30,6 +30,7 @@ ul.chart-legend svg { flex: none; }
 ul.chart-legend .pattern { color: #444; }
 svg.chart .segment-label, svg.chart .bar-label, svg.chart .force-name { paint-order: stroke; stroke: #fff; stroke-width: 3px; stroke-linejoin: round; fill: #111; }
 table { border-collapse: collapse; margin: .5rem 0 1rem; font-variant-numeric: tabular-nums; }
+.table-wrap { overflow-x: auto; max-width: 100%; }
 caption { text-align: left; font-weight: 600; padding-bottom: .35rem; }
 th, td { padding: .3rem .7rem; border-bottom: 1px solid #ccc; }
 th { text-align: left; vertical-align: bottom; }
@@ -165,7 +166,9 @@ func (t *Table) chartCaption() string {
 func (t *Table) writeHTMLTable(b *strings.Builder) {
 	d := t.Dataset
 	esc := html.EscapeString
-	fmt.Fprintf(b, "<table class=\"data\">\n<caption>%s</caption>\n<thead><tr><th scope=\"col\">%s</th>", esc(t.Title()+chartPeriod(d)), esc(t.RowHeader()))
+	// A wide table scrolls in its own labelled region, not the page.
+	fmt.Fprintf(b, "<div class=\"table-wrap\" role=\"region\" aria-labelledby=\"data-caption\" tabindex=\"0\">\n")
+	fmt.Fprintf(b, "<table class=\"data\">\n<caption id=\"data-caption\">%s</caption>\n<thead><tr><th scope=\"col\">%s</th>", esc(t.Title()+chartPeriod(d)), esc(t.RowHeader()))
 	for _, c := range d.Columns {
 		fmt.Fprintf(b, "<th scope=\"col\" class=\"num\">%s</th>", esc(c.Name))
 	}
@@ -203,5 +206,5 @@ func (t *Table) writeHTMLTable(b *strings.Builder) {
 		}
 		b.WriteString("</tr>\n")
 	}
-	b.WriteString("</tfoot>\n</table>\n")
+	b.WriteString("</tfoot>\n</table>\n</div>\n")
 }
