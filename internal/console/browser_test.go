@@ -22,7 +22,7 @@ import (
 
 const chromiumPath = "/usr/bin/chromium"
 
-var update = flag.Bool("update", false, "rewrite the screenshots docs/console-queue.png and docs/console-case.png")
+var update = flag.Bool("update", false, "rewrite the screenshots docs/console-*.png")
 
 // chrome starts headless Chromium for a test and returns a tab's context.
 // The test is skipped when Chromium is absent.
@@ -178,6 +178,7 @@ func TestConsoleInChromium(t *testing.T) {
 	ctx := chrome(t)
 	s := newStack(t)
 	known, reported, _, adult := s.story()
+	s.grooming() // a risk alert beside the images: the queue names its young person
 	s.moderator("alice", safeguard.RoleModerator)
 
 	// Log in: the console sends a stranger to the login page.

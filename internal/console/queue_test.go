@@ -36,7 +36,7 @@ func TestQueueYoungPerson(t *testing.T) {
 	alice := s.as("alice", safeguard.RoleModerator)
 	_, rows := listed(alice.get("/console/").body)
 	want := map[int64][]string{
-		groom:    {"@" + s.h("tia_13"), "(teen, 13 to 17)", "Police force area: ", "Still in contact"},
+		groom:    {"@" + s.h("tia_13"), "(teen, 13 to 17)", "Police force area: Bedfordshire", "Still in contact"},
 		known:    {"@" + s.h("tess_15"), "(teen, 13 to 17)", "Still in contact"},
 		minor:    {"The sender", "(teen, 13 to 17)"},
 		reported: {"None involved"},

@@ -13,6 +13,7 @@ import (
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/cases"
 	"github.com/safeguard-dev/safeguard/internal/moderators"
+	"github.com/safeguard-dev/safeguard/internal/police"
 )
 
 // page is what every template gets.
@@ -105,8 +106,20 @@ var funcs = template.FuncMap{
 	"role":     func(r safeguard.ModeratorRole) string { return r.Words() },
 	"index1":   index1,
 	"around":   func() int { return cases.ThreadAround },
+	"force":    forceWords,
 	"signal":   signalWords,
 	"args":     func(v ...any) []any { return v },
+}
+
+// forceWords names a police force area by its ONS code: "Bedfordshire".
+func forceWords(code string) string {
+	if code == "" {
+		return "not known"
+	}
+	if f, ok := police.ByCode(code); ok && f.Area != "" {
+		return f.Area
+	}
+	return code
 }
 
 // index1 writes a message index (counted from 0 in the detail) as people
