@@ -135,15 +135,26 @@ func (s *Server) adminCases(w http.ResponseWriter, r *http.Request) {
 			q.Statuses = append(q.Statuses, safeguard.CaseStatus(st))
 		}
 	}
-	q.Search = r.URL.Query().Get("q")
-	rows, err := s.cases.QueueRows(r.Context(), q)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	out := []client.Case{}
-	for _, c := range rows {
-		out = append(out, WireCase(c.Case))
+	if q.Search = r.URL.Query().Get("q"); q.Search == "" {
+		cs, err := s.cases.Queue(r.Context(), q)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		for _, c := range cs {
+			out = append(out, WireCase(c))
+		}
+	} else {
+		// A search reads who each case involves, to match their handles.
+		rows, err := s.cases.QueueRows(r.Context(), q)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		for _, c := range rows {
+			out = append(out, WireCase(c.Case))
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"cases": out})
 }
