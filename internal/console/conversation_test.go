@@ -150,3 +150,24 @@ func TestMessageNumbering(t *testing.T) {
 		}
 	}
 }
+
+// TestConversationKeepsImagesBlurred reveals the conversation of a known
+// image sent to a teen: the thread shows the words around it, and the
+// image only as a link to its blurred stand-in, revealed on its own.
+func TestConversationKeepsImagesBlurred(t *testing.T) {
+	s := newStack(t)
+	known, _, _, _ := s.story()
+	alice := s.as("alice", safeguard.RoleModerator)
+	p := alice.post(fmt.Sprintf("/console/cases/%d/conversation/reveal", known), url.Values{"why": {"Read the messages around the image"}})
+	body := html.UnescapeString(alice.get(p.location).body)
+	thread := body[strings.Index(body, `<ol class="conversation"`):]
+	thread = thread[:strings.Index(thread, "</ol>")]
+	for _, w := range []string{"hi, how was school? (synthetic)", "this is just between us, ok? (synthetic)", "[An image: blurred in the evidence, entry ", "Flagged: occurrence 1"} {
+		if !strings.Contains(thread, w) {
+			t.Errorf("the thread lacks %q:\n%s", w, thread)
+		}
+	}
+	if strings.Contains(body, "/original?") || !strings.Contains(body, `data-state="blurred"`) {
+		t.Error("revealing the conversation revealed the image")
+	}
+}
