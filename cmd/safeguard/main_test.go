@@ -57,10 +57,10 @@ func TestUsage(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "safeguard ") {
 		t.Errorf("version: %d %q", code, out)
 	}
-	_, errOut, code = runCmd(t, nil, "serve", "-h")
-	for _, want := range []string{"--addr", "SAFEGUARD_ADDR", "--db", "SAFEGUARD_DB", "--encryption", "(default nspcc)"} {
-		if !strings.Contains(errOut, want) {
-			t.Errorf("serve -h lacks %q:\n%s", want, errOut)
+	out, _, code = runCmd(t, nil, "serve", "-h")
+	for _, want := range []string{"--addr", "SAFEGUARD_ADDR", "--data", "SAFEGUARD_DATA", "--db", "SAFEGUARD_DB", "--encryption", "(default nspcc)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("serve -h lacks %q:\n%s", want, out)
 		}
 	}
 	if code != 0 {

@@ -134,7 +134,7 @@ func sameDefault(doc, code string) bool {
 func TestReadmeServeFlags(t *testing.T) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	var c serveConfig
-	bindServeFlags(fs, &c)
+	bindServeFlags(fs, &c, true)
 	defaults, named := readmeServeTable(t)
 	usageDefault := regexp.MustCompile(`\(default ([^)]+)\)`)
 	fs.VisitAll(func(f *flag.Flag) {
