@@ -56,7 +56,11 @@ func (f *bankDBFlags) who(e *env) string {
 // openBanks opens the database and the bank manager on it; with create, a
 // missing database is made.
 func openBanks(ctx context.Context, f *bankDBFlags, create bool) (store.Store, *banks.Service, error) {
-	st, err := openStoreMode(ctx, f.store.dsn(), create)
+	open := f.store.openRead
+	if create {
+		open = f.store.openWrite
+	}
+	st, err := open(ctx)
 	if err != nil {
 		return nil, nil, err
 	}

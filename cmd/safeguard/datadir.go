@@ -66,12 +66,27 @@ func (s *storeFlags) in(path, name string) string {
 // openRead opens an existing database, creating nothing: a missing SQLite
 // file is an error that says how to make one.
 func (s *storeFlags) openRead(ctx context.Context) (store.Store, error) {
-	return openStoreMode(ctx, s.dsn(), false)
+	st, err := openStoreMode(ctx, s.dsn(), false)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, s.noDatabase()
+	}
+	return st, err
 }
 
 // openWrite opens the database, made (with its directory) if missing.
 func (s *storeFlags) openWrite(ctx context.Context) (store.Store, error) {
 	return openStoreMode(ctx, s.dsn(), true)
+}
+
+// noDatabase is the error of a command that reads a database that is not
+// there: it names the path, and how to make one.
+func (s *storeFlags) noDatabase() error {
+	if s.db != "" {
+		return fmt.Errorf("there is no database at %s: check --db, or make it with 'safeguard serve --db %s' (it is made when the server first starts)", s.db, s.db)
+	}
+	return fmt.Errorf("there is no database in the data directory %s (no %s there): give the data directory with --data DIR, "+
+		"or make one: 'safeguard serve --data %s' makes it when the server first starts, 'safeguard demo --dir %s' fills it with the demo's story",
+		s.data, layoutDB, s.data, s.data)
 }
 
 // isPostgres reports whether a --db value names a PostgreSQL database.
@@ -86,25 +101,12 @@ func openStore(ctx context.Context, dsn string) (store.Store, error) {
 }
 
 // openStoreMode opens the database dsn names; without create, a missing
-// SQLite file is an error and nothing is made.
+// SQLite file is an error that wraps fs.ErrNotExist and nothing is made.
 func openStoreMode(ctx context.Context, dsn string, create bool) (store.Store, error) {
 	if isPostgres(dsn) {
 		return postgres.Open(ctx, dsn)
 	}
-	st, err := sqlite.Open(ctx, dsn, sqlite.Options{MustExist: !create})
-	if errors.Is(err, fs.ErrNotExist) && !create {
-		return nil, noDatabase(dsn)
-	}
-	return st, err
-}
-
-// noDatabase is the error of a command that reads a database that is not
-// there.
-func noDatabase(path string) error {
-	dir := filepath.Dir(path)
-	return fmt.Errorf("there is no database at %s. Give the data directory with --data DIR (or the database with --db), "+
-		"or make one: 'safeguard serve --data %s' makes it when it first starts, 'safeguard demo --dir %s' fills it with the demo's story",
-		path, dir, dir)
+	return sqlite.Open(ctx, dsn, sqlite.Options{MustExist: !create})
 }
 
 // mustExist returns an error naming what (and the flag that points

@@ -12,6 +12,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	safeguard "github.com/safeguard-dev/safeguard"
 )
 
 func main() {
@@ -147,13 +149,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			}
 			return ee.code
 		default:
-			fmt.Fprintf(stderr, "safeguard %s: %v\n", c.name, err)
+			fmt.Fprintf(stderr, "safeguard %s: %s\n", c.name, sentence(err))
 			return 1
 		}
 	}
 	fmt.Fprintf(stderr, "safeguard: unknown command %q\n\n", args[0])
 	usage(stderr)
 	return 2
+}
+
+// sentence is err as the user reads it: a Safeguard error's sentence in
+// place of its code.
+func sentence(err error) string {
+	var se *safeguard.Error
+	if errors.As(err, &se) {
+		return strings.Replace(err.Error(), se.Error(), se.Message, 1)
+	}
+	return err.Error()
 }
 
 // dispatch runs the leaf c, or the subcommand of the group c that args[0]

@@ -47,9 +47,11 @@ func moderatorCmd(fn func(ctx context.Context, e *env, mods *moderators.Service,
 		if err != nil {
 			return err
 		}
-		open := a.store.openWrite
-		if e.leaf.access == reads {
-			open = a.store.openRead
+		// Only add makes a missing database; the others act on
+		// moderators that must be there.
+		open := a.store.openRead
+		if e.leaf.name == "add" {
+			open = a.store.openWrite
 		}
 		st, err := open(ctx)
 		if err != nil {
