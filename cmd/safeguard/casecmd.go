@@ -38,7 +38,7 @@ var caseCommands = []command{
 // reportCommands are the subcommands of "safeguard report".
 var reportCommands = []command{
 	{name: "export", summary: "write a case's NCA and NCMEC report package into a directory",
-		example: "report export --case 1 --out report-1 --data demo", access: writes, run: cmdReportExport},
+		example: "report export --case 2 --out report-2 --draft --data demo", access: writes, run: cmdReportExport},
 }
 
 // evidenceCommands are the subcommands of "safeguard evidence".
