@@ -274,7 +274,7 @@ var connectionFlags = map[string]bool{
 	"data": true, "db": true, "media": true, "media-key-file": true,
 	"evidence-dir": true, "evidence-key": true, "evidence-pubkey": true, "report-dir": true,
 	"franking-keys-file": true, "guardian-key-file": true,
-	"addr": true, "metrics-addr": true, "server": true, "tls-cert": true, "tls-key": true,
+	"addr": true, "metrics-addr": true, "server": true, "state-dir": true, "tls-cert": true, "tls-key": true,
 	"log-level": true, "log-format": true, "ncmec-url": true, "ncmec-user": true,
 	"password-reset-ttl": true, "audit-retention": true,
 	"apps": true, "encryption": true, "service-name": true, "report-email": true, "test-reports": true,
