@@ -25,7 +25,7 @@ var bankCommands = []command{
 	{name: "match", summary: "match image files against the banks, as the server would", args: "FILE…",
 		example: "bank match photo.jpg --data demo", access: reads, run: cmdBankMatch},
 	{name: "bench", summary: "measure the hash-bank index against brute force on synthetic hashes",
-		example: "bank bench --size 100000", access: local, run: cmdBankBench},
+		example: "bank bench --size 10000 --queries 200", access: local, run: cmdBankBench},
 }
 
 func cmdBankBench(ctx context.Context, e *env, args []string) error {
