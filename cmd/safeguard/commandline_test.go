@@ -220,7 +220,9 @@ var generated = regexp.MustCompile(`[a-zA-Z2-9]{4}(-[a-zA-Z2-9]{4}){4}`)
 var ownFlags = map[string][]string{
 	"decision":         {"case decide"},
 	"reason":           {"case decide"},
-	"senior":           {"case decide"},
+	"senior":           {"case decide", "case report-retry", "case report-submitted"},
+	"reference":        {"case report-submitted"},
+	"draft":            {"report export"},
 	"role":             {"moderator add", "moderator role"},
 	"password-stdin":   {"moderator add", "moderator password"},
 	"case":             {"report export"},
@@ -230,9 +232,9 @@ var ownFlags = map[string][]string{
 	"suspend-on-match": {"serve", "demo"},
 	"oncall-webhook":   {"serve", "demo"},
 	"cases-interval":   {"serve", "demo"},
-	"ncmec-url":        {"serve", "demo", "case decide", "report export"},
-	"evidence-pubkey":  {"serve", "demo", "evidence verify", "case decide", "report export", "evidence retain"},
-	"media":            {"serve", "demo", "case decide", "report export", "evidence retain"},
+	"ncmec-url":        {"serve", "demo", "case decide", "case report-retry", "report export"},
+	"evidence-pubkey":  {"serve", "demo", "evidence verify", "case decide", "case report-retry", "case report-submitted", "report export", "evidence retain"},
+	"media":            {"serve", "demo", "case decide", "case report-retry", "case report-submitted", "report export", "evidence retain"},
 }
 
 // TestLeafHelp: -h, --help and help print the same help on stdout, with the

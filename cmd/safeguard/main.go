@@ -277,7 +277,7 @@ var connectionFlags = map[string]bool{
 	"addr": true, "metrics-addr": true, "server": true, "state-dir": true, "tls-cert": true, "tls-key": true,
 	"log-level": true, "log-format": true, "ncmec-url": true, "ncmec-user": true,
 	"password-reset-ttl": true, "audit-retention": true,
-	"apps": true, "encryption": true, "service-name": true, "report-email": true, "test-reports": true,
+	"apps": true, "encryption": true, "service-name": true, "report-email": true, "report-org": true, "test-reports": true,
 }
 
 // dataLocation are the flags that say where a part of the data is.
