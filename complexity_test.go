@@ -18,7 +18,6 @@ const maxComplexity = 25
 // be: a script read top to bottom, or test code that lives in a non-test
 // file. Each says why.
 var complexityExempt = map[string]string{
-	"cmd/safeguard.cmdDemo":                          "the demo script: flags and the story's steps, read top to bottom",
 	"cmd/safeguard.(*demo).story":                    "the demo script: the story told in order",
 	"internal/store/storetest.testBankImports":       "conformance suite: a test body, in a file the stores' tests import",
 	"internal/store/storetest.testConcurrentUpdates": "conformance suite: a test body, in a file the stores' tests import",

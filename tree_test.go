@@ -14,14 +14,14 @@ import (
 // committed by mistake.
 func runOutput(name string, dir bool) bool {
 	if dir {
-		for _, p := range []string{"safeguard-evidence", "safeguard-media", "safeguard-reports", "evidence", "media", "reports"} {
+		for _, p := range []string{"safeguard-data", "safeguard-evidence", "safeguard-media", "safeguard-reports", "evidence", "media", "reports"} {
 			if name == p || strings.HasPrefix(name, p+"-") || strings.HasPrefix(name, p+".") {
 				return true
 			}
 		}
 		return false
 	}
-	for _, suf := range []string{".db", ".db-wal", ".db-shm", ".key", ".signing.key"} {
+	for _, suf := range []string{".db", ".db-wal", ".db-shm", ".key", ".signing.key", ".keys"} {
 		if strings.HasSuffix(name, suf) {
 			return true
 		}
@@ -71,6 +71,8 @@ func TestRunOutputNames(t *testing.T) {
 		want bool
 	}{
 		{"safeguard-evidence", true, true},
+		{"safeguard-data", true, true},
+		{"franking.keys", false, true},
 		{"safeguard-evidence.signing.key", false, true},
 		{"safeguard.db-wal", false, true},
 		{"media", true, true},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -18,22 +17,10 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/web"
 )
 
-const accountUsage = `Usage: safeguard account SUBCOMMAND [flags]
-  find [PATTERN] [--band child|teen|adult] [--status S] [--assurance A] [--limit N] [--after ID]
-  show HANDLE
-  verify HANDLE --method TEXT [--note TEXT] --by NAME
-  unverify HANDLE --reason TEXT --by NAME
-  suspend HANDLE --reason TEXT --by NAME
-  unsuspend HANDLE --reason TEXT --by NAME
-  reset-password HANDLE --by NAME
-  delete HANDLE --reason TEXT --by NAME
-  sessions HANDLE
-  logout HANDLE --by NAME
-HANDLE is a handle (leo.37) or an account's numeric ID. Every subcommand takes --db and --json.`
-
 // accountArgs is an account subcommand's parsed command line.
 type accountArgs struct {
-	sub, db, ref          string
+	sub, ref              string
+	store                 storeFlags
 	json                  bool
 	by, reason, method    string
 	note                  string
@@ -43,71 +30,67 @@ type accountArgs struct {
 	resetTTL, auditPeriod time.Duration
 }
 
-// accountSub is one subcommand of account: whether it names an account,
-// and what it does.
-type accountSub struct {
-	names bool
-	run   func(ctx context.Context, e *env, svc *messaging.Service, a accountArgs) error
+// accountCommands are the subcommands of "safeguard account": chat accounts
+// from the operator's side, on the database directly (what the operator API
+// does, for a shell). HANDLE is a handle (leo.37) or an account's numeric ID.
+var accountCommands = []command{
+	{name: "find", summary: "find accounts by handle, age band, status or assurance, a page at a time", args: "[PATTERN]",
+		example: "account find le --band teen --data demo", access: reads, run: accountCmd(accountFind, false)},
+	{name: "show", summary: "show an account: age band, assurance and its history, status, guardian, counts", args: "HANDLE",
+		example: "account show leo.37 --data demo", access: reads, run: accountCmd(accountShow, true)},
+	{name: "verify", summary: "record that an account's age was checked", args: "HANDLE",
+		example: "account verify leo.37 --method \"passport checked\" --by amir --data demo", access: writes, run: accountCmd(accountVerify, true)},
+	{name: "unverify", summary: "take an account's verified age back to self-declared", args: "HANDLE",
+		example: "account unverify leo.37 --reason \"document withdrawn\" --by amir --data demo", access: writes, run: accountCmd(accountStatusChange, true)},
+	{name: "suspend", summary: "suspend an account and end its sessions", args: "HANDLE",
+		example: "account suspend leo.37 --reason \"spam reports\" --by amir --data demo", access: writes, run: accountCmd(accountStatusChange, true)},
+	{name: "unsuspend", summary: "lift an account's suspension", args: "HANDLE",
+		example: "account unsuspend leo.37 --reason \"appeal upheld\" --by amir --data demo", access: writes, run: accountCmd(accountStatusChange, true)},
+	{name: "reset-password", summary: "give out a one-time password reset code and end the account's sessions", args: "HANDLE",
+		example: "account reset-password leo.37 --by amir --data demo", access: writes, run: accountCmd(accountReset, true)},
+	{name: "delete", summary: "delete an account, keeping what cases and the law need", args: "HANDLE",
+		example: "account delete leo.37 --reason \"asked by the account holder\" --by amir --data demo", access: writes, run: accountCmd(accountDelete, true)},
+	{name: "sessions", summary: "list an account's live sessions", args: "HANDLE",
+		example: "account sessions leo.37 --data demo", access: reads, run: accountCmd(accountSessions, true)},
+	{name: "logout", summary: "end every session of an account", args: "HANDLE",
+		example: "account logout leo.37 --by amir --data demo", access: writes, run: accountCmd(accountLogout, true)},
 }
 
-var accountSubs = map[string]accountSub{
-	"find":           {false, accountFind},
-	"show":           {true, accountShow},
-	"verify":         {true, accountVerify},
-	"unverify":       {true, accountStatusChange},
-	"suspend":        {true, accountStatusChange},
-	"unsuspend":      {true, accountStatusChange},
-	"reset-password": {true, accountReset},
-	"delete":         {true, accountDelete},
-	"sessions":       {true, accountSessions},
-	"logout":         {true, accountLogout},
-}
-
-// cmdAccount looks after chat accounts from the operator's side, on the
-// database directly: what the operator API does, for a shell.
-func cmdAccount(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprintln(e.stderr, accountUsage)
-		return &exitError{code: 2, err: errors.New("")}
+// accountCmd is an account subcommand that runs fn on the data directory's
+// database, which must be there; names says it takes one HANDLE (else at
+// most one PATTERN).
+func accountCmd(fn func(ctx context.Context, e *env, svc *messaging.Service, a accountArgs) error, names bool) func(context.Context, *env, []string) error {
+	return func(ctx context.Context, e *env, args []string) error {
+		a, err := parseAccountArgs(e, e.leaf.name, names, args)
+		if err != nil {
+			return err
+		}
+		st, err := a.store.openRead(ctx)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		svc, err := messaging.New(messaging.Config{
+			// The account commands hash no password: the cheapest settings do
+			// for the dummy hash the service makes at start.
+			Argon2:           messaging.Argon2{Time: 1, MemoryKiB: 64, Threads: 1},
+			PasswordResetTTL: a.resetTTL,
+			Retention:        messaging.Retention{Content: evidence.ContentPeriod, Reference: evidence.ReferencePeriod, Audit: a.auditPeriod},
+		}, messaging.Deps{Store: st, Media: noMedia{}})
+		if err != nil {
+			return err
+		}
+		defer svc.Close()
+		return fn(ctx, e, svc, a)
 	}
-	if args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(e.stdout, accountUsage)
-		return nil
-	}
-	sub, ok := accountSubs[args[0]]
-	if !ok {
-		fmt.Fprintln(e.stderr, accountUsage)
-		return &exitError{code: 2, err: fmt.Errorf("there is no account subcommand %q", args[0])}
-	}
-	a, err := parseAccountArgs(e, args[0], sub.names, args[1:])
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, a.db)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	svc, err := messaging.New(messaging.Config{
-		// The account commands hash no password: the cheapest settings do
-		// for the dummy hash the service makes at start.
-		Argon2:           messaging.Argon2{Time: 1, MemoryKiB: 64, Threads: 1},
-		PasswordResetTTL: a.resetTTL,
-		Retention:        messaging.Retention{Content: evidence.ContentPeriod, Reference: evidence.ReferencePeriod, Audit: a.auditPeriod},
-	}, messaging.Deps{Store: st, Media: noMedia{}})
-	if err != nil {
-		return err
-	}
-	defer svc.Close()
-	return sub.run(ctx, e, svc, a)
 }
 
 // parseAccountArgs parses the flags of the subcommand sub, given before or
 // after its positional argument (HANDLE, or find's PATTERN).
 func parseAccountArgs(e *env, sub string, names bool, args []string) (accountArgs, error) {
 	a := accountArgs{sub: sub}
-	fs := newFlagSet(e, "account "+sub, "account "+sub+" [HANDLE] [flags]")
-	fs.StringVar(&a.db, "db", defaultDB, "database: a SQLite file path, or a postgres:// URL")
+	fs := newFlagSet(e, "account "+sub, "account "+sub+" "+e.leaf.args+" [flags]")
+	bindStore(fs, &a.store)
 	fs.BoolVar(&a.json, "json", false, "write JSON, as the operator API answers")
 	switch sub {
 	case "find":
@@ -133,10 +116,10 @@ func parseAccountArgs(e *env, sub string, names bool, args []string) (accountArg
 	if sub == "delete" {
 		fs.DurationVar(&a.auditPeriod, "audit-retention", 0, "how long audit entries are kept, as the answer states it (0: without a set end)")
 	}
-	pos, err := parseInterspersed(fs, e, args)
-	if err != nil {
+	if err := parseFlags(fs, e, args); err != nil {
 		return a, err
 	}
+	pos := fs.Args()
 	switch {
 	case names && len(pos) != 1:
 		return a, &exitError{code: 2, err: fmt.Errorf("account %s: give one HANDLE (a handle or a numeric ID)", sub)}
@@ -146,22 +129,6 @@ func parseAccountArgs(e *env, sub string, names bool, args []string) (accountArg
 		a.ref = pos[0]
 	}
 	return a, nil
-}
-
-// parseInterspersed parses args with fs, taking flags wherever they stand
-// among the positional arguments, which it returns in order.
-func parseInterspersed(fs *flag.FlagSet, e *env, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := parseFlags(fs, e, args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		pos, args = append(pos, rest[0]), rest[1:]
-	}
 }
 
 // noMedia is the media store of the account commands, which read and write

@@ -89,7 +89,7 @@ func TestAccountCommand(t *testing.T) {
 		{"deleted accounts have no band", []string{"find", "--band", "adult"}, 0, `(?s)^ID[^\n]*\n1 +` + q(leo) + ` [^\n]*\n$`, ""},
 		{"no handle", []string{"show"}, 2, `^$`, "give one HANDLE"},
 		{"two handles", []string{"show", leo, tia}, 2, `^$`, "give one HANDLE"},
-		{"unknown subcommand", []string{"promote", leo}, 2, `^$`, "Usage: safeguard account SUBCOMMAND"},
+		{"unknown subcommand", []string{"promote", leo}, 2, `^$`, `unknown command "promote"`},
 		{"unknown flag", []string{"show", leo, "--colour"}, 2, `^$`, "flag provided but not defined"},
 	}
 	for _, tt := range tests {

@@ -30,12 +30,12 @@ var imagingLimits = imaging.Limits{}
 // bankDBFlags are the flags every bank command that touches the database
 // shares.
 type bankDBFlags struct {
-	db string
-	by string
+	store storeFlags
+	by    string
 }
 
 func bindBankDB(fs *flag.FlagSet, f *bankDBFlags) {
-	fs.StringVar(&f.db, "db", defaultDB, "database: a SQLite file path, or a postgres:// URL (the server's)")
+	bindStore(fs, &f.store)
 	fs.StringVar(&f.by, "by", "", "who makes the change, for the audit log (default: the login name)")
 }
 
@@ -53,9 +53,14 @@ func (f *bankDBFlags) who(e *env) string {
 	return "operator"
 }
 
-// openBanks opens the database and the bank manager on it.
-func openBanks(ctx context.Context, f *bankDBFlags) (store.Store, *banks.Service, error) {
-	st, err := openStore(ctx, f.db)
+// openBanks opens the database and the bank manager on it; with create, a
+// missing database is made.
+func openBanks(ctx context.Context, f *bankDBFlags, create bool) (store.Store, *banks.Service, error) {
+	open := f.store.openRead
+	if create {
+		open = f.store.openWrite
+	}
+	st, err := open(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -129,7 +134,7 @@ func cmdBankImport(ctx context.Context, e *env, args []string) error {
 		in = f
 	}
 	req.By = db.who(e)
-	st, admin, err := openBanks(ctx, &db)
+	st, admin, err := openBanks(ctx, &db, true)
 	if err != nil {
 		return err
 	}
@@ -153,7 +158,7 @@ func cmdBankList(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
-	st, admin, err := openBanks(ctx, &db)
+	st, admin, err := openBanks(ctx, &db, false)
 	if err != nil {
 		return err
 	}
@@ -217,7 +222,7 @@ func cmdBankAdd(ctx context.Context, e *env, args []string) error {
 		}
 		items = append(items, it)
 	}
-	st, admin, err := openBanks(ctx, &db)
+	st, admin, err := openBanks(ctx, &db, true)
 	if err != nil {
 		return err
 	}
@@ -274,7 +279,7 @@ func cmdBankRemove(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() < 2 {
 		return bankUsageError("want a bank and at least one entry")
 	}
-	st, admin, err := openBanks(ctx, &db)
+	st, admin, err := openBanks(ctx, &db, false)
 	if err != nil {
 		return err
 	}
@@ -303,7 +308,7 @@ func cmdBankEnable(enabled bool) func(context.Context, *env, []string) error {
 		if fs.NArg() != 1 {
 			return bankUsageError("want one bank")
 		}
-		st, admin, err := openBanks(ctx, &db)
+		st, admin, err := openBanks(ctx, &db, false)
 		if err != nil {
 			return err
 		}
@@ -330,7 +335,7 @@ func cmdBankMatch(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() == 0 {
 		return bankUsageError("want at least one image file")
 	}
-	st, err := openStore(ctx, db.db)
+	st, err := db.store.openRead(ctx)
 	if err != nil {
 		return err
 	}

@@ -14,40 +14,18 @@ import (
 
 // bankCommands are the subcommands of `safeguard bank`.
 var bankCommands = []command{
-	{"import", "import a hash list into a bank (text, csv, hma, pdq-hasher), all or nothing", cmdBankImport},
-	{"list", "list the banks with their provenance and entry counts", cmdBankList},
-	{"add", "add images (hashed here) or hashes to a bank", cmdBankAdd},
-	{"remove", "remove entries from a bank", cmdBankRemove},
-	{"disable", "stop a bank matching (its entries stay)", cmdBankEnable(false)},
-	{"enable", "let a disabled bank match again", cmdBankEnable(true)},
-	{"match", "match image files against the banks, as the server would", cmdBankMatch},
-	{"bench", "measure the hash-bank index against brute force on synthetic hashes", cmdBankBench},
-}
-
-func cmdBank(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
-		bankUsage(e.stdout)
-		if len(args) == 0 {
-			return &exitError{code: 2, err: errors.New("")}
-		}
-		return nil
-	}
-	for _, c := range bankCommands {
-		if c.name == args[0] {
-			return c.run(ctx, e, args[1:])
-		}
-	}
-	bankUsage(e.stderr)
-	return &exitError{code: 2, err: fmt.Errorf("unknown bank command %q", args[0])}
-}
-
-func bankUsage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: safeguard bank <command> [flags]")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Commands:")
-	for _, c := range bankCommands {
-		fmt.Fprintf(w, "  %-7s  %s\n", c.name, c.summary)
-	}
+	{name: "import", summary: "import a hash list into a bank (text, csv, hma, pdq-hasher), all or nothing", args: "FILE",
+		example: "bank import --bank known --source \"own moderators\" hashes.txt --data demo", access: writes, run: cmdBankImport},
+	{name: "list", summary: "list the banks with their provenance and entry counts", example: "bank list --data demo", access: reads, run: cmdBankList},
+	{name: "add", summary: "add images (hashed here) or hashes to a bank", args: "BANK FILE|HASH…",
+		example: "bank add known photo.jpg --data demo", access: writes, run: cmdBankAdd},
+	{name: "remove", summary: "remove entries from a bank", args: "BANK ENTRY…", example: "bank remove known photo.jpg --data demo", access: writes, run: cmdBankRemove},
+	{name: "disable", summary: "stop a bank matching (its entries stay)", args: "BANK", example: "bank disable known --data demo", access: writes, run: cmdBankEnable(false)},
+	{name: "enable", summary: "let a disabled bank match again", args: "BANK", example: "bank enable known --data demo", access: writes, run: cmdBankEnable(true)},
+	{name: "match", summary: "match image files against the banks, as the server would", args: "FILE…",
+		example: "bank match photo.jpg --data demo", access: reads, run: cmdBankMatch},
+	{name: "bench", summary: "measure the hash-bank index against brute force on synthetic hashes",
+		example: "bank bench --size 10000 --queries 200", access: local, run: cmdBankBench},
 }
 
 func cmdBankBench(ctx context.Context, e *env, args []string) error {

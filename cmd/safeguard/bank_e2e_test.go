@@ -35,7 +35,7 @@ func startBankServer(t *testing.T, db string) (*running, *client.Client) {
 	t.Helper()
 	dir := t.TempDir()
 	var c serveConfig
-	bindServeFlags(flag.NewFlagSet("test", flag.ContinueOnError), &c)
+	bindServeFlags(flag.NewFlagSet("test", flag.ContinueOnError), &c, true)
 	c.addr, c.db, c.mediaDir = "127.0.0.1:0", db, filepath.Join(dir, "media")
 	c.frankingKeysFile = filepath.Join(dir, "franking.keys")
 	c.guardianKeyFile, c.metricsAddr = filepath.Join(dir, "guardian.key"), ""

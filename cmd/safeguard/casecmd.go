@@ -2,12 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"slices"
+	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -22,6 +23,36 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/web"
 )
 
+// caseCommands are the subcommands of "safeguard case".
+var caseCommands = []command{
+	{name: "list", summary: "list the review queue", example: "case list --data demo", access: reads, run: cmdCaseList},
+	{name: "show", summary: "show one case as the API's JSON", args: "ID", example: "case show 1 --data demo", access: reads, run: cmdCaseShow},
+	{name: "decide", summary: "decide a case (a report decision files the law-enforcement report)", args: "ID",
+		example: "case decide 1 --decision no-violation --reason \"a family photo\" --data demo", access: writes, run: cmdCaseDecide},
+	{name: "report-retry", summary: "file again a case's report that failed", args: "ID",
+		example: "case report-retry 2 --data demo", access: writes, run: cmdCaseReportRetry},
+	{name: "report-submitted", summary: "record that a report package awaiting manual submission was submitted, under the receiving body's reference", args: "ID",
+		example: "case report-submitted 2 --reference NCA-1234 --data demo", access: writes, run: cmdCaseReportSubmitted},
+}
+
+// reportCommands are the subcommands of "safeguard report".
+var reportCommands = []command{
+	{name: "export", summary: "write a case's NCA and NCMEC report package into a directory",
+		example: "report export --case 2 --out report-2 --draft --data demo", access: writes, run: cmdReportExport},
+}
+
+// evidenceCommands are the subcommands of "safeguard evidence".
+var evidenceCommands = []command{
+	{name: "verify", summary: "check the evidence log's chain and signatures against the pinned key, and each item's bytes",
+		example: "evidence verify --data demo --evidence-pubkey $(safeguard evidence pubkey --data demo)", access: reads, run: cmdEvidenceVerify},
+	{name: "pubkey", summary: "print the public key of the evidence signing key, to pin with --evidence-pubkey",
+		example: "evidence pubkey --data demo", access: reads, run: cmdEvidencePubkey},
+	{name: "keygen", summary: "make a new evidence signing key (before the server first starts)",
+		example: "evidence keygen --evidence-key /etc/safeguard/evidence.signing.key", access: writes, run: cmdEvidenceKeygen},
+	{name: "retain", summary: "delete the evidence past its retention, each item with a signed tombstone",
+		example: "evidence retain --data demo", access: writes, run: cmdEvidenceRetain},
+}
+
 // caseEnv is a store and the cases service, opened for a command.
 type caseEnv struct {
 	st    store.Store
@@ -29,31 +60,50 @@ type caseEnv struct {
 	close func()
 }
 
-// caseFlags defines the flags the case, report and evidence commands share.
-func caseFlags(fs *flag.FlagSet, db, mediaDir, mediaKeyFile *string, cc *caseConfig) {
-	fs.StringVar(db, "db", defaultDB, "database: a SQLite file path, or a postgres:// URL")
-	fs.StringVar(mediaDir, "media", defaultMedia, "directory of uploaded media")
-	fs.StringVar(mediaKeyFile, "media-key-file", "", "file holding the media key (default: the media directory's path + \".key\")")
-	bindCaseFlags(fs, cc)
-}
-
-func openCaseEnv(ctx context.Context, e *env, db, mediaDir, mediaKeyFile string, cc caseConfig) (*caseEnv, error) {
+// openCaseEnv opens the store and the cases service with its vault and
+// media, for a command that changes cases; what is missing is an error and
+// nothing is created.
+func openCaseEnv(ctx context.Context, e *env, d *dataFlags, cc caseConfig) (*caseEnv, error) {
+	d.resolve()
+	d.cases(&cc)
 	cc.readSecrets(e)
-	st, err := openStore(ctx, db)
+	st, err := d.openRead(ctx)
 	if err != nil {
 		return nil, err
 	}
-	md, err := openMedia(serveConfig{mediaDir: mediaDir, mediaKeyFile: mediaKeyFile, mediaKey: e.getenv("SAFEGUARD_MEDIA_KEY")})
+	fail := func(err error) (*caseEnv, error) { st.Close(); return nil, err }
+	mediaKey := e.getenv("SAFEGUARD_MEDIA_KEY")
+	if mediaKey == "" {
+		if err := mustExist(d.mediaKeyFile, "media key", "media-key-file"); err != nil {
+			return fail(err)
+		}
+	}
+	if err := mustExist(d.mediaDir, "media directory", "media"); err != nil {
+		return fail(err)
+	}
+	md, err := openMedia(serveConfig{mediaDir: d.mediaDir, mediaKeyFile: d.mediaKeyFile, mediaKey: mediaKey})
 	if err != nil {
-		st.Close()
-		return nil, err
+		return fail(err)
 	}
 	vault, _, err := openVault(cc, nil, false, nil)
 	if err != nil {
-		st.Close()
-		return nil, err
+		return fail(err)
 	}
 	svc, err := newCases(cc, st, md, vault, nil, nil, nil)
+	if err != nil {
+		return fail(err)
+	}
+	return &caseEnv{st: st, svc: svc, close: func() { st.Close() }}, nil
+}
+
+// openCaseReader opens the store and a cases service that only reads
+// cases: no media, no evidence key.
+func openCaseReader(ctx context.Context, s *storeFlags) (*caseEnv, error) {
+	st, err := s.openRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	svc, err := newCases(caseConfig{}, st, nil, evidence.New(nil, nil, nil), nil, nil, nil)
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -61,72 +111,137 @@ func openCaseEnv(ctx context.Context, e *env, db, mediaDir, mediaKeyFile string,
 	return &caseEnv{st: st, svc: svc, close: func() { st.Close() }}, nil
 }
 
-// caseUsage lists the case subcommands.
-const caseUsage = "Usage: safeguard case list [--json] | show ID | decide ID --decision D --reason TEXT [--moderator NAME] [--senior]\n" +
-	"                     | report-retry ID [--moderator NAME] [--senior] | report-submitted ID --reference REF [--moderator NAME] [--senior]"
+// caseID reads the one positional argument of case show and case decide.
+func caseID(fs *flag.FlagSet) (int64, error) {
+	if fs.NArg() != 1 {
+		return 0, &exitError{code: 2, err: errors.New("give one case ID")}
+	}
+	n, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+	if err != nil || n <= 0 {
+		return 0, &exitError{code: 2, err: fmt.Errorf("case ID %q is not a number", fs.Arg(0))}
+	}
+	return n, nil
+}
 
-func cmdCase(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || !slices.Contains([]string{"list", "show", "decide", "report-retry", "report-submitted"}, args[0]) {
-		fmt.Fprintln(e.stderr, caseUsage)
-		return &exitError{code: 2, err: errors.New("")}
-	}
-	sub := args[0]
-	fs := newFlagSet(e, "case "+sub, "case "+sub+" [flags]")
-	var db, mediaDir, mediaKeyFile string
-	var cc caseConfig
-	caseFlags(fs, &db, &mediaDir, &mediaKeyFile, &cc)
+func cmdCaseList(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "case list", "case list [--json] [flags]")
+	var s storeFlags
+	bindStore(fs, &s)
 	asJSON := fs.Bool("json", false, "write JSON")
-	decision := fs.String("decision", "", "report, no-violation, remove, warn, suspend or ban")
-	reason := fs.String("reason", "", "the reason for the decision")
-	moderator := fs.String("moderator", "operator", "who decides")
-	senior := fs.Bool("senior", false, "the moderator is a senior reviewer (needed when the sender is a minor)")
-	reference := fs.String("reference", "", "report-submitted: the reference the receiving body gave the report submitted by hand")
-	var id int64
-	rest := args[1:]
-	if sub != "list" {
-		if len(rest) == 0 {
-			return &exitError{code: 2, err: errors.New("a case ID is required")}
-		}
-		n, err := strconv.ParseInt(rest[0], 10, 64)
-		if err != nil || n <= 0 {
-			return &exitError{code: 2, err: fmt.Errorf("case ID %q is not a number", rest[0])}
-		}
-		id, rest = n, rest[1:]
-	}
-	if err := parseFlags(fs, e, rest); err != nil {
+	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
-	ce, err := openCaseEnv(ctx, e, db, mediaDir, mediaKeyFile, cc)
+	ce, err := openCaseReader(ctx, &s)
 	if err != nil {
 		return err
 	}
 	defer ce.close()
-	switch sub {
-	case "list":
-		return caseList(ctx, e, ce.svc, *asJSON)
-	case "show":
-		return caseShow(ctx, e, ce.svc, id)
+	return caseList(ctx, e, ce.svc, *asJSON)
+}
+
+func cmdCaseShow(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "case show", "case show ID [flags]")
+	var s storeFlags
+	bindStore(fs, &s)
+	if err := parseFlags(fs, e, args); err != nil {
+		return err
 	}
+	id, err := caseID(fs)
+	if err != nil {
+		return err
+	}
+	ce, err := openCaseReader(ctx, &s)
+	if err != nil {
+		return err
+	}
+	defer ce.close()
+	return caseShow(ctx, e, ce.svc, id)
+}
+
+func cmdCaseDecide(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "case decide", "case decide ID --decision D --reason TEXT [--moderator NAME] [--senior] [flags]")
+	var d dataFlags
+	bindData(fs, &d, true)
+	var cc caseConfig
+	bindReportFlags(fs, &cc)
+	decision := fs.String("decision", "", "report, no-violation, remove, warn, suspend or ban")
+	reason := fs.String("reason", "", "the reason for the decision")
+	moderator := fs.String("moderator", "operator", "who decides")
+	senior := fs.Bool("senior", false, "the moderator is a senior reviewer (needed when the sender is a minor)")
+	if err := parseFlags(fs, e, args); err != nil {
+		return err
+	}
+	id, err := caseID(fs)
+	if err != nil {
+		return err
+	}
+	if *decision == "" || *reason == "" {
+		return &exitError{code: 2, err: errors.New("--decision and --reason are required")}
+	}
+	ce, err := openCaseEnv(ctx, e, &d, cc)
+	if err != nil {
+		return err
+	}
+	defer ce.close()
 	m := cases.Moderator{Name: *moderator, Role: cases.RoleFor(*senior)}
-	switch sub {
-	case "report-retry":
-		v, rec, err := ce.svc.RetryReport(ctx, id, m)
-		if err != nil {
-			return err
-		}
-		return reportOutcome(e, v, rec)
-	case "report-submitted":
-		if strings.TrimSpace(*reference) == "" {
-			return &exitError{code: 2, err: errors.New("--reference is required: the reference the report was submitted under")}
-		}
-		v, err := ce.svc.MarkSubmitted(ctx, id, m, *reference)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "case %d: %s (submitted by hand as %s)\n", v.ID, v.Status, strings.TrimSpace(*reference))
-		return nil
-	}
 	return caseDecide(ctx, e, ce.svc, id, m, *decision, *reason)
+}
+
+func cmdCaseReportRetry(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "case report-retry", "case report-retry ID [--moderator NAME] [--senior] [flags]")
+	var d dataFlags
+	bindData(fs, &d, true)
+	var cc caseConfig
+	bindReportFlags(fs, &cc)
+	moderator := fs.String("moderator", "operator", "who files the report again")
+	senior := fs.Bool("senior", false, "the moderator is a senior reviewer (needed when the sender is a minor)")
+	if err := parseFlags(fs, e, args); err != nil {
+		return err
+	}
+	id, err := caseID(fs)
+	if err != nil {
+		return err
+	}
+	ce, err := openCaseEnv(ctx, e, &d, cc)
+	if err != nil {
+		return err
+	}
+	defer ce.close()
+	v, rec, err := ce.svc.RetryReport(ctx, id, cases.Moderator{Name: *moderator, Role: cases.RoleFor(*senior)})
+	if err != nil {
+		return err
+	}
+	return reportOutcome(e, v, rec)
+}
+
+func cmdCaseReportSubmitted(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "case report-submitted", "case report-submitted ID --reference REF [--moderator NAME] [--senior] [flags]")
+	var d dataFlags
+	bindData(fs, &d, true)
+	reference := fs.String("reference", "", "the reference the receiving body gave the report submitted by hand")
+	moderator := fs.String("moderator", "operator", "who records the submission")
+	senior := fs.Bool("senior", false, "the moderator is a senior reviewer (needed when the sender is a minor)")
+	if err := parseFlags(fs, e, args); err != nil {
+		return err
+	}
+	id, err := caseID(fs)
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(*reference) == "" {
+		return &exitError{code: 2, err: errors.New("--reference is required: the reference the report was submitted under")}
+	}
+	ce, err := openCaseEnv(ctx, e, &d, caseConfig{})
+	if err != nil {
+		return err
+	}
+	defer ce.close()
+	v, err := ce.svc.MarkSubmitted(ctx, id, cases.Moderator{Name: *moderator, Role: cases.RoleFor(*senior)}, *reference)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "case %d: %s (submitted by hand as %s)\n", v.ID, v.Status, strings.TrimSpace(*reference))
+	return nil
 }
 
 // reportOutcome says where a case's report stands after a filing: filed,
@@ -191,26 +306,23 @@ func caseDecide(ctx context.Context, e *env, svc *cases.Service, id int64, m cas
 	return reportOutcome(e, v, rec)
 }
 
-func cmdReport(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] != "export" {
-		fmt.Fprintln(e.stderr, "Usage: safeguard report export --case ID --out DIR [--draft]")
-		return &exitError{code: 2, err: errors.New("")}
-	}
+func cmdReportExport(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "report export", "report export --case ID --out DIR [--draft] [flags]")
-	var db, mediaDir, mediaKeyFile string
+	var d dataFlags
+	bindData(fs, &d, true)
 	var cc caseConfig
-	caseFlags(fs, &db, &mediaDir, &mediaKeyFile, &cc)
+	bindReportFlags(fs, &cc)
 	id := fs.Int64("case", 0, "the case to report")
 	out := fs.String("out", "", "directory to write the report package into")
 	who := fs.String("moderator", "operator", "who exports the report (recorded as reading the evidence)")
 	draft := fs.Bool("draft", false, "export a DRAFT of the report of a case not decided for a report (stamped DRAFT in every document and in its name)")
-	if err := parseFlags(fs, e, args[1:]); err != nil {
+	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
 	if *id <= 0 || *out == "" {
 		return &exitError{code: 2, err: errors.New("--case and --out are required")}
 	}
-	ce, err := openCaseEnv(ctx, e, db, mediaDir, mediaKeyFile, cc)
+	ce, err := openCaseEnv(ctx, e, &d, cc)
 	if err != nil {
 		return err
 	}
@@ -236,62 +348,82 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-func cmdEvidence(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || (args[0] != "verify" && args[0] != "keygen" && args[0] != "retain") {
-		fmt.Fprintln(e.stderr, "Usage: safeguard evidence verify --evidence-pubkey HEX | keygen --evidence-key FILE | retain")
-		return &exitError{code: 2, err: errors.New("")}
-	}
-	sub := args[0]
-	fs := newFlagSet(e, "evidence "+sub, "evidence "+sub+" [flags]")
-	var db, mediaDir, mediaKeyFile string
-	var cc caseConfig
-	caseFlags(fs, &db, &mediaDir, &mediaKeyFile, &cc)
-	now := fs.String("now", "", "retain: the time to retain as of (RFC 3339; default now)")
-	if err := parseFlags(fs, e, args[1:]); err != nil {
+// evidenceKeyFlags defines --data and where the evidence signing key is.
+func evidenceKeyFlags(fs *flag.FlagSet, d *dataFlags) {
+	fs.StringVar(&d.data, "data", defaultData, "the data directory: database, media, evidence, reports and keys (docs/storage.md)")
+	fs.StringVar(&d.evidenceDir, "evidence-dir", "", "directory of the evidence vault's items (default: evidence in the data directory)")
+	fs.StringVar(&d.evidenceKey, "evidence-key", "", "file holding the ed25519 key that signs evidence checkpoints and tombstones (default: the evidence directory's path + \".signing.key\")")
+}
+
+func cmdEvidencePubkey(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "evidence pubkey", "evidence pubkey [flags]")
+	var d dataFlags
+	evidenceKeyFlags(fs, &d)
+	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
-	switch sub {
-	case "keygen":
-		return evidenceKeygen(e, cc)
-	case "verify":
-		return evidenceVerify(ctx, e, db, cc)
-	default:
-		return evidenceRetain(ctx, e, db, mediaDir, mediaKeyFile, cc, *now)
+	d.resolve()
+	if err := mustExist(d.evidenceKey, "evidence signing key", "evidence-key"); err != nil {
+		return err
 	}
+	key, err := evidence.LoadKey(d.evidenceKey)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, hex.EncodeToString(key.Public().(ed25519.PublicKey)))
+	return nil
 }
 
 // evidenceKeygen makes the key that signs evidence checkpoints and
 // tombstones.
-func evidenceKeygen(e *env, cc caseConfig) error {
-	if cc.evidenceKey == "" {
-		return &exitError{code: 2, err: errors.New("--evidence-key FILE is required")}
+func cmdEvidenceKeygen(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "evidence keygen", "evidence keygen [--evidence-key FILE] [flags]")
+	var d dataFlags
+	evidenceKeyFlags(fs, &d)
+	if err := parseFlags(fs, e, args); err != nil {
+		return err
 	}
-	pub, err := evidence.GenerateKey(cc.evidenceKey)
+	d.resolve()
+	if _, err := os.Stat(d.evidenceKey); err == nil {
+		return fmt.Errorf("%s already holds an evidence key; a new key would not match the pinned one, so it is kept", d.evidenceKey)
+	}
+	pub, err := evidence.GenerateKey(d.evidenceKey)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "evidence key written to %s\npublic key (pin with --evidence-pubkey): %s\n", cc.evidenceKey, hex.EncodeToString(pub))
+	fmt.Fprintf(e.stdout, "evidence key written to %s\npublic key (pin with --evidence-pubkey): %s\n", d.evidenceKey, hex.EncodeToString(pub))
 	return nil
 }
 
-// evidenceVerify checks the evidence log and its items against the pinned
-// public key.
-func evidenceVerify(ctx context.Context, e *env, db string, cc caseConfig) error {
-	if cc.evidencePub == "" {
-		return &exitError{code: 2, err: errors.New("--evidence-pubkey is required: verification trusts only the pinned key")}
+// cmdEvidenceVerify checks the evidence log and its items against the
+// pinned public key.
+func cmdEvidenceVerify(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "evidence verify", "evidence verify --evidence-pubkey HEX [flags]")
+	var d dataFlags
+	bindStore(fs, &d.storeFlags)
+	fs.StringVar(&d.evidenceDir, "evidence-dir", "", "directory of the evidence vault's items, with its data key beside it (default: evidence in the data directory)")
+	fs.StringVar(&d.evidPub, "evidence-pubkey", "", "the evidence key's public key in hex, pinned ('safeguard evidence pubkey' prints it); required")
+	if err := parseFlags(fs, e, args); err != nil {
+		return err
 	}
-	pub, err := evidence.ParsePublicKey(cc.evidencePub)
+	if d.evidPub == "" {
+		return &exitError{code: 2, err: errors.New("--evidence-pubkey is required: verification trusts only the pinned key ('safeguard evidence pubkey' prints the key of a signing key file)")}
+	}
+	pub, err := evidence.ParsePublicKey(d.evidPub)
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	st, err := openStore(ctx, db)
+	d.resolve()
+	var cc caseConfig
+	d.cases(&cc)
+	st, err := d.openRead(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	items, err := openEvidenceItems(cc)
+	items, err := openEvidenceItems(cc, false)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w; nothing was verified", err)
 	}
 	r, err := evidence.Verify(ctx, st, pub, items)
 	if err != nil {
@@ -302,25 +434,35 @@ func evidenceVerify(ctx context.Context, e *env, db string, cc caseConfig) error
 	}
 	fmt.Fprintf(e.stdout, "%d entries (%d items, %d tombstones), %d checkpoints, %d items checked\n",
 		r.Entries, r.Items, r.Tombstones, r.Checkpoints, r.ItemsChecked)
+	if r.NoItemFound() {
+		return &exitError{code: 1, err: fmt.Errorf("none of the %d items the log lists is in %s: this is likely not this log's evidence directory (give --data or --evidence-dir); if it is, every item was deleted without a tombstone",
+			r.ItemsMissing, d.evidenceDir)}
+	}
 	if !r.OK() {
-		return &exitError{code: 1, err: fmt.Errorf("evidence log does not verify: %d problems", len(r.Problems))}
+		return &exitError{code: 1, err: fmt.Errorf("evidence log does not verify: %d problems (tampering, or damage: see above)", len(r.Problems))}
 	}
 	fmt.Fprintln(e.stdout, "evidence log verified")
 	return nil
 }
 
-// evidenceRetain deletes the evidence past its retention as of now (RFC
-// 3339; empty is the present time).
-func evidenceRetain(ctx context.Context, e *env, db, mediaDir, mediaKeyFile string, cc caseConfig, now string) error {
+// cmdEvidenceRetain deletes the evidence past its retention as of --now.
+func cmdEvidenceRetain(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "evidence retain", "evidence retain [--now TIME] [flags]")
+	var d dataFlags
+	bindData(fs, &d, true)
+	now := fs.String("now", "", "the time to retain as of (RFC 3339; default now)")
+	if err := parseFlags(fs, e, args); err != nil {
+		return err
+	}
 	at := time.Now()
-	if now != "" {
-		t, err := time.Parse(time.RFC3339, now)
+	if *now != "" {
+		t, err := time.Parse(time.RFC3339, *now)
 		if err != nil {
 			return &exitError{code: 2, err: fmt.Errorf("--now: %v", err)}
 		}
 		at = t
 	}
-	ce, err := openCaseEnv(ctx, e, db, mediaDir, mediaKeyFile, cc)
+	ce, err := openCaseEnv(ctx, e, &d, caseConfig{})
 	if err != nil {
 		return err
 	}

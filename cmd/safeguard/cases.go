@@ -25,14 +25,13 @@ import (
 
 // Defaults of the cases flags.
 const (
-	defaultEvidenceDir       = "./safeguard-evidence"
 	defaultCasesInterval     = time.Second
 	defaultRetentionInterval = time.Hour
 )
 
 // caseConfig is what the cases, the evidence vault and the law-enforcement
 // reports read from flags (serve, demo and the case, report and evidence
-// commands).
+// commands). Where the evidence and the reports are comes from dataFlags.
 type caseConfig struct {
 	evidenceDir, evidenceKey, evidencePub string
 	reportDir, reportEmail, serviceName   string
@@ -45,21 +44,26 @@ type caseConfig struct {
 	ncmecPassword string // secret, from the environment only
 }
 
+// bindCaseFlags defines the server's settings of cases, reports and the
+// evidence vault.
 func bindCaseFlags(fs *flag.FlagSet, c *caseConfig) {
-	fs.StringVar(&c.evidenceDir, "evidence-dir", defaultEvidenceDir, "directory of the evidence vault's items, encrypted at rest (key: the directory's path + \".key\")")
-	fs.StringVar(&c.evidenceKey, "evidence-key", "", "file holding the ed25519 key that signs evidence checkpoints and tombstones (made by 'safeguard evidence keygen'; keep it away from the database)")
-	fs.StringVar(&c.evidencePub, "evidence-pubkey", "", "the evidence key's public key in hex, pinned: serve refuses another key, verify trusts only this one")
-	fs.StringVar(&c.reportDir, "report-dir", "", "directory law-enforcement report packages are exported to, for upload to the NCA portal (default: \"reports\" beside the evidence directory)")
+	bindReportFlags(fs, c)
+	fs.BoolVar(&c.suspendOnMatch, "suspend-on-match", true, "hold, silently, everything an adult sends after a known image of theirs matched, until a moderator decides (a minor never is)")
+	fs.StringVar(&c.oncallWebhook, "oncall-webhook", "", "URL that receives a POST (JSON: case id, priority, reasons; never content) for each priority 1 case")
+	fs.DurationVar(&c.casesInterval, "cases-interval", defaultCasesInterval, "how often new detections are turned into cases")
+	fs.DurationVar(&c.retentionInterval, "retention-interval", defaultRetentionInterval, "how often evidence retention runs")
+}
+
+// bindReportFlags defines what a law-enforcement report says of the
+// service, and where NCMEC takes reports (serve, and the commands that
+// file or export a report).
+func bindReportFlags(fs *flag.FlagSet, c *caseConfig) {
 	fs.StringVar(&c.reportEmail, "report-email", "", "the reporting person's email address, required in NCA and NCMEC reports (reporting is configured with it, --report-org and, to file with NCMEC, the --ncmec flags; with none of them, report packages are exported for a person to submit by hand)")
 	fs.StringVar(&c.reportOrg, "report-org", "", "the organisation that reports, named as the reporter in NCA and NCMEC reports")
 	fs.StringVar(&c.serviceName, "service-name", cases.DefaultServiceName, "the service's name in reports")
 	fs.BoolVar(&c.testReports, "test-reports", false, "mark every law-enforcement report as a test (tests and demos)")
-	fs.BoolVar(&c.suspendOnMatch, "suspend-on-match", true, "hold, silently, everything an adult sends after a known image of theirs matched, until a moderator decides (a minor never is)")
-	fs.StringVar(&c.oncallWebhook, "oncall-webhook", "", "URL that receives a POST (JSON: case id, priority, reasons; never content) for each priority 1 case")
 	fs.StringVar(&c.ncmecURL, "ncmec-url", "", "NCMEC CyberTipline API base URL: file reports with NCMEC instead of exporting them ($SAFEGUARD_NCMEC_PASSWORD holds the password)")
 	fs.StringVar(&c.ncmecUser, "ncmec-user", "", "NCMEC API user name")
-	fs.DurationVar(&c.casesInterval, "cases-interval", defaultCasesInterval, "how often new detections are turned into cases")
-	fs.DurationVar(&c.retentionInterval, "retention-interval", defaultRetentionInterval, "how often evidence retention runs")
 }
 
 func (c *caseConfig) readSecrets(e *env) { c.ncmecPassword = e.getenv("SAFEGUARD_NCMEC_PASSWORD") }
@@ -108,17 +112,23 @@ func (c caseConfig) reporting() (manual bool, err error) {
 	return false, nil
 }
 
-// openVault opens the evidence items and the signing key. With create, a
-// missing key is made beside the evidence directory (and its public key
-// logged, to pin); a pinned public key must match.
+// openVault opens the evidence items and the signing key. With create (the
+// server), missing keys and the directory are made, and a new signing key's
+// public key logged, to pin; without, what is missing is an error and
+// nothing is made. A pinned public key must match.
 func openVault(c caseConfig, log *slog.Logger, create bool, now func() time.Time) (*evidence.Vault, *media.Disk, error) {
-	items, err := openEvidenceItems(c)
+	items, err := openEvidenceItems(c, create)
 	if err != nil {
 		return nil, nil, err
 	}
 	path := c.evidenceKey
 	if path == "" {
 		path = strings.TrimRight(c.evidenceDir, string(os.PathSeparator)) + ".signing.key"
+	}
+	if !create {
+		if err := mustExist(path, "evidence signing key", "evidence-key"); err != nil {
+			return nil, nil, err
+		}
 	}
 	key, err := evidence.LoadKey(path)
 	if errors.Is(err, fs.ErrNotExist) && create {
@@ -205,9 +215,19 @@ func runCaseJobs(ctx context.Context, c caseConfig, svc *cases.Service, log *slo
 }
 
 // openEvidenceItems opens the directory of the vault's items with its data
-// key (created beside it if absent).
-func openEvidenceItems(c caseConfig) (*media.Disk, error) {
-	dkey, err := media.LoadOrCreateKey(strings.TrimRight(c.evidenceDir, string(os.PathSeparator)) + ".key")
+// key beside it; with create, both are made if absent, and without, a
+// missing one is an error.
+func openEvidenceItems(c caseConfig, create bool) (*media.Disk, error) {
+	keyPath := strings.TrimRight(c.evidenceDir, string(os.PathSeparator)) + ".key"
+	if !create {
+		if err := mustExist(c.evidenceDir, "evidence directory", "evidence-dir"); err != nil {
+			return nil, err
+		}
+		if err := mustExist(keyPath, "evidence data key", "evidence-dir"); err != nil {
+			return nil, err
+		}
+	}
+	dkey, err := media.LoadOrCreateKey(keyPath)
 	if err != nil {
 		return nil, fmt.Errorf("evidence data key: %w", err)
 	}

@@ -19,9 +19,9 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
-// demoFiles are what a demo writes into its directory.
-var demoFiles = []string{"safeguard.db", "safeguard.db-wal", "safeguard.db-shm", "media", "media.key",
-	"evidence", "evidence.key", "evidence.signing.key", "reports", "franking.keys", "guardian.key"}
+// demoFiles are what a demo writes into its directory: a data directory's
+// layout.
+var demoFiles = layoutNames
 
 // demoDir returns the demo's directory: a new temporary one when dir is
 // empty, otherwise dir, made (0700) if it is missing. A directory that holds
@@ -53,13 +53,13 @@ func demoDir(dir string, reset bool) (string, error) {
 }
 
 func cmdDemo(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "demo", "demo [--exit] [--dir DIR] [flags of serve]")
+	fs := newFlagSet(e, "demo", "demo [--exit] [--dir DIR] [--reset] [flags of serve]")
 	var c serveConfig
-	bindServeFlags(fs, &c)
+	bindServeFlags(fs, &c, false)
 	// Everyone in the story signs up from this machine's one address.
 	c.limits.SignUpPerAddress = ratelimit.Limit{}
 	exit := fs.Bool("exit", false, "stop after the story instead of leaving the server running")
-	dir := fs.String("dir", "", "directory for the demo's database, media, evidence, reports and keys, made if missing (default: a new temporary directory)")
+	dir := fs.String("dir", "", "the demo's data directory (database, media, evidence, reports and keys, laid out as --data's), made if missing (default: a new temporary directory)")
 	reset := fs.Bool("reset", false, "start afresh in a --dir that holds an earlier demo's data, deleting that data")
 	if err := parseFlags(fs, e, args); err != nil {
 		return err
@@ -69,28 +69,13 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if *dir, err = demoDir(*dir, *reset); err != nil {
 		return err
 	}
-	// A fresh database every time, the demo's own media, its own operator
-	// token, and any free port unless one is asked for.
-	if !flagGiven(fs, "db") {
-		c.db = filepath.Join(*dir, "safeguard.db")
-	}
-	if !flagGiven(fs, "media") {
-		c.mediaDir = filepath.Join(*dir, "media")
-	}
-	if !flagGiven(fs, "franking-keys-file") && e.getenv("SAFEGUARD_FRANKING_KEYS_FILE") == "" {
-		c.frankingKeysFile = filepath.Join(*dir, "franking.keys")
-	}
-	if !flagGiven(fs, "guardian-key-file") && e.getenv("SAFEGUARD_GUARDIAN_KEY_FILE") == "" {
-		c.guardianKeyFile = filepath.Join(*dir, "guardian.key")
-	}
+	// The demo's data directory is --dir (the environment never points a
+	// part of it elsewhere), its own operator token, and any free port
+	// unless one is asked for.
+	c.where.data = *dir
+	c.resolve()
 	if !flagGiven(fs, "metrics-addr") && e.getenv("SAFEGUARD_METRICS_ADDR") == "" {
 		c.metricsAddr = "" // several demos may run at once
-	}
-	if !flagGiven(fs, "evidence-dir") && e.getenv("SAFEGUARD_EVIDENCE_DIR") == "" {
-		c.cases.evidenceDir = filepath.Join(*dir, "evidence")
-	}
-	if !flagGiven(fs, "report-dir") && e.getenv("SAFEGUARD_REPORT_DIR") == "" {
-		c.cases.reportDir = filepath.Join(*dir, "reports")
 	}
 	if !flagGiven(fs, "report-email") && e.getenv("SAFEGUARD_REPORT_EMAIL") == "" {
 		c.cases.reportEmail, c.cases.testReports = "reports@safeguard-demo.invalid", true // the demo's reports are tests
@@ -119,10 +104,11 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 
 	d := &demo{out: e.stdout, url: srv.url, admin: &client.Client{BaseURL: srv.url, Token: c.adminToken}, users: map[string]*client.Client{},
 		srv: srv, store: srv.store}
-	fmt.Fprintf(e.stdout, "Safeguard demo — server at %s, database %s\n", srv.url, c.db)
+	fmt.Fprintf(e.stdout, "Safeguard demo — server at %s, data directory %s\n", srv.url, *dir)
 	if err := d.story(ctx); err != nil {
 		return fmt.Errorf("demo story: %w", err)
 	}
+	demoNext(e, *dir, c.db != filepath.Join(*dir, layoutDB))
 	if *exit {
 		return nil
 	}
@@ -138,6 +124,22 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintln(e.stdout, "Press Ctrl-C to stop.")
 	<-ctx.Done()
 	return nil
+}
+
+// demoNext prints the operator's commands on the demo's data directory.
+func demoNext(e *env, dir string, dbElsewhere bool) {
+	data := dir
+	if strings.ContainsAny(data, " '\"$\\") {
+		data = "'" + strings.ReplaceAll(data, "'", `'\''`) + "'"
+	}
+	fmt.Fprintf(e.stdout, "\nThe demo's data is in %s. The operator's commands read it with --data:\n", dir)
+	if dbElsewhere {
+		fmt.Fprintln(e.stdout, "  (its database is elsewhere: add the same --db to each command)")
+	}
+	for _, cmd := range []string{"case list", "case show 1", "evidence pubkey", "moderator list", "bank list", "url list"} {
+		fmt.Fprintf(e.stdout, "  safeguard %s --data %s\n", cmd, data)
+	}
+	fmt.Fprintf(e.stdout, "  safeguard evidence verify --data %s --evidence-pubkey $(safeguard evidence pubkey --data %s)\n", data, data)
 }
 
 func flagGiven(fs *flag.FlagSet, name string) bool {

@@ -81,3 +81,28 @@ func TestResetOnlyFromCommandLine(t *testing.T) {
 		t.Fatalf("the environment reset the directory: %v", err)
 	}
 }
+
+// TestDemoDataStaysInDir: the demo's data directory is its --dir; a
+// SAFEGUARD_DB or SAFEGUARD_EVIDENCE_DIR meant for a server does not send
+// the demo's data elsewhere.
+func TestDemoDataStaysInDir(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the demo story takes a few seconds")
+	}
+	root := t.TempDir()
+	dir := filepath.Join(root, "demo")
+	elsewhere := filepath.Join(root, "server")
+	env := map[string]string{"SAFEGUARD_DB": filepath.Join(elsewhere, "safeguard.db"), "SAFEGUARD_EVIDENCE_DIR": filepath.Join(elsewhere, "evidence"),
+		"SAFEGUARD_MEDIA": filepath.Join(elsewhere, "media"), "SAFEGUARD_DATA": elsewhere}
+	if _, errOut, code := runCmd(t, env, "demo", "--exit", "--dir", dir, "--argon2-memory", "64", "--argon2-time", "1"); code != 0 {
+		t.Fatalf("demo: exit %d: %s", code, errOut)
+	}
+	if _, err := os.Stat(elsewhere); err == nil {
+		t.Errorf("the environment sent the demo's data to %s", elsewhere)
+	}
+	for _, name := range []string{"safeguard.db", "media", "evidence", "evidence.signing.key", "franking.keys", "guardian.key"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("the demo's %s is not in its --dir: %v", name, err)
+		}
+	}
+}

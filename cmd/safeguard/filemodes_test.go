@@ -22,7 +22,7 @@ func TestServeDataModes(t *testing.T) {
 
 	data := filepath.Join(t.TempDir(), "data") // serve makes it
 	var c serveConfig
-	bindServeFlags(flag.NewFlagSet("test", flag.ContinueOnError), &c)
+	bindServeFlags(flag.NewFlagSet("test", flag.ContinueOnError), &c, true)
 	c.addr, c.metricsAddr = "127.0.0.1:0", ""
 	c.db, c.mediaDir = filepath.Join(data, "safeguard.db"), filepath.Join(data, "media")
 	c.mediaKeyFile = filepath.Join(data, "media.key")

@@ -57,10 +57,10 @@ func TestUsage(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "safeguard ") {
 		t.Errorf("version: %d %q", code, out)
 	}
-	_, errOut, code = runCmd(t, nil, "serve", "-h")
-	for _, want := range []string{"--addr", "SAFEGUARD_ADDR", "--db", "SAFEGUARD_DB", "--encryption", "(default nspcc)"} {
-		if !strings.Contains(errOut, want) {
-			t.Errorf("serve -h lacks %q:\n%s", want, errOut)
+	out, _, code = runCmd(t, nil, "serve", "-h")
+	for _, want := range []string{"--addr", "SAFEGUARD_ADDR", "--data", "SAFEGUARD_DATA", "--db", "SAFEGUARD_DB", "--encryption", "(default nspcc)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("serve -h lacks %q:\n%s", want, out)
 		}
 	}
 	if code != 0 {
@@ -70,7 +70,7 @@ func TestUsage(t *testing.T) {
 
 func TestFlagsFromEnvironment(t *testing.T) {
 	_, errOut, code := runCmd(t, map[string]string{"SAFEGUARD_ENCRYPTION": "sometimes", "SAFEGUARD_ADDR": "127.0.0.1:0",
-		"SAFEGUARD_DB": filepath.Join(t.TempDir(), "x.db")}, "serve")
+		"SAFEGUARD_DATA": t.TempDir()}, "serve")
 	if code != 1 || !strings.Contains(errOut, `--encryption "sometimes"`) {
 		t.Errorf("env flag not read: %d %s", code, errOut)
 	}
@@ -268,6 +268,8 @@ func newUser(t *testing.T, url, nickname string) *client.Client {
 // everything it writes (database db, media, evidence, reports, keys) in dir,
 // and no metrics listener.
 func serverArgs(dir, db string) []string {
+	// Each part is named (not --data alone), so that the memory test can run
+	// an earlier build of the server the same way.
 	return []string{"serve", "--addr", "127.0.0.1:0", "--db", db,
 		"--media", filepath.Join(dir, "media"), "--evidence-dir", filepath.Join(dir, "evidence"),
 		"--report-dir", filepath.Join(dir, "reports"), "--franking-keys-file", filepath.Join(dir, "franking.keys"),

@@ -16,7 +16,7 @@ import (
 func TestServeMetricsListener(t *testing.T) {
 	dir := t.TempDir()
 	var c serveConfig
-	bindServeFlags(flag.NewFlagSet("test", flag.ContinueOnError), &c)
+	bindServeFlags(flag.NewFlagSet("test", flag.ContinueOnError), &c, true)
 	if c.metricsAddr != defaultMetricsAddr || !strings.HasPrefix(defaultMetricsAddr, "127.0.0.1:") {
 		t.Errorf("--metrics-addr defaults to %q, want loopback", c.metricsAddr)
 	}

@@ -14,76 +14,92 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/moderators"
 )
 
-const moderatorUsage = "Usage: safeguard moderator add NAME --role moderator|senior|admin [--password-stdin] | list | disable NAME | enable NAME | role NAME --role R | password NAME [--password-stdin]"
-
 // moderatorArgs is a moderator subcommand's parsed command line.
 type moderatorArgs struct {
-	sub      string
-	db       string
+	store    storeFlags
 	name     string
 	role     safeguard.ModeratorRole
 	password string // empty: generate one
 }
 
-// moderatorSubs runs each subcommand of moderator.
-var moderatorSubs = map[string]func(ctx context.Context, e *env, mods *moderators.Service, a moderatorArgs) error{
-	"add":      moderatorAdd,
-	"list":     moderatorList,
-	"disable":  moderatorDisable,
-	"enable":   moderatorEnable,
-	"role":     moderatorRole,
-	"password": moderatorPassword,
+// moderatorCommands are the subcommands of "safeguard moderator": the
+// console's moderators, accounts apart from chat accounts, made by the
+// operator.
+var moderatorCommands = []command{
+	{name: "add", summary: "add a moderator (a generated password is printed once)", args: "NAME",
+		example: "moderator add alice --role senior --data demo", access: writes, run: moderatorCmd(moderatorAdd, true, true)},
+	{name: "list", summary: "list the moderators", example: "moderator list --data demo", access: reads, run: moderatorCmd(moderatorList, false, false)},
+	{name: "disable", summary: "disable a moderator and end their console sessions", args: "NAME",
+		example: "moderator disable alice --data demo", access: writes, run: moderatorCmd(moderatorDisable, false, false)},
+	{name: "enable", summary: "enable a disabled moderator", args: "NAME",
+		example: "moderator enable alice --data demo", access: writes, run: moderatorCmd(moderatorEnable, false, false)},
+	{name: "role", summary: "change a moderator's role", args: "NAME",
+		example: "moderator role alice --role admin --data demo", access: writes, run: moderatorCmd(moderatorRole, true, false)},
+	{name: "password", summary: "set a moderator's password (generated and printed once unless --password-stdin) and end their sessions", args: "NAME",
+		example: "moderator password alice --data demo", access: writes, run: moderatorCmd(moderatorPassword, false, true)},
 }
 
-// cmdModerator manages the console's moderators: accounts apart from chat
-// accounts, made by the operator.
-func cmdModerator(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || moderatorSubs[args[0]] == nil {
-		fmt.Fprintln(e.stderr, moderatorUsage)
-		return &exitError{code: 2, err: errors.New("")}
+// moderatorCmd is a moderator subcommand that runs fn: its flags are the
+// database's, --role when role, --password-stdin when password.
+func moderatorCmd(fn func(ctx context.Context, e *env, mods *moderators.Service, a moderatorArgs) error, role, password bool) func(context.Context, *env, []string) error {
+	return func(ctx context.Context, e *env, args []string) error {
+		a, err := parseModeratorArgs(e, args, role, password)
+		if err != nil {
+			return err
+		}
+		// Only add makes a missing database; the others act on
+		// moderators that must be there.
+		open := a.store.openRead
+		if e.leaf.name == "add" {
+			open = a.store.openWrite
+		}
+		st, err := open(ctx)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		mods, err := moderators.New(moderators.Config{Argon2: messaging.DefaultArgon2}, moderators.Deps{Store: st})
+		if err != nil {
+			return err
+		}
+		return fn(ctx, e, mods, a)
 	}
-	a, err := parseModeratorArgs(e, args[0], args[1:])
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, a.db)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	mods, err := moderators.New(moderators.Config{Argon2: messaging.DefaultArgon2}, moderators.Deps{Store: st})
-	if err != nil {
-		return err
-	}
-	return moderatorSubs[a.sub](ctx, e, mods, a)
 }
 
-// parseModeratorArgs parses the command line of the subcommand sub: its
+// parseModeratorArgs parses the command line of the leaf being run: its
 // NAME (all but list have one), its flags, and the password from standard
 // input when --password-stdin asks for it.
-func parseModeratorArgs(e *env, sub string, rest []string) (moderatorArgs, error) {
-	a := moderatorArgs{sub: sub}
-	fs := newFlagSet(e, "moderator "+sub, "moderator "+sub+" [NAME] [flags]")
-	fs.StringVar(&a.db, "db", defaultDB, "database: a SQLite file path, or a postgres:// URL")
-	roleText := fs.String("role", "", "moderator, senior (senior moderator) or admin")
-	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input (otherwise one is generated and printed once)")
-	if sub != "list" {
-		if len(rest) == 0 || strings.HasPrefix(rest[0], "-") {
-			return a, &exitError{code: 2, err: errors.New("a moderator's NAME is required")}
-		}
-		a.name, rest = rest[0], rest[1:]
+func parseModeratorArgs(e *env, args []string, role, password bool) (moderatorArgs, error) {
+	var a moderatorArgs
+	leaf := e.leaf
+	synopsis := "moderator " + leaf.name + " " + leaf.args
+	fs := newFlagSet(e, "moderator "+leaf.name, strings.TrimSpace(synopsis)+" [flags]")
+	bindStore(fs, &a.store)
+	var roleText string
+	if role {
+		fs.StringVar(&roleText, "role", "", "moderator, senior (senior moderator) or admin")
 	}
-	if err := parseFlags(fs, e, rest); err != nil {
+	var fromStdin bool
+	if password {
+		fs.BoolVar(&fromStdin, "password-stdin", false, "read the password from the first line of standard input (otherwise one is generated and printed once)")
+	}
+	if err := parseFlags(fs, e, args); err != nil {
 		return a, err
 	}
-	if sub == "add" || sub == "role" {
-		r, err := safeguard.ParseModeratorRole(*roleText)
+	if leaf.args != "" {
+		if fs.NArg() != 1 {
+			return a, &exitError{code: 2, err: errors.New("give one moderator's NAME")}
+		}
+		a.name = fs.Arg(0)
+	}
+	if role {
+		r, err := safeguard.ParseModeratorRole(roleText)
 		if err != nil {
 			return a, &exitError{code: 2, err: fmt.Errorf("--role: %s", safeguard.ErrorMessage(err))}
 		}
 		a.role = r
 	}
-	if *fromStdin {
+	if fromStdin {
 		p, err := readPasswordLine(e)
 		if err != nil {
 			return a, err

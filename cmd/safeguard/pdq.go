@@ -13,25 +13,23 @@ import (
 
 const pdqSynopsis = "pdq hash [--pipeline full|cli] [--dihedral] FILE…"
 
-// cmdPDQ hashes image files with PDQ: one line per file, "<hex> <quality>
+// pdqCommands are the subcommands of "safeguard pdq".
+var pdqCommands = []command{
+	{name: "hash", summary: "hash image files with PDQ", args: "FILE…", example: "pdq hash photo.jpg", access: local, run: cmdPDQHash},
+}
+
+// cmdPDQHash hashes image files with PDQ: one line per file, "<hex> <quality>
 // <path>", or with --dihedral the eight hashes (orig rot90 rot180 rot270
 // flipx flipy flipp flipm) before the quality. Files are decoded as the
 // server decodes uploads, with its limits. A file that fails is reported on
 // stderr and the others go on; the exit status is then 1.
-func cmdPDQ(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] != "hash" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
-			fmt.Fprintf(e.stdout, "Usage: safeguard %s\n", pdqSynopsis)
-			return nil
-		}
-		return &exitError{code: 2, err: fmt.Errorf("usage: safeguard %s", pdqSynopsis)}
-	}
+func cmdPDQHash(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "pdq hash", pdqSynopsis)
 	pipeline := fs.String("pipeline", pdq.Full.String(),
 		"full: hash the image at full resolution, as HMA and python-threatexchange do;\n    \tcli: first resample an image over 512 pixels to 512×512, as Meta's pdq-photo-hasher does")
 	dihedral := fs.Bool("dihedral", false,
 		"print the hashes of the eight rotations and flips, in the order\n    \torig rot90 rot180 rot270 flipx flipy flipp flipm, then the quality and the path")
-	if err := parseFlags(fs, e, args[1:]); err != nil {
+	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
 	p, err := pdq.ParsePipeline(*pipeline)

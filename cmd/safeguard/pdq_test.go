@@ -38,7 +38,8 @@ func TestPDQHash(t *testing.T) {
 	golden.Check(t, filepath.Join("testdata", "pdq-hash.golden"), []byte(out.String()))
 }
 
-// TestPDQHashEnvironment: --pipeline falls back to $SAFEGUARD_PIPELINE.
+// TestPDQHashEnvironment: --pipeline is what the command is to do, so
+// $SAFEGUARD_PIPELINE does not set it.
 func TestPDQHashEnvironment(t *testing.T) {
 	var viaFlag, viaEnv bytes.Buffer
 	getenv := func(k string) string {
@@ -53,7 +54,7 @@ func TestPDQHashEnvironment(t *testing.T) {
 	if code := run(t.Context(), []string{"pdq", "hash", pdqImages[1]}, getenv, nil, &viaEnv, &viaEnv); code != 0 {
 		t.Fatalf("exit %d: %s", code, viaEnv.String())
 	}
-	if viaFlag.String() != viaEnv.String() {
-		t.Errorf("flag: %s\nenvironment: %s", viaFlag.String(), viaEnv.String())
+	if viaFlag.String() == viaEnv.String() {
+		t.Errorf("$SAFEGUARD_PIPELINE chose the pipeline: %s", viaEnv.String())
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -134,7 +135,7 @@ func sameDefault(doc, code string) bool {
 func TestReadmeServeFlags(t *testing.T) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	var c serveConfig
-	bindServeFlags(fs, &c)
+	bindServeFlags(fs, &c, true)
 	defaults, named := readmeServeTable(t)
 	usageDefault := regexp.MustCompile(`\(default ([^)]+)\)`)
 	fs.VisitAll(func(f *flag.Flag) {
@@ -160,5 +161,128 @@ func TestReadmeServeFlags(t *testing.T) {
 		if fs.Lookup(name) == nil {
 			t.Errorf("README: the serve table names --%s, which serve has not", name)
 		}
+	}
+}
+
+// readmeSection returns the README's text from the heading to the next
+// heading of the same level.
+func readmeSection(t *testing.T, file, heading string) string {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(b), heading+"\n")
+	if !ok {
+		t.Fatalf("%s has no section %q", file, heading)
+	}
+	level := heading[:strings.Index(heading, " ")+1]
+	if i := strings.Index(section, "\n"+level); i >= 0 {
+		section = section[:i]
+	}
+	return section
+}
+
+// TestReadmeCommands keeps the README's table of commands true: every leaf
+// command has a row, every row names a command, and every flag a row gives
+// is one of that command's.
+func TestReadmeCommands(t *testing.T) {
+	section := readmeSection(t, "../../README.md", "## Commands")
+	names := map[string]*command{}
+	leaves(commands, "", func(name string, c *command) { names[name] = c })
+	documented := map[string]bool{}
+	flagRE := regexp.MustCompile(`--([a-z0-9-]+)`)
+	for _, line := range strings.Split(section, "\n") {
+		if !strings.HasPrefix(line, "| `safeguard ") {
+			continue
+		}
+		for _, seg := range strings.Split(splitRow(line)[0], "·") {
+			seg = strings.Trim(strings.TrimSpace(seg), "`")
+			words := strings.Fields(strings.TrimPrefix(seg, "safeguard "))
+			name := ""
+			for n := min(2, len(words)); n > 0 && name == ""; n-- {
+				if names[strings.Join(words[:n], " ")] != nil {
+					name = strings.Join(words[:n], " ")
+				}
+			}
+			if name == "" {
+				t.Errorf("README: %q names no command", seg)
+				continue
+			}
+			documented[name] = true
+			own := leafFlags(t, name)
+			for _, m := range flagRE.FindAllStringSubmatch(seg, -1) {
+				if _, ok := own[m[1]]; !ok {
+					t.Errorf("README: %q gives --%s, which %s has not", seg, m[1], name)
+				}
+			}
+		}
+	}
+	for name := range names {
+		if !documented[name] {
+			t.Errorf("README: safeguard %s has no row in the commands table", name)
+		}
+	}
+}
+
+// TestDataDirectoryLayoutDocumented: the README's picture of the data
+// directory and docs/storage.md's table name every part of it, and only
+// those.
+func TestDataDirectoryLayoutDocumented(t *testing.T) {
+	readme := readmeSection(t, "../../README.md", "### Data directory")
+	for _, name := range layoutNames {
+		if !strings.Contains(readme, name) {
+			t.Errorf("README: the data directory lacks %s", name)
+		}
+	}
+	storage := readmeSection(t, "../../docs/storage.md", "## The data directory")
+	var table []string
+	for _, m := range regexp.MustCompile("(?m)^\\| `([^`]+)` \\|").FindAllStringSubmatch(storage, -1) {
+		table = append(table, strings.TrimSuffix(m[1], "/"))
+	}
+	if !slices.Equal(table, layoutNames) {
+		t.Errorf("docs/storage.md lays out %v; the code %v", table, layoutNames)
+	}
+}
+
+// TestReadmeExamplesAfterDemo runs the README's commands after the demo,
+// as written, in an empty directory: each succeeds.
+func TestReadmeExamplesAfterDemo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the demo story takes a few seconds")
+	}
+	section := readmeSection(t, "../../README.md", "### Data directory")
+	_, block, ok := strings.Cut(section, "After the demo, these work as written")
+	if !ok {
+		t.Fatal("README: no examples after the demo")
+	}
+	_, block, _ = strings.Cut(block, "```sh\n")
+	block, _, _ = strings.Cut(block, "```")
+	t.Chdir(t.TempDir())
+	subst := regexp.MustCompile(`\$\(\./safeguard ([^)]*)\)`)
+	n := 0
+	for _, line := range strings.Split(strings.TrimSpace(block), "\n") {
+		if strings.HasPrefix(line, "go build ") {
+			continue
+		}
+		cmd, ok := strings.CutPrefix(line, "./safeguard ")
+		if !ok {
+			t.Fatalf("README example %q does not run ./safeguard", line)
+		}
+		cmd = subst.ReplaceAllStringFunc(cmd, func(s string) string {
+			out, errOut, code := runCmd(t, nil, exampleArgs(t, subst.FindStringSubmatch(s)[1])...)
+			if code != 0 {
+				t.Fatalf("%s: exit %d: %s", s, code, errOut)
+			}
+			return strings.TrimSpace(out)
+		})
+		out, errOut, code := runCmd(t, nil, exampleArgs(t, cmd)...)
+		if code != 0 {
+			t.Errorf("README: %s: exit %d\n%s\n%s", line, code, out, errOut)
+		}
+		n++
+	}
+	if n < 5 {
+		t.Errorf("README: %d examples after the demo", n)
 	}
 }

@@ -77,11 +77,15 @@ func TestReportCommands(t *testing.T) {
 	if out, errOut, code := runCmd(t, nil, "demo", "--exit", "--dir", dir, "--argon2-memory", "64", "--argon2-time", "1"); code != 0 {
 		t.Fatalf("demo: exit %d\n%s\n%s", code, out, errOut)
 	}
-	// No --report-dir: packages go to "reports" beside the evidence.
-	flags := []string{"--db", filepath.Join(dir, "safeguard.db"), "--media", filepath.Join(dir, "media"),
-		"--evidence-dir", filepath.Join(dir, "evidence"), "--test-reports"}
+	// No --report-dir: packages go to the data directory's "reports". The
+	// commands that file or export a report mark it TEST.
 	cmd := func(env map[string]string, args ...string) (string, string, int) {
 		t.Helper()
+		flags := []string{"--data", dir}
+		switch strings.Join(args[:2], " ") {
+		case "report export", "case decide", "case report-retry":
+			flags = append(flags, "--test-reports")
+		}
 		return runCmd(t, env, append(args, flags...)...)
 	}
 	show := func(id string) client.CaseView {

@@ -17,11 +17,12 @@ import (
 // and skipped.
 const maxReplayLine = 16 << 20
 
-func cmdRisk(ctx context.Context, e *env, args []string) error {
-	return subcommands(ctx, e, "risk", []command{
-		{"replay", "score conversations from a JSON Lines file, one result a line", cmdRiskReplay},
-		{"score", "replay a labelled corpus and print precision, recall, F0.5 and alert delay", cmdRiskScore},
-	}, args)
+// riskCommands are the subcommands of "safeguard risk".
+var riskCommands = []command{
+	{name: "replay", summary: "score conversations from a JSON Lines file, one result a line",
+		example: "risk replay --input conversations.jsonl", access: local, run: cmdRiskReplay},
+	{name: "score", summary: "replay a labelled corpus and print precision, recall, F0.5 and alert delay",
+		example: "risk score --input corpus.jsonl --json", access: local, run: cmdRiskScore},
 }
 
 // listFlag is a flag that may be given several times.

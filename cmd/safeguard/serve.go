@@ -32,12 +32,7 @@ import (
 // Defaults of serve's flags.
 const (
 	defaultAddr     = "127.0.0.1:8080"
-	defaultDB       = "./safeguard.db"
-	defaultMedia    = "./safeguard-media"
 	defaultLogLevel = "info"
-
-	defaultFrankingKeys = "./safeguard-franking.keys"
-	defaultGuardianKey  = "./safeguard-guardian.key"
 
 	// defaultMetricsAddr keeps metrics on loopback: they are the
 	// operator's, never the users'.
@@ -46,6 +41,7 @@ const (
 
 // serveConfig is everything serve reads from flags and the environment.
 type serveConfig struct {
+	where                            dataFlags // where the data is, resolved into the fields below
 	addr, db, mediaDir, mediaKeyFile string
 	metricsAddr                      string
 	apps                             string
@@ -111,20 +107,19 @@ func (f limitFlag) Set(s string) error {
 	return nil
 }
 
-// bindServeFlags defines the flags shared by serve and demo.
-func bindServeFlags(fs *flag.FlagSet, c *serveConfig) {
+// bindServeFlags defines the flags shared by serve and demo; withData
+// defines --data too (the demo has its --dir instead).
+func bindServeFlags(fs *flag.FlagSet, c *serveConfig, withData bool) {
 	c.limits = messaging.DefaultLimits
 	c.argon2 = messaging.DefaultArgon2
 	c.guardianLimits = messaging.DefaultGuardianLimits
 	fs.StringVar(&c.addr, "addr", defaultAddr, "address to listen on")
 	fs.StringVar(&c.metricsAddr, "metrics-addr", defaultMetricsAddr, `address of the operator-only listener for Prometheus /metrics; "" or "off" serves none; on --addr, /metrics needs the operator token`)
-	fs.StringVar(&c.db, "db", defaultDB, "database: a SQLite file path, or a postgres:// URL")
-	fs.StringVar(&c.mediaDir, "media", defaultMedia, "directory for uploaded media, encrypted at rest")
-	fs.StringVar(&c.mediaKeyFile, "media-key-file", "", "file holding the media encryption key in hex, created if absent (default: the media directory's path + \".key\"); SAFEGUARD_MEDIA_KEY gives the key itself")
+	bindData(fs, &c.where, withData)
 	fs.StringVar(&c.apps, "apps", safeguard.DefaultApp, "comma-separated names of the apps served by this backend")
 	fs.StringVar(&c.encryption, "encryption", string(policy.NSPCC), "encryption policy: nspcc (E2EE only between verified adults) or none")
 	fs.BoolVar(&c.guardianApproves, "guardian-approves-contacts", true, "a child's guardian approves each new contact")
-	fs.StringVar(&c.guardianKeyFile, "guardian-key-file", defaultGuardianKey, "file holding the key guardian codes are hashed with (mode 0600, created if absent); SAFEGUARD_GUARDIAN_KEY gives the key itself in hex")
+	fs.StringVar(&c.guardianKeyFile, "guardian-key-file", "", "file holding the key guardian codes are hashed with (mode 0600, created if absent; default: guardian.key in the data directory); SAFEGUARD_GUARDIAN_KEY gives the key itself in hex")
 	fs.DurationVar(&c.guardianCodeTTL, "guardian-code-ttl", messaging.DefaultGuardianCodeTTL, "how long a child's guardian code is valid")
 	fs.Var(limitFlag{&c.guardianLimits.PerAccount}, "limit-guardian-account", "guardian code attempts per account, N/DURATION")
 	fs.Var(limitFlag{&c.guardianLimits.PerAddress}, "limit-guardian-address", "guardian code attempts per client address, N/DURATION")
@@ -139,7 +134,7 @@ func bindServeFlags(fs *flag.FlagSet, c *serveConfig) {
 	fs.StringVar(&c.trustedProxies, "trusted-proxies", "127.0.0.1/32,::1/128", "comma-separated CIDRs whose --client-addr-header is believed")
 	fs.IntVar(&c.maxStreamsPerAccount, "max-streams-per-account", web.DefaultMaxStreamsPerAccount, "live event streams one account may have open; a new one over the cap ends the oldest")
 	fs.IntVar(&c.maxStreamsPerAddress, "max-streams-per-address", web.DefaultMaxStreamsPerAddress, "live event streams open from one client address (an IPv6 /64); a new one over the cap ends a spare stream of the account holding the most there, never another account's only one, or is refused")
-	fs.StringVar(&c.frankingKeysFile, "franking-keys-file", defaultFrankingKeys, "file holding the server's franking receipt keys (mode 0600, created if absent); keep it away from the database")
+	fs.StringVar(&c.frankingKeysFile, "franking-keys-file", "", "file holding the server's franking receipt keys (mode 0600, created if absent; default: franking.keys in the data directory); keep it away from the database")
 	fs.DurationVar(&c.e2eeRetention, "e2ee-retention", e2ee.DefaultRetention, "how long end-to-end encrypted envelopes wait for a device, and blobs are kept")
 	fs.Int64Var(&c.maxBlobBytes, "max-blob-bytes", e2ee.DefaultMaxBlobBytes, "largest encrypted attachment in bytes")
 	fs.StringVar(&c.logLevel, "log-level", defaultLogLevel, "debug, info, warn or error")
@@ -181,6 +176,15 @@ func bindServeFlags(fs *flag.FlagSet, c *serveConfig) {
 	})
 }
 
+// resolve fills in every path not given from the data directory.
+func (c *serveConfig) resolve() {
+	c.where.resolve()
+	c.db, c.mediaDir, c.mediaKeyFile = c.where.db, c.where.mediaDir, c.where.mediaKeyFile
+	c.where.cases(&c.cases)
+	c.frankingKeysFile = c.where.in(c.frankingKeysFile, layoutFranking)
+	c.guardianKeyFile = c.where.in(c.guardianKeyFile, layoutGuardian)
+}
+
 // readSecrets takes what must never be a flag from the environment.
 func (c *serveConfig) readSecrets(e *env) {
 	c.adminToken = e.getenv("SAFEGUARD_ADMIN_TOKEN")
@@ -192,10 +196,11 @@ func (c *serveConfig) readSecrets(e *env) {
 func cmdServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "serve", "serve [flags]")
 	var c serveConfig
-	bindServeFlags(fs, &c)
+	bindServeFlags(fs, &c, true)
 	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
+	c.resolve()
 	c.readSecrets(e)
 	log, err := newLogger(e, c.logLevel, c.logFormat)
 	if err != nil {

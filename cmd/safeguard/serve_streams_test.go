@@ -22,11 +22,11 @@ func TestStreamCapFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := &env{getenv: func(k string) string { return tt.env[k] }, stdout: io.Discard, stderr: io.Discard}
+			e := &env{getenv: func(k string) string { return tt.env[k] }, stdout: io.Discard, stderr: io.Discard, leaf: &commands[0]}
 			fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 			fs.SetOutput(io.Discard)
 			var c serveConfig
-			bindServeFlags(fs, &c)
+			bindServeFlags(fs, &c, true)
 			if err := parseFlags(fs, e, tt.args); err != nil {
 				t.Fatal(err)
 			}

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,54 +13,26 @@ import (
 )
 
 // statsCommands are the subcommands of "safeguard stats", in the order its
-// help lists them. Each parses its own flags.
+// help lists them.
 var statsCommands = []command{
-	{"returns", "import a police return (CSV) and print the force × app table", cmdStatsReturns},
-	{"import", "import a police return and store it as a named dataset", cmdStatsImport},
-	{"list", "list the stored datasets", cmdStatsList},
-	{"show", "print a stored dataset as a force × app table", cmdStatsShow},
-	{"delete", "delete a stored dataset", cmdStatsDelete},
-	{"platform", "the platform's own cases and reports by police force area, app, source or priority", cmdStatsPlatform},
-	{"compare", "the platform's cases and referrals beside a stored police return", cmdStatsCompare},
-	{"impact", "what each encryption policy would have cost, from the stored cases", cmdStatsImpact},
+	{name: "returns", summary: "import a police return (CSV) and print the force × app table", args: "FILE",
+		example: "stats returns returns-2019.csv --format markdown", access: local, run: cmdStatsReturns},
+	{name: "import", summary: "import a police return and store it as a named dataset", args: "FILE",
+		example: "stats import returns-2019.csv --name foi-2019 --period 2019 --data demo", access: writes, run: cmdStatsImport},
+	{name: "list", summary: "list the stored datasets", example: "stats list --data demo", access: reads, run: cmdStatsList},
+	{name: "show", summary: "print a stored dataset as a force × app table", args: "NAME",
+		example: "stats show foi-2019 --data demo", access: reads, run: cmdStatsShow},
+	{name: "delete", summary: "delete a stored dataset", args: "NAME", example: "stats delete foi-2019 --data demo", access: writes, run: cmdStatsDelete},
+	{name: "platform", summary: "the platform's own cases and reports by police force area, app, source or priority",
+		example: "stats platform --period 2026 --by app --data demo", access: reads, run: cmdStatsPlatform},
+	{name: "compare", summary: "the platform's cases and referrals beside a stored police return",
+		example: "stats compare --period 2019 --returns foi-2019 --data demo", access: reads, run: cmdStatsCompare},
+	{name: "impact", summary: "what each encryption policy would have cost, from the stored cases",
+		example: "stats impact --period 2026 --data demo", access: reads, run: cmdStatsImpact},
 }
 
 // statsNow is the clock that stamps imported datasets; tests replace it.
 var statsNow = time.Now
-
-func cmdStats(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
-		w := e.stdout
-		if len(args) == 0 {
-			w = e.stderr
-		}
-		statsUsage(w)
-		if len(args) == 0 {
-			return &exitError{code: 2, err: errors.New("")}
-		}
-		return flag.ErrHelp
-	}
-	for _, c := range statsCommands {
-		if c.name == args[0] {
-			return c.run(ctx, e, args[1:])
-		}
-	}
-	statsUsage(e.stderr)
-	return &exitError{code: 2, err: fmt.Errorf("unknown subcommand %q", args[0])}
-}
-
-func statsUsage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: safeguard stats <subcommand> [flags]")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Subcommands:")
-	width := 0
-	for _, c := range statsCommands {
-		width = max(width, len(c.name))
-	}
-	for _, c := range statsCommands {
-		fmt.Fprintf(w, "  %-*s  %s\n", width, c.name, c.summary)
-	}
-}
 
 func cmdStatsReturns(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "stats returns", "stats returns FILE [flags]\n\n"+
@@ -78,18 +48,9 @@ func cmdStatsReturns(ctx context.Context, e *env, args []string) error {
 	measure := fs.String("measure", stats.DefaultMeasure, "what the total column counts, in words; it names the share denominator")
 	progress := fs.Bool("progress", false, "show a progress bar on stderr (shown anyway when stderr is a terminal)")
 
-	// Flags may come before or after FILE.
-	var files []string
-	rest := args
-	for {
-		if err := parseFlags(fs, e, rest); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		rest = fs.Args()[1:]
+	files, err := parseArgs(fs, e, args)
+	if err != nil {
+		return err
 	}
 	if len(files) != 1 {
 		fs.Usage()

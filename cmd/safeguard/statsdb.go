@@ -14,27 +14,21 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
-// parseArgs parses flags that may come before or after the positional
-// arguments, and returns the positional ones.
+// parseArgs parses the flags, before or after the positional arguments,
+// and returns the positional ones.
 func parseArgs(fs *flag.FlagSet, e *env, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := parseFlags(fs, e, args); err != nil {
-			return nil, err
-		}
-		if fs.NArg() == 0 {
-			return pos, nil
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
+	if err := parseFlags(fs, e, args); err != nil {
+		return nil, err
 	}
+	return fs.Args(), nil
 }
 
 func cmdStatsImport(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "stats import", "stats import FILE [--name N] [--period P] [--source S] [--sum] [--progress] [flags]\n\n"+
 		"Imports a police return (a force × app table, or an incident-level file of one row per\n"+
 		"offence, aggregated as it is read) and stores the dataset under its name.")
-	db := fs.String("db", defaultDB, "database: a SQLite file path, or a postgres:// URL")
+	var db storeFlags
+	bindStore(fs, &db)
 	name := fs.String("name", "", "the dataset's name (default: the file name without its extension)")
 	period := fs.String("period", "", "the period the figures cover, e.g. 2019 (incident files: the range of their dates)")
 	source := fs.String("source", "", "where the figures came from, e.g. \"NSPCC FOI requests\"")
@@ -76,7 +70,7 @@ func cmdStatsImport(ctx context.Context, e *env, args []string) error {
 	for _, w := range t.Warnings() {
 		fmt.Fprintf(e.stderr, "safeguard stats import: warning: %s\n", w)
 	}
-	err = withStore(ctx, *db, func(st store.Store) error {
+	err = withStore(ctx, db.openWrite, func(st store.Store) error {
 		return st.Update(ctx, func(tx store.Tx) error {
 			if *replace {
 				if err := tx.DeleteDataset(ctx, d.Name); err != nil && !errors.Is(err, safeguard.ErrNotFound) {
@@ -115,17 +109,15 @@ func orDash(s string) string {
 }
 
 func cmdStatsList(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "stats list", "stats list [--json] [--db DB]")
-	db := fs.String("db", defaultDB, "database: a SQLite file path, or a postgres:// URL")
+	fs := newFlagSet(e, "stats list", "stats list [--json] [flags]")
+	var db storeFlags
+	bindStore(fs, &db)
 	asJSON := fs.Bool("json", false, "write JSON")
 	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return &exitError{code: 2, err: fmt.Errorf("unexpected argument %q", fs.Arg(0))}
-	}
 	var infos []store.DatasetInfo
-	err := withStore(ctx, *db, func(st store.Store) error {
+	err := withStore(ctx, db.openRead, func(st store.Store) error {
 		return st.View(ctx, func(tx store.Tx) (err error) { infos, err = tx.Datasets(ctx); return })
 	})
 	if err != nil {
@@ -166,9 +158,9 @@ func oneName(fs *flag.FlagSet, e *env, args []string) (string, error) {
 }
 
 // loadDataset reads a stored dataset, with a hint when there is none.
-func loadDataset(ctx context.Context, db, name string) (*stats.Dataset, error) {
+func loadDataset(ctx context.Context, db *storeFlags, name string) (*stats.Dataset, error) {
 	var d *stats.Dataset
-	err := withStore(ctx, db, func(st store.Store) error {
+	err := withStore(ctx, db.openRead, func(st store.Store) error {
 		return st.View(ctx, func(tx store.Tx) (err error) { d, err = tx.Dataset(ctx, name); return })
 	})
 	if errors.Is(err, safeguard.ErrNotFound) {
@@ -178,8 +170,9 @@ func loadDataset(ctx context.Context, db, name string) (*stats.Dataset, error) {
 }
 
 func cmdStatsShow(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "stats show", "stats show NAME [--format F] [--strict] [--db DB]")
-	db := fs.String("db", defaultDB, "database: a SQLite file path, or a postgres:// URL")
+	fs := newFlagSet(e, "stats show", "stats show NAME [--format F] [--strict] [flags]")
+	var db storeFlags
+	bindStore(fs, &db)
 	format := fs.String("format", string(stats.FormatText), "output format: text, markdown, csv, json or html")
 	strict := fs.Bool("strict", false, "exit with status 1 when a stated total does not agree with the rows")
 	name, err := oneName(fs, e, args)
@@ -190,7 +183,7 @@ func cmdStatsShow(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	d, err := loadDataset(ctx, *db, name)
+	d, err := loadDataset(ctx, &db, name)
 	if err != nil {
 		return err
 	}
@@ -208,13 +201,14 @@ func cmdStatsShow(ctx context.Context, e *env, args []string) error {
 }
 
 func cmdStatsDelete(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "stats delete", "stats delete NAME [--db DB]")
-	db := fs.String("db", defaultDB, "database: a SQLite file path, or a postgres:// URL")
+	fs := newFlagSet(e, "stats delete", "stats delete NAME [flags]")
+	var db storeFlags
+	bindStore(fs, &db)
 	name, err := oneName(fs, e, args)
 	if err != nil {
 		return err
 	}
-	err = withStore(ctx, *db, func(st store.Store) error {
+	err = withStore(ctx, db.openRead, func(st store.Store) error {
 		return st.Update(ctx, func(tx store.Tx) error { return tx.DeleteDataset(ctx, name) })
 	})
 	if errors.Is(err, safeguard.ErrNotFound) {

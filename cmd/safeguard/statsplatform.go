@@ -18,12 +18,13 @@ import (
 // platformConfig is what the platform's statistics commands read: the
 // database, and the service's settings that the figures describe.
 type platformConfig struct {
-	db, apps, encryption, serviceName, period string
-	unsuppressed                              bool
+	store                                 storeFlags
+	apps, encryption, serviceName, period string
+	unsuppressed                          bool
 }
 
 func bindPlatformFlags(fs *flag.FlagSet, c *platformConfig) {
-	fs.StringVar(&c.db, "db", defaultDB, "database: a SQLite file path, or a postgres:// URL")
+	bindStore(fs, &c.store)
 	fs.StringVar(&c.apps, "apps", safeguard.DefaultApp, "comma-separated names of the apps the service runs (columns even when empty)")
 	fs.StringVar(&c.encryption, "encryption", string(policy.NSPCC), "the encryption policy in force: nspcc or none")
 	fs.StringVar(&c.serviceName, "service-name", cases.DefaultServiceName, "the service's name in the transparency report")
@@ -44,7 +45,7 @@ func (c *platformConfig) open(ctx context.Context, e *env) (*platform.Service, p
 	if !mode.Valid() {
 		return nil, p, nil, &exitError{code: 2, err: fmt.Errorf("--encryption %q: want nspcc or none", c.encryption)}
 	}
-	st, err := openStore(ctx, c.db)
+	st, err := c.store.openRead(ctx)
 	if err != nil {
 		return nil, p, nil, err
 	}

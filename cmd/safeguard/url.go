@@ -14,18 +14,20 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
-func cmdURL(ctx context.Context, e *env, args []string) error {
-	return subcommands(ctx, e, "url", []command{
-		{"import", "import a URL list (IWF URL-list shape), all or nothing", cmdURLImport},
-		{"list", "list the URL lists with their provenance", cmdURLList},
-		{"remove", "remove a URL list", cmdURLRemove},
-		{"match", "normalise links and show the list entries they match", cmdURLMatch},
-	}, args)
+// urlCommands are the subcommands of "safeguard url".
+var urlCommands = []command{
+	{name: "import", summary: "import a URL list (IWF URL-list shape), all or nothing", args: "FILE",
+		example: "url import --name iwf --source \"IWF URL List\" urls.csv --data demo", access: writes, run: cmdURLImport},
+	{name: "list", summary: "list the URL lists with their provenance", example: "url list --data demo", access: reads, run: cmdURLList},
+	{name: "remove", summary: "remove a URL list", args: "NAME", example: "url remove iwf --data demo", access: writes, run: cmdURLRemove},
+	{name: "match", summary: "normalise links and show the list entries they match", args: "URL…",
+		example: "url match https://example.com/a --data demo", access: reads, run: cmdURLMatch},
 }
 
-// withStore opens the --db store for fn and closes it after.
-func withStore(ctx context.Context, dsn string, fn func(store.Store) error) error {
-	st, err := openStore(ctx, dsn)
+// withStore opens the database for fn, with open (openRead or openWrite),
+// and closes it after.
+func withStore(ctx context.Context, open func(context.Context) (store.Store, error), fn func(store.Store) error) error {
+	st, err := open(ctx)
 	if err != nil {
 		return err
 	}
@@ -40,7 +42,8 @@ func usageError(format string, args ...any) error {
 
 func cmdURLImport(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "url import", "url import --name NAME [--source WHO] [--replace] [flags] FILE")
-	db := fs.String("db", defaultDB, "database: a SQLite file path, or a postgres:// URL")
+	var db storeFlags
+	bindStore(fs, &db)
 	var in urls.ListImport
 	fs.StringVar(&in.Name, "name", "", "the list's name (required)")
 	fs.StringVar(&in.Source, "source", "", `who supplied the list, e.g. "IWF URL List"`)
@@ -64,7 +67,7 @@ func cmdURLImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return withStore(ctx, *db, func(st store.Store) error {
+	return withStore(ctx, db.openWrite, func(st store.Store) error {
 		l, err := urls.Import(ctx, st, in, file, data, time.Now().UTC())
 		if err != nil {
 			var le *urls.ListError
@@ -95,12 +98,13 @@ type urlListJSON struct {
 
 func cmdURLList(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "url list", "url list [--json]")
-	db := fs.String("db", defaultDB, "database: a SQLite file path, or a postgres:// URL")
+	var db storeFlags
+	bindStore(fs, &db)
 	asJSON := fs.Bool("json", false, "print JSON, one list a line")
 	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
-	return withStore(ctx, *db, func(st store.Store) error {
+	return withStore(ctx, db.openRead, func(st store.Store) error {
 		var lists []*safeguard.URLList
 		if err := st.View(ctx, func(tx store.Tx) (err error) { lists, err = tx.URLLists(ctx); return }); err != nil {
 			return err
@@ -129,7 +133,8 @@ func cmdURLList(ctx context.Context, e *env, args []string) error {
 
 func cmdURLRemove(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "url remove", "url remove NAME")
-	db := fs.String("db", defaultDB, "database: a SQLite file path, or a postgres:// URL")
+	var db storeFlags
+	bindStore(fs, &db)
 	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
@@ -137,7 +142,7 @@ func cmdURLRemove(ctx context.Context, e *env, args []string) error {
 		return usageError("give the name of one list")
 	}
 	name := fs.Arg(0)
-	return withStore(ctx, *db, func(st store.Store) error {
+	return withStore(ctx, db.openRead, func(st store.Store) error {
 		var l *safeguard.URLList
 		err := st.Update(ctx, func(tx store.Tx) error {
 			var err error
@@ -159,7 +164,8 @@ func cmdURLRemove(ctx context.Context, e *env, args []string) error {
 
 func cmdURLMatch(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "url match", "url match URL...")
-	db := fs.String("db", defaultDB, "database: a SQLite file path, or a postgres:// URL")
+	var db storeFlags
+	bindStore(fs, &db)
 	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
@@ -174,7 +180,7 @@ func cmdURLMatch(ctx context.Context, e *env, args []string) error {
 		}
 		links = append(links, l)
 	}
-	return withStore(ctx, *db, func(st store.Store) error {
+	return withStore(ctx, db.openRead, func(st store.Store) error {
 		var ms []urls.Match
 		if err := st.View(ctx, func(tx store.Tx) (err error) { ms, err = urls.MatchLinks(ctx, tx, links); return }); err != nil {
 			return err

@@ -82,16 +82,16 @@ func TestURLCommands(t *testing.T) {
 }
 
 func TestServeRiskFlags(t *testing.T) {
-	_, errOut, _ := runCmd(t, nil, "serve", "-h")
+	helpOut, _, _ := runCmd(t, nil, "serve", "-h")
 	for _, want := range []string{"--risk-rules", "SAFEGUARD_RISK_RULES", "(default default)", "--risk-lexicon"} {
-		if !strings.Contains(errOut, want) {
+		if !strings.Contains(helpOut, want) {
 			t.Errorf("serve -h lacks %q", want)
 		}
 	}
 	dir := t.TempDir()
 	rules := filepath.Join(dir, "rules.yaml")
 	os.WriteFile(rules, []byte("version: 1\nrules:\n  - id: x\n    description: d\n    category: c\n    severity: low\n    mode: enforce\n    expr: signals.nope.count > 0\n"), 0o600)
-	env := map[string]string{"SAFEGUARD_ADDR": "127.0.0.1:0", "SAFEGUARD_DB": filepath.Join(dir, "x.db"), "SAFEGUARD_MEDIA": filepath.Join(dir, "media")}
+	env := map[string]string{"SAFEGUARD_ADDR": "127.0.0.1:0", "SAFEGUARD_DATA": dir, "SAFEGUARD_DB": filepath.Join(dir, "x.db"), "SAFEGUARD_MEDIA": filepath.Join(dir, "media")}
 	_, errOut, code := runCmd(t, env, "serve", "--risk-rules", "default,"+rules)
 	if code != 1 || !strings.Contains(errOut, rules+":8:19: rule x: unknown signal") {
 		t.Errorf("serve with a bad rules file: %d %q", code, errOut)

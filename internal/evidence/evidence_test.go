@@ -227,6 +227,35 @@ func TestVerifyFindsItemDeletedWithoutTombstone(t *testing.T) {
 	})
 }
 
+// TestVerifyTellsAnotherItemStoreApart: an item store holding none of the
+// log's items is one problem that says so (most likely not this log's
+// store), not one deletion per item; one item gone from the right store is
+// still that item's deletion.
+func TestVerifyTellsAnotherItemStoreApart(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		other, err := media.OpenDisk(t.TempDir(), make([]byte, media.KeySize))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := must(evidence.Verify(t.Context(), f.st, f.pub, other))
+		if !r.NoItemFound() || r.ItemsMissing != 3 || len(r.Problems) != 1 || !strings.Contains(r.Problems[0].Text, "none of the 3 items") {
+			t.Errorf("another item store: NoItemFound %v, %d missing, problems %v", r.NoItemFound(), r.ItemsMissing, r.Problems)
+		}
+		var key string
+		if err := f.raw.QueryRow(`SELECT storage_key FROM evidence_log WHERE seq = 1`).Scan(&key); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.items.Delete(t.Context(), key); err != nil {
+			t.Fatal(err)
+		}
+		r = f.verify(t)
+		if r.NoItemFound() || r.ItemsMissing != 1 {
+			t.Errorf("one item deleted: NoItemFound %v, %d missing", r.NoItemFound(), r.ItemsMissing)
+		}
+		wantProblem(t, r, 1, "missing, with no tombstone")
+	})
+}
+
 func TestRetention(t *testing.T) {
 	each(t, func(t *testing.T, f *fixture) {
 		ctx := t.Context()

@@ -36,11 +36,21 @@ type Report struct {
 	// ItemsChecked counts items whose bytes were read and matched their
 	// digest (only when Verify is given the item store).
 	ItemsChecked int64
+	// ItemsMissing counts the items not deleted by a tombstone that the
+	// item store does not have.
+	ItemsMissing int64
 	Problems     []Problem
 }
 
 // OK reports whether the log verified.
 func (r *Report) OK() bool { return len(r.Problems) == 0 }
+
+// NoItemFound reports whether the item store held none of the log's items
+// that should be there: most likely an item store that is not this log's
+// (the wrong directory), rather than items deleted one by one.
+func (r *Report) NoItemFound() bool {
+	return r.ItemsMissing > 0 && r.ItemsChecked == 0 && r.ItemsMissing == r.Items-r.Tombstones
+}
 
 // maxProblems bounds the report: after a break, every later entry may fail
 // too.
@@ -200,8 +210,20 @@ func (v *verifier) checkpoint(c *safeguard.EvidenceCheckpoint) bool {
 }
 
 // items reads the bytes of every item not deleted and checks them against
-// their digest.
+// their digest. When none is found at all, that is one problem, not one per
+// item: the item store given is most likely not this log's.
 func (v *verifier) items(ctx context.Context, items media.Store) {
+	var missing []*safeguard.EvidenceEntry
+	defer func() {
+		v.r.ItemsMissing = int64(len(missing))
+		if v.r.NoItemFound() {
+			v.problem(0, "none of the %d items the log lists is in the item store given: it is not this log's (the wrong directory), or every item was deleted without a tombstone", len(missing))
+			return
+		}
+		for _, e := range missing {
+			v.problem(e.Seq, "its item (%s) is missing, with no tombstone (deleted or moved)", e.Ref)
+		}
+	}()
 	for i := range v.live {
 		e := &v.live[i]
 		if v.deleted[e.Seq] {
@@ -209,7 +231,7 @@ func (v *verifier) items(ctx context.Context, items media.Store) {
 		}
 		data, err := items.Get(ctx, e.StorageKey)
 		if errors.Is(err, safeguard.ErrNotFound) {
-			v.problem(e.Seq, "its item (%s) is missing, with no tombstone", e.Ref)
+			missing = append(missing, e)
 			continue
 		}
 		if err != nil {

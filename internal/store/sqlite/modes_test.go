@@ -1,6 +1,7 @@
 package sqlite_test
 
 import (
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -57,4 +58,28 @@ func TestOwnerOnly(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestMustExist: with MustExist, a missing database is an error that wraps
+// fs.ErrNotExist and nothing is made, not even its directory; one that is
+// there opens.
+func TestMustExist(t *testing.T) {
+	root := t.TempDir()
+	path := filepath.Join(root, "data", "safeguard.db")
+	if _, err := sqlite.Open(t.Context(), path, sqlite.Options{MustExist: true}); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("open a missing database: %v, want fs.ErrNotExist", err)
+	}
+	if entries, _ := os.ReadDir(root); len(entries) > 0 {
+		t.Fatalf("opening a missing database made %v", entries)
+	}
+	db, err := sqlite.Open(t.Context(), path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db, err = sqlite.Open(t.Context(), path, sqlite.Options{MustExist: true})
+	if err != nil {
+		t.Fatalf("open an existing database: %v", err)
+	}
+	db.Close()
 }

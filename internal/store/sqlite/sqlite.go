@@ -55,6 +55,10 @@ type Options struct {
 	// BusyTimeout is how long a statement waits for a lock held by
 	// another process before the store reports ErrUnavailable.
 	BusyTimeout time.Duration
+	// MustExist opens only a database that is there: a missing file is an
+	// error that wraps fs.ErrNotExist, and nothing is created (no file,
+	// no directory). Commands that only read open this way.
+	MustExist bool
 }
 
 // dialect is SQLite's: ? placeholders, no lock needed for the outbox (there
@@ -123,8 +127,8 @@ func dsn(path string, pragmas ...string) string {
 	return u.String()
 }
 
-// Open opens (creating it if need be) the database at path and brings its
-// schema up to date. Every call to Open should be paired with Close.
+// Open opens (creating it if need be, unless opts.MustExist) the database
+// at path and brings its schema up to date. Every call to Open should be paired with Close.
 func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if opts.ReadConns <= 0 {
 		opts.ReadConns = DefaultReadConns
@@ -139,7 +143,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite store: %w", err)
 	}
-	if err := ownerOnly(abs); err != nil {
+	if err := ownerOnly(abs, !opts.MustExist); err != nil {
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
 	busy := "busy_timeout(" + strconv.FormatInt(opts.BusyTimeout.Milliseconds(), 10) + ")"
@@ -190,8 +194,14 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 // umask: the directory it is in is created 0700 when missing, and the file
 // is created 0600 before the driver opens it, because SQLite gives the -wal
 // and -shm files the mode of the database file. Files an older version left
-// readable by others are tightened.
-func ownerOnly(path string) error {
+// readable by others are tightened. Without create, a missing file is an
+// error and nothing is made.
+func ownerOnly(path string, create bool) error {
+	if !create {
+		if _, err := os.Stat(path); err != nil {
+			return err
+		}
+	}
 	dir := filepath.Dir(path)
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
