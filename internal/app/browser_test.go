@@ -53,11 +53,11 @@ type tab struct {
 	name string
 }
 
-func (b *browser) person(name string, width, height int64) *tab {
-	b.t.Helper()
+func (b *browser) person(t *testing.T, name string, width, height int64) *tab {
+	t.Helper()
 	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
-	b.t.Cleanup(cancel)
-	p := &tab{t: b.t, ctx: ctx, name: name}
+	t.Cleanup(cancel)
+	p := &tab{t: t, ctx: ctx, name: name}
 	p.do("viewport", chromedp.EmulateViewport(width, height))
 	return p
 }
@@ -146,7 +146,8 @@ func (p *tab) fill(scope, label, value string) {
 			e.dispatchEvent(new Event('input', {bubbles: true})); e.dispatchEvent(new Event('change', {bubbles: true})); return true })()`, sel, value))
 		return
 	}
-	p.do("fill "+label, chromedp.Clear(chromedp.CSS(sel)), chromedp.SendKeys(chromedp.CSS(sel), value))
+	eval[bool](p, fmt.Sprintf(`(() => { document.querySelector(%q).value = ''; return true })()`, sel))
+	p.do("fill "+label, chromedp.SendKeys(chromedp.CSS(sel), value))
 }
 
 // choose picks the option with the given text in the select labelled
@@ -154,11 +155,11 @@ func (p *tab) fill(scope, label, value string) {
 func (p *tab) choose(scope, label, option string) {
 	p.t.Helper()
 	sel := p.find(scope, label, "control")
-	ok := eval[bool](p, fmt.Sprintf(`(() => { const s = document.querySelector(%q);
+	expr := fmt.Sprintf(`(() => { const s = document.querySelector(%q);
 		const o = [...s.options].find(o => o.textContent.trim() === %q); if (!o) return false;
-		s.value = o.value; s.dispatchEvent(new Event('change', {bubbles: true})); return true })()`, sel, option))
-	if !ok {
-		p.t.Fatalf("%s: no option %q in %s", p.name, option, label)
+		s.value = o.value; s.dispatchEvent(new Event('change', {bubbles: true})); return true })()`, sel, option)
+	if _, err := chromedp.Run(p.ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
+		p.t.Fatalf("%s: no option %q in %s: %s", p.name, option, label, p.text(scope))
 	}
 }
 
@@ -222,4 +223,93 @@ func contains(s string, subs ...string) bool {
 func (p *tab) reload() {
 	p.t.Helper()
 	p.do("reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("main h1")))
+}
+
+// imageState is what the browser drew of an image.
+type imageState struct {
+	Width  int     `json:"width"`
+	Height int     `json:"height"`
+	Grey   bool    `json:"grey"`  // every pixel has R = G = B
+	Rough  float64 `json:"rough"` // mean luminance step between neighbours
+}
+
+// drawn waits for the image matching sel to load and reads back, through
+// a canvas, the pixels the browser decoded.
+func drawn(t *testing.T, p *tab, sel string) imageState {
+	t.Helper()
+	p.waitFor("the image "+sel, fmt.Sprintf(`(() => { const i = document.querySelector(%q); return !!i && i.complete && i.naturalWidth > 0 })()`, sel))
+	return eval[imageState](p, fmt.Sprintf(`(() => {
+		const img = document.querySelector(%q);
+		const c = document.createElement('canvas');
+		c.width = img.naturalWidth; c.height = img.naturalHeight;
+		const g = c.getContext('2d');
+		g.drawImage(img, 0, 0);
+		const d = g.getImageData(0, 0, c.width, c.height).data;
+		let grey = true, rough = 0, n = 0;
+		for (let y = 0; y < c.height; y++) for (let x = 1; x < c.width; x++) {
+			const i = (y * c.width + x) * 4, k = i - 4;
+			if (d[i] !== d[i+1] || d[i+1] !== d[i+2]) grey = false;
+			rough += Math.abs((0.299*d[i] + 0.587*d[i+1] + 0.114*d[i+2]) - (0.299*d[k] + 0.587*d[k+1] + 0.114*d[k+2])); n++;
+		}
+		return {width: c.width, height: c.height, grey, rough: rough / n};
+	})()`, sel))
+}
+
+// audit is what the accessibility check found on a page.
+type audit struct {
+	Contrast  []string `json:"contrast"`
+	Unlabeled []string `json:"unlabeled"`
+	NoAlt     int      `json:"noAlt"`
+	H1        int      `json:"h1"`
+	Lang      string   `json:"lang"`
+	Overflow  bool     `json:"overflow"`
+	NoFocus   []string `json:"noFocus"`
+}
+
+// checkAccessible checks the page as the browser renders it: WCAG 2.2 AA
+// text contrast, a name for every control, alt text, one h1, the
+// language, no sideways scrolling, and a visible focus indicator on each
+// control.
+func checkAccessible(t *testing.T, p *tab, page string) {
+	t.Helper()
+	a := eval[audit](p, `(() => {
+		const parse = c => { const m = c.match(/rgba?\(([^)]+)\)/); if (!m) return null;
+			const q = m[1].split(',').map(s => parseFloat(s)); return {r: q[0], g: q[1], b: q[2], a: q.length > 3 ? q[3] : 1}; };
+		const lum = c => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+			return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b); };
+		const bg = el => { for (let e = el; e; e = e.parentElement) { const c = parse(getComputedStyle(e).backgroundColor);
+			if (c && c.a > 0.5) return c; } return {r: 255, g: 255, b: 255, a: 1}; };
+		const contrast = [], seen = new Set();
+		const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+		while (w.nextNode()) {
+			const n = w.currentNode, el = n.parentElement;
+			if (!n.textContent.trim() || seen.has(el)) continue;
+			seen.add(el);
+			const cs = getComputedStyle(el), r = el.getBoundingClientRect();
+			if (cs.visibility === 'hidden' || r.width <= 1 || r.height <= 1) continue;
+			const L1 = lum(parse(cs.color)), L2 = lum(bg(el));
+			const ratio = (Math.max(L1, L2) + 0.05) / (Math.min(L1, L2) + 0.05);
+			const size = parseFloat(cs.fontSize), bold = parseInt(cs.fontWeight) >= 700;
+			if (ratio < ((size >= 24 || (size >= 18.66 && bold)) ? 3 : 4.5)) contrast.push(el.tagName + ' "' + n.textContent.trim().slice(0, 40) + '": ' + ratio.toFixed(2));
+		}
+		const controls = [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button, a[href]')];
+		const unlabeled = controls.filter(e => (e.tagName === 'BUTTON' || e.tagName === 'A') ? !(e.textContent.trim() || e.getAttribute('aria-label'))
+			: !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map(e => e.name || e.id || e.tagName);
+		const noFocus = [];
+		for (const e of controls) {
+			const r = e.getBoundingClientRect();
+			if (r.width === 0 || e.disabled) continue;
+			e.focus({focusVisible: true});
+			if (document.activeElement !== e) continue;
+			const cs = getComputedStyle(e), host = e.closest('.file') ? getComputedStyle(e.closest('.file').querySelector('label')) : cs;
+			if (cs.outlineStyle === 'none' && host.outlineStyle === 'none' && cs.boxShadow === 'none') noFocus.push(e.textContent.trim() || e.name || e.tagName);
+			e.blur();
+		}
+		return {contrast, unlabeled, noAlt: [...document.images].filter(i => !i.hasAttribute('alt')).length, noFocus,
+			h1: document.querySelectorAll('h1').length, lang: document.documentElement.lang,
+			overflow: document.documentElement.scrollWidth > document.documentElement.clientWidth + 1};
+	})()`)
+	if len(a.Contrast) > 0 || len(a.Unlabeled) > 0 || a.NoAlt > 0 || a.H1 != 1 || a.Lang != "en-GB" || a.Overflow || len(a.NoFocus) > 0 {
+		t.Errorf("%s: accessibility %+v", page, a)
+	}
 }

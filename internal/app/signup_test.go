@@ -14,7 +14,7 @@ import (
 func TestSignUpInChromium(t *testing.T) {
 	b := newBrowser(t)
 	eachStore(t, func(t *testing.T, s *stack) {
-		teen := b.person("teen", 375, 812)
+		teen := b.person(t, "teen", 375, 812)
 		teen.open(s.url + "/#/signup")
 		teen.fill("main", "Username", "river")
 		teen.fill("main", "Password", pw)
@@ -49,7 +49,7 @@ func TestSignUpInChromium(t *testing.T) {
 			t.Errorf("the log-in error reads %q", msg)
 		}
 
-		child := b.person("child", 375, 812)
+		child := b.person(t, "child", 375, 812)
 		child.open(s.url + "/#/signup")
 		child.fill("main", "Username", "pip")
 		child.fill("main", "Password", pw)

@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"image"
 	"image/color"
@@ -17,6 +18,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/safeguard-dev/safeguard/client"
 	"github.com/safeguard-dev/safeguard/internal/bus"
+	"github.com/safeguard-dev/safeguard/internal/cases"
+	"github.com/safeguard-dev/safeguard/internal/evidence"
+	"github.com/safeguard-dev/safeguard/internal/lawreport"
+	"github.com/safeguard-dev/safeguard/internal/lawreport/lawreporttest"
 	"github.com/safeguard-dev/safeguard/internal/media"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 	"github.com/safeguard-dev/safeguard/internal/safety"
@@ -90,8 +95,20 @@ func newStack(t *testing.T, st store.Store) *stack {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { svc.Close() }) // the queued refusals, before the store closes
+	items, err := media.OpenDisk(filepath.Join(t.TempDir(), "evidence"), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	reportDir := filepath.Join(t.TempDir(), "reports")
+	cs, err := cases.New(cases.Config{TestReports: true, PrepareDir: reportDir},
+		cases.Deps{Store: st, Media: md, Vault: evidence.New(items, priv, nil), Builder: lawreporttest.Builder(),
+			Submitter: &lawreport.FileExport{Dir: reportDir}, Notify: notify, Lookup: svc})
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(web.New(web.Config{AdminToken: adminToken}, svc, b, nil, prometheus.NewRegistry(),
-		web.WithRisk(risk)).Handler())
+		web.WithRisk(risk), web.WithCases(cs)).Handler())
 	t.Cleanup(func() {
 		b.Close()
 		srv.Close()
