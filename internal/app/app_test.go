@@ -154,3 +154,26 @@ func TestNoInlineHandlersOrHTMLParsing(t *testing.T) {
 		}
 	}
 }
+
+// weightBudget is the most the app may weigh, compressed, before any
+// end-to-end encryption is loaded.
+const weightBudget = 200 << 10
+
+// TestPageWeight adds up every file of the app but the end-to-end
+// encryption (js/e2ee.js and e2ee/*) as the server sends it to a browser
+// that takes gzip: everything a person can load without an encrypted
+// chat, whichever pages they open, stays within the budget.
+func TestPageWeight(t *testing.T) {
+	h := app.Handler()
+	total := 0
+	for _, f := range app.Files() {
+		if f == "/js/e2ee.js" || strings.HasPrefix(f, "/e2ee/") {
+			continue
+		}
+		total += get(t, h, "GET", f, map[string]string{"Accept-Encoding": "gzip"}).Body.Len()
+	}
+	t.Logf("the app without E2EE: %d bytes gzipped", total)
+	if total > weightBudget || total == 0 {
+		t.Errorf("the app weighs %d bytes gzipped, over the budget of %d", total, weightBudget)
+	}
+}

@@ -131,8 +131,19 @@ func (p *tab) find(scope, name, kind string) string {
 // click clicks the button or link named name inside scope.
 func (p *tab) click(scope, name string) {
 	p.t.Helper()
-	sel := p.find(scope, name, "button")
-	p.do("click "+name, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+	// The page may draw the element again between finding and clicking
+	// (a live event refreshed a list): find it again then.
+	var err error
+	for range 5 {
+		sel := p.find(scope, name, "button")
+		ctx, cancel := context.WithTimeout(p.ctx, 3*time.Second)
+		err = chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+		cancel()
+		if err == nil {
+			return
+		}
+	}
+	p.t.Fatalf("%s: click %s: %v", p.name, name, err)
 }
 
 // fill types value into the control labelled label inside scope.
@@ -312,4 +323,22 @@ func checkAccessible(t *testing.T, p *tab, page string) {
 	if len(a.Contrast) > 0 || len(a.Unlabeled) > 0 || a.NoAlt > 0 || a.H1 != 1 || a.Lang != "en-GB" || a.Overflow || len(a.NoFocus) > 0 {
 		t.Errorf("%s: accessibility %+v", page, a)
 	}
+}
+
+// loaded is what the page loaded of the app itself (not the API), as the
+// browser's resource timing counts it: the bytes on the wire of each file
+// (compressed), and their sum.
+type loaded struct {
+	Files []string `json:"files"`
+	Bytes int      `json:"bytes"`
+}
+
+func (p *tab) loaded() loaded {
+	p.t.Helper()
+	return eval[loaded](p, `(() => {
+		const all = [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]
+			.filter(e => new URL(e.name).origin === location.origin && !new URL(e.name).pathname.startsWith('/api/'));
+		return {files: all.map(e => new URL(e.name).pathname + ' ' + e.encodedBodySize),
+			bytes: all.reduce((n, e) => n + e.encodedBodySize, 0)};
+	})()`)
 }

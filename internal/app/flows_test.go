@@ -85,6 +85,14 @@ func TestRelativesChatLiveInChromium(t *testing.T) {
 			}
 		}
 		checkAccessible(t, teen, "the teen's chat")
+
+		// What the teen's browser loaded of the app for all this (log in,
+		// contacts, a chat), compressed.
+		w := teen.loaded()
+		t.Logf("the teen's browser loaded %d bytes of the app: %v", w.Bytes, w.Files)
+		if w.Bytes > weightBudget || len(w.Files) < 8 {
+			t.Errorf("the app loaded %d bytes in %d files", w.Bytes, len(w.Files))
+		}
 	})
 }
 
@@ -99,6 +107,7 @@ func TestStrangerSeesUnknownInChromium(t *testing.T) {
 		stranger := b.person(t, "stranger", 375, 812)
 		stranger.logIn(s.url, strangerHandle)
 		stranger.open(s.url + "/#/contacts")
+		stranger.waitText("main", "Your contacts")
 
 		try := func(handle string) (string, string) {
 			stranger.fill("main", "Add someone", handle)
@@ -147,15 +156,14 @@ func TestRiskWarningInChromium(t *testing.T) {
 
 		teen := b.person(t, "teen", 375, 812)
 		teen.logIn(s.url, teenHandle)
-		teen.open(fmt.Sprintf("%s/#/chat/%d", s.url, conv.ID))
-		teen.waitText("main h1", adultHandle)
+		teen.waitText("main .chats", adultHandle)
 
+		// The messages come while the teen looks at her chat list.
 		var sent []int64
 		for _, text := range []string{"good game on saturday, well played", "your parents wouldnt understand, they dont get you like i do", "anyway see you at training"} {
 			m, err := adultAPI.SendText(ctx, conv.ID, text)
 			must(t, "send", err)
 			sent = append(sent, m.ID)
-			teen.waitText("main .log", text)
 		}
 		// Which message the server says the warning is about, from the
 		// teen's own event stream.
@@ -173,6 +181,11 @@ func TestRiskWarningInChromium(t *testing.T) {
 		if about != sent[1] {
 			t.Fatalf("the warning is about message %d, want %d", about, sent[1])
 		}
+		// The list says the chat has a safety message; in the chat it is
+		// under the message it is about, not at the end.
+		teen.waitText("main .chats", "Is this chat OK?")
+		teen.click("main .chats", adultHandle)
+		teen.waitText("main .log", "anyway see you at training")
 		teen.waitFor("the warning", `!!document.querySelector('main .log [data-notice=risk_warning]')`)
 		placed := eval[string](teen, `(() => { const n = document.querySelector('main .log [data-notice=risk_warning]').closest('li');
 			const p = n.previousElementSibling; return p ? p.dataset.id : '' })()`)

@@ -55,7 +55,7 @@ async function list(main, ctx) {
   };
   await refresh();
   return ctx.on((ev) => {
-    if (['message.created', 'conversation.added', 'conversation.member', 'resync'].includes(ev.type)) refresh();
+    if (['message.created', 'conversation.added', 'conversation.member', 'safety.notice', 'resync'].includes(ev.type)) refresh();
   });
 }
 
@@ -103,9 +103,15 @@ function drawList(ctx, root, convs, refresh, status) {
         el('button', { type: 'button', text: 'Join', 'aria-describedby': id, onclick: act(() => ctx.api.post(`/api/v1/conversations/${c.id}/accept`)) }),
         el('button', { type: 'button', class: 'secondary', text: 'Say no', 'aria-describedby': id, onclick: act(() => ctx.api.post(`/api/v1/conversations/${c.id}/leave`)) })));
   });
-  const items = joined.map(c => el('li', { dataset: { conversation: c.id } },
-    el('a', { href: `#/chat/${c.id}`, text: nameOf(ctx, c) }),
-    el('span', { class: 'meta', text: `${c.kind === 'group' ? 'Group' : 'Chat'}${c.e2ee ? ' · end-to-end encrypted' : ''}` })));
+  const items = joined.map((c) => {
+    // A safety notice that came while the chat was closed is flagged here
+    // in its own words, and shown under its message in the chat.
+    const notes = ctx.notices.get(c.id) || [];
+    return el('li', { dataset: { conversation: c.id } },
+      el('a', { href: `#/chat/${c.id}`, text: nameOf(ctx, c) }),
+      notes.length ? el('strong', { class: 'flag', text: notes[notes.length - 1].notice.title || 'Safety message' }) : null,
+      el('span', { class: 'meta', text: `${c.kind === 'group' ? 'Group' : 'Chat'}${c.e2ee ? ' · end-to-end encrypted' : ''}` }));
+  });
   root.replaceChildren(
     inv.length ? el('section', { 'aria-label': 'Invitations' }, el('h2', { text: 'Invitations' }), el('ul', { class: 'list' }, inv)) : '',
     items.length ? el('ul', { class: 'list chats' }, items)
