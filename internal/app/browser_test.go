@@ -95,7 +95,7 @@ const finder = `((scope, name, kind) => {
 		if (e.labels && e.labels.length) return [...e.labels].map(l => l.textContent).join(' ');
 		return e.textContent;
 	};
-	const sel = kind === 'control' ? 'input, select, textarea' : 'button, a[href], [role=button]';
+	const sel = kind === 'control' ? 'input, select, textarea' : 'button, a[href], summary, [role=button]';
 	for (const root of document.querySelectorAll(scope)) {
 		for (const e of root.querySelectorAll(sel)) {
 			if (norm(nameOf(e)) !== want) continue;
@@ -283,6 +283,7 @@ type audit struct {
 // control.
 func checkAccessible(t *testing.T, p *tab, page string) {
 	t.Helper()
+	noStray(t, p, page)
 	a := eval[audit](p, `(() => {
 		const parse = c => { const m = c.match(/rgba?\(([^)]+)\)/); if (!m) return null;
 			const q = m[1].split(',').map(s => parseFloat(s)); return {r: q[0], g: q[1], b: q[2], a: q.length > 3 ? q[3] : 1}; };
@@ -341,4 +342,19 @@ func (p *tab) loaded() loaded {
 		return {files: all.map(e => new URL(e.name).pathname + ' ' + e.encodedBodySize),
 			bytes: all.reduce((n, e) => n + e.encodedBodySize, 0)};
 	})()`)
+}
+
+// noStray fails when the page shows "null", "undefined" or "[object": a
+// value drawn as text by mistake.
+func noStray(t *testing.T, p *tab, page string) {
+	t.Helper()
+	txt := p.text("body")
+	for _, bad := range []string{"null", "undefined", "[object", "NaN"} {
+		for _, word := range strings.Fields(txt) {
+			if word == bad || strings.HasPrefix(word, "[object") && bad == "[object" {
+				t.Errorf("%s shows %q: %s", page, bad, txt)
+				return
+			}
+		}
+	}
 }

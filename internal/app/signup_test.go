@@ -16,6 +16,7 @@ func TestSignUpInChromium(t *testing.T) {
 	eachStore(t, func(t *testing.T, s *stack) {
 		teen := b.person(t, "teen", 375, 812)
 		teen.open(s.url + "/#/signup")
+		checkAccessible(t, teen, "sign-up")
 		teen.fill("main", "Username", "river")
 		teen.fill("main", "Password", pw)
 		teen.fill("main", "Date of birth", born(15))
@@ -29,8 +30,10 @@ func TestSignUpInChromium(t *testing.T) {
 		if page := teen.text("main"); !contains(page, "You need the whole username, "+handle, "to log in") {
 			t.Errorf("the page does not say the username logs in: %s", page)
 		}
+		checkAccessible(t, teen, "the new account")
 		teen.click("main", "Log in")
 		teen.waitText("main h1", "Log in")
+		checkAccessible(t, teen, "log-in")
 		teen.fill("main", "Password", pw)
 		teen.click("main", "Log in")
 		teen.waitText("main h1", "Chats")
@@ -61,5 +64,18 @@ func TestSignUpInChromium(t *testing.T) {
 		if !contains(page, "Your account is waiting for a parent or carer", "Give them this code") || len(code) < 6 {
 			t.Errorf("the child is shown %q (code %q)", page, code)
 		}
+		// Logged in, she is told again, and can get a new code.
+		child.click("main", "Log in")
+		child.waitText("main h1", "Log in")
+		child.fill("main", "Password", pw)
+		child.click("main", "Log in")
+		child.waitText("main h1", "Chats")
+		child.waitText("main", "Your account is waiting for a parent or carer")
+		child.click("main", "Get a new code")
+		child.waitFor("a new code", `!!document.querySelector('#guardian-code')`)
+		if again := child.text("#guardian-code"); again == code || len(again) < 6 {
+			t.Errorf("the new code is %q, the first %q", again, code)
+		}
+		checkAccessible(t, child, "the waiting child's chats")
 	})
 }

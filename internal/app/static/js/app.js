@@ -185,6 +185,7 @@ function startStream() {
       replaced = true;
       return;
     }
+    if (ev.type === 'account.changed' && ev.account) ctx.setAccount({ ...ctx.account, ...ev.account });
     if (ev.type === 'safety.notice' && ev.notice) {
       const conv = ev.message ? ev.message.conversation_id : 0;
       if (!ctx.notices.has(conv)) ctx.notices.set(conv, []);

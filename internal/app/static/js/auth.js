@@ -2,7 +2,7 @@
 // nickname; the server adds a dot and a number ("maya" becomes "maya.37"),
 // and that whole username is what logs in.
 
-import { el, field, errorBox, showError, busy, when } from './dom.js';
+import { el, add, clear, field, errorBox, showError, busy, when } from './dom.js';
 
 export function render(main, ctx) {
   if (ctx.account) {
@@ -42,7 +42,7 @@ function logIn(main, ctx) {
       }
     });
   });
-  main.append(
+  add(main, 
     el('h1', { text: 'Log in' }),
     note ? el('p', { class: 'ok', text: note }) : null,
     form,
@@ -79,7 +79,7 @@ function signUp(main, ctx) {
       }
     });
   });
-  main.append(
+  add(main, 
     el('h1', { text: 'Create an account' }),
     form,
     el('p', {}, 'Already have an account? ', el('a', { href: '#/login', text: 'Log in' })));
@@ -89,7 +89,7 @@ function signUp(main, ctx) {
 // created shows the username the server gave, and for a child under 13 the
 // code a parent or carer needs.
 function created(main, ctx, a) {
-  main.replaceChildren(
+  add(clear(main), 
     el('h1', { text: 'Your account is ready' }),
     el('p', {}, 'Your username is'),
     el('p', { class: 'big', id: 'new-handle', text: a.handle }),

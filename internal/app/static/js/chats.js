@@ -6,7 +6,7 @@
 // End-to-end encrypted chats ("e2ee": true) load ./e2ee.js through
 // ctx.e2ee() only when one opens; see the E2EE hooks below.
 
-import { el, field, errorBox, showError, busy, when, uid } from './dom.js';
+import { el, add, clear, field, errorBox, showError, busy, when, uid } from './dom.js';
 import { noticeView, noticeList, encryptionBanner } from './notices.js';
 import { openReport } from './report.js';
 
@@ -41,9 +41,9 @@ async function list(main, ctx) {
     toggle.setAttribute('aria-expanded', String(!groupForm.hidden));
     if (!groupForm.hidden) groupForm.querySelector('input').focus();
   });
-  main.append(el('h1', { text: 'Chats' }), el('div', { class: 'row' }, toggle), groupForm, status, lists,
-    ctx.account && ctx.account.status === 'pending_guardian'
-      ? el('p', { class: 'notice info', text: 'Your account is waiting for a parent or carer. You can chat once they say yes.' }) : null);
+  add(main, el('h1', { text: 'Chats' }),
+    ctx.account && ctx.account.status === 'pending_guardian' ? waitingForGuardian(ctx) : null,
+    el('div', { class: 'row' }, toggle), groupForm, status, lists);
 
   const refresh = async () => {
     try {
@@ -57,6 +57,32 @@ async function list(main, ctx) {
   return ctx.on((ev) => {
     if (['message.created', 'conversation.added', 'conversation.member', 'safety.notice', 'resync'].includes(ev.type)) refresh();
   });
+}
+
+// waitingForGuardian tells a child whose account waits for a parent or
+// carer, and gives a new code to pass on (the one from sign-up may be lost
+// or expired).
+function waitingForGuardian(ctx) {
+  const err = errorBox();
+  const out = el('div', { role: 'status' });
+  const get = el('button', { type: 'button', class: 'secondary', text: 'Get a new code' });
+  get.addEventListener('click', async () => {
+    get.disabled = true;
+    showError(err, null);
+    try {
+      const a = await ctx.api.post('/api/v1/guardian/code');
+      add(clear(out), el('p', { text: 'Give this code to your parent or carer:' }),
+        el('p', { class: 'code', id: 'guardian-code', text: a.guardian_code }),
+        a.guardian_code_expires ? el('p', { class: 'meta', text: `It works until ${when(a.guardian_code_expires)}. The old code no longer works.` }) : null);
+    } catch (x) {
+      showError(err, x);
+    }
+    get.disabled = false;
+  });
+  return el('section', { class: 'notice info', 'aria-labelledby': 'waiting-title' },
+    el('h2', { id: 'waiting-title', text: 'Your account is waiting for a parent or carer' }),
+    el('p', { text: 'You can chat once a parent or carer says yes. They put your code in Safeguard under Parents and carers.' }),
+    get, out, err);
 }
 
 function newGroupForm(ctx) {
@@ -135,7 +161,7 @@ async function chat(main, ctx, id) {
   const group = conv.kind === 'group' ? groupTools(state, h1) : null;
   state.log = log; state.seenEl = seen; state.status = status; state.older = older; state.h1 = h1; state.banner = banner;
   const composeBox = el('div', { class: 'compose-box' });
-  main.append(el('div', { class: 'chat' }, h1, banner, group, status, older, log, seen, composeBox));
+  add(main, el('div', { class: 'chat' }, h1, banner, group, status, older, log, seen, composeBox));
 
   if (conv.e2ee) {
     // E2EE hook: the keys are unlocked with a passphrase before anything
@@ -230,15 +256,28 @@ function groupTools(state, h1) {
       } catch (x) { showError(err, x); }
     });
   });
-  const leave = el('button', { type: 'button', class: 'danger', text: 'Leave group' });
-  leave.addEventListener('click', async () => {
-    if (!window.confirm('Leave this group? You will not see its messages any more.')) return;
-    try {
-      await ctx.api.post(`/api/v1/conversations/${id}/leave`);
-      ctx.navigate('#/chats');
-    } catch (x) { showError(err, x); }
+  // Leaving asks once more, in the page (no pop-up).
+  const leave = el('button', { type: 'button', class: 'danger', text: 'Leave group', 'aria-expanded': 'false' });
+  const sure = el('div', { class: 'confirm', hidden: true },
+    el('p', { text: 'Leave this group? You will not see its messages any more.' }),
+    el('div', { class: 'row' },
+      el('button', { type: 'button', class: 'danger', text: 'Yes, leave', onclick: async () => {
+        try {
+          await ctx.api.post(`/api/v1/conversations/${id}/leave`);
+          ctx.navigate('#/chats');
+        } catch (x) { showError(err, x); }
+      } }),
+      el('button', { type: 'button', class: 'secondary', text: 'Stay', onclick: () => {
+        sure.hidden = true;
+        leave.setAttribute('aria-expanded', 'false');
+        leave.focus();
+      } })));
+  leave.addEventListener('click', () => {
+    sure.hidden = false;
+    leave.setAttribute('aria-expanded', 'true');
+    sure.querySelector('button').focus();
   });
-  return el('details', { class: 'group' }, el('summary', { text: 'Group details' }), members, rename, invite, leave, err);
+  return el('details', { class: 'group' }, el('summary', { text: 'Group details' }), members, rename, invite, err, leave, sure);
 }
 
 // ---- Messages ----

@@ -1,7 +1,7 @@
 // Contacts: add someone by username, answer requests, start a chat,
 // block, unblock and report — each one step from the contact.
 
-import { el, field, errorBox, showError, busy } from './dom.js';
+import { el, add, field, errorBox, showError, busy } from './dom.js';
 import { noticeList, noticeView } from './notices.js';
 import { openReport } from './report.js';
 
@@ -15,7 +15,7 @@ export async function render(main, ctx) {
     el('button', { type: 'submit', text: 'Send request' }));
   const lists = el('div', { class: 'lists' });
   const status = errorBox();
-  main.append(el('h1', { text: 'Contacts' }), form, result, status, lists);
+  add(main, el('h1', { text: 'Contacts' }), form, result, status, lists);
 
   const refresh = async () => {
     try {

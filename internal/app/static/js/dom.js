@@ -34,6 +34,13 @@ function append(e, kids) {
   }
 }
 
+// add appends children to a node as el does: strings as text, and null,
+// undefined or false skipped.
+export function add(node, ...kids) {
+  append(node, kids);
+  return node;
+}
+
 // field makes a labelled control: the label's text is the control's
 // accessible name; hint (optional) is read after it.
 export function field(label, control, hint) {

@@ -35,7 +35,9 @@ export function noticeView(n, actions = {}, opts = {}) {
   const level = opts.heading || 2;
   const box = el('section', { class: `notice ${opts.info ? 'info' : ''}`.trim(), 'aria-labelledby': id,
     dataset: { notice: n.code || '' } });
-  box.append(el(`h${level}`, { id, text: n.title || 'Safeguard' }), el('p', { text: n.text }), links(n.links));
+  box.append(el(`h${level}`, { id, text: n.title || 'Safeguard' }), el('p', { text: n.text }));
+  const help = links(n.links);
+  if (help) box.append(help);
   const names = { block: 'Block', report: 'Report', appeal: 'Appeal' };
   const row = el('div', { class: 'row' });
   for (const a of n.actions || []) {

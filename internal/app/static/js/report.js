@@ -2,7 +2,7 @@
 // steps (Report, then Reason and Send report), and appealing a decision.
 // The receipt and what happens next are the server's own notices.
 
-import { el, field, errorBox, showError, busy, when, clear } from './dom.js';
+import { el, add, field, errorBox, showError, busy, when, clear } from './dom.js';
 import { noticeList } from './notices.js';
 
 let reasons = null;
@@ -105,11 +105,11 @@ function receiptView(ctx, dlg, receipt, onBlocked) {
 // render is the appeals page (#/appeals): decisions the account may
 // appeal, and an appeal of one of them.
 export async function render(main, ctx) {
-  main.append(el('h1', { text: 'Appeals' }),
+  add(main, el('h1', { text: 'Appeals' }),
     el('p', { text: 'If we took action because of something you sent and you think we got it wrong, you can ask us to look again.' }));
   const { decisions } = await ctx.api.get('/api/v1/appeals');
   if (!decisions || !decisions.length) {
-    main.append(el('p', { text: 'There is nothing to appeal.' }));
+    add(main, el('p', { text: 'There is nothing to appeal.' }));
     return;
   }
   const list = el('ul', { class: 'list' });
@@ -134,5 +134,5 @@ export async function render(main, ctx) {
     });
     list.append(el('li', {}, form));
   }
-  main.append(list);
+  add(main, list);
 }
