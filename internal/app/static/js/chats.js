@@ -422,7 +422,14 @@ function compose(state) {
     el('div', { class: 'file' }, el('label', { for: file.id = uid('photo'), text: 'Add a photo' }), file),
     el('button', { type: 'submit', text: 'Send' }),
     err);
-  const send = (body) => busy(form, async () => {
+  // The text box stays enabled while a message goes, so the focus stays
+  // in it; the Send button and the photo picker wait.
+  const sendButton = form.querySelector('button[type=submit]');
+  const send = async (body) => {
+    if (form.getAttribute('aria-busy') === 'true') return;
+    form.setAttribute('aria-busy', 'true');
+    sendButton.disabled = true;
+    file.disabled = true;
     showError(err, null);
     try {
       let m;
@@ -432,7 +439,9 @@ function compose(state) {
       } else {
         m = await ctx.api.post(`/api/v1/conversations/${id}/messages`, body);
       }
-      text.value = '';
+      // Clear only what was sent: anything typed meanwhile stays.
+      const sent = body instanceof FormData ? (body.get('text') || '') : body.text;
+      if (text.value === sent) text.value = '';
       file.value = '';
       if (m && m.id) {
         await addMessage(state, m, 'end');
@@ -440,8 +449,13 @@ function compose(state) {
       }
     } catch (x) {
       showError(err, x);
+    } finally {
+      form.removeAttribute('aria-busy');
+      sendButton.disabled = false;
+      file.disabled = false;
+      if (document.activeElement === document.body) text.focus();
     }
-  });
+  };
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     if (!text.value.trim()) {
@@ -449,7 +463,7 @@ function compose(state) {
       text.focus();
       return;
     }
-    send({ text: text.value }).then(() => text.focus());
+    send({ text: text.value });
   });
   text.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {

@@ -74,8 +74,10 @@ export function showError(box, err) {
   box.hidden = !msg;
 }
 
-// busy disables a form's controls while a request runs.
+// busy disables a form's controls while a request runs, and gives the
+// focus back to where it was if disabling took it away.
 export async function busy(form, fn) {
+  const had = document.activeElement;
   const controls = [...form.querySelectorAll('button, input, select, textarea')];
   const was = controls.map(c => c.disabled);
   controls.forEach(c => { c.disabled = true; });
@@ -85,6 +87,7 @@ export async function busy(form, fn) {
   } finally {
     controls.forEach((c, i) => { c.disabled = was[i]; });
     form.removeAttribute('aria-busy');
+    if (had && had.isConnected && form.contains(had) && document.activeElement === document.body) had.focus();
   }
 }
 
