@@ -46,6 +46,18 @@ func TestFamilyGroupInChromium(t *testing.T) {
 		teen.click("main", "Send")
 		parent.waitText("main .log", "hi everyone!")
 
+		// An adult who reports something in a chat with a young person is
+		// shown the NSPCC helpline, in the server's words.
+		parent.click("main .log li.msg:last-of-type", "Report")
+		parent.choose("dialog", "Reason", "Something else")
+		parent.fill("dialog", "Anything you want to add (you can leave this empty)", "TEST report from the browser test")
+		parent.click("dialog", "Send report")
+		parent.waitText("dialog", "Worried about a child?")
+		if tel := eval[string](parent, `(() => { const a = document.querySelector('dialog a[href="tel:08088005000"]'); return a ? a.textContent : '' })()`); !strings.Contains(tel, "0808 800 5000") {
+			t.Errorf("the NSPCC helpline link reads %q: %s", tel, parent.text("dialog"))
+		}
+		parent.click("dialog", "Close")
+
 		// Someone the teen does not know cannot be added; the parent is
 		// told in the server's words.
 		parent.click("main", "Group details")
