@@ -109,7 +109,14 @@ func newStack(t *testing.T, st store.Store) *stack {
 	}
 	srv := httptest.NewServer(web.New(web.Config{AdminToken: adminToken}, svc, b, nil, prometheus.NewRegistry(),
 		web.WithRisk(risk), web.WithCases(cs)).Handler())
+	// The cases service takes detections and reports from the outbox, as
+	// serve runs it.
+	runCtx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); cs.Run(runCtx, 100*time.Millisecond) }()
 	t.Cleanup(func() {
+		stop()
+		<-done
 		b.Close()
 		srv.Close()
 	})

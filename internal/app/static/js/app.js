@@ -31,10 +31,12 @@
 
 import { api, request, setToken, getToken, stream, ApiError } from './api.js';
 import { el, clear } from './dom.js';
+import { noticeView } from './notices.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
 const live = document.getElementById('live');
+const alerts = document.getElementById('alerts');
 
 const listeners = new Set();
 let streamCtl = null;
@@ -75,6 +77,7 @@ export const ctx = {
     setToken(null);
     ctx.account = null;
     ctx.notices.clear();
+    clear(alerts);
     e2eeInstance = null;
     nav.hidden = true;
     loginNote = note || 'You have logged out.';
@@ -187,9 +190,13 @@ function startStream() {
     }
     if (ev.type === 'account.changed' && ev.account) ctx.setAccount({ ...ctx.account, ...ev.account });
     if (ev.type === 'safety.notice' && ev.notice) {
-      const conv = ev.message ? ev.message.conversation_id : 0;
-      if (!ctx.notices.has(conv)) ctx.notices.set(conv, []);
-      ctx.notices.get(conv).push({ notice: ev.notice, message: ev.message || null });
+      if (ev.message) {
+        const conv = ev.message.conversation_id;
+        if (!ctx.notices.has(conv)) ctx.notices.set(conv, []);
+        ctx.notices.get(conv).push({ notice: ev.notice, message: ev.message });
+      } else {
+        alert(ev.notice);
+      }
     }
     dispatch(ev);
   };
@@ -223,6 +230,16 @@ function startStream() {
     }
   };
   loop();
+}
+
+// alert shows a notice about no one message (a decision on something the
+// person sent, support after a photo of theirs was stopped) above every
+// page until they close it.
+function alert(notice) {
+  const box = noticeView(notice, { appeal: () => ctx.navigate('#/appeals') });
+  box.append(el('button', { type: 'button', class: 'secondary', text: 'Close', onclick: () => box.remove() }));
+  alerts.append(box);
+  ctx.announce(notice.title || notice.text);
 }
 
 function stopStream() {
