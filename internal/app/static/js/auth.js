@@ -36,7 +36,8 @@ function logIn(main, ctx) {
         const session = await ctx.api.post('/api/v1/sessions', { handle: handle.value.trim(), password: password.value });
         password.value = '';
         ctx.login(session);
-        ctx.navigate('#/chats');
+        // A suspended account reaches only its appeals.
+        ctx.navigate(session.account && session.account.status === 'suspended' ? '#/appeals' : '#/chats');
       } catch (x) {
         showError(err, x);
       }

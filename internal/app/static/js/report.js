@@ -106,6 +106,8 @@ function receiptView(ctx, dlg, receipt, onBlocked) {
 // appeal, and an appeal of one of them.
 export async function render(main, ctx) {
   add(main, el('h1', { text: 'Appeals' }),
+    ctx.account && ctx.account.status === 'suspended'
+      ? el('p', { class: 'notice', text: 'Your account is suspended. You can appeal the decision here.' }) : null,
     el('p', { text: 'If we took action because of something you sent and you think we got it wrong, you can ask us to look again.' }));
   const { decisions } = await ctx.api.get('/api/v1/appeals');
   if (!decisions || !decisions.length) {
