@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -59,6 +60,24 @@ func (b *browser) person(t *testing.T, name string, width, height int64) *tab {
 	t.Cleanup(cancel)
 	p := &tab{t: t, ctx: ctx, name: name}
 	p.do("viewport", chromedp.EmulateViewport(width, height))
+	// Record what the Content-Security-Policy refuses, and errors no code
+	// caught, from before the app's own scripts run.
+	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
+		window.__problems = [];
+		document.addEventListener('securitypolicyviolation', e => window.__problems.push('CSP ' + e.violatedDirective + ' ' + e.blockedURI));
+		window.addEventListener('error', e => window.__problems.push('error ' + e.message));
+		window.addEventListener('unhandledrejection', e => window.__problems.push('unhandled ' + (e.reason && e.reason.message || e.reason)));`})
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			return
+		}
+		if probs, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__problems || []`)); err == nil && len(probs) > 0 {
+			t.Errorf("%s: the page had problems: %q", name, probs)
+		}
+	})
 	return p
 }
 
