@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -303,6 +304,7 @@ type audit struct {
 func checkAccessible(t *testing.T, p *tab, page string) {
 	t.Helper()
 	noStray(t, p, page)
+	axe(t, p, page)
 	a := eval[audit](p, `(() => {
 		const parse = c => { const m = c.match(/rgba?\(([^)]+)\)/); if (!m) return null;
 			const q = m[1].split(',').map(s => parseFloat(s)); return {r: q[0], g: q[1], b: q[2], a: q.length > 3 ? q[3] : 1}; };
@@ -374,6 +376,60 @@ func noStray(t *testing.T, p *tab, page string) {
 				t.Errorf("%s shows %q: %s", page, bad, txt)
 				return
 			}
+		}
+	}
+}
+
+// axePath is the axe.min.js the tests inject: SAFEGUARD_AXE, or
+// .ci/axe/node_modules/axe-core/axe.min.js at the root of the module.
+func axePath() string {
+	if p := os.Getenv("SAFEGUARD_AXE"); p != "" {
+		return p
+	}
+	dir, _ := os.Getwd()
+	for dir != "/" && dir != "." {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return filepath.Join(dir, ".ci", "axe", "node_modules", "axe-core", "axe.min.js")
+		}
+		dir = filepath.Dir(dir)
+	}
+	return ""
+}
+
+// axe runs axe-core's WCAG 2.2 A and AA rules on the page and fails the
+// test on a serious or critical violation. Without axe.min.js it logs and
+// skips the check, except in CI (CI=true), where that fails.
+func axe(t *testing.T, p *tab, page string) {
+	t.Helper()
+	path := axePath()
+	src, err := os.ReadFile(path)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("axe-core is missing (%s): %v", path, err)
+		}
+		t.Logf("axe-core not checked on %s: %v", page, err)
+		return
+	}
+	eval[bool](p, string(src)+"\n;true")
+	type violation struct {
+		ID     string   `json:"id"`
+		Impact string   `json:"impact"`
+		Help   string   `json:"help"`
+		Nodes  []string `json:"nodes"`
+	}
+	vs, err := chromedp.Run(p.ctx, chromedp.Evaluate[[]violation](`(async () => {
+		const r = await axe.run(document, {resultTypes: ['violations'],
+			runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}});
+		return r.violations.map(v => ({id: v.id, impact: v.impact || '', help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}));
+	})()`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("%s: axe: %v", page, err)
+	}
+	for _, v := range vs {
+		if v.Impact == "serious" || v.Impact == "critical" {
+			t.Errorf("%s: axe %s (%s): %s at %v", page, v.ID, v.Impact, v.Help, v.Nodes)
+		} else {
+			t.Logf("%s: axe %s (%s): %s at %v", page, v.ID, v.Impact, v.Help, v.Nodes)
 		}
 	}
 }

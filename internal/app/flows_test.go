@@ -193,6 +193,7 @@ func TestRiskWarningInChromium(t *testing.T) {
 			t.Errorf("the warning is under message %s, want %d", placed, sent[1])
 		}
 		warning := "main .log [data-notice=risk_warning]"
+		checkAccessible(t, teen, "the risk warning")
 		if txt := teen.text(warning); !contains(txt, "Is this chat OK?", "You don't have to reply.", "0800 1111") {
 			t.Errorf("the warning reads %q", txt)
 		}
@@ -209,6 +210,7 @@ func TestRiskWarningInChromium(t *testing.T) {
 		teen.click(warning, "Report")
 		teen.choose("dialog", "Reason", "Something else")
 		teen.fill("dialog", "Anything you want to add (you can leave this empty)", "TEST report from the browser test")
+		checkAccessible(t, teen, "the report dialog")
 		teen.click("dialog", "Send report")
 		teen.waitText("dialog", "Report sent")
 		teen.waitText("dialog", "Thank you for telling us")

@@ -156,12 +156,15 @@ async function chat(main, ctx, id) {
   const banner = el('div', { class: 'banner' }, encryptionBanner(conv));
   const status = errorBox();
   const older = el('button', { type: 'button', class: 'link older', text: 'Show older messages', hidden: true });
-  const log = el('ol', { class: 'log', role: 'log', 'aria-label': 'Messages', tabindex: 0 });
+  // The list keeps its list semantics; the region around it is the live
+  // log that screen readers follow.
+  const log = el('ol', { class: 'log', 'aria-label': 'Messages', tabindex: 0 });
+  const logRegion = el('div', { role: 'log', 'aria-label': 'Messages' }, log);
   const seen = el('p', { class: 'seen', 'aria-live': 'polite' });
   const group = conv.kind === 'group' ? groupTools(state, h1) : null;
   state.log = log; state.seenEl = seen; state.status = status; state.older = older; state.h1 = h1; state.banner = banner;
   const composeBox = el('div', { class: 'compose-box' });
-  add(main, el('div', { class: 'chat' }, h1, banner, group, status, older, log, seen, composeBox));
+  add(main, el('div', { class: 'chat' }, h1, banner, group, status, older, logRegion, seen, composeBox));
 
   if (conv.e2ee) {
     // E2EE hook: the keys are unlocked with a passphrase before anything
