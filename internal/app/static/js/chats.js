@@ -89,9 +89,13 @@ function newGroupForm(ctx) {
   const title = el('input', { name: 'title', maxlength: 100, required: true });
   const members = el('input', { name: 'members', autocapitalize: 'none', spellcheck: 'false', required: true });
   const err = errorBox();
+  const a = ctx.account || {};
+  const e2ee = el('input', { type: 'checkbox', name: 'e2ee', id: uid('e2ee') });
   const form = el('form', { id: 'new-group', class: 'card', novalidate: true, 'aria-label': 'New group' },
     field('Group name', title),
     field('Who to invite', members, 'Usernames of your contacts, separated by commas, like maya.37, sam.12.'),
+    a.age_band === 'adult' && a.age_assurance === 'verified'
+      ? el('div', { class: 'tick' }, e2ee, el('label', { for: e2ee.id, text: 'End-to-end encrypted (everyone must be a verified adult)' })) : null,
     err,
     el('button', { type: 'submit', text: 'Create group' }));
   form.addEventListener('submit', async (e) => {
@@ -104,7 +108,7 @@ function newGroupForm(ctx) {
     }
     await busy(form, async () => {
       try {
-        const conv = await ctx.api.post('/api/v1/conversations', { members: handles, title: title.value.trim(), e2ee: false });
+        const conv = await ctx.api.post('/api/v1/conversations', { members: handles, title: title.value.trim(), e2ee: e2ee.checked });
         ctx.navigate(`#/chat/${conv.id}`);
       } catch (x) {
         showError(err, x);

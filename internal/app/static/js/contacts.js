@@ -56,6 +56,11 @@ export async function render(main, ctx) {
   });
 }
 
+function verifiedAdult(ctx) {
+  const a = ctx.account || {};
+  return a.age_band === 'adult' && a.age_assurance === 'verified';
+}
+
 function section(title, items, empty) {
   return el('section', { 'aria-label': title },
     el('h2', { text: title }),
@@ -111,6 +116,12 @@ function draw(ctx, root, data, refresh, status) {
           const conv = await ctx.api.post('/api/v1/conversations', { members: [c.handle], e2ee: false });
           ctx.navigate(`#/chat/${conv.id}`);
         }), who),
+        // Only verified adults may have an encrypted chat; the server
+        // says so in words if the other is not one.
+        verifiedAdult(ctx) ? button('Encrypted chat', 'secondary', act(async () => {
+          const conv = await ctx.api.post('/api/v1/conversations', { members: [c.handle], e2ee: true });
+          ctx.navigate(`#/chat/${conv.id}`);
+        }), who) : null,
         button('Block', 'danger', blockByHandle(c.handle), who),
         button('Report', 'secondary', report(c.handle), who)));
   });
