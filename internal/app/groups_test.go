@@ -71,12 +71,18 @@ func TestFamilyGroupInChromium(t *testing.T) {
 			t.Errorf("the members shown include the cousin: %s", got)
 		}
 
+		// The parent renames the group; the teen's page follows live.
+		parent.fill("main details", "Group name", "Sunday lunch")
+		parent.click("main details", "Rename")
+		parent.waitText("main h1", "Sunday lunch")
+		teen.waitText("main h1", "Sunday lunch")
+
 		// The teen leaves: asked once more, then back to her list.
 		teen.click("main", "Group details")
 		teen.click("main details", "Leave group")
 		teen.click("main details", "Yes, leave")
 		teen.waitText("main h1", "Chats")
-		if got := teen.text("main"); strings.Contains(got, "Family") {
+		if got := teen.text("main"); strings.Contains(got, "Sunday lunch") {
 			t.Errorf("the teen's list still shows the group: %s", got)
 		}
 		parent.waitFor("the teen gone from the members", fmt.Sprintf(`!document.querySelector('main .members').innerText.includes(%q)`, teenH))

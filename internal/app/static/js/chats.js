@@ -55,7 +55,7 @@ async function list(main, ctx) {
   };
   await refresh();
   return ctx.on((ev) => {
-    if (['message.created', 'conversation.added', 'conversation.member', 'safety.notice', 'resync'].includes(ev.type)) refresh();
+    if (['message.created', 'conversation.added', 'conversation.member', 'conversation.changed', 'safety.notice', 'resync'].includes(ev.type)) refresh();
   });
 }
 
@@ -549,7 +549,7 @@ async function onEvent(state, ev) {
   } else if (ev.type === 'conversation.read' && ev.read && (ev.conversation ? ev.conversation.id === state.id : true)) {
     state.seen.set(ev.read.handle.toLowerCase(), ev.read);
     drawSeen(state);
-  } else if (ev.type === 'conversation.member' && convId === state.id) {
+  } else if ((ev.type === 'conversation.member' || ev.type === 'conversation.changed') && convId === state.id) {
     memberChanged(state, ev.conversation);
   }
 }
