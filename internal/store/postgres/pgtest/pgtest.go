@@ -13,6 +13,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the pgx database/sql driver
 
@@ -47,7 +48,16 @@ func Schema(tb testing.TB) string {
 		tb.Fatalf("create schema: %v", err)
 	}
 	tb.Cleanup(func() {
-		if _, err := admin.Exec(`DROP SCHEMA ` + name + ` CASCADE`); err != nil {
+		// Schemas of tests running at once are dropped at once; PostgreSQL
+		// may pick one drop as a deadlock victim, which is tried again.
+		var err error
+		for try := range 5 {
+			if _, err = admin.Exec(`DROP SCHEMA ` + name + ` CASCADE`); err == nil || !strings.Contains(err.Error(), "40P01") {
+				break
+			}
+			time.Sleep(time.Duration(try+1) * 100 * time.Millisecond)
+		}
+		if err != nil {
 			tb.Errorf("drop schema %s: %v", name, err)
 		}
 		admin.Close()
