@@ -50,9 +50,12 @@ const StateFile = "state.sgkb"
 
 // Options configure a Session.
 type Options struct {
-	// Dir holds the sealed state file; empty keeps everything in memory
-	// (tests, or a browser that stores Seal's output itself).
-	Dir        string
+	// Dir holds the sealed state file. With Dir and Store empty everything
+	// stays in memory (tests).
+	Dir string
+	// Store keeps the sealed state where Dir cannot (a browser's storage);
+	// used when Dir is empty.
+	Store      Store
 	Passphrase []byte
 	KDF        e2ee.KDFParams // zero: e2ee.DefaultKDF
 	// DeviceName names a new device; a random name if empty.
@@ -61,6 +64,15 @@ type Options struct {
 	// directory; they are topped up when half are gone.
 	OneTimeKeys int
 	Now         func() time.Time
+}
+
+// Store keeps the sealed state of a Session: the bytes are sealed under the
+// passphrase before Save sees them, and opened after Load returns them.
+type Store interface {
+	// Load returns the saved bytes, or nil when nothing was saved yet.
+	Load() ([]byte, error)
+	// Save replaces the saved bytes; it returns once they are kept.
+	Save(sealed []byte) error
 }
 
 // Session is one account's end-to-end encrypted messaging on one device.
@@ -130,7 +142,7 @@ func Open(ctx context.Context, api *client.Client, opts Options) (*Session, erro
 		if s.dev, err = e2ee.NewDevice(e2ee.DeviceID{Account: me.ID, Device: name}, e2ee.Options{Now: opts.Now}); err != nil {
 			return nil, err
 		}
-		if opts.Dir != "" {
+		if opts.Dir != "" || opts.Store != nil {
 			if s.sealer, err = e2ee.NewSealer(opts.Passphrase, opts.KDF); err != nil {
 				return nil, err
 			}
@@ -152,14 +164,27 @@ func Open(ctx context.Context, api *client.Client, opts Options) (*Session, erro
 	return s, nil
 }
 
-// load opens the sealed state in Dir, if there is one.
+// load opens the sealed state in Dir or Store, if there is one.
 func (s *Session) load() error {
-	if s.opts.Dir == "" {
-		return nil
-	}
+	var dev *e2ee.Device
+	var data []byte
+	var sealer *e2ee.Sealer
+	var err error
 	path := filepath.Join(s.opts.Dir, StateFile)
-	dev, data, sealer, err := e2ee.LoadBundle(path, s.opts.Passphrase, e2ee.Options{Now: s.opts.Now})
-	if errors.Is(err, os.ErrNotExist) {
+	switch {
+	case s.opts.Dir != "":
+		dev, data, sealer, err = e2ee.LoadBundle(path, s.opts.Passphrase, e2ee.Options{Now: s.opts.Now})
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+	case s.opts.Store != nil:
+		path = "the browser's storage"
+		var sealed []byte
+		if sealed, err = s.opts.Store.Load(); err != nil || sealed == nil {
+			return err
+		}
+		dev, data, sealer, err = e2ee.OpenBundle(sealed, s.opts.Passphrase, e2ee.Options{Now: s.opts.Now})
+	default:
 		return nil
 	}
 	if err != nil {
@@ -183,7 +208,7 @@ func (s *Session) load() error {
 
 // saveLocked seals the device and the history together.
 func (s *Session) saveLocked() error {
-	if s.opts.Dir == "" {
+	if s.opts.Dir == "" && s.opts.Store == nil {
 		return nil
 	}
 	if s.closed {
@@ -192,6 +217,13 @@ func (s *Session) saveLocked() error {
 	data, err := json.Marshal(&s.state)
 	if err != nil {
 		return err
+	}
+	if s.opts.Dir == "" {
+		sealed, err := s.sealer.SealBundle(s.dev, data)
+		if err != nil {
+			return err
+		}
+		return s.opts.Store.Save(sealed)
 	}
 	if err := os.MkdirAll(s.opts.Dir, 0o700); err != nil {
 		return err
