@@ -12,6 +12,7 @@ import (
 	"embed"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"path"
@@ -54,7 +55,7 @@ func ContentType(name string) (string, bool) {
 // file is one static file, ready to serve plain or gzipped.
 type file struct {
 	typ  string
-	body []byte
+	body []byte // nil for a file committed gzipped (name.gz)
 	gz   []byte // nil when compressing does not make it smaller
 	etag string
 }
@@ -92,7 +93,11 @@ func load(fsys fs.FS) (map[string]*file, error) {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		typ, ok := ContentType(p)
+		// A file ending in .gz was compressed when it was built (the
+		// WebAssembly of static/e2ee): it is served under its name without
+		// .gz, gzipped as it is.
+		name, precompressed := strings.CutSuffix(p, ".gz")
+		typ, ok := ContentType(name)
 		if !ok {
 			return fmt.Errorf("app: %s: no content type for this kind of file", p)
 		}
@@ -101,6 +106,10 @@ func load(fsys fs.FS) (map[string]*file, error) {
 			return err
 		}
 		sum := sha256.Sum256(body)
+		if precompressed {
+			files["/"+name] = &file{typ: typ, gz: body, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+			return nil
+		}
 		f := &file{typ: typ, body: body, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
 		var buf bytes.Buffer
 		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
@@ -158,6 +167,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := f.body
+	if body == nil && !acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		gunzip(w, r, f.gz) // a precompressed file, for a client that takes no gzip
+		return
+	}
 	if f.gz != nil && acceptsGzip(r.Header.Get("Accept-Encoding")) {
 		hd.Set("Content-Encoding", "gzip")
 		body = f.gz
@@ -166,6 +179,19 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodGet {
 		w.Write(body)
+	}
+}
+
+// gunzip serves a precompressed file decompressed, as it streams.
+func gunzip(w http.ResponseWriter, r *http.Request, gz []byte) {
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		http.Error(w, "This file is damaged.", http.StatusInternalServerError)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodGet {
+		io.Copy(w, zr)
 	}
 }
 

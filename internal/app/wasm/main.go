@@ -136,9 +136,6 @@ func open(_ js.Value, args []js.Value) any {
 	base, token, pass := o.Get("base").String(), o.Get("token").String(), []byte(o.Get("passphrase").String())
 	store := jsStore{load: o.Get("load"), save: o.Get("save")}
 	opts := secure.Options{Passphrase: pass, Store: store}
-	if k := o.Get("kdf"); k.Type() == js.TypeObject {
-		opts.KDF.Time, opts.KDF.MemoryKiB, opts.KDF.Threads = uint32(k.Get("time").Int()), uint32(k.Get("memory").Int()), uint8(k.Get("threads").Int())
-	}
 	return promise(func(ctx context.Context) (any, error) {
 		if len(pass) == 0 {
 			return nil, safeguard.Invalid("passphrase_required", "Enter your passphrase.")
