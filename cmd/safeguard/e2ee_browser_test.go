@@ -15,6 +15,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -450,4 +452,62 @@ func (s *e2eeServer) waitForFrankingCase(t *testing.T, detectionID, messageID in
 		time.Sleep(200 * time.Millisecond)
 	}
 	t.Fatalf("no case holds detection %d", detectionID)
+}
+
+// TestE2EEBrowserAndTerminal has a browser (e2ee.js over the WebAssembly
+// SDK) and `safeguard chat` (the same SDK, native) talk end to end
+// encrypted both ways, and agree on their safety number.
+func TestE2EEBrowserAndTerminal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs Chromium and a chat client against a server")
+	}
+	for _, storeName := range storesForBrowser() {
+		t.Run(storeName, func(t *testing.T) { testE2EEBrowserAndTerminal(t, storeName) })
+	}
+}
+
+func testE2EEBrowserAndTerminal(t *testing.T, storeName string) {
+	s := startE2EEServer(t, storeName)
+	b := newBrowser(t)
+	alice, bob := s.verifiedAdult(t, "alice"), s.verifiedAdult(t, "bob")
+	conv := e2eeChat(t, alice, bob)
+	h := regexp.QuoteMeta
+
+	term := startChat(t, "bob", map[string]string{"SAFEGUARD_PASSWORD": "password-bob"},
+		"--server", s.url, "--handle", bob.Handle, "--state-dir", filepath.Join(t.TempDir(), "bob"),
+		"--device", "BOB-LAPTOP", "--kdf-memory", "64", "--kdf-time", "1")
+	term.expect(`Choose a passphrase: `)
+	term.typeLine("bob's passphrase here")
+	term.expect(`Repeat it: `)
+	term.typeLine("bob's passphrase here")
+	term.expect(`Type /help`)
+
+	pa := b.person("alice", 1280, 900)
+	pa.do("open the app", chromedp.Navigate(s.url+"/"))
+	aliceDevice := pa.unlockE2EE(s.url, alice.Token, "alice's long passphrase")
+
+	// Browser to terminal.
+	text := "the ferry leaves at ten past nine"
+	await[map[string]any](pa, fmt.Sprintf(`window.sg.send(%d, %s)`, conv.ID, jsString(text)))
+	term.expect(`new 🔒 message from ` + h(alice.Handle) + ` in conversation ` + itoa(conv.ID))
+	term.typeLine("/open " + itoa(conv.ID))
+	term.expect(`#\d+ \d\d:\d\d 🔒 ` + h(alice.Handle) + `: ` + h(text))
+
+	// Terminal to browser.
+	reply := "see you on the upper deck"
+	term.typeLine(reply)
+	id, _ := strconv.ParseInt(term.expect(`#(\d+) \d\d:\d\d 🔒 you: ` + h(reply))[1], 10, 64)
+	if got := pa.decrypt(conv.ID, id); got.Text != reply || got.Outgoing || got.Sender != bob.Handle {
+		t.Errorf("alice read %+v", got)
+	}
+
+	// The same safety number in both programs.
+	inBrowser := await[string](pa, fmt.Sprintf(`window.sg.safetyNumber(%d, %s)`, conv.ID, jsString(bob.Handle)))
+	term.typeLine("/safety")
+	inTerminal := term.expect(h(alice.Handle) + `, device ` + aliceDevice + ` \(\w+\):\n\s+((?:\d{5} ){11}\d{5})`)[1]
+	if inBrowser != inTerminal {
+		t.Errorf("safety numbers differ: browser %q, terminal %q", inBrowser, inTerminal)
+	}
+	term.typeLine("/quit")
+	term.expect(`Bye\.`)
 }
