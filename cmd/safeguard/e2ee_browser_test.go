@@ -412,6 +412,54 @@ func testE2EEInTheBrowser(t *testing.T, storeName string) {
 	if msg != "This message has already been reported." {
 		t.Errorf("second report: %q", msg)
 	}
+
+	// IndexedDB holds Bob's device sealed: not the text, not the photo.
+	sealed := await[string](pb, fmt.Sprintf(`new Promise((resolve, reject) => {
+		const r = indexedDB.open('safeguard-e2ee');
+		r.onsuccess = () => {
+			const q = r.result.transaction('devices').objectStore('devices').get(%s);
+			q.onsuccess = () => { let s = ''; for (const x of q.result.sealed) s += String.fromCharCode(x); resolve(btoa(s)); };
+			q.onerror = () => reject(q.error);
+		};
+		r.onerror = () => reject(r.error);
+	})`, jsString(s.url+"#"+fmt.Sprint(accountID(t, bob)))))
+	kept, err := base64.StdEncoding.DecodeString(sealed)
+	if err != nil || !bytes.HasPrefix(kept, []byte("SGKB")) {
+		t.Fatalf("IndexedDB holds %d bytes (%.8q): %v", len(kept), kept, err)
+	}
+	for what, secret := range secrets {
+		if bytes.Contains(kept, secret) {
+			t.Errorf("%s in IndexedDB", what)
+		}
+	}
+
+	// After a reload (the page forgets everything but IndexedDB), a wrong
+	// passphrase is refused with a sentence, and the right one opens the
+	// same device with its history: the server no longer holds the text.
+	pb.do("reload", chromedp.Navigate(s.url+"/"))
+	wrong := await[string](pb, fmt.Sprintf(`(async () => {
+		const E = await import('/js/e2ee.js');
+		window.sg = await E.load({token: %s, base: location.origin});
+		return window.sg.unlock('not bob\'s passphrase').then(() => 'unlocked', e => e.message + ' / ' + e.code);
+	})()`, jsString(bob.Token)))
+	if wrong != "That passphrase does not unlock this device's keys. / e2ee_wrong_passphrase" {
+		t.Errorf("wrong passphrase: %q", wrong)
+	}
+	if again := pb.unlockE2EE(s.url, bob.Token, "bob's long passphrase"); again != bobDevice {
+		t.Errorf("after the reload the device is %q, not %q", again, bobDevice)
+	}
+	if got := pb.decrypt(conv.ID, sent.ID); got.Text != text {
+		t.Errorf("bob's history after the reload: %+v", got)
+	}
+}
+
+func accountID(t *testing.T, c *client.Client) int64 {
+	t.Helper()
+	me, err := c.Me(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return me.ID
 }
 
 // waitForFrankingCase waits until a case holds the detection, and checks

@@ -267,7 +267,7 @@ export class E2EE {
   }
 }
 
-// --- UI pieces for chats.js -------------------------------------------
+// --- UI for chats.js ---------------------------------------------------
 
 function el(tag, props = {}, ...kids) {
   const n = document.createElement(tag);
@@ -279,53 +279,6 @@ function el(tag, props = {}, ...kids) {
   }
   for (const kid of kids) if (kid) n.append(kid);
   return n;
-}
-
-let ids = 0;
-
-// passphraseForm asks for the passphrase that unlocks (or, the first time
-// in this browser, creates) the device's keys, and calls e.unlock with it.
-// onUnlocked runs once it worked; errors are shown in the form.
-export async function passphraseForm(e, onUnlocked) {
-  const isNew = !(await e.hasKeys().catch(() => false));
-  const id = `e2ee-pass-${++ids}`;
-  const input = el('input', { id, type: 'password', name: 'passphrase', required: '', autocomplete: isNew ? 'new-password' : 'current-password' });
-  const hint = el('p', { class: 'hint', id: `${id}-hint`, text: isNew
-    ? `This chat is end-to-end encrypted. Choose a passphrase (at least ${MIN_PASSPHRASE} characters) to protect the keys this browser keeps. Safeguard never sees it and cannot recover it.`
-    : 'This chat is end-to-end encrypted. Enter the passphrase that protects this browser\'s keys.' });
-  input.setAttribute('aria-describedby', hint.id);
-  const error = el('p', { class: 'error', role: 'alert', hidden: '' });
-  const button = el('button', { type: 'submit', text: isNew ? 'Set up encryption' : 'Unlock' });
-  const form = el('form', { class: 'e2ee-unlock', 'aria-label': 'Unlock encrypted chat' },
-    el('label', { for: id, text: 'Passphrase' }), input, hint, error, button);
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    error.hidden = true;
-    button.disabled = true;
-    form.setAttribute('aria-busy', 'true');
-    try {
-      await e.unlock(input.value);
-      input.value = '';
-      await onUnlocked(e);
-    } catch (err) {
-      error.textContent = err.message;
-      error.hidden = false;
-      input.focus();
-    } finally {
-      button.disabled = false;
-      form.removeAttribute('aria-busy');
-    }
-  });
-  return form;
-}
-
-// banner shows the server's notice of an encrypted conversation (its
-// "notice" field: {title, text}), which says who can read it.
-export function banner(notice) {
-  const box = el('div', { class: 'e2ee-banner', role: 'note' });
-  if (notice && notice.title) box.append(el('strong', { text: notice.title }));
-  box.append(el('p', { text: (notice && notice.text) || 'Messages in this chat are end-to-end encrypted.' }));
-  return box;
 }
 
 // safetyNumbersPanel lists the safety number of this device with each
