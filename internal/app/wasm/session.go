@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -237,7 +238,7 @@ func (x *session) safetyNumbers(ctx context.Context, args []js.Value) (any, erro
 }
 
 // report(conversationId, messageId, reason) → {detection_id, status,
-// notices}: sends the message's franking report, which the server verifies.
+// notices: [{code, title, text, links}]}: sends the message's franking report, which the server verifies.
 func (x *session) report(ctx context.Context, args []js.Value) (any, error) {
 	conv, err := id(args, 0)
 	if err != nil {
@@ -251,15 +252,11 @@ func (x *session) report(ctx context.Context, args []js.Value) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := js.Global().Get("Object").New()
-	o.Set("detection_id", r.DetectionID)
-	o.Set("status", r.Status)
-	notices := js.Global().Get("Array").New()
-	for _, n := range r.Notices {
-		notices.Call("push", n.Text)
+	b, err := json.Marshal(r)
+	if err != nil {
+		return nil, err
 	}
-	o.Set("notices", notices)
-	return o, nil
+	return js.Global().Get("JSON").Call("parse", string(b)), nil
 }
 
 // close() saves the state and forgets the keys derived from the passphrase.

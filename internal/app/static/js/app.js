@@ -78,6 +78,7 @@ export const ctx = {
     ctx.account = null;
     ctx.notices.clear();
     clear(alerts);
+    if (e2eeInstance) e2eeInstance.close().catch(() => {}); // saves, and forgets the unlocked keys
     e2eeInstance = null;
     nav.hidden = true;
     loginNote = note || 'You have logged out.';

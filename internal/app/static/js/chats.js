@@ -175,6 +175,7 @@ async function chat(main, ctx, id) {
     // is read or sent.
     const ok = await unlock(state, composeBox);
     if (!ok) return () => cleanupChat(state);
+    banner.append(safetyNumbers(state));
   }
   composeBox.append(compose(state));
   older.addEventListener('click', () => loadOlder(state));
@@ -222,6 +223,33 @@ function unlock(state, box) {
     box.append(form);
     pass.focus();
   });
+}
+
+// safetyNumbers shows, on demand, the numbers to compare with the other
+// members' screens (e2ee.js works them out from the devices' keys).
+function safetyNumbers(state) {
+  const box = el('div', { class: 'safety-numbers' });
+  const button = el('button', { type: 'button', class: 'link', text: 'Show safety numbers', 'aria-expanded': 'false' });
+  button.addEventListener('click', async () => {
+    if (button.getAttribute('aria-expanded') === 'true') {
+      button.setAttribute('aria-expanded', 'false');
+      button.textContent = 'Show safety numbers';
+      box.replaceChildren(button);
+      return;
+    }
+    button.disabled = true;
+    try {
+      box.replaceChildren(button, await state.e2ee.safetyNumbersView(state.id));
+      button.setAttribute('aria-expanded', 'true');
+      button.textContent = 'Hide safety numbers';
+    } catch (x) {
+      box.replaceChildren(button, el('p', { class: 'error', role: 'alert', text: x.message }));
+    } finally {
+      button.disabled = false;
+    }
+  });
+  box.append(button);
+  return box;
 }
 
 function groupTools(state, h1) {
@@ -320,6 +348,19 @@ async function loadOlder(state) {
 // addMessage draws a message once, at the end or the start of the log.
 async function addMessage(state, m, where) {
   if (state.log.querySelector(`li.msg[data-id="${m.id}"]`)) return;
+  // Decrypting takes a moment: the same message arriving meanwhile (the
+  // answer to a send and its live event) is drawn once.
+  state.adding = state.adding || new Set();
+  if (state.adding.has(m.id)) return;
+  state.adding.add(m.id);
+  try {
+    await drawMessage(state, m, where);
+  } finally {
+    state.adding.delete(m.id);
+  }
+}
+
+async function drawMessage(state, m, where) {
   const { ctx } = state;
   const mine = m.sender.toLowerCase() === me(ctx);
   const senderId = uid('from');
@@ -335,8 +376,8 @@ async function addMessage(state, m, where) {
       const d = await state.e2ee.decrypt(m);
       text = d.text || '';
       image = d.image || null;
-    } catch {
-      text = 'This message could not be decrypted on this device.';
+    } catch (x) {
+      text = x.message || 'This message could not be decrypted on this device.';
     }
   }
   if (m.kind === 'image' || image) li.append(photo(state, m, image, mine));
@@ -380,6 +421,7 @@ function reportMessage(state, m) {
   if (state.conv.e2ee && state.e2ee) {
     // E2EE hook: a verified report carries the franking proof.
     opts.submit = (reason, note) => state.e2ee.report(state.id, m.id, reason, note);
+    opts.note = false; // the server takes the revealed message, without a note
   }
   openReport(state.ctx, { message_id: m.id }, about, () => {}, opts);
 }
@@ -442,7 +484,7 @@ function compose(state) {
       let m;
       if (state.e2ee) {
         // E2EE hooks: e.send(convId, text) and e.sendImage(convId, file).
-        m = body instanceof FormData ? await state.e2ee.sendImage(id, body.get('image')) : await state.e2ee.send(id, body.text);
+        m = body instanceof FormData ? await state.e2ee.sendImage(id, body.get('image'), body.get('text') || '') : await state.e2ee.send(id, body.text);
       } else {
         m = await ctx.api.post(`/api/v1/conversations/${id}/messages`, body);
       }

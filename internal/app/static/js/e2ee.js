@@ -197,9 +197,15 @@ export class E2EE {
   }
 
   // send encrypts text for every device of the conversation's members and
-  // sends it; the answer is the message's {id, created_at}.
+  // sends it; the answer is the message as the server lists it (kind
+  // "envelope"), which decrypt reads back from this device.
   async send(convId, text) {
-    return this.need().send(convId, String(text)).catch(rethrow);
+    const r = await this.need().send(convId, String(text)).catch(rethrow);
+    return this.sent(convId, r);
+  }
+
+  sent(convId, r) {
+    return { id: r.id, conversation_id: Number(convId), sender: this.handle, kind: 'envelope', status: 'delivered', created_at: r.created_at };
   }
 
   // sendImage encrypts a photo under a fresh key before it leaves the
@@ -208,7 +214,8 @@ export class E2EE {
   async sendImage(convId, file, caption = '') {
     const s = this.need();
     const bytes = new Uint8Array(await file.arrayBuffer());
-    return s.sendImage(convId, bytes, file.type || '', String(caption || '')).catch(rethrow);
+    const r = await s.sendImage(convId, bytes, file.type || '', String(caption || '')).catch(rethrow);
+    return this.sent(convId, r);
   }
 
   // decrypt returns a message of an encrypted conversation as this device
@@ -250,13 +257,31 @@ export class E2EE {
 
   // report sends a received message's franking report: the message as its
   // sender wrote it with the key that opens its commitment. The server
-  // verifies who sent it and opens a case. A note cannot go with it (the
-  // server takes the message itself as the evidence).
+  // verifies who sent it and opens a case. It resolves to a receipt shaped
+  // like that of POST /api/v1/reports: {id, received_at, notices,
+  // block_handle}. The server takes no note with it (the message itself is
+  // the evidence), so a note is refused rather than dropped.
   async report(convId, messageId, reason, note) {
     if (note && String(note).trim()) {
       throw new Error('A report of an encrypted message cannot carry a note. Send it without one.');
     }
-    return this.need().report(convId, messageId, reason || '').catch(rethrow);
+    const s = this.need();
+    const m = await s.message(convId, messageId).catch(rethrow);
+    const r = await s.report(convId, messageId, reason || '').catch(rethrow);
+    return {
+      id: r.detection_id,
+      detection_id: r.detection_id,
+      status: r.status,
+      received_at: new Date().toISOString(),
+      notices: r.notices || [],
+      block_handle: m.outgoing ? '' : m.sender,
+    };
+  }
+
+  // safetyNumbersView is a section listing the safety numbers of a
+  // conversation, for chats.js to show.
+  async safetyNumbersView(convId) {
+    return safetyNumbersView(this, convId);
   }
 
   // close saves the state and forgets the keys derived from the passphrase.
@@ -281,9 +306,9 @@ function el(tag, props = {}, ...kids) {
   return n;
 }
 
-// safetyNumbersPanel lists the safety number of this device with each
+// safetyNumbersView lists the safety number of this device with each
 // other device of the conversation, to compare in person or on a call.
-export async function safetyNumbersPanel(e, convId) {
+async function safetyNumbersView(e, convId) {
   const peers = await e.safetyNumbers(convId);
   const box = el('section', { class: 'e2ee-safety', 'aria-label': 'Safety numbers' },
     el('h3', { text: 'Safety numbers' }),

@@ -17,7 +17,8 @@ async function loadReasons(api) {
 // ("this message from maya.37"). onBlocked runs after a Block from the
 // receipt. opts.submit(reason, note), when given, sends the report instead
 // of POST /api/v1/reports and resolves to its receipt (the E2EE module's
-// verified report).
+// verified report); opts.note false leaves out the note, which that report
+// cannot carry.
 export async function openReport(ctx, target, about, onBlocked, opts = {}) {
   const dlg = el('dialog', { class: 'report', 'aria-labelledby': 'report-title' });
   const err = errorBox();
@@ -28,7 +29,7 @@ export async function openReport(ctx, target, about, onBlocked, opts = {}) {
     el('h2', { id: 'report-title', text: 'Report' }),
     el('p', { text: `You are reporting ${about}. We will not tell them who reported it.` }),
     field('Reason', reason),
-    field('Anything you want to add (you can leave this empty)', note),
+    opts.note === false ? null : field('Anything you want to add (you can leave this empty)', note),
     err,
     el('div', { class: 'row' },
       el('button', { type: 'submit', text: 'Send report' }),
