@@ -18,8 +18,9 @@ import (
 
 // session is the JavaScript face of a secure.Session.
 type session struct {
-	s   *secure.Session
-	api *client.Client
+	s     *secure.Session
+	api   *client.Client
+	funcs []js.Func // released on close, so that the session can go
 }
 
 func newSession(s *secure.Session, api *client.Client) js.Value {
@@ -38,9 +39,11 @@ func newSession(s *secure.Session, api *client.Client) js.Value {
 		"close":         x.close,
 	}
 	for name, m := range methods {
-		o.Set(name, js.FuncOf(func(_ js.Value, args []js.Value) any {
+		f := js.FuncOf(func(_ js.Value, args []js.Value) any {
 			return promise(func(ctx context.Context) (any, error) { return m(ctx, args) })
-		}))
+		})
+		x.funcs = append(x.funcs, f)
+		o.Set(name, f)
 	}
 	return o
 }
@@ -259,7 +262,13 @@ func (x *session) report(ctx context.Context, args []js.Value) (any, error) {
 	return js.Global().Get("JSON").Call("parse", string(b)), nil
 }
 
-// close() saves the state and forgets the keys derived from the passphrase.
+// close() saves the state, forgets the keys derived from the passphrase,
+// and lets go of the session: its methods cannot be called any more.
 func (x *session) close(context.Context, []js.Value) (any, error) {
-	return nil, x.s.Close()
+	err := x.s.Close()
+	for _, f := range x.funcs {
+		f.Release()
+	}
+	x.funcs = nil
+	return nil, err
 }
