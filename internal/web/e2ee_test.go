@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -382,6 +383,78 @@ func TestE2EEDeviceState(t *testing.T) {
 		}
 		if got := textsOf(received(t, again)); len(got) != 1 || got[0] != "after the restart" {
 			t.Errorf("after the restart bob read %q", got)
+		}
+	})
+}
+
+// memStore keeps a session's sealed state in memory, as a browser keeps it
+// in IndexedDB; it counts the saves.
+type memStore struct {
+	mu     sync.Mutex
+	sealed []byte
+	saves  int
+}
+
+func (m *memStore) Load() ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return bytes.Clone(m.sealed), nil
+}
+
+func (m *memStore) Save(b []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sealed, m.saves = bytes.Clone(b), m.saves+1
+	return nil
+}
+
+// TestE2EEDeviceStateInAStore: a device whose sealed state lives in a
+// Store (a browser's storage) instead of a directory is saved there after
+// every change, only sealed, and opens again with its passphrase only.
+func TestE2EEDeviceStateInAStore(t *testing.T) {
+	eachE2EE(t, func(t *testing.T, s *e2eeStack) {
+		ctx := t.Context()
+		alice, bob := s.adult("alice", 1), s.adult("bob", 0)
+		s.contacts(alice, bob)
+		store := &memStore{}
+		open := func(pass string) (*secure.Session, error) {
+			return secure.Open(ctx, bob.api, secure.Options{Store: store, Passphrase: []byte(pass), KDF: fastKDF, OneTimeKeys: 10})
+		}
+		dev, err := open("bob's browser passphrase")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if store.saves == 0 || !bytes.HasPrefix(store.sealed, []byte("SGKB")) {
+			t.Fatalf("after opening: %d saves, %.4q", store.saves, store.sealed)
+		}
+		conv := s.group(alice, "", bob)
+		text := "kept only sealed in the browser"
+		if _, err := alice.devs[0].Send(ctx, conv.ID, text); err != nil {
+			t.Fatal(err)
+		}
+		if got := textsOf(received(t, dev)); len(got) != 1 || got[0] != text {
+			t.Fatalf("bob read %q", got)
+		}
+		if bytes.Contains(store.sealed, []byte(text)) || bytes.Contains(store.sealed, []byte("bob's browser passphrase")) {
+			t.Error("the stored state holds the text or the passphrase in the clear")
+		}
+		name := dev.Device().Device
+		if err := dev.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := open("not the passphrase"); !errors.Is(err, e2ee.ErrWrongPassphrase) {
+			t.Errorf("wrong passphrase: %v", err)
+		}
+		again, err := open("bob's browser passphrase")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer again.Close()
+		if again.Device().Device != name {
+			t.Errorf("reopened as %s, want %s", again.Device().Device, name)
+		}
+		if h := again.History(conv.ID); len(h) != 1 || h[0].Text != text {
+			t.Errorf("history after reopening: %+v", h)
 		}
 	})
 }
