@@ -433,6 +433,22 @@ func testE2EEInTheBrowser(t *testing.T, storeName string) {
 		}
 	}
 
+	// A second tab of Bob's browser cannot open the same device while the
+	// first has it.
+	other, cancel := chromedp.NewContext(pb.ctx)
+	defer cancel()
+	second := &tab{t: t, ctx: other, name: "bob's second tab"}
+	second.do("open the app", chromedp.Navigate(s.url+"/"))
+	refused := await[string](second, fmt.Sprintf(`(async () => {
+		const E = await import('/js/e2ee.js');
+		const e = await E.load({token: %s, base: location.origin});
+		return e.unlock("bob's long passphrase").then(() => 'unlocked', e => e.message);
+	})()`, jsString(bob.Token)))
+	if !strings.Contains(refused, "open in another Safeguard tab") {
+		t.Errorf("a second tab: %q", refused)
+	}
+	cancel()
+
 	// After a reload (the page forgets everything but IndexedDB), a wrong
 	// passphrase is refused with a sentence, and the right one opens the
 	// same device with its history: the server no longer holds the text.

@@ -104,6 +104,25 @@ async function idbPut(key, sealed) {
   }
 }
 
+// holdDevice takes the Web Lock named after the device's record for as
+// long as this tab has the device open, and answers the function that lets
+// it go. Another tab holding it is refused with a sentence.
+async function holdDevice(key) {
+  if (!navigator.locks) return () => {}; // no Web Locks (an insecure origin): nothing to hold
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  const got = await new Promise((resolve, reject) => {
+    navigator.locks.request(`safeguard-e2ee ${key}`, { ifAvailable: true }, (lock) => {
+      resolve(lock !== null);
+      return lock ? held : undefined;
+    }).catch(reject);
+  });
+  if (!got) {
+    throw new Error('Encrypted chats are open in another Safeguard tab or window. Use that one, or close it and try again.');
+  }
+  return release;
+}
+
 // --- the API ------------------------------------------------------------
 
 // load starts the WebAssembly program and returns an E2EE for the account
@@ -147,6 +166,7 @@ export class E2EE {
     this.key = `${base}#${me.id}`;
     this.session = null;
     this.opening = null;
+    this.release = () => {};
   }
 
   get unlocked() { return this.session !== null; }
@@ -170,6 +190,9 @@ export class E2EE {
       if (isNew && [...passphrase].length < MIN_PASSPHRASE) {
         throw new Error(`Choose a passphrase of at least ${MIN_PASSPHRASE} characters.`);
       }
+      // One tab at a time holds this account's device: two copies of its
+      // state would drift apart (message keys, the inbox cursor).
+      this.release = await holdDevice(this.key);
       try {
         this.session = await this.api.open({
           base: this.base,
@@ -179,6 +202,7 @@ export class E2EE {
           save: (sealed) => idbPut(this.key, sealed),
         });
       } catch (err) {
+        this.release();
         rethrow(err);
       }
       this.device = this.session.device;
@@ -288,7 +312,12 @@ export class E2EE {
   async close() {
     const s = this.session;
     this.session = null;
-    if (s) await s.close().catch(rethrow);
+    if (!s) return;
+    try {
+      await s.close().catch(rethrow);
+    } finally {
+      this.release();
+    }
   }
 }
 
