@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/prometheus/client_golang/prometheus"
@@ -107,7 +108,12 @@ func TestE2EEChatInChromium(t *testing.T) {
 				p.tab.waitText("main .encryption", "end-to-end encrypted")
 				p.tab.fill("main", "Passphrase", p.passphrase)
 				p.tab.click("main", "Unlock")
-				p.tab.find("main", "Message", "control")
+				// argon2id (64 MiB) in WebAssembly takes seconds, more on a
+				// busy machine.
+				if _, err := chromedp.Run(p.tab.ctx, chromedp.Poll[bool](`!!document.querySelector('main form.compose')`,
+					chromedp.WithPollingTimeout(2*time.Minute))); err != nil {
+					t.Fatalf("%s: the chat never unlocked; the page says: %s", p.tab.name, p.tab.text("main"))
+				}
 			}
 
 			text := "the lighthouse key is under the blue stone"
