@@ -151,6 +151,7 @@ func TestE2EEChatInChromium(t *testing.T) {
 			if numbers["alice"] != numbers["bob"] || len(strings.ReplaceAll(numbers["alice"], " ", "")) != 60 {
 				t.Errorf("safety numbers %q", numbers)
 			}
+			checkAccessible(t, pb, "the encrypted chat with its safety numbers")
 			if dir := os.Getenv("SAFEGUARD_SCREENSHOTS"); dir != "" && name == "sqlite" {
 				for _, p := range []*tab{pa, pb} {
 					png, err := chromedp.Run(p.ctx, chromedp.CaptureScreenshot())
