@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 )
 
@@ -291,4 +292,37 @@ func Screenshot(t testing.TB, ctx context.Context, s Size, path string) {
 	b, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	Must(t, "screenshot "+path, err)
 	Must(t, "write "+path, os.WriteFile(path, b, 0o644))
+}
+
+// Downloads lets the browser context of ctx save downloads, without
+// asking, into a new temporary directory, which it returns.
+func Downloads(t testing.TB, ctx context.Context) string {
+	t.Helper()
+	dir := t.TempDir()
+	c := chromedp.FromContext(ctx)
+	if c == nil {
+		t.Fatal("downloads: not a chromedp context")
+	}
+	_, err := chromedp.CallBrowser(ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, BrowserContextID: c.BrowserContextID, DownloadPath: dir})
+	Must(t, "allow downloads", err)
+	return dir
+}
+
+// Downloaded waits until a file whose name ends in suffix is complete in
+// dir, and returns its path.
+func Downloaded(t testing.TB, dir, suffix string) string {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		names, _ := filepath.Glob(filepath.Join(dir, "*"+suffix))
+		if len(names) > 0 {
+			return names[0]
+		}
+		if time.Now().After(deadline) {
+			all, _ := filepath.Glob(filepath.Join(dir, "*"))
+			t.Fatalf("no *%s downloaded into %s; found %v", suffix, dir, all)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
