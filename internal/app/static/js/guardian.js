@@ -68,8 +68,8 @@ export function render(main, ctx) {
   main.append(
     el('h1', { text: 'Parents and carers' }),
     el('p', { text: "Children under 13 need a parent or carer to say yes before they can chat, and before each new contact. You see who your child's contacts are. You never see their messages." }),
-    titled("Link your child's account", form, done),
-    titled('Your children', loadErr, children));
+    titled('Your children', loadErr, children),
+    titled("Link your child's account", form, done));
 
   load();
   const stop = ctx.on((ev) => {
@@ -82,7 +82,7 @@ export function render(main, ctx) {
 // the child's contacts.
 function childList(ctx, kids, requests, contacts, reload, err) {
   if (!kids.length) {
-    return [el('p', { text: "No children are linked to your account yet. When your child makes an account, they are given a code: type it above." })];
+    return [el('p', { text: "No children are linked to your account yet. When your child makes an account, they are given a code: type it below." })];
   }
   return kids.map(c => {
     const id = uid('child');
@@ -110,7 +110,8 @@ function requestItem(ctx, r, reload, err) {
   const who = r.other_adult ? `${r.other} is an adult.` : `${r.other} is not an adult.`;
   const text = el('div', { id },
     el('p', { class: 'who', text: asks }),
-    el('p', { class: r.other_adult ? 'adult' : 'meta', text: `${who} Asked ${when(r.created_at)}.` }));
+    el('p', { class: r.other_adult ? 'adult' : '', text: who }),
+    el('p', { class: 'meta', text: `Asked ${when(r.created_at)}` }));
   const approve = el('button', { type: 'button', text: 'Approve', 'aria-describedby': id });
   const decline = el('button', { type: 'button', class: 'secondary', text: 'Decline', 'aria-describedby': id });
   const li = el('li', { dataset: { request: String(r.id), other: r.other } }, text, el('div', { class: 'row' }, approve, decline));
