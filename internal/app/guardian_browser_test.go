@@ -66,7 +66,7 @@ func TestGuardianInChromium(t *testing.T) {
 		maya, child := s.loggedIn("maya", 12)
 		aunt, auntAcct := s.loggedIn("aunt_jo", 45)
 
-		parent := b.person("parent", 1280, 800)
+		parent := b.person(t, "parent", 1280, 800)
 		parent.logIn(s.url, parentHandle)
 		parent.click("nav", "Parents and carers")
 		parent.waitText("main h1", "Parents and carers")

@@ -116,19 +116,19 @@ func TestScreenshots(t *testing.T) {
 	f := newFamily(t, s)
 	ctx := context.Background()
 
-	sam := b.person("sam", 1280, 800)
+	sam := b.person(t, "sam", 1280, 800)
 	sam.logIn(s.url, f.h["sam"])
 	sam.click("nav", "Parents and carers")
 	sam.waitFor("the waiting request", `!!document.querySelector('#children li[data-request]')`)
 	sam.waitFor("the contacts", `!!document.querySelector('#children li[data-contact]')`)
 	shoot(t, sam, "parent")
 
-	leo := b.person("leo", 1280, 800)
+	leo := b.person(t, "leo", 1280, 800)
 	leo.logIn(s.url, f.h["leo"])
 	leo.waitText("main", "Family")
 	shoot(t, leo, "chats")
 
-	raj := b.person("raj", 1280, 800)
+	raj := b.person(t, "raj", 1280, 800)
 	raj.logIn(s.url, f.h["raj"])
 	raj.click("main", "Family")
 	raj.waitText("main", "includes a young person")

@@ -71,7 +71,7 @@ func TestChangePasswordInChromium(t *testing.T) {
 		other, acct := s.loggedIn("cara", 16)
 		const fresh = "a new kite on a windy hill"
 
-		p := b.person("cara", 375, 812)
+		p := b.person(t, "cara", 375, 812)
 		p.logIn(s.url, acct.Handle)
 		p.openSettings()
 		p.check("settings")
@@ -101,8 +101,8 @@ func TestLogOutEverywhereInChromium(t *testing.T) {
 	b := newBrowser(t)
 	eachStore(t, func(t *testing.T, s *stack) {
 		handle := s.account("dev", 30)
-		laptop := b.person("laptop", 1280, 800)
-		phone := b.person("phone", 375, 812)
+		laptop := b.person(t, "laptop", 1280, 800)
+		phone := b.person(t, "phone", 375, 812)
 		phone.logIn(s.url, handle)
 		laptop.logIn(s.url, handle)
 
@@ -148,7 +148,7 @@ func TestDownloadAndDeleteInChromium(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		p := b.person("ana", 1280, 800)
+		p := b.person(t, "ana", 1280, 800)
 		dir := browsertest.Downloads(t, p.ctx)
 		p.logIn(s.url, acct.Handle)
 		p.openSettings()
@@ -228,7 +228,7 @@ func TestResetPasswordInChromium(t *testing.T) {
 		}
 		const fresh = "seven purple otters swimming"
 
-		p := b.person("eli", 375, 812)
+		p := b.person(t, "eli", 375, 812)
 		p.open(s.url + "/#/login")
 		p.click("main", "I have a reset code")
 		p.waitText("main h1", "Reset your password")

@@ -113,12 +113,12 @@ function sessionsSection(ctx) {
 
 function sessionItem(ctx, s, reload, err, done) {
   const id = uid('session');
-  const where = [s.app || 'Safeguard', s.address ? `from ${s.address}` : ''].filter(Boolean).join(' ');
-  const details = [`Logged in ${when(s.created_at)}`];
+  const where = [s.app ? `the ${s.app} app` : 'Safeguard', s.address ? `from ${s.address}` : ''].filter(Boolean).join(', ');
+  const details = [`logged in ${when(s.created_at)}`];
   if (s.last_used_at) details.push(`last used ${when(s.last_used_at)}`);
   const text = el('div', { id },
-    el('span', { class: 'who', text: s.current ? `This device (${where})` : where }),
-    el('span', { class: 'meta', text: ` · ${details.join(', ')}` }));
+    el('p', { class: 'who', text: s.current ? 'This device' : 'Another device' }),
+    el('p', { class: 'meta', text: `${where}; ${details.join(', ')}` }));
   const li = el('li', { dataset: { session: String(s.id) } }, text);
   if (!s.current) {
     const end = el('button', { type: 'button', class: 'secondary', text: 'End session', 'aria-describedby': id });
@@ -127,7 +127,7 @@ function sessionItem(ctx, s, reload, err, done) {
       end.disabled = true;
       try {
         await ctx.api.del(`/api/v1/sessions/${encodeURIComponent(s.id)}`);
-        say(done, `The session ${where} has ended.`);
+        say(done, `The session on ${where} has ended.`);
         reload();
       } catch (x) {
         end.disabled = false;
@@ -234,9 +234,9 @@ async function deletePage(main, ctx) {
   });
   body.replaceChildren(
     el('p', { text: 'Please read this first. When you delete your account, you cannot log in again and nobody can find you on Safeguard.' }),
-    section('What we delete', items(plan.deleted, 'deleted')),
     section('What we keep, and why', el('p', { text: 'Some things must be kept for a while, by law or to keep children safe. Nobody can use them to log in as you.' }),
       items(plan.kept, 'kept')),
+    section('What we delete', items(plan.deleted, 'deleted')),
     form);
 }
 
@@ -247,6 +247,7 @@ function items(list, kind) {
   }
   return el('ul', { class: `plan ${kind}`, id: `deletion-${kind}` }, list.map(i => {
     if (typeof i === 'string') return el('li', { text: i });
+    if (!i.why && !i.until) return el('li', { text: i.what || '' });
     const until = i.until ? untilText(i.until) : '';
     return el('li', {},
       el('strong', { text: i.what || '' }),
