@@ -94,7 +94,10 @@ func TestGuardianInChromium(t *testing.T) {
 		if got := parent.text(item); !contains(got, child.Handle+" wants to add "+auntAcct.Handle, auntAcct.Handle+" is an adult.") {
 			t.Errorf("the request reads %q", got)
 		}
-		parent.waitText(`nav a[href="#/guardian"]`, "(1 waiting)")
+		parent.waitText(`nav #guardian-waiting`, "1 waiting")
+		if got := eval[string](parent, `document.querySelector('nav a[href="#/guardian"]').textContent`); got != "Parents and carers" {
+			t.Errorf("the link reads %q with a request waiting", got)
+		}
 		parent.check("guardian page, a request waiting")
 
 		parent.click(item, "Approve")
@@ -116,7 +119,7 @@ func TestGuardianInChromium(t *testing.T) {
 		if got := parent.text(`#children li[data-contact="` + auntAcct.Handle + `"]`); !contains(got, auntAcct.Handle, "Adult", "contacts since") {
 			t.Errorf("the contact reads %q", got)
 		}
-		if page := parent.text("body"); strings.Contains(page, secret) || strings.Contains(page, "waiting)") {
+		if page := parent.text("body"); strings.Contains(page, secret) || strings.Contains(page, "1 waiting") {
 			t.Errorf("the parent's page after approval: %q", page)
 		}
 		parent.check("guardian page, a contact")

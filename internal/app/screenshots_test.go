@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -98,8 +99,6 @@ func newFamily(t *testing.T, s *stack) *family {
 	conv, err = f.vic.CreateConversation(ctx, client.ConversationRequest{Members: []string{f.h["leo"]}})
 	must("vic's chat", err)
 	f.vicChat = conv.ID
-	_, err = f.vic.SendText(ctx, conv.ID, "gg last night! you're really mature for your age")
-	must("vic writes", err)
 	return f
 }
 
@@ -125,30 +124,35 @@ func TestScreenshots(t *testing.T) {
 
 	leo := b.person(t, "leo", 1280, 800)
 	leo.logIn(s.url, f.h["leo"])
-	leo.waitText("main", "Family")
+	leo.waitText("main .chats", "Family")
 	shoot(t, leo, "chats")
 
 	raj := b.person(t, "raj", 1280, 800)
 	raj.logIn(s.url, f.h["raj"])
-	raj.click("main", "Family")
-	raj.waitText("main", "includes a young person")
-	raj.waitText("main", "Can Maya come too?")
+	raj.open(fmt.Sprintf("%s/#/chat/%d", s.url, f.familyChat))
+	raj.waitText("main .encryption", "includes a young person")
+	raj.waitText("main .log", "Can Maya come too?")
 	shoot(t, raj, "young-person-chat")
 
-	// Vic's next messages raise the grooming rules while Leo's app is open:
-	// the warning comes on the live stream.
-	leo.click("main", f.h["vic"])
-	leo.waitText("main", "mature for your age")
-	for _, text := range []string{"send me a pic of you, I'll send you vbucks", "don't tell your parents about our chats, it's our secret"} {
-		if _, err := f.vic.SendText(ctx, f.vicChat, text); err != nil {
+	// Vic's messages raise the grooming rules while Leo's chat is open:
+	// the warning comes on the live stream, under its message.
+	leo.open(fmt.Sprintf("%s/#/chat/%d", s.url, f.vicChat))
+	leo.waitText("main h1", f.h["vic"])
+	var last int64
+	for _, text := range []string{"gg last night! you're really mature for your age", "send me a pic of you, I'll send you vbucks",
+		"don't tell your parents about our chats, it's our secret"} {
+		m, err := f.vic.SendText(ctx, f.vicChat, text)
+		if err != nil {
 			t.Fatal(err)
 		}
+		last = m.ID
+		leo.waitText("main .log", text)
 	}
-	leo.waitText("main", "Childline")
+	leo.waitFor("the warning", `!!document.querySelector('main .log [data-notice=risk_warning]')`)
+	eval[bool](leo, `(document.querySelector('main .log [data-notice=risk_warning]').scrollIntoView({block: 'center'}), true)`)
 	shoot(t, leo, "risk-warning")
 
-	leo.click("main li:last-of-type", "Report")
+	leo.click(fmt.Sprintf(`main .log li.msg[data-id="%d"]`, last), "Report")
 	leo.waitText("dialog", "Send report")
 	shoot(t, leo, "report")
-
 }

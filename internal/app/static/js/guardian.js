@@ -140,20 +140,23 @@ function contactItem(k) {
     el('span', { class: 'meta', text: `${k.adult ? 'Adult' : 'Young person'} · contacts since ${when(k.since)}` }));
 }
 
-// showCount writes how many requests wait into the navigation link.
+// showCount shows how many requests wait beside the navigation's link,
+// which keeps its name ("Parents and carers") and is described by the count.
 function showCount(n) {
   const link = document.querySelector('nav a[href="#/guardian"]');
   if (!link) return;
-  let badge = link.querySelector('.badge');
+  let badge = document.getElementById('guardian-waiting');
   if (!n) {
     if (badge) badge.remove();
+    link.removeAttribute('aria-describedby');
     return;
   }
   if (!badge) {
-    badge = el('span', { class: 'badge' });
-    link.append(badge);
+    badge = el('span', { class: 'badge', id: 'guardian-waiting' });
+    link.after(badge);
   }
-  badge.textContent = ` (${n} waiting)`;
+  badge.textContent = `${n} waiting`;
+  link.setAttribute('aria-describedby', badge.id);
 }
 
 let watching = false;
