@@ -72,7 +72,10 @@ func TestChangePasswordInChromium(t *testing.T) {
 		const fresh = "a new kite on a windy hill"
 
 		p := b.person(t, "cara", 375, 812)
+		p.open(s.url + "/#/login")
+		p.check("log in")
 		p.logIn(s.url, acct.Handle)
+		p.check("chats")
 		p.openSettings()
 		p.check("settings")
 		p.fill("main", "Current password", pw)
@@ -115,6 +118,7 @@ func TestLogOutEverywhereInChromium(t *testing.T) {
 		laptop.click("main", "Log out everywhere")
 		laptop.waitText("main h1", "Log in")
 		laptop.waitText("main", "logged out everywhere")
+		laptop.check("log in, after logging out everywhere")
 
 		// The phone's session has ended: its app goes back to logging in.
 		phone.waitText("main h1", "Log in")
@@ -152,6 +156,7 @@ func TestDownloadAndDeleteInChromium(t *testing.T) {
 		dir := browsertest.Downloads(t, p.ctx)
 		p.logIn(s.url, acct.Handle)
 		p.openSettings()
+		p.check("settings")
 		p.click("main", "Download my data")
 		p.waitText("main [role=status]", "Your data has been saved as")
 		path := browsertest.Downloaded(t, dir, ".json")
@@ -204,6 +209,7 @@ func TestDownloadAndDeleteInChromium(t *testing.T) {
 		p.click("#delete-account", "Delete my account")
 		p.waitText("main h1", "Log in")
 		p.waitText("main", "Your account has been deleted")
+		p.check("log in, after deleting the account")
 		s.logInFails(acct.Handle, pw)
 		p.fill("main", "Username", acct.Handle)
 		p.fill("main", "Password", pw)
