@@ -123,5 +123,15 @@ func TestGuardianInChromium(t *testing.T) {
 			t.Errorf("the parent's page after approval: %q", page)
 		}
 		parent.check("guardian page, a contact")
+
+		// Maya's own app explains the page to her, and offers no code box.
+		mine := b.person(t, "maya", 375, 812)
+		mine.logIn(s.url, child.Handle)
+		mine.click("nav", "Parents and carers")
+		mine.waitText("main", "They never see your messages.")
+		if n := eval[int](mine, `document.querySelectorAll('main input').length`); n != 0 {
+			t.Errorf("a child's parents' page has %d inputs", n)
+		}
+		mine.check("guardian page, as the child")
 	})
 }

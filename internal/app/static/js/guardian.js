@@ -14,6 +14,7 @@ import { el, field, errorBox, showError, busy, when, uid } from './dom.js';
 const bands = { child: 'under 13', teen: '13 to 17', adult: 'adult' };
 
 export function render(main, ctx) {
+  if (ctx.account && ctx.account.age_band && ctx.account.age_band !== 'adult') return forYoungPeople(main);
   const code = el('input', { name: 'code', autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false', required: true });
   const err = errorBox();
   const done = el('p', { class: 'ok', role: 'status', hidden: true });
@@ -76,6 +77,16 @@ export function render(main, ctx) {
     if (ev.type === 'contact.awaiting_guardian' || ev.type === 'contact.accepted' || ev.type === 'resync') load();
   });
   return stop;
+}
+
+// forYoungPeople tells a child or teen what this page is, and what a
+// parent or carer can and cannot see of them.
+function forYoungPeople(main) {
+  main.append(
+    el('h1', { text: 'Parents and carers' }),
+    el('p', { text: 'This part of Safeguard is for parents and carers.' }),
+    el('p', { text: 'If you are under 13, a parent or carer says yes before you can chat, and before each new contact. They can see who your contacts are. They never see your messages.' }),
+    el('p', { text: 'If something online worries you, you can talk to Childline for free on 0800 1111, any time.' }));
 }
 
 // childList is a part for each child: what waits for the guardian, then
