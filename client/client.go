@@ -187,6 +187,15 @@ func (c *Client) GuardianRequests(ctx context.Context) ([]GuardianRequest, error
 	return out.Requests, c.do(ctx, "GET", "/api/v1/guardian/requests", nil, &out)
 }
 
+// GuardianContacts lists the contacts of the caller's children (who they
+// are, never what they say).
+func (c *Client) GuardianContacts(ctx context.Context) ([]GuardianContact, error) {
+	var out struct {
+		Contacts []GuardianContact `json:"contacts"`
+	}
+	return out.Contacts, c.do(ctx, "GET", "/api/v1/guardian/contacts", nil, &out)
+}
+
 // GuardianDecide approves or declines a child's contact request.
 func (c *Client) GuardianDecide(ctx context.Context, requestID int64, approve bool) error {
 	verb := "decline"

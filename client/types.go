@@ -109,11 +109,22 @@ type Contacts struct {
 // GuardianRequest is a contact request of a guardian's child that waits for
 // the guardian.
 type GuardianRequest struct {
-	ID        int64     `json:"id"`
-	Child     string    `json:"child"`
-	Other     string    `json:"other"`
-	Direction string    `json:"direction"` // incoming: someone asked the child; outgoing: the child asked
-	CreatedAt time.Time `json:"created_at"`
+	ID        int64  `json:"id"`
+	Child     string `json:"child"`
+	Other     string `json:"other"`
+	Direction string `json:"direction"` // incoming: someone asked the child; outgoing: the child asked
+	// OtherAdult is true when the other account is an adult's (by its
+	// date of birth, verified or not), so the guardian knows who is asking.
+	OtherAdult bool      `json:"other_adult"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// GuardianContact is one accepted contact of a guardian's child.
+type GuardianContact struct {
+	Child  string    `json:"child"`
+	Handle string    `json:"handle"`
+	Adult  bool      `json:"adult"` // by the date of birth, verified or not
+	Since  time.Time `json:"since"`
 }
 
 // BlockRequest blocks an account.

@@ -109,18 +109,11 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("demo story: %w", err)
 	}
 	demoNext(e, *dir, c.db != filepath.Join(*dir, layoutDB))
+	d.appGuide(!*exit)
 	if *exit {
 		return nil
 	}
-	fmt.Fprintf(e.stdout, "\nThe server is still running at %s (operator token: %s).\n", srv.url, c.adminToken)
-	var handles []string
-	for _, n := range d.order {
-		handles = append(handles, d.h(n))
-	}
-	fmt.Fprintf(e.stdout, "Log in as any of these accounts with the password %q: %s.\n", demoPassword, strings.Join(handles, ", "))
-	if d.moderatorPassword != "" {
-		fmt.Fprintf(e.stdout, "Moderator console: %s/console/ — log in as %s with the password %s\n", srv.url, demoModerator, d.moderatorPassword)
-	}
+	fmt.Fprintf(e.stdout, "The server is still running at %s (operator token: %s).\n", srv.url, c.adminToken)
 	fmt.Fprintln(e.stdout, "Press Ctrl-C to stop.")
 	<-ctx.Done()
 	return nil
@@ -140,6 +133,35 @@ func demoNext(e *env, dir string, dbElsewhere bool) {
 		fmt.Fprintf(e.stdout, "  safeguard %s --data %s\n", cmd, data)
 	}
 	fmt.Fprintf(e.stdout, "  safeguard evidence verify --data %s --evidence-pubkey $(safeguard evidence pubkey --data %s)\n", data, data)
+}
+
+// demoGuide says, for each person of the story, what their web app shows.
+var demoGuide = map[string]string{
+	"sam":       "Maya's mum: Parents and carers shows Maya and her contact Leo",
+	"maya":      "12, her account active since Sam entered her code",
+	"leo":       "15: the Family group, which says why it is not end-to-end encrypted, and the warning in his chat with gamer_vic",
+	"uncle_raj": "Leo's uncle: the Family group",
+	"joanne":    "the chat with stranger, whom she blocked",
+	"stranger":  "an adult nobody here knows: no young person can be found",
+	"gamer_vic": "the adult Leo met in a game: his chat with Leo looks ordinary to him",
+	"coach_dan": "his image to Leo was held; his app shows it as sent",
+	"tutor_ed":  "asked Leo for a photo; Leo reported the message and the account",
+}
+
+// appGuide ends the story with what someone needs to click through it in a
+// browser: the web app's address and every account's handle and password.
+func (d *demo) appGuide(running bool) {
+	d.say("\nClick through the story in the web app: %s/", d.url)
+	if !running {
+		d.say("(This run stops its server now; run the demo without --exit to keep it running.)")
+	}
+	d.say("Log in with a handle and its password:")
+	for _, n := range d.order {
+		d.say("   %-16s %-17s %s", d.h(n), demoPassword, demoGuide[n])
+	}
+	if d.moderatorPassword != "" {
+		d.say("Moderator console: %s/console/ — log in as %s with the password %s", d.url, demoModerator, d.moderatorPassword)
+	}
 }
 
 func flagGiven(fs *flag.FlagSet, name string) bool {

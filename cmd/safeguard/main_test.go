@@ -129,6 +129,19 @@ func TestDemo(t *testing.T) {
 			t.Errorf("demo output lacks %q", want)
 		}
 	}
+	// The story ends with how to click through it in the web app: its
+	// address and each account's handle and password.
+	if !strings.Contains(out, "Click through the story in the web app: http://127.0.0.1:") {
+		t.Errorf("demo output lacks the web app's address")
+	}
+	for _, nick := range []string{"sam", "maya", "leo", "uncle_raj", "joanne", "stranger", "gamer_vic", "coach_dan", "tutor_ed"} {
+		if !regexp.MustCompile(`(?m)^   ` + nick + `\.\d+ +` + regexp.QuoteMeta(demoPassword) + ` +\S`).MatchString(out) {
+			t.Errorf("demo output lacks %s's handle and password", nick)
+		}
+	}
+	if m := regexp.MustCompile(`(?m)^   \S+ +` + regexp.QuoteMeta(demoPassword) + ` *$`).FindString(out); m != "" {
+		t.Errorf("a person of the story has no line in demoGuide: %q", m)
+	}
 	// Asking for leo's whole handle answers as for one nobody has.
 	if !regexp.MustCompile(`stranger signs up as leo\.\d\d: +400 invalid_handle`).MatchString(out) {
 		t.Errorf("demo output lacks the sign-up as leo's handle")

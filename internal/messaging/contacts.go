@@ -407,6 +407,49 @@ func (s *Service) GuardianRequests(ctx context.Context, guardianID int64) ([]Con
 	return out, err
 }
 
+// WardContacts is one of a guardian's children with the contacts the child
+// has: who they are and since when, never what they say.
+type WardContacts struct {
+	Child    *safeguard.Account
+	Contacts []ContactView // accepted, oldest first
+}
+
+// GuardianContacts lists the contacts of each of a guardian's children.
+func (s *Service) GuardianContacts(ctx context.Context, guardianID int64) ([]WardContacts, error) {
+	var out []WardContacts
+	err := s.view(ctx, func(tx Tx) error {
+		wards, err := tx.Wards(ctx, guardianID)
+		if err != nil {
+			return err
+		}
+		for _, w := range wards {
+			cs, err := tx.Contacts(ctx, w.ID)
+			if err != nil {
+				return err
+			}
+			var ids []int64
+			for _, c := range cs {
+				if c.State == safeguard.ContactAccepted {
+					ids = append(ids, c.Other(w.ID))
+				}
+			}
+			accounts, err := tx.AccountsByID(ctx, uniq(ids))
+			if err != nil {
+				return err
+			}
+			wc := WardContacts{Child: w}
+			for _, c := range cs {
+				if other := accounts[c.Other(w.ID)]; c.State == safeguard.ContactAccepted && other != nil {
+					wc.Contacts = append(wc.Contacts, ContactView{Contact: c, Other: other, Incoming: c.ToID == w.ID})
+				}
+			}
+			out = append(out, wc)
+		}
+		return nil
+	})
+	return out, err
+}
+
 // GuardianDecide records a guardian's answer to a request of their child.
 // Approved by every guardian it waits for, the request goes to the other side.
 func (s *Service) GuardianDecide(ctx context.Context, guardianID, contactID int64, approve bool) (*safeguard.Contact, error) {

@@ -152,9 +152,28 @@ func (s *Server) guardianRequests(w http.ResponseWriter, r *http.Request, a *saf
 		if child == "" {
 			child, dir = names[v.ToID], "incoming"
 		}
-		out = append(out, client.GuardianRequest{ID: v.ID, Child: child, Other: v.Other.Handle, Direction: dir, CreatedAt: v.CreatedAt})
+		out = append(out, client.GuardianRequest{ID: v.ID, Child: child, Other: v.Other.Handle, Direction: dir,
+			OtherAdult: v.Other.Band(s.now()) == safeguard.Adult, CreatedAt: v.CreatedAt})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"requests": out})
+}
+
+// guardianContacts lists the contacts of the caller's children: handles,
+// whether each is an adult, and since when; never a message.
+func (s *Server) guardianContacts(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
+	wards, err := s.svc.GuardianContacts(r.Context(), a.ID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := []client.GuardianContact{}
+	for _, wc := range wards {
+		for _, v := range wc.Contacts {
+			out = append(out, client.GuardianContact{Child: wc.Child.Handle, Handle: v.Other.Handle,
+				Adult: v.Other.Band(s.now()) == safeguard.Adult, Since: v.UpdatedAt})
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"contacts": out})
 }
 
 func (s *Server) guardianDecide(approve bool) func(http.ResponseWriter, *http.Request, *safeguard.Account) {

@@ -67,6 +67,10 @@ export const ctx = {
     ctx.account = session.account;
     nav.hidden = false;
     startStream();
+    // A parent or carer is told when a child's contact request waits.
+    if (session.account && session.account.age_band === 'adult') {
+      import('./guardian.js').then(m => m.watch(ctx)).catch(() => { /* the page still works */ });
+    }
   },
   async logout(note) {
     const had = getToken();
