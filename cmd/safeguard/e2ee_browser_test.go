@@ -42,7 +42,7 @@ func startE2EEServer(t *testing.T, storeName string) *e2eeServer {
 	t.Helper()
 	dir := t.TempDir()
 	var c serveConfig
-	bindServeFlags(flag.NewFlagSet("test", flag.ContinueOnError), &c)
+	bindServeFlags(flag.NewFlagSet("test", flag.ContinueOnError), &c, true)
 	c.addr, c.mediaDir = "127.0.0.1:0", filepath.Join(dir, "media")
 	c.frankingKeysFile = filepath.Join(dir, "franking.keys")
 	c.guardianKeyFile, c.metricsAddr = filepath.Join(dir, "guardian.key"), ""

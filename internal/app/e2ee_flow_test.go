@@ -60,9 +60,9 @@ func newE2EEStack(t *testing.T, st store.Store) *stack {
 	return &stack{t: t, url: srv.URL, st: st, admin: &client.Client{BaseURL: srv.URL, Token: adminToken}}
 }
 
-// verifiedAdult signs up an adult whose age the operator verified, and
+// verifiedAdultClient signs up an adult whose age the operator verified, and
 // returns a client logged in as it.
-func (s *stack) verifiedAdult(nickname string) *client.Client {
+func (s *stack) verifiedAdultClient(nickname string) *client.Client {
 	s.t.Helper()
 	handle := s.account(nickname, 36)
 	c := client.New(s.url)
@@ -88,7 +88,7 @@ func TestE2EEChatInChromium(t *testing.T) {
 	for name, open := range stores() {
 		t.Run(name, func(t *testing.T) {
 			s := newE2EEStack(t, open(t))
-			alice, bob := s.verifiedAdult("alice"), s.verifiedAdult("bob")
+			alice, bob := s.verifiedAdultClient("alice"), s.verifiedAdultClient("bob")
 			req, err := bob.RequestContact(context.Background(), alice.Handle)
 			must(t, "request", err)
 			_, err = alice.AcceptContact(context.Background(), req.ID)
