@@ -62,7 +62,7 @@ func members(c *messaging.Content) ([]*safeguard.Account, []risk.Member, []safeg
 			}
 		}
 	}
-		details[0].Role, details[1].Role = "sender", "recipient"
+	details[0].Role, details[1].Role = "sender", "recipient"
 	return accounts, ms, details
 }
 
