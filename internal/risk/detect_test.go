@@ -50,7 +50,7 @@ func TestDetect(t *testing.T) {
 		{"they dont get you like i do", []string{"isolation"}},
 		// moving apps
 		{"add me on snap", []string{"hidden_channel", "platform_move"}},
-		{"lets go on telegram", []string{"platform_move"}},
+		{"lets go on telegram", []string{"hidden_channel", "platform_move"}},
 		{"turn on disappearing messages", []string{"hidden_channel", "platform_move"}},
 		{"lets move the group chat to whatsapp", nil},
 		// meeting
