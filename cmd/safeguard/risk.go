@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/safeguard-dev/safeguard/internal/risk"
@@ -215,6 +217,8 @@ func cmdRiskScore(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(w, "F0.5            %.3f\n", m.F05)
 	fmt.Fprintf(w, "false alerts    %.1f%% of hard negatives\n", 100*m.FalseAlertRate)
 	fmt.Fprintf(w, "alert delay     median %.1f messages after first_risk_index (max %d)\n", m.MedianDelay, m.MaxDelay)
+	printRecall(w, "recall by relationship (connected flag)", m.ByRelationship)
+	printRecall(w, "recall by scenario", m.ByScenario)
 	if len(m.Missed) > 0 {
 		fmt.Fprintf(w, "missed          %s\n", strings.Join(m.Missed, " "))
 	}
@@ -222,4 +226,16 @@ func cmdRiskScore(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(w, "false alerts on %s\n", strings.Join(m.FalseAlerts, " "))
 	}
 	return nil
+}
+
+// printRecall prints one recall figure a line, by key.
+func printRecall(w io.Writer, title string, by map[string]risk.Recall) {
+	if len(by) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "%s\n", title)
+	for _, k := range slices.Sorted(maps.Keys(by)) {
+		r := by[k]
+		fmt.Fprintf(w, "  %-34s %.3f (%d of %d)\n", k, r.Recall, r.Detected, r.Risk)
+	}
 }

@@ -13,7 +13,7 @@ func TestEveryCodeHasText(t *testing.T) {
 		policy.NoticeE2EE, policy.NoticeMinorPresent, policy.NoticeAgeNotVerified,
 		policy.NoticeNotRequested, policy.NoticeEncryptionOff, policy.NoticeMinorAddsAdult,
 		policy.NoticeNewContact, policy.NoticeBlocked, policy.NoticeReported,
-		"risk_warning", "sextortion_warning", "adult_concern",
+		"risk_warning", "sextortion_warning", "sextortion_emergency", "adult_concern",
 	} {
 		if _, ok := Get(code); !ok {
 			t.Errorf("no notice %q", code)
@@ -51,6 +51,16 @@ func TestChildrenSeeChildline(t *testing.T) {
 	for _, must := range []string{"do not pay", "do not send more", "not your fault", "Report Remove"} {
 		if !strings.Contains(n.Text, must) {
 			t.Errorf("sextortion_warning lacks %q", must)
+		}
+	}
+	e, _ := Get("sextortion_emergency")
+	links := ""
+	for _, l := range e.Links {
+		links += l.Label + " " + l.URL + "\n"
+	}
+	for _, must := range []string{"Report Remove", "CEOP", "ceop.police.uk", "Do not pay"} {
+		if !strings.Contains(e.Text+links, must) {
+			t.Errorf("sextortion_emergency lacks %q", must)
 		}
 	}
 	a, _ := Get("adult_concern")

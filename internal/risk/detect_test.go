@@ -42,20 +42,20 @@ func TestDetect(t *testing.T) {
 		{"my son is 14", nil},
 		// secrecy, and the surprise that excuses it
 		{"dont tell anyone", []string{"secrecy"}},
-		{"this is our secret 🤫", []string{"secrecy"}},
-		{"delete this chat", []string{"secrecy"}},
-		{"dont tell your mum its a surprise party", nil},
+		{"this is our secret 🤫", []string{"hide_from_carers", "secrecy"}},
+		{"delete this chat", []string{"delete_chat", "secrecy"}},
+		{"dont tell your mum its a surprise party", []string{"surprise_plan"}},
 		// isolation
 		{"your parents wouldnt understand", []string{"isolation"}},
 		{"they dont get you like i do", []string{"isolation"}},
 		// moving apps
-		{"add me on snap", []string{"platform_move"}},
-		{"lets go on telegram", []string{"platform_move"}},
-		{"turn on disappearing messages", []string{"platform_move"}},
+		{"add me on snap", []string{"hidden_channel", "platform_move"}},
+		{"lets go on telegram", []string{"hidden_channel", "platform_move"}},
+		{"turn on disappearing messages", []string{"hidden_channel", "platform_move"}},
 		{"lets move the group chat to whatsapp", nil},
 		// meeting
 		{"we should meet up sometime", []string{"meet_request"}},
-		{"come alone", []string{"meet_alone"}},
+		{"come alone", []string{"alone_meet", "meet_alone"}},
 		{"ill pick u up", []string{"meet_alone"}},
 		{"ill pick you up, your mum said its fine", []string{"parent_aware"}},
 		// gifts
@@ -63,7 +63,7 @@ func TestDetect(t *testing.T) {
 		{"want a gift card", []string{"gift"}},
 		{"ill send you £20 for your birthday", nil},
 		// flattery and pressure
-		{"ur so mature for ur age", []string{"flattery"}},
+		{"ur so mature for ur age", []string{"flattery", "maturity"}},
 		{"if you really trusted me you would", []string{"pressure"}},
 		// sextortion
 		{"ill send them to all your friends", []string{"threat"}},

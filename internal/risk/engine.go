@@ -177,7 +177,7 @@ func (e *Engine) Score(c *Conversation, members []Member, m Message) (Verdict, e
 		if r.Severity.Rank() > v.Severity.Rank() {
 			v.Severity = r.Severity
 		}
-		if ev.conversation.Minors > 0 && (v.Notice == NoNotice || r.Notice == SextortionWarning) && r.Notice != NoNotice {
+		if ev.conversation.Minors > 0 && r.Notice.rank() > v.Notice.rank() {
 			v.Notice = r.Notice
 		}
 	}
@@ -374,6 +374,7 @@ func newEvalVars(c *Conversation, members []Member, sender *Member, m Message, i
 	} else {
 		ev.recipient = Party{AccountAgeDays: -1}
 	}
+	guardianFacts(ev, members, sender, rec)
 	if sender.DeclaredAge > 0 && rec != nil && rec.DeclaredAge > 0 {
 		ev.conversation.AgeGap = sender.DeclaredAge - rec.DeclaredAge
 	}
@@ -392,4 +393,26 @@ func (ms *MemberState) signalsOrNil() map[string]*SignalState {
 		return nil
 	}
 	return ms.Signals
+}
+
+// guardianFacts sets the conversation's guardian facts: a guardian link
+// between the sender and the recipient, and a guardian of a minor present
+// as another member. They change what a photo request means; they never
+// silence secrecy, isolation, meeting or sextortion rules.
+func guardianFacts(ev *evalVars, members []Member, sender, rec *Member) {
+	if rec != nil && (sender.guardianOf(rec.ID) || rec.guardianOf(sender.ID)) {
+		ev.conversation.GuardianLink = true
+	}
+	for i := range members {
+		g := &members[i]
+		if g.ID == sender.ID || len(g.GuardianOf) == 0 {
+			continue
+		}
+		for j := range members {
+			if members[j].AgeBand.Minor() && g.guardianOf(members[j].ID) {
+				ev.conversation.GuardianPresent = true
+				return
+			}
+		}
+	}
 }

@@ -204,7 +204,7 @@ func TestGroupRecipientIsYoungest(t *testing.T) {
 		{ID: "t", AgeBand: safeguard.Teen, DeclaredAge: 16},
 		{ID: "c", AgeBand: safeguard.Child, DeclaredAge: 11},
 	}
-	vs := scoreAll(t, e, &c, members, Message{From: "a", Text: "send me a selfie"})
+	vs := scoreAll(t, e, &c, members, Message{From: "a", Text: "dont tell your mum we talk"})
 	if !hasSignal(vs[0], "recipient.minor") || !vs[0].Alert {
 		t.Errorf("group: %+v, want an alert naming the minor recipient", vs[0])
 	}

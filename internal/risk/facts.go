@@ -45,6 +45,12 @@ type ConversationFacts struct {
 	Adults   int  `cel:"adults"`
 	Group    bool `cel:"group"`
 	AgeGap   int  `cel:"age_gap"` // sender's minus recipient's declared age; 0 if either is unknown
+	// GuardianLink is true when the sender is the recipient's guardian or
+	// the recipient is the sender's.
+	GuardianLink bool `cel:"guardian_link"`
+	// GuardianPresent is true when a member other than the sender is the
+	// guardian of a minor in the conversation.
+	GuardianPresent bool `cel:"guardian_present"`
 }
 
 // partyOf returns the facts of m.

@@ -31,8 +31,50 @@ type Metrics struct {
 	MedianDelay float64 `json:"median_delay"`
 	MaxDelay    int     `json:"max_delay"`
 
+	// ByRelationship is recall on risk conversations by whether every
+	// member was already a contact of the others (the members' connected
+	// flag): "contacts" or "strangers". ByScenario is recall by scenario.
+	ByRelationship map[string]Recall `json:"by_relationship,omitempty"`
+	ByScenario     map[string]Recall `json:"by_scenario,omitempty"`
+
 	Missed      []string `json:"missed,omitempty"`       // risk conversations with no alert
 	FalseAlerts []string `json:"false_alerts,omitempty"` // hard negatives that alerted
+}
+
+// Recall is the share of one group of risk conversations that alerted.
+type Recall struct {
+	Risk     int     `json:"risk"`
+	Detected int     `json:"detected"`
+	Recall   float64 `json:"recall"`
+}
+
+func (r *Recall) add(detected bool) {
+	r.Risk++
+	if detected {
+		r.Detected++
+	}
+	r.Recall = float64(r.Detected) / float64(r.Risk)
+}
+
+// relationship is "contacts" when every member of c was already a contact
+// of the others, else "strangers".
+func relationship(c *ReplayConversation) string {
+	for _, m := range c.Members {
+		if !m.Connected {
+			return "strangers"
+		}
+	}
+	return "contacts"
+}
+
+func addRecall(m map[string]Recall, key string, detected bool) map[string]Recall {
+	if m == nil {
+		m = map[string]Recall{}
+	}
+	r := m[key]
+	r.add(detected)
+	m[key] = r
+	return m
 }
 
 // Measure computes Metrics from labelled conversations and their replay
@@ -53,6 +95,10 @@ func Measure(convs []ReplayConversation, results []ReplayResult) (Metrics, error
 		switch c.Label {
 		case "risk":
 			m.Risk++
+			m.ByRelationship = addRecall(m.ByRelationship, relationship(&c), r.Alert)
+			if c.Scenario != "" {
+				m.ByScenario = addRecall(m.ByScenario, c.Scenario, r.Alert)
+			}
 			if !r.Alert {
 				m.FalseNegatives++
 				m.Missed = append(m.Missed, c.ID)

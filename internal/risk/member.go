@@ -24,6 +24,19 @@ type Member struct {
 	// RefusedMinorAttempts counts the distinct minors this account tried to
 	// reach without being their contact (the platform records each refusal).
 	RefusedMinorAttempts int
+	// GuardianOf lists the members (by ID) whose linked guardian this
+	// account is.
+	GuardianOf []string
+}
+
+// guardianOf reports whether m is the linked guardian of the member id.
+func (m *Member) guardianOf(id string) bool {
+	for _, g := range m.GuardianOf {
+		if g == id {
+			return true
+		}
+	}
+	return false
 }
 
 // Message is one message as the scorer sees it.
@@ -56,7 +69,26 @@ const (
 	NoNotice          Notice = ""
 	RiskWarning       Notice = "risk_warning"
 	SextortionWarning Notice = "sextortion_warning"
+	// SextortionEmergency is for a young person whose own words show they
+	// are being extorted: it is shown to the sender of the message at once,
+	// with Report Remove and the link to report to CEOP, and nobody else in
+	// the conversation sees anything different.
+	SextortionEmergency Notice = "sextortion_emergency"
 )
+
+// rank orders notices: an emergency outranks a sextortion warning, which
+// outranks a risk warning.
+func (n Notice) rank() int {
+	switch n {
+	case RiskWarning:
+		return 1
+	case SextortionWarning:
+		return 2
+	case SextortionEmergency:
+		return 3
+	}
+	return 0
+}
 
 // Mode says whether a rule acts.
 type Mode string

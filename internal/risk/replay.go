@@ -27,6 +27,9 @@ type ReplayConversation struct {
 	Label          string `json:"label,omitempty"`
 	FirstRiskIndex *int   `json:"first_risk_index,omitempty"`
 	Scenario       string `json:"scenario,omitempty"`
+	// Relationship describes how the members know each other, as the
+	// corpus's author wrote it; scoring reports recall by it.
+	Relationship string `json:"relationship,omitempty"`
 }
 
 // ReplayMember is a member as a replay line gives it. Optional fields may be
@@ -40,6 +43,8 @@ type ReplayMember struct {
 	AgeAssurance         string `json:"age_assurance,omitempty"`
 	ContactOrigin        string `json:"contact_origin,omitempty"`
 	RefusedMinorAttempts int    `json:"refused_minor_attempts,omitempty"`
+	// GuardianOf lists the members whose linked guardian this member is.
+	GuardianOf []string `json:"guardian_of,omitempty"`
 }
 
 // ReplayMessage is a message as a replay line gives it; T is in seconds from
@@ -146,7 +151,7 @@ func (c *ReplayConversation) members() []Member {
 			ID: m.ID, AgeBand: safeguard.AgeBand(m.AgeBand), DeclaredAge: m.DeclaredAge,
 			AgeAssurance: safeguard.Assurance(m.AgeAssurance), Connected: m.Connected,
 			AccountAgeDays: m.AccountAgeDays, ContactOrigin: m.ContactOrigin,
-			RefusedMinorAttempts: m.RefusedMinorAttempts,
+			RefusedMinorAttempts: m.RefusedMinorAttempts, GuardianOf: m.GuardianOf,
 		}
 	}
 	return out
@@ -195,8 +200,8 @@ func (e *Engine) Replay(c ReplayConversation) (ReplayResult, error) {
 		if v.Severity.Rank() > Severity(res.Severity).Rank() {
 			res.Severity = string(v.Severity)
 		}
-		if v.Notice == SextortionWarning {
-			res.Notice = SextortionWarning
+		if v.Notice.rank() > res.Notice.rank() {
+			res.Notice = v.Notice
 		}
 	}
 	if !res.Alert && all != nil {

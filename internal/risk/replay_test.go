@@ -49,7 +49,7 @@ func TestReplay(t *testing.T) {
 	if !r.Alert || r.AlertIndex == nil || *r.AlertIndex != 1 || r.Severity != "critical" || r.Notice != SextortionWarning {
 		t.Errorf("replay = %+v, want the first alert at 1, critical, sextortion notice", r)
 	}
-	if strings.Join(r.Rules, ",") != "grooming.platform_move.stranger,sextortion.threat" {
+	if strings.Join(r.Rules, ",") != "grooming.platform_move.stranger,grooming.hidden_channel,sextortion.threat,sextortion.exposure_threat" {
 		t.Errorf("rules = %v", r.Rules)
 	}
 }

@@ -101,10 +101,10 @@ func readRules(src Source, list *[]Problem) []rawRule {
 			r.Notice = RiskWarning
 		case s == "none":
 			r.Notice = NoNotice
-		case Notice(s) == RiskWarning || Notice(s) == SextortionWarning:
+		case Notice(s).rank() > 0:
 			r.Notice = Notice(s)
 		default:
-			p.at(n, "notice %q: want risk_warning, sextortion_warning or none", s)
+			p.at(n, "notice %q: want risk_warning, sextortion_warning, sextortion_emergency or none", s)
 		}
 		r.Expr, r.exprNode = get("expr", true)
 		if r.exprNode != nil && strings.TrimSpace(r.Expr) == "" {

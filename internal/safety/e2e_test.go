@@ -20,6 +20,7 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/bus"
 	"github.com/safeguard-dev/safeguard/internal/media"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
+	"github.com/safeguard-dev/safeguard/internal/risk"
 	"github.com/safeguard-dev/safeguard/internal/safety"
 	"github.com/safeguard-dev/safeguard/internal/safety/riskscan"
 	"github.com/safeguard-dev/safeguard/internal/safety/urls"
@@ -439,7 +440,12 @@ func testRiskAdmin(t *testing.T, s *stack) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rules.Rules) != 22 || rules.RuleSetVersion != s.risk.RuleSet().Version() {
+	def, err := risk.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := len(def.Rules()) + 1 // the embedded rules and one local
+	if len(rules.Rules) != want || rules.RuleSetVersion != s.risk.RuleSet().Version() {
 		t.Fatalf("%d rules, version %s", len(rules.Rules), rules.RuleSetVersion)
 	}
 	byID := map[string]client.RiskRule{}
@@ -469,7 +475,7 @@ func testRiskAdmin(t *testing.T, s *stack) {
 	}
 	os.WriteFile(s.rules, []byte(strings.Replace(privateRule, "severity: low", "severity: medium", 1)), 0o600)
 	rl, err := s.admin.ReloadRiskRules(ctx)
-	if err != nil || rl.Rules != 22 || rl.RuleSetVersion == rules.RuleSetVersion || rl.RuleSetVersion != s.risk.RuleSet().Version() {
+	if err != nil || rl.Rules != want || rl.RuleSetVersion == rules.RuleSetVersion || rl.RuleSetVersion != s.risk.RuleSet().Version() {
 		t.Errorf("reload: %+v %v", rl, err)
 	}
 	again, _ := s.admin.RiskRules(ctx)

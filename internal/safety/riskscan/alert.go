@@ -15,7 +15,9 @@ import (
 // writeAlert writes the detection of the rules that fired for the first
 // time, the detection.created event that opens (or adds to) the
 // conversation's case, and a safety.notice outbox event for each minor shown
-// a notice.
+// a notice. When a young person's own words show they are being extorted,
+// the detection names the other member of the one-to-one conversation as its
+// sender and the young person as the child it involves.
 func (j *riskJob) writeAlert(ctx context.Context, tx messaging.VerdictTx, m *safeguard.Message, fresh []risk.FiredRule) error {
 	v := j.verdict
 	top := fresh[0]
@@ -32,6 +34,11 @@ func (j *riskJob) writeAlert(ctx context.Context, tx messaging.VerdictTx, m *saf
 		}
 	}
 	d := safety.NewDetection(j.c, m)
+	if v.Notice == risk.SextortionEmergency && len(j.c.Recipients) == 1 {
+		// The young person who wrote is the victim: the case is about the
+		// one they wrote to, and they are the child it involves.
+		d.SenderID, d.RecipientIDs = j.c.Recipients[0].ID, []int64{m.SenderID}
+	}
 	d.Source, d.ContentKey = safeguard.RiskRule, fmt.Sprintf("conversation:%d", m.ConversationID)
 	d.Severity, d.Category = top.Severity, top.Category
 	// Messages are counted from 1 in words, as everywhere people read them;

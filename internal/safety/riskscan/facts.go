@@ -55,6 +55,13 @@ func members(c *messaging.Content) ([]*safeguard.Account, []risk.Member, []safeg
 		details[i] = safeguard.RiskMember{AccountID: a.ID, Role: "member", Band: band, DeclaredAge: ms[i].DeclaredAge,
 			Assurance: a.Assurance, AccountAgeDays: days}
 	}
+	for i, a := range accounts {
+		for j, b := range accounts {
+			if i != j && b.GuardianID != 0 && b.GuardianID == a.ID {
+				ms[i].GuardianOf = append(ms[i].GuardianOf, ms[j].ID)
+			}
+		}
+	}
 	details[0].Role, details[1].Role = "sender", "recipient"
 	return accounts, ms, details
 }

@@ -339,6 +339,10 @@ func (j *riskJob) decide(m *safeguard.Message) []risk.FiredRule {
 		return fresh
 	}
 	code := string(j.verdict.Notice)
+	if j.verdict.Notice == risk.SextortionEmergency {
+		j.emergency(code)
+		return fresh
+	}
 	for _, a := range j.c.Recipients {
 		if !a.Band(j.c.Now).Minor() {
 			continue
@@ -358,6 +362,20 @@ func (j *riskJob) decide(m *safeguard.Message) []risk.FiredRule {
 		j.notice = code
 	}
 	return fresh
+}
+
+// emergency chooses the sender alone, a young person whose own words show
+// they are being extorted, to be shown the emergency notice at once; the
+// other members are shown nothing.
+func (j *riskJob) emergency(code string) {
+	if !j.c.Sender.Band(j.c.Now).Minor() {
+		return
+	}
+	if j.state.Notices == nil {
+		j.state.Notices = map[string]noticeMark{}
+	}
+	j.state.Notices[strconv.FormatInt(j.c.Sender.ID, 10)] = noticeMark{Code: code, At: j.c.Now}
+	j.notice, j.minors = code, []int64{j.c.Sender.ID}
 }
 
 // after shows the minors who received the message their support notice.

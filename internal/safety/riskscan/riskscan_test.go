@@ -115,11 +115,11 @@ func TestRiskAlertsOnceWithNotice(t *testing.T) {
 
 	w.send(c, adult, []*safeguard.Account{teen}, "hey how was school today", t0.Add(time.Minute))
 	w.send(c, teen, []*safeguard.Account{adult}, "good thanks", t0.Add(2*time.Minute))
-	w.send(c, adult, []*safeguard.Account{teen}, "send me a pic of you", t0.Add(3*time.Minute))
+	w.send(c, adult, []*safeguard.Account{teen}, "send me a pic", t0.Add(3*time.Minute))
 	if ds := w.Detections(c.ID); len(ds) != 0 || len(w.notes.take()) != 0 {
-		t.Fatalf("an established contact's one request alerted: %d detections", len(ds))
+		t.Fatalf("an established contact's plain request alerted: %d detections", len(ds))
 	}
-	m := w.send(c, adult, []*safeguard.Account{teen}, "dont tell your parents about our chats, its our secret", t0.Add(4*time.Minute))
+	m := w.send(c, adult, []*safeguard.Account{teen}, "dont tell anyone about our chats", t0.Add(4*time.Minute))
 	ds := w.Detections(c.ID)
 	if len(ds) != 1 {
 		t.Fatalf("%d detections after the secrecy request, want 1", len(ds))
@@ -202,12 +202,20 @@ func TestRiskConnectedFacts(t *testing.T) {
 		name     string
 		accepted time.Time // when the contact was accepted; the conversation begins at t0
 		guardian bool
-		want     bool // an alert on a single picture request (a stranger's)
+		text     string
+		want     bool
 	}{
-		{"contact made the day the chat began", t0.Add(-time.Hour), false, true},
-		{"contact of six days", t0.AddDate(0, 0, -6), false, true},
-		{"contact of eight days", t0.AddDate(0, 0, -8), false, false},
-		{"guardian", t0.Add(-time.Hour), true, false},
+		// A plain request for a picture alerts from a stranger alone.
+		{"contact made the day the chat began", t0.Add(-time.Hour), false, "send me a pic", true},
+		{"contact of six days", t0.AddDate(0, 0, -6), false, "send me a pic", true},
+		{"contact of eight days", t0.AddDate(0, 0, -8), false, "send me a pic", false},
+		{"guardian", t0.Add(-time.Hour), true, "send me a pic", false},
+		// A request for a picture of the child alerts from a contact too;
+		// a guardian link changes what it means.
+		{"contact of eight days, a picture of the child", t0.AddDate(0, 0, -8), false, "send me a pic of you", true},
+		{"guardian, a picture of the child", t0.AddDate(0, 0, -8), true, "send me a pic of you", false},
+		// Secrecy from carers is never silenced by a guardian link.
+		{"guardian, secrecy", t0.AddDate(0, 0, -8), true, "dont tell your mum we talk, its our secret", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -219,7 +227,7 @@ func TestRiskConnectedFacts(t *testing.T) {
 			}
 			w.Connect(child, adult, tt.accepted)
 			c := w.Conversation(false, adult, child)
-			w.send(c, adult, []*safeguard.Account{child}, "send me a pic of you", t0.Add(time.Minute))
+			w.send(c, adult, []*safeguard.Account{child}, tt.text, t0.Add(time.Minute))
 			ds := w.Detections(c.ID)
 			if got := len(ds) == 1; got != tt.want {
 				t.Fatalf("alert = %v, want %v (%d detections)", got, tt.want, len(ds))
@@ -390,8 +398,8 @@ func TestRiskConcurrentMessages(t *testing.T) {
 	adult, teen := w.Account("adult", 35), w.Account("teen", 13)
 	w.Connect(teen, adult, t0.AddDate(0, -2, 0))
 	c := w.Conversation(false, adult, teen)
-	first := safetytest.Content(c, adult, []*safeguard.Account{teen}, "send me a pic of you", t0.Add(time.Minute))
-	second := safetytest.Content(c, adult, []*safeguard.Account{teen}, "dont tell anyone, its our secret", t0.Add(time.Minute))
+	first := safetytest.Content(c, adult, []*safeguard.Account{teen}, "send me a pic", t0.Add(time.Minute))
+	second := safetytest.Content(c, adult, []*safeguard.Account{teen}, "if you really trusted me you would", t0.Add(time.Minute))
 	v1, err := w.risk.Scan(t.Context(), first)
 	if err != nil {
 		t.Fatal(err)
@@ -405,8 +413,8 @@ func TestRiskConcurrentMessages(t *testing.T) {
 	if st, _ := w.state(c.ID); st.Messages != 2 || st.Members[strconv.FormatInt(adult.ID, 10)].Messages != 2 {
 		t.Errorf("state %+v", st)
 	}
-	// Scored together, the request and the secrecy are grooming.
-	if ds := w.Detections(c.ID); len(ds) != 1 || ds[0].Severity != "critical" {
+	// Scored together, the request and the pressure are grooming.
+	if ds := w.Detections(c.ID); len(ds) != 1 || ds[0].Severity != "high" {
 		t.Errorf("detections: %+v", ds)
 	}
 }
@@ -423,7 +431,7 @@ func TestRiskStateCache(t *testing.T) {
 	to := []*safeguard.Account{teen}
 
 	// A message whose transaction fails after the scanner saved its state.
-	ct := safetytest.Content(c, adult, to, "send me a pic of you", t0.Add(time.Minute))
+	ct := safetytest.Content(c, adult, to, "send me a pic", t0.Add(time.Minute))
 	v, err := w.risk.Scan(ctx, ct)
 	if err != nil {
 		t.Fatal(err)
@@ -441,12 +449,12 @@ func TestRiskStateCache(t *testing.T) {
 	if !errors.Is(err, errLater) {
 		t.Fatal(err)
 	}
-	w.send(c, adult, to, "dont tell anyone, its our secret", t0.Add(2*time.Minute))
+	w.send(c, adult, to, "if you really trusted me you would", t0.Add(2*time.Minute))
 	if st, _ := w.state(c.ID); st.Messages != 1 {
 		t.Errorf("a rolled-back message is in the state: %d messages", st.Messages)
 	}
 	if ds := w.Detections(c.ID); len(ds) != 0 {
-		t.Errorf("secrecy alone from an established contact alerted, as if the rolled-back request counted: %+v", ds)
+		t.Errorf("pressure alone from an established contact alerted, as if the rolled-back request counted: %+v", ds)
 	}
 
 	// Another server scores messages of the same conversation.
@@ -454,7 +462,7 @@ func TestRiskStateCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ct2 := safetytest.Content(c, adult, to, "send me a pic of you", t0.Add(3*time.Minute))
+	ct2 := safetytest.Content(c, adult, to, "send me a pic", t0.Add(3*time.Minute))
 	v2, err := other.Scan(ctx, ct2)
 	if err != nil {
 		t.Fatal(err)
@@ -464,8 +472,8 @@ func TestRiskStateCache(t *testing.T) {
 	if st, _ := w.state(c.ID); st.Messages != 3 {
 		t.Errorf("state of %d messages after messages through two servers, want 3", st.Messages)
 	}
-	if ds := w.Detections(c.ID); len(ds) != 1 || ds[0].Severity != "critical" {
-		t.Errorf("the request (other server) and the secrecy (this one) together: %+v", ds)
+	if ds := w.Detections(c.ID); len(ds) != 1 || ds[0].Severity != "high" {
+		t.Errorf("the request (other server) and the pressure (this one) together: %+v", ds)
 	}
 }
 
@@ -496,8 +504,9 @@ func TestRiskReload(t *testing.T) {
 	}
 	w := newWorld(t, Config{Rules: []string{DefaultRules, rules}})
 	before := w.risk.RuleSet()
-	if n := len(before.Rules()); n != 22 {
-		t.Fatalf("%d rules, want the 21 embedded and one local", n)
+	embedded := len(mustDefault(t).Rules())
+	if n := len(before.Rules()); n != embedded+1 {
+		t.Fatalf("%d rules, want the %d embedded and one local", n, embedded)
 	}
 	bad := "version: 1\nrules:\n  - id: local.hello\n    description: A test rule.\n    category: contact\n    severity: low\n    mode: shadow\n    expr: sender.adult && recipient.nonsense\n"
 	os.WriteFile(rules, []byte(bad), 0o600)
@@ -554,4 +563,13 @@ func TestRiskNoticeInterval(t *testing.T) {
 	if ds := w.Detections(c.ID); len(ds) < 4 {
 		t.Errorf("%d detections: every first firing is one, notice or not", len(ds))
 	}
+}
+
+func mustDefault(t *testing.T) *risk.RuleSet {
+	t.Helper()
+	rs, err := risk.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
 }
