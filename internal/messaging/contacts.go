@@ -371,7 +371,7 @@ func (s *Service) Contacts(ctx context.Context, accountID int64) (*ContactList, 
 func (s *Service) GuardianRequests(ctx context.Context, guardianID int64) ([]ContactView, error) {
 	var out []ContactView
 	err := s.view(ctx, func(tx Tx) error {
-		wards, err := tx.Wards(ctx, guardianID)
+		wards, err := s.wardsOf(ctx, tx, guardianID)
 		if err != nil || len(wards) == 0 {
 			return err
 		}
@@ -418,7 +418,7 @@ type WardContacts struct {
 func (s *Service) GuardianContacts(ctx context.Context, guardianID int64) ([]WardContacts, error) {
 	var out []WardContacts
 	err := s.view(ctx, func(tx Tx) error {
-		wards, err := tx.Wards(ctx, guardianID)
+		wards, err := s.wardsOf(ctx, tx, guardianID)
 		if err != nil {
 			return err
 		}
@@ -464,6 +464,9 @@ func (s *Service) GuardianDecide(ctx context.Context, guardianID, contactID int6
 		if c.State != safeguard.ContactAwaitingGuardian {
 			return safeguard.NotFound
 		}
+		if err := s.guardianRights(ctx, tx, guardianID, now); err != nil {
+			return err
+		}
 		from, err := tx.Account(ctx, c.FromID)
 		if err != nil {
 			return err
@@ -481,6 +484,9 @@ func (s *Service) GuardianDecide(ctx context.Context, guardianID, contactID int6
 		}
 		if !mine {
 			return safeguard.NotFound
+		}
+		if approve && (c.FromID == guardianID || c.ToID == guardianID) {
+			return errOwnRequest
 		}
 		switch {
 		case !approve:
@@ -507,4 +513,37 @@ func (s *Service) GuardianDecide(ctx context.Context, guardianID, contactID int6
 	}
 	s.publishContact(ctx, c, notify)
 	return c, nil
+}
+
+// errOwnRequest refuses a guardian's approval of a request between their
+// child and themselves, whichever side asked: the approval is a second pair
+// of eyes, and nobody is that for themselves. Declining stays open.
+var errOwnRequest = safeguard.Errorf(safeguard.ErrPermission, "own_request",
+	"You cannot approve a contact request between your child and yourself. Another parent or carer of the child can.")
+
+// guardianRights refuses a guardian who may not act as one at now: an
+// account that is suspended or deleted, or whose adult age is no longer
+// verified, loses its guardian rights at once, and gets them back when it
+// is again an active verified adult.
+func (s *Service) guardianRights(ctx context.Context, tx Tx, guardianID int64, now time.Time) error {
+	g, err := load(ctx, tx, guardianID)
+	if err != nil {
+		return err
+	}
+	if d := s.cfg.Policy.Guardian(s.party(g, now)); !d.Allow {
+		return d.Err
+	}
+	return nil
+}
+
+// wardsOf returns the children guardianID looks after, none while the
+// account has no guardian rights.
+func (s *Service) wardsOf(ctx context.Context, tx Tx, guardianID int64) ([]*safeguard.Account, error) {
+	if err := s.guardianRights(ctx, tx, guardianID, s.clock()); err != nil {
+		if errors.Is(err, safeguard.ErrPermission) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return tx.Wards(ctx, guardianID)
 }

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/safeguard-dev/safeguard/client"
@@ -77,6 +78,118 @@ func TestGuardianSeesWhoAsksAndTheContacts(t *testing.T) {
 			if cs, err := other.GuardianContacts(ctx); err != nil || len(cs) != 0 {
 				t.Errorf("someone who is not the guardian: %+v %v", cs, err)
 			}
+		}
+	})
+}
+
+// childWithGuardian signs up a child under 13 and links a verified adult
+// as guardian; it returns the child's client and handle and the guardian.
+func childWithGuardian(t *testing.T, s *stack, child, parent string) (*client.Client, string, *client.Client) {
+	t.Helper()
+	ctx := t.Context()
+	c := client.New(s.url)
+	a, err := c.SignUp(ctx, client.SignUpRequest{Nickname: child, Password: pw, BirthDate: born(11), LocalAuthority: "Bedford"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Login(ctx, a.Handle, pw); err != nil {
+		t.Fatal(err)
+	}
+	g := s.verified(parent)
+	if _, err := g.LinkGuardian(ctx, a.GuardianCode); err != nil {
+		t.Fatal(err)
+	}
+	return c, a.Handle, g
+}
+
+// TestGuardianCannotApproveOwnRequest: a request between a child and the
+// child's guardian is not the guardian's to approve; they are told so in
+// a sentence, may still decline it, and it stays waiting.
+func TestGuardianCannotApproveOwnRequest(t *testing.T) {
+	each(t, func(t *testing.T, s *stack) {
+		ctx := t.Context()
+		child, _, parent := childWithGuardian(t, s, "own_kid", "own_parent")
+		if _, err := child.RequestContact(ctx, s.h("own_parent")); err != nil {
+			t.Fatal(err)
+		}
+		reqs, err := parent.GuardianRequests(ctx)
+		if err != nil || len(reqs) != 1 {
+			t.Fatalf("guardian's requests: %+v %v", reqs, err)
+		}
+		e := apiErr(t, parent.GuardianDecide(ctx, reqs[0].ID, true))
+		if e.Status != 403 || e.Code != "own_request" || !strings.Contains(e.Message, "Another parent or carer") {
+			t.Fatalf("approving one's own request: %+v", e)
+		}
+		if cs, err := parent.Contacts(ctx); err != nil || len(cs.Incoming) != 0 {
+			t.Fatalf("the refused request reached the guardian: %+v %v", cs, err)
+		}
+		if again, _ := parent.GuardianRequests(ctx); len(again) != 1 {
+			t.Fatalf("the request no longer waits: %+v", again)
+		}
+		if err := parent.GuardianDecide(ctx, reqs[0].ID, false); err != nil {
+			t.Errorf("declining stays open: %v", err)
+		}
+	})
+}
+
+// TestGuardianLosesRightsAtOnce: a guardian the operator suspends, or whose
+// verified age is withdrawn, can no longer approve, nor see the child's
+// requests or contacts; verified again, they can.
+func TestGuardianLosesRightsAtOnce(t *testing.T) {
+	each(t, func(t *testing.T, s *stack) {
+		ctx := t.Context()
+		child, _, parent := childWithGuardian(t, s, "lr_kid", "lr_parent")
+		friend := s.user("lr_friend", 14, "")
+		if _, err := child.RequestContact(ctx, s.h("lr_friend")); err != nil {
+			t.Fatal(err)
+		}
+		reqs, err := parent.GuardianRequests(ctx)
+		if err != nil || len(reqs) != 1 {
+			t.Fatalf("guardian's requests: %+v %v", reqs, err)
+		}
+		change := client.OperatorChange{Reason: "TEST", By: "amir"}
+		if _, err := s.admin.AdminAccountChange(ctx, s.h("lr_parent"), "suspend", change); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := parent.Login(ctx, s.h("lr_parent"), pw); err != nil {
+			t.Fatalf("a suspended account logs in to see why: %v", err)
+		}
+		if e := apiErr(t, parent.GuardianDecide(ctx, reqs[0].ID, true)); e.Status != 403 || e.Message == "" {
+			t.Errorf("a suspended guardian approves: %+v", e)
+		}
+		if _, err := parent.GuardianRequests(ctx); err == nil {
+			t.Error("a suspended guardian sees the child's requests")
+		}
+		if _, err := parent.GuardianContacts(ctx); err == nil {
+			t.Error("a suspended guardian sees the child's contacts")
+		}
+		if _, err := s.admin.AdminAccountChange(ctx, s.h("lr_parent"), "unsuspend", change); err != nil {
+			t.Fatal(err)
+		}
+		// Age no longer verified: the account is active, the rights gone.
+		if _, err := s.admin.AdminAccountChange(ctx, s.h("lr_parent"), "unverify", change); err != nil {
+			t.Fatal(err)
+		}
+		if e := apiErr(t, parent.GuardianDecide(ctx, reqs[0].ID, true)); e.Code != "guardian_not_verified" {
+			t.Errorf("an unverified guardian approves: %+v", e)
+		}
+		if rs, err := parent.GuardianRequests(ctx); err != nil || len(rs) != 0 {
+			t.Errorf("an unverified guardian sees the requests: %+v %v", rs, err)
+		}
+		if cs, err := parent.GuardianContacts(ctx); err != nil || len(cs) != 0 {
+			t.Errorf("an unverified guardian sees the contacts: %+v %v", cs, err)
+		}
+		if in, _ := friend.Contacts(ctx); len(in.Incoming) != 0 {
+			t.Fatalf("the request went on: %+v", in)
+		}
+		if _, err := s.admin.AdminAccountChange(ctx, s.h("lr_parent"), "verify", client.OperatorChange{Reason: "TEST", By: "amir", Method: "passport checked"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := parent.GuardianDecide(ctx, reqs[0].ID, true); err != nil {
+			t.Errorf("verified again, the guardian approves: %v", err)
+		}
+		if in, _ := friend.Contacts(ctx); len(in.Incoming) != 1 {
+			t.Errorf("approved, the request did not reach the friend: %+v", in)
 		}
 	})
 }
