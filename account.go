@@ -40,8 +40,63 @@ type Account struct {
 	LocalAuthority string
 	PoliceForce    string
 
-	GuardianID int64 // for a child: the verified adult who approved it; 0 if none
-	CreatedAt  time.Time
+	// GuardianID is, for a child, the verified adult who approved it; 0 if
+	// none. SecondGuardianID is a second guardian the first brought in; 0
+	// if none, and always 0 when GuardianID is.
+	GuardianID       int64
+	SecondGuardianID int64
+	CreatedAt        time.Time
+}
+
+// MaxGuardians is how many guardians a child can have.
+const MaxGuardians = 2
+
+// Guardians returns the IDs of the account's guardians, first first.
+func (a *Account) Guardians() []int64 {
+	var out []int64
+	for _, id := range []int64{a.GuardianID, a.SecondGuardianID} {
+		if id != 0 {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// HasGuardian reports whether id is one of the account's guardians.
+func (a *Account) HasGuardian(id int64) bool {
+	return id != 0 && (a.GuardianID == id || a.SecondGuardianID == id)
+}
+
+// AddGuardian makes id a guardian of the account, in the first free place.
+// It reports false when id is one already or both places are taken.
+func (a *Account) AddGuardian(id int64) bool {
+	switch {
+	case id == 0 || a.HasGuardian(id):
+		return false
+	case a.GuardianID == 0:
+		a.GuardianID = id
+	case a.SecondGuardianID == 0:
+		a.SecondGuardianID = id
+	default:
+		return false
+	}
+	return true
+}
+
+// RemoveGuardian ends id's guardianship of the account; a second guardian
+// left takes the first place. It reports whether id was a guardian.
+func (a *Account) RemoveGuardian(id int64) bool {
+	switch {
+	case id == 0:
+		return false
+	case a.GuardianID == id:
+		a.GuardianID, a.SecondGuardianID = a.SecondGuardianID, 0
+	case a.SecondGuardianID == id:
+		a.SecondGuardianID = 0
+	default:
+		return false
+	}
+	return true
 }
 
 // Band returns the account's age band at now.

@@ -39,5 +39,8 @@ const (
 const (
 	EventMessageCreated = "message.created"
 	EventAccountChanged = "account.changed"
-	EventRead           = "conversation.read"
+	// EventGuardianChanged tells a child and the child's guardians that a
+	// guardian joined or left; the notice says which.
+	EventGuardianChanged = "guardian.changed"
+	EventRead            = "conversation.read"
 )

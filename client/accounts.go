@@ -100,6 +100,7 @@ type AssuranceChange struct {
 type AccountDetail struct {
 	Account
 	Guardian         string            `json:"guardian,omitempty"` // handle of the verified adult who approved it
+	Guardians        []string          `json:"guardians"`          // handles of all its guardians (at most two), first first
 	Children         []string          `json:"children"`           // handles of the children it is guardian of
 	Counts           AccountCounts     `json:"counts"`
 	AssuranceHistory []AssuranceChange `json:"assurance_history"`

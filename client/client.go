@@ -170,6 +170,13 @@ func (c *Client) NewGuardianCode(ctx context.Context) (*Account, error) {
 	return &out, c.do(ctx, "POST", "/api/v1/guardian/code", nil, &out)
 }
 
+// SecondGuardianCode gives the caller, a guardian of the child with handle,
+// a code for the child's second guardian.
+func (c *Client) SecondGuardianCode(ctx context.Context, child string) (*GuardianCode, error) {
+	var out GuardianCode
+	return &out, c.do(ctx, "POST", "/api/v1/guardian/children/"+url.PathEscape(child)+"/code", nil, &out)
+}
+
 // Children lists the children the caller is guardian of.
 func (c *Client) Children(ctx context.Context) ([]Account, error) {
 	var out struct {

@@ -78,6 +78,14 @@ type BirthDateRequest struct {
 	BirthDate string `json:"birth_date"`
 }
 
+// GuardianCode is a code that links a second guardian to a child, shown
+// once to the guardian who asked for it.
+type GuardianCode struct {
+	Child   string    `json:"child"`
+	Code    string    `json:"code"`
+	Expires time.Time `json:"expires_at"`
+}
+
 // GuardianLinkRequest links a guardian to a child by the child's code.
 type GuardianLinkRequest struct {
 	Code string `json:"code"`

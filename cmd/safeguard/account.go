@@ -200,7 +200,9 @@ func accountShow(ctx context.Context, e *env, svc *messaging.Service, a accountA
 	if v.LocalAuthority != "" {
 		fmt.Fprintf(w, "  lives in:   %s (police force %s)\n", v.LocalAuthority, v.PoliceForce)
 	}
-	if v.Guardian != "" {
+	if len(v.Guardians) > 0 {
+		fmt.Fprintf(w, "  guardians:  %s\n", strings.Join(v.Guardians, ", "))
+	} else if v.Guardian != "" {
 		fmt.Fprintf(w, "  guardian:   %s\n", v.Guardian)
 	}
 	if len(v.Children) > 0 {

@@ -48,13 +48,14 @@ type accountRecord struct {
 	LocalAuthority string    `json:"local_authority,omitempty"`
 	PoliceForce    string    `json:"police_force,omitempty"`
 	GuardianID     int64     `json:"guardian_id,omitempty"`
+	SecondGuardian int64     `json:"second_guardian_id,omitempty"`
 	CreatedAt      time.Time `json:"created_at"`
 }
 
 func accountOf(a *safeguard.Account) accountRecord {
 	return accountRecord{ID: a.ID, Handle: a.Handle, BirthDate: a.BirthDate.String(), Assurance: string(a.Assurance),
 		Status: string(a.Status), App: a.App, LocalAuthority: a.LocalAuthority, PoliceForce: a.PoliceForce,
-		GuardianID: a.GuardianID, CreatedAt: a.CreatedAt}
+		GuardianID: a.GuardianID, SecondGuardian: a.SecondGuardianID, CreatedAt: a.CreatedAt}
 }
 
 type connection struct {

@@ -134,13 +134,13 @@ func (s *Service) contactAudience(ctx context.Context, tx Tx, c *safeguard.Conta
 		return []int64{to.ID}, nil
 	}
 	var ids []int64
-	if !c.FromGuardianOK && from.GuardianID != 0 {
-		ids = append(ids, from.GuardianID)
+	if !c.FromGuardianOK {
+		ids = append(ids, from.Guardians()...)
 	}
-	if !c.ToGuardianOK && to.GuardianID != 0 {
-		ids = append(ids, to.GuardianID)
+	if !c.ToGuardianOK {
+		ids = append(ids, to.Guardians()...)
 	}
-	return ids, nil
+	return uniq(ids), nil
 }
 
 // AcceptContact accepts a request made to accountID.
@@ -394,7 +394,7 @@ func (s *Service) GuardianRequests(ctx context.Context, guardianID int64) ([]Con
 		for _, c := range cs {
 			// Other is the account the child would gain as a contact.
 			child, other := accounts[c.FromID], accounts[c.ToID]
-			if child == nil || child.GuardianID != guardianID {
+			if child == nil || !child.HasGuardian(guardianID) {
 				child, other = other, child
 			}
 			if other == nil || child == nil {
@@ -476,10 +476,10 @@ func (s *Service) GuardianDecide(ctx context.Context, guardianID, contactID int6
 			return err
 		}
 		mine := false
-		if from.GuardianID == guardianID && !c.FromGuardianOK {
+		if from.HasGuardian(guardianID) && !c.FromGuardianOK {
 			c.FromGuardianOK, mine = approve, true
 		}
-		if to.GuardianID == guardianID && !c.ToGuardianOK {
+		if to.HasGuardian(guardianID) && !c.ToGuardianOK {
 			c.ToGuardianOK, mine = approve, true
 		}
 		if !mine {

@@ -242,7 +242,7 @@ func (s *Service) erase(ctx context.Context, id, actorID int64, actor, reason, b
 		}
 		a.Status = safeguard.Deleted
 		if !keep {
-			a.BirthDate, a.LocalAuthority, a.PoliceForce, a.GuardianID = safeguard.Date{}, "", "", 0
+			a.BirthDate, a.LocalAuthority, a.PoliceForce, a.GuardianID, a.SecondGuardianID = safeguard.Date{}, "", "", 0, 0
 		}
 		if err := tx.UpdateAccount(ctx, a); err != nil {
 			return err

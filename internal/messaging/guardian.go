@@ -95,8 +95,11 @@ func canonicalGuardianCode(code string) string {
 
 var errGuardianCode = safeguard.Errorf(safeguard.ErrNotFound, "invalid_code", "That code is not valid. Ask for a new one.")
 
-// LinkGuardian makes guardian the guardian of the child whose code it is, and
-// activates the child's account. Only a verified adult can be a guardian.
+// LinkGuardian makes guardian a guardian of the child whose code it is, and
+// activates the child's account if it waits for one. Only a verified adult
+// can be a guardian; a child has at most safeguard.MaxGuardians, the second
+// linked with a code the first asked for (NewSecondGuardianCode). The
+// guardians the child had already are told.
 // Attempts are limited per guardian account and per address; every wrong
 // code is audited with its origin.
 func (s *Service) LinkGuardian(ctx context.Context, guardianID int64, code string, origin safeguard.Origin) (*safeguard.Account, error) {
@@ -106,6 +109,7 @@ func (s *Service) LinkGuardian(ctx context.Context, guardianID int64, code strin
 	}
 	now := s.clock()
 	var child *safeguard.Account
+	var others []int64 // the child's guardians before
 	err := updateTx(ctx, s.store, func(tx Tx) error {
 		g, err := load(ctx, tx, guardianID)
 		if err != nil {
@@ -124,8 +128,16 @@ func (s *Service) LinkGuardian(ctx context.Context, guardianID int64, code strin
 		if child, err = tx.Account(ctx, childID); err != nil {
 			return err
 		}
-		child.GuardianID = g.ID
-		child.Status = safeguard.Active
+		others = child.Guardians()
+		if child.HasGuardian(g.ID) {
+			return errAlreadyGuardian
+		}
+		if !child.AddGuardian(g.ID) {
+			return errTwoGuardians
+		}
+		if child.Status == safeguard.PendingGuardian {
+			child.Status = safeguard.Active
+		}
 		if err := tx.UpdateAccount(ctx, child); err != nil {
 			return err
 		}
@@ -151,7 +163,65 @@ func (s *Service) LinkGuardian(ctx context.Context, guardianID int64, code strin
 	}
 	s.guardianAccount.Reset(idKey(guardianID))
 	s.publish(ctx, child.ID, Notification{Type: safeguard.EventAccountChanged, Account: child})
+	for _, o := range others {
+		s.publish(ctx, o, Notification{Type: safeguard.EventGuardianChanged, Account: child, Notice: NoticeGuardianAdded})
+	}
 	return child, nil
+}
+
+var (
+	errAlreadyGuardian = safeguard.Errorf(safeguard.ErrConflict, "already_guardian", "You are already a parent or carer of this child.")
+	errTwoGuardians    = safeguard.Errorf(safeguard.ErrConflict, "guardians_full",
+		"This child has two parents or carers on the service already, which is the most there can be.")
+)
+
+// The notices guardians and children are shown when a child's guardians
+// change.
+const (
+	NoticeGuardianAdded   = "guardian_added"   // another guardian was linked
+	NoticeGuardianRemoved = "guardian_removed" // a guardian stepped down or was unlinked
+)
+
+// NewSecondGuardianCode gives a guardian a code for the child's second
+// guardian, in place of any code the child had. The child is named by
+// handle; a child the caller is not a guardian of is answered as an
+// unknown account.
+func (s *Service) NewSecondGuardianCode(ctx context.Context, guardianID int64, childHandle string) (code string, expires time.Time, err error) {
+	now := s.clock()
+	code, hash := s.newGuardianCode()
+	expires = now.Add(s.cfg.GuardianCodeTTL)
+	err = updateTx(ctx, s.store, func(tx Tx) error {
+		child, err := s.ward(ctx, tx, guardianID, childHandle, now)
+		if err != nil {
+			return err
+		}
+		if len(child.Guardians()) >= safeguard.MaxGuardians {
+			return errTwoGuardians
+		}
+		if err := tx.CreateGuardianCode(ctx, child.ID, hash, expires); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, &safeguard.AuditEntry{At: now, ActorID: guardianID, Actor: "account",
+			Action: "guardian.code_issued", TargetID: child.ID, Reason: "second_guardian"})
+	})
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	return code, expires, nil
+}
+
+// ward returns the child of handle if guardianID is one of its guardians
+// and has guardian rights; any other handle is answered as an unknown
+// account, after the same lookup.
+func (s *Service) ward(ctx context.Context, tx Tx, guardianID int64, handle string, now time.Time) (*safeguard.Account, error) {
+	if err := s.guardianRights(ctx, tx, guardianID, now); err != nil {
+		return nil, err
+	}
+	child, err := tx.AccountByHandle(ctx, handle)
+	if errors.Is(err, safeguard.ErrNotFound) || err == nil && (!child.HasGuardian(guardianID) || child.Status == safeguard.Deleted) {
+		return nil, safeguard.UnknownAccount
+	}
+	return child, err
 }
 
 // NewGuardianCode gives a child still waiting for a guardian a new code, in

@@ -127,7 +127,7 @@ type AssuranceChange struct {
 // AccountDetail is what an operator sees of one account.
 type AccountDetail struct {
 	Account   *safeguard.Account
-	Guardian  *safeguard.Account // nil if none
+	Guardians []*safeguard.Account // first first; none for most
 	Wards     []*safeguard.Account
 	Counts    store.AccountCounts
 	Sessions  int // not expired
@@ -145,10 +145,15 @@ func (s *Service) Detail(ctx context.Context, ref string) (*AccountDetail, error
 			return err
 		}
 		id := d.Account.ID
-		if g := d.Account.GuardianID; g != 0 {
-			if d.Guardian, err = tx.Account(ctx, g); err != nil && !errors.Is(err, safeguard.ErrNotFound) {
+		for _, g := range d.Account.Guardians() {
+			ga, err := tx.Account(ctx, g)
+			if errors.Is(err, safeguard.ErrNotFound) {
+				continue
+			}
+			if err != nil {
 				return err
 			}
+			d.Guardians = append(d.Guardians, ga)
 		}
 		if d.Wards, err = tx.Wards(ctx, id); err != nil {
 			return err
@@ -282,7 +287,7 @@ func (s *Service) changeStatus(ctx context.Context, ref, reason, by string, susp
 		default:
 			action = "account.unsuspended"
 			a.Status = safeguard.Active
-			if a.Band(now) == safeguard.Child && a.GuardianID == 0 {
+			if a.Band(now) == safeguard.Child && len(a.Guardians()) == 0 {
 				a.Status = safeguard.PendingGuardian
 			}
 		}

@@ -73,10 +73,11 @@ type AccountTx interface {
 	// AccountsByID returns the accounts that exist among ids.
 	AccountsByID(ctx context.Context, ids []int64) (map[int64]*safeguard.Account, error)
 	PasswordHash(ctx context.Context, accountID int64) (string, error)
-	// UpdateAccount writes a's assurance, status, birth date, guardian and
+	// UpdateAccount writes a's assurance, status, birth date, guardians and
 	// local authority.
 	UpdateAccount(ctx context.Context, a *safeguard.Account) error
-	// Wards returns the children whose guardian is guardianID.
+	// Wards returns the children of whom guardianID is a guardian, first or
+	// second.
 	Wards(ctx context.Context, guardianID int64) ([]*safeguard.Account, error)
 
 	// CreateGuardianCode stores the hash of a code that links a child to a

@@ -154,9 +154,12 @@ func (s *Server) adminFind(w http.ResponseWriter, r *http.Request) {
 
 // WireAccountDetail is an account as the operator API shows it.
 func WireAccountDetail(d *messaging.AccountDetail, now time.Time) client.AccountDetail {
-	out := client.AccountDetail{Account: wireAccount(d.Account, now), Children: []string{}, AssuranceHistory: []client.AssuranceChange{}}
-	if d.Guardian != nil {
-		out.Guardian = d.Guardian.Handle
+	out := client.AccountDetail{Account: wireAccount(d.Account, now), Children: []string{}, Guardians: []string{}, AssuranceHistory: []client.AssuranceChange{}}
+	for i, g := range d.Guardians {
+		if i == 0 {
+			out.Guardian = g.Handle
+		}
+		out.Guardians = append(out.Guardians, g.Handle)
 	}
 	for _, c := range d.Wards {
 		out.Children = append(out.Children, c.Handle)

@@ -105,6 +105,17 @@ func (s *Server) guardianLink(w http.ResponseWriter, r *http.Request, a *safegua
 	writeJSON(w, http.StatusOK, wireAccount(child, s.now()))
 }
 
+// secondGuardianCode gives a guardian a code for a second guardian of the
+// child named.
+func (s *Server) secondGuardianCode(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
+	code, expires, err := s.svc.NewSecondGuardianCode(r.Context(), a.ID, r.PathValue("handle"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, client.GuardianCode{Child: r.PathValue("handle"), Code: code, Expires: expires})
+}
+
 // guardianCode gives a child waiting for a guardian a new code.
 func (s *Server) guardianCode(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
 	code, expires, err := s.svc.NewGuardianCode(r.Context(), a.ID)

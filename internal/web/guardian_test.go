@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -190,6 +191,74 @@ func TestGuardianLosesRightsAtOnce(t *testing.T) {
 		}
 		if in, _ := friend.Contacts(ctx); len(in.Incoming) != 1 {
 			t.Errorf("approved, the request did not reach the friend: %+v", in)
+		}
+	})
+}
+
+// TestTwoGuardians: a guardian asks for a code for a second guardian; the
+// second links with it, the first is told, and either may approve a
+// request of the child. Nobody else can ask for such a code, and a third
+// guardian is refused.
+func TestTwoGuardians(t *testing.T) {
+	each(t, func(t *testing.T, s *stack) {
+		ctx := t.Context()
+		child, kid, mum := childWithGuardian(t, s, "two_kid", "two_mum")
+		dad := s.verified("two_dad")
+		stranger := s.verified("two_stranger")
+		if _, err := stranger.SecondGuardianCode(ctx, kid); apiErr(t, err).Code != "account_not_found" {
+			t.Fatalf("someone else's child: %v", err)
+		}
+		if _, err := mum.SecondGuardianCode(ctx, "nobody_here.1"); apiErr(t, err).Code != "account_not_found" {
+			t.Fatalf("an unknown child: %v", err)
+		}
+		mumEvents := stream(t, mum)
+		code, err := mum.SecondGuardianCode(ctx, kid)
+		if err != nil || code.Code == "" || code.Child != kid {
+			t.Fatalf("second code: %+v %v", code, err)
+		}
+		if linked, err := dad.LinkGuardian(ctx, code.Code); err != nil || linked.Handle != kid || linked.Status != "active" {
+			t.Fatalf("the second guardian links: %+v %v", linked, err)
+		}
+		ev := eventsUntil(t, mumEvents, "the first guardian is told", func(ev client.Event) bool { return ev.Type == "guardian.changed" })
+		if last := ev[len(ev)-1]; last.Notice == nil || last.Notice.Code != "guardian_added" || last.Account == nil || last.Account.Handle != kid {
+			t.Errorf("the first guardian's event: %+v", last)
+		}
+		if d, err := s.admin.AdminAccountDetail(ctx, kid); err != nil || strings.Join(d.Guardians, ",") != s.h("two_mum")+","+s.h("two_dad") {
+			t.Errorf("the operator sees the guardians: %+v %v", d, err)
+		}
+		if _, err := mum.SecondGuardianCode(ctx, kid); apiErr(t, err).Code != "guardians_full" {
+			t.Errorf("a code for a third guardian: %v", err)
+		}
+		for i, approver := range []*client.Client{mum, dad} {
+			friend := fmt.Sprintf("two_friend%d", i)
+			fc := s.user(friend, 14, "")
+			if _, err := child.RequestContact(ctx, s.h(friend)); err != nil {
+				t.Fatal(err)
+			}
+			reqs, err := approver.GuardianRequests(ctx)
+			if err != nil || len(reqs) != 1 {
+				t.Fatalf("guardian %d's requests: %+v %v", i, reqs, err)
+			}
+			if err := approver.GuardianDecide(ctx, reqs[0].ID, true); err != nil {
+				t.Fatalf("guardian %d approves: %v", i, err)
+			}
+			if in, _ := fc.Contacts(ctx); len(in.Incoming) != 1 {
+				t.Errorf("approved by guardian %d, the request did not go on: %+v", i, in)
+			}
+		}
+		// The child asks to add one guardian: the other approves it.
+		if _, err := child.RequestContact(ctx, s.h("two_mum")); err != nil {
+			t.Fatal(err)
+		}
+		reqs, _ := dad.GuardianRequests(ctx)
+		if len(reqs) != 1 {
+			t.Fatalf("the second guardian's requests: %+v", reqs)
+		}
+		if err := mum.GuardianDecide(ctx, reqs[0].ID, true); apiErr(t, err).Code != "own_request" {
+			t.Errorf("the guardian approves their own: %v", err)
+		}
+		if err := dad.GuardianDecide(ctx, reqs[0].ID, true); err != nil {
+			t.Errorf("the other guardian approves: %v", err)
 		}
 	})
 }

@@ -181,7 +181,7 @@ func (r *Scanner) connected(a *safeguard.Account, accounts []*safeguard.Account,
 		if b.ID == a.ID || !a.Band(now).Minor() && !b.Band(now).Minor() {
 			continue
 		}
-		if a.GuardianID == b.ID || b.GuardianID == a.ID {
+		if a.HasGuardian(b.ID) || b.HasGuardian(a.ID) {
 			continue
 		}
 		k := rels(a.ID, b.ID)

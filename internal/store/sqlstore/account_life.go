@@ -158,7 +158,8 @@ func (t *Tx) EraseAccountData(ctx context.Context, accountID int64, keepLogins b
 		{`DELETE FROM messages WHERE sender_id = ? AND status <> 'delivered'
 			AND id NOT IN (SELECT message_id FROM detections WHERE message_id <> 0)
 			AND id NOT IN (SELECT message_id FROM case_occurrences WHERE message_id <> 0)`, 1},
-		{`UPDATE accounts SET guardian_id = 0 WHERE guardian_id = ?`, 1},
+		{`UPDATE accounts SET second_guardian_id = 0 WHERE second_guardian_id = ?`, 1},
+		{`UPDATE accounts SET guardian_id = second_guardian_id, second_guardian_id = 0 WHERE guardian_id = ?`, 1},
 	}
 	if !keepLogins {
 		stmts = append(stmts, struct {

@@ -150,11 +150,12 @@ func testEraseAccountData(t *testing.T, s store.Store) {
 	gone := account(t, s, "gone", adultBirth)
 	friend := account(t, s, "friend", adultBirth)
 	child := account(t, s, "kid", childBirth)
+	second := account(t, s, "second", adultBirth)
 	now := t0
 	var conv *safeguard.Conversation
 	var delivered, held *safeguard.Message
 	update(t, s, func(tx store.Tx) error {
-		child.GuardianID = gone.ID
+		child.GuardianID, child.SecondGuardianID = gone.ID, second.ID
 		if err := tx.UpdateAccount(ctx, child); err != nil {
 			return err
 		}
@@ -203,8 +204,8 @@ func testEraseAccountData(t *testing.T, s store.Store) {
 		}
 		_, _, err = tx.PasswordReset(ctx, gone.ID)
 		wantKind(t, "the reset code", err, safeguard.ErrNotFound, "")
-		if k, err := tx.Account(ctx, child.ID); err != nil || k.GuardianID != 0 {
-			t.Errorf("the child's guardian link = %+v %v", k, err)
+		if k, err := tx.Account(ctx, child.ID); err != nil || k.GuardianID != second.ID || k.SecondGuardianID != 0 {
+			t.Errorf("the child's guardian links = %+v %v, want the second guardian first", k, err)
 		}
 		if fc, err := tx.AccountCounts(ctx, friend.ID); err != nil || fc.Conversations != 1 || fc.Contacts != 0 {
 			t.Errorf("the friend's counts = %+v %v", fc, err)

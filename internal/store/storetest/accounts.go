@@ -189,12 +189,13 @@ func testAccountsByID(t *testing.T, s store.Store) {
 func testUpdateAccount(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	g := account(t, s, "guardian", adultBirth)
+	g2 := account(t, s, "guardian2", adultBirth)
 	a := account(t, s, "Teen", teenBirth)
 	changed := *a
 	changed.Assurance = safeguard.Verified
 	changed.Status = safeguard.Suspended
 	changed.BirthDate = childBirth
-	changed.GuardianID = g.ID
+	changed.GuardianID, changed.SecondGuardianID = g.ID, g2.ID
 	changed.LocalAuthority = "W06000015"
 	changed.PoliceForce = "W15000004"
 	// Fields UpdateAccount does not write.
@@ -205,7 +206,7 @@ func testUpdateAccount(t *testing.T, s store.Store) {
 
 	want := *a
 	want.Assurance, want.Status, want.BirthDate = safeguard.Verified, safeguard.Suspended, childBirth
-	want.GuardianID, want.LocalAuthority, want.PoliceForce = g.ID, "W06000015", "W15000004"
+	want.GuardianID, want.SecondGuardianID, want.LocalAuthority, want.PoliceForce = g.ID, g2.ID, "W06000015", "W15000004"
 	view(t, s, func(tx store.Tx) error {
 		got, err := tx.Account(ctx, a.ID)
 		if err != nil {
@@ -225,6 +226,9 @@ func testWards(t *testing.T, s store.Store) {
 	var kids []*safeguard.Account
 	for i := range 3 {
 		k := &safeguard.Account{Handle: fmt.Sprintf("kid%d", i), BirthDate: childBirth, Status: safeguard.Active, GuardianID: g.ID, CreatedAt: t0}
+		if i == 1 {
+			k.SecondGuardianID = other.ID
+		}
 		update(t, s, func(tx store.Tx) error { return tx.CreateAccount(ctx, k, "") })
 		kids = append(kids, k)
 	}
@@ -237,12 +241,12 @@ func testWards(t *testing.T, s store.Store) {
 		if d := diff(kids, got); d != "" {
 			t.Errorf("Wards (-want +got):\n%s", d)
 		}
-		none, err := tx.Wards(ctx, other.ID)
+		none, err := tx.Wards(ctx, other.ID) // second guardian of kid1 only
 		if err != nil {
 			return err
 		}
-		if len(none) != 0 {
-			t.Errorf("Wards of an adult with no wards = %v, want none", none)
+		if len(none) != 1 || none[0].ID != kids[1].ID {
+			t.Errorf("Wards of the second guardian of kid1 = %v, want kid1", none)
 		}
 		return nil
 	})
