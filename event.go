@@ -30,6 +30,9 @@ const (
 	// EventConversationChanged: a group's title changed.
 	EventConversationChanged = "conversation.changed"
 	EventPolicyRefusal       = "policy.refused"
+	// EventGuardianChanged tells a child and the child's guardians that a
+	// guardian joined or left (Payload: {"notice","guardian"}); live too.
+	EventGuardianChanged = "guardian.changed"
 )
 
 // Live-only event types: sent to the live event streams of the accounts
@@ -39,8 +42,5 @@ const (
 const (
 	EventMessageCreated = "message.created"
 	EventAccountChanged = "account.changed"
-	// EventGuardianChanged tells a child and the child's guardians that a
-	// guardian joined or left; the notice says which.
-	EventGuardianChanged = "guardian.changed"
-	EventRead            = "conversation.read"
+	EventRead           = "conversation.read"
 )

@@ -60,6 +60,15 @@ type OperatorChange struct {
 	By     string `json:"by"`
 }
 
+// GuardianChange is an operator's change of a child's guardians: Remove
+// alone unlinks, Add alone links a verified adult, both replace.
+type GuardianChange struct {
+	Remove string `json:"remove,omitempty"` // handle or ID
+	Add    string `json:"add,omitempty"`    // handle or ID
+	Reason string `json:"reason"`
+	By     string `json:"by"`
+}
+
 // ResetCode is a one-time password reset code, shown once.
 type ResetCode struct {
 	Handle    string    `json:"handle"`
@@ -181,6 +190,13 @@ func (c *Client) AdminFindAccounts(ctx context.Context, f AccountFilter) (*Accou
 func (c *Client) AdminAccountDetail(ctx context.Context, ref string) (*AccountDetail, error) {
 	var out AccountDetail
 	return &out, c.do(ctx, http.MethodGet, "/api/v1/admin/accounts/"+url.PathEscape(ref), nil, &out)
+}
+
+// AdminGuardians unlinks, links or replaces a child's guardian (operator
+// only) and answers the child's account view.
+func (c *Client) AdminGuardians(ctx context.Context, child string, ch GuardianChange) (*AccountDetail, error) {
+	var out AccountDetail
+	return &out, c.do(ctx, "POST", "/api/v1/admin/accounts/"+url.PathEscape(child)+"/guardians", ch, &out)
 }
 
 // AdminAccountChange makes an operator change: action is verify,

@@ -177,6 +177,11 @@ func (c *Client) SecondGuardianCode(ctx context.Context, child string) (*Guardia
 	return &out, c.do(ctx, "POST", "/api/v1/guardian/children/"+url.PathEscape(child)+"/code", nil, &out)
 }
 
+// StepDown ends the caller's guardianship of the child with handle.
+func (c *Client) StepDown(ctx context.Context, child string) error {
+	return c.do(ctx, "DELETE", "/api/v1/guardian/children/"+url.PathEscape(child), nil, nil)
+}
+
 // Children lists the children the caller is guardian of.
 func (c *Client) Children(ctx context.Context) ([]Account, error) {
 	var out struct {

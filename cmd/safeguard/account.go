@@ -24,6 +24,7 @@ type accountArgs struct {
 	json                  bool
 	by, reason, method    string
 	note                  string
+	remove, add           string
 	band, status, assur   string
 	limit                 int
 	after                 int64
@@ -46,6 +47,8 @@ var accountCommands = []command{
 		example: "account suspend leo.37 --reason \"spam reports\" --by amir --data demo", access: writes, run: accountCmd(accountStatusChange, true)},
 	{name: "unsuspend", summary: "lift an account's suspension", args: "HANDLE",
 		example: "account unsuspend leo.37 --reason \"appeal upheld\" --by amir --data demo", access: writes, run: accountCmd(accountStatusChange, true)},
+	{name: "guardian", summary: "unlink, link or replace a child's guardian (--remove, --add, or both)", args: "HANDLE",
+		example: "account guardian mia.12 --remove sam.40 --add jo.41 --reason \"court order seen\" --by amir --data demo", access: writes, run: accountCmd(accountGuardian, true)},
 	{name: "reset-password", summary: "give out a one-time password reset code and end the account's sessions", args: "HANDLE",
 		example: "account reset-password leo.37 --by amir --data demo", access: writes, run: accountCmd(accountReset, true)},
 	{name: "delete", summary: "delete an account, keeping what cases and the law need", args: "HANDLE",
@@ -104,6 +107,10 @@ func parseAccountArgs(e *env, sub string, names bool, args []string) (accountArg
 		fs.StringVar(&a.note, "note", "", "a note for the audit log")
 	case "unverify", "suspend", "unsuspend", "delete":
 		fs.StringVar(&a.reason, "reason", "", "why, for the audit log")
+	case "guardian":
+		fs.StringVar(&a.remove, "remove", "", "the guardian (handle or ID) to unlink from the child")
+		fs.StringVar(&a.add, "add", "", "the verified adult (handle or ID) to link as the child's guardian")
+		fs.StringVar(&a.reason, "reason", "", "why, for the audit log (required)")
 	}
 	switch sub {
 	case "find", "show", "sessions":
@@ -267,6 +274,30 @@ func accountStatusChange(ctx context.Context, e *env, svc *messaging.Service, a 
 		return writeAccountJSON(e.stdout, web.WireAccount(acc, time.Now()))
 	}
 	fmt.Fprintf(e.stdout, "%s %s\n", acc.Handle, said)
+	return nil
+}
+
+// accountGuardian unlinks, links or replaces a child's guardian; the child
+// and its guardians are told when a server runs on the same database.
+func accountGuardian(ctx context.Context, e *env, svc *messaging.Service, a accountArgs) error {
+	acc, err := svc.ChangeGuardians(ctx, a.ref, messaging.GuardianChange{Remove: a.remove, Add: a.add, Reason: a.reason, By: a.by})
+	if err != nil {
+		return err
+	}
+	d, err := svc.Detail(ctx, acc.Handle)
+	if err != nil {
+		return err
+	}
+	v := web.WireAccountDetail(d, time.Now())
+	if a.json {
+		return writeAccountJSON(e.stdout, v)
+	}
+	switch {
+	case len(v.Guardians) == 0:
+		fmt.Fprintf(e.stdout, "%s has no guardian now and waits for one (%s); its requests waiting for a guardian keep waiting\n", v.Handle, v.Status)
+	default:
+		fmt.Fprintf(e.stdout, "%s's guardians: %s\n", v.Handle, strings.Join(v.Guardians, ", "))
+	}
 	return nil
 }
 

@@ -135,3 +135,50 @@ func TestAccountCommandJSON(t *testing.T) {
 		t.Fatalf("delete --json: exit %d, %q %q", code, out, errOut)
 	}
 }
+
+// TestAccountGuardianCommand: the operator links a verified adult as a
+// child's guardian, and unlinks them; the child then waits for one again.
+func TestAccountGuardianCommand(t *testing.T) {
+	db, leo, tia := accountFixture(t)
+	st, err := sqlite.Open(t.Context(), db, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := messaging.New(messaging.Config{Argon2: messaging.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}},
+		messaging.Deps{Store: st, Media: noMedia{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kid, err := svc.SignUp(t.Context(), messaging.SignUp{Nickname: "mia", Password: "correct horse battery",
+		BirthDate: time.Now().AddDate(-11, 0, -1).Format(time.DateOnly)}, safeguard.Origin{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.Close()
+	st.Close()
+	mia := kid.Account.Handle
+	env := map[string]string{"SAFEGUARD_DB": db}
+	q := regexp.QuoteMeta
+	for _, tt := range []struct {
+		name    string
+		args    []string
+		code    int
+		out     string
+		errText string
+	}{
+		{"nothing to change", []string{"guardian", mia, "--reason", "x", "--by", "amir"}, 1, `^$`, "Say which guardian to remove"},
+		{"an unverified adult", []string{"guardian", mia, "--add", leo, "--reason", "x", "--by", "amir"}, 1, `^$`, "verified their age"},
+		{"verify", []string{"verify", leo, "--method", "passport checked", "--by", "amir"}, 0, `is verified`, ""},
+		{"a teen", []string{"guardian", tia, "--add", leo, "--reason", "x", "--by", "amir"}, 1, `^$`, "Only a child under 13"},
+		{"link", []string{"guardian", mia, "--add", leo, "--reason", "court order seen", "--by", "amir"}, 0, `^` + q(mia) + `'s guardians: ` + q(leo) + `\n$`, ""},
+		{"show", []string{"show", mia}, 0, `(?s)status: +active.*guardians: +` + q(leo) + `\n`, ""},
+		{"unlink", []string{"guardian", mia, "--remove", leo, "--reason", "asked", "--by", "amir"}, 0,
+			`^` + q(mia) + ` has no guardian now and waits for one \(pending_guardian\)`, ""},
+		{"unlink again", []string{"guardian", mia, "--remove", leo, "--reason", "asked", "--by", "amir"}, 1, `^$`, "not a guardian of this child"},
+	} {
+		out, errOut, code := runCmd(t, env, append([]string{"account"}, tt.args...)...)
+		if code != tt.code || !regexp.MustCompile(tt.out).MatchString(out) || !strings.Contains(errOut, tt.errText) {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want %d, %s, %q", tt.name, code, out, errOut, tt.code, tt.out, tt.errText)
+		}
+	}
+}

@@ -91,7 +91,7 @@ var commands = []command{
 	{name: "case", summary: "review cases: list, show, decide", subs: caseCommands},
 	{name: "report", summary: "export a case's law-enforcement report package", subs: reportCommands},
 	{name: "evidence", summary: "the evidence vault: verify, pubkey, keygen, retain", subs: evidenceCommands},
-	{name: "account", summary: "chat accounts: find, show, verify, unverify, suspend, unsuspend, reset-password, delete, sessions, logout", subs: accountCommands},
+	{name: "account", summary: "chat accounts: find, show, verify, unverify, suspend, unsuspend, guardian, reset-password, delete, sessions, logout", subs: accountCommands},
 	{name: "moderator", summary: "moderators of the console: add, list, disable, enable, role, password", subs: moderatorCommands},
 	{name: "bank", summary: "hash banks of known images: import, list, add, remove, match, bench", subs: bankCommands},
 	{name: "version", summary: "print the version", example: "version", access: local, run: cmdVersion},

@@ -144,6 +144,11 @@ func (s *Service) LinkGuardian(ctx context.Context, guardianID int64, code strin
 		if err := tx.DeleteGuardianCode(ctx, childID); err != nil {
 			return err
 		}
+		if len(others) > 0 {
+			if err := recordGuardianChange(ctx, tx, child, append(others, child.ID), NoticeGuardianAdded, now); err != nil {
+				return err
+			}
+		}
 		return tx.Audit(ctx, &safeguard.AuditEntry{At: now, ActorID: g.ID, Actor: "account",
 			Action: "guardian.linked", TargetID: childID})
 	})
@@ -163,8 +168,8 @@ func (s *Service) LinkGuardian(ctx context.Context, guardianID int64, code strin
 	}
 	s.guardianAccount.Reset(idKey(guardianID))
 	s.publish(ctx, child.ID, Notification{Type: safeguard.EventAccountChanged, Account: child})
-	for _, o := range others {
-		s.publish(ctx, o, Notification{Type: safeguard.EventGuardianChanged, Account: child, Notice: NoticeGuardianAdded})
+	if len(others) > 0 {
+		s.tellGuardianChange(ctx, child, append(others, child.ID), NoticeGuardianAdded)
 	}
 	return child, nil
 }

@@ -27,6 +27,7 @@ func (s *Server) routesAccountLife(m *http.ServeMux) {
 	m.HandleFunc("POST /api/v1/admin/accounts/{handle}/suspend", s.admin(s.adminChange("suspend")))
 	m.HandleFunc("POST /api/v1/admin/accounts/{handle}/unsuspend", s.admin(s.adminChange("unsuspend")))
 	m.HandleFunc("POST /api/v1/admin/accounts/{handle}/reset-password", s.admin(s.adminReset))
+	m.HandleFunc("POST /api/v1/admin/accounts/{handle}/guardians", s.admin(s.adminGuardians))
 	m.HandleFunc("DELETE /api/v1/admin/accounts/{handle}", s.admin(s.adminDelete))
 	m.HandleFunc("GET /api/v1/admin/accounts/{handle}/sessions", s.admin(s.adminSessions))
 	m.HandleFunc("DELETE /api/v1/admin/accounts/{handle}/sessions", s.admin(s.adminLogout))
@@ -219,6 +220,28 @@ func (s *Server) adminChange(action string) http.HandlerFunc {
 		}
 		writeJSON(w, http.StatusOK, wireAccount(a, s.now()))
 	}
+}
+
+// adminGuardians unlinks, links or replaces a child's guardian and answers
+// the child as the operator's account view shows it.
+func (s *Server) adminGuardians(w http.ResponseWriter, r *http.Request) {
+	var req client.GuardianChange
+	if err := decode(w, r, s.cfg.MaxJSONBody, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	a, err := s.svc.ChangeGuardians(r.Context(), r.PathValue("handle"),
+		messaging.GuardianChange{Remove: req.Remove, Add: req.Add, Reason: req.Reason, By: req.By})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	d, err := s.svc.Detail(r.Context(), a.Handle)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, WireAccountDetail(d, s.now()))
 }
 
 func (s *Server) adminReset(w http.ResponseWriter, r *http.Request) {

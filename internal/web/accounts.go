@@ -116,6 +116,15 @@ func (s *Server) secondGuardianCode(w http.ResponseWriter, r *http.Request, a *s
 	writeJSON(w, http.StatusOK, client.GuardianCode{Child: r.PathValue("handle"), Code: code, Expires: expires})
 }
 
+// stepDown ends the caller's guardianship of the child named.
+func (s *Server) stepDown(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
+	if _, err := s.svc.StepDown(r.Context(), a.ID, r.PathValue("handle")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
 // guardianCode gives a child waiting for a guardian a new code.
 func (s *Server) guardianCode(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
 	code, expires, err := s.svc.NewGuardianCode(r.Context(), a.ID)

@@ -262,3 +262,105 @@ func TestTwoGuardians(t *testing.T) {
 		}
 	})
 }
+
+// guardianEvent reads a stream up to the next guardian.changed event and
+// checks its notice and child.
+func guardianEvent(t *testing.T, events <-chan client.Event, what, notice, child string) {
+	t.Helper()
+	evs := eventsUntil(t, events, what, func(ev client.Event) bool { return ev.Type == "guardian.changed" })
+	if last := evs[len(evs)-1]; last.Notice == nil || last.Notice.Code != notice || last.Account == nil || last.Account.Handle != child {
+		t.Errorf("%s: %+v", what, last)
+	}
+}
+
+// TestGuardianStepsDownAndOperatorChanges: a guardian steps down and the
+// child and the other guardian are told; the operator unlinks the last
+// guardian, the child waits for one again with its request still waiting,
+// and the guardian the operator links next sees and approves it. Every
+// change is audited.
+func TestGuardianStepsDownAndOperatorChanges(t *testing.T) {
+	each(t, func(t *testing.T, s *stack) {
+		ctx := t.Context()
+		child, kid, mum := childWithGuardian(t, s, "sd_kid", "sd_mum")
+		dad := s.verified("sd_dad")
+		code, err := mum.SecondGuardianCode(ctx, kid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := dad.LinkGuardian(ctx, code.Code); err != nil {
+			t.Fatal(err)
+		}
+		stranger := s.verified("sd_stranger")
+		if err := stranger.StepDown(ctx, kid); apiErr(t, err).Code != "account_not_found" {
+			t.Errorf("someone else steps down: %v", err)
+		}
+		kidEvents, mumEvents := stream(t, child), stream(t, mum)
+		if err := dad.StepDown(ctx, kid); err != nil {
+			t.Fatalf("step down: %v", err)
+		}
+		guardianEvent(t, kidEvents, "the child is told", "guardian_removed", kid)
+		guardianEvent(t, mumEvents, "the other guardian is told", "guardian_removed", kid)
+		if ws, _ := dad.Children(ctx); len(ws) != 0 {
+			t.Errorf("stepped down, still a guardian of %+v", ws)
+		}
+		if err := dad.StepDown(ctx, kid); apiErr(t, err).Code != "account_not_found" {
+			t.Errorf("stepping down twice: %v", err)
+		}
+
+		friend := s.user("sd_friend", 14, "")
+		if _, err := child.RequestContact(ctx, s.h("sd_friend")); err != nil {
+			t.Fatal(err)
+		}
+		change := client.GuardianChange{Reason: "TEST court order seen", By: "amir"}
+		for _, bad := range []struct {
+			ch   client.GuardianChange
+			code string
+		}{
+			{client.GuardianChange{Reason: "x", By: "amir"}, "no_change"},
+			{client.GuardianChange{Remove: s.h("sd_dad"), Reason: "x", By: "amir"}, "not_guardian"},
+			{client.GuardianChange{Add: s.h("sd_friend"), Reason: "x", By: "amir"}, "guardian_not_verified"},
+			{client.GuardianChange{Remove: s.h("sd_mum")}, "missing_by"},
+		} {
+			if _, err := s.admin.AdminGuardians(ctx, kid, bad.ch); client.ErrorCode(err) != bad.code {
+				t.Errorf("%+v: %v, want %s", bad.ch, err, bad.code)
+			}
+		}
+		change.Remove = s.h("sd_mum")
+		d, err := s.admin.AdminGuardians(ctx, kid, change)
+		if err != nil || len(d.Guardians) != 0 || d.Status != "pending_guardian" {
+			t.Fatalf("unlink the last guardian: %+v %v", d, err)
+		}
+		guardianEvent(t, mumEvents, "the unlinked guardian is told", "guardian_removed", kid)
+		if rs, _ := mum.GuardianRequests(ctx); len(rs) != 0 {
+			t.Errorf("unlinked, still sees the requests: %+v", rs)
+		}
+		if _, err := child.RequestContact(ctx, s.h("sd_friend")); apiErr(t, err).Code != "account_inactive" {
+			t.Errorf("a child with no guardian acts: %v", err)
+		}
+		change.Remove, change.Add = "", s.h("sd_dad")
+		if d, err = s.admin.AdminGuardians(ctx, kid, change); err != nil || d.Status != "active" || strings.Join(d.Guardians, ",") != s.h("sd_dad") {
+			t.Fatalf("link a guardian: %+v %v", d, err)
+		}
+		reqs, err := dad.GuardianRequests(ctx)
+		if err != nil || len(reqs) != 1 || reqs[0].Other != s.h("sd_friend") {
+			t.Fatalf("the new guardian's requests: %+v %v", reqs, err)
+		}
+		if err := dad.GuardianDecide(ctx, reqs[0].ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if in, _ := friend.Contacts(ctx); len(in.Incoming) != 1 {
+			t.Errorf("the waiting request did not go on: %+v", in)
+		}
+		// Replace: one out, one in, in one change.
+		change.Remove, change.Add = s.h("sd_dad"), s.h("sd_mum")
+		if d, err = s.admin.AdminGuardians(ctx, kid, change); err != nil || d.Status != "active" || strings.Join(d.Guardians, ",") != s.h("sd_mum") {
+			t.Fatalf("replace: %+v %v", d, err)
+		}
+		audit := auditActions(t, s)
+		for _, want := range []string{"guardian.stepped_down", "guardian.changed operator", `"by":"amir"`, "TEST court order seen"} {
+			if !strings.Contains(audit, want) {
+				t.Errorf("the audit log lacks %q:\n%s", want, audit)
+			}
+		}
+	})
+}

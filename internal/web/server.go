@@ -133,6 +133,7 @@ func (s *Server) routes(reg *prometheus.Registry) {
 	m.HandleFunc("POST /api/v1/guardian/code", s.auth(s.guardianCode))
 	m.HandleFunc("GET /api/v1/guardian/children", s.auth(s.guardianChildren))
 	m.HandleFunc("POST /api/v1/guardian/children/{handle}/code", s.auth(s.secondGuardianCode))
+	m.HandleFunc("DELETE /api/v1/guardian/children/{handle}", s.authSuspended(s.stepDown))
 	m.HandleFunc("GET /api/v1/guardian/requests", s.auth(s.guardianRequests))
 	m.HandleFunc("GET /api/v1/guardian/contacts", s.auth(s.guardianContacts))
 	m.HandleFunc("POST /api/v1/guardian/requests/{id}/approve", s.auth(s.guardianDecide(true)))
