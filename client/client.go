@@ -177,6 +177,13 @@ func (c *Client) SecondGuardianCode(ctx context.Context, child string) (*Guardia
 	return &out, c.do(ctx, "POST", "/api/v1/guardian/children/"+url.PathEscape(child)+"/code", nil, &out)
 }
 
+// ChildResetCode gives the caller, a guardian, a one-time password reset
+// code for their child under 13 with handle.
+func (c *Client) ChildResetCode(ctx context.Context, child string) (*ResetCode, error) {
+	var out ResetCode
+	return &out, c.do(ctx, "POST", "/api/v1/guardian/children/"+url.PathEscape(child)+"/reset-code", nil, &out)
+}
+
 // StepDown ends the caller's guardianship of the child with handle.
 func (c *Client) StepDown(ctx context.Context, child string) error {
 	return c.do(ctx, "DELETE", "/api/v1/guardian/children/"+url.PathEscape(child), nil, nil)

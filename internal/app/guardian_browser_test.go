@@ -133,5 +133,24 @@ func TestGuardianInChromium(t *testing.T) {
 			t.Errorf("a child's parents' page has %d inputs", n)
 		}
 		mine.check("guardian page, as the child")
+
+		// Maya forgets her password: the parent gets a reset code on the
+		// page; she uses it, and her other sessions end.
+		parent.click(`#children [data-child="`+child.Handle+`"]`, "Reset code")
+		parent.waitText(`#children [data-child="`+child.Handle+`"] .reset-code`, "Reset code for "+child.Handle)
+		code := eval[string](parent, `document.querySelector('#children [data-child="`+child.Handle+`"] .reset-code .code').textContent`)
+		if code == "" {
+			t.Fatal("no reset code shown")
+		}
+		parent.check("guardian page, a reset code")
+		if _, err := maya.Me(ctx); err != nil {
+			t.Fatalf("the code alone ended her session: %v", err)
+		}
+		if err := client.New(s.url).ResetPassword(ctx, client.PasswordResetRequest{Handle: child.Handle, Code: code, NewPassword: "purple giraffe umbrella"}); err != nil {
+			t.Fatalf("redeem the code from the page: %v", err)
+		}
+		if _, err := maya.Me(ctx); err == nil || !strings.HasPrefix(err.Error(), "401 ") {
+			t.Errorf("her other session after the reset: %v", err)
+		}
 	})
 }

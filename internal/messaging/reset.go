@@ -183,3 +183,37 @@ func useReset(ctx context.Context, tx Tx, accountID int64, given []byte, hash st
 	}
 	return tx.Audit(ctx, &safeguard.AuditEntry{At: now, ActorID: accountID, Actor: "account", Action: "password.reset", TargetID: accountID})
 }
+
+// GuardianReset gives a guardian a one-time password reset code for their
+// child under 13, named by handle, in place of any earlier code. It ends no
+// session: the child's devices stay logged in until the code is redeemed
+// (RedeemReset), which ends every one of them. A handle that is not of the
+// caller's child is answered as an unknown account; a child who has turned
+// 13 resets with the operator, as everyone else does.
+func (s *Service) GuardianReset(ctx context.Context, guardianID int64, childHandle string) (*ResetCode, *safeguard.Account, error) {
+	now := s.clock()
+	code, hash := newResetCode()
+	out := &ResetCode{Code: code, ExpiresAt: now.Add(s.cfg.PasswordResetTTL)}
+	var child *safeguard.Account
+	err := updateTx(ctx, s.store, func(tx Tx) error {
+		var err error
+		if child, err = s.ward(ctx, tx, guardianID, childHandle, now); err != nil {
+			return err
+		}
+		if child.Band(now) != safeguard.Child {
+			return errResetNotChild
+		}
+		if err := tx.CreatePasswordReset(ctx, child.ID, hash, now, out.ExpiresAt); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, &safeguard.AuditEntry{At: now, ActorID: guardianID, Actor: "account", Action: "password.reset_issued",
+			TargetID: child.ID, Reason: "guardian", Detail: `{"expires_at":"` + out.ExpiresAt.UTC().Format(time.RFC3339) + `"}`})
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, child, nil
+}
+
+var errResetNotChild = safeguard.Errorf(safeguard.ErrPermission, "not_a_child",
+	"A parent or carer can get a reset code only for a child under 13. Older young people ask Safeguard's support team.")

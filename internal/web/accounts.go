@@ -116,6 +116,17 @@ func (s *Server) secondGuardianCode(w http.ResponseWriter, r *http.Request, a *s
 	writeJSON(w, http.StatusOK, client.GuardianCode{Child: r.PathValue("handle"), Code: code, Expires: expires})
 }
 
+// guardianReset gives a guardian a one-time reset code for their child
+// under 13.
+func (s *Server) guardianReset(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
+	code, child, err := s.svc.GuardianReset(r.Context(), a.ID, r.PathValue("handle"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, client.ResetCode{Handle: child.Handle, Code: code.Code, ExpiresAt: code.ExpiresAt})
+}
+
 // stepDown ends the caller's guardianship of the child named.
 func (s *Server) stepDown(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
 	if _, err := s.svc.StepDown(r.Context(), a.ID, r.PathValue("handle")); err != nil {

@@ -364,3 +364,67 @@ func TestGuardianStepsDownAndOperatorChanges(t *testing.T) {
 		}
 	})
 }
+
+// TestGuardianResetsChildPassword: a guardian gets a one-time reset code
+// for their child under 13; until it is used the child stays logged in;
+// redeemed, the child logs in with the new password and her other session
+// ends. Nobody else gets a code for her, and the code works once.
+func TestGuardianResetsChildPassword(t *testing.T) {
+	each(t, func(t *testing.T, s *stack) {
+		ctx := t.Context()
+		tablet, kid, mum := childWithGuardian(t, s, "rs_kid", "rs_mum")
+		stranger := s.verified("rs_stranger")
+		if _, err := stranger.ChildResetCode(ctx, kid); apiErr(t, err).Code != "account_not_found" {
+			t.Errorf("a stranger's reset code: %v", err)
+		}
+		if _, err := mum.ChildResetCode(ctx, s.h("rs_stranger")); apiErr(t, err).Code != "account_not_found" {
+			t.Errorf("a code for an adult who is not the caller's child: %v", err)
+		}
+		code, err := mum.ChildResetCode(ctx, kid)
+		if err != nil || code.Code == "" || code.Handle != kid || code.ExpiresAt.IsZero() {
+			t.Fatalf("reset code: %+v %v", code, err)
+		}
+		if _, err := tablet.Me(ctx); err != nil {
+			t.Fatalf("the child's session ended when the code was given: %v", err)
+		}
+		const newPW = "purple giraffe umbrella"
+		if err := client.New(s.url).ResetPassword(ctx, client.PasswordResetRequest{Handle: kid, Code: code.Code, NewPassword: newPW}); err != nil {
+			t.Fatalf("redeem: %v", err)
+		}
+		if _, err := tablet.Me(ctx); apiErr(t, err).Status != 401 {
+			t.Errorf("the child's other session still works: %v", err)
+		}
+		phone := client.New(s.url)
+		if _, err := phone.Login(ctx, kid, pw); err == nil {
+			t.Error("the old password still works")
+		}
+		if _, err := phone.Login(ctx, kid, newPW); err != nil {
+			t.Fatalf("log in with the new password: %v", err)
+		}
+		if err := client.New(s.url).ResetPassword(ctx, client.PasswordResetRequest{Handle: kid, Code: code.Code, NewPassword: "another long password"}); apiErr(t, err).Code != "invalid_reset_code" {
+			t.Errorf("the code works twice: %v", err)
+		}
+		if audit := auditActions(t, s); !strings.Contains(audit, "password.reset_issued guardian") || !strings.Contains(audit, "password.reset ") {
+			t.Errorf("the audit log lacks the reset:\n%s", audit)
+		}
+	})
+}
+
+// TestGuardianResetOnlyUnder13: a child who has turned 13 resets with the
+// operator; the guardian is told so in a sentence.
+func TestGuardianResetOnlyUnder13(t *testing.T) {
+	each(t, func(t *testing.T, s *stack) {
+		ctx := t.Context()
+		_, kid, mum := childWithGuardian(t, s, "r13_kid", "r13_mum")
+		d, err := s.admin.AdminAccountDetail(ctx, kid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.admin.CorrectBirthDate(ctx, d.ID, born(13)); err != nil {
+			t.Fatal(err)
+		}
+		if e := apiErr(t, func() error { _, err := mum.ChildResetCode(ctx, kid); return err }()); e.Code != "not_a_child" || !strings.Contains(e.Message, "under 13") {
+			t.Errorf("a code for a 13-year-old: %+v", e)
+		}
+	})
+}

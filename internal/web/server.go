@@ -134,6 +134,7 @@ func (s *Server) routes(reg *prometheus.Registry) {
 	m.HandleFunc("GET /api/v1/guardian/children", s.auth(s.guardianChildren))
 	m.HandleFunc("POST /api/v1/guardian/children/{handle}/code", s.auth(s.secondGuardianCode))
 	m.HandleFunc("DELETE /api/v1/guardian/children/{handle}", s.authSuspended(s.stepDown))
+	m.HandleFunc("POST /api/v1/guardian/children/{handle}/reset-code", s.auth(s.guardianReset))
 	m.HandleFunc("GET /api/v1/guardian/requests", s.auth(s.guardianRequests))
 	m.HandleFunc("GET /api/v1/guardian/contacts", s.auth(s.guardianContacts))
 	m.HandleFunc("POST /api/v1/guardian/requests/{id}/approve", s.auth(s.guardianDecide(true)))

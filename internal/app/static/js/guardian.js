@@ -1,7 +1,9 @@
 // Parents and carers: link a child's account with the code the child was
 // given ("Become guardian"), then, for each child, approve or decline each
 // new contact (seeing who is asking and whether they are an adult) and see
-// who the child's contacts are — never their messages.
+// who the child's contacts are — never their messages. For a child under
+// 13 who has forgotten their password, "Reset code" gives a one-time code
+// the child types on the log-in page (#/reset) with a new password.
 //
 // watch(ctx), called once a session starts, keeps the "Parents and carers"
 // link in the navigation saying how many requests wait, and says so aloud
@@ -74,7 +76,7 @@ export function render(main, ctx) {
 
   load();
   const stop = ctx.on((ev) => {
-    if (ev.type === 'contact.awaiting_guardian' || ev.type === 'contact.accepted' || ev.type === 'resync') load();
+    if (ev.type === 'contact.awaiting_guardian' || ev.type === 'contact.accepted' || ev.type === 'guardian.changed' || ev.type === 'resync') load();
   });
   return stop;
 }
@@ -109,8 +111,38 @@ function childList(ctx, kids, requests, contacts, reload, err) {
       el('h4', { text: `${c.handle}'s contacts` }),
       theirs.length
         ? el('ul', { class: 'list contacts' }, theirs.map(contactItem))
-        : el('p', { text: 'No contacts yet.' }));
+        : el('p', { text: 'No contacts yet.' }),
+      c.age_band === 'child' ? resetPart(ctx, c) : null);
   });
+}
+
+// resetPart gives a one-time password reset code for a child under 13 and
+// shows it once, with what the child does with it.
+function resetPart(ctx, c) {
+  const id = uid('reset');
+  const err = errorBox();
+  const shown = el('div', { class: 'reset-code', role: 'status', hidden: true });
+  const button = el('button', { type: 'button', class: 'secondary', text: 'Reset code', 'aria-describedby': id });
+  button.addEventListener('click', async () => {
+    showError(err, null);
+    button.disabled = true;
+    try {
+      const r = await ctx.api.post(`/api/v1/guardian/children/${encodeURIComponent(c.handle)}/reset-code`);
+      shown.replaceChildren(
+        el('p', { text: `Reset code for ${r.handle}:` }),
+        el('p', { class: 'code', text: r.code }),
+        el('p', { text: `It works once, until ${when(r.expires_at)}. On the log-in page, ${r.handle} chooses "I have a reset code" and types it with a new password. Then every other device ${r.handle} is logged in on is logged out.` }));
+      shown.hidden = false;
+    } catch (x) {
+      showError(err, x);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return el('div', { class: 'reset' },
+    el('h4', { text: 'Forgotten password' }),
+    el('p', { id, text: `If ${c.handle} has forgotten their password, get a reset code for them. A new code replaces the last one.` }),
+    button, err, shown);
 }
 
 // requestItem is one contact request of a child, with who it is and

@@ -273,7 +273,7 @@ function resetPage(main, ctx) {
   const err = errorBox();
   const form = el('form', { novalidate: true },
     field('Username', handle, 'Your whole username, with the dot and number, like maya.37.'),
-    field('Reset code', code, 'The one-time code the Safeguard team gave you.'),
+    field('Reset code', code, 'The one-time code the Safeguard team, or your parent or carer, gave you.'),
     field('New password', next, 'At least 10 characters. A few words together are easy to remember.'),
     err,
     el('button', { type: 'submit', text: 'Set new password' }));
@@ -303,7 +303,7 @@ function resetPage(main, ctx) {
   });
   main.append(
     el('h1', { text: 'Reset your password' }),
-    el('p', { text: 'If you have forgotten your password, ask the Safeguard team for a reset code. A parent or carer can help you ask. The code works once.' }),
+    el('p', { text: 'If you have forgotten your password, ask the Safeguard team for a reset code. If you are under 13, your parent or carer can get one for you on their Parents and carers page. The code works once.' }),
     form,
     el('p', {}, el('a', { href: '#/login', text: 'Back to log in' })));
   (handle.value ? code : handle).focus();
