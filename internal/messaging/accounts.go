@@ -176,7 +176,8 @@ func badLogin(handle string) error {
 
 // Login checks a handle and password and starts a session. Attempts are
 // limited per account and per address; every attempt on an existing account
-// is recorded with its origin.
+// is recorded with its origin. A successful login spends a pending reset
+// code.
 func (s *Service) Login(ctx context.Context, handle, password string, origin safeguard.Origin) (string, *safeguard.Session, *safeguard.Account, error) {
 	if handle == "" || password == "" {
 		return "", nil, nil, safeguard.Invalid("missing_credentials", "Enter your name and password.")
@@ -239,6 +240,11 @@ func (s *Service) Login(ctx context.Context, handle, password string, origin saf
 	}
 	err = updateTx(ctx, s.store, func(tx Tx) error {
 		if err := tx.RecordLogin(ctx, &safeguard.Login{AccountID: a.ID, Origin: origin, OK: true}); err != nil {
+			return err
+		}
+		// Whoever logs in with the password knows it: a reset code
+		// waiting for the account is no longer needed, and goes.
+		if err := tx.DeletePasswordReset(ctx, a.ID); err != nil && !errors.Is(err, safeguard.ErrNotFound) {
 			return err
 		}
 		return tx.CreateSession(ctx, sess)

@@ -117,8 +117,12 @@ var errConfirm = safeguard.Invalid("confirm_required", "To delete your account, 
 
 var errWrongPassword = safeguard.Errorf(safeguard.ErrPermission, "wrong_password", "That password isn't right.")
 
+var errSuspendedDelete = safeguard.Errorf(safeguard.ErrPermission, "account_suspended",
+	"A suspended account can't delete itself. You can appeal the suspension; if you want the account deleted, ask us and we will delete it.")
+
 // DeleteOwn deletes the account of its holder, who gives their password and
-// confirms. The answer is DeletionPlan, whatever this account had.
+// confirms. A suspended account cannot: deleting it would free its name for
+// a new sign-up at once; it can appeal, and an operator can delete it. The answer is DeletionPlan, whatever this account had.
 func (s *Service) DeleteOwn(ctx context.Context, accountID int64, password string, confirm bool, origin safeguard.Origin) (Deletion, error) {
 	if !confirm {
 		return Deletion{}, errConfirm
@@ -138,6 +142,9 @@ func (s *Service) DeleteOwn(ctx context.Context, accountID int64, password strin
 	})
 	if err != nil {
 		return Deletion{}, err
+	}
+	if a.Status == safeguard.Suspended {
+		return Deletion{}, errSuspendedDelete
 	}
 	key := strings.ToLower(a.Handle)
 	if err := s.logins.Check(key, origin.Addr.Addr(), "rate_limited"); err != nil {

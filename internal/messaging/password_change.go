@@ -2,6 +2,8 @@ package messaging
 
 import (
 	"context"
+	"crypto/subtle"
+	"errors"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -27,11 +29,35 @@ var errWrongCurrent = safeguard.Errorf(safeguard.ErrPermission, "wrong_password"
 var errSamePassword = safeguard.Invalid("same_password",
 	"Your new password is the same as your current one. Choose a different one.")
 
+var errPasswordChanged = safeguard.Errorf(safeguard.ErrConflict, "password_changed",
+	"Your password was changed elsewhere; log in again.")
+
+// stillCurrent is what a password change checks in the transaction that
+// writes it: the password checked is still the account's, and the session
+// that asked still exists. Of two changes at once, one wins; a change whose
+// session ended meanwhile (logged out, reset, another change) writes nothing.
+func stillCurrent(ctx context.Context, tx Tx, accountID int64, token, checked string) error {
+	stored, err := tx.PasswordHash(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	if subtle.ConstantTimeCompare([]byte(stored), []byte(checked)) != 1 {
+		return errPasswordChanged
+	}
+	sess, err := tx.Session(ctx, tokenHash(token))
+	if errors.Is(err, safeguard.ErrNotFound) || err == nil && sess.AccountID != accountID {
+		return errSession
+	}
+	return err
+}
+
 // ChangePassword changes an account's password, asked for with the session of
 // token: the current password must be given, and is checked as a login
 // checks it (the same limits per account and address, every attempt costing
 // one password check, a wrong one recorded as a failed login). The new one
-// follows the rules of sign-up. Every other session of the account ends, with
+// follows the rules of sign-up. The password checked must still be the
+// account's, and the session must still exist, when the new one is written.
+// A pending reset code is spent. Every other session of the account ends, with
 // its live streams; the session that asked goes on. The change is audited.
 func (s *Service) ChangePassword(ctx context.Context, accountID int64, token, current, next string, origin safeguard.Origin) error {
 	if current == "" {
@@ -76,7 +102,13 @@ func (s *Service) ChangePassword(ctx context.Context, accountID int64, token, cu
 	}
 	var ended []int64
 	err = updateTx(ctx, s.store, func(tx Tx) error {
+		if err := stillCurrent(ctx, tx, a.ID, token, hash); err != nil {
+			return err
+		}
 		if err := tx.SetPasswordHash(ctx, a.ID, newHash); err != nil {
+			return err
+		}
+		if err := tx.DeletePasswordReset(ctx, a.ID); err != nil && !errors.Is(err, safeguard.ErrNotFound) {
 			return err
 		}
 		if ended, err = tx.DeleteOtherSessions(ctx, a.ID, tokenHash(token)); err != nil {

@@ -1,0 +1,186 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/safeguard-dev/safeguard/client"
+	"github.com/safeguard-dev/safeguard/internal/store"
+)
+
+// betweenStore is a store that runs a function once between a password
+// check and the write that follows it: armed, the first Update after a
+// View read a password hash runs between first. It stands for a request
+// of another session landing in that window.
+type betweenStore struct {
+	store.Store
+	mu      sync.Mutex
+	between func()
+	read    bool
+}
+
+func (b *betweenStore) arm(fn func()) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.between, b.read = fn, false
+}
+
+type hashReadTx struct {
+	store.Tx
+	b *betweenStore
+}
+
+func (t hashReadTx) PasswordHash(ctx context.Context, accountID int64) (string, error) {
+	t.b.mu.Lock()
+	if t.b.between != nil {
+		t.b.read = true
+	}
+	t.b.mu.Unlock()
+	return t.Tx.PasswordHash(ctx, accountID)
+}
+
+func (b *betweenStore) View(ctx context.Context, fn func(tx store.Tx) error) error {
+	return b.Store.View(ctx, func(tx store.Tx) error { return fn(hashReadTx{tx, b}) })
+}
+
+func (b *betweenStore) Update(ctx context.Context, fn func(tx store.Tx) error) error {
+	b.mu.Lock()
+	var run func()
+	if b.between != nil && b.read {
+		run, b.between = b.between, nil
+	}
+	b.mu.Unlock()
+	if run != nil {
+		run()
+	}
+	return b.Store.Update(ctx, fn)
+}
+
+// TestAttackPasswordChangeRace: two sessions of one account change its
+// password at once, both with the right current password. The one that
+// writes second finds the password it checked gone and is refused with
+// 409 password_changed; the first one's password is the account's. A
+// change whose session was ended between its check and its write writes
+// nothing either.
+func TestAttackPasswordChangeRace(t *testing.T) {
+	for name, open := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			bs := &betweenStore{Store: open(t)}
+			s := newStack(t, bs, nil)
+			ctx := t.Context()
+			ana := s.user("race_ana", 30, "")
+			other := client.New(s.url)
+			if _, err := other.Login(ctx, s.h("race_ana"), pw); err != nil {
+				t.Fatal(err)
+			}
+			const otherPw = "another long passphrase"
+			bs.arm(func() {
+				if err := other.ChangePassword(ctx, pw, otherPw); err != nil {
+					t.Errorf("the change that writes first: %v", err)
+				}
+			})
+			err := ana.ChangePassword(ctx, pw, newPw)
+			if e := apiErr(t, err); e.Status != http.StatusConflict || e.Code != "password_changed" || e.Message == "" {
+				t.Fatalf("the change that writes second: %v, want 409 password_changed", err)
+			}
+			if _, err := client.New(s.url).Login(ctx, s.h("race_ana"), otherPw); err != nil {
+				t.Errorf("the first change's password: %v", err)
+			}
+			if _, err := client.New(s.url).Login(ctx, s.h("race_ana"), newPw); apiErr(t, err).Status != http.StatusUnauthorized {
+				t.Errorf("the refused change's password logs in: %v", err)
+			}
+			if _, err := other.Me(ctx); err != nil {
+				t.Errorf("the session whose change won: %v", err)
+			}
+
+			// Ended by an operator between the check and the write.
+			bob := s.user("race_bob", 30, "")
+			bs.arm(func() {
+				if err := s.admin.AdminLogout(ctx, s.h("race_bob"), "amir"); err != nil {
+					t.Errorf("operator logout: %v", err)
+				}
+			})
+			if err := bob.ChangePassword(ctx, pw, newPw); apiErr(t, err).Status != http.StatusUnauthorized {
+				t.Fatalf("a change whose session ended meanwhile: %v, want 401", err)
+			}
+			if _, err := client.New(s.url).Login(ctx, s.h("race_bob"), pw); err != nil {
+				t.Errorf("the password after the refused change: %v", err)
+			}
+		})
+	}
+}
+
+// TestAttackResetCodeOutlivesPassword: a reset code an operator gave stops
+// working once the holder logs in with their password, or changes it.
+func TestAttackResetCodeOutlivesPassword(t *testing.T) {
+	each(t, func(t *testing.T, s *stack) {
+		ctx := t.Context()
+		s.user("rc_mia", 12, "")
+		handle := s.h("rc_mia")
+		rc, err := s.admin.AdminResetPassword(ctx, handle, "amir")
+		if err != nil {
+			t.Fatal(err)
+		}
+		mia := client.New(s.url) // she remembered it after all
+		if _, err := mia.Login(ctx, handle, pw); err != nil {
+			t.Fatal(err)
+		}
+		redeem := func(code string) error {
+			return client.New(s.url).ResetPassword(ctx, client.PasswordResetRequest{Handle: handle, Code: code, NewPassword: "taken over by a code"})
+		}
+		if err := redeem(rc.Code); apiErr(t, err).Code != "invalid_reset_code" {
+			t.Fatalf("a reset code after a login with the password: %v, want invalid_reset_code", err)
+		}
+
+		// Given again: logging in and changing the password leaves no
+		// code behind either.
+		rc, err = s.admin.AdminResetPassword(ctx, handle, "amir")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := mia.Login(ctx, handle, pw); err != nil {
+			t.Fatal(err)
+		}
+		if err := mia.ChangePassword(ctx, pw, newPw); err != nil {
+			t.Fatal(err)
+		}
+		if err := redeem(rc.Code); apiErr(t, err).Code != "invalid_reset_code" {
+			t.Fatalf("a reset code after a password change: %v, want invalid_reset_code", err)
+		}
+		if _, err := client.New(s.url).Login(ctx, handle, newPw); err != nil {
+			t.Errorf("the changed password: %v", err)
+		}
+	})
+}
+
+// TestAttackSuspendedCannotDeleteItself: a suspended account deleting
+// itself would free its name for a new sign-up at once. It is refused with
+// a sentence, the account stays and its name stays taken; an operator can
+// delete it.
+func TestAttackSuspendedCannotDeleteItself(t *testing.T) {
+	each(t, func(t *testing.T, s *stack) {
+		ctx := t.Context()
+		s.user("sus_kai", 30, "")
+		handle := s.h("sus_kai")
+		if _, err := s.admin.AdminAccountChange(ctx, handle, "suspend", client.OperatorChange{Reason: "spam", By: "amir"}); err != nil {
+			t.Fatal(err)
+		}
+		kai := client.New(s.url)
+		if _, err := kai.Login(ctx, handle, pw); err != nil {
+			t.Fatal(err)
+		}
+		_, err := kai.DeleteAccount(ctx, pw)
+		if e := apiErr(t, err); e.Status != http.StatusForbidden || e.Code != "account_suspended" || e.Message == "" {
+			t.Fatalf("a suspended account deleting itself: %v, want 403 account_suspended", err)
+		}
+		if _, err := kai.Me(ctx); err != nil {
+			t.Errorf("the suspended account after the refusal: %v", err)
+		}
+		if _, err := s.admin.AdminDeleteAccount(ctx, handle, "ban evasion", "amir"); err != nil {
+			t.Errorf("an operator deleting the suspended account: %v", err)
+		}
+	})
+}
