@@ -114,10 +114,13 @@ func (s *Service) exportMessages(ctx context.Context, viewer, conversationID, se
 	}
 }
 
-// readable keeps of ms what viewer may read, as History does: nothing from
-// someone the viewer blocked; and gives each its sender's account.
+// readable keeps of ms what viewer may read: nothing from someone the
+// viewer blocked, whether or not that person is still a member or still has
+// an account (a block outlives the blocked account's deletion, and so does
+// what it hides); and gives each its sender's account, a deleted or former
+// member's too. History and the export read messages through it.
 func (s *Service) readable(ctx context.Context, tx Tx, c *safeguard.Conversation, viewer int64, ms []*safeguard.Message) ([]*MessageView, error) {
-	ids := make([]int64, 0, len(c.Members))
+	ids := make([]int64, 0, len(c.Members)+1)
 	for _, m := range c.Members {
 		ids = append(ids, m.AccountID)
 	}
@@ -125,7 +128,16 @@ func (s *Service) readable(ctx context.Context, tx Tx, c *safeguard.Conversation
 	if err != nil {
 		return nil, err
 	}
-	rels, err := relations(ctx, tx, ids)
+	if err := addSenders(ctx, tx, accounts, ms); err != nil {
+		return nil, err
+	}
+	// The relations of the viewer and everyone who sent one of ms, members
+	// or not.
+	ids = []int64{viewer}
+	for _, m := range ms {
+		ids = append(ids, m.SenderID)
+	}
+	rels, err := relations(ctx, tx, uniq(ids))
 	if err != nil {
 		return nil, err
 	}

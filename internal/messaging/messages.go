@@ -224,28 +224,8 @@ func (s *Service) History(ctx context.Context, viewerID, conversationID, before,
 				out.Next = ms[len(ms)-1].ID
 			}
 		}
-		var ids []int64
-		for _, m := range c.Members {
-			ids = append(ids, m.AccountID)
-		}
-		accounts, err := tx.AccountsByID(ctx, ids)
-		if err != nil {
-			return err
-		}
-		if err := addSenders(ctx, tx, accounts, ms); err != nil {
-			return err
-		}
-		rels, err := relations(ctx, tx, ids)
-		if err != nil {
-			return err
-		}
-		for _, m := range ms {
-			if m.SenderID != viewerID && policy.Hidden(viewerID, rels(viewerID, m.SenderID)) {
-				continue
-			}
-			out.Messages = append(out.Messages, &MessageView{Message: m, Sender: accounts[m.SenderID]})
-		}
-		return nil
+		out.Messages, err = s.readable(ctx, tx, c, viewerID, ms)
+		return err
 	})
 	return out, err
 }

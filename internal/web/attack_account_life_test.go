@@ -184,3 +184,64 @@ func TestAttackSuspendedCannotDeleteItself(t *testing.T) {
 		}
 	})
 }
+
+// TestAttackBlockOutlivesDeletion: what a block hides stays hidden once the
+// blocked person deletes their account, in the history and in the export;
+// and the export, like the history, shows the messages of someone who
+// deleted their account as from a deleted account.
+func TestAttackBlockOutlivesDeletion(t *testing.T) {
+	each(t, func(t *testing.T, s *stack) {
+		ctx := t.Context()
+		ana, bo, conv := pair(t, s, "bd_ana", "bd_bo")
+		sendAll(t, bo, conv, "first from bo (synthetic)")
+		carl := s.user("bd_carl", 32, "")
+		s.connect(ana, s.h("bd_carl"), carl)
+		conv2, err := carl.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("bd_ana")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sendAll(t, carl, conv2.ID, "hello from carl (synthetic)")
+		if _, err := ana.Block(ctx, s.h("bd_bo")); err != nil {
+			t.Fatal(err)
+		}
+		texts := func(ms []client.Message) (out []string) {
+			for _, m := range ms {
+				out = append(out, m.Text)
+			}
+			return out
+		}
+		before, err := ana.History(ctx, conv, client.HistoryQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(before.Messages) != 0 {
+			t.Fatalf("history after the block: %q", texts(before.Messages))
+		}
+		for _, c := range []*client.Client{bo, carl} {
+			if _, err := c.DeleteAccount(ctx, pw); err != nil {
+				t.Fatal(err)
+			}
+		}
+		after, err := ana.History(ctx, conv, client.HistoryQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(after.Messages) != 0 {
+			t.Errorf("history once the blocked person deleted their account: %q", texts(after.Messages))
+		}
+		ex, err := ana.Export(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range ex.Conversations {
+			for _, m := range c.Messages {
+				switch {
+				case m.Text != "hello from carl (synthetic)":
+					t.Errorf("the export shows %q", m.Text)
+				case !m.SenderDeleted || m.Sender != "":
+					t.Errorf("a deleted account's message in the export: sender %q, sender_deleted %v", m.Sender, m.SenderDeleted)
+				}
+			}
+		}
+	})
+}
