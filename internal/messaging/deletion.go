@@ -104,7 +104,7 @@ func (s *Service) DeletionPlan() Deletion {
 		},
 		Deleted: []Retained{
 			{What: "Your password and every session: you are logged out everywhere at once."},
-			{What: "Your date of birth and where you live, unless a case needs them (see above)."},
+			{What: "Your date of birth and where you live, unless a case needs them (see above). Only whether you were a child, a teenager or an adult is kept, with your handle, so that the names that look like it are guarded as before."},
 			{What: "Your contacts and contact requests, the blocks you made, your place in every conversation and your read markers."},
 			{What: "Messages you sent that nobody received, unless they are under review."},
 			{What: "Your end-to-end encryption devices and the keys and messages waiting for them."},
@@ -241,7 +241,7 @@ func (s *Service) erase(ctx context.Context, id, actorID int64, actor, reason, b
 			}
 			convs = append(convs, ids...)
 		}
-		if err := tx.EraseAccountData(ctx, id, keep); err != nil {
+		if err := tx.EraseAccountData(ctx, id, keep, a.Band(now)); err != nil {
 			return err
 		}
 		if err := tx.SetPasswordHash(ctx, id, ""); err != nil {

@@ -15,7 +15,8 @@ const ExportPage = MaxHistoryLimit
 // ExportedConversation is a conversation in an account's export, as the
 // account may see it: a current member (joined or invited) sees it as a
 // conversation read does; a former member (left, removed) sees only the
-// conversation and its own membership, as it was last told.
+// conversation and its own membership, as it was last told, without its
+// title (which may have changed since).
 type ExportedConversation struct {
 	*ConversationView
 	Membership safeguard.Member // the account's own
@@ -58,6 +59,9 @@ func (s *Service) ExportConversations(ctx context.Context, accountID int64, fn f
 				ec.Messages = func(func([]*MessageView) error) error { return nil }
 			default:
 				ec.ConversationView = formerView(v, accountID)
+				// The title may have changed since it left: what the
+				// group is called now is none of a former member's.
+				ec.ConversationView.Conversation.Title = ""
 				ec.Messages = s.exportMessages(ctx, accountID, id, accountID)
 			}
 			return nil

@@ -61,12 +61,15 @@ type AccountTx interface {
 	// LookalikeNickname reports whether an account has a nickname
 	// (safeguard.Nickname of its handle) with the skeleton of nickname but
 	// spelled otherwise, letter case aside. With bornBy not zero, only
-	// accounts born on or before it count.
+	// accounts born on or before it count, and of the deleted accounts
+	// whose date of birth is erased, those that were adults when deleted.
 	LookalikeNickname(ctx context.Context, nickname string, bornBy safeguard.Date) (bool, error)
 	// NicknameHolders counts the accounts whose nickname has the skeleton of
 	// nickname (the same nickname in any letter case, and its lookalikes):
 	// the handles that compete with it for discriminators. With bornBy not
-	// zero, only accounts born on or before it count.
+	// zero, only accounts born on or before it count, and of the deleted
+	// accounts whose date of birth is erased, those that were adults when
+	// deleted.
 	NicknameHolders(ctx context.Context, nickname string, bornBy safeguard.Date) (int, error)
 	Account(ctx context.Context, id int64) (*safeguard.Account, error)
 	AccountByHandle(ctx context.Context, handle string) (*safeguard.Account, error)
@@ -130,8 +133,10 @@ type AccountTx interface {
 	// never delivered, unless a detection or case refers to them. Children
 	// it was guardian of lose the link. The account row, the messages it
 	// delivered, cases, reports, appeals, evidence and the audit log are
-	// not touched.
-	EraseAccountData(ctx context.Context, accountID int64, keepLogins bool) error
+	// not touched, but for the age band it keeps: band, the one it had
+	// when deleted, which LookalikeNickname and NicknameHolders go by once
+	// its date of birth is erased.
+	EraseAccountData(ctx context.Context, accountID int64, keepLogins bool, band safeguard.AgeBand) error
 	// DeleteOtherSessions deletes every session of an account but the one
 	// with the token hash keep, and returns the IDs of those it deleted.
 	DeleteOtherSessions(ctx context.Context, accountID int64, keep []byte) ([]int64, error)

@@ -245,3 +245,76 @@ func TestAttackBlockOutlivesDeletion(t *testing.T) {
 		}
 	})
 }
+
+// TestAttackDeletedChildCountsAsNoAdult: a child deletes their account (no
+// case, so the date of birth goes). An adult asking for a lookalike of the
+// child's nickname gets what they would have got while the child's account
+// lived, the answer for a nickname nobody has: the deleted child is not
+// counted as an adult. A deleted adult's nickname stays guarded against lookalikes.
+func TestAttackDeletedChildCountsAsNoAdult(t *testing.T) {
+	each(t, func(t *testing.T, s *stack) {
+		ctx := t.Context()
+		kid := s.user("lilyk", 12, "")
+		adult := func(nick string) error {
+			_, err := client.New(s.url).SignUp(ctx, client.SignUpRequest{Nickname: nick, Password: pw, BirthDate: born(30)})
+			return err
+		}
+		if _, err := kid.DeleteAccount(ctx, pw); err != nil {
+			t.Fatal(err)
+		}
+		if err := adult("1i1yk"); err != nil {
+			t.Errorf("an adult's lookalike of a deleted child's nickname: %v, want it taken as for a nickname nobody has", err)
+		}
+
+		grown := s.user("rnoro", 40, "")
+		if _, err := grown.DeleteAccount(ctx, pw); err != nil {
+			t.Fatal(err)
+		}
+		teen := func(nick string) error {
+			_, err := client.New(s.url).SignUp(ctx, client.SignUpRequest{Nickname: nick, Password: pw, BirthDate: born(15)})
+			return err
+		}
+		if err := adult("moro"); client.ErrorCode(err) != "handle_confusable" {
+			t.Errorf("an adult's lookalike of a deleted adult's nickname: %v, want handle_confusable", err)
+		}
+		if err := teen("rn0ro"); client.ErrorCode(err) != "handle_confusable" {
+			t.Errorf("a teen's lookalike of a deleted adult's nickname: %v, want handle_confusable", err)
+		}
+	})
+}
+
+// TestAttackFormerMemberSeesNoNewTitle: a group renamed after a member left
+// does not show its new title in that member's export.
+func TestAttackFormerMemberSeesNoNewTitle(t *testing.T) {
+	each(t, func(t *testing.T, s *stack) {
+		ctx := t.Context()
+		ana, ben, _ := pair(t, s, "ft_ana", "ft_ben")
+		conv, err := ben.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("ft_ana")}, Title: "walks"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ana.Leave(ctx, conv.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ben.RenameConversation(ctx, conv.ID, "secret plans"); err != nil {
+			t.Fatal(err)
+		}
+		ex, err := ana.Export(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, c := range ex.Conversations {
+			if c.ID != conv.ID {
+				continue
+			}
+			found = true
+			if c.Membership != "left" || c.Title == "secret plans" {
+				t.Errorf("the group she left, in her export: membership %q, title %q", c.Membership, c.Title)
+			}
+		}
+		if !found {
+			t.Error("the group she left is not in her export")
+		}
+	})
+}

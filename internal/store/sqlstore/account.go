@@ -61,7 +61,7 @@ func (t *Tx) LookalikeNickname(ctx context.Context, nickname string, bornBy safe
 	q := `SELECT 1 FROM accounts WHERE nickname_skeleton = ? AND nickname_key <> ?`
 	args := []any{safeguard.HandleSkeleton(nickname), HandleKey(nickname)}
 	if !bornBy.IsZero() {
-		q += ` AND birth_date <= ?`
+		q += adultHolder
 		args = append(args, dateText(bornBy))
 	}
 	var one int
@@ -75,12 +75,17 @@ func (t *Tx) LookalikeNickname(ctx context.Context, nickname string, bornBy safe
 	return true, nil
 }
 
+// adultHolder keeps, of the accounts a nickname query reads, those born by
+// a date; a deleted account without a date of birth by the band it had when
+// deleted (an empty date would compare before any).
+const adultHolder = ` AND (birth_date <> '' AND birth_date <= ? OR birth_date = '' AND erased_band = 'adult')`
+
 // NicknameHolders implements store.AccountTx.
 func (t *Tx) NicknameHolders(ctx context.Context, nickname string, bornBy safeguard.Date) (int, error) {
 	q := `SELECT count(*) FROM accounts WHERE nickname_skeleton = ?`
 	args := []any{safeguard.HandleSkeleton(nickname)}
 	if !bornBy.IsZero() {
-		q += ` AND birth_date <= ?`
+		q += adultHolder
 		args = append(args, dateText(bornBy))
 	}
 	var n int

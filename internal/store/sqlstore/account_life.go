@@ -137,7 +137,10 @@ func (t *Tx) DeletePasswordReset(ctx context.Context, accountID int64) error {
 }
 
 // EraseAccountData implements store.AccountTx.
-func (t *Tx) EraseAccountData(ctx context.Context, accountID int64, keepLogins bool) error {
+func (t *Tx) EraseAccountData(ctx context.Context, accountID int64, keepLogins bool, band safeguard.AgeBand) error {
+	if _, err := t.exec(ctx, `UPDATE accounts SET erased_band = ? WHERE id = ?`, string(band), accountID); err != nil {
+		return t.d.Err(err, fmt.Sprintf("erase account %d", accountID))
+	}
 	stmts := []struct {
 		q string
 		k int

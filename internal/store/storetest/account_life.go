@@ -185,7 +185,7 @@ func testEraseAccountData(t *testing.T, s store.Store) {
 		}
 		return nil
 	})
-	update(t, s, func(tx store.Tx) error { return tx.EraseAccountData(ctx, gone.ID, false) })
+	update(t, s, func(tx store.Tx) error { return tx.EraseAccountData(ctx, gone.ID, false, safeguard.Adult) })
 	view(t, s, func(tx store.Tx) error {
 		c, err := tx.AccountCounts(ctx, gone.ID)
 		if err != nil {

@@ -140,9 +140,9 @@ func (t *tracedTx) DeletePasswordReset(p0 context.Context, p1 int64) error {
 	return t.Tx.DeletePasswordReset(p0, p1)
 }
 
-func (t *tracedTx) EraseAccountData(p0 context.Context, p1 int64, p2 bool) error {
+func (t *tracedTx) EraseAccountData(p0 context.Context, p1 int64, p2 bool, p3 safeguard.AgeBand) error {
 	t.tr.note("EraseAccountData")
-	return t.Tx.EraseAccountData(p0, p1, p2)
+	return t.Tx.EraseAccountData(p0, p1, p2, p3)
 }
 
 func (t *tracedTx) DeleteOtherSessions(p0 context.Context, p1 int64, p2 []byte) ([]int64, error) {
