@@ -36,10 +36,16 @@ type Subscription struct {
 	C <-chan Message
 	// Complete reports whether C holds every message published on the
 	// topic after the sequence number asked for. When it is false the bus
-	// no longer keeps some of them (too old, evicted, unknown or from before
-	// a restart): C holds only the new ones, and the subscriber must
+	// no longer keeps some of them (too old, evicted or from before a
+	// restart): C holds only the new ones, and the subscriber must
 	// resynchronise from the store.
 	Complete bool
+	// After is the sequence number C follows on from: the one asked for,
+	// or, for one the bus has not given yet, the last one it gave. A
+	// number from the future is answered as the topic's latest: whether
+	// the bus has given it yet depends on every topic's messages, and
+	// must not be learnt from one topic's subscription.
+	After uint64
 	// Cancel ends the subscription; calling it again does nothing.
 	Cancel func()
 }
@@ -256,6 +262,7 @@ func (b *Local) forget(l *topicLog) {
 func (b *Local) Subscribe(ctx context.Context, topic string, after uint64) (*Subscription, error) {
 	b.mu.Lock()
 	b.init()
+	after = min(after, b.seq)
 	missed, complete := b.since(topic, after)
 	s := &sub{ch: make(chan Message, Buffer+len(missed))}
 	for _, m := range missed {
@@ -264,7 +271,7 @@ func (b *Local) Subscribe(ctx context.Context, topic string, after uint64) (*Sub
 	if b.closed {
 		b.mu.Unlock()
 		s.close()
-		return &Subscription{C: s.ch, Complete: complete, Cancel: func() {}}, nil
+		return &Subscription{C: s.ch, Complete: complete, After: after, Cancel: func() {}}, nil
 	}
 	if b.subs[topic] == nil {
 		b.subs[topic] = map[*sub]struct{}{}
@@ -282,11 +289,12 @@ func (b *Local) Subscribe(ctx context.Context, topic string, after uint64) (*Sub
 		b.mu.Unlock()
 		s.close()
 	}
-	return &Subscription{C: s.ch, Complete: complete, Cancel: cancel}, nil
+	return &Subscription{C: s.ch, Complete: complete, After: after, Cancel: cancel}, nil
 }
 
-// since returns the kept messages of topic after the sequence number after,
-// and whether they are all that was published after it; b.mu is held.
+// since returns the kept messages of topic after the sequence number after
+// (at most b.seq), and whether they are all that was published after it;
+// b.mu is held.
 func (b *Local) since(topic string, after uint64) ([]Message, bool) {
 	if after == 0 {
 		return nil, true
@@ -296,7 +304,7 @@ func (b *Local) since(topic string, after uint64) ([]Message, bool) {
 	if l != nil {
 		floor = max(b.start-1, l.floor)
 	}
-	if after < floor || after > b.seq {
+	if after < floor {
 		return nil, false
 	}
 	if l == nil {

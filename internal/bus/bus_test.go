@@ -133,7 +133,7 @@ func TestResumeTooOld(t *testing.T) {
 		{"the last dropped", seqs[2], "345", true},
 		{"kept", seqs[3], "45", true},
 		{"older than kept", seqs[1], "", false},
-		{"from the future", seqs[5] + 1, "", false},
+		{"from the future", seqs[5] + 1, "", true}, // as the newest: see TestFutureIDRevealsNothing
 		{"before this bus began", b.start - 2, "", false},
 	}
 	for _, tt := range tests {
@@ -141,6 +141,45 @@ func TestResumeTooOld(t *testing.T) {
 		if got := texts(drain(s.C)); got != tt.want || s.Complete != tt.complete {
 			t.Errorf("%s: got %q complete %v, want %q complete %v", tt.name, got, s.Complete, tt.want, tt.complete)
 		}
+	}
+}
+
+// TestFutureIDRevealsNothing: sequence numbers are the bus's, across
+// topics, so whether one has been given yet says how busy other topics are.
+// A subscriber probing with numbers from the future gets the answer of the
+// newest number of its own topic, whatever other topics publish, and goes on
+// from there without skipping what comes next.
+func TestFutureIDRevealsNothing(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	b := NewLocalWith(Config{Now: func() time.Time { return now }})
+	b.Publish(ctx, "mine", []byte("m"))
+	mine := b.seq
+	answer := func(after uint64) string {
+		s := subscribe(t, b, "mine", after)
+		defer s.Cancel()
+		return fmt.Sprintf("%q complete %v", texts(drain(s.C)), s.Complete)
+	}
+	probes := []uint64{mine, mine + 1, mine + 1000, mine + 1<<40}
+	var before []string
+	for _, p := range probes {
+		before = append(before, answer(p))
+	}
+	for i := range 2000 { // others are busy: the bus's numbers move on
+		b.Publish(ctx, "theirs", []byte(fmt.Sprint(i)))
+	}
+	for i, p := range probes {
+		if got := answer(p); got != before[i] {
+			t.Errorf("probe %d after others published: %s, before %s", p-mine, got, before[i])
+		}
+		if before[i] != before[0] {
+			t.Errorf("probe %d: %s, the newest number: %s", p-mine, before[i], before[0])
+		}
+	}
+	s := subscribe(t, b, "mine", mine+1<<40)
+	b.Publish(ctx, "mine", []byte("next"))
+	if got := texts(drain(s.C)); got != "next" || s.After >= b.seq {
+		t.Errorf("after a probe from the future: %q, After %d (newest %d); want the next message, not skipped", got, s.After, b.seq)
 	}
 }
 

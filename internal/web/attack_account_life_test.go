@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"sync"
 	"testing"
@@ -315,6 +316,59 @@ func TestAttackFormerMemberSeesNoNewTitle(t *testing.T) {
 		}
 		if !found {
 			t.Error("the group she left is not in her export")
+		}
+	})
+}
+
+// TestAttackEventIDProbe: event IDs are numbered across every account, so a
+// stream that answered an ID not given yet with a resync would tell anyone
+// when the platform's latest event happened. An ID from the future is
+// answered as the account's newest: no resync, nothing replayed, then live
+// events, none skipped; and the answers are the same however busy other
+// accounts are.
+func TestAttackEventIDProbe(t *testing.T) {
+	each(t, func(t *testing.T, s *stack) {
+		ctx := t.Context()
+		ana, ben, conv := pair(t, s, "ep_ana", "ep_ben")
+		cat, dan, other := pair(t, s, "ep_cat", "ep_dan")
+		first, drop := context.WithCancel(ctx)
+		events, err := ben.Events(first)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sendAll(t, ana, conv, "seen")
+		seen := next(t, events, "the message seen").ID
+		drop()
+		for range events {
+		}
+		last := seen // the newest event ben has seen
+		probe := func(id uint64, live string) string {
+			cctx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			ben.SetLastEventID(id)
+			events, err := ben.Events(cctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sendAll(t, ana, conv, live)
+			ev := next(t, events, live)
+			if ev.Message == nil {
+				return ev.Type
+			}
+			last = ev.ID
+			if ev.Message.Text != live {
+				return "replayed " + ev.Message.Text
+			}
+			return "live"
+		}
+		for i, ahead := range []uint64{1, 1_000_000, 3_600_000_000, 1 << 61} {
+			// Others are busy between probes: the platform's numbers
+			// move on past ben's.
+			sendAll(t, cat, other, "busy elsewhere", "busy elsewhere again")
+			sendAll(t, dan, other, "and more")
+			if got := probe(last+ahead, fmt.Sprintf("live %d", i)); got != "live" {
+				t.Errorf("an event ID %d past the newest ben saw: the stream begins with %s, want the live message", ahead, got)
+			}
 		}
 	})
 }

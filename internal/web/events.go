@@ -107,9 +107,12 @@ var (
 // headers): the stream first replays every event of the account after it
 // that the bus still keeps, then goes on live, with no gap and no event
 // twice (the bus puts both on one channel under one lock). When the bus no
-// longer keeps them all — the ID is too old, unknown, or from before a
-// restart — the stream begins with {"type":"resync"} (no ID) instead, and
-// goes on live: the client reads its conversations and history again.
+// longer keeps them all — the ID is too old, or from before a restart —
+// the stream begins with {"type":"resync"} (no ID) instead, and goes on
+// live: the client reads its conversations and history again. An ID
+// greater than any given yet is answered as the account's latest (no
+// resync, nothing replayed): event IDs are numbered across every account,
+// and whether one has been given yet must not be learnt from a stream.
 //
 // A stream lives no longer than its session: it ends with
 // {"type":"session.ended"} at logout, when the account is suspended and when
@@ -130,6 +133,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, a *safeguard.Acc
 		return
 	}
 	defer sub.Cancel()
+	after = sub.After // an ID from the future is the account's latest
 	// Read the session after subscribing: a logout from now on reaches
 	// the stream, and one before it is seen here.
 	sess, err := s.svc.Session(ctx, token)
@@ -163,7 +167,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, a *safeguard.Acc
 	hello := []byte(": connected\n\n")
 	if !sub.Complete {
 		hello = append(hello, resync...)
-		after = 0 // an unknown ID, maybe from the future, skips nothing
+		after = 0 // an ID the bus no longer covers skips nothing
 	}
 	if !write(hello) {
 		return

@@ -130,7 +130,7 @@ func TestEventsResyncWhenTooOld(t *testing.T) {
 			for _, tc := range []struct {
 				name string
 				id   uint64
-			}{{"too old", seen}, {"before the server began", 1}, {"from the future", 1 << 62}} {
+			}{{"too old", seen}, {"before the server began", 1}} {
 				cctx, cancel := context.WithCancel(ctx)
 				ben.SetLastEventID(tc.id)
 				events, err := ben.Events(cctx)
