@@ -14,6 +14,50 @@ var accountLifeTests = []test{
 	{"FindAccounts", testFindAccounts},
 	{"PasswordReset", testPasswordReset},
 	{"EraseAccountData", testEraseAccountData},
+	{"ErasedBand", testErasedBand},
+}
+
+// testErasedBand: a deleted account whose date of birth is erased counts
+// among the adults of the nickname queries only if it was an adult when
+// deleted; counting everyone, it always counts.
+func testErasedBand(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	kid := account(t, s, "lily.11", childBirth)
+	grown := account(t, s, "rnoro.12", adultBirth)
+	update(t, s, func(tx store.Tx) error {
+		for _, a := range []*safeguard.Account{kid, grown} {
+			band := a.Band(t0)
+			if err := tx.EraseAccountData(ctx, a.ID, false, band); err != nil {
+				return err
+			}
+			a.Status, a.BirthDate = safeguard.Deleted, safeguard.Date{}
+			if err := tx.UpdateAccount(ctx, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	adults := safeguard.BornBy(safeguard.AdultFrom, t0)
+	view(t, s, func(tx store.Tx) error {
+		for _, c := range []struct {
+			nick, like string
+			bornBy     safeguard.Date
+			want       int
+		}{{"lily", "IiIy", adults, 0}, {"lily", "IiIy", safeguard.Date{}, 1}, {"moro", "moro", adults, 1}, {"moro", "moro", safeguard.Date{}, 1}} {
+			n, err := tx.NicknameHolders(ctx, c.nick, c.bornBy)
+			if err != nil {
+				return err
+			}
+			found, err := tx.LookalikeNickname(ctx, c.like, c.bornBy)
+			if err != nil {
+				return err
+			}
+			if n != c.want || found != (c.want > 0) {
+				t.Errorf("%s born by %v: %d holders, lookalike %v; want %d", c.nick, c.bornBy, n, found, c.want)
+			}
+		}
+		return nil
+	})
 }
 
 func testSessionsOfAccount(t *testing.T, s store.Store) {
