@@ -29,12 +29,13 @@ const (
 	layoutReports  = "reports"       // law-enforcement report packages
 	layoutFranking = "franking.keys" // the server's franking receipt keys
 	layoutGuardian = "guardian.key"  // the key guardian codes are hashed with
+	layoutTestData = "test-data"     // present: the data is test data (the demo's), its reports TEST
 )
 
 // layoutNames are the names a data directory may hold, in the order
 // docs/storage.md lists them.
 var layoutNames = []string{layoutDB, layoutDB + "-wal", layoutDB + "-shm", layoutMedia, layoutMedia + ".key",
-	layoutEvidence, layoutEvidence + ".key", layoutEvidence + ".signing.key", layoutReports, layoutFranking, layoutGuardian}
+	layoutEvidence, layoutEvidence + ".key", layoutEvidence + ".signing.key", layoutReports, layoutFranking, layoutGuardian, layoutTestData}
 
 // storeFlags say where the database is: --db, or else the data directory's.
 type storeFlags struct {
@@ -191,4 +192,30 @@ func (d *dataFlags) resolve() {
 // cases copies where the evidence and reports are into c.
 func (d *dataFlags) cases(c *caseConfig) {
 	c.evidenceDir, c.evidenceKey, c.evidencePub, c.reportDir = d.evidenceDir, d.evidenceKey, d.evidPub, d.reportDir
+}
+
+// testDataNote is what the test-data marker says to whoever opens it.
+const testDataNote = "This data directory holds test data (made by 'safeguard demo'): every law-enforcement\n" +
+	"report made from it (case decide, case report-retry, report export, serve) is marked TEST.\n"
+
+// markTestData records in the data directory dir that its data is test
+// data: every command that makes reports from it marks them TEST.
+func markTestData(dir string) error {
+	if err := os.WriteFile(filepath.Join(dir, layoutTestData), []byte(testDataNote), 0o600); err != nil {
+		return fmt.Errorf("mark the demo's data as test data: %w", err)
+	}
+	return nil
+}
+
+// isTestData reports whether the data directory dir holds test data (its
+// test-data marker is there).
+func isTestData(dir string) bool {
+	_, err := os.Lstat(filepath.Join(dir, layoutTestData))
+	return err == nil
+}
+
+// testDataSaid is the line a command that makes reports prints when the
+// data directory holds test data.
+func testDataSaid(dir string) string {
+	return fmt.Sprintf("test data: %s holds test data (its %s marker), so every report made from it is marked TEST", dir, layoutTestData)
 }

@@ -74,11 +74,17 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	// unless one is asked for.
 	c.where.data = *dir
 	c.resolve()
+	// The demo's data is test data for good: every command that makes a
+	// report from it (case decide, report export, serve) marks it TEST.
+	if err := markTestData(*dir); err != nil {
+		return err
+	}
+	c.cases.testReports = true
 	if !flagGiven(fs, "metrics-addr") && e.getenv("SAFEGUARD_METRICS_ADDR") == "" {
 		c.metricsAddr = "" // several demos may run at once
 	}
 	if !flagGiven(fs, "report-email") && e.getenv("SAFEGUARD_REPORT_EMAIL") == "" {
-		c.cases.reportEmail, c.cases.testReports = "reports@safeguard-demo.invalid", true // the demo's reports are tests
+		c.cases.reportEmail = "reports@safeguard-demo.invalid"
 		if c.cases.reportOrg == "" {
 			c.cases.reportOrg = "Safeguard demo"
 		}
