@@ -418,6 +418,11 @@ func cmdEvidenceKeygen(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
+// wrongEvidenceKey is what evidence verify says when the pinned key signed
+// no checkpoint of a log otherwise consistent.
+const wrongEvidenceKey = "the pinned key did not sign this log: check --evidence-pubkey " +
+	"(the key 'safeguard evidence pubkey' prints, as logged when the server first started)"
+
 // cmdEvidenceVerify checks the evidence log and its items against the
 // pinned public key.
 func cmdEvidenceVerify(ctx context.Context, e *env, args []string) error {
@@ -452,6 +457,10 @@ func cmdEvidenceVerify(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if r.WrongKey() {
+		fmt.Fprintln(e.stdout, wrongEvidenceKey)
+		fmt.Fprintln(e.stdout, "what that key finds (each a signature it did not make):")
+	}
 	for _, p := range r.Problems {
 		fmt.Fprintln(e.stdout, p)
 	}
@@ -460,6 +469,9 @@ func cmdEvidenceVerify(ctx context.Context, e *env, args []string) error {
 	if r.NoItemFound() {
 		return &exitError{code: 1, err: fmt.Errorf("none of the %d items the log lists is in %s: this is likely not this log's evidence directory (give --data or --evidence-dir); if it is, every item was deleted without a tombstone",
 			r.ItemsMissing, d.evidenceDir)}
+	}
+	if r.WrongKey() {
+		return &exitError{code: 1, err: errors.New(wrongEvidenceKey)}
 	}
 	if !r.OK() {
 		return &exitError{code: 1, err: fmt.Errorf("evidence log does not verify: %d problems (tampering, or damage: see above)", len(r.Problems))}
