@@ -44,7 +44,7 @@ var reportCommands = []command{
 // evidenceCommands are the subcommands of "safeguard evidence".
 var evidenceCommands = []command{
 	{name: "verify", summary: "check the evidence log's chain and signatures against the pinned key, and each item's bytes",
-		example: "evidence verify --data demo --evidence-pubkey $(safeguard evidence pubkey --data demo)", access: reads, run: cmdEvidenceVerify},
+		example: "evidence verify --data demo --evidence-pubkey $(cat demo.pubkey)", access: reads, run: cmdEvidenceVerify},
 	{name: "pubkey", summary: "print the public key of the evidence signing key, to pin with --evidence-pubkey",
 		example: "evidence pubkey --data demo", access: reads, run: cmdEvidencePubkey},
 	{name: "keygen", summary: "make a new evidence signing key (before the server first starts)",
