@@ -268,10 +268,10 @@ func reportOutcome(e *env, v *cases.CaseView, rec *lawreport.Receipt) error {
 	fmt.Fprintf(e.stdout, "case %d: %s (%s)\n", v.ID, v.Status, v.Decision)
 	switch {
 	case v.Status == safeguard.CaseReportFailed:
-		return &exitError{code: 1, err: fmt.Errorf("report failed: %s (retry with 'safeguard case report-retry %d')", v.ReportFailure, v.ID)}
+		return &exitError{code: 1, err: fmt.Errorf("report failed: %s (retry with '%s case report-retry %d')", v.ReportFailure, invokedAs, v.ID)}
 	case v.Status == safeguard.CaseAwaitingSubmission:
 		fmt.Fprintf(e.stdout, "report package awaiting manual submission: %s\n"+
-			"once submitted: safeguard case report-submitted %d --reference REF\n", v.ReportPackage, v.ID)
+			"once submitted: %s case report-submitted %d --reference REF\n", v.ReportPackage, invokedAs, v.ID)
 	case rec != nil:
 		fmt.Fprintf(e.stdout, "report %s filed: %s %s\n", rec.Reference, rec.Destination, rec.ID)
 	}
