@@ -14,6 +14,7 @@ import (
 	"github.com/safeguard-dev/safeguard/client"
 	"github.com/safeguard-dev/safeguard/internal/evidence"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
+	"github.com/safeguard-dev/safeguard/internal/police"
 	"github.com/safeguard-dev/safeguard/internal/web"
 )
 
@@ -92,7 +93,9 @@ func accountCmd(fn func(ctx context.Context, e *env, svc *messaging.Service, a a
 // after its positional argument (HANDLE, or find's PATTERN).
 func parseAccountArgs(e *env, sub string, names bool, args []string) (accountArgs, error) {
 	a := accountArgs{sub: sub}
-	fs := newFlagSet(e, "account "+sub, "account "+sub+" "+e.leaf.args+" [flags]")
+	required := map[string]string{"verify": " --method TEXT --by NAME", "unverify": " --reason TEXT --by NAME", "suspend": " --reason TEXT --by NAME",
+		"unsuspend": " --reason TEXT --by NAME", "delete": " --reason TEXT --by NAME", "reset-password": " --by NAME", "logout": " --by NAME", "guardian": " --reason TEXT --by NAME"}
+	fs := newFlagSet(e, "account "+sub, "account "+sub+" "+e.leaf.args+required[sub]+" [flags]")
 	bindStore(fs, &a.store)
 	fs.BoolVar(&a.json, "json", false, "write JSON, as the operator API answers")
 	switch sub {
@@ -103,10 +106,10 @@ func parseAccountArgs(e *env, sub string, names bool, args []string) (accountArg
 		fs.IntVar(&a.limit, "limit", 50, "accounts per page (at most 500)")
 		fs.Int64Var(&a.after, "after", 0, "the ID after which the page starts (the \"next\" of the page before)")
 	case "verify":
-		fs.StringVar(&a.method, "method", "", "how the age was checked, e.g. \"passport checked\"")
+		fs.StringVar(&a.method, "method", "", "how the age was checked, e.g. \"passport checked\" (required)")
 		fs.StringVar(&a.note, "note", "", "a note for the audit log")
 	case "unverify", "suspend", "unsuspend", "delete":
-		fs.StringVar(&a.reason, "reason", "", "why, for the audit log")
+		fs.StringVar(&a.reason, "reason", "", "why, for the audit log (required)")
 	case "guardian":
 		fs.StringVar(&a.remove, "remove", "", "the guardian (handle or ID) to unlink from the child")
 		fs.StringVar(&a.add, "add", "", "the verified adult (handle or ID) to link as the child's guardian")
@@ -115,7 +118,8 @@ func parseAccountArgs(e *env, sub string, names bool, args []string) (accountArg
 	switch sub {
 	case "find", "show", "sessions":
 	default:
-		fs.StringVar(&a.by, "by", "", "who makes the change, for the audit log (required)")
+		fs.StringVar(&a.by, "by", "", "who makes the change: the name of the person at the command line, recorded as is in the audit log "+
+			"(required; any name, not checked against the console's moderators: whoever may run this command acts on the database directly)")
 	}
 	if sub == "reset-password" {
 		fs.DurationVar(&a.resetTTL, "password-reset-ttl", messaging.DefaultPasswordResetTTL, "how long the code lasts")
@@ -205,7 +209,10 @@ func accountShow(ctx context.Context, e *env, svc *messaging.Service, a accountA
 	fmt.Fprintf(w, "  age band:   %s\n  assurance:  %s\n  status:     %s\n  app:        %s\n  created:    %s\n",
 		v.AgeBand, v.AgeAssurance, v.Status, v.App, v.CreatedAt.Format(time.RFC3339))
 	if v.LocalAuthority != "" {
-		fmt.Fprintf(w, "  lives in:   %s (police force %s)\n", v.LocalAuthority, v.PoliceForce)
+		fmt.Fprintf(w, "  lives in:   %s\n", livesIn(v.LocalAuthority, v.PoliceForce))
+	}
+	if d.Suspension != nil {
+		fmt.Fprintf(w, "  suspended:  %s\n", suspendedBy(d.Suspension))
 	}
 	if len(v.Guardians) > 0 {
 		fmt.Fprintf(w, "  guardians:  %s\n", strings.Join(v.Guardians, ", "))
@@ -368,4 +375,32 @@ func accountLogout(ctx context.Context, e *env, svc *messaging.Service, a accoun
 	}
 	fmt.Fprintf(e.stdout, "every session of %s has ended (a running server ends its live streams within a heartbeat)\n", acc.Handle)
 	return nil
+}
+
+// livesIn names a local authority and its police force, each code in
+// brackets: "Bristol, City of (E06000023), policed by Avon and Somerset
+// Constabulary (E23000036)". A code the lookup does not know stands alone.
+func livesIn(laCode, forceCode string) string {
+	out := laCode
+	if la, ok := police.LookupLocalAuthority(laCode); ok && la.Name != "" && la.Name != laCode {
+		out = fmt.Sprintf("%s (%s)", la.Name, laCode)
+	}
+	if forceCode == "" {
+		return out
+	}
+	force := "police force " + forceCode
+	if f, ok := police.ByCode(forceCode); ok && f.Name != "" {
+		force = fmt.Sprintf("%s (%s)", f.Name, forceCode)
+	}
+	return out + ", policed by " + force
+}
+
+// suspendedBy says who suspended an account, when and why, as the audit
+// log records it.
+func suspendedBy(s *messaging.Suspension) string {
+	at := s.At.UTC().Format(time.RFC3339)
+	if s.CaseID != 0 {
+		return fmt.Sprintf("since %s, by a moderator's decision (%s) on case %d", at, s.Decision, s.CaseID)
+	}
+	return fmt.Sprintf("since %s, by %s: %s", at, s.By, s.Reason)
 }

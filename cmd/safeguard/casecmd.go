@@ -44,7 +44,7 @@ var reportCommands = []command{
 // evidenceCommands are the subcommands of "safeguard evidence".
 var evidenceCommands = []command{
 	{name: "verify", summary: "check the evidence log's chain and signatures against the pinned key, and each item's bytes",
-		example: "evidence verify --data demo --evidence-pubkey $(safeguard evidence pubkey --data demo)", access: reads, run: cmdEvidenceVerify},
+		example: "evidence verify --data demo --evidence-pubkey $(cat demo.pubkey)", access: reads, run: cmdEvidenceVerify},
 	{name: "pubkey", summary: "print the public key of the evidence signing key, to pin with --evidence-pubkey",
 		example: "evidence pubkey --data demo", access: reads, run: cmdEvidencePubkey},
 	{name: "keygen", summary: "make a new evidence signing key (before the server first starts)",
@@ -58,6 +58,17 @@ type caseEnv struct {
 	st    store.Store
 	svc   *cases.Service
 	close func()
+	// test: the data directory holds test data (its test-data marker),
+	// so the reports made are marked TEST whatever the flags say.
+	test bool
+	data string
+}
+
+// sayTest tells, when the data is test data, that the reports are TEST.
+func (ce *caseEnv) sayTest(e *env) {
+	if ce.test {
+		fmt.Fprintln(e.stdout, testDataSaid(ce.data))
+	}
 }
 
 // openCaseEnv opens the store and the cases service with its vault and
@@ -67,6 +78,10 @@ func openCaseEnv(ctx context.Context, e *env, d *dataFlags, cc caseConfig) (*cas
 	d.resolve()
 	d.cases(&cc)
 	cc.readSecrets(e)
+	test := isTestData(d.data)
+	if test {
+		cc.testReports = true
+	}
 	st, err := d.openRead(ctx)
 	if err != nil {
 		return nil, err
@@ -93,7 +108,7 @@ func openCaseEnv(ctx context.Context, e *env, d *dataFlags, cc caseConfig) (*cas
 	if err != nil {
 		return fail(err)
 	}
-	return &caseEnv{st: st, svc: svc, close: func() { st.Close() }}, nil
+	return &caseEnv{st: st, svc: svc, close: func() { st.Close() }, test: test, data: d.data}, nil
 }
 
 // openCaseReader opens the store and a cases service that only reads
@@ -166,7 +181,7 @@ func cmdCaseDecide(ctx context.Context, e *env, args []string) error {
 	bindReportFlags(fs, &cc)
 	decision := fs.String("decision", "", "report, no-violation, remove, warn, suspend or ban")
 	reason := fs.String("reason", "", "the reason for the decision")
-	moderator := fs.String("moderator", "operator", "who decides")
+	moderator := fs.String("moderator", "operator", "who decides (a name recorded as is; not checked against the console's moderators: whoever may run this command acts on the database directly)")
 	senior := fs.Bool("senior", false, "the moderator is a senior reviewer (needed when the sender is a minor)")
 	if err := parseFlags(fs, e, args); err != nil {
 		return err
@@ -183,6 +198,7 @@ func cmdCaseDecide(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer ce.close()
+	ce.sayTest(e)
 	m := cases.Moderator{Name: *moderator, Role: cases.RoleFor(*senior)}
 	return caseDecide(ctx, e, ce.svc, id, m, *decision, *reason)
 }
@@ -193,7 +209,7 @@ func cmdCaseReportRetry(ctx context.Context, e *env, args []string) error {
 	bindData(fs, &d, true)
 	var cc caseConfig
 	bindReportFlags(fs, &cc)
-	moderator := fs.String("moderator", "operator", "who files the report again")
+	moderator := fs.String("moderator", "operator", "who files the report again (a name recorded as is; not checked against the console's moderators: whoever may run this command acts on the database directly)")
 	senior := fs.Bool("senior", false, "the moderator is a senior reviewer (needed when the sender is a minor)")
 	if err := parseFlags(fs, e, args); err != nil {
 		return err
@@ -207,6 +223,7 @@ func cmdCaseReportRetry(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer ce.close()
+	ce.sayTest(e)
 	v, rec, err := ce.svc.RetryReport(ctx, id, cases.Moderator{Name: *moderator, Role: cases.RoleFor(*senior)})
 	if err != nil {
 		return err
@@ -219,7 +236,7 @@ func cmdCaseReportSubmitted(ctx context.Context, e *env, args []string) error {
 	var d dataFlags
 	bindData(fs, &d, true)
 	reference := fs.String("reference", "", "the reference the receiving body gave the report submitted by hand")
-	moderator := fs.String("moderator", "operator", "who records the submission")
+	moderator := fs.String("moderator", "operator", "who records the submission (a name recorded as is; not checked against the console's moderators: whoever may run this command acts on the database directly)")
 	senior := fs.Bool("senior", false, "the moderator is a senior reviewer (needed when the sender is a minor)")
 	if err := parseFlags(fs, e, args); err != nil {
 		return err
@@ -251,10 +268,10 @@ func reportOutcome(e *env, v *cases.CaseView, rec *lawreport.Receipt) error {
 	fmt.Fprintf(e.stdout, "case %d: %s (%s)\n", v.ID, v.Status, v.Decision)
 	switch {
 	case v.Status == safeguard.CaseReportFailed:
-		return &exitError{code: 1, err: fmt.Errorf("report failed: %s (retry with 'safeguard case report-retry %d')", v.ReportFailure, v.ID)}
+		return &exitError{code: 1, err: fmt.Errorf("report failed: %s (retry with '%s case report-retry %d')", v.ReportFailure, invokedAs, v.ID)}
 	case v.Status == safeguard.CaseAwaitingSubmission:
 		fmt.Fprintf(e.stdout, "report package awaiting manual submission: %s\n"+
-			"once submitted: safeguard case report-submitted %d --reference REF\n", v.ReportPackage, v.ID)
+			"once submitted: %s case report-submitted %d --reference REF\n", v.ReportPackage, invokedAs, v.ID)
 	case rec != nil:
 		fmt.Fprintf(e.stdout, "report %s filed: %s %s\n", rec.Reference, rec.Destination, rec.ID)
 	}
@@ -308,13 +325,18 @@ func caseDecide(ctx context.Context, e *env, svc *cases.Service, id int64, m cas
 
 func cmdReportExport(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "report export", "report export --case ID --out DIR [--draft] [flags]")
+	// Only what an export reads: the data, and what a report says of the
+	// service and who reports. It files nothing, so neither NCMEC nor
+	// --report-dir; it is TEST when the data is test data (the demo's).
 	var d dataFlags
-	bindData(fs, &d, true)
+	bindStore(fs, &d.storeFlags)
+	bindMediaFlags(fs, &d)
+	bindEvidenceFlags(fs, &d)
 	var cc caseConfig
-	bindReportFlags(fs, &cc)
+	bindReporterFlags(fs, &cc)
 	id := fs.Int64("case", 0, "the case to report")
 	out := fs.String("out", "", "directory to write the report package into")
-	who := fs.String("moderator", "operator", "who exports the report (recorded as reading the evidence)")
+	who := fs.String("moderator", "operator", "who exports the report, recorded as reading the evidence (a name recorded as is; not checked against the console's moderators: whoever may run this command acts on the database directly)")
 	draft := fs.Bool("draft", false, "export a DRAFT of the report of a case not decided for a report (stamped DRAFT in every document and in its name)")
 	if err := parseFlags(fs, e, args); err != nil {
 		return err
@@ -327,6 +349,7 @@ func cmdReportExport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer ce.close()
+	ce.sayTest(e)
 	pkg, rec, err := ce.svc.Export(ctx, *id, *out, *who, *draft)
 	if safeguard.ErrorCode(err) == "report_not_decided" {
 		return &exitError{code: 1, err: fmt.Errorf("%s (give --draft to export a draft)", safeguard.ErrorMessage(err))}
@@ -395,6 +418,11 @@ func cmdEvidenceKeygen(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
+// wrongEvidenceKey is what evidence verify says when the pinned key signed
+// no checkpoint of a log otherwise consistent.
+const wrongEvidenceKey = "the pinned key did not sign this log: check --evidence-pubkey " +
+	"(the key 'safeguard evidence pubkey' prints, as logged when the server first started)"
+
 // cmdEvidenceVerify checks the evidence log and its items against the
 // pinned public key.
 func cmdEvidenceVerify(ctx context.Context, e *env, args []string) error {
@@ -429,6 +457,10 @@ func cmdEvidenceVerify(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if r.WrongKey() {
+		fmt.Fprintln(e.stdout, wrongEvidenceKey)
+		fmt.Fprintln(e.stdout, "what that key finds (each a signature it did not make):")
+	}
 	for _, p := range r.Problems {
 		fmt.Fprintln(e.stdout, p)
 	}
@@ -437,6 +469,9 @@ func cmdEvidenceVerify(ctx context.Context, e *env, args []string) error {
 	if r.NoItemFound() {
 		return &exitError{code: 1, err: fmt.Errorf("none of the %d items the log lists is in %s: this is likely not this log's evidence directory (give --data or --evidence-dir); if it is, every item was deleted without a tombstone",
 			r.ItemsMissing, d.evidenceDir)}
+	}
+	if r.WrongKey() {
+		return &exitError{code: 1, err: errors.New(wrongEvidenceKey)}
 	}
 	if !r.OK() {
 		return &exitError{code: 1, err: fmt.Errorf("evidence log does not verify: %d problems (tampering, or damage: see above)", len(r.Problems))}

@@ -58,12 +58,19 @@ func bindCaseFlags(fs *flag.FlagSet, c *caseConfig) {
 // service, and where NCMEC takes reports (serve, and the commands that
 // file or export a report).
 func bindReportFlags(fs *flag.FlagSet, c *caseConfig) {
+	bindReporterFlags(fs, c)
+	fs.BoolVar(&c.testReports, "test-reports", false, "mark every law-enforcement report as a test (tests and demos; a data directory the demo made is test data, its reports always TEST)")
+	fs.StringVar(&c.ncmecURL, "ncmec-url", "", "NCMEC CyberTipline API base URL: file reports with NCMEC instead of exporting them ($SAFEGUARD_NCMEC_PASSWORD holds the password)")
+	fs.StringVar(&c.ncmecUser, "ncmec-user", "", "NCMEC API user name")
+}
+
+// bindReporterFlags defines what a law-enforcement report says of the
+// service and who reports (report export, which files nothing, has these
+// alone).
+func bindReporterFlags(fs *flag.FlagSet, c *caseConfig) {
 	fs.StringVar(&c.reportEmail, "report-email", "", "the reporting person's email address, required in NCA and NCMEC reports (reporting is configured with it, --report-org and, to file with NCMEC, the --ncmec flags; with none of them, report packages are exported for a person to submit by hand)")
 	fs.StringVar(&c.reportOrg, "report-org", "", "the organisation that reports, named as the reporter in NCA and NCMEC reports")
 	fs.StringVar(&c.serviceName, "service-name", cases.DefaultServiceName, "the service's name in reports")
-	fs.BoolVar(&c.testReports, "test-reports", false, "mark every law-enforcement report as a test (tests and demos)")
-	fs.StringVar(&c.ncmecURL, "ncmec-url", "", "NCMEC CyberTipline API base URL: file reports with NCMEC instead of exporting them ($SAFEGUARD_NCMEC_PASSWORD holds the password)")
-	fs.StringVar(&c.ncmecUser, "ncmec-user", "", "NCMEC API user name")
 }
 
 func (c *caseConfig) readSecrets(e *env) { c.ncmecPassword = e.getenv("SAFEGUARD_NCMEC_PASSWORD") }

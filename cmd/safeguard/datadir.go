@@ -13,6 +13,7 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/store"
 	"github.com/safeguard-dev/safeguard/internal/store/postgres"
 	"github.com/safeguard-dev/safeguard/internal/store/sqlite"
+	"github.com/safeguard-dev/safeguard/internal/store/sqlstore"
 )
 
 // defaultData is the data directory every command uses unless --data (or
@@ -28,17 +29,21 @@ const (
 	layoutReports  = "reports"       // law-enforcement report packages
 	layoutFranking = "franking.keys" // the server's franking receipt keys
 	layoutGuardian = "guardian.key"  // the key guardian codes are hashed with
+	layoutTestData = "test-data"     // present: the data is test data (the demo's), its reports TEST
 )
 
 // layoutNames are the names a data directory may hold, in the order
 // docs/storage.md lists them.
 var layoutNames = []string{layoutDB, layoutDB + "-wal", layoutDB + "-shm", layoutMedia, layoutMedia + ".key",
-	layoutEvidence, layoutEvidence + ".key", layoutEvidence + ".signing.key", layoutReports, layoutFranking, layoutGuardian}
+	layoutEvidence, layoutEvidence + ".key", layoutEvidence + ".signing.key", layoutReports, layoutFranking, layoutGuardian, layoutTestData}
 
 // storeFlags say where the database is: --db, or else the data directory's.
 type storeFlags struct {
 	data string
 	db   string
+	// inData: db was not given but set to the data directory's database
+	// (resolve), so an error names --data, not --db.
+	inData bool
 }
 
 // bindStore defines --data and --db.
@@ -67,8 +72,16 @@ func (s *storeFlags) in(path, name string) string {
 // file is an error that says how to make one.
 func (s *storeFlags) openRead(ctx context.Context) (store.Store, error) {
 	st, err := openStoreMode(ctx, s.dsn(), false)
-	if errors.Is(err, fs.ErrNotExist) {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return nil, s.noDatabase()
+	case errors.Is(err, sqlstore.ErrSchemaMissing), errors.Is(err, sqlstore.ErrSchemaOld):
+		what := "has no Safeguard schema"
+		if errors.Is(err, sqlstore.ErrSchemaOld) {
+			what = "has an older Safeguard schema"
+		}
+		return nil, fmt.Errorf("the database %s %s, and this command changes none: start 'safeguard serve --db %s' once to make or update it (%v)",
+			redactDSN(s.dsn()), what, redactDSN(s.dsn()), err)
 	}
 	return st, err
 }
@@ -81,7 +94,7 @@ func (s *storeFlags) openWrite(ctx context.Context) (store.Store, error) {
 // noDatabase is the error of a command that reads a database that is not
 // there: it names the path, and how to make one.
 func (s *storeFlags) noDatabase() error {
-	if s.db != "" {
+	if s.db != "" && !s.inData {
 		return fmt.Errorf("there is no database at %s: check --db, or make it with 'safeguard serve --db %s' (it is made when the server first starts)", s.db, s.db)
 	}
 	return fmt.Errorf("there is no database in the data directory %s (no %s there): give the data directory with --data DIR, "+
@@ -101,8 +114,13 @@ func openStore(ctx context.Context, dsn string) (store.Store, error) {
 }
 
 // openStoreMode opens the database dsn names; without create, a missing
-// SQLite file is an error that wraps fs.ErrNotExist and nothing is made.
+// SQLite file is an error that wraps fs.ErrNotExist, a PostgreSQL schema
+// missing or older is one that wraps sqlstore.ErrSchemaMissing or
+// ErrSchemaOld, and nothing is made or migrated.
 func openStoreMode(ctx context.Context, dsn string, create bool) (store.Store, error) {
+	if isPostgres(dsn) && !create {
+		return postgres.OpenExisting(ctx, dsn)
+	}
 	if isPostgres(dsn) {
 		return postgres.Open(ctx, dsn)
 	}
@@ -166,10 +184,38 @@ func (d *dataFlags) resolve() {
 		d.evidenceKey = strings.TrimRight(d.evidenceDir, string(os.PathSeparator)) + ".signing.key"
 	}
 	d.reportDir = d.in(d.reportDir, layoutReports)
-	d.db = d.dsn()
+	if d.db == "" {
+		d.db, d.inData = d.dsn(), true
+	}
 }
 
 // cases copies where the evidence and reports are into c.
 func (d *dataFlags) cases(c *caseConfig) {
 	c.evidenceDir, c.evidenceKey, c.evidencePub, c.reportDir = d.evidenceDir, d.evidenceKey, d.evidPub, d.reportDir
+}
+
+// testDataNote is what the test-data marker says to whoever opens it.
+const testDataNote = "This data directory holds test data (made by 'safeguard demo'): every law-enforcement\n" +
+	"report made from it (case decide, case report-retry, report export, serve) is marked TEST.\n"
+
+// markTestData records in the data directory dir that its data is test
+// data: every command that makes reports from it marks them TEST.
+func markTestData(dir string) error {
+	if err := os.WriteFile(filepath.Join(dir, layoutTestData), []byte(testDataNote), 0o600); err != nil {
+		return fmt.Errorf("mark the demo's data as test data: %w", err)
+	}
+	return nil
+}
+
+// isTestData reports whether the data directory dir holds test data (its
+// test-data marker is there).
+func isTestData(dir string) bool {
+	_, err := os.Lstat(filepath.Join(dir, layoutTestData))
+	return err == nil
+}
+
+// testDataSaid is the line a command that makes reports prints when the
+// data directory holds test data.
+func testDataSaid(dir string) string {
+	return fmt.Sprintf("test data: %s holds test data (its %s marker), so every report made from it is marked TEST", dir, layoutTestData)
 }

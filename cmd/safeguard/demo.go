@@ -74,11 +74,17 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	// unless one is asked for.
 	c.where.data = *dir
 	c.resolve()
+	// The demo's data is test data for good: every command that makes a
+	// report from it (case decide, report export, serve) marks it TEST.
+	if err := markTestData(*dir); err != nil {
+		return err
+	}
+	c.cases.testReports = true
 	if !flagGiven(fs, "metrics-addr") && e.getenv("SAFEGUARD_METRICS_ADDR") == "" {
 		c.metricsAddr = "" // several demos may run at once
 	}
 	if !flagGiven(fs, "report-email") && e.getenv("SAFEGUARD_REPORT_EMAIL") == "" {
-		c.cases.reportEmail, c.cases.testReports = "reports@safeguard-demo.invalid", true // the demo's reports are tests
+		c.cases.reportEmail = "reports@safeguard-demo.invalid"
 		if c.cases.reportOrg == "" {
 			c.cases.reportOrg = "Safeguard demo"
 		}
@@ -108,7 +114,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err := d.story(ctx); err != nil {
 		return fmt.Errorf("demo story: %w", err)
 	}
-	demoNext(e, *dir, c.db != filepath.Join(*dir, layoutDB))
+	demoNext(e, *dir, c.db != filepath.Join(*dir, layoutDB), hex.EncodeToString(srv.cases.Vault.PublicKey()))
 	d.appGuide(!*exit)
 	if *exit {
 		return nil
@@ -119,20 +125,23 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// demoNext prints the operator's commands on the demo's data directory.
-func demoNext(e *env, dir string, dbElsewhere bool) {
-	data := dir
-	if strings.ContainsAny(data, " '\"$\\") {
-		data = "'" + strings.ReplaceAll(data, "'", `'\''`) + "'"
-	}
+// demoNext prints the operator's commands on the demo's data directory,
+// each as the binary was invoked (invokedAs), to run as written; pub is the
+// evidence key the demo's server made at its start, the key to pin.
+func demoNext(e *env, dir string, dbElsewhere bool, pub string) {
+	data := shellQuote(dir)
+	prog := invokedAs
 	fmt.Fprintf(e.stdout, "\nThe demo's data is in %s. The operator's commands read it with --data:\n", dir)
 	if dbElsewhere {
 		fmt.Fprintln(e.stdout, "  (its database is elsewhere: add the same --db to each command)")
 	}
 	for _, cmd := range []string{"case list", "case show 1", "evidence pubkey", "moderator list", "bank list", "url list"} {
-		fmt.Fprintf(e.stdout, "  safeguard %s --data %s\n", cmd, data)
+		fmt.Fprintf(e.stdout, "  %s %s --data %s\n", prog, cmd, data)
 	}
-	fmt.Fprintf(e.stdout, "  safeguard evidence verify --data %s --evidence-pubkey $(safeguard evidence pubkey --data %s)\n", data, data)
+	fmt.Fprintf(e.stdout, "  %s evidence verify --data %s --evidence-pubkey %s\n", prog, data, pub)
+	fmt.Fprintln(e.stdout, "  (the key pinned is the one the demo's server made at its start; for a server, pin the key it logged")
+	fmt.Fprintln(e.stdout, "  when it first started, kept apart from the data: one read from the data directory proves nothing)")
+	fmt.Fprintf(e.stdout, "Its data is test data (%s marks it): every report made from it is marked TEST.\n", layoutTestData)
 }
 
 // demoGuide says, for each person of the story, what their web app shows.

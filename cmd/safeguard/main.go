@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -18,9 +19,39 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	invokedAs = programName(os.Args[0])
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
+}
+
+// invokedAs is how the binary was invoked (programName), for the commands
+// a command prints to be run as written; "safeguard" unless main sets it.
+var invokedAs = "safeguard"
+
+// programName is how to run again the binary invoked as arg0 (os.Args[0]):
+// a name found on $PATH as its base name, a path as given (quoted for the
+// shell if need be), and a binary "go run" built in a temporary directory
+// as "go run ./cmd/safeguard".
+func programName(arg0 string) string {
+	switch {
+	case arg0 == "":
+		return "safeguard"
+	case !strings.ContainsRune(arg0, filepath.Separator) && !strings.ContainsRune(arg0, '/'):
+		return arg0
+	case strings.Contains(filepath.ToSlash(arg0), "/go-build") && strings.HasPrefix(filepath.Clean(arg0), filepath.Clean(os.TempDir())):
+		return "go run ./cmd/safeguard"
+	}
+	return shellQuote(arg0)
+}
+
+// shellQuote quotes s for a POSIX shell when it holds a character the
+// shell would read.
+func shellQuote(s string) string {
+	if !strings.ContainsAny(s, " '\"$\\`*?[]#~;&|<>(){}!") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // env is what a subcommand may touch of the outside world. Tests run

@@ -258,17 +258,24 @@ func TestReadmeExamplesAfterDemo(t *testing.T) {
 	}
 	_, block, _ = strings.Cut(block, "```sh\n")
 	block, _, _ = strings.Cut(block, "```")
+	// The lines that build the binary and go to the directory outside the
+	// repository are the shell's; here that directory is a test's own.
 	t.Chdir(t.TempDir())
 	subst := regexp.MustCompile(`\$\(\./safeguard ([^)]*)\)`)
+	cat := regexp.MustCompile(`\$\(cat ([^)]*)\)`)
 	n := 0
 	for _, line := range strings.Split(strings.TrimSpace(block), "\n") {
-		if strings.HasPrefix(line, "go build ") {
+		if strings.HasPrefix(line, "mkdir ") || strings.HasPrefix(line, "go build ") || strings.HasPrefix(line, "cd ") {
+			if strings.Contains(line, "/work/") || !strings.Contains(line, "/tmp/") {
+				t.Errorf("README example %q does not go outside the repository", line)
+			}
 			continue
 		}
 		cmd, ok := strings.CutPrefix(line, "./safeguard ")
 		if !ok {
 			t.Fatalf("README example %q does not run ./safeguard", line)
 		}
+		cmd, into, redirect := strings.Cut(cmd, " > ")
 		cmd = subst.ReplaceAllStringFunc(cmd, func(s string) string {
 			out, errOut, code := runCmd(t, nil, exampleArgs(t, subst.FindStringSubmatch(s)[1])...)
 			if code != 0 {
@@ -276,9 +283,21 @@ func TestReadmeExamplesAfterDemo(t *testing.T) {
 			}
 			return strings.TrimSpace(out)
 		})
+		cmd = cat.ReplaceAllStringFunc(cmd, func(s string) string {
+			b, err := os.ReadFile(cat.FindStringSubmatch(s)[1])
+			if err != nil {
+				t.Fatalf("%s: %v", s, err)
+			}
+			return strings.TrimSpace(string(b))
+		})
 		out, errOut, code := runCmd(t, nil, exampleArgs(t, cmd)...)
 		if code != 0 {
 			t.Errorf("README: %s: exit %d\n%s\n%s", line, code, out, errOut)
+		}
+		if redirect {
+			if err := os.WriteFile(strings.TrimSpace(into), []byte(out), 0o600); err != nil {
+				t.Fatal(err)
+			}
 		}
 		n++
 	}

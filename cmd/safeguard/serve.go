@@ -206,6 +206,10 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if isTestData(c.where.data) {
+		c.cases.testReports = true
+		log.Warn(testDataSaid(c.where.data))
+	}
 	srv, err := start(ctx, c, log)
 	if err != nil {
 		return err

@@ -172,6 +172,25 @@ func TestVerifyIntact(t *testing.T) {
 		other, _, _ := ed25519.GenerateKey(rand.Reader)
 		r = must(evidence.Verify(t.Context(), f.st, other, nil))
 		wantProblem(t, r, 3, "not signed by the pinned key")
+		if !r.WrongKey() || r.CheckpointsSigned != 0 {
+			t.Errorf("another key on an intact log: WrongKey false, %+v", r)
+		}
+		if r := f.verify(t); r.WrongKey() || r.CheckpointsSigned != 2 {
+			t.Errorf("the pinned key: WrongKey or %d checkpoints signed, want 2", r.CheckpointsSigned)
+		}
+	})
+}
+
+// TestWrongKeyIsNotTampering: another key on a log also tampered with is
+// not only the wrong key.
+func TestWrongKeyIsNotTampering(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		f.exec(t, `UPDATE evidence_log SET ref = 'message:11' WHERE seq = 2`)
+		other, _, _ := ed25519.GenerateKey(rand.Reader)
+		r := must(evidence.Verify(t.Context(), f.st, other, nil))
+		if r.WrongKey() {
+			t.Errorf("a tampered log read with another key is called only the wrong key: %+v", r.Problems)
+		}
 	})
 }
 

@@ -39,7 +39,21 @@ type Report struct {
 	// ItemsMissing counts the items not deleted by a tombstone that the
 	// item store does not have.
 	ItemsMissing int64
-	Problems     []Problem
+	// CheckpointsSigned counts the checkpoints signed by the pinned key.
+	CheckpointsSigned int64
+	Problems          []Problem
+
+	// other counts the problems that are not a signature the pinned key
+	// did not make (kept past maxProblems too).
+	other int
+}
+
+// WrongKey reports whether the pinned key signed none of the log's
+// checkpoints while the log is otherwise consistent: every problem is a
+// signature the key did not make. The key pinned is most likely not this
+// log's, rather than the log tampered with.
+func (r *Report) WrongKey() bool {
+	return r.Checkpoints > 0 && r.CheckpointsSigned == 0 && r.other == 0 && len(r.Problems) > 0
 }
 
 // OK reports whether the log verified.
@@ -99,6 +113,13 @@ type verifier struct {
 }
 
 func (v *verifier) problem(seq int64, format string, args ...any) {
+	v.r.other++
+	v.unsigned(seq, format, args...)
+}
+
+// unsigned records a problem that is a signature the pinned key did not
+// make (or entries no signed checkpoint covers).
+func (v *verifier) unsigned(seq int64, format string, args ...any) {
 	if len(v.r.Problems) < maxProblems {
 		v.r.Problems = append(v.r.Problems, Problem{Seq: seq, Text: fmt.Sprintf(format, args...)})
 	}
@@ -158,7 +179,7 @@ func (v *verifier) tombstone(e *safeguard.EvidenceEntry) {
 	case v.deleted[e.Target]:
 		v.problem(e.Seq, "second tombstone of entry %d", e.Target)
 	case !ed25519.Verify(v.pub, TombstoneMessage(e, target), e.Signature):
-		v.problem(e.Seq, "tombstone of entry %d is not signed by the pinned key", e.Target)
+		v.unsigned(e.Seq, "tombstone of entry %d is not signed by the pinned key", e.Target)
 	}
 	v.deleted[e.Target] = true
 }
@@ -187,7 +208,7 @@ func (v *verifier) checkpoints(ctx context.Context, st store.Store) error {
 		}
 	}
 	if v.last > covered {
-		v.problem(covered+1, "entries %d to %d are not covered by a signed checkpoint (appended without the key)", covered+1, v.last)
+		v.unsigned(covered+1, "entries %d to %d are not covered by a signed checkpoint (appended without the key)", covered+1, v.last)
 	}
 	return nil
 }
@@ -196,9 +217,10 @@ func (v *verifier) checkpoints(ctx context.Context, st store.Store) error {
 // (and so counts as covering the log up to its count).
 func (v *verifier) checkpoint(c *safeguard.EvidenceCheckpoint) bool {
 	if !ed25519.Verify(v.pub, CheckpointMessage(c), c.Signature) {
-		v.problem(c.Count, "the checkpoint of %d entries (checkpoint %d) is not signed by the pinned key", c.Count, c.ID)
+		v.unsigned(c.Count, "the checkpoint of %d entries (checkpoint %d) is not signed by the pinned key", c.Count, c.ID)
 		return false
 	}
+	v.r.CheckpointsSigned++
 	h, ok := v.hashes[c.Count]
 	switch {
 	case !ok:

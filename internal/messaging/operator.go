@@ -132,6 +132,40 @@ type AccountDetail struct {
 	Counts    store.AccountCounts
 	Sessions  int // not expired
 	Assurance []AssuranceChange
+	// Suspension is the audit log's record of the suspension in force, when
+	// the account is suspended (nil when not, or when none is recorded).
+	Suspension *Suspension
+}
+
+// Suspension is who suspended an account, when and why: an operator's
+// suspension (By, Reason), or a moderator's decision on a case (CaseID,
+// Decision "suspend" or "ban").
+type Suspension struct {
+	At       time.Time
+	By       string
+	Reason   string
+	CaseID   int64
+	Decision string
+}
+
+// lastSuspension finds, in audit entries newest first, the suspension in
+// force.
+func lastSuspension(entries []safeguard.AuditEntry) *Suspension {
+	for _, e := range entries {
+		switch e.Action {
+		case "account.suspended":
+			var d struct{ By, Reason string }
+			_ = json.Unmarshal([]byte(e.Detail), &d)
+			return &Suspension{At: e.At, By: d.By, Reason: d.Reason}
+		case "account.suspend", "account.ban":
+			var d struct {
+				CaseID int64 `json:"case_id"`
+			}
+			_ = json.Unmarshal([]byte(e.Detail), &d)
+			return &Suspension{At: e.At, CaseID: d.CaseID, Decision: strings.TrimPrefix(e.Action, "account.")}
+		}
+	}
+	return nil
 }
 
 // Detail returns an account as operators see it: its guardian links, what
@@ -175,6 +209,9 @@ func (s *Service) Detail(ctx context.Context, ref string) (*AccountDetail, error
 			return err
 		}
 		d.Assurance = assuranceHistory(entries)
+		if d.Account.Status == safeguard.Suspended {
+			d.Suspension = lastSuspension(entries)
+		}
 		return nil
 	})
 	if err != nil {

@@ -107,6 +107,20 @@ var _ store.Store = (*DB)(nil)
 // string) and brings its schema up to date. A URL may carry
 // pool_max_conns=N, the most connections the store opens (default 16).
 func Open(ctx context.Context, dsn string) (*DB, error) {
+	return open(ctx, dsn, migrate)
+}
+
+// OpenExisting connects to the database of dsn as Open does, but changes
+// nothing: its schema must be there and up to date, else the error wraps
+// sqlstore.ErrSchemaMissing or sqlstore.ErrSchemaOld (the commands that
+// only read leave migrating to the server).
+func OpenExisting(ctx context.Context, dsn string) (*DB, error) {
+	return open(ctx, dsn, checkSchema)
+}
+
+// open connects to the database of dsn, then runs schema (migrate, or
+// checkSchema) on it.
+func open(ctx context.Context, dsn string, schema func(context.Context, *sql.DB) error) (*DB, error) {
 	dsn, maxConns, err := poolParams(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres store: %w", err)
@@ -123,11 +137,25 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open postgres store: %w", sqlstore.Unavailable("connect", err))
 	}
-	if err := migrate(ctx, db); err != nil {
+	if err := schema(ctx, db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open postgres store: %w", err)
 	}
 	return &DB{db: db}, nil
+}
+
+// checkSchema checks, changing nothing, that the schema is made and up to
+// date.
+func checkSchema(ctx context.Context, db *sql.DB) error {
+	ms, err := sqlstore.LoadMigrations(migrationFiles, "migrations")
+	if err != nil {
+		return err
+	}
+	var has bool
+	if err := db.QueryRowContext(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&has); err != nil {
+		return dialect.Err(err, "look for schema_migrations")
+	}
+	return sqlstore.CheckSchema(ctx, db, dialect, ms, has)
 }
 
 // poolParams takes pool_max_conns out of a URL DSN (PostgreSQL itself

@@ -103,28 +103,9 @@ func Migrate(ctx context.Context, q Querier, d *Dialect, ms []Migration, now tim
 	if err != nil {
 		return 0, d.Err(err, "create schema_migrations")
 	}
-	rows, err := q.QueryContext(ctx, `SELECT version, name FROM schema_migrations ORDER BY version`)
-	done, err := collect(rows, err, d, "read schema_migrations", func(s scanner) (Migration, error) {
-		var m Migration
-		return m, s.Scan(&m.Version, &m.Name)
-	})
+	applied, err := appliedMigrations(ctx, q, d, ms)
 	if err != nil {
 		return 0, err
-	}
-	known := make(map[int]string, len(ms))
-	for _, m := range ms {
-		known[m.Version] = m.Name
-	}
-	applied := make(map[int]bool, len(done))
-	for _, m := range done {
-		name, ok := known[m.Version]
-		if !ok {
-			return 0, fmt.Errorf("%w: it has migration %d (%s), which this program does not know", ErrSchemaTooNew, m.Version, m.Name)
-		}
-		if m.Name != name {
-			return 0, fmt.Errorf("schema_migrations has %d %q where this program has %d %q", m.Version, m.Name, m.Version, name)
-		}
-		applied[m.Version] = true
 	}
 	n := 0
 	for _, m := range ms {
@@ -142,4 +123,61 @@ func Migrate(ctx context.Context, q Querier, d *Dialect, ms []Migration, now tim
 		n++
 	}
 	return n, nil
+}
+
+// appliedMigrations reads schema_migrations and returns the versions of ms
+// applied; ErrSchemaTooNew if the database has one ms lacks.
+func appliedMigrations(ctx context.Context, q Querier, d *Dialect, ms []Migration) (map[int]bool, error) {
+	rows, err := q.QueryContext(ctx, `SELECT version, name FROM schema_migrations ORDER BY version`)
+	done, err := collect(rows, err, d, "read schema_migrations", func(s scanner) (Migration, error) {
+		var m Migration
+		return m, s.Scan(&m.Version, &m.Name)
+	})
+	if err != nil {
+		return nil, err
+	}
+	known := make(map[int]string, len(ms))
+	for _, m := range ms {
+		known[m.Version] = m.Name
+	}
+	applied := make(map[int]bool, len(done))
+	for _, m := range done {
+		name, ok := known[m.Version]
+		if !ok {
+			return nil, fmt.Errorf("%w: it has migration %d (%s), which this program does not know", ErrSchemaTooNew, m.Version, m.Name)
+		}
+		if m.Name != name {
+			return nil, fmt.Errorf("schema_migrations has %d %q where this program has %d %q", m.Version, m.Name, m.Version, name)
+		}
+		applied[m.Version] = true
+	}
+	return applied, nil
+}
+
+// ErrSchemaMissing is returned by CheckSchema for a database without the
+// program's schema, and ErrSchemaOld for one with migrations still to apply.
+var (
+	ErrSchemaMissing = errors.New("database has no schema")
+	ErrSchemaOld     = errors.New("database schema is older than this program")
+)
+
+// CheckSchema checks, changing nothing, that every migration of ms has
+// been applied to the database q reads, whose schema_migrations table
+// exists (hasTable; the caller asks its catalogue): ErrSchemaMissing when it
+// does not, ErrSchemaOld when migrations are still to apply, ErrSchemaTooNew
+// when it has one ms lacks.
+func CheckSchema(ctx context.Context, q Querier, d *Dialect, ms []Migration, hasTable bool) error {
+	if !hasTable {
+		return ErrSchemaMissing
+	}
+	applied, err := appliedMigrations(ctx, q, d, ms)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if !applied[m.Version] {
+			return fmt.Errorf("%w: migration %d (%s) is still to apply", ErrSchemaOld, m.Version, m.Name)
+		}
+	}
+	return nil
 }
