@@ -73,9 +73,9 @@ func (s *Service) RequestContact(ctx context.Context, fromID int64, handle strin
 		}
 		c := &safeguard.Contact{FromID: from.ID, ToID: to.ID, State: safeguard.ContactPending, CreatedAt: now, UpdatedAt: now}
 		if d.NeedsGuardian {
-			c.State = safeguard.ContactAwaitingGuardian
-			c.FromGuardianOK = from.Band(now) != safeguard.Child
-			c.ToGuardianOK = to.Band(now) != safeguard.Child
+			if err := s.awaitGuardians(ctx, tx, c, from, to, now); err != nil {
+				return err
+			}
 		}
 		if err := tx.CreateContact(ctx, c); err != nil {
 			return err
@@ -513,6 +513,31 @@ func (s *Service) GuardianDecide(ctx context.Context, guardianID, contactID int6
 	}
 	s.publishContact(ctx, c, notify)
 	return c, nil
+}
+
+// awaitGuardians sets which guardians a new request waits for. A child's
+// request to her own guardian waits for none: the guardian answers it as its
+// recipient, and approving it would be approving their own contact, which
+// no guardian may do for another's request either (errOwnRequest). A
+// guardian without guardian rights (suspended, no longer verified) is
+// answered as any other adult: the request waits for the child's guardians.
+func (s *Service) awaitGuardians(ctx context.Context, tx Tx, c *safeguard.Contact, from, to *safeguard.Account, now time.Time) error {
+	c.FromGuardianOK = from.Band(now) != safeguard.Child
+	c.ToGuardianOK = to.Band(now) != safeguard.Child
+	if !c.FromGuardianOK && from.HasGuardian(to.ID) {
+		err := s.guardianRights(ctx, tx, to.ID, now)
+		switch {
+		case err == nil:
+			c.FromGuardianOK = true
+		case !errors.Is(err, safeguard.ErrPermission):
+			return err
+		}
+	}
+	c.State = safeguard.ContactAwaitingGuardian
+	if c.FromGuardianOK && c.ToGuardianOK {
+		c.State = safeguard.ContactPending
+	}
+	return nil
 }
 
 // errOwnRequest refuses a guardian's approval of a request between their

@@ -103,31 +103,53 @@ func childWithGuardian(t *testing.T, s *stack, child, parent string) (*client.Cl
 	return c, a.Handle, g
 }
 
-// TestGuardianCannotApproveOwnRequest: a request between a child and the
-// child's guardian is not the guardian's to approve; they are told so in
-// a sentence, may still decline it, and it stays waiting.
-func TestGuardianCannotApproveOwnRequest(t *testing.T) {
+// TestChildAddsOwnGuardian: a child's request to her own guardian waits
+// for no approval — the guardian answers it as its recipient — while a
+// request that did wait for the guardians (made while the guardian had no
+// guardian rights) cannot be approved by that guardian themselves.
+func TestChildAddsOwnGuardian(t *testing.T) {
 	each(t, func(t *testing.T, s *stack) {
 		ctx := t.Context()
 		child, _, parent := childWithGuardian(t, s, "own_kid", "own_parent")
-		if _, err := child.RequestContact(ctx, s.h("own_parent")); err != nil {
+		req, err := child.RequestContact(ctx, s.h("own_parent"))
+		if err != nil {
 			t.Fatal(err)
 		}
-		reqs, err := parent.GuardianRequests(ctx)
+		if req.State != "pending" {
+			t.Fatalf("a child's request to her own guardian: state %q, want pending", req.State)
+		}
+		if reqs, err := parent.GuardianRequests(ctx); err != nil || len(reqs) != 0 {
+			t.Fatalf("the request waits for its own recipient's approval: %+v %v", reqs, err)
+		}
+		if _, err := parent.AcceptContact(ctx, req.ID); err != nil {
+			t.Fatalf("the guardian accepts their child: %v", err)
+		}
+
+		child2, _, parent2 := childWithGuardian(t, s, "own_kid2", "own_parent2")
+		change := client.OperatorChange{Reason: "TEST", By: "amir"}
+		if _, err := s.admin.AdminAccountChange(ctx, s.h("own_parent2"), "unverify", change); err != nil {
+			t.Fatal(err)
+		}
+		req2, err := child2.RequestContact(ctx, s.h("own_parent2"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if req2.State != "awaiting_guardian" {
+			t.Fatalf("a request to a guardian without rights: state %q, want awaiting_guardian", req2.State)
+		}
+		verify := client.OperatorChange{Reason: "TEST", By: "amir", Method: "passport checked"}
+		if _, err := s.admin.AdminAccountChange(ctx, s.h("own_parent2"), "verify", verify); err != nil {
+			t.Fatal(err)
+		}
+		reqs, err := parent2.GuardianRequests(ctx)
 		if err != nil || len(reqs) != 1 {
 			t.Fatalf("guardian's requests: %+v %v", reqs, err)
 		}
-		e := apiErr(t, parent.GuardianDecide(ctx, reqs[0].ID, true))
+		e := apiErr(t, parent2.GuardianDecide(ctx, reqs[0].ID, true))
 		if e.Status != 403 || e.Code != "own_request" || !strings.Contains(e.Message, "Another parent or carer") {
 			t.Fatalf("approving one's own request: %+v", e)
 		}
-		if cs, err := parent.Contacts(ctx); err != nil || len(cs.Incoming) != 0 {
-			t.Fatalf("the refused request reached the guardian: %+v %v", cs, err)
-		}
-		if again, _ := parent.GuardianRequests(ctx); len(again) != 1 {
-			t.Fatalf("the request no longer waits: %+v", again)
-		}
-		if err := parent.GuardianDecide(ctx, reqs[0].ID, false); err != nil {
+		if err := parent2.GuardianDecide(ctx, reqs[0].ID, false); err != nil {
 			t.Errorf("declining stays open: %v", err)
 		}
 	})
@@ -246,19 +268,17 @@ func TestTwoGuardians(t *testing.T) {
 				t.Errorf("approved by guardian %d, the request did not go on: %+v", i, in)
 			}
 		}
-		// The child asks to add one guardian: the other approves it.
-		if _, err := child.RequestContact(ctx, s.h("two_mum")); err != nil {
-			t.Fatal(err)
+		// The child asks to add one guardian: it waits for no approval, and
+		// that guardian answers it.
+		req, err := child.RequestContact(ctx, s.h("two_mum"))
+		if err != nil || req.State != "pending" {
+			t.Fatalf("the child adds her guardian: %+v %v", req, err)
 		}
-		reqs, _ := dad.GuardianRequests(ctx)
-		if len(reqs) != 1 {
-			t.Fatalf("the second guardian's requests: %+v", reqs)
+		if reqs, _ := dad.GuardianRequests(ctx); len(reqs) != 0 {
+			t.Fatalf("the other guardian is asked: %+v", reqs)
 		}
-		if err := mum.GuardianDecide(ctx, reqs[0].ID, true); apiErr(t, err).Code != "own_request" {
-			t.Errorf("the guardian approves their own: %v", err)
-		}
-		if err := dad.GuardianDecide(ctx, reqs[0].ID, true); err != nil {
-			t.Errorf("the other guardian approves: %v", err)
+		if _, err := mum.AcceptContact(ctx, req.ID); err != nil {
+			t.Errorf("the guardian accepts: %v", err)
 		}
 	})
 }
