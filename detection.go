@@ -63,3 +63,16 @@ const EventDetection = "detection.created"
 // EventSafetyNotice is the live event that shows a young person a support
 // notice (a risk warning, say).
 const EventSafetyNotice = "safety.notice"
+
+// SafetyNotice is a support notice a young person was shown about a message
+// in a conversation (a risk warning, say), kept so that it is shown with the
+// conversation to that person alone, whenever they open it.
+type SafetyNotice struct {
+	ID             int64
+	AccountID      int64 // the young person shown it
+	ConversationID int64
+	MessageID      int64  // the message it is about
+	Code           string // the notice's code (internal/notice)
+	DetectionID    int64  // the detection that raised it, 0 if none
+	At             time.Time
+}

@@ -171,14 +171,18 @@ type ConversationRequest struct {
 // Conversation is a conversation as a member sees it. Notice is the sentence
 // every member's client shows about its encryption.
 type Conversation struct {
-	ID        int64     `json:"id"`
-	Kind      string    `json:"kind"` // direct or group
-	Title     string    `json:"title,omitempty"`
-	E2EE      bool      `json:"e2ee"`
-	Notice    Notice    `json:"notice"`
-	App       string    `json:"app"`
-	Members   []Member  `json:"members"`
-	CreatedAt time.Time `json:"created_at"`
+	ID     int64  `json:"id"`
+	Kind   string `json:"kind"` // direct or group
+	Title  string `json:"title,omitempty"`
+	E2EE   bool   `json:"e2ee"`
+	Notice Notice `json:"notice"`
+	// SafetyNotice is the latest safety notice the caller was shown about a
+	// message of this chat (a risk warning), to flag the chat; absent if
+	// none. Only the person shown it sees it.
+	SafetyNotice *Notice   `json:"safety_notice,omitempty"`
+	App          string    `json:"app"`
+	Members      []Member  `json:"members"`
+	CreatedAt    time.Time `json:"created_at"`
 }
 
 // Member is a member of a conversation.
@@ -226,6 +230,10 @@ type Message struct {
 	FrankingTag   []byte    `json:"franking_tag,omitempty"`
 	Status        string    `json:"status"`
 	CreatedAt     time.Time `json:"created_at"`
+	// Notice is the safety notice the caller was shown about this message
+	// (a risk warning under the message it names), in history only; absent
+	// for everyone else, the sender included.
+	Notice *Notice `json:"notice,omitempty"`
 }
 
 // MessagePage is a page of history, newest first; pass Next as "before" for

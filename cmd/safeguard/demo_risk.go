@@ -65,6 +65,13 @@ func (d *demo) riskStory(ctx context.Context) error {
 			d.say("     with %s; buttons: %s", strings.Join(help, "; "), strings.Join(ev.Notice.Actions, ", "))
 		}
 	}
+	if page, err := d.users["leo"].History(ctx, chat.ID, client.HistoryQuery{Limit: 20}); err == nil {
+		for _, m := range page.Messages {
+			if m.Notice != nil {
+				d.say("   The warning is kept: whenever Leo opens the chat, even after logging in later, it is under %q.", m.Text)
+			}
+		}
+	}
 	if rules, err := d.admin.RiskRules(ctx); err == nil {
 		var fired []string
 		for _, r := range rules.Rules {
@@ -76,7 +83,7 @@ func (d *demo) riskStory(ctx context.Context) error {
 		d.say("   %s.", strings.Join(fired, ", "))
 	}
 	d.say("   Each rule's first firing is a detection, with the signals and facts that raised it, for a case.")
-	d.say("   Leo is warned once today, not at every message; gamer_vic is never told.")
+	d.say("   Leo is warned once today about gamer_vic in this chat, not at every message; gamer_vic is never told.")
 
 	d.heading("A link on a URL list is held, and the sender is not told")
 	l, err := urls.Import(ctx, d.store, urls.ListImport{Name: "demo-list", Source: "synthetic demo list", ImportedBy: "demo"},

@@ -103,6 +103,7 @@ func TestDemo(t *testing.T) {
 		"403 recipient_unavailable",
 		"Leo sees: \"Some messages in this chat look like they could put you at risk.",
 		"Call Childline free on 0800 1111",
+		"The warning is kept: whenever Leo opens the chat, even after logging in later, it is under \"gg last night!",
 		"grooming.image_request.secrecy",
 		"his app shows \"sent\".",
 		"the link never reached him",

@@ -229,6 +229,67 @@ func TestRiskWarningInChromium(t *testing.T) {
 	})
 }
 
+// TestRiskWarningAfterLoginInChromium: the grooming lines come while the
+// teen is not online at all. Logging in afterwards, with no live event to
+// bring it, the teen finds the chat flagged in the list and, in the chat,
+// the warning with Childline's number under the message it is about; the
+// adult's own chat shows no warning.
+func TestRiskWarningAfterLoginInChromium(t *testing.T) {
+	b := newBrowser(t)
+	eachStore(t, func(t *testing.T, s *stack) {
+		ctx := t.Context()
+		teenHandle := s.account("isla", 14)
+		adultHandle := s.account("coach_tom", 36)
+		teenAPI, adultAPI := login(t, s, teenHandle), login(t, s, adultHandle)
+		req, err := teenAPI.RequestContact(ctx, adultHandle)
+		must(t, "request", err)
+		_, err = adultAPI.AcceptContact(ctx, req.ID)
+		must(t, "accept", err)
+		conv, err := adultAPI.CreateConversation(ctx, client.ConversationRequest{Members: []string{teenHandle}})
+		must(t, "conversation", err)
+		var sent []int64
+		for _, text := range []string{"good game on saturday, well played", "your parents wouldnt understand, they dont get you like i do", "anyway see you at training"} {
+			m, err := adultAPI.SendText(ctx, conv.ID, text)
+			must(t, "send", err)
+			sent = append(sent, m.ID)
+		}
+
+		teen := b.person(t, "teen", 375, 812)
+		teen.logIn(s.url, teenHandle)
+		teen.waitText("main .chats", adultHandle)
+		teen.waitText("main .chats", "Is this chat OK?")
+		teen.click("main .chats", adultHandle)
+		teen.waitText("main .log", "anyway see you at training")
+		teen.waitFor("the warning", `!!document.querySelector('main .log [data-notice=risk_warning]')`)
+		if n := eval[int](teen, `document.querySelectorAll('main .log [data-notice=risk_warning]').length`); n != 1 {
+			t.Errorf("%d warnings in the chat, want 1", n)
+		}
+		placed := eval[string](teen, `(() => { const n = document.querySelector('main .log [data-notice=risk_warning]').closest('li');
+			const p = n.previousElementSibling; return p ? p.dataset.id : '' })()`)
+		if placed != fmt.Sprint(sent[1]) {
+			t.Errorf("the warning is under message %s, want %d", placed, sent[1])
+		}
+		tel := eval[string](teen, `(() => { const a = document.querySelector('main .log [data-notice=risk_warning] a[href^="tel:"]'); return a ? a.getAttribute('href') + '|' + a.textContent : '' })()`)
+		if !strings.HasPrefix(tel, "tel:08001111|") || !strings.Contains(tel, "0800 1111") {
+			t.Errorf("the Childline link is %q", tel)
+		}
+		checkAccessible(t, teen, "the kept risk warning")
+
+		// The adult's chat is as it always was.
+		adult := b.person(t, "adult", 1024, 768)
+		adult.logIn(s.url, adultHandle)
+		adult.waitText("main .chats", teenHandle)
+		if n := eval[int](adult, `document.querySelectorAll('main .chats .flag').length`); n != 0 {
+			t.Errorf("the adult's chat list has %d flags", n)
+		}
+		adult.click("main .chats", teenHandle)
+		adult.waitText("main .log", "anyway see you at training")
+		if n := eval[int](adult, `document.querySelectorAll('main .log [data-notice]').length`); n != 0 {
+			t.Errorf("the adult's chat shows %d notices", n)
+		}
+	})
+}
+
 func login(t *testing.T, s *stack, handle string) *client.Client {
 	t.Helper()
 	c := client.New(s.url)

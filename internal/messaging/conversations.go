@@ -18,6 +18,11 @@ type ConversationView struct {
 	*safeguard.Conversation
 	Accounts map[int64]*safeguard.Account
 	Notice   string // encryption notice code
+	// SafetyNotice is the code of the latest safety notice the account
+	// that asked for the view was shown in the conversation ("" for none):
+	// set by Conversation and Conversations for their caller alone, never in
+	// a view sent to every member.
+	SafetyNotice string
 }
 
 // NewConversation is a request to start a conversation.
@@ -241,8 +246,17 @@ func (s *Service) Conversation(ctx context.Context, accountID, id int64) (*Conve
 		if err != nil {
 			return err
 		}
-		v, err = s.conversationView(ctx, tx, c, s.clock())
-		return err
+		if v, err = s.conversationView(ctx, tx, c, s.clock()); err != nil {
+			return err
+		}
+		ns, err := tx.SafetyNotices(ctx, accountID, c.ID)
+		if err != nil {
+			return err
+		}
+		if len(ns) > 0 {
+			v.SafetyNotice = ns[len(ns)-1].Code
+		}
+		return nil
 	})
 	return v, err
 }
@@ -256,11 +270,21 @@ func (s *Service) Conversations(ctx context.Context, accountID int64) ([]*Conver
 		if err != nil {
 			return err
 		}
+		// The account's own notices, the latest of each conversation.
+		ns, err := tx.SafetyNotices(ctx, accountID, 0)
+		if err != nil {
+			return err
+		}
+		latest := make(map[int64]string, len(ns))
+		for _, n := range ns {
+			latest[n.ConversationID] = n.Code
+		}
 		for _, c := range cs {
 			v, err := s.conversationView(ctx, tx, c, now)
 			if err != nil {
 				return err
 			}
+			v.SafetyNotice = latest[c.ID]
 			out = append(out, v)
 		}
 		return nil

@@ -145,12 +145,16 @@ func (s *Service) readable(ctx context.Context, tx Tx, c *safeguard.Conversation
 	if err != nil {
 		return nil, err
 	}
+	notices, err := shownNotices(ctx, tx, viewer, c.ID)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]*MessageView, 0, len(ms))
 	for _, m := range ms {
 		if m.SenderID != viewer && policy.Hidden(viewer, rels(viewer, m.SenderID)) {
 			continue
 		}
-		out = append(out, &MessageView{Message: m, Sender: accounts[m.SenderID]})
+		out = append(out, &MessageView{Message: m, Sender: accounts[m.SenderID], Notice: notices[m.ID]})
 	}
 	return out, nil
 }

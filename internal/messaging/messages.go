@@ -24,6 +24,9 @@ import (
 type MessageView struct {
 	*safeguard.Message
 	Sender *safeguard.Account
+	// Notice is the code of the safety notice the viewer was shown about
+	// this message (their history only; "" for none). No one else sees it.
+	Notice string
 }
 
 // Content is what the safety pipeline sees of a message before it is stored
@@ -228,6 +231,21 @@ func (s *Service) History(ctx context.Context, viewerID, conversationID, before,
 		return err
 	})
 	return out, err
+}
+
+// shownNotices returns, by message ID, the safety notice the viewer was shown
+// about each message of a conversation (the latest, if several). These are
+// the viewer's own: a notice shown to someone else is never read here.
+func shownNotices(ctx context.Context, tx Tx, viewerID, conversationID int64) (map[int64]string, error) {
+	ns, err := tx.SafetyNotices(ctx, viewerID, conversationID)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]string, len(ns))
+	for _, n := range ns {
+		out[n.MessageID] = n.Code
+	}
+	return out, nil
 }
 
 // addSenders adds to accounts the senders of ms who are no longer members:

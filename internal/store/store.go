@@ -425,6 +425,12 @@ type RiskTx interface {
 	// still prev (0: none stored yet). Otherwise it changes nothing and returns
 	// ErrConflict: the caller reloads the state and scores again.
 	SaveRiskState(ctx context.Context, conversationID, prev, version int64, state []byte, at time.Time) error
+	// AddSafetyNotice keeps a support notice a young person was shown and
+	// sets n.ID.
+	AddSafetyNotice(ctx context.Context, n *safeguard.SafetyNotice) error
+	// SafetyNotices returns the notices account was shown, in ID order: in
+	// one conversation, or in every conversation when conversationID is 0.
+	SafetyNotices(ctx context.Context, accountID, conversationID int64) ([]*safeguard.SafetyNotice, error)
 }
 
 // URLListTx stores URL lists (IWF URL-list shape) and matches links against

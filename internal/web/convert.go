@@ -73,6 +73,7 @@ func wireConversation(v *messaging.ConversationView) client.Conversation {
 	if n := wireNotice(v.Notice); n != nil {
 		c.Notice = *n
 	}
+	c.SafetyNotice = wireNotice(v.SafetyNotice)
 	for _, m := range v.Members {
 		if a := v.Accounts[m.AccountID]; a != nil {
 			c.Members = append(c.Members, client.Member{Handle: a.Handle, State: string(m.State)})
@@ -86,7 +87,8 @@ func wireConversation(v *messaging.ConversationView) client.Conversation {
 // only messages it may see, as "delivered".
 func wireMessage(v *messaging.MessageView, viewer int64) client.Message {
 	m := client.Message{ID: v.ID, ConversationID: v.ConversationID, Kind: string(v.Kind), Text: v.Text,
-		MediaID: v.MediaID, Envelope: v.Envelope, FrankingTag: v.FrankingTag, CreatedAt: v.CreatedAt, Status: "delivered"}
+		MediaID: v.MediaID, Envelope: v.Envelope, FrankingTag: v.FrankingTag, CreatedAt: v.CreatedAt, Status: "delivered",
+		Notice: wireNotice(v.Notice)}
 	if policy.MessageSight(viewer, v.Message) == policy.SeenSent {
 		m.Status = "sent"
 	}

@@ -14,8 +14,8 @@ import (
 
 // writeAlert writes the detection of the rules that fired for the first
 // time, the detection.created event that opens (or adds to) the
-// conversation's case, and a safety.notice outbox event for each minor shown
-// a notice. When a young person's own words show they are being extorted,
+// conversation's case, and for each minor shown a notice a safety.notice
+// outbox event and the kept notice their history shows them. When a young person's own words show they are being extorted,
 // the detection names the other member of the one-to-one conversation as its
 // sender and the young person as the child it involves.
 func (j *riskJob) writeAlert(ctx context.Context, tx messaging.VerdictTx, m *safeguard.Message, fresh []risk.FiredRule) error {
@@ -60,6 +60,12 @@ func (j *riskJob) writeAlert(ctx context.Context, tx messaging.VerdictTx, m *saf
 		}
 		if err := tx.AppendEvent(ctx, &safeguard.Event{Type: safeguard.EventSafetyNotice, At: j.c.Now, AccountID: id,
 			ConversationID: m.ConversationID, MessageID: m.ID, Payload: payload}); err != nil {
+			return err
+		}
+		// Kept, so that the young person sees it under the message whenever
+		// they open the chat, not only if they were online when it came.
+		if err := tx.AddSafetyNotice(ctx, &safeguard.SafetyNotice{AccountID: id, ConversationID: m.ConversationID,
+			MessageID: m.ID, Code: j.notice, DetectionID: d.ID, At: j.c.Now}); err != nil {
 			return err
 		}
 	}

@@ -329,9 +329,11 @@ func (j *riskJob) record(ctx context.Context, tx messaging.VerdictTx, m *safegua
 
 // decide returns the enforced rules that fired for the first time at this
 // message and chooses the minors to show a notice: each minor who received
-// the message, unless they were shown one in this conversation within
-// NoticeInterval — except that a sextortion warning always follows a risk
-// warning. It notes the notices in the state.
+// the message, unless they were shown one about the same sender in this
+// conversation within NoticeInterval — except that a sextortion warning
+// always follows a risk warning. The limit is per conversation and sender,
+// never per young person: a second adult, here or in another chat, brings a
+// warning of their own. It notes the notices in the state.
 func (j *riskJob) decide(m *safeguard.Message) []risk.FiredRule {
 	j.notice, j.minors = "", nil
 	fresh := newAlerts(j.verdict)
@@ -347,7 +349,7 @@ func (j *riskJob) decide(m *safeguard.Message) []risk.FiredRule {
 		if !a.Band(j.c.Now).Minor() {
 			continue
 		}
-		id := strconv.FormatInt(a.ID, 10)
+		id := markKey(a.ID, j.c.Sender.ID)
 		last, ok := j.state.Notices[id]
 		if ok && j.c.Now.Sub(last.At) < j.r.cfg.NoticeInterval && (last.Code == code || code != string(risk.SextortionWarning)) {
 			continue
@@ -374,7 +376,7 @@ func (j *riskJob) emergency(code string) {
 	if j.state.Notices == nil {
 		j.state.Notices = map[string]noticeMark{}
 	}
-	j.state.Notices[strconv.FormatInt(j.c.Sender.ID, 10)] = noticeMark{Code: code, At: j.c.Now}
+	j.state.Notices[markKey(j.c.Sender.ID, j.c.Sender.ID)] = noticeMark{Code: code, At: j.c.Now}
 	j.notice, j.minors = code, []int64{j.c.Sender.ID}
 }
 
@@ -389,6 +391,12 @@ func (j *riskJob) after(ctx context.Context, m *safeguard.Message) {
 		Message: &messaging.MessageView{Message: m, Sender: j.c.Sender},
 		Notice:  j.notice,
 	})
+}
+
+// markKey is the key of the notice a young person was shown about a sender
+// in the conversation's state.
+func markKey(minor, sender int64) string {
+	return strconv.FormatInt(minor, 10) + "/" + strconv.FormatInt(sender, 10)
 }
 
 // newAlerts returns the enforced rules that fired for the first time in the

@@ -573,3 +573,37 @@ func mustDefault(t *testing.T) *risk.RuleSet {
 	}
 	return rs
 }
+
+// TestRiskNoticeIntervalPerSender: the day's limit on warnings is per
+// conversation and sender, not per young person: a second adult in the same
+// group brings a warning of their own, while the first adult's next rule the
+// same day brings none.
+func TestRiskNoticeIntervalPerSender(t *testing.T) {
+	w := newWorld(t, Config{})
+	first, second, teen := w.Account("adult_a", 35), w.Account("adult_b", 41), w.Account("teen", 14)
+	w.Connect(teen, first, t0)
+	w.Connect(teen, second, t0)
+	c := w.Conversation(false, first, second, teen)
+	steps := []struct {
+		at     time.Duration
+		from   *safeguard.Account
+		to     []*safeguard.Account
+		text   string
+		notice string
+	}{
+		{time.Minute, first, []*safeguard.Account{second, teen}, "you are so mature for your age", "risk_warning"},
+		{2 * time.Minute, second, []*safeguard.Account{first, teen}, "dont tell anyone, its our secret", "risk_warning"},
+		{3 * time.Minute, first, []*safeguard.Account{second, teen}, "send me a pic of you", ""},
+	}
+	for i, s := range steps {
+		w.send(c, s.from, s.to, s.text, t0.Add(s.at))
+		ns := w.notes.take()
+		got := ""
+		if len(ns) == 1 {
+			got = ns[0].Notice
+		}
+		if len(ns) > 1 || got != s.notice {
+			t.Errorf("step %d %q: notices %+v, want %q", i, s.text, ns, s.notice)
+		}
+	}
+}

@@ -17,7 +17,9 @@ import (
 // scorer's state, and the notices each young person was shown.
 type convState struct {
 	*risk.Conversation
-	// Notices holds, by account ID, the last risk notice shown.
+	// Notices holds the last risk notice each young person was shown about
+	// each sender, by "minor/sender" account IDs (markKey). (Keys of one
+	// account ID, from before the limit was per sender, are no longer read.)
 	Notices map[string]noticeMark `json:"notices,omitempty"`
 }
 

@@ -152,6 +152,7 @@ func (t *Tx) EraseAccountData(ctx context.Context, accountID int64, keepLogins b
 		{`DELETE FROM blocks WHERE blocker_id = ?`, 1},
 		{`DELETE FROM members WHERE account_id = ?`, 1},
 		{`DELETE FROM read_markers WHERE account_id = ?`, 1},
+		{`DELETE FROM safety_notices WHERE account_id = ?`, 1},
 		{`DELETE FROM e2ee_inbox WHERE device_id IN (SELECT id FROM e2ee_devices WHERE account_id = ?)`, 1},
 		{`DELETE FROM e2ee_one_time_keys WHERE device_id IN (SELECT id FROM e2ee_devices WHERE account_id = ?)`, 1},
 		{`DELETE FROM e2ee_devices WHERE account_id = ?`, 1},

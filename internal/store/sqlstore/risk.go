@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	safeguard "github.com/safeguard-dev/safeguard"
 )
 
 // RiskState implements store.RiskTx.
@@ -49,4 +51,41 @@ func (t *Tx) changed(res sql.Result, err error, what string) error {
 		return conflict(what + ": the stored version changed")
 	}
 	return nil
+}
+
+// AddSafetyNotice implements store.RiskTx.
+func (t *Tx) AddSafetyNotice(ctx context.Context, n *safeguard.SafetyNotice) error {
+	id, err := t.insertID(ctx, `INSERT INTO safety_notices (account_id, conversation_id, message_id, code, detection_id, at)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, n.AccountID, n.ConversationID, n.MessageID, n.Code, n.DetectionID, micro(n.At))
+	if err != nil {
+		return t.d.Err(err, "add safety notice")
+	}
+	n.ID = id
+	return nil
+}
+
+// SafetyNotices implements store.RiskTx.
+func (t *Tx) SafetyNotices(ctx context.Context, accountID, conversationID int64) ([]*safeguard.SafetyNotice, error) {
+	q := `SELECT id, account_id, conversation_id, message_id, code, detection_id, at FROM safety_notices WHERE account_id = ?`
+	args := []any{accountID}
+	if conversationID != 0 {
+		q += ` AND conversation_id = ?`
+		args = append(args, conversationID)
+	}
+	rows, err := t.query(ctx, q+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, t.d.Err(err, "safety notices")
+	}
+	defer rows.Close()
+	var out []*safeguard.SafetyNotice
+	for rows.Next() {
+		n := &safeguard.SafetyNotice{}
+		var at int64
+		if err := rows.Scan(&n.ID, &n.AccountID, &n.ConversationID, &n.MessageID, &n.Code, &n.DetectionID, &at); err != nil {
+			return nil, t.d.Err(err, "safety notices")
+		}
+		n.At = fromMicro(at)
+		out = append(out, n)
+	}
+	return out, t.d.Err(rows.Err(), "safety notices")
 }

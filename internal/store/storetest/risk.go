@@ -13,6 +13,60 @@ import (
 var riskTests = []test{
 	{"RiskState", testRiskState},
 	{"RiskStateConcurrent", testRiskStateConcurrent},
+	{"SafetyNotices", testSafetyNotices},
+}
+
+// testSafetyNotices keeps the notices young people were shown and returns
+// each person's own, by conversation or all of them, in the order kept.
+func testSafetyNotices(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	kept := []*safeguard.SafetyNotice{
+		{AccountID: 1, ConversationID: 10, MessageID: 100, Code: "risk_warning", DetectionID: 7, At: at(0)},
+		{AccountID: 2, ConversationID: 10, MessageID: 100, Code: "risk_warning", DetectionID: 7, At: at(0)},
+		{AccountID: 1, ConversationID: 11, MessageID: 105, Code: "sextortion_warning", At: at(1)},
+	}
+	update(t, s, func(tx store.Tx) error {
+		for _, n := range kept {
+			if err := tx.AddSafetyNotice(ctx, n); err != nil {
+				return err
+			}
+			if n.ID == 0 {
+				t.Errorf("AddSafetyNotice left ID 0")
+			}
+		}
+		return nil
+	})
+	view(t, s, func(tx store.Tx) error {
+		got, err := tx.SafetyNotices(ctx, 1, 10)
+		if err != nil {
+			return err
+		}
+		if len(got) != 1 || *got[0] != *kept[0] {
+			t.Errorf("notices of 1 in 10 = %+v; want %+v", got, kept[0])
+		}
+		all, err := tx.SafetyNotices(ctx, 1, 0)
+		if err != nil {
+			return err
+		}
+		if len(all) != 2 || *all[0] != *kept[0] || *all[1] != *kept[2] {
+			t.Errorf("every notice of 1 = %+v; want %+v, %+v", all, kept[0], kept[2])
+		}
+		none, err := tx.SafetyNotices(ctx, 3, 0)
+		if err != nil || len(none) != 0 {
+			t.Errorf("notices of an account shown none = %+v, %v", none, err)
+		}
+		return nil
+	})
+	update(t, s, func(tx store.Tx) error { return tx.EraseAccountData(ctx, 1, false, safeguard.Teen) })
+	view(t, s, func(tx store.Tx) error {
+		if got, err := tx.SafetyNotices(ctx, 1, 0); err != nil || len(got) != 0 {
+			t.Errorf("notices after the account's data was erased = %+v, %v", got, err)
+		}
+		if got, err := tx.SafetyNotices(ctx, 2, 10); err != nil || len(got) != 1 {
+			t.Errorf("another account's notice after an erasure = %+v, %v", got, err)
+		}
+		return nil
+	})
 }
 
 func testRiskState(t *testing.T, s store.Store) {

@@ -495,6 +495,16 @@ func (t *tracedTx) SaveRiskState(p0 context.Context, p1 int64, p2 int64, p3 int6
 	return t.Tx.SaveRiskState(p0, p1, p2, p3, p4, p5)
 }
 
+func (t *tracedTx) AddSafetyNotice(p0 context.Context, p1 *safeguard.SafetyNotice) error {
+	t.tr.note("AddSafetyNotice")
+	return t.Tx.AddSafetyNotice(p0, p1)
+}
+
+func (t *tracedTx) SafetyNotices(p0 context.Context, p1 int64, p2 int64) ([]*safeguard.SafetyNotice, error) {
+	t.tr.note("SafetyNotices")
+	return t.Tx.SafetyNotices(p0, p1, p2)
+}
+
 func (t *tracedTx) CreateURLList(p0 context.Context, p1 *safeguard.URLList, p2 []safeguard.URLEntry) error {
 	t.tr.note("CreateURLList")
 	return t.Tx.CreateURLList(p0, p1, p2)

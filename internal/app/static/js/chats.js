@@ -134,12 +134,16 @@ function drawList(ctx, root, convs, refresh, status) {
         el('button', { type: 'button', class: 'secondary', text: 'Say no', 'aria-describedby': id, onclick: act(() => ctx.api.post(`/api/v1/conversations/${c.id}/leave`)) })));
   });
   const items = joined.map((c) => {
-    // A safety notice that came while the chat was closed is flagged here
-    // in its own words, and shown under its message in the chat.
+    // A chat holding a safety notice for this person is flagged here in
+    // the notice's own words, and the notice is shown under its message in
+    // the chat: one the live stream just brought, else the one the server
+    // kept (safety_notice), so a notice that came while the app was
+    // closed is flagged too.
     const notes = ctx.notices.get(c.id) || [];
+    const flag = notes.length ? notes[notes.length - 1].notice : c.safety_notice;
     return el('li', { dataset: { conversation: c.id } },
       el('a', { href: `#/chat/${c.id}`, text: nameOf(ctx, c) }),
-      notes.length ? el('strong', { class: 'flag', text: notes[notes.length - 1].notice.title || 'Safety message' }) : null,
+      flag ? el('strong', { class: 'flag', dataset: { notice: flag.code || '' }, text: flag.title || 'Safety message' }) : null,
       el('span', { class: 'meta', text: `${c.kind === 'group' ? 'Group' : 'Chat'}${c.e2ee ? ' · end-to-end encrypted' : ''}` }));
   });
   root.replaceChildren(
@@ -355,6 +359,10 @@ async function addMessage(state, m, where) {
   state.adding.add(m.id);
   try {
     await drawMessage(state, m, where);
+    // The history carries the notice this person was shown about a
+    // message (never the sender's): it goes under that message, as the
+    // live event's would.
+    if (m.notice) placeNotice(state, { notice: m.notice, message: m });
   } finally {
     state.adding.delete(m.id);
   }
