@@ -43,4 +43,7 @@ const (
 	EventMessageCreated = "message.created"
 	EventAccountChanged = "account.changed"
 	EventRead           = "conversation.read"
+	// EventGuardianChildDeleted tells a guardian that their child under 13
+	// deleted her account: the event's account is the child's (its handle).
+	EventGuardianChildDeleted = "guardian.child_deleted"
 )

@@ -229,6 +229,43 @@ type AppealableDecision struct {
 	DecidedAt time.Time `json:"decided_at"`
 }
 
+// Suspension is what a suspended account is told about its suspension.
+type Suspension struct {
+	By         string `json:"by"`     // operator or moderator
+	Reason     string `json:"reason"` // in words, for the account holder
+	Appealable bool   `json:"appealable"`
+	CaseID     int64  `json:"case_id,omitempty"` // the decision to appeal, when Appealable
+	// HowToContest says, in words, how to ask for the decision to be looked
+	// at again: the appeal below, or the operator's support contact.
+	HowToContest string `json:"how_to_contest"`
+	Contact      string `json:"contact,omitempty"` // the operator's support contact
+}
+
+// Appeals is GET /api/v1/appeals: the decisions that can be appealed, and
+// for a suspended account, its suspension.
+type Appeals struct {
+	Decisions  []AppealableDecision `json:"decisions"`
+	Suspension *Suspension          `json:"suspension,omitempty"`
+}
+
+// Appeals returns the decisions that can be appealed and, for a suspended
+// account, why it is suspended and how to contest it.
+func (c *Client) Appeals(ctx context.Context) (*Appeals, error) {
+	var out Appeals
+	return &out, c.do(ctx, "GET", "/api/v1/appeals", nil, &out)
+}
+
+// About is GET /api/v1/about: what the app shows about this service.
+type About struct {
+	SupportContact string `json:"support_contact,omitempty"`
+}
+
+// About returns what the app shows about this service; it needs no session.
+func (c *Client) About(ctx context.Context) (*About, error) {
+	var out About
+	return &out, c.do(ctx, "GET", "/api/v1/about", nil, &out)
+}
+
 // Appealable lists the decisions about one's own account that can be
 // appealed; a suspended account may call it.
 func (c *Client) Appealable(ctx context.Context) ([]AppealableDecision, error) {

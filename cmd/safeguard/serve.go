@@ -74,6 +74,7 @@ type serveConfig struct {
 	e2eeRetention                    time.Duration // end-to-end encryption
 	maxBlobBytes                     int64         // end-to-end encryption
 	console                          consoleConfig
+	supportContact                   string // how people reach the operator, shown in the app
 
 	// secrets, from the environment only
 	adminToken  string
@@ -137,6 +138,7 @@ func bindServeFlags(fs *flag.FlagSet, c *serveConfig, withData bool) {
 	fs.StringVar(&c.frankingKeysFile, "franking-keys-file", "", "file holding the server's franking receipt keys (mode 0600, created if absent; default: franking.keys in the data directory); keep it away from the database")
 	fs.DurationVar(&c.e2eeRetention, "e2ee-retention", e2ee.DefaultRetention, "how long end-to-end encrypted envelopes wait for a device, and blobs are kept")
 	fs.Int64Var(&c.maxBlobBytes, "max-blob-bytes", e2ee.DefaultMaxBlobBytes, "largest encrypted attachment in bytes")
+	fs.StringVar(&c.supportContact, "support-contact", "", "how people reach this service's support team, in words, an email address or a URL (shown in the app)")
 	fs.StringVar(&c.logLevel, "log-level", defaultLogLevel, "debug, info, warn or error")
 	fs.StringVar(&c.logFormat, "log-format", "text", "text or json")
 	fs.StringVar(&c.riskRules, "risk-rules", riskscan.DefaultRules, `grooming and sextortion rule files, comma-separated; "default" is the embedded set (reloaded on SIGHUP)`)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/franking"
 	"github.com/safeguard-dev/safeguard/internal/bus"
 	"github.com/safeguard-dev/safeguard/internal/cases"
@@ -122,6 +123,9 @@ func (s *stack) check(c *serveConfig) error {
 	}
 	if c.maxStreamsPerAccount < 1 || c.maxStreamsPerAddress < 1 {
 		return errors.New("--max-streams-per-account and --max-streams-per-address must be at least 1")
+	}
+	if err := checkSupportContact(c.supportContact); err != nil {
+		return err
 	}
 	for _, p := range splitList(c.trustedProxies) {
 		prefix, err := netip.ParsePrefix(p)
@@ -271,6 +275,15 @@ func (s *stack) buildConsole(c serveConfig, log *slog.Logger) error {
 	return nil
 }
 
+// checkSupportContact accepts one line of at most 200 characters: the app
+// shows it as it is.
+func checkSupportContact(s string) error {
+	if s != "" && (len(s) > 200 || !safeguard.ValidText(s, false)) {
+		return errors.New("--support-contact: want one line of at most 200 characters, like an email address or a web address")
+	}
+	return nil
+}
+
 // api builds the HTTP API over the services.
 func (s *stack) api(c serveConfig, log *slog.Logger) *web.Server {
 	opts := []web.Option{web.WithCases(s.cases), web.WithE2EE(s.e2ee), web.WithRisk(s.risk), web.WithBanks(s.banks), web.WithStats(s.stats)}
@@ -278,7 +291,7 @@ func (s *stack) api(c serveConfig, log *slog.Logger) *web.Server {
 		opts = append(opts, web.WithConsole(s.console))
 	}
 	return web.New(web.Config{AdminToken: c.adminToken, ClientAddrHeader: c.clientAddrHeader, TrustedProxies: s.trusted,
-		MaxStreamsPerAccount: c.maxStreamsPerAccount, MaxStreamsPerAddress: c.maxStreamsPerAddress},
+		MaxStreamsPerAccount: c.maxStreamsPerAccount, MaxStreamsPerAddress: c.maxStreamsPerAddress, SupportContact: c.supportContact},
 		s.svc, s.bus, log, prometheus.NewRegistry(), opts...)
 }
 

@@ -238,6 +238,7 @@ func TestResetPasswordInChromium(t *testing.T) {
 		p.open(s.url + "/#/login")
 		p.click("main", "I have a reset code")
 		p.waitText("main h1", "Reset your password")
+		p.waitText("main", "Contact the Safeguard team: "+supportContact)
 		p.check("reset password")
 		p.fill("main", "Username", handle)
 		p.fill("main", "Reset code", "WRONG-CODE-1")

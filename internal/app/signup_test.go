@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"regexp"
 	"strings"
 	"testing"
@@ -58,7 +59,7 @@ func TestSignUpInChromium(t *testing.T) {
 		child.fill("main", "Password", pw)
 		child.fill("main", "Date of birth", born(10))
 		child.click("main", "Create account")
-		child.waitText("main h1", "Your account is ready")
+		child.waitText("main h1", "Your account is made: one more step")
 		page := child.text("main")
 		code := child.text("#guardian-code")
 		if !contains(page, "Your account is waiting for a parent or carer", "Give them this code") || len(code) < 6 {
@@ -77,5 +78,28 @@ func TestSignUpInChromium(t *testing.T) {
 			t.Errorf("the new code is %q, the first %q", again, code)
 		}
 		checkAccessible(t, child, "the waiting child's chats")
+		// Chats offers nothing that would be refused, and says one thing.
+		if page := child.text("main"); strings.Contains(page, "New group") || strings.Contains(page, "Add someone you know") ||
+			!strings.Contains(page, "once a parent or carer says yes") {
+			t.Errorf("the waiting child's chats: %s", page)
+		}
+		newCode := child.text("#guardian-code")
+		eval[bool](child, `(() => { location.hash = '#/contacts'; return true })()`)
+		child.waitText("#contacts-waiting", "once they say yes")
+		if eval[bool](child, `!!document.querySelector('main form.add')`) {
+			t.Error("a waiting child is offered Add someone")
+		}
+		eval[bool](child, `(() => { location.hash = '#/chats'; return true })()`)
+		child.waitText("main", "Your account is waiting for a parent or carer")
+		// A parent links her: her open page changes without logging in again.
+		parentHandle := s.account("pip_mum", 40)
+		parent := login(t, s, parentHandle)
+		me, err := parent.Me(context.Background())
+		must(t, "me", err)
+		_, err = s.admin.SetAgeAssurance(context.Background(), me.ID, "verified")
+		must(t, "verify the parent", err)
+		_, err = parent.LinkGuardian(context.Background(), newCode)
+		must(t, "link", err)
+		child.waitFor("the page for an active account", `!document.querySelector('#waiting-title') && [...document.querySelectorAll('main button')].some(b => b.textContent === 'New group')`)
 	})
 }

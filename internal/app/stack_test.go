@@ -34,8 +34,9 @@ import (
 )
 
 const (
-	adminToken = "test-operator-token"
-	pw         = "correct horse battery"
+	supportContact = "help@safeguard.example"
+	adminToken     = "test-operator-token"
+	pw             = "correct horse battery"
 )
 
 // stores lists the back-ends: SQLite always, PostgreSQL when
@@ -107,7 +108,7 @@ func newStack(t *testing.T, st store.Store) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(web.New(web.Config{AdminToken: adminToken}, svc, b, nil, prometheus.NewRegistry(),
+	srv := httptest.NewServer(web.New(web.Config{AdminToken: adminToken, SupportContact: supportContact}, svc, b, nil, prometheus.NewRegistry(),
 		web.WithRisk(risk), web.WithCases(cs)).Handler())
 	// The cases service takes detections and reports from the outbox, as
 	// serve runs it.

@@ -137,7 +137,7 @@ func (s *Service) validateSignUp(req SignUp, now time.Time) (*safeguard.Account,
 		la, ok := police.LookupLocalAuthority(req.LocalAuthority)
 		if !ok {
 			return nil, safeguard.Invalid("unknown_local_authority",
-				"We don't know a local authority called %q. Use its name or ONS code.", req.LocalAuthority)
+				"We don't know a council area called %q. Type the name of your town or council, like Bedford or Glasgow City, or leave it empty.", req.LocalAuthority)
 		}
 		a.LocalAuthority = la.Code
 		if a.LocalAuthority == "" {

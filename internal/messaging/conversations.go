@@ -60,6 +60,7 @@ func (s *Service) CreateConversation(ctx context.Context, creatorID int64, req N
 			return err
 		}
 		if !d.Allow {
+			d.Err = s.nameApart(ctx, tx, creator.ID, d)
 			refused = &d
 			refusedTo = blame(d, creator, others, now)
 			return nil
@@ -166,6 +167,29 @@ func createConversation(ctx context.Context, tx Tx, c *safeguard.Conversation, c
 		}
 	}
 	return nil
+}
+
+// nameApart is the error for a group refused because two of its people
+// are not contacts, naming them in words a young person follows: both are
+// people the requester sees (see policy.Decision.Apart). Any other refusal
+// keeps its own error.
+func (s *Service) nameApart(ctx context.Context, tx Tx, me int64, d policy.Decision) *safeguard.Error {
+	if d.Reason != policy.ReasonGroupContacts || d.Apart[0] == 0 || d.Apart[1] == 0 {
+		return d.Err
+	}
+	accounts, err := tx.AccountsByID(ctx, d.Apart[:])
+	a, b := accounts[d.Apart[0]], accounts[d.Apart[1]]
+	if err != nil || a == nil || b == nil {
+		return d.Err
+	}
+	const rule = "When someone under 18 is in a group, everyone in it must be their contact."
+	switch me {
+	case a.ID:
+		return safeguard.Errorf(safeguard.ErrPermission, d.Reason, "You and %s are not contacts yet. %s Add each other under Contacts first, or leave them out.", b.Handle, rule)
+	case b.ID:
+		return safeguard.Errorf(safeguard.ErrPermission, d.Reason, "You and %s are not contacts yet. %s Add each other under Contacts first, or leave them out.", a.Handle, rule)
+	}
+	return safeguard.Errorf(safeguard.ErrPermission, d.Reason, "%s and %s are not contacts of each other. %s Leave one of them out, or ask them to add each other first.", a.Handle, b.Handle, rule)
 }
 
 // blame picks the account a refusal is about, for the record: the first
@@ -336,6 +360,7 @@ func (s *Service) AddMember(ctx context.Context, adderID, id int64, handle strin
 		}
 		d := s.cfg.Policy.Join(s.party(adder, now), s.party(joiner, now), members, c.E2EE, rels)
 		if !d.Allow {
+			d.Err = s.nameApart(ctx, tx, adder.ID, d)
 			refused = &d
 			return nil
 		}

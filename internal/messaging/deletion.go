@@ -212,6 +212,24 @@ func casesKept(cs []*safeguard.Case) *Retained {
 		Until: "Until the case closes and its evidence's retention ends, or the hold is lifted."}
 }
 
+// guardiansToTell returns the guardians of a child under 13 who deletes her
+// own account: they approved the account, so are told it is gone (a live
+// event; the child no longer shows under their children either). An
+// operator's deletion tells no one here; nor does a teen's, who has no
+// guardian on Safeguard.
+func guardiansToTell(ctx context.Context, tx Tx, a *safeguard.Account, actor string, now time.Time) []int64 {
+	if actor != "account" || a.Band(now) != safeguard.Child {
+		return nil
+	}
+	var out []int64
+	for _, id := range a.Guardians() {
+		if g, err := tx.Account(ctx, id); err == nil && g.Status == safeguard.Active {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // erase deletes an account (see DeletionPlan) in one transaction, and
 // returns the cases about it. It keeps the account as a tombstone, its
 // handle reserved.
@@ -219,6 +237,8 @@ func (s *Service) erase(ctx context.Context, id, actorID int64, actor, reason, b
 	now := s.clock()
 	var cs []*safeguard.Case
 	var convs []int64
+	var told []int64 // the guardians to tell, and of which child
+	var child safeguard.Account
 	err := updateTx(ctx, s.store, func(tx Tx) error {
 		a, err := tx.Account(ctx, id)
 		if err != nil {
@@ -227,6 +247,7 @@ func (s *Service) erase(ctx context.Context, id, actorID int64, actor, reason, b
 		if a.Status == safeguard.Deleted {
 			return errAccountDeleted
 		}
+		told, child = guardiansToTell(ctx, tx, a, actor, now), *a
 		if cs, err = tx.Cases(ctx, store.CaseQuery{SenderID: id, Limit: 1000}); err != nil {
 			return err
 		}
@@ -265,6 +286,10 @@ func (s *Service) erase(ctx context.Context, id, actorID int64, actor, reason, b
 		return nil, err
 	}
 	s.publish(ctx, id, Notification{End: EndSession})
+	for _, g := range told { // the handle only: the rest of the account is gone
+		gone := &safeguard.Account{ID: child.ID, Handle: child.Handle, Status: safeguard.Deleted}
+		s.publish(ctx, g, Notification{Type: safeguard.EventGuardianChildDeleted, Account: gone, Notice: "guardian_child_deleted"})
+	}
 	for _, c := range convs {
 		s.publishConversation(ctx, c, safeguard.EventMemberChanged)
 	}

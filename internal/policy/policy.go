@@ -92,6 +92,11 @@ type Decision struct {
 	Reason  string
 	Conceal bool
 	Err     *safeguard.Error
+	// Apart names, on a group_contacts_required refusal of Group or Join,
+	// the two accounts that are not contacts: both are ones the requester
+	// sees (named in the request, or members of the group), so the
+	// requester may be told which.
+	Apart [2]int64
 
 	// Set on allowed decisions.
 	NeedsGuardian bool     // a child's guardian must approve first
@@ -288,11 +293,18 @@ func (c Config) Join(adder, joiner Party, members []Party, e2ee bool, rels Relat
 			continue
 		}
 		if !pairAllowed(m, joiner, rels) {
-			return deny(ReasonGroupContacts, errGroupContacts)
+			return apart(m, joiner)
 		}
 	}
 	d := allow()
 	d.Invite = joiner.Minor() && joiner.ID != adder.ID
+	return d
+}
+
+// apart refuses a group because a and b are not contacts, naming them.
+func apart(a, b Party) Decision {
+	d := deny(ReasonGroupContacts, errGroupContacts)
+	d.Apart = [2]int64{a.ID, b.ID}
 	return d
 }
 
@@ -333,7 +345,7 @@ func (c Config) Group(creator Party, others []Party, e2ee bool, rels Relations) 
 	for i := range all {
 		for j := i + 1; j < len(all); j++ {
 			if !pairAllowed(all[i], all[j], rels) {
-				return deny(ReasonGroupContacts, errGroupContacts)
+				return apart(all[i], all[j])
 			}
 		}
 	}

@@ -78,6 +78,12 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request, a *safeguard.Account
 	writeJSON(w, http.StatusOK, wireAccount(a, s.now()))
 }
 
+// about answers anyone, logged in or not: what the app shows about this
+// service, such as how to reach its support team.
+func (s *Server) about(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, client.About{SupportContact: s.cfg.SupportContact})
+}
+
 func (s *Server) lookup(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
 	target, contact, err := s.svc.Lookup(r.Context(), a.ID, r.PathValue("handle"))
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/client"
 	"github.com/safeguard-dev/safeguard/internal/cases"
+	"github.com/safeguard-dev/safeguard/internal/messaging"
 )
 
 // Option adds a part to a Server.
@@ -78,11 +79,53 @@ func (s *Server) appealable(w http.ResponseWriter, r *http.Request, a *safeguard
 		s.writeError(w, r, err)
 		return
 	}
-	out := []client.AppealableDecision{}
+	out := client.Appeals{Decisions: []client.AppealableDecision{}}
 	for _, c := range cs {
-		out = append(out, client.AppealableDecision{CaseID: c.ID, Decision: string(c.Decision), DecidedAt: c.DecidedAt})
+		out.Decisions = append(out.Decisions, client.AppealableDecision{CaseID: c.ID, Decision: string(c.Decision), DecidedAt: c.DecidedAt})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"decisions": out})
+	if a.Status == safeguard.Suspended {
+		sp, err := s.svc.SuspensionOf(r.Context(), a.ID)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		out.Suspension = s.wireSuspension(sp, cs)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// wireSuspension tells a suspended account why, and how to contest it. A
+// moderator's decision that can be appealed is appealed here; one that
+// cannot (its appeal window passed, or — told in the same words — a
+// law-enforcement report keeps it open) and an operator's suspension are
+// contested through the operator's support contact. A moderator's own notes
+// are never shown: the reason is the decision's, in words.
+func (s *Server) wireSuspension(sp *messaging.Suspension, appealable []*safeguard.Case) *client.Suspension {
+	out := &client.Suspension{By: "moderator", Contact: s.cfg.SupportContact,
+		Reason: "A moderator decided that something you sent broke our rules."}
+	if sp != nil && sp.CaseID == 0 && sp.Decision == "" { // the operator's (sp.By, their name, stays theirs)
+		out.By = "operator"
+		out.Reason = "The Safeguard team suspended your account."
+		if sp.Reason != "" {
+			out.Reason += " They said: " + sp.Reason
+		}
+	}
+	if sp != nil && sp.CaseID != 0 {
+		for _, c := range appealable {
+			if c.ID == sp.CaseID {
+				out.Appealable, out.CaseID = true, c.ID
+			}
+		}
+	}
+	switch {
+	case out.Appealable:
+		out.HowToContest = "If you think this is wrong, appeal the decision below. Someone who did not make the decision will look at it."
+	case out.Contact != "":
+		out.HowToContest = "If you think this is wrong, contact the Safeguard team and ask them to look again: " + out.Contact
+	default:
+		out.HowToContest = "If you think this is wrong, contact the team that runs this Safeguard service and ask them to look again."
+	}
+	return out
 }
 
 func (s *Server) appeal(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {

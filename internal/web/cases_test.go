@@ -129,7 +129,7 @@ func newCaseStackWith(t *testing.T, st store.Store, scanner messaging.Scanner, t
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(web.New(web.Config{AdminToken: adminToken}, svc, b, nil, prometheus.NewRegistry(), web.WithCases(cs)).Handler())
+	srv := httptest.NewServer(web.New(web.Config{AdminToken: adminToken, SupportContact: testSupportContact}, svc, b, nil, prometheus.NewRegistry(), web.WithCases(cs)).Handler())
 	t.Cleanup(func() { b.Close(); srv.Close() })
 	s := &stack{t: t, url: srv.URL, admin: &client.Client{BaseURL: srv.URL, Token: adminToken}, st: st}
 	return &caseStack{stack: s, cs: cs, items: items, pub: pub, reportDir: reportDir, alerts: al}
@@ -406,6 +406,12 @@ func TestUserReports(t *testing.T) {
 		}
 		if ds, err := adult.Appealable(ctx); err != nil || len(ds) != 1 || ds[0].CaseID != id || ds[0].Decision != "suspend" {
 			t.Errorf("appealable decisions: %+v %v", ds, err)
+		}
+		// The appeals page says why, and that this decision is the one to
+		// appeal; the moderator's own note stays theirs.
+		if ap, err := adult.Appeals(ctx); err != nil || ap.Suspension == nil || !ap.Suspension.Appealable || ap.Suspension.CaseID != id ||
+			ap.Suspension.By != "moderator" || strings.Contains(ap.Suspension.Reason, "photos") || ap.Suspension.HowToContest == "" {
+			t.Errorf("the suspension as its account sees it: %+v %v", ap.Suspension, err)
 		}
 		if _, err := adult.Contacts(ctx); apiErr(t, err).Code != "account_suspended" {
 			t.Errorf("a suspended account reaches the rest of the API: %v", err)

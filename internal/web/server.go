@@ -54,6 +54,11 @@ type Config struct {
 	// IPv6 /64); a new stream over a cap ends the oldest (see streamSet).
 	MaxStreamsPerAccount int
 	MaxStreamsPerAddress int
+	// SupportContact says how people reach the operator's support team (an
+	// email address, a URL or a sentence); the app shows it where a person
+	// needs a person: a reset code, age verification, an operator's
+	// suspension. Empty: the app says to ask the team without an address.
+	SupportContact string
 }
 
 // Server serves the API.
@@ -127,6 +132,7 @@ func (s *Server) routes(reg *prometheus.Registry) {
 	m.HandleFunc("POST /api/v1/sessions", s.login)
 	m.HandleFunc("DELETE /api/v1/sessions/current", s.authSuspended(s.logout))
 	m.HandleFunc("GET /api/v1/me", s.authSuspended(s.me))
+	m.HandleFunc("GET /api/v1/about", s.about)
 	m.HandleFunc("GET /api/v1/accounts/{handle}", s.auth(s.lookup))
 
 	m.HandleFunc("POST /api/v1/guardian/link", s.auth(s.guardianLink))

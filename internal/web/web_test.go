@@ -108,13 +108,16 @@ func newBusStack(t testing.TB, st store.Store, tweak func(*messaging.Config), sc
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { svc.Close() }) // the queued refusals, before the store closes
-	srv := httptest.NewServer(web.New(web.Config{AdminToken: adminToken}, svc, b, nil, prometheus.NewRegistry()).Handler())
+	srv := httptest.NewServer(web.New(web.Config{AdminToken: adminToken, SupportContact: testSupportContact}, svc, b, nil, prometheus.NewRegistry()).Handler())
 	t.Cleanup(func() {
 		b.Close()
 		srv.Close()
 	})
 	return &stack{t: t, url: srv.URL, admin: &client.Client{BaseURL: srv.URL, Token: adminToken}, st: st}
 }
+
+// testSupportContact is the test servers' --support-contact.
+const testSupportContact = "help@safeguard.example"
 
 // born returns the birth date of someone aged years today (their birthday
 // was yesterday).
@@ -429,8 +432,19 @@ func TestGroupsWithMinors(t *testing.T) {
 		if _, err := nephew.AcceptInvitation(ctx, g.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := aunt.AddMember(ctx, g.ID, s.h("other_hal")); apiErr(t, err).Code != "group_contacts_required" {
+		if _, err := aunt.AddMember(ctx, g.ID, s.h("other_hal")); apiErr(t, err).Code != "group_contacts_required" ||
+			!strings.Contains(apiErr(t, err).Message, s.h("nephew_gus")+" and "+s.h("other_hal")+" are not contacts") {
 			t.Errorf("adding an adult who is not the minor's contact: %v", err)
+		}
+		// Whoever starts a group is told which two people they named are not
+		// contacts, or that they themselves are not a named person's contact.
+		if _, err := nephew.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("aunt_eve"), s.h("other_hal")}, Title: "y"}); apiErr(t, err).Code != "group_contacts_required" ||
+			!strings.Contains(apiErr(t, err).Message, "You and "+s.h("other_hal")+" are not contacts yet") {
+			t.Errorf("a teen's group with an adult who is not her contact: %v", err)
+		}
+		if _, err := aunt.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("nephew_gus"), s.h("other_hal")}, Title: "z"}); apiErr(t, err).Code != "group_contacts_required" ||
+			!strings.Contains(apiErr(t, err).Message, "are not contacts of each other") {
+			t.Errorf("a group of two who are not contacts: %v", err)
 		}
 		if _, err := other.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("aunt_eve"), s.h("nephew_gus")}, Title: "x"}); apiErr(t, err).Code != "account_not_found" {
 			t.Errorf("stranger's group with the minor: %v", err)

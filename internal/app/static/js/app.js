@@ -23,7 +23,12 @@
 //                      in memory and opens the event stream
 //   ctx.logout(text)   ends the session here (and on the server when it can),
 //                      showing text on the log-in page
-//   ctx.setAccount(a)  replaces ctx.account (after GET /api/v1/me)
+//   ctx.setAccount(a)  replaces ctx.account (after GET /api/v1/me); a new
+//                      status draws the page again
+//   ctx.support()      resolves to the operator's support contact (GET
+//                      /api/v1/about), or ""
+//   ctx.reach(before)  a paragraph: before, then how to reach the support
+//                      team, filled in when GET /api/v1/about answers
 //   ctx.notices        safety notices the live stream brought, by
 //                      conversation ID: [{notice, message}]
 //   ctx.e2ee()         the E2EE module's instance (./e2ee.js), loaded on
@@ -43,6 +48,7 @@ let streamCtl = null;
 let cleanup = null;
 let e2eeInstance = null;
 let loginNote = '';
+let aboutReq = null;
 
 export const ctx = {
   api: { ...api, request },
@@ -66,6 +72,7 @@ export const ctx = {
     setToken(session.token);
     ctx.account = session.account;
     nav.hidden = false;
+    fitNav();
     startStream();
     // A parent or carer is told when a child's contact request waits.
     if (session.account && session.account.age_band === 'adult') {
@@ -88,7 +95,26 @@ export const ctx = {
     loginNote = note || 'You have logged out.';
     ctx.navigate('#/login');
   },
-  setAccount(a) { ctx.account = a; },
+  // ctx.support() resolves to a sentence's end saying how to reach the
+  // operator's support team ("at help@example.org"), from GET
+  // /api/v1/about; "" when the server names none or cannot be asked.
+  support() {
+    if (!aboutReq) aboutReq = api.get('/api/v1/about').then(a => (a && a.support_contact) || '').catch(() => { aboutReq = null; return ''; });
+    return aboutReq;
+  },
+  reach(before) {
+    const p = el('p', { class: 'support', text: `${before} Contact the team that runs this Safeguard service.` });
+    ctx.support().then(c => { if (c) p.textContent = `${before} Contact the Safeguard team: ${c}`; });
+    return p;
+  },
+  setAccount(a) {
+    const before = ctx.account && ctx.account.status;
+    ctx.account = a;
+    fitNav();
+    // A child a parent just approved, or an account just suspended: the
+    // open page was drawn for the old status.
+    if (before && a && a.status !== before) route();
+  },
   takeLoginNote() { const n = loginNote; loginNote = ''; return n; },
   async e2ee() {
     if (!e2eeInstance) {
@@ -133,6 +159,11 @@ async function route() {
     r = parse('#/login');
     history.replaceState(null, '', '#/login');
   }
+  // A suspended account can act only on its appeals and its settings.
+  if (suspended() && !forSuspended.has(r.name)) {
+    r = parse('#/appeals');
+    history.replaceState(null, '', '#/appeals');
+  }
   ctx.route = r;
   if (typeof cleanup === 'function') {
     try { cleanup(); } catch { /* a page's cleanup must not stop the next */ }
@@ -156,6 +187,20 @@ async function route() {
     if (document.activeElement === document.body || !main.contains(document.activeElement)) h1.focus({ preventScroll: true });
   }
   document.title = h1 ? `${h1.textContent} – Safeguard` : 'Safeguard';
+}
+
+const forSuspended = new Set(['appeals', 'settings']);
+const suspended = () => !!(ctx.account && ctx.account.status === 'suspended');
+
+// fitNav shows the links the account can use: a suspended account has
+// Appeals and Settings, no chats, contacts or guardian's page.
+function fitNav() {
+  for (const a of nav.querySelectorAll('a')) {
+    const name = (a.getAttribute('href') || '').replace(/^#\//, '');
+    const li = a.closest('li');
+    if (!li || !pages[name]) continue;
+    li.hidden = name === 'appeals' ? !suspended() : suspended() && !forSuspended.has(name);
+  }
 }
 
 function markNav(name) {
@@ -194,6 +239,10 @@ function startStream() {
       return;
     }
     if (ev.type === 'account.changed' && ev.account) ctx.setAccount({ ...ctx.account, ...ev.account });
+    if (ev.type === 'guardian.child_deleted' && ev.notice) {
+      const who = ev.account && ev.account.handle;
+      alert({ ...ev.notice, title: who ? `${who} deleted their account` : ev.notice.title });
+    }
     if (ev.type === 'safety.notice' && ev.notice) {
       if (ev.message) {
         const conv = ev.message.conversation_id;

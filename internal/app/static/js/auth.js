@@ -90,12 +90,14 @@ function signUp(main, ctx) {
 // created shows the username the server gave, and for a child under 13 the
 // code a parent or carer needs.
 function created(main, ctx, a) {
+  // A child under 13 cannot chat yet: the heading must not say otherwise.
+  const pending = a.status === 'pending_guardian';
   add(clear(main), 
-    el('h1', { text: 'Your account is ready' }),
+    el('h1', { text: pending ? 'Your account is made: one more step' : 'Your account is ready' }),
     el('p', {}, 'Your username is'),
     el('p', { class: 'big', id: 'new-handle', text: a.handle }),
     el('p', { class: 'ok', text: `Write it down. You need the whole username, ${a.handle}, with your password to log in. Other people add you with it too.` }),
-    a.status === 'pending_guardian' ? waiting(a) : null,
+    pending ? waiting(a) : null,
     a.notice ? noticeText(a.notice) : null,
     el('p', {}, el('a', { class: 'button', href: `#/login?handle=${encodeURIComponent(a.handle)}`, text: 'Log in' })));
   main.querySelector('h1').focus();

@@ -41,14 +41,21 @@ async function list(main, ctx) {
     toggle.setAttribute('aria-expanded', String(!groupForm.hidden));
     if (!groupForm.hidden) groupForm.querySelector('input').focus();
   });
+  // A child waiting for a parent or carer can start nothing yet: the page
+  // says so once, instead of offering what would be refused.
+  const pending = ctx.account && ctx.account.status === 'pending_guardian';
   add(main, el('h1', { text: 'Chats' }),
-    ctx.account && ctx.account.status === 'pending_guardian' ? waitingForGuardian(ctx) : null,
-    el('div', { class: 'row' }, toggle), groupForm, status, lists);
+    pending ? waitingForGuardian(ctx) : null,
+    pending ? null : el('div', { class: 'row' }, toggle), pending ? null : groupForm, status, lists);
 
+  // The counts come after the list, so the page is drawn (and the focus
+  // settled) without waiting for them; they are filled in where they are.
+  let unread = new Map();
   const refresh = async () => {
     try {
       const { conversations } = await ctx.api.get('/api/v1/conversations');
-      drawList(ctx, lists, conversations || [], refresh, status);
+      drawList(ctx, lists, conversations || [], refresh, status, unread);
+      unreadCounts(ctx, conversations || []).then((u) => { unread = u; markUnread(lists, u); });
     } catch (x) {
       showError(status, x);
     }
@@ -82,7 +89,48 @@ function waitingForGuardian(ctx) {
   return el('section', { class: 'notice info', 'aria-labelledby': 'waiting-title' },
     el('h2', { id: 'waiting-title', text: 'Your account is waiting for a parent or carer' }),
     el('p', { text: 'You can chat once a parent or carer says yes. They put your code in Safeguard under Parents and carers.' }),
+    el('p', { text: 'If they do not have your code any more, get a new one here and give it to them. The old code then stops working.' }),
     get, out, err);
+}
+
+// markUnread puts each chat's count beside it, in place.
+function markUnread(root, counts) {
+  for (const li of root.querySelectorAll('li[data-conversation]')) badge(li, counts.get(Number(li.dataset.conversation)) || 0);
+}
+
+// badge shows n new messages beside a chat's link: the number for the eye,
+// the words as the link's description for a screen reader.
+function badge(li, n) {
+  const a = li.querySelector('a');
+  const old = li.querySelector('.unread');
+  if (old) old.remove();
+  li.classList.toggle('has-unread', n > 0);
+  if (!a || !n) {
+    if (a) a.removeAttribute('aria-describedby');
+    return;
+  }
+  const id = uid('unread');
+  a.after(el('span', { class: 'unread' },
+    el('span', { 'aria-hidden': 'true', text: n > 99 ? '99+' : String(n) }),
+    el('span', { class: 'sr-only', id, text: n === 1 ? '1 new message' : `${n > 99 ? 'more than 99' : n} new messages` })));
+  a.setAttribute('aria-describedby', id);
+}
+
+// unreadCounts counts, for each chat the server can read, the messages
+// from others after the caller's read marker (at most 100, shown as 99+).
+// An end-to-end encrypted chat's messages are on the device, so it has no
+// count here.
+async function unreadCounts(ctx, convs) {
+  const out = new Map();
+  await Promise.all(convs.filter(c => !c.e2ee && mineState(ctx, c) === 'joined').map(async (c) => {
+    try {
+      const { read } = await ctx.api.get(`/api/v1/conversations/${c.id}/read`);
+      const mine = (read || []).find(r => r.handle.toLowerCase() === me(ctx));
+      const page = await ctx.api.get(`/api/v1/conversations/${c.id}/messages?limit=100&after=${mine ? mine.message_id : 0}`);
+      out.set(c.id, (page.messages || []).filter(m => (m.sender || '').toLowerCase() !== me(ctx)).length);
+    } catch { /* a count is a nicety */ }
+  }));
+  return out;
 }
 
 function newGroupForm(ctx) {
@@ -118,7 +166,7 @@ function newGroupForm(ctx) {
   return form;
 }
 
-function drawList(ctx, root, convs, refresh, status) {
+function drawList(ctx, root, convs, refresh, status, unread = new Map()) {
   const invited = convs.filter(c => mineState(ctx, c) === 'invited');
   const joined = convs.filter(c => mineState(ctx, c) !== 'invited');
   const act = (fn) => async (e) => {
@@ -141,15 +189,19 @@ function drawList(ctx, root, convs, refresh, status) {
     // closed is flagged too.
     const notes = ctx.notices.get(c.id) || [];
     const flag = notes.length ? notes[notes.length - 1].notice : c.safety_notice;
-    return el('li', { dataset: { conversation: c.id } },
+    const li = el('li', { dataset: { conversation: c.id } },
       el('a', { href: `#/chat/${c.id}`, text: nameOf(ctx, c) }),
       flag ? el('strong', { class: 'flag', dataset: { notice: flag.code || '' }, text: flag.title || 'Safety message' }) : null,
       el('span', { class: 'meta', text: `${c.kind === 'group' ? 'Group' : 'Chat'}${c.e2ee ? ' · end-to-end encrypted' : ''}` }));
+    badge(li, unread.get(c.id) || 0);
+    return li;
   });
   root.replaceChildren(
     inv.length ? el('section', { 'aria-label': 'Invitations' }, el('h2', { text: 'Invitations' }), el('ul', { class: 'list' }, inv)) : '',
     items.length ? el('ul', { class: 'list chats' }, items)
-      : el('p', { text: 'No chats yet. Add someone you know under Contacts, then start a chat.' }));
+      : el('p', { text: ctx.account && ctx.account.status === 'pending_guardian'
+        ? 'No chats yet. Your chats will be here once a parent or carer says yes.'
+        : 'No chats yet. Add someone you know under Contacts, then start a chat.' }));
 }
 
 // ---- One chat ----
@@ -425,7 +477,10 @@ function photo(state, m, blob, mine) {
 
 function reportMessage(state, m) {
   const about = m.kind === 'image' ? `this photo from ${m.sender}` : `this message from ${m.sender}`;
-  const opts = {};
+  // The dialog quotes what is reported, as the chat shows it: on a phone
+  // it covers the message.
+  const shown = state.log.querySelector(`li.msg[data-id="${m.id}"] .text`);
+  const opts = { quote: m.kind === 'image' ? 'A photo' : (shown ? shown.textContent : m.text || '') };
   if (state.conv.e2ee && state.e2ee) {
     // E2EE hook: a verified report carries the franking proof.
     opts.submit = (reason, note) => state.e2ee.report(state.id, m.id, reason, note);

@@ -15,7 +15,12 @@ export async function render(main, ctx) {
     el('button', { type: 'submit', text: 'Send request' }));
   const lists = el('div', { class: 'lists' });
   const status = errorBox();
-  add(main, el('h1', { text: 'Contacts' }), form, result, status, lists);
+  // A child waiting for a parent or carer cannot add anyone yet: the page
+  // says what Chats says, instead of a form that would be refused.
+  const pending = ctx.account && ctx.account.status === 'pending_guardian';
+  add(main, el('h1', { text: 'Contacts' }),
+    pending ? el('p', { class: 'notice info', id: 'contacts-waiting', text: 'Your account is waiting for a parent or carer. You can add people once they say yes. Your code for them is on your Chats page.' }) : form,
+    result, status, lists);
 
   const refresh = async () => {
     try {

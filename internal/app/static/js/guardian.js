@@ -21,7 +21,7 @@ export function render(main, ctx) {
   const err = errorBox();
   const done = el('p', { class: 'ok', role: 'status', hidden: true });
   const form = el('form', { novalidate: true, id: 'link-child' },
-    field("Child's code", code, 'The code your child was shown when they made their account, like K7QM-2XRD-9FTA. They can find it again when they log in.'),
+    field("Child's code", code, 'The code your child was shown when they made their account, like K7QM-2XRD-9FTA. If they no longer have it, they can get a new one on their Chats page when they log in (the old code then stops working).'),
     err,
     el('button', { type: 'submit', text: 'Become guardian' }));
   const children = el('div', { id: 'children', 'aria-live': 'polite' }, el('p', { text: 'Loading your children…' }));
@@ -72,13 +72,22 @@ export function render(main, ctx) {
     el('h1', { text: 'Parents and carers' }),
     el('p', { text: "Children under 13 need a parent or carer to say yes before they can chat, and before each new contact. You see who your child's contacts are. You never see their messages." }),
     titled('Your children', loadErr, children),
-    titled("Link your child's account", form, done));
+    titled("Link your child's account",
+      ctx.account && ctx.account.age_assurance !== 'verified' ? verifyFirst(ctx) : null, form, done));
 
   load();
   const stop = ctx.on((ev) => {
     if (ev.type === 'contact.awaiting_guardian' || ev.type === 'contact.accepted' || ev.type === 'guardian.changed' || ev.type === 'resync') load();
   });
   return stop;
+}
+
+// verifyFirst tells an adult whose age is not verified what linking a
+// child needs first, and how to get there.
+function verifyFirst(ctx) {
+  return el('div', { class: 'notice info', id: 'verify-first' },
+    el('p', { text: 'Before you can link a child, the Safeguard team needs to check that you are an adult. Only an adult whose age has been checked can be a parent or carer here.' }),
+    ctx.reach('To get your age checked, ask the Safeguard team; they will tell you what they need to see.'));
 }
 
 // forYoungPeople tells a child or teen what this page is, and what a

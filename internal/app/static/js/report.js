@@ -18,7 +18,8 @@ async function loadReasons(api) {
 // receipt. opts.submit(reason, note), when given, sends the report instead
 // of POST /api/v1/reports and resolves to its receipt (the E2EE module's
 // verified report); opts.note false leaves out the note, which that report
-// cannot carry.
+// cannot carry; opts.quote is what is reported as the chat shows it (the
+// text, or "A photo"), quoted in the dialog.
 export async function openReport(ctx, target, about, onBlocked, opts = {}) {
   const dlg = el('dialog', { class: 'report', 'aria-labelledby': 'report-title' });
   const err = errorBox();
@@ -28,6 +29,7 @@ export async function openReport(ctx, target, about, onBlocked, opts = {}) {
   const form = el('form', { method: 'dialog', novalidate: true },
     el('h2', { id: 'report-title', text: 'Report' }),
     el('p', { text: `You are reporting ${about}. We will not tell them who reported it.` }),
+    opts.quote ? el('blockquote', { class: 'quote', text: opts.quote }) : null,
     field('Reason', reason),
     opts.note === false ? null : field('Anything you want to add (you can leave this empty)', note),
     err,
@@ -103,24 +105,38 @@ function receiptView(ctx, dlg, receipt, onBlocked) {
   ctx.announce('Report sent.');
 }
 
-// render is the appeals page (#/appeals): decisions the account may
-// appeal, and an appeal of one of them.
+// decisionWords says a decision in words.
+const decisionWords = {
+  remove_content: 'we removed something you sent',
+  warn: 'we warned you about something you sent',
+  suspend: 'we suspended your account because of something you sent',
+  ban: 'we closed your account because of something you sent',
+};
+
+// render is the appeals page (#/appeals): for a suspended account, who
+// suspended it, why and how to contest it (the server's words); then the
+// decisions the account may appeal, and an appeal of one of them.
 export async function render(main, ctx) {
-  add(main, el('h1', { text: 'Appeals' }),
-    ctx.account && ctx.account.status === 'suspended'
-      ? el('p', { class: 'notice', text: 'Your account is suspended. You can appeal the decision here.' }) : null,
-    el('p', { text: 'If we took action because of something you sent and you think we got it wrong, you can ask us to look again.' }));
-  const { decisions } = await ctx.api.get('/api/v1/appeals');
+  add(main, el('h1', { text: 'Appeals' }));
+  const { decisions, suspension } = await ctx.api.get('/api/v1/appeals');
+  if (suspension) {
+    add(main, el('section', { class: 'notice', 'aria-labelledby': 'suspended-title' },
+      el('h2', { id: 'suspended-title', text: 'Your account is suspended' }),
+      el('p', { text: suspension.reason }),
+      el('p', { text: 'While it is suspended you cannot chat or add contacts. You can still download your data or delete your account under Settings.' }),
+      el('p', { id: 'contest', text: suspension.how_to_contest })));
+  }
   if (!decisions || !decisions.length) {
-    add(main, el('p', { text: 'There is nothing to appeal.' }));
+    if (!suspension) add(main, el('p', { text: 'If we take action because of something you send, you can ask us to look again here. There is nothing to appeal now.' }));
     return;
   }
+  add(main, el('p', { text: 'If we took action because of something you sent and you think we got it wrong, you can ask us to look again.' }));
   const list = el('ul', { class: 'list' });
   for (const d of decisions) {
     const text = el('textarea', { name: 'text', rows: 3, required: true });
     const err = errorBox();
     const form = el('form', { novalidate: true },
-      el('p', { text: `Decision on ${when(d.decided_at)}: ${d.decision}` }),
+      el('p', { text: `On ${when(d.decided_at)} ${decisionWords[d.decision] || 'we made a decision about something you sent'}.` }),
       field('Why we should look again', text), err,
       el('button', { type: 'submit', text: 'Send appeal' }));
     form.addEventListener('submit', async (e) => {

@@ -232,12 +232,37 @@ async function deletePage(main, ctx) {
       }
     });
   });
-  body.replaceChildren(
-    el('p', { text: 'Please read this first. When you delete your account, you cannot log in again and nobody can find you on Safeguard.' }),
+  const a = ctx.account || {};
+  const young = a.age_band === 'child' || a.age_band === 'teen';
+  const detail = [
     section('What we keep, and why', el('p', { text: 'Some things must be kept for a while, by law or to keep children safe. Nobody can use them to log in as you.' }),
       items(plan.kept, 'kept')),
-    section('What we delete', items(plan.deleted, 'deleted')),
+    section('What we delete', items(plan.deleted, 'deleted'))];
+  body.replaceChildren(
+    el('p', { text: 'Please read this first. When you delete your account, you cannot log in again and nobody can find you on Safeguard.' }),
+    ...(young ? youngWords(a, detail) : detail),
+    el('p', { id: 'who-is-told', text: whoIsTold(a) }),
     form);
+}
+
+// youngWords says what deleting does in plain words for a child or teen,
+// with the full list (the law, the legal hold) one click away.
+function youngWords(a, detail) {
+  return [
+    section('What happens', el('ul', { class: 'plan', id: 'deletion-plain' },
+      el('li', { text: 'Your chats, contacts and messages are deleted. Nobody can message you here any more.' }),
+      el('li', { text: 'We keep a few things for a while, like reports about messages, because the law says we must, to keep children safe. Nobody can use them to log in as you.' }),
+      el('li', { text: 'Your username stays taken, so nobody else can pretend to be you.' }))),
+    el('details', { class: 'detail' }, el('summary', { text: 'Show the full list of what we keep and delete' }), ...detail),
+    el('p', { text: 'Not sure? You can talk to a parent or carer, or to Childline for free on 0800 1111, any time.' }),
+  ];
+}
+
+// whoIsTold says whether anyone hears of the deletion: a child under 13's
+// parent or carer (who approved the account) is told; nobody else is.
+function whoIsTold(a) {
+  if (a.age_band === 'child' && a.status === 'active') return 'Your parent or carer who said yes to your account will be told that you deleted it. Nobody else is told.';
+  return 'We do not send anyone a message about it.';
 }
 
 // items lists what deletion deletes or keeps: what, why and until when.
@@ -304,6 +329,7 @@ function resetPage(main, ctx) {
   main.append(
     el('h1', { text: 'Reset your password' }),
     el('p', { text: 'If you have forgotten your password, ask the Safeguard team for a reset code. If you are under 13, your parent or carer can get one for you on their Parents and carers page. The code works once.' }),
+    ctx.reach('To ask for a code, tell them your username.'),
     form,
     el('p', {}, el('a', { href: '#/login', text: 'Back to log in' })));
   (handle.value ? code : handle).focus();
