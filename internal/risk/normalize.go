@@ -72,8 +72,11 @@ func (n *normalizer) scan(text string, limit int) (toks []string) {
 		if len(toks) >= limit {
 			break
 		}
-		if unicode.Is(unicode.Mn, r) || r == '\u200d' || r == '\ufe0f' {
-			continue // accents, zero-width joiners, emoji presentation selectors
+		if unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) {
+			// accents, emoji presentation selectors, and what shows nothing:
+			// zero-width spaces and joiners, soft hyphens, direction marks,
+			// so that "pa\u200by" is read as "pay"
+			continue
 		}
 		r = unicode.ToLower(r)
 		if c, ok := confusables[r]; ok {

@@ -45,6 +45,8 @@ func TestTokens(t *testing.T) {
 		{"b4 l8r", "before later"},
 		{"lol!!! ok...", "lol ok"},
 		{"add me on sc", "add me on snapchat"},
+		{"pa\u200by or i po\u00adst th\u2060em", "pay or i post them"}, // zero-width space, soft hyphen, word joiner
+		{"del\u200cete\ufeff", "delete"},                               // zero-width non-joiner, BOM
 		{"", ""},
 	}
 	for _, tt := range tests {
