@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/safeguard-dev/safeguard/internal/browsertest"
 	"image"
 	"image/color"
 	"image/png"
@@ -25,8 +26,6 @@ import (
 	"github.com/safeguard-dev/safeguard/client"
 	"github.com/safeguard-dev/safeguard/internal/store/postgres/pgtest"
 )
-
-const chromiumPath = "/usr/bin/chromium"
 
 // e2eeServer is "safeguard serve" in this process on one of the stores,
 // with what the tests look at: the database (a SQLite file, or a
@@ -234,23 +233,7 @@ type browser struct {
 
 func newBrowser(t *testing.T) *browser {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("%s is absent", chromiumPath)
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	root, cancelRoot := chromedp.NewContext(alloc)
-	t.Cleanup(func() { cancelRoot(); cancelAlloc(); cancel() })
-	if err := chromedp.Do(root); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
+	root := browsertest.Browser(t) // one way to start Chromium for every browser test
 	return &browser{t: t, ctx: root}
 }
 

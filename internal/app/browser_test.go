@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/safeguard-dev/safeguard/internal/browsertest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,8 +14,6 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
-
-const chromiumPath = "/usr/bin/chromium"
 
 // browser is one headless Chromium for a test; each person in a flow gets
 // a browser context of their own (their own storage, their own tab).
@@ -26,24 +25,7 @@ type browser struct {
 // newBrowser starts Chromium, or skips the test when it is absent.
 func newBrowser(t *testing.T) *browser {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("%s is absent", chromiumPath)
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 1000),
-	)
-	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	root, cancelRoot := chromedp.NewContext(alloc)
-	t.Cleanup(func() { cancelRoot(); cancelAlloc(); cancel() })
-	if err := chromedp.Do(root); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
+	root := browsertest.Browser(t) // one way to start Chromium for every browser test
 	return &browser{t: t, ctx: root}
 }
 
