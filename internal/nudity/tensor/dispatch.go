@@ -1,11 +1,108 @@
 package tensor
 
-func conv(dst, src, w, bias []float32, s Shape, act Act) { convGo(dst, src, w, bias, s, act) }
+import (
+	"math"
+	"sync"
+)
+
+// bounds returns the clamp that act amounts to.
+func bounds(act Act) (lo, hi float32) {
+	lo, hi = float32(math.Inf(-1)), float32(math.Inf(1))
+	switch act {
+	case ReLU:
+		lo = 0
+	case ReLU6:
+		lo, hi = 0, 6
+	}
+	return lo, hi
+}
+
+// scratchPool holds the kernels' working buffers.
+var scratchPool sync.Pool
+
+// getScratch returns a buffer of n values, contents undefined; give it
+// back with putScratch.
+func getScratch(n int) *[]float32 {
+	if b, ok := scratchPool.Get().(*[]float32); ok {
+		if cap(*b) >= n {
+			*b = (*b)[:n]
+			return b
+		}
+		scratchPool.Put(b)
+	}
+	b := make([]float32, n)
+	return &b
+}
+
+func putScratch(b *[]float32) { scratchPool.Put(b) }
+
+// convRows is how many im2col values Conv builds at a time.
+const convRows = 32 * 1024
+
+// conv lays the taps of a band of output pixels out as rows (im2col) and
+// multiplies them by the weights, which HWIO already lays out as the
+// matching (KH·KW·InC, OutC) matrix.
+func conv(dst, src, w, bias []float32, s Shape, act Act) {
+	k := s.KH * s.KW * s.InC
+	pixels := s.OutH * s.OutW
+	band := max(6, convRows/k/6*6)
+	buf := getScratch(min(band, pixels) * k)
+	col := *buf
+	var p *Packed
+	if haveAsm && useAsm {
+		p = PackPointwise(w, bias, k, s.OutC)
+	}
+	for p0 := 0; p0 < pixels; p0 += band {
+		p1 := min(p0+band, pixels)
+		im2col(col, src, s, p0, p1)
+		out := dst[p0*s.OutC : p1*s.OutC]
+		if p != nil {
+			p.Apply(out, col, p1-p0, act)
+		} else {
+			gemmGo(out, col, w, bias, p1-p0, k, s.OutC, act)
+		}
+	}
+	putScratch(buf)
+}
+
+// im2col writes the taps of output pixels p0 to p1, one row of
+// KH·KW·InC values each, zeros in the padding.
+func im2col(col, src []float32, s Shape, p0, p1 int) {
+	ic := s.InC
+	i := 0
+	for p := p0; p < p1; p++ {
+		oy, ox := p/s.OutW, p%s.OutW
+		for ky := 0; ky < s.KH; ky++ {
+			iy := oy*s.Stride - s.PadTop + ky
+			for kx := 0; kx < s.KW; kx++ {
+				ix := ox*s.Stride - s.PadLeft + kx
+				t := col[i : i+ic]
+				i += ic
+				if iy < 0 || iy >= s.InH || ix < 0 || ix >= s.InW {
+					clear(t)
+					continue
+				}
+				copy(t, src[(iy*s.InW+ix)*ic:])
+			}
+		}
+	}
+}
 
 func depthwise(dst, src, w, bias []float32, s Shape, act Act) {
+	if haveAsm && useAsm && s.KH == 3 && s.KW == 3 && s.InC%8 == 0 {
+		depthwise3x3Asm(dst, src, w, bias, s, act)
+		return
+	}
 	depthwiseGo(dst, src, w, bias, s, act)
 }
 
 func pointwise(dst, src, w, bias []float32, pixels, inC, outC int, act Act) {
-	pointwiseGo(dst, src, w, bias, pixels, inC, outC, act)
+	if haveAsm && useAsm && pixels >= 6 {
+		buf := getScratch(packedLen(inC, outC))
+		p := packInto(*buf, w, bias, inC, outC)
+		p.gemmAsm(dst, src, pixels, act)
+		putScratch(buf)
+		return
+	}
+	gemmGo(dst, src, w, bias, pixels, inC, outC, act)
 }

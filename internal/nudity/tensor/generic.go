@@ -19,34 +19,6 @@ func axpy(y []float32, a float32, x []float32) {
 	}
 }
 
-func convGo(dst, src, w, bias []float32, s Shape, act Act) {
-	oc := s.OutC
-	for oy := 0; oy < s.OutH; oy++ {
-		for ox := 0; ox < s.OutW; ox++ {
-			out := dst[(oy*s.OutW+ox)*oc : (oy*s.OutW+ox+1)*oc]
-			setBias(out, bias)
-			for ky := 0; ky < s.KH; ky++ {
-				iy := oy*s.Stride - s.PadTop + ky
-				if iy < 0 || iy >= s.InH {
-					continue
-				}
-				for kx := 0; kx < s.KW; kx++ {
-					ix := ox*s.Stride - s.PadLeft + kx
-					if ix < 0 || ix >= s.InW {
-						continue
-					}
-					in := src[(iy*s.InW+ix)*s.InC : (iy*s.InW+ix+1)*s.InC]
-					wk := w[(ky*s.KW+kx)*s.InC*oc:]
-					for ic, v := range in {
-						axpy(out, v, wk[ic*oc:ic*oc+oc])
-					}
-				}
-			}
-			activate(out, act)
-		}
-	}
-}
-
 func depthwiseGo(dst, src, w, bias []float32, s Shape, act Act) {
 	c := s.OutC
 	for oy := 0; oy < s.OutH; oy++ {
@@ -75,13 +47,41 @@ func depthwiseGo(dst, src, w, bias []float32, s Shape, act Act) {
 	}
 }
 
-func pointwiseGo(dst, src, w, bias []float32, pixels, inC, outC int, act Act) {
-	for p := 0; p < pixels; p++ {
-		out := dst[p*outC : p*outC+outC]
+// gemmGo is the portable matrix product: dst (m, n) = src (m, k) × w (k,
+// n) + bias, then act. Four rows of dst at a time share each row of w.
+func gemmGo(dst, src, w, bias []float32, m, k, n int, act Act) {
+	i := 0
+	for ; i+4 <= m; i += 4 {
+		c0 := dst[i*n : i*n+n]
+		c1 := dst[(i+1)*n : (i+1)*n+n]
+		c2 := dst[(i+2)*n : (i+2)*n+n]
+		c3 := dst[(i+3)*n : (i+3)*n+n]
+		setBias(c0, bias)
+		setBias(c1, bias)
+		setBias(c2, bias)
+		setBias(c3, bias)
+		a0 := src[i*k : i*k+k]
+		a1 := src[(i+1)*k : (i+1)*k+k]
+		a2 := src[(i+2)*k : (i+2)*k+k]
+		a3 := src[(i+3)*k : (i+3)*k+k]
+		for kk, x0 := range a0 {
+			x1, x2, x3 := a1[kk], a2[kk], a3[kk]
+			b := w[kk*n : kk*n+n]
+			c0, c1, c2, c3 := c0[:len(b)], c1[:len(b)], c2[:len(b)], c3[:len(b)]
+			for j, bv := range b {
+				c0[j] += x0 * bv
+				c1[j] += x1 * bv
+				c2[j] += x2 * bv
+				c3[j] += x3 * bv
+			}
+		}
+		activate(dst[i*n:(i+4)*n], act)
+	}
+	for ; i < m; i++ {
+		out := dst[i*n : i*n+n]
 		setBias(out, bias)
-		in := src[p*inC : p*inC+inC]
-		for ic, v := range in {
-			axpy(out, v, w[ic*outC:ic*outC+outC])
+		for kk, x := range src[i*k : i*k+k] {
+			axpy(out, x, w[kk*n:kk*n+n])
 		}
 		activate(out, act)
 	}

@@ -38,12 +38,13 @@ func convRef(src, w, bias []float32, s Shape, act Act, depthwise bool) (out, sca
 						if iy < 0 || iy >= s.InH || ix < 0 || ix >= s.InW {
 							continue
 						}
-						for ic := 0; ic < s.InC; ic++ {
+						ic0, ic1 := 0, s.InC
+						if depthwise {
+							ic0, ic1 = oc, oc+1
+						}
+						for ic := ic0; ic < ic1; ic++ {
 							var wv float32
 							if depthwise {
-								if ic != oc {
-									continue
-								}
 								wv = w[(ky*s.KW+kx)*s.InC+ic]
 							} else {
 								wv = w[((ky*s.KW+kx)*s.InC+ic)*s.OutC+oc]

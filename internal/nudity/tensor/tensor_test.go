@@ -26,6 +26,19 @@ func validAfterPad(h, w, inC, outC, k, stride int) Shape {
 
 var acts = []Act{Linear, ReLU, ReLU6}
 
+// forPaths runs f with the assembly kernels, when this machine has them,
+// and with the portable ones.
+func forPaths(t *testing.T, f func(t *testing.T)) {
+	was := useAsm
+	defer func() { useAsm = was }()
+	if haveAsm && was {
+		useAsm = true
+		t.Run("asm", f)
+	}
+	useAsm = false
+	t.Run("go", f)
+}
+
 func checkConv(t *testing.T, r *rand.Rand, s Shape, act Act, withBias bool) {
 	t.Helper()
 	src := randVec(r, s.InH*s.InW*s.InC)
@@ -69,88 +82,96 @@ func checkPointwise(t *testing.T, r *rand.Rand, pixels, inC, outC int, act Act, 
 }
 
 func TestConv(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 2))
-	shapes := []Shape{
-		validAfterPad(224, 224, 3, 32, 3, 2), // MobileNetV2's first layer, Keras
-		same(224, 224, 3, 32, 3, 2),          // the same, TF 'same'
-		same(7, 9, 3, 5, 3, 2),
-		same(5, 5, 4, 17, 3, 1),
-		same(6, 6, 3, 8, 5, 1),
-		validAfterPad(9, 8, 2, 3, 3, 2),
-		{InH: 4, InW: 5, InC: 3, OutH: 3, OutW: 2, OutC: 7, KH: 2, KW: 3, Stride: 2, PadTop: 1, PadLeft: 0},
-		{InH: 1, InW: 1, InC: 1, OutH: 1, OutW: 1, OutC: 1, KH: 1, KW: 1, Stride: 1},
-	}
-	for i, s := range shapes {
-		checkConv(t, r, s, acts[i%3], i%4 != 3)
-	}
+	forPaths(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(1, 2))
+		shapes := []Shape{
+			validAfterPad(224, 224, 3, 32, 3, 2), // MobileNetV2's first layer, Keras
+			same(224, 224, 3, 32, 3, 2),          // the same, TF 'same'
+			same(7, 9, 3, 5, 3, 2),
+			same(5, 5, 4, 17, 3, 1),
+			same(6, 6, 3, 8, 5, 1),
+			validAfterPad(9, 8, 2, 3, 3, 2),
+			{InH: 4, InW: 5, InC: 3, OutH: 3, OutW: 2, OutC: 7, KH: 2, KW: 3, Stride: 2, PadTop: 1, PadLeft: 0},
+			{InH: 1, InW: 1, InC: 1, OutH: 1, OutW: 1, OutC: 1, KH: 1, KW: 1, Stride: 1},
+		}
+		for i, s := range shapes {
+			checkConv(t, r, s, acts[i%3], i%4 != 3)
+		}
+	})
 }
 
 func TestDepthwise(t *testing.T) {
-	r := rand.New(rand.NewPCG(3, 4))
-	shapes := []Shape{
-		same(112, 112, 32, 32, 3, 1),          // MobileNetV2 block 0
-		validAfterPad(112, 112, 96, 96, 3, 2), // block 1, Keras
-		same(112, 112, 96, 96, 3, 2),          // block 1, TF
-		same(56, 56, 144, 144, 3, 1),
-		validAfterPad(14, 14, 576, 576, 3, 2),
-		same(7, 7, 960, 960, 3, 1),
-		same(5, 7, 13, 13, 3, 1),
-		same(6, 5, 9, 9, 3, 2),
-		validAfterPad(7, 6, 1, 1, 3, 2),
-		same(8, 8, 20, 20, 5, 2),
-		{InH: 3, InW: 3, InC: 7, OutH: 3, OutW: 3, OutC: 7, KH: 3, KW: 3, Stride: 1, PadTop: 2, PadLeft: 2},
-	}
-	for i, s := range shapes {
-		checkDepthwise(t, r, s, acts[i%3], i%4 != 3)
-	}
+	forPaths(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(3, 4))
+		shapes := []Shape{
+			same(112, 112, 32, 32, 3, 1),          // MobileNetV2 block 0
+			validAfterPad(112, 112, 96, 96, 3, 2), // block 1, Keras
+			same(112, 112, 96, 96, 3, 2),          // block 1, TF
+			same(56, 56, 144, 144, 3, 1),
+			validAfterPad(14, 14, 576, 576, 3, 2),
+			same(7, 7, 960, 960, 3, 1),
+			same(5, 7, 13, 13, 3, 1),
+			same(6, 5, 9, 9, 3, 2),
+			validAfterPad(7, 6, 1, 1, 3, 2),
+			same(8, 8, 20, 20, 5, 2),
+			{InH: 3, InW: 3, InC: 7, OutH: 3, OutW: 3, OutC: 7, KH: 3, KW: 3, Stride: 1, PadTop: 2, PadLeft: 2},
+		}
+		for i, s := range shapes {
+			checkDepthwise(t, r, s, acts[i%3], i%4 != 3)
+		}
+	})
 }
 
 func TestPointwise(t *testing.T) {
-	r := rand.New(rand.NewPCG(5, 6))
-	cases := [][3]int{
-		{3136, 144, 24}, {3136, 24, 144}, {12544, 32, 16}, {12544, 16, 96}, {49, 320, 1280}, {196, 384, 64},
-		{1, 1, 1}, {7, 3, 5}, {13, 17, 31}, {5, 33, 40}, {6, 8, 16}, {23, 9, 24}, {4, 64, 47}, {0, 3, 4},
-	}
-	for i, c := range cases {
-		checkPointwise(t, r, c[0], c[1], c[2], acts[i%3], i%4 != 3)
-	}
+	forPaths(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(5, 6))
+		cases := [][3]int{
+			{3136, 144, 24}, {3136, 24, 144}, {12544, 32, 16}, {12544, 16, 96}, {49, 320, 1280}, {196, 384, 64},
+			{1, 1, 1}, {7, 3, 5}, {13, 17, 31}, {5, 33, 40}, {6, 8, 16}, {23, 9, 24}, {4, 64, 47}, {0, 3, 4},
+		}
+		for i, c := range cases {
+			checkPointwise(t, r, c[0], c[1], c[2], acts[i%3], i%4 != 3)
+		}
+	})
 }
 
 func TestAddMeanPoolDense(t *testing.T) {
-	r := rand.New(rand.NewPCG(7, 8))
-	for _, n := range []int{0, 1, 7, 8, 33, 1000} {
-		a, b := randVec(r, n), randVec(r, n)
-		dst := padded(n)
-		Add(dst[:n], a, b)
-		want, scale := make([]float64, n), make([]float64, n)
-		for i := range want {
-			want[i] = float64(a[i]) + float64(b[i])
-			scale[i] = math.Abs(float64(a[i])) + math.Abs(float64(b[i]))
-		}
-		compare(t, "Add", dst, want, scale)
-		Add(a, a, b) // in place
-		compare(t, "Add in place", a, want, scale)
-	}
-	for _, c := range [][2]int{{49, 1280}, {1, 3}, {10, 7}} {
-		src := randVec(r, c[0]*c[1])
-		want, scale := make([]float64, c[1]), make([]float64, c[1])
-		for p := 0; p < c[0]; p++ {
+	forPaths(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(7, 8))
+		for _, n := range []int{0, 1, 7, 8, 33, 1000} {
+			a, b := randVec(r, n), randVec(r, n)
+			dst := padded(n)
+			Add(dst[:n], a, b)
+			want, scale := make([]float64, n), make([]float64, n)
 			for i := range want {
-				want[i] += float64(src[p*c[1]+i]) / float64(c[0])
-				scale[i] += math.Abs(float64(src[p*c[1]+i])) / float64(c[0])
+				want[i] = float64(a[i]) + float64(b[i])
+				scale[i] = math.Abs(float64(a[i])) + math.Abs(float64(b[i]))
 			}
+			compare(t, "Add", dst, want, scale)
+			Add(a, a, b) // in place
+			compare(t, "Add in place", a, want, scale)
 		}
-		dst := padded(c[1])
-		MeanPool(dst, src, c[0], c[1])
-		compare(t, "MeanPool", dst, want, scale)
-	}
-	for _, c := range [][2]int{{1280, 5}, {3, 1}, {17, 33}} {
-		src, w, bias := randVec(r, c[0]), randVec(r, c[0]*c[1]), randVec(r, c[1])
-		want, scale := pointwiseRef(src, w, bias, 1, c[0], c[1], Linear)
-		dst := padded(c[1])
-		Dense(dst, src, w, bias, c[0], c[1])
-		compare(t, "Dense", dst, want, scale)
-	}
+		for _, c := range [][2]int{{49, 1280}, {1, 3}, {10, 7}} {
+			src := randVec(r, c[0]*c[1])
+			want, scale := make([]float64, c[1]), make([]float64, c[1])
+			for p := 0; p < c[0]; p++ {
+				for i := range want {
+					want[i] += float64(src[p*c[1]+i]) / float64(c[0])
+					scale[i] += math.Abs(float64(src[p*c[1]+i])) / float64(c[0])
+				}
+			}
+			dst := padded(c[1])
+			MeanPool(dst, src, c[0], c[1])
+			compare(t, "MeanPool", dst, want, scale)
+		}
+		for _, c := range [][2]int{{1280, 5}, {3, 1}, {17, 33}} {
+			src, w, bias := randVec(r, c[0]), randVec(r, c[0]*c[1]), randVec(r, c[1])
+			want, scale := pointwiseRef(src, w, bias, 1, c[0], c[1], Linear)
+			dst := padded(c[1])
+			Dense(dst, src, w, bias, c[0], c[1])
+			compare(t, "Dense", dst, want, scale)
+		}
+	})
 }
 
 func TestSoftmax(t *testing.T) {
