@@ -10,11 +10,11 @@ var useAsm = false
 
 const noAsm = "tensor: no assembly kernels in this build"
 
-func gemm6x16(k int, a *float32, lda int, b *float32, c *float32, ldc int, bias *float32, clamp *[2]float32) {
+func gemm6x16(k int, a *float32, lda int, b *float32, c *float32, ldc int, bias *float32, clamp *[2]float32, ldb int) {
 	panic(noAsm)
 }
 
-func gemm6x8(k int, a *float32, lda int, b *float32, c *float32, ldc int, bias *float32, clamp *[2]float32) {
+func gemm6x8(k int, a *float32, lda int, b *float32, c *float32, ldc int, bias *float32, clamp *[2]float32, ldb int) {
 	panic(noAsm)
 }
 

@@ -68,22 +68,36 @@ func conv(dst, src, w, bias []float32, s Shape, act Act) {
 // im2col writes the taps of output pixels p0 to p1, one row of
 // KH·KW·InC values each, zeros in the padding.
 func im2col(col, src []float32, s Shape, p0, p1 int) {
-	ic := s.InC
+	row := s.KW * s.InC
 	i := 0
 	for p := p0; p < p1; p++ {
 		oy, ox := p/s.OutW, p%s.OutW
+		ix := ox*s.Stride - s.PadLeft
 		for ky := 0; ky < s.KH; ky++ {
+			t := col[i : i+row]
+			i += row
 			iy := oy*s.Stride - s.PadTop + ky
-			for kx := 0; kx < s.KW; kx++ {
-				ix := ox*s.Stride - s.PadLeft + kx
-				t := col[i : i+ic]
-				i += ic
-				if iy < 0 || iy >= s.InH || ix < 0 || ix >= s.InW {
-					clear(t)
-					continue
-				}
-				copy(t, src[(iy*s.InW+ix)*ic:])
+			switch {
+			case iy < 0 || iy >= s.InH:
+				clear(t)
+			case ix >= 0 && ix+s.KW <= s.InW:
+				copy(t, src[(iy*s.InW+ix)*s.InC:])
+			default:
+				im2colEdge(t, src[iy*s.InW*s.InC:(iy+1)*s.InW*s.InC], ix, s.InC)
 			}
+		}
+	}
+}
+
+// im2colEdge fills the taps t of one kernel row that starts at column ix
+// of the input row in and runs past its edge.
+func im2colEdge(t, in []float32, ix, c int) {
+	for kx := 0; kx*c < len(t); kx++ {
+		tap := t[kx*c : kx*c+c]
+		if x := ix + kx; x >= 0 && (x+1)*c <= len(in) {
+			copy(tap, in[x*c:])
+		} else {
+			clear(tap)
 		}
 	}
 }
@@ -97,12 +111,26 @@ func depthwise(dst, src, w, bias []float32, s Shape, act Act) {
 }
 
 func pointwise(dst, src, w, bias []float32, pixels, inC, outC int, act Act) {
-	if haveAsm && useAsm && pixels >= 6 {
+	if !haveAsm || !useAsm || pixels < 6 {
+		gemmGo(dst, src, w, bias, pixels, inC, outC, act)
+		return
+	}
+	if outC%8 != 0 {
 		buf := getScratch(packedLen(inC, outC))
-		p := packInto(*buf, w, bias, inC, outC)
-		p.gemmAsm(dst, src, pixels, act)
+		o := packInto(*buf, w, bias, inC, outC).operand()
+		o.gemmAsm(dst, src, pixels, act)
 		putScratch(buf)
 		return
 	}
-	gemmGo(dst, src, w, bias, pixels, inC, outC, act)
+	o := operand{k: inC, n: outC, b: w, bias: bias}
+	var buf *[]float32
+	if bias == nil {
+		buf = getScratch(outC)
+		clear(*buf)
+		o.bias = *buf
+	}
+	o.gemmAsm(dst, src, pixels, act)
+	if buf != nil {
+		putScratch(buf)
+	}
 }

@@ -5,15 +5,18 @@
 // The matrix-product micro-kernels: a tile of 6 rows of C, each row a panel
 // of 16 (or 8) columns, kept in YMM accumulators through the whole k loop.
 // C[r][j] = clamp(bias[j] + sum_k A[r][k] * B[k][j]). A is row-major with
-// lda bytes between rows; B is the packed panel, k rows of 16 (8) floats.
-// clamp holds the lower and upper bounds.
+// lda bytes between rows; B is k rows of 16 (8) floats, ldb bytes apart.
+// clamp holds the lower and upper bounds; ldb is the distance in bytes
+// between two rows of B: the panel's width for a packed panel, or the
+// whole row of an unpacked matrix.
 
-// func gemm6x16(k int, a *float32, lda int, b *float32, c *float32, ldc int, bias *float32, clamp *[2]float32)
-TEXT ·gemm6x16(SB), NOSPLIT, $0-64
+// func gemm6x16(k int, a *float32, lda int, b *float32, c *float32, ldc int, bias *float32, clamp *[2]float32, ldb int)
+TEXT ·gemm6x16(SB), NOSPLIT, $0-72
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ lda+16(FP), BX
 	MOVQ b+24(FP), DI
+	MOVQ ldb+64(FP), R9
 	MOVQ bias+48(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8              // R8: row 3
@@ -56,8 +59,8 @@ loop16x2:
 	VFMADD231PS  Y12, Y15, Y10
 	VFMADD231PS  Y13, Y15, Y11
 
-	VMOVUPS      64(DI), Y12
-	VMOVUPS      96(DI), Y13
+	VMOVUPS      (DI)(R9*1), Y12
+	VMOVUPS      32(DI)(R9*1), Y13
 	VBROADCASTSS 4(SI), Y14
 	VBROADCASTSS 4(SI)(BX*1), Y15
 	VFMADD231PS  Y12, Y14, Y0
@@ -79,7 +82,7 @@ loop16x2:
 
 	ADDQ $8, SI
 	ADDQ $8, R8
-	ADDQ $128, DI
+	LEAQ (DI)(R9*2), DI
 	SUBQ $2, CX
 	CMPQ CX, $2
 	JGE  loop16x2
@@ -156,12 +159,13 @@ done16:
 	VZEROUPPER
 	RET
 
-// func gemm6x8(k int, a *float32, lda int, b *float32, c *float32, ldc int, bias *float32, clamp *[2]float32)
-TEXT ·gemm6x8(SB), NOSPLIT, $0-64
+// func gemm6x8(k int, a *float32, lda int, b *float32, c *float32, ldc int, bias *float32, clamp *[2]float32, ldb int)
+TEXT ·gemm6x8(SB), NOSPLIT, $0-72
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ lda+16(FP), BX
 	MOVQ b+24(FP), DI
+	MOVQ ldb+64(FP), R9
 	MOVQ bias+48(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -184,7 +188,7 @@ TEXT ·gemm6x8(SB), NOSPLIT, $0-64
 
 loop8x2:
 	VMOVUPS      (DI), Y12
-	VMOVUPS      32(DI), Y13
+	VMOVUPS      (DI)(R9*1), Y13
 	VBROADCASTSS (SI), Y14
 	VBROADCASTSS 4(SI), Y15
 	VFMADD231PS  Y12, Y14, Y0
@@ -211,7 +215,7 @@ loop8x2:
 	VFMADD231PS  Y13, Y15, Y11
 	ADDQ         $8, SI
 	ADDQ         $8, R8
-	ADDQ         $64, DI
+	LEAQ         (DI)(R9*2), DI
 	SUBQ         $2, CX
 	CMPQ         CX, $2
 	JGE          loop8x2

@@ -29,7 +29,8 @@ func (p *Packed) Apply(dst, src []float32, pixels int, act Act) {
 	need(dst, pixels*p.outC, "dst")
 	need(src, pixels*p.inC, "src")
 	if haveAsm && useAsm && pixels >= 6 {
-		p.gemmAsm(dst, src, pixels, act)
+		o := p.operand()
+		o.gemmAsm(dst, src, pixels, act)
 		return
 	}
 	gemmGo(dst, src, p.w, p.bias, pixels, p.inC, p.outC, act)
@@ -87,44 +88,71 @@ func mBlock(inC int) int {
 	return max(6, 96*1024/4/inC/6*6)
 }
 
+// operand is the right-hand matrix of a product as the assembly kernels
+// read it: packed panels, or the weights as given when every panel is
+// whole (outC a multiple of 8).
+type operand struct {
+	k, n   int
+	b      []float32
+	bias   []float32 // at least n values, padded to the panels
+	packed bool
+}
+
+func (p *Packed) operand() operand {
+	return operand{k: p.inC, n: p.outC, b: p.panels, bias: p.pbias, packed: true}
+}
+
+// panel returns the start of the panel at column j0 and the distance in
+// bytes between its rows.
+func (o *operand) panel(j0 int) (*float32, int) {
+	if o.packed {
+		return &o.b[j0*o.k], panelWidth(j0, o.n) * 4
+	}
+	return &o.b[j0], o.n * 4
+}
+
 // gemmAsm runs the assembly micro-kernels over the whole product.
-func (p *Packed) gemmAsm(dst, src []float32, pixels int, act Act) {
+func (o *operand) gemmAsm(dst, src []float32, pixels int, act Act) {
 	lo, hi := bounds(act)
 	clamp := [2]float32{lo, hi}
-	k, n := p.inC, p.outC
 	full := pixels / 6 * 6
-	mb := mBlock(k)
+	mb := mBlock(o.k)
 	for i0 := 0; i0 < full; i0 += mb {
 		i1 := min(i0+mb, full)
-		for j0 := 0; j0 < n; j0 += 16 {
-			p.panelRows(dst, src, i0, i1, j0, &clamp)
+		for j0 := 0; j0 < o.n; j0 += 16 {
+			o.panelRows(dst, src, i0, i1, j0, &clamp)
 		}
 	}
 	if full < pixels {
-		p.tailRows(dst, src, full, pixels, &clamp)
+		o.tailRows(dst, src, full, pixels, &clamp)
 	}
+}
+
+func kernelFor(pw int) func(k int, a *float32, lda int, b *float32, c *float32, ldc int, bias *float32, clamp *[2]float32, ldb int) {
+	if pw == 8 {
+		return gemm6x8
+	}
+	return gemm6x16
 }
 
 // panelRows computes rows i0 to i1 (a multiple of 6 apart) of the panel
 // at column j0.
-func (p *Packed) panelRows(dst, src []float32, i0, i1, j0 int, clamp *[2]float32) {
-	k, n := p.inC, p.outC
+func (o *operand) panelRows(dst, src []float32, i0, i1, j0 int, clamp *[2]float32) {
+	k, n := o.k, o.n
 	pw := panelWidth(j0, n)
-	b, bias := &p.panels[j0*k], &p.pbias[j0]
-	kern := gemm6x16
-	if pw == 8 {
-		kern = gemm6x8
-	}
+	b, ldb := o.panel(j0)
+	bias := &o.bias[j0]
+	kern := kernelFor(pw)
 	if j0+pw <= n {
 		for i := i0; i < i1; i += 6 {
-			kern(k, &src[i*k], k*4, b, &dst[i*n+j0], n*4, bias, clamp)
+			kern(k, &src[i*k], k*4, b, &dst[i*n+j0], n*4, bias, clamp, ldb)
 		}
 		return
 	}
 	var tile [6 * 16]float32
 	cols := n - j0
 	for i := i0; i < i1; i += 6 {
-		kern(k, &src[i*k], k*4, b, &tile[0], pw*4, bias, clamp)
+		kern(k, &src[i*k], k*4, b, &tile[0], pw*4, bias, clamp, ldb)
 		for r := 0; r < 6; r++ {
 			copy(dst[(i+r)*n+j0:(i+r)*n+n], tile[r*pw:r*pw+cols])
 		}
@@ -133,8 +161,8 @@ func (p *Packed) panelRows(dst, src []float32, i0, i1, j0 int, clamp *[2]float32
 
 // tailRows computes the last rows, fewer than 6, through a copy of them
 // padded to 6 rows.
-func (p *Packed) tailRows(dst, src []float32, i0, i1 int, clamp *[2]float32) {
-	k, n := p.inC, p.outC
+func (o *operand) tailRows(dst, src []float32, i0, i1 int, clamp *[2]float32) {
+	k, n := o.k, o.n
 	rows := i1 - i0
 	buf := getScratch(6 * k)
 	a := *buf
@@ -143,11 +171,8 @@ func (p *Packed) tailRows(dst, src []float32, i0, i1 int, clamp *[2]float32) {
 	var tile [6 * 16]float32
 	for j0 := 0; j0 < n; j0 += 16 {
 		pw := panelWidth(j0, n)
-		kern := gemm6x16
-		if pw == 8 {
-			kern = gemm6x8
-		}
-		kern(k, &a[0], k*4, &p.panels[j0*k], &tile[0], pw*4, &p.pbias[j0], clamp)
+		b, ldb := o.panel(j0)
+		kernelFor(pw)(k, &a[0], k*4, b, &tile[0], pw*4, &o.bias[j0], clamp, ldb)
 		cols := min(pw, n-j0)
 		for r := 0; r < rows; r++ {
 			copy(dst[(i0+r)*n+j0:(i0+r)*n+j0+cols], tile[r*pw:r*pw+cols])
