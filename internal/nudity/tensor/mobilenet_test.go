@@ -249,7 +249,7 @@ func BenchmarkMobileNetV2Shapes(b *testing.B) {
 	paths := []struct {
 		name        string
 		asm, packed bool
-	}{{"asm", true, false}, {"asm-packed", true, true}, {"go", false, false}}
+	}{{"asm", true, false}, {"asm-packed", true, true}, {"go", false, false}, {"go-packed", false, true}}
 	for _, p := range paths {
 		b.Run(p.name, func(b *testing.B) {
 			if p.asm && !(haveAsm && useAsm) {

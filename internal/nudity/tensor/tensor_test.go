@@ -135,6 +135,28 @@ func TestPointwise(t *testing.T) {
 	})
 }
 
+// TestPackedApply checks weights packed once, for whichever path packs
+// them, and Apply with more and fewer pixels than the kernels' tiles.
+func TestPackedApply(t *testing.T) {
+	forPaths(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(11, 12))
+		for i, c := range [][3]int{{3136, 144, 24}, {49, 320, 1280}, {13, 17, 31}, {7, 3, 5}, {1, 9, 12}, {2, 5, 3}, {5, 8, 16}, {40, 16, 36}} {
+			pixels, inC, outC := c[0], c[1], c[2]
+			src, w := randVec(r, pixels*inC), randVec(r, inC*outC)
+			var bias []float32
+			if i%3 != 1 {
+				bias = randVec(r, outC)
+			}
+			p := PackPointwise(w, bias, inC, outC)
+			act := acts[i%3]
+			want, scale := pointwiseRef(src, w, bias, pixels, inC, outC, act)
+			dst := padded(len(want))
+			p.Apply(dst, src, pixels, act)
+			compare(t, fmt.Sprintf("Packed %d×%d→%d act %d", pixels, inC, outC, act), dst, want, scale)
+		}
+	})
+}
+
 func TestAddMeanPoolDense(t *testing.T) {
 	forPaths(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(7, 8))
