@@ -36,7 +36,7 @@ func (p *Packed) Apply(dst, src []float32, pixels int, act Act) {
 	need(dst, pixels*p.outC, "dst")
 	need(src, pixels*p.inC, "src")
 	switch {
-	case haveAsm && useAsm && pixels >= 6 && p.panels != nil:
+	case haveAsm && useAsm && pixels > 0 && p.panels != nil:
 		o := p.operand()
 		o.gemmAsm(dst, src, pixels, act)
 	case p.wt != nil && pixels > 1:

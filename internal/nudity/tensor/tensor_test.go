@@ -127,7 +127,7 @@ func TestPointwise(t *testing.T) {
 		r := rand.New(rand.NewPCG(5, 6))
 		cases := [][3]int{
 			{3136, 144, 24}, {3136, 24, 144}, {12544, 32, 16}, {12544, 16, 96}, {49, 320, 1280}, {196, 384, 64},
-			{1, 1, 1}, {7, 3, 5}, {13, 17, 31}, {5, 33, 40}, {6, 8, 16}, {23, 9, 24}, {4, 64, 47}, {0, 3, 4},
+			{1, 1, 1}, {1, 40, 24}, {3, 20, 16}, {7, 3, 5}, {13, 17, 31}, {5, 33, 40}, {6, 8, 16}, {23, 9, 24}, {4, 64, 47}, {0, 3, 4},
 		}
 		for i, c := range cases {
 			checkPointwise(t, r, c[0], c[1], c[2], acts[i%3], i%4 != 3)
@@ -186,7 +186,7 @@ func TestAddMeanPoolDense(t *testing.T) {
 			MeanPool(dst, src, c[0], c[1])
 			compare(t, "MeanPool", dst, want, scale)
 		}
-		for _, c := range [][2]int{{1280, 5}, {3, 1}, {17, 33}} {
+		for _, c := range [][2]int{{1280, 5}, {1280, 256}, {100, 64}, {3, 1}, {17, 33}} {
 			src, w, bias := randVec(r, c[0]), randVec(r, c[0]*c[1]), randVec(r, c[1])
 			want, scale := pointwiseRef(src, w, bias, 1, c[0], c[1], Linear)
 			dst := padded(c[1])
