@@ -2,7 +2,11 @@
 
 package tensor
 
-import "golang.org/x/sys/cpu"
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
 
 // haveAsm says the assembly kernels are built in.
 const haveAsm = true
@@ -19,3 +23,6 @@ func gemm6x8(k int, a *float32, lda int, b *float32, c *float32, ldc int, bias *
 
 //go:noescape
 func dw3x3(dst *float32, r0 *float32, r1 *float32, r2 *float32, w *float32, bias *float32, c int, n int, step int, clamp *[16]float32)
+
+//go:noescape
+func dwTaps(dst *float32, taps *[18]unsafe.Pointer, n int, bias *float32, c int, clamp *[16]float32)

@@ -2,6 +2,8 @@
 
 package tensor
 
+import "unsafe"
+
 // haveAsm says the assembly kernels are built in: not in this build.
 const haveAsm = false
 
@@ -19,5 +21,9 @@ func gemm6x8(k int, a *float32, lda int, b *float32, c *float32, ldc int, bias *
 }
 
 func dw3x3(dst *float32, r0 *float32, r1 *float32, r2 *float32, w *float32, bias *float32, c int, n int, step int, clamp *[16]float32) {
+	panic(noAsm)
+}
+
+func dwTaps(dst *float32, taps *[18]unsafe.Pointer, n int, bias *float32, c int, clamp *[16]float32) {
 	panic(noAsm)
 }

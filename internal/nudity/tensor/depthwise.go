@@ -1,9 +1,11 @@
 package tensor
 
+import "unsafe"
+
 // depthwise3x3Asm is Depthwise for 3×3 kernels and a multiple of 8
 // channels on the assembly kernel: each output row's inner columns in one
-// run, the border pixels one at a time from a patch of their taps with
-// zeros where the padding is.
+// run, the border pixels one at a time from the list of their taps that
+// lie inside the input.
 func depthwise3x3Asm(dst, src, w, bias []float32, s Shape, act Act) {
 	c := s.InC
 	var clamp [16]float32
@@ -22,8 +24,8 @@ func depthwise3x3Asm(dst, src, w, bias []float32, s Shape, act Act) {
 	if run > 0 {
 		zeroLen = max(zeroLen, ((run-1)*s.Stride+3)*c)
 	}
-	buf := getScratch(zeroLen + 10*c)
-	zero, patch, b := (*buf)[:zeroLen], (*buf)[zeroLen:zeroLen+9*c], (*buf)[zeroLen+9*c:]
+	buf := getScratch(zeroLen + c)
+	zero, b := (*buf)[:zeroLen], (*buf)[zeroLen:]
 	clear(zero)
 	if bias != nil {
 		copy(b, bias[:c])
@@ -46,27 +48,28 @@ func depthwise3x3Asm(dst, src, w, bias []float32, s Shape, act Act) {
 				ox = oxB - 1
 				continue
 			}
-			fillPatch(patch, src, s, oy, ox)
-			dw3x3(&dst[(oy*s.OutW+ox)*c], &patch[0], &patch[3*c], &patch[6*c], &w[0], &b[0], c, 1, c, &clamp)
+			taps, n := borderTaps(src, w, s, oy, ox)
+			dwTaps(&dst[(oy*s.OutW+ox)*c], &taps, n, &b[0], c, &clamp)
 		}
 	}
 	putScratch(buf)
 }
 
-// fillPatch copies the 3×3 taps of output pixel (oy, ox) into patch, with
-// zeros for taps in the padding.
-func fillPatch(patch, src []float32, s Shape, oy, ox int) {
+// borderTaps lists the taps of output pixel (oy, ox) that lie inside the
+// input, each as its input pixel and its weights.
+func borderTaps(src, w []float32, s Shape, oy, ox int) (taps [18]unsafe.Pointer, n int) {
 	c := s.InC
 	for ky := 0; ky < 3; ky++ {
 		iy := oy*s.Stride - s.PadTop + ky
 		for kx := 0; kx < 3; kx++ {
 			ix := ox*s.Stride - s.PadLeft + kx
-			t := patch[(ky*3+kx)*c : (ky*3+kx+1)*c]
 			if iy < 0 || iy >= s.InH || ix < 0 || ix >= s.InW {
-				clear(t)
 				continue
 			}
-			copy(t, src[(iy*s.InW+ix)*c:])
+			taps[2*n] = unsafe.Pointer(&src[(iy*s.InW+ix)*c])
+			taps[2*n+1] = unsafe.Pointer(&w[(ky*3+kx)*c])
+			n++
 		}
 	}
+	return taps, n
 }

@@ -118,3 +118,51 @@ next:
 	JLT  block
 	VZEROUPPER
 	RET
+
+// func dwTaps(dst *float32, taps *[18]unsafe.Pointer, n int, bias *float32, c int, clamp *[16]float32)
+//
+// One output pixel of a depthwise convolution from n taps, each a pair of
+// pointers: the input pixel's c values, then their weights. Used for the
+// pixels at the border, whose taps in the padding are left out.
+TEXT ·dwTaps(SB), NOSPLIT, $0-48
+	MOVQ c+32(FP), CX
+	SHLQ $2, CX
+	MOVQ bias+24(FP), R8
+	MOVQ dst+0(FP), R9
+	MOVQ clamp+40(FP), R10
+	XORQ AX, AX
+
+tapsBlock:
+	VMOVUPS (R8)(AX*1), Y0
+	VXORPS  Y2, Y2, Y2
+	MOVQ    taps+8(FP), DX
+	MOVQ    n+16(FP), BX
+	TESTQ   BX, BX
+	JZ      tapsDone
+
+tapsNext:
+	MOVQ        (DX), SI
+	MOVQ        8(DX), DI
+	VMOVUPS     (DI)(AX*1), Y1
+	VFMADD231PS (SI)(AX*1), Y1, Y0
+	ADDQ        $16, DX
+	DECQ        BX
+	JZ          tapsDone
+	MOVQ        (DX), SI
+	MOVQ        8(DX), DI
+	VMOVUPS     (DI)(AX*1), Y1
+	VFMADD231PS (SI)(AX*1), Y1, Y2
+	ADDQ        $16, DX
+	DECQ        BX
+	JNZ         tapsNext
+
+tapsDone:
+	VADDPS  Y2, Y0, Y0
+	VMAXPS  (R10), Y0, Y0
+	VMINPS  32(R10), Y0, Y0
+	VMOVUPS Y0, (R9)(AX*1)
+	ADDQ    $32, AX
+	CMPQ    AX, CX
+	JLT     tapsBlock
+	VZEROUPPER
+	RET

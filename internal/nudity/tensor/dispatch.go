@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"math"
+	"math/bits"
 	"sync"
 )
 
@@ -17,24 +18,26 @@ func bounds(act Act) (lo, hi float32) {
 	return lo, hi
 }
 
-// scratchPool holds the kernels' working buffers.
-var scratchPool sync.Pool
+// scratchPools hold the kernels' working buffers, one pool per power of
+// two of their capacity, so that a call never gets a buffer too small for
+// it (and drops it) because a call of another size used the pool last.
+var scratchPools [40]sync.Pool
 
 // getScratch returns a buffer of n values, contents undefined; give it
 // back with putScratch.
 func getScratch(n int) *[]float32 {
-	if b, ok := scratchPool.Get().(*[]float32); ok {
-		if cap(*b) >= n {
-			*b = (*b)[:n]
-			return b
-		}
-		scratchPool.Put(b)
+	class := bits.Len(uint(max(n, 1) - 1))
+	if b, ok := scratchPools[class].Get().(*[]float32); ok {
+		*b = (*b)[:n]
+		return b
 	}
-	b := make([]float32, n)
+	b := make([]float32, n, 1<<class)
 	return &b
 }
 
-func putScratch(b *[]float32) { scratchPool.Put(b) }
+func putScratch(b *[]float32) {
+	scratchPools[bits.Len(uint(cap(*b)-1))].Put(b)
+}
 
 // convRows is how many im2col values Conv builds at a time.
 const convRows = 32 * 1024
