@@ -62,6 +62,7 @@ func tap3(out, in, w []float32) {
 	c := len(out)
 	in0, in1, in2 := in[:c], in[c:2*c], in[2*c:3*c]
 	w0, w1, w2 := w[:c], w[c:2*c], w[2*c:3*c]
+	in1, in2, w1, w2 = in1[:c], in2[:c], w1[:c], w2[:c]
 	for i := range out {
 		out[i] += in0[i]*w0[i] + in1[i]*w1[i] + in2[i]*w2[i]
 	}

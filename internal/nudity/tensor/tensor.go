@@ -3,9 +3,17 @@
 // layer and softmax, on float32 tensors laid out NHWC without a batch
 // dimension (height, width, channels; channels vary fastest).
 //
-// Every kernel has a portable Go version. On amd64 with AVX2 and FMA the
-// hot kernels run in assembly instead; the build tag purego forces the Go
-// versions everywhere. Both give the same results within float rounding.
+// Every kernel has a portable Go version. On amd64 with AVX2 and FMA
+// (checked at run time) the hot ones run in assembly instead: Pointwise,
+// Dense and Conv (through im2col) on a register-blocked matrix kernel with
+// the bias and activation fused, and Depthwise for 3×3 kernels on a
+// multiple of 8 channels. The build tag purego forces the Go versions
+// everywhere. Both give the same results within float rounding, for finite
+// inputs (what a NaN becomes under an activation is not specified).
+//
+// A layer applied many times should pack its 1×1 weights once with
+// PackPointwise and call Packed.Apply. The kernels keep no state between
+// calls and may run on many goroutines at once.
 package tensor
 
 import (
