@@ -10,6 +10,7 @@
 // multiple of 8 channels. The build tag purego forces the Go versions
 // everywhere. Both give the same results within float rounding, for finite
 // inputs (what a NaN becomes under an activation is not specified).
+// Except for Add, a kernel's dst must not overlap its inputs.
 //
 // A layer applied many times should pack its 1×1 weights once with
 // PackPointwise and call Packed.Apply. The kernels keep no state between
