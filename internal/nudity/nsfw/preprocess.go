@@ -43,7 +43,7 @@ func newAxis(old, size int) axis {
 // the RGB channels scaled to [0, 1] and, unless the image already has that
 // size, resized with tf.image.resizeBilinear(x, [size, size], true), exactly
 // as nsfwjs 4.4.0 does. Only the source pixels the resize reads are
-// visited.
+// visited, a row at a time.
 func preprocess(dst []float32, img image.Image, size int) {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
@@ -60,39 +60,64 @@ func preprocess(dst []float32, img image.Image, size int) {
 		return
 	}
 	rows, cols := newAxis(h, size), newAxis(w, size)
-	// The resize reads at most two source columns per output column; fetch
-	// each needed (row, column) pixel once into a small grid.
+	// The resize reads at most two source columns per output column and two
+	// source rows per output row: keep the needed pixels of the two rows
+	// last read, which consecutive output rows mostly share.
 	colList, lo, hi := compact(cols, w)
-	grid := make([]float32, 0, 2*size*len(colList)*3)
-	rowAt := map[int]int{}
-	fetchRow := func(y int) int {
-		if at, ok := rowAt[y]; ok {
-			return at
-		}
-		at := len(grid)
-		for _, x := range colList {
-			r, g, bl := read(b.Min.X+x, b.Min.Y+y)
-			grid = append(grid, unit[r], unit[g], unit[bl])
-		}
-		rowAt[y] = at
-		return at
-	}
+	rc := rowCache{read: read, min: b.Min, cols: colList}
 	for r := range size {
-		top, bot := fetchRow(rows.lo[r]), fetchRow(rows.hi[r])
+		top, bot := rc.row(rows.lo[r], rows.hi[r])
 		rf := rows.frac[r]
 		out := dst[r*size*3 : (r+1)*size*3]
 		for c := range size {
 			l, rt := lo[c], hi[c]
 			cf := cols.frac[c]
 			for ch := range 3 {
-				tl, tr := float64(grid[top+l+ch]), float64(grid[top+rt+ch])
-				bl, br := float64(grid[bot+l+ch]), float64(grid[bot+rt+ch])
+				tl, tr := float64(top[l+ch]), float64(top[rt+ch])
+				bl, br := float64(bot[l+ch]), float64(bot[rt+ch])
 				t := tl + (tr-tl)*cf
 				bt := bl + (br-bl)*cf
 				out[3*c+ch] = float32(t + (bt-t)*rf)
 			}
 		}
 	}
+}
+
+// rowCache holds the scaled RGB of the needed columns of two source rows.
+type rowCache struct {
+	read func(x, y int) (r, g, b uint8)
+	min  image.Point
+	cols []int
+	y    [2]int
+	buf  [2][]float32
+}
+
+// row returns the cached rows y0 and y1 (y0 <= y1), reading what is missing.
+func (rc *rowCache) row(y0, y1 int) (top, bot []float32) {
+	return rc.get(y0, y1), rc.get(y1, y0)
+}
+
+// get returns row y, reading it into the slot that does not hold keep.
+func (rc *rowCache) get(y, keep int) []float32 {
+	for i := range rc.buf {
+		if rc.buf[i] != nil && rc.y[i] == y {
+			return rc.buf[i]
+		}
+	}
+	i := 0
+	if rc.buf[0] != nil && rc.y[0] == keep {
+		i = 1
+	}
+	if rc.buf[i] == nil {
+		rc.buf[i] = make([]float32, 3*len(rc.cols))
+	}
+	rc.y[i] = y
+	v := rc.buf[i]
+	for k, x := range rc.cols {
+		r, g, b := rc.read(rc.min.X+x, rc.min.Y+y)
+		v[3*k], v[3*k+1], v[3*k+2] = unit[r], unit[g], unit[b]
+	}
+	return v
 }
 
 // compact lists the source columns an axis reads, in order, and gives for
