@@ -32,11 +32,11 @@ func load(b []byte) (*Model, error) {
 		if err != nil {
 			return nil, fmt.Errorf("nsfw: operation %s: %w", mo.Name, err)
 		}
-		if o.in, err = a.use(mo.Inputs[0]); err != nil {
+		if o.in, err = a.use(mo.Inputs[0], mo.InH*mo.InW*mo.InC); err != nil {
 			return nil, err
 		}
 		if len(mo.Inputs) > 1 {
-			if o.in2, err = a.use(mo.Inputs[1]); err != nil {
+			if o.in2, err = a.use(mo.Inputs[1], mo.InH*mo.InW*mo.InC); err != nil {
 				return nil, err
 			}
 		}
@@ -47,6 +47,9 @@ func load(b []byte) (*Model, error) {
 	out, ok := a.slotOf[h.Output]
 	if !ok || h.Output != h.Ops[len(h.Ops)-1].Name {
 		return nil, fmt.Errorf("nsfw: output %s is not the last operation", h.Output)
+	}
+	if a.size[h.Output] != len(h.Classes) {
+		return nil, fmt.Errorf("nsfw: output has %d values, want %d", a.size[h.Output], len(h.Classes))
 	}
 	m.output = out
 	m.slots = a.sizes
@@ -173,13 +176,14 @@ func (l *loader) dense(o *op, mo modelfile.Op) error {
 type allocator struct {
 	lastUse map[string]int
 	slotOf  map[string]int
+	size    map[string]int // values in each output
 	sizes   []int
 	free    []int
 	dying   map[int][]string // operation index → outputs it reads last
 }
 
 func newAllocator(h *modelfile.Header) *allocator {
-	a := &allocator{lastUse: map[string]int{}, slotOf: map[string]int{}, dying: map[int][]string{}}
+	a := &allocator{lastUse: map[string]int{}, slotOf: map[string]int{}, size: map[string]int{}, dying: map[int][]string{}}
 	for i, o := range h.Ops {
 		for _, in := range o.Inputs {
 			a.lastUse[in] = i
@@ -202,13 +206,18 @@ func (a *allocator) define(name string, n int) int {
 		a.sizes = append(a.sizes, n)
 	}
 	a.slotOf[name] = s
+	a.size[name] = n
 	return s
 }
 
-func (a *allocator) use(name string) (int, error) {
+// use returns the slot of an earlier output, which must hold n values.
+func (a *allocator) use(name string, n int) (int, error) {
 	s, ok := a.slotOf[name]
 	if !ok {
 		return 0, fmt.Errorf("nsfw: %s is read before it is made", name)
+	}
+	if a.size[name] != n {
+		return 0, fmt.Errorf("nsfw: %s has %d values, its reader expects %d", name, a.size[name], n)
 	}
 	return s, nil
 }

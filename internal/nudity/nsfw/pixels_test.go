@@ -1,10 +1,13 @@
 package nsfw
 
 import (
+	"bytes"
 	"image"
 	"image/color"
 	"math"
 	"testing"
+
+	"github.com/safeguard-dev/safeguard/internal/nudity/nsfw/internal/modelfile"
 )
 
 // TestRGBReader checks the pixel formats against what pngjs hands nsfwjs.
@@ -134,5 +137,35 @@ func TestClassifyConcurrent(t *testing.T) {
 	s := want[1]
 	if sum := s.Drawing + s.Hentai + s.Neutral + s.Porn + s.Sexy; math.Abs(sum-1) > 1e-5 {
 		t.Errorf("scores add up to %v", sum)
+	}
+}
+
+// TestLoadRefusesBrokenModels checks that load checks what it is given.
+func TestLoadRefusesBrokenModels(t *testing.T) {
+	if _, err := load([]byte("not a model")); err == nil {
+		t.Error("garbage loaded")
+	}
+	if _, err := load(modelBin[:len(modelBin)/2]); err == nil {
+		t.Error("truncated model loaded")
+	}
+	for name, breakIt := range map[string]func(h *modelfile.Header){
+		"channels":   func(h *modelfile.Header) { h.Ops[1].InC++ },
+		"input":      func(h *modelfile.Header) { h.Ops[3].Inputs[0] = "nowhere" },
+		"kernel":     func(h *modelfile.Header) { h.Ops[0].Kernel = h.Ops[1].Kernel },
+		"activation": func(h *modelfile.Header) { h.Ops[0].Act = "tanh" },
+		"classes":    func(h *modelfile.Header) { h.Classes = h.Classes[:4] },
+	} {
+		h, data, err := modelfile.Read(modelBin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		breakIt(h)
+		var buf bytes.Buffer
+		if err := modelfile.Write(&buf, h, data); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := load(buf.Bytes()); err == nil {
+			t.Errorf("model with a broken %s loaded", name)
+		}
 	}
 }

@@ -121,9 +121,25 @@ func Read(b []byte) (*Header, []byte, error) {
 	}
 	data := b[n:]
 	for _, t := range h.Tensors {
-		if t.Offset < 0 || t.Offset+t.Len() > len(data) {
+		if !fits(t, len(data)) {
 			return nil, nil, fmt.Errorf("modelfile: tensor %s lies outside the data", t.Name)
 		}
 	}
 	return &h, data, nil
+}
+
+// fits reports whether a tensor's bytes lie within n bytes of data,
+// without overflowing on absurd shapes.
+func fits(t Tensor, n int) bool {
+	if t.Offset < 0 || t.Offset > n {
+		return false
+	}
+	room, size := n-t.Offset, 1
+	for _, d := range t.Shape {
+		if d < 0 || (d > 0 && size > room/d) {
+			return false
+		}
+		size *= d
+	}
+	return size <= room
 }

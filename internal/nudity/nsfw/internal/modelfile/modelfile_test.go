@@ -39,3 +39,16 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+func TestHugeShapeRefused(t *testing.T) {
+	var buf bytes.Buffer
+	_ = Write(&buf, &Header{Tensors: []Tensor{{Name: "w", Shape: []int{1 << 40, 1 << 40, 1 << 40}}}}, []byte{1})
+	if _, _, err := Read(buf.Bytes()); err == nil {
+		t.Error("overflowing shape accepted")
+	}
+	buf.Reset()
+	_ = Write(&buf, &Header{Tensors: []Tensor{{Name: "w", Shape: []int{-2, -1}}}}, []byte{1, 2})
+	if _, _, err := Read(buf.Bytes()); err == nil {
+		t.Error("negative shape accepted")
+	}
+}
