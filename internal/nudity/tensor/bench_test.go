@@ -86,6 +86,15 @@ func BenchmarkPointwise(b *testing.B) {
 	}
 }
 
+// BenchmarkDense is the classifier head: 1280 features to 256, then 5.
+func BenchmarkDense(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 3))
+	for _, c := range [][2]int{{1280, 256}, {256, 5}, {1280, 5}} {
+		src, w, bias, dst := randVec(r, c[0]), randVec(r, c[0]*c[1]), randVec(r, c[1]), make([]float32, c[1])
+		benchPaths(b, fmt.Sprintf("%d-%d", c[0], c[1]), c[0]*c[1], func() { Dense(dst, src, w, bias, c[0], c[1]) })
+	}
+}
+
 // BenchmarkMobileNetV2Kinds is the forward pass split by kind of layer:
 // each sub-benchmark runs every layer of its kind in the network, with its
 // real shape, once.

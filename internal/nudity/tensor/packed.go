@@ -8,16 +8,23 @@ import "fmt"
 // Apply instead of Pointwise skips arranging them again on every call.
 type Packed struct {
 	inC, outC int
-	w, bias   []float32 // as given, for the portable kernel
+	w, bias   []float32 // as given
+	wt        []float32 // w transposed, for the portable kernel
 	panels    []float32
 	pbias     []float32 // bias padded to the panels' width
 }
 
 // PackPointwise arranges w (inC, outC) and bias (outC values, or nil) for
-// Apply. It keeps w and bias, which must not change afterwards.
+// Apply, the way the kernels that run on this machine read them fastest.
+// It keeps w and bias, which must not change afterwards.
 func PackPointwise(w, bias []float32, inC, outC int) *Packed {
 	checkGEMM(nil, nil, w, bias, 0, inC, outC)
-	return packInto(make([]float32, packedLen(inC, outC)), w, bias, inC, outC)
+	if haveAsm && useAsm {
+		return packInto(make([]float32, packedLen(inC, outC)), w, bias, inC, outC)
+	}
+	wt := make([]float32, inC*outC)
+	transpose(wt, w, inC, outC)
+	return &Packed{inC: inC, outC: outC, w: w, bias: bias, wt: wt}
 }
 
 // Apply is Pointwise with the packed weights: dst (pixels, outC) =
@@ -28,12 +35,15 @@ func (p *Packed) Apply(dst, src []float32, pixels int, act Act) {
 	}
 	need(dst, pixels*p.outC, "dst")
 	need(src, pixels*p.inC, "src")
-	if haveAsm && useAsm && pixels >= 6 {
+	switch {
+	case haveAsm && useAsm && pixels > 0 && p.panels != nil:
 		o := p.operand()
 		o.gemmAsm(dst, src, pixels, act)
-		return
+	case p.wt != nil && pixels > 1:
+		gemmGoT(dst, src, p.wt, p.bias, pixels, p.inC, p.outC, act)
+	default:
+		pointwise(dst, src, p.w, p.bias, pixels, p.inC, p.outC, act)
 	}
-	gemmGo(dst, src, p.w, p.bias, pixels, p.inC, p.outC, act)
 }
 
 // paddedCols is outC rounded up to whole panels.

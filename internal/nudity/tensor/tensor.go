@@ -153,22 +153,17 @@ func Softmax(v []float32) {
 	}
 }
 
-// activate applies act to v in place.
+// activate applies act to v in place, without branches on the values
+// (which, for activations, are as good as random).
 func activate(v []float32, act Act) {
 	switch act {
 	case ReLU:
 		for i, x := range v {
-			if x < 0 {
-				v[i] = 0
-			}
+			v[i] = max(x, 0)
 		}
 	case ReLU6:
 		for i, x := range v {
-			if x < 0 {
-				v[i] = 0
-			} else if x > 6 {
-				v[i] = 6
-			}
+			v[i] = min(max(x, 0), 6)
 		}
 	}
 }

@@ -127,10 +127,32 @@ func TestPointwise(t *testing.T) {
 		r := rand.New(rand.NewPCG(5, 6))
 		cases := [][3]int{
 			{3136, 144, 24}, {3136, 24, 144}, {12544, 32, 16}, {12544, 16, 96}, {49, 320, 1280}, {196, 384, 64},
-			{1, 1, 1}, {7, 3, 5}, {13, 17, 31}, {5, 33, 40}, {6, 8, 16}, {23, 9, 24}, {4, 64, 47}, {0, 3, 4},
+			{1, 1, 1}, {1, 40, 24}, {3, 20, 16}, {7, 3, 5}, {13, 17, 31}, {5, 33, 40}, {6, 8, 16}, {23, 9, 24}, {4, 64, 47}, {0, 3, 4},
 		}
 		for i, c := range cases {
 			checkPointwise(t, r, c[0], c[1], c[2], acts[i%3], i%4 != 3)
+		}
+	})
+}
+
+// TestPackedApply checks weights packed once, for whichever path packs
+// them, and Apply with more and fewer pixels than the kernels' tiles.
+func TestPackedApply(t *testing.T) {
+	forPaths(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(11, 12))
+		for i, c := range [][3]int{{3136, 144, 24}, {49, 320, 1280}, {13, 17, 31}, {7, 3, 5}, {1, 9, 12}, {2, 5, 3}, {5, 8, 16}, {40, 16, 36}} {
+			pixels, inC, outC := c[0], c[1], c[2]
+			src, w := randVec(r, pixels*inC), randVec(r, inC*outC)
+			var bias []float32
+			if i%3 != 1 {
+				bias = randVec(r, outC)
+			}
+			p := PackPointwise(w, bias, inC, outC)
+			act := acts[i%3]
+			want, scale := pointwiseRef(src, w, bias, pixels, inC, outC, act)
+			dst := padded(len(want))
+			p.Apply(dst, src, pixels, act)
+			compare(t, fmt.Sprintf("Packed %d×%d→%d act %d", pixels, inC, outC, act), dst, want, scale)
 		}
 	})
 }
@@ -164,7 +186,7 @@ func TestAddMeanPoolDense(t *testing.T) {
 			MeanPool(dst, src, c[0], c[1])
 			compare(t, "MeanPool", dst, want, scale)
 		}
-		for _, c := range [][2]int{{1280, 5}, {3, 1}, {17, 33}} {
+		for _, c := range [][2]int{{1280, 5}, {1280, 256}, {100, 64}, {3, 1}, {17, 33}} {
 			src, w, bias := randVec(r, c[0]), randVec(r, c[0]*c[1]), randVec(r, c[1])
 			want, scale := pointwiseRef(src, w, bias, 1, c[0], c[1], Linear)
 			dst := padded(c[1])
