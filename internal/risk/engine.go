@@ -139,8 +139,9 @@ func (e *Engine) Score(c *Conversation, members []Member, m Message) (Verdict, e
 		break
 	}
 	ms.record(hits)
+	ms.setTail(toks, ms.Messages > 0 && ms.Last == idx-1)
 	ms.Messages++
-	ms.setTail(toks)
+	ms.Last = idx
 	c.Messages++
 
 	ev := newEvalVars(c, members, sender, m, idx, hits, rs.names)

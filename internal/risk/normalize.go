@@ -1,6 +1,7 @@
 package risk
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 
@@ -62,11 +63,20 @@ func (n *normalizer) tokens(text string) (toks []string, truncated bool) {
 func (n *normalizer) scan(text string, limit int) (toks []string) {
 	text = norm.NFKD.String(text)
 	var chunk []rune
+	var sp spaced
+	gap, chunkGap := 0, 0 // separators since the last chunk; before this one
 	flush := func() {
-		if len(chunk) > 0 {
-			toks = n.chunk(toks, chunk)
-			chunk = chunk[:0]
+		if len(chunk) == 0 {
+			return
 		}
+		if len(chunk) == 1 && unicode.IsLetter(chunk[0]) {
+			// One letter alone: perhaps part of a word spelt out ("d e l e t e").
+			sp.add(chunk[0], chunkGap)
+		} else {
+			toks = n.spelt(toks, &sp)
+			toks = n.chunk(toks, chunk)
+		}
+		chunk = chunk[:0]
 	}
 	for _, r := range text {
 		if len(toks) >= limit {
@@ -84,29 +94,157 @@ func (n *normalizer) scan(text string, limit int) (toks []string) {
 		}
 		switch {
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			if len(chunk) == 0 {
+				chunkGap, gap = gap, 0
+			}
 			chunk = append(chunk, r)
 		case r == '\'' || r == '’' || r == '‘' || r == '`':
 			// apostrophes join: don't -> dont
 		case r == '£' || r == '€' || (r == '$' && len(chunk) == 0):
 			flush()
-			toks = append(toks, "£")
+			toks = append(n.spelt(toks, &sp), "£")
 		case leet[r] != 0 && len(chunk) > 0:
 			chunk = append(chunk, r)
 		case leet[r] != 0 && r != '!' && r != '|':
+			chunkGap, gap = gap, 0
 			chunk = append(chunk, r) // @ or $ or + starting a word
 		default:
 			flush()
+			gap++
 			if w, ok := n.emoji[r]; ok {
-				toks = append(toks, strings.Fields(w)...)
+				toks = append(n.spelt(toks, &sp), strings.Fields(w)...)
 			}
 		}
 	}
 	flush()
+	toks = n.spelt(toks, &sp)
 	if len(toks) > limit {
 		toks = toks[:limit]
 	}
 	return toks
 }
+
+// spaced is a run of letters each standing alone ("d e l e t e  t h e
+// c h a t", "s.e.c.r.e.t"), with where a wider gap than the others fell.
+type spaced struct {
+	letters []rune
+	gaps    []int // the separators before each letter but the first
+}
+
+func (sp *spaced) add(r rune, gap int) {
+	if len(sp.letters) > 0 {
+		sp.gaps = append(sp.gaps, gap)
+	}
+	sp.letters = append(sp.letters, r)
+}
+
+// Bounds on joining letters spelt out one by one.
+const (
+	minSpelt = 3  // letters; "p i c"
+	maxSpelt = 64 // a longer run is left as letters
+	maxWord  = 20 // the longest word looked for in a run
+)
+
+// spelt appends the tokens of the run of lone letters in sp and empties it.
+// The letters are joined back into words when they spell known words
+// exactly ("deletethechat" -> delete the chat) or, failing that, when wider
+// gaps mark the words and at least one of them is known; otherwise each
+// letter stays a token of its own, so "u r a star" and "i m a" are read as
+// before.
+func (n *normalizer) spelt(toks []string, sp *spaced) []string {
+	if len(sp.letters) == 0 {
+		return toks
+	}
+	defer func() { sp.letters, sp.gaps = sp.letters[:0], sp.gaps[:0] }()
+	if words := n.joinSpelt(sp); words != nil {
+		for _, w := range words {
+			toks = n.word(toks, w)
+		}
+		return toks
+	}
+	for _, r := range sp.letters {
+		toks = n.word(toks, string(r))
+	}
+	return toks
+}
+
+// joinSpelt returns the words a run of lone letters spells, or nil.
+func (n *normalizer) joinSpelt(sp *spaced) []string {
+	k := len(sp.letters)
+	if k < minSpelt || k > maxSpelt || k == minSpelt && oneLetterWord(sp.letters[0]) {
+		return nil
+	}
+	if words := n.segment(string(sp.letters)); words != nil {
+		return words
+	}
+	// Wider gaps between some letters than between the others mark words.
+	narrow := sp.gaps[0]
+	for _, g := range sp.gaps {
+		narrow = min(narrow, g)
+	}
+	var words []string
+	known := false
+	start := 0
+	for i := 1; i <= k; i++ {
+		if i < k && sp.gaps[i-1] == narrow {
+			continue
+		}
+		w := string(sp.letters[start:i])
+		words = append(words, w)
+		known = known || len(w) >= minSpelt && n.known(n.collapse(w))
+		start = i
+	}
+	if len(words) < 2 || !known {
+		return nil
+	}
+	return words
+}
+
+// segment splits s into the fewest known words, or returns nil if it cannot
+// be split or has no word of three letters or more. Words of one letter are
+// only a, i and u.
+func (n *normalizer) segment(s string) []string {
+	if !isASCIIWord(s) {
+		return nil
+	}
+	best := make([]int, len(s)+1) // fewest words for s[:i], 0 if none
+	from := make([]int, len(s)+1)
+	best[0] = 1
+	for i := 1; i <= len(s); i++ {
+		for j := max(0, i-maxWord); j < i; j++ {
+			if best[j] == 0 || !n.segmentWord(s[j:i]) {
+				continue
+			}
+			if c := best[j] + 1; best[i] == 0 || c < best[i] {
+				best[i], from[i] = c, j
+			}
+		}
+	}
+	if best[len(s)] == 0 {
+		return nil
+	}
+	var words []string
+	long := false
+	for i := len(s); i > 0; i = from[i] {
+		w := s[from[i]:i]
+		words = append(words, w)
+		long = long || len(w) >= minSpelt
+	}
+	if !long {
+		return nil
+	}
+	slices.Reverse(words)
+	return words
+}
+
+func (n *normalizer) segmentWord(w string) bool {
+	if len(w) == 1 {
+		return oneLetterWord(rune(w[0]))
+	}
+	return n.known(w)
+}
+
+func oneLetterWord(r rune) bool { return r == 'a' || r == 'i' || r == 'u' }
 
 // chunk normalises one run of letters, digits and leet symbols and appends
 // the resulting tokens.
