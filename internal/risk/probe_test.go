@@ -273,3 +273,91 @@ func TestProbeEvasions(t *testing.T) {
 		})
 	}
 }
+
+// TestNightRaisesSeverity: the same words between an adult and a young
+// person are one step more severe at night, local time (23:00 to 05:00),
+// and the night signal says why; at night nothing alerts that would not by
+// day, and talk between two young people is not raised.
+func TestNightRaisesSeverity(t *testing.T) {
+	e := defaultEngine(t)
+	london, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := func(h, m int) time.Time { return time.Date(2026, time.June, 12, h, m, 0, 0, london) }
+	score := func(members []Member, at time.Time, lines ...string) Verdict {
+		t.Helper()
+		var c Conversation
+		var v Verdict
+		for i, line := range lines {
+			from, text, _ := strings.Cut(line, ": ")
+			var err error
+			v, err = e.Score(&c, members, Message{From: from, Text: text, At: at.Add(time.Duration(i) * time.Minute)})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		return v
+	}
+	for _, tt := range []struct {
+		name     string
+		members  []Member
+		at       time.Time
+		lines    []string
+		severity Severity // "" for no alert
+		night    bool     // the verdict lists the night signal (alert or not)
+	}{
+		{"flattery by day", contactPair, day(15, 0), []string{"a: ur so mature for ur age"}, Medium, false},
+		{"flattery at 23:30", contactPair, day(23, 30), []string{"a: ur so mature for ur age"}, High, true},
+		{"flattery at 01:00", contactPair, day(1, 0), []string{"a: ur so mature for ur age"}, High, true},
+		{"flattery at 04:59", contactPair, day(4, 59), []string{"a: ur so mature for ur age"}, High, true},
+		{"flattery at 05:00", contactPair, day(5, 0), []string{"a: ur so mature for ur age"}, Medium, false},
+		{"flattery at 22:59", contactPair, day(22, 59), []string{"a: ur so mature for ur age"}, Medium, false},
+		{"secrecy at night", contactPair, day(0, 30), []string{"a: dont tell your mum about me"}, Critical, true},
+		{"critical stays critical", contactPair, day(0, 30), []string{"a: send more or your whole school sees the old ones"}, Critical, true},
+		{"the teen wrote at night first", contactPair, day(23, 50), []string{"b: cant sleep", "a: ur so mature for ur age"}, High, true},
+		{"harmless talk at night", contactPair, day(23, 30), []string{"a: did you finish your homework", "b: yeah"}, "", true},
+		{"two friends at night", friendPair, day(0, 30), []string{"a: dont tell your mum about me"}, "", false},
+		{"time unknown", contactPair, time.Time{}, []string{"a: ur so mature for ur age"}, Medium, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			v := score(tt.members, tt.at, tt.lines...)
+			if got := v.Severity; got != tt.severity || v.Alert != (tt.severity != "") {
+				t.Errorf("alert %v severity %q, want %q", v.Alert, got, tt.severity)
+			}
+			night := false
+			for _, s := range v.Signals {
+				night = night || s.Name == SignalNight
+			}
+			if night != tt.night {
+				t.Errorf("night signal %v in %v, want %v", night, v.Signals, tt.night)
+			}
+			for _, r := range v.Rules {
+				if !r.Shadow && r.Severity.Rank() > v.Severity.Rank() {
+					t.Errorf("rule %s severity %s above the verdict's %s", r.ID, r.Severity, v.Severity)
+				}
+			}
+		})
+	}
+	// Rules can read the hour: message.local_hour and message.night.
+	rs, err := Load([]Source{{Name: "night.yaml", Data: []byte(`version: 1
+rules:
+  - id: test.night
+    description: a message at night
+    category: contact
+    severity: low
+    mode: shadow
+    expr: message.night && message.local_hour == 1 && signals.night.count >= 1
+`)}}, []Source{DefaultLexicon()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c Conversation
+	v, err := NewEngine(rs).Score(&c, contactPair, Message{From: "a", Text: "hi", At: day(1, 15)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Rules) != 1 || v.Rules[0].ID != "test.night" {
+		t.Errorf("rules at 01:15: %v", v.Rules)
+	}
+}
