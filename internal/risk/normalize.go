@@ -60,26 +60,11 @@ func (n *normalizer) tokens(text string) (toks []string, truncated bool) {
 }
 
 // scan normalises text into at most limit tokens.
-func (n *normalizer) scan(text string, limit int) (toks []string) {
+func (n *normalizer) scan(text string, limit int) []string {
 	text = norm.NFKD.String(text)
-	var chunk []rune
-	var sp spaced
-	gap, chunkGap := 0, 0 // separators since the last chunk; before this one
-	flush := func() {
-		if len(chunk) == 0 {
-			return
-		}
-		if len(chunk) == 1 && unicode.IsLetter(chunk[0]) {
-			// One letter alone: perhaps part of a word spelt out ("d e l e t e").
-			sp.add(chunk[0], chunkGap)
-		} else {
-			toks = n.spelt(toks, &sp)
-			toks = n.chunk(toks, chunk)
-		}
-		chunk = chunk[:0]
-	}
+	st := &scanState{n: n}
 	for _, r := range text {
-		if len(toks) >= limit {
+		if len(st.toks) >= limit {
 			break
 		}
 		if unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) {
@@ -92,36 +77,75 @@ func (n *normalizer) scan(text string, limit int) (toks []string) {
 		if c, ok := confusables[r]; ok {
 			r = c
 		}
-		switch {
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			if len(chunk) == 0 {
-				chunkGap, gap = gap, 0
-			}
-			chunk = append(chunk, r)
-		case r == '\'' || r == '’' || r == '‘' || r == '`':
-			// apostrophes join: don't -> dont
-		case r == '£' || r == '€' || (r == '$' && len(chunk) == 0):
-			flush()
-			toks = append(n.spelt(toks, &sp), "£")
-		case leet[r] != 0 && len(chunk) > 0:
-			chunk = append(chunk, r)
-		case leet[r] != 0 && r != '!' && r != '|':
-			chunkGap, gap = gap, 0
-			chunk = append(chunk, r) // @ or $ or + starting a word
-		default:
-			flush()
-			gap++
-			if w, ok := n.emoji[r]; ok {
-				toks = append(n.spelt(toks, &sp), strings.Fields(w)...)
-			}
-		}
+		st.add(r)
 	}
-	flush()
-	toks = n.spelt(toks, &sp)
+	st.flush()
+	toks := n.spelt(st.toks, &st.sp)
 	if len(toks) > limit {
 		toks = toks[:limit]
 	}
 	return toks
+}
+
+// scanState is one scan's work in progress: the tokens so far, the run of
+// letters, digits and leet symbols being read, and lone letters that may
+// spell a word.
+type scanState struct {
+	n     *normalizer
+	toks  []string
+	chunk []rune
+	sp    spaced
+	// gap counts the separators since the last chunk; chunkGap those
+	// before the chunk being read.
+	gap, chunkGap int
+}
+
+// add reads one folded, lower-case rune.
+func (st *scanState) add(r rune) {
+	switch {
+	case unicode.IsLetter(r) || unicode.IsDigit(r):
+		st.start()
+		st.chunk = append(st.chunk, r)
+	case r == '\'' || r == '’' || r == '‘' || r == '`':
+		// apostrophes join: don't -> dont
+	case r == '£' || r == '€' || (r == '$' && len(st.chunk) == 0):
+		st.flush()
+		st.toks = append(st.n.spelt(st.toks, &st.sp), "£")
+	case leet[r] != 0 && len(st.chunk) > 0:
+		st.chunk = append(st.chunk, r)
+	case leet[r] != 0 && r != '!' && r != '|':
+		st.start()
+		st.chunk = append(st.chunk, r) // @ or $ or + starting a word
+	default:
+		st.flush()
+		st.gap++
+		if w, ok := st.n.emoji[r]; ok {
+			st.toks = append(st.n.spelt(st.toks, &st.sp), strings.Fields(w)...)
+		}
+	}
+}
+
+// start notes the separators before a chunk about to begin.
+func (st *scanState) start() {
+	if len(st.chunk) == 0 {
+		st.chunkGap, st.gap = st.gap, 0
+	}
+}
+
+// flush ends the chunk being read. A letter alone may be part of a word
+// spelt out ("d e l e t e") and waits with the others; anything else ends
+// such a run first.
+func (st *scanState) flush() {
+	if len(st.chunk) == 0 {
+		return
+	}
+	if len(st.chunk) == 1 && unicode.IsLetter(st.chunk[0]) {
+		st.sp.add(st.chunk[0], st.chunkGap)
+	} else {
+		st.toks = st.n.spelt(st.toks, &st.sp)
+		st.toks = st.n.chunk(st.toks, st.chunk)
+	}
+	st.chunk = st.chunk[:0]
 }
 
 // spaced is a run of letters each standing alone ("d e l e t e  t h e
