@@ -90,6 +90,9 @@ func TestProbeFalseAlerts(t *testing.T) {
 		{name: "threat to post on the school's page", members: contactPair, alert: true, rule: "sextortion.threat", lines: []string{
 			"a: i will post your pics on your school page",
 		}},
+		{name: "threat to put them on the school website", members: contactPair, alert: true, rule: "sextortion.threat", lines: []string{
+			"a: ill put them on the school website",
+		}},
 
 		// A family joke about baby photos.
 		{name: "aunt's baby photos joke", members: contactPair, lines: []string{
@@ -218,6 +221,7 @@ func TestProbeEvasions(t *testing.T) {
 		}},
 		{name: "a sister's tease about a messy room", members: contactPair, lines: []string{
 			"a: imagine if your mum saw your room right now",
+			"a: what would your friends think if they saw you dancing like that",
 		}},
 
 		{name: "come solo", members: contactPair, alert: true, rule: "meeting.alone.older", lines: []string{
@@ -231,6 +235,7 @@ func TestProbeEvasions(t *testing.T) {
 		}},
 		{name: "a solo at the concert", members: contactPair, lines: []string{
 			"a: you were brilliant in the concert, that solo was amazing",
+			"a: next term you can go solo on the second verse",
 		}},
 
 		{name: "vanish mode", members: contactPair, alert: true, rule: "grooming.hidden_channel", lines: []string{
@@ -249,14 +254,12 @@ func TestProbeEvasions(t *testing.T) {
 		{name: "show me on cam", members: contactPair, alert: true, rule: "grooming.image_request.personal", lines: []string{
 			"a: show me on cam",
 		}},
-		{name: "a picture now", members: contactPair, alert: true, rule: "grooming.image_request.personal", lines: []string{
-			"a: send me a selfie right now",
-		}},
 		{name: "a parent's picture request", members: guardianPair, lines: []string{
 			"a: send me a pic of you now so nan can see the new haircut",
 		}},
 		{name: "a receipt, now", members: contactPair, lines: []string{
 			"a: send me a pic of the receipt now please",
+			"a: send me a photo now of the sign so i can find you",
 		}},
 		{name: "a friend's picture request", members: friendPair, lines: []string{
 			"a: show me on cam how you did that trick",
