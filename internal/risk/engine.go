@@ -128,6 +128,9 @@ func (e *Engine) Score(c *Conversation, members []Member, m Message) (Verdict, e
 	if truncated {
 		hits = append(hits, hit{Signal: Signal{Name: SignalOversized, MessageIndex: idx, Evidence: strconv.Itoa(len(m.Text)) + " bytes"}})
 	}
+	if nightTalk(m, sender, members) {
+		hits = append(hits, hit{Signal: Signal{Name: SignalNight, MessageIndex: idx, Evidence: m.At.Format("15:04") + " local"}})
+	}
 	for _, h := range hits {
 		if h.Name != SignalAgeClaim || h.age == 0 {
 			continue
@@ -139,12 +142,17 @@ func (e *Engine) Score(c *Conversation, members []Member, m Message) (Verdict, e
 		break
 	}
 	ms.record(hits)
+	ms.setTail(toks, ms.Messages > 0 && ms.Last == idx-1)
 	ms.Messages++
-	ms.setTail(toks)
+	ms.Last = idx
 	c.Messages++
 
 	ev := newEvalVars(c, members, sender, m, idx, hits, rs.names)
 	v := Verdict{MessageIndex: idx, RuleSetVersion: rs.version}
+	// Talk at night between a minor and someone older, at this message or
+	// before in the conversation, raises each rule's severity one step; it
+	// never makes a rule fire.
+	night := ev.signals[SignalNight].Count+ev.peer[SignalNight].Count > 0
 	for _, h := range hits {
 		v.Signals = append(v.Signals, h.Signal)
 	}
@@ -168,14 +176,21 @@ func (e *Engine) Score(c *Conversation, members []Member, m Message) (Verdict, e
 			first = idx
 			c.Fired[r.ID] = idx
 		}
-		v.Rules = append(v.Rules, FiredRule{ID: r.ID, Severity: r.Severity, Category: r.Category, Shadow: r.Mode == Shadow, FirstAt: first})
+		sev := r.Severity
+		if night {
+			sev = raise(sev)
+		}
+		v.Rules = append(v.Rules, FiredRule{ID: r.ID, Severity: sev, Category: r.Category, Shadow: r.Mode == Shadow, FirstAt: first})
 		if r.Mode != Enforce {
 			continue // shadow rules are counted, never acted on or explained
 		}
 		v.Signals = append(v.Signals, explain(c, r, sender, ev)...)
+		if night {
+			v.Signals = append(v.Signals, nightHits(c)...)
+		}
 		v.Alert = true
-		if r.Severity.Rank() > v.Severity.Rank() {
-			v.Severity = r.Severity
+		if sev.Rank() > v.Severity.Rank() {
+			v.Severity = sev
 		}
 		if ev.conversation.Minors > 0 && r.Notice.rank() > v.Notice.rank() {
 			v.Notice = r.Notice
@@ -183,6 +198,18 @@ func (e *Engine) Score(c *Conversation, members []Member, m Message) (Verdict, e
 	}
 	v.Signals = dedupe(v.Signals)
 	return v, nil
+}
+
+// nightHits returns the stored hits of the night signal of every member:
+// why a rule's severity was raised.
+func nightHits(c *Conversation) []Signal {
+	var out []Signal
+	for _, ms := range c.Members {
+		if s := ms.Signals[SignalNight]; s != nil {
+			out = append(out, s.Hits...)
+		}
+	}
+	return out
 }
 
 // contradicts says how a stated age contradicts the sender's profile, or "".
@@ -381,7 +408,10 @@ func newEvalVars(c *Conversation, members []Member, sender *Member, m Message, i
 	ev.conversation.Messages = c.Messages
 	ev.conversation.Members = len(members)
 	ev.conversation.Group = len(members) > 2
-	ev.message = MessageFacts{Index: idx, Seconds: int(m.T.Seconds()), HasImage: m.HasImage}
+	ev.message = MessageFacts{Index: idx, Seconds: int(m.T.Seconds()), HasImage: m.HasImage, LocalHour: -1, Night: atNight(m.At)}
+	if !m.At.IsZero() {
+		ev.message.LocalHour = m.At.Hour()
+	}
 	for _, h := range hits {
 		ev.message.Signals = append(ev.message.Signals, h.Name)
 	}

@@ -139,6 +139,9 @@ func TestStateRoundTrip(t *testing.T) {
 	msgs := []Message{
 		{From: "a", Text: "hey"}, {From: "c", Text: "hi im 12"}, {From: "a", Text: "ur so mature"},
 		{From: "a", Text: "send me a"}, {From: "a", Text: "pic"}, {From: "a", Text: "dont tell ur mum"},
+		{From: "a", Text: "send"}, {From: "a", Text: "more"}, {From: "c", Text: "what"}, {From: "a", Text: "or"},
+		{From: "a", Text: "everyone"}, {From: "a", Text: "sees", At: time.Date(2026, time.May, 1, 23, 45, 0, 0, time.UTC)},
+		{From: "c", Text: "d e l e t e  t h e m"},
 	}
 	var mem Conversation
 	want := scoreAll(t, e, &mem, strangerAndChild, msgs...)

@@ -35,6 +35,11 @@ type MessageFacts struct {
 	Seconds  int      `cel:"seconds"` // since the conversation began
 	HasImage bool     `cel:"has_image"`
 	Signals  []string `cel:"signals"` // signals that fired in this message
+	// LocalHour is the hour (0-23) at which it was sent where the young
+	// person lives, -1 if unknown; Night is true from NightFrom to
+	// NightUntil o'clock.
+	LocalHour int  `cel:"local_hour"`
+	Night     bool `cel:"night"`
 }
 
 // ConversationFacts describes the conversation so far.

@@ -18,9 +18,10 @@ const (
 	SignalAgeClaim     = "age_claim"     // the sender states an age (lexicon patterns with #age or #year)
 	SignalAgeDeception = "age_deception" // a stated age contradicts the sender's profile
 	SignalOversized    = "oversized"     // the text was longer than MaxScanBytes and only partly scanned
+	SignalNight        = "night"         // sent at night, local time, between a minor and someone older
 )
 
-var builtinSignals = []string{SignalImageSent, SignalAgeDeception, SignalOversized}
+var builtinSignals = []string{SignalImageSent, SignalAgeDeception, SignalOversized, SignalNight}
 
 // defaultWindow is how many tokens either side of a match an exception
 // ("unless") pattern is looked for when a signal gives no window.

@@ -45,6 +45,62 @@ type Message struct {
 	T        time.Duration // time since the conversation began
 	Text     string        // the text or the image caption
 	HasImage bool
+	// At is when the message was sent, in the time zone where the young
+	// person lives: its hour says whether it came at night. Zero if
+	// unknown.
+	At time.Time
+}
+
+// Night is the local time, from NightFrom o'clock to NightUntil o'clock,
+// at which talk between a minor and someone older raises the severity of an
+// alert (see Engine.Score).
+const (
+	NightFrom  = 23
+	NightUntil = 5
+)
+
+// atNight reports whether t, in its own location, falls at night.
+func atNight(t time.Time) bool {
+	if t.IsZero() {
+		return false
+	}
+	h := t.Hour()
+	return h >= NightFrom || h < NightUntil
+}
+
+// olderWithMinor reports whether a is older than b, a minor: a is an
+// adult, or three or more years older by their profiles.
+func olderWithMinor(a, b *Member) bool {
+	return b.AgeBand.Minor() && (a.AgeBand == safeguard.Adult ||
+		a.DeclaredAge > 0 && b.DeclaredAge > 0 && a.DeclaredAge-b.DeclaredAge >= 3)
+}
+
+// nightTalk reports whether m, sent by sender, is talk at night between a
+// minor and someone older: the sender and another member are such a pair.
+func nightTalk(m Message, sender *Member, members []Member) bool {
+	if !atNight(m.At) {
+		return false
+	}
+	for i := range members {
+		o := &members[i]
+		if o.ID != sender.ID && (olderWithMinor(sender, o) || olderWithMinor(o, sender)) {
+			return true
+		}
+	}
+	return false
+}
+
+// raise returns the severity one step above s; critical stays critical.
+func raise(s Severity) Severity {
+	switch s {
+	case Low:
+		return Medium
+	case Medium:
+		return High
+	case High, Critical:
+		return Critical
+	}
+	return s
 }
 
 // Severity is how serious a rule's finding is: the platform's severity.

@@ -1,6 +1,7 @@
 package risk
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 
@@ -59,17 +60,11 @@ func (n *normalizer) tokens(text string) (toks []string, truncated bool) {
 }
 
 // scan normalises text into at most limit tokens.
-func (n *normalizer) scan(text string, limit int) (toks []string) {
+func (n *normalizer) scan(text string, limit int) []string {
 	text = norm.NFKD.String(text)
-	var chunk []rune
-	flush := func() {
-		if len(chunk) > 0 {
-			toks = n.chunk(toks, chunk)
-			chunk = chunk[:0]
-		}
-	}
+	st := &scanState{n: n}
 	for _, r := range text {
-		if len(toks) >= limit {
+		if len(st.toks) >= limit {
 			break
 		}
 		if unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) {
@@ -82,31 +77,198 @@ func (n *normalizer) scan(text string, limit int) (toks []string) {
 		if c, ok := confusables[r]; ok {
 			r = c
 		}
-		switch {
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			chunk = append(chunk, r)
-		case r == '\'' || r == '’' || r == '‘' || r == '`':
-			// apostrophes join: don't -> dont
-		case r == '£' || r == '€' || (r == '$' && len(chunk) == 0):
-			flush()
-			toks = append(toks, "£")
-		case leet[r] != 0 && len(chunk) > 0:
-			chunk = append(chunk, r)
-		case leet[r] != 0 && r != '!' && r != '|':
-			chunk = append(chunk, r) // @ or $ or + starting a word
-		default:
-			flush()
-			if w, ok := n.emoji[r]; ok {
-				toks = append(toks, strings.Fields(w)...)
-			}
-		}
+		st.add(r)
 	}
-	flush()
+	st.flush()
+	toks := n.spelt(st.toks, &st.sp)
 	if len(toks) > limit {
 		toks = toks[:limit]
 	}
 	return toks
 }
+
+// scanState is one scan's work in progress: the tokens so far, the run of
+// letters, digits and leet symbols being read, and lone letters that may
+// spell a word.
+type scanState struct {
+	n     *normalizer
+	toks  []string
+	chunk []rune
+	sp    spaced
+	// gap counts the separators since the last chunk; chunkGap those
+	// before the chunk being read.
+	gap, chunkGap int
+}
+
+// add reads one folded, lower-case rune.
+func (st *scanState) add(r rune) {
+	switch {
+	case unicode.IsLetter(r) || unicode.IsDigit(r):
+		st.start()
+		st.chunk = append(st.chunk, r)
+	case r == '\'' || r == '’' || r == '‘' || r == '`':
+		// apostrophes join: don't -> dont
+	case r == '£' || r == '€' || (r == '$' && len(st.chunk) == 0):
+		st.flush()
+		st.toks = append(st.n.spelt(st.toks, &st.sp), "£")
+	case leet[r] != 0 && len(st.chunk) > 0:
+		st.chunk = append(st.chunk, r)
+	case leet[r] != 0 && r != '!' && r != '|':
+		st.start()
+		st.chunk = append(st.chunk, r) // @ or $ or + starting a word
+	default:
+		st.flush()
+		st.gap++
+		if w, ok := st.n.emoji[r]; ok {
+			st.toks = append(st.n.spelt(st.toks, &st.sp), strings.Fields(w)...)
+		}
+	}
+}
+
+// start notes the separators before a chunk about to begin.
+func (st *scanState) start() {
+	if len(st.chunk) == 0 {
+		st.chunkGap, st.gap = st.gap, 0
+	}
+}
+
+// flush ends the chunk being read. A letter alone may be part of a word
+// spelt out ("d e l e t e") and waits with the others; anything else ends
+// such a run first.
+func (st *scanState) flush() {
+	if len(st.chunk) == 0 {
+		return
+	}
+	if len(st.chunk) == 1 && unicode.IsLetter(st.chunk[0]) {
+		st.sp.add(st.chunk[0], st.chunkGap)
+	} else {
+		st.toks = st.n.spelt(st.toks, &st.sp)
+		st.toks = st.n.chunk(st.toks, st.chunk)
+	}
+	st.chunk = st.chunk[:0]
+}
+
+// spaced is a run of letters each standing alone ("d e l e t e  t h e
+// c h a t", "s.e.c.r.e.t"), with where a wider gap than the others fell.
+type spaced struct {
+	letters []rune
+	gaps    []int // the separators before each letter but the first
+}
+
+func (sp *spaced) add(r rune, gap int) {
+	if len(sp.letters) > 0 {
+		sp.gaps = append(sp.gaps, gap)
+	}
+	sp.letters = append(sp.letters, r)
+}
+
+// Bounds on joining letters spelt out one by one.
+const (
+	minSpelt = 3  // letters; "p i c"
+	maxSpelt = 64 // a longer run is left as letters
+	maxWord  = 20 // the longest word looked for in a run
+)
+
+// spelt appends the tokens of the run of lone letters in sp and empties it.
+// The letters are joined back into words when they spell known words
+// exactly ("deletethechat" -> delete the chat) or, failing that, when wider
+// gaps mark the words and at least one of them is known; otherwise each
+// letter stays a token of its own, so "u r a star" and "i m a" are read as
+// before.
+func (n *normalizer) spelt(toks []string, sp *spaced) []string {
+	if len(sp.letters) == 0 {
+		return toks
+	}
+	defer func() { sp.letters, sp.gaps = sp.letters[:0], sp.gaps[:0] }()
+	if words := n.joinSpelt(sp); words != nil {
+		for _, w := range words {
+			toks = n.word(toks, w)
+		}
+		return toks
+	}
+	for _, r := range sp.letters {
+		toks = n.word(toks, string(r))
+	}
+	return toks
+}
+
+// joinSpelt returns the words a run of lone letters spells, or nil.
+func (n *normalizer) joinSpelt(sp *spaced) []string {
+	k := len(sp.letters)
+	if k < minSpelt || k > maxSpelt || k == minSpelt && oneLetterWord(sp.letters[0]) {
+		return nil
+	}
+	if words := n.segment(string(sp.letters)); words != nil {
+		return words
+	}
+	// Wider gaps between some letters than between the others mark words.
+	narrow := sp.gaps[0]
+	for _, g := range sp.gaps {
+		narrow = min(narrow, g)
+	}
+	var words []string
+	known := false
+	start := 0
+	for i := 1; i <= k; i++ {
+		if i < k && sp.gaps[i-1] == narrow {
+			continue
+		}
+		w := string(sp.letters[start:i])
+		words = append(words, w)
+		known = known || len(w) >= minSpelt && n.known(n.collapse(w))
+		start = i
+	}
+	if len(words) < 2 || !known {
+		return nil
+	}
+	return words
+}
+
+// segment splits s into the fewest known words, or returns nil if it cannot
+// be split or has no word of three letters or more. Words of one letter are
+// only a, i and u.
+func (n *normalizer) segment(s string) []string {
+	if !isASCIIWord(s) {
+		return nil
+	}
+	best := make([]int, len(s)+1) // fewest words for s[:i], 0 if none
+	from := make([]int, len(s)+1)
+	best[0] = 1
+	for i := 1; i <= len(s); i++ {
+		for j := max(0, i-maxWord); j < i; j++ {
+			if best[j] == 0 || !n.segmentWord(s[j:i]) {
+				continue
+			}
+			if c := best[j] + 1; best[i] == 0 || c < best[i] {
+				best[i], from[i] = c, j
+			}
+		}
+	}
+	if best[len(s)] == 0 {
+		return nil
+	}
+	var words []string
+	long := false
+	for i := len(s); i > 0; i = from[i] {
+		w := s[from[i]:i]
+		words = append(words, w)
+		long = long || len(w) >= minSpelt
+	}
+	if !long {
+		return nil
+	}
+	slices.Reverse(words)
+	return words
+}
+
+func (n *normalizer) segmentWord(w string) bool {
+	if len(w) == 1 {
+		return oneLetterWord(rune(w[0]))
+	}
+	return n.known(w)
+}
+
+func oneLetterWord(r rune) bool { return r == 'a' || r == 'i' || r == 'u' }
 
 // chunk normalises one run of letters, digits and leet symbols and appends
 // the resulting tokens.

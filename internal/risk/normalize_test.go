@@ -47,6 +47,22 @@ func TestTokens(t *testing.T) {
 		{"add me on sc", "add me on snapchat"},
 		{"pa\u200by or i po\u00adst th\u2060em", "pay or i post them"}, // zero-width space, soft hyphen, word joiner
 		{"del\u200cete\ufeff", "delete"},                               // zero-width non-joiner, BOM
+		// Letters spelt out one by one are joined back into words when
+		// they spell known words, or when wider gaps mark the words.
+		{"d e l e t e  t h e  c h a t", "delete the chat"},
+		{"deletethechat", "deletethechat"}, // words run together are not split
+		{"keep it s.e.c.r.e.t", "keep it secret"},
+		{"s-e-n-d m-e a p-i-c", "send me a pic"},
+		{"s e n d m e a p i c", "send me a pic"},
+		{"c o m e  t o  m y  h o u s e  b a b e", "come to my house babe"},
+		{"p i c 📸", "pic pic"},
+		// Ordinary lone letters stay as they were.
+		{"u r a star", "you are a star"},
+		{"i m a teacher", "i m a teacher"},
+		{"options a b c or d", "options a b c or d"},
+		{"x x x", "x x x"},
+		{"o m g", "o m g"},
+		{"plan b", "plan b"},
 		{"", ""},
 	}
 	for _, tt := range tests {

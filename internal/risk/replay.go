@@ -54,6 +54,9 @@ type ReplayMessage struct {
 	T        float64 `json:"t"`
 	Text     string  `json:"text"`
 	HasImage bool    `json:"has_image,omitempty"`
+	// At is when it was sent, RFC 3339 with the young person's local
+	// offset ("2026-03-07T23:40:00Z"); optional.
+	At *time.Time `json:"at,omitempty"`
 }
 
 // checkReplayMembers checks each member of c, and returns their IDs.
@@ -165,7 +168,11 @@ func (e *Engine) Replay(c ReplayConversation) (ReplayResult, error) {
 	var all []Signal
 	seen := map[string]bool{}
 	for _, m := range c.Messages {
-		v, err := e.Score(&state, members, Message{From: m.From, T: time.Duration(m.T * float64(time.Second)), Text: m.Text, HasImage: m.HasImage})
+		msg := Message{From: m.From, T: time.Duration(m.T * float64(time.Second)), Text: m.Text, HasImage: m.HasImage}
+		if m.At != nil {
+			msg.At = *m.At
+		}
+		v, err := e.Score(&state, members, msg)
 		if err != nil {
 			return res, err
 		}

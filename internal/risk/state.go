@@ -22,8 +22,12 @@ type MemberState struct {
 	ClaimedAge int                     `json:"claimed_age,omitempty"` // the last age they stated, 0 if none
 	Signals    map[string]*SignalState `json:"signals,omitempty"`
 	// Tail is the last few tokens of their last message, the context for a
-	// request split over two messages.
+	// request split over two messages; after a run of short messages sent
+	// one after another, the last tokens of the run ("send" / "more" / "or"
+	// / "everyone" / "sees").
 	Tail []string `json:"tail,omitempty"`
+	// Last is the index of their last message.
+	Last int `json:"last,omitempty"`
 }
 
 // SignalState counts one signal for one member.
@@ -38,6 +42,11 @@ type SignalState struct {
 const (
 	tailTokens = 6
 	maxHits    = 3
+	// A message of at most shortTokens tokens sent right after the
+	// sender's previous message joins it: the tail then keeps the last
+	// runTokens tokens of the run.
+	shortTokens = 3
+	runTokens   = 8
 )
 
 func (c *Conversation) member(id string) *MemberState {
@@ -76,7 +85,15 @@ func (ms *MemberState) record(hits []hit) {
 	}
 }
 
-func (ms *MemberState) setTail(toks []string) {
+// setTail keeps the context for the sender's next message: the last tokens
+// of this one, or, when this one is short and follows their previous message
+// with nobody writing in between (join), the last tokens of the run.
+func (ms *MemberState) setTail(toks []string, join bool) {
+	if join && len(toks) <= shortTokens && len(ms.Tail) > 0 {
+		run := append(slices.Clone(ms.Tail), toks...)
+		ms.Tail = run[max(0, len(run)-runTokens):]
+		return
+	}
 	if len(toks) > tailTokens {
 		toks = toks[len(toks)-tailTokens:]
 	}
@@ -95,7 +112,7 @@ func (c *Conversation) Clone() *Conversation {
 	if c.Members != nil {
 		out.Members = make(map[string]*MemberState, len(c.Members))
 		for id, ms := range c.Members {
-			m := &MemberState{Messages: ms.Messages, ClaimedAge: ms.ClaimedAge, Tail: slices.Clone(ms.Tail)}
+			m := &MemberState{Messages: ms.Messages, ClaimedAge: ms.ClaimedAge, Tail: slices.Clone(ms.Tail), Last: ms.Last}
 			if ms.Signals != nil {
 				m.Signals = make(map[string]*SignalState, len(ms.Signals))
 				for k, s := range ms.Signals {

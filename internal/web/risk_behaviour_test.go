@@ -215,3 +215,52 @@ func TestRiskTeacherAsksForTripPhotosWithAParent(t *testing.T) {
 		}
 	})
 }
+
+// TestRiskThreatSplitOverMessages: a contact sends a threat one word a
+// message. The words are joined across the messages, whose state the store
+// keeps between them: the teen is shown the sextortion warning and one
+// sextortion case is opened.
+func TestRiskThreatSplitOverMessages(t *testing.T) {
+	eachRiskCase(t, func(t *testing.T, s *caseStack) {
+		adult, teen, conv := s.riskPair("gamer_rex", "teen_flo")
+		seen := s.notices(teen)
+		s.send(adult, conv, "hey (TEST)")
+		s.send(teen, conv, "hi")
+		for _, w := range []string{"send", "more", "or", "everyone", "sees"} {
+			s.send(adult, conv, w)
+		}
+		if got := seen.next(5 * time.Second); got != "sextortion_warning" {
+			t.Errorf("the teen was shown %q, want sextortion_warning", got)
+		}
+		if n := s.process(t); n != 1 {
+			t.Fatalf("processed %d detections, want 1", n)
+		}
+		if cs := s.cases(t); len(cs) != 1 || cs[0].Category != "sextortion" || cs[0].SenderID != s.id(adult) {
+			t.Errorf("cases = %+v", cs)
+		}
+	})
+}
+
+// TestRiskFamilyTalkStaysQuiet: an aunt's invitation to the family group,
+// her joke about baby photos, and the teen asking her to delete a party
+// photo alert on nothing.
+func TestRiskFamilyTalkStaysQuiet(t *testing.T) {
+	eachRiskCase(t, func(t *testing.T, s *caseStack) {
+		aunt, teen, conv := s.riskPair("auntie_sue", "teen_jay")
+		seen := s.notices(teen)
+		s.send(aunt, conv, "hiya love (TEST)")
+		s.send(aunt, conv, "download whatsapp so you can join the family chat, nan is on it")
+		s.send(aunt, conv, "and pay me back £5 or I'll show your baby photos")
+		s.send(teen, conv, "haha ok. can you delete that pic of me from the party, I look awful")
+		s.send(aunt, conv, "if your mum asks just say youre at ours on saturday, she knows")
+		if got := seen.next(time.Second); got != "" {
+			t.Errorf("the teen was shown %q", got)
+		}
+		if n := s.process(t); n != 0 {
+			t.Errorf("processed %d detections, want none", n)
+		}
+		if cs := s.cases(t); len(cs) != 0 {
+			t.Errorf("cases = %+v", cs)
+		}
+	})
+}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	_ "time/tzdata" // DefaultZone is known whatever the host's zone files
 
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
@@ -41,6 +42,11 @@ const (
 	// memory.
 	DefaultStateCache = 4096
 )
+
+// DefaultZone is the time zone in which the hour of a message is read (the
+// rules' message.local_hour and the night signal): the platform's young
+// people live in the United Kingdom.
+const DefaultZone = "Europe/London"
 
 // DefaultRules names the embedded rule set in Config.Rules.
 const DefaultRules = "default"
@@ -73,6 +79,10 @@ type Config struct {
 	// (each checked against the store's version when saved); default
 	// DefaultStateCache, negative for none.
 	StateCache int
+	// Zone is the time zone of the young people, in which a message's
+	// hour is read: talk at night between a minor and someone older raises
+	// an alert's severity. Default DefaultZone.
+	Zone *time.Location
 }
 
 // Deps are what the risk scanner works with. Notify, Log and ReadFile
@@ -123,6 +133,13 @@ func New(cfg Config, d Deps) (*Scanner, error) {
 	}
 	if cfg.StateCache == 0 {
 		cfg.StateCache = DefaultStateCache
+	}
+	if cfg.Zone == nil {
+		z, err := time.LoadLocation(DefaultZone)
+		if err != nil {
+			return nil, fmt.Errorf("risk scanner: %w", err)
+		}
+		cfg.Zone = z
 	}
 	r := &Scanner{cfg: cfg, store: d.Store, notify: d.Notify, log: d.Log, read: d.ReadFile,
 		states: newStateCache(cfg.StateCache), facts: newFactsCache(cfg.FactsTTL, 4*max(cfg.StateCache, 256))}
@@ -222,6 +239,7 @@ func (r *Scanner) Scan(ctx context.Context, c *messaging.Content) (messaging.Ver
 		T:        max(c.Now.Sub(c.Conversation.CreatedAt), 0),
 		Text:     c.Message.Text,
 		HasImage: c.Message.Kind == safeguard.ImageMessage,
+		At:       c.Now.In(r.cfg.Zone),
 	}}
 	var accounts []*safeguard.Account
 	accounts, j.members, j.facts = members(c)

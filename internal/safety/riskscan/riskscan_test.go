@@ -607,3 +607,49 @@ func TestRiskNoticeIntervalPerSender(t *testing.T) {
 		}
 	}
 }
+
+// TestRiskNightRaisesSeverity: an established contact's flattery of a
+// 14-year-old's maturity is a medium alert by day and a high one at night in
+// the young people's time zone, with the night signal in the detection; the
+// hour is read in Config.Zone (default Europe/London).
+func TestRiskNightRaisesSeverity(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		zone     *time.Location
+		at       time.Time
+		severity safeguard.Severity
+		night    bool
+	}{
+		{"London afternoon", nil, t0, safeguard.SeverityMedium, false},                                            // 15:09 GMT
+		{"London night", nil, t0.Add(9 * time.Hour), safeguard.SeverityHigh, true},                                // 00:09 GMT
+		{"summer time", nil, time.Date(2026, time.July, 1, 22, 30, 0, 0, time.UTC), safeguard.SeverityHigh, true}, // 23:30 BST
+		{"summer evening", nil, time.Date(2026, time.July, 1, 21, 30, 0, 0, time.UTC), safeguard.SeverityMedium, false},
+		{"another zone", time.FixedZone("UTC+10", 10*3600), t0, safeguard.SeverityHigh, true}, // 01:09 there
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t, Config{Zone: tt.zone})
+			adult, teen := w.Account("adult", 35), w.Account("teen", 14)
+			w.Connect(teen, adult, t0.AddDate(0, -2, 0))
+			c := w.Conversation(false, adult, teen)
+			w.send(c, adult, []*safeguard.Account{teen}, "you are so mature for your age", tt.at)
+			ds := w.Detections(c.ID)
+			if len(ds) != 1 {
+				t.Fatalf("%d detections, want 1", len(ds))
+			}
+			if ds[0].Severity != tt.severity {
+				t.Errorf("severity %q, want %q", ds[0].Severity, tt.severity)
+			}
+			var detail safeguard.RiskAlert
+			if err := json.Unmarshal(ds[0].Detail, &detail); err != nil {
+				t.Fatal(err)
+			}
+			night := false
+			for _, s := range detail.Signals {
+				night = night || s.Name == risk.SignalNight
+			}
+			if night != tt.night || len(detail.Rules) != 1 || detail.Rules[0].Severity != tt.severity {
+				t.Errorf("night signal %v, rules %+v", night, detail.Rules)
+			}
+		})
+	}
+}
