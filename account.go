@@ -46,6 +46,13 @@ type Account struct {
 	GuardianID       int64
 	SecondGuardianID int64
 	CreatedAt        time.Time
+
+	// ActedBand is the age band the platform last acted on for the
+	// account: what followed from it (a guardian's approvals, the rules
+	// for adults) has been applied. It differs from Band(now) between a
+	// birthday and the moment its consequences are applied; empty for an
+	// account not yet seen since the band was first recorded.
+	ActedBand AgeBand
 }
 
 // MaxGuardians is how many guardians a child can have.
