@@ -110,9 +110,11 @@ func (a *Account) RemoveGuardian(id int64) bool {
 func (a *Account) Band(now time.Time) AgeBand { return BandOn(a.BirthDate, now) }
 
 // VerifiedAdult reports whether the account is an adult whose age is verified
-// at now.
+// at now. An age checked while the account was a minor does not count: until
+// what follows from the 18th birthday is applied (and the check let go), the
+// acted band is still a minor's.
 func (a *Account) VerifiedAdult(now time.Time) bool {
-	return a.Band(now) == Adult && a.Assurance == Verified
+	return a.Band(now) == Adult && a.Assurance == Verified && !a.ActedBand.Minor()
 }
 
 // Origin is where and when a request came from: the client address with its
