@@ -46,6 +46,13 @@ type Account struct {
 	GuardianID       int64
 	SecondGuardianID int64
 	CreatedAt        time.Time
+
+	// ActedBand is the age band the platform last acted on for the
+	// account: what followed from it (a guardian's approvals, the rules
+	// for adults) has been applied. It differs from Band(now) between a
+	// birthday and the moment its consequences are applied; empty for an
+	// account not yet seen since the band was first recorded.
+	ActedBand AgeBand
 }
 
 // MaxGuardians is how many guardians a child can have.
@@ -103,9 +110,11 @@ func (a *Account) RemoveGuardian(id int64) bool {
 func (a *Account) Band(now time.Time) AgeBand { return BandOn(a.BirthDate, now) }
 
 // VerifiedAdult reports whether the account is an adult whose age is verified
-// at now.
+// at now. An age checked while the account was a minor does not count: until
+// what follows from the 18th birthday is applied (and the check let go), the
+// acted band is still a minor's.
 func (a *Account) VerifiedAdult(now time.Time) bool {
-	return a.Band(now) == Adult && a.Assurance == Verified
+	return a.Band(now) == Adult && a.Assurance == Verified && !a.ActedBand.Minor()
 }
 
 // Origin is where and when a request came from: the client address with its

@@ -33,6 +33,16 @@ const (
 	// EventGuardianChanged tells a child and the child's guardians that a
 	// guardian joined or left (Payload: {"notice","guardian"}); live too.
 	EventGuardianChanged = "guardian.changed"
+	// EventAgeChanged tells an account that its age band changed (a
+	// birthday, or an operator's correction of the date of birth) and what
+	// followed (Payload: {"notice","from","to","cause"}); live too. A young
+	// person whose contact ended because the other side's age was corrected
+	// gets it with the notice contact_ended_age.
+	EventAgeChanged = "account.age_changed"
+	// EventE2EEEnded tells each member of an end-to-end encrypted
+	// conversation that it takes no more messages, because someone in it
+	// is no longer a verified adult (Payload: {"notice"}); live too.
+	EventE2EEEnded = "conversation.e2ee_ended"
 )
 
 // Live-only event types: sent to the live event streams of the accounts

@@ -54,10 +54,11 @@ type PasswordResetRequest struct {
 // OperatorChange is the body of an operator's change to an account; By,
 // who makes it, is required.
 type OperatorChange struct {
-	Method string `json:"method,omitempty"` // verify: how the age was checked
-	Note   string `json:"note,omitempty"`   // verify
-	Reason string `json:"reason,omitempty"` // unverify, suspend, unsuspend, delete
-	By     string `json:"by"`
+	Method    string `json:"method,omitempty"`     // verify, birth-date: how the age was checked
+	Note      string `json:"note,omitempty"`       // verify
+	Reason    string `json:"reason,omitempty"`     // unverify, birth-date, suspend, unsuspend, delete
+	BirthDate string `json:"birth_date,omitempty"` // birth-date: YYYY-MM-DD
+	By        string `json:"by"`
 }
 
 // GuardianChange is an operator's change of a child's guardians: Remove

@@ -528,10 +528,10 @@ func (c *Client) SetAgeAssurance(ctx context.Context, accountID int64, level str
 	return &out, c.do(ctx, "POST", "/api/v1/admin/accounts/"+id(accountID)+"/age-assurance", AgeAssuranceRequest{Level: level}, &out)
 }
 
-// CorrectBirthDate corrects an account's date of birth.
-func (c *Client) CorrectBirthDate(ctx context.Context, accountID int64, date string) (*Account, error) {
-	var out Account
-	return &out, c.do(ctx, "POST", "/api/v1/admin/accounts/"+id(accountID)+"/birth-date", BirthDateRequest{BirthDate: date}, &out)
+// CorrectBirthDate corrects the date of birth of the account ref names
+// (handle or ID), with how it was checked, why and by whom (operator only).
+func (c *Client) CorrectBirthDate(ctx context.Context, ref string, change OperatorChange) (*Account, error) {
+	return c.AdminAccountChange(ctx, ref, "birth-date", change)
 }
 
 // AdminAccount returns any account.

@@ -73,11 +73,6 @@ type AgeAssuranceRequest struct {
 	Level string `json:"level"` // self-declared or verified
 }
 
-// BirthDateRequest corrects an account's date of birth (operator only).
-type BirthDateRequest struct {
-	BirthDate string `json:"birth_date"`
-}
-
 // GuardianCode is a code that links a second guardian to a child, shown
 // once to the guardian who asked for it.
 type GuardianCode struct {

@@ -24,6 +24,7 @@ type accountArgs struct {
 	store                 storeFlags
 	json                  bool
 	by, reason, method    string
+	date                  string
 	note                  string
 	remove, add           string
 	band, status, assur   string
@@ -42,6 +43,8 @@ var accountCommands = []command{
 		example: "account show leo.37 --data demo", access: reads, run: accountCmd(accountShow, true)},
 	{name: "verify", summary: "record that an account's age was checked", args: "HANDLE",
 		example: "account verify leo.37 --method \"passport checked\" --by amir --data demo", access: writes, run: accountCmd(accountVerify, true)},
+	{name: "birth-date", summary: "correct an account's date of birth after checking it; what the new age band forbids ends at once", args: "HANDLE",
+		example: "account birth-date leo.37 --date 2011-03-02 --method \"birth certificate seen\" --reason \"typed wrong at sign-up\" --by amir --data demo", access: writes, run: accountCmd(accountBirthDate, true)},
 	{name: "unverify", summary: "take an account's verified age back to self-declared", args: "HANDLE",
 		example: "account unverify leo.37 --reason \"document withdrawn\" --by amir --data demo", access: writes, run: accountCmd(accountStatusChange, true)},
 	{name: "suspend", summary: "suspend an account and end its sessions", args: "HANDLE",
@@ -93,7 +96,7 @@ func accountCmd(fn func(ctx context.Context, e *env, svc *messaging.Service, a a
 // after its positional argument (HANDLE, or find's PATTERN).
 func parseAccountArgs(e *env, sub string, names bool, args []string) (accountArgs, error) {
 	a := accountArgs{sub: sub}
-	required := map[string]string{"verify": " --method TEXT --by NAME", "unverify": " --reason TEXT --by NAME", "suspend": " --reason TEXT --by NAME",
+	required := map[string]string{"verify": " --method TEXT --by NAME", "birth-date": " --date YYYY-MM-DD --method TEXT --reason TEXT --by NAME", "unverify": " --reason TEXT --by NAME", "suspend": " --reason TEXT --by NAME",
 		"unsuspend": " --reason TEXT --by NAME", "delete": " --reason TEXT --by NAME", "reset-password": " --by NAME", "logout": " --by NAME", "guardian": " --reason TEXT --by NAME"}
 	fs := newFlagSet(e, "account "+sub, "account "+sub+" "+e.leaf.args+required[sub]+" [flags]")
 	bindStore(fs, &a.store)
@@ -108,6 +111,10 @@ func parseAccountArgs(e *env, sub string, names bool, args []string) (accountArg
 	case "verify":
 		fs.StringVar(&a.method, "method", "", "how the age was checked, e.g. \"passport checked\" (required)")
 		fs.StringVar(&a.note, "note", "", "a note for the audit log")
+	case "birth-date":
+		fs.StringVar(&a.date, "date", "", "the corrected date of birth, YYYY-MM-DD (required)")
+		fs.StringVar(&a.method, "method", "", "how the date of birth was checked, e.g. \"birth certificate seen\" (required)")
+		fs.StringVar(&a.reason, "reason", "", "why, for the audit log (required)")
 	case "unverify", "suspend", "unsuspend", "delete":
 		fs.StringVar(&a.reason, "reason", "", "why, for the audit log (required)")
 	case "guardian":
@@ -255,6 +262,23 @@ func accountVerify(ctx context.Context, e *env, svc *messaging.Service, a accoun
 		return writeAccountJSON(e.stdout, web.WireAccount(acc, time.Now()))
 	}
 	fmt.Fprintf(e.stdout, "%s is verified (%s), recorded in the audit log as by %s\n", acc.Handle, a.method, a.by)
+	return nil
+}
+
+// accountBirthDate corrects a date of birth. What the new band forbids
+// ends in the same transaction, and the people concerned have their notices
+// in the outbox.
+func accountBirthDate(ctx context.Context, e *env, svc *messaging.Service, a accountArgs) error {
+	acc, err := svc.CorrectBirthDate(ctx, a.ref, a.date, a.method, a.reason, a.by)
+	if err != nil {
+		return err
+	}
+	v := web.WireAccount(acc, time.Now())
+	if a.json {
+		return writeAccountJSON(e.stdout, v)
+	}
+	fmt.Fprintf(e.stdout, "%s was born on %s (age band %s, assurance %s), checked by %s; recorded in the audit log as by %s\n",
+		acc.Handle, acc.BirthDate, v.AgeBand, v.AgeAssurance, a.method, a.by)
 	return nil
 }
 

@@ -219,8 +219,8 @@ var generated = regexp.MustCompile(`[a-zA-Z2-9]{4}(-[a-zA-Z2-9]{4}){4}`)
 // have them: no other command's help may list them.
 var ownFlags = map[string][]string{
 	"decision":         {"case decide"},
-	"reason":           {"case decide", "account unverify", "account suspend", "account unsuspend", "account delete", "account guardian"},
-	"method":           {"account verify"},
+	"reason":           {"case decide", "account unverify", "account suspend", "account unsuspend", "account delete", "account guardian", "account birth-date"},
+	"method":           {"account verify", "account birth-date"},
 	"band":             {"account find"},
 	"senior":           {"case decide", "case report-retry", "case report-submitted"},
 	"reference":        {"case report-submitted"},

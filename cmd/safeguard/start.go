@@ -247,9 +247,11 @@ func (s *stack) buildE2EE(c serveConfig, log *slog.Logger) error {
 }
 
 // runJobs starts the background work: the case consumer and retention, the
-// hash-bank index and retroactive matching, and E2EE retention.
+// hash-bank index and retroactive matching, E2EE retention, and what follows
+// from birthdays.
 func (s *stack) runJobs(c serveConfig, log *slog.Logger) {
 	runCaseJobs(s.jobs, c.cases, s.cases, log)
+	go s.svc.RunAges(s.jobs, messaging.DefaultSettleAgesEvery)
 	go s.images.Run(s.jobs)
 	if s.e2ee != nil {
 		go s.e2ee.Run(s.jobs, e2ee.DefaultSweepEvery)

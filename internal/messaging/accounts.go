@@ -131,7 +131,7 @@ func (s *Service) validateSignUp(req SignUp, now time.Time) (*safeguard.Account,
 	}
 	a := &safeguard.Account{
 		BirthDate: birth, Assurance: safeguard.SelfDeclared,
-		Status: safeguard.Active, App: app, CreatedAt: now,
+		Status: safeguard.Active, App: app, CreatedAt: now, ActedBand: safeguard.BandOn(birth, now),
 	}
 	if req.LocalAuthority != "" {
 		la, ok := police.LookupLocalAuthority(req.LocalAuthority)
@@ -282,6 +282,11 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*safeguard.Ac
 	if err != nil {
 		return nil, err
 	}
+	if now := s.clock(); a.ActedBand != "" && a.ActedBand != a.Band(now) && a.Status != safeguard.Deleted {
+		// A birthday since the account was last acted on: apply what
+		// follows before anything else it asks.
+		return s.settleAccount(ctx, a.ID, now)
+	}
 	return a, nil
 }
 
@@ -345,9 +350,15 @@ func (s *Service) setAssurance(ctx context.Context, id int64, level safeguard.As
 	now := s.clock()
 	var a *safeguard.Account
 	var left []int64
+	var pending *ageChange
 	err := updateTx(ctx, s.store, func(tx Tx) error {
 		var err error
 		if a, err = tx.Account(ctx, id); err != nil {
+			return err
+		}
+		// A birthday not yet acted on first: a check made as a minor
+		// is let go before a new one is recorded.
+		if pending, err = s.settleAge(ctx, tx, a, now, causeBirthday); err != nil {
 			return err
 		}
 		d := map[string]string{"from": string(a.Assurance)}
@@ -379,6 +390,7 @@ func (s *Service) setAssurance(ctx context.Context, id int64, level safeguard.As
 	if err != nil {
 		return nil, err
 	}
+	s.tellAgeChange(ctx, pending)
 	for _, c := range left {
 		s.publishConversation(ctx, c, safeguard.EventMemberChanged, a.ID)
 	}
@@ -406,42 +418,73 @@ func (s *Service) leaveE2EE(ctx context.Context, tx Tx, a *safeguard.Account, no
 	return ids, nil
 }
 
-// CorrectBirthDate lets an operator correct a date of birth, audited. The
-// account holder cannot change it.
-func (s *Service) CorrectBirthDate(ctx context.Context, operator string, id int64, date string) (*safeguard.Account, error) {
-	birth, err := safeguard.ParseDate(date)
+// CorrectBirthDate lets an operator correct the date of birth of the
+// account ref names (handle or ID) after checking it: how (method, e.g.
+// "passport checked"), why and by whom are audited. The account holder
+// cannot change it. A correction that changes the band applies at once what
+// follows (settleAge): contacts and groups the rules now forbid end, an
+// end-to-end encrypted chat that now includes a young person takes no more
+// messages, and each person concerned is told.
+func (s *Service) CorrectBirthDate(ctx context.Context, ref, date, method, reason, by string) (*safeguard.Account, error) {
 	now := s.clock()
-	if err != nil || safeguard.DateOf(now).Before(birth) {
-		return nil, safeguard.Invalid("invalid_birth_date", "Enter a date of birth as YYYY-MM-DD, not in the future.")
+	birth, err := checkCorrection(date, method, reason, by, now)
+	if err != nil {
+		return nil, err
 	}
 	var a *safeguard.Account
-	var left []int64
+	var pending, ch *ageChange
 	err = updateTx(ctx, s.store, func(tx Tx) error {
 		var err error
-		if a, err = tx.Account(ctx, id); err != nil {
+		if a, err = accountRef(ctx, tx, ref); err != nil {
 			return err
+		}
+		if a.Status == safeguard.Deleted {
+			return errAccountDeleted
+		}
+		if a.BirthDate == birth {
+			return safeguard.Errorf(safeguard.ErrConflict, "birth_date_unchanged", "That is already the account's date of birth.")
+		}
+		// A birthday not yet acted on is applied first, as a birthday.
+		if pending, err = s.settleAge(ctx, tx, a, now, causeBirthday); err != nil {
+			return err
+		}
+		if a.ActedBand == "" {
+			a.ActedBand = a.Band(now)
 		}
 		before := a.BirthDate
 		a.BirthDate = birth
 		if err := tx.UpdateAccount(ctx, a); err != nil {
 			return err
 		}
+		detail, _ := json.Marshal(map[string]string{"from": before.String(), "to": birth.String(), "method": method, "reason": reason, "by": by})
 		if err := tx.Audit(ctx, &safeguard.AuditEntry{At: now, Actor: "operator", Action: "birth_date.corrected",
-			TargetID: id, Detail: `{"from":"` + before.String() + `","to":"` + birth.String() + `","by":` + quote(operator) + `}`}); err != nil {
+			TargetID: a.ID, Reason: "operator", Detail: string(detail)}); err != nil {
 			return err
 		}
-		if !policy.MayStayInE2EE(s.party(a, now)) {
-			left, err = s.leaveE2EE(ctx, tx, a, now)
-		}
+		ch, err = s.settleAge(ctx, tx, a, now, causeCorrection)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range left {
-		s.publishConversation(ctx, c, safeguard.EventMemberChanged, a.ID)
-	}
+	s.tellAgeChange(ctx, pending)
+	s.tellAgeChange(ctx, ch)
 	return a, nil
+}
+
+// checkCorrection checks an operator's correction of a date of birth.
+func checkCorrection(date, method, reason, by string, now time.Time) (safeguard.Date, error) {
+	if strings.TrimSpace(date) == "" {
+		return safeguard.Date{}, safeguard.Invalid("missing_birth_date", "Give the corrected date of birth (birth_date).")
+	}
+	birth, err := safeguard.ParseDate(date)
+	if err != nil || safeguard.DateOf(now).Before(birth) || safeguard.AgeOn(birth, now) > MaxAgeYears {
+		return safeguard.Date{}, safeguard.Invalid("invalid_birth_date", "Enter a date of birth as YYYY-MM-DD, not in the future.")
+	}
+	if strings.TrimSpace(method) == "" {
+		return safeguard.Date{}, safeguard.Invalid("missing_method", "Say how the date of birth was checked (method), for example \"passport checked\".")
+	}
+	return birth, firstErr(requireBy(by), requireReason(reason), operatorText("method", method))
 }
 
 // Wards returns the children a guardian looks after.

@@ -89,6 +89,11 @@ func (s *Service) prepare(ctx context.Context, tx Tx, senderID, conversationID i
 	if !c.Joined(sender.ID) {
 		return nil, nil, safeguard.NotFound
 	}
+	if c.E2EE {
+		if d := policy.E2EEContinues(s.parties(c, accounts, now)); !d.Allow {
+			return nil, nil, d.Err
+		}
+	}
 	content, err := build(c)
 	if err != nil {
 		return nil, nil, err
@@ -101,6 +106,17 @@ func (s *Service) prepare(ctx context.Context, tx Tx, senderID, conversationID i
 	var refused *denial
 	content.Recipients, refused, err = s.recipients(ctx, tx, me, c, accounts, now)
 	return content, refused, err
+}
+
+// parties is the policy's view of c's current members.
+func (s *Service) parties(c *safeguard.Conversation, accounts map[int64]*safeguard.Account, now time.Time) []policy.Party {
+	var out []policy.Party
+	for _, m := range c.Current() {
+		if a := accounts[m.AccountID]; a != nil {
+			out = append(out, s.party(a, now))
+		}
+	}
+	return out
 }
 
 // recipients returns the joined members other than the sender that a

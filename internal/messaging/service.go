@@ -238,9 +238,19 @@ func (s *Service) Ready(ctx context.Context) error {
 
 func (s *Service) clock() time.Time { return s.now().UTC() }
 
-// party is what the policy knows of a.
+// party is what the policy knows of a. Until what follows from a birthday
+// is applied (settleAge), the policy already sees what it will be: an age
+// checked while the account was a minor does not make an adult verified,
+// and a child who turned 13 waits for no guardian.
 func (s *Service) party(a *safeguard.Account, now time.Time) policy.Party {
-	return policy.Party{ID: a.ID, Band: a.Band(now), Assurance: a.Assurance, Status: a.Status}
+	p := policy.Party{ID: a.ID, Band: a.Band(now), Assurance: a.Assurance, Status: a.Status}
+	if p.Band == safeguard.Adult && a.ActedBand.Minor() {
+		p.Assurance = safeguard.SelfDeclared
+	}
+	if p.Band != safeguard.Child && a.ActedBand == safeguard.Child && p.Status == safeguard.PendingGuardian {
+		p.Status = safeguard.Active
+	}
+	return p
 }
 
 // relations loads contacts and blocks among ids and answers the policy's

@@ -1,5 +1,7 @@
 package policy
 
+import safeguard "github.com/safeguard-dev/safeguard"
+
 // Notice codes. The texts live in internal/notice, in one place.
 const (
 	// Encryption notices: every member's client shows one, in words.
@@ -8,6 +10,10 @@ const (
 	NoticeAgeNotVerified = "age_not_verified" // someone's age is not verified, so not E2EE
 	NoticeNotRequested   = "not_requested"    // verified adults who chose a plain chat
 	NoticeEncryptionOff  = "encryption_off"   // the service runs in mode none
+	// NoticeE2EEEnded: an end-to-end encrypted chat now includes someone
+	// who is not a verified adult (an age was corrected), so it takes no
+	// more messages.
+	NoticeE2EEEnded = "e2ee_ended"
 
 	// Support notices (Ofcom ICU F2).
 	NoticeMinorAddsAdult = "support_minor_adds_adult"
@@ -45,10 +51,33 @@ func (c Config) Encryption(members []Party, e2ee bool) EncryptionDecision {
 
 // Notice returns the encryption notice of a conversation as it stands.
 func (c Config) Notice(members []Party, e2ee bool) string {
+	if e2ee && !E2EEContinues(members).Allow {
+		return NoticeE2EEEnded
+	}
 	if e2ee {
 		return NoticeE2EE
 	}
 	return c.plainNotice(members)
+}
+
+// ErrE2EEEnded refuses a message in an end-to-end encrypted conversation
+// that now includes someone who is not a verified adult. It names no member.
+var ErrE2EEEnded = safeguard.Errorf(safeguard.ErrConflict, ReasonE2EEEnded,
+	"This chat can no longer be end-to-end encrypted, so no more messages can be sent in it. You can start a new chat.")
+
+// E2EEContinues decides whether an end-to-end encrypted conversation with
+// these current members may still carry messages: only while every one of
+// them is a verified adult. The encryption of a conversation is fixed when
+// it is made, and nothing silently downgrades, so a conversation whose
+// members no longer qualify (someone's date of birth was corrected to a
+// minor's) takes no more messages of any kind.
+func E2EEContinues(members []Party) Decision {
+	for _, m := range members {
+		if !m.VerifiedAdult() {
+			return deny(ReasonE2EEEnded, ErrE2EEEnded)
+		}
+	}
+	return allow()
 }
 
 // plainNotice is the notice of a conversation that is not E2EE: the most

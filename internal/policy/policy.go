@@ -82,6 +82,7 @@ const (
 	ReasonE2EEDisabled         = "e2ee_disabled"
 	ReasonGuardianNotVerified  = "guardian_not_verified"
 	ReasonGroupFull            = "group_full"
+	ReasonE2EEEnded            = "e2ee_ended"
 )
 
 // Decision is the policy's answer. When Allow is false, Reason is the precise
@@ -311,10 +312,16 @@ func apart(a, b Party) Decision {
 // pairAllowed reports whether a and b may share a group: when either is a
 // minor, they must be contacts.
 func pairAllowed(a, b Party, rels Relations) bool {
+	return MayShareGroup(a, b, rels(a.ID, b.ID))
+}
+
+// MayShareGroup reports whether a and b, with rel between them, may be in
+// the same group: when either is a minor, only as contacts.
+func MayShareGroup(a, b Party, rel Relation) bool {
 	if !a.Minor() && !b.Minor() {
 		return true
 	}
-	return rels(a.ID, b.ID).Contacts
+	return rel.Contacts
 }
 
 // Group decides whether creator may create a group with others, checking each

@@ -357,6 +357,35 @@ func TestMayStayInE2EE(t *testing.T) {
 	}
 }
 
+// TestE2EEContinues: an end-to-end encrypted conversation takes messages only
+// while every current member is a verified adult, and its notice says so.
+func TestE2EEContinues(t *testing.T) {
+	va := Party{ID: 1, Band: safeguard.Adult, Assurance: safeguard.Verified, Status: safeguard.Active}
+	for _, c := range []struct {
+		name    string
+		other   Party
+		allowed bool
+	}{
+		{"verified adults", Party{ID: 2, Band: safeguard.Adult, Assurance: safeguard.Verified}, true},
+		{"a teen", Party{ID: 2, Band: safeguard.Teen, Assurance: safeguard.Verified}, false},
+		{"a child", Party{ID: 2, Band: safeguard.Child, Assurance: safeguard.SelfDeclared}, false},
+		{"an adult not verified", Party{ID: 2, Band: safeguard.Adult, Assurance: safeguard.SelfDeclared}, false},
+	} {
+		members := []Party{va, c.other}
+		d := E2EEContinues(members)
+		if d.Allow != c.allowed {
+			t.Errorf("%s: allowed %v, want %v", c.name, d.Allow, c.allowed)
+		}
+		notice := Default().Notice(members, true)
+		if c.allowed && notice != NoticeE2EE || !c.allowed && (notice != NoticeE2EEEnded || d.Reason != ReasonE2EEEnded || d.Err.Code != "e2ee_ended") {
+			t.Errorf("%s: notice %q, decision %+v", c.name, notice, d)
+		}
+	}
+	if Default().Notice([]Party{va, {ID: 2, Band: safeguard.Teen}}, false) != NoticeMinorPresent {
+		t.Error("a plain chat with a teen lost its notice")
+	}
+}
+
 func contains(xs []string, x string) bool {
 	for _, v := range xs {
 		if v == x {

@@ -76,8 +76,8 @@ type AccountTx interface {
 	// AccountsByID returns the accounts that exist among ids.
 	AccountsByID(ctx context.Context, ids []int64) (map[int64]*safeguard.Account, error)
 	PasswordHash(ctx context.Context, accountID int64) (string, error)
-	// UpdateAccount writes a's assurance, status, birth date, guardians and
-	// local authority.
+	// UpdateAccount writes a's assurance, status, birth date, guardians,
+	// local authority and acted band.
 	UpdateAccount(ctx context.Context, a *safeguard.Account) error
 	// Wards returns the children of whom guardianID is a guardian, first or
 	// second.
@@ -111,6 +111,11 @@ type AccountTx interface {
 
 	// FindAccounts returns the accounts that match q, by ID.
 	FindAccounts(ctx context.Context, q AccountQuery) ([]*safeguard.Account, error)
+	// BandChanged returns, by ID and at most limit of them after afterID,
+	// the accounts not deleted whose acted band is not the band their date
+	// of birth gives: an adult is born by adultBy, a teen after adultBy and
+	// by teenBy, a child after teenBy.
+	BandChanged(ctx context.Context, teenBy, adultBy safeguard.Date, afterID int64, limit int) ([]*safeguard.Account, error)
 	// AccountCounts counts what an account has, for operators.
 	AccountCounts(ctx context.Context, accountID int64) (AccountCounts, error)
 	// SetPasswordHash replaces an account's password hash; "" leaves the

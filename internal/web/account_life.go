@@ -24,6 +24,7 @@ func (s *Server) routesAccountLife(m *http.ServeMux) {
 	m.HandleFunc("GET /api/v1/admin/accounts/{handle}", s.admin(s.adminShow))
 	m.HandleFunc("POST /api/v1/admin/accounts/{handle}/verify", s.admin(s.adminChange("verify")))
 	m.HandleFunc("POST /api/v1/admin/accounts/{handle}/unverify", s.admin(s.adminChange("unverify")))
+	m.HandleFunc("POST /api/v1/admin/accounts/{handle}/birth-date", s.admin(s.adminChange("birth-date")))
 	m.HandleFunc("POST /api/v1/admin/accounts/{handle}/suspend", s.admin(s.adminChange("suspend")))
 	m.HandleFunc("POST /api/v1/admin/accounts/{handle}/unsuspend", s.admin(s.adminChange("unsuspend")))
 	m.HandleFunc("POST /api/v1/admin/accounts/{handle}/reset-password", s.admin(s.adminReset))
@@ -193,7 +194,8 @@ func (s *Server) adminShow(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, WireAccountDetail(d, s.now()))
 }
 
-// adminChange is an operator change of an account's assurance or status.
+// adminChange is an operator change of an account's assurance, date of
+// birth or status.
 func (s *Server) adminChange(action string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var req client.OperatorChange
@@ -209,6 +211,8 @@ func (s *Server) adminChange(action string) http.HandlerFunc {
 			a, err = s.svc.Verify(ctx, ref, req.Method, req.Note, req.By)
 		case "unverify":
 			a, err = s.svc.Unverify(ctx, ref, req.Reason, req.By)
+		case "birth-date":
+			a, err = s.svc.CorrectBirthDate(ctx, ref, req.BirthDate, req.Method, req.Reason, req.By)
 		case "suspend":
 			a, err = s.svc.Suspend(ctx, ref, req.Reason, req.By)
 		default:

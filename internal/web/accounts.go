@@ -269,13 +269,6 @@ func (s *Server) adminAgeAssurance() http.HandlerFunc {
 		})
 }
 
-func (s *Server) adminBirthDate() http.HandlerFunc {
-	return adminSet(s, "birth_date", func(r *client.BirthDateRequest) string { return r.BirthDate },
-		func(ctx context.Context, id int64, date string) (*safeguard.Account, error) {
-			return s.svc.CorrectBirthDate(ctx, "operator-api", id, date)
-		})
-}
-
 // adminAudit lists audit entries about an account (?target=ID) or all.
 func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request) {
 	target, err := queryInt(r, "target")

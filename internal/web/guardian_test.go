@@ -436,11 +436,8 @@ func TestGuardianResetOnlyUnder13(t *testing.T) {
 	each(t, func(t *testing.T, s *stack) {
 		ctx := t.Context()
 		_, kid, mum := childWithGuardian(t, s, "r13_kid", "r13_mum")
-		d, err := s.admin.AdminAccountDetail(ctx, kid)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.admin.CorrectBirthDate(ctx, d.ID, born(13)); err != nil {
+		if _, err := s.admin.CorrectBirthDate(ctx, kid, client.OperatorChange{BirthDate: born(13), Method: "birth certificate seen",
+			Reason: "TEST typed wrong at sign-up", By: "amir"}); err != nil {
 			t.Fatal(err)
 		}
 		if e := apiErr(t, func() error { _, err := mum.ChildResetCode(ctx, kid); return err }()); e.Code != "not_a_child" || !strings.Contains(e.Message, "under 13") {

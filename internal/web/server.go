@@ -170,7 +170,6 @@ func (s *Server) routes(reg *prometheus.Registry) {
 	m.HandleFunc("GET /api/v1/events", s.auth(s.events))
 
 	m.HandleFunc("POST /api/v1/admin/accounts/{id}/age-assurance", s.admin(s.adminAgeAssurance()))
-	m.HandleFunc("POST /api/v1/admin/accounts/{id}/birth-date", s.admin(s.adminBirthDate()))
 	m.HandleFunc("GET /api/v1/admin/audit", s.admin(s.adminAudit))
 	s.routesAccountLife(m)
 	s.routesRisk(m, reg)

@@ -66,13 +66,17 @@ func members(c *messaging.Content) ([]*safeguard.Account, []risk.Member, []safeg
 	return accounts, ms, details
 }
 
-// keyOf names the stored facts of a message for the cache.
+// keyOf names the stored facts of a message for the cache. The members'
+// bands are part of the name: which facts are read depends on them (an
+// adult's refused attempts), so a birthday or a corrected date of birth
+// reads them afresh at the next message.
 func keyOf(c *messaging.Content, accounts []*safeguard.Account) factsKey {
 	h := fnv.New64a()
 	var b [8]byte
 	for _, a := range accounts {
 		binary.LittleEndian.PutUint64(b[:], uint64(a.ID))
 		h.Write(b[:])
+		h.Write([]byte(a.Band(c.Now)))
 	}
 	return factsKey{conv: c.Conversation.ID, sender: accounts[0].ID, recipient: accounts[1].ID, members: h.Sum64()}
 }

@@ -339,6 +339,36 @@ func TestRiskRefusedMinors(t *testing.T) {
 	}
 }
 
+// TestRiskCorrectedAge: when an operator corrects a sender's date of birth
+// from a teen's to an adult's, the next message is scored with the adult's
+// facts, not the teen's kept in the facts cache.
+func TestRiskCorrectedAge(t *testing.T) {
+	w := newWorld(t, Config{})
+	ctx := t.Context()
+	sam, teen := w.Account("sam", 16), w.Account("teen", 14)
+	w.Update(func(tx store.Tx) error {
+		for i := range 3 {
+			if err := tx.RecordRefusal(ctx, &safeguard.Refusal{At: t0.Add(-time.Duration(i+1) * time.Hour), FromID: sam.ID, ToID: int64(2000 + i),
+				Action: "contact_request", Reason: "stranger_contact_minor", ToMinor: true, FromBand: safeguard.Adult}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	w.Connect(teen, sam, t0.AddDate(0, -1, 0))
+	c := w.Conversation(false, sam, teen)
+	w.send(c, sam, []*safeguard.Account{teen}, "hello", t0.Add(time.Minute))
+	if ds := w.Detections(c.ID); len(ds) != 0 {
+		t.Fatalf("a teen's message alerted: %+v", ds)
+	}
+	sam.BirthDate = safeguard.DateOf(t0.AddDate(-35, 0, -1)) // corrected, within the facts' minute
+	w.send(c, sam, []*safeguard.Account{teen}, "hello again", t0.Add(time.Minute+10*time.Second))
+	ds := w.Detections(c.ID)
+	if len(ds) != 1 || !strings.Contains(ds[0].Summary, "contact.many_minors") {
+		t.Fatalf("the corrected adult's next message: %+v", ds)
+	}
+}
+
 func TestRiskGroupRecipientIsTheYoungest(t *testing.T) {
 	w := newWorld(t, Config{})
 	aunt, uncle, nephew, niece := w.Account("aunt", 45), w.Account("uncle", 47), w.Account("nephew", 16), w.Account("niece", 13)

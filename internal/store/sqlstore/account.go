@@ -15,7 +15,7 @@ import (
 // compare case-insensitively.
 func HandleKey(handle string) string { return strings.ToLower(handle) }
 
-const accountColumns = `id, handle, birth_date, assurance, status, app, local_authority, police_force, guardian_id, second_guardian_id, created_at`
+const accountColumns = `id, handle, birth_date, assurance, status, app, local_authority, police_force, guardian_id, second_guardian_id, created_at, acted_band`
 
 func scanAccount(s scanner) (*safeguard.Account, error) {
 	var (
@@ -24,7 +24,7 @@ func scanAccount(s scanner) (*safeguard.Account, error) {
 		created int64
 	)
 	err := s.Scan(&a.ID, &a.Handle, &birth, &a.Assurance, &a.Status, &a.App,
-		&a.LocalAuthority, &a.PoliceForce, &a.GuardianID, &a.SecondGuardianID, &created)
+		&a.LocalAuthority, &a.PoliceForce, &a.GuardianID, &a.SecondGuardianID, &created, &a.ActedBand)
 	if err != nil {
 		return nil, err
 	}
@@ -40,12 +40,12 @@ func (t *Tx) CreateAccount(ctx context.Context, a *safeguard.Account, passwordHa
 	nick := safeguard.Nickname(a.Handle)
 	id, err := t.insertID(ctx, `INSERT INTO accounts
 		(handle, handle_key, nickname_key, nickname_skeleton, skeleton,
-		password_hash, birth_date, assurance, status, app, local_authority, police_force, guardian_id, second_guardian_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		password_hash, birth_date, assurance, status, app, local_authority, police_force, guardian_id, second_guardian_id, created_at, acted_band)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING RETURNING id`,
 		a.Handle, HandleKey(a.Handle), HandleKey(nick), safeguard.HandleSkeleton(nick), safeguard.HandleSkeleton(a.Handle),
 		passwordHash, dateText(a.BirthDate), string(a.Assurance), string(a.Status),
-		a.App, a.LocalAuthority, a.PoliceForce, a.GuardianID, a.SecondGuardianID, micro(a.CreatedAt))
+		a.App, a.LocalAuthority, a.PoliceForce, a.GuardianID, a.SecondGuardianID, micro(a.CreatedAt), string(a.ActedBand))
 	if errors.Is(err, sql.ErrNoRows) {
 		return handleTaken(a.Handle)
 	}
@@ -143,9 +143,9 @@ func (t *Tx) PasswordHash(ctx context.Context, accountID int64) (string, error) 
 // UpdateAccount implements store.AccountTx.
 func (t *Tx) UpdateAccount(ctx context.Context, a *safeguard.Account) error {
 	res, err := t.exec(ctx, `UPDATE accounts SET assurance = ?, status = ?, birth_date = ?, guardian_id = ?,
-		second_guardian_id = ?, local_authority = ?, police_force = ? WHERE id = ?`,
+		second_guardian_id = ?, local_authority = ?, police_force = ?, acted_band = ? WHERE id = ?`,
 		string(a.Assurance), string(a.Status), dateText(a.BirthDate), a.GuardianID, a.SecondGuardianID,
-		a.LocalAuthority, a.PoliceForce, a.ID)
+		a.LocalAuthority, a.PoliceForce, string(a.ActedBand), a.ID)
 	return t.affected(res, err, fmt.Sprintf("update account %d", a.ID))
 }
 

@@ -77,6 +77,17 @@ func (t *Tx) FindAccounts(ctx context.Context, q store.AccountQuery) ([]*safegua
 	return collect(rows, err, t.d, "find accounts", scanAccount)
 }
 
+// BandChanged implements store.AccountTx. Dates of birth are stored as
+// YYYY-MM-DD, so they compare as text.
+func (t *Tx) BandChanged(ctx context.Context, teenBy, adultBy safeguard.Date, afterID int64, limit int) ([]*safeguard.Account, error) {
+	rows, err := t.query(ctx, `SELECT `+accountColumns+` FROM accounts
+		WHERE id > ? AND status <> ? AND birth_date <> ''
+		AND acted_band <> CASE WHEN birth_date <= ? THEN 'adult' WHEN birth_date <= ? THEN 'teen' ELSE 'child' END
+		ORDER BY id LIMIT `+fmt.Sprint(max(limit, 1)),
+		afterID, string(safeguard.Deleted), dateText(adultBy), dateText(teenBy))
+	return collect(rows, err, t.d, "accounts whose band changed", scanAccount)
+}
+
 // AccountCounts implements store.AccountTx.
 func (t *Tx) AccountCounts(ctx context.Context, accountID int64) (store.AccountCounts, error) {
 	var c store.AccountCounts

@@ -12,6 +12,7 @@ import (
 var accountLifeTests = []test{
 	{"SessionsOfAccount", testSessionsOfAccount},
 	{"FindAccounts", testFindAccounts},
+	{"BandChanged", testBandChanged},
 	{"PasswordReset", testPasswordReset},
 	{"EraseAccountData", testEraseAccountData},
 	{"ErasedBand", testErasedBand},
@@ -256,4 +257,50 @@ func testEraseAccountData(t *testing.T, s store.Store) {
 		}
 		return nil
 	})
+}
+
+// testBandChanged: the accounts whose acted band is not the band their date
+// of birth gives at the dates asked about, none deleted, by ID and paged.
+func testBandChanged(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	teenBy, adultBy := safeguard.Date{Year: 2013, Month: time.June, Day: 1}, safeguard.Date{Year: 2008, Month: time.June, Day: 1}
+	set := func(a *safeguard.Account, band safeguard.AgeBand, status safeguard.AccountStatus) {
+		update(t, s, func(tx store.Tx) error {
+			a.ActedBand, a.Status = band, status
+			return tx.UpdateAccount(ctx, a)
+		})
+	}
+	unseen := account(t, s, "unseen.10", safeguard.Date{Year: 1990, Month: time.May, Day: 5})
+	adult := account(t, s, "adult.11", safeguard.Date{Year: 1990, Month: time.May, Day: 5})
+	set(adult, safeguard.Adult, safeguard.Active)
+	turned18 := account(t, s, "turned.12", adultBy) // 18 on that very day
+	set(turned18, safeguard.Teen, safeguard.Active)
+	still17 := account(t, s, "still.13", safeguard.Date{Year: 2008, Month: time.June, Day: 2})
+	set(still17, safeguard.Teen, safeguard.Active)
+	turned13 := account(t, s, "thirteen.14", teenBy)
+	set(turned13, safeguard.Child, safeguard.PendingGuardian)
+	child := account(t, s, "child.15", safeguard.Date{Year: 2015, Month: time.January, Day: 1})
+	set(child, safeguard.Child, safeguard.Active)
+	corrected := account(t, s, "fixed.16", safeguard.Date{Year: 2012, Month: time.January, Day: 1})
+	set(corrected, safeguard.Adult, safeguard.Active)
+	gone := account(t, s, "gone.17", adultBy)
+	set(gone, safeguard.Teen, safeguard.Deleted)
+	if got, err := loaded(t, s, teenBy, adultBy, 0, 100); err != nil || !equalIDs(got, []int64{unseen.ID, turned18.ID, turned13.ID, corrected.ID}) {
+		t.Errorf("BandChanged = %v %v, want %v", got, err, []int64{unseen.ID, turned18.ID, turned13.ID, corrected.ID})
+	}
+	if got, err := loaded(t, s, teenBy, adultBy, unseen.ID, 2); err != nil || !equalIDs(got, []int64{turned18.ID, turned13.ID}) {
+		t.Errorf("BandChanged page = %v %v", got, err)
+	}
+}
+
+func loaded(t *testing.T, s store.Store, teenBy, adultBy safeguard.Date, after int64, limit int) ([]int64, error) {
+	var out []int64
+	err := s.View(t.Context(), func(tx store.Tx) error {
+		as, err := tx.BandChanged(t.Context(), teenBy, adultBy, after, limit)
+		for _, a := range as {
+			out = append(out, a.ID)
+		}
+		return err
+	})
+	return out, err
 }

@@ -115,6 +115,11 @@ func (t *tracedTx) FindAccounts(p0 context.Context, p1 store.AccountQuery) ([]*s
 	return t.Tx.FindAccounts(p0, p1)
 }
 
+func (t *tracedTx) BandChanged(p0 context.Context, p1 safeguard.Date, p2 safeguard.Date, p3 int64, p4 int) ([]*safeguard.Account, error) {
+	t.tr.note("BandChanged")
+	return t.Tx.BandChanged(p0, p1, p2, p3, p4)
+}
+
 func (t *tracedTx) AccountCounts(p0 context.Context, p1 int64) (store.AccountCounts, error) {
 	t.tr.note("AccountCounts")
 	return t.Tx.AccountCounts(p0, p1)

@@ -239,6 +239,11 @@ function startStream() {
       return;
     }
     if (ev.type === 'account.changed' && ev.account) ctx.setAccount({ ...ctx.account, ...ev.account });
+    if (ev.type === 'account.age_changed' && ev.notice) {
+      // A birthday or a corrected date of birth, and what followed, in words.
+      if (ev.account) ctx.setAccount({ ...ctx.account, ...ev.account });
+      alert(ev.notice);
+    }
     if (ev.type === 'guardian.child_deleted' && ev.notice) {
       const who = ev.account && ev.account.handle;
       alert({ ...ev.notice, title: who ? `${who} deleted their account` : ev.notice.title });

@@ -62,7 +62,7 @@ async function list(main, ctx) {
   };
   await refresh();
   return ctx.on((ev) => {
-    if (['message.created', 'conversation.added', 'conversation.member', 'conversation.changed', 'safety.notice', 'resync'].includes(ev.type)) refresh();
+    if (['message.created', 'conversation.added', 'conversation.member', 'conversation.changed', 'conversation.e2ee_ended', 'safety.notice', 'resync'].includes(ev.type)) refresh();
   });
 }
 
@@ -654,7 +654,9 @@ async function onEvent(state, ev) {
   } else if (ev.type === 'conversation.read' && ev.read && (ev.conversation ? ev.conversation.id === state.id : true)) {
     state.seen.set(ev.read.handle.toLowerCase(), ev.read);
     drawSeen(state);
-  } else if ((ev.type === 'conversation.member' || ev.type === 'conversation.changed') && convId === state.id) {
+  } else if ((ev.type === 'conversation.member' || ev.type === 'conversation.changed' || ev.type === 'conversation.e2ee_ended') && convId === state.id) {
+    // An end-to-end encrypted chat that takes no more messages says why in
+    // its banner (the notice e2ee_ended).
     memberChanged(state, ev.conversation);
   }
 }
