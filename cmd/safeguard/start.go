@@ -249,7 +249,7 @@ func (s *stack) buildE2EE(c serveConfig, log *slog.Logger) error {
 // runJobs starts the background work: the case consumer and retention, the
 // hash-bank index and retroactive matching, and E2EE retention.
 func (s *stack) runJobs(c serveConfig, log *slog.Logger) {
-	runCaseJobs(s.jobs, c.cases, s.cases, log)
+	runCaseJobs(s.jobs, c.cases, s.cases, s.svc, log)
 	go s.images.Run(s.jobs)
 	if s.e2ee != nil {
 		go s.e2ee.Run(s.jobs, e2ee.DefaultSweepEvery)
