@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/client"
+	"github.com/safeguard-dev/safeguard/internal/cases"
 	"github.com/safeguard-dev/safeguard/internal/media"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 	"github.com/safeguard-dev/safeguard/internal/ratelimit"
@@ -169,11 +170,24 @@ func revealed(t *testing.T, s *caseStack, caseID int64, kind, refPrefix string) 
 
 // TestVanishedSenderStaysReportable: an adult contact writes to a
 // 14-year-old, then deletes their account. She still reads the message, as
-// from a deleted account, and her report of it opens a case that holds the
-// message, the sender's account record as it was and their last login's
-// address and port.
+// from a deleted account, and her report of it a month later (the cases
+// service's clock) opens a case that holds the message, the sender's
+// account record as it was and their last login's address and port, though
+// that login is older than the two weeks a case's connections cover.
 func TestVanishedSenderStaysReportable(t *testing.T) {
-	eachCase(t, func(t *testing.T, s *caseStack) {
+	for name, open := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := newCaseStackWith(t, open(t), nil, func(_ *cases.Config, d *cases.Deps) {
+				d.Now = func() time.Time { return time.Now().Add(30 * 24 * time.Hour) }
+			})
+			testVanishedSender(t, s)
+		})
+	}
+}
+
+func testVanishedSender(t *testing.T, s *caseStack) {
+	{
 		ctx := t.Context()
 		girl := s.user("vs_girl", 14, "Bedford")
 		adult := s.user("vs_adult", 38, "Cambridge")
@@ -251,7 +265,7 @@ func TestVanishedSenderStaysReportable(t *testing.T) {
 		if !login {
 			t.Errorf("the sender's connections hold no login with address and port: %+v", conns)
 		}
-	})
+	}
 }
 
 func itoa(n int64) string { return jsonInt(n) }
