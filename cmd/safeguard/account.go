@@ -104,7 +104,7 @@ func accountCmd(fn func(ctx context.Context, e *env, svc *messaging.Service, a a
 // after its positional argument (HANDLE, or find's PATTERN).
 func parseAccountArgs(e *env, sub string, names bool, args []string) (accountArgs, error) {
 	a := accountArgs{sub: sub}
-	required := map[string]string{"preserve": " --reference REF --agency NAME --days N --by NAME", "unverify": " --reason TEXT --by NAME", "suspend": " --reason TEXT --by NAME",
+	required := map[string]string{"preserve": " --reference REF --agency NAME --days N --by NAME", "verify": " --method TEXT --by NAME", "unverify": " --reason TEXT --by NAME", "suspend": " --reason TEXT --by NAME",
 		"unsuspend": " --reason TEXT --by NAME", "delete": " --reason TEXT --by NAME", "reset-password": " --by NAME", "logout": " --by NAME", "guardian": " --reason TEXT --by NAME"}
 	fs := newFlagSet(e, "account "+sub, "account "+sub+" "+e.leaf.args+required[sub]+" [flags]")
 	bindStore(fs, &a.store)
