@@ -182,6 +182,9 @@ func (s *Service) RetainDeleted(ctx context.Context) (RetainResult, error) {
 		}
 		for _, d := range page {
 			after = d.ID
+			if !d.Held && now.Before(d.DeletedAt.Add(s.cfg.Retention.Content)) {
+				continue // only the details and last login, for their year: nothing to do yet
+			}
 			erased, held, err := s.retainOne(ctx, d, now)
 			if err != nil {
 				return res, err

@@ -188,10 +188,12 @@ type Keep struct {
 // Any reports whether anything is kept.
 func (k Keep) Any() bool { return k.Logins || k.LastLogin || k.Held }
 
-// DeletedAccount is a deleted account that still keeps data.
+// DeletedAccount is a deleted account that still keeps data: Held when it
+// keeps more than its last login (kept for a case or a preservation).
 type DeletedAccount struct {
 	ID        int64
 	DeletedAt time.Time
+	Held      bool
 }
 
 // AccountQuery selects accounts for operators. Zero fields match every

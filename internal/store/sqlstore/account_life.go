@@ -138,8 +138,11 @@ func (t *Tx) DeletePasswordReset(ctx context.Context, accountID int64) error {
 
 // EraseAccountData implements store.AccountTx.
 func (t *Tx) EraseAccountData(ctx context.Context, accountID int64, keep store.Keep, band safeguard.AgeBand) error {
-	retained := 0
-	if keep.Any() {
+	retained := 0 // 1: the last login only; 2: more, for a case or a preservation
+	switch {
+	case keep.Logins || keep.Held:
+		retained = 2
+	case keep.LastLogin:
 		retained = 1
 	}
 	if _, err := t.exec(ctx, `UPDATE accounts SET erased_band = ?, retained = ?,
@@ -198,13 +201,13 @@ func (t *Tx) RetainedDeleted(ctx context.Context, afterID int64, limit int) ([]s
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}
-	rows, err := t.query(ctx, `SELECT id, deleted_at FROM accounts WHERE status = ? AND retained = 1 AND id > ?
+	rows, err := t.query(ctx, `SELECT id, deleted_at, retained FROM accounts WHERE status = ? AND retained > 0 AND id > ?
 		ORDER BY id LIMIT `+fmt.Sprint(limit), string(safeguard.Deleted), afterID)
 	return collect(rows, err, t.d, "retained deleted accounts", func(s scanner) (store.DeletedAccount, error) {
 		var d store.DeletedAccount
-		var at int64
-		err := s.Scan(&d.ID, &at)
-		d.DeletedAt = fromMicro(at)
+		var at, level int64
+		err := s.Scan(&d.ID, &at, &level)
+		d.DeletedAt, d.Held = fromMicro(at), level > 1
 		return d, err
 	})
 }

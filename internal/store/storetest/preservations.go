@@ -106,7 +106,7 @@ func testEraseKeepsWhatIsHeld(t *testing.T, s store.Store) {
 	update(t, s, func(tx store.Tx) error { return tx.UpdateAccount(ctx, gone) })
 	view(t, s, func(tx store.Tx) error {
 		ds, err := tx.RetainedDeleted(ctx, 0, 10)
-		if err != nil || len(ds) != 1 || ds[0].ID != gone.ID || !ds[0].DeletedAt.Equal(at(10)) {
+		if err != nil || len(ds) != 1 || ds[0].ID != gone.ID || !ds[0].DeletedAt.Equal(at(10)) || !ds[0].Held {
 			t.Errorf("retained = %+v %v", ds, err)
 		}
 		ids, err := tx.HeldConversationIDs(ctx, gone.ID)
@@ -144,8 +144,8 @@ func checkLastLogin(t *testing.T, s store.Store, id int64, addr netip.AddrPort) 
 			t.Errorf("the last login kept = %+v %v", ls, err)
 		}
 		ds, err := tx.RetainedDeleted(ctx, 0, 10)
-		if err != nil || len(ds) != 1 || !ds[0].DeletedAt.Equal(at(10)) {
-			t.Errorf("retained (deleted_at kept) = %+v %v", ds, err)
+		if err != nil || len(ds) != 1 || !ds[0].DeletedAt.Equal(at(10)) || ds[0].Held {
+			t.Errorf("retained (deleted_at kept, the last login only) = %+v %v", ds, err)
 		}
 		return nil
 	})

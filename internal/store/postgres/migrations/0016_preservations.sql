@@ -4,10 +4,10 @@
 -- request to keep an account's data for a period (reference, agency, who
 -- recorded it, until when; extended by moving expires_at). A deleted
 -- account notes when it was deleted (deleted_at) and whether data beyond
--- its tombstone is still kept (retained = 1: its details and last login for
--- a report of a message it sent, or what a case or a preservation holds),
--- which retention erases once nothing keeps it. The SQLite migration of the
--- same number is the same.
+-- its tombstone is still kept (retained: 1, its details and last login, for
+-- a report of a message it sent; 2, more, what a case or a preservation
+-- holds; 0, nothing), which retention erases once nothing keeps it. The
+-- SQLite migration of the same number is the same.
 
 CREATE TABLE recovery_codes (
 	account_id BIGINT NOT NULL,
