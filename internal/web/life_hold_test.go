@@ -432,3 +432,59 @@ func TestPreservationHoldsAccount(t *testing.T) {
 		_ = safeguard.Deleted
 	})
 }
+
+// TestBannedSenderStaysReportable: a sender suspended by the operator
+// leaves what they sent readable, and reportable: the case holds the
+// message and their account record, and the receipt names them to block.
+func TestBannedSenderStaysReportable(t *testing.T) {
+	eachCase(t, func(t *testing.T, s *caseStack) {
+		ctx := t.Context()
+		girl := s.user("bs_girl", 14, "Bedford")
+		adult := s.user("bs_adult", 38, "Cambridge")
+		s.connect(girl, s.h("bs_adult"), adult)
+		conv, err := adult.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("bs_girl")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sent, err := adult.SendText(ctx, conv.ID, "don't tell your mum we talk (synthetic)")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.admin.AdminAccountChange(ctx, s.h("bs_adult"), "suspend", client.OperatorChange{Reason: "TEST ban", By: "amir"}); err != nil {
+			t.Fatal(err)
+		}
+		page, err := girl.History(ctx, conv.ID, client.HistoryQuery{})
+		if err != nil || len(page.Messages) != 1 || page.Messages[0].ID != sent.ID {
+			t.Fatalf("her history after the ban = %+v %v", page, err)
+		}
+		rec, err := girl.Report(ctx, client.ReportRequest{MessageID: sent.ID, Reason: "something_else", Note: "TEST report"})
+		if err != nil {
+			t.Fatalf("reporting the banned sender's message: %v", err)
+		}
+		if rec.BlockHandle != s.h("bs_adult") {
+			t.Errorf("the receipt's account to block = %q", rec.BlockHandle)
+		}
+		s.process(t)
+		cs := s.cases(t)
+		if len(cs) != 1 {
+			t.Fatalf("cases = %+v", cs)
+		}
+		var acc struct {
+			Handle string `json:"handle"`
+			Status string `json:"status"`
+		}
+		d, err := s.admin.AdminAccountDetail(ctx, s.h("bs_adult"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(revealed(t, s, cs[0].ID, "account", "account:"+itoa(d.ID)), &acc); err != nil {
+			t.Fatal(err)
+		}
+		if acc.Handle != s.h("bs_adult") || acc.Status != "suspended" {
+			t.Errorf("the sender's preserved record = %+v", acc)
+		}
+		if b := revealed(t, s, cs[0].ID, "message", "message:"); !strings.Contains(string(b), "don't tell your mum") {
+			t.Errorf("the preserved message = %s", b)
+		}
+	})
+}
