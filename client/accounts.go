@@ -46,9 +46,53 @@ type DeleteAccountRequest struct {
 
 // PasswordResetRequest redeems a one-time password reset code.
 type PasswordResetRequest struct {
-	Handle      string `json:"handle"`
-	Code        string `json:"code"`
-	NewPassword string `json:"new_password"`
+	Handle string `json:"handle"`
+	// Code is a reset code from an operator or a guardian; RecoveryCode
+	// one of the account's own recovery codes. Give one of the two.
+	Code         string `json:"code,omitempty"`
+	RecoveryCode string `json:"recovery_code,omitempty"`
+	NewPassword  string `json:"new_password"`
+}
+
+// RecoveryCodesRequest asks for a new set of recovery codes, with the
+// account's password.
+type RecoveryCodesRequest struct {
+	Password string `json:"password"`
+}
+
+// RecoveryCodeSet is a new set of recovery codes, shown once; the codes of
+// any earlier set no longer work.
+type RecoveryCodeSet struct {
+	Codes []string `json:"codes"`
+}
+
+// PreservationRequest records a police preservation request (operator
+// only): the agency's reference, its name, the days to hold the data, and
+// the operator who records it. Extending one (PATCH) takes Days and By.
+type PreservationRequest struct {
+	Reference string `json:"reference,omitempty"`
+	Agency    string `json:"agency,omitempty"`
+	Days      int    `json:"days"`
+	By        string `json:"by"`
+}
+
+// Preservation is a recorded preservation request; Active while it holds
+// the account's data.
+type Preservation struct {
+	ID         int64     `json:"id"`
+	Handle     string    `json:"handle"`
+	Reference  string    `json:"reference"`
+	Agency     string    `json:"agency"`
+	RecordedBy string    `json:"recorded_by"`
+	CreatedAt  time.Time `json:"created_at"`
+	ExpiresAt  time.Time `json:"expires_at"`
+	Active     bool      `json:"active"`
+}
+
+// PreservationList is an account's preservation requests, oldest first.
+type PreservationList struct {
+	Handle        string         `json:"handle"`
+	Preservations []Preservation `json:"preservations"`
 }
 
 // OperatorChange is the body of an operator's change to an account; By,
@@ -160,6 +204,35 @@ func (c *Client) DeleteAccount(ctx context.Context, password string) (*Deletion,
 // ResetPassword redeems a one-time reset code; it needs no session.
 func (c *Client) ResetPassword(ctx context.Context, req PasswordResetRequest) error {
 	return c.do(ctx, http.MethodPost, "/api/v1/password-resets", req, nil)
+}
+
+// NewRecoveryCodes makes a new set of recovery codes for the caller, who
+// gives their password; the old codes stop working.
+func (c *Client) NewRecoveryCodes(ctx context.Context, password string) (*RecoveryCodeSet, error) {
+	var out RecoveryCodeSet
+	return &out, c.do(ctx, http.MethodPost, "/api/v1/me/recovery-codes", RecoveryCodesRequest{Password: password}, &out)
+}
+
+// AdminPreserve records a preservation request for an account (operator
+// only).
+func (c *Client) AdminPreserve(ctx context.Context, ref string, req PreservationRequest) (*Preservation, error) {
+	var out Preservation
+	return &out, c.do(ctx, http.MethodPost, "/api/v1/admin/accounts/"+url.PathEscape(ref)+"/preservations", req, &out)
+}
+
+// AdminPreservations lists an account's preservation requests (operator
+// only).
+func (c *Client) AdminPreservations(ctx context.Context, ref string) (*PreservationList, error) {
+	var out PreservationList
+	return &out, c.do(ctx, http.MethodGet, "/api/v1/admin/accounts/"+url.PathEscape(ref)+"/preservations", nil, &out)
+}
+
+// AdminExtendPreservation extends preservation id of an account by days
+// (operator only).
+func (c *Client) AdminExtendPreservation(ctx context.Context, ref string, id int64, days int, by string) (*Preservation, error) {
+	var out Preservation
+	return &out, c.do(ctx, http.MethodPatch, "/api/v1/admin/accounts/"+url.PathEscape(ref)+"/preservations/"+strconv.FormatInt(id, 10),
+		PreservationRequest{Days: days, By: by}, &out)
 }
 
 // AccountFilter selects accounts for AdminFindAccounts.

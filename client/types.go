@@ -46,7 +46,11 @@ type Account struct {
 	// approve the account, and when it expires.
 	GuardianCode        string     `json:"guardian_code,omitempty"`
 	GuardianCodeExpires *time.Time `json:"guardian_code_expires,omitempty"`
-	Notice              *Notice    `json:"notice,omitempty"`
+	// RecoveryCodes, in a teen's sign-up answer only, reset a forgotten
+	// password, each once (PasswordResetRequest.RecoveryCode). They are
+	// shown this once: write them down.
+	RecoveryCodes []string `json:"recovery_codes,omitempty"`
+	Notice        *Notice  `json:"notice,omitempty"`
 }
 
 // SessionRequest logs in.

@@ -31,6 +31,9 @@ type accountArgs struct {
 	limit                 int
 	after                 int64
 	resetTTL, auditPeriod time.Duration
+	reference, agency     string
+	days                  int
+	extend                int64
 }
 
 // accountCommands are the subcommands of "safeguard account": chat accounts
@@ -61,6 +64,14 @@ var accountCommands = []command{
 		example: "account sessions leo.37 --data demo", access: reads, run: accountCmd(accountSessions, true)},
 	{name: "logout", summary: "end every session of an account", args: "HANDLE",
 		example: "account logout leo.37 --by amir --data demo", access: writes, run: accountCmd(accountLogout, true)},
+	{name: "preserve", summary: "record a police preservation request and hold the account's data for its period (or --extend one)", args: "HANDLE",
+		example: "account preserve leo.37 --reference \"BDF/2026/0113\" --agency \"Bedfordshire Police\" --days 90 --by amir --data demo",
+		access:  writes, run: accountCmd(accountPreserve, true)},
+	{name: "preservations", summary: "list an account's preservation requests and whether each still holds", args: "HANDLE",
+		example: "account preservations leo.37 --data demo", access: reads, run: accountCmd(accountPreservations, true)},
+	{name: "export", summary: "write what is held of an account into a signed package, for disclosure under a legal order", args: "HANDLE",
+		example: "account export leo.37 --reference \"order 2026/77\" --out leo-disclosure --by amir --data demo",
+		access:  writes, run: cmdAccountExport},
 }
 
 // accountCmd is an account subcommand that runs fn on the data directory's
@@ -96,7 +107,7 @@ func accountCmd(fn func(ctx context.Context, e *env, svc *messaging.Service, a a
 // after its positional argument (HANDLE, or find's PATTERN).
 func parseAccountArgs(e *env, sub string, names bool, args []string) (accountArgs, error) {
 	a := accountArgs{sub: sub}
-	required := map[string]string{"verify": " --method TEXT --by NAME", "birth-date": " --date YYYY-MM-DD --method TEXT --reason TEXT --by NAME", "unverify": " --reason TEXT --by NAME", "suspend": " --reason TEXT --by NAME",
+	required := map[string]string{"preserve": " --reference REF --agency NAME --days N --by NAME", "verify": " --method TEXT --by NAME", "birth-date": " --date YYYY-MM-DD --method TEXT --reason TEXT --by NAME", "unverify": " --reason TEXT --by NAME", "suspend": " --reason TEXT --by NAME",
 		"unsuspend": " --reason TEXT --by NAME", "delete": " --reason TEXT --by NAME", "reset-password": " --by NAME", "logout": " --by NAME", "guardian": " --reason TEXT --by NAME"}
 	fs := newFlagSet(e, "account "+sub, "account "+sub+" "+e.leaf.args+required[sub]+" [flags]")
 	bindStore(fs, &a.store)
@@ -117,13 +128,18 @@ func parseAccountArgs(e *env, sub string, names bool, args []string) (accountArg
 		fs.StringVar(&a.reason, "reason", "", "why, for the audit log (required)")
 	case "unverify", "suspend", "unsuspend", "delete":
 		fs.StringVar(&a.reason, "reason", "", "why, for the audit log (required)")
+	case "preserve":
+		fs.StringVar(&a.reference, "reference", "", "the agency's reference for the request (required, unless --extend)")
+		fs.StringVar(&a.agency, "agency", "", "the agency that asks, e.g. \"Bedfordshire Police\" (required, unless --extend)")
+		fs.IntVar(&a.days, "days", 90, fmt.Sprintf("how many days to hold the data (at most %d); with --extend, how many days more", messaging.MaxPreservationDays))
+		fs.Int64Var(&a.extend, "extend", 0, "the ID of a preservation of this account to extend by --days, instead of recording a new one")
 	case "guardian":
 		fs.StringVar(&a.remove, "remove", "", "the guardian (handle or ID) to unlink from the child")
 		fs.StringVar(&a.add, "add", "", "the verified adult (handle or ID) to link as the child's guardian")
 		fs.StringVar(&a.reason, "reason", "", "why, for the audit log (required)")
 	}
 	switch sub {
-	case "find", "show", "sessions":
+	case "find", "show", "sessions", "preservations":
 	default:
 		fs.StringVar(&a.by, "by", "", "who makes the change: the name of the person at the command line, recorded as is in the audit log "+
 			"(required; any name, not checked against the console's moderators: whoever may run this command acts on the database directly)")

@@ -19,6 +19,7 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/cases"
 	"github.com/safeguard-dev/safeguard/internal/evidence"
 	"github.com/safeguard-dev/safeguard/internal/lawreport"
+	"github.com/safeguard-dev/safeguard/internal/messaging"
 	"github.com/safeguard-dev/safeguard/internal/store"
 	"github.com/safeguard-dev/safeguard/internal/web"
 )
@@ -431,6 +432,7 @@ func cmdEvidenceVerify(ctx context.Context, e *env, args []string) error {
 	bindStore(fs, &d.storeFlags)
 	fs.StringVar(&d.evidenceDir, "evidence-dir", "", "directory of the evidence vault's items, with its data key beside it (default: evidence in the data directory)")
 	fs.StringVar(&d.evidPub, "evidence-pubkey", "", "the evidence key's public key in hex, pinned ('safeguard evidence pubkey' prints it); required")
+	pkg := fs.String("package", "", "check a disclosure package ('safeguard account export') in this directory instead of the log: its signature and every file's hash")
 	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
@@ -440,6 +442,9 @@ func cmdEvidenceVerify(ctx context.Context, e *env, args []string) error {
 	pub, err := evidence.ParsePublicKey(d.evidPub)
 	if err != nil {
 		return &exitError{code: 2, err: err}
+	}
+	if *pkg != "" {
+		return verifyPackage(e, *pkg, pub)
 	}
 	d.resolve()
 	var cc caseConfig
@@ -480,6 +485,22 @@ func cmdEvidenceVerify(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
+// verifyPackage checks a disclosure package against the pinned key.
+func verifyPackage(e *env, dir string, pub ed25519.PublicKey) error {
+	m, problems, err := evidence.VerifyPackage(dir, pub)
+	if err != nil {
+		return err
+	}
+	for _, p := range problems {
+		fmt.Fprintln(e.stdout, p)
+	}
+	if len(problems) > 0 {
+		return &exitError{code: 1, err: fmt.Errorf("package %s does not verify: %d problems (tampering, or damage: see above)", dir, len(problems))}
+	}
+	fmt.Fprintf(e.stdout, "package verified: %s, reference %s, %d files, signed by the pinned key\n", m.Subject, m.Reference, len(m.Files))
+	return nil
+}
+
 // cmdEvidenceRetain deletes the evidence past its retention as of --now.
 func cmdEvidenceRetain(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "evidence retain", "evidence retain [--now TIME] [flags]")
@@ -508,5 +529,16 @@ func cmdEvidenceRetain(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "retention as of %s: %d cases, %d items deleted (each with a signed tombstone), %d cases under legal hold\n",
 		at.UTC().Format(time.RFC3339), res.Cases, res.Deleted, res.Held)
+	msvc, err := messaging.New(messaging.Config{Argon2: messaging.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}},
+		messaging.Deps{Store: ce.st, Media: noMedia{}, Now: func() time.Time { return at }})
+	if err != nil {
+		return err
+	}
+	defer msvc.Close()
+	acc, err := msvc.RetainDeleted(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "deleted accounts: %d erased past their retention, %d held by a case or a preservation request\n", acc.Erased, acc.Held)
 	return nil
 }

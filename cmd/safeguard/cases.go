@@ -128,10 +128,7 @@ func openVault(c caseConfig, log *slog.Logger, create bool, now func() time.Time
 	if err != nil {
 		return nil, nil, err
 	}
-	path := c.evidenceKey
-	if path == "" {
-		path = strings.TrimRight(c.evidenceDir, string(os.PathSeparator)) + ".signing.key"
-	}
+	path := evidenceKeyPath(c)
 	if !create {
 		if err := mustExist(path, "evidence signing key", "evidence-key"); err != nil {
 			return nil, nil, err
@@ -201,7 +198,7 @@ func newCases(c caseConfig, st store.Store, md media.Store, vault *evidence.Vaul
 
 // runCaseJobs runs the outbox consumer and the retention job until ctx
 // ends.
-func runCaseJobs(ctx context.Context, c caseConfig, svc *cases.Service, log *slog.Logger) {
+func runCaseJobs(ctx context.Context, c caseConfig, svc *cases.Service, accounts *messaging.Service, log *slog.Logger) {
 	go svc.Run(ctx, c.casesInterval)
 	go func() {
 		t := time.NewTicker(c.retentionInterval)
@@ -215,6 +212,11 @@ func runCaseJobs(ctx context.Context, c caseConfig, svc *cases.Service, log *slo
 					log.Error("evidence retention", "err", err)
 				} else if res.Deleted > 0 {
 					log.Info("evidence retention", "deleted", res.Deleted, "held", res.Held)
+				}
+				if res, err := accounts.RetainDeleted(ctx); err != nil {
+					log.Error("deleted account retention", "err", err)
+				} else if res.Erased > 0 {
+					log.Info("deleted account retention", "erased", res.Erased, "held", res.Held)
 				}
 			}
 		}

@@ -72,6 +72,10 @@ func cmdChat(ctx context.Context, e *env, args []string) error {
 		if a.GuardianCode != "" {
 			c.say("A parent or carer must approve it first: give them the code %s.", a.GuardianCode)
 		}
+		if len(a.RecoveryCodes) > 0 {
+			c.say("Write these recovery codes down now: each one lets you choose a new password once if you forget yours. They are not shown again.")
+			c.say("  %s", strings.Join(a.RecoveryCodes, "  "))
+		}
 	}
 	sess, err := c.api.Login(ctx, *handle, password)
 	if err != nil {

@@ -250,7 +250,7 @@ func (s *stack) buildE2EE(c serveConfig, log *slog.Logger) error {
 // hash-bank index and retroactive matching, E2EE retention, and what follows
 // from birthdays.
 func (s *stack) runJobs(c serveConfig, log *slog.Logger) {
-	runCaseJobs(s.jobs, c.cases, s.cases, log)
+	runCaseJobs(s.jobs, c.cases, s.cases, s.svc, log)
 	go s.svc.RunAges(s.jobs, messaging.DefaultSettleAgesEvery)
 	go s.images.Run(s.jobs)
 	if s.e2ee != nil {

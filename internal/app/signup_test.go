@@ -8,7 +8,7 @@ import (
 )
 
 // TestSignUpInChromium: a teen signs up on a phone-sized screen, is shown
-// the username the server made and logs in with it; a child under 13 is
+// the username the server made and her recovery codes, and logs in with it; a child under 13 is
 // told in words that the account waits for a parent or carer, with the
 // code to give them; the token is kept in no web storage or cookie, and a
 // reload means logging in again.
@@ -30,6 +30,11 @@ func TestSignUpInChromium(t *testing.T) {
 		}
 		if page := teen.text("main"); !contains(page, "You need the whole username, "+handle, "to log in") {
 			t.Errorf("the page does not say the username logs in: %s", page)
+		}
+		codes := strings.Fields(teen.text("#recovery-codes"))
+		if len(codes) != 8 || !regexp.MustCompile(`^[a-z2-9]{5}-[a-z2-9]{5}$`).MatchString(codes[0]) ||
+			!contains(teen.text("main"), "Write these codes down", "We will not show them again") {
+			t.Errorf("the teen's recovery codes shown: %q", codes)
 		}
 		checkAccessible(t, teen, "the new account")
 		teen.click("main", "Log in")

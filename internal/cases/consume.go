@@ -122,6 +122,32 @@ func (f *facts) readAccounts(ctx context.Context, tx Tx, since time.Time) error 
 			return err
 		}
 	}
+	if f.sender != nil {
+		return f.lastLogin(ctx, tx, since)
+	}
+	return nil
+}
+
+// lastLogin adds the sender's last successful login when none falls in the
+// window: a sender who has gone quiet, or deleted their account (which
+// keeps that login for a while), is still named by address and port.
+func (f *facts) lastLogin(ctx context.Context, tx Tx, since time.Time) error {
+	id := f.sender.ID
+	for _, l := range f.logins[id] {
+		if l.OK {
+			return nil
+		}
+	}
+	all, err := tx.Logins(ctx, id, time.Time{})
+	if err != nil {
+		return err
+	}
+	for _, l := range all { // newest first
+		if l.OK && l.Origin.At.Before(since) {
+			f.logins[id] = append(f.logins[id], l)
+			return nil
+		}
+	}
 	return nil
 }
 

@@ -41,7 +41,9 @@ func recordOf(m *safeguard.Message) messageRecord {
 type accountRecord struct {
 	ID             int64     `json:"id"`
 	Handle         string    `json:"handle"`
+	Nickname       string    `json:"nickname"`
 	BirthDate      string    `json:"birth_date"`
+	Band           string    `json:"age_band,omitempty"` // at the detection`
 	Assurance      string    `json:"assurance"`
 	Status         string    `json:"status"`
 	App            string    `json:"app"`
@@ -52,8 +54,13 @@ type accountRecord struct {
 	CreatedAt      time.Time `json:"created_at"`
 }
 
-func accountOf(a *safeguard.Account) accountRecord {
-	return accountRecord{ID: a.ID, Handle: a.Handle, BirthDate: a.BirthDate.String(), Assurance: string(a.Assurance),
+func accountOf(a *safeguard.Account, at time.Time) accountRecord {
+	band := ""
+	if !a.BirthDate.IsZero() {
+		band = string(a.Band(at))
+	}
+	return accountRecord{ID: a.ID, Handle: a.Handle, Nickname: safeguard.Nickname(a.Handle), Band: band,
+		BirthDate: a.BirthDate.String(), Assurance: string(a.Assurance),
 		Status: string(a.Status), App: a.App, LocalAuthority: a.LocalAuthority, PoliceForce: a.PoliceForce,
 		GuardianID: a.GuardianID, SecondGuardian: a.SecondGuardianID, CreatedAt: a.CreatedAt}
 }
@@ -141,7 +148,7 @@ func (s *Service) items(f *facts) []evidence.Item {
 		if a == nil {
 			continue
 		}
-		add("account", "account:"+strconv.FormatInt(a.ID, 10), js, accountOf(a))
+		add("account", "account:"+strconv.FormatInt(a.ID, 10), js, accountOf(a, d.At))
 		rec := connectionsRecord{AccountID: a.ID, Connections: []connection{}}
 		for _, l := range f.logins[a.ID] {
 			if c, ok := originConn(l.Origin, l.Origin.At, "login"); ok && l.OK {

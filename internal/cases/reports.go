@@ -149,7 +149,9 @@ func (s *Service) Report(ctx context.Context, reporterID int64, r Report) (*Rece
 			return err
 		}
 		rec = &Receipt{Notices: receiptNotices(reporter, t, now)}
-		if t.subject != nil {
+		// A deleted sender is "a deleted account" to everyone: its handle
+		// is not given, and there is no one left to block.
+		if t.subject != nil && t.subject.Status != safeguard.Deleted {
 			rec.BlockHandle = t.subject.Handle
 		} else if subjectHandle != "" {
 			rec.BlockHandle = subjectHandle

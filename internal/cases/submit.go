@@ -445,7 +445,7 @@ func (b *incidentBuild) user(id int64) (lawreport.User, bool) {
 		return lawreport.User{}, false
 	}
 	if !ok {
-		rec = accountOf(a)
+		rec = accountOf(a, b.c.CreatedAt)
 	}
 	u := lawreport.User{AccountID: strconv.FormatInt(id, 10), Handle: rec.Handle, AgeAssurance: safeguard.Assurance(rec.Assurance),
 		CreatedAt: rec.CreatedAt, LocalAuthority: rec.LocalAuthority, Status: lawreport.StatusActive}
@@ -461,13 +461,27 @@ func (b *incidentBuild) user(id int64) (lawreport.User, bool) {
 }
 
 // connections are account id's preserved logins and sends from the context
-// window before detection on, each once, in time order.
+// window before detection on, each once, in time order; with none in the
+// window, the last one before it (the last login of a sender who has gone
+// quiet or deleted their account).
 func (b *incidentBuild) connections(id int64) []lawreport.Connection {
 	var out []lawreport.Connection
 	seen := map[connection]bool{}
+	window := b.inc.DetectedAt.Add(-b.s.cfg.ContextWindow)
+	var last *connection
 	for _, cn := range b.v.conns[id] {
+		if _, _, ok := cn.lawreport(); ok && cn.At.Before(window) && (last == nil || cn.At.After(last.At)) {
+			last = &cn
+		}
+	}
+	conns := b.v.conns[id]
+	if last != nil && !slices.ContainsFunc(conns, func(cn connection) bool { return !cn.At.Before(window) }) {
+		conns = []connection{*last}
+		window = last.At
+	}
+	for _, cn := range conns {
 		ip, port, ok := cn.lawreport()
-		if !ok || seen[cn] || cn.At.Before(b.inc.DetectedAt.Add(-b.s.cfg.ContextWindow)) {
+		if !ok || seen[cn] || cn.At.Before(window) {
 			continue
 		}
 		seen[cn] = true

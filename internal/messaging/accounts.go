@@ -38,11 +38,13 @@ type SignUp struct {
 }
 
 // SignedUp is a new account and, for a child under 13, the code a guardian
-// enters to approve it.
+// enters to approve it; for a teen, the recovery codes that reset a
+// forgotten password, each once. Both are shown once: only hashes are kept.
 type SignedUp struct {
-	Account      *safeguard.Account
-	GuardianCode string
-	CodeExpires  time.Time
+	Account       *safeguard.Account
+	GuardianCode  string
+	CodeExpires   time.Time
+	RecoveryCodes []string
 }
 
 // SignUp creates an account. Its handle is the nickname asked for, a dot and
@@ -70,10 +72,14 @@ func (s *Service) SignUp(ctx context.Context, req SignUp, origin safeguard.Origi
 	}
 	out := &SignedUp{Account: a}
 	var codeHash []byte
-	if a.Band(now) == safeguard.Child {
+	var recovery [][]byte
+	switch a.Band(now) {
+	case safeguard.Child:
 		a.Status = safeguard.PendingGuardian
 		out.GuardianCode, codeHash = s.newGuardianCode()
 		out.CodeExpires = now.Add(s.cfg.GuardianCodeTTL)
+	case safeguard.Teen:
+		out.RecoveryCodes, recovery = newRecoveryCodes()
 	}
 	err = updateTx(ctx, s.store, func(tx Tx) error {
 		if err := lookalike(ctx, tx, a, req.Nickname, now); err != nil {
@@ -84,6 +90,11 @@ func (s *Service) SignUp(ctx context.Context, req SignUp, origin safeguard.Origi
 		}
 		if codeHash != nil {
 			if err := tx.CreateGuardianCode(ctx, a.ID, codeHash, out.CodeExpires); err != nil {
+				return err
+			}
+		}
+		if recovery != nil {
+			if err := tx.SetRecoveryCodes(ctx, a.ID, recovery, now); err != nil {
 				return err
 			}
 		}

@@ -333,8 +333,8 @@ func (s *Service) Contacts(ctx context.Context, accountID int64) (*ContactList, 
 		}
 		for _, c := range cs {
 			v := ContactView{Contact: c, Other: accounts[c.Other(accountID)], Incoming: c.ToID == accountID}
-			if v.Other == nil {
-				continue
+			if v.Other == nil || v.Other.Status == safeguard.Deleted {
+				continue // a deleted account's contacts are kept only while preserved, and shown to nobody
 			}
 			switch {
 			case c.State == safeguard.ContactAccepted:

@@ -87,8 +87,12 @@ func (s *Service) DeletionPlan() Deletion {
 				Until: "As long as those conversations are kept."},
 			{What: "Anything under review by our safety team, and evidence kept for a case or a report to law enforcement, with the account details and connection records that go with it.",
 				Why: "The law asks a provider that reports child sexual exploitation and abuse to keep the content and related data " +
-					"(Online Safety Act 2023 s.66 and its reporting regulations). A legal hold keeps it until the hold ends.",
-				Until: period(r.Content) + " after the report, or after the decision when nothing was reported; longer under a legal hold."},
+					"(Online Safety Act 2023 s.66 and its reporting regulations). A legal hold, or a request from the police to preserve data, keeps it until the hold ends.",
+				Until: period(r.Content) + " after the report, or after the decision when nothing was reported; longer under a legal hold or a preservation request."},
+			{What: "Your account details (date of birth, where you live, the app and when you joined) and the address and port of your last login.",
+				Why: "Messages you sent stay with the people who received them, and they can still report one. So that our safety team, " +
+					"and the police where the law requires, can still act on such a report, we keep what identifies the sender for a while.",
+				Until: period(r.Content) + " after the deletion; longer while a case, a legal hold or a request from the police to preserve data needs them."},
 			{What: "Records of reports made to law enforcement.",
 				Why:   "The reporting regulations ask for a record of every report made.",
 				Until: period(r.Reference) + " after the report."},
@@ -104,11 +108,11 @@ func (s *Service) DeletionPlan() Deletion {
 		},
 		Deleted: []Retained{
 			{What: "Your password and every session: you are logged out everywhere at once."},
-			{What: "Your date of birth and where you live, unless a case needs them (see above). Only whether you were a child, a teenager or an adult is kept, with your handle, so that the names that look like it are guarded as before."},
-			{What: "Your contacts and contact requests, the blocks you made, your place in every conversation and your read markers."},
-			{What: "Messages you sent that nobody received, unless they are under review."},
+			{What: "Your date of birth and where you live, once the time above has passed. Only whether you were a child, a teenager or an adult is kept, with your handle, so that the names that look like it are guarded as before."},
+			{What: "Your contacts and contact requests, the blocks you made, your place in every conversation and your read markers, unless a request from the police to preserve data needs your contacts (see above)."},
+			{What: "Messages you sent that nobody received, unless they are under review or must be preserved."},
 			{What: "Your end-to-end encryption devices and the keys and messages waiting for them."},
-			{What: "Your login history, unless a case needs it (see above), and any password reset code."},
+			{What: "Your login history but the last login, unless a case or a preservation needs it (see above); any password reset code and recovery codes."},
 		},
 	}
 }
@@ -158,7 +162,7 @@ func (s *Service) DeleteOwn(ctx context.Context, accountID int64, password strin
 		return Deletion{}, errWrongPassword
 	}
 	s.logins.Succeeded(key, origin.Addr.Addr())
-	if _, err := s.erase(ctx, a.ID, accountID, "account", "", ""); err != nil {
+	if _, _, err := s.erase(ctx, a.ID, accountID, "account", "", ""); err != nil {
 		return Deletion{}, err
 	}
 	return s.DeletionPlan(), nil
@@ -175,20 +179,21 @@ func (s *Service) DeleteAccount(ctx context.Context, ref, reason, by string) (*s
 	if err != nil {
 		return nil, Deletion{}, err
 	}
-	cs, err := s.erase(ctx, a.ID, 0, "operator", reason, by)
+	cs, ps, err := s.erase(ctx, a.ID, 0, "operator", reason, by)
 	if err != nil {
 		return nil, Deletion{}, err
 	}
 	d := s.DeletionPlan()
-	if k := casesKept(cs); k != nil {
+	if k := casesKept(cs, preservationIDs(ps, s.clock())); k != nil {
 		d.Kept = append([]Retained{*k}, d.Kept...)
 	}
 	a.Status = safeguard.Deleted
 	return a, d, nil
 }
 
-// casesKept describes the cases about an account, for the operator.
-func casesKept(cs []*safeguard.Case) *Retained {
+// casesKept describes the cases about an account and the preservation
+// requests that hold it (IDs), for the operator.
+func casesKept(cs []*safeguard.Case, holds []string) *Retained {
 	var open, held []string
 	for _, c := range cs {
 		if c.LegalHold {
@@ -197,7 +202,7 @@ func casesKept(cs []*safeguard.Case) *Retained {
 			open = append(open, "#"+strconv.FormatInt(c.ID, 10))
 		}
 	}
-	if len(open)+len(held) == 0 {
+	if len(open)+len(held)+len(holds) == 0 {
 		return nil
 	}
 	what := []string{}
@@ -207,9 +212,12 @@ func casesKept(cs []*safeguard.Case) *Retained {
 	if len(held) > 0 {
 		what = append(what, fmt.Sprintf("cases under legal hold %s", strings.Join(held, ", ")))
 	}
+	if len(holds) > 0 {
+		what = append(what, fmt.Sprintf("preservation requests %s (with its messages, media, logins and contacts)", strings.Join(holds, ", ")))
+	}
 	return &Retained{What: "This account's " + strings.Join(what, " and ") + ", with its evidence, date of birth, where it lives and its login history.",
-		Why:   "A case or legal hold needs them.",
-		Until: "Until the case closes and its evidence's retention ends, or the hold is lifted."}
+		Why:   "A case, a legal hold or a preservation request needs them.",
+		Until: "Until the case closes and its evidence's retention ends, the hold is lifted, or the preservation ends."}
 }
 
 // guardiansToTell returns the guardians of a child under 13 who deletes her
@@ -233,9 +241,10 @@ func guardiansToTell(ctx context.Context, tx Tx, a *safeguard.Account, actor str
 // erase deletes an account (see DeletionPlan) in one transaction, and
 // returns the cases about it. It keeps the account as a tombstone, its
 // handle reserved.
-func (s *Service) erase(ctx context.Context, id, actorID int64, actor, reason, by string) ([]*safeguard.Case, error) {
+func (s *Service) erase(ctx context.Context, id, actorID int64, actor, reason, by string) ([]*safeguard.Case, []*safeguard.Preservation, error) {
 	now := s.clock()
 	var cs []*safeguard.Case
+	var ps []*safeguard.Preservation
 	var convs []int64
 	var told []int64 // the guardians to tell, and of which child
 	var child safeguard.Account
@@ -251,10 +260,11 @@ func (s *Service) erase(ctx context.Context, id, actorID int64, actor, reason, b
 		if cs, err = tx.Cases(ctx, store.CaseQuery{SenderID: id, Limit: 1000}); err != nil {
 			return err
 		}
-		keep := false
-		for _, c := range cs {
-			keep = keep || c.LegalHold || c.Status != safeguard.CaseClosed
+		if ps, err = tx.Preservations(ctx, id); err != nil {
+			return err
 		}
+		held := len(preservationIDs(ps, now)) > 0
+		keep := casesHold(cs) || held
 		for _, e2ee := range []bool{false, true} {
 			ids, err := tx.MemberConversations(ctx, id, e2ee)
 			if err != nil {
@@ -262,7 +272,12 @@ func (s *Service) erase(ctx context.Context, id, actorID int64, actor, reason, b
 			}
 			convs = append(convs, ids...)
 		}
-		if err := tx.EraseAccountData(ctx, id, keep, a.Band(now)); err != nil {
+		// What every deleted account keeps for a while: its details (on
+		// the account row) and its last login, so that a report of a
+		// message it sent can still name the sender; a case or a
+		// preservation keeps every login, and a preservation its
+		// contacts and undelivered messages too.
+		if err := tx.EraseAccountData(ctx, id, store.Keep{At: now, LastLogin: true, Logins: keep, Held: held}, a.Band(now)); err != nil {
 			return err
 		}
 		if err := tx.SetPasswordHash(ctx, id, ""); err != nil {
@@ -270,12 +285,15 @@ func (s *Service) erase(ctx context.Context, id, actorID int64, actor, reason, b
 		}
 		a.Status = safeguard.Deleted
 		if !keep {
-			a.BirthDate, a.LocalAuthority, a.PoliceForce, a.GuardianID, a.SecondGuardianID = safeguard.Date{}, "", "", 0, 0
+			a.GuardianID, a.SecondGuardianID = 0, 0
 		}
 		if err := tx.UpdateAccount(ctx, a); err != nil {
 			return err
 		}
-		detail := `{"kept_for_cases":` + strconv.FormatBool(keep)
+		detail := `{"kept_for_cases":` + strconv.FormatBool(casesHold(cs))
+		if held {
+			detail += `,"preserved":true`
+		}
 		if by != "" {
 			detail += `,"by":` + quote(by) + `,"reason":` + quote(reason)
 		}
@@ -283,7 +301,7 @@ func (s *Service) erase(ctx context.Context, id, actorID int64, actor, reason, b
 			TargetID: id, Detail: detail + "}"})
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s.publish(ctx, id, Notification{End: EndSession})
 	for _, g := range told { // the handle only: the rest of the account is gone
@@ -293,5 +311,5 @@ func (s *Service) erase(ctx context.Context, id, actorID int64, actor, reason, b
 	for _, c := range convs {
 		s.publishConversation(ctx, c, safeguard.EventMemberChanged)
 	}
-	return cs, nil
+	return cs, ps, nil
 }

@@ -134,14 +134,45 @@ type AccountTx interface {
 	// its sessions, reset code, guardian code, contacts and blocks it made,
 	// its memberships and read markers, its end-to-end encryption devices
 	// and the keys and envelopes waiting for them, and its refusals; and
-	// its logins unless keepLogins; and the messages it sent that were
+	// its logins (all of them unless keep.Logins, but for the last
+	// successful one if keep.LastLogin); and the messages it sent that were
 	// never delivered, unless a detection or case refers to them. Children
 	// it was guardian of lose the link. The account row, the messages it
 	// delivered, cases, reports, appeals, evidence and the audit log are
 	// not touched, but for the age band it keeps: band, the one it had
 	// when deleted, which LookalikeNickname and NicknameHolders go by once
 	// its date of birth is erased.
-	EraseAccountData(ctx context.Context, accountID int64, keepLogins bool, band safeguard.AgeBand) error
+	//
+	// keep says what stays beyond that: with keep.Held, contacts and the
+	// undelivered messages too (a preservation holds them). The account is
+	// marked deleted at keep.At (kept if it was set before) and as
+	// retaining data while any of keep is set; erasing again with none set
+	// clears the mark (see RetainedDeleted).
+	EraseAccountData(ctx context.Context, accountID int64, keep Keep, band safeguard.AgeBand) error
+	// RetainedDeleted returns deleted accounts that still keep data beyond
+	// their tombstone, with IDs above afterID, by ID, at most limit.
+	RetainedDeleted(ctx context.Context, afterID int64, limit int) ([]DeletedAccount, error)
+
+	// SetRecoveryCodes replaces an account's recovery codes by the hashes.
+	SetRecoveryCodes(ctx context.Context, accountID int64, hashes [][]byte, at time.Time) error
+	// RecoveryCodeUnused reports whether hash is one of the account's
+	// recovery codes, not yet used.
+	RecoveryCodeUnused(ctx context.Context, accountID int64, hash []byte) (bool, error)
+	// UseRecoveryCode marks the account's recovery code of hash used at at;
+	// a code that is not the account's, or was used, is ErrNotFound, so
+	// that of two spending one code only one wins.
+	UseRecoveryCode(ctx context.Context, accountID int64, hash []byte, at time.Time) error
+
+	// CreatePreservation stores p and sets p.ID.
+	CreatePreservation(ctx context.Context, p *safeguard.Preservation) error
+	// Preservations returns an account's preservations, oldest first.
+	Preservations(ctx context.Context, accountID int64) ([]*safeguard.Preservation, error)
+	// ExtendPreservation sets when preservation id of accountID ends; one
+	// of another account, or none, is ErrNotFound.
+	ExtendPreservation(ctx context.Context, accountID, id int64, expires time.Time) error
+	// HeldConversationIDs returns the conversations an account is a member
+	// of or has sent a message in, by ID.
+	HeldConversationIDs(ctx context.Context, accountID int64) ([]int64, error)
 	// DeleteOtherSessions deletes every session of an account but the one
 	// with the token hash keep, and returns the IDs of those it deleted.
 	DeleteOtherSessions(ctx context.Context, accountID int64, keep []byte) ([]int64, error)
@@ -149,6 +180,25 @@ type AccountTx interface {
 	RecordLogin(ctx context.Context, l *safeguard.Login) error
 	// Logins returns an account's login attempts since a time, newest first.
 	Logins(ctx context.Context, accountID int64, since time.Time) ([]safeguard.Login, error)
+}
+
+// Keep is what erasing an account's data leaves (AccountTx.EraseAccountData).
+type Keep struct {
+	Logins    bool      // every login (a case or a preservation needs them)
+	LastLogin bool      // the last successful login, with its address and port
+	Held      bool      // contacts and undelivered messages: a preservation holds them
+	At        time.Time // when the account was deleted
+}
+
+// Any reports whether anything is kept.
+func (k Keep) Any() bool { return k.Logins || k.LastLogin || k.Held }
+
+// DeletedAccount is a deleted account that still keeps data: Held when it
+// keeps more than its last login (kept for a case or a preservation).
+type DeletedAccount struct {
+	ID        int64
+	DeletedAt time.Time
+	Held      bool
 }
 
 // AccountQuery selects accounts for operators. Zero fields match every

@@ -32,6 +32,7 @@ func (s *Server) routesAccountLife(m *http.ServeMux) {
 	m.HandleFunc("DELETE /api/v1/admin/accounts/{handle}", s.admin(s.adminDelete))
 	m.HandleFunc("GET /api/v1/admin/accounts/{handle}/sessions", s.admin(s.adminSessions))
 	m.HandleFunc("DELETE /api/v1/admin/accounts/{handle}/sessions", s.admin(s.adminLogout))
+	s.routesPreservation(m)
 }
 
 func wireSessions(vs []messaging.SessionView) []client.SessionInfo {
@@ -116,11 +117,23 @@ func (s *Server) redeemReset(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := require("handle", req.Handle, "code", req.Code, "new_password", req.NewPassword); err != nil {
+	code := req.Code
+	if code == "" {
+		code = req.RecoveryCode
+	}
+	if err := require("handle", req.Handle, "code", code, "new_password", req.NewPassword); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.svc.RedeemReset(r.Context(), req.Handle, req.Code, req.NewPassword, s.origin(r)); err != nil {
+	if req.Code != "" && req.RecoveryCode != "" {
+		s.writeError(w, r, safeguard.Invalid("one_code", "Give a reset code or a recovery code, not both."))
+		return
+	}
+	redeem := s.svc.RedeemReset
+	if req.RecoveryCode != "" {
+		redeem = s.svc.RedeemRecovery
+	}
+	if err := redeem(r.Context(), req.Handle, code, req.NewPassword, s.origin(r)); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

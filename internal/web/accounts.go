@@ -36,6 +36,7 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
 		a.GuardianCode = out.GuardianCode
 		a.GuardianCodeExpires = &out.CodeExpires
 	}
+	a.RecoveryCodes = out.RecoveryCodes
 	writeJSON(w, http.StatusCreated, a)
 }
 

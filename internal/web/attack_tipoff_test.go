@@ -3,6 +3,8 @@ package web_test
 import (
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/safeguard-dev/safeguard/client"
 	"github.com/safeguard-dev/safeguard/internal/lawreport/lawreporttest"
 )
@@ -46,7 +48,7 @@ func TestKnownImageDoesNotTipOffSender(t *testing.T) {
 
 		// Nothing the sender can observe changed.
 		me, err := adult.Me(ctx)
-		if err != nil || *me != *meBefore {
+		if err != nil || !cmp.Equal(me, meBefore) {
 			t.Fatalf("the sender's own view after the match: %+v %v, want %+v", me, err, meBefore)
 		}
 		toTeen, err := adult.SendText(ctx, conv.ID, "did you get it? (synthetic)")

@@ -148,48 +148,150 @@ func (t *Tx) DeletePasswordReset(ctx context.Context, accountID int64) error {
 }
 
 // EraseAccountData implements store.AccountTx.
-func (t *Tx) EraseAccountData(ctx context.Context, accountID int64, keepLogins bool, band safeguard.AgeBand) error {
-	if _, err := t.exec(ctx, `UPDATE accounts SET erased_band = ? WHERE id = ?`, string(band), accountID); err != nil {
+func (t *Tx) EraseAccountData(ctx context.Context, accountID int64, keep store.Keep, band safeguard.AgeBand) error {
+	retained := 0 // 1: the last login only; 2: more, for a case or a preservation
+	switch {
+	case keep.Logins || keep.Held:
+		retained = 2
+	case keep.LastLogin:
+		retained = 1
+	}
+	if _, err := t.exec(ctx, `UPDATE accounts SET erased_band = ?, retained = ?,
+		deleted_at = CASE WHEN deleted_at = 0 THEN ? ELSE deleted_at END WHERE id = ?`,
+		string(band), retained, micro(keep.At), accountID); err != nil {
 		return t.d.Err(err, fmt.Sprintf("erase account %d", accountID))
 	}
-	stmts := []struct {
-		q string
-		k int
-	}{
-		{`DELETE FROM sessions WHERE account_id = ?`, 1},
-		{`DELETE FROM password_resets WHERE account_id = ?`, 1},
-		{`DELETE FROM guardian_codes WHERE child_id = ?`, 1},
-		{`DELETE FROM contacts WHERE from_id = ? OR to_id = ?`, 2},
-		{`DELETE FROM blocks WHERE blocker_id = ?`, 1},
-		{`DELETE FROM members WHERE account_id = ?`, 1},
-		{`DELETE FROM read_markers WHERE account_id = ?`, 1},
-		{`DELETE FROM safety_notices WHERE account_id = ?`, 1},
-		{`DELETE FROM e2ee_inbox WHERE device_id IN (SELECT id FROM e2ee_devices WHERE account_id = ?)`, 1},
-		{`DELETE FROM e2ee_one_time_keys WHERE device_id IN (SELECT id FROM e2ee_devices WHERE account_id = ?)`, 1},
-		{`DELETE FROM e2ee_devices WHERE account_id = ?`, 1},
-		{`DELETE FROM refusals WHERE from_id = ?`, 1},
-		// Messages only their sender could see (held, never delivered)
-		// go, unless a detection or a case refers to them.
-		{`DELETE FROM messages WHERE sender_id = ? AND status <> 'delivered'
-			AND id NOT IN (SELECT message_id FROM detections WHERE message_id <> 0)
-			AND id NOT IN (SELECT message_id FROM case_occurrences WHERE message_id <> 0)`, 1},
-		{`UPDATE accounts SET second_guardian_id = 0 WHERE second_guardian_id = ?`, 1},
-		{`UPDATE accounts SET guardian_id = second_guardian_id, second_guardian_id = 0 WHERE guardian_id = ?`, 1},
+	type stmt struct {
+		q    string
+		args []any
 	}
-	if !keepLogins {
-		stmts = append(stmts, struct {
-			q string
-			k int
-		}{`DELETE FROM logins WHERE account_id = ?`, 1})
+	id := accountID
+	stmts := []stmt{
+		{`DELETE FROM sessions WHERE account_id = ?`, []any{id}},
+		{`DELETE FROM password_resets WHERE account_id = ?`, []any{id}},
+		{`DELETE FROM recovery_codes WHERE account_id = ?`, []any{id}},
+		{`DELETE FROM guardian_codes WHERE child_id = ?`, []any{id}},
+		{`DELETE FROM blocks WHERE blocker_id = ?`, []any{id}},
+		{`DELETE FROM members WHERE account_id = ?`, []any{id}},
+		{`DELETE FROM read_markers WHERE account_id = ?`, []any{id}},
+		{`DELETE FROM safety_notices WHERE account_id = ?`, []any{id}},
+		{`DELETE FROM e2ee_inbox WHERE device_id IN (SELECT id FROM e2ee_devices WHERE account_id = ?)`, []any{id}},
+		{`DELETE FROM e2ee_one_time_keys WHERE device_id IN (SELECT id FROM e2ee_devices WHERE account_id = ?)`, []any{id}},
+		{`DELETE FROM e2ee_devices WHERE account_id = ?`, []any{id}},
+		{`DELETE FROM refusals WHERE from_id = ?`, []any{id}},
+		{`UPDATE accounts SET second_guardian_id = 0 WHERE second_guardian_id = ?`, []any{id}},
+		{`UPDATE accounts SET guardian_id = second_guardian_id, second_guardian_id = 0 WHERE guardian_id = ?`, []any{id}},
+	}
+	if !keep.Held {
+		stmts = append(stmts,
+			stmt{`DELETE FROM contacts WHERE from_id = ? OR to_id = ?`, []any{id, id}},
+			// Messages only their sender could see (held, never
+			// delivered) go, unless a detection or a case refers to them.
+			stmt{`DELETE FROM messages WHERE sender_id = ? AND status <> 'delivered'
+			AND id NOT IN (SELECT message_id FROM detections WHERE message_id <> 0)
+			AND id NOT IN (SELECT message_id FROM case_occurrences WHERE message_id <> 0)`, []any{id}})
+	}
+	switch {
+	case keep.Logins:
+	case keep.LastLogin:
+		stmts = append(stmts, stmt{`DELETE FROM logins WHERE account_id = ? AND id NOT IN
+			(SELECT id FROM logins WHERE account_id = ? AND ok = ? ORDER BY at DESC, id DESC LIMIT 1)`, []any{id, id, true}})
+	default:
+		stmts = append(stmts, stmt{`DELETE FROM logins WHERE account_id = ?`, []any{id}})
 	}
 	for _, st := range stmts {
-		args := make([]any, st.k)
-		for i := range args {
-			args[i] = accountID
-		}
-		if _, err := t.exec(ctx, st.q, args...); err != nil {
+		if _, err := t.exec(ctx, st.q, st.args...); err != nil {
 			return t.d.Err(err, fmt.Sprintf("erase account %d", accountID))
 		}
 	}
 	return nil
+}
+
+// RetainedDeleted implements store.AccountTx.
+func (t *Tx) RetainedDeleted(ctx context.Context, afterID int64, limit int) ([]store.DeletedAccount, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	rows, err := t.query(ctx, `SELECT id, deleted_at, retained FROM accounts WHERE status = ? AND retained > 0 AND id > ?
+		ORDER BY id LIMIT `+fmt.Sprint(limit), string(safeguard.Deleted), afterID)
+	return collect(rows, err, t.d, "retained deleted accounts", func(s scanner) (store.DeletedAccount, error) {
+		var d store.DeletedAccount
+		var at, level int64
+		err := s.Scan(&d.ID, &at, &level)
+		d.DeletedAt, d.Held = fromMicro(at), level > 1
+		return d, err
+	})
+}
+
+// SetRecoveryCodes implements store.AccountTx.
+func (t *Tx) SetRecoveryCodes(ctx context.Context, accountID int64, hashes [][]byte, at time.Time) error {
+	if _, err := t.exec(ctx, `DELETE FROM recovery_codes WHERE account_id = ?`, accountID); err != nil {
+		return t.d.Err(err, "replace recovery codes")
+	}
+	for _, h := range hashes {
+		if _, err := t.exec(ctx, `INSERT INTO recovery_codes (account_id, code_hash, created_at) VALUES (?, ?, ?)`,
+			accountID, required(h), micro(at)); err != nil {
+			return t.d.Err(err, "store recovery code")
+		}
+	}
+	return nil
+}
+
+// RecoveryCodeUnused implements store.AccountTx.
+func (t *Tx) RecoveryCodeUnused(ctx context.Context, accountID int64, hash []byte) (bool, error) {
+	var n int
+	err := t.queryRow(ctx, `SELECT count(*) FROM recovery_codes WHERE account_id = ? AND code_hash = ? AND used_at = 0`,
+		accountID, required(hash)).Scan(&n)
+	if err != nil {
+		return false, t.d.Err(err, "recovery code")
+	}
+	return n > 0, nil
+}
+
+// UseRecoveryCode implements store.AccountTx.
+func (t *Tx) UseRecoveryCode(ctx context.Context, accountID int64, hash []byte, at time.Time) error {
+	res, err := t.exec(ctx, `UPDATE recovery_codes SET used_at = ? WHERE account_id = ? AND code_hash = ? AND used_at = 0`,
+		micro(at), accountID, required(hash))
+	return t.affected(res, err, fmt.Sprintf("recovery code of account %d", accountID))
+}
+
+const preservationColumns = `id, account_id, reference, agency, recorded_by, created_at, expires_at`
+
+// CreatePreservation implements store.AccountTx.
+func (t *Tx) CreatePreservation(ctx context.Context, p *safeguard.Preservation) error {
+	id, err := t.insertID(ctx, `INSERT INTO preservations (account_id, reference, agency, recorded_by, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, p.AccountID, p.Reference, p.Agency, p.RecordedBy, micro(p.CreatedAt), micro(p.ExpiresAt))
+	if err != nil {
+		return t.d.Err(err, "create preservation")
+	}
+	p.ID = id
+	return nil
+}
+
+// Preservations implements store.AccountTx.
+func (t *Tx) Preservations(ctx context.Context, accountID int64) ([]*safeguard.Preservation, error) {
+	rows, err := t.query(ctx, `SELECT `+preservationColumns+` FROM preservations WHERE account_id = ? ORDER BY id`, accountID)
+	return collect(rows, err, t.d, "preservations", func(s scanner) (*safeguard.Preservation, error) {
+		var p safeguard.Preservation
+		var created, expires int64
+		err := s.Scan(&p.ID, &p.AccountID, &p.Reference, &p.Agency, &p.RecordedBy, &created, &expires)
+		p.CreatedAt, p.ExpiresAt = fromMicro(created), fromMicro(expires)
+		return &p, err
+	})
+}
+
+// ExtendPreservation implements store.AccountTx.
+func (t *Tx) ExtendPreservation(ctx context.Context, accountID, id int64, expires time.Time) error {
+	res, err := t.exec(ctx, `UPDATE preservations SET expires_at = ? WHERE id = ? AND account_id = ?`, micro(expires), id, accountID)
+	return t.affected(res, err, fmt.Sprintf("preservation %d", id))
+}
+
+// HeldConversationIDs implements store.AccountTx.
+func (t *Tx) HeldConversationIDs(ctx context.Context, accountID int64) ([]int64, error) {
+	rows, err := t.query(ctx, `SELECT conversation_id FROM members WHERE account_id = ?
+		UNION SELECT conversation_id FROM messages WHERE sender_id = ? ORDER BY 1`, accountID, accountID)
+	return collect(rows, err, t.d, "held conversations", func(s scanner) (int64, error) {
+		var id int64
+		return id, s.Scan(&id)
+	})
 }

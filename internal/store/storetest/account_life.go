@@ -28,7 +28,7 @@ func testErasedBand(t *testing.T, s store.Store) {
 	update(t, s, func(tx store.Tx) error {
 		for _, a := range []*safeguard.Account{kid, grown} {
 			band := a.Band(t0)
-			if err := tx.EraseAccountData(ctx, a.ID, false, band); err != nil {
+			if err := tx.EraseAccountData(ctx, a.ID, store.Keep{}, band); err != nil {
 				return err
 			}
 			a.Status, a.BirthDate = safeguard.Deleted, safeguard.Date{}
@@ -230,7 +230,7 @@ func testEraseAccountData(t *testing.T, s store.Store) {
 		}
 		return nil
 	})
-	update(t, s, func(tx store.Tx) error { return tx.EraseAccountData(ctx, gone.ID, false, safeguard.Adult) })
+	update(t, s, func(tx store.Tx) error { return tx.EraseAccountData(ctx, gone.ID, store.Keep{}, safeguard.Adult) })
 	view(t, s, func(tx store.Tx) error {
 		c, err := tx.AccountCounts(ctx, gone.ID)
 		if err != nil {

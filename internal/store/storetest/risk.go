@@ -57,7 +57,7 @@ func testSafetyNotices(t *testing.T, s store.Store) {
 		}
 		return nil
 	})
-	update(t, s, func(tx store.Tx) error { return tx.EraseAccountData(ctx, 1, false, safeguard.Teen) })
+	update(t, s, func(tx store.Tx) error { return tx.EraseAccountData(ctx, 1, store.Keep{}, safeguard.Teen) })
 	view(t, s, func(tx store.Tx) error {
 		if got, err := tx.SafetyNotices(ctx, 1, 0); err != nil || len(got) != 0 {
 			t.Errorf("notices after the account's data was erased = %+v, %v", got, err)

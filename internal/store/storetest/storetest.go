@@ -34,6 +34,7 @@ type test struct {
 var tests = [][]test{
 	accountTests,
 	accountLifeTests,
+	preservationTests,
 	handleTests,
 	contactTests,
 	conversationTests,

@@ -145,9 +145,49 @@ func (t *tracedTx) DeletePasswordReset(p0 context.Context, p1 int64) error {
 	return t.Tx.DeletePasswordReset(p0, p1)
 }
 
-func (t *tracedTx) EraseAccountData(p0 context.Context, p1 int64, p2 bool, p3 safeguard.AgeBand) error {
+func (t *tracedTx) EraseAccountData(p0 context.Context, p1 int64, p2 store.Keep, p3 safeguard.AgeBand) error {
 	t.tr.note("EraseAccountData")
 	return t.Tx.EraseAccountData(p0, p1, p2, p3)
+}
+
+func (t *tracedTx) RetainedDeleted(p0 context.Context, p1 int64, p2 int) ([]store.DeletedAccount, error) {
+	t.tr.note("RetainedDeleted")
+	return t.Tx.RetainedDeleted(p0, p1, p2)
+}
+
+func (t *tracedTx) SetRecoveryCodes(p0 context.Context, p1 int64, p2 [][]byte, p3 time.Time) error {
+	t.tr.note("SetRecoveryCodes")
+	return t.Tx.SetRecoveryCodes(p0, p1, p2, p3)
+}
+
+func (t *tracedTx) RecoveryCodeUnused(p0 context.Context, p1 int64, p2 []byte) (bool, error) {
+	t.tr.note("RecoveryCodeUnused")
+	return t.Tx.RecoveryCodeUnused(p0, p1, p2)
+}
+
+func (t *tracedTx) UseRecoveryCode(p0 context.Context, p1 int64, p2 []byte, p3 time.Time) error {
+	t.tr.note("UseRecoveryCode")
+	return t.Tx.UseRecoveryCode(p0, p1, p2, p3)
+}
+
+func (t *tracedTx) CreatePreservation(p0 context.Context, p1 *safeguard.Preservation) error {
+	t.tr.note("CreatePreservation")
+	return t.Tx.CreatePreservation(p0, p1)
+}
+
+func (t *tracedTx) Preservations(p0 context.Context, p1 int64) ([]*safeguard.Preservation, error) {
+	t.tr.note("Preservations")
+	return t.Tx.Preservations(p0, p1)
+}
+
+func (t *tracedTx) ExtendPreservation(p0 context.Context, p1 int64, p2 int64, p3 time.Time) error {
+	t.tr.note("ExtendPreservation")
+	return t.Tx.ExtendPreservation(p0, p1, p2, p3)
+}
+
+func (t *tracedTx) HeldConversationIDs(p0 context.Context, p1 int64) ([]int64, error) {
+	t.tr.note("HeldConversationIDs")
+	return t.Tx.HeldConversationIDs(p0, p1)
 }
 
 func (t *tracedTx) DeleteOtherSessions(p0 context.Context, p1 int64, p2 []byte) ([]int64, error) {

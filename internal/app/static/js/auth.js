@@ -98,9 +98,19 @@ function created(main, ctx, a) {
     el('p', { class: 'big', id: 'new-handle', text: a.handle }),
     el('p', { class: 'ok', text: `Write it down. You need the whole username, ${a.handle}, with your password to log in. Other people add you with it too.` }),
     pending ? waiting(a) : null,
+    a.recovery_codes && a.recovery_codes.length ? recoveryCodes(a.recovery_codes) : null,
     a.notice ? noticeText(a.notice) : null,
     el('p', {}, el('a', { class: 'button', href: `#/login?handle=${encodeURIComponent(a.handle)}`, text: 'Log in' })));
   main.querySelector('h1').focus();
+}
+
+// recoveryCodes shows a teen's recovery codes, this once: the server keeps
+// only their hashes.
+function recoveryCodes(codes) {
+  return el('section', { class: 'notice info', 'aria-labelledby': 'recovery-title' },
+    el('h2', { id: 'recovery-title', text: 'Write these codes down now' }),
+    el('p', { text: 'If you forget your password, one of these codes lets you choose a new one. Each code works once. Keep them somewhere safe, like on paper at home. We will not show them again.' }),
+    el('ul', { id: 'recovery-codes', class: 'codes' }, ...codes.map((c) => el('li', { class: 'code', text: c }))));
 }
 
 export function waiting(a) {

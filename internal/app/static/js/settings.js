@@ -298,7 +298,7 @@ function resetPage(main, ctx) {
   const err = errorBox();
   const form = el('form', { novalidate: true },
     field('Username', handle, 'Your whole username, with the dot and number, like maya.37.'),
-    field('Reset code', code, 'The one-time code the Safeguard team, or your parent or carer, gave you.'),
+    field('Reset code', code, 'The one-time code the Safeguard team, or your parent or carer, gave you. Or one of your recovery codes.'),
     field('New password', next, 'At least 10 characters. A few words together are easy to remember.'),
     err,
     el('button', { type: 'submit', text: 'Set new password' }));
@@ -312,7 +312,11 @@ function resetPage(main, ctx) {
     await busy(form, async () => {
       try {
         const who = handle.value.trim();
-        await ctx.api.post('/api/v1/password-resets', { handle: who, code: code.value.trim(), new_password: next.value });
+        // A recovery code is 10 letters (abcde-fghjk); a reset code 20.
+        const typed = code.value.trim();
+        const body = { handle: who, new_password: next.value };
+        if (typed.replace(/[-\s]/g, '').length === 10) body.recovery_code = typed; else body.code = typed;
+        await ctx.api.post('/api/v1/password-resets', body);
         next.value = '';
         code.value = '';
         const h1 = el('h1', { text: 'Your password has been changed' });
