@@ -115,7 +115,7 @@ func (inc *Incident) validateThread(bad func(format string, args ...any)) {
 func (s Signal) valid() bool {
 	switch s {
 	case SignalSextortionOngoing, SignalMeetingArranged, SignalOngoingContact, SignalSelfHarm,
-		SignalImmediateDanger, SignalImageRequest, SignalAgeDeception:
+		SignalImmediateDanger, SignalImageRequest, SignalAgeDeception, SignalNudeImageToChild, SignalChildNudeImageToAdult:
 		return true
 	}
 	return false

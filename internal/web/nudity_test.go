@@ -1,7 +1,10 @@
 package web_test
 
 import (
+	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -159,6 +162,34 @@ func TestNudityAdultToTeen(t *testing.T) {
 		if !slices.Contains(cs[0].Reasons, lawreport.ReasonNudeImageToChild) {
 			t.Errorf("reasons = %v", cs[0].Reasons)
 		}
+		// The report package names the classifier, not a hash match.
+		out := filepath.Join(t.TempDir(), "export")
+		_, rec, err := s.cs.Export(ctx, cs[0].ID, out, "mod_a", true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nca, err := os.ReadFile(filepath.Join(rec.ID, lawreport.ExportNCA))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := lawreport.ValidateNCA(nca); err != nil {
+			t.Fatalf("NCA report invalid: %v", err)
+		}
+		for _, want := range []string{`"detection_source": "risk_rule"`, "Found by the nudity classifier on a new image, not by a hash match", lawreport.ReasonNudeImageToChild} {
+			if !bytes.Contains(nca, []byte(want)) {
+				t.Errorf("NCA report lacks %s", want)
+			}
+		}
+		if bytes.Contains(nca, []byte("hash_match")) || bytes.Contains(nca, []byte("matched_banks")) {
+			t.Errorf("NCA report names a hash match:\n%s", nca)
+		}
+		ncmec, err := os.ReadFile(filepath.Join(rec.ID, lawreport.ExportNCMEC))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(ncmec, []byte("Detected by classifier (a nudity classifier on a new image; no hash bank matched it)")) {
+			t.Errorf("NCMEC report does not name the classifier:\n%s", ncmec)
+		}
 	})
 }
 
@@ -223,6 +254,13 @@ func TestNudityTeenToAdult(t *testing.T) {
 		}
 		if !slices.Contains(nc.Signals, "image_request") {
 			t.Errorf("the case lacks the conversation's risk context: signals %v", nc.Signals)
+		}
+		pkg, _, err := s.cs.Export(t.Context(), nc.ID, filepath.Join(t.TempDir(), "export"), "mod_a", true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pkg.Priority.Level != 1 || !slices.Contains(pkg.Priority.Reasons, lawreport.ReasonMinorSender) || !bytes.Contains(pkg.NCA, []byte(`"type": "csam_suspected"`)) {
+			t.Errorf("package: priority %+v\n%s", pkg.Priority, pkg.NCA)
 		}
 	})
 }
