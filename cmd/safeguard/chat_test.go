@@ -24,12 +24,13 @@ import (
 // startTestServer runs the server in this process on a fresh SQLite file.
 func startTestServer(t *testing.T) (url string, admin *client.Client) {
 	t.Helper()
-	return startTestServerWith(t, nil)
+	srv, admin := startTestServerWith(t, nil)
+	return srv.url, admin
 }
 
 // startTestServerWith is startTestServer with the configuration changed by
-// tweak first (nil: as it is).
-func startTestServerWith(t *testing.T, tweak func(*serveConfig)) (url string, admin *client.Client) {
+// tweak first (nil: as it is); it returns the running server.
+func startTestServerWith(t *testing.T, tweak func(*serveConfig)) (srv *running, admin *client.Client) {
 	t.Helper()
 	dir := t.TempDir()
 	var c serveConfig
@@ -48,7 +49,7 @@ func startTestServerWith(t *testing.T, tweak func(*serveConfig)) (url string, ad
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.close() })
-	return srv.url, &client.Client{BaseURL: srv.url, Token: c.adminToken}
+	return srv, &client.Client{BaseURL: srv.url, Token: c.adminToken}
 }
 
 // screen is what a chat process printed, which a test waits on.

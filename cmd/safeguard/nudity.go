@@ -3,12 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
+	"image"
 	"time"
 
 	"github.com/safeguard-dev/safeguard/internal/nudity"
+	"github.com/safeguard-dev/safeguard/internal/nudity/nsfw"
 )
 
 const nudityClassifySynopsis = "nudity classify [--nudity-porn P] [--nudity-hentai H] [--nudity-combined C] FILE…"
@@ -45,13 +46,33 @@ func bindNudityFlags(fs *flag.FlagSet, c *nudityConfig) {
 	fs.DurationVar(&c.repeatWindow, "nudity-repeat-window", nudity.DefaultRepeatWindow, "see --nudity-repeats")
 }
 
-// errNoModel: this build has no nudity model.
-var errNoModel = errors.New("this build has no nudity model")
+// builtinModel names the built-in classifier in detections.
+const builtinModel = "nsfwjs 4.4.0 mobilenet_v2"
 
 // defaultClassifier is the built-in nudity classifier and its name: the one
-// place the model is chosen, for serve, the demo and nudity classify.
+// place the model is chosen, for serve, the demo and nudity classify. The
+// model is embedded in the binary (internal/nudity/nsfw) and parsed once.
 func defaultClassifier() (nudity.Classifier, string, error) {
-	return nil, "", errNoModel
+	m, err := nsfw.Default()
+	if err != nil {
+		return nil, "", fmt.Errorf("the nudity model: %w", err)
+	}
+	return nsfwClassifier{m}, builtinModel, nil
+}
+
+// nsfwClassifier is the embedded model as a nudity.Classifier.
+type nsfwClassifier struct{ m *nsfw.Model }
+
+// Classify implements nudity.Classifier.
+func (c nsfwClassifier) Classify(ctx context.Context, img image.Image) (nudity.Scores, error) {
+	if err := ctx.Err(); err != nil {
+		return nudity.Scores{}, err
+	}
+	s, err := c.m.Classify(img)
+	if err != nil {
+		return nudity.Scores{}, err
+	}
+	return nudity.Scores{Drawing: s.Drawing, Hentai: s.Hentai, Neutral: s.Neutral, Porn: s.Porn, Sexy: s.Sexy}, nil
 }
 
 // classifier returns the classifier to use: the one a test gave, or the

@@ -9,8 +9,12 @@ import (
 	"testing"
 	"time"
 
+	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/client"
+	"github.com/safeguard-dev/safeguard/internal/imaging"
+	"github.com/safeguard-dev/safeguard/internal/nudity/nsfw"
 	"github.com/safeguard-dev/safeguard/internal/nudity/nuditytest"
+	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 // classifyWith runs nudity classify with the classifier cl in place of the
@@ -104,7 +108,8 @@ func TestChatAsksAboutNudity(t *testing.T) {
 	}
 	ctx := t.Context()
 	cl := &nuditytest.Classifier{}
-	url, _ := startTestServerWith(t, func(c *serveConfig) { c.nudity.classifier = cl })
+	srv, _ := startTestServerWith(t, func(c *serveConfig) { c.nudity.classifier = cl })
+	url := srv.url
 	people := map[string]*client.Client{}
 	for _, nick := range []string{"mia", "noah"} {
 		c := client.New(url)
@@ -178,4 +183,137 @@ func TestChatAsksAboutNudity(t *testing.T) {
 	noah.typeLine("/quit")
 	mia.expect(`Bye\.`)
 	noah.expect(`Bye\.`)
+}
+
+// TestRealModelThroughServer runs the server with the built-in model. A
+// harmless generated photo from one teen to another is delivered at once:
+// no question, no blur, no detection. With thresholds lowered until any
+// image counts, an adult's photo to a teen is held, and its detection
+// records the model's own scores for that image.
+func TestRealModelThroughServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the model")
+	}
+	ctx := t.Context()
+	photo := nuditytest.Photo(320, 240, 3)
+	img, err := imaging.Decode(photo, imaging.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := nsfw.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := m.Classify(img.Image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name   string
+		tweak  func(*serveConfig)
+		sender int
+		held   bool
+	}{
+		{"default thresholds, teen to teen", nil, 15, false},
+		{"any image counts, adult to teen", func(c *serveConfig) { c.nudity.thresholds.Combined = 1e-9 }, 35, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, _ := startTestServerWith(t, tt.tweak)
+			from := signUp(t, srv.url, "sam", tt.sender)
+			to := signUp(t, srv.url, "kit", 14)
+			req, err := to.RequestContact(ctx, from.Handle)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := from.AcceptContact(ctx, req.ID); err != nil {
+				t.Fatal(err)
+			}
+			conv, err := from.CreateConversation(ctx, client.ConversationRequest{Members: []string{to.Handle}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sent, err := from.SendImage(ctx, conv.ID, "hills.png", "image/png", photo, "")
+			if err != nil || sent.Status != "sent" {
+				t.Fatalf("send: %+v %v", sent, err)
+			}
+			page, err := to.History(ctx, conv.ID, client.HistoryQuery{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			delivered := len(page.Messages) == 1 && page.Messages[0].ID == sent.ID
+			if delivered == tt.held || (delivered && page.Messages[0].Blurred) {
+				t.Fatalf("the teen's history: %+v (held %v)", page.Messages, tt.held)
+			}
+			var ds []*safeguard.Detection
+			err = srv.store.View(ctx, func(tx store.Tx) (err error) {
+				ds, err = tx.Detections(ctx, store.DetectionQuery{MessageID: sent.ID})
+				return
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.held {
+				if len(ds) != 0 {
+					t.Errorf("detections of a delivered photo: %+v", ds)
+				}
+				return
+			}
+			if len(ds) != 1 || ds[0].Source != safeguard.NewImage {
+				t.Fatalf("detections = %+v", ds)
+			}
+			f, err := ds[0].Finding()
+			if err != nil || f.Nudity == nil {
+				t.Fatal(f, err)
+			}
+			got := f.Nudity.Scores
+			if got.Drawing != want.Drawing || got.Hentai != want.Hentai || got.Neutral != want.Neutral || got.Porn != want.Porn || got.Sexy != want.Sexy {
+				t.Errorf("recorded scores %+v, the model says %+v", got, want)
+			}
+			if f.Nudity.Model != builtinModel || f.Nudity.Thresholds.Combined != 1e-9 {
+				t.Errorf("finding = %+v", f.Nudity)
+			}
+		})
+	}
+}
+
+// signUp signs up and logs in an account of the age given.
+func signUp(t *testing.T, url, nick string, age int) *client.Client {
+	t.Helper()
+	c := client.New(url)
+	a, err := c.SignUp(t.Context(), client.SignUpRequest{Nickname: nick, Password: "password-" + nick,
+		BirthDate: time.Now().AddDate(-age, 0, -1).Format(time.DateOnly)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Login(t.Context(), a.Handle, "password-"+nick); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestNudityClassifyRealModel: without a classifier given, nudity classify
+// runs the built-in model; a harmless generated photo does not count.
+func TestNudityClassifyRealModel(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hills.png")
+	if err := os.WriteFile(path, nuditytest.Photo(320, 240, 5), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runCmd(t, nil, "nudity", "classify", path)
+	if code != 0 || errOut != "" {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var got struct {
+		Scores map[string]float64 `json:"scores"`
+		Nudity bool               `json:"nudity"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err, out)
+	}
+	sum := 0.0
+	for _, v := range got.Scores {
+		sum += v
+	}
+	if got.Nudity || len(got.Scores) != 5 || sum < 0.99 || sum > 1.01 || got.Scores["neutral"] < 0.5 {
+		t.Errorf("a generated photo: %s", out)
+	}
 }

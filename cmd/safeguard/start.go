@@ -187,21 +187,14 @@ func (s *stack) buildSafety(c serveConfig, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	if ns != nil {
-		s.scanners = append(s.scanners, ns)
-	}
+	s.scanners = append(s.scanners, ns)
 	return nil
 }
 
 // newNudityScanner builds the new-image scanner over the classifier the
-// configuration names (the built-in model unless a test gave one). A build
-// without a model runs without it, and says so.
+// configuration names (the built-in model unless a test gave one).
 func newNudityScanner(c serveConfig, st store.Store, notify messaging.Notifier, log *slog.Logger) (*nudityscan.Scanner, error) {
 	cl, model, err := c.nudity.classifierOrDefault()
-	if errors.Is(err, errNoModel) {
-		log.Warn("new images are not classified for nudity: " + err.Error())
-		return nil, nil
-	}
 	if err != nil {
 		return nil, fmt.Errorf("nudity classifier: %w", err)
 	}

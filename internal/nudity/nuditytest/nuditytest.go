@@ -10,6 +10,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"math"
 	"math/rand/v2"
 	"sync"
 
@@ -85,3 +86,37 @@ func PNG(w, h int, seed uint64) []byte {
 	png.Encode(&buf, img)
 	return buf.Bytes()
 }
+
+// Photo returns a harmless generated landscape, w×h, from seed, as a PNG: a
+// sky that lightens toward the horizon, a sun, and hills of textured green
+// and brown, with grain — enough like a photo that a real classifier sees an
+// ordinary picture in it.
+func Photo(w, h int, seed uint64) []byte {
+	r := rand.New(rand.NewPCG(seed, seed^0x51ed2701))
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	sunX, sunY, sunR := w*2/3+r.IntN(w/8+1), h/5+r.IntN(h/10+1), max(h/12, 2)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			ridge := h/2 + int(float64(h)/10*math.Sin(float64(x)/float64(w)*6+float64(seed%7)))
+			var c color.NRGBA
+			switch dx, dy := x-sunX, y-sunY; {
+			case dx*dx+dy*dy < sunR*sunR:
+				c = color.NRGBA{R: 255, G: 236, B: 170, A: 255}
+			case y < ridge:
+				t := float64(y) / float64(ridge)
+				c = color.NRGBA{R: uint8(70 + 120*t), G: uint8(130 + 90*t), B: uint8(220 + 30*t), A: 255}
+			default:
+				t := float64(y-ridge) / float64(h-ridge+1)
+				c = color.NRGBA{R: uint8(60 + 70*t), G: uint8(120 - 40*t), B: uint8(40 + 10*t), A: 255}
+			}
+			g := r.IntN(25) - 12
+			c.R, c.G, c.B = clamp(int(c.R)+g), clamp(int(c.G)+g), clamp(int(c.B)+g)
+			img.SetNRGBA(x, y, c)
+		}
+	}
+	var buf bytes.Buffer
+	png.Encode(&buf, img)
+	return buf.Bytes()
+}
+
+func clamp(v int) uint8 { return uint8(min(max(v, 0), 255)) }
