@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -512,6 +513,56 @@ func TestNudityShadow(t *testing.T) {
 		peer := s.pair(teen, "ns_teen", other, "ns_peer")
 		if _, err := s.image(teen, peer, 12); err != nil {
 			t.Errorf("shadow mode asked: %v", err)
+		}
+	})
+}
+
+// TestNudityTeenToTeenRiskOpen: between two teens, in a conversation where a
+// risk rule has fired, a confirmed image is still delivered blurred, and a
+// case opens with the rules as its context.
+func TestNudityTeenToTeenRiskOpen(t *testing.T) {
+	eachNudity(t, nudityscan.Config{}, func(t *testing.T, s *nudeStack) {
+		ctx := t.Context()
+		a := s.user("nk_amy", 15, "Bedford")
+		b := s.user("nk_ben", 16, "Bedford")
+		conv := s.pair(a, "nk_amy", b, "nk_ben")
+		s.send(b, conv, "hi (TEST)")
+		// A risk alert of the conversation, as the risk scanner writes one.
+		err := s.st.Update(ctx, func(tx store.Tx) error {
+			d := &safeguard.Detection{Source: safeguard.RiskRule, At: time.Now(), ConversationID: conv, SenderID: s.id(b),
+				ContentKey: fmt.Sprintf("conversation:%d", conv), Severity: safeguard.SeverityHigh, Category: safeguard.CategoryGrooming,
+				Summary: "risk rules test at message 1 of the conversation"}
+			if err := d.SetFinding(safeguard.Finding{Risk: &safeguard.RiskAlert{RuleSetVersion: "test",
+				Rules: []safeguard.FiredRule{{ID: "grooming.image_request", Severity: safeguard.SeverityHigh, Category: safeguard.CategoryGrooming}}}}); err != nil {
+				return err
+			}
+			return tx.CreateDetection(ctx, d)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.cl.Answer(nuditytest.Nude)
+		if _, err := s.image(a, conv, 31); client.ErrorCode(err) != client.CodeConfirmImage {
+			t.Fatalf("first send: %v, want confirm_image", err)
+		}
+		m, err := a.SendImageConfirmed(ctx, conv, "p.png", "image/png", nuditytest.PNG(64, 48, 31), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ms := history(t, b, conv); ms[len(ms)-1].ID != m.ID || !ms[len(ms)-1].Blurred {
+			t.Errorf("the recipient's history: %+v", ms)
+		}
+		d := checkFinding(t, s.detections(m.ID), nudity.MinorToMinor, nudity.ActBlur)
+		f, _ := d.Finding()
+		if !slices.Contains(f.Nudity.RiskRules, "grooming.image_request") || f.Nudity.CaseReason != nudity.CaseRisk {
+			t.Errorf("finding = %+v", f.Nudity)
+		}
+		if n := s.process(t); n != 1 {
+			t.Fatalf("processed %d detections, want 1", n)
+		}
+		cs := s.cases(t)
+		if len(cs) != 1 || cs[0].Source != "new_image" || !cs[0].MinorSender || !slices.Contains(cs[0].Signals, "image_request") {
+			t.Errorf("cases = %+v", cs)
 		}
 	})
 }

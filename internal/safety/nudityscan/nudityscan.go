@@ -99,7 +99,12 @@ func (s *Scanner) Scan(ctx context.Context, c *messaging.Content) (messaging.Ver
 	}
 	j := &job{s: s, c: c, branch: branch}
 	scores, reason, err := s.classify(ctx, c.Data)
-	if err != nil {
+	switch {
+	case errors.Is(err, errUndecodable):
+		// The known-image check answers for it: held toward a young
+		// person, with its scan_failed detection; refused otherwise.
+		return messaging.Verdict{}, nil
+	case err != nil:
 		return messaging.Verdict{}, err // no room to decode now: asked to try again
 	}
 	if reason != "" {
@@ -116,16 +121,19 @@ func (s *Scanner) Scan(ctx context.Context, c *messaging.Content) (messaging.Ver
 	return j.verdict(), nil
 }
 
-// classify decodes and classifies data. A reason is returned when it cannot
-// be classified (not decodable, or the classifier failed); an error only
-// when the decode budget has no room now.
+// errUndecodable: the file is not an image the server decodes.
+var errUndecodable = errors.New("not a decodable image")
+
+// classify decodes and classifies data. A reason is returned when the
+// classifier failed on it; errUndecodable when it is not a decodable image;
+// another error when the decode budget has no room now.
 func (s *Scanner) classify(ctx context.Context, data []byte) (nudity.Scores, string, error) {
 	img, err := imaging.Decode(data, s.cfg.Limits)
 	if err != nil {
 		if safeguard.ErrorCode(err) == budget.CodeBusy {
 			return nudity.Scores{}, "", err
 		}
-		return nudity.Scores{}, "not_decoded:" + safeguard.ErrorCode(err), nil
+		return nudity.Scores{}, "", errUndecodable
 	}
 	defer img.Release()
 	scores, err := s.cl.Classify(ctx, img.Image)
