@@ -20,6 +20,7 @@ var useCases = []string{
 	"internal/moderators",
 	"internal/safety/banks",
 	"internal/safety/images",
+	"internal/safety/nudityscan",
 	"internal/safety/riskscan",
 	"internal/safety/urls",
 	"internal/stats/platform",

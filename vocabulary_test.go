@@ -23,6 +23,7 @@ var sameWord = map[string][]string{
 		"cmd/safeguard/start.go", // a log key
 	},
 	"age_deception": {"internal/risk/lexicon.go"}, // a risk signal
+	"nudity":        {"cmd/safeguard/main.go"},    // the nudity subcommand
 }
 
 // sameWordFiles may spell any category's word for something else.

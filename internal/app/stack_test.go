@@ -24,7 +24,9 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/lawreport/lawreporttest"
 	"github.com/safeguard-dev/safeguard/internal/media"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
+	"github.com/safeguard-dev/safeguard/internal/nudity/nuditytest"
 	"github.com/safeguard-dev/safeguard/internal/safety"
+	"github.com/safeguard-dev/safeguard/internal/safety/nudityscan"
 	"github.com/safeguard-dev/safeguard/internal/safety/riskscan"
 	"github.com/safeguard-dev/safeguard/internal/safety/urls"
 	"github.com/safeguard-dev/safeguard/internal/store"
@@ -63,13 +65,14 @@ func eachStore(t *testing.T, f func(t *testing.T, s *stack)) {
 	}
 }
 
-// stack is the real API and the app over a real store, with the risk and
-// URL scanners on the message path as serve wires them.
+// stack is the real API and the app over a real store, with the risk, URL
+// and new-image scanners on the message path as serve wires them.
 type stack struct {
 	t     *testing.T
 	url   string
 	st    store.Store
 	admin *client.Client
+	nude  *nuditytest.Classifier // what the new-image scanner's classifier answers
 }
 
 func newStack(t *testing.T, st store.Store) *stack {
@@ -90,8 +93,15 @@ func newStack(t *testing.T, st store.Store) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The new-image scanner over a classifier that answers as a test tells
+	// it (s.nude; an ordinary photo's scores until told otherwise).
+	nude := &nuditytest.Classifier{}
+	ns, err := nudityscan.New(nudityscan.Config{}, nudityscan.Deps{Store: st, Classifier: nude, Notify: notify})
+	if err != nil {
+		t.Fatal(err)
+	}
 	svc, err := messaging.New(messaging.Config{Argon2: messaging.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}},
-		messaging.Deps{Store: st, Media: md, Notify: notify, Scanner: safety.Scanners{risk, us}})
+		messaging.Deps{Store: st, Media: md, Notify: notify, Scanner: safety.Scanners{risk, us, ns}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +131,7 @@ func newStack(t *testing.T, st store.Store) *stack {
 		b.Close()
 		srv.Close()
 	})
-	return &stack{t: t, url: srv.URL, st: st, admin: &client.Client{BaseURL: srv.URL, Token: adminToken}}
+	return &stack{t: t, url: srv.URL, st: st, admin: &client.Client{BaseURL: srv.URL, Token: adminToken}, nude: nude}
 }
 
 // born returns the birth date of someone aged years today (their birthday

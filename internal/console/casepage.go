@@ -105,13 +105,15 @@ var decisionOptions = []decisionOption{
 
 // factWords says what each priority fact means.
 var factWords = map[string]string{
-	string(lawreport.SignalSextortionOngoing): "Sextortion in progress",
-	string(lawreport.SignalMeetingArranged):   "A meeting arranged or proposed",
-	string(lawreport.SignalOngoingContact):    "The sender and a young person are in contact",
-	string(lawreport.SignalSelfHarm):          "Risk of self-harm",
-	string(lawreport.SignalImmediateDanger):   "A child in immediate danger (moderator's finding)",
-	string(lawreport.SignalImageRequest):      "Asked a young person for images",
-	string(lawreport.SignalAgeDeception):      "Lying about age",
+	string(lawreport.SignalSextortionOngoing):     "Sextortion in progress",
+	string(lawreport.SignalMeetingArranged):       "A meeting arranged or proposed",
+	string(lawreport.SignalOngoingContact):        "The sender and a young person are in contact",
+	string(lawreport.SignalSelfHarm):              "Risk of self-harm",
+	string(lawreport.SignalImmediateDanger):       "A child in immediate danger (moderator's finding)",
+	string(lawreport.SignalImageRequest):          "Asked a young person for images",
+	string(lawreport.SignalAgeDeception):          "Lying about age",
+	string(lawreport.SignalNudeImageToChild):      "An adult sent a young person an image that may show nudity",
+	string(lawreport.SignalChildNudeImageToAdult): "A young person sent an adult an image that may show nudity",
 }
 
 func (h *handler) casePage(w http.ResponseWriter, r *http.Request, rq *request) {

@@ -25,6 +25,9 @@ type Findings struct {
 	ReporterBand   safeguard.AgeBand
 	VerifiedBy     string // "franking": an end-to-end encrypted message the server verified
 	Quality        int    // PDQ quality, when given
+	// Nudity is what the nudity classifier scored a new image, against
+	// which thresholds, and what was done.
+	Nudity *safeguard.NudityFinding
 }
 
 // FiredRule is one risk rule that fired.
@@ -45,7 +48,7 @@ type Signal struct {
 // Empty reports whether nothing was found to show.
 func (f Findings) Empty() bool {
 	return f.RuleSetVersion == "" && f.MessageIndex == nil && len(f.Rules) == 0 && len(f.Signals) == 0 &&
-		len(f.Matches) == 0 && f.List == "" && f.Reason == "" && f.VerifiedBy == ""
+		len(f.Matches) == 0 && f.List == "" && f.Reason == "" && f.VerifiedBy == "" && f.Nudity == nil
 }
 
 // Sentence says what a risk alert found, with the message counted from 1
@@ -121,6 +124,10 @@ func findingsView(fd safeguard.Finding) Findings {
 	case fd.Verified != nil:
 		f.Reason, f.ReporterBand, f.VerifiedBy = fd.Verified.Reason, fd.Verified.ReporterBand, fd.Verified.VerifiedBy
 		names(fd.Verified.Signals)
+	case fd.Nudity != nil:
+		f.Nudity = fd.Nudity
+		names(fd.Nudity.Signals)
+		names(fd.Nudity.RiskRules)
 	}
 	return f
 }

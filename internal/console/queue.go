@@ -36,7 +36,7 @@ var statusChoices = []struct{ Value, Label string }{
 }
 
 var sourceChoices = []safeguard.DetectionSource{safeguard.HashMatch, safeguard.RiskRule, safeguard.URLMatch,
-	safeguard.UserReport, safeguard.FrankingReport, safeguard.ScanFailure}
+	safeguard.UserReport, safeguard.FrankingReport, safeguard.ScanFailure, safeguard.NewImage}
 
 // ParseFilter reads the queue's filters from a query string. Anything it
 // does not know is an ErrInvalid error that names the field.

@@ -109,6 +109,28 @@ var funcs = template.FuncMap{
 	"force":    forceWords,
 	"signal":   signalWords,
 	"args":     func(v ...any) []any { return v },
+	"nudityBranch": func(b string) string {
+		switch b {
+		case "adult_to_minor":
+			return "by an adult to a young person"
+		case "minor_to_adult":
+			return "by a young person to an adult"
+		case "minor_to_minor":
+			return "by a young person to young people only"
+		}
+		return b
+	},
+	"nudityAction": func(a string) string {
+		switch a {
+		case "held":
+			return "held, never delivered"
+		case "delivered_blurred":
+			return "delivered blurred, with a support notice"
+		case "none":
+			return "not acted on (shadow mode)"
+		}
+		return a
+	},
 }
 
 // forceWords names a police force area by its ONS code: "Bedfordshire".
@@ -208,6 +230,8 @@ func sourceWords(s safeguard.DetectionSource) string {
 		return "Risk rules"
 	case safeguard.ScanFailure:
 		return "Could not be checked"
+	case safeguard.NewImage:
+		return "Nudity classifier (new image)"
 	case safeguard.UserReport:
 		return "Member report"
 	case safeguard.FrankingReport:
@@ -236,6 +260,8 @@ func categoryWords(c safeguard.Category) string {
 		return "Harassment or threats"
 	case safeguard.CategoryURL:
 		return "Listed link"
+	case safeguard.CategoryNudity:
+		return "May show nudity (new image)"
 	case "":
 		return "Other"
 	}

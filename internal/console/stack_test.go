@@ -36,7 +36,10 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/media"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 	"github.com/safeguard-dev/safeguard/internal/moderators"
+	"github.com/safeguard-dev/safeguard/internal/nudity/nuditytest"
 	"github.com/safeguard-dev/safeguard/internal/policy"
+	"github.com/safeguard-dev/safeguard/internal/safety"
+	"github.com/safeguard-dev/safeguard/internal/safety/nudityscan"
 	"github.com/safeguard-dev/safeguard/internal/stats/platform"
 	"github.com/safeguard-dev/safeguard/internal/store"
 	"github.com/safeguard-dev/safeguard/internal/store/sqlite"
@@ -256,6 +259,7 @@ type stack struct {
 	clock   *clock
 	img     []byte // the known image
 	users   map[string]*client.Client
+	nude    *nuditytest.Classifier // what the new-image scanner's classifier answers
 }
 
 const pw = "correct horse battery staple"
@@ -284,8 +288,13 @@ func newStack(t testing.TB, tweak ...func(*cases.Config, *cases.Deps)) *stack {
 	scanner := bankScanner{bank: map[[32]byte]string{sha256.Sum256(img): "test-entry-0001", sha256.Sum256(lawreporttest.Image(3)): "test-entry-0002"},
 		flags: flags, mu: &sync.Mutex{}, count: map[int64]int{}}
 	b := bus.NewLocal()
+	nude := &nuditytest.Classifier{}
+	ns, err := nudityscan.New(nudityscan.Config{Model: "test classifier"}, nudityscan.Deps{Store: st, Classifier: nude, Notify: web.Notifier(b, nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	svc, err := messaging.New(messaging.Config{Argon2: messaging.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}, Apps: []string{"chat"}},
-		messaging.Deps{Store: st, Media: md, Notify: web.Notifier(b, nil), Scanner: scanner})
+		messaging.Deps{Store: st, Media: md, Notify: web.Notifier(b, nil), Scanner: safety.Scanners{scanner, ns}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,7 +329,7 @@ func newStack(t testing.TB, tweak ...func(*cases.Config, *cases.Deps)) *stack {
 		prometheus.NewRegistry(), web.WithCases(cs), web.WithConsole(con))
 	srv := httptest.NewServer(api.Handler())
 	t.Cleanup(func() { b.Close(); srv.Close() })
-	return &stack{t: t, url: srv.URL, st: st, cs: cs, builder: builder, mods: mods, clock: c, img: img, users: map[string]*client.Client{}}
+	return &stack{t: t, url: srv.URL, st: st, cs: cs, builder: builder, mods: mods, clock: c, img: img, users: map[string]*client.Client{}, nude: nude}
 }
 
 // born returns the birth date of someone aged years today.

@@ -102,13 +102,14 @@ type Detection struct {
 }
 
 // ServerSide reports whether the detection came from the server reading
-// content — a hash, URL or risk match, or content toward a minor that could
-// not be checked — rather than from a person's report. End-to-end
+// content — a hash, URL or risk match, the nudity classifier on a new image,
+// or content toward a minor that could not be checked — rather than from a
+// person's report. End-to-end
 // encryption takes that reading away; a person can still report what they
 // received (a franking report).
 func (d Detection) ServerSide() bool {
 	switch d.Source {
-	case safeguard.HashMatch, safeguard.URLMatch, safeguard.RiskRule, safeguard.ScanFailure:
+	case safeguard.HashMatch, safeguard.URLMatch, safeguard.RiskRule, safeguard.ScanFailure, safeguard.NewImage:
 		return true
 	}
 	return false
@@ -138,6 +139,7 @@ var Sources = []SourceLabel{
 	{safeguard.UserReport, "user report"},
 	{safeguard.FrankingReport, "franking report"},
 	{safeguard.ScanFailure, "scan failure"},
+	{safeguard.NewImage, "new image"},
 }
 
 // knownSourceWords reports whether w are the words of one of Sources.

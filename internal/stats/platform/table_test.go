@@ -43,11 +43,11 @@ func TestTableCounts(t *testing.T) {
 			"Bedfordshire": {"6", "1"}, "Cambridgeshire": {"6", "1"}, NotRecorded: {"1", "0"}, "total": {"13", "2"}}},
 		{ByApp, CountCases, []string{"cases", "chat", "kids"}, map[string][]string{
 			"Bedfordshire": {"6", "4", "2"}, "Cambridgeshire": {"6", "5", "1"}, NotRecorded: {"1", "1", "0"}, "total": {"13", "10", "3"}}},
-		{BySource, CountCases, []string{"cases", "image match", "URL match", "risk alert", "user report", "franking report", "scan failure"}, map[string][]string{
-			"Bedfordshire":   {"6", "3", "0", "2", "1", "0", "0"},
-			"Cambridgeshire": {"6", "1", "1", "0", "4", "0", "0"},
-			NotRecorded:      {"1", "0", "0", "0", "1", "0", "0"},
-			"total":          {"13", "4", "1", "2", "6", "0", "0"}}},
+		{BySource, CountCases, []string{"cases", "image match", "URL match", "risk alert", "user report", "franking report", "scan failure", "new image"}, map[string][]string{
+			"Bedfordshire":   {"6", "3", "0", "2", "1", "0", "0", "0"},
+			"Cambridgeshire": {"6", "1", "1", "0", "4", "0", "0", "0"},
+			NotRecorded:      {"1", "0", "0", "0", "1", "0", "0", "0"},
+			"total":          {"13", "4", "1", "2", "6", "0", "0", "0"}}},
 		{ByPriority, CountCases, []string{"cases", "priority 1", "priority 2", "priority 3"}, map[string][]string{
 			"Bedfordshire": {"6", "3", "2", "1"}, "Cambridgeshire": {"6", "1", "1", "4"}, NotRecorded: {"1", "0", "0", "1"}, "total": {"13", "4", "3", "6"}}},
 		{ByForce, CountReports, []string{"reports"}, map[string][]string{

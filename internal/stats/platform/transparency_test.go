@@ -70,7 +70,7 @@ func TestTransparencyFigures(t *testing.T) {
 	r := transparencyTables(transparencyFixture(), transparencyInput(testBanks))
 	if diff := cmp.Diff(map[string][]string{
 		"image match": {"4", "4", "0", "0"}, "URL match": {"1", "0", "1", "0"}, "risk alert": {"2", "0", "2", "0"},
-		"user report": {"6", "0", "0", "6"}, "franking report": {"0", "0", "0", "0"}, "scan failure": {"0", "0", "0", "0"},
+		"user report": {"6", "0", "0", "6"}, "franking report": {"0", "0", "0", "0"}, "scan failure": {"0", "0", "0", "0"}, "new image": {"0", "0", "0", "0"},
 		"total": {"13", "4", "3", "6"},
 	}, shown(r.Volumes)); diff != "" {
 		t.Errorf("volumes (-want +got):\n%s", diff)
