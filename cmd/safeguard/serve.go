@@ -75,6 +75,7 @@ type serveConfig struct {
 	maxBlobBytes                     int64         // end-to-end encryption
 	console                          consoleConfig
 	supportContact                   string // how people reach the operator, shown in the app
+	nats                             string // NATS URL: cluster mode (serve only)
 
 	// secrets, from the environment only
 	adminToken  string
@@ -199,6 +200,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "serve", "serve [flags]")
 	var c serveConfig
 	bindServeFlags(fs, &c, true)
+	fs.StringVar(&c.nats, "nats", "", "NATS server URL (JetStream): several servers on one PostgreSQL database act as one service, with live events through NATS; empty: one server, events in process")
 	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
@@ -220,7 +222,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	go reloadOnSignal(ctx, hup, srv.risk)
-	log.Info("serving", "url", srv.url, "db", redactDSN(c.db), "encryption", c.encryption, "operator_api", c.adminToken != "")
+	log.Info("serving", "url", srv.url, "db", redactDSN(c.db), "encryption", c.encryption, "operator_api", c.adminToken != "", "cluster", c.nats != "")
 	<-ctx.Done()
 	log.Info("shutting down")
 	return srv.close()

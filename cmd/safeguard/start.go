@@ -15,6 +15,7 @@ import (
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/franking"
 	"github.com/safeguard-dev/safeguard/internal/bus"
+	"github.com/safeguard-dev/safeguard/internal/bus/natsbus"
 	"github.com/safeguard-dev/safeguard/internal/cases"
 	"github.com/safeguard-dev/safeguard/internal/console"
 	"github.com/safeguard-dev/safeguard/internal/e2ee"
@@ -54,7 +55,7 @@ type stack struct {
 	trusted    []netip.Prefix
 	st         store.Store
 	media      media.Store
-	bus        *bus.Local
+	bus        bus.Bus
 	notify     messaging.Notifier // live events, shared by messaging, risk and cases
 	images     *images.Scanner
 	banks      *banks.Service
@@ -124,6 +125,9 @@ func (s *stack) check(c *serveConfig) error {
 	if c.maxStreamsPerAccount < 1 || c.maxStreamsPerAddress < 1 {
 		return errors.New("--max-streams-per-account and --max-streams-per-address must be at least 1")
 	}
+	if c.nats != "" && !isPostgres(c.db) {
+		return errors.New("--nats: a cluster keeps its data in PostgreSQL; give --db postgres://…")
+	}
 	if err := checkSupportContact(c.supportContact); err != nil {
 		return err
 	}
@@ -153,9 +157,25 @@ func (s *stack) open(ctx context.Context, c serveConfig, log *slog.Logger, undo 
 	if s.media, err = openMedia(c); err != nil {
 		return err
 	}
-	s.bus = bus.NewLocal()
+	if s.bus, err = openBus(ctx, c, log); err != nil {
+		return err
+	}
+	undo.add(func() { s.bus.Close() })
 	s.notify = web.Notifier(s.bus, log)
 	return nil
+}
+
+// openBus opens the in-process bus, or with --nats the NATS JetStream bus
+// that the servers of a cluster share.
+func openBus(ctx context.Context, c serveConfig, log *slog.Logger) (bus.Bus, error) {
+	if c.nats == "" {
+		return bus.NewLocal(), nil
+	}
+	b, err := natsbus.Open(ctx, natsbus.Config{URL: c.nats, Name: "safeguard", Log: log})
+	if err != nil {
+		return nil, fmt.Errorf("--nats: %w", err)
+	}
+	return b, nil
 }
 
 // buildSafety builds the safety pipeline: the risk rules on conversations
