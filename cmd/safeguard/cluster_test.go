@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/safeguard-dev/safeguard/client"
 	"github.com/safeguard-dev/safeguard/internal/bus/natsbus/natstest"
+	"github.com/safeguard-dev/safeguard/internal/ratelimit"
 	"github.com/safeguard-dev/safeguard/internal/store/postgres/pgtest"
 )
 
@@ -283,5 +285,40 @@ func TestClusterNeedsPostgres(t *testing.T) {
 	_, errOut, code := runCmd(t, nil, append(serverArgs(dir, filepath.Join(dir, "safeguard.db")), "--nats", "nats://127.0.0.1:1")...)
 	if code == 0 || !strings.Contains(errOut, "--nats: a cluster keeps its data in PostgreSQL") {
 		t.Fatalf("serve --nats on SQLite: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestClusterRateLimit: 60 messages is 60 over both nodes: the 61st is
+// refused on either, with how long to wait. (The limit earns one back an
+// hour, so that the test's own pace does not refill it.)
+func TestClusterRateLimit(t *testing.T) {
+	cl := startCluster(t, 2, func(c *serveConfig) {
+		c.limits.Messages = ratelimit.Limit{Burst: 60, Per: time.Hour}
+	})
+	a, b := cl.nodes[0], cl.nodes[1]
+	ctx := t.Context()
+	adult, _, conv := teenAndAdult(t, a)
+	for i := range 60 {
+		via := adult
+		if i%2 == 1 {
+			via = on(adult, b)
+		}
+		if _, err := via.SendText(ctx, conv, fmt.Sprintf("message %d (TEST)", i)); err != nil {
+			t.Fatalf("message %d of 60: %v", i, err)
+		}
+	}
+	for _, n := range cl.nodes {
+		req, _ := http.NewRequestWithContext(ctx, "POST", fmt.Sprintf("%s/api/v1/conversations/%d/messages", n.url, conv),
+			strings.NewReader(`{"text":"one too many (TEST)"}`))
+		req.Header.Set("Authorization", "Bearer "+adult.Token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+			t.Fatalf("the 61st on %s: %d, Retry-After %q; want 429 with a wait", n.url, resp.StatusCode, resp.Header.Get("Retry-After"))
+		}
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/moderators"
 	"github.com/safeguard-dev/safeguard/internal/password"
 	"github.com/safeguard-dev/safeguard/internal/policy"
+	"github.com/safeguard-dev/safeguard/internal/ratelimit"
 	"github.com/safeguard-dev/safeguard/internal/safety"
 	"github.com/safeguard-dev/safeguard/internal/safety/banks"
 	"github.com/safeguard-dev/safeguard/internal/safety/images"
@@ -242,13 +243,23 @@ func (s *stack) buildServices(c serveConfig, log *slog.Logger) error {
 		// What account deletion states is kept, and for how long: the
 		// evidence vault's periods, and the audit log's.
 		Retention: messaging.Retention{Content: evidence.ContentPeriod, Reference: evidence.ReferencePeriod, Audit: c.auditRetention},
-	}, messaging.Deps{Store: s.st, Media: s.media, Notify: s.notify, Scanner: s.scanners, Relay: relay, Log: log, Passwords: s.passwords})
+	}, messaging.Deps{Store: s.st, Media: s.media, Notify: s.notify, Scanner: s.scanners, Relay: relay, Log: log, Passwords: s.passwords,
+		RateLimits: s.sharedLimits(c)})
 	if err != nil {
 		return err
 	}
 	// Cases, the evidence vault and law-enforcement reports.
 	s.cases, err = newCases(c.cases, s.st, s.media, s.vault, s.notify, s.svc, log)
 	return err
+}
+
+// sharedLimits is where the rate limits are kept in a cluster (--nats):
+// in the database the servers share. One server keeps them in memory.
+func (s *stack) sharedLimits(c serveConfig) ratelimit.Shared {
+	if c.nats == "" {
+		return nil
+	}
+	return storeLimits{s.st}
 }
 
 // buildE2EE builds the key directory and relay, with the franking keys in a

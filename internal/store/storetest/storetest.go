@@ -44,6 +44,7 @@ var tests = [][]test{
 	bankTests,
 	riskTests,
 	urlListTests,
+	rateTests,
 	e2eeTests,
 	caseTests,
 	datasetTests,

@@ -879,3 +879,18 @@ func (t *tracedTx) PruneModeratorSessions(p0 context.Context, p1 time.Time, p2 t
 	t.tr.note("PruneModeratorSessions")
 	return t.Tx.PruneModeratorSessions(p0, p1, p2)
 }
+
+func (t *tracedTx) RateBuckets(p0 context.Context, p1 []store.RateKey) ([]store.RateBucket, error) {
+	t.tr.note("RateBuckets")
+	return t.Tx.RateBuckets(p0, p1)
+}
+
+func (t *tracedTx) PutRateBuckets(p0 context.Context, p1 []store.RateBucket) error {
+	t.tr.note("PutRateBuckets")
+	return t.Tx.PutRateBuckets(p0, p1)
+}
+
+func (t *tracedTx) PruneRateBuckets(p0 context.Context, p1 string, p2 time.Time) (int64, error) {
+	t.tr.note("PruneRateBuckets")
+	return t.Tx.PruneRateBuckets(p0, p1, p2)
+}
