@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	safeguard "github.com/safeguard-dev/safeguard"
@@ -155,6 +156,7 @@ type Service struct {
 	touched      touches
 	resetAccount *ratelimit.Limiter
 	resetAddr    *ratelimit.Limiter
+	keyed        atomic.Uint64 // sends with an idempotency key, for pruning
 }
 
 // Deps are what a Service is built on. Notify, Scanner, Relay, Now and Log

@@ -51,6 +51,7 @@ type Tx interface {
 	DatasetTx
 	ModeratorTx
 	RateTx
+	IdempotencyTx
 }
 
 // AccountTx stores accounts, guardian link codes, sessions and logins.
@@ -746,4 +747,18 @@ type RateTx interface {
 	// PruneRateBuckets forgets the buckets of the limit name last stored
 	// before before (full again by now), and returns how many.
 	PruneRateBuckets(ctx context.Context, name string, before time.Time) (int64, error)
+}
+
+// IdempotencyTx keeps the idempotency keys of message sends.
+type IdempotencyTx interface {
+	// IdempotentMessage returns the ID of the message an account stored
+	// with key at since or later; ErrNotFound if none.
+	IdempotentMessage(ctx context.Context, accountID int64, key string, since time.Time) (int64, error)
+	// PutIdempotencyKey records that key of an account stored message
+	// messageID at at. A key the account used at since or later is
+	// ErrConflict; an older use of it is replaced.
+	PutIdempotencyKey(ctx context.Context, accountID int64, key string, messageID int64, at, since time.Time) error
+	// PruneIdempotencyKeys forgets the keys used before before, and returns
+	// how many.
+	PruneIdempotencyKeys(ctx context.Context, before time.Time) (int64, error)
 }
