@@ -118,6 +118,9 @@ func bindServeFlags(fs *flag.FlagSet, c *serveConfig, withData bool) {
 	fs.StringVar(&c.addr, "addr", defaultAddr, "address to listen on")
 	fs.StringVar(&c.metricsAddr, "metrics-addr", defaultMetricsAddr, `address of the operator-only listener for Prometheus /metrics; "" or "off" serves none; on --addr, /metrics needs the operator token`)
 	bindData(fs, &c.where, withData)
+	if withData { // serve, not the demo, which is one server
+		fs.StringVar(&c.nats, "nats", "", "NATS server URL (JetStream): several servers on one PostgreSQL database act as one service, with live events through NATS; empty: one server, events in process")
+	}
 	fs.StringVar(&c.apps, "apps", safeguard.DefaultApp, "comma-separated names of the apps served by this backend")
 	fs.StringVar(&c.encryption, "encryption", string(policy.NSPCC), "encryption policy: nspcc (E2EE only between verified adults) or none")
 	fs.BoolVar(&c.guardianApproves, "guardian-approves-contacts", true, "a child's guardian approves each new contact")
@@ -200,7 +203,6 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "serve", "serve [flags]")
 	var c serveConfig
 	bindServeFlags(fs, &c, true)
-	fs.StringVar(&c.nats, "nats", "", "NATS server URL (JetStream): several servers on one PostgreSQL database act as one service, with live events through NATS; empty: one server, events in process")
 	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}

@@ -132,8 +132,11 @@ func (b *Bus) Subscribe(ctx context.Context, topic string, after uint64) (*bus.S
 // was published on subj after it. It is complete when the message numbered
 // after is still kept and is on subj: the stream forgets a subject's
 // messages oldest first, so nothing of subj after a kept one is forgotten.
-// A number from the future is the stream's latest, as with the in-process
-// bus.
+// A number greater than the stream's last is incomplete too, unlike the
+// in-process bus (whose numbers come from one clock-seeded counter, so that
+// such a number can only be made up): here it is a number from before the
+// stream was made again, or from a server that kept its events in process,
+// and events may have been missed since.
 func (b *Bus) replay(ctx context.Context, subj string, after uint64) ([]item, uint64, bool, error) {
 	if after == 0 {
 		return nil, 0, true, nil
@@ -144,8 +147,11 @@ func (b *Bus) replay(ctx context.Context, subj string, after uint64) ([]item, ui
 	if err != nil {
 		return nil, 0, false, err
 	}
-	if after >= info.State.LastSeq {
-		return nil, info.State.LastSeq, true, nil
+	switch {
+	case after > info.State.LastSeq:
+		return nil, info.State.LastSeq, false, nil
+	case after == info.State.LastSeq:
+		return nil, after, true, nil
 	}
 	m, err := b.stream.GetMsg(ctx, after)
 	switch {
