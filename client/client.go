@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -317,15 +319,13 @@ func (c *Client) Leave(ctx context.Context, conversationID int64) (*Conversation
 
 // SendText sends a text message.
 func (c *Client) SendText(ctx context.Context, conversationID int64, text string) (*Message, error) {
-	var out Message
-	return &out, c.do(ctx, "POST", "/api/v1/conversations/"+id(conversationID)+"/messages", MessageRequest{Text: text}, &out)
+	return c.postMessage(ctx, "/api/v1/conversations/"+id(conversationID)+"/messages", MessageRequest{Text: text})
 }
 
 // SendEnvelope sends an end-to-end encrypted envelope.
 func (c *Client) SendEnvelope(ctx context.Context, conversationID int64, envelope, frankingTag []byte) (*Message, error) {
-	var out Message
-	return &out, c.do(ctx, "POST", "/api/v1/conversations/"+id(conversationID)+"/messages",
-		MessageRequest{Envelope: envelope, FrankingTag: frankingTag}, &out)
+	return c.postMessage(ctx, "/api/v1/conversations/"+id(conversationID)+"/messages",
+		MessageRequest{Envelope: envelope, FrankingTag: frankingTag})
 }
 
 // CodeConfirmImage is the error code of the answer (409) to a young
@@ -380,19 +380,59 @@ func (c *Client) Upload(ctx context.Context, conversationID int64, u ImageUpload
 		mw.WriteField("confirm", "true")
 	}
 	mw.Close()
-	req, err := http.NewRequestWithContext(ctx, "POST", c.BaseURL+"/api/v1/conversations/"+id(conversationID)+"/messages", &buf)
+	return c.sendOnce(ctx, "/api/v1/conversations/"+id(conversationID)+"/messages", mw.FormDataContentType(), buf.Bytes())
+}
+
+// SendAttempts is how many times a send is tried when the connection fails
+// before an answer comes. Every attempt carries the same Idempotency-Key,
+// so the server stores the message once and answers a repeat with it.
+const SendAttempts = 3
+
+// postMessage sends a message request as JSON (see sendOnce).
+func (c *Client) postMessage(ctx context.Context, path string, in any) (*Message, error) {
+	b, err := json.Marshal(in)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	var out Message
-	return &out, c.send(req, &out)
+	return c.sendOnce(ctx, path, "application/json", b)
+}
+
+// sendOnce posts body to path with an Idempotency-Key of its own, and
+// tries again with the same key, up to SendAttempts in all, when no
+// answer came: what the server stored the first time is answered then.
+func (c *Client) sendOnce(ctx context.Context, path, ctype string, body []byte) (*Message, error) {
+	key := newIdempotencyKey()
+	var err error
+	for range SendAttempts {
+		var req *http.Request
+		req, err = http.NewRequestWithContext(ctx, "POST", c.BaseURL+path, bytes.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Content-Type", ctype)
+		req.Header.Set("Idempotency-Key", key)
+		var out Message
+		var ae *APIError
+		if err = c.send(req, &out); err == nil {
+			return &out, nil
+		}
+		if errors.As(err, &ae) || ctx.Err() != nil {
+			return nil, err
+		}
+	}
+	return nil, err
+}
+
+// newIdempotencyKey returns a random key, 128 bits in hex.
+func newIdempotencyKey() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // SendDirect sends a text to someone by handle, in their one-to-one chat.
 func (c *Client) SendDirect(ctx context.Context, handle, text string) (*Message, error) {
-	var out Message
-	return &out, c.do(ctx, "POST", "/api/v1/messages", DirectMessageRequest{To: handle, Text: text}, &out)
+	return c.postMessage(ctx, "/api/v1/messages", DirectMessageRequest{To: handle, Text: text})
 }
 
 // HistoryQuery selects a page of history. Zero values mean the newest page.

@@ -76,6 +76,7 @@ type serveConfig struct {
 	maxBlobBytes                     int64         // end-to-end encryption
 	console                          consoleConfig
 	supportContact                   string // how people reach the operator, shown in the app
+	nats                             string // NATS URL: cluster mode (serve only)
 
 	// secrets, from the environment only
 	adminToken  string
@@ -118,6 +119,9 @@ func bindServeFlags(fs *flag.FlagSet, c *serveConfig, withData bool) {
 	fs.StringVar(&c.addr, "addr", defaultAddr, "address to listen on")
 	fs.StringVar(&c.metricsAddr, "metrics-addr", defaultMetricsAddr, `address of the operator-only listener for Prometheus /metrics; "" or "off" serves none; on --addr, /metrics needs the operator token`)
 	bindData(fs, &c.where, withData)
+	if withData { // serve, not the demo, which is one server
+		fs.StringVar(&c.nats, "nats", "", "NATS server URL (JetStream): several servers on one PostgreSQL database act as one service, with live events through NATS; empty: one server, events in process")
+	}
 	fs.StringVar(&c.apps, "apps", safeguard.DefaultApp, "comma-separated names of the apps served by this backend")
 	fs.StringVar(&c.encryption, "encryption", string(policy.NSPCC), "encryption policy: nspcc (E2EE only between verified adults) or none")
 	fs.BoolVar(&c.guardianApproves, "guardian-approves-contacts", true, "a child's guardian approves each new contact")
@@ -223,7 +227,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	go reloadOnSignal(ctx, hup, srv.risk)
-	log.Info("serving", "url", srv.url, "db", redactDSN(c.db), "encryption", c.encryption, "operator_api", c.adminToken != "")
+	log.Info("serving", "url", srv.url, "db", redactDSN(c.db), "encryption", c.encryption, "operator_api", c.adminToken != "", "cluster", c.nats != "")
 	<-ctx.Done()
 	log.Info("shutting down")
 	return srv.close()

@@ -15,6 +15,7 @@ import (
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/franking"
 	"github.com/safeguard-dev/safeguard/internal/bus"
+	"github.com/safeguard-dev/safeguard/internal/bus/natsbus"
 	"github.com/safeguard-dev/safeguard/internal/cases"
 	"github.com/safeguard-dev/safeguard/internal/console"
 	"github.com/safeguard-dev/safeguard/internal/e2ee"
@@ -26,6 +27,7 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/nudity"
 	"github.com/safeguard-dev/safeguard/internal/password"
 	"github.com/safeguard-dev/safeguard/internal/policy"
+	"github.com/safeguard-dev/safeguard/internal/ratelimit"
 	"github.com/safeguard-dev/safeguard/internal/safety"
 	"github.com/safeguard-dev/safeguard/internal/safety/banks"
 	"github.com/safeguard-dev/safeguard/internal/safety/images"
@@ -56,7 +58,7 @@ type stack struct {
 	trusted    []netip.Prefix
 	st         store.Store
 	media      media.Store
-	bus        *bus.Local
+	bus        bus.Bus
 	notify     messaging.Notifier // live events, shared by messaging, risk and cases
 	images     *images.Scanner
 	banks      *banks.Service
@@ -126,6 +128,9 @@ func (s *stack) check(c *serveConfig) error {
 	if c.maxStreamsPerAccount < 1 || c.maxStreamsPerAddress < 1 {
 		return errors.New("--max-streams-per-account and --max-streams-per-address must be at least 1")
 	}
+	if c.nats != "" && !isPostgres(c.db) {
+		return errors.New("--nats: a cluster keeps its data in PostgreSQL; give --db postgres://…")
+	}
 	if err := checkSupportContact(c.supportContact); err != nil {
 		return err
 	}
@@ -155,9 +160,25 @@ func (s *stack) open(ctx context.Context, c serveConfig, log *slog.Logger, undo 
 	if s.media, err = openMedia(c); err != nil {
 		return err
 	}
-	s.bus = bus.NewLocal()
+	if s.bus, err = openBus(ctx, c, log); err != nil {
+		return err
+	}
+	undo.add(func() { s.bus.Close() })
 	s.notify = web.Notifier(s.bus, log)
 	return nil
+}
+
+// openBus opens the in-process bus, or with --nats the NATS JetStream bus
+// that the servers of a cluster share.
+func openBus(ctx context.Context, c serveConfig, log *slog.Logger) (bus.Bus, error) {
+	if c.nats == "" {
+		return bus.NewLocal(), nil
+	}
+	b, err := natsbus.Open(ctx, natsbus.Config{URL: c.nats, Name: "safeguard", Log: log})
+	if err != nil {
+		return nil, fmt.Errorf("--nats: %w", err)
+	}
+	return b, nil
 }
 
 // buildSafety builds the safety pipeline: the risk rules on conversations
@@ -245,13 +266,23 @@ func (s *stack) buildServices(c serveConfig, log *slog.Logger) error {
 		// What account deletion states is kept, and for how long: the
 		// evidence vault's periods, and the audit log's.
 		Retention: messaging.Retention{Content: evidence.ContentPeriod, Reference: evidence.ReferencePeriod, Audit: c.auditRetention},
-	}, messaging.Deps{Store: s.st, Media: s.media, Notify: s.notify, Scanner: s.scanners, Relay: relay, Log: log, Passwords: s.passwords})
+	}, messaging.Deps{Store: s.st, Media: s.media, Notify: s.notify, Scanner: s.scanners, Relay: relay, Log: log, Passwords: s.passwords,
+		RateLimits: s.sharedLimits(c)})
 	if err != nil {
 		return err
 	}
 	// Cases, the evidence vault and law-enforcement reports.
 	s.cases, err = newCases(c.cases, s.st, s.media, s.vault, s.notify, s.svc, log)
 	return err
+}
+
+// sharedLimits is where the rate limits are kept in a cluster (--nats):
+// in the database the servers share. One server keeps them in memory.
+func (s *stack) sharedLimits(c serveConfig) ratelimit.Shared {
+	if c.nats == "" {
+		return nil
+	}
+	return storeLimits{s.st}
 }
 
 // buildE2EE builds the key directory and relay, with the franking keys in a

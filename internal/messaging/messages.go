@@ -24,6 +24,9 @@ import (
 type MessageView struct {
 	*safeguard.Message
 	Sender *safeguard.Account
+	// Repeat is true for the answer to a send repeated with its
+	// idempotency key: the message the first send stored.
+	Repeat bool
 	// Notice is the code of the safety notice the viewer was shown about
 	// this message (their history only; "" for none). No one else sees it.
 	Notice string

@@ -2,6 +2,7 @@ package messaging
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -28,10 +29,17 @@ import (
 
 // send is the message path: see above.
 func (s *Service) send(ctx context.Context, senderID, conversationID int64, origin safeguard.Origin, build func(*safeguard.Conversation) (*Content, error)) (*MessageView, error) {
+	// A send repeated with its idempotency key answers as the first did,
+	// and spends no limit.
+	if v, err := s.repeated(ctx, senderID, conversationID); v != nil || err != nil {
+		return v, err
+	}
 	if err := limit(s.messageLimit, idKey(senderID)); err != nil {
 		return nil, err
 	}
-	now := s.clock()
+	// The store keeps microseconds: the answer says what a repeat and the
+	// history will.
+	now := s.clock().Truncate(time.Microsecond)
 	origin.At = now
 	var content *Content
 	var refused *denial
@@ -62,6 +70,10 @@ func (s *Service) send(ctx context.Context, senderID, conversationID int64, orig
 		m.Status = safeguard.Held
 	}
 	if err := s.save(ctx, content, verdict, origin); err != nil {
+		// The same key at once: the other send stored the message.
+		if v, rerr := s.repeated(ctx, senderID, conversationID); errors.Is(err, safeguard.ErrConflict) && v != nil && rerr == nil {
+			return v, nil
+		}
 		return nil, err
 	}
 	view := &MessageView{Message: m, Sender: content.Sender, Blurred: verdict.Blur && !verdict.Hold}
@@ -179,6 +191,9 @@ func (s *Service) save(ctx context.Context, c *Content, verdict Verdict, origin 
 			m.MediaID = c.Media.ID
 		}
 		if err := tx.CreateMessage(ctx, m); err != nil {
+			return err
+		}
+		if err := s.keepKey(ctx, tx, m); err != nil {
 			return err
 		}
 		if m.Kind == safeguard.EnvelopeMessage && s.relay != nil && m.Status != safeguard.Held {

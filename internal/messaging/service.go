@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	safeguard "github.com/safeguard-dev/safeguard"
@@ -155,6 +156,7 @@ type Service struct {
 	touched      touches
 	resetAccount *ratelimit.Limiter
 	resetAddr    *ratelimit.Limiter
+	keyed        atomic.Uint64 // sends with an idempotency key, for pruning
 }
 
 // Deps are what a Service is built on. Notify, Scanner, Relay, Now and Log
@@ -169,8 +171,32 @@ type Deps struct {
 	// of its own with the defaults. Share one among the services of a
 	// process.
 	Passwords *pw.Gate
-	Now       func() time.Time
-	Log       *slog.Logger
+	// RateLimits, if not nil, keeps the rate limits' buckets where the
+	// servers of a cluster share them; nil keeps them in this process.
+	RateLimits ratelimit.Shared
+	Now        func() time.Time
+	Log        *slog.Logger
+}
+
+// makeLimiters makes the rate limiters, in memory or, with shared, where
+// the servers of a cluster share them.
+func (s *Service) makeLimiters(cfg Config, shared ratelimit.Shared, clock func() time.Time) {
+	limiter := func(name string, l ratelimit.Limit) *ratelimit.Limiter {
+		if shared != nil {
+			return ratelimit.NewShared(name, l, clock, shared)
+		}
+		return ratelimit.New(l, clock)
+	}
+	s.logins = ratelimit.NewLoginGuard(ratelimit.LoginLimits{PerAddress: cfg.Limits.LoginPerAddress,
+		PerAccountAddress: cfg.Limits.LoginPerAccountAddress, PerAccount: cfg.Limits.LoginPerAccount,
+		Shared: shared, Name: "login"}, clock)
+	s.signUpLimit = limiter("signup.address", cfg.Limits.SignUpPerAddress)
+	s.contactLimit = limiter("contacts.account", cfg.Limits.ContactRequests)
+	s.messageLimit = limiter("messages.account", cfg.Limits.Messages)
+	s.guardianAccount = limiter("guardian.account", cfg.GuardianLimits.PerAccount)
+	s.guardianAddr = limiter("guardian.address", cfg.GuardianLimits.PerAddress)
+	s.resetAccount = limiter("reset.account", cfg.Limits.ResetPerAccount)
+	s.resetAddr = limiter("reset.address", cfg.Limits.ResetPerAddress)
 }
 
 // New returns a Service.
@@ -200,15 +226,7 @@ func New(cfg Config, d Deps) (*Service, error) {
 	if s.passwords == nil {
 		s.passwords = pw.NewGate(pw.DefaultMemoryBudget, pw.DefaultWait, clock)
 	}
-	s.logins = ratelimit.NewLoginGuard(ratelimit.LoginLimits{PerAddress: cfg.Limits.LoginPerAddress,
-		PerAccountAddress: cfg.Limits.LoginPerAccountAddress, PerAccount: cfg.Limits.LoginPerAccount}, clock)
-	s.signUpLimit = ratelimit.New(cfg.Limits.SignUpPerAddress, clock)
-	s.contactLimit = ratelimit.New(cfg.Limits.ContactRequests, clock)
-	s.messageLimit = ratelimit.New(cfg.Limits.Messages, clock)
-	s.guardianAccount = ratelimit.New(cfg.GuardianLimits.PerAccount, clock)
-	s.guardianAddr = ratelimit.New(cfg.GuardianLimits.PerAddress, clock)
-	s.resetAccount = ratelimit.New(cfg.Limits.ResetPerAccount, clock)
-	s.resetAddr = ratelimit.New(cfg.Limits.ResetPerAddress, clock)
+	s.makeLimiters(cfg, d.RateLimits, clock)
 	switch s.guardianKey = cfg.GuardianKey; len(s.guardianKey) {
 	case 0:
 		s.guardianKey = make([]byte, GuardianKeySize)

@@ -16,6 +16,7 @@ type Tx interface {
 	store.MessageTx
 	store.E2EETx
 	store.CaseTx
+	store.IdempotencyTx
 }
 
 // VerdictTx is what a Verdict's Record may do in the transaction that stores

@@ -22,6 +22,11 @@ type LoginLimits struct {
 	// owner out of the addresses they use.
 	PerAccount Limit
 	Remember   time.Duration // 0 means DefaultRemember
+	// Shared, if not nil, keeps the buckets for the servers of a cluster,
+	// under names that begin with Name. Which addresses an account logged
+	// in from lately stays each server's own.
+	Shared Shared
+	Name   string
 }
 
 // LoginGuard limits login attempts so that an attacker who fails to guess
@@ -47,8 +52,14 @@ func NewLoginGuard(l LoginLimits, now func() time.Time) *LoginGuard {
 	if l.Remember <= 0 {
 		l.Remember = DefaultRemember
 	}
-	return &LoginGuard{addr: New(l.PerAddress, now), pair: New(l.PerAccountAddress, now), account: New(l.PerAccount, now),
-		remember: l.Remember, now: now, known: map[string]time.Time{}}
+	limiter := func(name string, lim Limit) *Limiter {
+		if l.Shared != nil {
+			return NewShared(l.Name+name, lim, now, l.Shared)
+		}
+		return New(lim, now)
+	}
+	return &LoginGuard{addr: limiter(".address", l.PerAddress), pair: limiter(".account-address", l.PerAccountAddress),
+		account: limiter(".account", l.PerAccount), remember: l.Remember, now: now, known: map[string]time.Time{}}
 }
 
 // Check takes one attempt on account from addr when every limit that

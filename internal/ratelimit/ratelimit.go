@@ -1,12 +1,14 @@
 // Package ratelimit limits how often a key (an account, an address) may do
-// something, with token buckets kept in memory. Limits are per process; a
-// deployment of several servers divides its limits between them. Addresses
+// something, with token buckets kept in memory (New), or, for the servers
+// of a cluster, in a store they share (NewShared), with the same
+// semantics. Addresses
 // become keys through AddrKey, so that an IPv6 client cannot escape a limit
 // by moving within the /64 it was given.
 package ratelimit
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -75,6 +77,11 @@ type Keyed struct {
 // no limit, and whoever waits as long as told finds every bucket ready. A
 // nil limiter allows everything.
 func CheckAll(code string, buckets ...Keyed) error {
+	for _, b := range buckets {
+		if b.Limiter != nil && b.Limiter.shared != nil {
+			return checkShared(code, buckets)
+		}
+	}
 	// Lock the limiters in one order, so that two calls never wait on each
 	// other, and hold them all so that no event is taken between the look
 	// and the take.
@@ -131,6 +138,11 @@ type Limiter struct {
 	limit Limit
 	now   func() time.Time
 
+	// name and shared, for a limiter of NewShared: its buckets are there.
+	name   string
+	shared Shared
+	takes  atomic.Uint64
+
 	mu      sync.Mutex
 	buckets map[string]*bucket
 	swept   time.Time
@@ -155,6 +167,13 @@ var limiterIDs atomic.Uint64
 // When there was not, it reports how long until there will be.
 func (l *Limiter) Allow(key string) (ok bool, retryAfter time.Duration) {
 	if l == nil || l.limit.Unlimited() {
+		return true, 0
+	}
+	if l.shared != nil {
+		var e *safeguard.Error
+		if err := checkShared("", []Keyed{{l, key}}); errors.As(err, &e) {
+			return false, max(e.RetryAfter, time.Second)
+		}
 		return true, 0
 	}
 	l.mu.Lock()
@@ -183,6 +202,10 @@ func (l *Limiter) bucketLocked(key string) *bucket {
 // Reset forgets key's bucket (after a successful login, say).
 func (l *Limiter) Reset(key string) {
 	if l == nil {
+		return
+	}
+	if l.shared != nil {
+		l.resetShared(key)
 		return
 	}
 	l.mu.Lock()

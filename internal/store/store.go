@@ -50,6 +50,8 @@ type Tx interface {
 	EvidenceTx
 	DatasetTx
 	ModeratorTx
+	RateTx
+	IdempotencyTx
 }
 
 // AccountTx stores accounts, guardian link codes, sessions and logins.
@@ -720,4 +722,43 @@ type ModeratorTx interface {
 	// PruneModeratorSessions deletes the sessions that expired before
 	// expiredBefore or were last seen before idleBefore, and returns how many.
 	PruneModeratorSessions(ctx context.Context, expiredBefore, idleBefore time.Time) (int, error)
+}
+
+// RateKey names a rate-limit bucket: the limit and the key in it.
+type RateKey struct{ Name, Key string }
+
+// RateBucket is a rate-limit bucket as stored: the events it has to give
+// (fractions count) as of At. At zero is a bucket never stored, or one to
+// forget: full.
+type RateBucket struct {
+	RateKey
+	Tokens float64
+	At     time.Time
+}
+
+// RateTx keeps the rate-limit buckets that the servers of a cluster share.
+type RateTx interface {
+	// RateBuckets returns the buckets of keys, in their order, locked
+	// against every other transaction that asks for one of them until
+	// this one ends (at most one of each key).
+	RateBuckets(ctx context.Context, keys []RateKey) ([]RateBucket, error)
+	// PutRateBuckets stores the buckets; one with At zero is forgotten.
+	PutRateBuckets(ctx context.Context, bs []RateBucket) error
+	// PruneRateBuckets forgets the buckets of the limit name last stored
+	// before before (full again by now), and returns how many.
+	PruneRateBuckets(ctx context.Context, name string, before time.Time) (int64, error)
+}
+
+// IdempotencyTx keeps the idempotency keys of message sends.
+type IdempotencyTx interface {
+	// IdempotentMessage returns the ID of the message an account stored
+	// with key at since or later; ErrNotFound if none.
+	IdempotentMessage(ctx context.Context, accountID int64, key string, since time.Time) (int64, error)
+	// PutIdempotencyKey records that key of an account stored message
+	// messageID at at. A key the account used at since or later is
+	// ErrConflict; an older use of it is replaced.
+	PutIdempotencyKey(ctx context.Context, accountID int64, key string, messageID int64, at, since time.Time) error
+	// PruneIdempotencyKeys forgets the keys used before before, and returns
+	// how many.
+	PruneIdempotencyKeys(ctx context.Context, before time.Time) (int64, error)
 }

@@ -162,6 +162,10 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request, a *safeguar
 		s.writeError(w, r, err)
 		return
 	}
+	if r, err = withIdempotencyKey(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	send := s.sendJSON
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
 		send = s.sendImage
@@ -171,8 +175,23 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request, a *safeguar
 		s.writeError(w, r, err)
 		return
 	}
-	s.count(v)
+	if !v.Repeat {
+		s.count(v)
+	}
 	writeJSON(w, http.StatusCreated, wireMessage(v, a.ID))
+}
+
+// withIdempotencyKey returns r with the send's Idempotency-Key, if it has
+// one, in its context (see messaging.WithIdempotencyKey).
+func withIdempotencyKey(r *http.Request) (*http.Request, error) {
+	key := r.Header.Get("Idempotency-Key")
+	if key == "" {
+		return r, nil
+	}
+	if err := messaging.CheckIdempotencyKey(key); err != nil {
+		return r, err
+	}
+	return r.WithContext(messaging.WithIdempotencyKey(r.Context(), key)), nil
 }
 
 // sendJSON sends a text or an E2EE envelope.
@@ -273,12 +292,18 @@ func (s *Server) sendDirect(w http.ResponseWriter, r *http.Request, a *safeguard
 		s.writeError(w, r, err)
 		return
 	}
+	if r, err = withIdempotencyKey(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	v, err := s.svc.SendDirect(r.Context(), a.ID, req.To, req.Text, s.origin(r))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.count(v)
+	if !v.Repeat {
+		s.count(v)
+	}
 	writeJSON(w, http.StatusCreated, wireMessage(v, a.ID))
 }
 

@@ -67,6 +67,7 @@ var dialect = &sqlstore.Dialect{
 	Numbered:  true,
 	EventLock: `SELECT pg_advisory_xact_lock(` + strconv.Itoa(lockEvents) + `, ` + schemaKey + `)`,
 	Classify:  classify,
+	LockRows:  " FOR UPDATE",
 }
 
 // classify reads PostgreSQL's SQLSTATE codes and pgx's connection errors.

@@ -50,6 +50,10 @@ type Dialect struct {
 	// transaction-scoped advisory lock there so that event IDs become
 	// visible in the order they were handed out.
 	EventLock string
+	// LockRows, if not empty, ends a SELECT that locks the rows it reads
+	// until the transaction ends: " FOR UPDATE" on PostgreSQL. SQLite has
+	// one writer at a time and needs none.
+	LockRows string
 	// Classify tells what kind of failure a driver error is. It must see
 	// through wrapping (errors.As).
 	Classify func(err error) Class

@@ -44,6 +44,8 @@ var tests = [][]test{
 	bankTests,
 	riskTests,
 	urlListTests,
+	rateTests,
+	idempotencyTests,
 	e2eeTests,
 	caseTests,
 	datasetTests,

@@ -879,3 +879,33 @@ func (t *tracedTx) PruneModeratorSessions(p0 context.Context, p1 time.Time, p2 t
 	t.tr.note("PruneModeratorSessions")
 	return t.Tx.PruneModeratorSessions(p0, p1, p2)
 }
+
+func (t *tracedTx) RateBuckets(p0 context.Context, p1 []store.RateKey) ([]store.RateBucket, error) {
+	t.tr.note("RateBuckets")
+	return t.Tx.RateBuckets(p0, p1)
+}
+
+func (t *tracedTx) PutRateBuckets(p0 context.Context, p1 []store.RateBucket) error {
+	t.tr.note("PutRateBuckets")
+	return t.Tx.PutRateBuckets(p0, p1)
+}
+
+func (t *tracedTx) PruneRateBuckets(p0 context.Context, p1 string, p2 time.Time) (int64, error) {
+	t.tr.note("PruneRateBuckets")
+	return t.Tx.PruneRateBuckets(p0, p1, p2)
+}
+
+func (t *tracedTx) IdempotentMessage(p0 context.Context, p1 int64, p2 string, p3 time.Time) (int64, error) {
+	t.tr.note("IdempotentMessage")
+	return t.Tx.IdempotentMessage(p0, p1, p2, p3)
+}
+
+func (t *tracedTx) PutIdempotencyKey(p0 context.Context, p1 int64, p2 string, p3 int64, p4 time.Time, p5 time.Time) error {
+	t.tr.note("PutIdempotencyKey")
+	return t.Tx.PutIdempotencyKey(p0, p1, p2, p3, p4, p5)
+}
+
+func (t *tracedTx) PruneIdempotencyKeys(p0 context.Context, p1 time.Time) (int64, error) {
+	t.tr.note("PruneIdempotencyKeys")
+	return t.Tx.PruneIdempotencyKeys(p0, p1)
+}
