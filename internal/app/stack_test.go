@@ -5,13 +5,17 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"math"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -70,6 +74,32 @@ type stack struct {
 	url   string
 	st    store.Store
 	admin *client.Client
+	media *mediaLog
+}
+
+// mediaLog counts the requests for each photo's bytes (GET
+// /api/v1/media/ID), as the server saw them.
+type mediaLog struct {
+	mu    sync.Mutex
+	byID  map[string]int
+	inner http.Handler
+}
+
+func (l *mediaLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if id, ok := strings.CutPrefix(r.URL.Path, "/api/v1/media/"); ok && r.Method == http.MethodGet {
+		l.mu.Lock()
+		l.byID[id]++
+		l.mu.Unlock()
+	}
+	l.inner.ServeHTTP(w, r)
+}
+
+// mediaFetches is how many times a browser asked for the bytes of the
+// photo with this media ID.
+func (s *stack) mediaFetches(mediaID int64) int {
+	s.media.mu.Lock()
+	defer s.media.mu.Unlock()
+	return s.media.byID[fmt.Sprint(mediaID)]
 }
 
 func newStack(t *testing.T, st store.Store) *stack {
@@ -108,8 +138,9 @@ func newStack(t *testing.T, st store.Store) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(web.New(web.Config{AdminToken: adminToken, SupportContact: supportContact}, svc, b, nil, prometheus.NewRegistry(),
-		web.WithRisk(risk), web.WithCases(cs)).Handler())
+	media := &mediaLog{byID: map[string]int{}, inner: web.New(web.Config{AdminToken: adminToken, SupportContact: supportContact}, svc, b, nil, prometheus.NewRegistry(),
+		web.WithRisk(risk), web.WithCases(cs)).Handler()}
+	srv := httptest.NewServer(media)
 	// The cases service takes detections and reports from the outbox, as
 	// serve runs it.
 	runCtx, stop := context.WithCancel(context.Background())
@@ -121,7 +152,7 @@ func newStack(t *testing.T, st store.Store) *stack {
 		b.Close()
 		srv.Close()
 	})
-	return &stack{t: t, url: srv.URL, st: st, admin: &client.Client{BaseURL: srv.URL, Token: adminToken}}
+	return &stack{t: t, url: srv.URL, st: st, admin: &client.Client{BaseURL: srv.URL, Token: adminToken}, media: media}
 }
 
 // born returns the birth date of someone aged years today (their birthday
