@@ -328,8 +328,41 @@ func (c *Client) SendEnvelope(ctx context.Context, conversationID int64, envelop
 		MessageRequest{Envelope: envelope, FrankingTag: frankingTag}, &out)
 }
 
-// SendImage uploads an image with an optional caption.
+// CodeConfirmImage is the error code of the answer (409) to a young
+// person's image that may show nudity, sent to another young person: nothing
+// was stored or sent. The error's message asks them to think first, in plain
+// words; to send it all the same, send the same image again with
+// SendImageConfirmed.
+const CodeConfirmImage = "confirm_image"
+
+// SendImage uploads an image with an optional caption. When a young person
+// sends another young person an image that may show nudity, the answer is an
+// *APIError with code CodeConfirmImage and nothing is sent: show its
+// message, and call SendImageConfirmed if they still want to send it.
 func (c *Client) SendImage(ctx context.Context, conversationID int64, filename, contentType string, data []byte, caption string) (*Message, error) {
+	return c.Upload(ctx, conversationID, ImageUpload{Filename: filename, ContentType: contentType, Data: data, Caption: caption})
+}
+
+// SendImageConfirmed sends an image the sender was asked about
+// (CodeConfirmImage) and chose to send: the form carries confirm=true.
+func (c *Client) SendImageConfirmed(ctx context.Context, conversationID int64, filename, contentType string, data []byte, caption string) (*Message, error) {
+	return c.Upload(ctx, conversationID, ImageUpload{Filename: filename, ContentType: contentType, Data: data, Caption: caption, Confirm: true})
+}
+
+// ImageUpload is an image message to send.
+type ImageUpload struct {
+	Filename, ContentType string
+	Data                  []byte
+	Caption               string
+	// Confirm answers CodeConfirmImage: the sender was asked to think
+	// first and chose to send it (form field confirm=true).
+	Confirm bool
+}
+
+// Upload sends an image message as a multipart form: a file part "image",
+// and the fields "text" (the caption) and "confirm".
+func (c *Client) Upload(ctx context.Context, conversationID int64, u ImageUpload) (*Message, error) {
+	filename, contentType, data, caption := u.Filename, u.ContentType, u.Data, u.Caption
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	h := textproto.MIMEHeader{}
@@ -342,6 +375,9 @@ func (c *Client) SendImage(ctx context.Context, conversationID int64, filename, 
 	part.Write(data)
 	if caption != "" {
 		mw.WriteField("text", caption)
+	}
+	if u.Confirm {
+		mw.WriteField("confirm", "true")
 	}
 	mw.Close()
 	req, err := http.NewRequestWithContext(ctx, "POST", c.BaseURL+"/api/v1/conversations/"+id(conversationID)+"/messages", &buf)

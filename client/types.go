@@ -234,6 +234,11 @@ type Message struct {
 	// (a risk warning under the message it names), in history only; absent
 	// for everyone else, the sender included.
 	Notice *Notice `json:"notice,omitempty"`
+	// Blurred: show the image blurred, behind the notice under it, until
+	// the viewer chooses to see it. Set for the recipients of an image
+	// from one young person to another that may show nudity; never for
+	// its sender.
+	Blurred bool `json:"blurred,omitempty"`
 }
 
 // MessagePage is a page of history, newest first; pass Next as "before" for

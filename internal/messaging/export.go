@@ -154,7 +154,8 @@ func (s *Service) readable(ctx context.Context, tx Tx, c *safeguard.Conversation
 		if m.SenderID != viewer && policy.Hidden(viewer, rels(viewer, m.SenderID)) {
 			continue
 		}
-		out = append(out, &MessageView{Message: m, Sender: accounts[m.SenderID], Notice: notices[m.ID]})
+		sh := notices[m.ID]
+		out = append(out, &MessageView{Message: m, Sender: accounts[m.SenderID], Notice: sh.notice, Blurred: sh.blurred})
 	}
 	return out, nil
 }

@@ -27,6 +27,9 @@ type MessageView struct {
 	// Notice is the code of the safety notice the viewer was shown about
 	// this message (their history only; "" for none). No one else sees it.
 	Notice string
+	// Blurred: the recipients see the image blurred (an image from one
+	// young person to another that may show nudity); its sender never does.
+	Blurred bool
 }
 
 // Content is what the safety pipeline sees of a message before it is stored
@@ -39,6 +42,9 @@ type Content struct {
 	Conversation *safeguard.Conversation
 	Recipients   []*safeguard.Account // joined members who would receive it
 	Now          time.Time
+	// Confirmed: the sender was asked to think first about this image
+	// (Verdict.Ask) and chose to send it.
+	Confirmed bool
 }
 
 // MinorRecipient reports whether a minor would receive the content.
@@ -64,6 +70,13 @@ type Verdict struct {
 	// After, if set, runs once the message is committed (live safety
 	// notices for the recipients, for instance).
 	After func(ctx context.Context, m *safeguard.Message)
+	// Ask, if set and the message is not held, is the answer to the
+	// sender instead of sending: nothing is stored or delivered, and the
+	// sender may send it again confirmed (Content.Confirmed). A young
+	// person's image to another that may show nudity is asked about so.
+	Ask error
+	// Blur shows the recipients the image blurred (MessageView.Blurred).
+	Blur bool
 }
 
 // Scanner checks content the server can see before it is delivered.
@@ -109,7 +122,19 @@ func (s *Service) SendText(ctx context.Context, senderID, conversationID int64, 
 
 // SendImage sends an image, with an optional caption. The bytes are kept
 // encrypted in the media store; what describes them goes to the database.
+// The safety checks may ask the sender to think first (Verdict.Ask): the
+// answer is then that error, and nothing is stored.
 func (s *Service) SendImage(ctx context.Context, senderID, conversationID int64, data []byte, declaredType, caption string, origin safeguard.Origin) (*MessageView, error) {
+	return s.sendImage(ctx, senderID, conversationID, data, declaredType, caption, false, origin)
+}
+
+// SendImageConfirmed sends an image as SendImage does, once its sender, asked
+// to think first about it, chose to send it.
+func (s *Service) SendImageConfirmed(ctx context.Context, senderID, conversationID int64, data []byte, declaredType, caption string, origin safeguard.Origin) (*MessageView, error) {
+	return s.sendImage(ctx, senderID, conversationID, data, declaredType, caption, true, origin)
+}
+
+func (s *Service) sendImage(ctx context.Context, senderID, conversationID int64, data []byte, declaredType, caption string, confirmed bool, origin safeguard.Origin) (*MessageView, error) {
 	if int64(len(data)) > s.cfg.MaxImageBytes {
 		return nil, safeguard.Errorf(safeguard.ErrTooLarge, "image_too_large", "That image is too big. The limit is %d MB.", s.cfg.MaxImageBytes>>20)
 	}
@@ -135,7 +160,7 @@ func (s *Service) SendImage(ctx context.Context, senderID, conversationID int64,
 			return nil, safeguard.Invalid("e2ee_requires_envelope",
 				"This chat is end-to-end encrypted: send images encrypted, as your app does.")
 		}
-		return &Content{Message: &safeguard.Message{Kind: safeguard.ImageMessage, Text: caption}, Media: md, Data: data}, nil
+		return &Content{Message: &safeguard.Message{Kind: safeguard.ImageMessage, Text: caption}, Media: md, Data: data, Confirmed: confirmed}, nil
 	})
 }
 
@@ -233,17 +258,29 @@ func (s *Service) History(ctx context.Context, viewerID, conversationID, before,
 	return out, err
 }
 
-// shownNotices returns, by message ID, the safety notice the viewer was shown
-// about each message of a conversation (the latest, if several). These are
-// the viewer's own: a notice shown to someone else is never read here.
-func shownNotices(ctx context.Context, tx Tx, viewerID, conversationID int64) (map[int64]string, error) {
+// shown is what the viewer was shown about one message: the safety notice
+// (the latest, if several), and whether the image is blurred for them.
+type shown struct {
+	notice  string
+	blurred bool
+}
+
+// shownNotices returns, by message ID, what the viewer was shown about each
+// message of a conversation. These are the viewer's own: a notice shown to
+// someone else is never read here. An image is blurred for the viewer when
+// they were shown the blurred-image notice about it (policy.NoticeNudityBlurred),
+// whatever came after it.
+func shownNotices(ctx context.Context, tx Tx, viewerID, conversationID int64) (map[int64]shown, error) {
 	ns, err := tx.SafetyNotices(ctx, viewerID, conversationID)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[int64]string, len(ns))
+	out := make(map[int64]shown, len(ns))
 	for _, n := range ns {
-		out[n.MessageID] = n.Code
+		sh := out[n.MessageID]
+		sh.notice = n.Code
+		sh.blurred = sh.blurred || n.Code == policy.NoticeNudityBlurred
+		out[n.MessageID] = sh
 	}
 	return out, nil
 }

@@ -55,13 +55,16 @@ func (s *Service) send(ctx context.Context, senderID, conversationID int64, orig
 	if verdict, err = s.holdSender(ctx, content, verdict); err != nil {
 		return nil, err
 	}
+	if verdict.Ask != nil && !verdict.Hold {
+		return nil, verdict.Ask
+	}
 	if verdict.Hold {
 		m.Status = safeguard.Held
 	}
 	if err := s.save(ctx, content, verdict, origin); err != nil {
 		return nil, err
 	}
-	view := &MessageView{Message: m, Sender: content.Sender}
+	view := &MessageView{Message: m, Sender: content.Sender, Blurred: verdict.Blur && !verdict.Hold}
 	s.deliver(ctx, view, content.Recipients, verdict)
 	return view, nil
 }

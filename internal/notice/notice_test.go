@@ -14,6 +14,7 @@ func TestEveryCodeHasText(t *testing.T) {
 		policy.NoticeNotRequested, policy.NoticeEncryptionOff, policy.NoticeMinorAddsAdult,
 		policy.NoticeNewContact, policy.NoticeBlocked, policy.NoticeReported,
 		"risk_warning", "sextortion_warning", "sextortion_emergency", "adult_concern",
+		policy.NoticeNudityStopped, policy.NoticeNudityNotSent, policy.NoticeNudityBlurred, policy.NoticeNudityConfirm,
 	} {
 		if _, ok := Get(code); !ok {
 			t.Errorf("no notice %q", code)

@@ -14,6 +14,13 @@ const (
 	NoticeNewContact     = "support_new_contact"
 	NoticeBlocked        = "support_blocked"
 	NoticeReported       = "support_reported"
+
+	// Nudity notices: an image toward or from a young person that may
+	// show nudity (internal/nudity decides which).
+	NoticeNudityStopped = "nudity_stopped"  // to a young person: an adult's image was stopped
+	NoticeNudityNotSent = "nudity_not_sent" // to a young sender: their image to an adult was not sent
+	NoticeNudityBlurred = "nudity_blurred"  // to a young recipient: a young person's image is blurred
+	NoticeNudityConfirm = "nudity_confirm"  // to a young sender: think first (the 409 confirm_image)
 )
 
 // EncryptionDecision says whether a conversation with these members is, or

@@ -68,13 +68,19 @@ func (ss Scanners) Scan(ctx context.Context, c *messaging.Content) (messaging.Ve
 }
 
 // merge combines verdicts: held if any holds, with the reasons of those
-// that hold; Record and After chained in order.
+// that hold; Record and After chained in order; the first question for the
+// sender (Ask), and blurred if any blurs. The messaging service asks only
+// about a message that is not held.
 func merge(vs []messaging.Verdict) messaging.Verdict {
 	var out messaging.Verdict
 	var reasons []string
 	var records []func(context.Context, messaging.VerdictTx, *safeguard.Message) error
 	var afters []func(context.Context, *safeguard.Message)
 	for _, v := range vs {
+		if out.Ask == nil {
+			out.Ask = v.Ask
+		}
+		out.Blur = out.Blur || v.Blur
 		if v.Hold {
 			out.Hold = true
 			if v.Reason != "" {

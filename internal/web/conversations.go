@@ -153,7 +153,9 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request, a *safeguard.Ac
 }
 
 // sendMessage takes JSON (text, or an E2EE envelope) or multipart/form-data
-// with an "image" file part and an optional "text" caption.
+// with an "image" file part, an optional "text" caption and an optional
+// "confirm" field ("true": the sender, asked to think first with
+// 409 confirm_image, chose to send it).
 func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -205,6 +207,7 @@ func (s *Server) sendImage(w http.ResponseWriter, r *http.Request, a *safeguard.
 	}
 	var data []byte
 	var ctype, caption string
+	confirmed := false
 	for {
 		p, err := mr.NextPart()
 		if err == io.EOF {
@@ -232,10 +235,21 @@ func (s *Server) sendImage(w http.ResponseWriter, r *http.Request, a *safeguard.
 				return nil, formError(err)
 			}
 			caption = string(b)
+		case "confirm":
+			b, err := io.ReadAll(io.LimitReader(p, 16))
+			if err != nil {
+				return nil, formError(err)
+			}
+			if confirmed, err = strconv.ParseBool(string(b)); err != nil {
+				return nil, safeguard.Invalid("invalid_field", "Field \"confirm\" must be true or false.")
+			}
 		}
 	}
 	if data == nil {
 		return nil, safeguard.Invalid("missing_field", "The form has no \"image\" part.")
+	}
+	if confirmed {
+		return s.svc.SendImageConfirmed(r.Context(), a.ID, id, data, ctype, caption, s.origin(r))
 	}
 	return s.svc.SendImage(r.Context(), a.ID, id, data, ctype, caption, s.origin(r))
 }

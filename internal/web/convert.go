@@ -91,6 +91,8 @@ func wireMessage(v *messaging.MessageView, viewer int64) client.Message {
 		Notice: wireNotice(v.Notice)}
 	if policy.MessageSight(viewer, v.Message) == policy.SeenSent {
 		m.Status = "sent"
+	} else {
+		m.Blurred = v.Blurred
 	}
 	if v.Sender != nil {
 		m.Sender = v.Sender.Handle
