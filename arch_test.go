@@ -56,13 +56,14 @@ func TestArchitecture(t *testing.T) {
 	}
 	stdOnly := map[string]bool{"": true, "pdq": true, "franking": true}
 	pure := map[string]bool{"internal/policy": true, "internal/risk": true, "internal/hashbank": true,
-		"internal/hashbank/mih": true, "internal/hashbank/listfmt": true, "internal/notice": true, "internal/police": true}
+		"internal/hashbank/mih": true, "internal/hashbank/listfmt": true, "internal/notice": true, "internal/police": true,
+		"internal/nudity": true}
 	forbiddenForPure := []string{"internal/store", "internal/web", "internal/messaging", "internal/bus", "internal/media",
 		"internal/cases", "internal/safety", "internal/e2ee", "internal/console"}
 	// safetyParts are the scanners and the bank administration, each with
 	// the parts it may use (none).
 	safetyParts := map[string][]string{"internal/safety/images": {}, "internal/safety/urls": {},
-		"internal/safety/riskscan": {}, "internal/safety/banks": {}}
+		"internal/safety/riskscan": {}, "internal/safety/banks": {}, "internal/safety/nudityscan": {}}
 	for _, p := range ps {
 		rel := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, module), "/")
 		if p.Doc == "" {

@@ -5,12 +5,13 @@ import "time"
 // DetectionSource names what found something worth a person's attention.
 type DetectionSource string
 
-// The detection sources. The first three come from the server's own checks
+// The detection sources. The first five come from the server's own checks
 // of content it can see; the last two from people.
 const (
 	HashMatch      DetectionSource = "hash_match"      // a known image, by PDQ or exact hash
 	URLMatch       DetectionSource = "url_match"       // a link on a URL list
 	RiskRule       DetectionSource = "risk_rule"       // grooming or sextortion rules
+	NewImage       DetectionSource = "new_image"       // the nudity classifier, on an image toward or from a minor
 	ScanFailure    DetectionSource = "scan_failed"     // content toward a minor that could not be checked
 	UserReport     DetectionSource = "user_report"     // someone reported it
 	FrankingReport DetectionSource = "franking_report" // a verified report of an E2EE message

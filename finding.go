@@ -22,6 +22,7 @@ const (
 	CategorySelfHarm       Category = "self_harm"
 	CategoryURL            Category = "url"       // a link on a URL list
 	CategoryUnscanned      Category = "unscanned" // content toward a minor that could not be checked
+	CategoryNudity         Category = "nudity"    // an image the nudity classifier found may show nudity
 	CategoryHarassment     Category = "harassment"
 )
 
@@ -74,6 +75,7 @@ type Finding struct {
 	URL        *URLFinding     // url_match
 	Report     *ReportFinding  // user_report
 	Verified   *VerifiedReport // franking_report
+	Nudity     *NudityFinding  // new_image
 }
 
 // KnownImage is the finding of a hash_match detection: the nearest match,
@@ -113,6 +115,59 @@ type Unscanned struct {
 	MD5     string `json:"md5"`
 	SHA256  string `json:"sha256"`
 	PDQ     string `json:"pdq,omitempty"`
+}
+
+// NudityScores are the nudity classifier's five class probabilities for one
+// image (they sum to about 1).
+type NudityScores struct {
+	Drawing float64 `json:"drawing"`
+	Hentai  float64 `json:"hentai"`
+	Neutral float64 `json:"neutral"`
+	Porn    float64 `json:"porn"`
+	Sexy    float64 `json:"sexy"`
+}
+
+// NudityThresholds are when scores count as nudity: porn or hentai at or
+// above their threshold, or porn, hentai and sexy together at or above
+// Combined (internal/nudity explains the defaults).
+type NudityThresholds struct {
+	Porn     float64 `json:"porn"`
+	Hentai   float64 `json:"hentai"`
+	Combined float64 `json:"combined"`
+}
+
+// Nudity reports whether s counts as nudity under t.
+func (t NudityThresholds) Nudity(s NudityScores) bool {
+	return s.Porn >= t.Porn || s.Hentai >= t.Hentai || s.Porn+s.Hentai+s.Sexy >= t.Combined
+}
+
+// NudityFinding is the finding of a new_image detection: what the nudity
+// classifier scored, against which thresholds, and what the platform did.
+type NudityFinding struct {
+	Model      string           `json:"model"`
+	Scores     NudityScores     `json:"scores"`
+	Thresholds NudityThresholds `json:"thresholds"`
+	Nudity     bool             `json:"nudity"`
+	// Branch is who sent it to whom: adult_to_minor, minor_to_adult or
+	// minor_to_minor (internal/nudity).
+	Branch string `json:"branch"`
+	// Action is what was done: held, delivered_blurred, or, in shadow
+	// mode, none.
+	Action string `json:"action"`
+	Shadow bool   `json:"shadow,omitempty"` // decided and recorded, not acted on
+	// Confirmed: a young sender, asked to think first, chose to send it.
+	Confirmed bool `json:"confirmed,omitempty"`
+	// RiskRules are the risk rules that had fired in the conversation
+	// before the image (its risk context).
+	RiskRules []string `json:"risk_rules,omitempty"`
+	// Repeats counts the sender's images found to show nudity in the
+	// window before this one (minor_to_minor).
+	Repeats int `json:"repeats,omitempty"`
+	// CaseReason says why a case opens, "" when none does.
+	CaseReason string `json:"case_reason,omitempty"`
+	// Signals are the law-enforcement priority signals it names.
+	Signals []string `json:"signals,omitempty"`
+	SHA256  string   `json:"sha256"`
 }
 
 // FiredRule is one risk rule that fired on a message.
@@ -252,6 +307,7 @@ func (f Finding) part() (any, int) {
 	set(f.URL, f.URL != nil)
 	set(f.Report, f.Report != nil)
 	set(f.Verified, f.Verified != nil)
+	set(f.Nudity, f.Nudity != nil)
 	return p, n
 }
 
@@ -297,6 +353,9 @@ func DecodeFinding(source DetectionSource, detail []byte) (Finding, error) {
 	case FrankingReport:
 		f.Verified = &VerifiedReport{}
 		p = f.Verified
+	case NewImage:
+		f.Nudity = &NudityFinding{}
+		p = f.Nudity
 	default:
 		return Finding{}, Invalid("invalid_detail", "A detection from %q has no known detail.", string(source))
 	}
@@ -343,6 +402,9 @@ func (f Finding) Signals() []string {
 		out = append(out, f.Report.Signals...)
 	case f.Verified != nil:
 		out = append(out, f.Verified.Signals...)
+	case f.Nudity != nil:
+		out = append(out, f.Nudity.Signals...)
+		out = append(out, f.Nudity.RiskRules...)
 	}
 	return out
 }

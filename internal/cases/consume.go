@@ -395,7 +395,9 @@ func (s *Service) holdOnMatch(ctx context.Context, tx Tx, c *safeguard.Case, f *
 // follow-up report for a case already reported.
 func (s *Service) after(ctx context.Context, f *facts, out *outcome) {
 	c := out.c
-	if out.opened && c.MinorSender && s.Notify != nil {
+	// A young sender of a new image was shown its own notice by the
+	// scanner (it was not sent, or it was delivered blurred).
+	if out.opened && c.MinorSender && c.Source != safeguard.NewImage && s.Notify != nil {
 		s.Notify.Notify(ctx, notice(c.SenderID, "support_minor_sender"))
 	}
 	if out.becameP1 {

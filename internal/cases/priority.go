@@ -55,7 +55,8 @@ func signalsOf(d *safeguard.Detection) []string {
 func validSignal(s string) bool {
 	switch lawreport.Signal(s) {
 	case lawreport.SignalSextortionOngoing, lawreport.SignalMeetingArranged, lawreport.SignalOngoingContact,
-		lawreport.SignalSelfHarm, lawreport.SignalImmediateDanger, lawreport.SignalImageRequest, lawreport.SignalAgeDeception:
+		lawreport.SignalSelfHarm, lawreport.SignalImmediateDanger, lawreport.SignalImageRequest, lawreport.SignalAgeDeception,
+		lawreport.SignalNudeImageToChild, lawreport.SignalChildNudeImageToAdult:
 		return true
 	}
 	return false
@@ -94,6 +95,10 @@ func incidentType(c *safeguard.Case) lawreport.IncidentType {
 		return lawreport.CSAMKnown
 	case c.Category == safeguard.CategorySuspectedImage:
 		return lawreport.CSAMSuspected
+	case c.Category == safeguard.CategoryNudity && c.MinorSender:
+		// A young person's own image that may show nudity: suspected
+		// abuse material until a person looks.
+		return lawreport.CSAMSuspected
 	case c.Category == safeguard.CategorySextortion:
 		return lawreport.Sextortion
 	case c.Category == safeguard.CategoryGrooming || c.Category == safeguard.CategoryMeeting || c.Category == safeguard.CategoryAgeDeception:
@@ -117,6 +122,8 @@ func detectionSource(s safeguard.DetectionSource) lawreport.DetectionSource {
 		return lawreport.UserReport
 	case safeguard.FrankingReport:
 		return lawreport.FrankingReport
+	case safeguard.NewImage:
+		return lawreport.Classifier
 	}
 	return lawreport.Moderator
 }

@@ -419,8 +419,12 @@ func (b *incidentBuild) summary() string {
 			held++
 		}
 	}
-	return fmt.Sprintf("%s: %d occurrence(s) of one piece of content from one sender; %d held back from delivery. Case %d, priority %d.",
-		categoryWords(b.c.Category), len(b.occ), held, b.c.ID, b.c.Priority)
+	how := ""
+	if b.c.Source == safeguard.NewImage {
+		how = " Found by the nudity classifier on a new image, not by a hash match."
+	}
+	return fmt.Sprintf("%s: %d occurrence(s) of one piece of content from one sender; %d held back from delivery. Case %d, priority %d.%s",
+		categoryWords(b.c.Category), len(b.occ), held, b.c.ID, b.c.Priority, how)
 }
 
 // status is an account's status as the report states it: banned when the
@@ -541,6 +545,8 @@ func categoryWords(c safeguard.Category) string {
 		return "Sextortion risk"
 	case safeguard.CategoryMeeting:
 		return "A proposed meeting with a child"
+	case safeguard.CategoryNudity:
+		return "An image that may show nudity, toward or from a child (nudity classifier)"
 	case "":
 		return "A report"
 	}

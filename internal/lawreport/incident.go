@@ -32,7 +32,20 @@ const (
 	UserReport     DetectionSource = "user_report"
 	FrankingReport DetectionSource = "franking_report" // a verified report from an E2EE conversation
 	Moderator      DetectionSource = "moderator"
+	// Classifier: a nudity classifier found a new image (no hash bank knew
+	// it). The NCA shape's detection_source has no such value: its report
+	// says risk_rule (an automated rule, here over the classifier's scores)
+	// and its summary names the classifier; NCMEC's text names it.
+	Classifier DetectionSource = "classifier"
 )
+
+// ncaSource is the NCA shape's detection_source for s.
+func ncaSource(s DetectionSource) DetectionSource {
+	if s == Classifier {
+		return RiskRule
+	}
+	return s
+}
 
 // Signal is a fact about an incident that bears on how urgent it is. The
 // cases layer sets them from the risk rules that fired and from what a
@@ -58,6 +71,12 @@ const (
 	SignalImageRequest Signal = "image_request"
 	// SignalAgeDeception: an adult presented as a younger person.
 	SignalAgeDeception Signal = "age_deception"
+	// SignalNudeImageToChild: an adult sent a child an image the nudity
+	// classifier found may show nudity.
+	SignalNudeImageToChild Signal = "nude_image_to_child"
+	// SignalChildNudeImageToAdult: a child sent an adult an image the
+	// nudity classifier found may show nudity.
+	SignalChildNudeImageToAdult Signal = "child_nude_image_to_adult"
 )
 
 // ContentKind is what a piece of reported content is.

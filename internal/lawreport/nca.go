@@ -141,7 +141,7 @@ func buildNCA(inc *Incident, b *Builder, pri Priority, routes map[string]Force, 
 		Incident: ncaIncident{
 			Type:             inc.Type,
 			DetectedAt:       stamp(inc.DetectedAt),
-			DetectionSource:  inc.DetectionSource,
+			DetectionSource:  ncaSource(inc.DetectionSource),
 			Summary:          inc.Summary,
 			ConversationE2EE: inc.ConversationE2EE,
 		},

@@ -73,9 +73,9 @@ func incidentTime(inc *Incident) (time.Time, string) {
 		}
 	}
 	if first.IsZero() {
-		return inc.DetectedAt, fmt.Sprintf("Time of detection (%s).", inc.DetectionSource)
+		return inc.DetectedAt, fmt.Sprintf("Time of detection (%s).", sourceText(inc.DetectionSource))
 	}
-	return first, fmt.Sprintf("Time the first reported content was sent; detected %s by %s.", stamp(inc.DetectedAt), inc.DetectionSource)
+	return first, fmt.Sprintf("Time the first reported content was sent; detected %s by %s.", stamp(inc.DetectedAt), sourceText(inc.DetectionSource))
 }
 
 // reportedToNCMEC returns the NCMEC reference of an earlier report of the
@@ -298,7 +298,7 @@ func chatInfo(inc *Incident) string {
 	if inc.ConversationE2EE {
 		e2ee = "end-to-end encrypted; the content comes from a verified user report (message franking)"
 	}
-	return fmt.Sprintf("Detected by %s at %s. The conversation was %s.", inc.DetectionSource, stamp(inc.DetectedAt), e2ee)
+	return fmt.Sprintf("Detected by %s at %s. The conversation was %s.", sourceText(inc.DetectionSource), stamp(inc.DetectedAt), e2ee)
 }
 
 func reportInfo(inc *Incident, pri Priority) string {
@@ -367,4 +367,13 @@ func buildFileDetails(inc *Incident, c *Content, uploadName string) ncmecFileDet
 		d.AdditionalInfo = append(d.AdditionalInfo, "Service evidence id: "+c.EvidenceID+".")
 	}
 	return d
+}
+
+// sourceText names a detection source in a report's text: its code, and for
+// the classifier what it is.
+func sourceText(s DetectionSource) string {
+	if s == Classifier {
+		return "classifier (a nudity classifier on a new image; no hash bank matched it)"
+	}
+	return string(s)
 }

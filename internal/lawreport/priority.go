@@ -28,6 +28,8 @@ const (
 	ReasonSelfHarm          = "A child has shown signs of self-harm or suicide."
 	ReasonImmediateDanger   = "A moderator judged a child to be in immediate danger."
 	ReasonKnownImageContact = "A known abuse image was sent to an identified child who is still in contact with the reported user."
+	ReasonNudeImageToChild  = "An adult sent a child an image that the nudity classifier found may show nudity."
+	ReasonChildImageToAdult = "A child sent an adult an image that the nudity classifier found may show nudity."
 
 	ReasonChildIdentified    = "A child on the service is identified."
 	ReasonOffenderIdentified = "The reported user can be identified from what the service holds (account, IP addresses or verified identity)."
@@ -62,6 +64,12 @@ func Assess(inc *Incident) Priority {
 	}
 	if minorChild && has(SignalOngoingContact) && inc.knownImage() {
 		p1 = append(p1, ReasonKnownImageContact)
+	}
+	if has(SignalNudeImageToChild) {
+		p1 = append(p1, ReasonNudeImageToChild)
+	}
+	if has(SignalChildNudeImageToAdult) {
+		p1 = append(p1, ReasonChildImageToAdult)
 	}
 
 	var p Priority

@@ -60,9 +60,9 @@ func (inc *Incident) validateHeader(bad func(format string, args ...any)) {
 		bad("type: %q is not one of csam_known, csam_suspected, grooming, sextortion, url, other", inc.Type)
 	}
 	switch inc.DetectionSource {
-	case HashMatch, URLMatch, RiskRule, UserReport, FrankingReport, Moderator:
+	case HashMatch, URLMatch, RiskRule, UserReport, FrankingReport, Moderator, Classifier:
 	default:
-		bad("detection_source: %q is not one of hash_match, url_match, risk_rule, user_report, franking_report, moderator", inc.DetectionSource)
+		bad("detection_source: %q is not one of hash_match, url_match, risk_rule, user_report, franking_report, moderator, classifier", inc.DetectionSource)
 	}
 	if inc.DetectedAt.IsZero() {
 		bad("detected_at: missing")

@@ -1,0 +1,331 @@
+// Package nudityscan is the new-image scanner: it classifies for nudity
+// every image a young person sends or receives (never one between adults, and
+// never an end-to-end encrypted one, which only adults have), and answers by
+// the policy of internal/nudity — an adult's image to a young person, or a
+// young person's to an adult, held and cased at priority 1; one between young
+// people asked about first and delivered blurred — with a new_image detection
+// recording the scores. Toward a young person an image that cannot be
+// classified is held, as one that cannot be hashed.
+package nudityscan
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/budget"
+	"github.com/safeguard-dev/safeguard/internal/imaging"
+	"github.com/safeguard-dev/safeguard/internal/messaging"
+	"github.com/safeguard-dev/safeguard/internal/notice"
+	"github.com/safeguard-dev/safeguard/internal/nudity"
+	"github.com/safeguard-dev/safeguard/internal/policy"
+	"github.com/safeguard-dev/safeguard/internal/safety"
+	"github.com/safeguard-dev/safeguard/internal/store"
+)
+
+// Config configures the scanner. The zero value means the defaults.
+type Config struct {
+	// Thresholds are when scores count as nudity; zero means
+	// nudity.DefaultThresholds.
+	Thresholds nudity.Thresholds
+	// Policy is the answer to an image that counts (shadow mode, repeats).
+	Policy nudity.Policy
+	// Model names the classifier in each detection, e.g. "nsfwjs
+	// mobilenet_v2".
+	Model string
+	// Limits bound what is decoded (the images scanner's, with its memory
+	// budget).
+	Limits imaging.Limits
+}
+
+// Deps are what the scanner is built on. Notify and Log are optional.
+type Deps struct {
+	Store      store.Store
+	Classifier nudity.Classifier
+	Notify     messaging.Notifier // shows young people their notices live
+	Log        *slog.Logger
+}
+
+// Scanner is the new-image scanner, a messaging.Scanner.
+type Scanner struct {
+	cfg    Config
+	st     store.Store
+	cl     nudity.Classifier
+	notify messaging.Notifier
+	log    *slog.Logger
+}
+
+// New returns the scanner.
+func New(cfg Config, d Deps) (*Scanner, error) {
+	if d.Store == nil || d.Classifier == nil {
+		return nil, errors.New("nudity scanner: a store and a classifier are required")
+	}
+	if cfg.Thresholds == (nudity.Thresholds{}) {
+		cfg.Thresholds = nudity.DefaultThresholds()
+	}
+	if err := nudity.CheckThresholds(cfg.Thresholds); err != nil {
+		return nil, err
+	}
+	cfg.Policy = cfg.Policy.WithDefaults()
+	if cfg.Model == "" {
+		cfg.Model = "unnamed"
+	}
+	s := &Scanner{cfg: cfg, st: d.Store, cl: d.Classifier, notify: d.Notify, log: d.Log}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	return s, nil
+}
+
+// Config returns the scanner's configuration after defaults.
+func (s *Scanner) Config() Config { return s.cfg }
+
+// Scan implements messaging.Scanner.
+func (s *Scanner) Scan(ctx context.Context, c *messaging.Content) (messaging.Verdict, error) {
+	if c.Data == nil || c.Media == nil || c.Conversation == nil || c.Conversation.E2EE || c.Sender == nil {
+		return messaging.Verdict{}, nil
+	}
+	var to []safeguard.AgeBand
+	for _, r := range c.Recipients {
+		to = append(to, r.Band(c.Now))
+	}
+	branch := nudity.BranchOf(c.Sender.Band(c.Now), to)
+	if branch == nudity.NotScanned {
+		return messaging.Verdict{}, nil // adults: not classified at all
+	}
+	j := &job{s: s, c: c, branch: branch}
+	scores, reason, err := s.classify(ctx, c.Data)
+	if err != nil {
+		return messaging.Verdict{}, err // no room to decode now: asked to try again
+	}
+	if reason != "" {
+		return j.unclassified(ctx, reason), nil
+	}
+	j.scores = scores
+	if !s.cfg.Thresholds.Nudity(scores) {
+		return messaging.Verdict{}, nil
+	}
+	if err := j.readContext(ctx); err != nil {
+		return messaging.Verdict{}, fmt.Errorf("nudity scan: %w", err)
+	}
+	j.d = s.cfg.Policy.Decide(nudity.Facts{Branch: branch, Nudity: true, Confirmed: c.Confirmed, RiskRules: j.risk, Earlier: j.earlier})
+	return j.verdict(), nil
+}
+
+// classify decodes and classifies data. A reason is returned when it cannot
+// be classified (not decodable, or the classifier failed); an error only
+// when the decode budget has no room now.
+func (s *Scanner) classify(ctx context.Context, data []byte) (nudity.Scores, string, error) {
+	img, err := imaging.Decode(data, s.cfg.Limits)
+	if err != nil {
+		if safeguard.ErrorCode(err) == budget.CodeBusy {
+			return nudity.Scores{}, "", err
+		}
+		return nudity.Scores{}, "not_decoded:" + safeguard.ErrorCode(err), nil
+	}
+	defer img.Release()
+	scores, err := s.cl.Classify(ctx, img.Image)
+	if err != nil {
+		s.log.WarnContext(ctx, "image not classified", "err", err)
+		return nudity.Scores{}, "not_classified", nil
+	}
+	return scores, "", nil
+}
+
+// job is the scan of one image.
+type job struct {
+	s       *Scanner
+	c       *messaging.Content
+	branch  nudity.Branch
+	scores  nudity.Scores
+	risk    []string // risk rules fired in the conversation
+	earlier int      // the sender's earlier peer images in the window
+	d       nudity.Decision
+}
+
+// readContext reads the conversation's risk context and the sender's
+// earlier images, for a young sender's image.
+func (j *job) readContext(ctx context.Context) error {
+	if j.branch == nudity.AdultToMinor {
+		return nil
+	}
+	c := j.c
+	return j.s.st.View(ctx, func(tx store.Tx) error {
+		ds, err := tx.Detections(ctx, store.DetectionQuery{ConversationID: c.Conversation.ID, Source: safeguard.RiskRule, Limit: 50})
+		if err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for _, d := range ds {
+			f, _ := d.Finding() // a detail that does not read names no rule
+			if f.Risk == nil {
+				continue
+			}
+			for _, r := range f.Risk.Rules {
+				if !seen[r.ID] {
+					seen[r.ID] = true
+					j.risk = append(j.risk, r.ID)
+				}
+			}
+		}
+		if j.branch != nudity.MinorToMinor {
+			return nil
+		}
+		ds, err = tx.Detections(ctx, store.DetectionQuery{SenderID: c.Sender.ID, Source: safeguard.NewImage,
+			Since: c.Now.Add(-j.s.cfg.Policy.RepeatWindow), Limit: 100})
+		if err != nil {
+			return err
+		}
+		for _, d := range ds {
+			f, _ := d.Finding()
+			if f.Nudity != nil && f.Nudity.Branch == string(nudity.MinorToMinor) && f.Nudity.Action == string(nudity.ActBlur) {
+				j.earlier++
+			}
+		}
+		return nil
+	})
+}
+
+// verdict is the answer of the decision.
+func (j *job) verdict() messaging.Verdict {
+	switch j.d.Action {
+	case nudity.ActAsk:
+		n, _ := notice.Get(policy.NoticeNudityConfirm)
+		return messaging.Verdict{Ask: safeguard.Errorf(safeguard.ErrConflict, "confirm_image", "%s", n.Text)}
+	case nudity.ActHold:
+		return messaging.Verdict{Hold: true, Reason: "new_image", Record: j.record, After: j.after}
+	case nudity.ActBlur:
+		return messaging.Verdict{Blur: true, Record: j.record, After: j.after}
+	}
+	return messaging.Verdict{Record: j.record} // shadow: recorded only
+}
+
+// noticeFor returns the notice of the decision and who is shown it.
+func (j *job) noticeFor() (string, []int64) {
+	var minors []int64
+	for _, r := range j.c.Recipients {
+		if r.Band(j.c.Now).Minor() {
+			minors = append(minors, r.ID)
+		}
+	}
+	switch {
+	case j.d.Action == nudity.ActHold && j.branch == nudity.AdultToMinor:
+		return policy.NoticeNudityStopped, minors
+	case j.d.Action == nudity.ActHold && j.branch == nudity.MinorToAdult:
+		return policy.NoticeNudityNotSent, []int64{j.c.Sender.ID}
+	case j.d.Action == nudity.ActBlur:
+		return policy.NoticeNudityBlurred, minors
+	}
+	return "", nil
+}
+
+// record writes the detection — with the event that opens a case when the
+// decision opens one — and the notices, in the message's transaction.
+func (j *job) record(ctx context.Context, tx messaging.VerdictTx, m *safeguard.Message) error {
+	d := j.detection(m)
+	if j.d.Case {
+		if err := store.RecordDetection(ctx, tx, d); err != nil {
+			return err
+		}
+	} else if err := tx.CreateDetection(ctx, d); err != nil {
+		return err
+	}
+	code, to := j.noticeFor()
+	for _, id := range to {
+		if err := tx.AddSafetyNotice(ctx, &safeguard.SafetyNotice{AccountID: id, ConversationID: m.ConversationID,
+			MessageID: m.ID, Code: code, DetectionID: d.ID, At: j.c.Now}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// detection describes the decision about message m.
+func (j *job) detection(m *safeguard.Message) *safeguard.Detection {
+	c := j.c
+	finding := &safeguard.NudityFinding{Model: j.s.cfg.Model, Scores: j.scores, Thresholds: j.s.cfg.Thresholds, Nudity: true,
+		Branch: string(j.branch), Action: string(j.d.Action), Shadow: j.s.cfg.Policy.Shadow, Confirmed: c.Confirmed,
+		RiskRules: j.risk, Repeats: j.earlier, CaseReason: j.d.CaseReason, Signals: j.d.Signals, SHA256: sha256Hex(c.Data)}
+	d := safety.NewDetection(c, m)
+	d.Source, d.Category = safeguard.NewImage, safeguard.CategoryNudity
+	d.ContentKey = "image:" + finding.SHA256
+	if j.d.CaseReason == nudity.CaseRepeats {
+		// One case gathers a young person's repeated images.
+		d.ContentKey = "nudity_repeats"
+	}
+	d.Severity = safeguard.SeverityMedium
+	if j.branch != nudity.MinorToMinor {
+		d.Severity = safeguard.SeverityCritical
+	}
+	d.Summary = fmt.Sprintf("new image: may show nudity (porn %.2f, hentai %.2f, sexy %.2f), %s, %s",
+		j.scores.Porn, j.scores.Hentai, j.scores.Sexy, words(j.branch), j.d.Action)
+	if j.s.cfg.Policy.Shadow {
+		d.Summary += " (shadow mode)"
+	}
+	d.SetFinding(safeguard.Finding{Nudity: finding}) // one part: cannot fail
+	return d
+}
+
+func words(b nudity.Branch) string {
+	switch b {
+	case nudity.AdultToMinor:
+		return "adult to young person"
+	case nudity.MinorToAdult:
+		return "young person to adult"
+	}
+	return "young person to young person"
+}
+
+// after shows the notice live, once the message is committed. A young
+// person shown that an adult's image was stopped is told of the
+// conversation only: the message is one they never receive.
+func (j *job) after(ctx context.Context, m *safeguard.Message) {
+	code, to := j.noticeFor()
+	if code == "" || len(to) == 0 || j.s.notify == nil {
+		return
+	}
+	n := messaging.Notification{Type: safeguard.EventSafetyNotice, To: to, Notice: code}
+	if code == policy.NoticeNudityStopped {
+		accounts := map[int64]*safeguard.Account{j.c.Sender.ID: j.c.Sender}
+		for _, r := range j.c.Recipients {
+			accounts[r.ID] = r
+		}
+		n.Conversation = &messaging.ConversationView{Conversation: j.c.Conversation, Accounts: accounts}
+	} else {
+		n.Message = &messaging.MessageView{Message: m, Sender: j.c.Sender, Blurred: j.d.Action == nudity.ActBlur}
+	}
+	j.s.notify.Notify(ctx, n)
+}
+
+// unclassified is the verdict on an image that could not be classified:
+// held toward a young person, with a scan_failed detection that opens a
+// case, exactly as an image that cannot be hashed. In shadow mode it is
+// recorded (no case) and goes on as the other checks say.
+func (j *job) unclassified(ctx context.Context, reason string) messaging.Verdict {
+	c := j.c
+	j.s.log.WarnContext(ctx, "image toward a young person not classified", "conversation", c.Conversation.ID, "reason", reason, "shadow", j.s.cfg.Policy.Shadow)
+	record := func(ctx context.Context, tx messaging.VerdictTx, m *safeguard.Message) error {
+		d := safety.NewDetection(c, m)
+		d.Source, d.ContentKey = safeguard.ScanFailure, fmt.Sprintf("message:%d", m.ID)
+		d.Severity, d.Category, d.Summary = safeguard.SeverityMedium, safeguard.CategoryUnscanned, "image held for review: "+reason
+		d.SetFinding(safeguard.Finding{Unscanned: &safeguard.Unscanned{Reason: reason, SHA256: sha256Hex(c.Data)}})
+		if j.s.cfg.Policy.Shadow {
+			d.Summary = "image not classified (shadow mode): " + reason
+			return tx.CreateDetection(ctx, d)
+		}
+		return store.RecordDetection(ctx, tx, d)
+	}
+	if j.s.cfg.Policy.Shadow {
+		return messaging.Verdict{Record: record}
+	}
+	return messaging.Verdict{Hold: true, Reason: "nudity_unclassified", Record: record}
+}
+
+func sha256Hex(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
