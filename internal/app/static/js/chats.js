@@ -484,7 +484,7 @@ function photo(state, m, blob, mine) {
 // and one button that shows the photo or hides it again, keeping the focus.
 function hiddenPhoto(box, blurred, show) {
   const why = blurred ? el('p', { class: 'warning', id: uid('why'),
-    text: 'This photo may show nudity, so it is hidden. You choose whether to see it. You do not have to.' }) : null;
+    text: 'This photo might show nudity, so it is hidden. You choose whether to see it.' }) : null;
   const veil = el('div', { class: 'veil', 'aria-hidden': 'true' });
   const err = el('p', { class: 'error', role: 'alert', hidden: true });
   const button = el('button', { type: 'button', class: 'secondary', text: 'Show photo', 'aria-describedby': why ? why.id : null });
@@ -656,19 +656,20 @@ function confirmed(body) {
   return fd;
 }
 
-// Childline, as the server's notices give it (internal/notice): the think
-// first dialog is the one place the app offers help of its own, since the
-// server's answer is one sentence.
-const childline = [
+// Where to get help, as the server's notice nudity_confirm gives it
+// (internal/notice): the 409 answer is its sentence alone, so the think
+// first dialog is the one place the app lists help of its own.
+const thinkHelp = [
   { label: 'Call Childline free on 0800 1111', phone: '0800 1111' },
   { label: 'Chat to a Childline counsellor online', url: 'https://www.childline.org.uk/get-support/1-2-1-counsellor-chat/' },
+  { label: 'Report Remove: get a picture of you taken down', url: 'https://www.childline.org.uk/info-advice/bullying-abuse-safety/online-mobile-safety/remove-nude-image-shared-online/' },
 ];
 
 // thinkFirst asks, in a modal dialog, whether to send a photo the server
-// says may show nudity: the server's words, Childline, and "Don't send"
-// (focused first, and what Escape does) or "Send anyway". The photo itself
-// is not shown. It resolves to true for "Send anyway"; the focus goes back
-// to back (where it was when the photo was sent).
+// says may show nudity: the server's words, Childline and Report Remove,
+// and "Don't send" (focused first, and what Escape does) or "Send anyway".
+// The photo itself is not shown. It resolves to true for "Send anyway";
+// the focus goes back to back (where it was when the photo was sent).
 function thinkFirst(message, back) {
   const title = uid('think');
   const words = uid('think');
@@ -677,10 +678,9 @@ function thinkFirst(message, back) {
     const no = el('button', { type: 'button', text: "Don't send" });
     const yes = el('button', { type: 'button', class: 'secondary', text: 'Send anyway' });
     const dlg = el('dialog', { class: 'think', 'aria-labelledby': title, 'aria-describedby': words },
-      el('h2', { id: title, text: 'Before you send this photo' }),
+      el('h2', { id: title, text: 'Think before you send' }),
       el('p', { id: words, text: message }),
-      el('p', { text: 'If someone is asking you for photos, you can talk to Childline for free.' }),
-      noticeLinks(childline),
+      noticeLinks(thinkHelp),
       el('div', { class: 'row' }, no, yes));
     no.addEventListener('click', () => dlg.close());
     yes.addEventListener('click', () => { go = true; dlg.close(); });
