@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
 	"fmt"
 	"image"
 	"image/color"
@@ -28,7 +29,10 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/lawreport/lawreporttest"
 	"github.com/safeguard-dev/safeguard/internal/media"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
+	"github.com/safeguard-dev/safeguard/internal/nudity"
+	"github.com/safeguard-dev/safeguard/internal/nudity/nuditytest"
 	"github.com/safeguard-dev/safeguard/internal/safety"
+	"github.com/safeguard-dev/safeguard/internal/safety/nudityscan"
 	"github.com/safeguard-dev/safeguard/internal/safety/riskscan"
 	"github.com/safeguard-dev/safeguard/internal/safety/urls"
 	"github.com/safeguard-dev/safeguard/internal/store"
@@ -67,14 +71,59 @@ func eachStore(t *testing.T, f func(t *testing.T, s *stack)) {
 	}
 }
 
-// stack is the real API and the app over a real store, with the risk and
-// URL scanners on the message path as serve wires them.
+// stack is the real API and the app over a real store, with the risk, URL
+// and nudity scanners on the message path as serve wires them (the nudity
+// classifier a fake, see pictures).
 type stack struct {
 	t     *testing.T
 	url   string
 	st    store.Store
 	admin *client.Client
 	media *mediaLog
+	nudes *pictures
+}
+
+// pictures is the stack's nudity classifier: a fake that says "may show
+// nudity" of the pictures a test flagged (harmless generated textures, by
+// their pixels) and gives ordinary scores for every other.
+type pictures struct {
+	mu      sync.Mutex
+	flagged map[[32]byte]bool
+}
+
+func pixels(img image.Image) [32]byte {
+	h := sha256.New()
+	b := img.Bounds()
+	fmt.Fprint(h, b.Dx(), b.Dy())
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			c := color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
+			h.Write([]byte{c.R, c.G, c.B, c.A})
+		}
+	}
+	return [32]byte(h.Sum(nil))
+}
+
+func (p *pictures) classify(_ context.Context, img image.Image) (nudity.Scores, error) {
+	sum := pixels(img)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.flagged[sum] {
+		return nuditytest.Nude, nil
+	}
+	return nuditytest.Neutral, nil
+}
+
+// flag makes the classifier say the PNG may show nudity.
+func (s *stack) flag(pngBytes []byte) {
+	s.t.Helper()
+	img, err := png.Decode(bytes.NewReader(pngBytes))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.nudes.mu.Lock()
+	defer s.nudes.mu.Unlock()
+	s.nudes.flagged[pixels(img)] = true
 }
 
 // mediaLog counts the requests for each photo's bytes (GET
@@ -120,8 +169,14 @@ func newStack(t *testing.T, st store.Store) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
+	nudes := &pictures{flagged: map[[32]byte]bool{}}
+	ns, err := nudityscan.New(nudityscan.Config{Model: "test classifier"},
+		nudityscan.Deps{Store: st, Classifier: nudity.ClassifierFunc(nudes.classify), Notify: notify})
+	if err != nil {
+		t.Fatal(err)
+	}
 	svc, err := messaging.New(messaging.Config{Argon2: messaging.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}},
-		messaging.Deps{Store: st, Media: md, Notify: notify, Scanner: safety.Scanners{risk, us}})
+		messaging.Deps{Store: st, Media: md, Notify: notify, Scanner: safety.Scanners{risk, us, ns}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +207,7 @@ func newStack(t *testing.T, st store.Store) *stack {
 		b.Close()
 		srv.Close()
 	})
-	return &stack{t: t, url: srv.URL, st: st, admin: &client.Client{BaseURL: srv.URL, Token: adminToken}, media: media}
+	return &stack{t: t, url: srv.URL, st: st, admin: &client.Client{BaseURL: srv.URL, Token: adminToken}, media: media, nudes: nudes}
 }
 
 // born returns the birth date of someone aged years today (their birthday
