@@ -67,10 +67,53 @@ func (c *chat) sendImage(ctx context.Context, path, caption string) error {
 		return nil
 	}
 	m, err := c.api.SendImage(ctx, conv.ID, filepath.Base(path), ctype, data, caption)
+	if client.ErrorCode(err) == client.CodeConfirmImage {
+		// A young person's image to another that may show nudity: they
+		// are asked to think first, and nothing was sent.
+		if !c.confirm(explain(err), "Send it anyway? (yes/no): ") {
+			c.say("Not sent.")
+			return nil
+		}
+		m, err = c.api.SendImageConfirmed(ctx, conv.ID, filepath.Base(path), ctype, data, caption)
+	}
 	if err != nil {
 		return err
 	}
 	c.printPlain(ctx, *m)
+	return nil
+}
+
+// confirm prints why it asks, with Childline's number, and asks question;
+// only "yes" (or "y") is yes.
+func (c *chat) confirm(why, question string) bool {
+	c.say("ℹ %s", why)
+	c.say("    Call Childline free on 0800 1111 — https://www.childline.org.uk/get-support/1-2-1-counsellor-chat/")
+	answer, err := c.in.prompt(c.out, question)
+	if err != nil {
+		return false
+	}
+	answer = strings.ToLower(strings.TrimSpace(answer))
+	return answer == "yes" || answer == "y"
+}
+
+// show shows a blurred image once its recipient, warned, chooses to see it.
+func (c *chat) show(ctx context.Context, rest string) error {
+	id, err := strconv.ParseInt(rest, 10, 64)
+	if err != nil {
+		return errors.New("give the number of the message: /show 12")
+	}
+	c.mu.Lock()
+	mediaID, ok := c.blurred[id]
+	c.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("message #%d is not a blurred image", id)
+	}
+	if !c.confirm("This picture might show nudity. You don't have to look at it, and please don't share it.", "See it? (yes/no): ") {
+		c.say("Not shown.")
+		return nil
+	}
+	where := c.saveImage(ctx, id, 0, func() ([]byte, string, error) { return c.api.Media(ctx, mediaID) })
+	c.say("#%d [image %s]", id, where)
 	return nil
 }
 
@@ -83,6 +126,15 @@ func (c *chat) printPlain(ctx context.Context, m client.Message) {
 		who = "you"
 	}
 	switch {
+	case m.MediaID != 0 && m.Blurred:
+		// Not saved until the recipient chooses to see it (/show).
+		c.mu.Lock()
+		if c.blurred == nil {
+			c.blurred = map[int64]int64{}
+		}
+		c.blurred[m.ID] = m.MediaID
+		c.mu.Unlock()
+		c.say("#%d %s %s: [blurred image: it might show nudity; /show %d to see it] %s", m.ID, clock(m.CreatedAt), who, m.ID, m.Text)
 	case m.MediaID != 0:
 		where := c.saveImage(ctx, m.ID, 0, func() ([]byte, string, error) { return c.api.Media(ctx, m.MediaID) })
 		c.say("#%d %s %s: [image %s] %s", m.ID, clock(m.CreatedAt), who, where, m.Text)
@@ -90,6 +142,9 @@ func (c *chat) printPlain(ctx context.Context, m client.Message) {
 		c.say("#%d %s %s: [encrypted message]", m.ID, clock(m.CreatedAt), who)
 	default:
 		c.say("#%d %s %s: %s", m.ID, clock(m.CreatedAt), who, m.Text)
+	}
+	if m.Notice != nil {
+		c.notices([]client.Notice{*m.Notice}) // kept with the message, shown with the history
 	}
 }
 

@@ -26,6 +26,9 @@ type chat struct {
 	mu    sync.Mutex // guards out and the fields below
 	open  *client.Conversation
 	convs map[int64]*client.Conversation
+	// blurred holds the media of the blurred images shown, by message
+	// ID, for /show.
+	blurred map[int64]int64
 }
 
 const chatHelp = `Commands:
@@ -35,6 +38,7 @@ const chatHelp = `Commands:
   /add HANDLE                   add someone to the open group
   /contacts                     contacts and requests;  /contact HANDLE asks someone;  /accept ID
   /image PATH [CAPTION]         send an image
+  /show MESSAGE                 see a blurred image, after a warning
   /safety                       safety numbers of the open end-to-end encrypted chat
   /verify HANDLE DEVICE         mark a device verified after comparing its safety number
   /report MESSAGE [REASON]      report a message; REASON is one of asked_for_photos, mean_or_threatening,
@@ -148,6 +152,8 @@ func (c *chat) command(ctx context.Context, line string) error {
 	case "/image":
 		path, caption, _ := strings.Cut(rest, " ")
 		return c.sendImage(ctx, path, strings.TrimSpace(caption))
+	case "/show":
+		return c.show(ctx, rest)
 	case "/safety":
 		return c.safety(ctx)
 	case "/verify":

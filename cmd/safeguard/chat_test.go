@@ -24,6 +24,13 @@ import (
 // startTestServer runs the server in this process on a fresh SQLite file.
 func startTestServer(t *testing.T) (url string, admin *client.Client) {
 	t.Helper()
+	return startTestServerWith(t, nil)
+}
+
+// startTestServerWith is startTestServer with the configuration changed by
+// tweak first (nil: as it is).
+func startTestServerWith(t *testing.T, tweak func(*serveConfig)) (url string, admin *client.Client) {
+	t.Helper()
 	dir := t.TempDir()
 	var c serveConfig
 	bindServeFlags(flag.NewFlagSet("test", flag.ContinueOnError), &c, true)
@@ -33,6 +40,9 @@ func startTestServer(t *testing.T) (url string, admin *client.Client) {
 	c.cases.evidenceDir, c.cases.reportDir = filepath.Join(dir, "evidence"), filepath.Join(dir, "reports")
 	c.adminToken = "operator-token"
 	c.argon2.MemoryKiB, c.argon2.Time = 64, 1
+	if tweak != nil {
+		tweak(&c)
+	}
 	srv, err := start(t.Context(), c, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)

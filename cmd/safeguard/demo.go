@@ -65,6 +65,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	c.readSecrets(e)
+	c.nudity.classifier = e.classifier
 	var err error
 	if *dir, err = demoDir(*dir, *reset); err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/nudity"
 )
 
 func main() {
@@ -65,6 +66,10 @@ type env struct {
 	// leaf is the command being run, set before its run is called: its
 	// flag set takes its usage, example and environment rule from it.
 	leaf *command
+
+	// classifier, when set (tests), is the nudity classifier serve, the
+	// demo and nudity classify use in place of the built-in model.
+	classifier nudity.Classifier
 }
 
 // access says what a command does with the data directory.
@@ -117,6 +122,7 @@ var commands = []command{
 	{name: "risk", summary: "replay conversations through the grooming and sextortion rules, and score them", subs: riskCommands},
 	{name: "url", summary: "URL lists (IWF URL-list shape): import, list, remove, match", subs: urlCommands},
 	{name: "pdq", summary: "hash images with PDQ", subs: pdqCommands},
+	{name: "nudity", summary: "classify images for nudity as the server does", subs: nudityCommands},
 	{name: "chat", summary: "chat in the terminal, end-to-end encrypted between verified adults",
 		example: "chat --server http://127.0.0.1:8080 --handle leo.37", access: local, run: cmdChat},
 	{name: "case", summary: "review cases: list, show, decide", subs: caseCommands},

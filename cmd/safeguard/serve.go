@@ -68,6 +68,7 @@ type serveConfig struct {
 	decodeBudgetMiB                  int64
 	decodeWait                       time.Duration
 	images                           images.Config
+	nudity                           nudityConfig // new images
 	riskRules, riskLexicons          string
 	cases                            caseConfig    // cases, evidence, law-enforcement reports
 	frankingKeysFile                 string        // end-to-end encryption
@@ -153,6 +154,7 @@ func bindServeFlags(fs *flag.FlagSet, c *serveConfig, withData bool) {
 	fs.Var(limitFlag{&c.limits.ResetPerAddress}, "limit-reset-address", "password reset code attempts per client address (an IPv6 /64), N/DURATION")
 	bindCaseFlags(fs, &c.cases)
 	bindMatchFlags(fs, &c.images)
+	bindNudityFlags(fs, &c.nudity)
 	fs.IntVar(&c.images.RetroDays, "retro-days", images.DefaultRetroDays, "days of media checked against hashes added to a bank later (and how long media hashes are kept)")
 	fs.DurationVar(&c.images.IndexWait, "bank-wait", images.DefaultIndexWait, "how long an image waits for the hash-bank index while it loads at start; then it counts as unchecked (held toward a minor)")
 	bindConsoleFlags(fs, &c.console)
@@ -204,6 +206,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	c.resolve()
 	c.readSecrets(e)
+	c.nudity.classifier = e.classifier
 	log, err := newLogger(e, c.logLevel, c.logFormat)
 	if err != nil {
 		return err

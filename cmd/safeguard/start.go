@@ -23,11 +23,13 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/media"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 	"github.com/safeguard-dev/safeguard/internal/moderators"
+	"github.com/safeguard-dev/safeguard/internal/nudity"
 	"github.com/safeguard-dev/safeguard/internal/password"
 	"github.com/safeguard-dev/safeguard/internal/policy"
 	"github.com/safeguard-dev/safeguard/internal/safety"
 	"github.com/safeguard-dev/safeguard/internal/safety/banks"
 	"github.com/safeguard-dev/safeguard/internal/safety/images"
+	"github.com/safeguard-dev/safeguard/internal/safety/nudityscan"
 	"github.com/safeguard-dev/safeguard/internal/safety/riskscan"
 	"github.com/safeguard-dev/safeguard/internal/safety/urls"
 	"github.com/safeguard-dev/safeguard/internal/stats/platform"
@@ -181,7 +183,35 @@ func (s *stack) buildSafety(c serveConfig, log *slog.Logger) error {
 		return err
 	}
 	s.scanners = safety.Scanners{s.risk, us, s.images}
+	ns, err := newNudityScanner(c, s.st, s.notify, log)
+	if err != nil {
+		return err
+	}
+	if ns != nil {
+		s.scanners = append(s.scanners, ns)
+	}
 	return nil
+}
+
+// newNudityScanner builds the new-image scanner over the classifier the
+// configuration names (the built-in model unless a test gave one). A build
+// without a model runs without it, and says so.
+func newNudityScanner(c serveConfig, st store.Store, notify messaging.Notifier, log *slog.Logger) (*nudityscan.Scanner, error) {
+	cl, model, err := c.nudity.classifierOrDefault()
+	if errors.Is(err, errNoModel) {
+		log.Warn("new images are not classified for nudity: " + err.Error())
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("nudity classifier: %w", err)
+	}
+	ns, err := nudityscan.New(nudityscan.Config{Thresholds: c.nudity.thresholds, Model: model, Limits: c.images.Limits,
+		Policy: nudity.Policy{Shadow: c.nudity.shadow, RepeatLimit: c.nudity.repeatLimit, RepeatWindow: c.nudity.repeatWindow}},
+		nudityscan.Deps{Store: st, Classifier: cl, Notify: notify, Log: log})
+	if err != nil {
+		return nil, fmt.Errorf("--nudity-porn, --nudity-hentai, --nudity-combined: %w", err)
+	}
+	return ns, nil
 }
 
 // buildServices opens the evidence vault and builds end-to-end encryption

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/safeguard-dev/safeguard/internal/nudity"
+)
+
+const nudityClassifySynopsis = "nudity classify [--nudity-porn P] [--nudity-hentai H] [--nudity-combined C] FILE…"
+
+// nudityCommands are the subcommands of "safeguard nudity".
+var nudityCommands = []command{
+	{name: "classify", summary: "classify image files for nudity, with the server's thresholds", args: "FILE…",
+		example: "nudity classify photo.jpg", access: local, run: cmdNudityClassify},
+}
+
+// nudityConfig is how the server classifies new images (serve's --nudity-*
+// flags; the thresholds are nudity classify's too).
+type nudityConfig struct {
+	thresholds   nudity.Thresholds
+	shadow       bool
+	repeatLimit  int
+	repeatWindow time.Duration
+	// classifier, when set (tests), stands in for the built-in model.
+	classifier nudity.Classifier
+}
+
+// bindNudityThresholds defines the thresholds' flags.
+func bindNudityThresholds(fs *flag.FlagSet, t *nudity.Thresholds) {
+	fs.Float64Var(&t.Porn, "nudity-porn", nudity.DefaultPorn, "an image counts as nudity when the classifier's porn score is at least this")
+	fs.Float64Var(&t.Hentai, "nudity-hentai", nudity.DefaultHentai, "… or its hentai score is at least this")
+	fs.Float64Var(&t.Combined, "nudity-combined", nudity.DefaultCombined, "… or porn, hentai and sexy together are at least this")
+}
+
+// bindNudityFlags defines serve's flags for new images.
+func bindNudityFlags(fs *flag.FlagSet, c *nudityConfig) {
+	bindNudityThresholds(fs, &c.thresholds)
+	fs.BoolVar(&c.shadow, "nudity-shadow", false, "classify and record every decision about new images, but act on none (to measure the thresholds first)")
+	fs.IntVar(&c.repeatLimit, "nudity-repeats", nudity.DefaultRepeatLimit, "images that may show nudity from one young person to others within --nudity-repeat-window that open a case")
+	fs.DurationVar(&c.repeatWindow, "nudity-repeat-window", nudity.DefaultRepeatWindow, "see --nudity-repeats")
+}
+
+// errNoModel: this build has no nudity model.
+var errNoModel = errors.New("this build has no nudity model")
+
+// defaultClassifier is the built-in nudity classifier and its name: the one
+// place the model is chosen, for serve, the demo and nudity classify.
+func defaultClassifier() (nudity.Classifier, string, error) {
+	return nil, "", errNoModel
+}
+
+// classifier returns the classifier to use: the one a test gave, or the
+// built-in model.
+func (c nudityConfig) classifierOrDefault() (nudity.Classifier, string, error) {
+	if c.classifier != nil {
+		return c.classifier, "injected", nil
+	}
+	return defaultClassifier()
+}
+
+// classifyLine is one line of nudity classify's output.
+type classifyLine struct {
+	File   string        `json:"file"`
+	Scores nudity.Scores `json:"scores"`
+	Nudity bool          `json:"nudity"`
+}
+
+// cmdNudityClassify classifies image files as the server would: one JSON line
+// per file with its five scores and whether they count as nudity under the
+// thresholds. Files are decoded as the server decodes uploads. A file that
+// fails is reported on stderr and the others go on; the exit status is then
+// 1.
+func cmdNudityClassify(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "nudity classify", nudityClassifySynopsis)
+	c := nudityConfig{classifier: e.classifier}
+	bindNudityThresholds(fs, &c.thresholds)
+	if err := parseFlags(fs, e, args); err != nil {
+		return err
+	}
+	if err := nudity.CheckThresholds(c.thresholds); err != nil {
+		return &exitError{code: 2, err: fmt.Errorf("--nudity-porn, --nudity-hentai, --nudity-combined: %w", err)}
+	}
+	if fs.NArg() == 0 {
+		return &exitError{code: 2, err: fmt.Errorf("no files; usage: safeguard %s", nudityClassifySynopsis)}
+	}
+	cl, _, err := c.classifierOrDefault()
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(e.stdout)
+	failed := 0
+	for _, path := range fs.Args() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		s, err := classifyFile(ctx, cl, path)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "safeguard nudity: %s: %v\n", path, err)
+			failed++
+			continue
+		}
+		enc.Encode(classifyLine{File: path, Scores: s, Nudity: c.thresholds.Nudity(s)})
+	}
+	if failed > 0 {
+		return &exitError{code: 1, err: fmt.Errorf("%d of %d files failed", failed, fs.NArg())}
+	}
+	return nil
+}
+
+// classifyFile decodes a file as the server decodes uploads and classifies it.
+func classifyFile(ctx context.Context, cl nudity.Classifier, path string) (nudity.Scores, error) {
+	img, err := decodeFile(path)
+	if err != nil {
+		return nudity.Scores{}, err
+	}
+	defer img.Release()
+	s, err := cl.Classify(ctx, img.Image)
+	if err != nil {
+		return nudity.Scores{}, fmt.Errorf("not classified: %w", err)
+	}
+	return s, nil
+}

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/safeguard-dev/safeguard/client"
+	"github.com/safeguard-dev/safeguard/internal/nudity/nuditytest"
+)
+
+// classifyWith runs nudity classify with the classifier cl in place of the
+// built-in model.
+func classifyWith(t *testing.T, cl *nuditytest.Classifier, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	out, errOut := &strings.Builder{}, &strings.Builder{}
+	e := &env{getenv: func(string) string { return "" }, stdout: out, stderr: errOut, leaf: &nudityCommands[0], classifier: cl}
+	err := cmdNudityClassify(t.Context(), e, args)
+	code = exitCode(err, e)
+	return out.String(), errOut.String(), code
+}
+
+// exitCode is the exit status run gives err.
+func exitCode(err error, e *env) int {
+	if err == nil {
+		return 0
+	}
+	if ee, ok := err.(*exitError); ok {
+		e.stderr.Write([]byte(ee.Error() + "\n"))
+		return ee.code
+	}
+	return 1
+}
+
+// TestNudityClassify: one JSON line per file with the five scores and the
+// decision under the thresholds (the server's flags); a file that cannot be
+// read is named on stderr, the others go on, and the exit status is 1.
+func TestNudityClassify(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.png"), filepath.Join(dir, "b.png")
+	os.WriteFile(a, nuditytest.PNG(40, 30, 1), 0o600)
+	os.WriteFile(b, nuditytest.PNG(40, 30, 2), 0o600)
+	notImage := filepath.Join(dir, "notes.txt")
+	os.WriteFile(notImage, []byte("not an image\n"), 0o600)
+	cl := &nuditytest.Classifier{}
+	cl.Answer(nuditytest.Nude)
+
+	out, errOut, code := classifyWith(t, cl, a, filepath.Join(dir, "missing.png"), notImage, b)
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	for _, want := range []string{"missing.png: no such file", "notes.txt:", "2 of 4 files failed"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("stdout:\n%s", out)
+	}
+	for i, path := range []string{a, b} {
+		var got struct {
+			File   string             `json:"file"`
+			Scores map[string]float64 `json:"scores"`
+			Nudity *bool              `json:"nudity"`
+		}
+		if err := json.Unmarshal([]byte(lines[i]), &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.File != path || got.Nudity == nil || !*got.Nudity || got.Scores["porn"] != nuditytest.Nude.Porn || len(got.Scores) != 5 {
+			t.Errorf("line %d: %s", i, lines[i])
+		}
+	}
+	if cl.Calls() != 2 {
+		t.Errorf("classified %d images, want 2", cl.Calls())
+	}
+
+	// The thresholds are the server's flags: raised, the same scores do not
+	// count.
+	out, _, code = classifyWith(t, cl, "--nudity-porn", "0.95", "--nudity-combined", "1", a)
+	if code != 0 || !strings.Contains(out, `"nudity":false`) {
+		t.Errorf("raised thresholds: exit %d, %s", code, out)
+	}
+	if _, errOut, code := classifyWith(t, cl, "--nudity-porn", "1.5", a); code != 2 || !strings.Contains(errOut, "porn threshold") {
+		t.Errorf("a threshold over 1: exit %d, %s", code, errOut)
+	}
+	cl.Answer(nuditytest.Neutral)
+	if out, _, _ := classifyWith(t, cl, a); !strings.Contains(out, `"nudity":false`) || !strings.Contains(out, `"neutral":0.93`) {
+		t.Errorf("neutral: %s", out)
+	}
+}
+
+// TestChatAsksAboutNudity: two teens chat in the terminal. The sender of an
+// image that may show nudity is warned and asked; "no" sends nothing, "yes"
+// sends it. The recipient sees it blurred, with the notice, and is asked
+// before it is shown.
+func TestChatAsksAboutNudity(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs two chat clients against a server")
+	}
+	ctx := t.Context()
+	cl := &nuditytest.Classifier{}
+	url, _ := startTestServerWith(t, func(c *serveConfig) { c.nudity.classifier = cl })
+	people := map[string]*client.Client{}
+	for _, nick := range []string{"mia", "noah"} {
+		c := client.New(url)
+		a, err := c.SignUp(ctx, client.SignUpRequest{Nickname: nick, Password: "password-" + nick,
+			BirthDate: time.Now().AddDate(-15, 0, -1).Format(time.DateOnly)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Login(ctx, a.Handle, "password-"+nick); err != nil {
+			t.Fatal(err)
+		}
+		people[nick] = c
+	}
+	req, err := people["noah"].RequestContact(ctx, people["mia"].Handle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := people["mia"].AcceptContact(ctx, req.ID); err != nil {
+		t.Fatal(err)
+	}
+	conv, err := people["mia"].CreateConversation(ctx, client.ConversationRequest{Members: []string{people["noah"].Handle}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chatFor := func(nick string) *terminal {
+		return startChat(t, nick, map[string]string{"SAFEGUARD_PASSWORD": "password-" + nick}, "--server", url, "--handle", people[nick].Handle)
+	}
+	img := filepath.Join(t.TempDir(), "beach.png")
+	data := nuditytest.PNG(64, 48, 7)
+	if err := os.WriteFile(img, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mia, noah := chatFor("mia"), chatFor("noah")
+	mia.expect(`Type /help`)
+	noah.expect(`Type /help`)
+	mia.typeLine("/open " + itoa(conv.ID))
+	noah.typeLine("/open " + itoa(conv.ID))
+	mia.expect(`not end-to-end encrypted`)
+	noah.expect(`not end-to-end encrypted`)
+
+	cl.Answer(nuditytest.Nude)
+	mia.typeLine("/image " + img)
+	mia.expect(`ℹ This picture might show nudity\. Once you send it, you can't take it back`)
+	mia.expect(`Childline free on 0800 1111`)
+	mia.expect(`Send it anyway\? \(yes/no\): `)
+	mia.typeLine("no")
+	mia.expect(`Not sent\.`)
+	if page, _ := people["noah"].History(ctx, conv.ID, client.HistoryQuery{}); len(page.Messages) != 0 {
+		t.Fatalf("sent after no: %+v", page.Messages)
+	}
+
+	mia.typeLine("/image " + img)
+	mia.expect(`Send it anyway\? \(yes/no\): `)
+	mia.typeLine("yes")
+	mia.expect(`#\d+ \d\d:\d\d you: \[image `)
+
+	id := noah.expect(`#(\d+) \d\d:\d\d ` + regexp.QuoteMeta(people["mia"].Handle) + `: \[blurred image: it might show nudity; /show \d+ to see it\]`)[1]
+	noah.expect(`ℹ This picture might show nudity, so we blurred it`)
+	if matches, _ := filepath.Glob(filepath.Join(os.TempDir(), "safeguard-chat-"+people["noah"].Handle, id+"-*")); len(matches) != 0 {
+		t.Errorf("the blurred image was saved before it was asked for: %v", matches)
+	}
+	noah.typeLine("/show " + id)
+	noah.expect(`See it\? \(yes/no\): `)
+	noah.typeLine("yes")
+	saved := noah.expect(`#` + id + ` \[image (\S+), (\d+) bytes\]`)
+	t.Cleanup(func() { os.Remove(saved[1]) })
+	if got, err := os.ReadFile(saved[1]); err != nil || string(got) != string(data) {
+		t.Errorf("the image shown: %v", err)
+	}
+	mia.typeLine("/quit")
+	noah.typeLine("/quit")
+	mia.expect(`Bye\.`)
+	noah.expect(`Bye\.`)
+}
