@@ -236,3 +236,62 @@ func TestThinkFirstHelpIsTheNotices(t *testing.T) {
 		}
 	}
 }
+
+// TestHeldPictureNoticesInChromium: pictures the classifier flags between a
+// teen and an adult are held, and the teen is told through the notices she
+// already gets. The adult's to her never reaches her chat; the notice
+// nudity_stopped comes above the page, with Childline and CEOP. Hers to
+// the adult asks nothing (no think-first dialog), never reaches him, and
+// the notice nudity_not_sent is under her message, with Report Remove and
+// CEOP.
+func TestHeldPictureNoticesInChromium(t *testing.T) {
+	b := newBrowser(t)
+	eachStore(t, func(t *testing.T, s *stack) {
+		ctx := context.Background()
+		teenHandle, adultHandle := s.account("kai", 14), s.account("uncle_dev", 45)
+		teenAPI, adultAPI := login(t, s, teenHandle), login(t, s, adultHandle)
+		req, err := teenAPI.RequestContact(ctx, adultHandle)
+		must(t, "request", err)
+		_, err = adultAPI.AcceptContact(ctx, req.ID)
+		must(t, "accept", err)
+		conv, err := adultAPI.CreateConversation(ctx, client.ConversationRequest{Members: []string{teenHandle}})
+		must(t, "conversation", err)
+		fromAdult, fromTeen := testImage(200, 150, 41), testImage(180, 120, 42)
+		s.flag(fromAdult)
+		s.flag(fromTeen)
+
+		teen := b.person(t, "kai", 375, 812)
+		teen.logIn(s.url, teenHandle)
+		teen.open(fmt.Sprintf("%s/#/chat/%d", s.url, conv.ID))
+		teen.waitText("main h1", adultHandle)
+		_, err = adultAPI.SendText(ctx, conv.ID, "see you at the match")
+		must(t, "text", err)
+		_, err = adultAPI.SendImage(ctx, conv.ID, "stand.png", "image/png", fromAdult, "")
+		must(t, "image", err)
+		teen.waitFor("the notice above the page", `!!document.querySelector('#alerts [data-notice=nudity_stopped] a[href^="https://www.ceop.police.uk/"]')`)
+		teen.waitText("main .log", "see you at the match")
+		if n := eval[int](teen, `document.querySelectorAll('main .log li.msg').length`); n != 1 {
+			t.Errorf("the teen's chat shows %d messages, want the text alone", n)
+		}
+		checkAccessible(t, teen, "a picture stopped")
+
+		teen.upload(fromTeen, "me.png")
+		teen.waitFor("the notice under her photo", `(() => { const m = [...document.querySelectorAll('main .log li.msg.mine')].pop();
+			const n = m && m.nextElementSibling; return !!n && !!n.querySelector('[data-notice=nudity_not_sent] a[href^="https://www.ceop.police.uk/"]') })()`)
+		if eval[bool](teen, `!!document.querySelector('dialog')`) {
+			t.Error("a picture to an adult asked to think first")
+		}
+		if txt := teen.text("main .log [data-notice=nudity_not_sent]"); !contains(txt, "Your picture was not sent", "Report Remove") {
+			t.Errorf("the notice reads %q", txt)
+		}
+		page, err := adultAPI.History(ctx, conv.ID, client.HistoryQuery{Limit: 100})
+		must(t, "history", err)
+		for _, m := range page.Messages {
+			if m.Kind == "image" && m.Sender == teenHandle {
+				t.Errorf("the adult's history holds the teen's picture: %+v", m)
+			}
+		}
+		checkAccessible(t, teen, "a picture not sent")
+		teen.check("a picture not sent")
+	})
+}
