@@ -109,6 +109,9 @@ func TestThinkFirstAndBlurredPhotoInChromium(t *testing.T) {
 		if eval[bool](zoe, `!!document.querySelector('dialog')`) {
 			t.Error("a harmless photo asked to think first")
 		}
+		if m := sent(); len(m) != 1 || m[0].Kind != "image" {
+			t.Fatalf("after the harmless photo the recipient's history holds %+v", m)
+		}
 		ama.waitFor("the harmless photo, waiting", `document.querySelectorAll('main .log li.msg .photo').length === 1`)
 		if eval[bool](ama, `!!document.querySelector('main .log .photo.blurred, main .log .photo .warning')`) {
 			t.Error("the harmless photo is blurred")
