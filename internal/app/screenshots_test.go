@@ -104,7 +104,8 @@ func newFamily(t *testing.T, s *stack) *family {
 
 // TestScreenshots writes docs/app/*.png, only when asked (-shots): the chat
 // list, a chat with a young person in it, a risk warning, the parent's
-// page and the report form, each at a phone's and a desktop's size.
+// page, the report form, the think-first dialog and a hidden photo, each
+// at a phone's and a desktop's size.
 func TestScreenshots(t *testing.T) {
 	if !*shots {
 		t.Skip("writes docs/app/*.png only when asked: go test ./internal/app -run TestScreenshots -shots")
@@ -155,4 +156,31 @@ func TestScreenshots(t *testing.T) {
 	leo.click(fmt.Sprintf(`main .log li.msg[data-id="%d"]`, last), "Report")
 	leo.waitText("dialog", "Send report")
 	shoot(t, leo, "report")
+	leo.click("dialog.report", "Cancel")
+
+	// Leo sends Maya a photo the image classifier flags (a generated
+	// texture, flagged by the test's classifier): he is asked to think
+	// first; he sends it anyway, and Maya's copy waits, hidden.
+	conv, err := f.leo.CreateConversation(ctx, client.ConversationRequest{Members: []string{f.h["maya"]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pic := testImage(240, 160, 31)
+	s.flag(pic)
+	leo.open(fmt.Sprintf("%s/#/chat/%d", s.url, conv.ID))
+	leo.waitText("main h1", f.h["maya"])
+	leo.upload(pic, "hill.png")
+	thinkFirstOpen(t, leo)
+	shoot(t, leo, "think-first")
+	leo.click("dialog.think", "Send anyway")
+	leo.waitFor("his photo sent", `!!document.querySelector('main .msg.mine img[data-state=shown]')`)
+
+	maya := b.person(t, "maya", 1280, 800)
+	maya.logIn(s.url, f.h["maya"])
+	maya.open(fmt.Sprintf("%s/#/chat/%d", s.url, conv.ID))
+	maya.waitFor("the hidden photo", `!!document.querySelector('main .log .photo.blurred')`)
+	maya.waitFor("the notice under it", `!!document.querySelector('main .log li.msg + li.notice-row section.notice')`)
+	eval[bool](maya, `(() => { const li = document.querySelector('main .log .photo.blurred').closest('li'), log = li.closest('.log');
+		log.scrollTop += li.getBoundingClientRect().top - log.getBoundingClientRect().top; return true })()`)
+	shoot(t, maya, "blurred-photo")
 }

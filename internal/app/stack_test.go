@@ -5,13 +5,18 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"math"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +29,7 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/lawreport/lawreporttest"
 	"github.com/safeguard-dev/safeguard/internal/media"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
+	"github.com/safeguard-dev/safeguard/internal/nudity"
 	"github.com/safeguard-dev/safeguard/internal/nudity/nuditytest"
 	"github.com/safeguard-dev/safeguard/internal/safety"
 	"github.com/safeguard-dev/safeguard/internal/safety/nudityscan"
@@ -66,13 +72,83 @@ func eachStore(t *testing.T, f func(t *testing.T, s *stack)) {
 }
 
 // stack is the real API and the app over a real store, with the risk, URL
-// and new-image scanners on the message path as serve wires them.
+// and nudity scanners on the message path as serve wires them (the nudity
+// classifier a fake, see pictures).
 type stack struct {
 	t     *testing.T
 	url   string
 	st    store.Store
 	admin *client.Client
-	nude  *nuditytest.Classifier // what the new-image scanner's classifier answers
+	media *mediaLog
+	nudes *pictures
+}
+
+// pictures is the stack's nudity classifier: a fake that says "may show
+// nudity" of the pictures a test flagged (harmless generated textures, by
+// their pixels) and gives ordinary scores for every other.
+type pictures struct {
+	mu      sync.Mutex
+	flagged map[[32]byte]bool
+}
+
+func pixels(img image.Image) [32]byte {
+	h := sha256.New()
+	b := img.Bounds()
+	fmt.Fprint(h, b.Dx(), b.Dy())
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			c := color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
+			h.Write([]byte{c.R, c.G, c.B, c.A})
+		}
+	}
+	return [32]byte(h.Sum(nil))
+}
+
+func (p *pictures) classify(_ context.Context, img image.Image) (nudity.Scores, error) {
+	sum := pixels(img)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.flagged[sum] {
+		return nuditytest.Nude, nil
+	}
+	return nuditytest.Neutral, nil
+}
+
+// flag makes the classifier say the PNG may show nudity.
+func (s *stack) flag(pngBytes []byte) {
+	s.t.Helper()
+	img, err := png.Decode(bytes.NewReader(pngBytes))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.nudes.mu.Lock()
+	defer s.nudes.mu.Unlock()
+	s.nudes.flagged[pixels(img)] = true
+}
+
+// mediaLog counts the requests for each photo's bytes (GET
+// /api/v1/media/ID), as the server saw them.
+type mediaLog struct {
+	mu    sync.Mutex
+	byID  map[string]int
+	inner http.Handler
+}
+
+func (l *mediaLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if id, ok := strings.CutPrefix(r.URL.Path, "/api/v1/media/"); ok && r.Method == http.MethodGet {
+		l.mu.Lock()
+		l.byID[id]++
+		l.mu.Unlock()
+	}
+	l.inner.ServeHTTP(w, r)
+}
+
+// mediaFetches is how many times a browser asked for the bytes of the
+// photo with this media ID.
+func (s *stack) mediaFetches(mediaID int64) int {
+	s.media.mu.Lock()
+	defer s.media.mu.Unlock()
+	return s.media.byID[fmt.Sprint(mediaID)]
 }
 
 func newStack(t *testing.T, st store.Store) *stack {
@@ -93,10 +169,9 @@ func newStack(t *testing.T, st store.Store) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The new-image scanner over a classifier that answers as a test tells
-	// it (s.nude; an ordinary photo's scores until told otherwise).
-	nude := &nuditytest.Classifier{}
-	ns, err := nudityscan.New(nudityscan.Config{}, nudityscan.Deps{Store: st, Classifier: nude, Notify: notify})
+	nudes := &pictures{flagged: map[[32]byte]bool{}}
+	ns, err := nudityscan.New(nudityscan.Config{Model: "test classifier"},
+		nudityscan.Deps{Store: st, Classifier: nudity.ClassifierFunc(nudes.classify), Notify: notify})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,8 +193,9 @@ func newStack(t *testing.T, st store.Store) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(web.New(web.Config{AdminToken: adminToken, SupportContact: supportContact}, svc, b, nil, prometheus.NewRegistry(),
-		web.WithRisk(risk), web.WithCases(cs)).Handler())
+	media := &mediaLog{byID: map[string]int{}, inner: web.New(web.Config{AdminToken: adminToken, SupportContact: supportContact}, svc, b, nil, prometheus.NewRegistry(),
+		web.WithRisk(risk), web.WithCases(cs)).Handler()}
+	srv := httptest.NewServer(media)
 	// The cases service takes detections and reports from the outbox, as
 	// serve runs it.
 	runCtx, stop := context.WithCancel(context.Background())
@@ -131,7 +207,7 @@ func newStack(t *testing.T, st store.Store) *stack {
 		b.Close()
 		srv.Close()
 	})
-	return &stack{t: t, url: srv.URL, st: st, admin: &client.Client{BaseURL: srv.URL, Token: adminToken}, nude: nude}
+	return &stack{t: t, url: srv.URL, st: st, admin: &client.Client{BaseURL: srv.URL, Token: adminToken}, media: media, nudes: nudes}
 }
 
 // born returns the birth date of someone aged years today (their birthday

@@ -7,7 +7,7 @@
 // ctx.e2ee() only when one opens; see the E2EE hooks below.
 
 import { el, add, clear, field, errorBox, showError, busy, when, uid } from './dom.js';
-import { noticeView, noticeList, encryptionBanner } from './notices.js';
+import { noticeView, noticeList, noticeLinks, encryptionBanner } from './notices.js';
 import { openReport } from './report.js';
 
 export function render(main, ctx) {
@@ -411,6 +411,9 @@ async function addMessage(state, m, where) {
   state.adding.add(m.id);
   try {
     await drawMessage(state, m, where);
+    // A notice about this message that came before it is moved under it.
+    const early = state.log.querySelector(`li.notice-row[data-about="${m.id}"]`);
+    if (early) state.log.querySelector(`li.msg[data-id="${m.id}"]`).after(early);
     // The history carries the notice this person was shown about a
     // message (never the sender's): it goes under that message, as the
     // live event's would.
@@ -452,26 +455,64 @@ async function drawMessage(state, m, where) {
 }
 
 // photo shows an image fetched with the token. A young person sees a
-// photo someone sent only after choosing "Show photo".
+// photo someone sent only after choosing "Show photo", and so does anyone
+// whose copy the server marks "blurred" (it may show nudity): then the
+// bytes are not even fetched until they choose, a sentence says why it is
+// hidden, and "Hide photo" hides it again.
 function photo(state, m, blob, mine) {
   const box = el('div', { class: 'photo' });
   const alt = mine ? 'Photo you sent' : `Photo from ${m.sender}`;
+  let url = '';
   const show = async () => {
-    try {
+    if (!url) {
       const b = blob || await state.ctx.api.blob(`/api/v1/media/${m.media_id}`);
-      const url = URL.createObjectURL(b);
+      url = URL.createObjectURL(b);
       state.urls.push(url);
-      box.replaceChildren(el('img', { src: url, alt, dataset: { state: 'shown' } }));
-    } catch (x) {
-      box.replaceChildren(el('p', { class: 'error', text: x.message }));
     }
+    return el('img', { src: url, alt, dataset: { state: 'shown' } });
   };
-  if (state.young && !mine) {
-    box.append(el('button', { type: 'button', class: 'secondary', text: 'Show photo', 'aria-describedby': uid('x'),
-      onclick: (e) => { e.currentTarget.disabled = true; show(); } }));
-  } else {
-    show();
+  const gated = m.blurred || (state.young && !mine);
+  if (!gated) {
+    show().then(img => box.replaceChildren(img), x => box.replaceChildren(el('p', { class: 'error', text: x.message })));
+    return box;
   }
+  return hiddenPhoto(box, m.blurred, show);
+}
+
+// hiddenPhoto draws a photo that waits for the person: a plain placeholder
+// (never the photo's bytes), for a blurred one the sentence that says why,
+// and one button that shows the photo or hides it again, keeping the focus.
+function hiddenPhoto(box, blurred, show) {
+  const why = blurred ? el('p', { class: 'warning', id: uid('why'),
+    text: 'This photo might show nudity, so it is hidden. You choose whether to see it.' }) : null;
+  const veil = el('div', { class: 'veil', 'aria-hidden': 'true' });
+  const err = el('p', { class: 'error', role: 'alert', hidden: true });
+  const button = el('button', { type: 'button', class: 'secondary', text: 'Show photo', 'aria-describedby': why ? why.id : null });
+  let shown = null;
+  button.addEventListener('click', async () => {
+    if (shown) {
+      shown.replaceWith(veil);
+      shown = null;
+      button.textContent = 'Show photo';
+      box.classList.add('hidden-photo');
+      return;
+    }
+    button.disabled = true;
+    try {
+      shown = await show();
+      veil.replaceWith(shown);
+      box.classList.remove('hidden-photo');
+      button.textContent = 'Hide photo';
+      err.hidden = true;
+    } catch (x) {
+      showError(err, x);
+    }
+    button.disabled = false;
+    button.focus();
+  });
+  box.classList.add('hidden-photo');
+  if (blurred) box.classList.add('blurred');
+  add(box, why, veil, el('div', { class: 'row' }, button), err);
   return box;
 }
 
@@ -539,10 +580,12 @@ function compose(state) {
   const sendButton = form.querySelector('button[type=submit]');
   const send = async (body) => {
     if (form.getAttribute('aria-busy') === 'true') return;
+    const had = document.activeElement;
     form.setAttribute('aria-busy', 'true');
     sendButton.disabled = true;
     file.disabled = true;
     showError(err, null);
+    let ask = null;
     try {
       let m;
       if (state.e2ee) {
@@ -560,12 +603,24 @@ function compose(state) {
         state.log.scrollTop = state.log.scrollHeight;
       }
     } catch (x) {
-      showError(err, x);
+      // A photo that may show nudity, between young people: the server
+      // asks the sender to think first, and sends it only when asked again.
+      if (x.code === 'confirm_image' && body instanceof FormData && !body.has('confirm')) ask = x;
+      else showError(err, x);
     } finally {
       form.removeAttribute('aria-busy');
       sendButton.disabled = false;
       file.disabled = false;
       if (document.activeElement === document.body) text.focus();
+    }
+    if (!ask) return;
+    if (await thinkFirst(ask.message, had && had !== document.body ? had : text)) {
+      await send(confirmed(body));
+    } else {
+      // Nothing is sent; the words typed stay, and the same photo can be
+      // chosen again.
+      file.value = '';
+      ctx.announce('The photo was not sent.');
     }
   };
   form.addEventListener('submit', (e) => {
@@ -591,6 +646,53 @@ function compose(state) {
     send(fd);
   });
   return form;
+}
+
+// confirmed is the same photo and caption again, with confirm=true.
+function confirmed(body) {
+  const fd = new FormData();
+  fd.append('confirm', 'true');
+  for (const [k, v] of body.entries()) if (k !== 'confirm') fd.append(k, v);
+  return fd;
+}
+
+// Where to get help, as the server's notice nudity_confirm gives it
+// (internal/notice): the 409 answer is its sentence alone, so the think
+// first dialog is the one place the app lists help of its own.
+const thinkHelp = [
+  { label: 'Call Childline free on 0800 1111', phone: '0800 1111' },
+  { label: 'Chat to a Childline counsellor online', url: 'https://www.childline.org.uk/get-support/1-2-1-counsellor-chat/' },
+  { label: 'Report Remove: get a picture of you taken down', url: 'https://www.childline.org.uk/info-advice/bullying-abuse-safety/online-mobile-safety/remove-nude-image-shared-online/' },
+];
+
+// thinkFirst asks, in a modal dialog, whether to send a photo the server
+// says may show nudity: the server's words, Childline and Report Remove,
+// and "Don't send" (focused first, and what Escape does) or "Send anyway".
+// The photo itself is not shown. It resolves to true for "Send anyway";
+// the focus goes back to back (where it was when the photo was sent).
+function thinkFirst(message, back) {
+  const title = uid('think');
+  const words = uid('think');
+  return new Promise((resolve) => {
+    let go = false;
+    const no = el('button', { type: 'button', text: "Don't send" });
+    const yes = el('button', { type: 'button', class: 'secondary', text: 'Send anyway' });
+    const dlg = el('dialog', { class: 'think', 'aria-labelledby': title, 'aria-describedby': words },
+      el('h2', { id: title, text: 'Think before you send' }),
+      el('p', { id: words, text: message }),
+      noticeLinks(thinkHelp),
+      el('div', { class: 'row' }, no, yes));
+    no.addEventListener('click', () => dlg.close());
+    yes.addEventListener('click', () => { go = true; dlg.close(); });
+    dlg.addEventListener('close', () => {
+      dlg.remove();
+      if (back.isConnected) back.focus();
+      resolve(go);
+    });
+    document.body.append(dlg);
+    dlg.showModal();
+    no.focus();
+  });
 }
 
 // ---- Read markers ----

@@ -10,9 +10,9 @@ export function telHref(phone) {
   return `tel:${String(phone).replace(/[^\d+]/g, '')}`;
 }
 
-// links lists a notice's places to get help: a phone number as a tel:
-// link, a web address opening apart from the app.
-function links(list) {
+// noticeLinks lists a notice's places to get help: a phone number as a
+// tel: link, a web address opening apart from the app.
+export function noticeLinks(list) {
   if (!list || !list.length) return null;
   const ul = el('ul', { class: 'help' });
   for (const l of list) {
@@ -36,7 +36,7 @@ export function noticeView(n, actions = {}, opts = {}) {
   const box = el('section', { class: `notice ${opts.info ? 'info' : ''}`.trim(), 'aria-labelledby': id,
     dataset: { notice: n.code || '' } });
   box.append(el(`h${level}`, { id, text: n.title || 'Safeguard' }), el('p', { text: n.text }));
-  const help = links(n.links);
+  const help = noticeLinks(n.links);
   if (help) box.append(help);
   const names = { block: 'Block', report: 'Report', appeal: 'Appeal' };
   const row = el('div', { class: 'row' });
