@@ -63,8 +63,9 @@ func (m *Model) Classify(img image.Image) (Scores, error) {
 	if b := img.Bounds(); b.Dx() < 1 || b.Dy() < 1 {
 		return Scores{}, fmt.Errorf("nsfw: empty image (%d×%d)", b.Dx(), b.Dy())
 	}
-	ws := m.workspace()
-	defer m.work.Put(ws)
+	wp := m.workspace()
+	defer m.work.Put(wp)
+	ws := *wp
 	preprocess(ws[m.input], img, m.size)
 	for i := range m.ops {
 		m.ops[i].run(ws)
@@ -74,16 +75,17 @@ func (m *Model) Classify(img image.Image) (Scores, error) {
 		Porn: float64(p[3]), Sexy: float64(p[4])}, nil
 }
 
-// workspace returns one buffer per slot, from the pool or new.
-func (m *Model) workspace() [][]float32 {
-	if ws, ok := m.work.Get().([][]float32); ok {
-		return ws
+// workspace returns one buffer per slot, from the pool or new. The pool
+// holds pointers, so putting a workspace back does not allocate.
+func (m *Model) workspace() *[][]float32 {
+	if wp, ok := m.work.Get().(*[][]float32); ok {
+		return wp
 	}
 	ws := make([][]float32, len(m.slots))
 	for i, n := range m.slots {
 		ws[i] = make([]float32, n)
 	}
-	return ws
+	return &ws
 }
 
 // op is one operation with its weights ready: batch normalisation folded

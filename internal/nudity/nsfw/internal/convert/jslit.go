@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -77,7 +78,7 @@ func (p *litParser) value() (any, error) {
 
 func (p *litParser) bang() (any, error) {
 	if p.pos+1 >= len(p.s) {
-		return nil, fmt.Errorf("truncated !")
+		return nil, errors.New("truncated escape: \"!\" at the end")
 	}
 	d := p.s[p.pos+1]
 	p.pos += 2
