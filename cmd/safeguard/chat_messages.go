@@ -84,7 +84,8 @@ func (c *chat) sendImage(ctx context.Context, path, caption string) error {
 }
 
 // confirm prints why it asks, with Childline's number, and asks question;
-// only "yes" (or "y") is yes.
+// only "yes" is yes (in any case, spaces around it ignored): "y" is too
+// easily typed for something that cannot be taken back.
 func (c *chat) confirm(why, question string) bool {
 	c.say("ℹ %s", why)
 	c.say("    Call Childline free on 0800 1111 — https://www.childline.org.uk/get-support/1-2-1-counsellor-chat/")
@@ -93,7 +94,7 @@ func (c *chat) confirm(why, question string) bool {
 		return false
 	}
 	answer = strings.ToLower(strings.TrimSpace(answer))
-	return answer == "yes" || answer == "y"
+	return answer == "yes"
 }
 
 // show shows a blurred image once its recipient, warned, chooses to see it.

@@ -99,9 +99,9 @@ func TestNudityClassify(t *testing.T) {
 }
 
 // TestChatAsksAboutNudity: two teens chat in the terminal. The sender of an
-// image that may show nudity is warned and asked; "no" sends nothing, "yes"
-// sends it. The recipient sees it blurred, with the notice, and is asked
-// before it is shown.
+// image that may show nudity is warned and asked; "no" and "y" send nothing,
+// "yes" sends it. The recipient sees it blurred, with the notice, and is
+// asked before it is shown; "y" does not show it, "yes" does.
 func TestChatAsksAboutNudity(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs two chat clients against a server")
@@ -163,13 +163,28 @@ func TestChatAsksAboutNudity(t *testing.T) {
 
 	mia.typeLine("/image " + img)
 	mia.expect(`Send it anyway\? \(yes/no\): `)
-	mia.typeLine("yes")
+	mia.typeLine("y")
+	mia.expect(`Not sent\.`)
+	if page, _ := people["noah"].History(ctx, conv.ID, client.HistoryQuery{}); len(page.Messages) != 0 {
+		t.Fatalf("sent after y: %+v", page.Messages)
+	}
+
+	mia.typeLine("/image " + img)
+	mia.expect(`Send it anyway\? \(yes/no\): `)
+	mia.typeLine(" YES ")
 	mia.expect(`#\d+ \d\d:\d\d you: \[image `)
 
 	id := noah.expect(`#(\d+) \d\d:\d\d ` + regexp.QuoteMeta(people["mia"].Handle) + `: \[blurred image: it might show nudity; /show \d+ to see it\]`)[1]
 	noah.expect(`ℹ This picture might show nudity, so we blurred it`)
 	if matches, _ := filepath.Glob(filepath.Join(os.TempDir(), "safeguard-chat-"+people["noah"].Handle, id+"-*")); len(matches) != 0 {
 		t.Errorf("the blurred image was saved before it was asked for: %v", matches)
+	}
+	noah.typeLine("/show " + id)
+	noah.expect(`See it\? \(yes/no\): `)
+	noah.typeLine("y")
+	noah.expect(`Not shown\.`)
+	if matches, _ := filepath.Glob(filepath.Join(os.TempDir(), "safeguard-chat-"+people["noah"].Handle, id+"-*")); len(matches) != 0 {
+		t.Errorf("the blurred image was saved after y: %v", matches)
 	}
 	noah.typeLine("/show " + id)
 	noah.expect(`See it\? \(yes/no\): `)
