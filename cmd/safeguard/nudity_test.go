@@ -2,6 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +15,7 @@ import (
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/client"
 	"github.com/safeguard-dev/safeguard/internal/imaging"
+	"github.com/safeguard-dev/safeguard/internal/nudity"
 	"github.com/safeguard-dev/safeguard/internal/nudity/nsfw"
 	"github.com/safeguard-dev/safeguard/internal/nudity/nuditytest"
 	"github.com/safeguard-dev/safeguard/internal/store"
@@ -330,5 +334,74 @@ func TestNudityClassifyRealModel(t *testing.T) {
 	}
 	if got.Nudity || len(got.Scores) != 5 || sum < 0.99 || sum > 1.01 || got.Scores["neutral"] < 0.5 {
 		t.Errorf("a generated photo: %s", out)
+	}
+}
+
+// TestNudityShadowMetrics: in shadow mode every image toward a young person
+// is delivered, and the operator reads on /metrics what would have been done:
+// an adult's nude image to a teen would have been held, a teen's to a teen
+// would have been asked about, a harmless one delivered, one the classifier
+// fails on held.
+func TestNudityShadowMetrics(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a server")
+	}
+	ctx := t.Context()
+	cl := &nuditytest.Classifier{}
+	srv, _ := startTestServerWith(t, func(c *serveConfig) { c.nudity.classifier, c.nudity.shadow = cl, true })
+	adult, teen, friend := signUp(t, srv.url, "sam", 35), signUp(t, srv.url, "kit", 14), signUp(t, srv.url, "ash", 15)
+	convWith := func(from, to *client.Client) int64 {
+		t.Helper()
+		req, err := to.RequestContact(ctx, from.Handle)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := from.AcceptContact(ctx, req.ID); err != nil {
+			t.Fatal(err)
+		}
+		conv, err := from.CreateConversation(ctx, client.ConversationRequest{Members: []string{to.Handle}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return conv.ID
+	}
+	toTeen, teens := convWith(adult, teen), convWith(friend, teen)
+	send := func(from *client.Client, conv int64, scores nudity.Scores, fail bool) {
+		t.Helper()
+		if fail {
+			cl.Fail(errors.New("test: the classifier failed"))
+		} else {
+			cl.Answer(scores)
+		}
+		if m, err := from.SendImage(ctx, conv, "x.png", "image/png", nuditytest.PNG(32, 32, 1), ""); err != nil || m.Status != "sent" {
+			t.Fatalf("send in shadow mode: %+v %v", m, err)
+		}
+	}
+	send(adult, toTeen, nuditytest.Nude, false)
+	send(adult, toTeen, nuditytest.Nude, false)
+	send(friend, teens, nuditytest.Nude, false)
+	send(adult, toTeen, nuditytest.Neutral, false)
+	send(friend, teens, nuditytest.Neutral, true)
+	if page, err := teen.History(ctx, toTeen, client.HistoryQuery{}); err != nil || len(page.Messages) != 3 {
+		t.Fatalf("shadow mode held something: %d messages, %v", len(page.Messages), err)
+	}
+
+	req, _ := http.NewRequest("GET", srv.url+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer operator-token")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{
+		`safeguard_nudity_shadow_decisions_total{branch="adult_to_minor",outcome="held"} 2`,
+		`safeguard_nudity_shadow_decisions_total{branch="minor_to_minor",outcome="confirm"} 1`,
+		`safeguard_nudity_shadow_decisions_total{branch="adult_to_minor",outcome="delivered"} 1`,
+		`safeguard_nudity_shadow_decisions_total{branch="failed",outcome="held"} 1`,
+	} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 }

@@ -72,7 +72,8 @@ type stack struct {
 	mods       *moderators.Service
 	console    *console.Console
 	stats      *platform.Service
-	jobs       context.Context // background work, ended by stopJobs
+	reg        *prometheus.Registry // the metrics served on /metrics
+	jobs       context.Context      // background work, ended by stopJobs
 	stopJobs   context.CancelFunc
 	httpServer *http.Server
 }
@@ -80,7 +81,7 @@ type stack struct {
 // start opens the store and media, builds the service and serves HTTP until
 // close is called.
 func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, err error) {
-	s := &stack{}
+	s := &stack{reg: prometheus.NewRegistry()}
 	if err := s.check(&c); err != nil {
 		return nil, err
 	}
@@ -204,7 +205,7 @@ func (s *stack) buildSafety(c serveConfig, log *slog.Logger) error {
 		return err
 	}
 	s.scanners = safety.Scanners{s.risk, us, s.images}
-	ns, err := newNudityScanner(c, s.st, s.notify, log)
+	ns, err := newNudityScanner(c, s.st, s.notify, log, s.reg)
 	if err != nil {
 		return err
 	}
@@ -214,17 +215,20 @@ func (s *stack) buildSafety(c serveConfig, log *slog.Logger) error {
 
 // newNudityScanner builds the new-image scanner over the classifier the
 // configuration names (the built-in model unless a test gave one).
-func newNudityScanner(c serveConfig, st store.Store, notify messaging.Notifier, log *slog.Logger) (*nudityscan.Scanner, error) {
+func newNudityScanner(c serveConfig, st store.Store, notify messaging.Notifier, log *slog.Logger, reg prometheus.Registerer) (*nudityscan.Scanner, error) {
 	cl, model, err := c.nudity.classifierOrDefault()
 	if err != nil {
 		return nil, fmt.Errorf("nudity classifier: %w", err)
 	}
 	ns, err := nudityscan.New(nudityscan.Config{Thresholds: c.nudity.thresholds, Model: model, Limits: c.images.Limits,
 		Policy: nudity.Policy{Shadow: c.nudity.shadow, RepeatLimit: c.nudity.repeatLimit, RepeatWindow: c.nudity.repeatWindow}},
-		nudityscan.Deps{Store: st, Classifier: cl, Notify: notify, Log: log})
+		nudityscan.Deps{Store: st, Classifier: cl, Notify: notify, Log: log, Metrics: reg})
 	if err != nil {
 		return nil, fmt.Errorf("--nudity-porn, --nudity-hentai, --nudity-combined: %w", err)
 	}
+	nc := ns.Config()
+	log.Info("new images", "model", nc.Model, "porn", nc.Thresholds.Porn, "hentai", nc.Thresholds.Hentai,
+		"combined", nc.Thresholds.Combined, "shadow", nc.Policy.Shadow, "repeats", nc.Policy.RepeatLimit, "repeat_window", nc.Policy.RepeatWindow)
 	return ns, nil
 }
 
@@ -348,7 +352,7 @@ func (s *stack) api(c serveConfig, log *slog.Logger) *web.Server {
 	}
 	return web.New(web.Config{AdminToken: c.adminToken, ClientAddrHeader: c.clientAddrHeader, TrustedProxies: s.trusted,
 		MaxStreamsPerAccount: c.maxStreamsPerAccount, MaxStreamsPerAddress: c.maxStreamsPerAddress, SupportContact: c.supportContact},
-		s.svc, s.bus, log, prometheus.NewRegistry(), opts...)
+		s.svc, s.bus, log, s.reg, opts...)
 }
 
 // serve listens on --addr (with TLS when asked) and on --metrics-addr, and

@@ -16,6 +16,8 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/budget"
 	"github.com/safeguard-dev/safeguard/internal/imaging"
@@ -42,12 +44,15 @@ type Config struct {
 	Limits imaging.Limits
 }
 
-// Deps are what the scanner is built on. Notify and Log are optional.
+// Deps are what the scanner is built on. Notify, Log and Metrics are
+// optional.
 type Deps struct {
 	Store      store.Store
 	Classifier nudity.Classifier
 	Notify     messaging.Notifier // shows young people their notices live
 	Log        *slog.Logger
+	// Metrics, when set, is given safeguard_nudity_shadow_decisions_total.
+	Metrics prometheus.Registerer
 }
 
 // Scanner is the new-image scanner, a messaging.Scanner.
@@ -57,7 +62,23 @@ type Scanner struct {
 	cl     nudity.Classifier
 	notify messaging.Notifier
 	log    *slog.Logger
+	// shadow counts, in shadow mode only, what would have been done with
+	// each image classified (or not) toward a young person. Outside shadow
+	// mode nothing is counted: a held or delivered outcome is not a
+	// metric (internal/web, metrics); the cases and detections say it.
+	shadow *prometheus.CounterVec
 }
+
+// Outcomes of safeguard_nudity_shadow_decisions_total: what would have
+// been done had shadow mode been off.
+const (
+	WouldDeliver = "delivered" // classified, not nudity
+	WouldAsk     = "confirm"   // the young sender would have been asked first
+	WouldBlur    = "blurred"
+	WouldHold    = "held"
+	// BranchFailed is the branch label of an image not classified.
+	BranchFailed = "failed"
+)
 
 // New returns the scanner.
 func New(cfg Config, d Deps) (*Scanner, error) {
@@ -77,6 +98,15 @@ func New(cfg Config, d Deps) (*Scanner, error) {
 	s := &Scanner{cfg: cfg, st: d.Store, cl: d.Classifier, notify: d.Notify, log: d.Log}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.shadow = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "safeguard_nudity_shadow_decisions_total",
+		Help: "In shadow mode (--nudity-shadow), images toward young people by branch (adult_to_minor, minor_to_adult, minor_to_minor, failed) and what would have been done (delivered, confirm, blurred, held).",
+	}, []string{"branch", "outcome"})
+	if d.Metrics != nil {
+		if err := d.Metrics.Register(s.shadow); err != nil {
+			return nil, fmt.Errorf("nudity scanner metrics: %w", err)
+		}
 	}
 	return s, nil
 }
@@ -108,17 +138,45 @@ func (s *Scanner) Scan(ctx context.Context, c *messaging.Content) (messaging.Ver
 		return messaging.Verdict{}, err // no room to decode now: asked to try again
 	}
 	if reason != "" {
+		s.countShadow(BranchFailed, WouldHold)
 		return j.unclassified(ctx, reason), nil
 	}
 	j.scores = scores
 	if !s.cfg.Thresholds.Nudity(scores) {
+		s.countShadow(string(branch), WouldDeliver)
 		return messaging.Verdict{}, nil
 	}
 	if err := j.readContext(ctx); err != nil {
 		return messaging.Verdict{}, fmt.Errorf("nudity scan: %w", err)
 	}
-	j.d = s.cfg.Policy.Decide(nudity.Facts{Branch: branch, Nudity: true, Confirmed: c.Confirmed, RiskRules: j.risk, Earlier: j.earlier})
+	facts := nudity.Facts{Branch: branch, Nudity: true, Confirmed: c.Confirmed, RiskRules: j.risk, Earlier: j.earlier}
+	j.d = s.cfg.Policy.Decide(facts)
+	if s.cfg.Policy.Shadow {
+		enforcing := s.cfg.Policy
+		enforcing.Shadow = false
+		s.countShadow(string(branch), would(enforcing.Decide(facts).Action))
+	}
 	return j.verdict(), nil
+}
+
+// countShadow counts an image's would-be outcome, in shadow mode only.
+func (s *Scanner) countShadow(branch, outcome string) {
+	if s.cfg.Policy.Shadow {
+		s.shadow.WithLabelValues(branch, outcome).Inc()
+	}
+}
+
+// would names an action as an outcome of the shadow counter.
+func would(a nudity.Action) string {
+	switch a {
+	case nudity.ActHold:
+		return WouldHold
+	case nudity.ActAsk:
+		return WouldAsk
+	case nudity.ActBlur:
+		return WouldBlur
+	}
+	return WouldDeliver
 }
 
 // errUndecodable: the file is not an image the server decodes.
