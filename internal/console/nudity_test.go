@@ -49,7 +49,7 @@ func TestNudityCasePage(t *testing.T) {
 	b := s.as("alice", safeguard.RoleModerator)
 	p := b.get(fmt.Sprintf("/console/cases/%d", id))
 	for _, want := range []string{"May show nudity (new image)", "Nudity classifier (new image)", "Nudity classifier (test classifier): may show nudity",
-		"<td>Porn</td><td>0.910</td><td>0.50</td>", "by an adult to a young person", "held, never delivered", "Priority 1",
+		"<td>Porn</td><td>0.91</td><td>≥ 0.5</td>", "<td>Porn + hentai + sexy</td><td>0.97</td><td>≥ 0.9</td>", "by an adult to a young person", "held, never delivered", "Priority 1",
 		"An adult sent a young person an image that may show nudity", `data-state="blurred"`} {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("the case page lacks %q", want)

@@ -109,6 +109,10 @@ var funcs = template.FuncMap{
 	"force":    forceWords,
 	"signal":   signalWords,
 	"args":     func(v ...any) []any { return v },
+	"score":    scoreWords,
+	"sexualSum": func(s safeguard.NudityScores) float64 {
+		return s.Porn + s.Hentai + s.Sexy
+	},
 	"nudityBranch": func(b string) string {
 		switch b {
 		case "adult_to_minor":
@@ -131,6 +135,13 @@ var funcs = template.FuncMap{
 		}
 		return a
 	},
+}
+
+// scoreWords writes a classifier score or threshold to four significant
+// digits, in scientific notation when it is tiny, so that a low threshold
+// (1e-09, to make every image count in a test) is not shown as 0.00.
+func scoreWords(v float64) string {
+	return strconv.FormatFloat(v, 'g', 4, 64)
 }
 
 // forceWords names a police force area by its ONS code: "Bedfordshire".
