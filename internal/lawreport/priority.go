@@ -39,7 +39,7 @@ const (
 	// ReasonMinorSender is added at any level when a reported user is a
 	// minor: the minor-to-minor path applies and the sender is a child to
 	// safeguard first.
-	ReasonMinorSender = "The reported user is a minor: a child to safeguard first (minor-to-minor)."
+	ReasonMinorSender = "The reported user is a minor: a child to safeguard first (support, Report Remove, senior review)."
 )
 
 // Assess rates the urgency of an incident from its facts alone. It is a pure

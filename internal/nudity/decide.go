@@ -110,12 +110,12 @@ const (
 	SignalChildNudeImageToAdult = "child_nude_image_to_adult"
 )
 
-// Why a case opens.
+// Why a case opens: each a clause that follows "A case opened because".
 const (
 	CaseAdultToMinor = "an adult sent a young person an image that may show nudity"
 	CaseMinorToAdult = "a young person sent an adult an image that may show nudity"
-	CaseRisk         = "an image that may show nudity, in a conversation where risk rules have fired"
-	CaseRepeats      = "repeated images that may show nudity to other young people"
+	CaseRisk         = "a young person sent an image that may show nudity in a conversation where risk rules have fired"
+	CaseRepeats      = "a young person sent other young people repeated images that may show nudity"
 )
 
 // Decision is what follows a classified image.

@@ -1,6 +1,7 @@
 package nudity
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -91,5 +92,19 @@ func TestDecide(t *testing.T) {
 				t.Errorf("Decide (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestCaseReasonsRead: each reason a case opens reads as a sentence after
+// "A case opened because", as the console writes it: who sent what.
+func TestCaseReasonsRead(t *testing.T) {
+	for _, r := range []string{CaseAdultToMinor, CaseMinorToAdult, CaseRisk, CaseRepeats} {
+		subject, rest, ok := strings.Cut(r, " sent ")
+		if !ok || (subject != "an adult" && subject != "a young person") || !strings.Contains(rest, "may show nudity") {
+			t.Errorf("A case opened because %s.", r)
+		}
+	}
+	if !strings.Contains(CaseRepeats, "repeated") {
+		t.Errorf("the repeats' reason does not name the repeats: %q", CaseRepeats)
 	}
 }

@@ -263,6 +263,11 @@ func TestNudityTeenToAdult(t *testing.T) {
 		if pkg.Priority.Level != 1 || !slices.Contains(pkg.Priority.Reasons, lawreport.ReasonMinorSender) || !bytes.Contains(pkg.NCA, []byte(`"type": "csam_suspected"`)) {
 			t.Errorf("package: priority %+v\n%s", pkg.Priority, pkg.NCA)
 		}
+		for _, r := range append(nc.Reasons, pkg.Priority.Reasons...) {
+			if strings.Contains(r, "minor-to-minor") {
+				t.Errorf("a teen's image to an adult is given the reason %q", r)
+			}
+		}
 	})
 }
 
@@ -323,6 +328,9 @@ func TestNudityTeenToTeen(t *testing.T) {
 			t.Errorf("the recipient cannot open the image: %v", err)
 		}
 		checkFinding(t, s.detections(m.ID), nudity.MinorToMinor, nudity.ActBlur)
+		if ds := s.detections(m.ID); len(ds) != 1 || !strings.HasSuffix(ds[0].Summary, "young person to young person, delivered blurred") {
+			t.Errorf("the detection's summary: %+v", ds)
+		}
 		if n := s.process(t); n != 0 {
 			t.Errorf("processed %d detections, want none: no case", n)
 		}

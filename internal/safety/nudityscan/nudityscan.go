@@ -327,8 +327,8 @@ func (j *job) detection(m *safeguard.Message) *safeguard.Detection {
 	if j.branch != nudity.MinorToMinor {
 		d.Severity = safeguard.SeverityCritical
 	}
-	d.Summary = fmt.Sprintf("new image: may show nudity (porn %.2f, hentai %.2f, sexy %.2f), %s, %s",
-		j.scores.Porn, j.scores.Hentai, j.scores.Sexy, words(j.branch), j.d.Action)
+	d.Summary = fmt.Sprintf("new image: may show nudity (porn %.4g, hentai %.4g, sexy %.4g), %s, %s",
+		j.scores.Porn, j.scores.Hentai, j.scores.Sexy, words(j.branch), actionWords(j.d.Action))
 	if j.s.cfg.Policy.Shadow {
 		d.Summary += " (shadow mode)"
 	}
@@ -344,6 +344,21 @@ func words(b nudity.Branch) string {
 		return "young person to adult"
 	}
 	return "young person to young person"
+}
+
+// actionWords says what was done, for a moderator.
+func actionWords(a nudity.Action) string {
+	switch a {
+	case nudity.ActHold:
+		return "held"
+	case nudity.ActBlur:
+		return "delivered blurred"
+	case nudity.ActAsk:
+		return "the sender was asked to think first"
+	case nudity.ActNone:
+		return "not acted on"
+	}
+	return string(a)
 }
 
 // after shows the notice live, once the message is committed. A young
