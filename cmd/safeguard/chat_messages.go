@@ -88,7 +88,8 @@ func (c *chat) sendImage(ctx context.Context, path, caption string) error {
 // easily typed for something that cannot be taken back.
 func (c *chat) confirm(why, question string) bool {
 	c.say("ℹ %s", why)
-	c.say("    Call Childline free on 0800 1111 — https://www.childline.org.uk/get-support/1-2-1-counsellor-chat/")
+	c.say("    Call Childline free on 0800 1111")
+	c.say("    Chat to a Childline counsellor online: https://www.childline.org.uk/get-support/1-2-1-counsellor-chat/")
 	answer, err := c.in.prompt(c.out, question)
 	if err != nil {
 		return false

@@ -157,7 +157,8 @@ func TestChatAsksAboutNudity(t *testing.T) {
 	cl.Answer(nuditytest.Nude)
 	mia.typeLine("/image " + img)
 	mia.expect(`ℹ This picture might show nudity\. Once you send it, you can't take it back`)
-	mia.expect(`Childline free on 0800 1111`)
+	mia.expect(`Call Childline free on 0800 1111\n`)
+	mia.expect(`Chat to a Childline counsellor online: https://www\.childline\.org\.uk/get-support/1-2-1-counsellor-chat/`)
 	mia.expect(`Send it anyway\? \(yes/no\): `)
 	mia.typeLine("no")
 	mia.expect(`Not sent\.`)
@@ -184,6 +185,8 @@ func TestChatAsksAboutNudity(t *testing.T) {
 		t.Errorf("the blurred image was saved before it was asked for: %v", matches)
 	}
 	noah.typeLine("/show " + id)
+	noah.expect(`Call Childline free on 0800 1111\n`)
+	noah.expect(`Chat to a Childline counsellor online: https://`)
 	noah.expect(`See it\? \(yes/no\): `)
 	noah.typeLine("y")
 	noah.expect(`Not shown\.`)
