@@ -44,7 +44,10 @@ type Content struct {
 	Sender       *safeguard.Account
 	Conversation *safeguard.Conversation
 	Recipients   []*safeguard.Account // joined members who would receive it
-	Now          time.Time
+	// Notice is the conversation's encryption notice code, as its members
+	// are shown it with the conversation.
+	Notice string
+	Now    time.Time
 	// Confirmed: the sender was asked to think first about this image
 	// (Verdict.Ask) and chose to send it.
 	Confirmed bool

@@ -114,6 +114,7 @@ func (s *Service) prepare(ctx context.Context, tx Tx, senderID, conversationID i
 		return nil, nil, err
 	}
 	content.Sender, content.Conversation, content.Now = sender, c, now
+	content.Notice = s.cfg.Policy.Notice(s.parties(c, accounts, now), c.E2EE)
 	me := s.party(sender, now)
 	if d := policy.Acting(me); !d.Allow {
 		return content, &denial{d: d}, nil

@@ -125,14 +125,31 @@ func TestNudityAdultToTeen(t *testing.T) {
 		adult := s.user("nd_adult", 34, "Cambridge")
 		teen := s.user("nd_teen", 14, "Bedford")
 		conv := s.pair(adult, "nd_adult", teen, "nd_teen")
-		seen := s.notices(teen)
+		events, err := teen.Events(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
 		s.cl.Answer(nuditytest.Nude)
 		m, err := s.image(adult, conv, 1)
 		if err != nil || m.Status != "sent" || m.Blurred {
 			t.Fatalf("the adult's view: %+v %v", m, err)
 		}
-		if got := seen.next(5 * time.Second); got != "nudity_stopped" {
-			t.Errorf("the teen was shown %q, want nudity_stopped", got)
+		var ev client.Event
+		for timeout := time.After(5 * time.Second); ev.Notice == nil; {
+			select {
+			case ev = <-events:
+			case <-timeout:
+				t.Fatal("the teen was shown no notice")
+			}
+		}
+		if ev.Notice.Code != "nudity_stopped" {
+			t.Errorf("the teen was shown %q, want nudity_stopped", ev.Notice.Code)
+		}
+		// The conversation comes with the notice its members are shown
+		// with it, never an empty one.
+		if c, err := teen.Conversation(ctx, conv); err != nil || ev.Conversation == nil || ev.Conversation.ID != conv ||
+			ev.Conversation.Notice.Code == "" || ev.Conversation.Notice.Code != c.Notice.Code || ev.Conversation.Notice.Text != c.Notice.Text {
+			t.Errorf("the event's conversation: %+v, want the notice of %+v (%v)", ev.Conversation, c, err)
 		}
 		if ms := history(t, teen, conv); len(ms) != 0 {
 			t.Errorf("the teen received it: %+v", ms)

@@ -375,7 +375,7 @@ func (j *job) after(ctx context.Context, m *safeguard.Message) {
 		for _, r := range j.c.Recipients {
 			accounts[r.ID] = r
 		}
-		n.Conversation = &messaging.ConversationView{Conversation: j.c.Conversation, Accounts: accounts}
+		n.Conversation = &messaging.ConversationView{Conversation: j.c.Conversation, Accounts: accounts, Notice: j.c.Notice}
 	} else {
 		n.Message = &messaging.MessageView{Message: m, Sender: j.c.Sender, Blurred: j.d.Action == nudity.ActBlur}
 	}
