@@ -38,6 +38,26 @@ func bindNudityThresholds(fs *flag.FlagSet, t *nudity.Thresholds) {
 	fs.Float64Var(&t.Combined, "nudity-combined", nudity.DefaultCombined, "… or porn, hentai and sexy together are at least this")
 }
 
+// checkNudityThresholds checks the thresholds' flags, naming the one that is
+// wrong and its value.
+func checkNudityThresholds(t nudity.Thresholds) error {
+	d := nudity.DefaultThresholds()
+	for _, f := range []struct {
+		flag  string
+		value float64
+		alone nudity.Thresholds // t's value for this flag, the defaults for the others
+	}{
+		{"--nudity-porn", t.Porn, nudity.Thresholds{Porn: t.Porn, Hentai: d.Hentai, Combined: d.Combined}},
+		{"--nudity-hentai", t.Hentai, nudity.Thresholds{Porn: d.Porn, Hentai: t.Hentai, Combined: d.Combined}},
+		{"--nudity-combined", t.Combined, nudity.Thresholds{Porn: d.Porn, Hentai: d.Hentai, Combined: t.Combined}},
+	} {
+		if err := nudity.CheckThresholds(f.alone); err != nil {
+			return fmt.Errorf("%s %g: %w", f.flag, f.value, err)
+		}
+	}
+	return nudity.CheckThresholds(t)
+}
+
 // bindNudityFlags defines serve's flags for new images.
 func bindNudityFlags(fs *flag.FlagSet, c *nudityConfig) {
 	bindNudityThresholds(fs, &c.thresholds)
@@ -103,8 +123,8 @@ func cmdNudityClassify(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
-	if err := nudity.CheckThresholds(c.thresholds); err != nil {
-		return &exitError{code: 2, err: fmt.Errorf("--nudity-porn, --nudity-hentai, --nudity-combined: %w", err)}
+	if err := checkNudityThresholds(c.thresholds); err != nil {
+		return &exitError{code: 2, err: err}
 	}
 	if fs.NArg() == 0 {
 		return &exitError{code: 2, err: fmt.Errorf("no files; usage: safeguard %s", nudityClassifySynopsis)}

@@ -93,8 +93,18 @@ func TestNudityClassify(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `"nudity":false`) {
 		t.Errorf("raised thresholds: exit %d, %s", code, out)
 	}
-	if _, errOut, code := classifyWith(t, cl, "--nudity-porn", "1.5", a); code != 2 || !strings.Contains(errOut, "porn threshold") {
-		t.Errorf("a threshold over 1: exit %d, %s", code, errOut)
+	// A wrong threshold is named alone, with its value.
+	for flag, value := range map[string]string{"--nudity-porn": "1.5", "--nudity-hentai": "0", "--nudity-combined": "3.5"} {
+		_, errOut, code := classifyWith(t, cl, flag, value, a)
+		others := 0
+		for _, f := range []string{"--nudity-porn", "--nudity-hentai", "--nudity-combined"} {
+			if f != flag && strings.Contains(errOut, f) {
+				others++
+			}
+		}
+		if code != 2 || !strings.Contains(errOut, flag+" "+value+": ") || !strings.Contains(errOut, "above 0") || others != 0 {
+			t.Errorf("%s %s: exit %d, %s", flag, value, code, errOut)
+		}
 	}
 	cl.Answer(nuditytest.Neutral)
 	if out, _, _ := classifyWith(t, cl, a); !strings.Contains(out, `"nudity":false`) || !strings.Contains(out, `"neutral":0.93`) {

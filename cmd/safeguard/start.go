@@ -216,6 +216,9 @@ func (s *stack) buildSafety(c serveConfig, log *slog.Logger) error {
 // newNudityScanner builds the new-image scanner over the classifier the
 // configuration names (the built-in model unless a test gave one).
 func newNudityScanner(c serveConfig, st store.Store, notify messaging.Notifier, log *slog.Logger, reg prometheus.Registerer) (*nudityscan.Scanner, error) {
+	if err := checkNudityThresholds(c.nudity.thresholds); err != nil {
+		return nil, err
+	}
 	cl, model, err := c.nudity.classifierOrDefault()
 	if err != nil {
 		return nil, fmt.Errorf("nudity classifier: %w", err)
@@ -224,7 +227,7 @@ func newNudityScanner(c serveConfig, st store.Store, notify messaging.Notifier, 
 		Policy: nudity.Policy{Shadow: c.nudity.shadow, RepeatLimit: c.nudity.repeatLimit, RepeatWindow: c.nudity.repeatWindow}},
 		nudityscan.Deps{Store: st, Classifier: cl, Notify: notify, Log: log, Metrics: reg})
 	if err != nil {
-		return nil, fmt.Errorf("--nudity-porn, --nudity-hentai, --nudity-combined: %w", err)
+		return nil, fmt.Errorf("new-image scanner: %w", err)
 	}
 	nc := ns.Config()
 	log.Info("new images", "model", nc.Model, "porn", nc.Thresholds.Porn, "hentai", nc.Thresholds.Hentai,
