@@ -96,7 +96,7 @@ func (s *Service) settleAge(ctx context.Context, tx Tx, a *safeguard.Account, no
 	if err := tx.UpdateAccount(ctx, a); err != nil {
 		return nil, err
 	}
-	payload, _ := json.Marshal(map[string]string{"notice": ch.notice, "from": string(from), "to": string(to), "cause": cause})
+	payload := s.eventPayload(map[string]string{"notice": ch.notice, "from": string(from), "to": string(to), "cause": cause})
 	if err := tx.AppendEvent(ctx, &safeguard.Event{Type: safeguard.EventAgeChanged, At: now, AccountID: a.ID, Payload: payload}); err != nil {
 		return nil, err
 	}
@@ -215,11 +215,11 @@ func (s *Service) ageContacts(ctx context.Context, tx Tx, ch *ageChange, from, t
 			ch.ended = append(ch.ended, other.ID)
 		}
 	}
-	return recordContactEnded(ctx, tx, ch.ended, now)
+	return s.recordContactEnded(ctx, tx, ch.ended, now)
 }
 
-func recordContactEnded(ctx context.Context, tx Tx, to []int64, now time.Time) error {
-	payload, _ := json.Marshal(map[string]string{"notice": NoticeContactEndedForAge})
+func (s *Service) recordContactEnded(ctx context.Context, tx Tx, to []int64, now time.Time) error {
+	payload := s.eventPayload(map[string]string{"notice": NoticeContactEndedForAge})
 	for _, id := range to {
 		if err := tx.AppendEvent(ctx, &safeguard.Event{Type: safeguard.EventAgeChanged, At: now, AccountID: id, Payload: payload}); err != nil {
 			return err
@@ -237,7 +237,7 @@ func (s *Service) closeE2EE(ctx context.Context, tx Tx, ch *ageChange, now time.
 	if err != nil {
 		return err
 	}
-	payload, _ := json.Marshal(map[string]string{"notice": policy.NoticeE2EEEnded})
+	payload := s.eventPayload(map[string]string{"notice": policy.NoticeE2EEEnded})
 	for _, id := range ids {
 		c, err := tx.Conversation(ctx, id)
 		if err != nil {
