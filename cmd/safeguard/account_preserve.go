@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -250,6 +252,10 @@ func disclosureFiles(ctx context.Context, d *messaging.Disclosure, md mediaGette
 		dm := disclosedMedia{ID: m.ID, ContentType: m.ContentType, Size: m.Size, SHA256: fmt.Sprintf("%x", m.SHA256)}
 		b, err := md.Get(ctx, m.StorageKey)
 		if err == nil {
+			if len(m.SHA256) == 0 { // media stored before its digest was recorded
+				sum := sha256.Sum256(b)
+				dm.SHA256 = hex.EncodeToString(sum[:])
+			}
 			dm.File = "media/" + strconv.FormatInt(m.ID, 10) + extension(m.ContentType)
 			files = append(files, evidence.PackageFile{Name: dm.File, Data: b})
 		} else if !errors.Is(err, safeguard.ErrNotFound) {

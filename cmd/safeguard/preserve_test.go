@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -175,6 +177,16 @@ func testPreserveAndExport(t *testing.T, dir, db string) {
 		if _, err := os.Stat(filepath.Join(pkg, f)); err != nil {
 			t.Errorf("the package has no %s", f)
 		}
+	}
+	var media []struct {
+		File   string `json:"file"`
+		SHA256 string `json:"sha256"`
+	}
+	if b, err := os.ReadFile(filepath.Join(pkg, "media.json")); err != nil || json.Unmarshal(b, &media) != nil || len(media) != 1 || media[0].File == "" {
+		t.Fatalf("media.json: %s %v", b, err)
+	}
+	if b, err := os.ReadFile(filepath.Join(pkg, media[0].File)); err != nil || media[0].SHA256 != fmt.Sprintf("%x", sha256.Sum256(b)) {
+		t.Errorf("media.json gives the SHA-256 %q for %s (%v)", media[0].SHA256, media[0].File, err)
 	}
 	if b, _ := os.ReadFile(filepath.Join(pkg, "logins.json")); !regexp.MustCompile(`"addr": "127\.0\.0\.1",\s+"port": [1-9]`).Match(b) {
 		t.Errorf("logins.json holds no address and port:\n%s", b)
