@@ -506,7 +506,7 @@ func cmdEvidenceRetain(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "evidence retain", "evidence retain [--now TIME] [flags]")
 	var d dataFlags
 	bindData(fs, &d, true)
-	now := fs.String("now", "", "the time to retain as of (RFC 3339; default now)")
+	now := fs.String("now", "", "the time to retain as of (RFC 3339; default now). A later time really erases, now, what is past its retention or preservation by then")
 	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
@@ -539,6 +539,7 @@ func cmdEvidenceRetain(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "deleted accounts: %d erased past their retention, %d held by a case or a preservation request\n", acc.Erased, acc.Held)
+	fmt.Fprintf(e.stdout, "deleted accounts: %d erased past their retention, %d lost what only an ended preservation or case kept (contacts, undelivered messages, logins but the last), %d held by a case or a preservation request\n",
+		acc.Erased, acc.Released, acc.Held)
 	return nil
 }

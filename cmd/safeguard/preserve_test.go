@@ -150,7 +150,7 @@ func testPreserveAndExport(t *testing.T, dir, db string) {
 		t.Errorf("delete: %s", out)
 	}
 	later := time.Now().Add(60 * 24 * time.Hour).UTC().Format(time.RFC3339)
-	if out := cli(0, "evidence", "retain", "--now", later); !strings.Contains(out, "deleted accounts: 0 erased past their retention, 1 held by a case or a preservation request") {
+	if out := cli(0, "evidence", "retain", "--now", later); !strings.Contains(out, "deleted accounts: 0 erased past their retention, 0 lost what only an ended preservation or case kept (contacts, undelivered messages, logins but the last), 1 held by a case or a preservation request") {
 		t.Errorf("retain while held: %s", out)
 	}
 	var shown struct {
@@ -208,6 +208,16 @@ func testPreserveAndExport(t *testing.T, dir, db string) {
 		t.Errorf("verify with another key: %s", out)
 	}
 
+	// Once the preservation has ended (120 days), a run erases what only it
+	// kept, and says so; the details and last login stay their year.
+	past := time.Now().Add(150 * 24 * time.Hour).UTC().Format(time.RFC3339)
+	if out := cli(0, "evidence", "retain", "--now", past); !strings.Contains(out, "deleted accounts: 0 erased past their retention, 1 lost what only an ended preservation or case kept") {
+		t.Errorf("retain after the preservation: %s", out)
+	}
+	if err := jsonInto(cli(0, "account", "show", sh, "--json"), &shown); err != nil || shown.Counts.Contacts != 0 {
+		t.Errorf("the contact after the preservation ended: %+v %v", shown, err)
+	}
+
 	entries, err := admin.Audit(ctx, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -217,7 +227,7 @@ func testPreserveAndExport(t *testing.T, dir, db string) {
 		actions = append(actions, e.Action)
 	}
 	all := strings.Join(actions, " ")
-	for _, a := range []string{"account.preserved", "account.preservation_extended", "account.deleted", "account.disclosed"} {
+	for _, a := range []string{"account.preserved", "account.preservation_extended", "account.deleted", "account.disclosed", "account.retention_released"} {
 		if !strings.Contains(all, a) {
 			t.Errorf("the audit log has no %s: %s", a, all)
 		}
