@@ -231,6 +231,13 @@ func accountShow(ctx context.Context, e *env, svc *messaging.Service, a accountA
 	fmt.Fprintf(w, "%s (ID %d)\n", v.Handle, v.ID)
 	fmt.Fprintf(w, "  age band:   %s\n  assurance:  %s\n  status:     %s\n  app:        %s\n  created:    %s\n",
 		v.AgeBand, v.AgeAssurance, v.Status, v.App, v.CreatedAt.Format(time.RFC3339))
+	if v.BirthDate != "" {
+		fmt.Fprintf(w, "  born:       %s\n", v.BirthDate)
+	}
+	if b := v.BirthDateCorrected; b != nil {
+		fmt.Fprintf(w, "  date of birth corrected: %s, from %s to %s, method: %s, reason: %s, by: %s\n",
+			b.At.Format(time.RFC3339), b.From, b.To, b.Method, b.Reason, b.By)
+	}
 	if v.LocalAuthority != "" {
 		fmt.Fprintf(w, "  lives in:   %s\n", livesIn(v.LocalAuthority, v.PoliceForce))
 	}

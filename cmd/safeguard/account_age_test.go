@@ -87,7 +87,9 @@ func TestAccountBirthDateCommand(t *testing.T) {
 					t.Errorf("%v: exit %d, stdout %q, stderr %q", c.args, code, out, errOut)
 				}
 			}
-			if out, _, code := runCmd(t, env, "account", "show", amy); code != 0 || !strings.Contains(out, "age band:   teen") {
+			if out, _, code := runCmd(t, env, "account", "show", amy); code != 0 || !strings.Contains(out, "age band:   teen") ||
+				!strings.Contains(out, "born:       "+born15+"\n") ||
+				!regexp.MustCompile(`date of birth corrected: \S+, from \d{4}-\d\d-\d\d to `+born15+`, method: passport checked, reason: TEST her mother wrote in, by: amir\n`).MatchString(out) {
 				t.Errorf("account show after the correction: exit %d\n%s", code, out)
 			}
 			list, err := svc.Contacts(ctx, as["amy"].ID)

@@ -304,6 +304,11 @@ func TestAdultCorrectedTo15(t *testing.T) {
 		if err != nil || a.AgeBand != "teen" {
 			t.Fatalf("the correction: %+v %v", a, err)
 		}
+		if d, err := s.admin.AdminAccountDetail(ctx, amy.handle); err != nil || d.BirthDate != born(15) || d.BirthDateCorrected == nil ||
+			d.BirthDateCorrected.To != born(15) || d.BirthDateCorrected.Method != fix.Method || d.BirthDateCorrected.By != "amir" ||
+			d.BirthDateCorrected.Reason != fix.Reason || d.BirthDateCorrected.At.IsZero() {
+			t.Errorf("the operator's view after the correction: %+v %v", d, err)
+		}
 		if e := apiErr(t, func() error { _, err := s.admin.CorrectBirthDate(ctx, amy.handle, fix); return err }()); e.Code != "birth_date_unchanged" {
 			t.Errorf("the same correction twice: %+v", e)
 		}
