@@ -94,7 +94,7 @@ func (s *Service) relayEvent(ctx context.Context, ev safeguard.Event) bool {
 			n.Notice = policy.NoticeE2EEEnded
 			return err
 		}
-		if p["notice"] == NoticeContactEndedForAge {
+		if p["notice"] == NoticeContactEndedForAge || p["notice"] == NoticeGuardianAgeCorrect {
 			return nil
 		}
 		var err error
