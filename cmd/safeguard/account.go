@@ -129,8 +129,8 @@ func parseAccountArgs(e *env, sub string, names bool, args []string) (accountArg
 	case "unverify", "suspend", "unsuspend", "delete":
 		fs.StringVar(&a.reason, "reason", "", "why, for the audit log (required)")
 	case "preserve":
-		fs.StringVar(&a.reference, "reference", "", "the agency's reference for the request (required, unless --extend)")
-		fs.StringVar(&a.agency, "agency", "", "the agency that asks, e.g. \"Bedfordshire Police\" (required, unless --extend)")
+		fs.StringVar(&a.reference, "reference", "", "the agency's reference for the request (required; refused with --extend)")
+		fs.StringVar(&a.agency, "agency", "", "the agency that asks, e.g. \"Bedfordshire Police\" (required; refused with --extend)")
 		fs.IntVar(&a.days, "days", 90, fmt.Sprintf("how many days to hold the data (at most %d); with --extend, how many days more", messaging.MaxPreservationDays))
 		fs.Int64Var(&a.extend, "extend", 0, "the ID of a preservation of this account to extend by --days, instead of recording a new one")
 	case "guardian":

@@ -25,6 +25,9 @@ func accountPreserve(ctx context.Context, e *env, svc *messaging.Service, a acco
 	var acc *safeguard.Account
 	var err error
 	if a.extend != 0 {
+		if err := messaging.ExtendOnlyDays(a.reference, a.agency); err != nil {
+			return err
+		}
 		p, acc, err = svc.ExtendPreservation(ctx, a.ref, a.extend, a.days, a.by)
 	} else {
 		p, acc, err = svc.Preserve(ctx, a.ref, messaging.Preservation{Reference: a.reference, Agency: a.agency, Days: a.days, By: a.by})

@@ -126,6 +126,9 @@ func testPreserveAndExport(t *testing.T, dir, db string) {
 		t.Errorf("preserve: %s", out)
 	}
 	cli(1, "account", "preserve", sh, "--agency", "Test Police", "--by", "amir")
+	if out := cli(1, "account", "preserve", sh, "--extend", "1", "--days", "30", "--reference", "TP/2026/2", "--agency", "Other Police", "--by", "amir"); !strings.Contains(out, "An extension takes only the number of days") {
+		t.Errorf("extend with a new reference and agency: %s", out)
+	}
 	if out := cli(0, "account", "preserve", sh, "--extend", "1", "--days", "30", "--by", "amir"); !strings.Contains(out, "preservation 1 of "+sh+" extended") {
 		t.Errorf("extend: %s", out)
 	}

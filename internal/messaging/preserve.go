@@ -62,6 +62,17 @@ func (s *Service) Preserve(ctx context.Context, ref string, req Preservation) (*
 	return p, a, nil
 }
 
+// ExtendOnlyDays refuses an extension that names a reference or an agency:
+// an extension changes only how long a preservation holds; a new reference
+// or agency is a new preservation request.
+func ExtendOnlyDays(reference, agency string) error {
+	if reference == "" && agency == "" {
+		return nil
+	}
+	return safeguard.Invalid("extend_days_only", "An extension takes only the number of days (and who extends it). "+
+		"For a new reference or agency, record a new preservation request.")
+}
+
 // ExtendPreservation extends preservation id of an account by days, from
 // when it would end (or from now, if it has ended), audited.
 func (s *Service) ExtendPreservation(ctx context.Context, ref string, id int64, days int, by string) (*safeguard.Preservation, *safeguard.Account, error) {
