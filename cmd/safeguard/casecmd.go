@@ -479,10 +479,18 @@ func cmdEvidenceVerify(ctx context.Context, e *env, args []string) error {
 		return &exitError{code: 1, err: errors.New(wrongEvidenceKey)}
 	}
 	if !r.OK() {
-		return &exitError{code: 1, err: fmt.Errorf("evidence log does not verify: %d problems (tampering, or damage: see above)", len(r.Problems))}
+		return &exitError{code: 1, err: fmt.Errorf("evidence log does not verify: %s (tampering, or damage: see above)", problemCount(len(r.Problems)))}
 	}
 	fmt.Fprintln(e.stdout, "evidence log verified")
 	return nil
+}
+
+// problemCount is "1 problem" or "N problems".
+func problemCount(n int) string {
+	if n == 1 {
+		return "1 problem"
+	}
+	return strconv.Itoa(n) + " problems"
 }
 
 // verifyPackage checks a disclosure package against the pinned key.
@@ -495,7 +503,7 @@ func verifyPackage(e *env, dir string, pub ed25519.PublicKey) error {
 		fmt.Fprintln(e.stdout, p)
 	}
 	if len(problems) > 0 {
-		return &exitError{code: 1, err: fmt.Errorf("package %s does not verify: %d problems (tampering, or damage: see above)", dir, len(problems))}
+		return &exitError{code: 1, err: fmt.Errorf("package %s does not verify: %s (tampering, or damage: see above)", dir, problemCount(len(problems)))}
 	}
 	fmt.Fprintf(e.stdout, "package verified: %s, reference %s, %d files, signed by the pinned key\n", m.Subject, m.Reference, len(m.Files))
 	return nil

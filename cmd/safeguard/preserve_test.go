@@ -204,7 +204,8 @@ func testPreserveAndExport(t *testing.T, dir, db string) {
 	if err := os.WriteFile(filepath.Join(pkg, "messages.json"), bytes.Replace(b, []byte("six"), []byte("ten"), 1), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if out := cli(1, "evidence", "verify", "--package", pkg, "--evidence-pubkey", pub); !strings.Contains(out, "messages.json: its contents do not match the manifest (changed)") {
+	if out := cli(1, "evidence", "verify", "--package", pkg, "--evidence-pubkey", pub); !strings.Contains(out, "messages.json: its contents do not match the manifest (changed)") ||
+		!strings.Contains(out, "does not verify: 1 problem (") {
 		t.Errorf("verify of a changed file: %s", out)
 	}
 	if out := cli(1, "evidence", "verify", "--package", pkg, "--evidence-pubkey", strings.Repeat("ab", 32)); !strings.Contains(out, "does not verify under the pinned key") {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -223,6 +224,14 @@ func testVanishedSender(t *testing.T, s *caseStack) {
 		}
 		if rec.BlockHandle != "" {
 			t.Errorf("the receipt names the deleted sender: %q", rec.BlockHandle)
+		}
+		if len(rec.Notices) == 0 {
+			t.Errorf("a young person's receipt without a notice: %+v", rec)
+		}
+		for _, n := range rec.Notices {
+			if slices.Contains(n.Actions, "block") {
+				t.Errorf("the receipt offers to block an account that is gone: %+v", n)
+			}
 		}
 		s.process(t)
 		cs := s.cases(t)
