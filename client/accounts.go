@@ -158,6 +158,22 @@ type AccountDetail struct {
 	Children         []string          `json:"children"`           // handles of the children it is guardian of
 	Counts           AccountCounts     `json:"counts"`
 	AssuranceHistory []AssuranceChange `json:"assurance_history"`
+	// BirthDate is the date of birth held (YYYY-MM-DD), shown to operators
+	// only; empty once a deleted account's is erased.
+	BirthDate string `json:"birth_date,omitempty"`
+	// BirthDateCorrected is the last correction of the date of birth, from
+	// the audit log; absent when it was never corrected.
+	BirthDateCorrected *BirthDateCorrection `json:"birth_date_corrected,omitempty"`
+}
+
+// BirthDateCorrection is an operator's correction of a date of birth.
+type BirthDateCorrection struct {
+	At     time.Time `json:"at"`
+	From   string    `json:"from"` // YYYY-MM-DD
+	To     string    `json:"to"`
+	Method string    `json:"method"`
+	Reason string    `json:"reason"`
+	By     string    `json:"by"`
 }
 
 // AccountDeleted is the answer to an operator's deletion.

@@ -129,8 +129,8 @@ func parseAccountArgs(e *env, sub string, names bool, args []string) (accountArg
 	case "unverify", "suspend", "unsuspend", "delete":
 		fs.StringVar(&a.reason, "reason", "", "why, for the audit log (required)")
 	case "preserve":
-		fs.StringVar(&a.reference, "reference", "", "the agency's reference for the request (required, unless --extend)")
-		fs.StringVar(&a.agency, "agency", "", "the agency that asks, e.g. \"Bedfordshire Police\" (required, unless --extend)")
+		fs.StringVar(&a.reference, "reference", "", "the agency's reference for the request (required; refused with --extend)")
+		fs.StringVar(&a.agency, "agency", "", "the agency that asks, e.g. \"Bedfordshire Police\" (required; refused with --extend)")
 		fs.IntVar(&a.days, "days", 90, fmt.Sprintf("how many days to hold the data (at most %d); with --extend, how many days more", messaging.MaxPreservationDays))
 		fs.Int64Var(&a.extend, "extend", 0, "the ID of a preservation of this account to extend by --days, instead of recording a new one")
 	case "guardian":
@@ -231,6 +231,13 @@ func accountShow(ctx context.Context, e *env, svc *messaging.Service, a accountA
 	fmt.Fprintf(w, "%s (ID %d)\n", v.Handle, v.ID)
 	fmt.Fprintf(w, "  age band:   %s\n  assurance:  %s\n  status:     %s\n  app:        %s\n  created:    %s\n",
 		v.AgeBand, v.AgeAssurance, v.Status, v.App, v.CreatedAt.Format(time.RFC3339))
+	if v.BirthDate != "" {
+		fmt.Fprintf(w, "  born:       %s\n", v.BirthDate)
+	}
+	if b := v.BirthDateCorrected; b != nil {
+		fmt.Fprintf(w, "  date of birth corrected: %s, from %s to %s, method: %s, reason: %s, by: %s\n",
+			b.At.Format(time.RFC3339), b.From, b.To, b.Method, b.Reason, b.By)
+	}
 	if v.LocalAuthority != "" {
 		fmt.Fprintf(w, "  lives in:   %s\n", livesIn(v.LocalAuthority, v.PoliceForce))
 	}

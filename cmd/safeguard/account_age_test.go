@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"regexp"
 	"strings"
 	"testing"
@@ -86,7 +87,9 @@ func TestAccountBirthDateCommand(t *testing.T) {
 					t.Errorf("%v: exit %d, stdout %q, stderr %q", c.args, code, out, errOut)
 				}
 			}
-			if out, _, code := runCmd(t, env, "account", "show", amy); code != 0 || !strings.Contains(out, "age band:   teen") {
+			if out, _, code := runCmd(t, env, "account", "show", amy); code != 0 || !strings.Contains(out, "age band:   teen") ||
+				!strings.Contains(out, "born:       "+born15+"\n") ||
+				!regexp.MustCompile(`date of birth corrected: \S+, from \d{4}-\d\d-\d\d to `+born15+`, method: passport checked, reason: TEST her mother wrote in, by: amir\n`).MatchString(out) {
 				t.Errorf("account show after the correction: exit %d\n%s", code, out)
 			}
 			list, err := svc.Contacts(ctx, as["amy"].ID)
@@ -115,6 +118,52 @@ func TestAccountBirthDateCommand(t *testing.T) {
 				"contact.ended age_corrected", "conversation.member_removed age_changed", `age_band.changed correction {"from":"adult","to":"teen"}`} {
 				if !strings.Contains(audit.String(), want) {
 					t.Errorf("the audit log lacks %s:\n%s", want, audit.String())
+				}
+			}
+		})
+	}
+}
+
+// TestAccountBirthDateCommandReachesLiveStreams: a date of birth corrected at
+// the command line while a server runs on the database reaches the live
+// stream of the account through the server's relay of the outbox, on each
+// store.
+func TestAccountBirthDateCommandReachesLiveStreams(t *testing.T) {
+	for name, newDB := range bankDBs(t) {
+		t.Run(name, func(t *testing.T) {
+			db := newDB(t)
+			srv, _ := startBankServer(t, db)
+			amy := newUser(t, srv.url, "amy")
+			me, err := amy.Me(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			evs, err := amy.Events(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			born15 := time.Now().AddDate(-15, 0, -1).Format(time.DateOnly)
+			if out, errOut, code := runCmd(t, map[string]string{"SAFEGUARD_DB": db}, "account", "birth-date", me.Handle,
+				"--date", born15, "--method", "passport checked", "--reason", "TEST", "--by", "amir"); code != 0 {
+				t.Fatalf("birth-date: exit %d, %q %q", code, out, errOut)
+			}
+			for {
+				select {
+				case ev, ok := <-evs:
+					if !ok {
+						t.Fatal("stream ended before the age change arrived")
+					}
+					if ev.Type != safeguard.EventAgeChanged {
+						continue
+					}
+					if ev.Notice == nil || ev.Notice.Code != messaging.NoticeAgeCorrectedMinor || ev.Account == nil || ev.Account.AgeBand != "teen" {
+						t.Fatalf("age change event: %+v", ev)
+					}
+					return
+				case <-ctx.Done():
+					t.Fatal("no account.age_changed on the live stream after the command")
 				}
 			}
 		})

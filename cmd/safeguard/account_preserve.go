@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,6 +25,9 @@ func accountPreserve(ctx context.Context, e *env, svc *messaging.Service, a acco
 	var acc *safeguard.Account
 	var err error
 	if a.extend != 0 {
+		if err := messaging.ExtendOnlyDays(a.reference, a.agency); err != nil {
+			return err
+		}
 		p, acc, err = svc.ExtendPreservation(ctx, a.ref, a.extend, a.days, a.by)
 	} else {
 		p, acc, err = svc.Preserve(ctx, a.ref, messaging.Preservation{Reference: a.reference, Agency: a.agency, Days: a.days, By: a.by})
@@ -250,6 +255,10 @@ func disclosureFiles(ctx context.Context, d *messaging.Disclosure, md mediaGette
 		dm := disclosedMedia{ID: m.ID, ContentType: m.ContentType, Size: m.Size, SHA256: fmt.Sprintf("%x", m.SHA256)}
 		b, err := md.Get(ctx, m.StorageKey)
 		if err == nil {
+			if len(m.SHA256) == 0 { // media stored before its digest was recorded
+				sum := sha256.Sum256(b)
+				dm.SHA256 = hex.EncodeToString(sum[:])
+			}
 			dm.File = "media/" + strconv.FormatInt(m.ID, 10) + extension(m.ContentType)
 			files = append(files, evidence.PackageFile{Name: dm.File, Data: b})
 		} else if !errors.Is(err, safeguard.ErrNotFound) {

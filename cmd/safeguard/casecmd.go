@@ -479,10 +479,18 @@ func cmdEvidenceVerify(ctx context.Context, e *env, args []string) error {
 		return &exitError{code: 1, err: errors.New(wrongEvidenceKey)}
 	}
 	if !r.OK() {
-		return &exitError{code: 1, err: fmt.Errorf("evidence log does not verify: %d problems (tampering, or damage: see above)", len(r.Problems))}
+		return &exitError{code: 1, err: fmt.Errorf("evidence log does not verify: %s (tampering, or damage: see above)", problemCount(len(r.Problems)))}
 	}
 	fmt.Fprintln(e.stdout, "evidence log verified")
 	return nil
+}
+
+// problemCount is "1 problem" or "N problems".
+func problemCount(n int) string {
+	if n == 1 {
+		return "1 problem"
+	}
+	return strconv.Itoa(n) + " problems"
 }
 
 // verifyPackage checks a disclosure package against the pinned key.
@@ -495,7 +503,7 @@ func verifyPackage(e *env, dir string, pub ed25519.PublicKey) error {
 		fmt.Fprintln(e.stdout, p)
 	}
 	if len(problems) > 0 {
-		return &exitError{code: 1, err: fmt.Errorf("package %s does not verify: %d problems (tampering, or damage: see above)", dir, len(problems))}
+		return &exitError{code: 1, err: fmt.Errorf("package %s does not verify: %s (tampering, or damage: see above)", dir, problemCount(len(problems)))}
 	}
 	fmt.Fprintf(e.stdout, "package verified: %s, reference %s, %d files, signed by the pinned key\n", m.Subject, m.Reference, len(m.Files))
 	return nil
@@ -506,7 +514,7 @@ func cmdEvidenceRetain(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "evidence retain", "evidence retain [--now TIME] [flags]")
 	var d dataFlags
 	bindData(fs, &d, true)
-	now := fs.String("now", "", "the time to retain as of (RFC 3339; default now)")
+	now := fs.String("now", "", "the time to retain as of (RFC 3339; default now). A later time really erases, now, what is past its retention or preservation by then")
 	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
@@ -539,6 +547,7 @@ func cmdEvidenceRetain(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "deleted accounts: %d erased past their retention, %d held by a case or a preservation request\n", acc.Erased, acc.Held)
+	fmt.Fprintf(e.stdout, "deleted accounts: %d erased past their retention, %d lost what only an ended preservation or case kept (contacts, undelivered messages, logins but the last), %d held by a case or a preservation request\n",
+		acc.Erased, acc.Released, acc.Held)
 	return nil
 }

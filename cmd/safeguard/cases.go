@@ -215,8 +215,8 @@ func runCaseJobs(ctx context.Context, c caseConfig, svc *cases.Service, accounts
 				}
 				if res, err := accounts.RetainDeleted(ctx); err != nil {
 					log.Error("deleted account retention", "err", err)
-				} else if res.Erased > 0 {
-					log.Info("deleted account retention", "erased", res.Erased, "held", res.Held)
+				} else if res.Erased > 0 || res.Released > 0 {
+					log.Info("deleted account retention", "erased", res.Erased, "released", res.Released, "held", res.Held)
 				}
 			}
 		}

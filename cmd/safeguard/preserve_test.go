@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -124,6 +126,9 @@ func testPreserveAndExport(t *testing.T, dir, db string) {
 		t.Errorf("preserve: %s", out)
 	}
 	cli(1, "account", "preserve", sh, "--agency", "Test Police", "--by", "amir")
+	if out := cli(1, "account", "preserve", sh, "--extend", "1", "--days", "30", "--reference", "TP/2026/2", "--agency", "Other Police", "--by", "amir"); !strings.Contains(out, "An extension takes only the number of days") {
+		t.Errorf("extend with a new reference and agency: %s", out)
+	}
 	if out := cli(0, "account", "preserve", sh, "--extend", "1", "--days", "30", "--by", "amir"); !strings.Contains(out, "preservation 1 of "+sh+" extended") {
 		t.Errorf("extend: %s", out)
 	}
@@ -148,7 +153,7 @@ func testPreserveAndExport(t *testing.T, dir, db string) {
 		t.Errorf("delete: %s", out)
 	}
 	later := time.Now().Add(60 * 24 * time.Hour).UTC().Format(time.RFC3339)
-	if out := cli(0, "evidence", "retain", "--now", later); !strings.Contains(out, "deleted accounts: 0 erased past their retention, 1 held by a case or a preservation request") {
+	if out := cli(0, "evidence", "retain", "--now", later); !strings.Contains(out, "deleted accounts: 0 erased past their retention, 0 lost what only an ended preservation or case kept (contacts, undelivered messages, logins but the last), 1 held by a case or a preservation request") {
 		t.Errorf("retain while held: %s", out)
 	}
 	var shown struct {
@@ -176,6 +181,16 @@ func testPreserveAndExport(t *testing.T, dir, db string) {
 			t.Errorf("the package has no %s", f)
 		}
 	}
+	var media []struct {
+		File   string `json:"file"`
+		SHA256 string `json:"sha256"`
+	}
+	if b, err := os.ReadFile(filepath.Join(pkg, "media.json")); err != nil || json.Unmarshal(b, &media) != nil || len(media) != 1 || media[0].File == "" {
+		t.Fatalf("media.json: %s %v", b, err)
+	}
+	if b, err := os.ReadFile(filepath.Join(pkg, media[0].File)); err != nil || media[0].SHA256 != fmt.Sprintf("%x", sha256.Sum256(b)) {
+		t.Errorf("media.json gives the SHA-256 %q for %s (%v)", media[0].SHA256, media[0].File, err)
+	}
 	if b, _ := os.ReadFile(filepath.Join(pkg, "logins.json")); !regexp.MustCompile(`"addr": "127\.0\.0\.1",\s+"port": [1-9]`).Match(b) {
 		t.Errorf("logins.json holds no address and port:\n%s", b)
 	}
@@ -189,11 +204,22 @@ func testPreserveAndExport(t *testing.T, dir, db string) {
 	if err := os.WriteFile(filepath.Join(pkg, "messages.json"), bytes.Replace(b, []byte("six"), []byte("ten"), 1), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if out := cli(1, "evidence", "verify", "--package", pkg, "--evidence-pubkey", pub); !strings.Contains(out, "messages.json: its contents do not match the manifest (changed)") {
+	if out := cli(1, "evidence", "verify", "--package", pkg, "--evidence-pubkey", pub); !strings.Contains(out, "messages.json: its contents do not match the manifest (changed)") ||
+		!strings.Contains(out, "does not verify: 1 problem (") {
 		t.Errorf("verify of a changed file: %s", out)
 	}
 	if out := cli(1, "evidence", "verify", "--package", pkg, "--evidence-pubkey", strings.Repeat("ab", 32)); !strings.Contains(out, "does not verify under the pinned key") {
 		t.Errorf("verify with another key: %s", out)
+	}
+
+	// Once the preservation has ended (120 days), a run erases what only it
+	// kept, and says so; the details and last login stay their year.
+	past := time.Now().Add(150 * 24 * time.Hour).UTC().Format(time.RFC3339)
+	if out := cli(0, "evidence", "retain", "--now", past); !strings.Contains(out, "deleted accounts: 0 erased past their retention, 1 lost what only an ended preservation or case kept") {
+		t.Errorf("retain after the preservation: %s", out)
+	}
+	if err := jsonInto(cli(0, "account", "show", sh, "--json"), &shown); err != nil || shown.Counts.Contacts != 0 {
+		t.Errorf("the contact after the preservation ended: %+v %v", shown, err)
 	}
 
 	entries, err := admin.Audit(ctx, 0)
@@ -205,7 +231,7 @@ func testPreserveAndExport(t *testing.T, dir, db string) {
 		actions = append(actions, e.Action)
 	}
 	all := strings.Join(actions, " ")
-	for _, a := range []string{"account.preserved", "account.preservation_extended", "account.deleted", "account.disclosed"} {
+	for _, a := range []string{"account.preserved", "account.preservation_extended", "account.deleted", "account.disclosed", "account.retention_released"} {
 		if !strings.Contains(all, a) {
 			t.Errorf("the audit log has no %s: %s", a, all)
 		}

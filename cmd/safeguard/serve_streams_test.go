@@ -3,6 +3,8 @@ package main
 import (
 	"flag"
 	"io"
+	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -70,5 +72,20 @@ func TestSupportContactFlag(t *testing.T) {
 				t.Errorf("check: %v", err)
 			}
 		})
+	}
+}
+
+// Without a support contact, GET /api/v1/about still answers the field,
+// empty.
+func TestAboutWithoutSupportContact(t *testing.T) {
+	srv, _ := startBankServer(t, filepath.Join(t.TempDir(), "safeguard.db"))
+	res, err := http.Get(srv.url + "/api/v1/about")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK || strings.TrimSpace(string(b)) != `{"support_contact":""}` {
+		t.Errorf("about: %d %s", res.StatusCode, b)
 	}
 }

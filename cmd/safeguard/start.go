@@ -313,6 +313,7 @@ func (s *stack) buildE2EE(c serveConfig, log *slog.Logger) error {
 func (s *stack) runJobs(c serveConfig, log *slog.Logger) {
 	runCaseJobs(s.jobs, c.cases, s.cases, s.svc, log)
 	go s.svc.RunAges(s.jobs, messaging.DefaultSettleAgesEvery)
+	go s.svc.RunRelay(s.jobs, messaging.DefaultRelayEvery)
 	go s.images.Run(s.jobs)
 	if s.e2ee != nil {
 		go s.e2ee.Run(s.jobs, e2ee.DefaultSweepEvery)

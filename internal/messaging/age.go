@@ -34,18 +34,22 @@ const (
 	NoticeAgeNow18           = "age_now_18"
 	NoticeAgeCorrectedMinor  = "age_corrected_minor"
 	NoticeAgeCorrectedAdult  = "age_corrected_adult"
+	NoticeAgeCorrectedChild  = "age_corrected_child"
+	NoticeAgeCorrectedTeen   = "age_corrected_teen"
+	NoticeGuardianAgeCorrect = "guardian_age_corrected"
 	NoticeContactEndedForAge = "contact_ended_age"
 )
 
 // ageChange is what followed from one account's change of band, told to
 // the people concerned once the transaction has committed.
 type ageChange struct {
-	account  *safeguard.Account
-	notice   string
-	departed []departure
-	closed   []*ConversationView  // E2EE conversations that take no more messages
-	ended    []int64              // young people told that a contact ended
-	released []*safeguard.Contact // requests that no longer wait for a guardian
+	account   *safeguard.Account
+	notice    string
+	departed  []departure
+	closed    []*ConversationView  // E2EE conversations that take no more messages
+	ended     []int64              // young people told that a contact ended
+	released  []*safeguard.Contact // requests that no longer wait for a guardian
+	guardians []int64              // told that a child they look after had her date of birth corrected
 }
 
 // ageNotice is what the account is told of its change from one band to
@@ -54,6 +58,10 @@ func ageNotice(from, to safeguard.AgeBand, cause string) string {
 	switch {
 	case cause == causeCorrection && to == safeguard.Adult:
 		return NoticeAgeCorrectedAdult
+	case cause == causeCorrection && from.Minor() && to == safeguard.Child:
+		return NoticeAgeCorrectedChild
+	case cause == causeCorrection && from.Minor():
+		return NoticeAgeCorrectedTeen
 	case cause == causeCorrection:
 		return NoticeAgeCorrectedMinor
 	case to == safeguard.Adult:
@@ -84,6 +92,12 @@ func (s *Service) settleAge(ctx context.Context, tx Tx, a *safeguard.Account, no
 	if err := s.ageContacts(ctx, tx, ch, from, to, cause, now); err != nil {
 		return nil, err
 	}
+	if cause == causeCorrection {
+		ch.guardians = a.Guardians()
+		if err := s.recordNotice(ctx, tx, ch.guardians, NoticeGuardianAgeCorrect, now); err != nil {
+			return nil, err
+		}
+	}
 	if to.Minor() {
 		if err := s.closeE2EE(ctx, tx, ch, now); err != nil {
 			return nil, err
@@ -96,7 +110,7 @@ func (s *Service) settleAge(ctx context.Context, tx Tx, a *safeguard.Account, no
 	if err := tx.UpdateAccount(ctx, a); err != nil {
 		return nil, err
 	}
-	payload, _ := json.Marshal(map[string]string{"notice": ch.notice, "from": string(from), "to": string(to), "cause": cause})
+	payload := s.eventPayload(map[string]string{"notice": ch.notice, "from": string(from), "to": string(to), "cause": cause})
 	if err := tx.AppendEvent(ctx, &safeguard.Event{Type: safeguard.EventAgeChanged, At: now, AccountID: a.ID, Payload: payload}); err != nil {
 		return nil, err
 	}
@@ -215,11 +229,13 @@ func (s *Service) ageContacts(ctx context.Context, tx Tx, ch *ageChange, from, t
 			ch.ended = append(ch.ended, other.ID)
 		}
 	}
-	return recordContactEnded(ctx, tx, ch.ended, now)
+	return s.recordNotice(ctx, tx, ch.ended, NoticeContactEndedForAge, now)
 }
 
-func recordContactEnded(ctx context.Context, tx Tx, to []int64, now time.Time) error {
-	payload, _ := json.Marshal(map[string]string{"notice": NoticeContactEndedForAge})
+// recordNotice writes an account.age_changed event with notice code, and
+// no account, to each of to.
+func (s *Service) recordNotice(ctx context.Context, tx Tx, to []int64, code string, now time.Time) error {
+	payload := s.eventPayload(map[string]string{"notice": code})
 	for _, id := range to {
 		if err := tx.AppendEvent(ctx, &safeguard.Event{Type: safeguard.EventAgeChanged, At: now, AccountID: id, Payload: payload}); err != nil {
 			return err
@@ -237,7 +253,7 @@ func (s *Service) closeE2EE(ctx context.Context, tx Tx, ch *ageChange, now time.
 	if err != nil {
 		return err
 	}
-	payload, _ := json.Marshal(map[string]string{"notice": policy.NoticeE2EEEnded})
+	payload := s.eventPayload(map[string]string{"notice": policy.NoticeE2EEEnded})
 	for _, id := range ids {
 		c, err := tx.Conversation(ctx, id)
 		if err != nil {
@@ -331,6 +347,9 @@ func (s *Service) tellAgeChange(ctx context.Context, ch *ageChange) {
 	s.publish(ctx, ch.account.ID, Notification{Type: safeguard.EventAgeChanged, Account: ch.account, Notice: ch.notice})
 	for _, id := range ch.ended {
 		s.publish(ctx, id, Notification{Type: safeguard.EventAgeChanged, Notice: NoticeContactEndedForAge})
+	}
+	for _, id := range ch.guardians {
+		s.publish(ctx, id, Notification{Type: safeguard.EventAgeChanged, Notice: NoticeGuardianAgeCorrect})
 	}
 	for _, d := range ch.departed {
 		s.publishConversationView(ctx, d.view, safeguard.EventMemberChanged, d.gone)

@@ -3,6 +3,7 @@ package messaging
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"image"
 	_ "image/gif" // image types accepted for upload
@@ -154,7 +155,8 @@ func (s *Service) sendImage(ctx context.Context, senderID, conversationID int64,
 	if len(caption) > safeguard.MaxTextBytes || !utf8.ValidString(caption) {
 		return nil, safeguard.Errorf(safeguard.ErrTooLarge, "message_too_long", "That caption is too long.")
 	}
-	md := &safeguard.Media{OwnerID: senderID, ContentType: ct, Size: int64(len(data)), Origin: origin}
+	sum := sha256.Sum256(data)
+	md := &safeguard.Media{OwnerID: senderID, ContentType: ct, Size: int64(len(data)), SHA256: sum[:], Origin: origin}
 	if sniffed := http.DetectContentType(data); slices.Contains(imageTypes, sniffed) {
 		md.ContentType = sniffed
 		if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil {

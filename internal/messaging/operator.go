@@ -135,6 +135,30 @@ type AccountDetail struct {
 	// Suspension is the audit log's record of the suspension in force, when
 	// the account is suspended (nil when not, or when none is recorded).
 	Suspension *Suspension
+	// BirthDateCorrected is the audit log's record of the last correction
+	// of the date of birth, nil when it was never corrected.
+	BirthDateCorrected *BirthDateCorrection
+}
+
+// BirthDateCorrection is one operator's correction of a date of birth.
+type BirthDateCorrection struct {
+	At                           time.Time
+	From, To, Method, Reason, By string
+}
+
+// lastBirthDateCorrection finds, in audit entries newest first, the last
+// correction of the date of birth.
+func lastBirthDateCorrection(entries []safeguard.AuditEntry) *BirthDateCorrection {
+	for _, e := range entries {
+		if e.Action == "birth_date.corrected" {
+			c := &BirthDateCorrection{At: e.At}
+			var d struct{ From, To, Method, Reason, By string }
+			_ = json.Unmarshal([]byte(e.Detail), &d)
+			c.From, c.To, c.Method, c.Reason, c.By = d.From, d.To, d.Method, d.Reason, d.By
+			return c
+		}
+	}
+	return nil
 }
 
 // Suspension is who suspended an account, when and why: an operator's
@@ -209,6 +233,7 @@ func (s *Service) Detail(ctx context.Context, ref string) (*AccountDetail, error
 			return err
 		}
 		d.Assurance = assuranceHistory(entries)
+		d.BirthDateCorrected = lastBirthDateCorrection(entries)
 		if d.Account.Status == safeguard.Suspended {
 			d.Suspension = lastSuspension(entries)
 		}

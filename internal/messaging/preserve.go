@@ -62,6 +62,17 @@ func (s *Service) Preserve(ctx context.Context, ref string, req Preservation) (*
 	return p, a, nil
 }
 
+// ExtendOnlyDays refuses an extension that names a reference or an agency:
+// an extension changes only how long a preservation holds; a new reference
+// or agency is a new preservation request.
+func ExtendOnlyDays(reference, agency string) error {
+	if reference == "" && agency == "" {
+		return nil
+	}
+	return safeguard.Invalid("extend_days_only", "An extension takes only the number of days (and who extends it). "+
+		"For a new reference or agency, record a new preservation request.")
+}
+
 // ExtendPreservation extends preservation id of an account by days, from
 // when it would end (or from now, if it has ended), audited.
 func (s *Service) ExtendPreservation(ctx context.Context, ref string, id int64, days int, by string) (*safeguard.Preservation, *safeguard.Account, error) {
@@ -161,8 +172,9 @@ func casesHold(cs []*safeguard.Case) bool {
 
 // RetainResult is what a retention pass over deleted accounts did.
 type RetainResult struct {
-	Erased int // accounts whose kept data is now all erased
-	Held   int // accounts a case or a preservation still holds
+	Erased   int // accounts whose kept data is now all erased
+	Released int // accounts that lost what only a preservation or a case kept (contacts, undelivered messages, all logins but the last); their details and last login stay their year
+	Held     int // accounts a case or a preservation still holds
 }
 
 // RetainDeleted erases, as of the service's clock, what deleted accounts
@@ -189,8 +201,11 @@ func (s *Service) RetainDeleted(ctx context.Context) (RetainResult, error) {
 			if err != nil {
 				return res, err
 			}
-			if erased {
+			switch {
+			case erased:
 				res.Erased++
+			case d.Held && !held:
+				res.Released++
 			}
 			if held {
 				res.Held++
@@ -226,7 +241,11 @@ func (s *Service) retainOne(ctx context.Context, d store.DeletedAccount, now tim
 			return err
 		}
 		if keep.Any() {
-			return nil // the details and last login stay their time
+			if !d.Held {
+				return nil // the details and last login stay their time
+			}
+			return tx.Audit(ctx, &safeguard.AuditEntry{At: now, Actor: "system", Action: "account.retention_released", TargetID: a.ID,
+				Detail: `{"deleted_at":"` + d.DeletedAt.UTC().Format(time.RFC3339) + `","erased":"contacts, undelivered messages, logins but the last"}`})
 		}
 		erased = true
 		a.BirthDate, a.LocalAuthority, a.PoliceForce, a.GuardianID, a.SecondGuardianID = safeguard.Date{}, "", "", 0, 0

@@ -216,4 +216,4 @@ func (s *Service) GuardianReset(ctx context.Context, guardianID int64, childHand
 }
 
 var errResetNotChild = safeguard.Errorf(safeguard.ErrPermission, "not_a_child",
-	"A parent or carer can get a reset code only for a child under 13. Older young people ask Safeguard's support team.")
+	"A parent or carer can get a reset code only for a child under 13. From 13, a young person resets her password with one of her own recovery codes, given when she signed up, or asks Safeguard's support team.")

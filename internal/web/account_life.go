@@ -186,6 +186,12 @@ func WireAccountDetail(d *messaging.AccountDetail, now time.Time) client.Account
 		out.AssuranceHistory = append(out.AssuranceHistory, client.AssuranceChange{At: h.At, Level: string(h.Level), From: string(h.From),
 			Method: h.Method, Note: h.Note, By: h.By})
 	}
+	if !d.Account.BirthDate.IsZero() {
+		out.BirthDate = d.Account.BirthDate.String()
+	}
+	if b := d.BirthDateCorrected; b != nil {
+		out.BirthDateCorrected = &client.BirthDateCorrection{At: b.At, From: b.From, To: b.To, Method: b.Method, Reason: b.Reason, By: b.By}
+	}
 	return out
 }
 

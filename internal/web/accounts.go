@@ -82,7 +82,8 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request, a *safeguard.Account
 // about answers anyone, logged in or not: what the app shows about this
 // service, such as how to reach its support team.
 func (s *Server) about(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, client.About{SupportContact: s.cfg.SupportContact})
+	// Always the field, empty when not set: a client reads one shape.
+	writeJSON(w, http.StatusOK, map[string]string{"support_contact": s.cfg.SupportContact})
 }
 
 func (s *Server) lookup(w http.ResponseWriter, r *http.Request, a *safeguard.Account) {

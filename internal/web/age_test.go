@@ -304,6 +304,11 @@ func TestAdultCorrectedTo15(t *testing.T) {
 		if err != nil || a.AgeBand != "teen" {
 			t.Fatalf("the correction: %+v %v", a, err)
 		}
+		if d, err := s.admin.AdminAccountDetail(ctx, amy.handle); err != nil || d.BirthDate != born(15) || d.BirthDateCorrected == nil ||
+			d.BirthDateCorrected.To != born(15) || d.BirthDateCorrected.Method != fix.Method || d.BirthDateCorrected.By != "amir" ||
+			d.BirthDateCorrected.Reason != fix.Reason || d.BirthDateCorrected.At.IsZero() {
+			t.Errorf("the operator's view after the correction: %+v %v", d, err)
+		}
 		if e := apiErr(t, func() error { _, err := s.admin.CorrectBirthDate(ctx, amy.handle, fix); return err }()); e.Code != "birth_date_unchanged" {
 			t.Errorf("the same correction twice: %+v", e)
 		}
@@ -389,5 +394,47 @@ func TestTeenCorrectedToAdult(t *testing.T) {
 		if audit := auditActions(t, s.stack); !strings.Contains(audit, "conversation.member_removed age_changed") {
 			t.Errorf("the audit log lacks the removal:\n%s", audit)
 		}
+	})
+}
+
+// TestChildCorrectedToTeen: an operator corrects a 12-year-old's date of
+// birth to a 14-year-old's. She is told that she is 13 or older here now
+// (not that she is under 18 now: she already was), and her guardian is told
+// that a date of birth was corrected.
+func TestChildCorrectedToTeen(t *testing.T) {
+	eachAge(t, func(t *testing.T, s *ageStack) {
+		ctx := t.Context()
+		kid := client.New(s.url)
+		a, err := kid.SignUp(ctx, client.SignUpRequest{Nickname: "tam", Password: pw, BirthDate: s.turning(13, 200)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := kid.Login(ctx, a.Handle, pw); err != nil {
+			t.Fatal(err)
+		}
+		dad := s.verified("tam_dad")
+		if _, err := dad.LinkGuardian(ctx, a.GuardianCode); err != nil {
+			t.Fatal(err)
+		}
+		kidEvents, dadEvents := stream(t, kid), stream(t, dad)
+		acc, err := s.admin.CorrectBirthDate(ctx, a.Handle, client.OperatorChange{BirthDate: s.turning(14, -10), Method: "birth certificate seen",
+			Reason: "TEST typed wrong at sign-up", By: "amir"})
+		if err != nil || acc.AgeBand != "teen" {
+			t.Fatalf("the correction: %+v %v", acc, err)
+		}
+		ev := ageNotice(t, kidEvents, "she is told", messaging.NoticeAgeCorrectedTeen)
+		if strings.Contains(ev.Notice.Text, "under 18") || !strings.Contains(ev.Notice.Text, "13 or older") {
+			t.Errorf("her notice: %q", ev.Notice.Text)
+		}
+		if ev := ageNotice(t, dadEvents, "her guardian is told", messaging.NoticeGuardianAgeCorrect); ev.Account != nil {
+			t.Errorf("the guardian's event carries an account: %+v", ev.Account)
+		}
+		acc, err = s.admin.CorrectBirthDate(ctx, a.Handle, client.OperatorChange{BirthDate: s.turning(13, 100), Method: "birth certificate seen",
+			Reason: "TEST the first correction was wrong", By: "amir"})
+		if err != nil || acc.AgeBand != "child" {
+			t.Fatalf("the correction back: %+v %v", acc, err)
+		}
+		ageNotice(t, kidEvents, "she is told again", messaging.NoticeAgeCorrectedChild)
+		ageNotice(t, dadEvents, "her guardian is told again", messaging.NoticeGuardianAgeCorrect)
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"net/http"
+	"slices"
 	"strings"
 
 	safeguard "github.com/safeguard-dev/safeguard"
@@ -65,6 +66,11 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, a *safeguard.Acc
 	out := client.ReportReceipt{ID: rec.ID, ReceivedAt: rec.ReceivedAt, Notices: wireNotices(rec.Notices), BlockHandle: rec.BlockHandle}
 	if out.Notices == nil {
 		out.Notices = []client.Notice{}
+	}
+	if out.BlockHandle == "" { // no one to block (a deleted sender, or no account named)
+		for i := range out.Notices {
+			out.Notices[i].Actions = slices.DeleteFunc(out.Notices[i].Actions, func(a string) bool { return a == "block" })
+		}
 	}
 	code := http.StatusCreated
 	if rec.Duplicate {

@@ -440,7 +440,8 @@ func TestGuardianResetOnlyUnder13(t *testing.T) {
 			Reason: "TEST typed wrong at sign-up", By: "amir"}); err != nil {
 			t.Fatal(err)
 		}
-		if e := apiErr(t, func() error { _, err := mum.ChildResetCode(ctx, kid); return err }()); e.Code != "not_a_child" || !strings.Contains(e.Message, "under 13") {
+		if e := apiErr(t, func() error { _, err := mum.ChildResetCode(ctx, kid); return err }()); e.Code != "not_a_child" || !strings.Contains(e.Message, "under 13") ||
+			!strings.Contains(e.Message, "recovery codes") {
 			t.Errorf("a code for a 13-year-old: %+v", e)
 		}
 	})

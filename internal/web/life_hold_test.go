@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -223,6 +225,14 @@ func testVanishedSender(t *testing.T, s *caseStack) {
 		if rec.BlockHandle != "" {
 			t.Errorf("the receipt names the deleted sender: %q", rec.BlockHandle)
 		}
+		if len(rec.Notices) == 0 {
+			t.Errorf("a young person's receipt without a notice: %+v", rec)
+		}
+		for _, n := range rec.Notices {
+			if slices.Contains(n.Actions, "block") {
+				t.Errorf("the receipt offers to block an account that is gone: %+v", n)
+			}
+		}
 		s.process(t)
 		cs := s.cases(t)
 		if len(cs) != 1 {
@@ -314,6 +324,12 @@ func TestPreservationHoldsAccount(t *testing.T) {
 		ext, err := s.admin.AdminExtendPreservation(ctx, h, p.ID, 30, "amir")
 		if err != nil || !ext.ExpiresAt.Equal(p.ExpiresAt.Add(30*24*time.Hour)) {
 			t.Errorf("extended = %+v %v", ext, err)
+		}
+		for _, body := range []string{`{"days":30,"by":"amir","reference":"BDF/TEST/2"}`, `{"days":30,"by":"amir","agency":"Other Police"}`} {
+			st, e := s.raw("PATCH", "/api/v1/admin/accounts/"+h+"/preservations/"+strconv.FormatInt(p.ID, 10), adminToken, "application/json", strings.NewReader(body))
+			if st != http.StatusBadRequest || e.Error.Code != "extend_days_only" {
+				t.Errorf("an extension with %s: %d %+v", body, st, e)
+			}
 		}
 		if _, err := s.admin.AdminExtendPreservation(ctx, s.h("ph_friend"), p.ID, 30, "amir"); client.ErrorCode(err) != "preservation_not_found" {
 			t.Errorf("extending it through another account: %v", err)

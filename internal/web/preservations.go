@@ -78,6 +78,10 @@ func (s *Server) adminExtendPreservation(w http.ResponseWriter, r *http.Request)
 		s.writeError(w, r, err)
 		return
 	}
+	if err := messaging.ExtendOnlyDays(req.Reference, req.Agency); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	p, a, err := s.svc.ExtendPreservation(r.Context(), r.PathValue("handle"), id, req.Days, req.By)
 	if err != nil {
 		s.writeError(w, r, err)
