@@ -511,3 +511,48 @@ func TestGuardianResetCodeEndsWithRights(t *testing.T) {
 		}
 	})
 }
+
+// TestGuardianDeletedChildWaitsAgain: a child whose only guardian deletes
+// their account, or is deleted by an operator, waits for a guardian again
+// and can ask for a new code; a child with a second guardian stays active.
+func TestGuardianDeletedChildWaitsAgain(t *testing.T) {
+	each(t, func(t *testing.T, s *stack) {
+		ctx := t.Context()
+		for _, byOperator := range []bool{false, true} {
+			name := fmt.Sprint("gd_", byOperator)
+			child, _, g := childWithGuardian(t, s, name+"_k", name+"_p")
+			if byOperator {
+				if _, err := s.admin.AdminDeleteAccount(ctx, s.h(name+"_p"), "TEST", "amir"); err != nil {
+					t.Fatal(err)
+				}
+			} else if _, err := g.DeleteAccount(ctx, pw); err != nil {
+				t.Fatal(err)
+			}
+			if me, err := child.Me(ctx); err != nil || me.Status != "pending_guardian" {
+				t.Errorf("operator %v: the child left with no guardian: %+v %v", byOperator, me, err)
+			}
+			if _, err := child.NewGuardianCode(ctx); err != nil {
+				t.Errorf("operator %v: the child asks for a new code: %v", byOperator, err)
+			}
+
+		}
+		child, kid, mum := childWithGuardian(t, s, "gd2_k", "gd2_mum")
+		dad := s.verified("gd2_dad")
+		code, err := mum.SecondGuardianCode(ctx, kid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := dad.LinkGuardian(ctx, code.Code); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := mum.DeleteAccount(ctx, pw); err != nil {
+			t.Fatal(err)
+		}
+		if me, err := child.Me(ctx); err != nil || me.Status != "active" {
+			t.Errorf("a child with a second guardian: %+v %v", me, err)
+		}
+		if ws, err := dad.Children(ctx); err != nil || len(ws) != 1 {
+			t.Errorf("the other guardian's children: %+v %v", ws, err)
+		}
+	})
+}
