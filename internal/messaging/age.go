@@ -107,7 +107,7 @@ func (s *Service) settleAge(ctx context.Context, tx Tx, a *safeguard.Account, no
 // ageStatus applies what a change of band does to the account itself: a
 // child who turns 13 no longer waits for a guardian, nor do her contact
 // requests on her side; someone who becomes a child with no guardian waits
-// for one; an adult's age checked before they were an adult no longer
+// for one, and her recovery codes end; an adult's age checked before they were an adult no longer
 // counts.
 func (s *Service) ageStatus(ctx context.Context, tx Tx, ch *ageChange, from, to safeguard.AgeBand, cause string, now time.Time) error {
 	a := ch.account
@@ -119,6 +119,11 @@ func (s *Service) ageStatus(ctx context.Context, tx Tx, ch *ageChange, from, to 
 	}
 	if from == safeguard.Child {
 		if err := s.releaseGuardianWait(ctx, tx, ch, now); err != nil {
+			return err
+		}
+	}
+	if to == safeguard.Child { // a child resets through a guardian only
+		if err := tx.SetRecoveryCodes(ctx, a.ID, nil, now); err != nil {
 			return err
 		}
 	}
