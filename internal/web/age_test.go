@@ -391,3 +391,54 @@ func TestTeenCorrectedToAdult(t *testing.T) {
 		}
 	})
 }
+
+// TestAdultCorrectedToMinorLeavesPlainChat: an adult corrected to a minor
+// leaves each plain 1:1 chat with an adult whose contact ended, as any
+// contact who goes: the adult sees a membership change, never a notice that
+// a young person is there, in the chat, the list and the export.
+func TestAdultCorrectedToMinorLeavesPlainChat(t *testing.T) {
+	each(t, func(t *testing.T, s *stack) {
+		ctx := t.Context()
+		x, y := s.user("lpc_x", 30, ""), s.user("lpc_y", 30, "")
+		s.connect(x, s.h("lpc_y"), y) // x asked y: ends when y is a minor
+		c, err := x.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("lpc_y")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.admin.CorrectBirthDate(ctx, s.h("lpc_y"), client.OperatorChange{BirthDate: born(15), Method: "passport checked",
+			Reason: "TEST", By: "amir"}); err != nil {
+			t.Fatal(err)
+		}
+		check := func(where string, cv client.Conversation) {
+			if cv.Notice.Code == "minor_present" {
+				t.Errorf("%s: the adult is told a young person is there: %+v", where, cv.Notice)
+			}
+			for _, m := range cv.Members {
+				if m.Handle == s.h("lpc_y") && m.State == "joined" {
+					t.Errorf("%s: the corrected minor is still listed as joined: %+v", where, cv.Members)
+				}
+			}
+		}
+		got, err := x.Conversation(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("GET /conversations/{id}", *got)
+		list, err := x.Conversations(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, cv := range list {
+			if cv.ID == c.ID {
+				check("GET /conversations", cv)
+			}
+		}
+		var buf strings.Builder
+		if err := x.ExportTo(ctx, &buf); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(buf.String(), "minor_present") {
+			t.Error("the export tells the adult a young person is there")
+		}
+	})
+}
