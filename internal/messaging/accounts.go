@@ -367,6 +367,9 @@ func (s *Service) setAssurance(ctx context.Context, id int64, level safeguard.As
 		if a, err = tx.Account(ctx, id); err != nil {
 			return err
 		}
+		if a.Status == safeguard.Deleted {
+			return errAccountDeleted
+		}
 		// A birthday not yet acted on first: a check made as a minor
 		// is let go before a new one is recorded.
 		if pending, err = s.settleAge(ctx, tx, a, now, causeBirthday); err != nil {

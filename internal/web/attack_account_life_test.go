@@ -372,3 +372,23 @@ func TestAttackEventIDProbe(t *testing.T) {
 		}
 	})
 }
+
+// TestAttackAssuranceOfDeletedAccount: the age-assurance call on a deleted
+// account is refused as every other operator change is.
+func TestAttackAssuranceOfDeletedAccount(t *testing.T) {
+	each(t, func(t *testing.T, s *stack) {
+		ctx := t.Context()
+		gone := s.user("aod_gone", 30, "")
+		me, err := gone.Me(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := gone.DeleteAccount(ctx, pw); err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.admin.SetAgeAssurance(ctx, me.ID, "verified")
+		if e := apiErr(t, err); e.Status != http.StatusConflict || e.Code != "account_deleted" {
+			t.Errorf("verifying a deleted account: %+v", e)
+		}
+	})
+}
