@@ -498,7 +498,8 @@ func checkCorrection(date, method, reason, by string, now time.Time) (safeguard.
 	if strings.TrimSpace(method) == "" {
 		return safeguard.Date{}, safeguard.Invalid("missing_method", "Say how the date of birth was checked (method), for example \"passport checked\".")
 	}
-	return birth, firstErr(requireBy(by), requireReason(reason), operatorText("method", method))
+	// In the order of the fields: birth_date, method, reason, by.
+	return birth, firstErr(requireReason(reason), requireBy(by), operatorText("method", method))
 }
 
 // Wards returns the children a guardian looks after.
