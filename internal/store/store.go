@@ -274,6 +274,10 @@ type ConversationTx interface {
 	Conversations(ctx context.Context, accountID int64) ([]*safeguard.Conversation, error)
 	// DirectConversation returns the one-to-one conversation of a and b.
 	DirectConversation(ctx context.Context, a, b int64) (*safeguard.Conversation, error)
+	// ReleaseDirect makes a one-to-one conversation no longer the one of its
+	// pair, so that a new one can be started; it keeps its members and
+	// messages.
+	ReleaseDirect(ctx context.Context, conversationID int64) error
 	// AccountConversationIDs returns the IDs of every conversation where
 	// accountID has a membership in any state (joined, invited, left or
 	// removed), in ascending order.

@@ -442,3 +442,35 @@ func TestAdultCorrectedToMinorLeavesPlainChat(t *testing.T) {
 		}
 	})
 }
+
+// TestEndedE2EEChatMakesWayForPlain: once an end-to-end encrypted 1:1 chat
+// takes no more messages ("You can start a new chat."), a new plain 1:1
+// chat of the same two can be started; the ended one stays as it was.
+func TestEndedE2EEChatMakesWayForPlain(t *testing.T) {
+	eachAge(t, func(t *testing.T, s *ageStack) {
+		ctx := t.Context()
+		amy, bo := s.adult("eca", 1), s.adult("ecb", 1)
+		s.connect(amy.api, bo.handle, bo.api) // amy asked bo: stays when she is a minor
+		enc, err := amy.api.CreateConversation(ctx, client.ConversationRequest{Members: []string{bo.handle}, E2EE: true})
+		if err != nil || !enc.E2EE {
+			t.Fatalf("the encrypted chat: %+v %v", enc, err)
+		}
+		if _, err := amy.api.CreateConversation(ctx, client.ConversationRequest{Members: []string{bo.handle}}); apiErr(t, err).Status != http.StatusConflict {
+			t.Errorf("a plain chat beside a working encrypted one: %v", err)
+		}
+		if _, err := s.admin.CorrectBirthDate(ctx, amy.handle, client.OperatorChange{BirthDate: born(15), Method: "passport checked",
+			Reason: "TEST", By: "amir"}); err != nil {
+			t.Fatal(err)
+		}
+		plain, err := amy.api.CreateConversation(ctx, client.ConversationRequest{Members: []string{bo.handle}})
+		if err != nil || plain.E2EE || plain.ID == enc.ID {
+			t.Fatalf("a new plain chat after the encrypted one ended: %+v %v", plain, err)
+		}
+		if again, err := amy.api.CreateConversation(ctx, client.ConversationRequest{Members: []string{bo.handle}}); err != nil || again.ID != plain.ID {
+			t.Errorf("asked again, the plain chat: %+v %v", again, err)
+		}
+		if c, err := bo.api.Conversation(ctx, enc.ID); err != nil || c.Notice.Code != "e2ee_ended" {
+			t.Errorf("the ended chat: %+v %v", c, err)
+		}
+	})
+}

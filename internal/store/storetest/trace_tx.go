@@ -290,6 +290,11 @@ func (t *tracedTx) DirectConversation(p0 context.Context, p1 int64, p2 int64) (*
 	return t.Tx.DirectConversation(p0, p1, p2)
 }
 
+func (t *tracedTx) ReleaseDirect(p0 context.Context, p1 int64) error {
+	t.tr.note("ReleaseDirect")
+	return t.Tx.ReleaseDirect(p0, p1)
+}
+
 func (t *tracedTx) AccountConversationIDs(p0 context.Context, p1 int64) ([]int64, error) {
 	t.tr.note("AccountConversationIDs")
 	return t.Tx.AccountConversationIDs(p0, p1)
