@@ -211,6 +211,29 @@ func testPreserveAndExport(t *testing.T, dir, db string) {
 	if out := cli(1, "evidence", "verify", "--package", pkg, "--evidence-pubkey", strings.Repeat("ab", 32)); !strings.Contains(out, "does not verify under the pinned key") {
 		t.Errorf("verify with another key: %s", out)
 	}
+	// A file of the package that is a link to a copy outside it is refused,
+	// even when the copy matches.
+	outside := filepath.Join(t.TempDir(), "messages.json")
+	if err := os.WriteFile(outside, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(pkg, "messages.json")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(pkg, "messages.json")); err != nil {
+		t.Fatal(err)
+	}
+	if out := cli(1, "evidence", "verify", "--package", pkg, "--evidence-pubkey", pub); !strings.Contains(out, "messages.json: not a plain file") {
+		t.Errorf("verify of a package with a linked file: %s", out)
+	}
+	// The export makes its directory only: a path through directories that
+	// do not exist makes none of them.
+	base := t.TempDir()
+	stray := base + "/a/b/../../x" // not cleaned, as typed
+	cli(1, "account", "export", sh, "--reference", "order 2026/78", "--out", stray, "--by", "amir")
+	if _, err := os.Stat(filepath.Join(base, "a")); err == nil {
+		t.Error("the export made stray parent directories")
+	}
 
 	// Once the preservation has ended (120 days), a run erases what only it
 	// kept, and says so; the details and last login stay their year.

@@ -54,14 +54,17 @@ type ManifestFile struct {
 }
 
 // WritePackage writes files, the manifest m (its files and key filled in)
-// and the signature into dir, which must not exist or be empty. It returns
+// and the signature into dir, which must not exist or be empty, and whose
+// parent must exist. It returns
 // the manifest written.
 func WritePackage(dir string, m Manifest, files []PackageFile, key ed25519.PrivateKey) (*Manifest, error) {
 	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
 		return nil, fmt.Errorf("%s is not empty: give a new directory for the package", dir)
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
+	// Only dir itself is made: its parent must exist, so that a mistyped
+	// path (a/b/../../x) leaves no stray directories behind.
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return nil, fmt.Errorf("make the package directory (its parent must exist): %w", err)
 	}
 	m.Format = PackageFormat
 	m.PublicKey = hex.EncodeToString(key.Public().(ed25519.PublicKey))
@@ -127,6 +130,10 @@ func VerifyPackage(dir string, pub ed25519.PublicKey) (*Manifest, []string, erro
 	listed := map[string]bool{PackageManifest: true, PackageSignature: true}
 	for _, f := range m.Files {
 		listed[f.Name] = true
+		if !plainFile(dir, f.Name) {
+			problems = append(problems, f.Name+": not a plain file in the package (a link, or outside it): refused")
+			continue
+		}
 		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(path.Clean(f.Name))))
 		if err != nil {
 			problems = append(problems, f.Name+": missing")
@@ -153,4 +160,28 @@ func VerifyPackage(dir string, pub ed25519.PublicKey) (*Manifest, []string, erro
 	}
 	slices.Sort(extra)
 	return &m, append(problems, extra...), nil
+}
+
+// plainFile reports whether name, a path in the package, is a regular file
+// reached through directories of the package alone: no part of it is a
+// symbolic link, and it does not leave dir. A missing file is reported as
+// plain here, and as missing when read.
+func plainFile(dir, name string) bool {
+	clean := path.Clean(name)
+	if !fs.ValidPath(clean) {
+		return false
+	}
+	p := dir
+	parts := strings.Split(clean, "/")
+	for i, part := range parts {
+		p = filepath.Join(p, part)
+		fi, err := os.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return true
+		}
+		if err != nil || fi.Mode()&fs.ModeSymlink != 0 || i == len(parts)-1 && !fi.Mode().IsRegular() {
+			return false
+		}
+	}
+	return true
 }

@@ -367,6 +367,9 @@ func (s *Service) setAssurance(ctx context.Context, id int64, level safeguard.As
 		if a, err = tx.Account(ctx, id); err != nil {
 			return err
 		}
+		if a.Status == safeguard.Deleted {
+			return errAccountDeleted
+		}
 		// A birthday not yet acted on first: a check made as a minor
 		// is let go before a new one is recorded.
 		if pending, err = s.settleAge(ctx, tx, a, now, causeBirthday); err != nil {
@@ -495,7 +498,8 @@ func checkCorrection(date, method, reason, by string, now time.Time) (safeguard.
 	if strings.TrimSpace(method) == "" {
 		return safeguard.Date{}, safeguard.Invalid("missing_method", "Say how the date of birth was checked (method), for example \"passport checked\".")
 	}
-	return birth, firstErr(requireBy(by), requireReason(reason), operatorText("method", method))
+	// In the order of the fields: birth_date, method, reason, by.
+	return birth, firstErr(requireReason(reason), requireBy(by), operatorText("method", method))
 }
 
 // Wards returns the children a guardian looks after.

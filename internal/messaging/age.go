@@ -121,7 +121,7 @@ func (s *Service) settleAge(ctx context.Context, tx Tx, a *safeguard.Account, no
 // ageStatus applies what a change of band does to the account itself: a
 // child who turns 13 no longer waits for a guardian, nor do her contact
 // requests on her side; someone who becomes a child with no guardian waits
-// for one; an adult's age checked before they were an adult no longer
+// for one, and her recovery codes end; an adult's age checked before they were an adult no longer
 // counts.
 func (s *Service) ageStatus(ctx context.Context, tx Tx, ch *ageChange, from, to safeguard.AgeBand, cause string, now time.Time) error {
 	a := ch.account
@@ -133,6 +133,11 @@ func (s *Service) ageStatus(ctx context.Context, tx Tx, ch *ageChange, from, to 
 	}
 	if from == safeguard.Child {
 		if err := s.releaseGuardianWait(ctx, tx, ch, now); err != nil {
+			return err
+		}
+	}
+	if to == safeguard.Child { // a child resets through a guardian only
+		if err := tx.SetRecoveryCodes(ctx, a.ID, nil, now); err != nil {
 			return err
 		}
 	}
@@ -280,8 +285,9 @@ func (s *Service) closeE2EE(ctx context.Context, tx Tx, ch *ageChange, now time.
 
 // keepGroupRule keeps the group rule true for a at its new band: for every
 // young person in a group, every other member is one of their contacts. In
-// each plain group a is in with someone with whom it no longer holds, a is
-// removed; the others stay, since nothing changed about them. Members see
+// each plain group or 1:1 chat a is in with someone with whom it no longer
+// holds, a is removed (so an adult whose contact ended sees her leave, as
+// any contact who goes, and no notice that a young person is there); the others stay, since nothing changed about them. Members see
 // an ordinary membership change; why is written only to the audit log.
 // End-to-end encrypted groups are closed instead (closeE2EE).
 func (s *Service) keepGroupRule(ctx context.Context, tx Tx, a *safeguard.Account, now time.Time) ([]departure, error) {
@@ -291,7 +297,7 @@ func (s *Service) keepGroupRule(ctx context.Context, tx Tx, a *safeguard.Account
 	}
 	var out []departure
 	for _, c := range cs {
-		if c.Kind != safeguard.Group || c.E2EE || !current(c, a.ID) {
+		if c.E2EE || !current(c, a.ID) { // a plain 1:1 chat keeps the rule as a group of two
 			continue
 		}
 		ok, err := s.groupRuleHolds(ctx, tx, c, a, now)

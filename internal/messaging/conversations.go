@@ -73,6 +73,10 @@ func (s *Service) CreateConversation(ctx context.Context, creatorID int64, req N
 				return err
 			case err != nil && !errors.Is(err, safeguard.ErrNotFound):
 				return err
+			case err == nil:
+				if err := s.releaseEnded(ctx, tx, existing, now); err != nil {
+					return err
+				}
 			}
 		}
 		c := &safeguard.Conversation{Kind: kind, Title: title, E2EE: req.E2EE, App: appOf(ctx, creator),
@@ -502,4 +506,23 @@ func (s *Service) setMember(ctx context.Context, tx Tx, id int64, m safeguard.Me
 		return nil, err
 	}
 	return s.conversationView(ctx, tx, c, now)
+}
+
+// releaseEnded lets a new plain chat be started beside an end-to-end
+// encrypted one of the same two people that takes no more messages
+// (409 e2ee_ended: "You can start a new chat."): the ended one stays as it
+// is, no longer the pair's one-to-one chat. One that still works stays the
+// pair's chat, and a plain one beside it is 409 conflict.
+func (s *Service) releaseEnded(ctx context.Context, tx Tx, c *safeguard.Conversation, now time.Time) error {
+	if !c.E2EE {
+		return nil
+	}
+	parties, _, err := s.currentParties(ctx, tx, c, now)
+	if err != nil {
+		return err
+	}
+	if len(parties) == 2 && policy.E2EEContinues(parties).Allow {
+		return nil
+	}
+	return tx.ReleaseDirect(ctx, c.ID)
 }

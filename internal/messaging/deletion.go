@@ -248,6 +248,7 @@ func (s *Service) erase(ctx context.Context, id, actorID int64, actor, reason, b
 	var convs []int64
 	var told []int64 // the guardians to tell, and of which child
 	var child safeguard.Account
+	var wards []*safeguard.Account // children this account was a guardian of
 	err := updateTx(ctx, s.store, func(tx Tx) error {
 		a, err := tx.Account(ctx, id)
 		if err != nil {
@@ -265,6 +266,9 @@ func (s *Service) erase(ctx context.Context, id, actorID int64, actor, reason, b
 		}
 		held := len(preservationIDs(ps, now)) > 0
 		keep := casesHold(cs) || held
+		if wards, err = unlinkWards(ctx, tx, id, now); err != nil {
+			return err
+		}
 		for _, e2ee := range []bool{false, true} {
 			ids, err := tx.MemberConversations(ctx, id, e2ee)
 			if err != nil {
@@ -308,8 +312,40 @@ func (s *Service) erase(ctx context.Context, id, actorID int64, actor, reason, b
 		gone := &safeguard.Account{ID: child.ID, Handle: child.Handle, Status: safeguard.Deleted}
 		s.publish(ctx, g, Notification{Type: safeguard.EventGuardianChildDeleted, Account: gone, Notice: "guardian_child_deleted"})
 	}
+	for _, w := range wards {
+		s.tellGuardianChange(ctx, w, append(w.Guardians(), w.ID), NoticeGuardianRemoved)
+	}
 	for _, c := range convs {
 		s.publishConversation(ctx, c, safeguard.EventMemberChanged)
 	}
 	return cs, ps, nil
+}
+
+// unlinkWards unlinks a guardian being deleted from each child they look
+// after, as an operator's unlink does: a child left with no guardian waits
+// for one again (pending_guardian, asking for a new code), and the child and
+// any other guardian are told in the change's transaction.
+func unlinkWards(ctx context.Context, tx Tx, guardianID int64, now time.Time) ([]*safeguard.Account, error) {
+	all, err := tx.Wards(ctx, guardianID)
+	if err != nil {
+		return nil, err
+	}
+	var wards []*safeguard.Account
+	for _, w := range all {
+		if w.Status == safeguard.Deleted {
+			continue
+		}
+		w.RemoveGuardian(guardianID)
+		if len(w.Guardians()) == 0 && w.Status == safeguard.Active {
+			w.Status = safeguard.PendingGuardian
+		}
+		if err := tx.UpdateAccount(ctx, w); err != nil {
+			return nil, err
+		}
+		if err := recordGuardianChange(ctx, tx, w, append(w.Guardians(), w.ID), NoticeGuardianRemoved, now); err != nil {
+			return nil, err
+		}
+		wards = append(wards, w)
+	}
+	return wards, nil
 }

@@ -32,8 +32,12 @@ var errPreservationDays = safeguard.Invalid("invalid_days", "Give the period to 
 // of it reaches their own views or events.
 func (s *Service) Preserve(ctx context.Context, ref string, req Preservation) (*safeguard.Preservation, *safeguard.Account, error) {
 	err := firstErr(requireBy(req.By), operatorText("reference", req.Reference), operatorText("agency", req.Agency))
-	if err == nil && (req.Reference == "" || req.Agency == "") {
+	switch {
+	case err != nil:
+	case req.Reference == "":
 		err = safeguard.Invalid("missing_reference", "Give the agency's reference and the agency's name.")
+	case req.Agency == "":
+		err = safeguard.Invalid("missing_agency", "Give the name of the agency that asks (agency).")
 	}
 	if err != nil {
 		return nil, nil, err

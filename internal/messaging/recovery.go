@@ -124,7 +124,7 @@ func (s *Service) RedeemRecovery(ctx context.Context, handle, code, newPassword 
 		if err != nil {
 			return err
 		}
-		if id == 0 || !ok {
+		if id == 0 || !ok || a.Band(now) == safeguard.Child { // a child resets through a guardian
 			return errBadReset
 		}
 		return nil

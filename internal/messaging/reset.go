@@ -77,7 +77,7 @@ func (s *Service) IssueReset(ctx context.Context, ref, by string) (*ResetCode, *
 		if a.Status == safeguard.Deleted {
 			return errAccountDeleted
 		}
-		if err := tx.CreatePasswordReset(ctx, a.ID, hash, now, out.ExpiresAt); err != nil {
+		if err := tx.CreatePasswordReset(ctx, a.ID, 0, hash, now, out.ExpiresAt); err != nil {
 			return err
 		}
 		if err := tx.DeleteSessions(ctx, a.ID); err != nil {
@@ -146,7 +146,7 @@ func (s *Service) resetAccountFor(ctx context.Context, handle string, given []by
 		} else if err != nil && !errors.Is(err, safeguard.ErrNotFound) {
 			return err
 		}
-		stored, expires, rerr := tx.PasswordReset(ctx, id)
+		stored, expires, issuedBy, rerr := tx.PasswordReset(ctx, id)
 		if rerr != nil && !errors.Is(rerr, safeguard.ErrNotFound) {
 			return rerr
 		}
@@ -154,16 +154,37 @@ func (s *Service) resetAccountFor(ctx context.Context, handle string, given []by
 		if id == 0 || rerr != nil || !ok || !now.Before(expires) {
 			return errBadReset
 		}
-		return nil
+		return s.issuerStands(ctx, tx, a, issuedBy, now)
 	})
 	return a, err
+}
+
+// issuerStands refuses a guardian's reset code (issuedBy not 0) once the
+// guardian could not give it any more: no longer linked to the child, no
+// longer an active verified adult (suspended, deleted, age verification
+// withdrawn), or the child no longer under 13. The answer is errBadReset,
+// as for any code that does not work.
+func (s *Service) issuerStands(ctx context.Context, tx Tx, child *safeguard.Account, issuedBy int64, now time.Time) error {
+	if issuedBy == 0 {
+		return nil
+	}
+	if !child.HasGuardian(issuedBy) || child.Band(now) != safeguard.Child {
+		return errBadReset
+	}
+	if err := s.guardianRights(ctx, tx, issuedBy, now); err != nil {
+		if errors.Is(err, safeguard.ErrPermission) || errors.Is(err, safeguard.ErrNotFound) {
+			return errBadReset
+		}
+		return err
+	}
+	return nil
 }
 
 // useReset spends an account's reset code, if it is still the one given,
 // and sets the new password hash: of two redeeming one code, one wins.
 // Every session of the account ends.
 func useReset(ctx context.Context, tx Tx, accountID int64, given []byte, hash string, now time.Time) error {
-	stored, expires, err := tx.PasswordReset(ctx, accountID)
+	stored, expires, _, err := tx.PasswordReset(ctx, accountID)
 	if errors.Is(err, safeguard.ErrNotFound) || err == nil && (subtle.ConstantTimeCompare(stored, given) != 1 || !now.Before(expires)) {
 		return errBadReset
 	}
@@ -203,7 +224,7 @@ func (s *Service) GuardianReset(ctx context.Context, guardianID int64, childHand
 		if child.Band(now) != safeguard.Child {
 			return errResetNotChild
 		}
-		if err := tx.CreatePasswordReset(ctx, child.ID, hash, now, out.ExpiresAt); err != nil {
+		if err := tx.CreatePasswordReset(ctx, child.ID, guardianID, hash, now, out.ExpiresAt); err != nil {
 			return err
 		}
 		return tx.Audit(ctx, &safeguard.AuditEntry{At: now, ActorID: guardianID, Actor: "account", Action: "password.reset_issued",

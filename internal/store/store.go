@@ -124,11 +124,12 @@ type AccountTx interface {
 	// account with no password that any login can match.
 	SetPasswordHash(ctx context.Context, accountID int64, hash string) error
 	// CreatePasswordReset stores the hash of a one-time reset code,
-	// replacing any earlier code of the account.
-	CreatePasswordReset(ctx context.Context, accountID int64, codeHash []byte, created, expires time.Time) error
-	// PasswordReset returns the code hash of an account's reset code and
-	// when it expires; none is ErrNotFound.
-	PasswordReset(ctx context.Context, accountID int64) ([]byte, time.Time, error)
+	// replacing any earlier code of the account; issuedBy is the guardian
+	// who asked for it, 0 for an operator.
+	CreatePasswordReset(ctx context.Context, accountID, issuedBy int64, codeHash []byte, created, expires time.Time) error
+	// PasswordReset returns the code hash of an account's reset code, when
+	// it expires and who issued it (0: an operator); none is ErrNotFound.
+	PasswordReset(ctx context.Context, accountID int64) ([]byte, time.Time, int64, error)
 	// DeletePasswordReset removes an account's reset code; none is
 	// ErrNotFound, so that of two redeeming the same code only one wins.
 	DeletePasswordReset(ctx context.Context, accountID int64) error
@@ -273,6 +274,10 @@ type ConversationTx interface {
 	Conversations(ctx context.Context, accountID int64) ([]*safeguard.Conversation, error)
 	// DirectConversation returns the one-to-one conversation of a and b.
 	DirectConversation(ctx context.Context, a, b int64) (*safeguard.Conversation, error)
+	// ReleaseDirect makes a one-to-one conversation no longer the one of its
+	// pair, so that a new one can be started; it keeps its members and
+	// messages.
+	ReleaseDirect(ctx context.Context, conversationID int64) error
 	// AccountConversationIDs returns the IDs of every conversation where
 	// accountID has a membership in any state (joined, invited, left or
 	// removed), in ascending order.

@@ -438,3 +438,86 @@ func TestChildCorrectedToTeen(t *testing.T) {
 		ageNotice(t, dadEvents, "her guardian is told again", messaging.NoticeGuardianAgeCorrect)
 	})
 }
+
+// TestAdultCorrectedToMinorLeavesPlainChat: an adult corrected to a minor
+// leaves each plain 1:1 chat with an adult whose contact ended, as any
+// contact who goes: the adult sees a membership change, never a notice that
+// a young person is there, in the chat, the list and the export.
+func TestAdultCorrectedToMinorLeavesPlainChat(t *testing.T) {
+	each(t, func(t *testing.T, s *stack) {
+		ctx := t.Context()
+		x, y := s.user("lpc_x", 30, ""), s.user("lpc_y", 30, "")
+		s.connect(x, s.h("lpc_y"), y) // x asked y: ends when y is a minor
+		c, err := x.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("lpc_y")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.admin.CorrectBirthDate(ctx, s.h("lpc_y"), client.OperatorChange{BirthDate: born(15), Method: "passport checked",
+			Reason: "TEST", By: "amir"}); err != nil {
+			t.Fatal(err)
+		}
+		check := func(where string, cv client.Conversation) {
+			if cv.Notice.Code == "minor_present" {
+				t.Errorf("%s: the adult is told a young person is there: %+v", where, cv.Notice)
+			}
+			for _, m := range cv.Members {
+				if m.Handle == s.h("lpc_y") && m.State == "joined" {
+					t.Errorf("%s: the corrected minor is still listed as joined: %+v", where, cv.Members)
+				}
+			}
+		}
+		got, err := x.Conversation(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("GET /conversations/{id}", *got)
+		list, err := x.Conversations(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, cv := range list {
+			if cv.ID == c.ID {
+				check("GET /conversations", cv)
+			}
+		}
+		var buf strings.Builder
+		if err := x.ExportTo(ctx, &buf); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(buf.String(), "minor_present") {
+			t.Error("the export tells the adult a young person is there")
+		}
+	})
+}
+
+// TestEndedE2EEChatMakesWayForPlain: once an end-to-end encrypted 1:1 chat
+// takes no more messages ("You can start a new chat."), a new plain 1:1
+// chat of the same two can be started; the ended one stays as it was.
+func TestEndedE2EEChatMakesWayForPlain(t *testing.T) {
+	eachAge(t, func(t *testing.T, s *ageStack) {
+		ctx := t.Context()
+		amy, bo := s.adult("eca", 1), s.adult("ecb", 1)
+		s.connect(amy.api, bo.handle, bo.api) // amy asked bo: stays when she is a minor
+		enc, err := amy.api.CreateConversation(ctx, client.ConversationRequest{Members: []string{bo.handle}, E2EE: true})
+		if err != nil || !enc.E2EE {
+			t.Fatalf("the encrypted chat: %+v %v", enc, err)
+		}
+		if _, err := amy.api.CreateConversation(ctx, client.ConversationRequest{Members: []string{bo.handle}}); apiErr(t, err).Status != http.StatusConflict {
+			t.Errorf("a plain chat beside a working encrypted one: %v", err)
+		}
+		if _, err := s.admin.CorrectBirthDate(ctx, amy.handle, client.OperatorChange{BirthDate: born(15), Method: "passport checked",
+			Reason: "TEST", By: "amir"}); err != nil {
+			t.Fatal(err)
+		}
+		plain, err := amy.api.CreateConversation(ctx, client.ConversationRequest{Members: []string{bo.handle}})
+		if err != nil || plain.E2EE || plain.ID == enc.ID {
+			t.Fatalf("a new plain chat after the encrypted one ended: %+v %v", plain, err)
+		}
+		if again, err := amy.api.CreateConversation(ctx, client.ConversationRequest{Members: []string{bo.handle}}); err != nil || again.ID != plain.ID {
+			t.Errorf("asked again, the plain chat: %+v %v", again, err)
+		}
+		if c, err := bo.api.Conversation(ctx, enc.ID); err != nil || c.Notice.Code != "e2ee_ended" {
+			t.Errorf("the ended chat: %+v %v", c, err)
+		}
+	})
+}

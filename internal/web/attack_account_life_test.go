@@ -372,3 +372,41 @@ func TestAttackEventIDProbe(t *testing.T) {
 		}
 	})
 }
+
+// TestAttackAssuranceOfDeletedAccount: the age-assurance call on a deleted
+// account is refused as every other operator change is.
+func TestAttackAssuranceOfDeletedAccount(t *testing.T) {
+	each(t, func(t *testing.T, s *stack) {
+		ctx := t.Context()
+		gone := s.user("aod_gone", 30, "")
+		me, err := gone.Me(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := gone.DeleteAccount(ctx, pw); err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.admin.SetAgeAssurance(ctx, me.ID, "verified")
+		if e := apiErr(t, err); e.Status != http.StatusConflict || e.Code != "account_deleted" {
+			t.Errorf("verifying a deleted account: %+v", e)
+		}
+	})
+}
+
+// TestAttackOperatorFieldOrder: a preservation with no agency is told so by
+// name, and a birth-date correction missing both reason and by is told of
+// the reason first, in the order the fields are listed.
+func TestAttackOperatorFieldOrder(t *testing.T) {
+	each(t, func(t *testing.T, s *stack) {
+		ctx := t.Context()
+		s.user("ofo_a", 30, "")
+		_, err := s.admin.AdminPreserve(ctx, s.h("ofo_a"), client.PreservationRequest{Reference: "TEST-1", Days: 90, By: "amir"})
+		if e := apiErr(t, err); e.Code != "missing_agency" {
+			t.Errorf("a preservation with no agency: %+v", e)
+		}
+		_, err = s.admin.CorrectBirthDate(ctx, s.h("ofo_a"), client.OperatorChange{BirthDate: born(20), Method: "passport checked"})
+		if e := apiErr(t, err); e.Code != "missing_reason" {
+			t.Errorf("a correction with no reason nor by: %+v", e)
+		}
+	})
+}

@@ -446,3 +446,114 @@ func TestGuardianResetOnlyUnder13(t *testing.T) {
 		}
 	})
 }
+
+// TestGuardianResetCodeEndsWithRights: a reset code a guardian got for
+// their child stops working once that guardian could not get it any more —
+// suspended, unlinked by an operator, deleted, no longer verified — or once
+// the child is found to be 13 or older. It is answered as any wrong code.
+func TestGuardianResetCodeEndsWithRights(t *testing.T) {
+	each(t, func(t *testing.T, s *stack) {
+		ctx := t.Context()
+		change := client.OperatorChange{Reason: "TEST", By: "amir"}
+		for _, tc := range []struct {
+			name string
+			lose func(kid, parent string, g *client.Client) error
+		}{
+			{"suspended", func(_, parent string, _ *client.Client) error {
+				_, err := s.admin.AdminAccountChange(ctx, parent, "suspend", change)
+				return err
+			}},
+			{"unverified", func(_, parent string, _ *client.Client) error {
+				_, err := s.admin.AdminAccountChange(ctx, parent, "unverify", change)
+				return err
+			}},
+			{"unlinked", func(kid, parent string, _ *client.Client) error {
+				_, err := s.admin.AdminGuardians(ctx, kid, client.GuardianChange{Remove: parent, Reason: "TEST", By: "amir"})
+				return err
+			}},
+			{"deleted", func(_, _ string, g *client.Client) error {
+				_, err := g.DeleteAccount(ctx, pw)
+				return err
+			}},
+			{"operator_deleted", func(_, parent string, _ *client.Client) error {
+				_, err := s.admin.AdminDeleteAccount(ctx, parent, "TEST", "amir")
+				return err
+			}},
+			{"child_13", func(kid, _ string, _ *client.Client) error {
+				_, err := s.admin.CorrectBirthDate(ctx, kid, client.OperatorChange{BirthDate: born(13), Method: "birth certificate seen", Reason: "TEST", By: "amir"})
+				return err
+			}},
+		} {
+			_, kid, g := childWithGuardian(t, s, "gl_k_"+tc.name, "gl_p_"+tc.name)
+			code, err := g.ChildResetCode(ctx, kid)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tc.lose(kid, s.h("gl_p_"+tc.name), g); err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			err = client.New(s.url).ResetPassword(ctx, client.PasswordResetRequest{Handle: kid, Code: code.Code, NewPassword: "purple giraffe umbrella"})
+			if e := apiErr(t, err); e.Status != 400 || e.Code != "invalid_reset_code" {
+				t.Errorf("%s: the guardian's code still works: %+v", tc.name, e)
+			}
+			if _, err := client.New(s.url).Login(ctx, kid, pw); err != nil {
+				t.Errorf("%s: the child's password changed: %v", tc.name, err)
+			}
+		}
+		// An operator's code for a child still works: only a guardian's
+		// code depends on the guardian.
+		_, kid, _ := childWithGuardian(t, s, "gl_k_op", "gl_p_op")
+		rc, err := s.admin.AdminResetPassword(ctx, kid, "amir")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := client.New(s.url).ResetPassword(ctx, client.PasswordResetRequest{Handle: kid, Code: rc.Code, NewPassword: "purple giraffe umbrella"}); err != nil {
+			t.Errorf("an operator's code for a child: %v", err)
+		}
+	})
+}
+
+// TestGuardianDeletedChildWaitsAgain: a child whose only guardian deletes
+// their account, or is deleted by an operator, waits for a guardian again
+// and can ask for a new code; a child with a second guardian stays active.
+func TestGuardianDeletedChildWaitsAgain(t *testing.T) {
+	each(t, func(t *testing.T, s *stack) {
+		ctx := t.Context()
+		for _, byOperator := range []bool{false, true} {
+			name := fmt.Sprint("gd_", byOperator)
+			child, _, g := childWithGuardian(t, s, name+"_k", name+"_p")
+			if byOperator {
+				if _, err := s.admin.AdminDeleteAccount(ctx, s.h(name+"_p"), "TEST", "amir"); err != nil {
+					t.Fatal(err)
+				}
+			} else if _, err := g.DeleteAccount(ctx, pw); err != nil {
+				t.Fatal(err)
+			}
+			if me, err := child.Me(ctx); err != nil || me.Status != "pending_guardian" {
+				t.Errorf("operator %v: the child left with no guardian: %+v %v", byOperator, me, err)
+			}
+			if _, err := child.NewGuardianCode(ctx); err != nil {
+				t.Errorf("operator %v: the child asks for a new code: %v", byOperator, err)
+			}
+
+		}
+		child, kid, mum := childWithGuardian(t, s, "gd2_k", "gd2_mum")
+		dad := s.verified("gd2_dad")
+		code, err := mum.SecondGuardianCode(ctx, kid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := dad.LinkGuardian(ctx, code.Code); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := mum.DeleteAccount(ctx, pw); err != nil {
+			t.Fatal(err)
+		}
+		if me, err := child.Me(ctx); err != nil || me.Status != "active" {
+			t.Errorf("a child with a second guardian: %+v %v", me, err)
+		}
+		if ws, err := dad.Children(ctx); err != nil || len(ws) != 1 {
+			t.Errorf("the other guardian's children: %+v %v", ws, err)
+		}
+	})
+}

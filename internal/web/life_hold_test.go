@@ -504,3 +504,28 @@ func TestBannedSenderStaysReportable(t *testing.T) {
 		}
 	})
 }
+
+// TestRecoveryCodesEndForAChild: a teen whose date of birth is corrected to
+// make her a child loses her recovery codes; a child resets her password
+// through a guardian only.
+func TestRecoveryCodesEndForAChild(t *testing.T) {
+	each(t, func(t *testing.T, s *stack) {
+		ctx := t.Context()
+		anon := client.New(s.url)
+		teen, err := anon.SignUp(ctx, client.SignUpRequest{Nickname: "rcc_tia", Password: pw, BirthDate: born(14)})
+		if err != nil || len(teen.RecoveryCodes) == 0 {
+			t.Fatalf("sign-up: %+v %v", teen, err)
+		}
+		if _, err := s.admin.CorrectBirthDate(ctx, teen.Handle, client.OperatorChange{BirthDate: born(11), Method: "birth certificate seen",
+			Reason: "TEST typed wrong at sign-up", By: "amir"}); err != nil {
+			t.Fatal(err)
+		}
+		err = anon.ResetPassword(ctx, client.PasswordResetRequest{Handle: teen.Handle, RecoveryCode: teen.RecoveryCodes[0], NewPassword: "a brand new long passphrase"})
+		if e := apiErr(t, err); e.Status != 400 || e.Code != "invalid_reset_code" {
+			t.Errorf("a teen's recovery code works for a child: %+v", e)
+		}
+		if _, err := client.New(s.url).Login(ctx, teen.Handle, pw); err != nil {
+			t.Errorf("the child's password changed: %v", err)
+		}
+	})
+}

@@ -123,22 +123,22 @@ func (t *Tx) SetPasswordHash(ctx context.Context, accountID int64, hash string) 
 }
 
 // CreatePasswordReset implements store.AccountTx.
-func (t *Tx) CreatePasswordReset(ctx context.Context, accountID int64, codeHash []byte, created, expires time.Time) error {
-	_, err := t.exec(ctx, `INSERT INTO password_resets (account_id, code_hash, created_at, expires_at) VALUES (?, ?, ?, ?)
+func (t *Tx) CreatePasswordReset(ctx context.Context, accountID, issuedBy int64, codeHash []byte, created, expires time.Time) error {
+	_, err := t.exec(ctx, `INSERT INTO password_resets (account_id, code_hash, created_at, expires_at, issued_by) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (account_id) DO UPDATE SET code_hash = excluded.code_hash, created_at = excluded.created_at,
-		expires_at = excluded.expires_at`, accountID, required(codeHash), micro(created), micro(expires))
+		expires_at = excluded.expires_at, issued_by = excluded.issued_by`, accountID, required(codeHash), micro(created), micro(expires), issuedBy)
 	return t.d.Err(err, "create password reset")
 }
 
 // PasswordReset implements store.AccountTx.
-func (t *Tx) PasswordReset(ctx context.Context, accountID int64) ([]byte, time.Time, error) {
+func (t *Tx) PasswordReset(ctx context.Context, accountID int64) ([]byte, time.Time, int64, error) {
 	var hash []byte
-	var expires int64
-	err := t.queryRow(ctx, `SELECT code_hash, expires_at FROM password_resets WHERE account_id = ?`, accountID).Scan(&hash, &expires)
+	var expires, issuedBy int64
+	err := t.queryRow(ctx, `SELECT code_hash, expires_at, issued_by FROM password_resets WHERE account_id = ?`, accountID).Scan(&hash, &expires, &issuedBy)
 	if err != nil {
-		return nil, time.Time{}, t.d.Err(err, fmt.Sprintf("password reset of account %d", accountID))
+		return nil, time.Time{}, 0, t.d.Err(err, fmt.Sprintf("password reset of account %d", accountID))
 	}
-	return bytesOut(hash), fromMicro(expires), nil
+	return bytesOut(hash), fromMicro(expires), issuedBy, nil
 }
 
 // DeletePasswordReset implements store.AccountTx.

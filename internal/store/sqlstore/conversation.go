@@ -144,6 +144,12 @@ func (t *Tx) DirectConversation(ctx context.Context, a, b int64) (*safeguard.Con
 	return t.Conversation(ctx, id)
 }
 
+// ReleaseDirect implements store.ConversationTx.
+func (t *Tx) ReleaseDirect(ctx context.Context, conversationID int64) error {
+	res, err := t.exec(ctx, `UPDATE conversations SET direct_key = NULL WHERE id = ?`, conversationID)
+	return t.affected(res, err, fmt.Sprintf("conversation %d", conversationID))
+}
+
 // AccountConversationIDs implements store.ConversationTx.
 func (t *Tx) AccountConversationIDs(ctx context.Context, accountID int64) ([]int64, error) {
 	rows, err := t.query(ctx, `SELECT conversation_id FROM members WHERE account_id = ? ORDER BY conversation_id`, accountID)

@@ -162,18 +162,18 @@ func equalIDs(a, b []int64) bool {
 func testPasswordReset(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	a := account(t, s, "a", adultBirth)
-	err := s.View(ctx, func(tx store.Tx) error { _, _, err := tx.PasswordReset(ctx, a.ID); return err })
+	err := s.View(ctx, func(tx store.Tx) error { _, _, _, err := tx.PasswordReset(ctx, a.ID); return err })
 	wantKind(t, "PasswordReset(none)", err, safeguard.ErrNotFound, "")
 	update(t, s, func(tx store.Tx) error {
-		if err := tx.CreatePasswordReset(ctx, a.ID, []byte("old"), t0, at(10)); err != nil {
+		if err := tx.CreatePasswordReset(ctx, a.ID, 0, []byte("old"), t0, at(10)); err != nil {
 			return err
 		}
-		return tx.CreatePasswordReset(ctx, a.ID, []byte("new"), t0, at(20))
+		return tx.CreatePasswordReset(ctx, a.ID, 7, []byte("new"), t0, at(20))
 	})
 	view(t, s, func(tx store.Tx) error {
-		h, exp, err := tx.PasswordReset(ctx, a.ID)
-		if err == nil && (!bytes.Equal(h, []byte("new")) || !exp.Equal(at(20))) {
-			t.Errorf("PasswordReset = %q %v", h, exp)
+		h, exp, by, err := tx.PasswordReset(ctx, a.ID)
+		if err == nil && (!bytes.Equal(h, []byte("new")) || !exp.Equal(at(20)) || by != 7) {
+			t.Errorf("PasswordReset = %q %v by %d", h, exp, by)
 		}
 		return err
 	})
@@ -213,7 +213,7 @@ func testEraseAccountData(t *testing.T, s store.Store) {
 		if err := tx.CreateContact(ctx, &safeguard.Contact{FromID: gone.ID, ToID: friend.ID, State: safeguard.ContactAccepted, CreatedAt: now, UpdatedAt: now}); err != nil {
 			return err
 		}
-		if err := tx.CreatePasswordReset(ctx, gone.ID, []byte("r"), now, at(5)); err != nil {
+		if err := tx.CreatePasswordReset(ctx, gone.ID, 0, []byte("r"), now, at(5)); err != nil {
 			return err
 		}
 		conv = &safeguard.Conversation{Kind: safeguard.Group, Title: "t", CreatedBy: friend.ID, CreatedAt: now,
@@ -247,7 +247,7 @@ func testEraseAccountData(t *testing.T, s store.Store) {
 		if ls, err := tx.Logins(ctx, gone.ID, time.Time{}); err != nil || len(ls) != 0 {
 			t.Errorf("logins after erasing = %v %v", ls, err)
 		}
-		_, _, err = tx.PasswordReset(ctx, gone.ID)
+		_, _, _, err = tx.PasswordReset(ctx, gone.ID)
 		wantKind(t, "the reset code", err, safeguard.ErrNotFound, "")
 		if k, err := tx.Account(ctx, child.ID); err != nil || k.GuardianID != second.ID || k.SecondGuardianID != 0 {
 			t.Errorf("the child's guardian links = %+v %v, want the second guardian first", k, err)

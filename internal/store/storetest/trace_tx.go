@@ -130,12 +130,12 @@ func (t *tracedTx) SetPasswordHash(p0 context.Context, p1 int64, p2 string) erro
 	return t.Tx.SetPasswordHash(p0, p1, p2)
 }
 
-func (t *tracedTx) CreatePasswordReset(p0 context.Context, p1 int64, p2 []byte, p3 time.Time, p4 time.Time) error {
+func (t *tracedTx) CreatePasswordReset(p0 context.Context, p1 int64, p2 int64, p3 []byte, p4 time.Time, p5 time.Time) error {
 	t.tr.note("CreatePasswordReset")
-	return t.Tx.CreatePasswordReset(p0, p1, p2, p3, p4)
+	return t.Tx.CreatePasswordReset(p0, p1, p2, p3, p4, p5)
 }
 
-func (t *tracedTx) PasswordReset(p0 context.Context, p1 int64) ([]byte, time.Time, error) {
+func (t *tracedTx) PasswordReset(p0 context.Context, p1 int64) ([]byte, time.Time, int64, error) {
 	t.tr.note("PasswordReset")
 	return t.Tx.PasswordReset(p0, p1)
 }
@@ -288,6 +288,11 @@ func (t *tracedTx) Conversations(p0 context.Context, p1 int64) ([]*safeguard.Con
 func (t *tracedTx) DirectConversation(p0 context.Context, p1 int64, p2 int64) (*safeguard.Conversation, error) {
 	t.tr.note("DirectConversation")
 	return t.Tx.DirectConversation(p0, p1, p2)
+}
+
+func (t *tracedTx) ReleaseDirect(p0 context.Context, p1 int64) error {
+	t.tr.note("ReleaseDirect")
+	return t.Tx.ReleaseDirect(p0, p1)
 }
 
 func (t *tracedTx) AccountConversationIDs(p0 context.Context, p1 int64) ([]int64, error) {
