@@ -2,11 +2,17 @@ package web_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -588,6 +594,60 @@ func TestNudityTeenToTeenRiskOpen(t *testing.T) {
 		cs := s.cases(t)
 		if len(cs) != 1 || cs[0].Source != "new_image" || !cs[0].MinorSender || !slices.Contains(cs[0].Signals, "image_request") {
 			t.Errorf("cases = %+v", cs)
+		}
+	})
+}
+
+// TestNudityConfirmField: the confirm field is exactly "true" or "false"
+// (anything else 400 invalid_field) and comes at most once (twice: 400
+// invalid_form); a refused form sends nothing.
+func TestNudityConfirmField(t *testing.T) {
+	eachNudity(t, nudityscan.Config{}, func(t *testing.T, s *nudeStack) {
+		a := s.user("cf_amy", 15, "Bedford")
+		b := s.user("cf_ben", 15, "Bedford")
+		conv := s.pair(a, "cf_amy", b, "cf_ben")
+		s.cl.Answer(nuditytest.Nude)
+		post := func(confirms ...string) (int, string) {
+			var buf bytes.Buffer
+			mw := multipart.NewWriter(&buf)
+			h := textproto.MIMEHeader{}
+			h.Set("Content-Disposition", `form-data; name="image"; filename="p.png"`)
+			h.Set("Content-Type", "image/png")
+			part, _ := mw.CreatePart(h)
+			part.Write(nuditytest.PNG(64, 48, 3))
+			for _, c := range confirms {
+				mw.WriteField("confirm", c)
+			}
+			mw.Close()
+			req, _ := http.NewRequestWithContext(t.Context(), "POST", a.BaseURL+"/api/v1/conversations/"+strconv.FormatInt(conv, 10)+"/messages", &buf)
+			req.Header.Set("Content-Type", mw.FormDataContentType())
+			req.Header.Set("Authorization", "Bearer "+a.Token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var e client.ErrorBody
+			body, _ := io.ReadAll(resp.Body)
+			json.Unmarshal(body, &e)
+			return resp.StatusCode, e.Error.Code + " " + string(body)
+		}
+		for _, v := range []string{"TRUE", "True", "1", "t", "yes", ""} {
+			if code, body := post(v); code != 400 || !strings.HasPrefix(body, "invalid_field ") {
+				t.Errorf("confirm=%q: %d %s", v, code, body)
+			}
+		}
+		if code, body := post("true", "true"); code != 400 || !strings.HasPrefix(body, "invalid_form ") {
+			t.Errorf("confirm twice: %d %s", code, body)
+		}
+		if code, body := post("false"); code != 409 || !strings.HasPrefix(body, client.CodeConfirmImage+" ") {
+			t.Errorf("confirm=false: %d %s", code, body)
+		}
+		if ms := history(t, a, conv); len(ms) != 0 {
+			t.Fatalf("a refused form sent something: %+v", ms)
+		}
+		if code, body := post("true"); code != 201 {
+			t.Errorf("confirm=true: %d %s", code, body)
 		}
 	})
 }
