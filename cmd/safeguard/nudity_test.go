@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -417,4 +419,27 @@ func TestNudityShadowMetrics(t *testing.T) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
+}
+
+// TestNudityThresholdZeroRefused: serve and demo refuse a threshold of 0
+// (never read as "the default") before they start, as nudity classify does.
+func TestNudityThresholdZeroRefused(t *testing.T) {
+	refused := func(args ...string) {
+		t.Helper()
+		// A server that started anyway stops here, and the test fails.
+		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+		defer cancel()
+		var out, errb bytes.Buffer
+		code := run(ctx, args, func(string) string { return "" }, strings.NewReader(""), &out, &errb)
+		if code != 2 || !strings.Contains(errb.String(), "threshold must be above 0") {
+			t.Errorf("%s: exit %d, stderr %q", strings.Join(args, " "), code, errb.String())
+		}
+	}
+	for _, flag := range []string{"--nudity-porn", "--nudity-hentai", "--nudity-combined"} {
+		dir := t.TempDir()
+		refused(append(serverArgs(dir, filepath.Join(dir, "safeguard.db")), flag, "0")...)
+		refused("demo", "--exit", "--dir", t.TempDir(), flag, "0")
+	}
+	dir := t.TempDir()
+	refused(append(serverArgs(dir, filepath.Join(dir, "safeguard.db")), "--nudity-porn", "0", "--nudity-hentai", "0", "--nudity-combined", "0")...)
 }
