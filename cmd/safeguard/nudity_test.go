@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -442,4 +443,46 @@ func TestNudityThresholdZeroRefused(t *testing.T) {
 	}
 	dir := t.TempDir()
 	refused(append(serverArgs(dir, filepath.Join(dir, "safeguard.db")), "--nudity-porn", "0", "--nudity-hentai", "0", "--nudity-combined", "0")...)
+}
+
+// TestNudityClassifySpecialFiles: a FIFO (which would wait for a writer),
+// one reached through a symbolic link, and a directory are refused by name
+// at once; the regular file beside them is classified.
+func TestNudityClassifySpecialFiles(t *testing.T) {
+	dir := t.TempDir()
+	a := filepath.Join(dir, "a.png")
+	os.WriteFile(a, nuditytest.PNG(40, 30, 1), 0o600)
+	fifo := filepath.Join(dir, "pipe.png")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	link := filepath.Join(dir, "link.png")
+	if err := os.Symlink(fifo, link); err != nil {
+		t.Fatal(err)
+	}
+	cl := &nuditytest.Classifier{}
+	cl.Answer(nuditytest.Neutral)
+	done := make(chan struct{})
+	var out, errOut string
+	var code int
+	go func() {
+		defer close(done)
+		out, errOut, code = classifyWith(t, cl, fifo, link, dir, a)
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("nudity classify waits on a FIFO")
+	}
+	if code != 1 || !strings.Contains(errOut, "3 of 4 files failed") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+	for _, want := range []string{"pipe.png: not a regular file (a FIFO)", "link.png: not a regular file (a FIFO)", dir + ": not a regular file (a directory)"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 1 || !strings.Contains(lines[0], a) {
+		t.Errorf("stdout:\n%s", out)
+	}
 }
