@@ -651,3 +651,78 @@ func TestNudityConfirmField(t *testing.T) {
 		}
 	})
 }
+
+// TestNudityTeenImageNeverToAdult: a young person's image the classifier
+// flagged, delivered blurred to other young people, is never shown to an
+// adult added to the group afterwards (history and media alike), while the
+// young recipients and the sender still see it.
+func TestNudityTeenImageNeverToAdult(t *testing.T) {
+	eachNudity(t, nudityscan.Config{}, func(t *testing.T, s *nudeStack) {
+		ctx := t.Context()
+		a := s.user("na_amy", 15, "Bedford")
+		b := s.user("na_ben", 15, "Bedford")
+		c := s.user("na_cat", 15, "Bedford")
+		s.connect(b, s.h("na_amy"), a)
+		s.connect(c, s.h("na_amy"), a)
+		s.connect(c, s.h("na_ben"), b)
+		g, err := a.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("na_ben"), s.h("na_cat")}, Title: "Homework"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, who := range []*client.Client{b, c} {
+			who.AcceptInvitation(ctx, g.ID)
+		}
+		s.cl.Answer(nuditytest.Neutral)
+		plain, err := s.image(a, g.ID, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.cl.Answer(nuditytest.Nude)
+		m, err := a.SendImageConfirmed(ctx, g.ID, "p.png", "image/png", nuditytest.PNG(64, 48, 3), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ms := history(t, c, g.ID); len(ms) != 2 || !ms[len(ms)-1].Blurred {
+			t.Fatalf("a young recipient's history: %+v", ms)
+		}
+		sees := func(who *client.Client, name string, want bool) {
+			t.Helper()
+			found := false
+			page, err := who.History(ctx, g.ID, client.HistoryQuery{Limit: 50})
+			if err != nil {
+				t.Logf("%s: history: %v", name, err)
+			} else {
+				for _, x := range page.Messages {
+					found = found || x.ID == m.ID
+				}
+			}
+			_, _, err = who.Media(ctx, m.MediaID)
+			if found != want || (err == nil) != want {
+				t.Errorf("%s: in history %v, media err %v; want seen %v", name, found, err, want)
+			}
+			if !want && client.ErrorCode(err) != "not_found" {
+				t.Errorf("%s: media err %v, want not_found", name, err)
+			}
+			if _, _, err := who.Media(ctx, plain.MediaID); err != nil {
+				t.Errorf("%s cannot open a plain image: %v", name, err)
+			}
+		}
+		sees(c, "a young recipient", true)
+
+		// An adult, a contact of each of them, is added to the group later.
+		d := s.user("na_dan", 30, "Bedford")
+		for _, p := range []struct {
+			c    *client.Client
+			name string
+		}{{a, "na_amy"}, {b, "na_ben"}, {c, "na_cat"}} {
+			s.connect(p.c, s.h("na_dan"), d)
+		}
+		if _, err := a.AddMember(ctx, g.ID, s.h("na_dan")); err != nil {
+			t.Fatal(err)
+		}
+		d.AcceptInvitation(ctx, g.ID)
+		sees(d, "an adult added later", false)
+		sees(b, "a young recipient", true)
+		sees(a, "the sender", true)
+	})
+}
