@@ -64,6 +64,9 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
+	if err := c.nudity.checkThresholds(); err != nil {
+		return err
+	}
 	c.readSecrets(e)
 	c.nudity.classifier = e.classifier
 	var err error

@@ -66,6 +66,15 @@ func bindNudityFlags(fs *flag.FlagSet, c *nudityConfig) {
 	fs.DurationVar(&c.repeatWindow, "nudity-repeat-window", nudity.DefaultRepeatWindow, "see --nudity-repeats")
 }
 
+// checkThresholds refuses thresholds out of range, 0 included (serve, demo
+// and nudity classify alike: 0 never means the default).
+func (c nudityConfig) checkThresholds() error {
+	if err := checkNudityThresholds(c.thresholds); err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	return nil
+}
+
 // builtinModel names the built-in classifier in detections.
 const builtinModel = "nsfwjs 4.4.0 mobilenet_v2"
 

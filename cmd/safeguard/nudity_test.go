@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -9,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -416,5 +419,70 @@ func TestNudityShadowMetrics(t *testing.T) {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
+	}
+}
+
+// TestNudityThresholdZeroRefused: serve and demo refuse a threshold of 0
+// (never read as "the default") before they start, as nudity classify does.
+func TestNudityThresholdZeroRefused(t *testing.T) {
+	refused := func(args ...string) {
+		t.Helper()
+		// A server that started anyway stops here, and the test fails.
+		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+		defer cancel()
+		var out, errb bytes.Buffer
+		code := run(ctx, args, func(string) string { return "" }, strings.NewReader(""), &out, &errb)
+		if code != 2 || !strings.Contains(errb.String(), "threshold must be above 0") {
+			t.Errorf("%s: exit %d, stderr %q", strings.Join(args, " "), code, errb.String())
+		}
+	}
+	for _, flag := range []string{"--nudity-porn", "--nudity-hentai", "--nudity-combined"} {
+		dir := t.TempDir()
+		refused(append(serverArgs(dir, filepath.Join(dir, "safeguard.db")), flag, "0")...)
+		refused("demo", "--exit", "--dir", t.TempDir(), flag, "0")
+	}
+	dir := t.TempDir()
+	refused(append(serverArgs(dir, filepath.Join(dir, "safeguard.db")), "--nudity-porn", "0", "--nudity-hentai", "0", "--nudity-combined", "0")...)
+}
+
+// TestNudityClassifySpecialFiles: a FIFO (which would wait for a writer),
+// one reached through a symbolic link, and a directory are refused by name
+// at once; the regular file beside them is classified.
+func TestNudityClassifySpecialFiles(t *testing.T) {
+	dir := t.TempDir()
+	a := filepath.Join(dir, "a.png")
+	os.WriteFile(a, nuditytest.PNG(40, 30, 1), 0o600)
+	fifo := filepath.Join(dir, "pipe.png")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	link := filepath.Join(dir, "link.png")
+	if err := os.Symlink(fifo, link); err != nil {
+		t.Fatal(err)
+	}
+	cl := &nuditytest.Classifier{}
+	cl.Answer(nuditytest.Neutral)
+	done := make(chan struct{})
+	var out, errOut string
+	var code int
+	go func() {
+		defer close(done)
+		out, errOut, code = classifyWith(t, cl, fifo, link, dir, a)
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("nudity classify waits on a FIFO")
+	}
+	if code != 1 || !strings.Contains(errOut, "3 of 4 files failed") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+	for _, want := range []string{"pipe.png: not a regular file (a FIFO)", "link.png: not a regular file (a FIFO)", dir + ": not a regular file (a directory)"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 1 || !strings.Contains(lines[0], a) {
+		t.Errorf("stdout:\n%s", out)
 	}
 }

@@ -71,7 +71,21 @@ func cmdPDQHash(ctx context.Context, e *env, args []string) error {
 }
 
 // decodeFile decodes an image file with the server's intake and limits.
+// Anything that is not a regular file once symbolic links are followed (a
+// directory, a FIFO, a device) is refused before it is opened: opening a
+// FIFO would wait for a writer.
 func decodeFile(path string) (*imaging.Image, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return nil, pe.Err
+		}
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s)", fileKind(fi.Mode()))
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		var pe *os.PathError
@@ -82,4 +96,19 @@ func decodeFile(path string) (*imaging.Image, error) {
 	}
 	defer f.Close()
 	return imaging.DecodeReader(f, imaging.Limits{})
+}
+
+// fileKind names what a file that is not a regular one is.
+func fileKind(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	}
+	return "a special file"
 }

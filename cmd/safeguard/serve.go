@@ -208,6 +208,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
+	if err := c.nudity.checkThresholds(); err != nil {
+		return err
+	}
 	c.resolve()
 	c.readSecrets(e)
 	c.nudity.classifier = e.classifier

@@ -149,9 +149,17 @@ func (s *Service) readable(ctx context.Context, tx Tx, c *safeguard.Conversation
 	if err != nil {
 		return nil, err
 	}
+	// A young person's image the classifier flagged is never shown to an
+	// adult (whenever they joined, whatever their age then).
+	viewerAdult := accounts[viewer] != nil && accounts[viewer].Band(s.clock()) == safeguard.Adult
 	out := make([]*MessageView, 0, len(ms))
 	for _, m := range ms {
 		if m.SenderID != viewer && policy.Hidden(viewer, rels(viewer, m.SenderID)) {
+			continue
+		}
+		if hide, err := hiddenFromAdult(ctx, tx, viewerAdult, viewer, m); err != nil {
+			return nil, err
+		} else if hide {
 			continue
 		}
 		sh := notices[m.ID]

@@ -386,7 +386,8 @@ func (s *Service) ReadMarkers(ctx context.Context, accountID, conversationID int
 }
 
 // OpenMedia returns an image to a member of a conversation it was delivered
-// in, or to its sender. Anyone else gets not found.
+// in, or to its sender. Anyone else gets not found, and so does an adult
+// asking for a young person's image the classifier flagged.
 func (s *Service) OpenMedia(ctx context.Context, accountID, mediaID int64) (*safeguard.Media, []byte, error) {
 	var md *safeguard.Media
 	err := s.view(ctx, func(tx Tx) error {
@@ -401,9 +402,16 @@ func (s *Service) OpenMedia(ctx context.Context, accountID, mediaID int64) (*saf
 		if err != nil {
 			return err
 		}
+		adult, err := adultNow(ctx, tx, accountID, s.clock())
+		if err != nil {
+			return err
+		}
 		for _, id := range ids {
 			m, err := tx.Message(ctx, id)
 			if err != nil || !policy.SeesMessage(accountID, m) {
+				continue
+			}
+			if hide, err := hiddenFromAdult(ctx, tx, adult, accountID, m); err != nil || hide {
 				continue
 			}
 			c, err := tx.Conversation(ctx, m.ConversationID)

@@ -226,7 +226,7 @@ func (s *Server) sendImage(w http.ResponseWriter, r *http.Request, a *safeguard.
 	}
 	var data []byte
 	var ctype, caption string
-	confirmed := false
+	confirmed, sawConfirm := false, false
 	for {
 		p, err := mr.NextPart()
 		if err == io.EOF {
@@ -255,11 +255,20 @@ func (s *Server) sendImage(w http.ResponseWriter, r *http.Request, a *safeguard.
 			}
 			caption = string(b)
 		case "confirm":
+			if sawConfirm {
+				return nil, safeguard.Invalid("invalid_form", "Send the field \"confirm\" once.")
+			}
+			sawConfirm = true
 			b, err := io.ReadAll(io.LimitReader(p, 16))
 			if err != nil {
 				return nil, formError(err)
 			}
-			if confirmed, err = strconv.ParseBool(string(b)); err != nil {
+			switch string(b) {
+			case "true":
+				confirmed = true
+			case "false":
+				confirmed = false
+			default:
 				return nil, safeguard.Invalid("invalid_field", "Field \"confirm\" must be true or false.")
 			}
 		}

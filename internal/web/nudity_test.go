@@ -2,11 +2,17 @@ package web_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -589,5 +595,134 @@ func TestNudityTeenToTeenRiskOpen(t *testing.T) {
 		if len(cs) != 1 || cs[0].Source != "new_image" || !cs[0].MinorSender || !slices.Contains(cs[0].Signals, "image_request") {
 			t.Errorf("cases = %+v", cs)
 		}
+	})
+}
+
+// TestNudityConfirmField: the confirm field is exactly "true" or "false"
+// (anything else 400 invalid_field) and comes at most once (twice: 400
+// invalid_form); a refused form sends nothing.
+func TestNudityConfirmField(t *testing.T) {
+	eachNudity(t, nudityscan.Config{}, func(t *testing.T, s *nudeStack) {
+		a := s.user("cf_amy", 15, "Bedford")
+		b := s.user("cf_ben", 15, "Bedford")
+		conv := s.pair(a, "cf_amy", b, "cf_ben")
+		s.cl.Answer(nuditytest.Nude)
+		post := func(confirms ...string) (int, string) {
+			var buf bytes.Buffer
+			mw := multipart.NewWriter(&buf)
+			h := textproto.MIMEHeader{}
+			h.Set("Content-Disposition", `form-data; name="image"; filename="p.png"`)
+			h.Set("Content-Type", "image/png")
+			part, _ := mw.CreatePart(h)
+			part.Write(nuditytest.PNG(64, 48, 3))
+			for _, c := range confirms {
+				mw.WriteField("confirm", c)
+			}
+			mw.Close()
+			req, _ := http.NewRequestWithContext(t.Context(), "POST", a.BaseURL+"/api/v1/conversations/"+strconv.FormatInt(conv, 10)+"/messages", &buf)
+			req.Header.Set("Content-Type", mw.FormDataContentType())
+			req.Header.Set("Authorization", "Bearer "+a.Token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var e client.ErrorBody
+			body, _ := io.ReadAll(resp.Body)
+			json.Unmarshal(body, &e)
+			return resp.StatusCode, e.Error.Code + " " + string(body)
+		}
+		for _, v := range []string{"TRUE", "True", "1", "t", "yes", ""} {
+			if code, body := post(v); code != 400 || !strings.HasPrefix(body, "invalid_field ") {
+				t.Errorf("confirm=%q: %d %s", v, code, body)
+			}
+		}
+		if code, body := post("true", "true"); code != 400 || !strings.HasPrefix(body, "invalid_form ") {
+			t.Errorf("confirm twice: %d %s", code, body)
+		}
+		if code, body := post("false"); code != 409 || !strings.HasPrefix(body, client.CodeConfirmImage+" ") {
+			t.Errorf("confirm=false: %d %s", code, body)
+		}
+		if ms := history(t, a, conv); len(ms) != 0 {
+			t.Fatalf("a refused form sent something: %+v", ms)
+		}
+		if code, body := post("true"); code != 201 {
+			t.Errorf("confirm=true: %d %s", code, body)
+		}
+	})
+}
+
+// TestNudityTeenImageNeverToAdult: a young person's image the classifier
+// flagged, delivered blurred to other young people, is never shown to an
+// adult added to the group afterwards (history and media alike), while the
+// young recipients and the sender still see it.
+func TestNudityTeenImageNeverToAdult(t *testing.T) {
+	eachNudity(t, nudityscan.Config{}, func(t *testing.T, s *nudeStack) {
+		ctx := t.Context()
+		a := s.user("na_amy", 15, "Bedford")
+		b := s.user("na_ben", 15, "Bedford")
+		c := s.user("na_cat", 15, "Bedford")
+		s.connect(b, s.h("na_amy"), a)
+		s.connect(c, s.h("na_amy"), a)
+		s.connect(c, s.h("na_ben"), b)
+		g, err := a.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("na_ben"), s.h("na_cat")}, Title: "Homework"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, who := range []*client.Client{b, c} {
+			who.AcceptInvitation(ctx, g.ID)
+		}
+		s.cl.Answer(nuditytest.Neutral)
+		plain, err := s.image(a, g.ID, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.cl.Answer(nuditytest.Nude)
+		m, err := a.SendImageConfirmed(ctx, g.ID, "p.png", "image/png", nuditytest.PNG(64, 48, 3), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ms := history(t, c, g.ID); len(ms) != 2 || !ms[len(ms)-1].Blurred {
+			t.Fatalf("a young recipient's history: %+v", ms)
+		}
+		sees := func(who *client.Client, name string, want bool) {
+			t.Helper()
+			found := false
+			page, err := who.History(ctx, g.ID, client.HistoryQuery{Limit: 50})
+			if err != nil {
+				t.Logf("%s: history: %v", name, err)
+			} else {
+				for _, x := range page.Messages {
+					found = found || x.ID == m.ID
+				}
+			}
+			_, _, err = who.Media(ctx, m.MediaID)
+			if found != want || (err == nil) != want {
+				t.Errorf("%s: in history %v, media err %v; want seen %v", name, found, err, want)
+			}
+			if !want && client.ErrorCode(err) != "not_found" {
+				t.Errorf("%s: media err %v, want not_found", name, err)
+			}
+			if _, _, err := who.Media(ctx, plain.MediaID); err != nil {
+				t.Errorf("%s cannot open a plain image: %v", name, err)
+			}
+		}
+		sees(c, "a young recipient", true)
+
+		// An adult, a contact of each of them, is added to the group later.
+		d := s.user("na_dan", 30, "Bedford")
+		for _, p := range []struct {
+			c    *client.Client
+			name string
+		}{{a, "na_amy"}, {b, "na_ben"}, {c, "na_cat"}} {
+			s.connect(p.c, s.h("na_dan"), d)
+		}
+		if _, err := a.AddMember(ctx, g.ID, s.h("na_dan")); err != nil {
+			t.Fatal(err)
+		}
+		d.AcceptInvitation(ctx, g.ID)
+		sees(d, "an adult added later", false)
+		sees(b, "a young recipient", true)
+		sees(a, "the sender", true)
 	})
 }
