@@ -6,11 +6,8 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	safeguard "github.com/safeguard-dev/safeguard"
-	pw "github.com/safeguard-dev/safeguard/internal/password"
-	"github.com/safeguard-dev/safeguard/internal/ratelimit"
 )
 
 // RecoveryCodes is how many recovery codes a set holds.
@@ -96,16 +93,7 @@ func (s *Service) NewRecoveryCodes(ctx context.Context, accountID int64, passwor
 // shares RedeemReset's limits and its one answer to every failure
 // (errBadReset), after the same store calls for an unknown handle.
 func (s *Service) RedeemRecovery(ctx context.Context, handle, code, newPassword string, origin safeguard.Origin) error {
-	if n := utf8.RuneCountInString(newPassword); n < MinPassword || len(newPassword) > MaxPassword {
-		return safeguard.Invalid("invalid_password", "Choose a password of at least %d characters.", MinPassword)
-	}
-	if err := pw.Guessable(newPassword, safeguard.Nickname(handle)); err != nil {
-		return err
-	}
-	if err := limit(s.resetAddr, ratelimit.AddrKey(origin.Addr.Addr())); err != nil {
-		return err
-	}
-	if err := limit(s.resetAccount, strings.ToLower(handle)); err != nil {
+	if err := s.resetAllowed(handle, newPassword, origin); err != nil {
 		return err
 	}
 	now := s.clock()

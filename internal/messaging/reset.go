@@ -99,10 +99,10 @@ func (s *Service) IssueReset(ctx context.Context, ref, by string) (*ResetCode, *
 var errBadReset = safeguard.Invalid("invalid_reset_code",
 	"That code doesn't work with that name. Check both, or ask for a new code.")
 
-// RedeemReset sets a new password with a reset code, once, and ends every
-// session of the account. Attempts are limited per handle tried and per
-// address; every failure gets errBadReset after the same work.
-func (s *Service) RedeemReset(ctx context.Context, handle, code, newPassword string, origin safeguard.Origin) error {
+// resetAllowed is the start of every redemption of a code: the new
+// password must be acceptable, and one attempt of the reset limits is spent,
+// per address and per handle tried.
+func (s *Service) resetAllowed(handle, newPassword string, origin safeguard.Origin) error {
 	if n := utf8.RuneCountInString(newPassword); n < MinPassword || len(newPassword) > MaxPassword {
 		return safeguard.Invalid("invalid_password", "Choose a password of at least %d characters.", MinPassword)
 	}
@@ -113,6 +113,16 @@ func (s *Service) RedeemReset(ctx context.Context, handle, code, newPassword str
 		return err
 	}
 	if err := limit(s.resetAccount, strings.ToLower(handle)); err != nil {
+		return err
+	}
+	return nil
+}
+
+// RedeemReset sets a new password with a reset code, once, and ends every
+// session of the account. Attempts are limited per handle tried and per
+// address; every failure gets errBadReset after the same work.
+func (s *Service) RedeemReset(ctx context.Context, handle, code, newPassword string, origin safeguard.Origin) error {
+	if err := s.resetAllowed(handle, newPassword, origin); err != nil {
 		return err
 	}
 	now := s.clock()
