@@ -286,10 +286,10 @@ func TestPlatformStatisticsThroughTheAPI(t *testing.T) {
 			}
 			bySource := s.table(t, "platform", client.StatsQuery{Period: period, By: "source", Unsuppressed: true})
 			if diff := cmp.Diff(map[string]string{
-				// image, URL, risk, user report, franking, scan failure
-				"Bedfordshire":   "[4,2,1,0,1,0,0]",
-				"Cambridgeshire": "[2,1,0,1,0,0,0]",
-				"total":          "[6,3,1,1,1,0,0]",
+				// image, URL, risk, user report, franking, scan failure, new image
+				"Bedfordshire":   "[4,2,1,0,1,0,0,0]",
+				"Cambridgeshire": "[2,1,0,1,0,0,0,0]",
+				"total":          "[6,3,1,1,1,0,0,0]",
 			}, bySource.rows(t)); diff != "" {
 				t.Errorf("cases by source (-want +got):\n%s", diff)
 			}
