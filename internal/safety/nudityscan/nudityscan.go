@@ -4,8 +4,11 @@
 // the policy of internal/nudity — an adult's image to a young person, or a
 // young person's to an adult, held and cased at priority 1; one between young
 // people asked about first and delivered blurred — with a new_image detection
-// recording the scores. Toward a young person an image that cannot be
-// classified is held, as one that cannot be hashed.
+// recording the scores. Every frame of an animated GIF is classified, as a
+// viewer sees it, and the worst stands for the image. Toward a young person
+// an image that cannot be classified is held, as one that cannot be hashed:
+// so is an animated PNG or WebP, and a GIF with more frames than are
+// classified.
 package nudityscan
 
 import (
@@ -14,6 +17,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"image"
 	"log/slog"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -42,6 +46,10 @@ type Config struct {
 	// Limits bound what is decoded (the images scanner's, with its memory
 	// budget).
 	Limits imaging.Limits
+	// MaxFrames is how many frames of an animated GIF are classified at
+	// most; toward a young person one with more is held as an image that
+	// cannot be classified. 0 means imaging.DefaultMaxFrames.
+	MaxFrames int
 }
 
 // Deps are what the scanner is built on. Notify, Log and Metrics are
@@ -95,6 +103,9 @@ func New(cfg Config, d Deps) (*Scanner, error) {
 	if cfg.Model == "" {
 		cfg.Model = "unnamed"
 	}
+	if cfg.MaxFrames <= 0 {
+		cfg.MaxFrames = imaging.DefaultMaxFrames
+	}
 	s := &Scanner{cfg: cfg, st: d.Store, cl: d.Classifier, notify: d.Notify, log: d.Log}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -128,7 +139,7 @@ func (s *Scanner) Scan(ctx context.Context, c *messaging.Content) (messaging.Ver
 		return messaging.Verdict{}, nil // adults: not classified at all
 	}
 	j := &job{s: s, c: c, branch: branch}
-	scores, reason, err := s.classify(ctx, c.Data)
+	res, err := s.classify(ctx, c.Data)
 	switch {
 	case errors.Is(err, errUndecodable):
 		// The known-image check answers for it: held toward a young
@@ -137,12 +148,12 @@ func (s *Scanner) Scan(ctx context.Context, c *messaging.Content) (messaging.Ver
 	case err != nil:
 		return messaging.Verdict{}, err // no room to decode now: asked to try again
 	}
-	if reason != "" {
+	if res.reason != "" {
 		s.countShadow(BranchFailed, WouldHold)
-		return j.unclassified(ctx, reason), nil
+		return j.unclassified(ctx, res.reason), nil
 	}
-	j.scores = scores
-	if !s.cfg.Thresholds.Nudity(scores) {
+	j.res = res
+	if !s.cfg.Thresholds.Nudity(res.scores) {
 		s.countShadow(string(branch), WouldDeliver)
 		return messaging.Verdict{}, nil
 	}
@@ -182,24 +193,109 @@ func would(a nudity.Action) string {
 // errUndecodable: the file is not an image the server decodes.
 var errUndecodable = errors.New("not a decodable image")
 
-// classify decodes and classifies data. A reason is returned when the
-// classifier failed on it; errUndecodable when it is not a decodable image;
-// another error when the decode budget has no room now.
-func (s *Scanner) classify(ctx context.Context, data []byte) (nudity.Scores, string, error) {
+// Reasons an image toward a young person is not classified, and is held.
+const (
+	ReasonNotClassified = "not_classified" // the classifier failed
+	// An animated PNG or WebP: only its first or default image could be
+	// classified, and a viewer shows the others.
+	ReasonAnimatedPNG  = "animated_png"
+	ReasonAnimatedWebP = "animated_webp"
+	// An animated GIF with more frames than Config.MaxFrames, or frames ×
+	// size over the decoding limits.
+	ReasonAnimationTooLarge = "animation_too_large"
+	// An animated GIF whose first frame decodes and the others do not.
+	ReasonAnimationUnreadable = "animation_unreadable"
+)
+
+// result is what the classifier said of an image.
+type result struct {
+	scores nudity.Scores
+	// frame and frames, for an animated GIF: which frame (counted from 1)
+	// gave scores — the worst — and how many were classified. 0 for a
+	// still image.
+	frame, frames int
+	reason        string // why it was not classified; "" when it was
+}
+
+// classify decodes and classifies data: a still image, or every frame of an
+// animated GIF as a viewer sees it, the worst frame's scores standing for
+// the image. A reason is returned when it could not be classified;
+// errUndecodable when it is not a decodable image; another error when the
+// decode budget has no room now.
+func (s *Scanner) classify(ctx context.Context, data []byte) (result, error) {
 	img, err := imaging.Decode(data, s.cfg.Limits)
 	if err != nil {
 		if safeguard.ErrorCode(err) == budget.CodeBusy {
-			return nudity.Scores{}, "", err
+			return result{}, err
 		}
-		return nudity.Scores{}, "", errUndecodable
+		return result{}, errUndecodable
+	}
+	anim := imaging.Animated(data)
+	if anim.Type == imaging.GIF {
+		img.Release()
+		return s.classifyFrames(ctx, data)
 	}
 	defer img.Release()
+	switch anim.Type {
+	case imaging.PNG:
+		return result{reason: ReasonAnimatedPNG}, nil
+	case imaging.WebP:
+		return result{reason: ReasonAnimatedWebP}, nil
+	}
 	scores, err := s.cl.Classify(ctx, img.Image)
 	if err != nil {
 		s.log.WarnContext(ctx, "image not classified", "err", err)
-		return nudity.Scores{}, "not_classified", nil
+		return result{reason: ReasonNotClassified}, nil
 	}
-	return scores, "", nil
+	return result{scores: scores}, nil
+}
+
+// errFrame wraps the classifier's failure on a frame.
+type errFrame struct{ err error }
+
+func (e errFrame) Error() string { return e.err.Error() }
+
+// classifyFrames classifies every frame of an animated GIF, within the
+// frame and decoding limits, and keeps the worst.
+func (s *Scanner) classifyFrames(ctx context.Context, data []byte) (result, error) {
+	var r result
+	err := imaging.DecodeFrames(data, s.cfg.Limits, s.cfg.MaxFrames, func(i int, frame image.Image) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		scores, err := s.cl.Classify(ctx, frame)
+		if err != nil {
+			return errFrame{err}
+		}
+		r.frames++
+		if r.frame == 0 || worse(s.cfg.Thresholds, scores, r.scores) {
+			r.scores, r.frame = scores, i+1
+		}
+		return nil
+	})
+	var ef errFrame
+	switch {
+	case err == nil:
+		return r, nil
+	case errors.As(err, &ef):
+		s.log.WarnContext(ctx, "image not classified", "err", ef.err, "frame", r.frames+1)
+		return result{reason: ReasonNotClassified}, nil
+	case ctx.Err() != nil, safeguard.ErrorCode(err) == budget.CodeBusy:
+		return result{}, err
+	case safeguard.ErrorCode(err) == imaging.CodeTooLarge:
+		return result{reason: ReasonAnimationTooLarge}, nil
+	}
+	s.log.WarnContext(ctx, "animated image not read", "err", err)
+	return result{reason: ReasonAnimationUnreadable}, nil
+}
+
+// worse reports whether scores a are worse than b: nudity where b is not,
+// or else more belief in the three sexual classes.
+func worse(t nudity.Thresholds, a, b nudity.Scores) bool {
+	if na, nb := t.Nudity(a), t.Nudity(b); na != nb {
+		return na
+	}
+	return a.Porn+a.Hentai+a.Sexy > b.Porn+b.Hentai+b.Sexy
 }
 
 // job is the scan of one image.
@@ -207,7 +303,7 @@ type job struct {
 	s       *Scanner
 	c       *messaging.Content
 	branch  nudity.Branch
-	scores  nudity.Scores
+	res     result
 	risk    []string // risk rules fired in the conversation
 	earlier int      // the sender's earlier peer images in the window
 	d       nudity.Decision
@@ -313,7 +409,7 @@ func (j *job) record(ctx context.Context, tx messaging.VerdictTx, m *safeguard.M
 // detection describes the decision about message m.
 func (j *job) detection(m *safeguard.Message) *safeguard.Detection {
 	c := j.c
-	finding := &safeguard.NudityFinding{Model: j.s.cfg.Model, Scores: j.scores, Thresholds: j.s.cfg.Thresholds, Nudity: true,
+	finding := &safeguard.NudityFinding{Model: j.s.cfg.Model, Scores: j.res.scores, Frame: j.res.frame, Frames: j.res.frames, Thresholds: j.s.cfg.Thresholds, Nudity: true,
 		Branch: string(j.branch), Action: string(j.d.Action), Shadow: j.s.cfg.Policy.Shadow, Confirmed: c.Confirmed,
 		RiskRules: j.risk, Repeats: j.earlier, CaseReason: j.d.CaseReason, Signals: j.d.Signals, SHA256: sha256Hex(c.Data)}
 	d := safety.NewDetection(c, m)
@@ -327,8 +423,12 @@ func (j *job) detection(m *safeguard.Message) *safeguard.Detection {
 	if j.branch != nudity.MinorToMinor {
 		d.Severity = safeguard.SeverityCritical
 	}
+	sc := j.res.scores
 	d.Summary = fmt.Sprintf("new image: may show nudity (porn %.4g, hentai %.4g, sexy %.4g), %s, %s",
-		j.scores.Porn, j.scores.Hentai, j.scores.Sexy, words(j.branch), actionWords(j.d.Action))
+		sc.Porn, sc.Hentai, sc.Sexy, words(j.branch), actionWords(j.d.Action))
+	if j.res.frames > 0 {
+		d.Summary += fmt.Sprintf("; animated: frame %d of %d", j.res.frame, j.res.frames)
+	}
 	if j.s.cfg.Policy.Shadow {
 		d.Summary += " (shadow mode)"
 	}
@@ -392,7 +492,7 @@ func (j *job) unclassified(ctx context.Context, reason string) messaging.Verdict
 	record := func(ctx context.Context, tx messaging.VerdictTx, m *safeguard.Message) error {
 		d := safety.NewDetection(c, m)
 		d.Source, d.ContentKey = safeguard.ScanFailure, fmt.Sprintf("message:%d", m.ID)
-		d.Severity, d.Category, d.Summary = safeguard.SeverityMedium, safeguard.CategoryUnscanned, "image held for review: "+reason
+		d.Severity, d.Category, d.Summary = safeguard.SeverityMedium, safeguard.CategoryUnscanned, "image held for review: "+reason+reasonWords(reason)
 		d.SetFinding(safeguard.Finding{Unscanned: &safeguard.Unscanned{Reason: reason, SHA256: sha256Hex(c.Data)}})
 		if j.s.cfg.Policy.Shadow {
 			d.Summary = "image not classified (shadow mode): " + reason
@@ -404,6 +504,22 @@ func (j *job) unclassified(ctx context.Context, reason string) messaging.Verdict
 		return messaging.Verdict{Record: record}
 	}
 	return messaging.Verdict{Hold: true, Reason: "nudity_unclassified", Record: record}
+}
+
+// reasonWords says, for a moderator, why an animated image was not
+// classified.
+func reasonWords(reason string) string {
+	switch reason {
+	case ReasonAnimatedPNG:
+		return " (an animated PNG: only its default image can be classified)"
+	case ReasonAnimatedWebP:
+		return " (an animated WebP: its frames cannot be classified)"
+	case ReasonAnimationTooLarge:
+		return " (an animated GIF with more frames, or more pixels in all, than are classified)"
+	case ReasonAnimationUnreadable:
+		return " (an animated GIF whose later frames could not be read)"
+	}
+	return ""
 }
 
 func sha256Hex(b []byte) string {
