@@ -139,21 +139,21 @@ func (s *Scanner) Scan(ctx context.Context, c *messaging.Content) (messaging.Ver
 		return messaging.Verdict{}, nil // adults: not classified at all
 	}
 	j := &job{s: s, c: c, branch: branch}
-	res, err := s.classify(ctx, c.Data)
+	res, err := Classify(ctx, s.cl, s.cfg.Thresholds, c.Data, s.cfg.Limits, s.cfg.MaxFrames)
 	switch {
-	case errors.Is(err, errUndecodable):
+	case errors.Is(err, ErrUndecodable):
 		// The known-image check answers for it: held toward a young
 		// person, with its scan_failed detection; refused otherwise.
 		return messaging.Verdict{}, nil
 	case err != nil:
 		return messaging.Verdict{}, err // no room to decode now: asked to try again
 	}
-	if res.reason != "" {
+	if res.Reason != "" {
 		s.countShadow(BranchFailed, WouldHold)
-		return j.unclassified(ctx, res.reason), nil
+		return j.unclassified(ctx, res.Reason, res.Err), nil
 	}
 	j.res = res
-	if !s.cfg.Thresholds.Nudity(res.scores) {
+	if !s.cfg.Thresholds.Nudity(res.Scores) {
 		s.countShadow(string(branch), WouldDeliver)
 		return messaging.Verdict{}, nil
 	}
@@ -190,8 +190,9 @@ func would(a nudity.Action) string {
 	return WouldDeliver
 }
 
-// errUndecodable: the file is not an image the server decodes.
-var errUndecodable = errors.New("not a decodable image")
+// ErrUndecodable is the error of Classify for a file that is not an image
+// the server decodes.
+var ErrUndecodable = errors.New("not a decodable image")
 
 // Reasons an image toward a young person is not classified, and is held.
 const (
@@ -207,47 +208,52 @@ const (
 	ReasonAnimationUnreadable = "animation_unreadable"
 )
 
-// result is what the classifier said of an image.
-type result struct {
-	scores nudity.Scores
-	// frame and frames, for an animated GIF: which frame (counted from 1)
-	// gave scores — the worst — and how many were classified. 0 for a
-	// still image.
-	frame, frames int
-	reason        string // why it was not classified; "" when it was
+// Result is what the classifier said of one image file.
+type Result struct {
+	// Scores are the image's, or for an animated GIF its worst frame's.
+	Scores nudity.Scores
+	// Frame and Frames, for an animated GIF: which frame (counted from 1)
+	// gave Scores, and how many were classified. 0 for a still image.
+	Frame, Frames int
+	// Reason says why the image was not classified, "" when it was: one
+	// of the Reason constants. Err is the error behind it, if any.
+	Reason string
+	Err    error
 }
 
-// classify decodes and classifies data: a still image, or every frame of an
-// animated GIF as a viewer sees it, the worst frame's scores standing for
-// the image. A reason is returned when it could not be classified;
-// errUndecodable when it is not a decodable image; another error when the
-// decode budget has no room now.
-func (s *Scanner) classify(ctx context.Context, data []byte) (result, error) {
-	img, err := imaging.Decode(data, s.cfg.Limits)
+// Classify decodes data under lim and classifies it as the scanner does: a
+// still image, or every frame of an animated GIF (at most maxFrames, 0 for
+// imaging.DefaultMaxFrames) as a viewer sees it, the worst frame under t
+// standing for the image. An image that cannot be classified — the
+// classifier failed, an animated PNG or WebP, a GIF over the limits — is a
+// Result with a Reason. The error is ErrUndecodable (wrapping the imaging
+// refusal) for a file that is not a decodable image; a safeguard.ErrUnavailable
+// one when the decode budget has no room now; or ctx's.
+func Classify(ctx context.Context, cl nudity.Classifier, t nudity.Thresholds, data []byte, lim imaging.Limits, maxFrames int) (Result, error) {
+	img, err := imaging.Decode(data, lim)
 	if err != nil {
 		if safeguard.ErrorCode(err) == budget.CodeBusy {
-			return result{}, err
+			return Result{}, err
 		}
-		return result{}, errUndecodable
+		return Result{}, fmt.Errorf("%w: %w", ErrUndecodable, err)
 	}
 	anim := imaging.Animated(data)
 	if anim.Type == imaging.GIF {
 		img.Release()
-		return s.classifyFrames(ctx, data)
+		return classifyFrames(ctx, cl, t, data, lim, maxFrames)
 	}
 	defer img.Release()
 	switch anim.Type {
 	case imaging.PNG:
-		return result{reason: ReasonAnimatedPNG}, nil
+		return Result{Reason: ReasonAnimatedPNG}, nil
 	case imaging.WebP:
-		return result{reason: ReasonAnimatedWebP}, nil
+		return Result{Reason: ReasonAnimatedWebP}, nil
 	}
-	scores, err := s.cl.Classify(ctx, img.Image)
+	scores, err := cl.Classify(ctx, img.Image)
 	if err != nil {
-		s.log.WarnContext(ctx, "image not classified", "err", err)
-		return result{reason: ReasonNotClassified}, nil
+		return Result{Reason: ReasonNotClassified, Err: err}, nil
 	}
-	return result{scores: scores}, nil
+	return Result{Scores: scores}, nil
 }
 
 // errFrame wraps the classifier's failure on a frame.
@@ -257,19 +263,19 @@ func (e errFrame) Error() string { return e.err.Error() }
 
 // classifyFrames classifies every frame of an animated GIF, within the
 // frame and decoding limits, and keeps the worst.
-func (s *Scanner) classifyFrames(ctx context.Context, data []byte) (result, error) {
-	var r result
-	err := imaging.DecodeFrames(data, s.cfg.Limits, s.cfg.MaxFrames, func(i int, frame image.Image) error {
+func classifyFrames(ctx context.Context, cl nudity.Classifier, t nudity.Thresholds, data []byte, lim imaging.Limits, maxFrames int) (Result, error) {
+	var r Result
+	err := imaging.DecodeFrames(data, lim, maxFrames, func(i int, frame image.Image) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		scores, err := s.cl.Classify(ctx, frame)
+		scores, err := cl.Classify(ctx, frame)
 		if err != nil {
-			return errFrame{err}
+			return errFrame{fmt.Errorf("frame %d: %w", i+1, err)}
 		}
-		r.frames++
-		if r.frame == 0 || worse(s.cfg.Thresholds, scores, r.scores) {
-			r.scores, r.frame = scores, i+1
+		r.Frames++
+		if r.Frame == 0 || worse(t, scores, r.Scores) {
+			r.Scores, r.Frame = scores, i+1
 		}
 		return nil
 	})
@@ -278,15 +284,13 @@ func (s *Scanner) classifyFrames(ctx context.Context, data []byte) (result, erro
 	case err == nil:
 		return r, nil
 	case errors.As(err, &ef):
-		s.log.WarnContext(ctx, "image not classified", "err", ef.err, "frame", r.frames+1)
-		return result{reason: ReasonNotClassified}, nil
+		return Result{Reason: ReasonNotClassified, Err: ef.err}, nil
 	case ctx.Err() != nil, safeguard.ErrorCode(err) == budget.CodeBusy:
-		return result{}, err
+		return Result{}, err
 	case safeguard.ErrorCode(err) == imaging.CodeTooLarge:
-		return result{reason: ReasonAnimationTooLarge}, nil
+		return Result{Reason: ReasonAnimationTooLarge, Err: err}, nil
 	}
-	s.log.WarnContext(ctx, "animated image not read", "err", err)
-	return result{reason: ReasonAnimationUnreadable}, nil
+	return Result{Reason: ReasonAnimationUnreadable, Err: err}, nil
 }
 
 // worse reports whether scores a are worse than b: nudity where b is not,
@@ -303,7 +307,7 @@ type job struct {
 	s       *Scanner
 	c       *messaging.Content
 	branch  nudity.Branch
-	res     result
+	res     Result
 	risk    []string // risk rules fired in the conversation
 	earlier int      // the sender's earlier peer images in the window
 	d       nudity.Decision
@@ -409,7 +413,7 @@ func (j *job) record(ctx context.Context, tx messaging.VerdictTx, m *safeguard.M
 // detection describes the decision about message m.
 func (j *job) detection(m *safeguard.Message) *safeguard.Detection {
 	c := j.c
-	finding := &safeguard.NudityFinding{Model: j.s.cfg.Model, Scores: j.res.scores, Frame: j.res.frame, Frames: j.res.frames, Thresholds: j.s.cfg.Thresholds, Nudity: true,
+	finding := &safeguard.NudityFinding{Model: j.s.cfg.Model, Scores: j.res.Scores, Frame: j.res.Frame, Frames: j.res.Frames, Thresholds: j.s.cfg.Thresholds, Nudity: true,
 		Branch: string(j.branch), Action: string(j.d.Action), Shadow: j.s.cfg.Policy.Shadow, Confirmed: c.Confirmed,
 		RiskRules: j.risk, Repeats: j.earlier, CaseReason: j.d.CaseReason, Signals: j.d.Signals, SHA256: sha256Hex(c.Data)}
 	d := safety.NewDetection(c, m)
@@ -423,11 +427,11 @@ func (j *job) detection(m *safeguard.Message) *safeguard.Detection {
 	if j.branch != nudity.MinorToMinor {
 		d.Severity = safeguard.SeverityCritical
 	}
-	sc := j.res.scores
+	sc := j.res.Scores
 	d.Summary = fmt.Sprintf("new image: may show nudity (porn %.4g, hentai %.4g, sexy %.4g), %s, %s",
 		sc.Porn, sc.Hentai, sc.Sexy, words(j.branch), actionWords(j.d.Action))
-	if j.res.frames > 0 {
-		d.Summary += fmt.Sprintf("; animated: frame %d of %d", j.res.frame, j.res.frames)
+	if j.res.Frames > 0 {
+		d.Summary += fmt.Sprintf("; animated: frame %d of %d", j.res.Frame, j.res.Frames)
 	}
 	if j.s.cfg.Policy.Shadow {
 		d.Summary += " (shadow mode)"
@@ -486,9 +490,10 @@ func (j *job) after(ctx context.Context, m *safeguard.Message) {
 // held toward a young person, with a scan_failed detection that opens a
 // case, exactly as an image that cannot be hashed. In shadow mode it is
 // recorded (no case) and goes on as the other checks say.
-func (j *job) unclassified(ctx context.Context, reason string) messaging.Verdict {
+func (j *job) unclassified(ctx context.Context, reason string, cause error) messaging.Verdict {
 	c := j.c
-	j.s.log.WarnContext(ctx, "image toward a young person not classified", "conversation", c.Conversation.ID, "reason", reason, "shadow", j.s.cfg.Policy.Shadow)
+	j.s.log.WarnContext(ctx, "image toward a young person not classified", "conversation", c.Conversation.ID, "reason", reason,
+		"err", cause, "shadow", j.s.cfg.Policy.Shadow)
 	record := func(ctx context.Context, tx messaging.VerdictTx, m *safeguard.Message) error {
 		d := safety.NewDetection(c, m)
 		d.Source, d.ContentKey = safeguard.ScanFailure, fmt.Sprintf("message:%d", m.ID)
