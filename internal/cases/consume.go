@@ -285,6 +285,20 @@ func caseOf(ctx context.Context, tx Tx, d *safeguard.Detection) (*safeguard.Case
 	return tx.CaseByKey(ctx, d.SenderID, d.ContentKey)
 }
 
+// outranks reports whether a detection of source a names a case better
+// than the case's source b: a hash match, the strongest evidence, outranks
+// any other; the nudity classifier's finding outranks a check that could
+// not be made.
+func outranks(a, b safeguard.DetectionSource) bool {
+	switch a {
+	case safeguard.HashMatch:
+		return b != safeguard.HashMatch
+	case safeguard.NewImage:
+		return b == safeguard.ScanFailure
+	}
+	return false
+}
+
 // aboutImage reports whether detections of a source are findings about a
 // message's image.
 func aboutImage(s safeguard.DetectionSource) bool {
@@ -328,7 +342,7 @@ func (s *Service) record(ctx context.Context, tx Tx, f *facts, staged []evidence
 	}
 	c.Occurrences++
 	out.occurrence = o
-	if c.Category == "" || (d.Source == safeguard.HashMatch && c.Source != safeguard.HashMatch) {
+	if c.Category == "" || outranks(d.Source, c.Source) {
 		c.Category, c.Source = d.Category, d.Source
 	}
 	for _, sig := range signalsOf(d) {

@@ -1,6 +1,9 @@
 package web_test
 
 import (
+	"bytes"
+	"image"
+	"image/png"
 	"slices"
 	"strings"
 	"testing"
@@ -169,6 +172,21 @@ func TestNudityAnimatedNotClassified(t *testing.T) {
 	})
 }
 
+// flatPNG is a picture of one grey: its PDQ quality is 0, too low to be
+// matched.
+func flatPNG(t *testing.T) []byte {
+	t.Helper()
+	m := image.NewGray(image.Rect(0, 0, 64, 48))
+	for i := range m.Pix {
+		m.Pix[i] = 128
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, m); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
 // eachNudityBanked runs fn against every store with the risk rules, the
 // known-image check over a bank that holds the image known, and the
 // new-image scanner; nudityFirst puts the new-image scanner before the
@@ -283,6 +301,44 @@ func TestNudityAndHashMatchOneCase(t *testing.T) {
 				s.process(t)
 				if cs := s.cases(t); len(cs) != 2 {
 					t.Errorf("cases = %+v, want two", cs)
+				}
+
+				// An image the known-image check cannot check (a flat
+				// picture: PDQ quality 0) and the classifier flags is one
+				// case too, the classifier's.
+				m3, err := adult.SendImage(ctx, conv, "f.png", "image/png", flatPNG(t), "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				sources = nil
+				for _, d := range s.detections(m3.ID) {
+					sources = append(sources, string(d.Source))
+				}
+				slices.Sort(sources)
+				if !slices.Equal(sources, []string{"new_image", "scan_failed"}) {
+					t.Fatalf("a flat image: detections from %v", sources)
+				}
+				s.process(t)
+				cs = s.cases(t)
+				if len(cs) != 3 {
+					t.Fatalf("cases = %+v, want three", cs)
+				}
+				found := false
+				for _, c := range cs {
+					v, err := s.admin.AdminCase(ctx, c.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if len(v.Occurrences) == 0 || v.Occurrences[0].MessageID != m3.ID {
+						continue
+					}
+					found = true
+					if c.Source != "new_image" || len(v.Occurrences) != 2 {
+						t.Errorf("the flat image's case = %+v with %d occurrences, want the classifier's with 2", c, len(v.Occurrences))
+					}
+				}
+				if !found {
+					t.Error("no case of the flat image")
 				}
 			})
 		})
