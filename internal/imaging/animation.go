@@ -143,12 +143,13 @@ func webpAnimated(data []byte) bool {
 
 // FramesBytes estimates the memory that decoding every frame of an
 // animation of the given size takes: each frame's indices (a frame is at
-// most the logical screen), and the canvas the frames are drawn on with the
+// most the logical screen) and the decoder's buffers for it (its LZW
+// tables, about 20 KiB), and the canvas the frames are drawn on with the
 // copy of it that the "restore to previous" disposal needs.
 func FramesBytes(cfg image.Config, frames int) int64 {
 	px := int64(cfg.Width) * int64(cfg.Height)
-	const fixed = 1 << 20
-	return int64(frames)*px + 2*4*px + fixed
+	const perFrame, fixed = 32 << 10, 1 << 20
+	return int64(frames)*(px+perFrame) + 2*4*px + fixed
 }
 
 // DecodeFrames decodes every frame of a GIF under the limits and calls fn

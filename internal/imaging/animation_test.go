@@ -8,6 +8,7 @@ import (
 	"image"
 	"image/color"
 	"image/gif"
+	"runtime"
 	"testing"
 	"time"
 
@@ -211,4 +212,34 @@ func FuzzGIFFrames(f *testing.F) {
 		}
 		DecodeFrames(data, Limits{MaxBytes: 1 << 20, MaxPixels: 1 << 20, MaxSide: 2048}, 8, func(int, image.Image) error { return nil })
 	})
+}
+
+// TestFramesBytesCoversTheDecoder decodes every frame of an animated GIF
+// whose frames restore what they covered, and checks that the memory it
+// allocated is within the estimate.
+func TestFramesBytesCoversTheDecoder(t *testing.T) {
+	for _, c := range []struct{ w, h, n int }{{400, 300, 12}, {40, 30, 64}, {1000, 800, 2}} {
+		rects := make([]image.Rectangle, c.n)
+		idx := make([]uint8, c.n)
+		disposal := make([]byte, c.n)
+		for i := range rects {
+			rects[i] = image.Rect(0, 0, c.w, c.h)
+			idx[i] = uint8(i % 3)
+			disposal[i] = gif.DisposalPrevious
+		}
+		data := paintedGIF(t, c.w, c.h, rects, idx, disposal)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		err := DecodeFrames(data, Limits{}, 0, func(int, image.Image) error { return nil })
+		runtime.ReadMemStats(&after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		used, est := int64(after.TotalAlloc-before.TotalAlloc), FramesBytes(image.Config{Width: c.w, Height: c.h}, c.n)
+		if used > est {
+			t.Errorf("%d frames of %d×%d: allocated %d bytes, estimate %d", c.n, c.w, c.h, used, est)
+		}
+		t.Logf("%d frames of %d×%d: allocated %d bytes, estimate %d", c.n, c.w, c.h, used, est)
+	}
 }
