@@ -108,4 +108,19 @@ const (
 	probe3FalseAlerts       = 100
 	probe2MissesCaught      = 0
 	probe2MissesFalseAlerts = 100
+	probe4Caught            = 0
+	probe4FalseAlerts       = 100
 )
+
+// TestProbe4 replays testdata/probe4.jsonl, written after the wording
+// changes and scored once without any change made for it: the measure of
+// how the changes carry to new paraphrases.
+func TestProbe4(t *testing.T) {
+	s := scoreProbeFile(t, "testdata/probe4.jsonl")
+	if s.caught < probe4Caught {
+		t.Errorf("caught %d of %d, want at least %d", s.caught, s.risk, probe4Caught)
+	}
+	if len(s.falseAlerts) > probe4FalseAlerts {
+		t.Errorf("%d false alerts, want at most %d", len(s.falseAlerts), probe4FalseAlerts)
+	}
+}
