@@ -2,6 +2,7 @@ package risk
 
 import (
 	"bufio"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -28,6 +29,7 @@ func scoreProbeFile(t *testing.T, path string) probeScore {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	var s probeScore
+	byScenario := map[string][]bool{}
 	for sc.Scan() {
 		c, err := ParseReplayLine(sc.Bytes())
 		if err != nil {
@@ -40,6 +42,7 @@ func scoreProbeFile(t *testing.T, path string) probeScore {
 		switch c.Label {
 		case "risk":
 			s.risk++
+			byScenario[c.Scenario] = append(byScenario[c.Scenario], res.Alert)
 			if res.Alert {
 				s.caught++
 			} else {
@@ -56,6 +59,15 @@ func scoreProbeFile(t *testing.T, path string) probeScore {
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
+	}
+	for _, k := range slices.Sorted(maps.Keys(byScenario)) {
+		n := 0
+		for _, a := range byScenario[k] {
+			if a {
+				n++
+			}
+		}
+		t.Logf("%s: %s caught %d of %d", path, k, n, len(byScenario[k]))
 	}
 	t.Logf("%s: caught %d of %d risk, false alerts %d of %d safe; missed %v; false alerts %v",
 		path, s.caught, s.risk, len(s.falseAlerts), s.safe, s.missed, s.falseAlerts)
@@ -104,12 +116,12 @@ func TestProbe2Misses(t *testing.T) {
 
 // Floors for the probe files, as measured after the wording changes.
 const (
-	probe3Caught            = 0
-	probe3FalseAlerts       = 100
-	probe2MissesCaught      = 0
-	probe2MissesFalseAlerts = 100
-	probe4Caught            = 0
-	probe4FalseAlerts       = 100
+	probe3Caught            = 38
+	probe3FalseAlerts       = 3
+	probe2MissesCaught      = 43
+	probe2MissesFalseAlerts = 0
+	probe4Caught            = 15
+	probe4FalseAlerts       = 2
 )
 
 // TestProbe4 replays testdata/probe4.jsonl, written after the wording
