@@ -380,7 +380,7 @@ func (n *normalizer) word(out []string, w string) []string {
 // Bounds on splitting words run together ("donttellurmum").
 const (
 	minRun    = 6  // letters
-	maxRunLen = 40 // a longer token is left as it is
+	maxRunLen = 24 // a longer token is left as it is
 )
 
 // runTogether splits a token that is not a known word into known words
@@ -464,6 +464,8 @@ var (
 //     becomes "will", with its auxiliary dropped: "your class is going to
 //     see" -> your class will see, "im going to post" -> i will post,
 //     "your going to" (ur gonna) -> you will; not after "was" or "were";
+//   - the present progressive of such a verb after im, am, is or are is a
+//     plan and reads the same: "im uploading them" -> i will upload them;
 //   - "2" between words is "to" ("talk 2 me") or, at the end, "too" ("me
 //     2"); "4" before a pronoun or a determiner is "for" ("4 you"); before a
 //     noun or a unit they stay numbers ("2 pics", "4 hours");
@@ -473,50 +475,95 @@ var (
 func (n *normalizer) canon(toks []string) []string {
 	out := toks[:0:0]
 	for i := 0; i < len(toks); i++ {
-		t := toks[i]
-		switch {
-		case t == "going" && i+2 < len(toks) && toks[i+1] == "to" && n.future[toks[i+2]] &&
-			(len(out) == 0 || out[len(out)-1] != "was" && out[len(out)-1] != "were"):
-			if k := len(out) - 1; k >= 0 {
-				switch out[k] {
-				case "is", "are", "am", "s", "re", "m", "be":
-					out = out[:k]
-				case "im":
-					out[k] = "i"
-				case "your", "youre":
-					out[k] = "you"
-				case "theyre":
-					out[k] = "they"
-				}
-			}
-			out = append(out, "will")
-			i++ // skip "to"
-		case (t == "2" || t == "4") && len(out) > 0 && !isNumber(out[len(out)-1]) && out[len(out)-1] != "£":
-			next := ""
-			if i+1 < len(toks) {
-				next = toks[i+1]
-			}
-			switch {
-			case t == "4" && forNext[next]:
-				out = append(out, "for")
-			case t == "2" && toNext[next]:
-				out = append(out, "to")
-			case t == "2" && (next == "" || tooNext[next]):
-				out = append(out, "too")
-			default:
-				out = append(out, t)
-			}
-		case t == "1" && i+1 < len(toks) && len(toks[i+1]) == 1 && isNumber(toks[i+1]) && len(out) > 0 && ageLead[out[len(out)-1]]:
-			out = append(out, "1"+toks[i+1]) // "im 1 4" -> im 14
-			i++
-		case len(out) > 0 && unitWords[t] > 0 && tensValue(out[len(out)-1]):
-			v, _ := strconv.Atoi(out[len(out)-1])
-			out[len(out)-1] = strconv.Itoa(v + unitWords[t])
-		default:
-			out = append(out, t)
+		prev, next, next2 := "", "", ""
+		if len(out) > 0 {
+			prev = out[len(out)-1]
 		}
+		if i+1 < len(toks) {
+			next = toks[i+1]
+		}
+		if i+2 < len(toks) {
+			next2 = toks[i+2]
+		}
+		var used int
+		out, used = n.canonAt(out, prev, toks[i], next, next2)
+		i += used
 	}
 	return out
+}
+
+// canonAt appends the reading of token t, with prev the last token out and
+// next, next2 the tokens after t, and returns how many of those it used.
+func (n *normalizer) canonAt(out []string, prev, t, next, next2 string) ([]string, int) {
+	switch {
+	case t == "going" && next == "to" && n.future[next2] && prev != "was" && prev != "were":
+		return append(futureSubject(out), "will"), 1 // the verb follows
+	case progressiveAux[prev] && n.progressive(t) != "":
+		return append(futureSubject(out), "will", n.progressive(t)), 0 // "im uploading them"
+	case (t == "2" || t == "4") && prev != "" && !isNumber(prev) && prev != "£":
+		return append(out, numberWordFor(t, next)), 0
+	case t == "1" && len(next) == 1 && isNumber(next) && ageLead[prev]:
+		return append(out, "1"+next), 1 // "im 1 4" -> im 14
+	case unitWords[t] > 0 && tensValue(prev):
+		v, _ := strconv.Atoi(prev)
+		out[len(out)-1] = strconv.Itoa(v + unitWords[t])
+		return out, 0
+	}
+	return append(out, t), 0
+}
+
+// futureSubject rewrites the token before a future reading: the auxiliary
+// goes ("is going to" -> will), and "im", "your" (ur gonna), "theyre"
+// become their subject.
+func futureSubject(out []string) []string {
+	k := len(out) - 1
+	if k < 0 {
+		return out
+	}
+	switch out[k] {
+	case "is", "are", "am", "s", "re", "m", "be":
+		return out[:k]
+	case "im":
+		out[k] = "i"
+	case "your", "youre":
+		out[k] = "you"
+	case "theyre":
+		out[k] = "they"
+	}
+	return out
+}
+
+// numberWordFor reads a lone 2 or 4 by the word after it.
+func numberWordFor(t, next string) string {
+	switch {
+	case t == "4" && forNext[next]:
+		return "for"
+	case t == "2" && toNext[next]:
+		return "to"
+	case t == "2" && (next == "" || tooNext[next]):
+		return "too"
+	}
+	return t
+}
+
+// progressive returns the verb of a present participle of the future_verb
+// class ("uploading" -> upload, "sharing" -> share, "dropping" -> drop), or
+// "". "going" is left alone: "going to" has its own reading.
+func (n *normalizer) progressive(t string) string {
+	stem, ok := strings.CutSuffix(t, "ing")
+	if !ok || len(stem) < 2 || stem == "go" {
+		return ""
+	}
+	if n.future[stem] {
+		return stem
+	}
+	if n.future[stem+"e"] {
+		return stem + "e"
+	}
+	if k := len(stem); k >= 3 && stem[k-1] == stem[k-2] && n.future[stem[:k-1]] {
+		return stem[:k-1]
+	}
+	return ""
 }
 
 func tensValue(t string) bool {
@@ -530,6 +577,9 @@ var (
 	// toNext are the words after which a lone 2 reads "to".
 	toNext = set("me", "you", "your", "my", "us", "him", "her", "them", "the", "a", "school", "bed", "sleep", "see", "send",
 		"talk", "meet", "come", "go", "do", "be", "get", "tell", "keep", "delete", "show", "chat", "know", "mine", "yours", "anyone", "nobody")
+	// progressiveAux are the words before a present participle that make it
+	// a plan: "im sending", "your mum is getting".
+	progressiveAux = set("im", "am", "is", "are", "s", "re")
 	// ageLead are the words after which "1 4" is an age spaced out.
 	ageLead = set("im", "am", "aged", "age", "turned", "turning")
 	// tooNext are the words after which a lone 2 at the end of a phrase reads "too".

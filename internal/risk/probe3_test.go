@@ -114,14 +114,28 @@ func TestProbe2Misses(t *testing.T) {
 	}
 }
 
+// TestProbe5 replays testdata/probe5.jsonl, written after the last wording
+// change and scored without any change made for it.
+func TestProbe5(t *testing.T) {
+	s := scoreProbeFile(t, "testdata/probe5.jsonl")
+	if s.caught < probe5Caught {
+		t.Errorf("caught %d of %d, want at least %d", s.caught, s.risk, probe5Caught)
+	}
+	if len(s.falseAlerts) > probe5FalseAlerts {
+		t.Errorf("%d false alerts, want at most %d", len(s.falseAlerts), probe5FalseAlerts)
+	}
+}
+
 // Floors for the probe files, as measured after the wording changes.
 const (
 	probe3Caught            = 38
 	probe3FalseAlerts       = 3
 	probe2MissesCaught      = 43
 	probe2MissesFalseAlerts = 0
-	probe4Caught            = 15
+	probe4Caught            = 21
 	probe4FalseAlerts       = 2
+	probe5Caught            = 17
+	probe5FalseAlerts       = 2
 )
 
 // TestProbe4 replays testdata/probe4.jsonl, written after the wording
