@@ -123,7 +123,7 @@ func (c caseConfig) reporting() (manual bool, err error) {
 // server), missing keys and the directory are made, and a new signing key's
 // public key logged, to pin; without, what is missing is an error and
 // nothing is made. A pinned public key must match.
-func openVault(c caseConfig, log *slog.Logger, create bool, now func() time.Time) (*evidence.Vault, *media.Disk, error) {
+func openVault(c caseConfig, log *slog.Logger, create bool, now func() time.Time) (*evidence.Vault, *media.Sealed, error) {
 	items, err := openEvidenceItems(c, create)
 	if err != nil {
 		return nil, nil, err
@@ -226,7 +226,7 @@ func runCaseJobs(ctx context.Context, c caseConfig, svc *cases.Service, accounts
 // openEvidenceItems opens the directory of the vault's items with its data
 // key beside it; with create, both are made if absent, and without, a
 // missing one is an error.
-func openEvidenceItems(c caseConfig, create bool) (*media.Disk, error) {
+func openEvidenceItems(c caseConfig, create bool) (*media.Sealed, error) {
 	keyPath := strings.TrimRight(c.evidenceDir, string(os.PathSeparator)) + ".key"
 	if !create {
 		if err := mustExist(c.evidenceDir, "evidence directory", "evidence-dir"); err != nil {
