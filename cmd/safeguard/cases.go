@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/safeguard-dev/safeguard/internal/blob"
 	"github.com/safeguard-dev/safeguard/internal/cases"
 	"github.com/safeguard-dev/safeguard/internal/evidence"
 	"github.com/safeguard-dev/safeguard/internal/lawreport"
@@ -42,6 +43,8 @@ type caseConfig struct {
 	casesInterval, retentionInterval      time.Duration
 
 	ncmecPassword string // secret, from the environment only
+
+	files blob.Store // in a cluster, the files the servers share; nil: the directories
 }
 
 // bindCaseFlags defines the server's settings of cases, reports and the
@@ -171,10 +174,19 @@ func newCases(c caseConfig, st store.Store, md media.Store, vault *evidence.Vaul
 		return nil, err
 	}
 	dir := c.reportsDir()
-	var sub lawreport.Submitter = &lawreport.FileExport{Dir: dir, Logger: log}
+	var sub, prep lawreport.Submitter = &lawreport.FileExport{Dir: dir, Logger: log}, nil
+	var state ncmec.StateStore = &ncmec.DirStore{Dir: dir}
+	if c.files != nil {
+		// A cluster: packages, prepared ones and NCMEC's progress in the
+		// files every server reads.
+		reports := blob.Sub(c.files, sharedReports)
+		sub = &lawreport.StoreExport{Files: reports, Logger: log}
+		prep = &lawreport.StoreExport{Files: blob.Sub(reports, "prepared/"), Logger: log}
+		state = &ncmec.FileStore{Files: reports}
+	}
 	if c.ncmecURL != "" {
 		sub = &ncmec.Submitter{Client: &ncmec.Client{BaseURL: c.ncmecURL, Username: c.ncmecUser, Password: c.ncmecPassword},
-			Store: &ncmec.DirStore{Dir: dir}, Logger: log}
+			Store: state, Logger: log}
 	}
 	var alerter cases.Alerter
 	if c.oncallWebhook != "" {
@@ -192,7 +204,7 @@ func newCases(c caseConfig, st store.Store, md media.Store, vault *evidence.Vaul
 	svc, err := cases.New(cases.Config{ServiceName: c.serviceName, TestReports: c.testReports, PrepareDir: filepath.Join(dir, "prepared"),
 		HoldOnMatch:      c.suspendOnMatch,
 		ManualSubmission: manual},
-		cases.Deps{Store: st, Media: md, Vault: vault, Builder: builder, Submitter: sub, Alerter: alerter, Notify: notify, Lookup: lookup, Log: log})
+		cases.Deps{Store: st, Media: md, Vault: vault, Builder: builder, Submitter: sub, Prepare: prep, Alerter: alerter, Notify: notify, Lookup: lookup, Log: log})
 	return svc, err
 }
 
@@ -239,6 +251,9 @@ func openEvidenceItems(c caseConfig, create bool) (*media.Sealed, error) {
 	dkey, err := media.LoadOrCreateKey(keyPath)
 	if err != nil {
 		return nil, fmt.Errorf("evidence data key: %w", err)
+	}
+	if c.files != nil {
+		return media.New(blob.Sub(c.files, sharedEvidence), dkey)
 	}
 	return media.OpenDisk(c.evidenceDir, dkey)
 }
