@@ -241,7 +241,7 @@ func runCaseJobs(ctx context.Context, c caseConfig, svc *cases.Service, accounts
 func openEvidenceItems(c caseConfig, create bool) (*media.Sealed, error) {
 	keyPath := strings.TrimRight(c.evidenceDir, string(os.PathSeparator)) + ".key"
 	if !create {
-		if err := mustExist(c.evidenceDir, "evidence directory", "evidence-dir"); err != nil {
+		if err := mustExist(c.evidenceDir, "evidence directory", "evidence-dir"); err != nil && c.files == nil {
 			return nil, err
 		}
 		if err := mustExist(keyPath, "evidence data key", "evidence-dir"); err != nil {

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"crypto/ed25519"
+	"encoding/hex"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -196,6 +198,19 @@ func TestClusterFiles(t *testing.T) {
 		if f := nodeFiles(t, cl.nodes[i], dir); len(f) != 0 {
 			t.Errorf("node %d wrote files of its own: %q", i, f)
 		}
+	}
+
+	// The log and every item verify from the shared files, with the
+	// command an operator runs anywhere (its evidence directory holds only
+	// the data key).
+	keyDir := filepath.Join(t.TempDir(), "evidence")
+	if err := os.WriteFile(keyDir+".key", []byte(testEvidenceKey+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runCmd(t, nil, "evidence", "verify", "--db", cl.db, "--nats", cl.nats.URL(), "--evidence-dir", keyDir,
+		"--evidence-pubkey", hex.EncodeToString(pub))
+	if code != 0 || !regexp.MustCompile(`[1-9]\d* items checked`).MatchString(out) {
+		t.Fatalf("evidence verify --nats: exit %d\n%s%s", code, out, errOut)
 	}
 
 	// Retention, past every period, on A then on B: A deletes the shared
