@@ -503,6 +503,10 @@ func cmdEvidenceVerify(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "%d entries (%d items, %d tombstones), %d checkpoints, %d items checked\n",
 		r.Entries, r.Items, r.Tombstones, r.Checkpoints, r.ItemsChecked)
+	if r.NoItemFound() && d.nats != "" {
+		return &exitError{code: 1, err: fmt.Errorf("none of the %d items the log lists is in the cluster's shared files at %s: is --nats the cluster of this --db? If it is, every item was deleted without a tombstone",
+			r.ItemsMissing, d.nats)}
+	}
 	if r.NoItemFound() {
 		return &exitError{code: 1, err: fmt.Errorf("none of the %d items the log lists is in %s: this is likely not this log's evidence directory (give --data or --evidence-dir); if it is, every item was deleted without a tombstone",
 			r.ItemsMissing, d.evidenceDir)}
