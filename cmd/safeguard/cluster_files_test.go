@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -211,6 +212,22 @@ func TestClusterFiles(t *testing.T) {
 		"--evidence-pubkey", hex.EncodeToString(pub))
 	if code != 0 || !regexp.MustCompile(`[1-9]\d* items checked`).MatchString(out) {
 		t.Fatalf("evidence verify --nats: exit %d\n%s%s", code, out, errOut)
+	}
+
+	// An operator on a server's data directory writes the case's package
+	// into a directory of their own, from the shared evidence.
+	out = filepath.Join(t.TempDir(), "out")
+	stdout, stderr, code := runCmd(t, map[string]string{"SAFEGUARD_MEDIA_KEY": testMediaKey}, "report", "export",
+		"--data", filepath.Dir(dirs[0]), "--db", cl.db, "--nats", cl.nats.URL(), "--case", strconv.FormatInt(id, 10), "--out", out)
+	if code != 0 {
+		t.Fatalf("report export --nats: exit %d\n%s%s", code, stdout, stderr)
+	}
+	exported, _ := filepath.Glob(filepath.Join(out, "*", "media", "*"))
+	if len(exported) != 1 {
+		t.Fatalf("report export --nats wrote media %q\n%s", exported, stdout)
+	}
+	if b, err := os.ReadFile(exported[0]); err != nil || !bytes.Equal(b, jpeg) {
+		t.Errorf("the exported image: %d bytes, %v; want the %d sent", len(b), err, len(jpeg))
 	}
 
 	// Retention, past every period, on A then on B: A deletes the shared
