@@ -146,6 +146,10 @@ func Open(ctx context.Context, cfg Config) (*Bus, error) {
 	return b, nil
 }
 
+// JetStream is the bus's JetStream context, for other JetStream state the
+// servers share over the same connection (the object store of their files).
+func (b *Bus) JetStream() jetstream.JetStream { return b.js }
+
 // setup makes the stream and starts the feed.
 func (b *Bus) setup(ctx context.Context) error {
 	js, err := jetstream.New(b.nc)
