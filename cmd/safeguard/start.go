@@ -282,6 +282,10 @@ func (s *stack) buildServices(c serveConfig, log *slog.Logger) error {
 		// What account deletion states is kept, and for how long: the
 		// evidence vault's periods, and the audit log's.
 		Retention: messaging.Retention{Content: evidence.ContentPeriod, Reference: evidence.ReferencePeriod, Audit: c.auditRetention},
+		// In a cluster the server that stored a message may die before it
+		// publishes its events: the sender's retry through another server
+		// publishes them, and the stream keeps one copy.
+		RepublishRepeats: c.nats != "",
 	}, messaging.Deps{Store: s.st, Media: s.media, Notify: s.notify, Scanner: s.scanners, Relay: relay, Log: log, Passwords: s.passwords,
 		RateLimits: s.sharedLimits(c)})
 	if err != nil {

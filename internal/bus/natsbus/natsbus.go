@@ -168,8 +168,11 @@ func (b *Bus) setup(ctx context.Context) error {
 		MaxMsgsPerSubject: int64(b.cfg.Keep),
 		MaxAge:            b.cfg.KeepAge,
 		MaxBytes:          b.cfg.KeepTotal,
-		Storage:           jetstream.FileStorage,
-		Replicas:          b.cfg.Replicas,
+		// An event published twice with one ID (bus.WithID) within this
+		// window is kept once.
+		Duplicates: 2 * time.Minute,
+		Storage:    jetstream.FileStorage,
+		Replicas:   b.cfg.Replicas,
 	})
 	if err != nil {
 		return fmt.Errorf("nats stream %s: %w", b.cfg.Stream, err)
@@ -227,7 +230,11 @@ func (b *Bus) send(ctx context.Context, topic string, data []byte, signal bool) 
 	if err != nil {
 		return err
 	}
-	o := outgoing{subject: subj, data: data, signal: signal, id: msgID()}
+	id := bus.IDOf(ctx)
+	if id == "" || signal {
+		id = msgID()
+	}
+	o := outgoing{subject: subj, data: data, signal: signal, id: id}
 	b.pmu.Lock()
 	queued := len(b.pending) > 0
 	b.pmu.Unlock()
