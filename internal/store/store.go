@@ -663,6 +663,10 @@ type EvidenceTx interface {
 	// never fork the chain.
 	AppendEvidence(ctx context.Context, e *safeguard.EvidenceEntry) error
 	// EvidenceHead returns the last entry, or ErrNotFound for an empty log.
+	// It first waits for any other transaction that read the head to end,
+	// and holds the next one back until this one ends: transactions that
+	// append to the log take turns instead of failing on each other's
+	// entries.
 	EvidenceHead(ctx context.Context) (*safeguard.EvidenceEntry, error)
 	EvidenceEntry(ctx context.Context, seq int64) (*safeguard.EvidenceEntry, error)
 	// EvidenceEntries returns entries with Seq > after in Seq order, at most

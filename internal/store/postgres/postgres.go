@@ -13,6 +13,10 @@
 // queued for it, SELECT … FOR UPDATE SKIP LOCKED, so that several servers
 // share the work (see store.Queues).
 //
+// The evidence log is one hash chain: a transaction takes an advisory lock
+// before it reads the log's head to append, so appenders take turns (and
+// append their entries last, to hold it briefly).
+//
 // Migrations are the same numbered files as SQLite's, embedded from
 // migrations/, applied at Open in one transaction under an advisory lock so
 // that servers starting together do not race. The DSN's search_path runtime
@@ -44,9 +48,12 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// lockMigrate is the advisory lock class of migrations (the first key of
-// the two-key form; the second is a hash of the schema name).
-const lockMigrate = 0x5347_4d31 // "SGM1"
+// Advisory lock classes (the first key of the two-key form; the second is
+// a hash of the schema name).
+const (
+	lockMigrate  = 0x5347_4d31 // "SGM1"
+	lockEvidence = 0x5347_4c31 // "SGL1": the evidence log's head
+)
 
 // schemaKey is the second key of the advisory locks: the current schema.
 const schemaKey = `hashtext(COALESCE(current_schema(), ''))`
@@ -65,6 +72,7 @@ var dialect = &sqlstore.Dialect{
 	Classify:   classify,
 	LockRows:   " FOR UPDATE",
 	SkipLocked: " FOR UPDATE SKIP LOCKED",
+	ChainLock:  `SELECT pg_advisory_xact_lock(` + strconv.Itoa(lockEvidence) + `, ` + schemaKey + `)`,
 }
 
 // classify reads PostgreSQL's SQLSTATE codes and pgx's connection errors.

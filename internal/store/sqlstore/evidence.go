@@ -39,6 +39,11 @@ func (t *Tx) AppendEvidence(ctx context.Context, e *safeguard.EvidenceEntry) err
 
 // EvidenceHead implements store.EvidenceTx.
 func (t *Tx) EvidenceHead(ctx context.Context) (*safeguard.EvidenceEntry, error) {
+	if t.d.ChainLock != "" {
+		if _, err := t.exec(ctx, t.d.ChainLock); err != nil {
+			return nil, t.d.Err(err, "lock evidence log")
+		}
+	}
 	e, err := scanEvidence(t.queryRow(ctx, `SELECT `+evidenceColumns+` FROM evidence_log ORDER BY seq DESC LIMIT 1`))
 	if err != nil {
 		return nil, t.d.Err(err, "evidence head")

@@ -54,6 +54,11 @@ type Dialect struct {
 	// SKIP LOCKED" on PostgreSQL, where several servers claim queued
 	// events at once.
 	SkipLocked string
+	// ChainLock, if not empty, is run before the evidence log's head is
+	// read: a lock held until the transaction ends, so that the
+	// transactions that append to the one chain take turns. SQLite has one
+	// writer at a time and needs none.
+	ChainLock string
 	// Classify tells what kind of failure a driver error is. It must see
 	// through wrapping (errors.As).
 	Classify func(err error) Class
