@@ -14,11 +14,13 @@ import (
 
 // How Process shares the work: it claims up to claimBatch queued detections
 // for claimFor (another server takes them over if this one dies meanwhile),
-// reads what each case is made from with Config.Workers readers at once,
-// and records them recordChunk to a transaction. The evidence log is one
-// chain, so its appends take turns whatever is done: a transaction that
-// records many detections takes its turn once for all of them.
+// splits them into lanes by sender, and in each lane reads what each case
+// is made from (Config.Workers readers in all) and records the detections
+// recordChunk to a transaction. The lanes' transactions run side by side
+// except where they append to the evidence log, which is one chain: that
+// comes last in each transaction, once for all its detections.
 const (
+	lanes       = 8
 	claimBatch  = 200
 	claimFor    = 2 * time.Minute
 	recordChunk = 50
@@ -70,45 +72,37 @@ type job struct {
 	err    error
 }
 
-// processBatch reads, stages and records the claimed events, and releases
-// the claim of those it could not handle.
+// processBatch handles the claimed events in lanes side by side, the
+// detections of one sender always in the same lane and in queue order, and
+// releases the claim of those it could not handle.
 func (s *Service) processBatch(ctx context.Context, evs []safeguard.Event) (int, error) {
-	jobs := make([]*job, len(evs))
-	for i, ev := range evs {
-		jobs[i] = &job{ev: ev}
-		var p struct {
-			DetectionID int64 `json:"detection_id"`
-		}
-		if json.Unmarshal(ev.Payload, &p) != nil || p.DetectionID == 0 {
-			s.Log.WarnContext(ctx, "cases: detection event without a detection id", "event", ev.ID)
-			continue
-		}
-		jobs[i].id = p.DetectionID
+	parts := make([][]*job, lanes)
+	for _, ev := range evs {
+		lane := int((uint64(ev.AccountID) * 0x9e3779b97f4a7c15 >> 32) % lanes) // IDs spread evenly, whatever their stride
+		parts[lane] = append(parts[lane], &job{ev: ev})
 	}
-	s.parallel(jobs, func(j *job) { j.f, j.err = s.gather(ctx, j.id) })
-	items := s.itemsInOrder(jobs)
-	s.parallel(jobs, func(j *job) {
-		j.staged, j.err = s.Vault.Stage(ctx, items[j])
-		j.logged = append(j.staged[:len(j.staged):len(j.staged)], j.logged...)
-	})
-	for start := 0; start < len(jobs); start += recordChunk {
-		s.recordAll(ctx, jobs[start:min(start+recordChunk, len(jobs))])
+	var wg sync.WaitGroup
+	for _, part := range parts {
+		wg.Go(func() { s.processLane(ctx, part) })
 	}
+	wg.Wait()
 	n := 0
 	var errs []error
 	var failed []int64
-	for _, j := range jobs {
-		if j.err != nil {
-			s.Vault.Discard(ctx, j.staged)
-			errs = append(errs, fmt.Errorf("event %d: %w", j.ev.ID, j.err))
-			failed = append(failed, j.ev.ID)
-			continue
-		}
-		n++
-		if j.seen {
-			s.Vault.Discard(ctx, j.staged)
-		} else if j.f != nil {
-			s.after(ctx, j.f, &j.out)
+	for _, part := range parts {
+		for _, j := range part {
+			if j.err != nil {
+				s.Vault.Discard(ctx, j.staged)
+				errs = append(errs, fmt.Errorf("event %d: %w", j.ev.ID, j.err))
+				failed = append(failed, j.ev.ID)
+				continue
+			}
+			n++
+			if j.seen {
+				s.Vault.Discard(ctx, j.staged)
+			} else if j.f != nil {
+				s.after(ctx, j.f, &j.out)
+			}
 		}
 	}
 	if len(failed) > 0 {
@@ -119,12 +113,35 @@ func (s *Service) processBatch(ctx context.Context, evs []safeguard.Event) (int,
 	return n, errors.Join(errs...)
 }
 
+// processLane reads, stages and records the jobs of one lane.
+func (s *Service) processLane(ctx context.Context, jobs []*job) {
+	for _, j := range jobs {
+		var p struct {
+			DetectionID int64 `json:"detection_id"`
+		}
+		if json.Unmarshal(j.ev.Payload, &p) != nil || p.DetectionID == 0 {
+			s.Log.WarnContext(ctx, "cases: detection event without a detection id", "event", j.ev.ID)
+			continue
+		}
+		j.id = p.DetectionID
+	}
+	s.parallel(jobs, func(j *job) { j.f, j.err = s.gather(ctx, j.id) })
+	items := s.itemsInOrder(jobs)
+	s.parallel(jobs, func(j *job) {
+		j.staged, j.err = s.Vault.Stage(ctx, items[j])
+		j.logged = append(j.staged[:len(j.staged):len(j.staged)], j.logged...)
+	})
+	for start := 0; start < len(jobs); start += recordChunk {
+		s.recordAll(ctx, jobs[start:min(start+recordChunk, len(jobs))])
+	}
+}
+
 // parallel runs fn on each job that has a detection and no error yet, with
-// Config.Workers at once.
+// the lane's share of Config.Workers at once.
 func (s *Service) parallel(jobs []*job, fn func(j *job)) {
 	next := make(chan *job)
 	var wg sync.WaitGroup
-	for range min(s.cfg.Workers, len(jobs)) {
+	for range min(max(s.cfg.Workers/lanes, 1), len(jobs)) {
 		wg.Go(func() {
 			for j := range next {
 				fn(j)
@@ -216,13 +233,13 @@ func (s *Service) recordTx(ctx context.Context, jobs []*job) error {
 				return err
 			}
 		}
+		var items []evidence.CaseItems
 		for _, j := range jobs {
 			if j.id != 0 && !j.seen {
-				if _, err := s.Vault.Append(ctx, tx, j.out.c.ID, j.logged); err != nil {
-					return fmt.Errorf("detection %d: %w", j.id, err)
-				}
+				items = append(items, evidence.CaseItems{CaseID: j.out.c.ID, Staged: j.logged})
 			}
 		}
-		return nil
+		_, err := s.Vault.AppendCases(ctx, tx, items)
+		return err
 	})
 }

@@ -1,10 +1,12 @@
 package cases
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -74,6 +76,39 @@ func (l load) write(tb testing.TB, st store.Store) {
 	}
 }
 
+// memItems is a media.Store in memory: the evidence items of a benchmark
+// that measures the database's part of the work alone.
+type memItems struct {
+	mu sync.Mutex
+	m  map[string][]byte
+	n  int
+}
+
+func (s *memItems) Put(_ context.Context, data []byte) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.n++
+	key := strconv.Itoa(s.n)
+	s.m[key] = data
+	return key, nil
+}
+
+func (s *memItems) Get(_ context.Context, key string) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if b, ok := s.m[key]; ok {
+		return b, nil
+	}
+	return nil, safeguard.ErrNotFound
+}
+
+func (s *memItems) Delete(_ context.Context, key string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.m, key)
+	return nil
+}
+
 // newService returns a cases service over st, with its own evidence
 // directory and signing key: a server of its own.
 func newService(tb testing.TB, st store.Store) *Service {
@@ -84,8 +119,15 @@ func newService(tb testing.TB, st store.Store) *Service {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	return newServiceItems(tb, st, items)
+}
+
+// newServiceItems returns a cases service over st that keeps evidence
+// items in items.
+func newServiceItems(tb testing.TB, st store.Store, items media.Store) *Service {
+	tb.Helper()
 	clock := func() time.Time { return t0.Add(time.Hour) }
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
 	svc, err := New(Config{TestReports: true}, Deps{Store: st, Vault: evidence.New(items, priv, clock),
 		Builder: lawreporttest.Builder(), Submitter: &lawreport.FileExport{Dir: tb.TempDir()}, Now: clock})
 	if err != nil {
@@ -158,9 +200,17 @@ func checkCases(t *testing.T, st store.Store, l load) {
 	t.Helper()
 	ctx := t.Context()
 	err := st.View(ctx, func(tx store.Tx) error {
-		cs, err := tx.Cases(ctx, store.CaseQuery{Limit: l.cases() + 10})
-		if err != nil {
-			return err
+		var cs []*safeguard.Case
+		for after := int64(0); ; {
+			page, err := tx.Cases(ctx, store.CaseQuery{ByID: true, AfterID: after, Limit: 1000})
+			if err != nil {
+				return err
+			}
+			if len(page) == 0 {
+				break
+			}
+			cs = append(cs, page...)
+			after = page[len(page)-1].ID
 		}
 		if len(cs) != l.cases() {
 			t.Errorf("%d cases, want %d", len(cs), l.cases())
@@ -210,35 +260,47 @@ func checkCases(t *testing.T, st store.Store, l load) {
 }
 
 // BenchmarkDetectionsToCases measures detections turned into cases on
-// PostgreSQL, by one server and by two at once. Each iteration handles a
+// PostgreSQL, by one server and by two at once, with the evidence items on
+// disk (each written and synced to its own file, as media.Disk does) or in
+// memory (the database's part of the work alone). Each iteration handles a
 // fresh queue of detections; the figure to read is detections/s.
 func BenchmarkDetectionsToCases(b *testing.B) {
-	for _, servers := range []int{1, 2} {
-		b.Run(fmt.Sprintf("servers=%d", servers), func(b *testing.B) {
-			dsn := pgtest.Schema(b)
-			var svcs []*Service
-			var st store.Store
-			for range servers {
-				db := pgtest.OpenDSN(b, dsn)
-				st = db
-				svcs = append(svcs, newService(b, db))
-			}
-			l := load{senders: 100, perSender: 20, perCase: 2}
-			total := 0
-			var elapsed time.Duration
-			for i := 0; b.Loop(); i++ {
-				b.StopTimer()
-				l.prefix = fmt.Sprintf("r%d", i)
-				l.write(b, st)
-				start := time.Now()
-				b.StartTimer()
-				counts := processConcurrently(b, svcs...)
-				elapsed += time.Since(start)
-				for _, n := range counts {
-					total += n
-				}
-			}
-			b.ReportMetric(float64(total)/elapsed.Seconds(), "detections/s")
-		})
+	for _, vault := range []string{"disk", "memory"} {
+		for _, servers := range []int{1, 2} {
+			b.Run(fmt.Sprintf("vault=%s/servers=%d", vault, servers), func(b *testing.B) {
+				benchDetections(b, vault, servers)
+			})
+		}
 	}
+}
+
+func benchDetections(b *testing.B, vault string, servers int) {
+	dsn := pgtest.Schema(b)
+	var svcs []*Service
+	var st store.Store
+	for range servers {
+		db := pgtest.OpenDSN(b, dsn)
+		st = db
+		if vault == "disk" {
+			svcs = append(svcs, newService(b, db))
+		} else {
+			svcs = append(svcs, newServiceItems(b, db, &memItems{m: map[string][]byte{}}))
+		}
+	}
+	l := load{senders: 100, perSender: 20, perCase: 2}
+	total := 0
+	var elapsed time.Duration
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		l.prefix = fmt.Sprintf("r%d", i)
+		l.write(b, st)
+		start := time.Now()
+		b.StartTimer()
+		counts := processConcurrently(b, svcs...)
+		elapsed += time.Since(start)
+		for _, n := range counts {
+			total += n
+		}
+	}
+	b.ReportMetric(float64(total)/elapsed.Seconds(), "detections/s")
 }

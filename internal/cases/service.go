@@ -38,7 +38,7 @@ const (
 	DefaultAppealWindow  = 30 * 24 * time.Hour
 	// DefaultWorkers is how many detections Process reads and stages at
 	// once.
-	DefaultWorkers = 8
+	DefaultWorkers = 32
 	// Consumer is the name of the cases service's event queue.
 	Consumer = store.QueueCases
 )

@@ -658,10 +658,11 @@ type CaseTx interface {
 // of every read. The log is append-only: there is no method to change or
 // remove an entry.
 type EvidenceTx interface {
-	// AppendEvidence stores e. e.Seq must be one more than the head's (1
-	// for the first entry); another Seq is ErrConflict, so two writers can
-	// never fork the chain.
-	AppendEvidence(ctx context.Context, e *safeguard.EvidenceEntry) error
+	// AppendEvidence stores es in order. The first Seq must be one more
+	// than the head's (1 for the first entry), and each next one more than
+	// the one before; another Seq is ErrConflict, so two writers can never
+	// fork the chain.
+	AppendEvidence(ctx context.Context, es ...*safeguard.EvidenceEntry) error
 	// EvidenceHead returns the last entry, or ErrNotFound for an empty log.
 	// It first waits for any other transaction that read the head to end,
 	// and holds the next one back until this one ends: transactions that

@@ -760,9 +760,9 @@ func (t *tracedTx) CaseReports(p0 context.Context, p1 int64) ([]safeguard.CaseRe
 	return t.Tx.CaseReports(p0, p1)
 }
 
-func (t *tracedTx) AppendEvidence(p0 context.Context, p1 *safeguard.EvidenceEntry) error {
+func (t *tracedTx) AppendEvidence(p0 context.Context, p1 ...*safeguard.EvidenceEntry) error {
 	t.tr.note("AppendEvidence")
-	return t.Tx.AppendEvidence(p0, p1)
+	return t.Tx.AppendEvidence(p0, p1...)
 }
 
 func (t *tracedTx) EvidenceHead(p0 context.Context) (*safeguard.EvidenceEntry, error) {
