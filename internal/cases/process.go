@@ -106,7 +106,10 @@ func (s *Service) processBatch(ctx context.Context, evs []safeguard.Event) (int,
 		}
 	}
 	if len(failed) > 0 {
-		if err := updateTx(ctx, s.Store, func(tx Tx) error { return tx.ReleaseEvents(ctx, Consumer, failed) }); err != nil {
+		// Even when ctx ended (the server stops), so that another server
+		// need not wait for the claim to run out.
+		rctx := context.WithoutCancel(ctx)
+		if err := updateTx(rctx, s.Store, func(tx Tx) error { return tx.ReleaseEvents(rctx, Consumer, failed) }); err != nil {
 			errs = append(errs, err)
 		}
 	}
