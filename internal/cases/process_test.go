@@ -162,8 +162,8 @@ func processConcurrently(tb testing.TB, svcs ...*Service) []int {
 func TestTwoServersShareDetections(t *testing.T) {
 	dsn := pgtest.Schema(t)
 	l := load{senders: 500, perSender: 20, perCase: 2}
-	if testing.Short() {
-		l.senders = 50
+	if testing.Short() || raceDetector {
+		l.senders = 50 // 1,000 detections
 	}
 	st1, st2 := pgtest.OpenDSN(t, dsn), pgtest.OpenDSN(t, dsn)
 	l.write(t, st1)
