@@ -214,7 +214,7 @@ func (s *Service) record(ctx context.Context, tx Tx, f *facts, out *outcome) err
 	// AddOccurrence counted the occurrence in the case's row, and holds
 	// that row until the commit: read it again, for another server may
 	// have changed the case since it was read.
-	if c, err = tx.CaseByKey(ctx, d.SenderID, d.ContentKey); err != nil {
+	if c, err = tx.Case(ctx, c.ID); err != nil {
 		return err
 	}
 	out.occurrence = o
