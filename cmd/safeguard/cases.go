@@ -16,6 +16,7 @@ import (
 
 	"github.com/safeguard-dev/safeguard/internal/cases"
 	"github.com/safeguard-dev/safeguard/internal/evidence"
+	"github.com/safeguard-dev/safeguard/internal/keyring"
 	"github.com/safeguard-dev/safeguard/internal/lawreport"
 	"github.com/safeguard-dev/safeguard/internal/lawreport/ncmec"
 	"github.com/safeguard-dev/safeguard/internal/media"
@@ -159,6 +160,17 @@ func openVault(c caseConfig, log *slog.Logger, create bool, now func() time.Time
 		}
 	}
 	return evidence.New(items, key, now), items, nil
+}
+
+// clusterVault opens the evidence vault of a server of a cluster: its items
+// under the keyring's evidence data key, signed with the keyring's evidence
+// key, the one signer of the cluster's evidence log.
+func clusterVault(c caseConfig, keys *keyring.Keys) (*evidence.Vault, error) {
+	items, err := media.OpenDisk(c.evidenceDir, keys.EvidenceData)
+	if err != nil {
+		return nil, err
+	}
+	return evidence.New(items, keys.EvidenceSigning, nil), nil
 }
 
 // newCases builds the cases service over st, with the evidence vault opened
