@@ -245,6 +245,9 @@ var ownFlags = map[string][]string{
 	"evidence-pubkey":  {"serve", "demo", "evidence verify", "case decide", "case report-retry", "case report-submitted", "report export", "evidence retain", "account export"},
 	"media":            {"serve", "demo", "case decide", "case report-retry", "case report-submitted", "report export", "evidence retain", "account export"},
 	"nats":             {"serve"},
+	"kek-file":         {"serve", "keys import", "keys rotate-franking"},
+	"old":              {"keys rotate-kek"},
+	"new":              {"keys rotate-kek"},
 }
 
 // TestLeafHelp: -h, --help and help print the same help on stdout, with the
