@@ -103,20 +103,20 @@ func cmdAccountExport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	mediaKey := e.getenv("SAFEGUARD_MEDIA_KEY")
-	if mediaKey == "" {
-		if err := mustExist(d.mediaKeyFile, "media key", "media-key-file"); err != nil {
-			return err
-		}
-	}
-	if err := mustExist(d.mediaDir, "media directory", "media"); err != nil {
-		return err
-	}
-	md, err := openMedia(serveConfig{mediaDir: d.mediaDir, mediaKeyFile: d.mediaKeyFile, mediaKey: mediaKey})
+	keys, err := commandKeys(ctx, e, st)
 	if err != nil {
 		return err
 	}
-	key, err := signingKey(cc)
+	md, err := commandMedia(e, &d, keys)
+	if err != nil {
+		return err
+	}
+	var key ed25519.PrivateKey
+	if keys != nil {
+		key, err = keys.EvidenceSigning, checkPinned(cc.evidencePub, keys.EvidenceSigning)
+	} else {
+		key, err = signingKey(cc)
+	}
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/cases"
 	"github.com/safeguard-dev/safeguard/internal/evidence"
 	"github.com/safeguard-dev/safeguard/internal/lawreport"
+	"github.com/safeguard-dev/safeguard/internal/media"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 	"github.com/safeguard-dev/safeguard/internal/store"
 	"github.com/safeguard-dev/safeguard/internal/web"
@@ -88,20 +89,20 @@ func openCaseEnv(ctx context.Context, e *env, d *dataFlags, cc caseConfig) (*cas
 		return nil, err
 	}
 	fail := func(err error) (*caseEnv, error) { st.Close(); return nil, err }
-	mediaKey := e.getenv("SAFEGUARD_MEDIA_KEY")
-	if mediaKey == "" {
-		if err := mustExist(d.mediaKeyFile, "media key", "media-key-file"); err != nil {
-			return fail(err)
-		}
-	}
-	if err := mustExist(d.mediaDir, "media directory", "media"); err != nil {
-		return fail(err)
-	}
-	md, err := openMedia(serveConfig{mediaDir: d.mediaDir, mediaKeyFile: d.mediaKeyFile, mediaKey: mediaKey})
+	keys, err := commandKeys(ctx, e, st)
 	if err != nil {
 		return fail(err)
 	}
-	vault, _, err := openVault(cc, nil, false, nil)
+	md, err := commandMedia(e, d, keys)
+	if err != nil {
+		return fail(err)
+	}
+	var vault *evidence.Vault
+	if keys != nil {
+		vault, err = commandVault(cc, keys)
+	} else {
+		vault, _, err = openVault(cc, nil, false, nil)
+	}
 	if err != nil {
 		return fail(err)
 	}
@@ -454,7 +455,16 @@ func cmdEvidenceVerify(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	items, err := openEvidenceItems(cc, false)
+	keys, err := commandKeys(ctx, e, st)
+	if err != nil {
+		return err
+	}
+	var items *media.Disk
+	if keys != nil {
+		items, err = commandItems(cc, keys)
+	} else {
+		items, err = openEvidenceItems(cc, false)
+	}
 	if err != nil {
 		return fmt.Errorf("%w; nothing was verified", err)
 	}

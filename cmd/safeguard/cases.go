@@ -173,6 +173,45 @@ func clusterVault(c caseConfig, keys *keyring.Keys) (*evidence.Vault, error) {
 	return evidence.New(items, keys.EvidenceSigning, nil), nil
 }
 
+// commandVault opens, for a command other than serve, the evidence vault of
+// a cluster with its keyring's keys; a missing directory is an error and
+// nothing is made.
+func commandVault(c caseConfig, keys *keyring.Keys) (*evidence.Vault, error) {
+	if err := checkPinned(c.evidencePub, keys.EvidenceSigning); err != nil {
+		return nil, err
+	}
+	items, err := commandItems(c, keys)
+	if err != nil {
+		return nil, err
+	}
+	return evidence.New(items, keys.EvidenceSigning, nil), nil
+}
+
+// commandItems opens the evidence items of a cluster with its keyring's
+// data key; a missing directory is an error and nothing is made.
+func commandItems(c caseConfig, keys *keyring.Keys) (*media.Disk, error) {
+	if err := mustExist(c.evidenceDir, "evidence directory", "evidence-dir"); err != nil {
+		return nil, err
+	}
+	return media.OpenDisk(c.evidenceDir, keys.EvidenceData)
+}
+
+// commandMedia opens the media of a command other than serve: with the
+// keyring's media key (keys not nil), or else the key file's or
+// SAFEGUARD_MEDIA_KEY's; what is missing is an error and nothing is made.
+func commandMedia(e *env, d *dataFlags, keys *keyring.Keys) (media.Store, error) {
+	mediaKey := e.getenv("SAFEGUARD_MEDIA_KEY")
+	if mediaKey == "" && keys == nil {
+		if err := mustExist(d.mediaKeyFile, "media key", "media-key-file"); err != nil {
+			return nil, err
+		}
+	}
+	if err := mustExist(d.mediaDir, "media directory", "media"); err != nil {
+		return nil, err
+	}
+	return openMedia(serveConfig{mediaDir: d.mediaDir, mediaKeyFile: d.mediaKeyFile, mediaKey: mediaKey, keys: keys})
+}
+
 // newCases builds the cases service over st, with the evidence vault opened
 // by openVault.
 // With no reporting configured, report packages are exported for a person

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -108,7 +109,11 @@ func appendEvidence(t *testing.T, srv *running, caseID int64) {
 // the evidence checkpoints both sign verify under one pinned key, which both
 // accept when restarted with it pinned.
 func TestClusterKeys(t *testing.T) {
-	cl := startCluster(t, 2, nil)
+	// The evidence items on a filesystem all servers mount, so that the
+	// command line checks every item.
+	shared := t.TempDir()
+	sharedEvidence := func(c *serveConfig) { c.cases.evidenceDir = filepath.Join(shared, "evidence") }
+	cl := startCluster(t, 2, sharedEvidence)
 	a, b := cl.nodes[0], cl.nodes[1]
 	ctx := t.Context()
 	pub := a.vault.PublicKey()
@@ -143,7 +148,7 @@ func TestClusterKeys(t *testing.T) {
 	// Both restart, with the evidence key pinned.
 	a.close()
 	b.close()
-	pinned := func(c *serveConfig) { c.cases.evidencePub = hex.EncodeToString(pub) }
+	pinned := func(c *serveConfig) { sharedEvidence(c); c.cases.evidencePub = hex.EncodeToString(pub) }
 	a2, b2 := startNode(t, cl.db, cl.nats.URL(), pinned), startNode(t, cl.db, cl.nats.URL(), pinned)
 	if err := reportTo(t, a2, bob, second); err != nil {
 		t.Fatalf("a receipt of node B, reported on node A after both restarted: %v", err)
@@ -164,6 +169,18 @@ func TestClusterKeys(t *testing.T) {
 	}
 	if !rep.OK() || rep.Checkpoints < 4 || rep.CheckpointsSigned != rep.Checkpoints {
 		t.Fatalf("evidence verify with the one pinned key: %d of %d checkpoints signed, problems %v", rep.CheckpointsSigned, rep.Checkpoints, rep.Problems)
+	}
+	// The command line reads the items with the keyring's data key, given
+	// the KEK, and refuses without it.
+	verifyArgs := []string{"evidence", "verify", "--db", cl.db, "--data", t.TempDir(), "--evidence-dir", filepath.Join(shared, "evidence"),
+		"--evidence-pubkey", hex.EncodeToString(pub)}
+	out, errOut, code := runCmd(t, map[string]string{"SAFEGUARD_KEK": testKEK}, verifyArgs...)
+	m := regexp.MustCompile(`(\d+) entries \((\d+) items, 0 tombstones\), \d+ checkpoints, (\d+) items checked`).FindStringSubmatch(out)
+	if code != 0 || !strings.Contains(out, "evidence log verified") || m == nil || m[2] != m[3] || m[2] == "0" {
+		t.Fatalf("evidence verify with the KEK: exit %d\n%s%s", code, out, errOut)
+	}
+	if _, errOut, code = runCmd(t, nil, verifyArgs...); code == 0 || !strings.Contains(errOut, "this database is a cluster's") {
+		t.Fatalf("evidence verify without the KEK: exit %d, %s", code, errOut)
 	}
 }
 

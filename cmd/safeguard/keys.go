@@ -108,14 +108,8 @@ func clusterKeys(ctx context.Context, c serveConfig, st store.Store, log *slog.L
 	if err != nil {
 		return nil, nil, err
 	}
-	if c.cases.evidencePub != "" {
-		pub, err := evidence.ParsePublicKey(c.cases.evidencePub)
-		if err != nil {
-			return nil, nil, err
-		}
-		if !pub.Equal(keys.EvidenceSigning.Public()) {
-			return nil, nil, errors.New("the keyring's evidence key does not match the pinned --evidence-pubkey")
-		}
+	if err := checkPinned(c.cases.evidencePub, keys.EvidenceSigning); err != nil {
+		return nil, nil, err
 	}
 	log.Info("keys from the cluster's keyring", "evidence_pubkey", hex.EncodeToString(keys.EvidenceSigning.Public().(ed25519.PublicKey)),
 		"franking_keys", len(keys.Franking))
@@ -296,5 +290,37 @@ func cmdKeysRotateKEK(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "%d keys sealed under the new key-encryption key: restart every server with it (a server on the old one adds no franking key until then)\n", n)
+	return nil
+}
+
+// commandKeys returns the keys of the keyring in st, for a command other
+// than serve: nil when the keyring is empty (one server, whose keys are
+// files), else the cluster's keys, opened with SAFEGUARD_KEK (or the file
+// SAFEGUARD_KEK_FILE names) and changing nothing, so that a command signs
+// and reads evidence with the cluster's keys, never a key file's.
+func commandKeys(ctx context.Context, e *env, st store.Store) (*keyring.Keys, error) {
+	empty, err := keyring.Empty(ctx, st)
+	if err != nil || empty {
+		return nil, err
+	}
+	kek, err := loadKEK(e.getenv("SAFEGUARD_KEK"), e.getenv("SAFEGUARD_KEK_FILE"))
+	if err != nil {
+		return nil, fmt.Errorf("this database is a cluster's, whose keys are in its keyring: %w", err)
+	}
+	return keyring.Read(ctx, st, kek)
+}
+
+// checkPinned refuses a pinned --evidence-pubkey that is not key's.
+func checkPinned(pinned string, key ed25519.PrivateKey) error {
+	if pinned == "" {
+		return nil
+	}
+	pub, err := evidence.ParsePublicKey(pinned)
+	if err != nil {
+		return err
+	}
+	if !pub.Equal(key.Public()) {
+		return errors.New("the keyring's evidence key does not match the pinned --evidence-pubkey")
+	}
 	return nil
 }

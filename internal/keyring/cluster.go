@@ -348,3 +348,31 @@ func (c *Cluster) frankingKeys(ctx context.Context, tx store.Tx) ([]franking.Ser
 	}
 	return keys.Franking, nil
 }
+
+// Read opens the keys of the keyring in st with kek, changing nothing: a
+// key missing stays missing (for the commands that only use the keys a
+// server has made). A KEK that does not open the keyring is ErrWrongKEK.
+func Read(ctx context.Context, st store.Store, kek []byte) (*Keys, error) {
+	s, err := newSealer(kek)
+	if err != nil {
+		return nil, err
+	}
+	var keys *Keys
+	err = st.View(ctx, func(tx store.Tx) error {
+		rows, err := tx.Keyring(ctx, "", false)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if _, err := s.open(r); r.Name == checkName && err != nil {
+				return ErrWrongKEK
+			}
+		}
+		keys, err = s.openAll(rows)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("keyring: %w", err)
+	}
+	return keys, nil
+}

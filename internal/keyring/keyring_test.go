@@ -154,6 +154,16 @@ func startAtOnce(t *testing.T, openStore opener) *keyring.Keys {
 		if d := cmp.Diff(k, again); d != "" {
 			t.Fatalf("reopened (-first +again):\n%s", d)
 		}
+		read, err := keyring.Read(t.Context(), openStore(t), kek(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(k, read); d != "" {
+			t.Fatalf("Read (-opened +read):\n%s", d)
+		}
+		if _, err := keyring.Read(t.Context(), openStore(t), kek(2)); !errors.Is(err, keyring.ErrWrongKEK) {
+			t.Fatalf("Read with another KEK: %v", err)
+		}
 		return k
 	}
 }
