@@ -82,6 +82,7 @@ func cmdAccountExport(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "account export", "account export HANDLE --reference REF --out DIR --by NAME [flags]")
 	var d dataFlags
 	bindData(fs, &d, true)
+	bindClusterFiles(fs, &d)
 	reference := fs.String("reference", "", "the reference of the legal order the data is disclosed under (required)")
 	out := fs.String("out", "", "the new directory to write the package into (required)")
 	by := fs.String("by", "", "who exports: the name of the person at the command line, recorded as is in the audit log (required)")
@@ -103,11 +104,19 @@ func cmdAccountExport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	if d.nats != "" {
+		files, closeFiles, err := openClusterFiles(ctx, d.nats)
+		if err != nil {
+			return err
+		}
+		defer closeFiles()
+		cc.files = files
+	}
 	keys, err := commandKeys(ctx, e, st)
 	if err != nil {
 		return err
 	}
-	md, err := commandMedia(e, &d, keys)
+	md, err := openMediaToRead(e, &d, cc.files, keys)
 	if err != nil {
 		return err
 	}

@@ -109,11 +109,7 @@ func appendEvidence(t *testing.T, srv *running, caseID int64) {
 // the evidence checkpoints both sign verify under one pinned key, which both
 // accept when restarted with it pinned.
 func TestClusterKeys(t *testing.T) {
-	// The evidence items on a filesystem all servers mount, so that the
-	// command line checks every item.
-	shared := t.TempDir()
-	sharedEvidence := func(c *serveConfig) { c.cases.evidenceDir = filepath.Join(shared, "evidence") }
-	cl := startCluster(t, 2, sharedEvidence)
+	cl := startCluster(t, 2, nil)
 	a, b := cl.nodes[0], cl.nodes[1]
 	ctx := t.Context()
 	pub := a.vault.PublicKey()
@@ -148,7 +144,7 @@ func TestClusterKeys(t *testing.T) {
 	// Both restart, with the evidence key pinned.
 	a.close()
 	b.close()
-	pinned := func(c *serveConfig) { sharedEvidence(c); c.cases.evidencePub = hex.EncodeToString(pub) }
+	pinned := func(c *serveConfig) { c.cases.evidencePub = hex.EncodeToString(pub) }
 	a2, b2 := startNode(t, cl.db, cl.nats.URL(), pinned), startNode(t, cl.db, cl.nats.URL(), pinned)
 	if err := reportTo(t, a2, bob, second); err != nil {
 		t.Fatalf("a receipt of node B, reported on node A after both restarted: %v", err)
@@ -172,7 +168,7 @@ func TestClusterKeys(t *testing.T) {
 	}
 	// The command line reads the items with the keyring's data key, given
 	// the KEK, and refuses without it.
-	verifyArgs := []string{"evidence", "verify", "--db", cl.db, "--data", t.TempDir(), "--evidence-dir", filepath.Join(shared, "evidence"),
+	verifyArgs := []string{"evidence", "verify", "--db", cl.db, "--nats", cl.nats.URL(), "--data", t.TempDir(),
 		"--evidence-pubkey", hex.EncodeToString(pub)}
 	out, errOut, code := runCmd(t, map[string]string{"SAFEGUARD_KEK": testKEK}, verifyArgs...)
 	m := regexp.MustCompile(`(\d+) entries \((\d+) items, 0 tombstones\), \d+ checkpoints, (\d+) items checked`).FindStringSubmatch(out)

@@ -244,10 +244,11 @@ var ownFlags = map[string][]string{
 	"ncmec-url":        {"serve", "demo", "case decide", "case report-retry", "report export"},
 	"evidence-pubkey":  {"serve", "demo", "evidence verify", "case decide", "case report-retry", "case report-submitted", "report export", "evidence retain", "account export"},
 	"media":            {"serve", "demo", "case decide", "case report-retry", "case report-submitted", "report export", "evidence retain", "account export"},
-	"nats":             {"serve"},
-	"kek-file":         {"serve", "keys import", "keys rotate-franking"},
-	"old":              {"keys rotate-kek"},
-	"new":              {"keys rotate-kek"},
+	"nats": {"serve", "case decide", "case report-retry", "case report-submitted", "report export", "evidence verify",
+		"evidence retain", "account export"},
+	"kek-file": {"serve", "keys import", "keys rotate-franking"},
+	"old":      {"keys rotate-kek"},
+	"new":      {"keys rotate-kek"},
 }
 
 // TestLeafHelp: -h, --help and help print the same help on stdout, with the

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/franking"
+	"github.com/safeguard-dev/safeguard/internal/blob/natsblob"
 	"github.com/safeguard-dev/safeguard/internal/bus"
 	"github.com/safeguard-dev/safeguard/internal/bus/natsbus"
 	"github.com/safeguard-dev/safeguard/internal/cases"
@@ -158,8 +159,9 @@ func (s *stack) check(c *serveConfig) error {
 	return nil
 }
 
-// open opens the store, the cluster's keyring (cluster mode), the media
-// store and the bus.
+// open opens the store, the cluster's keyring, the bus, the shared files of
+// a cluster and the media store. In a cluster it sets c.keys, c.files (and
+// c.cases.files).
 func (s *stack) open(ctx context.Context, c *serveConfig, log *slog.Logger, undo *closers) error {
 	st, err := openStore(ctx, c.db)
 	if err != nil {
@@ -172,14 +174,21 @@ func (s *stack) open(ctx context.Context, c *serveConfig, log *slog.Logger, undo
 			return err
 		}
 	}
-	if s.media, err = openMedia(*c); err != nil {
-		return err
-	}
 	if s.bus, err = openBus(ctx, *c, log); err != nil {
 		return err
 	}
 	undo.add(func() { s.bus.Close() })
 	s.notify = web.Notifier(s.bus, log)
+	if nb, ok := s.bus.(*natsbus.Bus); ok {
+		files, err := natsblob.Open(ctx, nb.JetStream(), natsblob.Config{})
+		if err != nil {
+			return fmt.Errorf("--nats: %w", err)
+		}
+		c.files, c.cases.files = files, files
+	}
+	if s.media, err = openMedia(*c); err != nil {
+		return err
+	}
 	return nil
 }
 

@@ -1,0 +1,35 @@
+package natsbus
+
+import (
+	"testing"
+
+	"github.com/safeguard-dev/safeguard/internal/bus/natsbus/natstest"
+)
+
+// TestPublishAgainStoresOnce: a message sent again after its answer was
+// lost (as the queue does once NATS is back) is stored once.
+func TestPublishAgainStoresOnce(t *testing.T) {
+	ns := natstest.Start(t)
+	b, err := Open(t.Context(), Config{URL: ns.URL(), Name: "dedup"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	o := outgoing{subject: DefaultSubject + ".account.1", data: []byte("once"), id: msgID()}
+	for range 2 {
+		if err := b.publish(t.Context(), o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	other := outgoing{subject: DefaultSubject + ".account.1", data: []byte("once"), id: msgID()}
+	if err := b.publish(t.Context(), other); err != nil {
+		t.Fatal(err)
+	}
+	info, err := b.stream.Info(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Msgs != 2 {
+		t.Fatalf("the stream holds %d messages after one sent twice and one other, want 2", info.State.Msgs)
+	}
+}
