@@ -17,6 +17,7 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/blob"
 	"github.com/safeguard-dev/safeguard/internal/cases"
 	"github.com/safeguard-dev/safeguard/internal/evidence"
+	"github.com/safeguard-dev/safeguard/internal/keyring"
 	"github.com/safeguard-dev/safeguard/internal/lawreport"
 	"github.com/safeguard-dev/safeguard/internal/lawreport/ncmec"
 	"github.com/safeguard-dev/safeguard/internal/media"
@@ -162,6 +163,49 @@ func openVault(c caseConfig, log *slog.Logger, create bool, now func() time.Time
 		}
 	}
 	return evidence.New(items, key, now), items, nil
+}
+
+// clusterVault opens the evidence vault of a server of a cluster: its items
+// under the keyring's evidence data key, signed with the keyring's evidence
+// key, the one signer of the cluster's evidence log.
+func clusterVault(c caseConfig, keys *keyring.Keys) (*evidence.Vault, error) {
+	items, err := evidenceItems(c, keys.EvidenceData)
+	if err != nil {
+		return nil, err
+	}
+	return evidence.New(items, keys.EvidenceSigning, nil), nil
+}
+
+// commandVault opens, for a command other than serve, the evidence vault of
+// a cluster with its keyring's keys; a missing directory is an error and
+// nothing is made.
+func commandVault(c caseConfig, keys *keyring.Keys) (*evidence.Vault, error) {
+	if err := checkPinned(c.evidencePub, keys.EvidenceSigning); err != nil {
+		return nil, err
+	}
+	items, err := commandItems(c, keys)
+	if err != nil {
+		return nil, err
+	}
+	return evidence.New(items, keys.EvidenceSigning, nil), nil
+}
+
+// commandItems opens the evidence items of a cluster with its keyring's
+// data key; a missing directory is an error and nothing is made.
+func commandItems(c caseConfig, keys *keyring.Keys) (*media.Sealed, error) {
+	if err := mustExist(c.evidenceDir, "evidence directory", "evidence-dir"); err != nil && c.files == nil {
+		return nil, err
+	}
+	return evidenceItems(c, keys.EvidenceData)
+}
+
+// evidenceItems opens the evidence items under key: a cluster's shared
+// files, or else the evidence directory.
+func evidenceItems(c caseConfig, key []byte) (*media.Sealed, error) {
+	if c.files != nil {
+		return media.New(blob.Sub(c.files, sharedEvidence), key)
+	}
+	return media.OpenDisk(c.evidenceDir, key)
 }
 
 // newCases builds the cases service over st, with the evidence vault opened

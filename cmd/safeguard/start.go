@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,6 +23,7 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/e2ee"
 	"github.com/safeguard-dev/safeguard/internal/evidence"
 	"github.com/safeguard-dev/safeguard/internal/imaging"
+	"github.com/safeguard-dev/safeguard/internal/keyring"
 	"github.com/safeguard-dev/safeguard/internal/media"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 	"github.com/safeguard-dev/safeguard/internal/moderators"
@@ -66,6 +68,8 @@ type stack struct {
 	risk       *riskscan.Scanner
 	scanners   safety.Scanners
 	vault      *evidence.Vault
+	keyring    *keyring.Cluster  // the cluster's keyring; nil on one server
+	franking   *keyring.Franking // the cluster's franking keys; nil on one server
 	e2ee       *e2ee.Service
 	passwords  *password.Gate
 	svc        *messaging.Service
@@ -133,6 +137,10 @@ func (s *stack) check(c *serveConfig) error {
 	if c.nats != "" && !isPostgres(c.db) {
 		return errors.New("--nats: a cluster keeps its data in PostgreSQL; give --db postgres://…")
 	}
+	if c.nats != "" && (c.mediaKey != "" || c.guardianKey != "") {
+		return errors.New("--nats: a cluster keeps its keys in the database's keyring, not in SAFEGUARD_MEDIA_KEY or SAFEGUARD_GUARDIAN_KEY: " +
+			"put them there with 'safeguard keys import' before the first server starts, and unset them")
+	}
 	if err := checkSupportContact(c.supportContact); err != nil {
 		return err
 	}
@@ -151,8 +159,9 @@ func (s *stack) check(c *serveConfig) error {
 	return nil
 }
 
-// open opens the store, the bus, the shared files of a cluster and the
-// media store. In a cluster it sets c.files (and c.cases.files).
+// open opens the store, the cluster's keyring, the bus, the shared files of
+// a cluster and the media store. In a cluster it sets c.keys, c.files (and
+// c.cases.files).
 func (s *stack) open(ctx context.Context, c *serveConfig, log *slog.Logger, undo *closers) error {
 	st, err := openStore(ctx, c.db)
 	if err != nil {
@@ -160,6 +169,11 @@ func (s *stack) open(ctx context.Context, c *serveConfig, log *slog.Logger, undo
 	}
 	s.st = st
 	undo.add(func() { st.Close() })
+	if c.nats != "" {
+		if s.keyring, c.keys, err = clusterKeys(ctx, *c, st, log); err != nil {
+			return err
+		}
+	}
 	if s.bus, err = openBus(ctx, *c, log); err != nil {
 		return err
 	}
@@ -250,7 +264,12 @@ func (s *stack) buildServices(c serveConfig, log *slog.Logger) error {
 	// The evidence vault: cases preserve into it, and a verified report of
 	// an encrypted message keeps its text there only.
 	var err error
-	if s.vault, _, err = openVault(c.cases, log, true, nil); err != nil {
+	if c.keys != nil {
+		s.vault, err = clusterVault(c.cases, c.keys)
+	} else {
+		s.vault, _, err = openVault(c.cases, log, true, nil)
+	}
+	if err != nil {
 		return err
 	}
 	if err := s.buildE2EE(c, log); err != nil {
@@ -311,12 +330,19 @@ func (s *stack) buildE2EE(c serveConfig, log *slog.Logger) error {
 	if s.mode == policy.None {
 		return nil
 	}
-	ring, saveKeys, err := e2ee.OpenKeyFile(c.frankingKeysFile, franking.KeyRingConfig{})
-	if err != nil {
+	deps := e2ee.Deps{Store: s.st, Media: s.media, Evidence: s.vault, Notify: web.E2EENotifier(s.bus, log), Log: log}
+	var err error
+	if c.keys != nil {
+		// The cluster's: every server makes and checks receipts with the
+		// keys of the keyring, and reads those the others add.
+		if s.franking, err = s.keyring.Franking(c.keys.Franking, franking.KeyRingConfig{}); err != nil {
+			return err
+		}
+		deps.Keys, deps.SaveKeys, deps.RefreshKeys = s.franking.Ring(), s.franking.Save, s.franking.Refresh
+	} else if deps.Keys, deps.SaveKeys, err = e2ee.OpenKeyFile(c.frankingKeysFile, franking.KeyRingConfig{}); err != nil {
 		return err
 	}
-	s.e2ee, err = e2ee.New(e2ee.Config{Retention: c.e2eeRetention, MaxBlobBytes: c.maxBlobBytes},
-		e2ee.Deps{Store: s.st, Media: s.media, Evidence: s.vault, Keys: ring, SaveKeys: saveKeys, Notify: web.E2EENotifier(s.bus, log), Log: log})
+	s.e2ee, err = e2ee.New(e2ee.Config{Retention: c.e2eeRetention, MaxBlobBytes: c.maxBlobBytes}, deps)
 	return err
 }
 
@@ -330,6 +356,9 @@ func (s *stack) runJobs(c serveConfig, log *slog.Logger) {
 	go s.images.Run(s.jobs)
 	if s.e2ee != nil {
 		go s.e2ee.Run(s.jobs, e2ee.DefaultSweepEvery)
+	}
+	if s.franking != nil {
+		go s.franking.Run(s.jobs, keyring.DefaultRefreshEvery, log)
 	}
 }
 
@@ -417,7 +446,9 @@ func (s *stack) serve(ctx context.Context, c serveConfig, log *slog.Logger, undo
 		cases:      s.cases,
 		mods:       s.mods,
 		images:     s.images,
-		close:      func() error { return s.close(ms, done) },
+		vault:      s.vault,
+		franking:   s.franking,
+		close:      sync.OnceValue(func() error { return s.close(ms, done) }), // a second close returns the first's result
 	}, nil
 }
 

@@ -52,6 +52,7 @@ type Tx interface {
 	ModeratorTx
 	RateTx
 	IdempotencyTx
+	KeyringTx
 }
 
 // AccountTx stores accounts, guardian link codes, sessions and logins.
@@ -784,4 +785,30 @@ type IdempotencyTx interface {
 	// PruneIdempotencyKeys forgets the keys used before before, and returns
 	// how many.
 	PruneIdempotencyKeys(ctx context.Context, before time.Time) (int64, error)
+}
+
+// SealedKey is one key of the keyring as stored: sealed (encrypted and
+// authenticated) under the key-encryption key, which the store never sees.
+type SealedKey struct {
+	Name    string // "media", "franking/<kid>", …; the associated data of the seal
+	Created time.Time
+	Sealed  []byte
+}
+
+// KeyringTx keeps the keyring: the keys the servers of a cluster share.
+type KeyringTx interface {
+	// Keyring returns the keys whose names start with prefix ("" for all),
+	// by name. With lock, the rows read are locked against every other
+	// transaction that locks them until this one ends.
+	Keyring(ctx context.Context, prefix string, lock bool) ([]SealedKey, error)
+	// AddToKeyring stores the keys whose names are not taken, leaving a
+	// key already stored under a name as it is, and returns how many it
+	// stored.
+	AddToKeyring(ctx context.Context, keys []SealedKey) (int64, error)
+	// ResealKeyring replaces the sealed bytes of keys stored under the
+	// names of keys; a name not stored is ErrNotFound.
+	ResealKeyring(ctx context.Context, keys []SealedKey) error
+	// DeleteFromKeyring deletes the keys of names, and returns how many
+	// there were.
+	DeleteFromKeyring(ctx context.Context, names []string) (int64, error)
 }

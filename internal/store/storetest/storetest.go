@@ -46,6 +46,7 @@ var tests = [][]test{
 	urlListTests,
 	rateTests,
 	idempotencyTests,
+	keyringTests,
 	e2eeTests,
 	caseTests,
 	datasetTests,

@@ -919,3 +919,23 @@ func (t *tracedTx) PruneIdempotencyKeys(p0 context.Context, p1 time.Time) (int64
 	t.tr.note("PruneIdempotencyKeys")
 	return t.Tx.PruneIdempotencyKeys(p0, p1)
 }
+
+func (t *tracedTx) Keyring(p0 context.Context, p1 string, p2 bool) ([]store.SealedKey, error) {
+	t.tr.note("Keyring")
+	return t.Tx.Keyring(p0, p1, p2)
+}
+
+func (t *tracedTx) AddToKeyring(p0 context.Context, p1 []store.SealedKey) (int64, error) {
+	t.tr.note("AddToKeyring")
+	return t.Tx.AddToKeyring(p0, p1)
+}
+
+func (t *tracedTx) ResealKeyring(p0 context.Context, p1 []store.SealedKey) error {
+	t.tr.note("ResealKeyring")
+	return t.Tx.ResealKeyring(p0, p1)
+}
+
+func (t *tracedTx) DeleteFromKeyring(p0 context.Context, p1 []string) (int64, error) {
+	t.tr.note("DeleteFromKeyring")
+	return t.Tx.DeleteFromKeyring(p0, p1)
+}
