@@ -117,7 +117,9 @@ func testNCMECFilings(t *testing.T, s store.Store) {
 		return nil
 	})
 	update(t, s, func(tx store.Tx) error { return tx.PutNCMECFiling(ctx, "SG-TEST-1", []byte(`{"phase":"open"}`), at(1)) })
-	update(t, s, func(tx store.Tx) error { return tx.PutNCMECFiling(ctx, "SG-TEST-1", []byte(`{"phase":"finished"}`), at(2)) })
+	update(t, s, func(tx store.Tx) error {
+		return tx.PutNCMECFiling(ctx, "SG-TEST-1", []byte(`{"phase":"finished"}`), at(2))
+	})
 	view(t, s, func(tx store.Tx) error {
 		got, err := tx.NCMECFiling(ctx, "SG-TEST-1")
 		if err != nil {
