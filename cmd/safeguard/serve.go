@@ -17,6 +17,7 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/cases"
 	"github.com/safeguard-dev/safeguard/internal/e2ee"
 	"github.com/safeguard-dev/safeguard/internal/imaging"
+	"github.com/safeguard-dev/safeguard/internal/lease"
 	"github.com/safeguard-dev/safeguard/internal/media"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 	"github.com/safeguard-dev/safeguard/internal/moderators"
@@ -230,7 +231,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	go reloadOnSignal(ctx, hup, srv.risk)
-	log.Info("serving", "url", srv.url, "db", redactDSN(c.db), "encryption", c.encryption, "operator_api", c.adminToken != "", "cluster", c.nats != "")
+	log.Info("serving", "url", srv.url, "db", redactDSN(c.db), "encryption", c.encryption, "operator_api", c.adminToken != "", "cluster", c.nats != "", "node", srv.node)
 	<-ctx.Done()
 	log.Info("shutting down")
 	return srv.close()
@@ -238,7 +239,10 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 
 // running is a started server.
 type running struct {
-	url string
+	url  string
+	node string // this server's name in logs, metrics and leases
+	// leases are the job leases this server holds or waits for.
+	leases *lease.Manager
 	// metricsURL is the operator-only metrics listener's, empty when there
 	// is none.
 	metricsURL string

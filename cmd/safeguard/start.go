@@ -21,6 +21,7 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/e2ee"
 	"github.com/safeguard-dev/safeguard/internal/evidence"
 	"github.com/safeguard-dev/safeguard/internal/imaging"
+	"github.com/safeguard-dev/safeguard/internal/lease"
 	"github.com/safeguard-dev/safeguard/internal/media"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 	"github.com/safeguard-dev/safeguard/internal/moderators"
@@ -73,7 +74,9 @@ type stack struct {
 	console    *console.Console
 	stats      *platform.Service
 	reg        *prometheus.Registry // the metrics served on /metrics
-	jobs       context.Context      // background work, ended by stopJobs
+	node       string               // this server's name in logs, metrics and leases
+	leases     *lease.Manager
+	jobs       context.Context // background work, ended by stopJobs
 	stopJobs   context.CancelFunc
 	httpServer *http.Server
 }
@@ -81,7 +84,10 @@ type stack struct {
 // start opens the store and media, builds the service and serves HTTP until
 // close is called.
 func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, err error) {
-	s := &stack{reg: prometheus.NewRegistry()}
+	s := &stack{reg: prometheus.NewRegistry(), node: lease.Identity()}
+	if c.nats != "" {
+		log = log.With("node", s.node) // which server of the cluster says it
+	}
 	if err := s.check(&c); err != nil {
 		return nil, err
 	}
@@ -166,6 +172,10 @@ func (s *stack) open(ctx context.Context, c serveConfig, log *slog.Logger, undo 
 	}
 	undo.add(func() { s.bus.Close() })
 	s.notify = web.Notifier(s.bus, log)
+	if s.leases, err = newLeases(c, s.node, st, log); err != nil {
+		return err
+	}
+	s.reg.MustRegister(nodeCollector{s.leases})
 	return nil
 }
 
@@ -309,14 +319,20 @@ func (s *stack) buildE2EE(c serveConfig, log *slog.Logger) error {
 
 // runJobs starts the background work: the case consumer and retention, the
 // hash-bank index and retroactive matching, E2EE retention, and what follows
-// from birthdays.
+// from birthdays. Each job but the case consumer and the index (every
+// server loads its own) runs under its lease: in a cluster, on one server at
+// a time.
 func (s *stack) runJobs(c serveConfig, log *slog.Logger) {
-	runCaseJobs(s.jobs, c.cases, s.cases, s.svc, log)
-	go s.svc.RunAges(s.jobs, messaging.DefaultSettleAgesEvery)
-	go s.svc.RunRelay(s.jobs, messaging.DefaultRelayEvery)
-	go s.images.Run(s.jobs)
+	runCaseJobs(s.jobs, c.cases, s.cases, s.svc, s.hold, log)
+	s.hold(leaseAges, func(ctx context.Context) { s.svc.RunAges(ctx, messaging.DefaultSettleAgesEvery) })
+	s.hold(leaseRelay, func(ctx context.Context) { s.svc.RunRelay(ctx, messaging.DefaultRelayEvery) })
+	go func() {
+		if s.images.LoadIndex(s.jobs) {
+			s.hold(leaseRetro, s.images.RunRetro)
+		}
+	}()
 	if s.e2ee != nil {
-		go s.e2ee.Run(s.jobs, e2ee.DefaultSweepEvery)
+		s.hold(leaseE2EESweep, func(ctx context.Context) { s.e2ee.Run(ctx, e2ee.DefaultSweepEvery) })
 	}
 }
 
@@ -334,7 +350,7 @@ func (s *stack) buildConsole(c serveConfig, log *slog.Logger) error {
 	}
 	s.console.Stats = s.stats
 	if c.console.enabled {
-		go pruneConsoleSessions(s.jobs, s.mods, log)
+		s.hold(leaseConsoleSessions, func(ctx context.Context) { pruneConsoleSessions(ctx, s.mods, log) })
 	}
 	return nil
 }
@@ -397,6 +413,8 @@ func (s *stack) serve(ctx context.Context, c serveConfig, log *slog.Logger, undo
 	go func() { done <- s.httpServer.Serve(ln) }()
 	return &running{
 		url:        scheme + "://" + ln.Addr().String(),
+		node:       s.node,
+		leases:     s.leases,
 		metricsURL: metricsURL,
 		svc:        s.svc,
 		store:      s.st,

@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -260,4 +261,35 @@ func start(ctx context.Context, job func(context.Context)) (stop func(), done <-
 		job(jctx)
 	}()
 	return func() { cancel(); <-d }, d
+}
+
+// ErrHeld is Do's answer when another server holds the lease.
+var ErrHeld = errors.New("lease: held by another server")
+
+// Do runs fn once under the lease name: it takes the lease (or answers
+// ErrHeld at once if another server holds it), renews it every third of the
+// TTL while fn runs, ends fn's context if the lease is lost, and frees it
+// when fn returns. It returns fn's error.
+func (m *Manager) Do(ctx context.Context, name string, fn func(ctx context.Context) error) error {
+	if !m.Try(ctx, name) {
+		return ErrHeld
+	}
+	defer m.release(name)
+	fctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	tick, stop := m.d.Tick(m.cfg.TTL / 3)
+	defer stop()
+	done := make(chan error, 1)
+	go func() { done <- fn(fctx) }()
+	for {
+		select {
+		case err := <-done:
+			return err
+		case <-tick:
+			if m.Try(ctx, name); !m.Held(name) {
+				cancel()
+				return <-done
+			}
+		}
+	}
 }

@@ -222,3 +222,41 @@ func TestLocalAlwaysHolds(t *testing.T) {
 		t.Errorf("Leases after the end = %v, want none", got)
 	}
 }
+
+func TestDo(t *testing.T) {
+	c := &clock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
+	ss := servers(t, c, 2)
+	a, b := ss[0], ss[1]
+	inside, leave := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- a.m.Do(t.Context(), "ncmec:SG-TEST-2026-000001", func(ctx context.Context) error {
+			close(inside)
+			<-leave
+			return nil
+		})
+	}()
+	<-inside
+	if err := b.m.Do(t.Context(), "ncmec:SG-TEST-2026-000001", func(context.Context) error {
+		t.Error("b ran while a held the lease")
+		return nil
+	}); err != lease.ErrHeld {
+		t.Errorf("b.Do while a holds: err = %v, want ErrHeld", err)
+	}
+	// a renews while it works: past the first term, b still cannot.
+	c.Add(ttl / 3)
+	a.tick <- c.Now()
+	c.Add(ttl)
+	a.tick <- c.Now()
+	if b.m.Try(t.Context(), "ncmec:SG-TEST-2026-000001") {
+		t.Error("b took the lease a renewed")
+	}
+	close(leave)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	ran := false
+	if err := b.m.Do(t.Context(), "ncmec:SG-TEST-2026-000001", func(context.Context) error { ran = true; return nil }); err != nil || !ran {
+		t.Errorf("b.Do after a freed the lease: err = %v, ran = %v", err, ran)
+	}
+}
