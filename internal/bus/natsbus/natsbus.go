@@ -33,6 +33,7 @@ import (
 const (
 	DefaultStream    = "SAFEGUARD_EVENTS"
 	DefaultSubject   = "safeguard.events"
+	DefaultControl   = "safeguard.control" // subject prefix of control messages
 	DefaultKeep      = bus.DefaultKeep // messages kept per topic
 	DefaultKeepAge   = 24 * time.Hour  // how long a message is kept
 	DefaultKeepTotal = 1 << 30         // bytes kept in the stream
@@ -51,6 +52,7 @@ type Config struct {
 	Name      string        // connection name, shown by NATS monitoring
 	Stream    string        // JetStream stream name
 	Subject   string        // subject prefix: a topic T is the subject Subject.T
+	Control   string        // subject prefix of control messages: Control.NAME
 	Keep      int           // messages kept per topic
 	KeepAge   time.Duration // how long a message is kept
 	KeepTotal int64         // bytes kept in the stream
@@ -66,6 +68,9 @@ func (c *Config) defaults() {
 	}
 	if c.Subject == "" {
 		c.Subject = DefaultSubject
+	}
+	if c.Control == "" {
+		c.Control = DefaultControl
 	}
 	if c.Keep <= 0 {
 		c.Keep = DefaultKeep
