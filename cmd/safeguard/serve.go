@@ -230,7 +230,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	go reloadOnSignal(ctx, hup, srv.risk)
+	go reloadOnSignal(ctx, hup, srv.reload)
 	log.Info("serving", "url", srv.url, "db", redactDSN(c.db), "encryption", c.encryption, "operator_api", c.adminToken != "", "cluster", c.nats != "", "node", srv.node)
 	<-ctx.Done()
 	log.Info("shutting down")
@@ -249,6 +249,7 @@ type running struct {
 	svc        *messaging.Service
 	store      store.Store
 	risk       *riskscan.Scanner
+	reload     reloader // the risk rules: in a cluster, on every server
 	cases      *cases.Service
 	mods       *moderators.Service
 	images     *images.Scanner
@@ -267,8 +268,9 @@ func splitList(s string) []string {
 }
 
 // reloadOnSignal reloads the risk rules each time sig delivers, until ctx
-// ends. A reload that fails keeps the rules in force (the scanner logs why).
-func reloadOnSignal(ctx context.Context, sig <-chan os.Signal, r *riskscan.Scanner) {
+// ends (in a cluster, on every server). A reload that fails keeps the rules
+// in force (the scanner logs why).
+func reloadOnSignal(ctx context.Context, sig <-chan os.Signal, r reloader) {
 	for {
 		select {
 		case <-ctx.Done():

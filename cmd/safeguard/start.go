@@ -64,6 +64,7 @@ type stack struct {
 	images     *images.Scanner
 	banks      *banks.Service
 	risk       *riskscan.Scanner
+	rules      web.RiskRules // the risk scanner as operators see it: in a cluster, sharedRisk
 	scanners   safety.Scanners
 	vault      *evidence.Vault
 	e2ee       *e2ee.Service
@@ -103,12 +104,18 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 	if err := s.buildSafety(c, log); err != nil {
 		return nil, err
 	}
+	if err := s.shareRisk(ctx, c, log); err != nil {
+		return nil, err
+	}
 	if err := s.buildServices(c, log); err != nil {
 		return nil, err
 	}
 	s.jobs, s.stopJobs = context.WithCancel(context.WithoutCancel(ctx))
 	undo.add(s.stopJobs)
 	s.runJobs(c, log)
+	if sr, ok := s.rules.(sharedRisk); ok {
+		go sr.run(s.jobs)
+	}
 	if err := s.buildConsole(c, log); err != nil {
 		return nil, err
 	}
@@ -220,6 +227,22 @@ func (s *stack) buildSafety(c serveConfig, log *slog.Logger) error {
 		return err
 	}
 	s.scanners = append(s.scanners, ns)
+	return nil
+}
+
+// shareRisk makes the risk rules the cluster's with --nats: the rules in
+// force are those stored in the database, and a reload on any server is one
+// on every server. One server's are its own (s.rules is s.risk).
+func (s *stack) shareRisk(ctx context.Context, c serveConfig, log *slog.Logger) error {
+	s.rules = s.risk
+	ctl, ok := s.bus.(announcer)
+	if c.nats == "" || !ok {
+		return nil
+	}
+	if err := s.risk.Join(ctx, s.node); err != nil {
+		return fmt.Errorf("risk rules of the cluster: %w", err)
+	}
+	s.rules = sharedRisk{Scanner: s.risk, node: s.node, ctl: ctl, log: log}
 	return nil
 }
 
@@ -366,7 +389,7 @@ func checkSupportContact(s string) error {
 
 // api builds the HTTP API over the services.
 func (s *stack) api(c serveConfig, log *slog.Logger) *web.Server {
-	opts := []web.Option{web.WithCases(s.cases), web.WithE2EE(s.e2ee), web.WithRisk(s.risk), web.WithBanks(s.banks), web.WithStats(s.stats)}
+	opts := []web.Option{web.WithCases(s.cases), web.WithE2EE(s.e2ee), web.WithRisk(s.rules), web.WithBanks(s.banks), web.WithStats(s.stats)}
 	if c.console.enabled {
 		opts = append(opts, web.WithConsole(s.console))
 	}
@@ -419,6 +442,7 @@ func (s *stack) serve(ctx context.Context, c serveConfig, log *slog.Logger, undo
 		svc:        s.svc,
 		store:      s.st,
 		risk:       s.risk,
+		reload:     s.rules,
 		cases:      s.cases,
 		mods:       s.mods,
 		images:     s.images,
