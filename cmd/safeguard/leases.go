@@ -18,7 +18,6 @@ const (
 	leaseRelay           = "age-relay"
 	leaseE2EESweep       = "e2ee-sweep"
 	leaseConsoleSessions = "console-sessions"
-	leaseRuleCounts      = "risk-rule-counts-prune"
 )
 
 // jobLeases lists every job lease, as /metrics shows them.
@@ -31,7 +30,7 @@ func newLeases(c serveConfig, node string, st store.Store, log *slog.Logger) (*l
 	if c.nats != "" {
 		d = lease.Store{Store: st}
 	}
-	return lease.New(lease.Config{Holder: node}, lease.Deps{Driver: d, Log: log})
+	return lease.New(lease.Config{Holder: node, TTL: c.leaseTTL}, lease.Deps{Driver: d, Log: log})
 }
 
 // hold runs job under the lease name until the background work ends.

@@ -76,8 +76,9 @@ type serveConfig struct {
 	e2eeRetention                    time.Duration // end-to-end encryption
 	maxBlobBytes                     int64         // end-to-end encryption
 	console                          consoleConfig
-	supportContact                   string // how people reach the operator, shown in the app
-	nats                             string // NATS URL: cluster mode (serve only)
+	supportContact                   string        // how people reach the operator, shown in the app
+	nats                             string        // NATS URL: cluster mode (serve only)
+	leaseTTL                         time.Duration // of the job leases; lease.DefaultTTL if zero (tests shorten it)
 
 	// secrets, from the environment only
 	adminToken  string

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -446,7 +447,7 @@ func (s *stack) serve(ctx context.Context, c serveConfig, log *slog.Logger, undo
 		cases:      s.cases,
 		mods:       s.mods,
 		images:     s.images,
-		close:      func() error { return s.close(ms, done) },
+		close:      sync.OnceValue(func() error { return s.close(ms, done) }), // a second call returns the first one's answer
 	}, nil
 }
 
