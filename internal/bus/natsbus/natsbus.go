@@ -34,11 +34,11 @@ const (
 	DefaultStream    = "SAFEGUARD_EVENTS"
 	DefaultSubject   = "safeguard.events"
 	DefaultControl   = "safeguard.control" // subject prefix of control messages
-	DefaultKeep      = bus.DefaultKeep // messages kept per topic
-	DefaultKeepAge   = 24 * time.Hour  // how long a message is kept
-	DefaultKeepTotal = 1 << 30         // bytes kept in the stream
-	DefaultPending   = 64 << 20        // bytes queued while NATS is unreachable
-	DefaultTimeout   = 5 * time.Second // one request to NATS
+	DefaultKeep      = bus.DefaultKeep     // messages kept per topic
+	DefaultKeepAge   = 24 * time.Hour      // how long a message is kept
+	DefaultKeepTotal = 1 << 30             // bytes kept in the stream
+	DefaultPending   = 64 << 20            // bytes queued while NATS is unreachable
+	DefaultTimeout   = 5 * time.Second     // one request to NATS
 )
 
 // signalHeader marks a signal in the stream: delivered live, never
