@@ -170,7 +170,6 @@ func TestRunStopsWhenLost(t *testing.T) {
 	if got := <-j.stopped; got != "a" {
 		t.Fatalf("stopped on %s, want a", got)
 	}
-
 	cancel()
 	<-ranA
 	<-ranB
