@@ -102,7 +102,8 @@ func (r *Scanner) Converge(ctx context.Context) (bool, error) {
 // Join makes the scanner one of a cluster's at start: with no rules stored
 // yet, it stores its own (Publish); else it puts the newest generation in
 // force, and warns when its own files differ from it (a reload puts them in
-// force everywhere).
+// force everywhere). A newest generation that does not compile here leaves
+// this server's own files in force, logged as an error.
 func (r *Scanner) Join(ctx context.Context, node string) error {
 	var stored bool
 	err := viewTx(ctx, r.store, func(tx Tx) error {
@@ -122,7 +123,10 @@ func (r *Scanner) Join(ctx context.Context, node string) error {
 	}
 	own := r.RuleSet().Version()
 	if _, err := r.Converge(ctx); err != nil {
-		return err
+		// Stored by a server of another version, say: this server's own
+		// files stay in force, and it tries again as it looks.
+		r.log.ErrorContext(ctx, "risk rules of the cluster not put in force; this server's own files are", "err", err)
+		return nil
 	}
 	if v := r.RuleSet().Version(); v != own {
 		r.log.WarnContext(ctx, "this server's risk rule files differ from the rules in force in the cluster; reload to put them in force everywhere",
