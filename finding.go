@@ -144,8 +144,14 @@ func (t NudityThresholds) Nudity(s NudityScores) bool {
 // NudityFinding is the finding of a new_image detection: what the nudity
 // classifier scored, against which thresholds, and what the platform did.
 type NudityFinding struct {
-	Model      string           `json:"model"`
-	Scores     NudityScores     `json:"scores"`
+	Model  string       `json:"model"`
+	Scores NudityScores `json:"scores"`
+	// Frame and Frames, for an animated GIF, whose every frame is
+	// classified: the frame whose scores are Scores (the worst, counted
+	// from 1), and how many frames were classified. Both 0 for a still
+	// image.
+	Frame      int              `json:"frame,omitempty"`
+	Frames     int              `json:"frames,omitempty"`
 	Thresholds NudityThresholds `json:"thresholds"`
 	Nudity     bool             `json:"nudity"`
 	// Branch is who sent it to whom: adult_to_minor, minor_to_adult or

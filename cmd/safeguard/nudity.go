@@ -6,10 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"image"
+	"io"
 	"time"
 
+	"github.com/safeguard-dev/safeguard/internal/imaging"
 	"github.com/safeguard-dev/safeguard/internal/nudity"
 	"github.com/safeguard-dev/safeguard/internal/nudity/nsfw"
+	"github.com/safeguard-dev/safeguard/internal/safety/nudityscan"
 )
 
 const nudityClassifySynopsis = "nudity classify [--nudity-porn P] [--nudity-hentai H] [--nudity-combined C] FILE…"
@@ -118,6 +121,10 @@ type classifyLine struct {
 	File   string        `json:"file"`
 	Scores nudity.Scores `json:"scores"`
 	Nudity bool          `json:"nudity"`
+	// Frame and Frames, for an animated GIF: the frame (from 1) whose
+	// scores these are, the worst, and how many were classified.
+	Frame  int `json:"frame,omitempty"`
+	Frames int `json:"frames,omitempty"`
 }
 
 // cmdNudityClassify classifies image files as the server would: one JSON line
@@ -148,13 +155,13 @@ func cmdNudityClassify(ctx context.Context, e *env, args []string) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		s, err := classifyFile(ctx, cl, path)
+		r, err := classifyFile(ctx, cl, c.thresholds, path)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "safeguard nudity: %s: %v\n", path, err)
 			failed++
 			continue
 		}
-		enc.Encode(classifyLine{File: path, Scores: s, Nudity: c.thresholds.Nudity(s)})
+		enc.Encode(classifyLine{File: path, Scores: r.Scores, Nudity: c.thresholds.Nudity(r.Scores), Frame: r.Frame, Frames: r.Frames})
 	}
 	if failed > 0 {
 		return &exitError{code: 1, err: fmt.Errorf("%d of %d files failed", failed, fs.NArg())}
@@ -162,16 +169,29 @@ func cmdNudityClassify(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// classifyFile decodes a file as the server decodes uploads and classifies it.
-func classifyFile(ctx context.Context, cl nudity.Classifier, path string) (nudity.Scores, error) {
-	img, err := decodeFile(path)
+// classifyFile decodes a file as the server decodes uploads and classifies
+// it as the server does: every frame of an animated GIF, the worst
+// standing for the image; an image the server would hold as not classified
+// (an animated PNG or WebP, a GIF over the frame limit) is an error naming
+// the reason.
+func classifyFile(ctx context.Context, cl nudity.Classifier, t nudity.Thresholds, path string) (nudityscan.Result, error) {
+	f, err := openRegular(path)
 	if err != nil {
-		return nudity.Scores{}, err
+		return nudityscan.Result{}, err
 	}
-	defer img.Release()
-	s, err := cl.Classify(ctx, img.Image)
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, imaging.DefaultMaxBytes+1))
 	if err != nil {
-		return nudity.Scores{}, fmt.Errorf("not classified: %w", err)
+		return nudityscan.Result{}, err
 	}
-	return s, nil
+	r, err := nudityscan.Classify(ctx, cl, t, data, imaging.Limits{}, 0)
+	switch {
+	case err != nil:
+		return r, err
+	case r.Reason != "" && r.Err != nil:
+		return r, fmt.Errorf("not classified (%s): %w", r.Reason, r.Err)
+	case r.Reason != "":
+		return r, fmt.Errorf("not classified (%s)", r.Reason)
+	}
+	return r, nil
 }

@@ -486,3 +486,36 @@ func TestNudityClassifySpecialFiles(t *testing.T) {
 		t.Errorf("stdout:\n%s", out)
 	}
 }
+
+// TestNudityClassifyAnimated: nudity classify classifies every frame of an
+// animated GIF, as the server does, and names the frame whose scores it
+// prints; an animated PNG, which the server holds as not classified, is a
+// failure that says why.
+func TestNudityClassifyAnimated(t *testing.T) {
+	dir := t.TempDir()
+	anim, apng := filepath.Join(dir, "a.gif"), filepath.Join(dir, "b.png")
+	os.WriteFile(anim, nuditytest.GIF(40, 30, 4, 2, 1), 0o600)
+	os.WriteFile(apng, nuditytest.APNG(40, 30, 2), 0o600)
+	cl := &nuditytest.Classifier{}
+	cl.AnswerMarked(nuditytest.Nude)
+	out, errOut, code := classifyWith(t, cl, anim, apng)
+	if code != 1 || !strings.Contains(errOut, "b.png: not classified (animated_png)") || !strings.Contains(errOut, "1 of 2 files failed") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+	var got struct {
+		File   string        `json:"file"`
+		Nudity bool          `json:"nudity"`
+		Frame  int           `json:"frame"`
+		Frames int           `json:"frames"`
+		Scores nudity.Scores `json:"scores"`
+	}
+	if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &got); err != nil {
+		t.Fatalf("stdout %q: %v", out, err)
+	}
+	if got.File != anim || !got.Nudity || got.Frame != 3 || got.Frames != 4 || got.Scores != nuditytest.Nude {
+		t.Errorf("the GIF's line: %s", out)
+	}
+	if n := cl.Calls(); n != 4 {
+		t.Errorf("classified %d images, want the GIF's 4 frames", n)
+	}
+}

@@ -75,6 +75,17 @@ func cmdPDQHash(ctx context.Context, e *env, args []string) error {
 // directory, a FIFO, a device) is refused before it is opened: opening a
 // FIFO would wait for a writer.
 func decodeFile(path string) (*imaging.Image, error) {
+	f, err := openRegular(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return imaging.DecodeReader(f, imaging.Limits{})
+}
+
+// openRegular opens a file that is a regular one once symbolic links are
+// followed, refusing anything else before it is opened.
+func openRegular(path string) (*os.File, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		var pe *os.PathError
@@ -94,8 +105,7 @@ func decodeFile(path string) (*imaging.Image, error) {
 		}
 		return nil, err
 	}
-	defer f.Close()
-	return imaging.DecodeReader(f, imaging.Limits{})
+	return f, nil
 }
 
 // fileKind names what a file that is not a regular one is.

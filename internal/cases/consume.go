@@ -196,7 +196,7 @@ func (f *facts) readContext(ctx context.Context, tx Tx, since time.Time, limit i
 // readPreserved reads which items the case of this sender and content
 // already holds, if there is one.
 func (f *facts) readPreserved(ctx context.Context, tx Tx) error {
-	c, err := tx.CaseByKey(ctx, f.d.SenderID, f.d.ContentKey)
+	c, err := caseOf(ctx, tx, f.d)
 	if errors.Is(err, safeguard.ErrNotFound) {
 		return nil
 	}
@@ -257,6 +257,54 @@ func (s *Service) handle(ctx context.Context, ev safeguard.Event) error {
 
 var errSeen = errors.New("detection already in a case")
 
+// caseOf returns the case a detection belongs to, or ErrNotFound when it
+// opens one: the case that already holds a finding about the same image —
+// the same message, from a hash match, the nudity classifier or a check
+// that could not be made — so that one image sent is one case however many
+// checks found it; otherwise the case of the sender's content (the content
+// key).
+func caseOf(ctx context.Context, tx Tx, d *safeguard.Detection) (*safeguard.Case, error) {
+	if d.MessageID != 0 && aboutImage(d.Source) {
+		occ, err := tx.MessageOccurrences(ctx, d.MessageID)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range occ {
+			if !aboutImage(o.Source) {
+				continue
+			}
+			c, err := tx.Case(ctx, o.CaseID)
+			if err != nil {
+				return nil, err
+			}
+			if c.SenderID == d.SenderID {
+				return c, nil
+			}
+		}
+	}
+	return tx.CaseByKey(ctx, d.SenderID, d.ContentKey)
+}
+
+// outranks reports whether a detection of source a names a case better
+// than the case's source b: a hash match, the strongest evidence, outranks
+// any other; the nudity classifier's finding outranks a check that could
+// not be made.
+func outranks(a, b safeguard.DetectionSource) bool {
+	switch a {
+	case safeguard.HashMatch:
+		return b != safeguard.HashMatch
+	case safeguard.NewImage:
+		return b == safeguard.ScanFailure
+	}
+	return false
+}
+
+// aboutImage reports whether detections of a source are findings about a
+// message's image.
+func aboutImage(s safeguard.DetectionSource) bool {
+	return s == safeguard.HashMatch || s == safeguard.NewImage || s == safeguard.ScanFailure
+}
+
 // outcome is what a recorded detection leaves to do after the commit.
 type outcome struct {
 	c          *safeguard.Case
@@ -269,7 +317,7 @@ type outcome struct {
 func (s *Service) record(ctx context.Context, tx Tx, f *facts, staged []evidence.Staged, out *outcome) error {
 	d := f.d
 	now := s.clock()
-	c, err := tx.CaseByKey(ctx, d.SenderID, d.ContentKey)
+	c, err := caseOf(ctx, tx, d)
 	switch {
 	case errors.Is(err, safeguard.ErrNotFound):
 		c = &safeguard.Case{SenderID: d.SenderID, ContentKey: d.ContentKey, ConversationID: d.ConversationID,
@@ -294,7 +342,7 @@ func (s *Service) record(ctx context.Context, tx Tx, f *facts, staged []evidence
 	}
 	c.Occurrences++
 	out.occurrence = o
-	if c.Category == "" || (d.Source == safeguard.HashMatch && c.Source != safeguard.HashMatch) {
+	if c.Category == "" || outranks(d.Source, c.Source) {
 		c.Category, c.Source = d.Category, d.Source
 	}
 	for _, sig := range signalsOf(d) {

@@ -59,3 +59,35 @@ func TestNudityCasePage(t *testing.T) {
 		t.Error("the case page names a hash match")
 	}
 }
+
+// TestNudityCasePageAnimated: the case of an animated GIF says which of its
+// frames the scores are from.
+func TestNudityCasePageAnimated(t *testing.T) {
+	s := newStack(t)
+	ctx := context.Background()
+	teen := s.user("ana_14", 14)
+	adult := s.user("bob_41", 41)
+	s.connect(teen, s.h("bob_41"), adult)
+	conv, err := adult.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("ana_14")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.nude.AnswerMarked(nuditytest.Nude)
+	if _, err := adult.SendImage(ctx, conv.ID, "a.gif", "image/gif", nuditytest.GIF(96, 64, 3, 1, 22), ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.cs.Process(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := s.cs.Queue(ctx, cases.QueueQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) != 1 || cs[0].Source != safeguard.NewImage {
+		t.Fatalf("cases = %+v, want one new-image case", cs)
+	}
+	p := s.as("alice", safeguard.RoleModerator).get(fmt.Sprintf("/console/cases/%d", cs[0].ID))
+	if want := "these are the scores of frame 2 of 3, the worst"; !strings.Contains(p.body, want) {
+		t.Errorf("the case page lacks %q", want)
+	}
+}

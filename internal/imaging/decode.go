@@ -3,7 +3,9 @@
 // spending memory on it, decodes under limits, and computes what detection
 // needs (PDQ, MD5, SHA-256) in one pass over the bytes.
 //
-// Supported: JPEG, PNG, GIF (first frame) and WebP (lossy and lossless).
+// Supported: JPEG, PNG, GIF (the first frame; DecodeFrames gives every
+// frame of an animated GIF, and Animated says whether a file is animated)
+// and WebP (lossy and lossless).
 // Every refusal is a *safeguard.Error of kind safeguard.ErrInvalid with one of
 // the codes below, except that a decode memory budget (Memory) that stays
 // taken answers safeguard.ErrUnavailable, to be tried again later. Built with the "turbojpeg" tag (and cgo), JPEGs are

@@ -46,7 +46,15 @@ func (m *Memory) take(ct string, cfg image.Config, data []byte) (*budget.Grant, 
 	if m == nil {
 		return nil, nil
 	}
-	n := DecodeBytes(ct, cfg, data)
+	return m.reserve(DecodeBytes(ct, cfg, data), cfg)
+}
+
+// reserve reserves n bytes to decode an image of cfg, or refuses it. A nil
+// Memory takes nothing.
+func (m *Memory) reserve(n int64, cfg image.Config) (*budget.Grant, error) {
+	if m == nil {
+		return nil, nil
+	}
 	if n > m.Total() {
 		return nil, tooLarge(fmt.Sprintf("The image is %d×%d pixels; decoding it would take %s, more than the %s allowed.",
 			cfg.Width, cfg.Height, mib(n), mib(m.Total())))

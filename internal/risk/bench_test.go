@@ -51,3 +51,29 @@ func BenchmarkClone(b *testing.B) {
 		_ = base.Clone()
 	}
 }
+
+// BenchmarkScoreUnknownWords is the worst case of the typo and
+// words-run-together steps: an 8 KiB message of long words no lexicon
+// knows, each tried for a typo and for a split.
+func BenchmarkScoreUnknownWords(b *testing.B) {
+	e := defaultEngine(b)
+	members := []Member{{ID: "a", AgeBand: safeguard.Adult, DeclaredAge: 38}, {ID: "c", AgeBand: safeguard.Teen, DeclaredAge: 14}}
+	var sb []byte
+	x := uint32(1)
+	for len(sb) < MaxScanBytes-40 {
+		n := 12 + int(x%12)
+		for range n {
+			x = x*1664525 + 1013904223
+			sb = append(sb, byte('a'+(x>>24)%26))
+		}
+		sb = append(sb, ' ')
+	}
+	msg := Message{From: "a", Text: string(sb)}
+	b.ReportAllocs()
+	for b.Loop() {
+		var c Conversation
+		if _, err := e.Score(&c, members, msg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -141,8 +141,14 @@ func (e *Engine) Score(c *Conversation, members []Member, m Message) (Verdict, e
 		}
 		break
 	}
+	if h, ok := ownAsk(hits, idx); ok {
+		hits = append(hits, h)
+	}
 	ms.record(hits)
-	ms.setTail(toks, ms.Messages > 0 && ms.Last == idx-1)
+	// A short message joins the sender's run of short messages when at
+	// most one message from someone else came between ("send" / "no" /
+	// "more" / "?" / "or everyone sees").
+	ms.setTail(toks, ms.Messages > 0 && ms.Last >= idx-2)
 	ms.Messages++
 	ms.Last = idx
 	c.Messages++
@@ -198,6 +204,32 @@ func (e *Engine) Score(c *Conversation, members []Member, m Message) (Verdict, e
 	}
 	v.Signals = dedupe(v.Signals)
 	return v, nil
+}
+
+// askSignals are the signals that are an ask of the young person in
+// themselves: to hide the contact, delete the chat, tell a story, meet
+// alone, turn on a camera or move to another channel.
+var askSignals = []string{"hide_from_carers", "delete_chat", "cover_story", "alone_meet", "image_personal", "hidden_channel"}
+
+// ownAsk returns the built-in own_ask hit when the message makes one of the
+// askSignals and is no lesson or advice (no teaching signal in it). The
+// rules excuse quoted asks in a lesson or in advice only while the sender
+// has made none of their own, so advice ("if anyone asks you to keep
+// secrets, tell me") cannot cover a real ask in another message.
+func ownAsk(hits []hit, idx int) (hit, bool) {
+	var ask *hit
+	for i := range hits {
+		switch {
+		case hits[i].Name == "teaching":
+			return hit{}, false
+		case ask == nil && slices.Contains(askSignals, hits[i].Name):
+			ask = &hits[i]
+		}
+	}
+	if ask == nil {
+		return hit{}, false
+	}
+	return hit{Signal: Signal{Name: SignalOwnAsk, MessageIndex: idx, Pattern: ask.Name, Evidence: ask.Evidence}}, true
 }
 
 // nightHits returns the stored hits of the night signal of every member:

@@ -19,9 +19,10 @@ const (
 	SignalAgeDeception = "age_deception" // a stated age contradicts the sender's profile
 	SignalOversized    = "oversized"     // the text was longer than MaxScanBytes and only partly scanned
 	SignalNight        = "night"         // sent at night, local time, between a minor and someone older
+	SignalOwnAsk       = "own_ask"       // an ask (secrecy from carers, a meeting alone, a camera, …) in a message that is no lesson or advice
 )
 
-var builtinSignals = []string{SignalImageSent, SignalAgeDeception, SignalOversized, SignalNight}
+var builtinSignals = []string{SignalImageSent, SignalAgeDeception, SignalOversized, SignalNight, SignalOwnAsk}
 
 // defaultWindow is how many tokens either side of a match an exception
 // ("unless") pattern is looked for when a signal gives no window.
@@ -151,7 +152,7 @@ func buildLexicon(srcs []Source, list *[]Problem) *lexicon {
 	if len(*list) > 0 {
 		return nil
 	}
-	n := &normalizer{slang: map[string][]string{}, emoji: map[rune]string{}, vocab: map[string]bool{}, fuzzy: map[string][]string{}}
+	n := &normalizer{slang: map[string][]string{}, emoji: map[rune]string{}, vocab: map[string]bool{}, fuzzy: map[string][]string{}, future: map[string]bool{}}
 	pp := &patternParser{classes: map[string][][]node{}, slang: n.slang}
 	lx := &lexicon{norm: n, byName: map[string]*signalDef{}, index: map[string][]patRef{}, negators: map[string]struct{}{}}
 
@@ -166,6 +167,11 @@ func buildLexicon(srcs []Source, list *[]Problem) *lexicon {
 	// One class, "negator", lists the words that cancel a negatable signal.
 	for _, w := range classWords["negator"] {
 		lx.negators[w] = struct{}{}
+	}
+	// Another, "future_verb", the verbs after which "going to" is the
+	// future tense ("is going to see" reads "will see").
+	for _, w := range classWords["future_verb"] {
+		n.future[w] = true
 	}
 	for _, r := range raws {
 		p := problems{file: r.src.Name, list: list}

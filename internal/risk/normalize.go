@@ -2,6 +2,7 @@ package risk
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -27,6 +28,9 @@ type normalizer struct {
 	emoji map[rune]string
 	vocab map[string]bool     // every word the patterns know
 	fuzzy map[string][]string // one-deletion variants of long vocabulary words
+	// future holds the verbs after which "going to" is the future tense
+	// (the lexicon's class future_verb): "is going to see" reads "will see".
+	future map[string]bool
 }
 
 // confusables maps Cyrillic and Greek letters that look like Latin ones.
@@ -80,7 +84,7 @@ func (n *normalizer) scan(text string, limit int) []string {
 		st.add(r)
 	}
 	st.flush()
-	toks := n.spelt(st.toks, &st.sp)
+	toks := n.canon(n.spelt(st.toks, &st.sp))
 	if len(toks) > limit {
 		toks = toks[:limit]
 	}
@@ -139,9 +143,14 @@ func (st *scanState) flush() {
 	if len(st.chunk) == 0 {
 		return
 	}
-	if len(st.chunk) == 1 && unicode.IsLetter(st.chunk[0]) {
-		st.sp.add(st.chunk[0], st.chunkGap)
-	} else {
+	r := st.chunk[0]
+	switch {
+	case len(st.chunk) == 1 && unicode.IsLetter(r):
+		st.sp.add(r, r, st.chunkGap)
+	case len(st.chunk) == 1 && len(st.sp.letters) > 0 && leet[r] != 0 && unicode.IsDigit(r):
+		// a digit for a letter among letters spelt out: "s 3 c r 3 t"
+		st.sp.add(leet[r], r, st.chunkGap)
+	default:
 		st.toks = st.n.spelt(st.toks, &st.sp)
 		st.toks = st.n.chunk(st.toks, st.chunk)
 	}
@@ -152,14 +161,16 @@ func (st *scanState) flush() {
 // c h a t", "s.e.c.r.e.t"), with where a wider gap than the others fell.
 type spaced struct {
 	letters []rune
-	gaps    []int // the separators before each letter but the first
+	orig    []rune // as written: a digit read as a letter stays a digit if no word is found
+	gaps    []int  // the separators before each letter but the first
 }
 
-func (sp *spaced) add(r rune, gap int) {
+func (sp *spaced) add(r, orig rune, gap int) {
 	if len(sp.letters) > 0 {
 		sp.gaps = append(sp.gaps, gap)
 	}
 	sp.letters = append(sp.letters, r)
+	sp.orig = append(sp.orig, orig)
 }
 
 // Bounds on joining letters spelt out one by one.
@@ -179,14 +190,14 @@ func (n *normalizer) spelt(toks []string, sp *spaced) []string {
 	if len(sp.letters) == 0 {
 		return toks
 	}
-	defer func() { sp.letters, sp.gaps = sp.letters[:0], sp.gaps[:0] }()
+	defer func() { sp.letters, sp.orig, sp.gaps = sp.letters[:0], sp.orig[:0], sp.gaps[:0] }()
 	if words := n.joinSpelt(sp); words != nil {
 		for _, w := range words {
 			toks = n.word(toks, w)
 		}
 		return toks
 	}
-	for _, r := range sp.letters {
+	for _, r := range sp.orig {
 		toks = n.word(toks, string(r))
 	}
 	return toks
@@ -346,12 +357,241 @@ func (n *normalizer) word(out []string, w string) []string {
 		return append(out, rep...)
 	}
 	if !n.vocab[w] {
-		w = n.correct(w)
-		if rep, ok := n.slang[w]; ok {
+		if v, ok := numberWord(w); ok {
+			return append(out, v)
+		}
+		c := n.correct(w)
+		if rep, ok := n.slang[c]; ok {
 			return append(out, rep...)
 		}
+		if c == w {
+			if parts := n.runTogether(w); parts != nil {
+				for _, p := range parts {
+					out = n.word(out, p)
+				}
+				return out
+			}
+		}
+		w = c
 	}
 	return append(out, w)
+}
+
+// Bounds on splitting words run together ("donttellurmum").
+const (
+	minRun    = 6  // letters
+	maxRunLen = 24 // a longer token is left as it is
+)
+
+// runTogether splits a token that is not a known word into known words
+// run together ("donttellurmum" -> dont tell ur mum, "deletethechat"), or
+// returns nil. The split has the fewest words; words of one letter are only
+// those the slang or the vocabulary knows (u, n, i, a). So that an ordinary
+// word the lexicons do not list is not cut into pieces that happen to be
+// known, a split into two words needs both of four letters or more, and a
+// longer split a word of four letters or more.
+func (n *normalizer) runTogether(w string) []string {
+	if len(w) < minRun || len(w) > maxRunLen || !isASCIIWord(w) {
+		return nil
+	}
+	var best, from [maxRunLen + 1]int // fewest words for w[:i], 0 if none
+	best[0] = 1
+	for i := 1; i <= len(w); i++ {
+		for j := max(0, i-maxWord); j < i; j++ {
+			if best[j] == 0 || !n.known(w[j:i]) || i-j == 1 && !strings.ContainsRune("uian", rune(w[j])) {
+				continue
+			}
+			if c := best[j] + 1; best[i] == 0 || c < best[i] {
+				best[i], from[i] = c, j
+			}
+		}
+	}
+	if best[len(w)] < 3 { // not split, or one word
+		return nil
+	}
+	var words []string
+	longest, shortest := 0, len(w)
+	for i := len(w); i > 0; i = from[i] {
+		p := w[from[i]:i]
+		words = append(words, p)
+		longest, shortest = max(longest, len(p)), min(shortest, len(p))
+	}
+	if longest < 4 || len(words) == 2 && shortest < 4 {
+		return nil
+	}
+	slices.Reverse(words)
+	return words
+}
+
+// numberWord reads an age-like number word, spelt as it sounds or run
+// together: "fiveteen", "fourten", "forteen" (14), "thirty", "twentyone".
+// Words the slang lists (fourteen, twenty) never reach it.
+func numberWord(w string) (string, bool) {
+	for _, suf := range [...]string{"teen", "ten", "tean"} {
+		if stem, ok := strings.CutSuffix(w, suf); ok {
+			if v, ok := teenStems[stem]; ok {
+				return strconv.Itoa(10 + v), true
+			}
+		}
+	}
+	for t, v := range tensWords {
+		rest, ok := strings.CutPrefix(w, t)
+		if !ok {
+			continue
+		}
+		if rest == "" {
+			return strconv.Itoa(v), true
+		}
+		if u, ok := unitWords[rest]; ok {
+			return strconv.Itoa(v + u), true
+		}
+	}
+	return "", false
+}
+
+var (
+	teenStems = map[string]int{"thir": 3, "four": 4, "for": 4, "fif": 5, "five": 5, "six": 6, "sev": 7, "seven": 7,
+		"eigh": 8, "eight": 8, "nin": 9, "nine": 9}
+	tensWords = map[string]int{"twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60,
+		"seventy": 70, "eighty": 80, "ninety": 90}
+	unitWords = map[string]int{"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+)
+
+// canon rewrites a message's tokens into the forms the patterns are written
+// in, where a word's reading depends on its neighbours:
+//
+//   - the future with "going to" before a verb of the future_verb class
+//     becomes "will", with its auxiliary dropped: "your class is going to
+//     see" -> your class will see, "im going to post" -> i will post,
+//     "your going to" (ur gonna) -> you will; not after "was" or "were";
+//   - the present progressive of such a verb after im, am, is or are is a
+//     plan and reads the same: "im uploading them" -> i will upload them;
+//   - "2" between words is "to" ("talk 2 me") or, at the end, "too" ("me
+//     2"); "4" before a pronoun or a determiner is "for" ("4 you"); before a
+//     noun or a unit they stay numbers ("2 pics", "4 hours");
+//   - a tens word and a unit word make one number ("twenty one" -> 21),
+//     and the digits of a teenage age spaced out after "im", "am", "aged",
+//     "turned" one ("im 1 4" -> im 14).
+func (n *normalizer) canon(toks []string) []string {
+	out := toks[:0:0]
+	for i := 0; i < len(toks); i++ {
+		prev, next, next2 := "", "", ""
+		if len(out) > 0 {
+			prev = out[len(out)-1]
+		}
+		if i+1 < len(toks) {
+			next = toks[i+1]
+		}
+		if i+2 < len(toks) {
+			next2 = toks[i+2]
+		}
+		var used int
+		out, used = n.canonAt(out, prev, toks[i], next, next2)
+		i += used
+	}
+	return out
+}
+
+// canonAt appends the reading of token t, with prev the last token out and
+// next, next2 the tokens after t, and returns how many of those it used.
+func (n *normalizer) canonAt(out []string, prev, t, next, next2 string) ([]string, int) {
+	switch {
+	case t == "going" && next == "to" && n.future[next2] && prev != "was" && prev != "were":
+		return append(futureSubject(out), "will"), 1 // the verb follows
+	case progressiveAux[prev] && n.progressive(t) != "":
+		return append(futureSubject(out), "will", n.progressive(t)), 0 // "im uploading them"
+	case (t == "2" || t == "4") && prev != "" && !isNumber(prev) && prev != "£":
+		return append(out, numberWordFor(t, next)), 0
+	case t == "1" && len(next) == 1 && isNumber(next) && ageLead[prev]:
+		return append(out, "1"+next), 1 // "im 1 4" -> im 14
+	case unitWords[t] > 0 && tensValue(prev):
+		v, _ := strconv.Atoi(prev)
+		out[len(out)-1] = strconv.Itoa(v + unitWords[t])
+		return out, 0
+	}
+	return append(out, t), 0
+}
+
+// futureSubject rewrites the token before a future reading: the auxiliary
+// goes ("is going to" -> will), and "im", "your" (ur gonna), "theyre"
+// become their subject.
+func futureSubject(out []string) []string {
+	k := len(out) - 1
+	if k < 0 {
+		return out
+	}
+	switch out[k] {
+	case "is", "are", "am", "s", "re", "m", "be":
+		return out[:k]
+	case "im":
+		out[k] = "i"
+	case "your", "youre":
+		out[k] = "you"
+	case "theyre":
+		out[k] = "they"
+	}
+	return out
+}
+
+// numberWordFor reads a lone 2 or 4 by the word after it.
+func numberWordFor(t, next string) string {
+	switch {
+	case t == "4" && forNext[next]:
+		return "for"
+	case t == "2" && toNext[next]:
+		return "to"
+	case t == "2" && (next == "" || tooNext[next]):
+		return "too"
+	}
+	return t
+}
+
+// progressive returns the verb of a present participle of the future_verb
+// class ("uploading" -> upload, "sharing" -> share, "dropping" -> drop), or
+// "". "going" is left alone: "going to" has its own reading.
+func (n *normalizer) progressive(t string) string {
+	stem, ok := strings.CutSuffix(t, "ing")
+	if !ok || len(stem) < 2 || stem == "go" {
+		return ""
+	}
+	if n.future[stem] {
+		return stem
+	}
+	if n.future[stem+"e"] {
+		return stem + "e"
+	}
+	if k := len(stem); k >= 3 && stem[k-1] == stem[k-2] && n.future[stem[:k-1]] {
+		return stem[:k-1]
+	}
+	return ""
+}
+
+func tensValue(t string) bool {
+	v, err := strconv.Atoi(t)
+	return err == nil && len(t) == 2 && v >= 20 && v%10 == 0
+}
+
+var (
+	// forNext are the words after which a lone 4 reads "for".
+	forNext = set("me", "you", "your", "my", "us", "him", "her", "them", "the", "a", "real", "free", "sure", "ever", "now", "it", "this", "that")
+	// toNext are the words after which a lone 2 reads "to".
+	toNext = set("me", "you", "your", "my", "us", "him", "her", "them", "the", "a", "school", "bed", "sleep", "see", "send",
+		"talk", "meet", "come", "go", "do", "be", "get", "tell", "keep", "delete", "show", "chat", "know", "mine", "yours", "anyone", "nobody")
+	// progressiveAux are the words before a present participle that make it
+	// a plan: "im sending", "your mum is getting".
+	progressiveAux = set("im", "am", "is", "are", "s", "re")
+	// ageLead are the words after which "1 4" is an age spaced out.
+	ageLead = set("im", "am", "aged", "age", "turned", "turning")
+	// tooNext are the words after which a lone 2 at the end of a phrase reads "too".
+	tooNext = set("lol", "haha", "x", "xx", "and", "but", "though", "tho", "btw", "lmao")
+)
+
+func set(words ...string) map[string]bool {
+	m := make(map[string]bool, len(words))
+	for _, w := range words {
+		m[w] = true
+	}
+	return m
 }
 
 func (n *normalizer) known(w string) bool {
@@ -399,21 +639,28 @@ func collapseRuns(w string, min, keep int) string {
 	return b.String()
 }
 
-// minFuzzy is the shortest word corrected for a typo: shorter words have too
-// many real neighbours ("pics" and "pigs").
-const minFuzzy = 6
+// minFuzzy is the shortest word corrected for a typo, and the shortest
+// vocabulary word it may become: shorter words have too many real
+// neighbours ("pics" and "pigs"). A letter changed or two swapped is only
+// corrected in words of minSubst letters or more: among five-letter words
+// too many real ones differ by a letter ("along" is not "alone", "same" not
+// "shame"); a letter missing or doubled is ("delet", "secrt").
+const (
+	minFuzzy = 5
+	minSubst = 6
+)
 
 // correct returns the one vocabulary word within one edit (insertion,
 // deletion, substitution or transposition) of w, or w itself when there is
 // none or more than one.
 func (n *normalizer) correct(w string) string {
-	if len(w) < minFuzzy-1 || len(n.fuzzy) == 0 {
+	if len(w) < minFuzzy || len(n.fuzzy) == 0 {
 		return w
 	}
 	found := ""
 	try := func(key string) bool {
 		for _, c := range n.fuzzy[key] {
-			if c == found || !withinOneEdit(w, c) {
+			if c == found || !withinOneEdit(w, c) || len(c) == len(w) && len(w) < minSubst {
 				continue
 			}
 			if found != "" {

@@ -50,7 +50,34 @@ func TestTokens(t *testing.T) {
 		// Letters spelt out one by one are joined back into words when
 		// they spell known words, or when wider gaps mark the words.
 		{"d e l e t e  t h e  c h a t", "delete the chat"},
-		{"deletethechat", "deletethechat"}, // words run together are not split
+		{"deletethechat", "delete the chat"}, // words run together are split into known words
+		{"donttellurmum", "dont tell your mum"},
+		{"keepthisbetweenyouandme", "keep this between you and me"},
+		{"together", "together"}, // no word of four letters: to get her
+		{"nowhere", "nowhere"},   // two words need four letters each
+		{"ur class is gonna see", "your class will see"},
+		{"im going to post it", "i will post it"},
+		{"we were going to see a film", "we were going to see a film"},
+		{"im going to school", "im going to school"},
+		{"im uploading what u sent to ur gc", "i will upload what you sent to your group chat"},
+		{"she is sharing it", "she will share it"},
+		{"im going home", "im going home"},
+		{"im dropping it off", "i will drop it off"},
+		{"talk 2 me", "talk to me"},
+		{"me 2 lol", "me too lol"},
+		{"send 2 pics in 4 hours", "send 2 pics in 4 hours"},
+		{"just 4 you", "just for you"},
+		{"im fiveteen", "im 15"},
+		{"im forteen", "im 14"},
+		{"twenty one", "21"},
+		{"im 1 4 too", "im 14 too"},
+		{"give me 1 4 now", "give me 1 4 now"},
+		{"s 3 c r 3 t", "secret"},
+		{"d e l 3 t e", "delete"},
+		{"me n u 4 ever", "me and you for ever"},
+		{"delet it", "delete it"},
+		{"come along", "come along"}, // a changed letter in a five-letter word is no typo
+		{"dont tel ur dad abot us", "dont tell your dad about us"},
 		{"keep it s.e.c.r.e.t", "keep it secret"},
 		{"s-e-n-d m-e a p-i-c", "send me a pic"},
 		{"s e n d m e a p i c", "send me a pic"},

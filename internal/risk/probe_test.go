@@ -206,8 +206,14 @@ func TestProbeEvasions(t *testing.T) {
 		{name: "demand split over one-word messages", members: contactPair, alert: true, rule: "sextortion.money_demand", lines: []string{
 			"a: pay", "a: me", "a: £50", "a: or", "a: i", "a: post", "a: them", "a: everywhere",
 		}},
-		{name: "short messages with replies between do not join", members: contactPair, lines: []string{
+		{name: "short messages with a reply between each join", members: contactPair, alert: true, rule: "sextortion.exposure_threat", lines: []string{
 			"a: send", "b: what", "a: more", "b: ?", "a: or", "b: huh", "a: everyone", "b: lol", "a: sees",
+		}},
+		{name: "short messages with replies between, harmless", members: contactPair, lines: []string{
+			"a: send", "b: what", "a: the", "b: ?", "a: homework", "b: lol", "a: everyone", "b: ok", "a: has",
+		}},
+		{name: "short messages with two replies between do not join", members: contactPair, lines: []string{
+			"a: send", "b: what", "b: ?", "a: more", "b: huh", "b: ??", "a: or", "b: lol", "b: eh", "a: everyone", "b: k", "b: ok", "a: sees",
 		}},
 
 		{name: "implied threat: a shame if your class saw", members: contactPair, alert: true, rule: "sextortion.exposure_threat", lines: []string{

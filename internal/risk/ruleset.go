@@ -18,7 +18,7 @@ import (
 
 // SignalsVersion changes whenever the way signals are computed changes in a
 // way that matters to rules. It is part of every rule set's version.
-const SignalsVersion = 1
+const SignalsVersion = 2
 
 // Limits on what one rule may cost.
 const (

@@ -7,8 +7,11 @@ package nuditytest
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
+	"hash/crc32"
 	"image"
 	"image/color"
+	"image/gif"
 	"image/png"
 	"math"
 	"math/rand/v2"
@@ -33,14 +36,29 @@ type Classifier struct {
 	scores nudity.Scores
 	err    error
 	told   bool
+	marked bool // answer scores only for an image marked with Marker
 	calls  int
 }
+
+// Marker is the colour that marks a frame of GIF: a Classifier told
+// AnswerMarked answers its scores only for an image whose centre pixel is
+// this colour. No frame of GIF but the marked one, and no image of PNG,
+// has it there.
+var Marker = color.NRGBA{R: 250, G: 5, B: 250, A: 255}
 
 // Answer tells c to answer scores from now on.
 func (c *Classifier) Answer(s nudity.Scores) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.scores, c.err, c.told = s, nil, true
+	c.scores, c.err, c.told, c.marked = s, nil, true, false
+}
+
+// AnswerMarked tells c to answer s, from now on, for an image whose centre
+// pixel is Marker, and Neutral for any other.
+func (c *Classifier) AnswerMarked(s nudity.Scores) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.scores, c.err, c.told, c.marked = s, nil, true, true
 }
 
 // Fail tells c to fail with err from now on.
@@ -65,10 +83,103 @@ func (c *Classifier) Classify(ctx context.Context, img image.Image) (nudity.Scor
 	if c.err != nil {
 		return nudity.Scores{}, c.err
 	}
-	if !c.told {
+	if !c.told || (c.marked && !isMarked(img)) {
 		return Neutral, nil
 	}
 	return c.scores, nil
+}
+
+// isMarked reports whether the centre pixel of img is Marker.
+func isMarked(img image.Image) bool {
+	b := img.Bounds()
+	r, g, bl, a := img.At((b.Min.X+b.Max.X)/2, (b.Min.Y+b.Max.Y)/2).RGBA()
+	return color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(bl >> 8), A: uint8(a >> 8)} == Marker
+}
+
+// GIF returns a harmless generated animated GIF, w×h, of frames frames of
+// coloured noise (as PNG's, in a palette of 216 colours) from seed. Frame
+// marked (counted from 0; none if out of range) is a small frame in the
+// middle of the picture, drawn over the one before, whose pixels are all
+// Marker; the frame after it covers it again.
+func GIF(w, h, frames, marked int, seed uint64) []byte {
+	pal := make(color.Palette, 0, 256)
+	for i := range 216 {
+		pal = append(pal, color.NRGBA{R: uint8(i / 36 * 51), G: uint8(i / 6 % 6 * 51), B: uint8(i % 6 * 51), A: 255})
+	}
+	pal = append(pal, Marker)
+	g := &gif.GIF{Config: image.Config{ColorModel: pal, Width: w, Height: h}}
+	for f := range frames {
+		var m *image.Paletted
+		if f == marked {
+			m = image.NewPaletted(image.Rect(w/4, h/4, w-w/4, h-h/4), pal)
+			for i := range m.Pix {
+				m.Pix[i] = uint8(len(pal) - 1)
+			}
+		} else {
+			r := rand.New(rand.NewPCG(seed+uint64(f), seed^0x9e3779b97f4a7c15))
+			m = image.NewPaletted(image.Rect(0, 0, w, h), pal)
+			for y := range h {
+				for x := range w {
+					cr, cg, cb := uint8(x*255/w)^uint8(r.IntN(64)), uint8(y*255/h)^uint8(r.IntN(64)), uint8(r.IntN(256))
+					m.Pix[m.PixOffset(x, y)] = cr/51*36 + cg/51*6 + cb/51
+				}
+			}
+		}
+		g.Image = append(g.Image, m)
+		g.Delay = append(g.Delay, 10)
+		g.Disposal = append(g.Disposal, gif.DisposalNone)
+	}
+	var buf bytes.Buffer
+	if err := gif.EncodeAll(&buf, g); err != nil {
+		panic(err) // a well-formed GIF: cannot fail
+	}
+	return buf.Bytes()
+}
+
+// APNG returns PNG(w, h, seed) made an animated PNG of two frames: an
+// animation control chunk and a first frame control before the image data
+// (the default image is the first frame), and a second frame, a copy of the
+// first, after it. A decoder that knows no APNG sees the still PNG.
+func APNG(w, h int, seed uint64) []byte {
+	still := PNG(w, h, seed)
+	const sig = 8
+	ihdrEnd := sig + 8 + 13 + 4
+	var idat []byte
+	for i := ihdrEnd; i+8 <= len(still); {
+		n := int(binary.BigEndian.Uint32(still[i:]))
+		if string(still[i+4:i+8]) == "IDAT" {
+			idat = append(idat, still[i+8:i+8+n]...)
+		}
+		i += 12 + n
+	}
+	fctl := func(seq uint32) []byte {
+		b := make([]byte, 26)
+		binary.BigEndian.PutUint32(b[0:], seq)
+		binary.BigEndian.PutUint32(b[4:], uint32(w))
+		binary.BigEndian.PutUint32(b[8:], uint32(h))
+		binary.BigEndian.PutUint16(b[20:], 1) // delay 1/10 s
+		binary.BigEndian.PutUint16(b[22:], 10)
+		return b
+	}
+	actl := make([]byte, 8)
+	binary.BigEndian.PutUint32(actl, 2) // frames; plays forever
+	out := append([]byte(nil), still[:ihdrEnd]...)
+	out = appendChunk(out, "acTL", actl)
+	out = appendChunk(out, "fcTL", fctl(0))
+	iend := len(still) - 12
+	out = append(out, still[ihdrEnd:iend]...)
+	out = appendChunk(out, "fcTL", fctl(1))
+	out = appendChunk(out, "fdAT", append(binary.BigEndian.AppendUint32(nil, 2), idat...))
+	return append(out, still[iend:]...)
+}
+
+// appendChunk appends a PNG chunk.
+func appendChunk(b []byte, typ string, data []byte) []byte {
+	b = binary.BigEndian.AppendUint32(b, uint32(len(data)))
+	start := len(b)
+	b = append(b, typ...)
+	b = append(b, data...)
+	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(b[start:]))
 }
 
 // PNG returns a harmless generated image: coloured noise over soft

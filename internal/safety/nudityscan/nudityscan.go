@@ -4,8 +4,11 @@
 // the policy of internal/nudity — an adult's image to a young person, or a
 // young person's to an adult, held and cased at priority 1; one between young
 // people asked about first and delivered blurred — with a new_image detection
-// recording the scores. Toward a young person an image that cannot be
-// classified is held, as one that cannot be hashed.
+// recording the scores. Every frame of an animated GIF is classified, as a
+// viewer sees it, and the worst stands for the image. Toward a young person
+// an image that cannot be classified is held, as one that cannot be hashed:
+// so is an animated PNG or WebP, and a GIF with more frames than are
+// classified.
 package nudityscan
 
 import (
@@ -14,6 +17,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"image"
 	"log/slog"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -42,6 +46,10 @@ type Config struct {
 	// Limits bound what is decoded (the images scanner's, with its memory
 	// budget).
 	Limits imaging.Limits
+	// MaxFrames is how many frames of an animated GIF are classified at
+	// most; toward a young person one with more is held as an image that
+	// cannot be classified. 0 means imaging.DefaultMaxFrames.
+	MaxFrames int
 }
 
 // Deps are what the scanner is built on. Notify, Log and Metrics are
@@ -95,6 +103,9 @@ func New(cfg Config, d Deps) (*Scanner, error) {
 	if cfg.Model == "" {
 		cfg.Model = "unnamed"
 	}
+	if cfg.MaxFrames <= 0 {
+		cfg.MaxFrames = imaging.DefaultMaxFrames
+	}
 	s := &Scanner{cfg: cfg, st: d.Store, cl: d.Classifier, notify: d.Notify, log: d.Log}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -128,21 +139,21 @@ func (s *Scanner) Scan(ctx context.Context, c *messaging.Content) (messaging.Ver
 		return messaging.Verdict{}, nil // adults: not classified at all
 	}
 	j := &job{s: s, c: c, branch: branch}
-	scores, reason, err := s.classify(ctx, c.Data)
+	res, err := Classify(ctx, s.cl, s.cfg.Thresholds, c.Data, s.cfg.Limits, s.cfg.MaxFrames)
 	switch {
-	case errors.Is(err, errUndecodable):
+	case errors.Is(err, ErrUndecodable):
 		// The known-image check answers for it: held toward a young
 		// person, with its scan_failed detection; refused otherwise.
 		return messaging.Verdict{}, nil
 	case err != nil:
 		return messaging.Verdict{}, err // no room to decode now: asked to try again
 	}
-	if reason != "" {
+	if res.Reason != "" {
 		s.countShadow(BranchFailed, WouldHold)
-		return j.unclassified(ctx, reason), nil
+		return j.unclassified(ctx, res.Reason, res.Err), nil
 	}
-	j.scores = scores
-	if !s.cfg.Thresholds.Nudity(scores) {
+	j.res = res
+	if !s.cfg.Thresholds.Nudity(res.Scores) {
 		s.countShadow(string(branch), WouldDeliver)
 		return messaging.Verdict{}, nil
 	}
@@ -179,27 +190,116 @@ func would(a nudity.Action) string {
 	return WouldDeliver
 }
 
-// errUndecodable: the file is not an image the server decodes.
-var errUndecodable = errors.New("not a decodable image")
+// ErrUndecodable is the error of Classify for a file that is not an image
+// the server decodes.
+var ErrUndecodable = errors.New("not a decodable image")
 
-// classify decodes and classifies data. A reason is returned when the
-// classifier failed on it; errUndecodable when it is not a decodable image;
-// another error when the decode budget has no room now.
-func (s *Scanner) classify(ctx context.Context, data []byte) (nudity.Scores, string, error) {
-	img, err := imaging.Decode(data, s.cfg.Limits)
+// Reasons an image toward a young person is not classified, and is held.
+const (
+	ReasonNotClassified = "not_classified" // the classifier failed
+	// An animated PNG or WebP: only its first or default image could be
+	// classified, and a viewer shows the others.
+	ReasonAnimatedPNG  = "animated_png"
+	ReasonAnimatedWebP = "animated_webp"
+	// An animated GIF with more frames than Config.MaxFrames, or frames ×
+	// size over the decoding limits.
+	ReasonAnimationTooLarge = "animation_too_large"
+	// An animated GIF whose first frame decodes and the others do not.
+	ReasonAnimationUnreadable = "animation_unreadable"
+)
+
+// Result is what the classifier said of one image file.
+type Result struct {
+	// Scores are the image's, or for an animated GIF its worst frame's.
+	Scores nudity.Scores
+	// Frame and Frames, for an animated GIF: which frame (counted from 1)
+	// gave Scores, and how many were classified. 0 for a still image.
+	Frame, Frames int
+	// Reason says why the image was not classified, "" when it was: one
+	// of the Reason constants. Err is the error behind it, if any.
+	Reason string
+	Err    error
+}
+
+// Classify decodes data under lim and classifies it as the scanner does: a
+// still image, or every frame of an animated GIF (at most maxFrames, 0 for
+// imaging.DefaultMaxFrames) as a viewer sees it, the worst frame under t
+// standing for the image. An image that cannot be classified — the
+// classifier failed, an animated PNG or WebP, a GIF over the limits — is a
+// Result with a Reason. The error is ErrUndecodable (wrapping the imaging
+// refusal) for a file that is not a decodable image; a safeguard.ErrUnavailable
+// one when the decode budget has no room now; or ctx's.
+func Classify(ctx context.Context, cl nudity.Classifier, t nudity.Thresholds, data []byte, lim imaging.Limits, maxFrames int) (Result, error) {
+	img, err := imaging.Decode(data, lim)
 	if err != nil {
 		if safeguard.ErrorCode(err) == budget.CodeBusy {
-			return nudity.Scores{}, "", err
+			return Result{}, err
 		}
-		return nudity.Scores{}, "", errUndecodable
+		return Result{}, fmt.Errorf("%w: %w", ErrUndecodable, err)
+	}
+	anim := imaging.Animated(data)
+	if anim.Type == imaging.GIF {
+		img.Release()
+		return classifyFrames(ctx, cl, t, data, lim, maxFrames)
 	}
 	defer img.Release()
-	scores, err := s.cl.Classify(ctx, img.Image)
-	if err != nil {
-		s.log.WarnContext(ctx, "image not classified", "err", err)
-		return nudity.Scores{}, "not_classified", nil
+	switch anim.Type {
+	case imaging.PNG:
+		return Result{Reason: ReasonAnimatedPNG}, nil
+	case imaging.WebP:
+		return Result{Reason: ReasonAnimatedWebP}, nil
 	}
-	return scores, "", nil
+	scores, err := cl.Classify(ctx, img.Image)
+	if err != nil {
+		return Result{Reason: ReasonNotClassified, Err: err}, nil
+	}
+	return Result{Scores: scores}, nil
+}
+
+// errFrame wraps the classifier's failure on a frame.
+type errFrame struct{ err error }
+
+func (e errFrame) Error() string { return e.err.Error() }
+
+// classifyFrames classifies every frame of an animated GIF, within the
+// frame and decoding limits, and keeps the worst.
+func classifyFrames(ctx context.Context, cl nudity.Classifier, t nudity.Thresholds, data []byte, lim imaging.Limits, maxFrames int) (Result, error) {
+	var r Result
+	err := imaging.DecodeFrames(data, lim, maxFrames, func(i int, frame image.Image) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		scores, err := cl.Classify(ctx, frame)
+		if err != nil {
+			return errFrame{fmt.Errorf("frame %d: %w", i+1, err)}
+		}
+		r.Frames++
+		if r.Frame == 0 || worse(t, scores, r.Scores) {
+			r.Scores, r.Frame = scores, i+1
+		}
+		return nil
+	})
+	var ef errFrame
+	switch {
+	case err == nil:
+		return r, nil
+	case errors.As(err, &ef):
+		return Result{Reason: ReasonNotClassified, Err: ef.err}, nil
+	case ctx.Err() != nil, safeguard.ErrorCode(err) == budget.CodeBusy:
+		return Result{}, err
+	case safeguard.ErrorCode(err) == imaging.CodeTooLarge:
+		return Result{Reason: ReasonAnimationTooLarge, Err: err}, nil
+	}
+	return Result{Reason: ReasonAnimationUnreadable, Err: err}, nil
+}
+
+// worse reports whether scores a are worse than b: nudity where b is not,
+// or else more belief in the three sexual classes.
+func worse(t nudity.Thresholds, a, b nudity.Scores) bool {
+	if na, nb := t.Nudity(a), t.Nudity(b); na != nb {
+		return na
+	}
+	return a.Porn+a.Hentai+a.Sexy > b.Porn+b.Hentai+b.Sexy
 }
 
 // job is the scan of one image.
@@ -207,7 +307,7 @@ type job struct {
 	s       *Scanner
 	c       *messaging.Content
 	branch  nudity.Branch
-	scores  nudity.Scores
+	res     Result
 	risk    []string // risk rules fired in the conversation
 	earlier int      // the sender's earlier peer images in the window
 	d       nudity.Decision
@@ -313,7 +413,7 @@ func (j *job) record(ctx context.Context, tx messaging.VerdictTx, m *safeguard.M
 // detection describes the decision about message m.
 func (j *job) detection(m *safeguard.Message) *safeguard.Detection {
 	c := j.c
-	finding := &safeguard.NudityFinding{Model: j.s.cfg.Model, Scores: j.scores, Thresholds: j.s.cfg.Thresholds, Nudity: true,
+	finding := &safeguard.NudityFinding{Model: j.s.cfg.Model, Scores: j.res.Scores, Frame: j.res.Frame, Frames: j.res.Frames, Thresholds: j.s.cfg.Thresholds, Nudity: true,
 		Branch: string(j.branch), Action: string(j.d.Action), Shadow: j.s.cfg.Policy.Shadow, Confirmed: c.Confirmed,
 		RiskRules: j.risk, Repeats: j.earlier, CaseReason: j.d.CaseReason, Signals: j.d.Signals, SHA256: sha256Hex(c.Data)}
 	d := safety.NewDetection(c, m)
@@ -327,8 +427,12 @@ func (j *job) detection(m *safeguard.Message) *safeguard.Detection {
 	if j.branch != nudity.MinorToMinor {
 		d.Severity = safeguard.SeverityCritical
 	}
+	sc := j.res.Scores
 	d.Summary = fmt.Sprintf("new image: may show nudity (porn %.4g, hentai %.4g, sexy %.4g), %s, %s",
-		j.scores.Porn, j.scores.Hentai, j.scores.Sexy, words(j.branch), actionWords(j.d.Action))
+		sc.Porn, sc.Hentai, sc.Sexy, words(j.branch), actionWords(j.d.Action))
+	if j.res.Frames > 0 {
+		d.Summary += fmt.Sprintf("; animated: frame %d of %d", j.res.Frame, j.res.Frames)
+	}
 	if j.s.cfg.Policy.Shadow {
 		d.Summary += " (shadow mode)"
 	}
@@ -386,13 +490,14 @@ func (j *job) after(ctx context.Context, m *safeguard.Message) {
 // held toward a young person, with a scan_failed detection that opens a
 // case, exactly as an image that cannot be hashed. In shadow mode it is
 // recorded (no case) and goes on as the other checks say.
-func (j *job) unclassified(ctx context.Context, reason string) messaging.Verdict {
+func (j *job) unclassified(ctx context.Context, reason string, cause error) messaging.Verdict {
 	c := j.c
-	j.s.log.WarnContext(ctx, "image toward a young person not classified", "conversation", c.Conversation.ID, "reason", reason, "shadow", j.s.cfg.Policy.Shadow)
+	j.s.log.WarnContext(ctx, "image toward a young person not classified", "conversation", c.Conversation.ID, "reason", reason,
+		"err", cause, "shadow", j.s.cfg.Policy.Shadow)
 	record := func(ctx context.Context, tx messaging.VerdictTx, m *safeguard.Message) error {
 		d := safety.NewDetection(c, m)
 		d.Source, d.ContentKey = safeguard.ScanFailure, fmt.Sprintf("message:%d", m.ID)
-		d.Severity, d.Category, d.Summary = safeguard.SeverityMedium, safeguard.CategoryUnscanned, "image held for review: "+reason
+		d.Severity, d.Category, d.Summary = safeguard.SeverityMedium, safeguard.CategoryUnscanned, "image held for review: "+reason+reasonWords(reason)
 		d.SetFinding(safeguard.Finding{Unscanned: &safeguard.Unscanned{Reason: reason, SHA256: sha256Hex(c.Data)}})
 		if j.s.cfg.Policy.Shadow {
 			d.Summary = "image not classified (shadow mode): " + reason
@@ -404,6 +509,22 @@ func (j *job) unclassified(ctx context.Context, reason string) messaging.Verdict
 		return messaging.Verdict{Record: record}
 	}
 	return messaging.Verdict{Hold: true, Reason: "nudity_unclassified", Record: record}
+}
+
+// reasonWords says, for a moderator, why an animated image was not
+// classified.
+func reasonWords(reason string) string {
+	switch reason {
+	case ReasonAnimatedPNG:
+		return " (an animated PNG: only its default image can be classified)"
+	case ReasonAnimatedWebP:
+		return " (an animated WebP: its frames cannot be classified)"
+	case ReasonAnimationTooLarge:
+		return " (an animated GIF with more frames, or more pixels in all, than are classified)"
+	case ReasonAnimationUnreadable:
+		return " (an animated GIF whose later frames could not be read)"
+	}
+	return ""
 }
 
 func sha256Hex(b []byte) string {
