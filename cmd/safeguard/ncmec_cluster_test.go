@@ -8,6 +8,7 @@ import (
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/lawreport"
 	"github.com/safeguard-dev/safeguard/internal/lawreport/lawreporttest"
+	"github.com/safeguard-dev/safeguard/internal/lawreport/ncmec"
 	"github.com/safeguard-dev/safeguard/internal/lawreport/ncmec/ncmectest"
 	"github.com/safeguard-dev/safeguard/internal/lease"
 	"github.com/safeguard-dev/safeguard/internal/store/postgres"
@@ -32,7 +33,7 @@ func TestClusterNCMECOnce(t *testing.T) {
 		}
 		t.Cleanup(func() { st.Close() })
 		stores = append(stores, st)
-		sub, err := ncmecSubmitter(c, st, t.TempDir(), slog.New(slog.DiscardHandler))
+		sub, err := ncmecSubmitter(c, st, &ncmec.DirStore{Dir: t.TempDir()}, slog.New(slog.DiscardHandler))
 		if err != nil {
 			t.Fatal(err)
 		}

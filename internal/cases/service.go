@@ -106,11 +106,15 @@ type Deps struct {
 	Vault     *evidence.Vault
 	Builder   *lawreport.Builder
 	Submitter lawreport.Submitter
-	Alerter   Alerter
-	Notify    messaging.Notifier
-	Lookup    Lookup
-	Now       func() time.Time
-	Log       *slog.Logger
+	// Prepare, if set, receives the report package of a priority 1 case
+	// as soon as the case opens, in place of Config.PrepareDir (a cluster
+	// prepares into the files its servers share).
+	Prepare lawreport.Submitter
+	Alerter Alerter
+	Notify  messaging.Notifier
+	Lookup  Lookup
+	Now     func() time.Time
+	Log     *slog.Logger
 }
 
 // Service is the cases use case. Create it with New.
