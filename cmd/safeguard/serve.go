@@ -20,6 +20,7 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/evidence"
 	"github.com/safeguard-dev/safeguard/internal/imaging"
 	"github.com/safeguard-dev/safeguard/internal/keyring"
+	"github.com/safeguard-dev/safeguard/internal/lease"
 	"github.com/safeguard-dev/safeguard/internal/media"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 	"github.com/safeguard-dev/safeguard/internal/moderators"
@@ -79,9 +80,10 @@ type serveConfig struct {
 	e2eeRetention                    time.Duration // end-to-end encryption
 	maxBlobBytes                     int64         // end-to-end encryption
 	console                          consoleConfig
-	supportContact                   string // how people reach the operator, shown in the app
-	nats                             string // NATS URL: cluster mode (serve only)
-	kekFile                          string // the keyring's key-encryption key (cluster mode)
+	supportContact                   string        // how people reach the operator, shown in the app
+	nats                             string        // NATS URL: cluster mode (serve only)
+	kekFile                          string        // the keyring's key-encryption key (cluster mode)
+	leaseTTL                         time.Duration // of the job leases; lease.DefaultTTL if zero (tests shorten it)
 
 	// secrets, from the environment only
 	adminToken  string
@@ -241,8 +243,8 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	go reloadOnSignal(ctx, hup, srv.risk)
-	log.Info("serving", "url", srv.url, "db", redactDSN(c.db), "encryption", c.encryption, "operator_api", c.adminToken != "", "cluster", c.nats != "")
+	go reloadOnSignal(ctx, hup, srv.reload)
+	log.Info("serving", "url", srv.url, "db", redactDSN(c.db), "encryption", c.encryption, "operator_api", c.adminToken != "", "cluster", c.nats != "", "node", srv.node)
 	<-ctx.Done()
 	log.Info("shutting down")
 	return srv.close()
@@ -250,13 +252,17 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 
 // running is a started server.
 type running struct {
-	url string
+	url  string
+	node string // this server's name in logs, metrics and leases
+	// leases are the job leases this server holds or waits for.
+	leases *lease.Manager
 	// metricsURL is the operator-only metrics listener's, empty when there
 	// is none.
 	metricsURL string
 	svc        *messaging.Service
 	store      store.Store
 	risk       *riskscan.Scanner
+	reload     reloader // the risk rules: in a cluster, on every server
 	cases      *cases.Service
 	mods       *moderators.Service
 	images     *images.Scanner
@@ -277,8 +283,9 @@ func splitList(s string) []string {
 }
 
 // reloadOnSignal reloads the risk rules each time sig delivers, until ctx
-// ends. A reload that fails keeps the rules in force (the scanner logs why).
-func reloadOnSignal(ctx context.Context, sig <-chan os.Signal, r *riskscan.Scanner) {
+// ends (in a cluster, on every server). A reload that fails keeps the rules
+// in force (the scanner logs why).
+func reloadOnSignal(ctx context.Context, sig <-chan os.Signal, r reloader) {
 	for {
 		select {
 		case <-ctx.Done():

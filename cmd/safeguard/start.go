@@ -24,6 +24,7 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/evidence"
 	"github.com/safeguard-dev/safeguard/internal/imaging"
 	"github.com/safeguard-dev/safeguard/internal/keyring"
+	"github.com/safeguard-dev/safeguard/internal/lease"
 	"github.com/safeguard-dev/safeguard/internal/media"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 	"github.com/safeguard-dev/safeguard/internal/moderators"
@@ -66,6 +67,7 @@ type stack struct {
 	images     *images.Scanner
 	banks      *banks.Service
 	risk       *riskscan.Scanner
+	rules      web.RiskRules // the risk scanner as operators see it: in a cluster, sharedRisk
 	scanners   safety.Scanners
 	vault      *evidence.Vault
 	keyring    *keyring.Cluster  // the cluster's keyring; nil on one server
@@ -78,7 +80,9 @@ type stack struct {
 	console    *console.Console
 	stats      *platform.Service
 	reg        *prometheus.Registry // the metrics served on /metrics
-	jobs       context.Context      // background work, ended by stopJobs
+	node       string               // this server's name in logs, metrics and leases
+	leases     *lease.Manager
+	jobs       context.Context // background work, ended by stopJobs
 	stopJobs   context.CancelFunc
 	httpServer *http.Server
 }
@@ -86,7 +90,10 @@ type stack struct {
 // start opens the store and media, builds the service and serves HTTP until
 // close is called.
 func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, err error) {
-	s := &stack{reg: prometheus.NewRegistry()}
+	s := &stack{reg: prometheus.NewRegistry(), node: lease.Identity()}
+	if c.nats != "" {
+		log = log.With("node", s.node) // which server of the cluster says it
+	}
 	if err := s.check(&c); err != nil {
 		return nil, err
 	}
@@ -102,12 +109,18 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 	if err := s.buildSafety(c, log); err != nil {
 		return nil, err
 	}
+	if err := s.shareRisk(ctx, c, log); err != nil {
+		return nil, err
+	}
 	if err := s.buildServices(c, log); err != nil {
 		return nil, err
 	}
 	s.jobs, s.stopJobs = context.WithCancel(context.WithoutCancel(ctx))
 	undo.add(s.stopJobs)
 	s.runJobs(c, log)
+	if sr, ok := s.rules.(sharedRisk); ok {
+		go sr.run(s.jobs)
+	}
 	if err := s.buildConsole(c, log); err != nil {
 		return nil, err
 	}
@@ -189,6 +202,10 @@ func (s *stack) open(ctx context.Context, c *serveConfig, log *slog.Logger, undo
 	if s.media, err = openMedia(*c); err != nil {
 		return err
 	}
+	if s.leases, err = newLeases(*c, s.node, st, log); err != nil {
+		return err
+	}
+	s.reg.MustRegister(nodeCollector{s.leases})
 	return nil
 }
 
@@ -233,6 +250,22 @@ func (s *stack) buildSafety(c serveConfig, log *slog.Logger) error {
 		return err
 	}
 	s.scanners = append(s.scanners, ns)
+	return nil
+}
+
+// shareRisk makes the risk rules the cluster's with --nats: the rules in
+// force are those stored in the database, and a reload on any server is one
+// on every server. One server's are its own (s.rules is s.risk).
+func (s *stack) shareRisk(ctx context.Context, c serveConfig, log *slog.Logger) error {
+	s.rules = s.risk
+	ctl, ok := s.bus.(announcer)
+	if c.nats == "" || !ok {
+		return nil
+	}
+	if err := s.risk.Join(ctx, s.node); err != nil {
+		return fmt.Errorf("risk rules of the cluster: %w", err)
+	}
+	s.rules = sharedRisk{Scanner: s.risk, node: s.node, ctl: ctl, log: log}
 	return nil
 }
 
@@ -348,14 +381,20 @@ func (s *stack) buildE2EE(c serveConfig, log *slog.Logger) error {
 
 // runJobs starts the background work: the case consumer and retention, the
 // hash-bank index and retroactive matching, E2EE retention, and what follows
-// from birthdays.
+// from birthdays. Each job but the case consumer and the index (every
+// server loads its own) runs under its lease: in a cluster, on one server at
+// a time.
 func (s *stack) runJobs(c serveConfig, log *slog.Logger) {
-	runCaseJobs(s.jobs, c.cases, s.cases, s.svc, log)
-	go s.svc.RunAges(s.jobs, messaging.DefaultSettleAgesEvery)
-	go s.svc.RunRelay(s.jobs, messaging.DefaultRelayEvery)
-	go s.images.Run(s.jobs)
+	runCaseJobs(s.jobs, c.cases, s.cases, s.svc, s.hold, log)
+	s.hold(leaseAges, func(ctx context.Context) { s.svc.RunAges(ctx, messaging.DefaultSettleAgesEvery) })
+	s.hold(leaseRelay, func(ctx context.Context) { s.svc.RunRelay(ctx, messaging.DefaultRelayEvery) })
+	go func() {
+		if s.images.LoadIndex(s.jobs) {
+			s.hold(leaseRetro, s.images.RunRetro)
+		}
+	}()
 	if s.e2ee != nil {
-		go s.e2ee.Run(s.jobs, e2ee.DefaultSweepEvery)
+		s.hold(leaseE2EESweep, func(ctx context.Context) { s.e2ee.Run(ctx, e2ee.DefaultSweepEvery) })
 	}
 	if s.franking != nil {
 		go s.franking.Run(s.jobs, keyring.DefaultRefreshEvery, log)
@@ -376,7 +415,7 @@ func (s *stack) buildConsole(c serveConfig, log *slog.Logger) error {
 	}
 	s.console.Stats = s.stats
 	if c.console.enabled {
-		go pruneConsoleSessions(s.jobs, s.mods, log)
+		s.hold(leaseConsoleSessions, func(ctx context.Context) { pruneConsoleSessions(ctx, s.mods, log) })
 	}
 	return nil
 }
@@ -392,7 +431,7 @@ func checkSupportContact(s string) error {
 
 // api builds the HTTP API over the services.
 func (s *stack) api(c serveConfig, log *slog.Logger) *web.Server {
-	opts := []web.Option{web.WithCases(s.cases), web.WithE2EE(s.e2ee), web.WithRisk(s.risk), web.WithBanks(s.banks), web.WithStats(s.stats)}
+	opts := []web.Option{web.WithCases(s.cases), web.WithE2EE(s.e2ee), web.WithRisk(s.rules), web.WithBanks(s.banks), web.WithStats(s.stats)}
 	if c.console.enabled {
 		opts = append(opts, web.WithConsole(s.console))
 	}
@@ -439,10 +478,13 @@ func (s *stack) serve(ctx context.Context, c serveConfig, log *slog.Logger, undo
 	go func() { done <- s.httpServer.Serve(ln) }()
 	return &running{
 		url:        scheme + "://" + ln.Addr().String(),
+		node:       s.node,
+		leases:     s.leases,
 		metricsURL: metricsURL,
 		svc:        s.svc,
 		store:      s.st,
 		risk:       s.risk,
+		reload:     s.rules,
 		cases:      s.cases,
 		mods:       s.mods,
 		images:     s.images,

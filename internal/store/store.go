@@ -53,6 +53,7 @@ type Tx interface {
 	RateTx
 	IdempotencyTx
 	KeyringTx
+	ClusterTx
 }
 
 // AccountTx stores accounts, guardian link codes, sessions and logins.
@@ -811,4 +812,52 @@ type KeyringTx interface {
 	// DeleteFromKeyring deletes the keys of names, and returns how many
 	// there were.
 	DeleteFromKeyring(ctx context.Context, names []string) (int64, error)
+}
+
+// RiskRuleSet is one generation of the risk rules in force: the rule and
+// lexicon files a server read, as the risk scanner encodes them.
+type RiskRuleSet struct {
+	Generation int64 // numbers the sets stored: a later one is larger
+	Version    string
+	Sources    []byte
+	Node       string // the server that read the files
+	CreatedAt  time.Time
+}
+
+// RuleCount is a risk rule's counts: one server's, or summed.
+type RuleCount struct {
+	Rule                     string
+	Evaluated, Fired, Errors int64
+}
+
+// ClusterTx keeps what the servers of a cluster share of their own work:
+// leases on background jobs, the risk rules in force, each server's counts
+// of the rules, and the state of NCMEC filings.
+type ClusterTx interface {
+	// TakeLease gives the lease name to holder until until if it is free
+	// at now (never taken, released, or expired before now) or holder has
+	// it already, and reports whether holder has it.
+	TakeLease(ctx context.Context, name, holder string, now, until time.Time) (bool, error)
+	// ReleaseLease frees the lease name if holder has it.
+	ReleaseLease(ctx context.Context, name, holder string) error
+
+	// AddRiskRuleSet stores rs as the newest generation and sets its
+	// Generation.
+	AddRiskRuleSet(ctx context.Context, rs *RiskRuleSet) error
+	// LatestRiskRuleSet returns the newest generation; ErrNotFound if
+	// none was stored.
+	LatestRiskRuleSet(ctx context.Context) (*RiskRuleSet, error)
+
+	// PutRuleCounts stores node's counts of the rules, replacing those it
+	// stored before.
+	PutRuleCounts(ctx context.Context, node string, at time.Time, counts []RuleCount) error
+	// RuleCounts returns each rule's counts summed over every server, by
+	// rule.
+	RuleCounts(ctx context.Context) ([]RuleCount, error)
+
+	// NCMECFiling returns the state stored for a report reference;
+	// ErrNotFound if none.
+	NCMECFiling(ctx context.Context, reference string) ([]byte, error)
+	// PutNCMECFiling stores the state of a report reference.
+	PutNCMECFiling(ctx context.Context, reference string, state []byte, at time.Time) error
 }

@@ -45,6 +45,7 @@ var tests = [][]test{
 	riskTests,
 	urlListTests,
 	rateTests,
+	clusterTests,
 	idempotencyTests,
 	keyringTests,
 	e2eeTests,

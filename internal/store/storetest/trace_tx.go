@@ -939,3 +939,43 @@ func (t *tracedTx) DeleteFromKeyring(p0 context.Context, p1 []string) (int64, er
 	t.tr.note("DeleteFromKeyring")
 	return t.Tx.DeleteFromKeyring(p0, p1)
 }
+
+func (t *tracedTx) TakeLease(p0 context.Context, p1 string, p2 string, p3 time.Time, p4 time.Time) (bool, error) {
+	t.tr.note("TakeLease")
+	return t.Tx.TakeLease(p0, p1, p2, p3, p4)
+}
+
+func (t *tracedTx) ReleaseLease(p0 context.Context, p1 string, p2 string) error {
+	t.tr.note("ReleaseLease")
+	return t.Tx.ReleaseLease(p0, p1, p2)
+}
+
+func (t *tracedTx) AddRiskRuleSet(p0 context.Context, p1 *store.RiskRuleSet) error {
+	t.tr.note("AddRiskRuleSet")
+	return t.Tx.AddRiskRuleSet(p0, p1)
+}
+
+func (t *tracedTx) LatestRiskRuleSet(p0 context.Context) (*store.RiskRuleSet, error) {
+	t.tr.note("LatestRiskRuleSet")
+	return t.Tx.LatestRiskRuleSet(p0)
+}
+
+func (t *tracedTx) PutRuleCounts(p0 context.Context, p1 string, p2 time.Time, p3 []store.RuleCount) error {
+	t.tr.note("PutRuleCounts")
+	return t.Tx.PutRuleCounts(p0, p1, p2, p3)
+}
+
+func (t *tracedTx) RuleCounts(p0 context.Context) ([]store.RuleCount, error) {
+	t.tr.note("RuleCounts")
+	return t.Tx.RuleCounts(p0)
+}
+
+func (t *tracedTx) NCMECFiling(p0 context.Context, p1 string) ([]byte, error) {
+	t.tr.note("NCMECFiling")
+	return t.Tx.NCMECFiling(p0, p1)
+}
+
+func (t *tracedTx) PutNCMECFiling(p0 context.Context, p1 string, p2 []byte, p3 time.Time) error {
+	t.tr.note("PutNCMECFiling")
+	return t.Tx.PutNCMECFiling(p0, p1, p2, p3)
+}
