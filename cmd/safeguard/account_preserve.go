@@ -82,6 +82,7 @@ func cmdAccountExport(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "account export", "account export HANDLE --reference REF --out DIR --by NAME [flags]")
 	var d dataFlags
 	bindData(fs, &d, true)
+	bindClusterFiles(fs, &d)
 	reference := fs.String("reference", "", "the reference of the legal order the data is disclosed under (required)")
 	out := fs.String("out", "", "the new directory to write the package into (required)")
 	by := fs.String("by", "", "who exports: the name of the person at the command line, recorded as is in the audit log (required)")
@@ -103,16 +104,15 @@ func cmdAccountExport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	mediaKey := e.getenv("SAFEGUARD_MEDIA_KEY")
-	if mediaKey == "" {
-		if err := mustExist(d.mediaKeyFile, "media key", "media-key-file"); err != nil {
+	if d.nats != "" {
+		files, closeFiles, err := openClusterFiles(ctx, d.nats)
+		if err != nil {
 			return err
 		}
+		defer closeFiles()
+		cc.files = files
 	}
-	if err := mustExist(d.mediaDir, "media directory", "media"); err != nil {
-		return err
-	}
-	md, err := openMedia(serveConfig{mediaDir: d.mediaDir, mediaKeyFile: d.mediaKeyFile, mediaKey: mediaKey})
+	md, err := openMediaToRead(e, &d, cc.files)
 	if err != nil {
 		return err
 	}

@@ -16,9 +16,11 @@ import (
 
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/client"
+	"github.com/safeguard-dev/safeguard/internal/blob"
 	"github.com/safeguard-dev/safeguard/internal/cases"
 	"github.com/safeguard-dev/safeguard/internal/evidence"
 	"github.com/safeguard-dev/safeguard/internal/lawreport"
+	"github.com/safeguard-dev/safeguard/internal/media"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 	"github.com/safeguard-dev/safeguard/internal/store"
 	"github.com/safeguard-dev/safeguard/internal/web"
@@ -72,6 +74,24 @@ func (ce *caseEnv) sayTest(e *env) {
 	}
 }
 
+// openMediaToRead opens the media for an operator command: the media
+// directory, or a cluster's shared files; a missing key or directory is an
+// error and nothing is made.
+func openMediaToRead(e *env, d *dataFlags, files blob.Store) (media.Store, error) {
+	mediaKey := e.getenv("SAFEGUARD_MEDIA_KEY")
+	if mediaKey == "" {
+		if err := mustExist(d.mediaKeyFile, "media key", "media-key-file"); err != nil {
+			return nil, err
+		}
+	}
+	if files == nil {
+		if err := mustExist(d.mediaDir, "media directory", "media"); err != nil {
+			return nil, err
+		}
+	}
+	return openMedia(serveConfig{mediaDir: d.mediaDir, mediaKeyFile: d.mediaKeyFile, mediaKey: mediaKey, files: files})
+}
+
 // openCaseEnv opens the store and the cases service with its vault and
 // media, for a command that changes cases; what is missing is an error and
 // nothing is created.
@@ -87,17 +107,16 @@ func openCaseEnv(ctx context.Context, e *env, d *dataFlags, cc caseConfig) (*cas
 	if err != nil {
 		return nil, err
 	}
-	fail := func(err error) (*caseEnv, error) { st.Close(); return nil, err }
-	mediaKey := e.getenv("SAFEGUARD_MEDIA_KEY")
-	if mediaKey == "" {
-		if err := mustExist(d.mediaKeyFile, "media key", "media-key-file"); err != nil {
+	closeAll := func() { st.Close() }
+	fail := func(err error) (*caseEnv, error) { closeAll(); return nil, err }
+	if d.nats != "" {
+		files, closeFiles, err := openClusterFiles(ctx, d.nats)
+		if err != nil {
 			return fail(err)
 		}
+		cc.files, closeAll = files, func() { closeFiles(); st.Close() }
 	}
-	if err := mustExist(d.mediaDir, "media directory", "media"); err != nil {
-		return fail(err)
-	}
-	md, err := openMedia(serveConfig{mediaDir: d.mediaDir, mediaKeyFile: d.mediaKeyFile, mediaKey: mediaKey})
+	md, err := openMediaToRead(e, d, cc.files)
 	if err != nil {
 		return fail(err)
 	}
@@ -109,7 +128,7 @@ func openCaseEnv(ctx context.Context, e *env, d *dataFlags, cc caseConfig) (*cas
 	if err != nil {
 		return fail(err)
 	}
-	return &caseEnv{st: st, svc: svc, close: func() { st.Close() }, test: test, data: d.data}, nil
+	return &caseEnv{st: st, svc: svc, close: closeAll, test: test, data: d.data}, nil
 }
 
 // openCaseReader opens the store and a cases service that only reads
@@ -178,6 +197,7 @@ func cmdCaseDecide(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "case decide", "case decide ID --decision D --reason TEXT [--moderator NAME] [--senior] [flags]")
 	var d dataFlags
 	bindData(fs, &d, true)
+	bindClusterFiles(fs, &d)
 	var cc caseConfig
 	bindReportFlags(fs, &cc)
 	decision := fs.String("decision", "", "report, no-violation, remove, warn, suspend or ban")
@@ -208,6 +228,7 @@ func cmdCaseReportRetry(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "case report-retry", "case report-retry ID [--moderator NAME] [--senior] [flags]")
 	var d dataFlags
 	bindData(fs, &d, true)
+	bindClusterFiles(fs, &d)
 	var cc caseConfig
 	bindReportFlags(fs, &cc)
 	moderator := fs.String("moderator", "operator", "who files the report again (a name recorded as is; not checked against the console's moderators: whoever may run this command acts on the database directly)")
@@ -236,6 +257,7 @@ func cmdCaseReportSubmitted(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "case report-submitted", "case report-submitted ID --reference REF [--moderator NAME] [--senior] [flags]")
 	var d dataFlags
 	bindData(fs, &d, true)
+	bindClusterFiles(fs, &d)
 	reference := fs.String("reference", "", "the reference the receiving body gave the report submitted by hand")
 	moderator := fs.String("moderator", "operator", "who records the submission (a name recorded as is; not checked against the console's moderators: whoever may run this command acts on the database directly)")
 	senior := fs.Bool("senior", false, "the moderator is a senior reviewer (needed when the sender is a minor)")
@@ -333,6 +355,7 @@ func cmdReportExport(ctx context.Context, e *env, args []string) error {
 	bindStore(fs, &d.storeFlags)
 	bindMediaFlags(fs, &d)
 	bindEvidenceFlags(fs, &d)
+	bindClusterFiles(fs, &d)
 	var cc caseConfig
 	bindReporterFlags(fs, &cc)
 	id := fs.Int64("case", 0, "the case to report")
@@ -432,6 +455,7 @@ func cmdEvidenceVerify(ctx context.Context, e *env, args []string) error {
 	bindStore(fs, &d.storeFlags)
 	fs.StringVar(&d.evidenceDir, "evidence-dir", "", "directory of the evidence vault's items, with its data key beside it (default: evidence in the data directory)")
 	fs.StringVar(&d.evidPub, "evidence-pubkey", "", "the evidence key's public key in hex, pinned ('safeguard evidence pubkey' prints it); required")
+	bindClusterFiles(fs, &d)
 	pkg := fs.String("package", "", "check a disclosure package ('safeguard account export') in this directory instead of the log: its signature and every file's hash")
 	if err := parseFlags(fs, e, args); err != nil {
 		return err
@@ -454,6 +478,14 @@ func cmdEvidenceVerify(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	if d.nats != "" {
+		files, closeFiles, err := openClusterFiles(ctx, d.nats)
+		if err != nil {
+			return err
+		}
+		defer closeFiles()
+		cc.files = files
+	}
 	items, err := openEvidenceItems(cc, false)
 	if err != nil {
 		return fmt.Errorf("%w; nothing was verified", err)
@@ -471,6 +503,10 @@ func cmdEvidenceVerify(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "%d entries (%d items, %d tombstones), %d checkpoints, %d items checked\n",
 		r.Entries, r.Items, r.Tombstones, r.Checkpoints, r.ItemsChecked)
+	if r.NoItemFound() && d.nats != "" {
+		return &exitError{code: 1, err: fmt.Errorf("none of the %d items the log lists is in the cluster's shared files at %s: is --nats the cluster of this --db? If it is, every item was deleted without a tombstone",
+			r.ItemsMissing, d.nats)}
+	}
 	if r.NoItemFound() {
 		return &exitError{code: 1, err: fmt.Errorf("none of the %d items the log lists is in %s: this is likely not this log's evidence directory (give --data or --evidence-dir); if it is, every item was deleted without a tombstone",
 			r.ItemsMissing, d.evidenceDir)}
@@ -514,6 +550,7 @@ func cmdEvidenceRetain(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "evidence retain", "evidence retain [--now TIME] [flags]")
 	var d dataFlags
 	bindData(fs, &d, true)
+	bindClusterFiles(fs, &d)
 	now := fs.String("now", "", "the time to retain as of (RFC 3339; default now). A later time really erases, now, what is past its retention or preservation by then")
 	if err := parseFlags(fs, e, args); err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/safeguard-dev/safeguard/internal/blob"
 	"github.com/safeguard-dev/safeguard/internal/cases"
 	"github.com/safeguard-dev/safeguard/internal/evidence"
 	"github.com/safeguard-dev/safeguard/internal/lawreport"
@@ -42,6 +43,8 @@ type caseConfig struct {
 	casesInterval, retentionInterval      time.Duration
 
 	ncmecPassword string // secret, from the environment only
+
+	files blob.Store // in a cluster, the files the servers share; nil: the directories
 }
 
 // bindCaseFlags defines the server's settings of cases, reports and the
@@ -123,7 +126,7 @@ func (c caseConfig) reporting() (manual bool, err error) {
 // server), missing keys and the directory are made, and a new signing key's
 // public key logged, to pin; without, what is missing is an error and
 // nothing is made. A pinned public key must match.
-func openVault(c caseConfig, log *slog.Logger, create bool, now func() time.Time) (*evidence.Vault, *media.Disk, error) {
+func openVault(c caseConfig, log *slog.Logger, create bool, now func() time.Time) (*evidence.Vault, *media.Sealed, error) {
 	items, err := openEvidenceItems(c, create)
 	if err != nil {
 		return nil, nil, err
@@ -171,10 +174,19 @@ func newCases(c caseConfig, st store.Store, md media.Store, vault *evidence.Vaul
 		return nil, err
 	}
 	dir := c.reportsDir()
-	var sub lawreport.Submitter = &lawreport.FileExport{Dir: dir, Logger: log}
+	var sub, prep lawreport.Submitter = &lawreport.FileExport{Dir: dir, Logger: log}, nil
+	var state ncmec.StateStore = &ncmec.DirStore{Dir: dir}
+	if c.files != nil {
+		// A cluster: packages, prepared ones and NCMEC's progress in the
+		// files every server reads.
+		reports := blob.Sub(c.files, sharedReports)
+		sub = &lawreport.StoreExport{Files: reports, Logger: log}
+		prep = &lawreport.StoreExport{Files: blob.Sub(reports, "prepared/"), Logger: log}
+		state = &ncmec.FileStore{Files: reports}
+	}
 	if c.ncmecURL != "" {
 		sub = &ncmec.Submitter{Client: &ncmec.Client{BaseURL: c.ncmecURL, Username: c.ncmecUser, Password: c.ncmecPassword},
-			Store: &ncmec.DirStore{Dir: dir}, Logger: log}
+			Store: state, Logger: log}
 	}
 	var alerter cases.Alerter
 	if c.oncallWebhook != "" {
@@ -192,7 +204,7 @@ func newCases(c caseConfig, st store.Store, md media.Store, vault *evidence.Vaul
 	svc, err := cases.New(cases.Config{ServiceName: c.serviceName, TestReports: c.testReports, PrepareDir: filepath.Join(dir, "prepared"),
 		HoldOnMatch:      c.suspendOnMatch,
 		ManualSubmission: manual},
-		cases.Deps{Store: st, Media: md, Vault: vault, Builder: builder, Submitter: sub, Alerter: alerter, Notify: notify, Lookup: lookup, Log: log})
+		cases.Deps{Store: st, Media: md, Vault: vault, Builder: builder, Submitter: sub, Prepare: prep, Alerter: alerter, Notify: notify, Lookup: lookup, Log: log})
 	return svc, err
 }
 
@@ -226,10 +238,10 @@ func runCaseJobs(ctx context.Context, c caseConfig, svc *cases.Service, accounts
 // openEvidenceItems opens the directory of the vault's items with its data
 // key beside it; with create, both are made if absent, and without, a
 // missing one is an error.
-func openEvidenceItems(c caseConfig, create bool) (*media.Disk, error) {
+func openEvidenceItems(c caseConfig, create bool) (*media.Sealed, error) {
 	keyPath := strings.TrimRight(c.evidenceDir, string(os.PathSeparator)) + ".key"
 	if !create {
-		if err := mustExist(c.evidenceDir, "evidence directory", "evidence-dir"); err != nil {
+		if err := mustExist(c.evidenceDir, "evidence directory", "evidence-dir"); err != nil && c.files == nil {
 			return nil, err
 		}
 		if err := mustExist(keyPath, "evidence data key", "evidence-dir"); err != nil {
@@ -239,6 +251,9 @@ func openEvidenceItems(c caseConfig, create bool) (*media.Disk, error) {
 	dkey, err := media.LoadOrCreateKey(keyPath)
 	if err != nil {
 		return nil, fmt.Errorf("evidence data key: %w", err)
+	}
+	if c.files != nil {
+		return media.New(blob.Sub(c.files, sharedEvidence), dkey)
 	}
 	return media.OpenDisk(c.evidenceDir, dkey)
 }

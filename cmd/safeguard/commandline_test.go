@@ -244,7 +244,8 @@ var ownFlags = map[string][]string{
 	"ncmec-url":        {"serve", "demo", "case decide", "case report-retry", "report export"},
 	"evidence-pubkey":  {"serve", "demo", "evidence verify", "case decide", "case report-retry", "case report-submitted", "report export", "evidence retain", "account export"},
 	"media":            {"serve", "demo", "case decide", "case report-retry", "case report-submitted", "report export", "evidence retain", "account export"},
-	"nats":             {"serve"},
+	"nats": {"serve", "case decide", "case report-retry", "case report-submitted", "report export", "evidence verify",
+		"evidence retain", "account export"},
 }
 
 // TestLeafHelp: -h, --help and help print the same help on stdout, with the

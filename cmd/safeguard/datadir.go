@@ -144,6 +144,7 @@ type dataFlags struct {
 	mediaDir, mediaKeyFile            string
 	evidenceDir, evidenceKey, evidPub string
 	reportDir                         string
+	nats                              string // a cluster's NATS: its files are in the store its servers share
 }
 
 // bindData defines --data (unless the command has its own, as the demo's

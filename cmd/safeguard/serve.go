@@ -14,6 +14,7 @@ import (
 	"time"
 
 	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/blob"
 	"github.com/safeguard-dev/safeguard/internal/cases"
 	"github.com/safeguard-dev/safeguard/internal/e2ee"
 	"github.com/safeguard-dev/safeguard/internal/imaging"
@@ -41,7 +42,8 @@ const (
 
 // serveConfig is everything serve reads from flags and the environment.
 type serveConfig struct {
-	where                            dataFlags // where the data is, resolved into the fields below
+	where                            dataFlags  // where the data is, resolved into the fields below
+	files                            blob.Store // in a cluster, the files the servers share; nil: the directories
 	addr, db, mediaDir, mediaKeyFile string
 	metricsAddr                      string
 	apps                             string
@@ -275,6 +277,8 @@ func reloadOnSignal(ctx context.Context, sig <-chan os.Signal, r *riskscan.Scann
 	}
 }
 
+// openMedia opens the media store: the media directory, or in a cluster
+// the shared files under "media/". The key is the same either way.
 func openMedia(c serveConfig) (media.Store, error) {
 	var key []byte
 	var err error
@@ -289,6 +293,9 @@ func openMedia(c serveConfig) (media.Store, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if c.files != nil {
+		return media.New(blob.Sub(c.files, sharedMedia), key)
 	}
 	return media.OpenDisk(c.mediaDir, key)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/franking"
+	"github.com/safeguard-dev/safeguard/internal/blob/natsblob"
 	"github.com/safeguard-dev/safeguard/internal/bus"
 	"github.com/safeguard-dev/safeguard/internal/bus/natsbus"
 	"github.com/safeguard-dev/safeguard/internal/cases"
@@ -91,7 +92,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 			undo.close()
 		}
 	}()
-	if err := s.open(ctx, c, log, &undo); err != nil {
+	if err := s.open(ctx, &c, log, &undo); err != nil {
 		return nil, err
 	}
 	if err := s.buildSafety(c, log); err != nil {
@@ -150,22 +151,30 @@ func (s *stack) check(c *serveConfig) error {
 	return nil
 }
 
-// open opens the store, the media store and the bus.
-func (s *stack) open(ctx context.Context, c serveConfig, log *slog.Logger, undo *closers) error {
+// open opens the store, the bus, the shared files of a cluster and the
+// media store. In a cluster it sets c.files (and c.cases.files).
+func (s *stack) open(ctx context.Context, c *serveConfig, log *slog.Logger, undo *closers) error {
 	st, err := openStore(ctx, c.db)
 	if err != nil {
 		return err
 	}
 	s.st = st
 	undo.add(func() { st.Close() })
-	if s.media, err = openMedia(c); err != nil {
-		return err
-	}
-	if s.bus, err = openBus(ctx, c, log); err != nil {
+	if s.bus, err = openBus(ctx, *c, log); err != nil {
 		return err
 	}
 	undo.add(func() { s.bus.Close() })
 	s.notify = web.Notifier(s.bus, log)
+	if nb, ok := s.bus.(*natsbus.Bus); ok {
+		files, err := natsblob.Open(ctx, nb.JetStream(), natsblob.Config{})
+		if err != nil {
+			return fmt.Errorf("--nats: %w", err)
+		}
+		c.files, c.cases.files = files, files
+	}
+	if s.media, err = openMedia(*c); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -273,6 +282,10 @@ func (s *stack) buildServices(c serveConfig, log *slog.Logger) error {
 		// What account deletion states is kept, and for how long: the
 		// evidence vault's periods, and the audit log's.
 		Retention: messaging.Retention{Content: evidence.ContentPeriod, Reference: evidence.ReferencePeriod, Audit: c.auditRetention},
+		// In a cluster the server that stored a message may die before it
+		// publishes its events: the sender's retry through another server
+		// publishes them, and the stream keeps one copy.
+		RepublishRepeats: c.nats != "",
 	}, messaging.Deps{Store: s.st, Media: s.media, Notify: s.notify, Scanner: s.scanners, Relay: relay, Log: log, Passwords: s.passwords,
 		RateLimits: s.sharedLimits(c)})
 	if err != nil {

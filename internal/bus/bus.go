@@ -18,6 +18,23 @@ import (
 	"time"
 )
 
+type idKey struct{}
+
+// WithID returns ctx naming the event that the next Publish with it
+// carries. A bus that deduplicates (natsbus) stores an event published
+// twice with one ID once, within its deduplication window; the in-process
+// bus, whose events cannot outlive the process that publishes them twice,
+// ignores it. An empty ID is none.
+func WithID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, idKey{}, id)
+}
+
+// IDOf returns the ID of ctx set by WithID, or "".
+func IDOf(ctx context.Context) string {
+	id, _ := ctx.Value(idKey{}).(string)
+	return id
+}
+
 // Message is one message of a topic. Seq numbers the published messages of
 // the bus: it only increases, also across restarts (it is seeded from the
 // clock, in microseconds since 1970), so a number from before a restart is

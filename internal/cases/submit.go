@@ -29,7 +29,7 @@ func Reference(caseID int64, test bool, at time.Time) string {
 }
 
 // prepare builds the report package of a priority 1 case at once and, with
-// a PrepareDir, exports it there, ready for the moderator's decision to
+// a Prepare or PrepareDir, exports it there, ready for the moderator's decision to
 // file it.
 func (s *Service) prepare(ctx context.Context, caseID int64) (*lawreport.Package, error) {
 	var c *safeguard.Case
@@ -49,9 +49,12 @@ func (s *Service) prepare(ctx context.Context, caseID int64) (*lawreport.Package
 		return nil, err
 	}
 	detail, _ := json.Marshal(map[string]any{"reference": pkg.Reference, "priority": pkg.Priority.Level})
-	if s.cfg.PrepareDir != "" {
-		fe := &lawreport.FileExport{Dir: s.cfg.PrepareDir, Now: s.Now, Logger: s.Log}
-		if _, err := fe.Submit(ctx, pkg); err != nil {
+	prep := s.Prepare
+	if prep == nil && s.cfg.PrepareDir != "" {
+		prep = &lawreport.FileExport{Dir: s.cfg.PrepareDir, Now: s.Now, Logger: s.Log}
+	}
+	if prep != nil {
+		if _, err := prep.Submit(ctx, pkg); err != nil {
 			return nil, err
 		}
 	}

@@ -72,7 +72,7 @@ var t0 = time.Date(2026, 5, 4, 16, 20, 0, 0, time.UTC)
 type fixture struct {
 	backend
 	vault *evidence.Vault
-	items *media.Disk
+	items *media.Sealed
 	pub   ed25519.PublicKey
 	clock *clock
 	c     *safeguard.Case

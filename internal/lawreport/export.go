@@ -74,7 +74,7 @@ func (e *FileExport) Submit(ctx context.Context, pkg *Package) (Receipt, error) 
 		Draft:       pkg.Draft,
 		Manual:      pkg.Manual,
 	}
-	if rec.Files, err = writeExport(ctx, tmp, pkg); err != nil {
+	if rec.Files, err = writeExport(ctx, dirWriter(tmp), pkg); err != nil {
 		return Receipt{}, fmt.Errorf("export %s: %w", pkg.Reference, err)
 	}
 	b, err := json.MarshalIndent(rec, "", "  ")
@@ -136,12 +136,20 @@ func readReceipt(dir string) (Receipt, error) {
 	return r, nil
 }
 
-// writeExport writes every file of pkg into dir and returns their names.
-func writeExport(ctx context.Context, dir string, pkg *Package) ([]string, error) {
+// fileWriter writes the file name of an export, filled by fill.
+type fileWriter func(name string, fill func(io.Writer) error) error
+
+// dirWriter writes the files of an export into dir.
+func dirWriter(dir string) fileWriter {
+	return func(name string, fill func(io.Writer) error) error { return writeWith(dir, name, fill) }
+}
+
+// writeExport writes every file of pkg with w and returns their names.
+func writeExport(ctx context.Context, w fileWriter, pkg *Package) ([]string, error) {
 	var names []string
 	put := func(name string, b []byte) error {
 		names = append(names, name)
-		return writeFile(dir, name, b)
+		return w(name, func(out io.Writer) error { _, err := out.Write(b); return err })
 	}
 	if err := put(ExportNCA, pkg.NCA); err != nil {
 		return nil, err
@@ -156,7 +164,7 @@ func writeExport(ctx context.Context, dir string, pkg *Package) ([]string, error
 			return nil, err
 		}
 		f := &pkg.Files[i]
-		if err := copyFile(dir, f); err != nil {
+		if err := copyFile(w, f); err != nil {
 			return nil, err
 		}
 		names = append(names, f.Name)
@@ -192,13 +200,13 @@ func writeExport(ctx context.Context, dir string, pkg *Package) ([]string, error
 
 func fileDetailsName(f *File) string { return fmt.Sprintf("ncmec-filedetails-%02d.xml", f.Index) }
 
-func copyFile(dir string, f *File) error {
+func copyFile(fw fileWriter, f *File) error {
 	r, err := f.Open()
 	if err != nil {
 		return fmt.Errorf("open %s: %w", f.Name, err)
 	}
 	defer r.Close()
-	return writeWith(dir, f.Name, func(w io.Writer) error {
+	return fw(f.Name, func(w io.Writer) error {
 		_, err := io.Copy(w, r)
 		return err
 	})

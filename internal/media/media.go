@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/blob"
 )
 
 // Store keeps file contents by key.
@@ -35,21 +36,22 @@ const KeySize = 32
 
 const formatVersion = 1
 
-// Disk is a Store in a directory. Each file is sealed with AES-256-GCM under
-// the store's key, with the storage key as associated data, so a file renamed
-// or swapped for another fails to open.
-type Disk struct {
-	dir  string
-	aead cipher.AEAD
+// Sealed is a Store over a blob.Store. Each file is sealed with AES-256-GCM
+// under the store's key, with the storage key as associated data, so a file
+// renamed or swapped for another fails to open. The bytes of key k are kept
+// under the blob key k[:2]/k: in a directory, the file k[:2]/k.
+type Sealed struct {
+	files blob.Store
+	aead  cipher.AEAD
 }
 
-// OpenDisk opens (creating if needed) a media directory with a 32-byte key.
-func OpenDisk(dir string, key []byte) (*Disk, error) {
+var _ Store = (*Sealed)(nil)
+
+// New returns a Store that seals files with a 32-byte key and keeps them in
+// files.
+func New(files blob.Store, key []byte) (*Sealed, error) {
 	if len(key) != KeySize {
 		return nil, fmt.Errorf("media key: %d bytes, want %d", len(key), KeySize)
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("media dir: %w", err)
 	}
 	block, err := aes.NewCipher(key)
 	if err != nil {
@@ -59,7 +61,20 @@ func OpenDisk(dir string, key []byte) (*Disk, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Disk{dir: dir, aead: aead}, nil
+	return &Sealed{files: files, aead: aead}, nil
+}
+
+// OpenDisk opens (creating if needed, 0700) a media directory with a 32-byte
+// key.
+func OpenDisk(dir string, key []byte) (*Sealed, error) {
+	if len(key) != KeySize {
+		return nil, fmt.Errorf("media key: %d bytes, want %d", len(key), KeySize)
+	}
+	files, err := blob.OpenDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("media dir: %w", err)
+	}
+	return New(files, key)
 }
 
 // LoadOrCreateKey reads a hex-encoded key from path, or creates one there
@@ -99,9 +114,10 @@ func ParseKey(s string) ([]byte, error) {
 	return key, nil
 }
 
-// Put implements Store. The file is written to a temporary name, synced and
-// renamed, so a crash leaves either the whole file or nothing.
-func (d *Disk) Put(ctx context.Context, data []byte) (string, error) {
+// Put implements Store. The bytes are sealed before they are stored; the
+// blob store makes the write atomic (a Dir writes a temporary file, syncs
+// it and renames it).
+func (d *Sealed) Put(ctx context.Context, data []byte) (string, error) {
 	var id [16]byte
 	if _, err := rand.Read(id[:]); err != nil {
 		return "", err
@@ -113,40 +129,19 @@ func (d *Disk) Put(ctx context.Context, data []byte) (string, error) {
 	}
 	out := append([]byte{formatVersion}, nonce...)
 	out = d.aead.Seal(out, nonce, data, []byte(key))
-
-	path := d.path(key)
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return "", err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return "", err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(out); err != nil {
-		tmp.Close()
-		return "", err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return "", err
-	}
-	if err := tmp.Close(); err != nil {
-		return "", err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := d.files.Put(ctx, blobKey(key), out); err != nil {
 		return "", err
 	}
 	return key, nil
 }
 
-// Get implements Store.
-func (d *Disk) Get(ctx context.Context, key string) ([]byte, error) {
+// Get implements Store. The bytes are opened after they are read.
+func (d *Sealed) Get(ctx context.Context, key string) ([]byte, error) {
 	if !validKey(key) {
 		return nil, safeguard.NotFound
 	}
-	b, err := os.ReadFile(d.path(key))
-	if errors.Is(err, fs.ErrNotExist) {
+	b, err := d.files.Get(ctx, blobKey(key))
+	if errors.Is(err, safeguard.ErrNotFound) {
 		return nil, safeguard.NotFound
 	}
 	if err != nil {
@@ -164,18 +159,16 @@ func (d *Disk) Get(ctx context.Context, key string) ([]byte, error) {
 }
 
 // Delete implements Store.
-func (d *Disk) Delete(ctx context.Context, key string) error {
+func (d *Sealed) Delete(ctx context.Context, key string) error {
 	if !validKey(key) {
 		return nil
 	}
-	err := os.Remove(d.path(key))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	return err
+	return d.files.Delete(ctx, blobKey(key))
 }
 
-func (d *Disk) path(key string) string { return filepath.Join(d.dir, key[:2], key) }
+// blobKey is where the bytes of key are kept: a directory per first two
+// hex digits, as media directories have always been laid out.
+func blobKey(key string) string { return key[:2] + "/" + key }
 
 func validKey(key string) bool {
 	if len(key) != 32 {

@@ -35,15 +35,23 @@ func TestDisk(t *testing.T) {
 	if err != nil || !bytes.Equal(got, canary) {
 		t.Fatalf("Get = %q, %v", got, err)
 	}
-	raw, _ := os.ReadFile(d.path(k))
+	// The layout of media directories: <first two hex digits>/<key>, 0600.
+	path := filepath.Join(dir, "media", k[:2], k)
+	raw, err := os.ReadFile(path)
+	if err != nil || len(raw) != 1+12+len(canary)+16 {
+		t.Fatalf("%s: %d bytes, %v; want the sealed file", path, len(raw), err)
+	}
+	if fi, _ := os.Stat(path); fi.Mode() != 0o600 {
+		t.Fatalf("%s: mode %v", path, fi.Mode())
+	}
 	if bytes.Contains(raw, canary) {
 		t.Fatal("plaintext on disk")
 	}
 
 	// A file swapped for another does not open.
 	k2, _ := d.Put(ctx, []byte("other"))
-	raw2, _ := os.ReadFile(d.path(k2))
-	os.WriteFile(d.path(k), raw2, 0o600)
+	raw2, _ := os.ReadFile(filepath.Join(dir, "media", k2[:2], k2))
+	os.WriteFile(filepath.Join(dir, "media", k[:2], k), raw2, 0o600)
 	if _, err := d.Get(ctx, k); err == nil {
 		t.Fatal("swapped file opened")
 	}

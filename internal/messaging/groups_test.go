@@ -61,6 +61,13 @@ func newWorld(t *testing.T) *world {
 // unscanned).
 func newScannedWorld(t *testing.T, sc messaging.Scanner) *world {
 	t.Helper()
+	return newWorldWith(t, messaging.Config{}, sc)
+}
+
+// newWorldWith is a world of a service with cfg (its Argon2 made cheap)
+// whose messages sc scans.
+func newWorldWith(t *testing.T, cfg messaging.Config, sc messaging.Scanner) *world {
+	t.Helper()
 	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "test.db"), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +80,8 @@ func newScannedWorld(t *testing.T, sc messaging.Scanner) *world {
 		t.Fatal(err)
 	}
 	rec := &recorder{}
-	svc, err := messaging.New(messaging.Config{Argon2: messaging.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}},
+	cfg.Argon2 = messaging.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}
+	svc, err := messaging.New(cfg,
 		messaging.Deps{Store: st, Media: md, Notify: rec, Scanner: sc, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)

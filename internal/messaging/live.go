@@ -3,6 +3,7 @@ package messaging
 import (
 	"context"
 	"slices"
+	"strconv"
 
 	safeguard "github.com/safeguard-dev/safeguard"
 )
@@ -23,6 +24,17 @@ type Notification struct {
 	// streams opened with one session; 0 means every session.
 	End     string
 	Session int64
+	// Key, when set, names the event for deduplication: the event to each
+	// recipient is published under Key and the recipient's ID, so that a
+	// bus that deduplicates keeps one copy of an event published again
+	// (see Config.RepublishRepeats).
+	Key string
+}
+
+// createdKey is the deduplication key of message id's message.created
+// events.
+func createdKey(id int64) string {
+	return "message." + strconv.FormatInt(id, 10) + ".created"
 }
 
 // What ends live streams (Notification.End).

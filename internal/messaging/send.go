@@ -32,6 +32,9 @@ func (s *Service) send(ctx context.Context, senderID, conversationID int64, orig
 	// A send repeated with its idempotency key answers as the first did,
 	// and spends no limit.
 	if v, err := s.repeated(ctx, senderID, conversationID); v != nil || err != nil {
+		if v != nil && s.cfg.RepublishRepeats {
+			s.republish(ctx, v)
+		}
 		return v, err
 	}
 	if err := limit(s.messageLimit, idKey(senderID)); err != nil {
@@ -226,9 +229,50 @@ func (s *Service) deliver(ctx context.Context, v *MessageView, recipients []*saf
 			to = append(to, r.ID)
 		}
 	}
-	s.notify.Notify(ctx, Notification{Type: safeguard.EventMessageCreated, To: to, Message: v})
+	s.notify.Notify(ctx, Notification{Type: safeguard.EventMessageCreated, To: to, Message: v, Key: createdKey(v.ID)})
 	if verdict.After != nil {
 		verdict.After(ctx, v.Message)
+	}
+}
+
+// republish publishes again the message.created events of repeated send v,
+// under the keys deliver used, to the members who see it now: each as that
+// member's history shows the message (blurred or not). A failure is logged:
+// the message is stored, and in everyone's history.
+func (s *Service) republish(ctx context.Context, v *MessageView) {
+	type one struct {
+		to   int64
+		view *MessageView
+	}
+	var out []one
+	err := s.view(ctx, func(tx Tx) error {
+		out = out[:0]
+		c, _, err := tx.ConversationAccounts(ctx, v.ConversationID)
+		if err != nil {
+			return err
+		}
+		for _, m := range c.Current() {
+			if m.AccountID != v.SenderID && !policy.SeesMessage(m.AccountID, v.Message) {
+				continue
+			}
+			w := &MessageView{Message: v.Message, Sender: v.Sender}
+			if m.AccountID != v.SenderID {
+				sh, err := shownNotices(ctx, tx, m.AccountID, v.ConversationID)
+				if err != nil {
+					return err
+				}
+				w.Blurred = sh[v.ID].blurred
+			}
+			out = append(out, one{m.AccountID, w})
+		}
+		return nil
+	})
+	if err != nil {
+		s.log.WarnContext(ctx, "republish a repeated send's events", "message", v.ID, "err", err)
+		return
+	}
+	for _, o := range out {
+		s.notify.Notify(ctx, Notification{Type: safeguard.EventMessageCreated, To: []int64{o.to}, Message: o.view, Key: createdKey(v.ID)})
 	}
 }
 

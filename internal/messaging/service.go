@@ -99,6 +99,12 @@ type Config struct {
 	// Retention is what account deletion tells people is kept, and for
 	// how long; the zero value gives DefaultRetention.
 	Retention Retention
+	// RepublishRepeats: a send repeated with its idempotency key publishes
+	// the first send's message.created events again, under the same keys
+	// (Notification.Key). For a bus shared by several servers, which keeps
+	// one copy of an event published twice: the server that stored the
+	// message may have died before it published them.
+	RepublishRepeats bool
 }
 
 func (c *Config) setDefaults() {

@@ -344,14 +344,27 @@ type RecordTx interface {
 	RefusedMinors(ctx context.Context, fromID int64, since time.Time) (int, error)
 	Refusals(ctx context.Context, fromID int64, limit int) ([]safeguard.Refusal, error)
 
-	// AppendEvent writes e to the outbox and sets e.ID. IDs increase in
-	// commit order for a single writer; consumers must tolerate gaps.
+	// AppendEvent writes e to the outbox, sets e.ID, and queues e for each
+	// consumer Queues(e.Type) names. IDs are unique and increase, but
+	// concurrent transactions may commit them out of order: a reader of
+	// Events may see an ID before a smaller one commits, so consumers that
+	// must see every event use their queue instead.
 	AppendEvent(ctx context.Context, e *safeguard.Event) error
-	// Events returns events with ID > after, oldest first, at most limit.
+	// Events returns committed events with ID > after, in ID order, at most
+	// limit.
 	Events(ctx context.Context, after int64, limit int) ([]safeguard.Event, error)
-	// Cursor and SetCursor keep a consumer's position in the outbox.
-	Cursor(ctx context.Context, consumer string) (int64, error)
-	SetCursor(ctx context.Context, consumer string, id int64) error
+	// ClaimEvents claims for consumer, until until, up to limit events of
+	// its queue that no one holds a claim on at now, oldest first, and
+	// returns them. On PostgreSQL it skips the rows another transaction is
+	// claiming at that moment, so concurrent claimants get different
+	// events.
+	ClaimEvents(ctx context.Context, consumer string, now, until time.Time, limit int) ([]safeguard.Event, error)
+	// ReleaseEvents ends the claim on the queued events ids of consumer, so
+	// that the next ClaimEvents returns them again.
+	ReleaseEvents(ctx context.Context, consumer string, ids []int64) error
+	// DoneEvent takes event id out of consumer's queue, whoever claimed it;
+	// it reports whether it was still there.
+	DoneEvent(ctx context.Context, consumer string, id int64) (bool, error)
 }
 
 // DetectionQuery selects detections, newest first.
@@ -645,11 +658,16 @@ type CaseTx interface {
 // of every read. The log is append-only: there is no method to change or
 // remove an entry.
 type EvidenceTx interface {
-	// AppendEvidence stores e. e.Seq must be one more than the head's (1
-	// for the first entry); another Seq is ErrConflict, so two writers can
-	// never fork the chain.
-	AppendEvidence(ctx context.Context, e *safeguard.EvidenceEntry) error
+	// AppendEvidence stores es in order. The first Seq must be one more
+	// than the head's (1 for the first entry), and each next one more than
+	// the one before; another Seq is ErrConflict, so two writers can never
+	// fork the chain.
+	AppendEvidence(ctx context.Context, es ...*safeguard.EvidenceEntry) error
 	// EvidenceHead returns the last entry, or ErrNotFound for an empty log.
+	// It first waits for any other transaction that read the head to end,
+	// and holds the next one back until this one ends: transactions that
+	// append to the log take turns instead of failing on each other's
+	// entries.
 	EvidenceHead(ctx context.Context) (*safeguard.EvidenceEntry, error)
 	EvidenceEntry(ctx context.Context, seq int64) (*safeguard.EvidenceEntry, error)
 	// EvidenceEntries returns entries with Seq > after in Seq order, at most

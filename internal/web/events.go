@@ -70,7 +70,11 @@ func (n *liveNotifier) Notify(ctx context.Context, note messaging.Notification) 
 			n.log.ErrorContext(ctx, "encode live event", "type", note.Type, "err", err)
 			continue
 		}
-		if err := n.bus.Publish(ctx, topic(to), b); err != nil {
+		pctx := ctx
+		if note.Key != "" {
+			pctx = bus.WithID(ctx, note.Key+".to."+strconv.FormatInt(to, 10))
+		}
+		if err := n.bus.Publish(pctx, topic(to), b); err != nil {
 			n.log.WarnContext(ctx, "publish live event", "type", note.Type, "err", err)
 		}
 	}

@@ -12,11 +12,15 @@
 // While NATS cannot be reached, Publish and Signal queue what they are given
 // in memory (Config.Pending) and send it, in order, when NATS is back; Ping
 // fails, so the server is not ready. Subscribing with a number to resume
-// from needs NATS, and fails meanwhile.
+// from needs NATS, and fails meanwhile. Each message carries an ID of its
+// own (Nats-Msg-Id), so that one sent again after NATS stored it but its
+// answer was lost is stored once, within the stream's duplicate window.
 package natsbus
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -115,6 +119,7 @@ type outgoing struct {
 	subject string
 	data    []byte
 	signal  bool
+	id      string // the stream's deduplication ID (Nats-Msg-Id)
 }
 
 var _ bus.Bus = (*Bus)(nil)
@@ -141,6 +146,10 @@ func Open(ctx context.Context, cfg Config) (*Bus, error) {
 	return b, nil
 }
 
+// JetStream is the bus's JetStream context, for other JetStream state the
+// servers share over the same connection (the object store of their files).
+func (b *Bus) JetStream() jetstream.JetStream { return b.js }
+
 // setup makes the stream and starts the feed.
 func (b *Bus) setup(ctx context.Context) error {
 	js, err := jetstream.New(b.nc)
@@ -159,8 +168,11 @@ func (b *Bus) setup(ctx context.Context) error {
 		MaxMsgsPerSubject: int64(b.cfg.Keep),
 		MaxAge:            b.cfg.KeepAge,
 		MaxBytes:          b.cfg.KeepTotal,
-		Storage:           jetstream.FileStorage,
-		Replicas:          b.cfg.Replicas,
+		// An event published twice with one ID (bus.WithID) within this
+		// window is kept once.
+		Duplicates: 2 * time.Minute,
+		Storage:    jetstream.FileStorage,
+		Replicas:   b.cfg.Replicas,
 	})
 	if err != nil {
 		return fmt.Errorf("nats stream %s: %w", b.cfg.Stream, err)
@@ -218,7 +230,11 @@ func (b *Bus) send(ctx context.Context, topic string, data []byte, signal bool) 
 	if err != nil {
 		return err
 	}
-	o := outgoing{subject: subj, data: data, signal: signal}
+	id := bus.IDOf(ctx)
+	if id == "" || signal {
+		id = msgID()
+	}
+	o := outgoing{subject: subj, data: data, signal: signal, id: id}
 	b.pmu.Lock()
 	queued := len(b.pending) > 0
 	b.pmu.Unlock()
@@ -230,12 +246,23 @@ func (b *Bus) send(ctx context.Context, topic string, data []byte, signal bool) 
 	return b.queue(o)
 }
 
-// publish sends o and waits for the stream to store it.
+// msgID returns a new random ID for a message to publish.
+func msgID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// publish sends o and waits for the stream to store it. A publish whose
+// answer is lost (NATS went away after storing it) is queued and sent
+// again; o's ID, the same each time, lets the stream store it once, if
+// the second comes within the stream's duplicate window (two minutes).
 func (b *Bus) publish(ctx context.Context, o outgoing) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.cfg.Timeout)
 	defer cancel()
 	m := nats.NewMsg(o.subject)
 	m.Data = o.data
+	m.Header.Set(jetstream.MsgIDHeader, o.id)
 	if o.signal {
 		m.Header.Set(signalHeader, "1")
 	}

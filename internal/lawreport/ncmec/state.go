@@ -11,6 +11,9 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/blob"
 )
 
 // Phase is where a filing stands.
@@ -136,4 +139,36 @@ func (s *DirStore) Save(_ context.Context, st State) error {
 	}
 	defer d.Close()
 	return d.Sync()
+}
+
+// FileStore is a StateStore in a blob store, for the servers of a cluster:
+// one JSON file per reference, <reference>.ncmec.json, as DirStore names
+// them.
+type FileStore struct {
+	Files blob.Store
+}
+
+// Load implements StateStore.
+func (s *FileStore) Load(ctx context.Context, ref string) (State, bool, error) {
+	b, err := s.Files.Get(ctx, ref+".ncmec.json")
+	if errors.Is(err, safeguard.ErrNotFound) {
+		return State{}, false, nil
+	}
+	if err != nil {
+		return State{}, false, err
+	}
+	var st State
+	if err := json.Unmarshal(b, &st); err != nil {
+		return State{}, false, fmt.Errorf("ncmec state %s: %w", ref, err)
+	}
+	return st, true, nil
+}
+
+// Save implements StateStore.
+func (s *FileStore) Save(ctx context.Context, st State) error {
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	return s.Files.Put(ctx, st.Reference+".ncmec.json", b)
 }

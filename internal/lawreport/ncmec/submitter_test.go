@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/blob"
 	"github.com/safeguard-dev/safeguard/internal/lawreport"
 	"github.com/safeguard-dev/safeguard/internal/lawreport/lawreporttest"
 	"github.com/safeguard-dev/safeguard/internal/lawreport/ncmec"
@@ -447,5 +448,46 @@ func TestLogsHoldNoContent(t *testing.T) {
 		if bytes.Contains(logs.Bytes(), []byte(secret)) {
 			t.Errorf("logs contain %q:\n%s", secret, logs.String())
 		}
+	}
+}
+
+// TestFileStore: the states in a blob store round-trip, under the names a
+// DirStore gives its files, and a Submitter over another FileStore of the
+// same files (another server) does not file again.
+func TestFileStore(t *testing.T) {
+	files, err := blob.OpenDir(filepath.Join(t.TempDir(), "reports"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &ncmec.FileStore{Files: files}
+	if _, ok, err := s.Load(t.Context(), "x"); ok || err != nil {
+		t.Fatalf("Load of nothing = %v, %v", ok, err)
+	}
+	st := ncmec.State{Reference: "SG-1", ReportID: 42, Phase: ncmec.Open, FileIDs: map[int]string{1: "f1"},
+		OpenedAt: lawreporttest.Now, UpdatedAt: lawreporttest.Now}
+	if err := s.Save(t.Context(), st); err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := (&ncmec.DirStore{Dir: files.Root()}).Load(t.Context(), "SG-1")
+	if err != nil || !ok {
+		t.Fatalf("Load through a DirStore = %v, %v", ok, err)
+	}
+	if diff := cmp.Diff(st, got); diff != "" {
+		t.Errorf("round trip (-saved +loaded):\n%s", diff)
+	}
+
+	f := newFixture(t)
+	f.sub.Store = s
+	p := pkg(t, 1)
+	if _, err := f.sub.Submit(t.Context(), p); err != nil {
+		t.Fatal(err)
+	}
+	other := &ncmec.Submitter{Client: f.sub.Client, Store: &ncmec.FileStore{Files: files}}
+	rec, err := other.Submit(t.Context(), p)
+	if err != nil || !rec.Existing {
+		t.Errorf("through another store of the same files: %+v, %v", rec, err)
+	}
+	if n := len(f.srv.Reports()); n != 1 {
+		t.Errorf("%d reports opened, want 1", n)
 	}
 }

@@ -395,14 +395,19 @@ func (t *tracedTx) Events(p0 context.Context, p1 int64, p2 int) ([]safeguard.Eve
 	return t.Tx.Events(p0, p1, p2)
 }
 
-func (t *tracedTx) Cursor(p0 context.Context, p1 string) (int64, error) {
-	t.tr.note("Cursor")
-	return t.Tx.Cursor(p0, p1)
+func (t *tracedTx) ClaimEvents(p0 context.Context, p1 string, p2 time.Time, p3 time.Time, p4 int) ([]safeguard.Event, error) {
+	t.tr.note("ClaimEvents")
+	return t.Tx.ClaimEvents(p0, p1, p2, p3, p4)
 }
 
-func (t *tracedTx) SetCursor(p0 context.Context, p1 string, p2 int64) error {
-	t.tr.note("SetCursor")
-	return t.Tx.SetCursor(p0, p1, p2)
+func (t *tracedTx) ReleaseEvents(p0 context.Context, p1 string, p2 []int64) error {
+	t.tr.note("ReleaseEvents")
+	return t.Tx.ReleaseEvents(p0, p1, p2)
+}
+
+func (t *tracedTx) DoneEvent(p0 context.Context, p1 string, p2 int64) (bool, error) {
+	t.tr.note("DoneEvent")
+	return t.Tx.DoneEvent(p0, p1, p2)
 }
 
 func (t *tracedTx) CreateDetection(p0 context.Context, p1 *safeguard.Detection) error {
@@ -755,9 +760,9 @@ func (t *tracedTx) CaseReports(p0 context.Context, p1 int64) ([]safeguard.CaseRe
 	return t.Tx.CaseReports(p0, p1)
 }
 
-func (t *tracedTx) AppendEvidence(p0 context.Context, p1 *safeguard.EvidenceEntry) error {
+func (t *tracedTx) AppendEvidence(p0 context.Context, p1 ...*safeguard.EvidenceEntry) error {
 	t.tr.note("AppendEvidence")
-	return t.Tx.AppendEvidence(p0, p1)
+	return t.Tx.AppendEvidence(p0, p1...)
 }
 
 func (t *tracedTx) EvidenceHead(p0 context.Context) (*safeguard.EvidenceEntry, error) {

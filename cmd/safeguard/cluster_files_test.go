@@ -1,0 +1,309 @@
+package main
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/client"
+	"github.com/safeguard-dev/safeguard/internal/blob"
+	"github.com/safeguard-dev/safeguard/internal/blob/natsblob"
+	"github.com/safeguard-dev/safeguard/internal/evidence"
+	"github.com/safeguard-dev/safeguard/internal/hashbank/hashbanktest"
+	"github.com/safeguard-dev/safeguard/internal/media"
+	"github.com/safeguard-dev/safeguard/internal/store"
+)
+
+// The keys every node of a files test is given: one media key, one
+// evidence data key, one evidence signing key (test values).
+const (
+	testMediaKey    = "101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f"
+	testEvidenceKey = "303132333435363738393a3b3c3d3e3f404142434445464748494a4b4c4d4e4f"
+)
+
+// sharedKeys returns a tune that gives every node the same media key and
+// the same evidence keys, as docs/scaling.md asks of a cluster, and the
+// evidence signing key's public half.
+func sharedKeys(t *testing.T) (func(*serveConfig), ed25519.PublicKey) {
+	t.Helper()
+	signing := filepath.Join(t.TempDir(), "evidence.signing.key")
+	pub, err := evidence.GenerateKey(signing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed, err := os.ReadFile(signing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(c *serveConfig) {
+		c.mediaKey = testMediaKey
+		for path, b := range map[string][]byte{c.cases.evidenceDir + ".key": []byte(testEvidenceKey + "\n"),
+			c.cases.evidenceDir + ".signing.key": seed} {
+			if err := os.WriteFile(path, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}, pub
+}
+
+// sharedFiles opens, as a server of the cluster does, the object store the
+// servers keep their files in.
+func sharedFiles(t *testing.T, cl *cluster) blob.Store {
+	t.Helper()
+	nc, err := nats.Connect(cl.nats.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := natsblob.Open(t.Context(), js, natsblob.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// nodeFiles lists the regular files under a node's data directory (the
+// parent of its media directory) other than its key files.
+func nodeFiles(t *testing.T, srv *running, mediaDir string) []string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(filepath.Dir(mediaDir), func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() && !strings.HasSuffix(p, ".key") && !strings.HasSuffix(p, ".keys") {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out
+}
+
+// TestClusterFiles: with two servers, an image sent through B is fetched
+// through A; a known image held through B gets its case, with the image
+// as an evidence item, from A's case consumer, and a moderator reveals it
+// through B; the report package is in the shared files; retention on A
+// deletes the items from them, with one tombstone each, and the log still
+// verifies against the shared files.
+func TestClusterFiles(t *testing.T) {
+	tune, pub := sharedKeys(t)
+	var dirs []string
+	cl := startCluster(t, 2, func(c *serveConfig) {
+		tune(c)
+		dirs = append(dirs, c.mediaDir)
+	})
+	a, b := cl.nodes[0], cl.nodes[1]
+	ctx := t.Context()
+	files := sharedFiles(t, cl)
+	known := hashbanktest.Image(21, 640, 480)
+	if out, errOut, code := bankCLI(t, cl.db, "add", "known", writeFile(t, "known.png", hashbanktest.PNG(known))); code != 0 {
+		t.Fatalf("bank add: %d %s %s", code, out, errOut)
+	}
+	adult, teen, conv := teenAndAdult(t, b)
+
+	// An image sent through B is fetched through A.
+	cat := hashbanktest.PNG(hashbanktest.Image(22, 640, 480))
+	m, err := adult.SendImage(ctx, conv, "cat.png", "image/png", cat, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ctype, err := on(teen, a).Media(ctx, m.MediaID)
+	if err != nil || !bytes.Equal(got, cat) || ctype != "image/png" {
+		t.Fatalf("the image through A: %d bytes %q, %v", len(got), ctype, err)
+	}
+	if keys, err := files.List(ctx, sharedMedia); err != nil || len(keys) != 1 {
+		t.Fatalf("shared media: %q, %v; want the one image", keys, err)
+	}
+
+	// A known image, held through B; A's consumer opens its case.
+	jpeg := hashbanktest.JPEG(hashbanktest.Scale(known, 0.6), 40)
+	held, err := adult.SendImage(ctx, conv, "holiday.jpg", "image/jpeg", jpeg, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ds []*safeguard.Detection
+	if err := a.store.View(ctx, func(tx store.Tx) (err error) {
+		ds, err = tx.Detections(ctx, store.DetectionQuery{MessageID: held.ID})
+		return err
+	}); err != nil || len(ds) != 1 || !ds[0].Held {
+		t.Fatalf("detections of the known image: %+v, %v", ds, err)
+	}
+	if _, err := a.cases.Process(ctx); err != nil {
+		t.Fatal(err)
+	}
+	adminA := &client.Client{BaseURL: a.url, Token: "operator-token"}
+	adminB := &client.Client{BaseURL: b.url, Token: "operator-token"}
+	queue, err := adminA.AdminCases(ctx)
+	if err != nil || len(queue) != 1 || queue[0].Category != "csam_known" {
+		t.Fatalf("the queue: %+v, %v", queue, err)
+	}
+	id := queue[0].ID
+	view, err := adminB.AdminCase(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var item int64
+	for _, e := range view.Evidence {
+		if e.ItemKind == "media" {
+			item = e.Seq
+		}
+	}
+	if item == 0 {
+		t.Fatalf("the case has no image item: %+v", view.Evidence)
+	}
+	rev, err := adminB.AdminReveal(ctx, id, item, client.CaseAction{Moderator: "mod_b", Why: "TEST: review of the match"})
+	if err != nil {
+		t.Fatalf("reveal through B: %v", err)
+	}
+	if !bytes.Equal(rev.Data, jpeg) {
+		t.Fatalf("revealed %d bytes, want the %d sent", len(rev.Data), len(jpeg))
+	}
+
+	// A moderator on B decides to report: the package is in the shared
+	// files, with the image; the one prepared when the case opened too.
+	if _, err := adminB.AdminCaseAction(ctx, id, "claim", client.CaseAction{Moderator: "mod_b"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := adminB.AdminCaseAction(ctx, id, "decide", client.CaseAction{Moderator: "mod_b", Decision: "report", Reason: "TEST: known image to a teen"}); err != nil {
+		t.Fatal(err)
+	}
+	reports, err := files.List(ctx, sharedReports)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var receipts, images int
+	for _, k := range reports {
+		if strings.HasSuffix(k, "/receipt.json") {
+			receipts++
+		}
+		if strings.Contains(k, "/media/") {
+			images++
+		}
+	}
+	if receipts != 2 || images != 2 || !slices.ContainsFunc(reports, func(k string) bool { return strings.HasPrefix(k, sharedReports+"prepared/") }) {
+		t.Errorf("shared report files: %q; want a package and a prepared one, each with its image", reports)
+	}
+	for i, dir := range dirs {
+		if f := nodeFiles(t, cl.nodes[i], dir); len(f) != 0 {
+			t.Errorf("node %d wrote files of its own: %q", i, f)
+		}
+	}
+
+	// The log and every item verify from the shared files, with the
+	// command an operator runs anywhere (its evidence directory holds only
+	// the data key).
+	keyDir := filepath.Join(t.TempDir(), "evidence")
+	if err := os.WriteFile(keyDir+".key", []byte(testEvidenceKey+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runCmd(t, nil, "evidence", "verify", "--db", cl.db, "--nats", cl.nats.URL(), "--evidence-dir", keyDir,
+		"--evidence-pubkey", hex.EncodeToString(pub))
+	if code != 0 || !regexp.MustCompile(`[1-9]\d* items checked`).MatchString(out) {
+		t.Fatalf("evidence verify --nats: exit %d\n%s%s", code, out, errOut)
+	}
+
+	// An operator on a server's data directory writes the case's package
+	// into a directory of their own, from the shared evidence.
+	out = filepath.Join(t.TempDir(), "out")
+	stdout, stderr, code := runCmd(t, map[string]string{"SAFEGUARD_MEDIA_KEY": testMediaKey}, "report", "export",
+		"--data", filepath.Dir(dirs[0]), "--db", cl.db, "--nats", cl.nats.URL(), "--case", strconv.FormatInt(id, 10), "--out", out)
+	if code != 0 {
+		t.Fatalf("report export --nats: exit %d\n%s%s", code, stdout, stderr)
+	}
+	exported, _ := filepath.Glob(filepath.Join(out, "*", "media", "*"))
+	if len(exported) != 1 {
+		t.Fatalf("report export --nats wrote media %q\n%s", exported, stdout)
+	}
+	if b, err := os.ReadFile(exported[0]); err != nil || !bytes.Equal(b, jpeg) {
+		t.Errorf("the exported image: %d bytes, %v; want the %d sent", len(b), err, len(jpeg))
+	}
+
+	// Retention, past every period, on A then on B: A deletes the shared
+	// items and tombstones each; B finds nothing left to do.
+	later := time.Now().Add(6 * 365 * 24 * time.Hour)
+	resA, err := a.cases.Vault.Retain(ctx, a.store, evidence.Retention{}, later)
+	if err != nil || resA.Deleted == 0 {
+		t.Fatalf("retention on A: %+v, %v", resA, err)
+	}
+	resB, err := b.cases.Vault.Retain(ctx, b.store, evidence.Retention{}, later)
+	if err != nil || resB.Deleted != 0 {
+		t.Fatalf("retention on B after A: %+v, %v", resB, err)
+	}
+	if keys, err := files.List(ctx, sharedEvidence); err != nil || len(keys) != 0 {
+		t.Errorf("evidence left in the shared files after retention: %q, %v", keys, err)
+	}
+	if _, err := adminB.AdminReveal(ctx, id, item, client.CaseAction{Moderator: "mod_b", Why: "TEST: after retention"}); client.ErrorCode(err) != "evidence_deleted" {
+		t.Errorf("reveal after retention: %v, want evidence_deleted", err)
+	}
+	dkey, _ := media.ParseKey(testEvidenceKey)
+	items, err := media.New(blob.Sub(files, sharedEvidence), dkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := evidence.Verify(ctx, a.store, pub, items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Problems) != 0 || r.Tombstones != int64(resA.Deleted) || r.ItemsMissing != 0 {
+		t.Errorf("verify: %+v", r)
+	}
+}
+
+// TestClusterE2EEBlob: an end-to-end encrypted attachment uploaded through
+// A downloads through B, and is gone from both once deleted from the
+// shared files.
+func TestClusterE2EEBlob(t *testing.T) {
+	tune, _ := sharedKeys(t)
+	cl := startCluster(t, 2, tune)
+	a, b := cl.nodes[0], cl.nodes[1]
+	ctx := t.Context()
+	admin := &client.Client{BaseURL: a.url, Token: "operator-token"}
+	verified := func(nickname string) *client.Client {
+		t.Helper()
+		c := newUser(t, a.url, nickname)
+		me, err := c.Me(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := admin.SetAgeAssurance(ctx, me.ID, "verified"); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	x, y := verified("blob_x"), verified("blob_y")
+	conv := e2eeChat(t, x, y)
+	data := bytes.Repeat([]byte("TEST opaque ciphertext "), 40000) // ~900 KiB, several chunks
+	bl, err := x.UploadBlob(ctx, conv.ID, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := on(y, b).Blob(ctx, conv.ID, bl.ID)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("the attachment through B: %d bytes, %v", len(got), err)
+	}
+	files := sharedFiles(t, cl)
+	keys, err := files.List(ctx, sharedMedia)
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("shared media: %q, %v", keys, err)
+	}
+	if err := files.Delete(ctx, keys[0]); err != nil {
+		t.Fatal(err)
+	}
+	for _, srv := range []*running{a, b} {
+		if _, err := on(y, srv).Blob(ctx, conv.ID, bl.ID); client.ErrorCode(err) != "not_found" {
+			t.Errorf("a deleted attachment through %s: %v", srv.url, err)
+		}
+	}
+}

@@ -1,0 +1,162 @@
+// Package natsblob is a blob.Store in a NATS JetStream object store, which
+// every server of a cluster reaches: a file one server stores, another
+// reads. Objects are named by their blob keys.
+package natsblob
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/blob"
+)
+
+// Defaults of Config.
+const (
+	DefaultBucket  = "SAFEGUARD_BLOBS"
+	DefaultTimeout = 30 * time.Second // one operation, when its context has no deadline
+)
+
+// Config names the bucket and how it is kept. Zero values take the
+// defaults.
+type Config struct {
+	Bucket   string        // object store bucket
+	Replicas int           // copies kept (1 unless NATS is clustered)
+	Timeout  time.Duration // one operation, when its context has no deadline
+}
+
+// Store is a blob.Store in a JetStream object store.
+type Store struct {
+	obs     jetstream.ObjectStore
+	timeout time.Duration
+}
+
+var _ blob.Store = (*Store)(nil)
+
+// Open makes or updates the bucket (file storage) and returns the store
+// over it.
+func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, error) {
+	if cfg.Bucket == "" {
+		cfg.Bucket = DefaultBucket
+	}
+	if cfg.Replicas <= 0 {
+		cfg.Replicas = 1
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	obs, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: cfg.Bucket,
+		Description: "Safeguard files: media, end-to-end encrypted attachments, evidence items, report packages",
+		Storage:     jetstream.FileStorage, Replicas: cfg.Replicas})
+	if err != nil {
+		return nil, fmt.Errorf("object store %s: %w", cfg.Bucket, err)
+	}
+	return &Store{obs: obs, timeout: cfg.Timeout}, nil
+}
+
+func (s *Store) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, s.timeout)
+}
+
+// unavailable wraps an error of NATS: the store could not be reached or
+// did not answer, which may pass.
+func unavailable(op, key string, err error) error {
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("%s %s: %w", op, key, err)
+	}
+	return &safeguard.Error{Kind: safeguard.ErrUnavailable, Code: "unavailable",
+		Message: "The file store is not available. Please try again.", Err: fmt.Errorf("%s %s: %w", op, key, err)}
+}
+
+// Put implements blob.Store.
+func (s *Store) Put(ctx context.Context, key string, data []byte) error {
+	if err := blob.CheckKey(key); err != nil {
+		return err
+	}
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	if _, err := s.obs.PutBytes(ctx, key, data); err != nil {
+		return unavailable("put", key, err)
+	}
+	return nil
+}
+
+// Get implements blob.Store. The object store checks the bytes against the
+// digest it stored with them.
+func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
+	if err := blob.CheckKey(key); err != nil {
+		return nil, err
+	}
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	b, err := s.obs.GetBytes(ctx, key)
+	if errors.Is(err, jetstream.ErrObjectNotFound) {
+		return nil, safeguard.NotFound
+	}
+	if err != nil {
+		return nil, unavailable("get", key, err)
+	}
+	return b, nil
+}
+
+// Stat implements blob.Store.
+func (s *Store) Stat(ctx context.Context, key string) (blob.Info, error) {
+	if err := blob.CheckKey(key); err != nil {
+		return blob.Info{}, err
+	}
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	in, err := s.obs.GetInfo(ctx, key)
+	if errors.Is(err, jetstream.ErrObjectNotFound) {
+		return blob.Info{}, safeguard.NotFound
+	}
+	if err != nil {
+		return blob.Info{}, unavailable("stat", key, err)
+	}
+	return blob.Info{Key: key, Size: int64(in.Size), ModTime: in.ModTime}, nil
+}
+
+// Delete implements blob.Store. Deleting a key already deleted, or never
+// stored, is not an error.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if err := blob.CheckKey(key); err != nil {
+		return err
+	}
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	err := s.obs.Delete(ctx, key)
+	if err == nil || errors.Is(err, jetstream.ErrObjectNotFound) {
+		return nil
+	}
+	return unavailable("delete", key, err)
+}
+
+// List implements blob.Store. The object store lists every object, so a
+// list costs the size of the bucket's metadata whatever the prefix.
+func (s *Store) List(ctx context.Context, prefix string) ([]string, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	objs, err := s.obs.List(ctx)
+	if errors.Is(err, jetstream.ErrNoObjectsFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, unavailable("list", prefix, err)
+	}
+	var keys []string
+	for _, o := range objs {
+		if !o.Deleted && strings.HasPrefix(o.Name, prefix) {
+			keys = append(keys, o.Name)
+		}
+	}
+	slices.Sort(keys)
+	return keys, nil
+}

@@ -1,0 +1,105 @@
+package natsblob_test
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/blob"
+	"github.com/safeguard-dev/safeguard/internal/blob/blobtest"
+	"github.com/safeguard-dev/safeguard/internal/blob/natsblob"
+	"github.com/safeguard-dev/safeguard/internal/bus/natsbus/natstest"
+)
+
+func connect(t *testing.T, srv *natstest.Server) jetstream.JetStream {
+	t.Helper()
+	nc, err := nats.Connect(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return js
+}
+
+// TestStore runs the conformance suite on a JetStream object store of an
+// in-process NATS server, one bucket per subtest.
+func TestStore(t *testing.T) {
+	srv := natstest.Start(t)
+	js := connect(t, srv)
+	n := 0
+	blobtest.Run(t, func(t *testing.T) blob.Store {
+		n++
+		s, err := natsblob.Open(t.Context(), js, natsblob.Config{Bucket: fmt.Sprintf("TEST_%d", n)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
+
+// TestShared: what one connection stores, another reads and deletes, as
+// two servers of a cluster do; and the bytes outlive a restart of NATS.
+func TestShared(t *testing.T) {
+	srv := natstest.Start(t)
+	ctx := t.Context()
+	a, err := natsblob.Open(ctx, connect(t, srv), natsblob.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := natsblob.Open(ctx, connect(t, srv), natsblob.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Put(ctx, "media/ab/abcd", []byte("stored through a")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := b.Get(ctx, "media/ab/abcd")
+	if err != nil || string(got) != "stored through a" {
+		t.Fatalf("b.Get = %q, %v", got, err)
+	}
+	srv.Restart()
+	c, err := natsblob.Open(ctx, connect(t, srv), natsblob.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.Get(ctx, "media/ab/abcd"); err != nil || string(got) != "stored through a" {
+		t.Fatalf("after a restart, Get = %q, %v", got, err)
+	}
+	if err := c.Delete(ctx, "media/ab/abcd"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Delete(ctx, "media/ab/abcd"); err != nil {
+		t.Fatalf("a second delete, from another server: %v", err)
+	}
+	if _, err := b.Get(ctx, "media/ab/abcd"); !errors.Is(err, safeguard.ErrNotFound) {
+		t.Fatalf("Get after delete = %v, want ErrNotFound", err)
+	}
+}
+
+// TestDown: with NATS stopped, an operation fails as unavailable, not as
+// not found.
+func TestDown(t *testing.T) {
+	srv := natstest.Start(t)
+	ctx := t.Context()
+	s, err := natsblob.Open(ctx, connect(t, srv), natsblob.Config{Timeout: 2e9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Put(ctx, "k", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	srv.Stop()
+	if _, err := s.Get(ctx, "k"); !errors.Is(err, safeguard.ErrUnavailable) {
+		t.Fatalf("Get with NATS down = %v, want ErrUnavailable", err)
+	}
+	if err := s.Put(ctx, "k2", []byte("x")); !errors.Is(err, safeguard.ErrUnavailable) {
+		t.Fatalf("Put with NATS down = %v, want ErrUnavailable", err)
+	}
+}
