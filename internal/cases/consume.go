@@ -216,6 +216,16 @@ func outranks(a, b safeguard.DetectionSource) bool {
 	return false
 }
 
+// escalates reports whether a detection turns a case about grooming, a
+// meeting or age deception into one about sextortion (the young person's
+// plea, or a threat, in a conversation already a case), so that the case
+// is counted and reported as sextortion. Image findings keep their category.
+func escalates(d *safeguard.Detection, c *safeguard.Case) bool {
+	return d.Category == safeguard.CategorySextortion && d.Source == c.Source && !aboutImage(d.Source) &&
+		(c.Category == safeguard.CategoryGrooming || c.Category == safeguard.CategoryMeeting ||
+			c.Category == safeguard.CategoryAgeDeception)
+}
+
 // aboutImage reports whether detections of a source are findings about a
 // message's image.
 func aboutImage(s safeguard.DetectionSource) bool {
@@ -266,7 +276,7 @@ func (s *Service) record(ctx context.Context, tx Tx, f *facts, out *outcome) err
 		return err
 	}
 	out.occurrence = o
-	if c.Category == "" || outranks(d.Source, c.Source) {
+	if c.Category == "" || outranks(d.Source, c.Source) || escalates(d, c) {
 		c.Category, c.Source = d.Category, d.Source
 	}
 	for _, sig := range signalsOf(d) {
