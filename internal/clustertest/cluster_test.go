@@ -25,6 +25,7 @@ type check struct {
 var sharedChecks = []check{
 	{"Events", checkEvents},
 	{"Limits", checkLimits},
+	{"Media", checkMedia},
 }
 
 // faultChecks each get a three-node cluster of their own, without a
@@ -32,6 +33,10 @@ var sharedChecks = []check{
 var faultChecks = []check{
 	{"FaultsUnderLoad", checkFaultsUnderLoad},
 }
+
+// casesInterval is how often the shared cluster's nodes turn detections
+// into cases (the fault checks' clusters do it once an hour).
+const casesInterval = "500ms"
 
 // messageLimit is the per-account message limit of the shared cluster:
 // 30 messages, then one a day, so that the test's pace refills nothing.
@@ -55,7 +60,7 @@ func skipUnlessCluster(t *testing.T) {
 // restarts under load.
 func TestCluster3(t *testing.T) {
 	skipUnlessCluster(t)
-	cl := StartCluster(t, 3, Options{Env: []string{"SAFEGUARD_LIMIT_MESSAGES=" + messageLimit}})
+	cl := StartCluster(t, 3, Options{Env: []string{"SAFEGUARD_LIMIT_MESSAGES=" + messageLimit, "SAFEGUARD_CASES_INTERVAL=" + casesInterval}})
 	for _, c := range sharedChecks {
 		t.Run(c.name, func(t *testing.T) { c.run(t, cl) })
 	}
