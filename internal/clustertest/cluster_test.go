@@ -26,6 +26,7 @@ var sharedChecks = []check{
 	{"Events", checkEvents},
 	{"Limits", checkLimits},
 	{"Media", checkMedia},
+	{"Cases", checkCases},
 }
 
 // faultChecks each get a three-node cluster of their own, without a
