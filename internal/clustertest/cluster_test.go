@@ -27,6 +27,7 @@ var sharedChecks = []check{
 	{"Limits", checkLimits},
 	{"Media", checkMedia},
 	{"Cases", checkCases},
+	{"Keys", checkKeys}, // last: it restarts every node
 }
 
 // faultChecks each get a three-node cluster of their own, without a
