@@ -57,9 +57,11 @@ func skipUnlessCluster(t *testing.T) {
 
 // TestCluster3 runs three "safeguard serve" processes on one PostgreSQL
 // schema and a NATS server process, and checks that they act as one
-// service: live events cross nodes, limits hold over all three, and no
-// acknowledged message or live event is lost when a node is killed or NATS
-// restarts under load.
+// service: live events cross nodes, limits hold over all three, media and
+// evidence are shared, detections become cases once whichever node handles
+// them, the keys outlive a restart of every node, and no acknowledged
+// message or live event is lost when a node is killed or NATS restarts
+// under load.
 func TestCluster3(t *testing.T) {
 	skipUnlessCluster(t)
 	cl := StartCluster(t, 3, Options{Env: []string{"SAFEGUARD_LIMIT_MESSAGES=" + messageLimit, "SAFEGUARD_CASES_INTERVAL=" + casesInterval}})

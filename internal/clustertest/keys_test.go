@@ -59,7 +59,7 @@ func device(t *testing.T, c *client.Client, name string) *secure.Session {
 // again, through node A, which verifies it with the keyring's key; the same
 // report through B is then a duplicate.
 func checkKeys(t *testing.T, cl *Cluster) {
-	a, b, c := cl.Nodes[0], cl.Nodes[1], cl.Nodes[2]
+	a, c := cl.Nodes[0], cl.Nodes[2]
 	ctx := t.Context()
 	alice, bob := verified(t, a, "keys_alice"), verified(t, c, "keys_bob")
 	req, err := bob.RequestContact(ctx, alice.Handle)
@@ -94,7 +94,7 @@ func checkKeys(t *testing.T, cl *Cluster) {
 	}
 
 	cl.Restart()
-	a, b = cl.Nodes[0], cl.Nodes[1]
+	a, b := cl.Nodes[0], cl.Nodes[1]
 	report := client.FrankingReportRequest{Report: body, Reason: "mean_or_threatening"}
 	if _, err := On(bob, a).ReportFranking(ctx, report); err != nil {
 		t.Fatalf("a receipt of node C, reported through A after all three restarted: %v", err)
