@@ -4,9 +4,10 @@ import "time"
 
 // Event is something that happened. An outbox event is written in the same
 // transaction as the change it describes, so that no consumer misses it
-// after a crash; consumers read outbox events in ID order and keep their own
-// cursor (today the cases service, for EventDetection). A live-only event
-// travels as a notification to the live streams and is never stored.
+// after a crash; the types a consumer must handle exactly once are also
+// queued for it in that transaction, and it claims them from its queue
+// (EventDetection for the cases service; see store.Queues). A live-only
+// event travels as a notification to the live streams and is never stored.
 type Event struct {
 	ID             int64
 	Type           string // "message.created", "contact.requested", …

@@ -112,11 +112,20 @@ func cmdAccountExport(ctx context.Context, e *env, args []string) error {
 		defer closeFiles()
 		cc.files = files
 	}
-	md, err := openMediaToRead(e, &d, cc.files)
+	keys, err := commandKeys(ctx, e, st)
 	if err != nil {
 		return err
 	}
-	key, err := signingKey(cc)
+	md, err := openMediaToRead(e, &d, cc.files, keys)
+	if err != nil {
+		return err
+	}
+	var key ed25519.PrivateKey
+	if keys != nil {
+		key, err = keys.EvidenceSigning, checkPinned(cc.evidencePub, keys.EvidenceSigning)
+	} else {
+		key, err = signingKey(cc)
+	}
 	if err != nil {
 		return err
 	}

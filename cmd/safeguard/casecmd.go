@@ -19,6 +19,7 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/blob"
 	"github.com/safeguard-dev/safeguard/internal/cases"
 	"github.com/safeguard-dev/safeguard/internal/evidence"
+	"github.com/safeguard-dev/safeguard/internal/keyring"
 	"github.com/safeguard-dev/safeguard/internal/lawreport"
 	"github.com/safeguard-dev/safeguard/internal/media"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
@@ -75,11 +76,12 @@ func (ce *caseEnv) sayTest(e *env) {
 }
 
 // openMediaToRead opens the media for an operator command: the media
-// directory, or a cluster's shared files; a missing key or directory is an
-// error and nothing is made.
-func openMediaToRead(e *env, d *dataFlags, files blob.Store) (media.Store, error) {
+// directory, or a cluster's shared files; with the keyring's media key (keys
+// not nil), or else the key file's or SAFEGUARD_MEDIA_KEY's. A missing key or
+// directory is an error and nothing is made.
+func openMediaToRead(e *env, d *dataFlags, files blob.Store, keys *keyring.Keys) (media.Store, error) {
 	mediaKey := e.getenv("SAFEGUARD_MEDIA_KEY")
-	if mediaKey == "" {
+	if mediaKey == "" && keys == nil {
 		if err := mustExist(d.mediaKeyFile, "media key", "media-key-file"); err != nil {
 			return nil, err
 		}
@@ -89,7 +91,7 @@ func openMediaToRead(e *env, d *dataFlags, files blob.Store) (media.Store, error
 			return nil, err
 		}
 	}
-	return openMedia(serveConfig{mediaDir: d.mediaDir, mediaKeyFile: d.mediaKeyFile, mediaKey: mediaKey, files: files})
+	return openMedia(serveConfig{mediaDir: d.mediaDir, mediaKeyFile: d.mediaKeyFile, mediaKey: mediaKey, files: files, keys: keys})
 }
 
 // openCaseEnv opens the store and the cases service with its vault and
@@ -116,11 +118,20 @@ func openCaseEnv(ctx context.Context, e *env, d *dataFlags, cc caseConfig) (*cas
 		}
 		cc.files, closeAll = files, func() { closeFiles(); st.Close() }
 	}
-	md, err := openMediaToRead(e, d, cc.files)
+	keys, err := commandKeys(ctx, e, st)
 	if err != nil {
 		return fail(err)
 	}
-	vault, _, err := openVault(cc, nil, false, nil)
+	md, err := openMediaToRead(e, d, cc.files, keys)
+	if err != nil {
+		return fail(err)
+	}
+	var vault *evidence.Vault
+	if keys != nil {
+		vault, err = commandVault(cc, keys)
+	} else {
+		vault, _, err = openVault(cc, nil, false, nil)
+	}
 	if err != nil {
 		return fail(err)
 	}
@@ -486,7 +497,16 @@ func cmdEvidenceVerify(ctx context.Context, e *env, args []string) error {
 		defer closeFiles()
 		cc.files = files
 	}
-	items, err := openEvidenceItems(cc, false)
+	keys, err := commandKeys(ctx, e, st)
+	if err != nil {
+		return err
+	}
+	var items *media.Sealed
+	if keys != nil {
+		items, err = commandItems(cc, keys)
+	} else {
+		items, err = openEvidenceItems(cc, false)
+	}
 	if err != nil {
 		return fmt.Errorf("%w; nothing was verified", err)
 	}

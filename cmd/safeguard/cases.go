@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -14,11 +15,14 @@ import (
 	"strings"
 	"time"
 
+	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/blob"
 	"github.com/safeguard-dev/safeguard/internal/cases"
 	"github.com/safeguard-dev/safeguard/internal/evidence"
+	"github.com/safeguard-dev/safeguard/internal/keyring"
 	"github.com/safeguard-dev/safeguard/internal/lawreport"
 	"github.com/safeguard-dev/safeguard/internal/lawreport/ncmec"
+	"github.com/safeguard-dev/safeguard/internal/lease"
 	"github.com/safeguard-dev/safeguard/internal/media"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 	"github.com/safeguard-dev/safeguard/internal/store"
@@ -164,6 +168,49 @@ func openVault(c caseConfig, log *slog.Logger, create bool, now func() time.Time
 	return evidence.New(items, key, now), items, nil
 }
 
+// clusterVault opens the evidence vault of a server of a cluster: its items
+// under the keyring's evidence data key, signed with the keyring's evidence
+// key, the one signer of the cluster's evidence log.
+func clusterVault(c caseConfig, keys *keyring.Keys) (*evidence.Vault, error) {
+	items, err := evidenceItems(c, keys.EvidenceData)
+	if err != nil {
+		return nil, err
+	}
+	return evidence.New(items, keys.EvidenceSigning, nil), nil
+}
+
+// commandVault opens, for a command other than serve, the evidence vault of
+// a cluster with its keyring's keys; a missing directory is an error and
+// nothing is made.
+func commandVault(c caseConfig, keys *keyring.Keys) (*evidence.Vault, error) {
+	if err := checkPinned(c.evidencePub, keys.EvidenceSigning); err != nil {
+		return nil, err
+	}
+	items, err := commandItems(c, keys)
+	if err != nil {
+		return nil, err
+	}
+	return evidence.New(items, keys.EvidenceSigning, nil), nil
+}
+
+// commandItems opens the evidence items of a cluster with its keyring's
+// data key; a missing directory is an error and nothing is made.
+func commandItems(c caseConfig, keys *keyring.Keys) (*media.Sealed, error) {
+	if err := mustExist(c.evidenceDir, "evidence directory", "evidence-dir"); err != nil && c.files == nil {
+		return nil, err
+	}
+	return evidenceItems(c, keys.EvidenceData)
+}
+
+// evidenceItems opens the evidence items under key: a cluster's shared
+// files, or else the evidence directory.
+func evidenceItems(c caseConfig, key []byte) (*media.Sealed, error) {
+	if c.files != nil {
+		return media.New(blob.Sub(c.files, sharedEvidence), key)
+	}
+	return media.OpenDisk(c.evidenceDir, key)
+}
+
 // newCases builds the cases service over st, with the evidence vault opened
 // by openVault.
 // With no reporting configured, report packages are exported for a person
@@ -185,8 +232,10 @@ func newCases(c caseConfig, st store.Store, md media.Store, vault *evidence.Vaul
 		state = &ncmec.FileStore{Files: reports}
 	}
 	if c.ncmecURL != "" {
-		sub = &ncmec.Submitter{Client: &ncmec.Client{BaseURL: c.ncmecURL, Username: c.ncmecUser, Password: c.ncmecPassword},
-			Store: state, Logger: log}
+		sub, err = ncmecSubmitter(c, st, state, log)
+		if err != nil {
+			return nil, err
+		}
 	}
 	var alerter cases.Alerter
 	if c.oncallWebhook != "" {
@@ -208,11 +257,81 @@ func newCases(c caseConfig, st store.Store, md media.Store, vault *evidence.Vaul
 	return svc, err
 }
 
-// runCaseJobs runs the outbox consumer and the retention job until ctx
-// ends.
-func runCaseJobs(ctx context.Context, c caseConfig, svc *cases.Service, accounts *messaging.Service, log *slog.Logger) {
+// ncmecSubmitter files reports with NCMEC. What it remembers of each filing
+// is in the store, which every server and command shares (a state an
+// earlier version left in the reports' files, legacy, is read there), and each
+// filing runs under a lease on its reference: two servers, or a server and
+// a command, never file one reference at once, and a reference NCMEC
+// finished is never filed again.
+func ncmecSubmitter(c caseConfig, st store.Store, legacy ncmec.StateStore, log *slog.Logger) (lawreport.Submitter, error) {
+	leases, err := lease.New(lease.Config{Holder: lease.Identity()}, lease.Deps{Driver: lease.Store{Store: st}, Log: log})
+	if err != nil {
+		return nil, err
+	}
+	return leasedSubmitter{leases: leases, sub: &ncmec.Submitter{
+		Client: &ncmec.Client{BaseURL: c.ncmecURL, Username: c.ncmecUser, Password: c.ncmecPassword},
+		Store:  storeFilings{st: st, legacy: legacy}, Logger: log}}, nil
+}
+
+// leasedSubmitter files each reference under its lease.
+type leasedSubmitter struct {
+	leases *lease.Manager
+	sub    lawreport.Submitter
+}
+
+// Submit implements lawreport.Submitter. A reference another server is
+// filing now is refused as unavailable, to be tried again (the case is left
+// report_failed); the retry finds that filing's state.
+func (l leasedSubmitter) Submit(ctx context.Context, pkg *lawreport.Package) (rec lawreport.Receipt, err error) {
+	err = l.leases.Do(ctx, "ncmec:"+pkg.Reference, func(ctx context.Context) (err error) {
+		rec, err = l.sub.Submit(ctx, pkg)
+		return err
+	})
+	if errors.Is(err, lease.ErrHeld) {
+		return rec, &safeguard.Error{Kind: safeguard.ErrUnavailable, Code: "report_in_progress",
+			Message: "Another server is filing this report now; try again shortly.", Err: err}
+	}
+	return rec, err
+}
+
+// storeFilings keeps NCMEC filing states in the store.
+type storeFilings struct {
+	st     store.Store
+	legacy ncmec.StateStore // read when the store has no state
+}
+
+// Load implements ncmec.StateStore.
+func (f storeFilings) Load(ctx context.Context, ref string) (ncmec.State, bool, error) {
+	var b []byte
+	err := f.st.View(ctx, func(tx store.Tx) (err error) { b, err = tx.NCMECFiling(ctx, ref); return err })
+	if errors.Is(err, safeguard.ErrNotFound) {
+		return f.legacy.Load(ctx, ref)
+	}
+	if err != nil {
+		return ncmec.State{}, false, err
+	}
+	var st ncmec.State
+	if err := json.Unmarshal(b, &st); err != nil {
+		return ncmec.State{}, false, fmt.Errorf("ncmec state %s: %w", ref, err)
+	}
+	return st, true, nil
+}
+
+// Save implements ncmec.StateStore.
+func (f storeFilings) Save(ctx context.Context, st ncmec.State) error {
+	b, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	return f.st.Update(ctx, func(tx store.Tx) error { return tx.PutNCMECFiling(ctx, st.Reference, b, time.Now()) })
+}
+
+// runCaseJobs runs the outbox consumer and, under its lease (hold), the
+// retention job until ctx ends.
+func runCaseJobs(ctx context.Context, c caseConfig, svc *cases.Service, accounts *messaging.Service,
+	hold func(name string, job func(context.Context)), log *slog.Logger) {
 	go svc.Run(ctx, c.casesInterval)
-	go func() {
+	hold(leaseRetention, func(ctx context.Context) {
 		t := time.NewTicker(c.retentionInterval)
 		defer t.Stop()
 		for {
@@ -232,7 +351,7 @@ func runCaseJobs(ctx context.Context, c caseConfig, svc *cases.Service, accounts
 				}
 			}
 		}
-	}()
+	})
 }
 
 // openEvidenceItems opens the directory of the vault's items with its data

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"crypto/ed25519"
 	"encoding/hex"
 	"os"
 	"path/filepath"
@@ -27,36 +26,6 @@ import (
 
 // The keys every node of a files test is given: one media key, one
 // evidence data key, one evidence signing key (test values).
-const (
-	testMediaKey    = "101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f"
-	testEvidenceKey = "303132333435363738393a3b3c3d3e3f404142434445464748494a4b4c4d4e4f"
-)
-
-// sharedKeys returns a tune that gives every node the same media key and
-// the same evidence keys, as docs/scaling.md asks of a cluster, and the
-// evidence signing key's public half.
-func sharedKeys(t *testing.T) (func(*serveConfig), ed25519.PublicKey) {
-	t.Helper()
-	signing := filepath.Join(t.TempDir(), "evidence.signing.key")
-	pub, err := evidence.GenerateKey(signing)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seed, err := os.ReadFile(signing)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return func(c *serveConfig) {
-		c.mediaKey = testMediaKey
-		for path, b := range map[string][]byte{c.cases.evidenceDir + ".key": []byte(testEvidenceKey + "\n"),
-			c.cases.evidenceDir + ".signing.key": seed} {
-			if err := os.WriteFile(path, b, 0o600); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}, pub
-}
-
 // sharedFiles opens, as a server of the cluster does, the object store the
 // servers keep their files in.
 func sharedFiles(t *testing.T, cl *cluster) blob.Store {
@@ -98,13 +67,10 @@ func nodeFiles(t *testing.T, srv *running, mediaDir string) []string {
 // deletes the items from them, with one tombstone each, and the log still
 // verifies against the shared files.
 func TestClusterFiles(t *testing.T) {
-	tune, pub := sharedKeys(t)
 	var dirs []string
-	cl := startCluster(t, 2, func(c *serveConfig) {
-		tune(c)
-		dirs = append(dirs, c.mediaDir)
-	})
+	cl := startCluster(t, 2, func(c *serveConfig) { dirs = append(dirs, c.mediaDir) })
 	a, b := cl.nodes[0], cl.nodes[1]
+	pub := a.vault.PublicKey() // the keyring's evidence key, which both nodes sign with
 	ctx := t.Context()
 	files := sharedFiles(t, cl)
 	known := hashbanktest.Image(21, 640, 480)
@@ -202,14 +168,9 @@ func TestClusterFiles(t *testing.T) {
 	}
 
 	// The log and every item verify from the shared files, with the
-	// command an operator runs anywhere (its evidence directory holds only
-	// the data key).
-	keyDir := filepath.Join(t.TempDir(), "evidence")
-	if err := os.WriteFile(keyDir+".key", []byte(testEvidenceKey+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, errOut, code := runCmd(t, nil, "evidence", "verify", "--db", cl.db, "--nats", cl.nats.URL(), "--evidence-dir", keyDir,
-		"--evidence-pubkey", hex.EncodeToString(pub))
+	// command an operator runs anywhere, given the key-encryption key.
+	out, errOut, code := runCmd(t, map[string]string{"SAFEGUARD_KEK": testKEK}, "evidence", "verify", "--db", cl.db, "--nats", cl.nats.URL(),
+		"--evidence-dir", filepath.Join(t.TempDir(), "evidence"), "--evidence-pubkey", hex.EncodeToString(pub))
 	if code != 0 || !regexp.MustCompile(`[1-9]\d* items checked`).MatchString(out) {
 		t.Fatalf("evidence verify --nats: exit %d\n%s%s", code, out, errOut)
 	}
@@ -217,7 +178,7 @@ func TestClusterFiles(t *testing.T) {
 	// An operator on a server's data directory writes the case's package
 	// into a directory of their own, from the shared evidence.
 	out = filepath.Join(t.TempDir(), "out")
-	stdout, stderr, code := runCmd(t, map[string]string{"SAFEGUARD_MEDIA_KEY": testMediaKey}, "report", "export",
+	stdout, stderr, code := runCmd(t, map[string]string{"SAFEGUARD_KEK": testKEK}, "report", "export",
 		"--data", filepath.Dir(dirs[0]), "--db", cl.db, "--nats", cl.nats.URL(), "--case", strconv.FormatInt(id, 10), "--out", out)
 	if code != 0 {
 		t.Fatalf("report export --nats: exit %d\n%s%s", code, stdout, stderr)
@@ -247,8 +208,7 @@ func TestClusterFiles(t *testing.T) {
 	if _, err := adminB.AdminReveal(ctx, id, item, client.CaseAction{Moderator: "mod_b", Why: "TEST: after retention"}); client.ErrorCode(err) != "evidence_deleted" {
 		t.Errorf("reveal after retention: %v, want evidence_deleted", err)
 	}
-	dkey, _ := media.ParseKey(testEvidenceKey)
-	items, err := media.New(blob.Sub(files, sharedEvidence), dkey)
+	items, err := media.New(blob.Sub(files, sharedEvidence), mustKeys(t, a.store).EvidenceData)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,8 +225,7 @@ func TestClusterFiles(t *testing.T) {
 // A downloads through B, and is gone from both once deleted from the
 // shared files.
 func TestClusterE2EEBlob(t *testing.T) {
-	tune, _ := sharedKeys(t)
-	cl := startCluster(t, 2, tune)
+	cl := startCluster(t, 2, nil)
 	a, b := cl.nodes[0], cl.nodes[1]
 	ctx := t.Context()
 	admin := &client.Client{BaseURL: a.url, Token: "operator-token"}

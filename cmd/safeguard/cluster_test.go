@@ -38,17 +38,35 @@ func startCluster(t *testing.T, n int, tune func(*serveConfig)) *cluster {
 	return cl
 }
 
+// testKEK is the key-encryption key of the test clusters' keyring: 32
+// bytes of 0x11, in base64.
+const testKEK = "ERERERERERERERERERERERERERERERERERERERERERE="
+
 // startNode runs one server of a cluster in this process, as serve --nats
 // would, with its files in a directory of its own.
 func startNode(t *testing.T, db, natsURL string, tune func(*serveConfig)) *running {
+	t.Helper()
+	srv, err := start(t.Context(), nodeConfig(t, db, natsURL, tune), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.close() })
+	return srv
+}
+
+// nodeConfig is the configuration of one server of a cluster, with its
+// files in a directory of its own and the keys in the keyring, sealed
+// under testKEK.
+func nodeConfig(t *testing.T, db, natsURL string, tune func(*serveConfig)) serveConfig {
 	t.Helper()
 	dir := t.TempDir()
 	var c serveConfig
 	bindServeFlags(flag.NewFlagSet("test", flag.ContinueOnError), &c, true)
 	c.addr, c.db, c.nats, c.mediaDir = "127.0.0.1:0", db, natsURL, filepath.Join(dir, "media")
+	c.where.data, c.mediaKeyFile = dir, filepath.Join(dir, "media.key")
 	c.frankingKeysFile = filepath.Join(dir, "franking.keys")
 	c.guardianKeyFile, c.metricsAddr = filepath.Join(dir, "guardian.key"), ""
-	c.guardianKey = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f" // one key for every node
+	c.kek = testKEK
 	c.cases.evidenceDir, c.cases.reportDir = filepath.Join(dir, "evidence"), filepath.Join(dir, "reports")
 	c.cases.casesInterval = time.Hour
 	c.adminToken = "operator-token"
@@ -56,12 +74,7 @@ func startNode(t *testing.T, db, natsURL string, tune func(*serveConfig)) *runni
 	if tune != nil {
 		tune(&c)
 	}
-	srv, err := start(t.Context(), c, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.close() })
-	return srv
+	return c
 }
 
 // on returns a client of c's account that talks to node srv.

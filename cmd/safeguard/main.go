@@ -128,6 +128,7 @@ var commands = []command{
 	{name: "case", summary: "review cases: list, show, decide", subs: caseCommands},
 	{name: "report", summary: "export a case's law-enforcement report package", subs: reportCommands},
 	{name: "evidence", summary: "the evidence vault: verify, pubkey, keygen, retain", subs: evidenceCommands},
+	{name: "keys", summary: "the keyring a cluster keeps in its database: import, rotate-franking, rotate-kek", subs: keysCommands},
 	{name: "account", summary: "chat accounts: find, show, verify, unverify, suspend, unsuspend, guardian, reset-password, delete, sessions, logout", subs: accountCommands},
 	{name: "moderator", summary: "moderators of the console: add, list, disable, enable, role, password", subs: moderatorCommands},
 	{name: "bank", summary: "hash banks of known images: import, list, add, remove, match, bench", subs: bankCommands},
@@ -310,7 +311,7 @@ var commandLineOnly = map[string]bool{"reset": true, "exit": true, "dir": true}
 var connectionFlags = map[string]bool{
 	"data": true, "db": true, "media": true, "media-key-file": true,
 	"evidence-dir": true, "evidence-key": true, "evidence-pubkey": true, "report-dir": true,
-	"franking-keys-file": true, "guardian-key-file": true,
+	"franking-keys-file": true, "guardian-key-file": true, "kek-file": true,
 	"addr": true, "metrics-addr": true, "server": true, "state-dir": true, "tls-cert": true, "tls-key": true,
 	"log-level": true, "log-format": true, "ncmec-url": true, "ncmec-user": true,
 	"password-reset-ttl": true, "audit-retention": true,

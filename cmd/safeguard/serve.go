@@ -17,7 +17,10 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/blob"
 	"github.com/safeguard-dev/safeguard/internal/cases"
 	"github.com/safeguard-dev/safeguard/internal/e2ee"
+	"github.com/safeguard-dev/safeguard/internal/evidence"
 	"github.com/safeguard-dev/safeguard/internal/imaging"
+	"github.com/safeguard-dev/safeguard/internal/keyring"
+	"github.com/safeguard-dev/safeguard/internal/lease"
 	"github.com/safeguard-dev/safeguard/internal/media"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 	"github.com/safeguard-dev/safeguard/internal/moderators"
@@ -77,13 +80,20 @@ type serveConfig struct {
 	e2eeRetention                    time.Duration // end-to-end encryption
 	maxBlobBytes                     int64         // end-to-end encryption
 	console                          consoleConfig
-	supportContact                   string // how people reach the operator, shown in the app
-	nats                             string // NATS URL: cluster mode (serve only)
+	supportContact                   string        // how people reach the operator, shown in the app
+	nats                             string        // NATS URL: cluster mode (serve only)
+	kekFile                          string        // the keyring's key-encryption key (cluster mode)
+	leaseTTL                         time.Duration // of the job leases; lease.DefaultTTL if zero (tests shorten it)
 
 	// secrets, from the environment only
 	adminToken  string
 	mediaKey    string
 	guardianKey string
+	kek         string // the keyring's key-encryption key, in base64
+
+	// keys are the cluster's, opened from its keyring at start (cluster
+	// mode); nil: each key from its file or variable.
+	keys *keyring.Keys
 }
 
 // limitFlag is a rate limit written N/DURATION: N events per DURATION, all N
@@ -122,7 +132,8 @@ func bindServeFlags(fs *flag.FlagSet, c *serveConfig, withData bool) {
 	fs.StringVar(&c.metricsAddr, "metrics-addr", defaultMetricsAddr, `address of the operator-only listener for Prometheus /metrics; "" or "off" serves none; on --addr, /metrics needs the operator token`)
 	bindData(fs, &c.where, withData)
 	if withData { // serve, not the demo, which is one server
-		fs.StringVar(&c.nats, "nats", "", "NATS server URL (JetStream): several servers on one PostgreSQL database act as one service, with live events through NATS; empty: one server, events in process")
+		fs.StringVar(&c.nats, "nats", "", "NATS server URL (JetStream): several servers on one PostgreSQL database act as one service, with live events through NATS and the keys in the database's keyring; empty: one server, events in process")
+		bindKEK(fs, &c.kekFile)
 	}
 	fs.StringVar(&c.apps, "apps", safeguard.DefaultApp, "comma-separated names of the apps served by this backend")
 	fs.StringVar(&c.encryption, "encryption", string(policy.NSPCC), "encryption policy: nspcc (E2EE only between verified adults) or none")
@@ -200,6 +211,7 @@ func (c *serveConfig) readSecrets(e *env) {
 	c.adminToken = e.getenv("SAFEGUARD_ADMIN_TOKEN")
 	c.mediaKey = e.getenv("SAFEGUARD_MEDIA_KEY")
 	c.guardianKey = e.getenv("SAFEGUARD_GUARDIAN_KEY")
+	c.kek = e.getenv("SAFEGUARD_KEK")
 	c.cases.readSecrets(e)
 }
 
@@ -231,8 +243,8 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	go reloadOnSignal(ctx, hup, srv.risk)
-	log.Info("serving", "url", srv.url, "db", redactDSN(c.db), "encryption", c.encryption, "operator_api", c.adminToken != "", "cluster", c.nats != "")
+	go reloadOnSignal(ctx, hup, srv.reload)
+	log.Info("serving", "url", srv.url, "db", redactDSN(c.db), "encryption", c.encryption, "operator_api", c.adminToken != "", "cluster", c.nats != "", "node", srv.node)
 	<-ctx.Done()
 	log.Info("shutting down")
 	return srv.close()
@@ -240,16 +252,22 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 
 // running is a started server.
 type running struct {
-	url string
+	url  string
+	node string // this server's name in logs, metrics and leases
+	// leases are the job leases this server holds or waits for.
+	leases *lease.Manager
 	// metricsURL is the operator-only metrics listener's, empty when there
 	// is none.
 	metricsURL string
 	svc        *messaging.Service
 	store      store.Store
 	risk       *riskscan.Scanner
+	reload     reloader // the risk rules: in a cluster, on every server
 	cases      *cases.Service
 	mods       *moderators.Service
 	images     *images.Scanner
+	vault      *evidence.Vault
+	franking   *keyring.Franking // the cluster's franking keys; nil on one server
 	close      func() error
 }
 
@@ -265,8 +283,9 @@ func splitList(s string) []string {
 }
 
 // reloadOnSignal reloads the risk rules each time sig delivers, until ctx
-// ends. A reload that fails keeps the rules in force (the scanner logs why).
-func reloadOnSignal(ctx context.Context, sig <-chan os.Signal, r *riskscan.Scanner) {
+// ends (in a cluster, on every server). A reload that fails keeps the rules
+// in force (the scanner logs why).
+func reloadOnSignal(ctx context.Context, sig <-chan os.Signal, r reloader) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -282,9 +301,12 @@ func reloadOnSignal(ctx context.Context, sig <-chan os.Signal, r *riskscan.Scann
 func openMedia(c serveConfig) (media.Store, error) {
 	var key []byte
 	var err error
-	if c.mediaKey != "" {
+	switch {
+	case c.keys != nil: // a cluster's, from its keyring
+		key = c.keys.Media
+	case c.mediaKey != "":
 		key, err = media.ParseKey(c.mediaKey)
-	} else {
+	default:
 		path := c.mediaKeyFile
 		if path == "" {
 			path = strings.TrimRight(c.mediaDir, string(os.PathSeparator)) + ".key"
@@ -304,6 +326,9 @@ func openMedia(c serveConfig) (media.Store, error) {
 // SAFEGUARD_GUARDIAN_KEY, or else from --guardian-key-file, made there if
 // absent. A new key makes every code issued under the old one invalid.
 func loadGuardianKey(c serveConfig) ([]byte, error) {
+	if c.keys != nil {
+		return c.keys.Guardian, nil
+	}
 	if c.guardianKey != "" {
 		key, err := media.ParseKey(c.guardianKey)
 		if err != nil {

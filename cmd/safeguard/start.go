@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,6 +23,8 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/e2ee"
 	"github.com/safeguard-dev/safeguard/internal/evidence"
 	"github.com/safeguard-dev/safeguard/internal/imaging"
+	"github.com/safeguard-dev/safeguard/internal/keyring"
+	"github.com/safeguard-dev/safeguard/internal/lease"
 	"github.com/safeguard-dev/safeguard/internal/media"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 	"github.com/safeguard-dev/safeguard/internal/moderators"
@@ -64,8 +67,11 @@ type stack struct {
 	images     *images.Scanner
 	banks      *banks.Service
 	risk       *riskscan.Scanner
+	rules      web.RiskRules // the risk scanner as operators see it: in a cluster, sharedRisk
 	scanners   safety.Scanners
 	vault      *evidence.Vault
+	keyring    *keyring.Cluster  // the cluster's keyring; nil on one server
+	franking   *keyring.Franking // the cluster's franking keys; nil on one server
 	e2ee       *e2ee.Service
 	passwords  *password.Gate
 	svc        *messaging.Service
@@ -74,7 +80,9 @@ type stack struct {
 	console    *console.Console
 	stats      *platform.Service
 	reg        *prometheus.Registry // the metrics served on /metrics
-	jobs       context.Context      // background work, ended by stopJobs
+	node       string               // this server's name in logs, metrics and leases
+	leases     *lease.Manager
+	jobs       context.Context // background work, ended by stopJobs
 	stopJobs   context.CancelFunc
 	httpServer *http.Server
 }
@@ -82,7 +90,10 @@ type stack struct {
 // start opens the store and media, builds the service and serves HTTP until
 // close is called.
 func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, err error) {
-	s := &stack{reg: prometheus.NewRegistry()}
+	s := &stack{reg: prometheus.NewRegistry(), node: lease.Identity()}
+	if c.nats != "" {
+		log = log.With("node", s.node) // which server of the cluster says it
+	}
 	if err := s.check(&c); err != nil {
 		return nil, err
 	}
@@ -98,12 +109,18 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 	if err := s.buildSafety(c, log); err != nil {
 		return nil, err
 	}
+	if err := s.shareRisk(ctx, c, log); err != nil {
+		return nil, err
+	}
 	if err := s.buildServices(c, log); err != nil {
 		return nil, err
 	}
 	s.jobs, s.stopJobs = context.WithCancel(context.WithoutCancel(ctx))
 	undo.add(s.stopJobs)
 	s.runJobs(c, log)
+	if sr, ok := s.rules.(sharedRisk); ok {
+		go sr.run(s.jobs)
+	}
 	if err := s.buildConsole(c, log); err != nil {
 		return nil, err
 	}
@@ -133,6 +150,10 @@ func (s *stack) check(c *serveConfig) error {
 	if c.nats != "" && !isPostgres(c.db) {
 		return errors.New("--nats: a cluster keeps its data in PostgreSQL; give --db postgres://…")
 	}
+	if c.nats != "" && (c.mediaKey != "" || c.guardianKey != "") {
+		return errors.New("--nats: a cluster keeps its keys in the database's keyring, not in SAFEGUARD_MEDIA_KEY or SAFEGUARD_GUARDIAN_KEY: " +
+			"put them there with 'safeguard keys import' before the first server starts, and unset them")
+	}
 	if err := checkSupportContact(c.supportContact); err != nil {
 		return err
 	}
@@ -151,8 +172,9 @@ func (s *stack) check(c *serveConfig) error {
 	return nil
 }
 
-// open opens the store, the bus, the shared files of a cluster and the
-// media store. In a cluster it sets c.files (and c.cases.files).
+// open opens the store, the cluster's keyring, the bus, the shared files of
+// a cluster and the media store. In a cluster it sets c.keys, c.files (and
+// c.cases.files).
 func (s *stack) open(ctx context.Context, c *serveConfig, log *slog.Logger, undo *closers) error {
 	st, err := openStore(ctx, c.db)
 	if err != nil {
@@ -160,6 +182,11 @@ func (s *stack) open(ctx context.Context, c *serveConfig, log *slog.Logger, undo
 	}
 	s.st = st
 	undo.add(func() { st.Close() })
+	if c.nats != "" {
+		if s.keyring, c.keys, err = clusterKeys(ctx, *c, st, log); err != nil {
+			return err
+		}
+	}
 	if s.bus, err = openBus(ctx, *c, log); err != nil {
 		return err
 	}
@@ -175,6 +202,10 @@ func (s *stack) open(ctx context.Context, c *serveConfig, log *slog.Logger, undo
 	if s.media, err = openMedia(*c); err != nil {
 		return err
 	}
+	if s.leases, err = newLeases(*c, s.node, st, log); err != nil {
+		return err
+	}
+	s.reg.MustRegister(nodeCollector{s.leases})
 	return nil
 }
 
@@ -222,6 +253,22 @@ func (s *stack) buildSafety(c serveConfig, log *slog.Logger) error {
 	return nil
 }
 
+// shareRisk makes the risk rules the cluster's with --nats: the rules in
+// force are those stored in the database, and a reload on any server is one
+// on every server. One server's are its own (s.rules is s.risk).
+func (s *stack) shareRisk(ctx context.Context, c serveConfig, log *slog.Logger) error {
+	s.rules = s.risk
+	ctl, ok := s.bus.(announcer)
+	if c.nats == "" || !ok {
+		return nil
+	}
+	if err := s.risk.Join(ctx, s.node); err != nil {
+		return fmt.Errorf("risk rules of the cluster: %w", err)
+	}
+	s.rules = sharedRisk{Scanner: s.risk, node: s.node, ctl: ctl, log: log}
+	return nil
+}
+
 // newNudityScanner builds the new-image scanner over the classifier the
 // configuration names (the built-in model unless a test gave one).
 func newNudityScanner(c serveConfig, st store.Store, notify messaging.Notifier, log *slog.Logger, reg prometheus.Registerer) (*nudityscan.Scanner, error) {
@@ -250,7 +297,12 @@ func (s *stack) buildServices(c serveConfig, log *slog.Logger) error {
 	// The evidence vault: cases preserve into it, and a verified report of
 	// an encrypted message keeps its text there only.
 	var err error
-	if s.vault, _, err = openVault(c.cases, log, true, nil); err != nil {
+	if c.keys != nil {
+		s.vault, err = clusterVault(c.cases, c.keys)
+	} else {
+		s.vault, _, err = openVault(c.cases, log, true, nil)
+	}
+	if err != nil {
 		return err
 	}
 	if err := s.buildE2EE(c, log); err != nil {
@@ -311,25 +363,41 @@ func (s *stack) buildE2EE(c serveConfig, log *slog.Logger) error {
 	if s.mode == policy.None {
 		return nil
 	}
-	ring, saveKeys, err := e2ee.OpenKeyFile(c.frankingKeysFile, franking.KeyRingConfig{})
-	if err != nil {
+	deps := e2ee.Deps{Store: s.st, Media: s.media, Evidence: s.vault, Notify: web.E2EENotifier(s.bus, log), Log: log}
+	var err error
+	if c.keys != nil {
+		// The cluster's: every server makes and checks receipts with the
+		// keys of the keyring, and reads those the others add.
+		if s.franking, err = s.keyring.Franking(c.keys.Franking, franking.KeyRingConfig{}); err != nil {
+			return err
+		}
+		deps.Keys, deps.SaveKeys, deps.RefreshKeys = s.franking.Ring(), s.franking.Save, s.franking.Refresh
+	} else if deps.Keys, deps.SaveKeys, err = e2ee.OpenKeyFile(c.frankingKeysFile, franking.KeyRingConfig{}); err != nil {
 		return err
 	}
-	s.e2ee, err = e2ee.New(e2ee.Config{Retention: c.e2eeRetention, MaxBlobBytes: c.maxBlobBytes},
-		e2ee.Deps{Store: s.st, Media: s.media, Evidence: s.vault, Keys: ring, SaveKeys: saveKeys, Notify: web.E2EENotifier(s.bus, log), Log: log})
+	s.e2ee, err = e2ee.New(e2ee.Config{Retention: c.e2eeRetention, MaxBlobBytes: c.maxBlobBytes}, deps)
 	return err
 }
 
 // runJobs starts the background work: the case consumer and retention, the
 // hash-bank index and retroactive matching, E2EE retention, and what follows
-// from birthdays.
+// from birthdays. Each job but the case consumer and the index (every
+// server loads its own) runs under its lease: in a cluster, on one server at
+// a time.
 func (s *stack) runJobs(c serveConfig, log *slog.Logger) {
-	runCaseJobs(s.jobs, c.cases, s.cases, s.svc, log)
-	go s.svc.RunAges(s.jobs, messaging.DefaultSettleAgesEvery)
-	go s.svc.RunRelay(s.jobs, messaging.DefaultRelayEvery)
-	go s.images.Run(s.jobs)
+	runCaseJobs(s.jobs, c.cases, s.cases, s.svc, s.hold, log)
+	s.hold(leaseAges, func(ctx context.Context) { s.svc.RunAges(ctx, messaging.DefaultSettleAgesEvery) })
+	s.hold(leaseRelay, func(ctx context.Context) { s.svc.RunRelay(ctx, messaging.DefaultRelayEvery) })
+	go func() {
+		if s.images.LoadIndex(s.jobs) {
+			s.hold(leaseRetro, s.images.RunRetro)
+		}
+	}()
 	if s.e2ee != nil {
-		go s.e2ee.Run(s.jobs, e2ee.DefaultSweepEvery)
+		s.hold(leaseE2EESweep, func(ctx context.Context) { s.e2ee.Run(ctx, e2ee.DefaultSweepEvery) })
+	}
+	if s.franking != nil {
+		go s.franking.Run(s.jobs, keyring.DefaultRefreshEvery, log)
 	}
 }
 
@@ -347,7 +415,7 @@ func (s *stack) buildConsole(c serveConfig, log *slog.Logger) error {
 	}
 	s.console.Stats = s.stats
 	if c.console.enabled {
-		go pruneConsoleSessions(s.jobs, s.mods, log)
+		s.hold(leaseConsoleSessions, func(ctx context.Context) { pruneConsoleSessions(ctx, s.mods, log) })
 	}
 	return nil
 }
@@ -363,7 +431,7 @@ func checkSupportContact(s string) error {
 
 // api builds the HTTP API over the services.
 func (s *stack) api(c serveConfig, log *slog.Logger) *web.Server {
-	opts := []web.Option{web.WithCases(s.cases), web.WithE2EE(s.e2ee), web.WithRisk(s.risk), web.WithBanks(s.banks), web.WithStats(s.stats)}
+	opts := []web.Option{web.WithCases(s.cases), web.WithE2EE(s.e2ee), web.WithRisk(s.rules), web.WithBanks(s.banks), web.WithStats(s.stats)}
 	if c.console.enabled {
 		opts = append(opts, web.WithConsole(s.console))
 	}
@@ -410,14 +478,19 @@ func (s *stack) serve(ctx context.Context, c serveConfig, log *slog.Logger, undo
 	go func() { done <- s.httpServer.Serve(ln) }()
 	return &running{
 		url:        scheme + "://" + ln.Addr().String(),
+		node:       s.node,
+		leases:     s.leases,
 		metricsURL: metricsURL,
 		svc:        s.svc,
 		store:      s.st,
 		risk:       s.risk,
+		reload:     s.rules,
 		cases:      s.cases,
 		mods:       s.mods,
 		images:     s.images,
-		close:      func() error { return s.close(ms, done) },
+		vault:      s.vault,
+		franking:   s.franking,
+		close:      sync.OnceValue(func() error { return s.close(ms, done) }), // a second close returns the first's result
 	}, nil
 }
 

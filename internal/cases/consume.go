@@ -10,56 +10,9 @@ import (
 	"time"
 
 	safeguard "github.com/safeguard-dev/safeguard"
-	"github.com/safeguard-dev/safeguard/internal/evidence"
 	"github.com/safeguard-dev/safeguard/internal/lawreport"
 	"github.com/safeguard-dev/safeguard/internal/store"
 )
-
-// batch is how many outbox events Process reads at a time.
-const batch = 100
-
-// Process reads the outbox after the cases cursor and turns each
-// detection.created event into a new case or a new occurrence of one. Each
-// detection is handled in one transaction with the cursor, so none is lost
-// or counted twice across a crash. It returns how many detections it
-// handled.
-func (s *Service) Process(ctx context.Context) (int, error) {
-	n := 0
-	for {
-		var evs []safeguard.Event
-		err := viewTx(ctx, s.Store, func(tx Tx) error {
-			cur, err := tx.Cursor(ctx, Consumer)
-			if err != nil {
-				return err
-			}
-			evs, err = tx.Events(ctx, cur, batch)
-			return err
-		})
-		if err != nil || len(evs) == 0 {
-			return n, err
-		}
-		var skipped int64
-		for _, ev := range evs {
-			if ev.Type != safeguard.EventDetection {
-				skipped = ev.ID
-				continue
-			}
-			skipped = 0
-			if err := s.handle(ctx, ev); err != nil {
-				return n, fmt.Errorf("event %d: %w", ev.ID, err)
-			}
-			n++
-		}
-		if skipped != 0 {
-			if err := updateTx(ctx, s.Store, func(tx Tx) error { return tx.SetCursor(ctx, Consumer, skipped) }); err != nil {
-				return n, err
-			}
-		}
-		if len(evs) < batch {
-			return n, nil
-		}
-	}
-}
 
 // facts is what a detection's case is made from, read before the
 // transaction that records it.
@@ -75,10 +28,17 @@ type facts struct {
 	preserved  map[string]bool // refs the case already holds
 }
 
-func (s *Service) gather(ctx context.Context, d *safeguard.Detection) (*facts, error) {
-	f := &facts{d: d, logins: map[int64][]safeguard.Login{}, preserved: map[string]bool{}}
-	since := d.At.Add(-s.cfg.ContextWindow)
+// gather reads detection id and what its case is made from, in one
+// snapshot.
+func (s *Service) gather(ctx context.Context, id int64) (*facts, error) {
+	f := &facts{logins: map[int64][]safeguard.Login{}, preserved: map[string]bool{}}
 	err := viewTx(ctx, s.Store, func(tx Tx) error {
+		d, err := tx.Detection(ctx, id)
+		if err != nil {
+			return err
+		}
+		f.d = d
+		since := d.At.Add(-s.cfg.ContextWindow)
 		if err := f.readAccounts(ctx, tx, since); err != nil {
 			return err
 		}
@@ -212,49 +172,6 @@ func (f *facts) readPreserved(ctx context.Context, tx Tx) error {
 	return err
 }
 
-// handle records one detection.
-func (s *Service) handle(ctx context.Context, ev safeguard.Event) error {
-	var p struct {
-		DetectionID int64 `json:"detection_id"`
-	}
-	if err := json.Unmarshal(ev.Payload, &p); err != nil || p.DetectionID == 0 {
-		s.Log.WarnContext(ctx, "cases: detection event without a detection id", "event", ev.ID)
-		return updateTx(ctx, s.Store, func(tx Tx) error { return tx.SetCursor(ctx, Consumer, ev.ID) })
-	}
-	var d *safeguard.Detection
-	err := viewTx(ctx, s.Store, func(tx Tx) (err error) { d, err = tx.Detection(ctx, p.DetectionID); return })
-	if err != nil {
-		return err
-	}
-	f, err := s.gather(ctx, d)
-	if err != nil {
-		return err
-	}
-	staged, err := s.Vault.Stage(ctx, s.items(f))
-	if err != nil {
-		return err
-	}
-	logged := append(staged[:len(staged):len(staged)], keptItems(f)...)
-	var out outcome
-	err = updateTx(ctx, s.Store, func(tx Tx) error {
-		out = outcome{}
-		if err := s.record(ctx, tx, f, logged, &out); err != nil {
-			return err
-		}
-		return tx.SetCursor(ctx, Consumer, ev.ID)
-	})
-	if errors.Is(err, errSeen) {
-		s.Vault.Discard(ctx, staged)
-		return updateTx(ctx, s.Store, func(tx Tx) error { return tx.SetCursor(ctx, Consumer, ev.ID) })
-	}
-	if err != nil {
-		s.Vault.Discard(ctx, staged)
-		return err
-	}
-	s.after(ctx, f, &out)
-	return nil
-}
-
 var errSeen = errors.New("detection already in a case")
 
 // caseOf returns the case a detection belongs to, or ErrNotFound when it
@@ -299,6 +216,16 @@ func outranks(a, b safeguard.DetectionSource) bool {
 	return false
 }
 
+// escalates reports whether a detection turns a case about grooming, a
+// meeting or age deception into one about sextortion (the young person's
+// plea, or a threat, in a conversation already a case), so that the case
+// is counted and reported as sextortion. Image findings keep their category.
+func escalates(d *safeguard.Detection, c *safeguard.Case) bool {
+	return d.Category == safeguard.CategorySextortion && d.Source == c.Source && !aboutImage(d.Source) &&
+		(c.Category == safeguard.CategoryGrooming || c.Category == safeguard.CategoryMeeting ||
+			c.Category == safeguard.CategoryAgeDeception)
+}
+
 // aboutImage reports whether detections of a source are findings about a
 // message's image.
 func aboutImage(s safeguard.DetectionSource) bool {
@@ -313,8 +240,10 @@ type outcome struct {
 	occurrence safeguard.Occurrence
 }
 
-// record opens or extends the case in tx.
-func (s *Service) record(ctx context.Context, tx Tx, f *facts, staged []evidence.Staged, out *outcome) error {
+// record opens or extends the case in tx. The caller appends the evidence
+// to the vault after it, last in the transaction: the vault's log is one
+// chain, which other transactions wait for until this one commits.
+func (s *Service) record(ctx context.Context, tx Tx, f *facts, out *outcome) error {
 	d := f.d
 	now := s.clock()
 	c, err := caseOf(ctx, tx, d)
@@ -340,9 +269,14 @@ func (s *Service) record(ctx context.Context, tx Tx, f *facts, staged []evidence
 		}
 		return err
 	}
-	c.Occurrences++
+	// AddOccurrence counted the occurrence in the case's row, and holds
+	// that row until the commit: read it again, for another server may
+	// have changed the case since it was read.
+	if c, err = tx.Case(ctx, c.ID); err != nil {
+		return err
+	}
 	out.occurrence = o
-	if c.Category == "" || outranks(d.Source, c.Source) {
+	if c.Category == "" || outranks(d.Source, c.Source) || escalates(d, c) {
 		c.Category, c.Source = d.Category, d.Source
 	}
 	for _, sig := range signalsOf(d) {
@@ -369,9 +303,6 @@ func (s *Service) record(ctx context.Context, tx Tx, f *facts, staged []evidence
 		if err := event(ctx, tx, c, now, "system", "assessed", c.Status, strconv.Itoa(c.Priority), pd); err != nil {
 			return err
 		}
-	}
-	if _, err := s.Vault.Append(ctx, tx, c.ID, staged); err != nil {
-		return err
 	}
 	if err := s.holdOnMatch(ctx, tx, c, f, now); err != nil {
 		return err

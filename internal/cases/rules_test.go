@@ -385,3 +385,26 @@ func codeOf(err error) string {
 	}
 	return safeguard.ErrorCode(err)
 }
+
+// TestSextortionJoinsGroomingCase: a sextortion alert in a conversation
+// that is already a grooming case makes it a sextortion case, so that it is
+// counted and reported as one; a later grooming alert does not turn it back.
+func TestSextortionJoinsGroomingCase(t *testing.T) {
+	w := newWorld(t)
+	from := w.account("sender", 30)
+	to := w.account("recipient", 14)
+	for i, tt := range []struct {
+		category, want safeguard.Category
+		priority       int
+	}{
+		{safeguard.CategoryGrooming, safeguard.CategoryGrooming, 0},
+		{safeguard.CategorySextortion, safeguard.CategorySextortion, 1},
+		{safeguard.CategoryGrooming, safeguard.CategorySextortion, 1},
+	} {
+		c := w.detect(safeguard.Detection{Source: safeguard.RiskRule, Category: tt.category, SenderID: from.ID,
+			RecipientIDs: []int64{to.ID}, ContentKey: "conversation:1"})
+		if c.Category != tt.want || tt.priority != 0 && c.Priority != tt.priority {
+			t.Errorf("after detection %d (%s): case %s priority %d, want %s", i, tt.category, c.Category, c.Priority, tt.want)
+		}
+	}
+}

@@ -5,10 +5,12 @@
 // preserves (through internal/evidence) and the law-enforcement reports it
 // files (through internal/lawreport).
 //
-// Detections arrive through the outbox: Process reads detection.created
-// events after its cursor and, in one transaction per detection, opens or
-// extends the case of that content from that sender, preserves the evidence
-// and moves the cursor. See docs/cases.md.
+// Detections arrive through the outbox: each detection.created event is
+// queued for the cases service in the transaction that writes it. Process
+// claims queued detections in batches, opens or extends the case of that
+// content from that sender, preserves the evidence and takes the detection
+// out of the queue, in one transaction for many detections; servers sharing
+// a database claim different ones. See docs/cases.md.
 package cases
 
 import (
@@ -34,8 +36,11 @@ const (
 	DefaultContextWindow = 14 * 24 * time.Hour // the conversation preserved before a detection
 	DefaultContextCap    = 500                 // at most this many messages of it
 	DefaultAppealWindow  = 30 * 24 * time.Hour
-	// Consumer is the name of the cases consumer's outbox cursor.
-	Consumer = "cases"
+	// DefaultWorkers is how many detections Process reads and stages at
+	// once.
+	DefaultWorkers = 32
+	// Consumer is the name of the cases service's event queue.
+	Consumer = store.QueueCases
 )
 
 // Config configures the Service.
@@ -61,6 +66,8 @@ type Config struct {
 	ContextWindow time.Duration
 	ContextCap    int
 	AppealWindow  time.Duration
+	// Workers is how many detections Process reads and stages at once.
+	Workers int
 	// DeclarationRole and DeclarationStatement go into each report's
 	// declaration, made by the moderator who decided to report.
 	DeclarationRole      string
@@ -82,6 +89,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.AppealWindow <= 0 {
 		c.AppealWindow = DefaultAppealWindow
+	}
+	if c.Workers <= 0 {
+		c.Workers = DefaultWorkers
 	}
 	if c.DeclarationRole == "" {
 		c.DeclarationRole = "Trust and safety moderator"
@@ -140,7 +150,7 @@ func New(cfg Config, d Deps) (*Service, error) {
 
 func (s *Service) clock() time.Time { return s.Now().UTC() }
 
-// Run processes the outbox every interval until ctx ends. Errors are logged
+// Run processes the queued detections every interval until ctx ends. Errors are logged
 // and retried at the next tick.
 func (s *Service) Run(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)

@@ -177,11 +177,12 @@ type Options struct {
 	Env []string
 }
 
-// clusterKeys are the keys every node of a cluster is given, so that what
-// one node makes another can check (docs/scaling.md, "Not shared yet").
+// clusterKeys is the key-encryption key every node of a cluster is given,
+// which opens the keys the nodes share in the database's keyring
+// (docs/scaling.md, "Keys"); the commands run against the cluster need it
+// too.
 var clusterKeys = []string{
-	"SAFEGUARD_GUARDIAN_KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
-	"SAFEGUARD_MEDIA_KEY=202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f",
+	"SAFEGUARD_KEK=ERERERERERERERERERERERERERERERERERERERERERE=",
 }
 
 // StartCluster starts n nodes on a new PostgreSQL schema and a new NATS

@@ -72,7 +72,16 @@ func (s *Service) Report(ctx context.Context, reporterID int64, req ReportReques
 	}
 	now := s.clock()
 	verifier := franking.Verifier{Keys: s.keys, Seen: dryRun{}, Now: s.now}
-	if _, err := verifier.Verify(ctx, rep); err != nil {
+	_, err := verifier.Verify(ctx, rep)
+	if errors.Is(err, franking.ErrUnknownKey) && s.refresh != nil {
+		// Another server may have made the key since this one last read
+		// the keys.
+		if rerr := s.refresh(ctx); rerr != nil {
+			s.log.Warn("franking keys not refreshed", "err", rerr)
+		}
+		_, err = verifier.Verify(ctx, rep)
+	}
+	if err != nil {
 		return nil, err
 	}
 	ev := safeguard.VerifiedReport{VerifiedBy: "franking", Reason: reason.Code, ReporterID: reporterID,

@@ -131,22 +131,26 @@ type Deps struct {
 	Evidence Vault       // where a reported text is kept
 	Keys     *franking.KeyRing
 	SaveKeys KeySaver // nil: the ring lives in memory only
-	Notify   Notifier
-	Now      func() time.Time
-	Log      *slog.Logger
+	// RefreshKeys, if set, adds to Keys the keys other servers made; it
+	// is called when a report names a key the ring does not hold.
+	RefreshKeys func(ctx context.Context) error
+	Notify      Notifier
+	Now         func() time.Time
+	Log         *slog.Logger
 }
 
 // Service is the server's side of end-to-end encryption. Create it with New.
 type Service struct {
-	cfg    Config
-	store  store.Store
-	media  media.Store
-	vault  Vault
-	keys   *franking.KeyRing
-	save   KeySaver
-	notify Notifier
-	now    func() time.Time
-	log    *slog.Logger
+	cfg     Config
+	store   store.Store
+	media   media.Store
+	vault   Vault
+	keys    *franking.KeyRing
+	save    KeySaver
+	refresh func(ctx context.Context) error
+	notify  Notifier
+	now     func() time.Time
+	log     *slog.Logger
 
 	blobLimit, toDeviceLimit, claimLimit, reportLimit *ratelimit.Limiter
 
@@ -160,7 +164,7 @@ func New(cfg Config, d Deps) (*Service, error) {
 		return nil, errors.New("e2ee: store, media and franking keys are required")
 	}
 	cfg.setDefaults()
-	s := &Service{cfg: cfg, store: d.Store, media: d.Media, vault: d.Evidence, keys: d.Keys, save: d.SaveKeys, notify: d.Notify,
+	s := &Service{cfg: cfg, store: d.Store, media: d.Media, vault: d.Evidence, keys: d.Keys, save: d.SaveKeys, refresh: d.RefreshKeys, notify: d.Notify,
 		now: d.Now, log: d.Log, saved: map[uint32]bool{}}
 	if s.now == nil {
 		s.now = time.Now

@@ -125,7 +125,25 @@ func (v *Vault) Discard(ctx context.Context, staged []Staged) {
 // Append logs staged items of a case in tx, each chained to the one before,
 // and signs a checkpoint of the new head. It needs the signing key.
 func (v *Vault) Append(ctx context.Context, tx Tx, caseID int64, staged []Staged) ([]safeguard.EvidenceEntry, error) {
-	if len(staged) == 0 {
+	return v.AppendCases(ctx, tx, []CaseItems{{CaseID: caseID, Staged: staged}})
+}
+
+// CaseItems are the staged items of one case.
+type CaseItems struct {
+	CaseID int64
+	Staged []Staged
+}
+
+// AppendCases logs the staged items of several cases in tx, in order, each
+// chained to the one before, and signs one checkpoint of the new head: the
+// log is one chain, so appending much at once holds it for less time than
+// appending each case's items on its own. It needs the signing key.
+func (v *Vault) AppendCases(ctx context.Context, tx Tx, cases []CaseItems) ([]safeguard.EvidenceEntry, error) {
+	var n int
+	for _, c := range cases {
+		n += len(c.Staged)
+	}
+	if n == 0 {
 		return nil, nil
 	}
 	if v.key == nil {
@@ -136,20 +154,26 @@ func (v *Vault) Append(ctx context.Context, tx Tx, caseID int64, staged []Staged
 		return nil, err
 	}
 	now := v.now().UTC()
-	out := make([]safeguard.EvidenceEntry, 0, len(staged))
-	for _, s := range staged {
-		seq++
-		e := safeguard.EvidenceEntry{
-			Seq: seq, At: now, CaseID: caseID, Kind: safeguard.EvidenceItem, ItemKind: s.Item.Kind, Ref: s.Item.Ref,
-			ContentType: s.Item.ContentType, Class: s.Item.Class, Digest: s.Digest, Size: s.Size,
-			StorageKey: s.StorageKey, PrevHash: prev,
+	out := make([]safeguard.EvidenceEntry, 0, n)
+	for _, c := range cases {
+		for _, s := range c.Staged {
+			seq++
+			e := safeguard.EvidenceEntry{
+				Seq: seq, At: now, CaseID: c.CaseID, Kind: safeguard.EvidenceItem, ItemKind: s.Item.Kind, Ref: s.Item.Ref,
+				ContentType: s.Item.ContentType, Class: s.Item.Class, Digest: s.Digest, Size: s.Size,
+				StorageKey: s.StorageKey, PrevHash: prev,
+			}
+			e.Hash = EntryHash(&e)
+			prev = e.Hash
+			out = append(out, e)
 		}
-		e.Hash = EntryHash(&e)
-		if err := tx.AppendEvidence(ctx, &e); err != nil {
-			return nil, fmt.Errorf("append evidence: %w", err)
-		}
-		prev = e.Hash
-		out = append(out, e)
+	}
+	es := make([]*safeguard.EvidenceEntry, len(out))
+	for i := range out {
+		es[i] = &out[i]
+	}
+	if err := tx.AppendEvidence(ctx, es...); err != nil {
+		return nil, fmt.Errorf("append evidence: %w", err)
 	}
 	return out, v.checkpoint(ctx, tx, seq, prev, now)
 }

@@ -7,19 +7,25 @@ import (
 
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/policy"
+	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 // A change made with the command line (safeguard account birth-date) writes
 // the database while a server runs on it; that process has no live streams
 // to tell. Its service has no Notifier, so the outbox events of an age
 // change it writes carry "relay" in their payload, and the running server
-// relays them (RunRelay): it reads the outbox after its cursor and sends
-// each such event to the live stream of its account, as it would have had
-// it made the change itself. Events the server wrote itself carry no mark,
+// relays them (RunRelay): it claims the age changes and ended encryption
+// queued for the relay (store.QueueLiveRelay) and sends each marked one to
+// the live stream of its account, as it would have had it made the change
+// itself. Events the server wrote itself carry no mark,
 // since it told the people concerned at once.
 
-// RelayConsumer is the name of the live relay's outbox cursor.
-const RelayConsumer = "live-relay"
+// RelayConsumer is the name of the live relay's event queue.
+const RelayConsumer = store.QueueLiveRelay
+
+// relayClaim is how long a server holds the relay events it claimed: if it
+// dies meanwhile, another relays them after that.
+const relayClaim = time.Minute
 
 // relayMark is the payload field of an event that waits for the server to
 // relay it.
@@ -28,7 +34,7 @@ const relayMark = "relay"
 // DefaultRelayEvery is how often the server looks for events to relay.
 const DefaultRelayEvery = 2 * time.Second
 
-// relayBatch is how many outbox events RelayLive reads at a time.
+// relayBatch is how many queued events RelayLive claims at a time.
 const relayBatch = 100
 
 // eventPayload is the payload of an outbox event of an age change: fields,
@@ -41,20 +47,18 @@ func (s *Service) eventPayload(fields map[string]string) []byte {
 	return b
 }
 
-// RelayLive sends the marked outbox events after the relay's cursor to the
-// live streams of their accounts, and moves the cursor past them. It
-// returns how many it sent.
+// RelayLive sends the marked outbox events queued for the relay to the live
+// streams of their accounts, and takes them out of the queue. Servers
+// sharing a database share the queue: each event is relayed by one of them.
+// It returns how many it sent.
 func (s *Service) RelayLive(ctx context.Context) (int, error) {
 	n := 0
 	for {
 		var evs []safeguard.Event
-		err := s.view(ctx, func(tx Tx) error {
-			cur, err := tx.Cursor(ctx, RelayConsumer)
-			if err != nil {
-				return err
-			}
-			evs, err = tx.Events(ctx, cur, relayBatch)
-			return err
+		now := time.Now()
+		err := updateTx(ctx, s.store, func(tx Tx) (err error) {
+			evs, err = tx.ClaimEvents(ctx, RelayConsumer, now, now.Add(relayClaim), relayBatch)
+			return
 		})
 		if err != nil || len(evs) == 0 {
 			return n, err
@@ -63,10 +67,9 @@ func (s *Service) RelayLive(ctx context.Context) (int, error) {
 			if s.relayEvent(ctx, ev) {
 				n++
 			}
-		}
-		last := evs[len(evs)-1].ID
-		if err := updateTx(ctx, s.store, func(tx Tx) error { return tx.SetCursor(ctx, RelayConsumer, last) }); err != nil {
-			return n, err
+			if err := updateTx(ctx, s.store, func(tx Tx) error { _, err := tx.DoneEvent(ctx, RelayConsumer, ev.ID); return err }); err != nil {
+				return n, err
+			}
 		}
 		if len(evs) < relayBatch {
 			return n, nil
@@ -109,38 +112,11 @@ func (s *Service) relayEvent(ctx context.Context, ev safeguard.Event) bool {
 	return true
 }
 
-// latestEvent returns the ID of the newest outbox event, 0 if none.
-func (s *Service) latestEvent(ctx context.Context) (int64, error) {
-	var last int64
-	for {
-		var evs []safeguard.Event
-		if err := s.view(ctx, func(tx Tx) (err error) { evs, err = tx.Events(ctx, last, 1000); return }); err != nil {
-			return 0, err
-		}
-		if len(evs) == 0 {
-			return last, nil
-		}
-		last = evs[len(evs)-1].ID
-	}
-}
-
 // RunRelay relays marked outbox events (RelayLive) every period until ctx
-// ends. A relay that has never run starts at the newest event: what was
-// written before there was a relay is not sent to anyone's stream.
+// ends.
 func (s *Service) RunRelay(ctx context.Context, every time.Duration) {
 	if every <= 0 {
 		every = DefaultRelayEvery
-	}
-	var cur int64
-	err := s.view(ctx, func(tx Tx) (err error) { cur, err = tx.Cursor(ctx, RelayConsumer); return })
-	if err == nil && cur == 0 {
-		var last int64
-		if last, err = s.latestEvent(ctx); err == nil && last != 0 {
-			err = updateTx(ctx, s.store, func(tx Tx) error { return tx.SetCursor(ctx, RelayConsumer, last) })
-		}
-	}
-	if err != nil && ctx.Err() == nil {
-		s.log.WarnContext(ctx, "start live relay", "err", err)
 	}
 	t := time.NewTicker(every)
 	defer t.Stop()

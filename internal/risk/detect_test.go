@@ -67,7 +67,8 @@ func TestDetect(t *testing.T) {
 		{"if you really trusted me you would", []string{"pressure"}},
 		// sextortion
 		{"ill send them to all your friends", []string{"threat"}},
-		{"everyone will see", []string{"threat"}},
+		{"everyone will see your pics", []string{"exposure_threat", "threat"}},
+		{"everyone will see", nil}, // an announcement: a threat names what is seen
 		{"ill share the holiday photos with the family", nil},
 		{"send £100 or else", []string{"money_demand"}},
 		{"pay me now", []string{"money_demand"}},

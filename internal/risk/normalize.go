@@ -380,7 +380,7 @@ func (n *normalizer) word(out []string, w string) []string {
 // Bounds on splitting words run together ("donttellurmum").
 const (
 	minRun    = 6  // letters
-	maxRunLen = 24 // a longer token is left as it is
+	maxRunLen = 32 // a longer token is left as it is
 )
 
 // runTogether splits a token that is not a known word into known words

@@ -135,7 +135,7 @@ const (
 	probe4Caught            = 21
 	probe4FalseAlerts       = 2
 	probe5Caught            = 17
-	probe5FalseAlerts       = 2
+	probe5FalseAlerts       = 1
 )
 
 // TestProbe4 replays testdata/probe4.jsonl, written after the wording

@@ -38,7 +38,7 @@ func TestParseReplayLine(t *testing.T) {
 func TestReplay(t *testing.T) {
 	e := defaultEngine(t)
 	c, err := ParseReplayLine([]byte(`{"id":"x","members":[{"id":"a","age_band":"adult"},{"id":"c","age_band":"teen"}],
-		"messages":[{"from":"a","t":0,"text":"hey"},{"from":"a","t":3,"text":"add me on snap"},{"from":"a","t":9,"text":"everyone will see"}]}`))
+		"messages":[{"from":"a","t":0,"text":"hey"},{"from":"a","t":3,"text":"add me on snap"},{"from":"a","t":9,"text":"everyone will see your pics"}]}`))
 	if err != nil {
 		t.Fatal(err)
 	}

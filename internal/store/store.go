@@ -52,6 +52,8 @@ type Tx interface {
 	ModeratorTx
 	RateTx
 	IdempotencyTx
+	KeyringTx
+	ClusterTx
 }
 
 // AccountTx stores accounts, guardian link codes, sessions and logins.
@@ -344,14 +346,27 @@ type RecordTx interface {
 	RefusedMinors(ctx context.Context, fromID int64, since time.Time) (int, error)
 	Refusals(ctx context.Context, fromID int64, limit int) ([]safeguard.Refusal, error)
 
-	// AppendEvent writes e to the outbox and sets e.ID. IDs increase in
-	// commit order for a single writer; consumers must tolerate gaps.
+	// AppendEvent writes e to the outbox, sets e.ID, and queues e for each
+	// consumer Queues(e.Type) names. IDs are unique and increase, but
+	// concurrent transactions may commit them out of order: a reader of
+	// Events may see an ID before a smaller one commits, so consumers that
+	// must see every event use their queue instead.
 	AppendEvent(ctx context.Context, e *safeguard.Event) error
-	// Events returns events with ID > after, oldest first, at most limit.
+	// Events returns committed events with ID > after, in ID order, at most
+	// limit.
 	Events(ctx context.Context, after int64, limit int) ([]safeguard.Event, error)
-	// Cursor and SetCursor keep a consumer's position in the outbox.
-	Cursor(ctx context.Context, consumer string) (int64, error)
-	SetCursor(ctx context.Context, consumer string, id int64) error
+	// ClaimEvents claims for consumer, until until, up to limit events of
+	// its queue that no one holds a claim on at now, oldest first, and
+	// returns them. On PostgreSQL it skips the rows another transaction is
+	// claiming at that moment, so concurrent claimants get different
+	// events.
+	ClaimEvents(ctx context.Context, consumer string, now, until time.Time, limit int) ([]safeguard.Event, error)
+	// ReleaseEvents ends the claim on the queued events ids of consumer, so
+	// that the next ClaimEvents returns them again.
+	ReleaseEvents(ctx context.Context, consumer string, ids []int64) error
+	// DoneEvent takes event id out of consumer's queue, whoever claimed it;
+	// it reports whether it was still there.
+	DoneEvent(ctx context.Context, consumer string, id int64) (bool, error)
 }
 
 // DetectionQuery selects detections, newest first.
@@ -645,11 +660,16 @@ type CaseTx interface {
 // of every read. The log is append-only: there is no method to change or
 // remove an entry.
 type EvidenceTx interface {
-	// AppendEvidence stores e. e.Seq must be one more than the head's (1
-	// for the first entry); another Seq is ErrConflict, so two writers can
-	// never fork the chain.
-	AppendEvidence(ctx context.Context, e *safeguard.EvidenceEntry) error
+	// AppendEvidence stores es in order. The first Seq must be one more
+	// than the head's (1 for the first entry), and each next one more than
+	// the one before; another Seq is ErrConflict, so two writers can never
+	// fork the chain.
+	AppendEvidence(ctx context.Context, es ...*safeguard.EvidenceEntry) error
 	// EvidenceHead returns the last entry, or ErrNotFound for an empty log.
+	// It first waits for any other transaction that read the head to end,
+	// and holds the next one back until this one ends: transactions that
+	// append to the log take turns instead of failing on each other's
+	// entries.
 	EvidenceHead(ctx context.Context) (*safeguard.EvidenceEntry, error)
 	EvidenceEntry(ctx context.Context, seq int64) (*safeguard.EvidenceEntry, error)
 	// EvidenceEntries returns entries with Seq > after in Seq order, at most
@@ -766,4 +786,78 @@ type IdempotencyTx interface {
 	// PruneIdempotencyKeys forgets the keys used before before, and returns
 	// how many.
 	PruneIdempotencyKeys(ctx context.Context, before time.Time) (int64, error)
+}
+
+// SealedKey is one key of the keyring as stored: sealed (encrypted and
+// authenticated) under the key-encryption key, which the store never sees.
+type SealedKey struct {
+	Name    string // "media", "franking/<kid>", …; the associated data of the seal
+	Created time.Time
+	Sealed  []byte
+}
+
+// KeyringTx keeps the keyring: the keys the servers of a cluster share.
+type KeyringTx interface {
+	// Keyring returns the keys whose names start with prefix ("" for all),
+	// by name. With lock, the rows read are locked against every other
+	// transaction that locks them until this one ends.
+	Keyring(ctx context.Context, prefix string, lock bool) ([]SealedKey, error)
+	// AddToKeyring stores the keys whose names are not taken, leaving a
+	// key already stored under a name as it is, and returns how many it
+	// stored.
+	AddToKeyring(ctx context.Context, keys []SealedKey) (int64, error)
+	// ResealKeyring replaces the sealed bytes of keys stored under the
+	// names of keys; a name not stored is ErrNotFound.
+	ResealKeyring(ctx context.Context, keys []SealedKey) error
+	// DeleteFromKeyring deletes the keys of names, and returns how many
+	// there were.
+	DeleteFromKeyring(ctx context.Context, names []string) (int64, error)
+}
+
+// RiskRuleSet is one generation of the risk rules in force: the rule and
+// lexicon files a server read, as the risk scanner encodes them.
+type RiskRuleSet struct {
+	Generation int64 // numbers the sets stored: a later one is larger
+	Version    string
+	Sources    []byte
+	Node       string // the server that read the files
+	CreatedAt  time.Time
+}
+
+// RuleCount is a risk rule's counts: one server's, or summed.
+type RuleCount struct {
+	Rule                     string
+	Evaluated, Fired, Errors int64
+}
+
+// ClusterTx keeps what the servers of a cluster share of their own work:
+// leases on background jobs, the risk rules in force, each server's counts
+// of the rules, and the state of NCMEC filings.
+type ClusterTx interface {
+	// TakeLease gives the lease name to holder until until if it is free
+	// at now (never taken, released, or expired before now) or holder has
+	// it already, and reports whether holder has it.
+	TakeLease(ctx context.Context, name, holder string, now, until time.Time) (bool, error)
+	// ReleaseLease frees the lease name if holder has it.
+	ReleaseLease(ctx context.Context, name, holder string) error
+
+	// AddRiskRuleSet stores rs as the newest generation and sets its
+	// Generation.
+	AddRiskRuleSet(ctx context.Context, rs *RiskRuleSet) error
+	// LatestRiskRuleSet returns the newest generation; ErrNotFound if
+	// none was stored.
+	LatestRiskRuleSet(ctx context.Context) (*RiskRuleSet, error)
+
+	// PutRuleCounts stores node's counts of the rules, replacing those it
+	// stored before.
+	PutRuleCounts(ctx context.Context, node string, at time.Time, counts []RuleCount) error
+	// RuleCounts returns each rule's counts summed over every server, by
+	// rule.
+	RuleCounts(ctx context.Context) ([]RuleCount, error)
+
+	// NCMECFiling returns the state stored for a report reference;
+	// ErrNotFound if none.
+	NCMECFiling(ctx context.Context, reference string) ([]byte, error)
+	// PutNCMECFiling stores the state of a report reference.
+	PutNCMECFiling(ctx context.Context, reference string, state []byte, at time.Time) error
 }

@@ -14,6 +14,8 @@ import (
 // force, their counters, and a reload.
 type RiskRules interface {
 	RuleSet() *risk.RuleSet
+	// Counters are the counts the operator sees: in a cluster, summed
+	// over every server.
 	Counters() []risk.RuleCounter
 	// Reload reads the rule files again; on an error the rules in force
 	// stay, and the error says where each problem is.
@@ -63,8 +65,16 @@ func (s *Server) routesRisk(m *http.ServeMux, reg *prometheus.Registry) {
 
 // riskCollector exports the totals over all rules, read at scrape time:
 // how much work the rules do and how often one fails, never which rule fired
-// or how often rules fired.
+// or how often rules fired. Each server exports its own counts (a
+// RiskRules with NodeCounters, in a cluster, says which they are), as
+// Prometheus sums over the servers it scrapes.
 type riskCollector struct{ rr RiskRules }
+
+// nodeCounters is a RiskRules whose Counters are a cluster's, with this
+// server's apart.
+type nodeCounters interface {
+	NodeCounters() []risk.RuleCounter
+}
 
 var (
 	riskEvaluations = prometheus.NewDesc("safeguard_risk_rule_evaluations_total",
@@ -80,7 +90,11 @@ func (c riskCollector) Describe(ch chan<- *prometheus.Desc) {
 
 func (c riskCollector) Collect(ch chan<- prometheus.Metric) {
 	var evaluated, errs int64
-	for _, k := range c.rr.Counters() {
+	counters := c.rr.Counters
+	if n, ok := c.rr.(nodeCounters); ok {
+		counters = n.NodeCounters
+	}
+	for _, k := range counters() {
 		evaluated += k.Evaluated
 		errs += k.Errors
 	}

@@ -37,11 +37,12 @@ import (
 const (
 	DefaultStream    = "SAFEGUARD_EVENTS"
 	DefaultSubject   = "safeguard.events"
-	DefaultKeep      = bus.DefaultKeep // messages kept per topic
-	DefaultKeepAge   = 24 * time.Hour  // how long a message is kept
-	DefaultKeepTotal = 1 << 30         // bytes kept in the stream
-	DefaultPending   = 64 << 20        // bytes queued while NATS is unreachable
-	DefaultTimeout   = 5 * time.Second // one request to NATS
+	DefaultControl   = "safeguard.control" // subject prefix of control messages
+	DefaultKeep      = bus.DefaultKeep     // messages kept per topic
+	DefaultKeepAge   = 24 * time.Hour      // how long a message is kept
+	DefaultKeepTotal = 1 << 30             // bytes kept in the stream
+	DefaultPending   = 64 << 20            // bytes queued while NATS is unreachable
+	DefaultTimeout   = 5 * time.Second     // one request to NATS
 )
 
 // signalHeader marks a signal in the stream: delivered live, never
@@ -55,6 +56,7 @@ type Config struct {
 	Name      string        // connection name, shown by NATS monitoring
 	Stream    string        // JetStream stream name
 	Subject   string        // subject prefix: a topic T is the subject Subject.T
+	Control   string        // subject prefix of control messages: Control.NAME
 	Keep      int           // messages kept per topic
 	KeepAge   time.Duration // how long a message is kept
 	KeepTotal int64         // bytes kept in the stream
@@ -70,6 +72,9 @@ func (c *Config) defaults() {
 	}
 	if c.Subject == "" {
 		c.Subject = DefaultSubject
+	}
+	if c.Control == "" {
+		c.Control = DefaultControl
 	}
 	if c.Keep <= 0 {
 		c.Keep = DefaultKeep

@@ -128,7 +128,7 @@ func (s *Scanner) Generation() uint64 { return s.ix.x.Generation() }
 // arrays take.
 func (s *Scanner) Entries() (int, int64) { return s.ix.x.Len(), s.ix.x.Bytes() }
 
-// Kick asks Run for a retroactive pass soon.
+// Kick asks RunRetro for a retroactive pass soon.
 func (s *Scanner) Kick() {
 	select {
 	case s.kick <- struct{}{}:
@@ -136,9 +136,17 @@ func (s *Scanner) Kick() {
 	}
 }
 
-// Run loads the index (retrying until it succeeds), then runs retroactive
-// passes after every change it sees and every RetroEvery, until ctx ends.
+// Run loads the index (LoadIndex), then runs retroactive passes
+// (RunRetro), until ctx ends.
 func (s *Scanner) Run(ctx context.Context) {
+	if s.LoadIndex(ctx) {
+		s.RunRetro(ctx)
+	}
+}
+
+// LoadIndex loads the index, retrying until it succeeds or ctx ends, and
+// reports whether it did. Every server loads its own.
+func (s *Scanner) LoadIndex(ctx context.Context) bool {
 	for wait := time.Second; !s.ix.loaded(); wait = min(2*wait, 30*time.Second) {
 		st, err := s.ix.load(ctx)
 		if err == nil {
@@ -153,10 +161,17 @@ func (s *Scanner) Run(ctx context.Context) {
 		s.log.Error("hash-bank index not loaded; images toward minors are held meanwhile", "err", err)
 		select {
 		case <-ctx.Done():
-			return
+			return false
 		case <-time.After(wait):
 		}
 	}
+	return true
+}
+
+// RunRetro runs retroactive passes now, after every change it is told of
+// (Kick) and every RetroEvery, until ctx ends. In a cluster one server at a
+// time runs it; a pass is safe alongside another all the same (see Retro).
+func (s *Scanner) RunRetro(ctx context.Context) {
 	t := time.NewTicker(s.cfg.RetroEvery)
 	defer t.Stop()
 	for {

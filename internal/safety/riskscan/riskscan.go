@@ -109,6 +109,7 @@ type Scanner struct {
 	log    *slog.Logger
 	read   func(string) ([]byte, error)
 	mu     sync.Mutex // serialises reloads
+	gen    int64      // the stored generation in force (a cluster's), guarded by mu
 	states *stateCache
 	facts  *factsCache
 }
@@ -185,31 +186,52 @@ func (r *Scanner) Reload(ctx context.Context) (*risk.RuleSet, error) {
 
 // load reads and compiles the configured files.
 func (r *Scanner) load() (*risk.RuleSet, error) {
+	src, err := r.readSources()
+	if err != nil {
+		return nil, err
+	}
+	return src.compile()
+}
+
+// sources are the rule and lexicon files a rule set is compiled from, as
+// read (the embedded ones included): what a server of a cluster stores for
+// the others to put in force.
+type sources struct {
+	Rules    []risk.Source `json:"rules"`
+	Lexicons []risk.Source `json:"lexicons"`
+}
+
+// readSources reads the configured files.
+func (r *Scanner) readSources() (*sources, error) {
 	names := r.cfg.Rules
 	if len(names) == 0 {
 		names = []string{DefaultRules}
 	}
-	var rules []risk.Source
+	src := &sources{Lexicons: []risk.Source{risk.DefaultLexicon()}}
 	for _, n := range names {
 		if n == DefaultRules {
-			rules = append(rules, risk.DefaultRules())
+			src.Rules = append(src.Rules, risk.DefaultRules())
 			continue
 		}
 		b, err := r.read(n)
 		if err != nil {
 			return nil, &safeguard.Error{Kind: safeguard.ErrInvalid, Code: "invalid_rules", Message: fmt.Sprintf("Rules file %s cannot be read.", n), Err: err}
 		}
-		rules = append(rules, risk.Source{Name: n, Data: b})
+		src.Rules = append(src.Rules, risk.Source{Name: n, Data: b})
 	}
-	lexicons := []risk.Source{risk.DefaultLexicon()}
 	for _, n := range r.cfg.Lexicons {
 		b, err := r.read(n)
 		if err != nil {
 			return nil, &safeguard.Error{Kind: safeguard.ErrInvalid, Code: "invalid_rules", Message: fmt.Sprintf("Lexicon file %s cannot be read.", n), Err: err}
 		}
-		lexicons = append(lexicons, risk.Source{Name: n, Data: b})
+		src.Lexicons = append(src.Lexicons, risk.Source{Name: n, Data: b})
 	}
-	rs, err := risk.Load(rules, lexicons)
+	return src, nil
+}
+
+// compile compiles the sources into a rule set.
+func (src *sources) compile() (*risk.RuleSet, error) {
+	rs, err := risk.Load(src.Rules, src.Lexicons)
 	if err != nil {
 		var le *risk.LoadError
 		if errors.As(err, &le) {

@@ -7,11 +7,15 @@
 // failure or a deadlock is run again, a few times. Each View is a READ ONLY
 // REPEATABLE READ transaction, so it sees one snapshot as on SQLite.
 //
-// Event IDs: AppendEvent takes a transaction-scoped advisory lock before it
-// inserts, so transactions that append events commit one after the other
-// and a consumer that reads events with ID > its cursor never skips one that
-// commits later with a smaller ID. The lock is per schema: separate
-// deployments in separate schemas do not wait for each other.
+// The event outbox takes no lock: transactions that append events run side
+// by side. A consumer that must handle every event once does not read the
+// outbox after a cursor (IDs may commit out of order) but claims the events
+// queued for it, SELECT … FOR UPDATE SKIP LOCKED, so that several servers
+// share the work (see store.Queues).
+//
+// The evidence log is one hash chain: a transaction takes an advisory lock
+// before it reads the log's head to append, so appenders take turns (and
+// append their entries last, to hold it briefly).
 //
 // Migrations are the same numbered files as SQLite's, embedded from
 // migrations/, applied at Open in one transaction under an advisory lock so
@@ -47,8 +51,8 @@ var migrationFiles embed.FS
 // Advisory lock classes (the first key of the two-key form; the second is
 // a hash of the schema name).
 const (
-	lockMigrate = 0x5347_4d31 // "SGM1"
-	lockEvents  = 0x5347_4531 // "SGE1"
+	lockMigrate  = 0x5347_4d31 // "SGM1"
+	lockEvidence = 0x5347_4c31 // "SGL1": the evidence log's head
 )
 
 // schemaKey is the second key of the advisory locks: the current schema.
@@ -63,11 +67,12 @@ const DefaultMaxConns = 16
 const maxAttempts = 5
 
 var dialect = &sqlstore.Dialect{
-	Name:      "postgres",
-	Numbered:  true,
-	EventLock: `SELECT pg_advisory_xact_lock(` + strconv.Itoa(lockEvents) + `, ` + schemaKey + `)`,
-	Classify:  classify,
-	LockRows:  " FOR UPDATE",
+	Name:       "postgres",
+	Numbered:   true,
+	Classify:   classify,
+	LockRows:   " FOR UPDATE",
+	SkipLocked: " FOR UPDATE SKIP LOCKED",
+	ChainLock:  `SELECT pg_advisory_xact_lock(` + strconv.Itoa(lockEvidence) + `, ` + schemaKey + `)`,
 }
 
 // classify reads PostgreSQL's SQLSTATE codes and pgx's connection errors.

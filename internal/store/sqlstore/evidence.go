@@ -12,33 +12,63 @@ import (
 const evidenceColumns = `seq, at, case_id, kind, item_kind, ref, content_type, class, digest, size, storage_key,
 	target, reason, signature, prev_hash, hash`
 
-// AppendEvidence implements store.EvidenceTx. The Seq must follow the head
-// (1 for an empty log); anything else is ErrConflict, and so is a Seq another
-// writer took first.
-func (t *Tx) AppendEvidence(ctx context.Context, e *safeguard.EvidenceEntry) error {
+// evidenceRows is how many entries one INSERT of AppendEvidence writes at
+// most (16 parameters each).
+const evidenceRows = 128
+
+// AppendEvidence implements store.EvidenceTx. The first entry's Seq must
+// follow the head (1 for an empty log) and each next one the one before;
+// anything else is ErrConflict, and so is a Seq another writer took first.
+func (t *Tx) AppendEvidence(ctx context.Context, es ...*safeguard.EvidenceEntry) error {
+	if len(es) == 0 {
+		return nil
+	}
 	var head int64
 	if err := t.queryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM evidence_log`).Scan(&head); err != nil {
 		return t.d.Err(err, "evidence head")
 	}
-	if e.Seq != head+1 {
-		return conflict(fmt.Sprintf("evidence entry %d after head %d", e.Seq, head))
-	}
-	var seq int64
-	err := t.queryRow(ctx, `INSERT INTO evidence_log (`+evidenceColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (seq) DO NOTHING RETURNING seq`,
-		e.Seq, micro(e.At), e.CaseID, string(e.Kind), e.ItemKind, e.Ref, e.ContentType, string(e.Class), blob(e.Digest),
-		e.Size, e.StorageKey, e.Target, e.Reason, blob(e.Signature), blob(e.PrevHash), blob(e.Hash)).Scan(&seq)
-	if err != nil {
-		if isNoRows(err) {
-			return conflict(fmt.Sprintf("evidence entry %d", e.Seq))
+	for i, e := range es {
+		if e.Seq != head+1+int64(i) {
+			return conflict(fmt.Sprintf("evidence entry %d after head %d", e.Seq, head+int64(i)))
 		}
-		return t.d.Err(err, "append evidence")
+	}
+	for len(es) > 0 {
+		n := min(len(es), evidenceRows)
+		if err := t.insertEvidence(ctx, es[:n]); err != nil {
+			return err
+		}
+		es = es[n:]
+	}
+	return nil
+}
+
+// insertEvidence writes es in one statement.
+func (t *Tx) insertEvidence(ctx context.Context, es []*safeguard.EvidenceEntry) error {
+	row := "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	args := make([]any, 0, 16*len(es))
+	for _, e := range es {
+		args = append(args, e.Seq, micro(e.At), e.CaseID, string(e.Kind), e.ItemKind, e.Ref, e.ContentType, string(e.Class),
+			blob(e.Digest), e.Size, e.StorageKey, e.Target, e.Reason, blob(e.Signature), blob(e.PrevHash), blob(e.Hash))
+	}
+	rows, err := t.query(ctx, `INSERT INTO evidence_log (`+evidenceColumns+`) VALUES `+
+		strings.TrimSuffix(strings.Repeat(row+", ", len(es)), ", ")+` ON CONFLICT (seq) DO NOTHING RETURNING seq`, args...)
+	seqs, err := collect(rows, err, t.d, "append evidence", func(s scanner) (seq int64, err error) { return seq, s.Scan(&seq) })
+	if err != nil {
+		return err
+	}
+	if len(seqs) != len(es) {
+		return conflict(fmt.Sprintf("evidence entries %d to %d", es[0].Seq, es[len(es)-1].Seq))
 	}
 	return nil
 }
 
 // EvidenceHead implements store.EvidenceTx.
 func (t *Tx) EvidenceHead(ctx context.Context) (*safeguard.EvidenceEntry, error) {
+	if t.d.ChainLock != "" {
+		if _, err := t.exec(ctx, t.d.ChainLock); err != nil {
+			return nil, t.d.Err(err, "lock evidence log")
+		}
+	}
 	e, err := scanEvidence(t.queryRow(ctx, `SELECT `+evidenceColumns+` FROM evidence_log ORDER BY seq DESC LIMIT 1`))
 	if err != nil {
 		return nil, t.d.Err(err, "evidence head")

@@ -2,12 +2,11 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
 	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 // Audit implements store.RecordTx and sets e.ID.
@@ -82,59 +81,91 @@ func (t *Tx) Refusals(ctx context.Context, fromID int64, n int) ([]safeguard.Ref
 	})
 }
 
-// AppendEvent implements store.RecordTx. When the dialect has an
-// EventLock, it is taken first: on PostgreSQL that makes transactions that
-// append events commit one after the other, so IDs become visible in
-// increasing order and a consumer reading ID > cursor skips nothing.
+// AppendEvent implements store.RecordTx. It takes no lock: on PostgreSQL,
+// transactions that append events run side by side and may commit their IDs
+// out of order, which the queues (ClaimEvents) do not mind.
 func (t *Tx) AppendEvent(ctx context.Context, e *safeguard.Event) error {
-	if t.d.EventLock != "" {
-		if _, err := t.exec(ctx, t.d.EventLock); err != nil {
-			return t.d.Err(err, "lock event outbox")
-		}
-	}
 	id, err := t.insertID(ctx, `INSERT INTO events (type, at, account_id, conversation_id, message_id, payload)
 		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
 		e.Type, micro(e.At), e.AccountID, e.ConversationID, e.MessageID, blob(e.Payload))
 	if err != nil {
 		return t.d.Err(err, "append event")
 	}
+	for _, consumer := range store.Queues(e.Type) {
+		if _, err := t.exec(ctx, `INSERT INTO event_queue (consumer, event_id, claimed_until) VALUES (?, ?, 0)`,
+			consumer, id); err != nil {
+			return t.d.Err(err, "queue event for "+consumer)
+		}
+	}
 	e.ID = id
 	return nil
+}
+
+const eventColumns = `id, type, at, account_id, conversation_id, message_id, payload`
+
+func scanEvent(s scanner) (safeguard.Event, error) {
+	var (
+		e  safeguard.Event
+		at int64
+	)
+	err := s.Scan(&e.ID, &e.Type, &at, &e.AccountID, &e.ConversationID, &e.MessageID, &e.Payload)
+	e.At, e.Payload = fromMicro(at), bytesOut(e.Payload)
+	return e, err
 }
 
 // Events implements store.RecordTx. A limit of zero or less means 100; more
 // than 1000 means 1000.
 func (t *Tx) Events(ctx context.Context, after int64, n int) ([]safeguard.Event, error) {
-	rows, err := t.query(ctx, `SELECT id, type, at, account_id, conversation_id, message_id, payload FROM events
-		WHERE id > ? ORDER BY id LIMIT ?`, after, limit(n))
-	return collect(rows, err, t.d, "events", func(s scanner) (safeguard.Event, error) {
-		var (
-			e  safeguard.Event
-			at int64
-		)
-		err := s.Scan(&e.ID, &e.Type, &at, &e.AccountID, &e.ConversationID, &e.MessageID, &e.Payload)
-		e.At, e.Payload = fromMicro(at), bytesOut(e.Payload)
-		return e, err
-	})
+	rows, err := t.query(ctx, `SELECT `+eventColumns+` FROM events WHERE id > ? ORDER BY id LIMIT ?`, after, limit(n))
+	return collect(rows, err, t.d, "events", scanEvent)
 }
 
-// Cursor implements store.RecordTx. A consumer never seen is at 0.
-func (t *Tx) Cursor(ctx context.Context, consumer string) (int64, error) {
-	var id int64
-	err := t.queryRow(ctx, `SELECT event_id FROM cursors WHERE consumer = ?`, consumer).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
+// ClaimEvents implements store.RecordTx. A limit of zero or less means 100;
+// more than 1000 means 1000. The rows it picks stay locked until the
+// transaction ends, and the dialect's SkipLocked makes a concurrent
+// claimant pass over them rather than wait.
+func (t *Tx) ClaimEvents(ctx context.Context, consumer string, now, until time.Time, n int) ([]safeguard.Event, error) {
+	rows, err := t.query(ctx, `SELECT event_id FROM event_queue WHERE consumer = ? AND claimed_until <= ?
+		ORDER BY event_id LIMIT ?`+t.d.SkipLocked, consumer, micro(now), limit(n))
+	ids, err := collect(rows, err, t.d, "claim events", func(s scanner) (id int64, err error) { return id, s.Scan(&id) })
+	if err != nil || len(ids) == 0 {
+		return nil, err
 	}
+	var out []safeguard.Event
+	for _, chunk := range chunks(ids) {
+		in, args := inList(chunk)
+		if _, err := t.exec(ctx, `UPDATE event_queue SET claimed_until = ? WHERE consumer = ? AND event_id IN (`+in+`)`,
+			append([]any{micro(until), consumer}, args...)...); err != nil {
+			return nil, t.d.Err(err, "claim events")
+		}
+		rows, err := t.query(ctx, `SELECT `+eventColumns+` FROM events WHERE id IN (`+in+`) ORDER BY id`, args...)
+		es, err := collect(rows, err, t.d, "claimed events", scanEvent)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, es...)
+	}
+	return out, nil
+}
+
+// ReleaseEvents implements store.RecordTx.
+func (t *Tx) ReleaseEvents(ctx context.Context, consumer string, ids []int64) error {
+	for _, chunk := range chunks(ids) {
+		in, args := inList(chunk)
+		if _, err := t.exec(ctx, `UPDATE event_queue SET claimed_until = 0 WHERE consumer = ? AND event_id IN (`+in+`)`,
+			append([]any{consumer}, args...)...); err != nil {
+			return t.d.Err(err, "release events")
+		}
+	}
+	return nil
+}
+
+// DoneEvent implements store.RecordTx.
+func (t *Tx) DoneEvent(ctx context.Context, consumer string, id int64) (bool, error) {
+	res, err := t.exec(ctx, `DELETE FROM event_queue WHERE consumer = ? AND event_id = ?`, consumer, id)
 	if err != nil {
-		return 0, t.d.Err(err, "cursor")
+		return false, t.d.Err(err, "done event")
 	}
-	return id, nil
-}
-
-// SetCursor implements store.RecordTx. The cursor may move back, for a
-// consumer that replays.
-func (t *Tx) SetCursor(ctx context.Context, consumer string, id int64) error {
-	_, err := t.exec(ctx, `INSERT INTO cursors (consumer, event_id) VALUES (?, ?)
-		ON CONFLICT (consumer) DO UPDATE SET event_id = excluded.event_id`, consumer, id)
-	return t.d.Err(err, "set cursor")
+	n, err := res.RowsAffected()
+	return n > 0, t.d.Err(err, "done event")
 }

@@ -1,8 +1,8 @@
 // Package sqlstore is the one implementation of store.Tx over database/sql,
 // shared by the SQLite and PostgreSQL stores. Every query is written once,
 // with ? placeholders, and runs unchanged on both databases; what differs
-// between them (placeholder style, how driver errors read, the lock that
-// orders the event outbox) is described by a small Dialect that each store
+// between them (placeholder style, how driver errors read, how rows are
+// locked) is described by a small Dialect that each store
 // supplies.
 //
 // Values are stored the same way on both databases: times as BIGINT Unix
@@ -45,15 +45,20 @@ type Dialect struct {
 	// Numbered is true when the driver wants $1, $2, … placeholders
 	// instead of ?.
 	Numbered bool
-	// EventLock, if not empty, is a statement run before each event is
-	// appended to the outbox, in the same transaction. PostgreSQL takes a
-	// transaction-scoped advisory lock there so that event IDs become
-	// visible in the order they were handed out.
-	EventLock string
 	// LockRows, if not empty, ends a SELECT that locks the rows it reads
 	// until the transaction ends: " FOR UPDATE" on PostgreSQL. SQLite has
 	// one writer at a time and needs none.
 	LockRows string
+	// SkipLocked, if not empty, ends a SELECT that locks the rows it reads
+	// and passes over rows another transaction has locked: " FOR UPDATE
+	// SKIP LOCKED" on PostgreSQL, where several servers claim queued
+	// events at once.
+	SkipLocked string
+	// ChainLock, if not empty, is run before the evidence log's head is
+	// read: a lock held until the transaction ends, so that the
+	// transactions that append to the one chain take turns. SQLite has one
+	// writer at a time and needs none.
+	ChainLock string
 	// Classify tells what kind of failure a driver error is. It must see
 	// through wrapping (errors.As).
 	Classify func(err error) Class

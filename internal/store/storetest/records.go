@@ -13,7 +13,7 @@ var recordTests = []test{
 	{"Refusals", testRefusals},
 	{"RefusedMinors", testRefusedMinors},
 	{"Events", testEvents},
-	{"Cursors", testCursors},
+	{"Queues", testQueues},
 }
 
 func testAudit(t *testing.T, s store.Store) {
@@ -204,41 +204,4 @@ func testEvents(t *testing.T, s store.Store) {
 		}
 		return err
 	})
-}
-
-func testCursors(t *testing.T, s store.Store) {
-	ctx := t.Context()
-	steps := []struct {
-		consumer string
-		set      int64
-	}{
-		{"delivery", 5},
-		{"safety", 3},
-		{"delivery", 9},
-		{"delivery", 2}, // a consumer may rewind to replay
-	}
-	view(t, s, func(tx store.Tx) error {
-		got, err := tx.Cursor(ctx, "delivery")
-		if err == nil && got != 0 {
-			t.Errorf("Cursor of a new consumer = %d, want 0", got)
-		}
-		return err
-	})
-	want := map[string]int64{}
-	for _, st := range steps {
-		update(t, s, func(tx store.Tx) error { return tx.SetCursor(ctx, st.consumer, st.set) })
-		want[st.consumer] = st.set
-		view(t, s, func(tx store.Tx) error {
-			for consumer, id := range want {
-				got, err := tx.Cursor(ctx, consumer)
-				if err != nil {
-					return err
-				}
-				if got != id {
-					t.Errorf("Cursor(%s) = %d, want %d", consumer, got, id)
-				}
-			}
-			return nil
-		})
-	}
 }

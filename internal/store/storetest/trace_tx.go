@@ -395,14 +395,19 @@ func (t *tracedTx) Events(p0 context.Context, p1 int64, p2 int) ([]safeguard.Eve
 	return t.Tx.Events(p0, p1, p2)
 }
 
-func (t *tracedTx) Cursor(p0 context.Context, p1 string) (int64, error) {
-	t.tr.note("Cursor")
-	return t.Tx.Cursor(p0, p1)
+func (t *tracedTx) ClaimEvents(p0 context.Context, p1 string, p2 time.Time, p3 time.Time, p4 int) ([]safeguard.Event, error) {
+	t.tr.note("ClaimEvents")
+	return t.Tx.ClaimEvents(p0, p1, p2, p3, p4)
 }
 
-func (t *tracedTx) SetCursor(p0 context.Context, p1 string, p2 int64) error {
-	t.tr.note("SetCursor")
-	return t.Tx.SetCursor(p0, p1, p2)
+func (t *tracedTx) ReleaseEvents(p0 context.Context, p1 string, p2 []int64) error {
+	t.tr.note("ReleaseEvents")
+	return t.Tx.ReleaseEvents(p0, p1, p2)
+}
+
+func (t *tracedTx) DoneEvent(p0 context.Context, p1 string, p2 int64) (bool, error) {
+	t.tr.note("DoneEvent")
+	return t.Tx.DoneEvent(p0, p1, p2)
 }
 
 func (t *tracedTx) CreateDetection(p0 context.Context, p1 *safeguard.Detection) error {
@@ -755,9 +760,9 @@ func (t *tracedTx) CaseReports(p0 context.Context, p1 int64) ([]safeguard.CaseRe
 	return t.Tx.CaseReports(p0, p1)
 }
 
-func (t *tracedTx) AppendEvidence(p0 context.Context, p1 *safeguard.EvidenceEntry) error {
+func (t *tracedTx) AppendEvidence(p0 context.Context, p1 ...*safeguard.EvidenceEntry) error {
 	t.tr.note("AppendEvidence")
-	return t.Tx.AppendEvidence(p0, p1)
+	return t.Tx.AppendEvidence(p0, p1...)
 }
 
 func (t *tracedTx) EvidenceHead(p0 context.Context) (*safeguard.EvidenceEntry, error) {
@@ -913,4 +918,64 @@ func (t *tracedTx) PutIdempotencyKey(p0 context.Context, p1 int64, p2 string, p3
 func (t *tracedTx) PruneIdempotencyKeys(p0 context.Context, p1 time.Time) (int64, error) {
 	t.tr.note("PruneIdempotencyKeys")
 	return t.Tx.PruneIdempotencyKeys(p0, p1)
+}
+
+func (t *tracedTx) Keyring(p0 context.Context, p1 string, p2 bool) ([]store.SealedKey, error) {
+	t.tr.note("Keyring")
+	return t.Tx.Keyring(p0, p1, p2)
+}
+
+func (t *tracedTx) AddToKeyring(p0 context.Context, p1 []store.SealedKey) (int64, error) {
+	t.tr.note("AddToKeyring")
+	return t.Tx.AddToKeyring(p0, p1)
+}
+
+func (t *tracedTx) ResealKeyring(p0 context.Context, p1 []store.SealedKey) error {
+	t.tr.note("ResealKeyring")
+	return t.Tx.ResealKeyring(p0, p1)
+}
+
+func (t *tracedTx) DeleteFromKeyring(p0 context.Context, p1 []string) (int64, error) {
+	t.tr.note("DeleteFromKeyring")
+	return t.Tx.DeleteFromKeyring(p0, p1)
+}
+
+func (t *tracedTx) TakeLease(p0 context.Context, p1 string, p2 string, p3 time.Time, p4 time.Time) (bool, error) {
+	t.tr.note("TakeLease")
+	return t.Tx.TakeLease(p0, p1, p2, p3, p4)
+}
+
+func (t *tracedTx) ReleaseLease(p0 context.Context, p1 string, p2 string) error {
+	t.tr.note("ReleaseLease")
+	return t.Tx.ReleaseLease(p0, p1, p2)
+}
+
+func (t *tracedTx) AddRiskRuleSet(p0 context.Context, p1 *store.RiskRuleSet) error {
+	t.tr.note("AddRiskRuleSet")
+	return t.Tx.AddRiskRuleSet(p0, p1)
+}
+
+func (t *tracedTx) LatestRiskRuleSet(p0 context.Context) (*store.RiskRuleSet, error) {
+	t.tr.note("LatestRiskRuleSet")
+	return t.Tx.LatestRiskRuleSet(p0)
+}
+
+func (t *tracedTx) PutRuleCounts(p0 context.Context, p1 string, p2 time.Time, p3 []store.RuleCount) error {
+	t.tr.note("PutRuleCounts")
+	return t.Tx.PutRuleCounts(p0, p1, p2, p3)
+}
+
+func (t *tracedTx) RuleCounts(p0 context.Context) ([]store.RuleCount, error) {
+	t.tr.note("RuleCounts")
+	return t.Tx.RuleCounts(p0)
+}
+
+func (t *tracedTx) NCMECFiling(p0 context.Context, p1 string) ([]byte, error) {
+	t.tr.note("NCMECFiling")
+	return t.Tx.NCMECFiling(p0, p1)
+}
+
+func (t *tracedTx) PutNCMECFiling(p0 context.Context, p1 string, p2 []byte, p3 time.Time) error {
+	t.tr.note("PutNCMECFiling")
+	return t.Tx.PutNCMECFiling(p0, p1, p2, p3)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/store"
@@ -18,7 +19,7 @@ var txTests = []test{
 	{"UpdateCancelled", testUpdateCancelled},
 	{"ViewIsReadOnly", testViewIsReadOnly},
 	{"ConcurrentUpdates", testConcurrentUpdates},
-	{"OutboxNeverSkips", testOutboxNeverSkips},
+	{"QueueShared", testQueueShared},
 }
 
 // errRollback is what a test's fn returns to have its work undone.
@@ -227,24 +228,25 @@ func testConcurrentUpdates(t *testing.T, s store.Store) {
 	})
 }
 
-// testOutboxNeverSkips has writers append events, each followed by more work
-// in the same transaction, while a consumer reads ID > cursor and moves its
-// cursor to the last ID it saw. If an event could become visible after one
-// with a larger ID, the consumer would step over it.
-func testOutboxNeverSkips(t *testing.T, s store.Store) {
+// testQueueShared has writers append detection events, each followed by
+// more work in the same transaction, while two consumers claim them and
+// take each out of the queue in a later transaction. Every committed event
+// must reach exactly one consumer: none skipped, none claimed twice.
+func testQueueShared(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	a := account(t, s, "a", adultBirth)
 	conv := group(t, s, false, a.ID)
-	const writers, each = 8, 25
+	const writers, each, consumers = 8, 25, 2
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex
 		appended = map[int64]bool{}
+		claimed  = map[int64]int{} // event → consumer
 	)
 	for range writers {
 		wg.Go(func() {
 			for range each {
-				e := safeguard.Event{Type: safeguard.EventMessageCreated, At: t0, ConversationID: conv.ID}
+				e := safeguard.Event{Type: safeguard.EventDetection, At: t0, ConversationID: conv.ID}
 				err := s.Update(ctx, func(tx store.Tx) error {
 					if err := tx.AppendEvent(ctx, &e); err != nil {
 						return err
@@ -269,37 +271,57 @@ func testOutboxNeverSkips(t *testing.T, s store.Store) {
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 
-	seen := map[int64]bool{}
-	var cursor int64
-	read := func() int {
-		var n int
-		view(t, s, func(tx store.Tx) error {
-			es, err := tx.Events(ctx, cursor, 1000)
-			for _, e := range es {
-				seen[e.ID] = true
-				cursor = e.ID
-			}
-			n = len(es)
-			return err
+	// consume claims and finishes one batch, and reports how many it got.
+	consume := func(c int) int {
+		var evs []safeguard.Event
+		err := s.Update(ctx, func(tx store.Tx) (err error) {
+			evs, err = tx.ClaimEvents(ctx, store.QueueCases, t0, t0.Add(time.Hour), 7)
+			return
 		})
-		return n
-	}
-	for finished := false; !finished; {
-		select {
-		case <-done:
-			finished = true
-		default:
+		for _, e := range evs {
+			if err == nil {
+				err = s.Update(ctx, func(tx store.Tx) error {
+					ok, err := tx.DoneEvent(ctx, store.QueueCases, e.ID)
+					if err == nil && !ok {
+						t.Errorf("consumer %d: event %d was claimed but not in the queue", c, e.ID)
+					}
+					return err
+				})
+			}
+			mu.Lock()
+			if prev, dup := claimed[e.ID]; dup {
+				t.Errorf("event %d claimed by consumer %d and again by %d", e.ID, prev, c)
+			}
+			claimed[e.ID] = c
+			mu.Unlock()
 		}
-		read()
+		if err != nil {
+			t.Errorf("consumer %d: %v", c, err)
+		}
+		return len(evs)
 	}
-	for read() > 0 { // what committed after the last read
+	var cg sync.WaitGroup
+	for c := range consumers {
+		cg.Go(func() {
+			for finished := false; !finished && !t.Failed(); {
+				select {
+				case <-done:
+					finished = true
+				default:
+				}
+				consume(c)
+			}
+			for !t.Failed() && consume(c) > 0 { // what committed after the last claim
+			}
+		})
+	}
+	cg.Wait()
+	if len(appended) != writers*each {
+		t.Errorf("%d events appended, want %d", len(appended), writers*each)
 	}
 	for id := range appended {
-		if !seen[id] {
-			t.Errorf("event %d was committed but the consumer stepped over it", id)
+		if _, ok := claimed[id]; !ok {
+			t.Errorf("event %d was committed but no consumer claimed it", id)
 		}
-	}
-	if len(seen) != len(appended) {
-		t.Errorf("consumer saw %d events, %d were appended", len(seen), len(appended))
 	}
 }

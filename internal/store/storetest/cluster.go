@@ -1,0 +1,133 @@
+package storetest
+
+import (
+	"errors"
+	"testing"
+
+	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/store"
+)
+
+var clusterTests = []test{
+	{"Leases", testLeases},
+	{"RiskRuleSets", testRiskRuleSets},
+	{"RuleCounts", testRuleCounts},
+	{"NCMECFilings", testNCMECFilings},
+}
+
+func testLeases(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	take := func(name, holder string, now, until int) bool {
+		t.Helper()
+		var ok bool
+		update(t, s, func(tx store.Tx) (err error) {
+			ok, err = tx.TakeLease(ctx, name, holder, at(now), at(until))
+			return err
+		})
+		return ok
+	}
+	steps := []struct {
+		what          string
+		holder        string
+		now, until    int
+		want          bool
+		release, name string
+	}{
+		{what: "free lease", holder: "a", now: 0, until: 3, want: true},
+		{what: "held by another", holder: "b", now: 1, until: 4, want: false},
+		{what: "renewed by its holder", holder: "a", now: 2, until: 5, want: true},
+		{what: "held until its end", holder: "b", now: 5, until: 8, want: false},
+		{what: "expired", holder: "b", now: 6, until: 9, want: true},
+		{what: "lost by the former holder", holder: "a", now: 7, until: 10, want: false},
+		{what: "another lease is apart", holder: "a", now: 7, until: 10, want: true, name: "other"},
+		{what: "released", holder: "a", now: 8, until: 11, want: true, release: "b"},
+	}
+	for _, st := range steps {
+		name := "retention"
+		if st.name != "" {
+			name = st.name
+		}
+		if st.release != "" {
+			update(t, s, func(tx store.Tx) error { return tx.ReleaseLease(ctx, name, st.release) })
+		}
+		if got := take(name, st.holder, st.now, st.until); got != st.want {
+			t.Errorf("%s: TakeLease(%s) = %v, want %v", st.what, st.holder, got, st.want)
+		}
+	}
+	// Releasing a lease one does not hold changes nothing.
+	update(t, s, func(tx store.Tx) error { return tx.ReleaseLease(ctx, "retention", "b") })
+	if take("retention", "b", 9, 12) {
+		t.Error("a lease released by one that did not hold it was freed")
+	}
+}
+
+func testRiskRuleSets(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	view(t, s, func(tx store.Tx) error {
+		if _, err := tx.LatestRiskRuleSet(ctx); !errors.Is(err, safeguard.ErrNotFound) {
+			t.Errorf("LatestRiskRuleSet with none: err = %v, want ErrNotFound", err)
+		}
+		return nil
+	})
+	first := &store.RiskRuleSet{Version: "v1", Sources: []byte(`[1]`), Node: "a", CreatedAt: at(1)}
+	second := &store.RiskRuleSet{Version: "v2", Sources: []byte(`[2]`), Node: "b", CreatedAt: at(2)}
+	update(t, s, func(tx store.Tx) error { return tx.AddRiskRuleSet(ctx, first) })
+	update(t, s, func(tx store.Tx) error { return tx.AddRiskRuleSet(ctx, second) })
+	if second.Generation <= first.Generation || first.Generation == 0 {
+		t.Fatalf("generations %d then %d: want increasing", first.Generation, second.Generation)
+	}
+	view(t, s, func(tx store.Tx) error {
+		got, err := tx.LatestRiskRuleSet(ctx)
+		if err != nil {
+			return err
+		}
+		if d := diff(second, got); d != "" {
+			t.Errorf("latest (-want +got):\n%s", d)
+		}
+		return nil
+	})
+}
+
+func testRuleCounts(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	update(t, s, func(tx store.Tx) error {
+		return tx.PutRuleCounts(ctx, "a", at(1), []store.RuleCount{{Rule: "r1", Evaluated: 5, Fired: 1}, {Rule: "r2", Evaluated: 5, Errors: 2}})
+	})
+	update(t, s, func(tx store.Tx) error {
+		return tx.PutRuleCounts(ctx, "b", at(1), []store.RuleCount{{Rule: "r1", Evaluated: 3, Fired: 2}})
+	})
+	// A server's later counts replace its earlier ones.
+	update(t, s, func(tx store.Tx) error {
+		return tx.PutRuleCounts(ctx, "a", at(2), []store.RuleCount{{Rule: "r1", Evaluated: 7, Fired: 1}})
+	})
+	var got []store.RuleCount
+	view(t, s, func(tx store.Tx) (err error) { got, err = tx.RuleCounts(ctx); return err })
+	want := []store.RuleCount{{Rule: "r1", Evaluated: 10, Fired: 3}, {Rule: "r2", Evaluated: 5, Errors: 2}}
+	if d := diff(want, got); d != "" {
+		t.Errorf("summed counts (-want +got):\n%s", d)
+	}
+}
+
+func testNCMECFilings(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	view(t, s, func(tx store.Tx) error {
+		if _, err := tx.NCMECFiling(ctx, "SG-TEST-1"); !errors.Is(err, safeguard.ErrNotFound) {
+			t.Errorf("NCMECFiling with none: err = %v, want ErrNotFound", err)
+		}
+		return nil
+	})
+	update(t, s, func(tx store.Tx) error { return tx.PutNCMECFiling(ctx, "SG-TEST-1", []byte(`{"phase":"open"}`), at(1)) })
+	update(t, s, func(tx store.Tx) error {
+		return tx.PutNCMECFiling(ctx, "SG-TEST-1", []byte(`{"phase":"finished"}`), at(2))
+	})
+	view(t, s, func(tx store.Tx) error {
+		got, err := tx.NCMECFiling(ctx, "SG-TEST-1")
+		if err != nil {
+			return err
+		}
+		if string(got) != `{"phase":"finished"}` {
+			t.Errorf("NCMECFiling = %s, want the last state stored", got)
+		}
+		return nil
+	})
+}
