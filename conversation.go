@@ -32,6 +32,9 @@ type Member struct {
 	State     MemberState
 	InvitedBy int64
 	UpdatedAt time.Time
+	// JoinedAt is when the member last became joined; zero if never (or
+	// not known, for a membership that ended before it was kept).
+	JoinedAt time.Time
 }
 
 // Conversation is a one-to-one chat or a group. Whether it is end-to-end

@@ -97,7 +97,9 @@ func TestNudityClassify(t *testing.T) {
 		t.Errorf("raised thresholds: exit %d, %s", code, out)
 	}
 	// A wrong threshold is named alone, with its value.
-	for flag, value := range map[string]string{"--nudity-porn": "1.5", "--nudity-hentai": "0", "--nudity-combined": "3.5"} {
+	for _, fv := range [][2]string{{"--nudity-porn", "1.5"}, {"--nudity-hentai", "0"}, {"--nudity-combined", "3.5"},
+		{"--nudity-porn", "NaN"}, {"--nudity-hentai", "NaN"}, {"--nudity-combined", "NaN"}} {
+		flag, value := fv[0], fv[1]
 		_, errOut, code := classifyWith(t, cl, flag, value, a)
 		others := 0
 		for _, f := range []string{"--nudity-porn", "--nudity-hentai", "--nudity-combined"} {
@@ -422,16 +424,18 @@ func TestNudityShadowMetrics(t *testing.T) {
 	}
 }
 
-// TestNudityThresholdZeroRefused: serve and demo refuse a threshold of 0
+// TestNudityThresholdZeroRefused: serve and demo refuse a threshold of 0,
+// and serve a NaN one (by flag or environment),
 // (never read as "the default") before they start, as nudity classify does.
 func TestNudityThresholdZeroRefused(t *testing.T) {
+	env := map[string]string{}
 	refused := func(args ...string) {
 		t.Helper()
 		// A server that started anyway stops here, and the test fails.
 		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 		defer cancel()
 		var out, errb bytes.Buffer
-		code := run(ctx, args, func(string) string { return "" }, strings.NewReader(""), &out, &errb)
+		code := run(ctx, args, func(k string) string { return env[k] }, strings.NewReader(""), &out, &errb)
 		if code != 2 || !strings.Contains(errb.String(), "threshold must be above 0") {
 			t.Errorf("%s: exit %d, stderr %q", strings.Join(args, " "), code, errb.String())
 		}
@@ -439,10 +443,17 @@ func TestNudityThresholdZeroRefused(t *testing.T) {
 	for _, flag := range []string{"--nudity-porn", "--nudity-hentai", "--nudity-combined"} {
 		dir := t.TempDir()
 		refused(append(serverArgs(dir, filepath.Join(dir, "safeguard.db")), flag, "0")...)
+		refused(append(serverArgs(dir, filepath.Join(dir, "safeguard.db")), flag, "NaN")...)
 		refused("demo", "--exit", "--dir", t.TempDir(), flag, "0")
 	}
 	dir := t.TempDir()
 	refused(append(serverArgs(dir, filepath.Join(dir, "safeguard.db")), "--nudity-porn", "0", "--nudity-hentai", "0", "--nudity-combined", "0")...)
+	// NaN (no score is at least NaN) from the environment too.
+	for _, k := range []string{"SAFEGUARD_NUDITY_PORN", "SAFEGUARD_NUDITY_HENTAI", "SAFEGUARD_NUDITY_COMBINED"} {
+		env = map[string]string{k: "NaN"}
+		dir := t.TempDir()
+		refused(serverArgs(dir, filepath.Join(dir, "safeguard.db"))...)
+	}
 }
 
 // TestNudityClassifySpecialFiles: a FIFO (which would wait for a writer),

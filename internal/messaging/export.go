@@ -151,10 +151,15 @@ func (s *Service) readable(ctx context.Context, tx Tx, c *safeguard.Conversation
 	}
 	// A young person's image the classifier flagged is never shown to an
 	// adult (whenever they joined, whatever their age then).
-	viewerAdult := accounts[viewer] != nil && accounts[viewer].Band(s.clock()) == safeguard.Adult
+	now := s.clock()
+	viewerAdult := accounts[viewer] != nil && accounts[viewer].Band(now) == safeguard.Adult
 	out := make([]*MessageView, 0, len(ms))
 	for _, m := range ms {
 		if m.SenderID != viewer && policy.Hidden(viewer, rels(viewer, m.SenderID)) {
+			continue
+		}
+		// A young person sees what was sent from their joining on.
+		if beforeJoining(c, accounts[viewer], now, m) {
 			continue
 		}
 		if hide, err := hiddenFromAdult(ctx, tx, viewerAdult, viewer, m); err != nil {

@@ -332,6 +332,9 @@ func (s *Service) MarkRead(ctx context.Context, accountID, conversationID, messa
 		if err != nil || m.ConversationID != c.ID || !policy.SeesMessage(accountID, m) {
 			return safeguard.NotFound
 		}
+		if beforeJoining(c, reader, now, m) {
+			return safeguard.NotFound
+		}
 		if messageID, err = readThrough(ctx, tx, c.ID, accountID, messageID); err != nil {
 			return err
 		}
@@ -402,10 +405,12 @@ func (s *Service) OpenMedia(ctx context.Context, accountID, mediaID int64) (*saf
 		if err != nil {
 			return err
 		}
-		adult, err := adultNow(ctx, tx, accountID, s.clock())
+		now := s.clock()
+		viewer, err := load(ctx, tx, accountID)
 		if err != nil {
 			return err
 		}
+		adult := viewer.Band(now) == safeguard.Adult
 		for _, id := range ids {
 			m, err := tx.Message(ctx, id)
 			if err != nil || !policy.SeesMessage(accountID, m) {
@@ -415,7 +420,7 @@ func (s *Service) OpenMedia(ctx context.Context, accountID, mediaID int64) (*saf
 				continue
 			}
 			c, err := tx.Conversation(ctx, m.ConversationID)
-			if err == nil && c.Joined(accountID) {
+			if err == nil && c.Joined(accountID) && !beforeJoining(c, viewer, now, m) {
 				return nil
 			}
 		}

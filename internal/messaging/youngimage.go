@@ -35,16 +35,6 @@ func flaggedYoungImage(ctx context.Context, tx Tx, m *safeguard.Message) (bool, 
 	return false, nil
 }
 
-// adultNow reports whether the account is an adult at now (a date of birth
-// corrected to an adult's counts from the correction).
-func adultNow(ctx context.Context, tx Tx, accountID int64, now time.Time) (bool, error) {
-	a, err := load(ctx, tx, accountID)
-	if err != nil {
-		return false, err
-	}
-	return a.Band(now) == safeguard.Adult, nil
-}
-
 // hiddenFromAdult reports whether viewer may not see m because m is a
 // young person's flagged image and viewer, not its sender, is an adult.
 func hiddenFromAdult(ctx context.Context, tx Tx, viewerAdult bool, viewer int64, m *safeguard.Message) (bool, error) {
@@ -52,4 +42,21 @@ func hiddenFromAdult(ctx context.Context, tx Tx, viewerAdult bool, viewer int64,
 		return false, nil
 	}
 	return flaggedYoungImage(ctx, tx, m)
+}
+
+// beforeJoining reports whether viewer, a member under 18 at now, may not
+// see m because it was sent in c before they joined (their latest joining):
+// a young person who joins a group sees what is sent from then on, never
+// what was sent before — which no classifier looked at for them, since only
+// joined members are a message's recipients (docs/policy.md). Their own
+// messages, and anything seen by an adult, are not affected.
+func beforeJoining(c *safeguard.Conversation, viewer *safeguard.Account, now time.Time, m *safeguard.Message) bool {
+	if viewer == nil || m.SenderID == viewer.ID || !viewer.Band(now).Minor() {
+		return false
+	}
+	mb := c.Member(viewer.ID)
+	if mb == nil {
+		return true
+	}
+	return m.CreatedAt.Before(mb.JoinedAt)
 }

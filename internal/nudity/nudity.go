@@ -59,14 +59,15 @@ func DefaultThresholds() Thresholds {
 }
 
 // CheckThresholds reports an ErrInvalid error unless every threshold is in
-// (0, 1] for porn and hentai and (0, 3] for the combined sum.
+// (0, 1] for porn and hentai and (0, 3] for the combined sum. NaN is in no
+// range (no score is ever at least NaN: it would turn detection off).
 func CheckThresholds(t Thresholds) error {
 	switch {
-	case t.Porn <= 0 || t.Porn > 1:
+	case !(t.Porn > 0 && t.Porn <= 1):
 		return safeguard.Invalid("invalid_threshold", "The porn threshold must be above 0 and at most 1.")
-	case t.Hentai <= 0 || t.Hentai > 1:
+	case !(t.Hentai > 0 && t.Hentai <= 1):
 		return safeguard.Invalid("invalid_threshold", "The hentai threshold must be above 0 and at most 1.")
-	case t.Combined <= 0 || t.Combined > 3:
+	case !(t.Combined > 0 && t.Combined <= 3):
 		return safeguard.Invalid("invalid_threshold", "The combined threshold must be above 0 and at most 3.")
 	}
 	return nil

@@ -1,6 +1,7 @@
 package nudity
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -54,7 +55,9 @@ func TestThresholds(t *testing.T) {
 	if err := CheckThresholds(th); err != nil {
 		t.Error(err)
 	}
-	for _, bad := range []Thresholds{{Porn: 0, Hentai: 0.5, Combined: 1}, {Porn: 0.5, Hentai: 1.1, Combined: 1}, {Porn: 0.5, Hentai: 0.5, Combined: 3.5}} {
+	for _, bad := range []Thresholds{{Porn: 0, Hentai: 0.5, Combined: 1}, {Porn: 0.5, Hentai: 1.1, Combined: 1}, {Porn: 0.5, Hentai: 0.5, Combined: 3.5},
+		{Porn: math.NaN(), Hentai: 0.5, Combined: 1}, {Porn: 0.5, Hentai: math.NaN(), Combined: 1}, {Porn: 0.5, Hentai: 0.5, Combined: math.NaN()},
+		{Porn: math.Inf(1), Hentai: 0.5, Combined: 1}} {
 		if CheckThresholds(bad) == nil {
 			t.Errorf("CheckThresholds(%+v) = nil", bad)
 		}

@@ -121,3 +121,27 @@ func guardConversation(t *testing.T, conv string) ReplayConversation {
 	}
 	return c
 }
+
+// Floors for testdata/probe7.jsonl, as measured at its first run: an
+// outside tester wrote it after the changes for probe6, and nothing was
+// changed for it, so it is a clean measure (25 risky conversations, all
+// from existing contacts, and 25 ordinary ones).
+const (
+	probe7Caught      = 21
+	probe7FalseAlerts = 1
+)
+
+// TestProbe7 replays testdata/probe7.jsonl and holds its first run's
+// figures as a floor.
+func TestProbe7(t *testing.T) {
+	s := scoreProbeFile(t, "testdata/probe7.jsonl")
+	if s.risk != 25 || s.safe != 25 {
+		t.Fatalf("read %d risk and %d safe conversations, want 25 and 25", s.risk, s.safe)
+	}
+	if s.caught < probe7Caught {
+		t.Errorf("caught %d of %d, want at least %d", s.caught, s.risk, probe7Caught)
+	}
+	if len(s.falseAlerts) > probe7FalseAlerts {
+		t.Errorf("%d false alerts, want at most %d", len(s.falseAlerts), probe7FalseAlerts)
+	}
+}

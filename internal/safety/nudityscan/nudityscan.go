@@ -18,6 +18,8 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
+	"image/draw"
 	"log/slog"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -249,11 +251,57 @@ func Classify(ctx context.Context, cl nudity.Classifier, t nudity.Thresholds, da
 	case imaging.WebP:
 		return Result{Reason: ReasonAnimatedWebP}, nil
 	}
-	scores, err := cl.Classify(ctx, img.Image)
+	scores, err := classifySeen(ctx, cl, t, img.Image)
 	if err != nil {
 		return Result{Reason: ReasonNotClassified, Err: err}, nil
 	}
 	return Result{Scores: scores}, nil
+}
+
+// classifySeen classifies img as a viewer may see it. The classifier drops
+// alpha, so an image with any pixel not fully opaque is classified three
+// ways — as it is (alpha dropped), and composited over white and over
+// black, as an app may show it — and the worst scores under t stand for it:
+// nothing can hide behind transparency, and hidden pixels cannot dilute
+// visible ones.
+func classifySeen(ctx context.Context, cl nudity.Classifier, t nudity.Thresholds, img image.Image) (nudity.Scores, error) {
+	scores, err := cl.Classify(ctx, img)
+	if err != nil || opaque(img) {
+		return scores, err
+	}
+	for _, bg := range []color.Color{color.White, color.Black} {
+		if err := ctx.Err(); err != nil {
+			return nudity.Scores{}, err
+		}
+		b := img.Bounds()
+		over := image.NewRGBA(b)
+		draw.Draw(over, b, image.NewUniform(bg), image.Point{}, draw.Src)
+		draw.Draw(over, b, img, b.Min, draw.Over)
+		s, err := cl.Classify(ctx, over)
+		if err != nil {
+			return nudity.Scores{}, err
+		}
+		if worse(t, s, scores) {
+			scores = s
+		}
+	}
+	return scores, nil
+}
+
+// opaque reports whether every pixel of img is fully opaque.
+func opaque(img image.Image) bool {
+	if o, ok := img.(interface{ Opaque() bool }); ok {
+		return o.Opaque()
+	}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if _, _, _, a := img.At(x, y).RGBA(); a != 0xffff {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // errFrame wraps the classifier's failure on a frame.
@@ -269,7 +317,7 @@ func classifyFrames(ctx context.Context, cl nudity.Classifier, t nudity.Threshol
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		scores, err := cl.Classify(ctx, frame)
+		scores, err := classifySeen(ctx, cl, t, frame)
 		if err != nil {
 			return errFrame{fmt.Errorf("frame %d: %w", i+1, err)}
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	safeguard "github.com/safeguard-dev/safeguard"
 )
@@ -68,7 +69,7 @@ func (t *Tx) members(ctx context.Context, ids []int64) (map[int64][]safeguard.Me
 	out := make(map[int64][]safeguard.Member, len(ids))
 	for _, chunk := range chunks(ids) {
 		in, args := inList(chunk)
-		rows, err := t.query(ctx, `SELECT conversation_id, account_id, state, invited_by, updated_at FROM members
+		rows, err := t.query(ctx, `SELECT conversation_id, account_id, state, invited_by, updated_at, joined_at FROM members
 			WHERE conversation_id IN (`+in+`) ORDER BY conversation_id, account_id`, args...)
 		type row struct {
 			conv int64
@@ -76,11 +77,11 @@ func (t *Tx) members(ctx context.Context, ids []int64) (map[int64][]safeguard.Me
 		}
 		rs, err := collect(rows, err, t.d, "members", func(s scanner) (row, error) {
 			var (
-				r  row
-				at int64
+				r          row
+				at, joined int64
 			)
-			err := s.Scan(&r.conv, &r.m.AccountID, &r.m.State, &r.m.InvitedBy, &at)
-			r.m.UpdatedAt = fromMicro(at)
+			err := s.Scan(&r.conv, &r.m.AccountID, &r.m.State, &r.m.InvitedBy, &at, &joined)
+			r.m.UpdatedAt, r.m.JoinedAt = fromMicro(at), joinedTime(joined)
 			return r, err
 		})
 		if err != nil {
@@ -166,13 +167,21 @@ func (t *Tx) SetConversationTitle(ctx context.Context, id int64, title string) e
 }
 
 // SetMember implements store.ConversationTx. A conversation that does not
-// exist is ErrNotFound.
+// exist is ErrNotFound. A membership that becomes joined is joined from
+// m.UpdatedAt (its JoinedAt); one that stays joined keeps its JoinedAt, and
+// one that ends keeps the last.
 func (t *Tx) SetMember(ctx context.Context, conversationID int64, m safeguard.Member) error {
-	_, err := t.exec(ctx, `INSERT INTO members (conversation_id, account_id, state, invited_by, updated_at)
-		VALUES (?, ?, ?, ?, ?)
+	var joined int64
+	if m.State == safeguard.MemberJoined {
+		joined = micro(m.UpdatedAt)
+	}
+	_, err := t.exec(ctx, `INSERT INTO members (conversation_id, account_id, state, invited_by, updated_at, joined_at)
+		VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (conversation_id, account_id) DO UPDATE
-		SET state = excluded.state, invited_by = excluded.invited_by, updated_at = excluded.updated_at`,
-		conversationID, m.AccountID, string(m.State), m.InvitedBy, micro(m.UpdatedAt))
+		SET state = excluded.state, invited_by = excluded.invited_by, updated_at = excluded.updated_at,
+		joined_at = CASE WHEN excluded.state = ? AND members.state <> ? THEN excluded.joined_at ELSE members.joined_at END`,
+		conversationID, m.AccountID, string(m.State), m.InvitedBy, micro(m.UpdatedAt), joined,
+		string(safeguard.MemberJoined), string(safeguard.MemberJoined))
 	return t.d.Err(err, fmt.Sprintf("set member %d of conversation %d", m.AccountID, conversationID))
 }
 
@@ -192,7 +201,7 @@ func (t *Tx) MemberConversations(ctx context.Context, accountID int64, e2ee bool
 // members and their accounts in one query.
 func (t *Tx) ConversationAccounts(ctx context.Context, id int64) (*safeguard.Conversation, map[int64]*safeguard.Account, error) {
 	rows, err := t.query(ctx, `SELECT c.id, c.kind, c.title, c.e2ee, c.app, c.created_by, c.created_at,
-		m.state, m.invited_by, m.updated_at, a.`+strings.ReplaceAll(accountColumns, ", ", ", a.")+`
+		m.state, m.invited_by, m.updated_at, m.joined_at, a.`+strings.ReplaceAll(accountColumns, ", ", ", a.")+`
 		FROM conversations c JOIN members m ON m.conversation_id = c.id JOIN accounts a ON a.id = m.account_id
 		WHERE c.id = ? ORDER BY m.account_id`, id)
 	if err != nil {
@@ -203,12 +212,12 @@ func (t *Tx) ConversationAccounts(ctx context.Context, id int64) (*safeguard.Con
 	accounts := map[int64]*safeguard.Account{}
 	for rows.Next() {
 		var (
-			conv             safeguard.Conversation
-			created, updated int64
-			m                safeguard.Member
+			conv                     safeguard.Conversation
+			created, updated, joined int64
+			m                        safeguard.Member
 		)
 		a, err := scanAccount(prefixed{rows, []any{&conv.ID, &conv.Kind, &conv.Title, &conv.E2EE, &conv.App,
-			&conv.CreatedBy, &created, &m.State, &m.InvitedBy, &updated}})
+			&conv.CreatedBy, &created, &m.State, &m.InvitedBy, &updated, &joined}})
 		if err != nil {
 			return nil, nil, t.d.Err(err, fmt.Sprintf("conversation %d", id))
 		}
@@ -216,7 +225,7 @@ func (t *Tx) ConversationAccounts(ctx context.Context, id int64) (*safeguard.Con
 			conv.CreatedAt = fromMicro(created)
 			c = &conv
 		}
-		m.AccountID, m.UpdatedAt = a.ID, fromMicro(updated)
+		m.AccountID, m.UpdatedAt, m.JoinedAt = a.ID, fromMicro(updated), joinedTime(joined)
 		c.Members = append(c.Members, m)
 		accounts[a.ID] = a
 	}
@@ -228,4 +237,13 @@ func (t *Tx) ConversationAccounts(ctx context.Context, id int64) (*safeguard.Con
 		return nil, nil, notFound(fmt.Sprintf("conversation %d", id))
 	}
 	return c, accounts, nil
+}
+
+// joinedTime is a membership's joined_at: the zero time for 0 (never
+// joined, or not known).
+func joinedTime(us int64) time.Time {
+	if us == 0 {
+		return time.Time{}
+	}
+	return fromMicro(us)
 }

@@ -27,8 +27,8 @@ func testConversationRoundTrip(t *testing.T, s store.Store) {
 		Kind: safeguard.Group, Title: "Book club ☕", E2EE: true, App: "chat", CreatedBy: b.ID, CreatedAt: t0.In(local),
 		Members: []safeguard.Member{ // not in account order: they come back in account order
 			{AccountID: c.ID, State: safeguard.MemberInvited, InvitedBy: b.ID, UpdatedAt: at(1)},
-			{AccountID: a.ID, State: safeguard.MemberJoined, InvitedBy: b.ID, UpdatedAt: at(2)},
-			{AccountID: b.ID, State: safeguard.MemberJoined, UpdatedAt: t0},
+			{AccountID: a.ID, State: safeguard.MemberJoined, InvitedBy: b.ID, UpdatedAt: at(2), JoinedAt: at(2)},
+			{AccountID: b.ID, State: safeguard.MemberJoined, UpdatedAt: t0, JoinedAt: t0},
 		},
 	}
 	conv := in
@@ -73,8 +73,8 @@ func direct(a, b int64) *safeguard.Conversation {
 	return &safeguard.Conversation{
 		Kind: safeguard.Direct, App: safeguard.DefaultApp, CreatedBy: a, CreatedAt: t0,
 		Members: []safeguard.Member{
-			{AccountID: a, State: safeguard.MemberJoined, UpdatedAt: t0},
-			{AccountID: b, State: safeguard.MemberJoined, UpdatedAt: t0},
+			{AccountID: a, State: safeguard.MemberJoined, UpdatedAt: t0, JoinedAt: t0},
+			{AccountID: b, State: safeguard.MemberJoined, UpdatedAt: t0, JoinedAt: t0},
 		},
 	}
 }
@@ -118,7 +118,11 @@ func testConversationsOfAccount(t *testing.T, s store.Store) {
 		conv := &safeguard.Conversation{Kind: safeguard.Group, Title: "g", CreatedBy: a.ID, CreatedAt: at(created)}
 		for _, id := range []int64{a.ID, b.ID, c.ID} {
 			if st, ok := states[id]; ok {
-				conv.Members = append(conv.Members, safeguard.Member{AccountID: id, State: st, UpdatedAt: at(created)})
+				m := safeguard.Member{AccountID: id, State: st, UpdatedAt: at(created)}
+				if st == safeguard.MemberJoined {
+					m.JoinedAt = m.UpdatedAt
+				}
+				conv.Members = append(conv.Members, m)
 			}
 		}
 		update(t, s, func(tx store.Tx) error { return tx.CreateConversation(ctx, conv) })
@@ -157,15 +161,24 @@ func testSetMember(t *testing.T, s store.Store) {
 	conv := group(t, s, false, a.ID, b.ID)
 	invite := safeguard.Member{AccountID: k.ID, State: safeguard.MemberInvited, InvitedBy: a.ID, UpdatedAt: at(5)}
 	update(t, s, func(tx store.Tx) error { return tx.SetMember(ctx, conv.ID, invite) })
+	// JoinedAt is the store's: when the member last became joined, kept
+	// while they stay joined and after they go.
 	accept := safeguard.Member{AccountID: k.ID, State: safeguard.MemberJoined, InvitedBy: a.ID, UpdatedAt: at(6).In(local)}
 	leave := safeguard.Member{AccountID: b.ID, State: safeguard.MemberLeft, UpdatedAt: at(7)}
+	again := safeguard.Member{AccountID: a.ID, State: safeguard.MemberJoined, UpdatedAt: at(8)}
 	update(t, s, func(tx store.Tx) error {
 		if err := tx.SetMember(ctx, conv.ID, accept); err != nil {
 			return err
 		}
+		if err := tx.SetMember(ctx, conv.ID, again); err != nil {
+			return err
+		}
 		return tx.SetMember(ctx, conv.ID, leave)
 	})
-	want := []safeguard.Member{conv.Members[0], leave, accept}
+	accept.JoinedAt = accept.UpdatedAt
+	leave.JoinedAt = t0
+	again.JoinedAt = t0
+	want := []safeguard.Member{again, leave, accept}
 	view(t, s, func(tx store.Tx) error {
 		got, err := tx.Conversation(ctx, conv.ID)
 		if err != nil {

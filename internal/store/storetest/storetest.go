@@ -144,7 +144,7 @@ func group(t *testing.T, s store.Store, e2ee bool, ids ...int64) *safeguard.Conv
 		c.CreatedBy = ids[0]
 	}
 	for _, id := range ids {
-		c.Members = append(c.Members, safeguard.Member{AccountID: id, State: safeguard.MemberJoined, UpdatedAt: t0})
+		c.Members = append(c.Members, safeguard.Member{AccountID: id, State: safeguard.MemberJoined, UpdatedAt: t0, JoinedAt: t0})
 	}
 	update(t, s, func(tx store.Tx) error { return tx.CreateConversation(t.Context(), c) })
 	return c
