@@ -17,15 +17,22 @@ const (
 // ordinary conversations written by an outside tester, and holds the
 // figures reached as a floor.
 func TestProbe6(t *testing.T) {
-	s := scoreProbeFile(t, "testdata/probe6.jsonl")
-	if s.risk != 30 || s.safe != 30 {
-		t.Fatalf("read %d risk and %d safe conversations, want 30 and 30", s.risk, s.safe)
+	checkProbe(t, "testdata/probe6.jsonl", 30, 30, probe6Caught, probe6FalseAlerts)
+}
+
+// checkProbe replays file, which must hold risk risky and safe ordinary
+// conversations, and holds caught and falseAlerts as its floors.
+func checkProbe(t *testing.T, file string, risk, safe, caught, falseAlerts int) {
+	t.Helper()
+	s := scoreProbeFile(t, file)
+	if s.risk != risk || s.safe != safe {
+		t.Fatalf("read %d risk and %d safe conversations, want %d and %d", s.risk, s.safe, risk, safe)
 	}
-	if s.caught < probe6Caught {
-		t.Errorf("caught %d of %d, want at least %d", s.caught, s.risk, probe6Caught)
+	if s.caught < caught {
+		t.Errorf("caught %d of %d, want at least %d", s.caught, s.risk, caught)
 	}
-	if len(s.falseAlerts) > probe6FalseAlerts {
-		t.Errorf("%d false alerts, want at most %d", len(s.falseAlerts), probe6FalseAlerts)
+	if len(s.falseAlerts) > falseAlerts {
+		t.Errorf("%d false alerts, want at most %d", len(s.falseAlerts), falseAlerts)
 	}
 }
 
@@ -134,14 +141,5 @@ const (
 // TestProbe7 replays testdata/probe7.jsonl and holds its first run's
 // figures as a floor.
 func TestProbe7(t *testing.T) {
-	s := scoreProbeFile(t, "testdata/probe7.jsonl")
-	if s.risk != 25 || s.safe != 25 {
-		t.Fatalf("read %d risk and %d safe conversations, want 25 and 25", s.risk, s.safe)
-	}
-	if s.caught < probe7Caught {
-		t.Errorf("caught %d of %d, want at least %d", s.caught, s.risk, probe7Caught)
-	}
-	if len(s.falseAlerts) > probe7FalseAlerts {
-		t.Errorf("%d false alerts, want at most %d", len(s.falseAlerts), probe7FalseAlerts)
-	}
+	checkProbe(t, "testdata/probe7.jsonl", 25, 25, probe7Caught, probe7FalseAlerts)
 }
