@@ -493,7 +493,18 @@ func (s *Service) RemoveMember(ctx context.Context, removerID, id int64, handle 
 
 // setMember changes one membership, with its outbox event, and returns the
 // conversation as it now stands.
+//
+// It first locks the conversation, as a message's save does: a member who
+// joins does so before or after a message is stored, never while its
+// recipients are checked. The time a member joins is read after the lock,
+// so it is later than the time of every message stored before it.
 func (s *Service) setMember(ctx context.Context, tx Tx, id int64, m safeguard.Member, now time.Time) (*ConversationView, error) {
+	if err := tx.LockConversation(ctx, id); err != nil {
+		return nil, err
+	}
+	if t := s.clock(); m.State == safeguard.MemberJoined && t.After(m.UpdatedAt) {
+		m.UpdatedAt = t
+	}
 	if err := tx.SetMember(ctx, id, m); err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	safeguard "github.com/safeguard-dev/safeguard"
@@ -40,6 +41,21 @@ func (s *Service) send(ctx context.Context, senderID, conversationID int64, orig
 	if err := limit(s.messageLimit, idKey(senderID)); err != nil {
 		return nil, err
 	}
+	for attempt := 1; ; attempt++ {
+		v, err := s.sendOnce(ctx, senderID, conversationID, origin, build)
+		if !errors.Is(err, errMembersChanged) {
+			return v, err
+		}
+		if attempt == sendAttempts {
+			return nil, safeguard.Errorf(safeguard.ErrConflict, "members_changed",
+				"The people in this chat changed while your message was being sent. Please send it again.")
+		}
+	}
+}
+
+// sendOnce checks, scans and saves one message; errMembersChanged when the
+// conversation's joined members changed meanwhile, and nothing was saved.
+func (s *Service) sendOnce(ctx context.Context, senderID, conversationID int64, origin safeguard.Origin, build func(*safeguard.Conversation) (*Content, error)) (*MessageView, error) {
 	// The store keeps microseconds: the answer says what a repeat and the
 	// history will.
 	now := s.clock().Truncate(time.Microsecond)
@@ -188,6 +204,9 @@ func (s *Service) save(ctx context.Context, c *Content, verdict Verdict, origin 
 		c.Media.StorageKey, c.Media.CreatedAt, c.Media.Origin = key, c.Now, origin
 	}
 	err := updateTx(ctx, s.store, func(tx Tx) error {
+		if err := s.sameMembers(ctx, tx, c.Conversation); err != nil {
+			return err
+		}
 		if c.Media != nil {
 			if err := tx.CreateMedia(ctx, c.Media); err != nil {
 				return err
@@ -217,6 +236,44 @@ func (s *Service) save(ctx context.Context, c *Content, verdict Verdict, origin 
 		s.media.Delete(context.WithoutCancel(ctx), c.Media.StorageKey)
 	}
 	return err
+}
+
+// errMembersChanged: the conversation's joined members changed between the
+// policy's check of a message and its save; the send starts again.
+var errMembersChanged = errors.New("the conversation's members changed while the message was checked")
+
+// sendAttempts is how many times a send is checked and saved when the
+// conversation's members keep changing meanwhile.
+const sendAttempts = 3
+
+// sameMembers locks conversation c, as every membership change does, and
+// checks that its joined members are still those the policy and the scan
+// saw: a member who joined meanwhile (a young person accepting an
+// invitation) was not among the recipients the message was checked for.
+func (s *Service) sameMembers(ctx context.Context, tx Tx, c *safeguard.Conversation) error {
+	if err := tx.LockConversation(ctx, c.ID); err != nil {
+		return err
+	}
+	now, err := tx.Conversation(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	if !slices.Equal(joinedIDs(c), joinedIDs(now)) {
+		return errMembersChanged
+	}
+	return nil
+}
+
+// joinedIDs returns the IDs of c's joined members, in ascending order.
+func joinedIDs(c *safeguard.Conversation) []int64 {
+	var ids []int64
+	for _, m := range c.Members {
+		if m.State == safeguard.MemberJoined {
+			ids = append(ids, m.AccountID)
+		}
+	}
+	slices.Sort(ids)
+	return ids
 }
 
 // deliver tells the sender and the recipients who may see the message

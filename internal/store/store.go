@@ -289,6 +289,11 @@ type ConversationTx interface {
 	SetConversationTitle(ctx context.Context, id int64, title string) error
 	// SetMember adds m to the conversation or updates its state.
 	SetMember(ctx context.Context, conversationID int64, m safeguard.Member) error
+	// LockConversation locks conversation id against every other
+	// transaction that locks it, until this one ends, so that a message
+	// stored and a membership changed in the same conversation happen one
+	// after the other; a missing conversation is ErrNotFound.
+	LockConversation(ctx context.Context, id int64) error
 	// MemberConversations returns the IDs of conversations where accountID
 	// is joined or invited and whose E2EE flag is e2ee.
 	MemberConversations(ctx context.Context, accountID int64, e2ee bool) ([]int64, error)

@@ -185,6 +185,14 @@ func (t *Tx) SetMember(ctx context.Context, conversationID int64, m safeguard.Me
 	return t.d.Err(err, fmt.Sprintf("set member %d of conversation %d", m.AccountID, conversationID))
 }
 
+// LockConversation implements store.ConversationTx. On SQLite, whose writes
+// take turns, the transaction already stands alone.
+func (t *Tx) LockConversation(ctx context.Context, id int64) error {
+	var got int64
+	err := t.queryRow(ctx, `SELECT id FROM conversations WHERE id = ?`+t.d.LockRows, id).Scan(&got)
+	return t.d.Err(err, fmt.Sprintf("lock conversation %d", id))
+}
+
 // MemberConversations implements store.ConversationTx. IDs come back in
 // ascending order.
 func (t *Tx) MemberConversations(ctx context.Context, accountID int64, e2ee bool) ([]int64, error) {

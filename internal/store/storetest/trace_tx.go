@@ -310,6 +310,11 @@ func (t *tracedTx) SetMember(p0 context.Context, p1 int64, p2 safeguard.Member) 
 	return t.Tx.SetMember(p0, p1, p2)
 }
 
+func (t *tracedTx) LockConversation(p0 context.Context, p1 int64) error {
+	t.tr.note("LockConversation")
+	return t.Tx.LockConversation(p0, p1)
+}
+
 func (t *tracedTx) MemberConversations(p0 context.Context, p1 int64, p2 bool) ([]int64, error) {
 	t.tr.note("MemberConversations")
 	return t.Tx.MemberConversations(p0, p1, p2)
