@@ -198,7 +198,7 @@ func (s *Service) resolveTarget(ctx context.Context, tx Tx, reporter *safeguard.
 	var err error
 	switch {
 	case r.MessageID != 0:
-		t, err = messageTarget(ctx, tx, reporter, r.MessageID)
+		t, err = messageTarget(ctx, tx, reporter, r.MessageID, now)
 	case r.ConversationID != 0:
 		t, err = conversationTarget(ctx, tx, reporter, r.ConversationID)
 	default:
@@ -218,7 +218,7 @@ func (s *Service) resolveTarget(ctx context.Context, tx Tx, reporter *safeguard.
 // messageTarget is a report of message id: its sender is the subject, and
 // its content is its image or else its conversation. A message the reporter
 // did not see, sent, or sees no longer is not found.
-func messageTarget(ctx context.Context, tx Tx, reporter *safeguard.Account, id int64) (*target, error) {
+func messageTarget(ctx context.Context, tx Tx, reporter *safeguard.Account, id int64, now time.Time) (*target, error) {
 	t := &target{}
 	m, err := tx.Message(ctx, id)
 	if err != nil {
@@ -230,6 +230,9 @@ func messageTarget(ctx context.Context, tx Tx, reporter *safeguard.Account, id i
 	}
 	if m.Status == safeguard.Held {
 		return nil, safeguard.NotFound // only its sender sees a held message
+	}
+	if mb := c.Member(reporter.ID); reporter.Band(now).Minor() && mb != nil && m.CreatedAt.Before(mb.JoinedAt) {
+		return nil, safeguard.NotFound // sent before a young person joined: never shown to them (docs/policy.md)
 	}
 	blocks, err := tx.BlocksBy(ctx, reporter.ID)
 	if err != nil {

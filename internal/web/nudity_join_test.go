@@ -11,7 +11,8 @@ import (
 
 // notShownBefore checks that a message sent before young joined a group is
 // nowhere young can read it: not in their history, not in their export,
-// not openable as media, not markable as read.
+// not openable as media, not markable as read, not reportable (a report
+// would name its sender).
 func notShownBefore(t *testing.T, young *client.Client, conv int64, m *client.Message) {
 	t.Helper()
 	ctx := t.Context()
@@ -27,6 +28,9 @@ func notShownBefore(t *testing.T, young *client.Client, conv int64, m *client.Me
 	}
 	if err := young.MarkRead(ctx, conv, m.ID); client.ErrorCode(err) != "not_found" {
 		t.Errorf("marking message %d read: %v, want not_found", m.ID, err)
+	}
+	if _, err := young.Report(ctx, client.ReportRequest{MessageID: m.ID, Reason: "something_else"}); client.ErrorCode(err) != "not_found" {
+		t.Errorf("reporting message %d: %v, want not_found", m.ID, err)
 	}
 	ex, err := young.Export(ctx)
 	if err != nil {
