@@ -43,6 +43,12 @@ func (b *Bus) Listen(name string, fn func(data []byte)) (stop func(), err error)
 	if err != nil {
 		return nil, fmt.Errorf("nats control %s: %w", name, err)
 	}
+	// Flush, so that the server has the subscription when Listen returns:
+	// an announcement made after it, from any server, reaches fn.
+	if err := b.nc.FlushTimeout(b.cfg.Timeout); err != nil {
+		sub.Unsubscribe()
+		return nil, fmt.Errorf("nats control %s: %w", name, err)
+	}
 	return func() { sub.Unsubscribe() }, nil
 }
 

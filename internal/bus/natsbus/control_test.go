@@ -2,6 +2,7 @@ package natsbus_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/safeguard-dev/safeguard/internal/bus/natsbus"
 	"github.com/safeguard-dev/safeguard/internal/bus/natsbus/natstest"
@@ -32,7 +33,7 @@ func TestControl(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for range 2 {
-		seen[<-got] = true
+		seen[hear(t, got)] = true
 	}
 	if !seen["a:7"] || !seen["b:7"] {
 		t.Fatalf("announced to a and b, heard %v", seen)
@@ -40,10 +41,23 @@ func TestControl(t *testing.T) {
 	if err := a.Announce(t.Context(), "other", []byte("8")); err != nil {
 		t.Fatal(err)
 	}
-	if m := <-got; m != "other:8" {
+	if m := hear(t, got); m != "other:8" {
 		t.Fatalf("after announcing other: heard %q", m)
 	}
 	if err := a.Announce(t.Context(), "bad.name", nil); err == nil {
 		t.Error("a control name with a dot was accepted")
+	}
+}
+
+// hear returns the next control message heard, failing the test when none
+// comes within 10 seconds.
+func hear(t *testing.T, got <-chan string) string {
+	t.Helper()
+	select {
+	case m := <-got:
+		return m
+	case <-time.After(10 * time.Second):
+		t.Fatal("no control message heard within 10 s")
+		return ""
 	}
 }
