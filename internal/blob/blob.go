@@ -12,6 +12,7 @@ package blob
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -99,6 +100,18 @@ func (p *sub) Put(ctx context.Context, key string, data []byte) error {
 	return p.s.Put(ctx, p.prefix+key, data)
 }
 
+// PutAll implements Batcher, with the batching of the store it is part of.
+func (p *sub) PutAll(ctx context.Context, keys []string, data [][]byte) error {
+	full := make([]string, len(keys))
+	for i, k := range keys {
+		if err := CheckKey(k); err != nil {
+			return err
+		}
+		full[i] = p.prefix + k
+	}
+	return PutAll(ctx, p.s, full, data)
+}
+
 func (p *sub) Get(ctx context.Context, key string) ([]byte, error) {
 	if err := CheckKey(key); err != nil {
 		return nil, err
@@ -128,4 +141,50 @@ func (p *sub) List(ctx context.Context, prefix string) ([]string, error) {
 		keys[i] = strings.TrimPrefix(k, p.prefix)
 	}
 	return keys, err
+}
+
+// Batcher is a Store that can store many values at once for less than
+// storing them one by one: a Dir makes a whole batch durable with one sync
+// of its file system, natsblob sends the values side by side.
+type Batcher interface {
+	// PutAll stores data[i] under keys[i] for each i. The keys must be
+	// new ones that no reader knows yet, as the keys of media and
+	// evidence items are: until PutAll returns, a reader may find part of
+	// a value (and a Dir refuses a key in use). When it returns nil, all
+	// are durable. On an error it has stored none of them: what it had
+	// written is deleted again.
+	PutAll(ctx context.Context, keys []string, data [][]byte) error
+}
+
+// PutAll stores data[i] under keys[i] for each i in s, new keys, with one
+// batch if s is a Batcher and one by one otherwise, with Batcher.PutAll's
+// promise.
+func PutAll(ctx context.Context, s Store, keys []string, data [][]byte) error {
+	if len(keys) != len(data) {
+		return fmt.Errorf("blob: %d keys for %d values", len(keys), len(data))
+	}
+	for _, k := range keys {
+		if err := CheckKey(k); err != nil {
+			return err
+		}
+	}
+	if b, ok := s.(Batcher); ok {
+		return b.PutAll(ctx, keys, data)
+	}
+	for i, k := range keys {
+		if err := s.Put(ctx, k, data[i]); err != nil {
+			deleteAll(ctx, s, keys[:i])
+			return err
+		}
+	}
+	return nil
+}
+
+// deleteAll deletes keys from s as well as it can, even once ctx ended:
+// it undoes part of a batch that failed.
+func deleteAll(ctx context.Context, s Store, keys []string) {
+	ctx = context.WithoutCancel(ctx)
+	for _, k := range keys {
+		s.Delete(ctx, k)
+	}
 }

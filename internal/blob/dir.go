@@ -22,7 +22,10 @@ type Dir struct {
 	root string
 }
 
-var _ Store = (*Dir)(nil)
+var (
+	_ Store   = (*Dir)(nil)
+	_ Batcher = (*Dir)(nil)
+)
 
 // OpenDir opens the directory root, making it (0700) if it does not exist.
 func OpenDir(root string) (*Dir, error) {

@@ -93,24 +93,26 @@ func (v *Vault) PublicKey() ed25519.PublicKey {
 	return v.key.Public().(ed25519.PublicKey)
 }
 
-// Stage stores the bytes of items apart, encrypted, and returns them ready
-// for Append. It runs outside any transaction: a transaction may be run
+// Stage stores the bytes of items apart, encrypted, in one batch of the
+// item store (media.PutAll), and returns them ready for Append. It runs outside any transaction: a transaction may be run
 // again, a file write may not. Discard removes what a failed transaction
 // leaves behind.
 func (v *Vault) Stage(ctx context.Context, items []Item) ([]Staged, error) {
-	out := make([]Staged, 0, len(items))
-	for _, it := range items {
+	data := make([][]byte, len(items))
+	for i, it := range items {
 		if it.Class != safeguard.RetainContent && it.Class != safeguard.RetainReference {
-			v.Discard(ctx, out)
 			return nil, fmt.Errorf("evidence item %s: unknown retention class %q", it.Ref, it.Class)
 		}
+		data[i] = it.Data
+	}
+	keys, err := media.PutAll(ctx, v.items, data)
+	if err != nil {
+		return nil, fmt.Errorf("store %d evidence items: %w", len(items), err)
+	}
+	out := make([]Staged, len(items))
+	for i, it := range items {
 		sum := sha256.Sum256(it.Data)
-		key, err := v.items.Put(ctx, it.Data)
-		if err != nil {
-			v.Discard(ctx, out)
-			return nil, fmt.Errorf("store evidence item %s: %w", it.Ref, err)
-		}
-		out = append(out, Staged{Item: it, Digest: sum[:], StorageKey: key, Size: int64(len(it.Data))})
+		out[i] = Staged{Item: it, Digest: sum[:], StorageKey: keys[i], Size: int64(len(it.Data))}
 	}
 	return out, nil
 }

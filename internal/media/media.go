@@ -31,6 +31,34 @@ type Store interface {
 	Delete(ctx context.Context, key string) error
 }
 
+// Batcher is a Store that stores many files at once for less than one by
+// one.
+type Batcher interface {
+	// PutAll stores each of data and returns their keys in order. When it
+	// returns nil all are durable; on an error none is stored.
+	PutAll(ctx context.Context, data [][]byte) ([]string, error)
+}
+
+// PutAll stores each of data in s, in one batch if s is a Batcher, and
+// returns their keys in order. On an error none is stored.
+func PutAll(ctx context.Context, s Store, data [][]byte) ([]string, error) {
+	if b, ok := s.(Batcher); ok {
+		return b.PutAll(ctx, data)
+	}
+	keys := make([]string, 0, len(data))
+	for _, b := range data {
+		k, err := s.Put(ctx, b)
+		if err != nil {
+			for _, k := range keys {
+				s.Delete(context.WithoutCancel(ctx), k)
+			}
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
+}
+
 // KeySize is the size of a media encryption key: AES-256.
 const KeySize = 32
 
@@ -45,7 +73,10 @@ type Sealed struct {
 	aead  cipher.AEAD
 }
 
-var _ Store = (*Sealed)(nil)
+var (
+	_ Store   = (*Sealed)(nil)
+	_ Batcher = (*Sealed)(nil)
+)
 
 // New returns a Store that seals files with a 32-byte key and keeps them in
 // files.
@@ -118,21 +149,48 @@ func ParseKey(s string) ([]byte, error) {
 // blob store makes the write atomic (a Dir writes a temporary file, syncs
 // it and renames it).
 func (d *Sealed) Put(ctx context.Context, data []byte) (string, error) {
-	var id [16]byte
-	if _, err := rand.Read(id[:]); err != nil {
+	key, sealed, err := d.seal(data)
+	if err != nil {
 		return "", err
 	}
-	key := hex.EncodeToString(id[:])
-	nonce := make([]byte, d.aead.NonceSize(), 1+d.aead.NonceSize()+len(data)+d.aead.Overhead())
-	if _, err := rand.Read(nonce); err != nil {
-		return "", err
-	}
-	out := append([]byte{formatVersion}, nonce...)
-	out = d.aead.Seal(out, nonce, data, []byte(key))
-	if err := d.files.Put(ctx, blobKey(key), out); err != nil {
+	if err := d.files.Put(ctx, blobKey(key), sealed); err != nil {
 		return "", err
 	}
 	return key, nil
+}
+
+// PutAll implements Batcher: the files are sealed one by one and stored in
+// one batch of the blob store (blob.PutAll).
+func (d *Sealed) PutAll(ctx context.Context, data [][]byte) ([]string, error) {
+	keys := make([]string, len(data))
+	bkeys := make([]string, len(data))
+	sealed := make([][]byte, len(data))
+	for i, b := range data {
+		var err error
+		if keys[i], sealed[i], err = d.seal(b); err != nil {
+			return nil, err
+		}
+		bkeys[i] = blobKey(keys[i])
+	}
+	if err := blob.PutAll(ctx, d.files, bkeys, sealed); err != nil {
+		return nil, err
+	}
+	return keys, nil
+}
+
+// seal picks a new key for data and seals data under it.
+func (d *Sealed) seal(data []byte) (key string, sealed []byte, err error) {
+	var id [16]byte
+	if _, err := rand.Read(id[:]); err != nil {
+		return "", nil, err
+	}
+	key = hex.EncodeToString(id[:])
+	nonce := make([]byte, d.aead.NonceSize(), 1+d.aead.NonceSize()+len(data)+d.aead.Overhead())
+	if _, err := rand.Read(nonce); err != nil {
+		return "", nil, err
+	}
+	out := append([]byte{formatVersion}, nonce...)
+	return key, d.aead.Seal(out, nonce, data, []byte(key)), nil
 }
 
 // Get implements Store. The bytes are opened after they are read.

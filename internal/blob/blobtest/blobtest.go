@@ -32,6 +32,8 @@ func Run(t *testing.T, open func(t *testing.T) blob.Store) {
 		{"Large", large},
 		{"Concurrent", concurrent},
 		{"Sub", subStore},
+		{"PutAll", putAll},
+		{"PutAllInvalid", putAllInvalid},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
@@ -245,5 +247,57 @@ func subStore(t *testing.T, s blob.Store) {
 	mustGet(t, evidence, "ab/one", []byte("an item"))
 	if _, err := media.Get(ctx, "../evidence/ab/one"); !errors.Is(err, safeguard.ErrInvalid) {
 		t.Fatalf("a key out of its prefix: %v, want ErrInvalid", err)
+	}
+}
+
+// batch makes n values under keys "b/<prefix><i>", each with its own bytes.
+func batch(prefix string, n int) ([]string, [][]byte) {
+	keys := make([]string, n)
+	data := make([][]byte, n)
+	for i := range n {
+		keys[i] = fmt.Sprintf("b%d/%s%03d", i%3, prefix, i)
+		data[i] = bytes.Repeat([]byte{byte(i)}, 100+i)
+	}
+	return keys, data
+}
+
+// putAll: a batch, small or large, straight or through a Sub, stores each
+// value under its key.
+func putAll(t *testing.T, s blob.Store) {
+	for _, n := range []int{0, 1, 3, 40} {
+		for _, sub := range []bool{false, true} {
+			st, prefix := s, fmt.Sprintf("n%d-", n)
+			if sub {
+				st, prefix = blob.Sub(s, "evidence/"), prefix+"sub-"
+			}
+			keys, data := batch(prefix, n)
+			if err := blob.PutAll(t.Context(), st, keys, data); err != nil {
+				t.Fatalf("PutAll of %d (sub %v): %v", n, sub, err)
+			}
+			for i, k := range keys {
+				mustGet(t, st, k, data[i])
+			}
+		}
+	}
+	keys, err := s.List(t.Context(), "evidence/")
+	if err != nil || len(keys) != 44 {
+		t.Fatalf("List(evidence/) after batches: %d keys, %v; want 44", len(keys), err)
+	}
+}
+
+// putAllInvalid: a batch with an invalid key, or with more keys than
+// values, stores nothing.
+func putAllInvalid(t *testing.T, s blob.Store) {
+	keys, data := batch("bad", 10)
+	keys[7] = "../escape"
+	if err := blob.PutAll(t.Context(), s, keys, data); !errors.Is(err, safeguard.ErrInvalid) {
+		t.Fatalf("PutAll with an invalid key: %v, want ErrInvalid", err)
+	}
+	keys, data = batch("short", 10)
+	if err := blob.PutAll(t.Context(), s, keys, data[:9]); err == nil {
+		t.Fatal("PutAll of 10 keys and 9 values succeeded")
+	}
+	if got, err := s.List(t.Context(), ""); err != nil || len(got) != 0 {
+		t.Fatalf("after refused batches the store holds %q, %v; want nothing", got, err)
 	}
 }

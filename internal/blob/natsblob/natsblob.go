@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -36,7 +37,10 @@ type Store struct {
 	timeout time.Duration
 }
 
-var _ blob.Store = (*Store)(nil)
+var (
+	_ blob.Store   = (*Store)(nil)
+	_ blob.Batcher = (*Store)(nil)
+)
 
 // Open makes or updates the bucket (file storage) and returns the store
 // over it.
@@ -87,6 +91,48 @@ func (s *Store) Put(ctx context.Context, key string, data []byte) error {
 		return unavailable("put", key, err)
 	}
 	return nil
+}
+
+// senders is how many objects PutAll sends at once.
+const senders = 64
+
+// PutAll implements blob.Batcher: it sends the objects side by side, each
+// waiting for its own acknowledgement, and deletes those stored if one
+// fails.
+func (s *Store) PutAll(ctx context.Context, keys []string, data [][]byte) error {
+	if len(keys) != len(data) {
+		return fmt.Errorf("natsblob: %d keys for %d values", len(keys), len(data))
+	}
+	for _, k := range keys {
+		if err := blob.CheckKey(k); err != nil {
+			return err
+		}
+	}
+	errs := make([]error, len(keys))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(senders, len(keys)) {
+		wg.Go(func() {
+			for i := range next {
+				errs[i] = s.Put(ctx, keys[i], data[i])
+			}
+		})
+	}
+	for i := range keys {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	err := errors.Join(errs...)
+	if err != nil {
+		dctx := context.WithoutCancel(ctx)
+		for i, k := range keys {
+			if errs[i] == nil {
+				s.Delete(dctx, k)
+			}
+		}
+	}
+	return err
 }
 
 // Get implements blob.Store. The object store checks the bytes against the
