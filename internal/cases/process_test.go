@@ -11,7 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	safeguard "github.com/safeguard-dev/safeguard"
+	"github.com/safeguard-dev/safeguard/internal/blob"
+	"github.com/safeguard-dev/safeguard/internal/blob/natsblob"
+	"github.com/safeguard-dev/safeguard/internal/bus/natsbus/natstest"
 	"github.com/safeguard-dev/safeguard/internal/evidence"
 	"github.com/safeguard-dev/safeguard/internal/lawreport"
 	"github.com/safeguard-dev/safeguard/internal/lawreport/lawreporttest"
@@ -265,7 +270,7 @@ func checkCases(t *testing.T, st store.Store, l load) {
 // memory (the database's part of the work alone). Each iteration handles a
 // fresh queue of detections; the figure to read is detections/s.
 func BenchmarkDetectionsToCases(b *testing.B) {
-	for _, vault := range []string{"disk", "memory"} {
+	for _, vault := range []string{"disk", "nats", "memory"} {
 		for _, servers := range []int{1, 2} {
 			b.Run(fmt.Sprintf("vault=%s/servers=%d", vault, servers), func(b *testing.B) {
 				benchDetections(b, vault, servers)
@@ -274,16 +279,49 @@ func BenchmarkDetectionsToCases(b *testing.B) {
 	}
 }
 
+// natsItems is an evidence store in the JetStream object store of srv, as
+// a cluster keeps it, with its own connection.
+func natsItems(tb testing.TB, srv *natstest.Server) media.Store {
+	tb.Helper()
+	nc, err := nats.Connect(srv.URL())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	files, err := natsblob.Open(tb.Context(), js, natsblob.Config{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	key := make([]byte, media.KeySize)
+	rand.Read(key)
+	items, err := media.New(blob.Sub(files, "evidence/"), key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return items
+}
+
 func benchDetections(b *testing.B, vault string, servers int) {
 	dsn := pgtest.Schema(b)
 	var svcs []*Service
 	var st store.Store
+	var srv *natstest.Server
+	if vault == "nats" {
+		srv = natstest.Start(b)
+	}
 	for range servers {
 		db := pgtest.OpenDSN(b, dsn)
 		st = db
-		if vault == "disk" {
+		switch vault {
+		case "disk":
 			svcs = append(svcs, newService(b, db))
-		} else {
+		case "nats":
+			svcs = append(svcs, newServiceItems(b, db, natsItems(b, srv)))
+		default:
 			svcs = append(svcs, newServiceItems(b, db, &memItems{m: map[string][]byte{}}))
 		}
 	}
@@ -303,4 +341,50 @@ func benchDetections(b *testing.B, vault string, servers int) {
 		}
 	}
 	b.ReportMetric(float64(total)/elapsed.Seconds(), "detections/s")
+}
+
+// TestCaseAcrossBatches: the detections of one case that come in two
+// batches, the second read while the first is recorded, keep each item of
+// the case once — the sender's and the recipient's accounts among them.
+func TestCaseAcrossBatches(t *testing.T) {
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "cases.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	n := claimBatch + claimBatch/2
+	l := load{senders: 1, perSender: n, perCase: n}
+	l.write(t, st)
+	if got := processConcurrently(t, newService(t, st)); got[0] != n {
+		t.Fatalf("handled %d detections, want %d", got[0], n)
+	}
+	checkCases(t, st, l)
+	err = st.View(t.Context(), func(tx store.Tx) error {
+		cs, err := tx.Cases(t.Context(), store.CaseQuery{ByID: true, Limit: 10})
+		if err != nil || len(cs) != 1 {
+			return fmt.Errorf("cases: %d, %v", len(cs), err)
+		}
+		es, err := tx.CaseEvidence(t.Context(), cs[0].ID)
+		if err != nil {
+			return err
+		}
+		refs := map[string]int{}
+		for _, e := range es {
+			if e.Kind == safeguard.EvidenceItem {
+				refs[e.Ref]++
+			}
+		}
+		for ref, k := range refs {
+			if k != 1 {
+				t.Errorf("item %s kept %d times", ref, k)
+			}
+		}
+		if k := refs[fmt.Sprintf("account:%d", cs[0].SenderID)]; k != 1 {
+			t.Errorf("the sender's account kept %d times, want once", k)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
