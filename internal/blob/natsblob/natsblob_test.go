@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -101,5 +102,25 @@ func TestDown(t *testing.T) {
 	}
 	if err := s.Put(ctx, "k2", []byte("x")); !errors.Is(err, safeguard.ErrUnavailable) {
 		t.Fatalf("Put with NATS down = %v, want ErrUnavailable", err)
+	}
+	keys := []string{"b1", "b2", "b3", "b4", "b5", "b6"}
+	data := [][]byte{{1}, {2}, {3}, {4}, {5}, {6}}
+	if err := s.PutAll(ctx, keys, data); !errors.Is(err, safeguard.ErrUnavailable) {
+		t.Fatalf("PutAll with NATS down = %v, want ErrUnavailable", err)
+	}
+	srv.Restart()
+	for i := 0; ; i++ { // the client reconnects on its own
+		if _, err := s.Get(ctx, "k"); err == nil {
+			break
+		} else if i == 100 {
+			t.Fatalf("Get after NATS came back: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if got, err := s.List(ctx, "b"); err != nil || len(got) != 0 {
+		t.Fatalf("a batch refused while NATS was down left %q, %v", got, err)
+	}
+	if err := s.PutAll(ctx, keys, data); err != nil {
+		t.Fatalf("PutAll once NATS is back: %v", err)
 	}
 }
