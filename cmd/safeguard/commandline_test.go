@@ -246,9 +246,10 @@ var ownFlags = map[string][]string{
 	"media":            {"serve", "demo", "case decide", "case report-retry", "case report-submitted", "report export", "evidence retain", "account export"},
 	"nats": {"serve", "case decide", "case report-retry", "case report-submitted", "report export", "evidence verify",
 		"evidence retain", "account export"},
-	"kek-file": {"serve", "keys import", "keys rotate-franking"},
-	"old":      {"keys rotate-kek"},
-	"new":      {"keys rotate-kek"},
+	"kek-file":      {"serve", "keys import", "keys rotate-franking"},
+	"nats-replicas": {"serve"},
+	"old":           {"keys rotate-kek"},
+	"new":           {"keys rotate-kek"},
 }
 
 // TestLeafHelp: -h, --help and help print the same help on stdout, with the

@@ -82,6 +82,7 @@ type serveConfig struct {
 	console                          consoleConfig
 	supportContact                   string        // how people reach the operator, shown in the app
 	nats                             string        // NATS URL: cluster mode (serve only)
+	natsReplicas                     int           // copies of its stream and file store
 	kekFile                          string        // the keyring's key-encryption key (cluster mode)
 	leaseTTL                         time.Duration // of the job leases; lease.DefaultTTL if zero (tests shorten it)
 
@@ -133,6 +134,7 @@ func bindServeFlags(fs *flag.FlagSet, c *serveConfig, withData bool) {
 	bindData(fs, &c.where, withData)
 	if withData { // serve, not the demo, which is one server
 		fs.StringVar(&c.nats, "nats", "", "NATS server URL (JetStream): several servers on one PostgreSQL database act as one service, with live events through NATS and the keys in the database's keyring; empty: one server, events in process")
+		fs.IntVar(&c.natsReplicas, "nats-replicas", 1, "with --nats: copies NATS keeps of the event stream and the file store, 1 for one NATS server, 3 or 5 for a NATS cluster (each must have at least that many servers)")
 		bindKEK(fs, &c.kekFile)
 	}
 	fs.StringVar(&c.apps, "apps", safeguard.DefaultApp, "comma-separated names of the apps served by this backend")

@@ -147,6 +147,9 @@ func (s *stack) check(c *serveConfig) error {
 	if c.maxStreamsPerAccount < 1 || c.maxStreamsPerAddress < 1 {
 		return errors.New("--max-streams-per-account and --max-streams-per-address must be at least 1")
 	}
+	if c.nats != "" && (c.natsReplicas < 1 || c.natsReplicas > 5) {
+		return errors.New("--nats-replicas: NATS keeps 1 to 5 copies")
+	}
 	if c.nats != "" && !isPostgres(c.db) {
 		return errors.New("--nats: a cluster keeps its data in PostgreSQL; give --db postgres://…")
 	}
@@ -193,7 +196,7 @@ func (s *stack) open(ctx context.Context, c *serveConfig, log *slog.Logger, undo
 	undo.add(func() { s.bus.Close() })
 	s.notify = web.Notifier(s.bus, log)
 	if nb, ok := s.bus.(*natsbus.Bus); ok {
-		files, err := natsblob.Open(ctx, nb.JetStream(), natsblob.Config{})
+		files, err := natsblob.Open(ctx, nb.JetStream(), natsblob.Config{Replicas: c.natsReplicas})
 		if err != nil {
 			return fmt.Errorf("--nats: %w", err)
 		}
@@ -215,7 +218,7 @@ func openBus(ctx context.Context, c serveConfig, log *slog.Logger) (bus.Bus, err
 	if c.nats == "" {
 		return bus.NewLocal(), nil
 	}
-	b, err := natsbus.Open(ctx, natsbus.Config{URL: c.nats, Name: "safeguard", Log: log})
+	b, err := natsbus.Open(ctx, natsbus.Config{URL: c.nats, Name: "safeguard", Replicas: c.natsReplicas, Log: log})
 	if err != nil {
 		return nil, fmt.Errorf("--nats: %w", err)
 	}

@@ -27,7 +27,7 @@ const (
 // defaults.
 type Config struct {
 	Bucket   string        // object store bucket
-	Replicas int           // copies kept (1 unless NATS is clustered)
+	Replicas int           // copies kept (1 unless NATS is clustered); 0: as the bucket is, or 1 for a new one
 	Timeout  time.Duration // one operation, when its context has no deadline
 }
 
@@ -43,16 +43,23 @@ var (
 )
 
 // Open makes or updates the bucket (file storage) and returns the store
-// over it.
+// over it. With Config.Replicas 0 it opens the bucket as it is, and makes
+// it with one replica only if it is missing.
 func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, error) {
 	if cfg.Bucket == "" {
 		cfg.Bucket = DefaultBucket
 	}
-	if cfg.Replicas <= 0 {
-		cfg.Replicas = 1
-	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.Replicas <= 0 {
+		// An operator's command: the bucket as its servers made it.
+		if obs, err := js.ObjectStore(ctx, cfg.Bucket); err == nil {
+			return &Store{obs: obs, timeout: cfg.Timeout}, nil
+		} else if !errors.Is(err, jetstream.ErrBucketNotFound) {
+			return nil, fmt.Errorf("object store %s: %w", cfg.Bucket, err)
+		}
+		cfg.Replicas = 1
 	}
 	obs, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: cfg.Bucket,
 		Description: "Safeguard files: media, end-to-end encrypted attachments, evidence items, report packages",

@@ -124,3 +124,45 @@ func TestDown(t *testing.T) {
 		t.Fatalf("PutAll once NATS is back: %v", err)
 	}
 }
+
+// TestOpenAsItIs: an operator's command (Replicas 0) opens the bucket its
+// servers made without changing it; a server (Replicas set) makes it as
+// configured.
+func TestOpenAsItIs(t *testing.T) {
+	srv := natstest.Start(t)
+	ctx := t.Context()
+	js := connect(t, srv)
+	if _, err := js.CreateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: "FILES", Description: "as the servers made it",
+		Storage: jetstream.FileStorage}); err != nil {
+		t.Fatal(err)
+	}
+	description := func() string {
+		obs, err := js.ObjectStore(ctx, "FILES")
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := obs.Status(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Description()
+	}
+	if _, err := natsblob.Open(ctx, js, natsblob.Config{Bucket: "FILES"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := description(); got != "as the servers made it" {
+		t.Fatalf("opening with Replicas 0 changed the bucket: %q", got)
+	}
+	if _, err := natsblob.Open(ctx, js, natsblob.Config{Bucket: "FILES", Replicas: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if got := description(); got == "as the servers made it" {
+		t.Fatal("a server's Open left the bucket's configuration as it was")
+	}
+	if _, err := natsblob.Open(ctx, js, natsblob.Config{Bucket: "NEW"}); err != nil {
+		t.Fatalf("Open with Replicas 0 of a missing bucket: %v", err)
+	}
+	if _, err := natsblob.Open(ctx, js, natsblob.Config{Bucket: "MORE", Replicas: 3}); err == nil {
+		t.Fatal("three replicas on one NATS server were accepted")
+	}
+}
