@@ -109,15 +109,14 @@ func openCaseEnv(ctx context.Context, e *env, d *dataFlags, cc caseConfig) (*cas
 	if err != nil {
 		return nil, err
 	}
-	closeAll := func() { st.Close() }
-	fail := func(err error) (*caseEnv, error) { closeAll(); return nil, err }
-	if d.nats != "" {
-		files, closeFiles, err := openClusterFiles(ctx, d.nats)
-		if err != nil {
-			return fail(err)
-		}
-		cc.files, closeAll = files, func() { closeFiles(); st.Close() }
+	files, closeFiles, err := openClusterFiles(ctx, d.nats)
+	if err != nil {
+		st.Close()
+		return nil, err
 	}
+	cc.files = files
+	closeAll := func() { closeFiles(); st.Close() }
+	fail := func(err error) (*caseEnv, error) { closeAll(); return nil, err }
 	keys, err := commandKeys(ctx, e, st)
 	if err != nil {
 		return fail(err)
@@ -489,14 +488,12 @@ func cmdEvidenceVerify(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	if d.nats != "" {
-		files, closeFiles, err := openClusterFiles(ctx, d.nats)
-		if err != nil {
-			return err
-		}
-		defer closeFiles()
-		cc.files = files
+	files, closeFiles, err := openClusterFiles(ctx, d.nats)
+	if err != nil {
+		return err
 	}
+	defer closeFiles()
+	cc.files = files
 	keys, err := commandKeys(ctx, e, st)
 	if err != nil {
 		return err
