@@ -49,6 +49,7 @@ type caseConfig struct {
 	ncmecPassword string // secret, from the environment only
 
 	files blob.Store // in a cluster, the files the servers share; nil: the directories
+	node  string     // serve: this server's name, recorded with each occurrence it records
 }
 
 // bindCaseFlags defines the server's settings of cases, reports and the
@@ -252,7 +253,7 @@ func newCases(c caseConfig, st store.Store, md media.Store, vault *evidence.Vaul
 	// and the deciding moderator's declaration.
 	svc, err := cases.New(cases.Config{ServiceName: c.serviceName, TestReports: c.testReports, PrepareDir: filepath.Join(dir, "prepared"),
 		HoldOnMatch:      c.suspendOnMatch,
-		ManualSubmission: manual},
+		ManualSubmission: manual, Node: c.node},
 		cases.Deps{Store: st, Media: md, Vault: vault, Builder: builder, Submitter: sub, Prepare: prep, Alerter: alerter, Notify: notify, Lookup: lookup, Log: log})
 	return svc, err
 }

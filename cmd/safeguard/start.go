@@ -344,6 +344,7 @@ func (s *stack) buildServices(c serveConfig, log *slog.Logger) error {
 		return err
 	}
 	// Cases, the evidence vault and law-enforcement reports.
+	c.cases.node = s.node // recorded with each occurrence this server's consumer records
 	s.cases, err = newCases(c.cases, s.st, s.media, s.vault, s.notify, s.svc, log)
 	return err
 }
