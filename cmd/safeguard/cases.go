@@ -45,6 +45,7 @@ type caseConfig struct {
 	oncallWebhook                         string
 	ncmecURL, ncmecUser                   string
 	casesInterval, retentionInterval      time.Duration
+	retention                             retentionPeriods
 
 	ncmecPassword string // secret, from the environment only
 
@@ -60,6 +61,7 @@ func bindCaseFlags(fs *flag.FlagSet, c *caseConfig) {
 	fs.StringVar(&c.oncallWebhook, "oncall-webhook", "", "URL that receives a POST (JSON: case id, priority, reasons; never content) for each priority 1 case")
 	fs.DurationVar(&c.casesInterval, "cases-interval", defaultCasesInterval, "how often new detections are turned into cases")
 	fs.DurationVar(&c.retentionInterval, "retention-interval", defaultRetentionInterval, "how often evidence retention runs")
+	bindRetentionFlags(fs, &c.retention)
 }
 
 // bindReportFlags defines what a law-enforcement report says of the
@@ -340,7 +342,7 @@ func runCaseJobs(ctx context.Context, c caseConfig, svc *cases.Service, accounts
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				if res, err := svc.Vault.Retain(ctx, svc.Store, evidence.Retention{}, time.Now()); err != nil {
+				if res, err := svc.Vault.Retain(ctx, svc.Store, c.retention.evidenceRetention(), time.Now()); err != nil {
 					log.Error("evidence retention", "err", err)
 				} else if res.Deleted > 0 {
 					log.Info("evidence retention", "deleted", res.Deleted, "held", res.Held)
