@@ -138,6 +138,11 @@ type Occurrence struct {
 	// ReportReference names the law-enforcement report that included the
 	// occurrence; empty until one did.
 	ReportReference string
+	// Node is the server whose case consumer recorded the occurrence (its
+	// name in its logs and on /metrics, safeguard_node_info): in a cluster,
+	// which server handled the detection. Empty for an occurrence recorded
+	// before servers kept it.
+	Node string
 }
 
 // CaseEvent is one entry of a case's timeline: every change of status,

@@ -12,7 +12,6 @@ import (
 
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/client"
-	"github.com/safeguard-dev/safeguard/internal/evidence"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 	"github.com/safeguard-dev/safeguard/internal/police"
 	"github.com/safeguard-dev/safeguard/internal/web"
@@ -31,6 +30,7 @@ type accountArgs struct {
 	limit                 int
 	after                 int64
 	resetTTL, auditPeriod time.Duration
+	retention             retentionPeriods
 	reference, agency     string
 	days                  int
 	extend                int64
@@ -93,7 +93,7 @@ func accountCmd(fn func(ctx context.Context, e *env, svc *messaging.Service, a a
 			// for the dummy hash the service makes at start.
 			Argon2:           messaging.Argon2{Time: 1, MemoryKiB: 64, Threads: 1},
 			PasswordResetTTL: a.resetTTL,
-			Retention:        messaging.Retention{Content: evidence.ContentPeriod, Reference: evidence.ReferencePeriod, Audit: a.auditPeriod},
+			Retention:        a.retention.messagingRetention(a.auditPeriod),
 		}, messaging.Deps{Store: st, Media: noMedia{}})
 		if err != nil {
 			return err
@@ -149,6 +149,7 @@ func parseAccountArgs(e *env, sub string, names bool, args []string) (accountArg
 	}
 	if sub == "delete" {
 		fs.DurationVar(&a.auditPeriod, "audit-retention", 0, "how long audit entries are kept, as the answer states it (0: without a set end)")
+		bindRetentionFlags(fs, &a.retention)
 	}
 	if err := parseFlags(fs, e, args); err != nil {
 		return a, err

@@ -104,14 +104,12 @@ func cmdAccountExport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	if d.nats != "" {
-		files, closeFiles, err := openClusterFiles(ctx, d.nats)
-		if err != nil {
-			return err
-		}
-		defer closeFiles()
-		cc.files = files
+	shared, closeFiles, err := openClusterFiles(ctx, d.nats)
+	if err != nil {
+		return err
 	}
+	defer closeFiles()
+	cc.files = shared
 	keys, err := commandKeys(ctx, e, st)
 	if err != nil {
 		return err

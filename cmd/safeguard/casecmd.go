@@ -109,15 +109,14 @@ func openCaseEnv(ctx context.Context, e *env, d *dataFlags, cc caseConfig) (*cas
 	if err != nil {
 		return nil, err
 	}
-	closeAll := func() { st.Close() }
-	fail := func(err error) (*caseEnv, error) { closeAll(); return nil, err }
-	if d.nats != "" {
-		files, closeFiles, err := openClusterFiles(ctx, d.nats)
-		if err != nil {
-			return fail(err)
-		}
-		cc.files, closeAll = files, func() { closeFiles(); st.Close() }
+	files, closeFiles, err := openClusterFiles(ctx, d.nats)
+	if err != nil {
+		st.Close()
+		return nil, err
 	}
+	cc.files = files
+	closeAll := func() { closeFiles(); st.Close() }
+	fail := func(err error) (*caseEnv, error) { closeAll(); return nil, err }
 	keys, err := commandKeys(ctx, e, st)
 	if err != nil {
 		return fail(err)
@@ -489,14 +488,12 @@ func cmdEvidenceVerify(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	if d.nats != "" {
-		files, closeFiles, err := openClusterFiles(ctx, d.nats)
-		if err != nil {
-			return err
-		}
-		defer closeFiles()
-		cc.files = files
+	files, closeFiles, err := openClusterFiles(ctx, d.nats)
+	if err != nil {
+		return err
 	}
+	defer closeFiles()
+	cc.files = files
 	keys, err := commandKeys(ctx, e, st)
 	if err != nil {
 		return err
@@ -572,6 +569,8 @@ func cmdEvidenceRetain(ctx context.Context, e *env, args []string) error {
 	bindData(fs, &d, true)
 	bindClusterFiles(fs, &d)
 	now := fs.String("now", "", "the time to retain as of (RFC 3339; default now). A later time really erases, now, what is past its retention or preservation by then")
+	var periods retentionPeriods
+	bindRetentionFlags(fs, &periods)
 	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
@@ -588,13 +587,16 @@ func cmdEvidenceRetain(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer ce.close()
-	res, err := ce.svc.Vault.Retain(ctx, ce.st, evidence.Retention{}, at)
+	if err := periods.check(ce.test); err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	res, err := ce.svc.Vault.Retain(ctx, ce.st, periods.evidenceRetention(), at)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "retention as of %s: %d cases, %d items deleted (each with a signed tombstone), %d cases under legal hold\n",
 		at.UTC().Format(time.RFC3339), res.Cases, res.Deleted, res.Held)
-	msvc, err := messaging.New(messaging.Config{Argon2: messaging.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}},
+	msvc, err := messaging.New(messaging.Config{Argon2: messaging.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}, Retention: periods.messagingRetention(0)},
 		messaging.Deps{Store: ce.st, Media: noMedia{}, Now: func() time.Time { return at }})
 	if err != nil {
 		return err

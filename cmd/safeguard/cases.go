@@ -45,10 +45,12 @@ type caseConfig struct {
 	oncallWebhook                         string
 	ncmecURL, ncmecUser                   string
 	casesInterval, retentionInterval      time.Duration
+	retention                             retentionPeriods
 
 	ncmecPassword string // secret, from the environment only
 
 	files blob.Store // in a cluster, the files the servers share; nil: the directories
+	node  string     // serve: this server's name, recorded with each occurrence it records
 }
 
 // bindCaseFlags defines the server's settings of cases, reports and the
@@ -59,6 +61,7 @@ func bindCaseFlags(fs *flag.FlagSet, c *caseConfig) {
 	fs.StringVar(&c.oncallWebhook, "oncall-webhook", "", "URL that receives a POST (JSON: case id, priority, reasons; never content) for each priority 1 case")
 	fs.DurationVar(&c.casesInterval, "cases-interval", defaultCasesInterval, "how often new detections are turned into cases")
 	fs.DurationVar(&c.retentionInterval, "retention-interval", defaultRetentionInterval, "how often evidence retention runs")
+	bindRetentionFlags(fs, &c.retention)
 }
 
 // bindReportFlags defines what a law-enforcement report says of the
@@ -252,7 +255,7 @@ func newCases(c caseConfig, st store.Store, md media.Store, vault *evidence.Vaul
 	// and the deciding moderator's declaration.
 	svc, err := cases.New(cases.Config{ServiceName: c.serviceName, TestReports: c.testReports, PrepareDir: filepath.Join(dir, "prepared"),
 		HoldOnMatch:      c.suspendOnMatch,
-		ManualSubmission: manual},
+		ManualSubmission: manual, Node: c.node},
 		cases.Deps{Store: st, Media: md, Vault: vault, Builder: builder, Submitter: sub, Prepare: prep, Alerter: alerter, Notify: notify, Lookup: lookup, Log: log})
 	return svc, err
 }
@@ -339,7 +342,7 @@ func runCaseJobs(ctx context.Context, c caseConfig, svc *cases.Service, accounts
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				if res, err := svc.Vault.Retain(ctx, svc.Store, evidence.Retention{}, time.Now()); err != nil {
+				if res, err := svc.Vault.Retain(ctx, svc.Store, c.retention.evidenceRetention(), time.Now()); err != nil {
 					log.Error("evidence retention", "err", err)
 				} else if res.Deleted > 0 {
 					log.Info("evidence retention", "deleted", res.Deleted, "held", res.Held)

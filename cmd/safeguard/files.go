@@ -28,8 +28,13 @@ func bindClusterFiles(fs *flag.FlagSet, d *dataFlags) {
 }
 
 // openClusterFiles connects to a cluster's NATS and opens the store its
-// servers keep their files in; close ends the connection.
+// servers keep their files in; close ends the connection. Without a URL
+// (one server, its files in the data directory) it opens nothing: files is
+// nil and close does nothing.
 func openClusterFiles(ctx context.Context, url string) (files blob.Store, close func(), err error) {
+	if url == "" {
+		return nil, func() {}, nil
+	}
 	nc, err := nats.Connect(url, nats.Name("safeguard-cli"), nats.Timeout(5*time.Second))
 	if err != nil {
 		return nil, nil, fmt.Errorf("--nats %s: %w", url, err)

@@ -304,17 +304,17 @@ var commandLineOnly = map[string]bool{"reset": true, "exit": true, "dir": true}
 // connectionFlags are the settings that say where the data and the services
 // are (the data directory, the database, the key files, addresses, TLS,
 // logs) and the server's settings other commands share (the apps, the
-// encryption policy, what reports say of the service): the environment may
-// give them to every command. Any other flag is what one command is to do,
-// and comes from the command line only, except in serve and demo, whose
-// every flag is a server setting.
+// encryption policy, what reports say of the service, the retention
+// periods): the environment may give them to every command. Any other flag
+// is what one command is to do, and comes from the command line only,
+// except in serve and demo, whose every flag is a server setting.
 var connectionFlags = map[string]bool{
 	"data": true, "db": true, "media": true, "media-key-file": true,
 	"evidence-dir": true, "evidence-key": true, "evidence-pubkey": true, "report-dir": true,
 	"franking-keys-file": true, "guardian-key-file": true, "kek-file": true,
 	"addr": true, "metrics-addr": true, "server": true, "state-dir": true, "tls-cert": true, "tls-key": true,
 	"log-level": true, "log-format": true, "ncmec-url": true, "ncmec-user": true,
-	"password-reset-ttl": true, "audit-retention": true,
+	"password-reset-ttl": true, "audit-retention": true, "content-retention": true, "reference-retention": true,
 	"apps": true, "encryption": true, "service-name": true, "report-email": true, "report-org": true, "test-reports": true,
 }
 

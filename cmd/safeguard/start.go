@@ -172,7 +172,7 @@ func (s *stack) check(c *serveConfig) error {
 	if _, err := c.cases.reporting(); err != nil {
 		return err
 	}
-	return nil
+	return c.cases.retention.check(c.cases.testReports)
 }
 
 // open opens the store, the cluster's keyring, the bus, the shared files of
@@ -336,7 +336,7 @@ func (s *stack) buildServices(c serveConfig, log *slog.Logger) error {
 		PasswordResetTTL:        c.passwordResetTTL,
 		// What account deletion states is kept, and for how long: the
 		// evidence vault's periods, and the audit log's.
-		Retention: messaging.Retention{Content: evidence.ContentPeriod, Reference: evidence.ReferencePeriod, Audit: c.auditRetention},
+		Retention: c.cases.retention.messagingRetention(c.auditRetention),
 		// In a cluster the server that stored a message may die before it
 		// publishes its events: the sender's retry through another server
 		// publishes them, and the stream keeps one copy.
@@ -347,6 +347,7 @@ func (s *stack) buildServices(c serveConfig, log *slog.Logger) error {
 		return err
 	}
 	// Cases, the evidence vault and law-enforcement reports.
+	c.cases.node = s.node // recorded with each occurrence this server's consumer records
 	s.cases, err = newCases(c.cases, s.st, s.media, s.vault, s.notify, s.svc, log)
 	return err
 }

@@ -262,7 +262,7 @@ func (s *Service) record(ctx context.Context, tx Tx, f *facts, out *outcome) err
 		return err
 	}
 	o := safeguard.Occurrence{CaseID: c.ID, DetectionID: d.ID, Source: d.Source, At: d.At, MessageID: d.MessageID,
-		ConversationID: d.ConversationID, MediaID: d.MediaID, RecipientIDs: d.RecipientIDs, Held: d.Held}
+		ConversationID: d.ConversationID, MediaID: d.MediaID, RecipientIDs: d.RecipientIDs, Held: d.Held, Node: s.cfg.Node}
 	if err := tx.AddOccurrence(ctx, &o); err != nil {
 		if errors.Is(err, safeguard.ErrConflict) {
 			return errSeen

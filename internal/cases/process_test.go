@@ -141,6 +141,32 @@ func newServiceItems(tb testing.TB, st store.Store, items media.Store) *Service 
 	return svc
 }
 
+// named gives each service a server name of its own, "server-1" and on,
+// which it records with each occurrence, and returns them.
+func named(svcs ...*Service) []*Service {
+	for i, svc := range svcs {
+		svc.cfg.Node = fmt.Sprintf("server-%d", i+1)
+	}
+	return svcs
+}
+
+// checkNodes checks that each server recorded, under its name, as many
+// occurrences as its Process says it handled detections: perNode is what
+// checkCases counted of each name.
+func checkNodes(t *testing.T, counts []int, perNode map[string]int) {
+	t.Helper()
+	for i, n := range counts {
+		name := fmt.Sprintf("server-%d", i+1)
+		if perNode[name] != n {
+			t.Errorf("%s: handled %d detections, recorded %d occurrences under its name", name, n, perNode[name])
+		}
+		delete(perNode, name)
+	}
+	if len(perNode) > 0 {
+		t.Errorf("occurrences recorded under other names: %v", perNode)
+	}
+}
+
 // processConcurrently runs Process on each service at once until the queue
 // is empty, and returns how many detections each handled.
 func processConcurrently(tb testing.TB, svcs ...*Service) []int {
@@ -172,14 +198,14 @@ func TestTwoServersShareDetections(t *testing.T) {
 	}
 	st1, st2 := pgtest.OpenDSN(t, dsn), pgtest.OpenDSN(t, dsn)
 	l.write(t, st1)
-	counts := processConcurrently(t, newService(t, st1), newService(t, st2))
+	counts := processConcurrently(t, named(newService(t, st1), newService(t, st2))...)
 	if counts[0]+counts[1] != l.detections() {
 		t.Errorf("the servers handled %d + %d detections, want %d in all", counts[0], counts[1], l.detections())
 	}
 	if counts[0] == 0 || counts[1] == 0 {
 		t.Errorf("the servers handled %d and %d detections: one did none of the work", counts[0], counts[1])
 	}
-	checkCases(t, st1, l)
+	checkNodes(t, counts, checkCases(t, st1, l))
 }
 
 // TestProcessSQLite is the same on SQLite, one writer at a time: two
@@ -192,18 +218,20 @@ func TestProcessSQLite(t *testing.T) {
 	t.Cleanup(func() { st.Close() })
 	l := load{senders: 20, perSender: 10, perCase: 2}
 	l.write(t, st)
-	counts := processConcurrently(t, newService(t, st), newService(t, st))
+	counts := processConcurrently(t, named(newService(t, st), newService(t, st))...)
 	if counts[0]+counts[1] != l.detections() {
 		t.Errorf("the services handled %d + %d detections, want %d in all", counts[0], counts[1], l.detections())
 	}
-	checkCases(t, st, l)
+	checkNodes(t, counts, checkCases(t, st, l))
 }
 
 // checkCases checks that every detection of l is one occurrence of the one
-// case of its content, and that nothing is left in the queue.
-func checkCases(t *testing.T, st store.Store, l load) {
+// case of its content, and that nothing is left in the queue. It returns
+// how many occurrences each server recorded, by the name it recorded.
+func checkCases(t *testing.T, st store.Store, l load) map[string]int {
 	t.Helper()
 	ctx := t.Context()
+	perNode := map[string]int{}
 	err := st.View(ctx, func(tx store.Tx) error {
 		var cs []*safeguard.Case
 		for after := int64(0); ; {
@@ -237,6 +265,7 @@ func checkCases(t *testing.T, st store.Store, l load) {
 			}
 			for _, o := range occ {
 				perDetection[o.DetectionID]++
+				perNode[o.Node]++
 			}
 		}
 		if len(perDetection) != l.detections() {
@@ -262,6 +291,7 @@ func checkCases(t *testing.T, st store.Store, l load) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return perNode
 }
 
 // BenchmarkDetectionsToCases measures detections turned into cases on

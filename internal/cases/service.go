@@ -68,6 +68,9 @@ type Config struct {
 	AppealWindow  time.Duration
 	// Workers is how many detections Process reads and stages at once.
 	Workers int
+	// Node is this server's name, recorded with each occurrence Process
+	// records: in a cluster, which server handled each detection.
+	Node string
 	// DeclarationRole and DeclarationStatement go into each report's
 	// declaration, made by the moderator who decided to report.
 	DeclarationRole      string

@@ -45,9 +45,10 @@ func queued(t *testing.T, st store.Store) int {
 // checkCases: detections written to the shared database, as the detectors
 // of any node write them (each with its outbox event), become cases
 // through the three nodes' consumers, each detection one occurrence of the
-// one case of its content and sender. Which node handled a detection is
-// not recorded anywhere a test can see; the nodes' CPU time during the
-// work is logged.
+// one case of its content and sender. Each occurrence names the node that
+// recorded it (its name on its /metrics): each of the three handled some
+// detections, and their shares add up to every detection, each once. The
+// nodes' CPU time during the work is logged.
 func checkCases(t *testing.T, cl *Cluster) {
 	ctx := t.Context()
 	st := pgtest.OpenDSN(t, cl.DB)
@@ -111,6 +112,7 @@ func checkCases(t *testing.T, cl *Cluster) {
 	}
 
 	perDetection := map[int64]int{}
+	perNode := map[string]int{}
 	keys := map[string]bool{}
 	cases := 0
 	err := st.View(ctx, func(tx store.Tx) error {
@@ -142,6 +144,7 @@ func checkCases(t *testing.T, cl *Cluster) {
 				}
 				for _, o := range occ {
 					perDetection[o.DetectionID]++
+					perNode[o.Node]++
 				}
 			}
 		}
@@ -159,5 +162,27 @@ func checkCases(t *testing.T, cl *Cluster) {
 		if n != 1 {
 			t.Errorf("detection %d: %d occurrences", id, n)
 		}
+	}
+	checkShares(t, cl, perNode, casesSenders*casesPerSender)
+}
+
+// checkShares checks that each node recorded some of the occurrences
+// perNode counts by node name, and that their shares add up to total, with
+// none recorded under another name.
+func checkShares(t *testing.T, cl *Cluster, perNode map[string]int, total int) {
+	t.Helper()
+	sum := 0
+	for _, n := range cl.Nodes {
+		name := NodeName(t, n)
+		share := perNode[name]
+		t.Logf("node %s (%s) handled %d detections", n.Name, name, share)
+		if share == 0 {
+			t.Errorf("node %s (%s) handled none of the detections", n.Name, name)
+		}
+		sum += share
+		delete(perNode, name)
+	}
+	if sum != total || len(perNode) > 0 {
+		t.Errorf("the nodes handled %d detections in all, want %d; recorded under other names: %v", sum, total, perNode)
 	}
 }

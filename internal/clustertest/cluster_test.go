@@ -13,27 +13,31 @@ import (
 )
 
 // check is one part of what a cluster must do, run as a subtest of
-// TestCluster3 on the cluster it is given.
+// TestCluster3 on the cluster it is given; env are settings of that
+// cluster's nodes (fault checks only).
 type check struct {
 	name string
 	run  func(t *testing.T, cl *Cluster)
+	env  []string
 }
 
 // sharedChecks run one after another on one three-node cluster whose
 // message limit is messageLimit; each makes accounts of its own. A part
 // shared by the nodes (media, evidence, keys, cases) adds its check here.
 var sharedChecks = []check{
-	{"Events", checkEvents},
-	{"Limits", checkLimits},
-	{"Media", checkMedia},
-	{"Cases", checkCases},
-	{"Keys", checkKeys}, // last: it restarts every node
+	{"Events", checkEvents, nil},
+	{"Limits", checkLimits, nil},
+	{"Media", checkMedia, nil},
+	{"Cases", checkCases, nil},
+	{"Keys", checkKeys, nil}, // last: it restarts every node
 }
 
 // faultChecks each get a three-node cluster of their own, without a
-// message limit, as they kill and restart its processes.
+// message limit and with their own settings, as they kill, stop and
+// restart its processes.
 var faultChecks = []check{
-	{"FaultsUnderLoad", checkFaultsUnderLoad},
+	{"FaultsUnderLoad", checkFaultsUnderLoad, nil},
+	{"Retention", checkRetention, retentionEnv},
 }
 
 // casesInterval is how often the shared cluster's nodes turn detections
@@ -58,10 +62,11 @@ func skipUnlessCluster(t *testing.T) {
 // TestCluster3 runs three "safeguard serve" processes on one PostgreSQL
 // schema and a NATS server process, and checks that they act as one
 // service: live events cross nodes, limits hold over all three, media and
-// evidence are shared, detections become cases once whichever node handles
-// them, the keys outlive a restart of every node, and no acknowledged
-// message or live event is lost when a node is killed or NATS restarts
-// under load.
+// evidence are shared, detections become cases once, split over the nodes
+// that handle them, the keys outlive a restart of every node, no
+// acknowledged message or live event is lost when a node is killed or NATS
+// restarts under load, and evidence retention run by each node in turn,
+// under its lease, leaves a log that verifies.
 func TestCluster3(t *testing.T) {
 	skipUnlessCluster(t)
 	cl := StartCluster(t, 3, Options{Env: []string{"SAFEGUARD_LIMIT_MESSAGES=" + messageLimit, "SAFEGUARD_CASES_INTERVAL=" + casesInterval}})
@@ -73,7 +78,7 @@ func TestCluster3(t *testing.T) {
 	}
 	for _, c := range faultChecks {
 		t.Run(c.name, func(t *testing.T) {
-			c.run(t, StartCluster(t, 3, Options{Env: []string{"SAFEGUARD_LIMIT_MESSAGES=0"}}))
+			c.run(t, StartCluster(t, 3, Options{Env: append([]string{"SAFEGUARD_LIMIT_MESSAGES=0"}, c.env...)}))
 		})
 	}
 }

@@ -403,6 +403,53 @@ func cpuTime(pid int) (time.Duration, error) {
 	return time.Duration(utime+stime) * 10 * time.Millisecond, nil
 }
 
+// Metrics returns the samples of node n's /metrics, read through its API
+// with the operator token: each by its name and labels as the text format
+// writes them (safeguard_lease_held{lease="ages"}), with its value.
+func Metrics(tb testing.TB, n *Node) map[string]string {
+	tb.Helper()
+	req, err := http.NewRequestWithContext(tb.Context(), "GET", n.URL+"/metrics", nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer operator-token")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatalf("node %s /metrics: %v", n.Name, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		tb.Fatalf("node %s /metrics: %s", n.Name, resp.Status)
+	}
+	out := map[string]string{}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if i := strings.LastIndexByte(line, ' '); i > 0 && !strings.HasPrefix(line, "#") {
+			out[line[:i]] = line[i+1:]
+		}
+	}
+	if err := sc.Err(); err != nil {
+		tb.Fatalf("node %s /metrics: %v", n.Name, err)
+	}
+	return out
+}
+
+// NodeName is the name node n gives itself in its logs and on /metrics
+// (safeguard_node_info), which it records with what it does in the shared
+// database.
+func NodeName(tb testing.TB, n *Node) string {
+	tb.Helper()
+	for k := range Metrics(tb, n) {
+		if rest, ok := strings.CutPrefix(k, `safeguard_node_info{node="`); ok {
+			return strings.TrimSuffix(rest, `"}`)
+		}
+	}
+	tb.Fatalf("node %s: no safeguard_node_info on /metrics", n.Name)
+	return ""
+}
+
 // readyz returns node n's /readyz status, or 0 when it does not answer.
 func readyz(n *Node) int {
 	hc := http.Client{Timeout: 5 * time.Second}

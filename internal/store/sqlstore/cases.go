@@ -161,7 +161,7 @@ func scanCase(s scanner) (*safeguard.Case, error) {
 	return &c, nil
 }
 
-const occurrenceColumns = `id, case_id, detection_id, source, at, message_id, conversation_id, media_id, recipients, held, report_reference`
+const occurrenceColumns = `id, case_id, detection_id, source, at, message_id, conversation_id, media_id, recipients, held, report_reference, node`
 
 // AddOccurrence implements store.CaseTx and sets o.ID.
 func (t *Tx) AddOccurrence(ctx context.Context, o *safeguard.Occurrence) error {
@@ -170,10 +170,10 @@ func (t *Tx) AddOccurrence(ctx context.Context, o *safeguard.Occurrence) error {
 		return err
 	}
 	id, err := t.insertID(ctx, `INSERT INTO case_occurrences (case_id, detection_id, source, at, message_id,
-		conversation_id, media_id, recipients, held, report_reference) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		conversation_id, media_id, recipients, held, report_reference, node) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (detection_id) DO NOTHING RETURNING id`,
 		o.CaseID, o.DetectionID, string(o.Source), micro(o.At), o.MessageID, o.ConversationID, o.MediaID, recipients,
-		o.Held, o.ReportReference)
+		o.Held, o.ReportReference, o.Node)
 	if err != nil {
 		if isNoRows(err) {
 			return conflict(fmt.Sprintf("occurrence of detection %d", o.DetectionID))
@@ -218,7 +218,7 @@ func scanOccurrence(s scanner) (safeguard.Occurrence, error) {
 		recipients string
 	)
 	err := s.Scan(&o.ID, &o.CaseID, &o.DetectionID, &source, &at, &o.MessageID, &o.ConversationID, &o.MediaID,
-		&recipients, &o.Held, &o.ReportReference)
+		&recipients, &o.Held, &o.ReportReference, &o.Node)
 	if err != nil {
 		return o, err
 	}

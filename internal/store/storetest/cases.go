@@ -102,7 +102,7 @@ func testCaseOccurrences(t *testing.T, s store.Store) {
 	c := newCase(1, "sha256:aa", 2, 0)
 	os := []safeguard.Occurrence{
 		{DetectionID: 10, Source: safeguard.HashMatch, At: at(1).In(local), MessageID: 100, ConversationID: 5, MediaID: 7, RecipientIDs: []int64{2}, Held: true},
-		{DetectionID: 11, Source: safeguard.HashMatch, At: at(2), MessageID: 101, ConversationID: 6, MediaID: 8, RecipientIDs: []int64{3, 4}},
+		{DetectionID: 11, Source: safeguard.HashMatch, At: at(2), MessageID: 101, ConversationID: 6, MediaID: 8, RecipientIDs: []int64{3, 4}, Node: "host-7-ab12"},
 		{DetectionID: 12, Source: safeguard.UserReport, At: at(3), MessageID: 100, ConversationID: 5},
 	}
 	update(t, s, func(tx store.Tx) error {

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"flag"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/safeguard-dev/safeguard/internal/evidence"
+)
+
+// TestRetentionPeriods: the periods default to the law's; a longer one is
+// taken; one shorter than the law's is refused unless every report is
+// TEST, and none at all always is.
+func TestRetentionPeriods(t *testing.T) {
+	var r retentionPeriods
+	bindRetentionFlags(flag.NewFlagSet("serve", flag.ContinueOnError), &r)
+	if r.content != evidence.ContentPeriod || r.reference != evidence.ReferencePeriod {
+		t.Fatalf("defaults %s and %s, want the law's %s and %s", r.content, r.reference, evidence.ContentPeriod, evidence.ReferencePeriod)
+	}
+	if got := r.evidenceRetention(); got.Content != r.content || got.Reference != r.reference {
+		t.Errorf("evidence retention %+v", got)
+	}
+	if got := r.messagingRetention(time.Hour); got.Content != r.content || got.Reference != r.reference || got.Audit != time.Hour {
+		t.Errorf("messaging retention %+v", got)
+	}
+	year := evidence.ContentPeriod
+	for _, c := range []struct {
+		content, reference time.Duration
+		test               bool
+		want               string // in the error; "" for none
+	}{
+		{year, 5 * year, false, ""},
+		{2 * year, 10 * year, false, ""},
+		{year - time.Hour, 5 * year, false, "--content-retention 8759h0m0s: shorter than the one year"},
+		{year, 5*year - time.Hour, false, "--reference-retention 43799h0m0s: shorter than the five years"},
+		{time.Second, time.Minute, true, ""},
+		{0, 5 * year, true, "--content-retention 0s: want a period longer than zero"},
+		{year, -time.Second, true, "--reference-retention -1s: want a period longer than zero"},
+	} {
+		err := retentionPeriods{c.content, c.reference}.check(c.test)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s, %s, test %v: %v", c.content, c.reference, c.test, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%s, %s, test %v: %v, want %q", c.content, c.reference, c.test, err, c.want)
+		}
+	}
+}
+
+// TestServeRefusesShortRetention: serve refuses, before it opens anything,
+// an evidence period shorter than the law's on a server whose reports are
+// not all TEST, whether the flag or the environment gives it.
+func TestServeRefusesShortRetention(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		env  map[string]string
+		args []string
+	}{
+		{nil, []string{"--content-retention", "24h"}},
+		{map[string]string{"SAFEGUARD_CONTENT_RETENTION": "24h"}, nil},
+	} {
+		args := append([]string{"serve", "--data", dir, "--metrics-addr", "", "--addr", "127.0.0.1:99999"}, tc.args...)
+		_, errOut, code := runCmd(t, tc.env, args...)
+		if code == 0 || !strings.Contains(errOut, "--content-retention 24h0m0s: shorter than the one year") {
+			t.Errorf("serve %v %v: exit %d, %q; want the period refused", tc.env, tc.args, code, errOut)
+		}
+	}
+}
