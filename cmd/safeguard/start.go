@@ -406,7 +406,7 @@ func (s *stack) runJobs(c serveConfig, log *slog.Logger) {
 // operators (API) and moderators (the console's statistics page).
 func (s *stack) buildConsole(c serveConfig, log *slog.Logger) error {
 	var err error
-	s.mods, s.console, err = newConsole(c.console, c.cases.testReports, c.argon2, s.passwords, s.st, s.cases, log)
+	s.mods, s.console, err = newConsole(c.console, c.cases.testReports, c.argon2, s.passwords, s.st, s.sharedLimits(c), s.cases, log)
 	if err != nil {
 		return err
 	}
