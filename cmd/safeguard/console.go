@@ -11,6 +11,7 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/messaging"
 	"github.com/safeguard-dev/safeguard/internal/moderators"
 	"github.com/safeguard-dev/safeguard/internal/password"
+	"github.com/safeguard-dev/safeguard/internal/ratelimit"
 	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
@@ -31,9 +32,12 @@ func bindConsoleFlags(fs *flag.FlagSet, c *consoleConfig) {
 	fs.DurationVar(&c.revealFor, "console-reveal-for", console.DefaultRevealFor, "how long a revealed evidence item stays visible to the moderator who revealed it")
 }
 
-// newConsole builds the moderators service and the console over st.
-func newConsole(c consoleConfig, testReports bool, argon messaging.Argon2, passwords *password.Gate, st store.Store, cs *cases.Service, log *slog.Logger) (*moderators.Service, *console.Console, error) {
-	mods, err := moderators.New(moderators.Config{Argon2: argon, IdleTimeout: c.idle, MaxSession: c.max, Passwords: passwords}, moderators.Deps{Store: st, Log: log})
+// newConsole builds the moderators service and the console over st, with
+// the login limits in shared if not nil (a cluster's).
+func newConsole(c consoleConfig, testReports bool, argon messaging.Argon2, passwords *password.Gate, st store.Store, shared ratelimit.Shared,
+	cs *cases.Service, log *slog.Logger) (*moderators.Service, *console.Console, error) {
+	mods, err := moderators.New(moderators.Config{Argon2: argon, IdleTimeout: c.idle, MaxSession: c.max, Passwords: passwords},
+		moderators.Deps{Store: st, Log: log, RateLimits: shared})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -410,7 +410,7 @@ func (s *stack) runJobs(c serveConfig, log *slog.Logger) {
 // operators (API) and moderators (the console's statistics page).
 func (s *stack) buildConsole(c serveConfig, log *slog.Logger) error {
 	var err error
-	s.mods, s.console, err = newConsole(c.console, c.cases.testReports, c.argon2, s.passwords, s.st, s.cases, log)
+	s.mods, s.console, err = newConsole(c.console, c.cases.testReports, c.argon2, s.passwords, s.st, s.sharedLimits(c), s.cases, log)
 	if err != nil {
 		return err
 	}
@@ -439,6 +439,10 @@ func (s *stack) api(c serveConfig, log *slog.Logger) *web.Server {
 	if c.console.enabled {
 		opts = append(opts, web.WithConsole(s.console))
 	}
+	if c.nats != "" {
+		// The caps on live streams count every server's.
+		opts = append(opts, web.WithStreamRegistry(storeStreams{st: s.st, node: s.node, now: time.Now}))
+	}
 	return web.New(web.Config{AdminToken: c.adminToken, ClientAddrHeader: c.clientAddrHeader, TrustedProxies: s.trusted,
 		MaxStreamsPerAccount: c.maxStreamsPerAccount, MaxStreamsPerAddress: c.maxStreamsPerAddress, SupportContact: c.supportContact},
 		s.svc, s.bus, log, s.reg, opts...)
@@ -448,6 +452,7 @@ func (s *stack) api(c serveConfig, log *slog.Logger) *web.Server {
 // serves the API until the returned server's close is called.
 func (s *stack) serve(ctx context.Context, c serveConfig, log *slog.Logger, undo *closers) (*running, error) {
 	api := s.api(c, log)
+	go api.KeepStreams(s.jobs)
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return nil, err

@@ -68,11 +68,16 @@ type Service struct {
 	dummyHash string
 }
 
-// Deps are what the Service is built on. Now and Log are optional.
+// Deps are what the Service is built on. Now, Log and RateLimits are
+// optional.
 type Deps struct {
 	Store store.Store
 	Now   func() time.Time // the clock; time.Now if nil
 	Log   *slog.Logger
+	// RateLimits, if not nil, keeps the login limits where the servers of
+	// a cluster share them, so that guesses spread over the servers are
+	// limited as on one; nil keeps them in this server's memory.
+	RateLimits ratelimit.Shared
 }
 
 // New returns a Service over d.Store.
@@ -114,7 +119,8 @@ func New(cfg Config, d Deps) (*Service, error) {
 	}
 	return &Service{cfg: cfg, store: st, now: now, log: log, dummyHash: dummy,
 		logins: ratelimit.NewLoginGuard(ratelimit.LoginLimits{PerAddress: cfg.LoginPerAddress,
-			PerAccountAddress: cfg.LoginPerNameAddress, PerAccount: cfg.LoginPerName}, now)}, nil
+			PerAccountAddress: cfg.LoginPerNameAddress, PerAccount: cfg.LoginPerName,
+			Shared: d.RateLimits, Name: "console.login"}, now)}, nil
 }
 
 // Config returns the configuration in effect, defaults filled in.

@@ -1,8 +1,10 @@
 package ratelimit
 
 import (
+	"context"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -23,8 +25,9 @@ type LoginLimits struct {
 	PerAccount Limit
 	Remember   time.Duration // 0 means DefaultRemember
 	// Shared, if not nil, keeps the buckets for the servers of a cluster,
-	// under names that begin with Name. Which addresses an account logged
-	// in from lately stays each server's own.
+	// under names that begin with Name, and which addresses each account
+	// logged in from lately (Name+".known"), so that the limits and the
+	// exemption hold across the servers as on one.
 	Shared Shared
 	Name   string
 }
@@ -42,6 +45,12 @@ type LoginGuard struct {
 	mu    sync.Mutex
 	known map[string]time.Time // account + address key → last successful login
 	swept time.Time
+
+	// shared, if not nil, holds the buckets and, under knownName, the
+	// last successful login of each account and address key (its At).
+	shared    Shared
+	knownName string
+	successes atomic.Uint64
 }
 
 // NewLoginGuard returns a LoginGuard; now is the clock (time.Now if nil).
@@ -59,7 +68,8 @@ func NewLoginGuard(l LoginLimits, now func() time.Time) *LoginGuard {
 		return New(lim, now)
 	}
 	return &LoginGuard{addr: limiter(".address", l.PerAddress), pair: limiter(".account-address", l.PerAccountAddress),
-		account: limiter(".account", l.PerAccount), remember: l.Remember, now: now, known: map[string]time.Time{}}
+		account: limiter(".account", l.PerAccount), remember: l.Remember, now: now, known: map[string]time.Time{},
+		shared: l.Shared, knownName: l.Name + ".known"}
 }
 
 // Check takes one attempt on account from addr when every limit that
@@ -69,6 +79,9 @@ func NewLoginGuard(l LoginLimits, now func() time.Time) *LoginGuard {
 func (g *LoginGuard) Check(account string, addr netip.Addr, code string) error {
 	a := AddrKey(addr)
 	pair := account + " " + a
+	if g.shared != nil {
+		return g.checkShared(account, a, pair, code)
+	}
 	buckets := []Keyed{{g.addr, a}, {g.pair, pair}}
 	if !g.knownPair(pair) {
 		buckets = append(buckets, Keyed{g.account, account})
@@ -81,6 +94,10 @@ func (g *LoginGuard) Check(account string, addr netip.Addr, code string) error {
 // limit for Remember.
 func (g *LoginGuard) Succeeded(account string, addr netip.Addr) {
 	pair := account + " " + AddrKey(addr)
+	if g.shared != nil {
+		g.succeededShared(pair)
+		return
+	}
 	g.pair.Reset(pair)
 	now := g.now()
 	g.mu.Lock()
@@ -101,4 +118,66 @@ func (g *LoginGuard) knownPair(pair string) bool {
 	defer g.mu.Unlock()
 	at, ok := g.known[pair]
 	return ok && g.now().Sub(at) < g.remember
+}
+
+// checkShared is Check with the buckets, and the memory of the account's
+// logins, in the shared store: one Take reads whether the address is known
+// to the account, and takes from the buckets that apply, or from none.
+func (g *LoginGuard) checkShared(account, addr, pair, code string) error {
+	var keys []BucketKey
+	var limits []*Limiter
+	add := func(l *Limiter, key string) {
+		if !l.limit.Unlimited() {
+			keys, limits = append(keys, BucketKey{l.name, key}), append(limits, l)
+		}
+	}
+	add(g.addr, addr)
+	add(g.pair, pair)
+	accountAt := len(limits)
+	add(g.account, account)
+	if len(limits) == 0 {
+		return nil
+	}
+	var skip func([]SharedBucket) ([]bool, []SharedBucket)
+	if accountAt < len(limits) {
+		keys = append(keys, BucketKey{g.knownName, pair})
+		skip = func(bs []SharedBucket) ([]bool, []SharedBucket) {
+			skipped := make([]bool, len(limits))
+			known := bs[len(limits)]
+			if !known.At.IsZero() && g.now().Sub(known.At) < g.remember {
+				skipped[accountAt] = true
+				return skipped, nil
+			}
+			// Not known, or no longer: forget the row (made to be locked).
+			return skipped, []SharedBucket{{BucketKey: known.BucketKey}}
+		}
+	}
+	wait, refused, err := takeShared(g.shared, keys, limits, skip)
+	if err != nil {
+		return unavailable(err)
+	}
+	for _, l := range limits {
+		l.maybePrune(g.shared)
+	}
+	if refused {
+		return Refused(code, wait)
+	}
+	return nil
+}
+
+// succeededShared is Succeeded in the shared store: the pair's bucket is
+// forgotten and the login remembered, in one Take. A store that cannot be
+// reached leaves both as they were: the owner's next login from there is
+// limited as from a new address, which never lets an attacker through.
+func (g *LoginGuard) succeededShared(pair string) {
+	now := g.now()
+	ctx, cancel := context.WithTimeout(context.Background(), SharedTimeout)
+	defer cancel()
+	keys := []BucketKey{{g.pair.name, pair}, {g.knownName, pair}}
+	g.shared.Take(ctx, keys, func(bs []SharedBucket) []SharedBucket {
+		return []SharedBucket{{BucketKey: bs[0].BucketKey}, {BucketKey: bs[1].BucketKey, At: now}}
+	})
+	if g.successes.Add(1)%pruneEvery == 0 {
+		g.shared.Prune(ctx, g.knownName, now.Add(-g.remember))
+	}
 }

@@ -71,16 +71,42 @@ func checkShared(code string, buckets []Keyed) error {
 	if len(keys) == 0 {
 		return nil
 	}
+	wait, refused, err := takeShared(sh, keys, limits, nil)
+	if err != nil {
+		return unavailable(err)
+	}
+	for _, l := range limits {
+		l.maybePrune(sh)
+	}
+	if refused {
+		return Refused(code, wait)
+	}
+	return nil
+}
+
+// takeShared takes one event from the bucket of keys[i] in limits[i], for
+// every i, when each has one, in one Take of sh; otherwise it takes none and
+// returns the longest wait. With skip, it first asks skip about the
+// buckets it loaded (extra ones may follow those of the limits), and leaves
+// alone those it reports, whose state it then does not return either;
+// skip returns what it wants stored of the extra buckets.
+func takeShared(sh Shared, keys []BucketKey, limits []*Limiter, skip func([]SharedBucket) ([]bool, []SharedBucket)) (wait time.Duration, refused bool, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), SharedTimeout)
 	defer cancel()
-	var wait time.Duration
-	var refused bool
-	err := sh.Take(ctx, keys, func(bs []SharedBucket) []SharedBucket {
+	err = sh.Take(ctx, keys, func(bs []SharedBucket) []SharedBucket {
 		wait, refused = 0, false
+		var skipped []bool
+		var extra []SharedBucket
+		if skip != nil {
+			skipped, extra = skip(bs)
+		}
 		now := limits[0].now()
-		local := make([]bucket, len(bs))
-		for i, sb := range bs {
-			l := limits[i]
+		local := make([]bucket, len(limits))
+		for i, l := range limits {
+			if skipped != nil && skipped[i] {
+				continue
+			}
+			sb := bs[i]
 			local[i] = bucket{tokens: float64(l.limit.Burst), at: now}
 			if !sb.At.IsZero() {
 				local[i] = bucket{tokens: sb.Tokens, at: sb.At}
@@ -92,25 +118,24 @@ func checkShared(code string, buckets []Keyed) error {
 			}
 		}
 		if refused {
-			return nil
+			return extra
 		}
-		out := make([]SharedBucket, len(bs))
-		for i := range bs {
-			out[i] = SharedBucket{BucketKey: bs[i].BucketKey, Tokens: local[i].tokens - 1, At: now}
+		out := extra
+		for i := range limits {
+			if skipped == nil || !skipped[i] {
+				out = append(out, SharedBucket{BucketKey: bs[i].BucketKey, Tokens: local[i].tokens - 1, At: now})
+			}
 		}
 		return out
 	})
-	if err != nil {
-		return &safeguard.Error{Kind: safeguard.ErrUnavailable, Code: "unavailable",
-			Message: "The service is busy. Please try again in a moment.", Err: err, RetryAfter: time.Second}
-	}
-	for _, l := range limits {
-		l.maybePrune(sh)
-	}
-	if refused {
-		return Refused(code, wait)
-	}
-	return nil
+	return wait, refused, err
+}
+
+// unavailable is the error of a limit the shared store could not be asked
+// about.
+func unavailable(err error) error {
+	return &safeguard.Error{Kind: safeguard.ErrUnavailable, Code: "unavailable",
+		Message: "The service is busy. Please try again in a moment.", Err: err, RetryAfter: time.Second}
 }
 
 // maybePrune forgets, now and then, the shared buckets of l that are full

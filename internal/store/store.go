@@ -835,9 +835,22 @@ type RuleCount struct {
 	Evaluated, Fired, Errors int64
 }
 
+// OpenStream is a live event stream open on one server of a cluster, as
+// the caps on streams per account and per address count it. It counts
+// until ExpiresAt, which its server moves on while the stream is open.
+type OpenStream struct {
+	ID        int64 // numbers the streams in the order they were stored
+	Node      string
+	AccountID int64
+	Address   string // the client address as the caps key it: an IPv4 address, an IPv6 /64
+	OpenedAt  time.Time
+	ExpiresAt time.Time
+}
+
 // ClusterTx keeps what the servers of a cluster share of their own work:
 // leases on background jobs, the risk rules in force, each server's counts
-// of the rules, and the state of NCMEC filings.
+// of the rules, the state of NCMEC filings, and the live event streams
+// open on each server.
 type ClusterTx interface {
 	// TakeLease gives the lease name to holder until until if it is free
 	// at now (never taken, released, or expired before now) or holder has
@@ -865,4 +878,22 @@ type ClusterTx interface {
 	NCMECFiling(ctx context.Context, reference string) ([]byte, error)
 	// PutNCMECFiling stores the state of a report reference.
 	PutNCMECFiling(ctx context.Context, reference string, state []byte, at time.Time) error
+
+	// OpenStreams locks the streams of accountID and those at address
+	// against every other transaction that asks for either until this one
+	// ends, and returns those that count at now (expiring after now), in
+	// the order they were stored: those at address, then those of
+	// accountID.
+	OpenStreams(ctx context.Context, accountID int64, address string, now time.Time) (atAddress, ofAccount []OpenStream, err error)
+	// AddStream stores s and sets its ID.
+	AddStream(ctx context.Context, s *OpenStream) error
+	// DeleteStreams deletes the streams of ids; one already gone is no
+	// error.
+	DeleteStreams(ctx context.Context, ids []int64) error
+	// RenewStreams moves the expiry of the streams of ids still stored
+	// (expired or not) to until, and returns their IDs.
+	RenewStreams(ctx context.Context, ids []int64, until time.Time) ([]int64, error)
+	// PruneStreams deletes the streams of every server expired before
+	// before, and returns how many.
+	PruneStreams(ctx context.Context, before time.Time) (int64, error)
 }

@@ -31,7 +31,7 @@ type liveNotifier struct {
 
 func (n *liveNotifier) Notify(ctx context.Context, note messaging.Notification) {
 	if note.End != "" {
-		b := control{end: note.End, session: note.Session}.encode()
+		b := control{end: note.End, id: note.Session}.encode()
 		for _, to := range note.To {
 			if err := n.bus.Signal(ctx, topic(to), b); err != nil {
 				n.log.WarnContext(ctx, "publish stream end", "end", note.End, "err", err)
@@ -145,7 +145,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, a *safeguard.Acc
 		s.writeError(w, r, err)
 		return
 	}
-	st, err := s.streams.open(a.ID, addressKey(s.origin(r).Addr.Addr()))
+	st, err := s.streams.open(ctx, a.ID, addressKey(s.origin(r).Addr.Addr()))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -202,7 +202,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, a *safeguard.Acc
 				return
 			}
 			if msg.Seq == 0 {
-				if end := streamEnd(msg.Data, sess.ID); end != nil {
+				if end := streamEnd(msg.Data, sess.ID, st.id); end != nil {
 					write(end)
 					return
 				}
@@ -220,15 +220,20 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, a *safeguard.Acc
 }
 
 // streamEnd returns the last event of a stream that a control line ends, or
-// nil if the line does not end the stream of session.
-func streamEnd(data []byte, session int64) []byte {
+// nil if the line does not end the stream, of session, numbered id.
+func streamEnd(data []byte, session, id int64) []byte {
 	c, ok := parseControl(data)
 	switch {
 	case !ok:
 		return nil
 	case c.end == messaging.EndMembership:
 		return endResync
-	case c.session == 0 || c.session == session:
+	case c.end == endStream:
+		if c.id == id {
+			return endReplaced
+		}
+		return nil
+	case c.id == 0 || c.id == session:
 		return endSession
 	}
 	return nil

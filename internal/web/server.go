@@ -104,6 +104,7 @@ func New(cfg Config, svc *messaging.Service, b bus.Bus, log *slog.Logger, reg *p
 	}
 	s := &Server{cfg: cfg, svc: svc, bus: b, log: log, clock: systemClock{}, now: time.Now, metrics: newMetrics(reg), reg: reg, mux: http.NewServeMux(),
 		streams: newStreamSet(cfg.MaxStreamsPerAccount, cfg.MaxStreamsPerAddress)}
+	s.streams.bus, s.streams.log = b, log
 	for _, o := range opts {
 		o(s)
 	}

@@ -23,7 +23,7 @@ func TestStreamSetEndsTheOldestOverACap(t *testing.T) {
 	}
 	open := func(account int64, address netip.Prefix) *stream {
 		t.Helper()
-		st, err := ss.open(account, address)
+		st, err := ss.open(t.Context(), account, address)
 		if err != nil {
 			t.Fatalf("open(%d, %s): %v", account, address, err)
 		}
@@ -40,7 +40,7 @@ func TestStreamSetEndsTheOldestOverACap(t *testing.T) {
 	s5 := open(3, b)
 	// The address's fourth, of an account with none there: every stream
 	// there is its account's only one, so it is refused.
-	if _, err := ss.open(4, b); !errors.Is(err, safeguard.ErrRateLimited) {
+	if _, err := ss.open(t.Context(), 4, b); !errors.Is(err, safeguard.ErrRateLimited) {
 		t.Fatalf("over the address's cap with only single streams: %v, want refused", err)
 	}
 	if replaced(s3) || replaced(s4) || replaced(s5) {
@@ -93,8 +93,9 @@ func TestParseControl(t *testing.T) {
 		ok   bool
 	}{
 		{"!end session 0", control{end: messaging.EndSession}, true},
-		{"!end session 42", control{end: messaging.EndSession, session: 42}, true},
+		{"!end session 42", control{end: messaging.EndSession, id: 42}, true},
 		{"!end membership 0", control{end: messaging.EndMembership}, true},
+		{"!end stream 7", control{end: endStream, id: 7}, true},
 		{`{"type":"message.created"}`, control{}, false},
 		{"!end session -1", control{}, false},
 		{"!end nothing 0", control{}, false},

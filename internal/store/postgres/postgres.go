@@ -53,6 +53,7 @@ var migrationFiles embed.FS
 const (
 	lockMigrate  = 0x5347_4d31 // "SGM1"
 	lockEvidence = 0x5347_4c31 // "SGL1": the evidence log's head
+	lockKeys     = 0x5347_4b31 // "SGK1": KeyLock's, the second key a hash of the key and the schema
 )
 
 // schemaKey is the second key of the advisory locks: the current schema.
@@ -73,6 +74,9 @@ var dialect = &sqlstore.Dialect{
 	LockRows:   " FOR UPDATE",
 	SkipLocked: " FOR UPDATE SKIP LOCKED",
 	ChainLock:  `SELECT pg_advisory_xact_lock(` + strconv.Itoa(lockEvidence) + `, ` + schemaKey + `)`,
+	// Two keys of one hash share a lock, which only makes them wait for
+	// each other.
+	KeyLock: `SELECT pg_advisory_xact_lock(` + strconv.Itoa(lockKeys) + `, hashtext(CAST(? AS TEXT) || '/' || COALESCE(current_schema(), '')))`,
 }
 
 // classify reads PostgreSQL's SQLSTATE codes and pgx's connection errors.

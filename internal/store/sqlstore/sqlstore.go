@@ -59,6 +59,10 @@ type Dialect struct {
 	// transactions that append to the one chain take turns. SQLite has one
 	// writer at a time and needs none.
 	ChainLock string
+	// KeyLock, if not empty, takes a lock on the one argument it is given
+	// (a string), held until the transaction ends. SQLite has one writer
+	// at a time and needs none.
+	KeyLock string
 	// Classify tells what kind of failure a driver error is. It must see
 	// through wrapping (errors.As).
 	Classify func(err error) Class

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"slices"
 	"testing"
 
 	safeguard "github.com/safeguard-dev/safeguard"
@@ -13,6 +14,7 @@ var clusterTests = []test{
 	{"RiskRuleSets", testRiskRuleSets},
 	{"RuleCounts", testRuleCounts},
 	{"NCMECFilings", testNCMECFilings},
+	{"Streams", testStreams},
 }
 
 func testLeases(t *testing.T, s store.Store) {
@@ -130,4 +132,79 @@ func testNCMECFilings(t *testing.T, s store.Store) {
 		}
 		return nil
 	})
+}
+
+// testStreams: the streams that count are those not expired, in the order
+// they were stored; renewing moves on the expiry of those still counting
+// only; deleted and pruned streams are gone.
+func testStreams(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	add := func(node string, account int64, address string, opened, expires int) int64 {
+		t.Helper()
+		st := &store.OpenStream{Node: node, AccountID: account, Address: address, OpenedAt: at(opened), ExpiresAt: at(expires)}
+		update(t, s, func(tx store.Tx) error { return tx.AddStream(ctx, st) })
+		if st.ID == 0 {
+			t.Fatal("AddStream set no ID")
+		}
+		return st.ID
+	}
+	ids := func(l []store.OpenStream) []int64 {
+		var out []int64
+		for _, st := range l {
+			out = append(out, st.ID)
+		}
+		return out
+	}
+	open := func(account int64, address string, now int) (atAddress, ofAccount []int64) {
+		t.Helper()
+		update(t, s, func(tx store.Tx) error {
+			a, b, err := tx.OpenStreams(ctx, account, address, at(now))
+			atAddress, ofAccount = ids(a), ids(b)
+			return err
+		})
+		return atAddress, ofAccount
+	}
+	a1 := add("a", 1, "192.0.2.1", 0, 3)
+	b1 := add("b", 1, "2001:db8::/64", 0, 3)
+	a2 := add("a", 2, "192.0.2.1", 1, 4)
+	b3 := add("b", 3, "192.0.2.1", 1, 2)
+	if !(a1 < b1 && b1 < a2 && a2 < b3) {
+		t.Fatalf("IDs %d, %d, %d, %d: want increasing", a1, b1, a2, b3)
+	}
+	got, mine := open(1, "192.0.2.1", 1)
+	if !slices.Equal(got, []int64{a1, a2, b3}) || !slices.Equal(mine, []int64{a1, b1}) {
+		t.Fatalf("at 1: at the address %v, of the account %v; want %v, %v", got, mine, []int64{a1, a2, b3}, []int64{a1, b1})
+	}
+	// At 2 b3 has expired: it no longer counts.
+	if got, _ := open(9, "192.0.2.1", 2); !slices.Equal(got, []int64{a1, a2}) {
+		t.Fatalf("at 2: at the address %v, want %v", got, []int64{a1, a2})
+	}
+	// Renewing moves on the ones still stored, expired or not; one
+	// deleted is not renewed.
+	update(t, s, func(tx store.Tx) error { return tx.DeleteStreams(ctx, []int64{b3}) })
+	var live []int64
+	update(t, s, func(tx store.Tx) (err error) {
+		live, err = tx.RenewStreams(ctx, []int64{a1, b1, b3}, at(10))
+		return err
+	})
+	slices.Sort(live)
+	if !slices.Equal(live, []int64{a1, b1}) {
+		t.Fatalf("renewed %v, want %v", live, []int64{a1, b1})
+	}
+	// At 5 a1 and b1 count again (renewed to 10); a2 does not (4).
+	if got, mine := open(1, "192.0.2.1", 5); !slices.Equal(got, []int64{a1}) || !slices.Equal(mine, []int64{a1, b1}) {
+		t.Fatalf("at 5: at the address %v, of the account %v", got, mine)
+	}
+	update(t, s, func(tx store.Tx) error { return tx.DeleteStreams(ctx, []int64{a1, a1, 999999}) })
+	var pruned int64
+	update(t, s, func(tx store.Tx) (err error) {
+		pruned, err = tx.PruneStreams(ctx, at(5))
+		return err
+	})
+	if pruned != 1 {
+		t.Errorf("pruned %d, want 1 (a2)", pruned)
+	}
+	if got, mine := open(1, "192.0.2.1", 0); len(got) != 0 || !slices.Equal(mine, []int64{b1}) {
+		t.Fatalf("after delete and prune: at the address %v, of the account %v; want none, [%d]", got, mine, b1)
+	}
 }

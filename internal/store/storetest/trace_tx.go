@@ -984,3 +984,28 @@ func (t *tracedTx) PutNCMECFiling(p0 context.Context, p1 string, p2 []byte, p3 t
 	t.tr.note("PutNCMECFiling")
 	return t.Tx.PutNCMECFiling(p0, p1, p2, p3)
 }
+
+func (t *tracedTx) OpenStreams(p0 context.Context, p1 int64, p2 string, p3 time.Time) ([]store.OpenStream, []store.OpenStream, error) {
+	t.tr.note("OpenStreams")
+	return t.Tx.OpenStreams(p0, p1, p2, p3)
+}
+
+func (t *tracedTx) AddStream(p0 context.Context, p1 *store.OpenStream) error {
+	t.tr.note("AddStream")
+	return t.Tx.AddStream(p0, p1)
+}
+
+func (t *tracedTx) DeleteStreams(p0 context.Context, p1 []int64) error {
+	t.tr.note("DeleteStreams")
+	return t.Tx.DeleteStreams(p0, p1)
+}
+
+func (t *tracedTx) RenewStreams(p0 context.Context, p1 []int64, p2 time.Time) ([]int64, error) {
+	t.tr.note("RenewStreams")
+	return t.Tx.RenewStreams(p0, p1, p2)
+}
+
+func (t *tracedTx) PruneStreams(p0 context.Context, p1 time.Time) (int64, error) {
+	t.tr.note("PruneStreams")
+	return t.Tx.PruneStreams(p0, p1)
+}
