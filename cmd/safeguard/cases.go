@@ -342,6 +342,10 @@ func runCaseJobs(ctx context.Context, c caseConfig, svc *cases.Service, accounts
 			case <-ctx.Done():
 				return
 			case <-t.C:
+				if err := c.retention.checkStore(ctx, svc.Store); err != nil {
+					log.Error("evidence retention refused", "err", err)
+					continue
+				}
 				if res, err := svc.Vault.Retain(ctx, svc.Store, c.retention.evidenceRetention(), time.Now()); err != nil {
 					log.Error("evidence retention", "err", err)
 				} else if res.Deleted > 0 {

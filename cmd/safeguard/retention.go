@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"time"
 
 	"github.com/safeguard-dev/safeguard/internal/evidence"
 	"github.com/safeguard-dev/safeguard/internal/messaging"
+	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 // retentionPeriods is how long the evidence vault keeps what it preserved,
@@ -47,6 +49,32 @@ func (r retentionPeriods) check(test bool) error {
 			return fmt.Errorf("%s %s: shorter than the %s S.I. 2026/268 asks for (%s); a shorter period is for a test server, whose reports are all TEST (--test-reports)",
 				p.flag, p.got, p.law, p.want)
 		}
+	}
+	return nil
+}
+
+// short reports whether a period is shorter than the law asks.
+func (r retentionPeriods) short() bool {
+	return r.content < evidence.ContentPeriod || r.reference < evidence.ReferencePeriod
+}
+
+// checkStore refuses a period shorter than the law asks on a database that
+// holds a report that is not TEST, whatever the server or the command was
+// told of its reports: a test server pointed at a database with real
+// reports, or a command given a test data directory, keeps their evidence
+// as the law asks. The servers' retention checks it again at each pass.
+func (r retentionPeriods) checkStore(ctx context.Context, st store.Store) error {
+	if !r.short() {
+		return nil
+	}
+	var n int
+	if err := st.View(ctx, func(tx store.Tx) (err error) { n, err = tx.RealReports(ctx); return }); err != nil {
+		return fmt.Errorf("retention: %w", err)
+	}
+	if n > 0 {
+		return fmt.Errorf("--content-retention %s, --reference-retention %s: shorter than S.I. 2026/268 asks for (%s, %s), "+
+			"and this database holds %d law-enforcement reports that are not TEST: its evidence is kept as the law asks",
+			r.content, r.reference, evidence.ContentPeriod, evidence.ReferencePeriod, n)
 	}
 	return nil
 }

@@ -2,11 +2,14 @@ package main
 
 import (
 	"flag"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/evidence"
+	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 // TestRetentionPeriods: the periods default to the law's; a longer one is
@@ -65,5 +68,48 @@ func TestServeRefusesShortRetention(t *testing.T) {
 		if code == 0 || !strings.Contains(errOut, "--content-retention 24h0m0s: shorter than the one year") {
 			t.Errorf("serve %v %v: exit %d, %q; want the period refused", tc.env, tc.args, code, errOut)
 		}
+	}
+}
+
+// TestRetentionKeepsRealReports: a period shorter than the law's is refused
+// on a database that holds a report that is not TEST, whatever the server
+// or command was told; TEST reports alone, or the law's periods, pass.
+func TestRetentionKeepsRealReports(t *testing.T) {
+	ctx := t.Context()
+	st, err := openStore(ctx, filepath.Join(t.TempDir(), "safeguard.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	short := retentionPeriods{time.Second, time.Minute}
+	law := retentionPeriods{evidence.ContentPeriod, evidence.ReferencePeriod}
+	report := func(ref string, test bool) {
+		t.Helper()
+		err := st.Update(ctx, func(tx store.Tx) error {
+			c := &safeguard.Case{SenderID: 1, ContentKey: "url:" + ref, Status: safeguard.CaseReported, Priority: 2,
+				CreatedAt: time.Now(), UpdatedAt: time.Now()}
+			if err := tx.CreateCase(ctx, c); err != nil {
+				return err
+			}
+			return tx.AddCaseReport(ctx, &safeguard.CaseReport{CaseID: c.ID, Reference: ref, Destination: "file-export",
+				Priority: 2, Test: test, SubmittedAt: time.Now()})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := short.checkStore(ctx, st); err != nil {
+		t.Fatalf("no reports: %v", err)
+	}
+	report("SG-TEST-2026-000001", true)
+	if err := short.checkStore(ctx, st); err != nil {
+		t.Fatalf("TEST reports alone: %v", err)
+	}
+	report("SG-2026-000002", false)
+	if err := short.checkStore(ctx, st); err == nil || !strings.Contains(err.Error(), "holds 1 law-enforcement reports that are not TEST") {
+		t.Fatalf("a real report and a short period: %v", err)
+	}
+	if err := law.checkStore(ctx, st); err != nil {
+		t.Fatalf("the law's periods: %v", err)
 	}
 }

@@ -659,6 +659,8 @@ type CaseTx interface {
 	AddCaseReport(ctx context.Context, r *safeguard.CaseReport) error
 	// CaseReports returns the reports of a case, oldest first.
 	CaseReports(ctx context.Context, caseID int64) ([]safeguard.CaseReport, error)
+	// RealReports counts the reports filed that are not TEST.
+	RealReports(ctx context.Context) (int, error)
 }
 
 // EvidenceTx stores the evidence log, its signed checkpoints and the record

@@ -389,4 +389,13 @@ func (t *Tx) CaseReports(ctx context.Context, caseID int64) ([]safeguard.CaseRep
 	})
 }
 
+// RealReports implements store.CaseTx.
+func (t *Tx) RealReports(ctx context.Context) (int, error) {
+	var n int
+	if err := t.queryRow(ctx, `SELECT COUNT(*) FROM case_reports WHERE NOT test`).Scan(&n); err != nil {
+		return 0, t.d.Err(err, "count reports")
+	}
+	return n, nil
+}
+
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

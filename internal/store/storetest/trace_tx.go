@@ -765,6 +765,11 @@ func (t *tracedTx) CaseReports(p0 context.Context, p1 int64) ([]safeguard.CaseRe
 	return t.Tx.CaseReports(p0, p1)
 }
 
+func (t *tracedTx) RealReports(p0 context.Context) (int, error) {
+	t.tr.note("RealReports")
+	return t.Tx.RealReports(p0)
+}
+
 func (t *tracedTx) AppendEvidence(p0 context.Context, p1 ...*safeguard.EvidenceEntry) error {
 	t.tr.note("AppendEvidence")
 	return t.Tx.AppendEvidence(p0, p1...)
