@@ -121,6 +121,12 @@ func openCaseEnv(ctx context.Context, e *env, d *dataFlags, cc caseConfig) (*cas
 	if err != nil {
 		return fail(err)
 	}
+	if keys != nil && d.nats == "" {
+		// Its evidence, media and report files are in the store the servers
+		// share: without it a command would delete, read or write files
+		// nobody else sees.
+		return fail(&exitError{code: 2, err: errors.New("this database is a cluster's, whose files are in the store its servers share: give --nats URL (or SAFEGUARD_NATS)")})
+	}
 	md, err := openMediaToRead(e, d, cc.files, keys)
 	if err != nil {
 		return fail(err)
@@ -588,6 +594,9 @@ func cmdEvidenceRetain(ctx context.Context, e *env, args []string) error {
 	}
 	defer ce.close()
 	if err := periods.check(ce.test); err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	if err := periods.checkStore(ctx, ce.st); err != nil {
 		return &exitError{code: 2, err: err}
 	}
 	res, err := ce.svc.Vault.Retain(ctx, ce.st, periods.evidenceRetention(), at)

@@ -183,6 +183,16 @@ func TestClusterFiles(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("report export --nats: exit %d\n%s%s", code, stdout, stderr)
 	}
+	// Without --nats, a command on the cluster's database would use files
+	// nobody else sees: it is refused, and retention deletes nothing.
+	for _, args := range [][]string{{"report", "export", "--case", strconv.FormatInt(id, 10), "--out", filepath.Join(t.TempDir(), "x")},
+		{"evidence", "retain"}} {
+		args = append(args, "--data", t.TempDir(), "--db", cl.db)
+		if _, stderr, code := runCmd(t, map[string]string{"SAFEGUARD_KEK": testKEK}, args...); code != 2 ||
+			!strings.Contains(stderr, "give --nats URL") {
+			t.Errorf("%v without --nats: exit %d, %q; want it refused", args[:2], code, stderr)
+		}
+	}
 	exported, _ := filepath.Glob(filepath.Join(out, "*", "media", "*"))
 	if len(exported) != 1 {
 		t.Fatalf("report export --nats wrote media %q\n%s", exported, stdout)

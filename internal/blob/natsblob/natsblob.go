@@ -29,7 +29,14 @@ type Config struct {
 	Bucket   string        // object store bucket
 	Replicas int           // copies kept (1 unless NATS is clustered); 0: as the bucket is, or 1 for a new one
 	Timeout  time.Duration // one operation, when its context has no deadline
+	// Cluster is the Safeguard cluster's identity, kept in the bucket's
+	// metadata (ClusterKey): a bucket of another cluster is refused.
+	Cluster string
 }
+
+// ClusterKey names the bucket's metadata that holds the identity of the
+// Safeguard cluster whose it is.
+const ClusterKey = "safeguard_cluster"
 
 // Store is a blob.Store in a JetStream object store.
 type Store struct {
@@ -52,22 +59,47 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
-	if cfg.Replicas <= 0 {
-		// An operator's command: the bucket as its servers made it.
-		if obs, err := js.ObjectStore(ctx, cfg.Bucket); err == nil {
-			return &Store{obs: obs, timeout: cfg.Timeout}, nil
-		} else if !errors.Is(err, jetstream.ErrBucketNotFound) {
-			return nil, fmt.Errorf("object store %s: %w", cfg.Bucket, err)
+	obs, err := js.ObjectStore(ctx, cfg.Bucket)
+	switch {
+	case errors.Is(err, jetstream.ErrBucketNotFound):
+	case err != nil:
+		return nil, fmt.Errorf("object store %s: %w", cfg.Bucket, err)
+	default:
+		if err := sameCluster(ctx, obs, cfg); err != nil {
+			return nil, err
 		}
-		cfg.Replicas = 1
+		if cfg.Replicas <= 0 { // an operator's command: the bucket as its servers made it
+			return &Store{obs: obs, timeout: cfg.Timeout}, nil
+		}
 	}
-	obs, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: cfg.Bucket,
+	var meta map[string]string
+	if cfg.Cluster != "" {
+		meta = map[string]string{ClusterKey: cfg.Cluster}
+	}
+	obs, err = js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: cfg.Bucket,
 		Description: "Safeguard files: media, end-to-end encrypted attachments, evidence items, report packages",
-		Storage:     jetstream.FileStorage, Replicas: cfg.Replicas})
+		Storage:     jetstream.FileStorage, Replicas: max(cfg.Replicas, 1), Metadata: meta})
 	if err != nil {
 		return nil, fmt.Errorf("object store %s: %w", cfg.Bucket, err)
 	}
 	return &Store{obs: obs, timeout: cfg.Timeout}, nil
+}
+
+// sameCluster refuses a bucket that another Safeguard cluster made: its
+// files are not this cluster's, and its keys would be.
+func sameCluster(ctx context.Context, obs jetstream.ObjectStore, cfg Config) error {
+	if cfg.Cluster == "" {
+		return nil
+	}
+	st, err := obs.Status(ctx)
+	if err != nil {
+		return fmt.Errorf("object store %s: %w", cfg.Bucket, err)
+	}
+	if other := st.Metadata()[ClusterKey]; other != "" && other != cfg.Cluster {
+		return fmt.Errorf("object store %s belongs to another Safeguard cluster (%s; this one is %s): give each cluster a NATS of its own",
+			cfg.Bucket, other, cfg.Cluster)
+	}
+	return nil
 }
 
 func (s *Store) ctx(ctx context.Context) (context.Context, context.CancelFunc) {

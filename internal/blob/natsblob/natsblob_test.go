@@ -3,6 +3,7 @@ package natsblob_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -164,5 +165,26 @@ func TestOpenAsItIs(t *testing.T) {
 	}
 	if _, err := natsblob.Open(ctx, js, natsblob.Config{Bucket: "MORE", Replicas: 3}); err == nil {
 		t.Fatal("three replicas on one NATS server were accepted")
+	}
+}
+
+// TestOtherCluster: a bucket made by one Safeguard cluster is refused to
+// another on the same NATS, to a server and to an operator's command alike.
+func TestOtherCluster(t *testing.T) {
+	srv := natstest.Start(t)
+	ctx := t.Context()
+	js := connect(t, srv)
+	if _, err := natsblob.Open(ctx, js, natsblob.Config{Replicas: 1, Cluster: "aaaa"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, cfg := range []natsblob.Config{{Replicas: 1, Cluster: "aaaa"}, {Cluster: "aaaa"}, {}} {
+		if _, err := natsblob.Open(ctx, js, cfg); err != nil {
+			t.Fatalf("%+v: %v", cfg, err)
+		}
+	}
+	for _, cfg := range []natsblob.Config{{Replicas: 1, Cluster: "bbbb"}, {Cluster: "bbbb"}} {
+		if _, err := natsblob.Open(ctx, js, cfg); err == nil || !strings.Contains(err.Error(), "belongs to another Safeguard cluster") {
+			t.Fatalf("%+v: %v, want it refused", cfg, err)
+		}
 	}
 }

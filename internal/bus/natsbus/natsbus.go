@@ -61,6 +61,7 @@ type Config struct {
 	KeepAge   time.Duration // how long a message is kept
 	KeepTotal int64         // bytes kept in the stream
 	Replicas  int           // stream replicas (1 unless NATS is clustered)
+	Cluster   string        // the Safeguard cluster's identity, kept in the stream's metadata: a stream of another cluster is refused
 	Pending   int           // bytes queued while NATS is unreachable
 	Timeout   time.Duration // one request to NATS
 	Log       *slog.Logger  // discarded if nil
@@ -155,6 +156,31 @@ func Open(ctx context.Context, cfg Config) (*Bus, error) {
 // servers share over the same connection (the object store of their files).
 func (b *Bus) JetStream() jetstream.JetStream { return b.js }
 
+// ClusterKey names the metadata of a stream or bucket that holds the
+// identity of the Safeguard cluster whose it is.
+const ClusterKey = "safeguard_cluster"
+
+// sameCluster refuses a stream that another Safeguard cluster made: two
+// clusters on one NATS would read each other's events, whose account IDs
+// both start at 1.
+func (b *Bus) sameCluster(ctx context.Context) error {
+	if b.cfg.Cluster == "" {
+		return nil
+	}
+	s, err := b.js.Stream(ctx, b.cfg.Stream)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("nats stream %s: %w", b.cfg.Stream, err)
+	}
+	if other := s.CachedInfo().Config.Metadata[ClusterKey]; other != "" && other != b.cfg.Cluster {
+		return fmt.Errorf("nats stream %s belongs to another Safeguard cluster (%s; this one is %s): give each cluster a NATS of its own",
+			b.cfg.Stream, other, b.cfg.Cluster)
+	}
+	return nil
+}
+
 // setup makes the stream and starts the feed.
 func (b *Bus) setup(ctx context.Context) error {
 	js, err := jetstream.New(b.nc)
@@ -164,7 +190,15 @@ func (b *Bus) setup(ctx context.Context) error {
 	b.js = js
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.Timeout)
 	defer cancel()
+	if err := b.sameCluster(ctx); err != nil {
+		return err
+	}
+	var meta map[string]string
+	if b.cfg.Cluster != "" {
+		meta = map[string]string{ClusterKey: b.cfg.Cluster}
+	}
 	b.stream, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Metadata:          meta,
 		Name:              b.cfg.Stream,
 		Description:       "Safeguard live events, one subject per account",
 		Subjects:          []string{b.cfg.Subject + ".>"},

@@ -3,6 +3,7 @@ package natsbus_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -222,5 +223,25 @@ func waitFor(t *testing.T, cond func() bool) {
 		case <-deadline:
 			t.Fatal("condition not met within 20s")
 		}
+	}
+}
+
+// TestOtherCluster: a stream made by one Safeguard cluster is refused to
+// another on the same NATS, whose events it would otherwise read; the
+// cluster's own servers, and a stream made before clusters were named,
+// open it.
+func TestOtherCluster(t *testing.T) {
+	ns := natstest.Start(t)
+	open(t, ns, natsbus.Config{Stream: "OLD", Subject: "old"})
+	open(t, ns, natsbus.Config{Stream: "OLD", Subject: "old", Cluster: "aaaa"})
+	open(t, ns, natsbus.Config{Cluster: "aaaa"})
+	open(t, ns, natsbus.Config{Cluster: "aaaa"})
+	b, err := natsbus.Open(t.Context(), natsbus.Config{URL: ns.URL(), Cluster: "bbbb"})
+	if err == nil {
+		b.Close()
+		t.Fatal("a second cluster opened the first one's stream")
+	}
+	if !strings.Contains(err.Error(), "belongs to another Safeguard cluster (aaaa; this one is bbbb)") {
+		t.Fatalf("error: %v", err)
 	}
 }
