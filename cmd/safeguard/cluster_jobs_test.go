@@ -14,6 +14,7 @@ import (
 
 	"github.com/safeguard-dev/safeguard/client"
 	"github.com/safeguard-dev/safeguard/internal/bus/natsbus/natstest"
+	"github.com/safeguard-dev/safeguard/internal/store"
 	"github.com/safeguard-dev/safeguard/internal/store/postgres/pgtest"
 )
 
@@ -103,6 +104,23 @@ func TestClusterJobLeases(t *testing.T) {
 	// a stops: it frees its leases, and b takes each over.
 	if err := a.close(); err != nil {
 		t.Fatal(err)
+	}
+	// Freed, not left to expire: each is b's already, or free for anyone.
+	probe := pgtest.OpenDSN(t, cl.db)
+	for _, name := range jobLeases {
+		if b.leases.Held(name) {
+			continue
+		}
+		err := probe.Update(t.Context(), func(tx store.Tx) error {
+			ok, err := tx.TakeLease(t.Context(), name, "probe", time.Now(), time.Now().Add(time.Millisecond))
+			if err == nil && !ok {
+				err = fmt.Errorf("lease %s still held after its server stopped", name)
+			}
+			return err
+		})
+		if err != nil {
+			t.Error(err)
+		}
 	}
 	waitFor(t, "every job lease taken by the server left", func() bool {
 		for _, name := range jobLeases {

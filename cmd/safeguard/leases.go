@@ -33,9 +33,10 @@ func newLeases(c serveConfig, node string, st store.Store, log *slog.Logger) (*l
 	return lease.New(lease.Config{Holder: node, TTL: c.leaseTTL}, lease.Deps{Driver: d, Log: log})
 }
 
-// hold runs job under the lease name until the background work ends.
+// hold runs job under the lease name until the background work ends; the
+// store closes after it has released the lease.
 func (s *stack) hold(name string, job func(ctx context.Context)) {
-	go s.leases.Run(s.jobs, name, job)
+	s.held.Go(func() { s.leases.Run(s.jobs, name, job) })
 }
 
 // nodeCollector exports this server's name and the job leases it holds.

@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -45,6 +48,36 @@ import (
 
 // closers is what start has opened so far, closed in reverse order should a
 // later step fail.
+// heldJobs are background jobs whose ending writes to the store (a lease
+// released, counts stored): the store closes after them.
+type heldJobs struct {
+	mu      sync.Mutex
+	wg      sync.WaitGroup
+	stopped bool
+}
+
+// Go runs fn, unless Wait was called.
+func (h *heldJobs) Go(fn func()) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.stopped {
+		h.wg.Go(fn)
+	}
+}
+
+// Wait waits for the jobs to end, up to limit, and starts no more.
+func (h *heldJobs) Wait(limit time.Duration) {
+	h.mu.Lock()
+	h.stopped = true
+	h.mu.Unlock()
+	done := make(chan struct{})
+	go func() { h.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(limit):
+	}
+}
+
 type closers []func()
 
 func (c *closers) add(f func()) { *c = append(*c, f) }
@@ -84,6 +117,7 @@ type stack struct {
 	leases     *lease.Manager
 	jobs       context.Context // background work, ended by stopJobs
 	stopJobs   context.CancelFunc
+	held       heldJobs // the jobs that must end before the store closes
 	httpServer *http.Server
 }
 
@@ -119,7 +153,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 	undo.add(s.stopJobs)
 	s.runJobs(c, log)
 	if sr, ok := s.rules.(sharedRisk); ok {
-		go sr.run(s.jobs)
+		s.held.Go(func() { sr.run(s.jobs) })
 	}
 	if err := s.buildConsole(c, log); err != nil {
 		return nil, err
@@ -185,6 +219,9 @@ func (s *stack) open(ctx context.Context, c *serveConfig, log *slog.Logger, undo
 	}
 	s.st = st
 	undo.add(func() { st.Close() })
+	if err := c.cases.retention.checkStore(ctx, st); err != nil {
+		return err
+	}
 	if c.nats != "" {
 		if s.keyring, c.keys, err = clusterKeys(ctx, *c, st, log); err != nil {
 			return err
@@ -196,7 +233,7 @@ func (s *stack) open(ctx context.Context, c *serveConfig, log *slog.Logger, undo
 	undo.add(func() { s.bus.Close() })
 	s.notify = web.Notifier(s.bus, log)
 	if nb, ok := s.bus.(*natsbus.Bus); ok {
-		files, err := natsblob.Open(ctx, nb.JetStream(), natsblob.Config{Replicas: c.natsReplicas})
+		files, err := natsblob.Open(ctx, nb.JetStream(), natsblob.Config{Replicas: c.natsReplicas, Cluster: clusterID(c.keys)})
 		if err != nil {
 			return fmt.Errorf("--nats: %w", err)
 		}
@@ -212,13 +249,25 @@ func (s *stack) open(ctx context.Context, c *serveConfig, log *slog.Logger, undo
 	return nil
 }
 
+// clusterID names a cluster by its evidence signing key, the one signer of
+// its evidence log: the first 8 bytes of the SHA-256 of the public key, in
+// hex. NATS keeps it with the cluster's stream and bucket, so that a
+// second cluster pointed at the same NATS is refused.
+func clusterID(keys *keyring.Keys) string {
+	if keys == nil || keys.EvidenceSigning == nil {
+		return ""
+	}
+	sum := sha256.Sum256(keys.EvidenceSigning.Public().(ed25519.PublicKey))
+	return hex.EncodeToString(sum[:8])
+}
+
 // openBus opens the in-process bus, or with --nats the NATS JetStream bus
 // that the servers of a cluster share.
 func openBus(ctx context.Context, c serveConfig, log *slog.Logger) (bus.Bus, error) {
 	if c.nats == "" {
 		return bus.NewLocal(), nil
 	}
-	b, err := natsbus.Open(ctx, natsbus.Config{URL: c.nats, Name: "safeguard", Replicas: c.natsReplicas, Log: log})
+	b, err := natsbus.Open(ctx, natsbus.Config{URL: c.nats, Name: "safeguard", Replicas: c.natsReplicas, Cluster: clusterID(c.keys), Log: log})
 	if err != nil {
 		return nil, fmt.Errorf("--nats: %w", err)
 	}
@@ -538,6 +587,9 @@ func serveMetrics(c serveConfig, api *web.Server, log *slog.Logger) (*http.Serve
 // result.
 func (s *stack) close(ms *http.Server, done <-chan error) error {
 	s.stopJobs()
+	// Leases are released, and the rules' counts stored, before the store
+	// closes: another server takes each job at once.
+	s.held.Wait(10 * time.Second)
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if ms != nil {
