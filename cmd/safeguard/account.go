@@ -88,6 +88,16 @@ func accountCmd(fn func(ctx context.Context, e *env, svc *messaging.Service, a a
 			return err
 		}
 		defer st.Close()
+		if a.sub == "delete" {
+			// The periods the deletion states and keeps to: the law's, or
+			// shorter only on test data with no real report.
+			if err := a.retention.check(isTestData(a.store.data)); err != nil {
+				return &exitError{code: 2, err: err}
+			}
+			if err := a.retention.checkStore(ctx, st); err != nil {
+				return &exitError{code: 2, err: err}
+			}
+		}
 		svc, err := messaging.New(messaging.Config{
 			// The account commands hash no password: the cheapest settings do
 			// for the dummy hash the service makes at start.

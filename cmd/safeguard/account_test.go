@@ -131,6 +131,12 @@ func TestAccountCommandJSON(t *testing.T) {
 	if code != 0 || json.Unmarshal([]byte(out), &rc) != nil || rc.Code == "" || rc.ExpiresAt.Before(time.Now().Add(23*time.Hour)) {
 		t.Fatalf("reset-password --json: exit %d, %q %q", code, out, errOut)
 	}
+	// A period shorter than the law's is not for real data: nothing is
+	// deleted, and the holder is told nothing false.
+	_, errOut, code = runCmd(t, env, "account", "delete", leo, "--reason", "asked", "--by", "amir", "--content-retention", "1s")
+	if code != 2 || !strings.Contains(errOut, "--content-retention 1s: shorter than the one year") {
+		t.Fatalf("delete with a period of a second: exit %d, %q", code, errOut)
+	}
 	out, errOut, code = runCmd(t, env, "account", "delete", leo, "--reason", "asked", "--by", "amir", "--json")
 	var del client.AccountDeleted
 	if code != 0 || json.Unmarshal([]byte(out), &del) != nil || del.Account.Status != "deleted" || len(del.Kept) == 0 || len(del.Deleted) == 0 {

@@ -257,7 +257,7 @@ func TestClusterKEK(t *testing.T) {
 
 	c := nodeConfig(t, db, nats.URL(), nil)
 	c.kek = ""
-	if _, err := start(ctx, c, discard); err == nil || !strings.Contains(err.Error(), "SAFEGUARD_KEK or --kek-file") {
+	if _, err := start(ctx, c, discard); err == nil || !strings.Contains(err.Error(), "SAFEGUARD_KEK, or the file that holds it in --kek-file") {
 		t.Fatalf("a cluster server without a KEK: %v", err)
 	}
 

@@ -59,7 +59,7 @@ func loadKEK(env, path string) ([]byte, error) {
 		}
 		return k, nil
 	}
-	return nil, errors.New("the keyring is sealed under a key-encryption key: give it in SAFEGUARD_KEK or --kek-file " +
+	return nil, errors.New("the keyring is sealed under a key-encryption key: give it in SAFEGUARD_KEK, or the file that holds it in --kek-file or SAFEGUARD_KEK_FILE " +
 		"(32 bytes in base64, as 'openssl rand -base64 32' makes; docs/scaling.md)")
 }
 
