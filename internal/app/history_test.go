@@ -71,3 +71,57 @@ func TestHistoryAndReconnectInChromium(t *testing.T) {
 		}
 	})
 }
+
+// TestLiveMessageWhileHistoryLoadsInChromium: a message that comes live
+// while the chat's history is on its way is shown, in order, once the
+// history is in. The page holds back the history's answer (the server has
+// written it, without the message) until the message's live event, and the
+// notice that follows it on the stream, have reached the page.
+func TestLiveMessageWhileHistoryLoadsInChromium(t *testing.T) {
+	b := newBrowser(t)
+	eachStore(t, func(t *testing.T, s *stack) {
+		ctx := t.Context()
+		teenHandle, adultHandle := s.account("noor", 14), s.account("coach_al", 41)
+		teenAPI, adultAPI := login(t, s, teenHandle), login(t, s, adultHandle)
+		req, err := teenAPI.RequestContact(ctx, adultHandle)
+		must(t, "request", err)
+		_, err = adultAPI.AcceptContact(ctx, req.ID)
+		must(t, "accept", err)
+		conv, err := adultAPI.CreateConversation(ctx, client.ConversationRequest{Members: []string{teenHandle}})
+		must(t, "conversation", err)
+		_, err = adultAPI.SendText(ctx, conv.ID, "training moved to four")
+		must(t, "send", err)
+		flagged := testImage(160, 120, 43)
+		s.flag(flagged)
+
+		teen := b.person(t, "noor", 375, 812)
+		teen.logIn(s.url, teenHandle)
+		eval[bool](teen, `(() => {
+			const real = window.fetch;
+			window.__held = false;
+			window.fetch = async (input, init) => {
+				const res = await real(input, init);
+				const url = String(input instanceof Request ? input.url : input);
+				if (!window.__held && /\/api\/v1\/conversations\/\d+\/messages\?limit=30$/.test(url)) {
+					await new Promise(resolve => { window.__release = resolve; window.__held = true; });
+				}
+				return res;
+			};
+			return true })()`)
+		eval[bool](teen, fmt.Sprintf(`(location.hash = '#/chat/%d', true)`, conv.ID))
+		teen.waitFor("the history's answer held back", `window.__held === true`)
+		_, err = adultAPI.SendText(ctx, conv.ID, "see you at the match")
+		must(t, "text", err)
+		// The adult's flagged picture is held; the teen's notice about it
+		// comes on the stream after the text's event.
+		_, err = adultAPI.SendImage(ctx, conv.ID, "stand.png", "image/png", flagged, "")
+		must(t, "image", err)
+		teen.waitFor("the notice above the page", `!!document.querySelector('#alerts [data-notice=nudity_stopped]')`)
+		eval[bool](teen, `(window.__release(), true)`)
+		teen.waitText("main .log", "see you at the match")
+		order := eval[string](teen, `[...document.querySelectorAll('main .log li.msg .text')].map(e => e.textContent).join(' | ')`)
+		if order != "training moved to four | see you at the match" {
+			t.Errorf("the chat reads %q", order)
+		}
+	})
+}

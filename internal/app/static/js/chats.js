@@ -238,9 +238,24 @@ async function chat(main, ctx, id) {
   log.addEventListener('scroll', () => {
     if (log.scrollTop < 40 && state.next && !state.loading) loadOlder(state);
   });
-  await loadNewest(state);
-  await loadMarkers(state);
-  const off = ctx.on(ev => onEvent(state, ev));
+  // Live events are taken from before the history is asked for, so none
+  // falls between the two: those that come while it loads wait, and are
+  // applied in the order they came once the history is drawn (a message
+  // already in it is drawn once).
+  const waiting = [];
+  let live = false;
+  const off = ctx.on((ev) => { if (live) onEvent(state, ev); else waiting.push(ev); });
+  try {
+    await loadNewest(state);
+    await loadMarkers(state);
+  } catch (x) {
+    off();
+    throw x;
+  }
+  while (waiting.length) {
+    try { await onEvent(state, waiting.shift()); } catch (x) { console.error(x); }
+  }
+  live = true;
   const focus = () => markRead(state);
   window.addEventListener('focus', focus);
   return () => { off(); window.removeEventListener('focus', focus); cleanupChat(state); };
@@ -377,7 +392,7 @@ async function loadNewest(state) {
   const page = await state.ctx.api.get(`/api/v1/conversations/${state.id}/messages?limit=30`);
   state.next = page.next || 0;
   state.older.hidden = !state.next;
-  for (const m of (page.messages || []).slice().reverse()) await addMessage(state, m, 'end');
+  for (const m of (page.messages || []).slice().reverse()) await addMessage(state, m);
   placeNotices(state);
   state.log.scrollTop = state.log.scrollHeight;
   markRead(state);
@@ -389,7 +404,7 @@ async function loadOlder(state) {
   try {
     const page = await state.ctx.api.get(`/api/v1/conversations/${state.id}/messages?limit=30&before=${state.next}`);
     const before = state.log.scrollHeight;
-    for (const m of page.messages || []) await addMessage(state, m, 'start');
+    for (const m of page.messages || []) await addMessage(state, m);
     state.next = page.next || 0;
     state.older.hidden = !state.next;
     state.log.scrollTop += state.log.scrollHeight - before;
@@ -401,16 +416,18 @@ async function loadOlder(state) {
   }
 }
 
-// addMessage draws a message once, at the end or the start of the log.
-async function addMessage(state, m, where) {
-  if (state.log.querySelector(`li.msg[data-id="${m.id}"]`)) return;
+// addMessage draws a message once, in its place by ID (in practice at the
+// end for a new one, at the start for an older one), and says whether it
+// drew it.
+async function addMessage(state, m) {
+  if (state.log.querySelector(`li.msg[data-id="${m.id}"]`)) return false;
   // Decrypting takes a moment: the same message arriving meanwhile (the
   // answer to a send and its live event) is drawn once.
   state.adding = state.adding || new Set();
-  if (state.adding.has(m.id)) return;
+  if (state.adding.has(m.id)) return false;
   state.adding.add(m.id);
   try {
-    await drawMessage(state, m, where);
+    await drawMessage(state, m);
     // A notice about this message that came before it is moved under it.
     const early = state.log.querySelector(`li.notice-row[data-about="${m.id}"]`);
     if (early) state.log.querySelector(`li.msg[data-id="${m.id}"]`).after(early);
@@ -418,12 +435,13 @@ async function addMessage(state, m, where) {
     // message (never the sender's): it goes under that message, as the
     // live event's would.
     if (m.notice) placeNotice(state, { notice: m.notice, message: m });
+    return true;
   } finally {
     state.adding.delete(m.id);
   }
 }
 
-async function drawMessage(state, m, where) {
+async function drawMessage(state, m) {
   const { ctx } = state;
   const mine = m.sender.toLowerCase() === me(ctx);
   const senderId = uid('from');
@@ -450,7 +468,10 @@ async function drawMessage(state, m, where) {
       el('button', { type: 'button', class: 'link', text: 'Report', 'aria-describedby': senderId,
         onclick: () => reportMessage(state, m) })));
   }
-  if (where === 'start') state.log.prepend(li);
+  // Before the first message with a higher ID (after the notices under
+  // the one before), else at the end.
+  const later = [...state.log.querySelectorAll('li.msg')].find(x => Number(x.dataset.id) > m.id);
+  if (later) later.before(li);
   else state.log.append(li);
 }
 
@@ -599,7 +620,7 @@ function compose(state) {
       if (text.value === sent) text.value = '';
       file.value = '';
       if (m && m.id) {
-        await addMessage(state, m, 'end');
+        await addMessage(state, m);
         state.log.scrollTop = state.log.scrollHeight;
       }
     } catch (x) {
@@ -736,7 +757,7 @@ async function onEvent(state, ev) {
     try {
       state.conv = await state.ctx.api.get(`/api/v1/conversations/${state.id}`);
       const page = await state.ctx.api.get(`/api/v1/conversations/${state.id}/messages?limit=30`);
-      for (const m of (page.messages || []).slice().reverse()) await addMessage(state, m, 'end');
+      for (const m of (page.messages || []).slice().reverse()) await addMessage(state, m);
       placeNotices(state);
     } catch (x) {
       showError(state.status, x);
@@ -745,9 +766,9 @@ async function onEvent(state, ev) {
   }
   if (ev.type === 'message.created' && convId === state.id) {
     const atBottom = state.log.scrollHeight - state.log.scrollTop - state.log.clientHeight < 80;
-    await addMessage(state, ev.message, 'end');
+    const drawn = await addMessage(state, ev.message);
     if (atBottom) state.log.scrollTop = state.log.scrollHeight;
-    if (ev.message.sender.toLowerCase() !== me(state.ctx)) state.ctx.announce(`New message from ${ev.message.sender}`);
+    if (drawn && ev.message.sender.toLowerCase() !== me(state.ctx)) state.ctx.announce(`New message from ${ev.message.sender}`);
     drawSeen(state);
     markRead(state);
   } else if (ev.type === 'safety.notice' && convId === state.id) {
