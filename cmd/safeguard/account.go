@@ -31,6 +31,7 @@ type accountArgs struct {
 	after                 int64
 	resetTTL, auditPeriod time.Duration
 	retention             retentionPeriods
+	testReports           bool
 	reference, agency     string
 	days                  int
 	extend                int64
@@ -91,7 +92,7 @@ func accountCmd(fn func(ctx context.Context, e *env, svc *messaging.Service, a a
 		if a.sub == "delete" {
 			// The periods the deletion states and keeps to: the law's, or
 			// shorter only on test data with no real report.
-			if err := a.retention.check(isTestData(a.store.data)); err != nil {
+			if err := a.retention.check(a.testReports || isTestData(a.store.data)); err != nil {
 				return &exitError{code: 2, err: err}
 			}
 			if err := a.retention.checkStore(ctx, st); err != nil {
@@ -160,6 +161,7 @@ func parseAccountArgs(e *env, sub string, names bool, args []string) (accountArg
 	if sub == "delete" {
 		fs.DurationVar(&a.auditPeriod, "audit-retention", 0, "how long audit entries are kept, as the answer states it (0: without a set end)")
 		bindRetentionFlags(fs, &a.retention)
+		fs.BoolVar(&a.testReports, "test-reports", false, testReportsRetention)
 	}
 	if err := parseFlags(fs, e, args); err != nil {
 		return a, err

@@ -137,10 +137,11 @@ func TestAccountCommandJSON(t *testing.T) {
 	if code != 2 || !strings.Contains(errOut, "--content-retention 1s: shorter than the one year") {
 		t.Fatalf("delete with a period of a second: exit %d, %q", code, errOut)
 	}
-	out, errOut, code = runCmd(t, env, "account", "delete", leo, "--reason", "asked", "--by", "amir", "--json")
+	out, errOut, code = runCmd(t, env, "account", "delete", leo, "--reason", "asked", "--by", "amir", "--json",
+		"--content-retention", "1h", "--reference-retention", "2h", "--test-reports")
 	var del client.AccountDeleted
 	if code != 0 || json.Unmarshal([]byte(out), &del) != nil || del.Account.Status != "deleted" || len(del.Kept) == 0 || len(del.Deleted) == 0 {
-		t.Fatalf("delete --json: exit %d, %q %q", code, out, errOut)
+		t.Fatalf("delete --json, a test server's periods: exit %d, %q %q", code, out, errOut)
 	}
 }
 

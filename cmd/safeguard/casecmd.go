@@ -577,6 +577,7 @@ func cmdEvidenceRetain(ctx context.Context, e *env, args []string) error {
 	now := fs.String("now", "", "the time to retain as of (RFC 3339; default now). A later time really erases, now, what is past its retention or preservation by then")
 	var periods retentionPeriods
 	bindRetentionFlags(fs, &periods)
+	testReports := fs.Bool("test-reports", false, testReportsRetention)
 	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
@@ -593,7 +594,7 @@ func cmdEvidenceRetain(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer ce.close()
-	if err := periods.check(ce.test); err != nil {
+	if err := periods.check(ce.test || *testReports); err != nil {
 		return &exitError{code: 2, err: err}
 	}
 	if err := periods.checkStore(ctx, ce.st); err != nil {

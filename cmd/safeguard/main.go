@@ -316,6 +316,7 @@ var connectionFlags = map[string]bool{
 	"log-level": true, "log-format": true, "ncmec-url": true, "ncmec-user": true,
 	"password-reset-ttl": true, "audit-retention": true, "content-retention": true, "reference-retention": true,
 	"apps": true, "encryption": true, "service-name": true, "report-email": true, "report-org": true, "test-reports": true,
+	"argon2-memory": true, "argon2-time": true,
 }
 
 // dataLocation are the flags that say where a part of the data is.

@@ -20,6 +20,7 @@ type moderatorArgs struct {
 	name     string
 	role     safeguard.ModeratorRole
 	password string // empty: generate one
+	argon2   messaging.Argon2
 }
 
 // moderatorCommands are the subcommands of "safeguard moderator": the
@@ -58,7 +59,7 @@ func moderatorCmd(fn func(ctx context.Context, e *env, mods *moderators.Service,
 			return err
 		}
 		defer st.Close()
-		mods, err := moderators.New(moderators.Config{Argon2: messaging.DefaultArgon2}, moderators.Deps{Store: st})
+		mods, err := moderators.New(moderators.Config{Argon2: a.argon2}, moderators.Deps{Store: st})
 		if err != nil {
 			return err
 		}
@@ -79,9 +80,11 @@ func parseModeratorArgs(e *env, args []string, role, password bool) (moderatorAr
 	if role {
 		fs.StringVar(&roleText, "role", "", "moderator, senior (senior moderator) or admin")
 	}
+	a.argon2 = messaging.DefaultArgon2
 	var fromStdin bool
 	if password {
 		fs.BoolVar(&fromStdin, "password-stdin", false, "read the password from the first line of standard input (otherwise one is generated and printed once)")
+		bindArgon2Flags(fs, &a.argon2)
 	}
 	if err := parseFlags(fs, e, args); err != nil {
 		return a, err

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
 func TestModeratorCommand(t *testing.T) {
@@ -51,5 +53,56 @@ func TestModeratorCommand(t *testing.T) {
 		if strings.Contains(out+errOut, "a long enough password") {
 			t.Errorf("%s: the password is printed", tt.name)
 		}
+	}
+}
+
+// TestModeratorPasswordCost: moderator add and password hash at the cost
+// they are given (--argon2-*, or the servers' SAFEGUARD_ARGON2_*), so that
+// a server whose cost is lower takes as long for a moderator's name as for
+// a name that does not exist.
+func TestModeratorPasswordCost(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "m.db")
+	cost := func(name string) string {
+		t.Helper()
+		st, err := openStore(t.Context(), db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		var h string
+		err = st.View(t.Context(), func(tx store.Tx) error {
+			m, err := tx.ModeratorByName(t.Context(), name)
+			if err != nil {
+				return err
+			}
+			h, err = tx.ModeratorPasswordHash(t.Context(), m.ID)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Split(h, "$")[3]
+	}
+	env := map[string]string{"SAFEGUARD_DB": db}
+	if _, errOut, code := runCmd(t, env, "moderator", "add", "alice", "--role", "moderator", "--argon2-memory", "64", "--argon2-time", "1"); code != 0 {
+		t.Fatalf("add: exit %d, %s", code, errOut)
+	}
+	if got := cost("alice"); got != "m=64,t=1,p=1" {
+		t.Errorf("add with --argon2-*: hashed at %s", got)
+	}
+	env["SAFEGUARD_ARGON2_MEMORY"], env["SAFEGUARD_ARGON2_TIME"] = "128", "3"
+	if _, errOut, code := runCmd(t, env, "moderator", "password", "alice"); code != 0 {
+		t.Fatalf("password: exit %d, %s", code, errOut)
+	}
+	if got := cost("alice"); got != "m=128,t=3,p=1" {
+		t.Errorf("password with SAFEGUARD_ARGON2_*: hashed at %s", got)
+	}
+	delete(env, "SAFEGUARD_ARGON2_MEMORY")
+	delete(env, "SAFEGUARD_ARGON2_TIME")
+	if _, errOut, code := runCmd(t, env, "moderator", "add", "bob", "--role", "moderator"); code != 0 {
+		t.Fatalf("add: exit %d, %s", code, errOut)
+	}
+	if got := cost("bob"); got != "m=19456,t=2,p=1" {
+		t.Errorf("add with the default cost: hashed at %s", got)
 	}
 }

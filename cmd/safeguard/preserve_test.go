@@ -244,6 +244,14 @@ func testPreserveAndExport(t *testing.T, dir, db string) {
 	if err := jsonInto(cli(0, "account", "show", sh, "--json"), &shown); err != nil || shown.Counts.Contacts != 0 {
 		t.Errorf("the contact after the preservation ended: %+v %v", shown, err)
 	}
+	// A period shorter than the law's is a test server's: refused unless
+	// every report is TEST (--test-reports, as the servers say it).
+	if out := cli(2, "evidence", "retain", "--content-retention", "1h"); !strings.Contains(out, "--content-retention 1h0m0s: shorter than the one year") {
+		t.Errorf("retain with a short period: %s", out)
+	}
+	if out := cli(0, "evidence", "retain", "--content-retention", "1h", "--reference-retention", "2h", "--test-reports"); !strings.Contains(out, "retention as of") {
+		t.Errorf("retain with a short period on TEST reports: %s", out)
+	}
 
 	entries, err := admin.Audit(ctx, 0)
 	if err != nil {

@@ -29,6 +29,11 @@ func bindRetentionFlags(fs *flag.FlagSet, r *retentionPeriods) {
 		"how long the references of law-enforcement reports are kept, from the report; at least the five years S.I. 2026/268 asks for, unless every report is TEST")
 }
 
+// testReportsRetention is --test-reports as the commands that delete by
+// the retention periods take it: the servers' setting, so that a test
+// cluster's short periods hold for the command too.
+const testReportsRetention = "every report is TEST, as the servers' --test-reports: a period shorter than the law's is then allowed, to rehearse retention (never on a database holding a report that is not TEST)"
+
 // check refuses a period that is not positive, and one shorter than the
 // law asks (evidence.ContentPeriod, evidence.ReferencePeriod) unless test
 // says every report is TEST: a test server may keep its evidence for

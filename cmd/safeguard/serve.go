@@ -177,26 +177,11 @@ func bindServeFlags(fs *flag.FlagSet, c *serveConfig, withData bool) {
 	fs.IntVar(&c.images.RetroDays, "retro-days", images.DefaultRetroDays, "days of media checked against hashes added to a bank later (and how long media hashes are kept)")
 	fs.DurationVar(&c.images.IndexWait, "bank-wait", images.DefaultIndexWait, "how long an image waits for the hash-bank index while it loads at start; then it counts as unchecked (held toward a minor)")
 	bindConsoleFlags(fs, &c.console)
-	fs.Func("argon2-memory", "password hashing memory in KiB (default 19456)", func(s string) error {
-		n, err := strconv.ParseUint(s, 10, 32)
-		if err != nil || n < 8 {
-			return errors.New("want a number of KiB, at least 8")
-		}
-		c.argon2.MemoryKiB = uint32(n)
-		return nil
-	})
+	bindArgon2Flags(fs, &c.argon2)
 	fs.Int64Var(&c.argon2BudgetMiB, "argon2-budget", password.DefaultMemoryBudget>>20, "MiB that all password hashes running at once may take; more wait their turn")
 	fs.DurationVar(&c.argon2Wait, "argon2-wait", password.DefaultWait, "how long a login or sign-up waits for room in --argon2-budget before it is answered 503")
 	fs.Int64Var(&c.decodeBudgetMiB, "decode-budget", imaging.DefaultMemoryBudget>>20, "MiB that all images being decoded at once may take; more wait their turn, and a larger image is refused")
 	fs.DurationVar(&c.decodeWait, "decode-wait", imaging.DefaultMemoryWait, "how long an image waits for room in --decode-budget before its upload is answered 503")
-	fs.Func("argon2-time", "password hashing passes (default 2)", func(s string) error {
-		n, err := strconv.ParseUint(s, 10, 32)
-		if err != nil || n < 1 {
-			return errors.New("want a whole number, at least 1")
-		}
-		c.argon2.Time = uint32(n)
-		return nil
-	})
 }
 
 // resolve fills in every path not given from the data directory.
@@ -371,4 +356,28 @@ func redactDSN(dsn string) string {
 		}
 	}
 	return dsn
+}
+
+// bindArgon2Flags defines --argon2-memory and --argon2-time, the cost of
+// password hashing: serve's, and the moderator commands' that hash a
+// console password, so that a moderator's password is hashed at the
+// servers' cost (a login that takes longer for a name that exists would
+// tell which names do).
+func bindArgon2Flags(fs *flag.FlagSet, a *messaging.Argon2) {
+	fs.Func("argon2-memory", "password hashing memory in KiB (default 19456)", func(s string) error {
+		n, err := strconv.ParseUint(s, 10, 32)
+		if err != nil || n < 8 {
+			return errors.New("want a number of KiB, at least 8")
+		}
+		a.MemoryKiB = uint32(n)
+		return nil
+	})
+	fs.Func("argon2-time", "password hashing passes (default 2)", func(s string) error {
+		n, err := strconv.ParseUint(s, 10, 32)
+		if err != nil || n < 1 {
+			return errors.New("want a whole number, at least 1")
+		}
+		a.Time = uint32(n)
+		return nil
+	})
 }

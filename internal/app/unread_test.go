@@ -54,6 +54,9 @@ func TestUnreadAndReportQuoteInChromium(t *testing.T) {
 		_, err = ben.SendImage(ctx, conv.ID, "wall.png", "image/png", testImage(120, 80, 3), "")
 		must(t, "photo", err)
 		p.waitFor("the photo", `document.querySelectorAll('main .log li.msg').length === 3`)
+		// The photo loads after its message is drawn and moves the Report
+		// button down: click once it is in place.
+		p.waitFor("the photo loaded", `(() => { const i = document.querySelector('main .log li.msg:last-of-type img'); return !!i && i.complete && i.naturalWidth > 0 })()`)
 		p.click("main .log li.msg:last-of-type", "Report")
 		p.waitText("dialog.report blockquote", "A photo")
 		p.click("dialog.report", "Cancel")

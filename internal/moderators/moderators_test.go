@@ -156,6 +156,65 @@ func TestLogin(t *testing.T) {
 	}
 }
 
+// TestLoginRehashes: a password hashed at another cost than the service's
+// (a command's, or the servers' before a change) is hashed again at the
+// service's by a right login, never by a wrong one or a disabled
+// moderator's; it still logs in after.
+func TestLoginRehashes(t *testing.T) {
+	ctx := t.Context()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "m.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	other := moderators.Argon2{Time: 2, MemoryKiB: 128, Threads: 1}
+	before, err := moderators.New(moderators.Config{Argon2: other}, moderators.Deps{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"alice", "gone"} {
+		if _, err := before.Add(ctx, moderators.Operator, name, safeguard.RoleModerator, pw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := before.Disable(ctx, moderators.Operator, "gone"); err != nil {
+		t.Fatal(err)
+	}
+	s, err := moderators.New(moderators.Config{Argon2: fast}, moderators.Deps{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := func(name string) string {
+		t.Helper()
+		var h string
+		err := st.View(ctx, func(tx store.Tx) error {
+			m, err := tx.ModeratorByName(ctx, name)
+			if err != nil {
+				return err
+			}
+			h, err = tx.ModeratorPasswordHash(ctx, m.ID)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	const old, now = "m=128,t=2,p=1", "m=64,t=1,p=1"
+	if _, _, err := s.Login(ctx, "alice", pw+"x", addr); code(err) != "invalid_credentials" || !strings.Contains(stored("alice"), old) {
+		t.Fatalf("a wrong password: %v, stored %s", err, stored("alice"))
+	}
+	if _, _, err := s.Login(ctx, "gone", pw, addr); code(err) != "invalid_credentials" || !strings.Contains(stored("gone"), old) {
+		t.Fatalf("a disabled moderator: %v, stored %s", err, stored("gone"))
+	}
+	if _, _, err := s.Login(ctx, "alice", pw, addr); err != nil || !strings.Contains(stored("alice"), now) {
+		t.Fatalf("the right password: %v, stored %s", err, stored("alice"))
+	}
+	if _, _, err := s.Login(ctx, "alice", pw, addr); err != nil {
+		t.Fatalf("the right password, hashed again: %v", err)
+	}
+}
+
 func TestLoginRateLimits(t *testing.T) {
 	s, _, c := newService(t, moderators.Config{
 		LoginPerNameAddress: ratelimit.Limit{Burst: 3, Per: time.Minute},

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	safeguard "github.com/safeguard-dev/safeguard"
+	pw "github.com/safeguard-dev/safeguard/internal/password"
 )
 
 // sqlName is the form names compare in: case-insensitively.
@@ -79,6 +80,15 @@ func (s *Service) Login(ctx context.Context, name, password string, from netip.A
 	if err != nil {
 		return "", nil, err
 	}
+	// A password hashed at another cost than the servers' (before the
+	// cost was changed) is hashed again at theirs once it is given right:
+	// a login then takes as long whether its name exists or not.
+	var rehash string
+	if cost, parsed := pw.CostOf(hash); ok && !m.Disabled && parsed && cost != s.cfg.Argon2 {
+		if rehash, err = s.cfg.Passwords.Hash(ctx, s.cfg.Argon2, password); err != nil {
+			return "", nil, err
+		}
+	}
 	now := s.clock()
 	var token string
 	var sess *safeguard.ModeratorSession
@@ -101,6 +111,16 @@ func (s *Service) Login(ctx context.Context, name, password string, from netip.A
 		}
 		if err := audit(ctx, tx, now, m.Name, action, m, reason, detail); err != nil {
 			return err
+		}
+		if rehash != "" {
+			// Unless the password was changed meanwhile.
+			if cur, err := tx.ModeratorPasswordHash(ctx, m.ID); err != nil {
+				return err
+			} else if cur == hash {
+				if err := tx.SetModeratorPassword(ctx, m.ID, rehash); err != nil {
+					return err
+				}
+			}
 		}
 		if sess != nil {
 			return tx.CreateModeratorSession(ctx, sess)

@@ -53,6 +53,13 @@ func Check(encoded, password string) bool {
 	return ok && h.matches(password)
 }
 
+// CostOf returns the cost the PHC string encoded was hashed at, and false
+// if it is not one Check takes.
+func CostOf(encoded string) (Argon2, bool) {
+	h, ok := parse(encoded)
+	return h.cost, ok
+}
+
 // phc is a parsed PHC string.
 type phc struct {
 	cost      Argon2
