@@ -422,8 +422,24 @@ func cmdEvidencePubkey(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "evidence pubkey", "evidence pubkey [flags]")
 	var d dataFlags
 	evidenceKeyFlags(fs, &d)
+	fs.StringVar(&d.db, "db", "", "a database: when its keyring holds keys (a cluster's), print the key of the keyring, which every server signs with (SAFEGUARD_KEK or SAFEGUARD_KEK_FILE opens it); else the key file's")
 	if err := parseFlags(fs, e, args); err != nil {
 		return err
+	}
+	if d.db != "" {
+		st, err := d.openRead(ctx)
+		if err != nil {
+			return err
+		}
+		keys, err := commandKeys(ctx, e, st)
+		st.Close()
+		if err != nil {
+			return err
+		}
+		if keys != nil {
+			fmt.Fprintln(e.stdout, hex.EncodeToString(keys.EvidenceSigning.Public().(ed25519.PublicKey)))
+			return nil
+		}
 	}
 	d.resolve()
 	if err := mustExist(d.evidenceKey, "evidence signing key", "evidence-key"); err != nil {

@@ -166,11 +166,20 @@ func TestClusterKeys(t *testing.T) {
 	if !rep.OK() || rep.Checkpoints < 4 || rep.CheckpointsSigned != rep.Checkpoints {
 		t.Fatalf("evidence verify with the one pinned key: %d of %d checkpoints signed, problems %v", rep.CheckpointsSigned, rep.Checkpoints, rep.Problems)
 	}
+	// evidence pubkey prints the keyring's key, the one every server signs
+	// with, given the KEK; without it, it says what is missing.
+	out, errOut, code := runCmd(t, map[string]string{"SAFEGUARD_KEK": testKEK}, "evidence", "pubkey", "--db", cl.db, "--data", t.TempDir())
+	if code != 0 || strings.TrimSpace(out) != hex.EncodeToString(pub) {
+		t.Fatalf("evidence pubkey --db: exit %d, %q %s; want %x", code, out, errOut, pub)
+	}
+	if _, errOut, code := runCmd(t, nil, "evidence", "pubkey", "--db", cl.db, "--data", t.TempDir()); code == 0 || !strings.Contains(errOut, "SAFEGUARD_KEK") {
+		t.Fatalf("evidence pubkey --db without the KEK: exit %d, %s", code, errOut)
+	}
 	// The command line reads the items with the keyring's data key, given
 	// the KEK, and refuses without it.
 	verifyArgs := []string{"evidence", "verify", "--db", cl.db, "--nats", cl.nats.URL(), "--data", t.TempDir(),
 		"--evidence-pubkey", hex.EncodeToString(pub)}
-	out, errOut, code := runCmd(t, map[string]string{"SAFEGUARD_KEK": testKEK}, verifyArgs...)
+	out, errOut, code = runCmd(t, map[string]string{"SAFEGUARD_KEK": testKEK}, verifyArgs...)
 	m := regexp.MustCompile(`(\d+) entries \((\d+) items, 0 tombstones\), \d+ checkpoints, (\d+) items checked`).FindStringSubmatch(out)
 	if code != 0 || !strings.Contains(out, "evidence log verified") || m == nil || m[2] != m[3] || m[2] == "0" {
 		t.Fatalf("evidence verify with the KEK: exit %d\n%s%s", code, out, errOut)

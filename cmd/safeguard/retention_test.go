@@ -113,3 +113,16 @@ func TestRetentionKeepsRealReports(t *testing.T) {
 		t.Fatalf("the law's periods: %v", err)
 	}
 }
+
+// TestServeNATSReplicas: serve takes 1, 3 or 5 copies of the cluster's
+// stream and file store, and refuses another count before it opens
+// anything.
+func TestServeNATSReplicas(t *testing.T) {
+	for _, n := range []string{"0", "2", "4", "6", "-1"} {
+		_, errOut, code := runCmd(t, nil, "serve", "--data", t.TempDir(), "--metrics-addr", "", "--addr", "127.0.0.1:99999",
+			"--nats", "nats://127.0.0.1:1", "--db", "postgres://127.0.0.1:1/none", "--nats-replicas", n)
+		if code == 0 || !strings.Contains(errOut, "--nats-replicas "+n+": give 1 (one NATS server), 3 or 5") {
+			t.Errorf("--nats-replicas %s: exit %d, %q", n, code, errOut)
+		}
+	}
+}

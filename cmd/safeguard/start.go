@@ -181,8 +181,11 @@ func (s *stack) check(c *serveConfig) error {
 	if c.maxStreamsPerAccount < 1 || c.maxStreamsPerAddress < 1 {
 		return errors.New("--max-streams-per-account and --max-streams-per-address must be at least 1")
 	}
-	if c.nats != "" && (c.natsReplicas < 1 || c.natsReplicas > 5) {
-		return errors.New("--nats-replicas: NATS keeps 1 to 5 copies")
+	if c.nats != "" && c.natsReplicas != 1 && c.natsReplicas != 3 && c.natsReplicas != 5 {
+		// NATS takes 2 and 4 too, but a majority of 2 is 2 and of 4 is 3:
+		// they survive no more lost servers than 1 and 3, and cost more.
+		return fmt.Errorf("--nats-replicas %d: give 1 (one NATS server), 3 or 5 (a NATS cluster of at least that many servers); "+
+			"an even number keeps no more of the data through a lost server than one fewer", c.natsReplicas)
 	}
 	if c.nats != "" && !isPostgres(c.db) {
 		return errors.New("--nats: a cluster keeps its data in PostgreSQL; give --db postgres://…")

@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -123,5 +125,106 @@ func TestLiveMessageWhileHistoryLoadsInChromium(t *testing.T) {
 		if order != "training moved to four | see you at the match" {
 			t.Errorf("the chat reads %q", order)
 		}
+	})
+}
+
+// TestPageLeftWhileDrawingInChromium: a page left while it still drew
+// (Contacts, waiting for its list) ends when it is done, and the page shown
+// meanwhile (a chat) keeps its own cleanup: once the person goes on again,
+// the chat no longer listens, so a message that comes then is not marked
+// read by a chat that is not on the screen.
+func TestPageLeftWhileDrawingInChromium(t *testing.T) {
+	b := newBrowser(t)
+	eachStore(t, func(t *testing.T, s *stack) {
+		ctx := t.Context()
+		liaHandle, benHandle := s.account("pl_lia", 33), s.account("pl_ben", 34)
+		lia, ben := login(t, s, liaHandle), login(t, s, benHandle)
+		req, err := lia.RequestContact(ctx, benHandle)
+		must(t, "request", err)
+		_, err = ben.AcceptContact(ctx, req.ID)
+		must(t, "accept", err)
+		conv, err := ben.CreateConversation(ctx, client.ConversationRequest{Members: []string{liaHandle}})
+		must(t, "conversation", err)
+		first, err := ben.SendText(ctx, conv.ID, "the bus leaves at nine")
+		must(t, "send", err)
+
+		p := b.person(t, "lia", 1024, 768)
+		p.logIn(s.url, liaHandle)
+		row := fmt.Sprintf(`main li[data-conversation="%d"]`, conv.ID)
+		p.waitText(row, benHandle)
+		eval[bool](p, `(() => {
+			const real = window.fetch;
+			window.__held = false;
+			window.fetch = async (input, init) => {
+				const res = await real(input, init);
+				const url = String(input instanceof Request ? input.url : input);
+				if (!window.__held && /\/api\/v1\/contacts$/.test(url)) {
+					await new Promise(resolve => { window.__release = resolve; window.__held = true; });
+					setTimeout(() => { window.__drawn = true }, 200);
+				}
+				return res;
+			};
+			return true })()`)
+		eval[bool](p, `(location.hash = '#/contacts', true)`)
+		p.waitFor("the contacts list held back", `window.__held === true`)
+		eval[bool](p, fmt.Sprintf(`(location.hash = '#/chat/%d', true)`, conv.ID))
+		p.waitText("main .log", "the bus leaves at nine")
+		// The chat on the screen marks what it shows read.
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			marks, err := ben.ReadMarkers(ctx, conv.ID)
+			must(t, "read markers", err)
+			if slices.ContainsFunc(marks, func(m client.ReadMarker) bool {
+				return strings.EqualFold(m.Handle, liaHandle) && m.MessageID == first.ID
+			}) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the chat on the screen never marked its message read: %+v", marks)
+			}
+		}
+		eval[bool](p, `(window.__release(), true)`)
+		p.waitFor("Contacts done drawing", `window.__drawn === true`)
+		eval[bool](p, `(location.hash = '#/settings', true)`)
+		p.waitFor("Settings", `!!document.querySelector('main h1') && !document.querySelector('main .log')`)
+
+		_, err = ben.SendText(ctx, conv.ID, "bring a coat")
+		must(t, "send", err)
+		// A chat still listening would read it at once: the count stays.
+		eval[bool](p, `(location.hash = '#/chats', true)`)
+		p.waitText(row+" .unread", "1")
+		time.Sleep(time.Second)
+		unread := func(when string) {
+			t.Helper()
+			marks, err := ben.ReadMarkers(ctx, conv.ID)
+			must(t, "read markers", err)
+			for _, m := range marks {
+				if strings.EqualFold(m.Handle, liaHandle) && m.MessageID > first.ID {
+					t.Errorf("%s: a message not shown is marked read by %s (marker at %d, the first message %d)", when, m.Handle, m.MessageID, first.ID)
+				}
+			}
+		}
+		unread("after the chat was left")
+
+		// A chat left while its history loads marks nothing read.
+		eval[bool](p, `(() => {
+			const real = window.fetch;
+			window.__held2 = false;
+			window.fetch = async (input, init) => {
+				const res = await real(input, init);
+				const url = String(input instanceof Request ? input.url : input);
+				if (!window.__held2 && /\/api\/v1\/conversations\/\d+\/messages\?limit=30$/.test(url)) {
+					await new Promise(resolve => { window.__release2 = resolve; window.__held2 = true; });
+					setTimeout(() => { window.__drawn2 = true }, 500);
+				}
+				return res;
+			};
+			return true })()`)
+		eval[bool](p, fmt.Sprintf(`(location.hash = '#/chat/%d', true)`, conv.ID))
+		p.waitFor("the history held back", `window.__held2 === true`)
+		eval[bool](p, `(location.hash = '#/settings', true)`)
+		p.waitFor("Settings", `!!document.querySelector('main h1') && !document.querySelector('main .log')`)
+		eval[bool](p, `(window.__release2(), true)`)
+		p.waitFor("the chat done loading", `window.__drawn2 === true`)
+		unread("after a chat left while it loaded")
 	})
 }

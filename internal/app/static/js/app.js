@@ -174,7 +174,17 @@ async function route() {
   try {
     const mod = await import(pages[r.name]);
     if (ctx.route !== r) return; // the user moved on while it loaded
-    cleanup = await mod.render(main, ctx);
+    const done = await mod.render(main, ctx);
+    if (ctx.route !== r) {
+      // The user moved on while it drew: the page that is shown now keeps
+      // its own cleanup, and this one's ends at once (its live events,
+      // timers), never later.
+      if (typeof done === 'function') {
+        try { done(); } catch { /* as above */ }
+      }
+      return;
+    }
+    cleanup = done;
   } catch (e) {
     if (ctx.route !== r) return;
     clear(main);

@@ -733,7 +733,9 @@ function newestId(state) {
 
 async function markRead(state) {
   const newest = newestId(state);
-  if (!newest || newest <= state.lastRead || document.visibilityState !== 'visible') return;
+  // Only what is on the screen is read: never by a chat left while it
+  // still loaded.
+  if (!newest || newest <= state.lastRead || document.visibilityState !== 'visible' || !state.log.isConnected) return;
   state.lastRead = newest;
   try {
     await state.ctx.api.post(`/api/v1/conversations/${state.id}/read`, { message_id: newest });
