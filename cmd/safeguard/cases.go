@@ -230,8 +230,8 @@ func newCases(c caseConfig, st store.Store, md media.Store, vault *evidence.Vaul
 		// A cluster: packages, prepared ones and NCMEC's progress in the
 		// files every server reads.
 		reports := blob.Sub(c.files, sharedReports)
-		sub = &lawreport.StoreExport{Files: reports, Logger: log}
-		prep = &lawreport.StoreExport{Files: blob.Sub(reports, "prepared/"), Logger: log}
+		sub = &lawreport.StoreExport{Files: reports, Logger: log, Lock: exportLock(st, "report-export:")}
+		prep = &lawreport.StoreExport{Files: blob.Sub(reports, "prepared/"), Logger: log, Lock: exportLock(st, "report-prepared:")}
 		state = &ncmec.FileStore{Files: reports}
 	}
 	if c.ncmecURL != "" {

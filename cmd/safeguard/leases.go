@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/safeguard-dev/safeguard/internal/lease"
@@ -62,5 +63,18 @@ func (c nodeCollector) Collect(ch chan<- prometheus.Metric) {
 			v = 1
 		}
 		ch <- prometheus.MustNewConstMetric(leaseHeld, prometheus.GaugeValue, v, name)
+	}
+}
+
+// exportTTL bounds how long a server that died while it exported a report
+// package keeps the others from exporting the same reference.
+const exportTTL = 5 * time.Minute
+
+// exportLock holds a report reference in the leases the servers share
+// (prefix + reference) while its package is written: servers exporting one
+// reference at once take turns, and the second finds the first's receipt.
+func exportLock(st store.Store, prefix string) func(ctx context.Context, reference string) (func(), error) {
+	return func(ctx context.Context, reference string) (func(), error) {
+		return lease.Hold(ctx, lease.Store{Store: st}, prefix+reference, exportTTL)
 	}
 }

@@ -23,10 +23,16 @@ import (
 // written last and marks a whole package: a reference with a receipt is
 // complete and not written again (its receipt is returned); one without is
 // what a failed or concurrent export left, and is written over.
+//
+// Lock, if set, holds a reference while its package is written, so that
+// servers exporting the same reference at once take turns and the second
+// finds the first's receipt (the store has no create-if-absent for the
+// receipt); the servers of a cluster hold it in the database they share.
 type StoreExport struct {
 	Files  blob.Store
 	Now    func() time.Time // time.Now if nil
 	Logger *slog.Logger     // nil: no logging
+	Lock   func(ctx context.Context, reference string) (unlock func(), err error)
 }
 
 // Submit writes pkg under <reference>/ in Files.
@@ -39,6 +45,13 @@ func (e *StoreExport) Submit(ctx context.Context, pkg *Package) (Receipt, error)
 	}
 	if !blob.ValidKey(pkg.Reference) {
 		return Receipt{}, fmt.Errorf("export %s: the reference cannot name files", pkg.Reference)
+	}
+	if e.Lock != nil {
+		unlock, err := e.Lock(ctx, pkg.Reference)
+		if err != nil {
+			return Receipt{}, fmt.Errorf("export %s: %w", pkg.Reference, err)
+		}
+		defer unlock()
 	}
 	receiptKey := pkg.Reference + "/" + ExportReceipt
 	if r, err := e.readReceipt(ctx, receiptKey); err == nil || !errors.Is(err, safeguard.ErrNotFound) {

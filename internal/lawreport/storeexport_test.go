@@ -2,8 +2,11 @@ package lawreport_test
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -91,5 +94,73 @@ func TestStoreExportUnfinished(t *testing.T) {
 	}
 	if b, _ := files.Get(t.Context(), lawreporttest.Reference+"/nca-report.json"); !bytes.Equal(b, pkg.NCA) {
 		t.Error("the unfinished file was not written over")
+	}
+}
+
+// slowStore is a blob store whose every Put takes a while, so that exports
+// running at once overlap.
+type slowStore struct{ blob.Store }
+
+func (s slowStore) Put(ctx context.Context, key string, b []byte) error {
+	time.Sleep(5 * time.Millisecond)
+	return s.Store.Put(ctx, key, b)
+}
+
+// TestStoreExportAtOnce: servers exporting one reference at the same
+// moment take turns under Lock: one writes the package, every other
+// finds its receipt (Existing), and the stored receipt is that one's.
+func TestStoreExportAtOnce(t *testing.T) {
+	pkg := buildGolden(t)
+	dir, err := blob.OpenDir(filepath.Join(t.TempDir(), "store"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := slowStore{dir}
+	var mu sync.Mutex
+	lock := func(ctx context.Context, reference string) (func(), error) {
+		if reference != lawreporttest.Reference {
+			t.Errorf("locked %q", reference)
+		}
+		mu.Lock()
+		return mu.Unlock, nil
+	}
+	const servers = 4
+	recs := make([]lawreport.Receipt, servers)
+	var wg sync.WaitGroup
+	for i := range servers {
+		wg.Go(func() {
+			e := &lawreport.StoreExport{Files: files, Lock: lock, Now: func() time.Time { return lawreporttest.Now.Add(time.Duration(i+1) * time.Minute) }}
+			rec, err := e.Submit(t.Context(), pkg)
+			if err != nil {
+				t.Error(err)
+			}
+			recs[i] = rec
+		})
+	}
+	wg.Wait()
+	var first *lawreport.Receipt
+	for i := range recs {
+		if !recs[i].Existing {
+			if first != nil {
+				t.Fatalf("two exports wrote the package: %v and %v", first.SubmittedAt, recs[i].SubmittedAt)
+			}
+			first = &recs[i]
+		}
+	}
+	if first == nil {
+		t.Fatal("no export wrote the package")
+	}
+	for _, r := range recs {
+		if !r.SubmittedAt.Equal(first.SubmittedAt) {
+			t.Errorf("an export answered the receipt of %v, the package's is %v", r.SubmittedAt, first.SubmittedAt)
+		}
+	}
+	b, err := files.Get(t.Context(), lawreporttest.Reference+"/"+lawreport.ExportReceipt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored lawreport.Receipt
+	if err := json.Unmarshal(b, &stored); err != nil || !stored.SubmittedAt.Equal(first.SubmittedAt) {
+		t.Errorf("the stored receipt is of %v (%v), the answer's %v", stored.SubmittedAt, err, first.SubmittedAt)
 	}
 }

@@ -293,3 +293,31 @@ func (m *Manager) Do(ctx context.Context, name string, fn func(ctx context.Conte
 		}
 	}
 }
+
+// Hold takes the lease name on d for a holder of its own, waiting while
+// another has it (polling every 50 ms) until ctx ends, and returns the
+// function that frees it. ttl bounds how long a holder that died keeps the
+// others waiting; Hold does not renew it, so it is for work that ends well
+// within it.
+func Hold(ctx context.Context, d Driver, name string, ttl time.Duration) (release func(), err error) {
+	holder := Identity()
+	for {
+		now := time.Now()
+		ok, err := d.Take(ctx, name, holder, now, now.Add(ttl))
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return func() {
+				ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+				defer cancel()
+				d.Release(ctx, name, holder) // if not, it expires
+			}, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}

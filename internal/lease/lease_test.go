@@ -259,3 +259,62 @@ func TestDo(t *testing.T) {
 		t.Errorf("b.Do after a freed the lease: err = %v, ran = %v", err, ran)
 	}
 }
+
+// TestHold: Hold waits while another holds the name, takes it once freed,
+// gives up when its context ends, and takes a name whose holder died once
+// its time is over.
+func TestHold(t *testing.T) {
+	dsn := pgtest.Schema(t)
+	var d [2]lease.Driver
+	for i := range d {
+		st, err := postgres.Open(t.Context(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		d[i] = lease.Store{Store: st}
+	}
+	ctx := t.Context()
+	release, err := lease.Hold(ctx, d[0], "report-export:X", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiting, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	if _, err := lease.Hold(waiting, d[1], "report-export:X", time.Minute); err != context.DeadlineExceeded {
+		t.Fatalf("Hold while another holds: %v, want it to wait until its context ends", err)
+	}
+	got := make(chan error, 1)
+	go func() {
+		r, err := lease.Hold(ctx, d[1], "report-export:X", time.Minute)
+		if err == nil {
+			r()
+		}
+		got <- err
+	}()
+	select {
+	case err := <-got:
+		t.Fatalf("Hold returned %v while the other held it", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	release()
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Hold did not take the name once it was freed")
+	}
+	// A holder that never frees it: the name is free once its time is over.
+	if _, err := lease.Hold(ctx, d[0], "report-export:Y", 200*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	after, cancel2 := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel2()
+	if r, err := lease.Hold(after, d[1], "report-export:Y", time.Minute); err != nil {
+		t.Fatalf("Hold after the holder's time: %v", err)
+	} else {
+		r()
+	}
+}
