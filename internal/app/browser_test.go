@@ -135,6 +135,9 @@ func (p *tab) click(scope, name string) {
 	p.t.Helper()
 	// The page may draw the element again between finding and clicking
 	// (a live event refreshed a list): find it again then.
+	// A photo that loads moves what is below it: a click aimed before it
+	// loaded lands elsewhere. Wait (a little) for the page's pictures.
+	chromedp.Run(p.ctx, chromedp.Poll[bool](`[...document.images].every(i => i.complete)`, chromedp.WithPollingTimeout(5*time.Second)))
 	var err error
 	for range 5 {
 		sel := p.find(scope, name, "button")
