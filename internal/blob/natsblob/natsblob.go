@@ -69,6 +69,9 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 			return nil, err
 		}
 		if cfg.Replicas <= 0 { // an operator's command: the bucket as its servers made it
+			if err := kept(ctx, obs, cfg, js); err != nil {
+				return nil, err
+			}
 			return &Store{obs: obs, timeout: cfg.Timeout}, nil
 		}
 	}
@@ -82,7 +85,29 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 	if err != nil {
 		return nil, fmt.Errorf("object store %s: %w", cfg.Bucket, err)
 	}
+	if err := kept(ctx, obs, cfg, js); err != nil {
+		return nil, err
+	}
 	return &Store{obs: obs, timeout: cfg.Timeout}, nil
+}
+
+// kept refuses a bucket that does not name its cluster after it was made
+// or updated: a NATS before 2.10 drops the metadata, and then another
+// cluster would not be refused.
+func kept(ctx context.Context, obs jetstream.ObjectStore, cfg Config, js jetstream.JetStream) error {
+	if cfg.Cluster == "" {
+		return nil
+	}
+	st, err := obs.Status(ctx)
+	if err != nil {
+		return fmt.Errorf("object store %s: %w", cfg.Bucket, err)
+	}
+	if st.Metadata()[ClusterKey] != cfg.Cluster {
+		return fmt.Errorf("object store %s: the NATS server (%s) did not keep the bucket's metadata, which names the Safeguard cluster whose it is, "+
+			"so another cluster on this NATS would not be refused and would read this one's files: use NATS 2.10 or later",
+			cfg.Bucket, js.Conn().ConnectedServerVersion())
+	}
+	return nil
 }
 
 // sameCluster refuses a bucket that another Safeguard cluster made: its

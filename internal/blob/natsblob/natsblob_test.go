@@ -188,3 +188,27 @@ func TestOtherCluster(t *testing.T) {
 		}
 	}
 }
+
+// TestOldNATSRefused: a NATS before 2.10 drops the bucket's metadata, so it
+// cannot keep the cluster's name: a cluster's store refuses it, whether it
+// makes the bucket or opens it as it is.
+func TestOldNATSRefused(t *testing.T) {
+	url := natstest.StartOld(t)
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cfg := range []natsblob.Config{{Replicas: 1, Cluster: "aaaa"}, {Cluster: "aaaa"}} {
+		if _, err := natsblob.Open(t.Context(), js, cfg); err == nil || !strings.Contains(err.Error(), "use NATS 2.10 or later") {
+			t.Fatalf("%+v: %v, want it refused", cfg, err)
+		}
+	}
+	if _, err := natsblob.Open(t.Context(), js, natsblob.Config{Replicas: 1}); err != nil {
+		t.Fatalf("no cluster named: %v", err)
+	}
+}

@@ -216,6 +216,13 @@ func (b *Bus) setup(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("nats stream %s: %w", b.cfg.Stream, err)
 	}
+	if b.cfg.Cluster != "" && b.stream.CachedInfo().Config.Metadata[ClusterKey] != b.cfg.Cluster {
+		// A NATS before 2.10 drops a stream's metadata: the check above
+		// would pass for any cluster.
+		return fmt.Errorf("nats stream %s: the NATS server (%s) did not keep the stream's metadata, which names the Safeguard cluster whose it is, "+
+			"so another cluster on this NATS would not be refused and would read this one's events: use NATS 2.10 or later",
+			b.cfg.Stream, b.nc.ConnectedServerVersion())
+	}
 	// The feed: every message published from now on, in the stream's
 	// order. It starts at the sequence after the stream's last now (not
 	// "new", which would be whenever the consumer is made), and an ordered

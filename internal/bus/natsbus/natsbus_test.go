@@ -245,3 +245,25 @@ func TestOtherCluster(t *testing.T) {
 		t.Fatalf("error: %v", err)
 	}
 }
+
+// TestOldNATSRefused: a NATS before 2.10 drops the stream's metadata, so
+// it cannot keep the cluster's name: a cluster's bus refuses it, naming
+// the version to use, rather than run where another cluster would not be
+// refused.
+func TestOldNATSRefused(t *testing.T) {
+	url := natstest.StartOld(t)
+	b, err := natsbus.Open(t.Context(), natsbus.Config{URL: url, Cluster: "aaaa"})
+	if err == nil {
+		b.Close()
+		t.Fatal("a cluster's bus opened on a NATS that keeps no metadata")
+	}
+	if !strings.Contains(err.Error(), "use NATS 2.10 or later") {
+		t.Fatalf("error: %v", err)
+	}
+	// One server alone names no cluster, and runs on it.
+	b, err = natsbus.Open(t.Context(), natsbus.Config{URL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+}
