@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/blob"
@@ -41,6 +42,7 @@ const ClusterKey = "safeguard_cluster"
 // Store is a blob.Store in a JetStream object store.
 type Store struct {
 	obs     jetstream.ObjectStore
+	nc      *nats.Conn
 	timeout time.Duration
 }
 
@@ -72,7 +74,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 			if err := kept(ctx, obs, cfg, js); err != nil {
 				return nil, err
 			}
-			return &Store{obs: obs, timeout: cfg.Timeout}, nil
+			return &Store{obs: obs, nc: js.Conn(), timeout: cfg.Timeout}, nil
 		}
 	}
 	var meta map[string]string
@@ -88,7 +90,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 	if err := kept(ctx, obs, cfg, js); err != nil {
 		return nil, err
 	}
-	return &Store{obs: obs, timeout: cfg.Timeout}, nil
+	return &Store{obs: obs, nc: js.Conn(), timeout: cfg.Timeout}, nil
 }
 
 // kept refuses a bucket that does not name its cluster after it was made
@@ -144,9 +146,21 @@ func unavailable(op, key string, err error) error {
 		Message: "The file store is not available. Please try again.", Err: fmt.Errorf("%s %s: %w", op, key, err)}
 }
 
+// reachable answers unavailable at once while the connection to NATS is
+// down (closed, or reconnecting): a request then waits for no timeout.
+func (s *Store) reachable(op, key string) error {
+	if s.nc != nil && !s.nc.IsConnected() {
+		return unavailable(op, key, fmt.Errorf("not connected to NATS (%s)", s.nc.Status()))
+	}
+	return nil
+}
+
 // Put implements blob.Store.
 func (s *Store) Put(ctx context.Context, key string, data []byte) error {
 	if err := blob.CheckKey(key); err != nil {
+		return err
+	}
+	if err := s.reachable("put", key); err != nil {
 		return err
 	}
 	ctx, cancel := s.ctx(ctx)
@@ -207,6 +221,9 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
+	if err := s.reachable("get", key); err != nil {
+		return nil, err
+	}
 	b, err := s.obs.GetBytes(ctx, key)
 	if errors.Is(err, jetstream.ErrObjectNotFound) {
 		return nil, safeguard.NotFound
@@ -224,6 +241,9 @@ func (s *Store) Stat(ctx context.Context, key string) (blob.Info, error) {
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
+	if err := s.reachable("stat", key); err != nil {
+		return blob.Info{}, err
+	}
 	in, err := s.obs.GetInfo(ctx, key)
 	if errors.Is(err, jetstream.ErrObjectNotFound) {
 		return blob.Info{}, safeguard.NotFound
@@ -242,6 +262,9 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
+	if err := s.reachable("delete", key); err != nil {
+		return err
+	}
 	err := s.obs.Delete(ctx, key)
 	if err == nil || errors.Is(err, jetstream.ErrObjectNotFound) {
 		return nil
@@ -254,6 +277,9 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 func (s *Store) List(ctx context.Context, prefix string) ([]string, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
+	if err := s.reachable("list", prefix); err != nil {
+		return nil, err
+	}
 	objs, err := s.obs.List(ctx)
 	if errors.Is(err, jetstream.ErrNoObjectsFound) {
 		return nil, nil

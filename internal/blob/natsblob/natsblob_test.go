@@ -90,7 +90,8 @@ func TestShared(t *testing.T) {
 func TestDown(t *testing.T) {
 	srv := natstest.Start(t)
 	ctx := t.Context()
-	s, err := natsblob.Open(ctx, connect(t, srv), natsblob.Config{Timeout: 2e9})
+	js := connect(t, srv)
+	s, err := natsblob.Open(ctx, js, natsblob.Config{Timeout: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,8 +99,12 @@ func TestDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.Stop()
-	if _, err := s.Get(ctx, "k"); !errors.Is(err, safeguard.ErrUnavailable) {
-		t.Fatalf("Get with NATS down = %v, want ErrUnavailable", err)
+	for js.Conn().IsConnected() {
+		time.Sleep(10 * time.Millisecond)
+	}
+	// Answered at once, not after the hour of the timeout.
+	if _, err := s.Get(ctx, "k"); !errors.Is(err, safeguard.ErrUnavailable) || !strings.Contains(err.Error(), "not connected to NATS") {
+		t.Fatalf("Get with NATS down = %v, want ErrUnavailable at once", err)
 	}
 	if err := s.Put(ctx, "k2", []byte("x")); !errors.Is(err, safeguard.ErrUnavailable) {
 		t.Fatalf("Put with NATS down = %v, want ErrUnavailable", err)
