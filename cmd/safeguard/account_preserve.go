@@ -114,6 +114,9 @@ func cmdAccountExport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := needClusterFiles(keys, d.nats); err != nil {
+		return err
+	}
 	md, err := openMediaToRead(e, &d, cc.files, keys)
 	if err != nil {
 		return err

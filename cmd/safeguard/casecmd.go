@@ -94,6 +94,17 @@ func openMediaToRead(e *env, d *dataFlags, files blob.Store, keys *keyring.Keys)
 	return openMedia(serveConfig{mediaDir: d.mediaDir, mediaKeyFile: d.mediaKeyFile, mediaKey: mediaKey, files: files, keys: keys})
 }
 
+// needClusterFiles refuses a command on a cluster's database (keys from
+// its keyring) without --nats: its evidence, media and report files are in
+// the store the servers share, and without it the command would delete,
+// read or write files nobody else sees.
+func needClusterFiles(keys *keyring.Keys, nats string) error {
+	if keys != nil && nats == "" {
+		return &exitError{code: 2, err: errors.New("this database is a cluster's, whose files are in the store its servers share: give --nats URL (or SAFEGUARD_NATS)")}
+	}
+	return nil
+}
+
 // openCaseEnv opens the store and the cases service with its vault and
 // media, for a command that changes cases; what is missing is an error and
 // nothing is created.
@@ -121,11 +132,8 @@ func openCaseEnv(ctx context.Context, e *env, d *dataFlags, cc caseConfig) (*cas
 	if err != nil {
 		return fail(err)
 	}
-	if keys != nil && d.nats == "" {
-		// Its evidence, media and report files are in the store the servers
-		// share: without it a command would delete, read or write files
-		// nobody else sees.
-		return fail(&exitError{code: 2, err: errors.New("this database is a cluster's, whose files are in the store its servers share: give --nats URL (or SAFEGUARD_NATS)")})
+	if err := needClusterFiles(keys, d.nats); err != nil {
+		return fail(err)
 	}
 	md, err := openMediaToRead(e, d, cc.files, keys)
 	if err != nil {
@@ -307,10 +315,10 @@ func reportOutcome(e *env, v *cases.CaseView, rec *lawreport.Receipt) error {
 	fmt.Fprintf(e.stdout, "case %d: %s (%s)\n", v.ID, v.Status, v.Decision)
 	switch {
 	case v.Status == safeguard.CaseReportFailed:
-		return &exitError{code: 1, err: fmt.Errorf("report failed: %s (retry with '%s case report-retry %d')", v.ReportFailure, invokedAs, v.ID)}
+		return &exitError{code: 1, err: fmt.Errorf("report failed: %s (retry with '%s case report-retry %d', with this command's --data, --db and --nats)", v.ReportFailure, invokedAs, v.ID)}
 	case v.Status == safeguard.CaseAwaitingSubmission:
 		fmt.Fprintf(e.stdout, "report package awaiting manual submission: %s\n"+
-			"once submitted: %s case report-submitted %d --reference REF\n", v.ReportPackage, invokedAs, v.ID)
+			"once submitted: %s case report-submitted %d --reference REF (with this command's --data, --db and --nats)\n", v.ReportPackage, invokedAs, v.ID)
 	case rec != nil:
 		fmt.Fprintf(e.stdout, "report %s filed: %s %s\n", rec.Reference, rec.Destination, rec.ID)
 	}
@@ -443,7 +451,7 @@ func cmdEvidencePubkey(ctx context.Context, e *env, args []string) error {
 	}
 	d.resolve()
 	if err := mustExist(d.evidenceKey, "evidence signing key", "evidence-key"); err != nil {
-		return err
+		return fmt.Errorf("%w; a cluster's key is in its database's keyring: give its --db", err)
 	}
 	key, err := evidence.LoadKey(d.evidenceKey)
 	if err != nil {
@@ -477,7 +485,7 @@ func cmdEvidenceKeygen(ctx context.Context, e *env, args []string) error {
 // wrongEvidenceKey is what evidence verify says when the pinned key signed
 // no checkpoint of a log otherwise consistent.
 const wrongEvidenceKey = "the pinned key did not sign this log: check --evidence-pubkey " +
-	"(the key 'safeguard evidence pubkey' prints, as logged when the server first started)"
+	"(the key 'safeguard evidence pubkey' prints, with the cluster's --db for a cluster, as logged when the server first started)"
 
 // cmdEvidenceVerify checks the evidence log and its items against the
 // pinned public key.
@@ -518,6 +526,9 @@ func cmdEvidenceVerify(ctx context.Context, e *env, args []string) error {
 	cc.files = files
 	keys, err := commandKeys(ctx, e, st)
 	if err != nil {
+		return err
+	}
+	if err := needClusterFiles(keys, d.nats); err != nil {
 		return err
 	}
 	var items *media.Sealed

@@ -169,10 +169,11 @@ func TestClusterFiles(t *testing.T) {
 
 	// The log and every item verify from the shared files, with the
 	// command an operator runs anywhere, given the key-encryption key.
-	out, errOut, code := runCmd(t, map[string]string{"SAFEGUARD_KEK": testKEK}, "evidence", "verify", "--db", cl.db, "--nats", cl.nats.URL(),
+	// The cluster's NATS as the environment gives it, as to every command.
+	out, errOut, code := runCmd(t, map[string]string{"SAFEGUARD_KEK": testKEK, "SAFEGUARD_NATS": cl.nats.URL()}, "evidence", "verify", "--db", cl.db,
 		"--evidence-dir", filepath.Join(t.TempDir(), "evidence"), "--evidence-pubkey", hex.EncodeToString(pub))
 	if code != 0 || !regexp.MustCompile(`[1-9]\d* items checked`).MatchString(out) {
-		t.Fatalf("evidence verify --nats: exit %d\n%s%s", code, out, errOut)
+		t.Fatalf("evidence verify with SAFEGUARD_NATS: exit %d\n%s%s", code, out, errOut)
 	}
 
 	// An operator on a server's data directory writes the case's package
@@ -186,7 +187,8 @@ func TestClusterFiles(t *testing.T) {
 	// Without --nats, a command on the cluster's database would use files
 	// nobody else sees: it is refused, and retention deletes nothing.
 	for _, args := range [][]string{{"report", "export", "--case", strconv.FormatInt(id, 10), "--out", filepath.Join(t.TempDir(), "x")},
-		{"evidence", "retain"}} {
+		{"evidence", "retain"}, {"evidence", "verify", "--evidence-pubkey", hex.EncodeToString(pub)},
+		{"account", "export", handleOf(t, adult), "--reference", "order 1", "--by", "amir", "--out", filepath.Join(t.TempDir(), "y")}} {
 		args = append(args, "--data", t.TempDir(), "--db", cl.db)
 		if _, stderr, code := runCmd(t, map[string]string{"SAFEGUARD_KEK": testKEK}, args...); code != 2 ||
 			!strings.Contains(stderr, "give --nats URL") {

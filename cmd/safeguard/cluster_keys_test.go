@@ -184,7 +184,8 @@ func TestClusterKeys(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "evidence log verified") || m == nil || m[2] != m[3] || m[2] == "0" {
 		t.Fatalf("evidence verify with the KEK: exit %d\n%s%s", code, out, errOut)
 	}
-	if _, errOut, code = runCmd(t, nil, verifyArgs...); code == 0 || !strings.Contains(errOut, "this database is a cluster's") {
+	if _, errOut, code = runCmd(t, nil, verifyArgs...); code == 0 || !strings.Contains(errOut, "this database is a cluster's") ||
+		!strings.Contains(errOut, "SAFEGUARD_KEK_FILE") || strings.Contains(errOut, "--kek-file") {
 		t.Fatalf("evidence verify without the KEK: exit %d, %s", code, errOut)
 	}
 }

@@ -303,7 +303,13 @@ func commandKeys(ctx context.Context, e *env, st store.Store) (*keyring.Keys, er
 	if err != nil || empty {
 		return nil, err
 	}
-	kek, err := loadKEK(e.getenv("SAFEGUARD_KEK"), e.getenv("SAFEGUARD_KEK_FILE"))
+	env, file := e.getenv("SAFEGUARD_KEK"), e.getenv("SAFEGUARD_KEK_FILE")
+	if env == "" && file == "" {
+		// The commands but serve and keys have no --kek-file.
+		return nil, errors.New("this database is a cluster's, whose keys are in its keyring, sealed under a key-encryption key: " +
+			"give it in SAFEGUARD_KEK, or the file that holds it in SAFEGUARD_KEK_FILE (docs/scaling.md, \"Keys\")")
+	}
+	kek, err := loadKEK(env, file)
 	if err != nil {
 		return nil, fmt.Errorf("this database is a cluster's, whose keys are in its keyring: %w", err)
 	}

@@ -302,7 +302,7 @@ func newFlagSet(e *env, name, synopsis string) *flag.FlagSet {
 var commandLineOnly = map[string]bool{"reset": true, "exit": true, "dir": true}
 
 // connectionFlags are the settings that say where the data and the services
-// are (the data directory, the database, the key files, addresses, TLS,
+// are (the data directory, the database, the cluster's NATS, the key files, addresses, TLS,
 // logs) and the server's settings other commands share (the apps, the
 // encryption policy, what reports say of the service, the retention
 // periods): the environment may give them to every command. Any other flag
@@ -316,7 +316,7 @@ var connectionFlags = map[string]bool{
 	"log-level": true, "log-format": true, "ncmec-url": true, "ncmec-user": true,
 	"password-reset-ttl": true, "audit-retention": true, "content-retention": true, "reference-retention": true,
 	"apps": true, "encryption": true, "service-name": true, "report-email": true, "report-org": true, "test-reports": true,
-	"argon2-memory": true, "argon2-time": true,
+	"argon2-memory": true, "argon2-time": true, "nats": true,
 }
 
 // dataLocation are the flags that say where a part of the data is.

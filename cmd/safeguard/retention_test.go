@@ -126,3 +126,24 @@ func TestServeNATSReplicas(t *testing.T) {
 		}
 	}
 }
+
+// TestServeClusterKeyFiles: a server of a cluster reads its keys from the
+// keyring alone, so a key file given to it is refused, not ignored.
+func TestServeClusterKeyFiles(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		args []string
+		flag string
+	}{
+		{nil, []string{"--media-key-file", "m.key"}, "--media-key-file"},
+		{nil, []string{"--evidence-key", "e.key"}, "--evidence-key"},
+		{map[string]string{"SAFEGUARD_FRANKING_KEYS_FILE": "f.keys"}, nil, "--franking-keys-file"},
+	} {
+		args := append([]string{"serve", "--data", t.TempDir(), "--metrics-addr", "", "--addr", "127.0.0.1:99999",
+			"--nats", "nats://127.0.0.1:1", "--db", "postgres://127.0.0.1:1/none"}, tc.args...)
+		_, errOut, code := runCmd(t, tc.env, args...)
+		if code != 2 || !strings.Contains(errOut, "reads no key file ("+tc.flag+")") {
+			t.Errorf("%v %v: exit %d, %q; want the key file refused", tc.env, tc.args, code, errOut)
+		}
+	}
+}

@@ -184,6 +184,29 @@ func bindServeFlags(fs *flag.FlagSet, c *serveConfig, withData bool) {
 	fs.DurationVar(&c.decodeWait, "decode-wait", imaging.DefaultMemoryWait, "how long an image waits for room in --decode-budget before its upload is answered 503")
 }
 
+// keyFilesInCluster refuses key files given to a server of a cluster,
+// which reads its keys from the database's keyring only: a file given
+// would be ignored without a word.
+func (c *serveConfig) keyFilesInCluster() error {
+	if c.nats == "" {
+		return nil
+	}
+	var given []string
+	for _, f := range []struct{ flag, path string }{
+		{"--media-key-file", c.where.mediaKeyFile}, {"--guardian-key-file", c.guardianKeyFile},
+		{"--franking-keys-file", c.frankingKeysFile}, {"--evidence-key", c.where.evidenceKey},
+	} {
+		if f.path != "" {
+			given = append(given, f.flag)
+		}
+	}
+	if len(given) > 0 {
+		return fmt.Errorf("--nats: a cluster keeps its keys in the database's keyring and reads no key file (%s): "+
+			"put the keys there with 'safeguard keys import' before the first server starts, and leave these out", strings.Join(given, ", "))
+	}
+	return nil
+}
+
 // resolve fills in every path not given from the data directory.
 func (c *serveConfig) resolve() {
 	c.where.resolve()
@@ -211,6 +234,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	if err := c.nudity.checkThresholds(); err != nil {
 		return err
+	}
+	if err := c.keyFilesInCluster(); err != nil {
+		return &exitError{code: 2, err: err}
 	}
 	c.resolve()
 	c.readSecrets(e)
