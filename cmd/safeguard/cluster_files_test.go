@@ -3,6 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -21,6 +26,7 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/evidence"
 	"github.com/safeguard-dev/safeguard/internal/hashbank/hashbanktest"
 	"github.com/safeguard-dev/safeguard/internal/media"
+	"github.com/safeguard-dev/safeguard/internal/moderators"
 	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
@@ -136,6 +142,11 @@ func TestClusterFiles(t *testing.T) {
 	if !bytes.Equal(rev.Data, jpeg) {
 		t.Fatalf("revealed %d bytes, want the %d sent", len(rev.Data), len(jpeg))
 	}
+
+	// A moderator reveals the image in the console on A; behind a load
+	// balancer their next request, for the image, may reach B, which
+	// shows it too (read again there, and recorded).
+	consoleReveal(t, a, b, id, item, jpeg)
 
 	// A moderator on B decides to report: the package is in the shared
 	// files, with the image; the one prepared when the case opened too.
@@ -276,5 +287,64 @@ func TestClusterE2EEBlob(t *testing.T) {
 		if _, err := on(y, srv).Blob(ctx, conv.ID, bl.ID); client.ErrorCode(err) != "not_found" {
 			t.Errorf("a deleted attachment through %s: %v", srv.url, err)
 		}
+	}
+}
+
+// consoleReveal logs a moderator into the console on a, reveals item seq
+// of case id there, and fetches the image with the reveal's token on b.
+func consoleReveal(t *testing.T, a, b *running, id, seq int64, want []byte) {
+	t.Helper()
+	const password = "a moderator's long password"
+	if _, err := a.mods.Add(t.Context(), moderators.Operator, "reveal_mod", safeguard.RoleSenior, password); err != nil {
+		t.Fatal(err)
+	}
+	jar, _ := cookiejar.New(nil) // cookies go to every port of 127.0.0.1: one browser, two servers
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	get := func(u string) (int, []byte) {
+		t.Helper()
+		resp, err := c.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, body
+	}
+	_, page := get(a.url + "/console/login")
+	m := consoleFormToken.FindSubmatch(page)
+	if m == nil {
+		t.Fatal("no form token on the login page")
+	}
+	resp, err := c.PostForm(a.url+"/console/login", url.Values{"name": {"reveal_mod"}, "password": {password}, "csrf": {string(m[1])}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("console login: %d", resp.StatusCode)
+	}
+	status, page := get(fmt.Sprintf("%s/console/cases/%d", a.url, id))
+	if m = consoleFormToken.FindSubmatch(page); status != http.StatusOK || m == nil {
+		t.Fatalf("the case page: %d, form token %v", status, m != nil)
+	}
+	resp, err = c.PostForm(fmt.Sprintf("%s/console/cases/%d/evidence/%d/reveal", a.url, id, seq),
+		url.Values{"csrf": {string(m[1])}, "why": {"TEST: review of the match"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || resp.StatusCode != http.StatusSeeOther || loc.Query().Get("shown") == "" {
+		t.Fatalf("reveal on A: %d, to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	original := fmt.Sprintf("/console/cases/%d/evidence/%d/original?shown=%s", id, seq, url.QueryEscape(loc.Query().Get("shown")))
+	for _, srv := range []*running{a, b} {
+		if status, body := get(srv.url + original); status != http.StatusOK || !bytes.Equal(body, want) {
+			t.Fatalf("the revealed image through %s: %d, %d bytes; want the %d revealed", srv.url, status, len(body), len(want))
+		}
+	}
+	// A token changed by a byte is refused on B.
+	if status, _ := get(b.url + original[:len(original)-1] + "A"); status != http.StatusNotFound {
+		t.Fatalf("a changed token on B: %d, want 404", status)
 	}
 }

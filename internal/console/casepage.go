@@ -161,7 +161,7 @@ func (h *handler) caseData(ctx context.Context, rq *request, v *cases.CaseView, 
 	ppl := people{accounts: accounts, now: h.clock()}
 	d.Sender = ppl.who(c.SenderID, nil)
 	caseMessages, numbers := d.addOccurrences(v, dets, ppl)
-	d.Conversation = h.conversationOf(rq, d, shown, numbers, ppl)
+	d.Conversation = h.conversationOf(ctx, rq, d, shown, numbers, ppl)
 	h.addEvidence(ctx, d, rq, v, accounts, shown, caseMessages)
 	d.addAppeals(v, rq)
 	return d, nil
@@ -280,7 +280,7 @@ func (d *caseData) addOccurrences(v *cases.CaseView, dets map[int64]*safeguard.D
 func (h *handler) addEvidence(ctx context.Context, d *caseData, rq *request, v *cases.CaseView, accounts map[int64]*safeguard.Account, shown []string, caseMessages map[int64]bool) {
 	var gr *grant // the one item revealed
 	for _, t := range shown {
-		if g := h.grants.get(t, rq.sess.TokenHash, v.Case.ID); g != nil && g.entry != nil {
+		if g := h.grant(ctx, rq, t, v.Case.ID); g != nil && g.entry != nil {
 			gr = g
 		}
 	}

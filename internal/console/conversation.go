@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -36,7 +37,7 @@ type conversationRow struct {
 // conversationOf describes the conversation for the page: how much is
 // preserved, and the thread when one of tokens is its live grant for this
 // session. numbers are the flagged messages' numbers in the conversation.
-func (h *handler) conversationOf(rq *request, d *caseData, tokens []string, numbers map[int64]int, ppl people) *conversationView {
+func (h *handler) conversationOf(ctx context.Context, rq *request, d *caseData, tokens []string, numbers map[int64]int, ppl people) *conversationView {
 	v := d.CaseView
 	cv := &conversationView{}
 	deleted := map[int64]bool{}
@@ -64,7 +65,7 @@ func (h *handler) conversationOf(rq *request, d *caseData, tokens []string, numb
 			cv.Flagged++
 		}
 	}
-	gr := h.threadGrant(rq, v.Case.ID, tokens)
+	gr := h.threadGrant(ctx, rq, v.Case.ID, tokens)
 	if gr == nil {
 		return cv
 	}
@@ -88,9 +89,9 @@ func (h *handler) conversationOf(rq *request, d *caseData, tokens []string, numb
 
 // threadGrant returns the live grant of the case's conversation among
 // tokens, or nil.
-func (h *handler) threadGrant(rq *request, caseID int64, tokens []string) *grant {
+func (h *handler) threadGrant(ctx context.Context, rq *request, caseID int64, tokens []string) *grant {
 	for _, t := range tokens {
-		if gr := h.grants.get(t, rq.sess.TokenHash, caseID); gr != nil && gr.thread != nil {
+		if gr := h.grant(ctx, rq, t, caseID); gr != nil && gr.thread != nil {
 			return gr
 		}
 	}
@@ -129,7 +130,8 @@ func (h *handler) revealConversation(w http.ResponseWriter, r *http.Request, rq 
 		h.fail(w, r, rq, err)
 		return
 	}
-	token := h.grants.addThread(rq.sess.TokenHash, id, t)
+	until := h.grants.until()
+	token := h.grants.addThread(rq.sess.TokenHash, signGrant(rq.sess.CSRFToken, id, 0, until), until, id, t)
 	q := url.Values{"shown": {token}}
 	http.Redirect(w, r, fmt.Sprintf("/console/cases/%d?%s#conversation", id, q.Encode()), http.StatusSeeOther)
 }

@@ -2,6 +2,9 @@ package console
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -18,9 +21,11 @@ import (
 
 // A grant lets one session see one revealed item for a while after the
 // audited reveal, without another read of the vault. Grants live in this
-// process's memory only: bytes revealed are never written anywhere else,
-// and a server that did not make a grant does not know it (the moderator
-// reveals again, which is recorded again).
+// process's memory only: bytes revealed are never written anywhere else.
+// Its token says what it grants and until when, signed with the session's
+// CSRF token (a secret of the session, which every server of a cluster
+// reads from the store): a server that did not make the grant honours it
+// by reading the item again, a read recorded like the first (handler.grant).
 type grant struct {
 	token   string
 	session string // the session's token hash, hex
@@ -52,26 +57,31 @@ func newGrants(now func() time.Time, ttl time.Duration) *grants {
 	return &grants{now: now, ttl: ttl, m: map[string]*grant{}}
 }
 
-// add stores a grant of one item and returns its token.
-func (g *grants) add(session []byte, caseID int64, e *safeguard.EvidenceEntry, data []byte) string {
-	return g.put(&grant{session: fmt.Sprintf("%x", session), caseID: caseID, entry: e, data: data, size: len(data)})
+// add stores a grant of one item under token, until expires.
+func (g *grants) add(session []byte, token string, expires time.Time, caseID int64, e *safeguard.EvidenceEntry, data []byte) string {
+	return g.put(&grant{token: token, expires: expires, session: fmt.Sprintf("%x", session), caseID: caseID, entry: e, data: data, size: len(data)})
 }
 
-// addThread stores a grant of a case's conversation and returns its token.
-func (g *grants) addThread(session []byte, caseID int64, t *cases.Thread) string {
+// addThread stores a grant of a case's conversation under token, until
+// expires.
+func (g *grants) addThread(session []byte, token string, expires time.Time, caseID int64, t *cases.Thread) string {
 	size := 0
 	for _, m := range t.Messages {
 		size += len(m.Text) + 64
 	}
-	return g.put(&grant{session: fmt.Sprintf("%x", session), caseID: caseID, thread: t, size: size})
+	return g.put(&grant{token: token, expires: expires, session: fmt.Sprintf("%x", session), caseID: caseID, thread: t, size: size})
 }
 
-// put stores gr with a new token, for the reveal window, and returns the
-// token.
+// until is when a grant made now ends.
+func (g *grants) until() time.Time { return g.now().Add(g.ttl).Truncate(time.Second) }
+
+// put stores gr (its token and end set) and returns its token.
 func (g *grants) put(gr *grant) string {
-	gr.token, gr.expires = randomToken(), g.now().Add(g.ttl)
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if g.m[gr.token] != nil {
+		g.drop(gr.token)
+	}
 	g.m[gr.token] = gr
 	g.order = append(g.order, gr.token)
 	g.nbytes += gr.size
@@ -231,10 +241,11 @@ func (h *handler) reveal(w http.ResponseWriter, r *http.Request, rq *request) {
 		h.fail(w, r, rq, err)
 		return
 	}
-	token := h.grants.add(rq.sess.TokenHash, id, e, data)
+	until := h.grants.until()
+	token := h.grants.add(rq.sess.TokenHash, signGrant(rq.sess.CSRFToken, id, seq, until), until, id, e, data)
 	q := url.Values{"shown": {token}}
 	if keep := r.PostFormValue("keep"); keep != "" {
-		if gr := h.grants.get(keep, rq.sess.TokenHash, id); gr != nil && gr.thread != nil {
+		if gr := h.grant(r.Context(), rq, keep, id); gr != nil && gr.thread != nil {
 			q.Add("shown", keep) // the conversation stays open
 		}
 	}
@@ -292,7 +303,7 @@ func (h *handler) original(w http.ResponseWriter, r *http.Request, rq *request) 
 		h.fail(w, r, rq, err)
 		return
 	}
-	gr := h.grants.get(r.URL.Query().Get("shown"), rq.sess.TokenHash, ids[0])
+	gr := h.grant(r.Context(), rq, r.URL.Query().Get("shown"), ids[0])
 	if gr == nil || gr.entry == nil || gr.entry.Seq != ids[1] || !isImage(gr.entry) {
 		h.fail(w, r, rq, safeguard.Errorf(safeguard.ErrNotFound, "not_revealed",
 			"This image is not revealed to you now. Reveal it on the case page (the reveal is recorded)."))
@@ -307,4 +318,75 @@ func (h *handler) original(w http.ResponseWriter, r *http.Request, rq *request) 
 	w.Header().Set("Content-Length", strconv.Itoa(len(gr.data)))
 	w.Header().Set("Content-Disposition", "inline")
 	w.Write(gr.data)
+}
+
+// signGrant is the token of a grant of item seq (0: the conversation) of
+// case caseID until until, for the session whose CSRF token is csrf.
+func signGrant(csrf string, caseID, seq int64, until time.Time) string {
+	body := fmt.Sprintf("%d.%d.%d", caseID, seq, until.Unix())
+	return body + "." + grantMAC(csrf, body)
+}
+
+func grantMAC(csrf, body string) string {
+	m := hmac.New(sha256.New, []byte(csrf))
+	m.Write([]byte("console grant " + body))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// parseGrant reads a token signGrant made for the session whose CSRF
+// token is csrf; false for any other.
+func parseGrant(csrf, token string) (caseID, seq int64, until time.Time, ok bool) {
+	parts := strings.Split(token, ".")
+	if len(parts) != 4 || csrf == "" {
+		return 0, 0, time.Time{}, false
+	}
+	body := strings.Join(parts[:3], ".")
+	if !hmac.Equal([]byte(parts[3]), []byte(grantMAC(csrf, body))) {
+		return 0, 0, time.Time{}, false
+	}
+	var n [3]int64
+	for i := range n {
+		v, err := strconv.ParseInt(parts[i], 10, 64)
+		if err != nil || v < 0 {
+			return 0, 0, time.Time{}, false
+		}
+		n[i] = v
+	}
+	return n[0], n[1], time.Unix(n[2], 0), true
+}
+
+// grant returns the live grant of token for the session and case: the one
+// this server holds, or else, for a token another server of the cluster
+// signed for this session, the same reveal made here again (the item or
+// the conversation read again, and recorded, as the moderator may still
+// see it), or nil.
+func (h *handler) grant(ctx context.Context, rq *request, token string, caseID int64) *grant {
+	if gr := h.grants.get(token, rq.sess.TokenHash, caseID); gr != nil {
+		return gr
+	}
+	id, seq, until, ok := parseGrant(rq.sess.CSRFToken, token)
+	if !ok || id != caseID || !h.clock().Before(until) || !rq.can(moderators.RevealEvidence) {
+		return nil
+	}
+	why := fmt.Sprintf("the reveal of %s, shown by another server of the cluster", until.Add(-h.grants.ttl).UTC().Format(time.RFC3339))
+	if seq == 0 {
+		if _, err := h.caseFor(ctx, rq, caseID); err != nil {
+			return nil
+		}
+		t, err := h.Cases.RevealConversation(ctx, caseID, rq.moderator(), why)
+		if err != nil {
+			return nil
+		}
+		h.grants.addThread(rq.sess.TokenHash, token, until, caseID, t)
+	} else {
+		if _, _, err := h.entryFor(ctx, rq, caseID, seq); err != nil {
+			return nil
+		}
+		e, data, err := h.Cases.Reveal(ctx, caseID, seq, rq.moderator(), why)
+		if err != nil {
+			return nil
+		}
+		h.grants.add(rq.sess.TokenHash, token, until, caseID, e, data)
+	}
+	return h.grants.get(token, rq.sess.TokenHash, caseID)
 }

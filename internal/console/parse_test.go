@@ -2,10 +2,12 @@ package console
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -179,7 +181,7 @@ func TestGrants(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	g := newGrants(func() time.Time { return now }, time.Minute)
 	e := &safeguard.EvidenceEntry{Seq: 4, CaseID: 2}
-	tok := g.add([]byte("session-a"), 2, e, []byte("bytes"))
+	tok := g.add([]byte("session-a"), signGrant("csrf-a", 2, 4, g.until()), g.until(), 2, e, []byte("bytes"))
 	if g.get(tok, []byte("session-a"), 2) == nil {
 		t.Fatal("the grant is not there")
 	}
@@ -204,10 +206,32 @@ func TestGrants(t *testing.T) {
 	}
 	// Bounds: the oldest go first.
 	for i := range maxGrants + 10 {
-		g.add([]byte("s"), int64(i), e, []byte("x"))
+		g.add([]byte("s"), signGrant("c", int64(i), 4, g.until()), g.until(), int64(i), e, []byte("x"))
 	}
 	if len(g.m) != maxGrants || len(g.order) != maxGrants {
 		t.Errorf("%d grants kept (%d in order), want %d", len(g.m), len(g.order), maxGrants)
+	}
+}
+
+// TestGrantTokens: a grant's token says its case, item and end, signed
+// for one session; any change, or another session's secret, is refused.
+func TestGrantTokens(t *testing.T) {
+	until := time.Date(2026, 1, 1, 0, 5, 0, 0, time.UTC)
+	tok := signGrant("csrf-a", 7, 12, until)
+	if id, seq, end, ok := parseGrant("csrf-a", tok); !ok || id != 7 || seq != 12 || !end.Equal(until) {
+		t.Fatalf("parseGrant = %d %d %v %v", id, seq, end, ok)
+	}
+	for _, tc := range []struct{ name, csrf, tok string }{
+		{"another session", "csrf-b", tok},
+		{"no session secret", "", tok},
+		{"another case", "csrf-a", "8" + tok[1:]},
+		{"a later end", "csrf-a", strings.Replace(tok, fmt.Sprint(until.Unix()), fmt.Sprint(until.Unix()+60), 1)},
+		{"no signature", "csrf-a", tok[:strings.LastIndex(tok, ".")]},
+		{"a random token", "csrf-a", randomToken()},
+	} {
+		if _, _, _, ok := parseGrant(tc.csrf, tc.tok); ok {
+			t.Errorf("%s: accepted", tc.name)
+		}
 	}
 }
 

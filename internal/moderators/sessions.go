@@ -13,6 +13,30 @@ import (
 	pw "github.com/safeguard-dev/safeguard/internal/password"
 )
 
+// rehash returns the password hashed again at the service's cost when
+// hash, which it matched, was made at another (before the cost was
+// changed, or by a command given another), else "": once rehashed, a
+// login takes as long whether its name exists or not.
+func (s *Service) rehash(ctx context.Context, hash, password string) (string, error) {
+	if cost, ok := pw.CostOf(hash); !ok || cost == s.cfg.Argon2 {
+		return "", nil
+	}
+	return s.cfg.Passwords.Hash(ctx, s.cfg.Argon2, password)
+}
+
+// replaceHash stores rehash, if any, as moderator id's password hash,
+// unless the password was changed since old was read.
+func replaceHash(ctx context.Context, tx Tx, id int64, old, rehash string) error {
+	if rehash == "" {
+		return nil
+	}
+	cur, err := tx.ModeratorPasswordHash(ctx, id)
+	if err != nil || cur != old {
+		return err
+	}
+	return tx.SetModeratorPassword(ctx, id, rehash)
+}
+
 // sqlName is the form names compare in: case-insensitively.
 func sqlName(name string) string { return strings.ToLower(name) }
 
@@ -80,12 +104,9 @@ func (s *Service) Login(ctx context.Context, name, password string, from netip.A
 	if err != nil {
 		return "", nil, err
 	}
-	// A password hashed at another cost than the servers' (before the
-	// cost was changed) is hashed again at theirs once it is given right:
-	// a login then takes as long whether its name exists or not.
 	var rehash string
-	if cost, parsed := pw.CostOf(hash); ok && !m.Disabled && parsed && cost != s.cfg.Argon2 {
-		if rehash, err = s.cfg.Passwords.Hash(ctx, s.cfg.Argon2, password); err != nil {
+	if ok && !m.Disabled {
+		if rehash, err = s.rehash(ctx, hash, password); err != nil {
 			return "", nil, err
 		}
 	}
@@ -112,15 +133,8 @@ func (s *Service) Login(ctx context.Context, name, password string, from netip.A
 		if err := audit(ctx, tx, now, m.Name, action, m, reason, detail); err != nil {
 			return err
 		}
-		if rehash != "" {
-			// Unless the password was changed meanwhile.
-			if cur, err := tx.ModeratorPasswordHash(ctx, m.ID); err != nil {
-				return err
-			} else if cur == hash {
-				if err := tx.SetModeratorPassword(ctx, m.ID, rehash); err != nil {
-					return err
-				}
-			}
+		if err := replaceHash(ctx, tx, m.ID, hash, rehash); err != nil {
+			return err
 		}
 		if sess != nil {
 			return tx.CreateModeratorSession(ctx, sess)
