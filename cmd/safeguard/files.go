@@ -32,6 +32,13 @@ func bindClusterFiles(fs *flag.FlagSet, d *dataFlags) {
 // (one server, its files in the data directory) it opens nothing: files is
 // nil and close does nothing.
 func openClusterFiles(ctx context.Context, url string) (files blob.Store, close func(), err error) {
+	return openClusterFilesOf(ctx, url, "")
+}
+
+// openClusterFilesOf is openClusterFiles for the cluster named cluster
+// (clusterID): a store another cluster made is refused, and one not made
+// yet is made with the name.
+func openClusterFilesOf(ctx context.Context, url, cluster string) (files blob.Store, close func(), err error) {
 	if url == "" {
 		return nil, func() {}, nil
 	}
@@ -41,7 +48,7 @@ func openClusterFiles(ctx context.Context, url string) (files blob.Store, close 
 	}
 	js, err := jetstream.New(nc)
 	if err == nil {
-		files, err = natsblob.Open(ctx, js, natsblob.Config{})
+		files, err = natsblob.Open(ctx, js, natsblob.Config{Cluster: cluster})
 	}
 	if err != nil {
 		nc.Close()

@@ -128,6 +128,7 @@ var commands = []command{
 	{name: "case", summary: "review cases: list, show, decide", subs: caseCommands},
 	{name: "report", summary: "export a case's law-enforcement report package", subs: reportCommands},
 	{name: "evidence", summary: "the evidence vault: verify, pubkey, keygen, retain", subs: evidenceCommands},
+	{name: "files", summary: "the files a cluster keeps in the object store its servers share: import", subs: filesCommands},
 	{name: "keys", summary: "the keyring a cluster keeps in its database: import, rotate-franking, rotate-kek", subs: keysCommands},
 	{name: "account", summary: "chat accounts: find, show, verify, unverify, suspend, unsuspend, guardian, reset-password, delete, sessions, logout", subs: accountCommands},
 	{name: "moderator", summary: "moderators of the console: add, list, disable, enable, role, password", subs: moderatorCommands},
