@@ -234,3 +234,39 @@ func TestStoreStreams(t *testing.T) {
 		})
 	}
 }
+
+// TestClusterReportOnce: a report sent many times at once, through both
+// servers, is stored once: every answer names the one report.
+func TestClusterReportOnce(t *testing.T) {
+	cl := startCluster(t, 2, nil)
+	a, b := cl.nodes[0], cl.nodes[1]
+	ctx := t.Context()
+	adult, teen, conv := teenAndAdult(t, a)
+	m, err := adult.SendText(ctx, conv, "are you on your own this weekend")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const tries = 10
+	ids := make([]int64, tries)
+	var wg sync.WaitGroup
+	for i := range tries {
+		srv := a
+		if i%2 == 1 {
+			srv = b
+		}
+		wg.Go(func() {
+			rec, err := on(teen, srv).Report(ctx, client.ReportRequest{MessageID: m.ID, Reason: "mean_or_threatening"})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			ids[i] = rec.ID
+		})
+	}
+	wg.Wait()
+	for _, id := range ids {
+		if id != ids[0] {
+			t.Fatalf("one report sent %d times at once was stored as reports %v", tries, ids)
+		}
+	}
+}

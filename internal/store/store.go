@@ -651,7 +651,10 @@ type CaseTx interface {
 
 	CreateUserReport(ctx context.Context, r *safeguard.MemberReport) error
 	// RecentUserReport returns the newest report by reporterID of target made
-	// at or after since.
+	// at or after since. It first locks the pair until the transaction
+	// ends, so that the same report sent twice
+	// at once (to two servers) is stored once: the second waits, then
+	// finds the first.
 	RecentUserReport(ctx context.Context, reporterID int64, target string, since time.Time) (*safeguard.MemberReport, error)
 
 	// AddCaseReport stores a filed report and sets r.ID. A reference filed

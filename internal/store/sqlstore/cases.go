@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -342,6 +343,11 @@ func (t *Tx) CreateUserReport(ctx context.Context, r *safeguard.MemberReport) er
 
 // RecentUserReport implements store.CaseTx.
 func (t *Tx) RecentUserReport(ctx context.Context, reporterID int64, target string, since time.Time) (*safeguard.MemberReport, error) {
+	if t.d.KeyLock != "" {
+		if _, err := t.exec(ctx, t.d.KeyLock, "user-report:"+strconv.FormatInt(reporterID, 10)+":"+target); err != nil {
+			return nil, t.d.Err(err, "lock user report")
+		}
+	}
 	var (
 		r  safeguard.MemberReport
 		at int64
