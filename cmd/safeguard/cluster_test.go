@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/safeguard-dev/safeguard/client"
 	"github.com/safeguard-dev/safeguard/internal/bus/natsbus/natstest"
+	"github.com/safeguard-dev/safeguard/internal/keyring"
 	"github.com/safeguard-dev/safeguard/internal/ratelimit"
 	"github.com/safeguard-dev/safeguard/internal/store/postgres/pgtest"
 )
@@ -295,9 +297,44 @@ func TestClusterNATSDown(t *testing.T) {
 // a reason.
 func TestClusterNeedsPostgres(t *testing.T) {
 	dir := t.TempDir()
-	_, errOut, code := runCmd(t, nil, append(serverArgs(dir, filepath.Join(dir, "safeguard.db")), "--nats", "nats://127.0.0.1:1")...)
+	_, errOut, code := runCmd(t, nil, clusterServerArgs(dir, filepath.Join(dir, "safeguard.db"), "nats://127.0.0.1:1")...)
 	if code == 0 || !strings.Contains(errOut, "--nats: a cluster keeps its data in PostgreSQL") {
 		t.Fatalf("serve --nats on SQLite: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// clusterServerArgs is serve's command line for a server of a cluster on
+// db and nats, its data directory dir (no key files: a cluster's keys are
+// in its keyring).
+func clusterServerArgs(dir, db, nats string) []string {
+	return []string{"serve", "--addr", "127.0.0.1:0", "--db", db, "--data", dir, "--metrics-addr", "", "--nats", nats}
+}
+
+// TestClusterStartChangesNothing: a server that cannot run its cluster —
+// NATS not there, or a NATS before 2.10 — stops before it writes to the
+// database: the keyring stays empty, for the first server that can run to
+// make.
+func TestClusterStartChangesNothing(t *testing.T) {
+	if !pgtest.Enabled() {
+		t.Skip("PostgreSQL tests are off (SAFEGUARD_TEST_POSTGRES)")
+	}
+	dsn := pgtest.Schema(t)
+	env := map[string]string{"SAFEGUARD_KEK": testKEK}
+	dir := t.TempDir()
+	_, errOut, code := runCmd(t, env, clusterServerArgs(dir, dsn, "nats://127.0.0.1:1")...)
+	if code == 0 || !strings.Contains(errOut, "(nothing was changed)") {
+		t.Fatalf("serve --nats with no NATS: exit %d, stderr %q", code, errOut)
+	}
+	if _, err := exec.LookPath("nats-server"); err == nil {
+		old := natstest.StartOld(t)
+		_, errOut, code = runCmd(t, env, clusterServerArgs(dir, dsn, old)...)
+		if code == 0 || !strings.Contains(errOut, "use NATS 2.10 or later (nothing was changed)") {
+			t.Fatalf("serve --nats on an old NATS: exit %d, stderr %q", code, errOut)
+		}
+	}
+	st := pgtest.OpenDSN(t, dsn)
+	if empty, err := keyring.Empty(t.Context(), st); err != nil || !empty {
+		t.Fatalf("the keyring after the refused starts: empty %v, %v", empty, err)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,6 +70,18 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	}
 	c.readSecrets(e)
 	c.nudity.classifier = e.classifier
+	// An address asked for that is taken stops the demo before it makes
+	// any of its data.
+	for _, a := range []struct{ flag, addr string }{{"addr", c.addr}, {"metrics-addr", c.metricsAddr}} {
+		if a.addr == "" || (!flagGiven(fs, a.flag) && e.getenv(envName(a.flag)) == "") {
+			continue
+		}
+		ln, err := net.Listen("tcp", a.addr)
+		if err != nil {
+			return fmt.Errorf("--%s %s: %w", a.flag, a.addr, err)
+		}
+		ln.Close()
+	}
 	var err error
 	if *dir, err = demoDir(*dir, *reset); err != nil {
 		return err

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -104,5 +106,24 @@ func TestDemoDataStaysInDir(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
 			t.Errorf("the demo's %s is not in its --dir: %v", name, err)
 		}
+	}
+}
+
+// TestDemoBusyAddress: a demo asked to listen where something already does
+// stops before it makes any of its data, so it can be run again in the
+// same directory with another address.
+func TestDemoBusyAddress(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	dir := filepath.Join(t.TempDir(), "demo")
+	_, errOut, code := runCmd(t, nil, "demo", "--exit", "--dir", dir, "--addr", ln.Addr().String())
+	if code == 0 || !strings.Contains(errOut, "--addr "+ln.Addr().String()) {
+		t.Fatalf("demo on a busy address: exit %d, %q", code, errOut)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the refused demo made %s (%v)", dir, err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/franking"
@@ -216,6 +217,13 @@ func (s *stack) check(c *serveConfig) error {
 // a cluster and the media store. In a cluster it sets c.keys, c.files (and
 // c.cases.files).
 func (s *stack) open(ctx context.Context, c *serveConfig, log *slog.Logger, undo *closers) error {
+	if c.nats != "" {
+		// Before the database is written to (the keyring made): a server
+		// that cannot run changes nothing.
+		if err := probeNATS(c.nats); err != nil {
+			return err
+		}
+	}
 	st, err := openStore(ctx, c.db)
 	if err != nil {
 		return err
@@ -262,6 +270,22 @@ func clusterID(keys *keyring.Keys) string {
 	}
 	sum := sha256.Sum256(keys.EvidenceSigning.Public().(ed25519.PublicKey))
 	return hex.EncodeToString(sum[:8])
+}
+
+// probeNATS connects to the cluster's NATS once, and refuses one it cannot
+// reach, or one before 2.10 (which drops the metadata naming the cluster).
+func probeNATS(url string) error {
+	nc, err := nats.Connect(url, nats.Name("safeguard start"), nats.Timeout(10*time.Second))
+	if err != nil {
+		return fmt.Errorf("--nats %s: %w (nothing was changed)", url, err)
+	}
+	defer nc.Close()
+	var major, minor int
+	if _, err := fmt.Sscanf(nc.ConnectedServerVersion(), "%d.%d.", &major, &minor); err == nil && (major < 2 || (major == 2 && minor < 10)) {
+		return fmt.Errorf("--nats %s: NATS %s drops the metadata of streams and buckets, where a server names its cluster (so another cluster would not be refused): use NATS 2.10 or later (nothing was changed)",
+			url, nc.ConnectedServerVersion())
+	}
+	return nil
 }
 
 // openBus opens the in-process bus, or with --nats the NATS JetStream bus
