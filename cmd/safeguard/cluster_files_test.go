@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -214,16 +215,35 @@ func TestClusterFiles(t *testing.T) {
 		t.Errorf("the exported image: %d bytes, %v; want the %d sent", len(b), err, len(jpeg))
 	}
 
-	// Retention, past every period, on A then on B: A deletes the shared
-	// items and tombstones each; B finds nothing left to do.
-	later := time.Now().Add(6 * 365 * 24 * time.Hour)
-	resA, err := a.cases.Vault.Retain(ctx, a.store, evidence.Retention{}, later)
-	if err != nil || resA.Deleted == 0 {
-		t.Fatalf("retention on A: %+v, %v", resA, err)
+	// Retention, past every period, on A, on B and by an operator's
+	// command, all at once: between them they delete the shared items and
+	// tombstone each once.
+	later := time.Now().Add(6 * 365 * 24 * time.Hour).Truncate(time.Second)
+	var (
+		wg             sync.WaitGroup
+		resA, resB     evidence.RetainResult
+		errA, errB     error
+		cmdOut, cmdErr string
+		cmdCode        int
+	)
+	wg.Go(func() { resA, errA = a.cases.Vault.Retain(ctx, a.store, evidence.Retention{}, later) })
+	wg.Go(func() { resB, errB = b.cases.Vault.Retain(ctx, b.store, evidence.Retention{}, later) })
+	wg.Go(func() {
+		cmdOut, cmdErr, cmdCode = runCmd(t, map[string]string{"SAFEGUARD_KEK": testKEK}, "evidence", "retain", "--now", later.UTC().Format(time.RFC3339),
+			"--data", t.TempDir(), "--db", cl.db, "--nats", cl.nats.URL())
+	})
+	wg.Wait()
+	if errA != nil || errB != nil || cmdCode != 0 {
+		t.Fatalf("retention at once: A %+v, %v; B %+v, %v; the command: exit %d\n%s%s", resA, errA, resB, errB, cmdCode, cmdOut, cmdErr)
 	}
-	resB, err := b.cases.Vault.Retain(ctx, b.store, evidence.Retention{}, later)
-	if err != nil || resB.Deleted != 0 {
-		t.Fatalf("retention on B after A: %+v, %v", resB, err)
+	said := regexp.MustCompile(`(\d+) items deleted`).FindStringSubmatch(cmdOut)
+	if said == nil {
+		t.Fatalf("evidence retain said:\n%s", cmdOut)
+	}
+	byCmd, _ := strconv.Atoi(said[1])
+	deleted := resA.Deleted + resB.Deleted + byCmd
+	if deleted == 0 {
+		t.Fatal("retention at once deleted nothing")
 	}
 	if keys, err := files.List(ctx, sharedEvidence); err != nil || len(keys) != 0 {
 		t.Errorf("evidence left in the shared files after retention: %q, %v", keys, err)
@@ -239,8 +259,8 @@ func TestClusterFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.Problems) != 0 || r.Tombstones != int64(resA.Deleted) || r.ItemsMissing != 0 {
-		t.Errorf("verify: %+v", r)
+	if len(r.Problems) != 0 || r.Tombstones != int64(deleted) || r.Tombstones != r.Items || r.ItemsMissing != 0 {
+		t.Errorf("verify after %d items deleted: %+v", deleted, r)
 	}
 }
 

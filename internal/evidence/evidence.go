@@ -202,13 +202,26 @@ func (v *Vault) checkpoint(ctx context.Context, tx Tx, count int64, headHash []b
 	return nil
 }
 
-// tombstone logs the deletion of item's bytes, signed, and checkpoints.
+// errTombstoned is tombstone's answer for an item that has one already.
+var errTombstoned = errors.New("evidence: item tombstoned already")
+
+// tombstone logs the deletion of item's bytes, signed, and checkpoints, or
+// answers errTombstoned if the item has a tombstone already. It looks after
+// taking the head, which waits for every other transaction appending to the
+// log: a tombstone another writer stored, however recently, is seen, so
+// retention run by several servers and commands at once writes one.
 func (v *Vault) tombstone(ctx context.Context, tx Tx, item *safeguard.EvidenceEntry, reason string) (*safeguard.EvidenceEntry, error) {
 	if v.key == nil {
 		return nil, errors.New("evidence: no signing key")
 	}
 	prev, seq, err := head(ctx, tx)
 	if err != nil {
+		return nil, err
+	}
+	switch _, err := tx.EvidenceTombstone(ctx, item.Seq); {
+	case err == nil:
+		return nil, errTombstoned
+	case !errors.Is(err, safeguard.ErrNotFound):
 		return nil, err
 	}
 	now := v.now().UTC()

@@ -6,8 +6,11 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,27 +26,34 @@ import (
 )
 
 // backend is a store and a raw connection to its database, for the tests
-// that tamper with the log as an intruder with database access would.
+// that tamper with the log as an intruder with database access would, and
+// a way to open another store on the same database, as another server or
+// a command would.
 type backend struct {
-	st  store.Store
-	raw *sql.DB
+	st    store.Store
+	raw   *sql.DB
+	again func(t *testing.T) store.Store
 }
 
 func backends(t *testing.T) map[string]func(t *testing.T) backend {
 	m := map[string]func(t *testing.T) backend{
 		"sqlite": func(t *testing.T) backend {
 			path := filepath.Join(t.TempDir(), "x.db")
-			st, err := sqlite.Open(t.Context(), path, sqlite.Options{})
-			if err != nil {
-				t.Fatal(err)
+			open := func(t *testing.T) store.Store {
+				st, err := sqlite.Open(t.Context(), path, sqlite.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { st.Close() })
+				return st
 			}
-			t.Cleanup(func() { st.Close() })
+			st := open(t)
 			raw, err := sql.Open("sqlite", path)
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { raw.Close() })
-			return backend{st, raw}
+			return backend{st, raw, open}
 		},
 	}
 	if pgtest.Enabled() {
@@ -55,7 +65,7 @@ func backends(t *testing.T) map[string]func(t *testing.T) backend {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { raw.Close() })
-			return backend{st, raw}
+			return backend{st, raw, func(t *testing.T) store.Store { return pgtest.OpenDSN(t, dsn) }}
 		}
 	}
 	return m
@@ -332,6 +342,72 @@ func TestRetention(t *testing.T) {
 		// A forged tombstone, signed by another key, is found.
 		f.exec(t, `UPDATE evidence_log SET signature = hash WHERE seq = 4`)
 		wantProblem(t, f.verify(t), 4, "")
+	})
+}
+
+// TestRetentionAtOnce: retention run by several servers and commands at
+// once, each with its own connections to the database, writes one
+// tombstone per item, and the log verifies.
+func TestRetentionAtOnce(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		ctx := t.Context()
+		items := 3 // the fixture's case
+		for sender := range int64(2) {
+			c := &safeguard.Case{SenderID: 2 + sender, ContentKey: "sha256:bb", Status: safeguard.CaseOpen, Priority: 2, CreatedAt: t0, UpdatedAt: t0}
+			if err := f.st.Update(ctx, func(tx store.Tx) error { return tx.CreateCase(ctx, c) }); err != nil {
+				t.Fatal(err)
+			}
+			var add []evidence.Item
+			for i := range 7 {
+				add = append(add, evidence.Item{Kind: "message", Ref: fmt.Sprintf("message:%d", 100*c.ID+int64(i)),
+					ContentType: "application/json", Class: safeguard.RetainContent, Data: fmt.Appendf(nil, `{"id":%d}`, i)})
+			}
+			f.preserve(t, c.ID, add...)
+			items += len(add)
+		}
+		err := f.st.Update(ctx, func(tx store.Tx) error {
+			cs, err := tx.Cases(ctx, store.CaseQuery{ByID: true, Limit: 10})
+			for _, c := range cs {
+				c.Status, c.Decision, c.DecidedAt = safeguard.CaseDecided, safeguard.RemoveContent, t0
+				if err == nil {
+					err = tx.UpdateCase(ctx, c)
+				}
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const runs = 6
+		stores := make([]store.Store, runs)
+		for i := range stores {
+			stores[i] = f.again(t)
+		}
+		f.clock.t = t0.Add(2 * evidence.ReferencePeriod)
+		var (
+			wg      sync.WaitGroup
+			start   = make(chan struct{})
+			deleted atomic.Int64
+		)
+		for _, st := range stores {
+			wg.Go(func() {
+				<-start
+				res, err := f.vault.Retain(ctx, st, evidence.Retention{}, f.clock.t)
+				if err != nil {
+					t.Error(err)
+				}
+				deleted.Add(int64(res.Deleted))
+			})
+		}
+		close(start)
+		wg.Wait()
+		r := f.verify(t)
+		if !r.OK() || r.Tombstones != int64(items) {
+			t.Errorf("%d items retained by %d runs at once: %d tombstones, problems %v", items, runs, r.Tombstones, r.Problems)
+		}
+		if n := deleted.Load(); n != int64(items) {
+			t.Errorf("the runs say they deleted %d items, want %d", n, items)
+		}
 	})
 }
 

@@ -673,15 +673,20 @@ type EvidenceTx interface {
 	// AppendEvidence stores es in order. The first Seq must be one more
 	// than the head's (1 for the first entry), and each next one more than
 	// the one before; another Seq is ErrConflict, so two writers can never
-	// fork the chain.
+	// fork the chain. A tombstone of an item that has one already is
+	// ErrConflict too, whoever stored the first.
 	AppendEvidence(ctx context.Context, es ...*safeguard.EvidenceEntry) error
 	// EvidenceHead returns the last entry, or ErrNotFound for an empty log.
 	// It first waits for any other transaction that read the head to end,
 	// and holds the next one back until this one ends: transactions that
 	// append to the log take turns instead of failing on each other's
-	// entries.
+	// entries. What the transaction reads after it sees every entry those
+	// it waited for appended.
 	EvidenceHead(ctx context.Context) (*safeguard.EvidenceEntry, error)
 	EvidenceEntry(ctx context.Context, seq int64) (*safeguard.EvidenceEntry, error)
+	// EvidenceTombstone returns the tombstone of the item whose Seq is
+	// target, or ErrNotFound if its bytes were not deleted.
+	EvidenceTombstone(ctx context.Context, target int64) (*safeguard.EvidenceEntry, error)
 	// EvidenceEntries returns entries with Seq > after in Seq order, at most
 	// limit (0 means 100, at most 1000).
 	EvidenceEntries(ctx context.Context, after int64, limit int) ([]safeguard.EvidenceEntry, error)

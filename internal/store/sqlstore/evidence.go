@@ -19,6 +19,10 @@ const evidenceRows = 128
 // AppendEvidence implements store.EvidenceTx. The first entry's Seq must
 // follow the head (1 for an empty log) and each next one the one before;
 // anything else is ErrConflict, and so is a Seq another writer took first.
+// Each tombstone is also keyed by its target in evidence_tombstones, so a
+// second tombstone of one item is ErrConflict: on PostgreSQL a transaction
+// storing one waits for another storing the same to end, and fails if it
+// committed.
 func (t *Tx) AppendEvidence(ctx context.Context, es ...*safeguard.EvidenceEntry) error {
 	if len(es) == 0 {
 		return nil
@@ -30,6 +34,17 @@ func (t *Tx) AppendEvidence(ctx context.Context, es ...*safeguard.EvidenceEntry)
 	for i, e := range es {
 		if e.Seq != head+1+int64(i) {
 			return conflict(fmt.Sprintf("evidence entry %d after head %d", e.Seq, head+int64(i)))
+		}
+	}
+	for _, e := range es {
+		if e.Kind != safeguard.EvidenceTombstone {
+			continue
+		}
+		if _, err := t.exec(ctx, `INSERT INTO evidence_tombstones (target, seq) VALUES (?, ?)`, e.Target, e.Seq); err != nil {
+			if t.d.Classify(err) == Unique {
+				return conflict(fmt.Sprintf("evidence entry %d: a second tombstone of entry %d", e.Seq, e.Target))
+			}
+			return t.d.Err(err, fmt.Sprintf("evidence entry %d", e.Seq))
 		}
 	}
 	for len(es) > 0 {
@@ -81,6 +96,16 @@ func (t *Tx) EvidenceEntry(ctx context.Context, seq int64) (*safeguard.EvidenceE
 	e, err := scanEvidence(t.queryRow(ctx, `SELECT `+evidenceColumns+` FROM evidence_log WHERE seq = ?`, seq))
 	if err != nil {
 		return nil, t.d.Err(err, fmt.Sprintf("evidence entry %d", seq))
+	}
+	return &e, nil
+}
+
+// EvidenceTombstone implements store.EvidenceTx.
+func (t *Tx) EvidenceTombstone(ctx context.Context, target int64) (*safeguard.EvidenceEntry, error) {
+	e, err := scanEvidence(t.queryRow(ctx, `SELECT `+evidenceColumns+` FROM evidence_log
+		WHERE seq = (SELECT seq FROM evidence_tombstones WHERE target = ?)`, target))
+	if err != nil {
+		return nil, t.d.Err(err, fmt.Sprintf("tombstone of evidence entry %d", target))
 	}
 	return &e, nil
 }

@@ -300,6 +300,11 @@ func testEvidence(t *testing.T, s store.Store) {
 		})
 		wantKind(t, "append out of sequence", err, safeguard.ErrConflict, "conflict")
 	}
+	err := s.Update(ctx, func(tx store.Tx) error {
+		return tx.AppendEvidence(ctx, &safeguard.EvidenceEntry{Seq: 4, At: at(3), CaseID: 4, Kind: safeguard.EvidenceTombstone, Target: 1,
+			Reason: "retention", Signature: []byte{5}, PrevHash: []byte{6}, Hash: []byte{4}})
+	})
+	wantKind(t, "a second tombstone of an item", err, safeguard.ErrConflict, "conflict")
 	cps := []safeguard.EvidenceCheckpoint{
 		{At: at(0), Count: 1, Head: []byte{9}, PublicKey: []byte{1}, Signature: []byte{2}},
 		{At: at(2), Count: 3, Head: []byte{6}, PublicKey: []byte{1}, Signature: []byte{3}},
@@ -336,6 +341,16 @@ func testEvidence(t *testing.T, s store.Store) {
 		}
 		if _, err := tx.EvidenceEntry(ctx, 99); !errors.Is(err, safeguard.ErrNotFound) {
 			t.Errorf("missing entry: %v", err)
+		}
+		tomb, err := tx.EvidenceTombstone(ctx, 1)
+		if err != nil {
+			return err
+		}
+		if d := diff(&es[2], tomb); d != "" {
+			t.Errorf("EvidenceTombstone (-want +got):\n%s", d)
+		}
+		if _, err := tx.EvidenceTombstone(ctx, 2); !errors.Is(err, safeguard.ErrNotFound) {
+			t.Errorf("tombstone of an item kept: %v", err)
 		}
 		all, err := tx.EvidenceEntries(ctx, 1, 0)
 		if err != nil {

@@ -785,6 +785,11 @@ func (t *tracedTx) EvidenceEntry(p0 context.Context, p1 int64) (*safeguard.Evide
 	return t.Tx.EvidenceEntry(p0, p1)
 }
 
+func (t *tracedTx) EvidenceTombstone(p0 context.Context, p1 int64) (*safeguard.EvidenceEntry, error) {
+	t.tr.note("EvidenceTombstone")
+	return t.Tx.EvidenceTombstone(p0, p1)
+}
+
 func (t *tracedTx) EvidenceEntries(p0 context.Context, p1 int64, p2 int) ([]safeguard.EvidenceEntry, error) {
 	t.tr.note("EvidenceEntries")
 	return t.Tx.EvidenceEntries(p0, p1, p2)
