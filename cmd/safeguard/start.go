@@ -395,6 +395,14 @@ func (s *stack) buildServices(c serveConfig, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	// In a cluster the server that stored a message may die before it
+	// publishes its events: the sender's retry through another server
+	// publishes them, and the stream keeps one copy, within its duplicate
+	// window.
+	var republish time.Duration
+	if c.nats != "" {
+		republish = natsbus.DuplicateWindow
+	}
 	// One memory budget for every password hash the process runs.
 	s.passwords = password.NewGate(c.argon2BudgetMiB<<20, c.argon2Wait, nil)
 	s.svc, err = messaging.New(messaging.Config{
@@ -412,11 +420,8 @@ func (s *stack) buildServices(c serveConfig, log *slog.Logger) error {
 		PasswordResetTTL:        c.passwordResetTTL,
 		// What account deletion states is kept, and for how long: the
 		// evidence vault's periods, and the audit log's.
-		Retention: c.cases.retention.messagingRetention(c.auditRetention),
-		// In a cluster the server that stored a message may die before it
-		// publishes its events: the sender's retry through another server
-		// publishes them, and the stream keeps one copy.
-		RepublishRepeats: c.nats != "",
+		Retention:       c.cases.retention.messagingRetention(c.auditRetention),
+		RepublishWindow: republish,
 	}, messaging.Deps{Store: s.st, Media: s.media, Notify: s.notify, Scanner: s.scanners, Relay: relay, Log: log, Passwords: s.passwords,
 		RateLimits: s.sharedLimits(c)})
 	if err != nil {

@@ -2,6 +2,7 @@ package messaging
 
 import (
 	"context"
+	"time"
 
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/internal/policy"
@@ -149,20 +150,10 @@ func (s *Service) readable(ctx context.Context, tx Tx, c *safeguard.Conversation
 	if err != nil {
 		return nil, err
 	}
-	// A young person's image the classifier flagged is never shown to an
-	// adult (whenever they joined, whatever their age then).
 	now := s.clock()
-	viewerAdult := accounts[viewer] != nil && accounts[viewer].Band(now) == safeguard.Adult
 	out := make([]*MessageView, 0, len(ms))
 	for _, m := range ms {
-		if m.SenderID != viewer && policy.Hidden(viewer, rels(viewer, m.SenderID)) {
-			continue
-		}
-		// A young person sees what was sent from their joining on.
-		if beforeJoining(c, accounts[viewer], now, m) {
-			continue
-		}
-		if hide, err := hiddenFromAdult(ctx, tx, viewerAdult, viewer, m); err != nil {
+		if hide, err := hides(ctx, tx, c, viewer, accounts[viewer], rels(viewer, m.SenderID), m, now); err != nil {
 			return nil, err
 		} else if hide {
 			continue
@@ -171,4 +162,23 @@ func (s *Service) readable(ctx context.Context, tx Tx, c *safeguard.Conversation
 		out = append(out, &MessageView{Message: m, Sender: accounts[m.SenderID], Notice: sh.notice, Blurred: sh.blurred})
 	}
 	return out, nil
+}
+
+// hides reports whether the history of viewer (its account, nil if deleted)
+// leaves out message m of c, held messages aside (policy.SeesMessage, which
+// the store applies to a page of history), rel being what holds between
+// viewer and m's sender: m's sender is someone viewer blocked; m was sent
+// before a young viewer joined; or m is a young person's flagged image and
+// viewer an adult. History, the export and a repeat's republishing ask it.
+func hides(ctx context.Context, tx Tx, c *safeguard.Conversation, viewer int64, account *safeguard.Account, rel policy.Relation, m *safeguard.Message, now time.Time) (bool, error) {
+	if m.SenderID != viewer && policy.Hidden(viewer, rel) {
+		return true, nil
+	}
+	// A young person sees what was sent from their joining on.
+	if beforeJoining(c, account, now, m) {
+		return true, nil
+	}
+	// A young person's image the classifier flagged is never shown to an
+	// adult (whenever they joined, whatever their age then).
+	return hiddenFromAdult(ctx, tx, account != nil && account.Band(now) == safeguard.Adult, viewer, m)
 }

@@ -44,12 +44,30 @@ func (r *recorder) take() []messaging.Notification {
 	return out
 }
 
-// world is a messaging service over a real SQLite store.
+// world is a messaging service over a real SQLite store, on a clock that
+// stands at now until a test moves it (advance).
 type world struct {
 	t   *testing.T
 	svc *messaging.Service
 	st  store.Store
 	rec *recorder
+
+	mu    sync.Mutex
+	clock time.Time
+}
+
+// now is the world's time.
+func (w *world) now() time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.clock
+}
+
+// advance moves the world's clock on by d.
+func (w *world) advance(d time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.clock = w.clock.Add(d)
 }
 
 func newWorld(t *testing.T) *world {
@@ -79,14 +97,14 @@ func newWorldWith(t *testing.T, cfg messaging.Config, sc messaging.Scanner) *wor
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := &recorder{}
+	w := &world{t: t, st: st, rec: &recorder{}, clock: now}
 	cfg.Argon2 = messaging.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}
-	svc, err := messaging.New(cfg,
-		messaging.Deps{Store: st, Media: md, Notify: rec, Scanner: sc, Now: func() time.Time { return now }})
+	w.svc, err = messaging.New(cfg,
+		messaging.Deps{Store: st, Media: md, Notify: w.rec, Scanner: sc, Now: w.now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &world{t: t, svc: svc, st: st, rec: rec}
+	return w
 }
 
 // account signs up nick and returns the account as the server named it.

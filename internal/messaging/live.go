@@ -27,7 +27,7 @@ type Notification struct {
 	// Key, when set, names the event for deduplication: the event to each
 	// recipient is published under Key and the recipient's ID, so that a
 	// bus that deduplicates keeps one copy of an event published again
-	// (see Config.RepublishRepeats).
+	// (see Config.RepublishWindow).
 	Key string
 }
 

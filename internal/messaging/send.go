@@ -33,7 +33,7 @@ func (s *Service) send(ctx context.Context, senderID, conversationID int64, orig
 	// A send repeated with its idempotency key answers as the first did,
 	// and spends no limit.
 	if v, err := s.repeated(ctx, senderID, conversationID); v != nil || err != nil {
-		if v != nil && s.cfg.RepublishRepeats {
+		if v != nil && s.cfg.RepublishWindow > 0 {
 			s.republish(ctx, v)
 		}
 		return v, err
@@ -293,44 +293,108 @@ func (s *Service) deliver(ctx context.Context, v *MessageView, recipients []*saf
 }
 
 // republish publishes again the message.created events of repeated send v,
-// under the keys deliver used, to the members who see it now: each as that
-// member's history shows the message (blurred or not). A failure is logged:
-// the message is stored, and in everyone's history.
+// under the keys deliver used, so that a recipient whose events the first
+// send never published (its server died after the commit) still gets them.
+// That is useful only within the bus's duplicate window
+// (Config.RepublishWindow), which keeps one copy of an event published
+// twice: a later repeat publishes nothing. Within it, the events go only to
+// those republishTo finds, each with the message as their history shows it.
+// A failure is logged: the message is stored, and in everyone's history.
 func (s *Service) republish(ctx context.Context, v *MessageView) {
-	type one struct {
-		to   int64
-		view *MessageView
+	now := s.clock()
+	if !now.Before(v.CreatedAt.Add(s.cfg.RepublishWindow)) {
+		return
 	}
-	var out []one
-	err := s.view(ctx, func(tx Tx) error {
-		out = out[:0]
-		c, _, err := tx.ConversationAccounts(ctx, v.ConversationID)
-		if err != nil {
-			return err
-		}
-		for _, m := range c.Current() {
-			if m.AccountID != v.SenderID && !policy.SeesMessage(m.AccountID, v.Message) {
-				continue
-			}
-			w := &MessageView{Message: v.Message, Sender: v.Sender}
-			if m.AccountID != v.SenderID {
-				sh, err := shownNotices(ctx, tx, m.AccountID, v.ConversationID)
-				if err != nil {
-					return err
-				}
-				w.Blurred = sh[v.ID].blurred
-			}
-			out = append(out, one{m.AccountID, w})
-		}
-		return nil
+	var out []republished
+	err := s.view(ctx, func(tx Tx) (err error) {
+		out, err = s.republishTo(ctx, tx, v.Message, now)
+		return err
 	})
 	if err != nil {
 		s.log.WarnContext(ctx, "republish a repeated send's events", "message", v.ID, "err", err)
 		return
 	}
 	for _, o := range out {
-		s.notify.Notify(ctx, Notification{Type: safeguard.EventMessageCreated, To: []int64{o.to}, Message: o.view, Key: createdKey(v.ID)})
+		s.notify.Notify(ctx, Notification{Type: safeguard.EventMessageCreated, To: []int64{o.viewer}, Message: o.MessageView, Key: createdKey(v.ID)})
 	}
+}
+
+// republished is one member's view of a republished message.
+type republished struct {
+	*MessageView
+	viewer int64
+}
+
+// republishTo returns whom a repeat of stored message m tells again, each
+// with m as their history shows it: its sender, while still a joined
+// member (nothing of a conversation left reaches its former member), and
+// those of the first send's recipients who would receive the same message
+// sent now (reachedAgain).
+func (s *Service) republishTo(ctx context.Context, tx Tx, m *safeguard.Message, now time.Time) ([]republished, error) {
+	c, accounts, err := tx.ConversationAccounts(ctx, m.ConversationID)
+	if err != nil {
+		return nil, err
+	}
+	sender := accounts[m.SenderID]
+	if sender == nil || !c.Joined(sender.ID) {
+		return nil, nil
+	}
+	to, err := s.reachedAgain(ctx, tx, sender, c, accounts, m, now)
+	if err != nil {
+		return nil, err
+	}
+	out := []republished{{&MessageView{Message: m, Sender: sender}, sender.ID}}
+	for _, id := range to {
+		sh, err := shownNotices(ctx, tx, id, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		v := &MessageView{Message: m, Sender: sender, Notice: sh[m.ID].notice, Blurred: sh[m.ID].blurred}
+		out = append(out, republished{v, id})
+	}
+	return out, nil
+}
+
+// reachedAgain returns the members of c other than sender who may be told
+// again of sender's stored message m: each joined member who was joined
+// when m was sent (the first send's recipients were: neither a young
+// person who joined since, whose history starts at their joining, nor
+// anyone else the first send did not tell), whom the same message sent now
+// would reach (prepare's rules: the sender may act, an end-to-end
+// encrypted conversation may go on, and recipients), with no block between
+// the two either way, who may see m (policy.SeesMessage: no one but its
+// sender while it is held) and whose history shows it (hides).
+func (s *Service) reachedAgain(ctx context.Context, tx Tx, sender *safeguard.Account, c *safeguard.Conversation, accounts map[int64]*safeguard.Account, m *safeguard.Message, now time.Time) ([]int64, error) {
+	me := s.party(sender, now)
+	if !policy.Acting(me).Allow || c.E2EE && !policy.E2EEContinues(s.parties(c, accounts, now)).Allow {
+		return nil, nil
+	}
+	recipients, refused, err := s.recipients(ctx, tx, me, c, accounts, now)
+	if err != nil || refused != nil {
+		return nil, err
+	}
+	ids := []int64{sender.ID}
+	for _, r := range recipients {
+		ids = append(ids, r.ID)
+	}
+	rels, err := relations(ctx, tx, ids)
+	if err != nil {
+		return nil, err
+	}
+	var out []int64
+	for _, r := range recipients {
+		mb, rel := c.Member(r.ID), rels(r.ID, sender.ID)
+		if mb == nil || m.CreatedAt.Before(mb.JoinedAt) || rel.Blocks || rel.BlockedBy || !policy.SeesMessage(r.ID, m) {
+			continue
+		}
+		if hide, err := hides(ctx, tx, c, r.ID, r, rel, m, now); err != nil {
+			return nil, err
+		} else if hide {
+			continue
+		}
+		out = append(out, r.ID)
+	}
+	return out, nil
 }
 
 // Detection is the detection about stored message m of c, with what holds

@@ -99,12 +99,18 @@ type Config struct {
 	// Retention is what account deletion tells people is kept, and for
 	// how long; the zero value gives DefaultRetention.
 	Retention Retention
-	// RepublishRepeats: a send repeated with its idempotency key publishes
-	// the first send's message.created events again, under the same keys
-	// (Notification.Key). For a bus shared by several servers, which keeps
-	// one copy of an event published twice: the server that stored the
-	// message may have died before it published them.
-	RepublishRepeats bool
+	// RepublishWindow: a send repeated with its idempotency key within
+	// this time of the message's storing publishes the first send's
+	// message.created events again, under the same keys
+	// (Notification.Key), to those the message would reach both when it
+	// was sent and now (see republish). For a bus shared by several
+	// servers, which keeps one copy of an event published twice within
+	// its duplicate window (natsbus.DuplicateWindow, which this should
+	// be): the server that stored the message may have died before it
+	// published them. A later repeat publishes nothing: a recipient who
+	// missed the events reads the message in history. Zero (one server,
+	// whose events die with it): a repeat never publishes.
+	RepublishWindow time.Duration
 }
 
 func (c *Config) setDefaults() {

@@ -45,6 +45,11 @@ const (
 	DefaultTimeout   = 5 * time.Second     // one request to NATS
 )
 
+// DuplicateWindow is how long the stream remembers the ID of a message it
+// stored (bus.WithID): one published again with that ID within this time
+// is kept once; after it, it is stored again.
+const DuplicateWindow = 2 * time.Minute
+
 // signalHeader marks a signal in the stream: delivered live, never
 // replayed, given no number.
 const signalHeader = "Safeguard-Signal"
@@ -207,11 +212,9 @@ func (b *Bus) setup(ctx context.Context) error {
 		MaxMsgsPerSubject: int64(b.cfg.Keep),
 		MaxAge:            b.cfg.KeepAge,
 		MaxBytes:          b.cfg.KeepTotal,
-		// An event published twice with one ID (bus.WithID) within this
-		// window is kept once.
-		Duplicates: 2 * time.Minute,
-		Storage:    jetstream.FileStorage,
-		Replicas:   b.cfg.Replicas,
+		Duplicates:        DuplicateWindow,
+		Storage:           jetstream.FileStorage,
+		Replicas:          b.cfg.Replicas,
 	})
 	if err != nil {
 		return fmt.Errorf("nats stream %s: %w", b.cfg.Stream, err)
@@ -302,7 +305,7 @@ func msgID() string {
 // publish sends o and waits for the stream to store it. A publish whose
 // answer is lost (NATS went away after storing it) is queued and sent
 // again; o's ID, the same each time, lets the stream store it once, if
-// the second comes within the stream's duplicate window (two minutes).
+// the second comes within the stream's duplicate window (DuplicateWindow).
 func (b *Bus) publish(ctx context.Context, o outgoing) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.cfg.Timeout)
 	defer cancel()
