@@ -201,9 +201,12 @@ func (s *Service) RetainDeleted(ctx context.Context) (RetainResult, error) {
 			if !d.Held && now.Before(d.DeletedAt.Add(s.cfg.Retention.Content)) {
 				continue // only the details and last login, for their year: nothing to do yet
 			}
-			erased, held, err := s.retainOne(ctx, d, now)
+			erased, held, done, err := s.retainOne(ctx, d, now)
 			if err != nil {
 				return res, err
+			}
+			if done {
+				continue // by another pass meanwhile
 			}
 			switch {
 			case erased:
@@ -221,9 +224,22 @@ func (s *Service) RetainDeleted(ctx context.Context) (RetainResult, error) {
 	}
 }
 
-// retainOne applies retention to one deleted account in one transaction.
-func (s *Service) retainOne(ctx context.Context, d store.DeletedAccount, now time.Time) (erased, held bool, err error) {
+// retainOne applies retention to one deleted account in one transaction;
+// done when another pass had applied it since d was read.
+func (s *Service) retainOne(ctx context.Context, d store.DeletedAccount, now time.Time) (erased, held, done bool, err error) {
 	err = updateTx(ctx, s.store, func(tx Tx) error {
+		// Another pass (another server, or the command line) may have
+		// applied it meanwhile: under the account's lock, only if it still
+		// waits as d says.
+		if err := tx.LockAccount(ctx, d.ID); err != nil {
+			return err
+		}
+		if cur, err := tx.RetainedDeleted(ctx, d.ID-1, 1); err != nil {
+			return err
+		} else if len(cur) == 0 || cur[0].ID != d.ID || cur[0].Held != d.Held {
+			done = true
+			return nil
+		}
 		a, err := tx.Account(ctx, d.ID)
 		if err != nil {
 			return err
@@ -259,7 +275,7 @@ func (s *Service) retainOne(ctx context.Context, d store.DeletedAccount, now tim
 		return tx.Audit(ctx, &safeguard.AuditEntry{At: now, Actor: "system", Action: "account.retention_erased", TargetID: a.ID,
 			Detail: `{"deleted_at":"` + d.DeletedAt.UTC().Format(time.RFC3339) + `"}`})
 	})
-	return erased, held, err
+	return erased, held, done, err
 }
 
 // preservationIDs names preservations for the operator: "#3, #4".

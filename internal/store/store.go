@@ -157,6 +157,11 @@ type AccountTx interface {
 	// RetainedDeleted returns deleted accounts that still keep data beyond
 	// their tombstone, with IDs above afterID, by ID, at most limit.
 	RetainedDeleted(ctx context.Context, afterID int64, limit int) ([]DeletedAccount, error)
+	// LockAccount locks account id against every other transaction that
+	// locks it or changes it, until this one ends (retention passes run at
+	// once on several servers take turns on one account); a missing account
+	// is ErrNotFound.
+	LockAccount(ctx context.Context, id int64) error
 
 	// SetRecoveryCodes replaces an account's recovery codes by the hashes.
 	SetRecoveryCodes(ctx context.Context, accountID int64, hashes [][]byte, at time.Time) error

@@ -2,11 +2,13 @@ package web_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -526,6 +528,68 @@ func TestRecoveryCodesEndForAChild(t *testing.T) {
 		}
 		if _, err := client.New(s.url).Login(ctx, teen.Handle, pw); err != nil {
 			t.Errorf("the child's password changed: %v", err)
+		}
+	})
+}
+
+// TestRetentionPassesAtOnce: retention passes run at once (the server that
+// holds the lease and an operator's command, on one database) erase each
+// deleted account once: one audit entry each, and the passes' counts add
+// up to the accounts.
+func TestRetentionPassesAtOnce(t *testing.T) {
+	each(t, func(t *testing.T, s *stack) {
+		ctx := t.Context()
+		const accounts, passes = 6, 4
+		var ids []int64
+		for i := range accounts {
+			c := s.user(fmt.Sprintf("gone_%d", i), 30+i, "Bedford")
+			me, err := c.Me(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.DeleteAccount(ctx, pw); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, me.ID)
+		}
+		later := time.Now().Add(400 * 24 * time.Hour)
+		erased := make([]int, passes)
+		var wg sync.WaitGroup
+		for i := range passes {
+			wg.Go(func() {
+				md, _ := media.OpenDisk(filepath.Join(t.TempDir(), "m"), make([]byte, media.KeySize))
+				svc, err := messaging.New(messaging.Config{Argon2: messaging.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}},
+					messaging.Deps{Store: s.st, Media: md, Now: func() time.Time { return later }})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				defer svc.Close()
+				res, err := svc.RetainDeleted(ctx)
+				if err != nil {
+					t.Error(err)
+				}
+				erased[i] = res.Erased
+			})
+		}
+		wg.Wait()
+		if sum := erased[0] + erased[1] + erased[2] + erased[3]; sum != accounts {
+			t.Errorf("the passes erased %v, %d in all; want %d", erased, sum, accounts)
+		}
+		for _, id := range ids {
+			var n int
+			err := s.st.View(ctx, func(tx store.Tx) error {
+				es, err := tx.AuditEntries(ctx, id, 100)
+				for _, e := range es {
+					if e.Action == "account.retention_erased" {
+						n++
+					}
+				}
+				return err
+			})
+			if err != nil || n != 1 {
+				t.Errorf("account %d: %d retention entries in the audit log (%v), want 1", id, n, err)
+			}
 		}
 	})
 }

@@ -223,6 +223,13 @@ func (t *Tx) RetainedDeleted(ctx context.Context, afterID int64, limit int) ([]s
 	})
 }
 
+// LockAccount implements store.AccountTx.
+func (t *Tx) LockAccount(ctx context.Context, id int64) error {
+	var got int64
+	err := t.queryRow(ctx, `SELECT id FROM accounts WHERE id = ?`+t.d.LockRows, id).Scan(&got)
+	return t.d.Err(err, fmt.Sprintf("lock account %d", id))
+}
+
 // SetRecoveryCodes implements store.AccountTx.
 func (t *Tx) SetRecoveryCodes(ctx context.Context, accountID int64, hashes [][]byte, at time.Time) error {
 	if _, err := t.exec(ctx, `DELETE FROM recovery_codes WHERE account_id = ?`, accountID); err != nil {

@@ -155,6 +155,11 @@ func (t *tracedTx) RetainedDeleted(p0 context.Context, p1 int64, p2 int) ([]stor
 	return t.Tx.RetainedDeleted(p0, p1, p2)
 }
 
+func (t *tracedTx) LockAccount(p0 context.Context, p1 int64) error {
+	t.tr.note("LockAccount")
+	return t.Tx.LockAccount(p0, p1)
+}
+
 func (t *tracedTx) SetRecoveryCodes(p0 context.Context, p1 int64, p2 [][]byte, p3 time.Time) error {
 	t.tr.note("SetRecoveryCodes")
 	return t.Tx.SetRecoveryCodes(p0, p1, p2, p3)
