@@ -146,11 +146,29 @@ func unavailable(op, key string, err error) error {
 		Message: "The file store is not available. Please try again.", Err: fmt.Errorf("%s %s: %w", op, key, err)}
 }
 
-// reachable answers unavailable at once while the connection to NATS is
-// down (closed, or reconnecting): a request then waits for no timeout.
-func (s *Store) reachable(op, key string) error {
-	if s.nc != nil && !s.nc.IsConnected() {
-		return unavailable(op, key, fmt.Errorf("not connected to NATS (%s)", s.nc.Status()))
+// ReconnectWait is how long an operation waits for a lost connection to
+// NATS to come back before it is answered unavailable: a NATS restarting
+// is not seen, one that is down costs a request this, not the timeout.
+const ReconnectWait = 2 * time.Second
+
+// reachable waits, up to ReconnectWait, while the connection to NATS is
+// down (reconnecting), and answers unavailable if it stays down.
+func (s *Store) reachable(ctx context.Context, op, key string) error {
+	if s.nc == nil || s.nc.IsConnected() {
+		return nil
+	}
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.Now().Add(ReconnectWait)
+	for !s.nc.IsConnected() {
+		if s.nc.IsClosed() || time.Now().After(deadline) {
+			return unavailable(op, key, fmt.Errorf("not connected to NATS (%s)", s.nc.Status()))
+		}
+		select {
+		case <-ctx.Done():
+			return unavailable(op, key, ctx.Err())
+		case <-tick.C:
+		}
 	}
 	return nil
 }
@@ -160,7 +178,7 @@ func (s *Store) Put(ctx context.Context, key string, data []byte) error {
 	if err := blob.CheckKey(key); err != nil {
 		return err
 	}
-	if err := s.reachable("put", key); err != nil {
+	if err := s.reachable(ctx, "put", key); err != nil {
 		return err
 	}
 	ctx, cancel := s.ctx(ctx)
@@ -221,7 +239,7 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	if err := s.reachable("get", key); err != nil {
+	if err := s.reachable(ctx, "get", key); err != nil {
 		return nil, err
 	}
 	b, err := s.obs.GetBytes(ctx, key)
@@ -241,7 +259,7 @@ func (s *Store) Stat(ctx context.Context, key string) (blob.Info, error) {
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	if err := s.reachable("stat", key); err != nil {
+	if err := s.reachable(ctx, "stat", key); err != nil {
 		return blob.Info{}, err
 	}
 	in, err := s.obs.GetInfo(ctx, key)
@@ -262,7 +280,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	if err := s.reachable("delete", key); err != nil {
+	if err := s.reachable(ctx, "delete", key); err != nil {
 		return err
 	}
 	err := s.obs.Delete(ctx, key)
@@ -277,7 +295,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 func (s *Store) List(ctx context.Context, prefix string) ([]string, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	if err := s.reachable("list", prefix); err != nil {
+	if err := s.reachable(ctx, "list", prefix); err != nil {
 		return nil, err
 	}
 	objs, err := s.obs.List(ctx)

@@ -18,7 +18,9 @@ import (
 
 func connect(t *testing.T, srv *natstest.Server) jetstream.JetStream {
 	t.Helper()
-	nc, err := nats.Connect(srv.URL())
+	// As the servers connect (internal/bus/natsbus): reconnecting every
+	// 250 ms, without end.
+	nc, err := nats.Connect(srv.URL(), nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
