@@ -190,16 +190,14 @@ func (m *Manager) Leases() []string {
 	return held
 }
 
-// release frees the lease name, and forgets it.
+// release frees the lease name, and forgets it. It frees it in the store
+// even when this server did not know it held it: a take whose answer was
+// lost (its context ended as the store committed it) holds it all the same.
 func (m *Manager) release(name string) {
 	m.mu.Lock()
-	_, had := m.held[name]
 	delete(m.held, name)
 	m.mu.Unlock()
-	if !had {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), m.cfg.TTL/3)
+	ctx, cancel := context.WithTimeout(context.Background(), max(m.cfg.TTL/3, 5*time.Second))
 	defer cancel()
 	if err := m.d.Driver.Release(ctx, name, m.cfg.Holder); err != nil {
 		m.d.Log.Warn("lease not released; it expires", "lease", name, "err", err)

@@ -2,6 +2,8 @@ package lease_test
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -316,5 +318,54 @@ func TestHold(t *testing.T) {
 		t.Fatalf("Hold after the holder's time: %v", err)
 	} else {
 		r()
+	}
+}
+
+// lostAnswers is a driver whose takes are stored but whose answers are
+// lost: the store holds the lease, the server never hears so.
+type lostAnswers struct {
+	mu     sync.Mutex
+	holder map[string]string
+	taken  chan struct{}
+}
+
+func (d *lostAnswers) Take(_ context.Context, name, holder string, _, _ time.Time) (bool, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.holder[name] == "" {
+		d.holder[name] = holder
+		close(d.taken)
+	}
+	return false, errors.New("connection lost before the answer")
+}
+
+func (d *lostAnswers) Release(_ context.Context, name, holder string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.holder[name] == holder {
+		delete(d.holder, name)
+	}
+	return nil
+}
+
+// TestRunReleasesWhatItDidNotKnow: a server whose take of a lease was
+// stored but whose answer was lost frees it all the same when it stops,
+// so another server takes it at once rather than after its term.
+func TestRunReleasesWhatItDidNotKnow(t *testing.T) {
+	d := &lostAnswers{holder: map[string]string{}, taken: make(chan struct{})}
+	m, err := lease.New(lease.Config{Holder: "a", TTL: ttl}, lease.Deps{Driver: d, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { defer close(done); m.Run(ctx, "age-relay", func(context.Context) {}) }()
+	<-d.taken
+	cancel()
+	<-done
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if h := d.holder["age-relay"]; h != "" {
+		t.Errorf("the lease is still %s's after it stopped", h)
 	}
 }
