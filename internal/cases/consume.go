@@ -400,9 +400,11 @@ func (s *Service) holdOnMatch(ctx context.Context, tx Tx, c *safeguard.Case, f *
 // follow-up report for a case already reported.
 func (s *Service) after(ctx context.Context, f *facts, out *outcome) {
 	c := out.c
-	// A young sender of a new image was shown its own notice by the
-	// scanner (it was not sent, or it was delivered blurred).
-	if out.opened && c.MinorSender && c.Source != safeguard.NewImage && s.Notify != nil {
+	// A young sender of a known image is told the photo was stopped, and
+	// where to get help. (Of a new image, the scanner showed its own
+	// notice; of a text or link someone reported or a rule found, there is
+	// no photo, and a young person is not told they were reported.)
+	if out.opened && c.MinorSender && c.Source == safeguard.HashMatch && s.Notify != nil {
 		s.Notify.Notify(ctx, notice(c.SenderID, "support_minor_sender"))
 	}
 	if out.becameP1 {

@@ -497,3 +497,55 @@ func TestMinorSenderIsSafeguarded(t *testing.T) {
 		}
 	})
 }
+
+// TestReportedTeenNotToldOfAPhoto: a young person whose text someone
+// reported gets a case as a minor sender, and no notice: there is no photo
+// that was stopped, and they are not told they were reported.
+func TestReportedTeenNotToldOfAPhoto(t *testing.T) {
+	eachCase(t, func(t *testing.T, s *caseStack) {
+		ctx := t.Context()
+		teen := s.user("rt_teen", 15, "Bedford")
+		adult := s.user("rt_adult", 40, "Bedford")
+		s.connect(teen, s.h("rt_adult"), adult)
+		conv, err := teen.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("rt_adult")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		evctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		events, err := teen.Events(evctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := teen.SendText(ctx, conv.ID, "see you at practice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := adult.Report(ctx, client.ReportRequest{MessageID: m.ID, Reason: "something_else"}); err != nil {
+			t.Fatal(err)
+		}
+		if n := s.process(t); n != 1 {
+			t.Fatalf("processed %d, want 1", n)
+		}
+		if cs := s.cases(t); len(cs) != 1 || !cs[0].MinorSender {
+			t.Fatalf("the cases: %+v", cs)
+		}
+		if _, err := adult.SendText(ctx, conv.ID, "ok see you there"); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.After(10 * time.Second)
+		for {
+			select {
+			case ev := <-events:
+				if ev.Notice != nil {
+					t.Fatalf("the reported teen was shown %q", ev.Notice.Code)
+				}
+				if ev.Type == "message.created" && ev.Message != nil && ev.Message.Text == "ok see you there" {
+					return
+				}
+			case <-deadline:
+				t.Fatal("the next message never reached the teen's stream")
+			}
+		}
+	})
+}
