@@ -1,11 +1,13 @@
 package web_test
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -358,5 +360,71 @@ func TestStreamEndsWhenSessionGoesUnannounced(t *testing.T) {
 			t.Fatal(err)
 		}
 		endsWith(t, events, "the stream of a session deleted in the store", "session.ended")
+	})
+}
+
+// TestResumedStreamShowsNothingHidden: a stream resumed from an earlier
+// event replays what the account's history shows now, not what it showed
+// when the events were published: a message from someone the teen has
+// since blocked is not replayed; one from a contact still is.
+func TestResumedStreamShowsNothingHidden(t *testing.T) {
+	eachStream(t, web.Config{}, func(t *testing.T, s *streamStack) {
+		ctx := t.Context()
+		teen := s.user("rs_teen", 15, "Bedford")
+		pushy := s.user("rs_pushy", 40, "Bedford")
+		aunt := s.user("rs_aunt", 45, "Bedford")
+		s.connect(teen, s.h("rs_pushy"), pushy)
+		s.connect(teen, s.h("rs_aunt"), aunt)
+		withPushy, err := pushy.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("rs_teen")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		withAunt, err := aunt.CreateConversation(ctx, client.ConversationRequest{Members: []string{s.h("rs_teen")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pushy.SendText(ctx, withPushy.ID, "hello"); err != nil {
+			t.Fatal(err)
+		}
+		sctx, cancel := context.WithCancel(ctx)
+		events, err := teen.Events(sctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := teen.SendText(ctx, withAunt.ID, "the stream is open"); err != nil {
+			t.Fatal(err)
+		}
+		eventsUntil(t, events, "the teen's own message", func(ev client.Event) bool {
+			return ev.Type == "message.created" && ev.Message.Text == "the stream is open"
+		})
+		cancel() // the teen goes offline; her client keeps the last ID
+
+		if _, err := pushy.SendText(ctx, withPushy.ID, "are you alone"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := aunt.SendText(ctx, withAunt.ID, "lunch on sunday"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := teen.Block(ctx, s.h("rs_pushy")); err != nil {
+			t.Fatal(err)
+		}
+		s.clock.Advance(time.Minute) // she comes back a minute later
+
+		events, err = teen.Events(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		eventsUntil(t, events, "the aunt's message", func(ev client.Event) bool {
+			if ev.Message != nil {
+				got = append(got, ev.Type+": "+ev.Message.Text)
+			}
+			return ev.Type == "message.created" && ev.Message.Text == "lunch on sunday"
+		})
+		for _, g := range got {
+			if strings.Contains(g, "are you alone") {
+				t.Fatalf("the resumed stream replayed a message from the account she blocked: %q", got)
+			}
+		}
 	})
 }

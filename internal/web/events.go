@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -212,11 +213,59 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, a *safeguard.Acc
 				continue // never twice
 			}
 			after = msg.Seq
+			data, ok := s.stillShown(ctx, a.ID, msg.Data)
+			if !ok {
+				continue
+			}
+			msg.Data = data
 			if !write(sseEvent(msg)) {
 				return
 			}
 		}
 	}
+}
+
+// eventsWait is how old an event may be and be delivered as it was
+// published. An older one — replayed to a stream resumed from an earlier
+// event, or held while the bus was down — is about a message that may have
+// been hidden since (removed by a moderator, its sender blocked, the viewer
+// gone from the chat): stillShown checks it first.
+const eventsWait = 5 * time.Second
+
+// stillShown returns the event data to deliver to viewer: as it is, unless
+// it is older than eventsWait and about a message viewer's history no
+// longer shows; then a message.created is not delivered (false), and any
+// other event (a safety notice) goes without the message. An error of the
+// store withholds the message as well: the history shows it, if it may.
+func (s *Server) stillShown(ctx context.Context, viewer int64, data []byte) ([]byte, bool) {
+	if !bytes.Contains(data, []byte(`"message":`)) {
+		return data, true
+	}
+	var ev struct {
+		Type    string    `json:"type"`
+		At      time.Time `json:"at"`
+		Message *struct {
+			ID             int64 `json:"id"`
+			ConversationID int64 `json:"conversation_id"`
+		} `json:"message"`
+	}
+	if err := json.Unmarshal(data, &ev); err != nil || ev.Message == nil || s.now().Sub(ev.At) < eventsWait {
+		return data, true
+	}
+	shows, err := s.svc.Shows(ctx, viewer, ev.Message.ConversationID, ev.Message.ID)
+	if err == nil && shows {
+		return data, true
+	}
+	if ev.Type == safeguard.EventMessageCreated {
+		return nil, false
+	}
+	var all map[string]json.RawMessage
+	if json.Unmarshal(data, &all) != nil {
+		return nil, false
+	}
+	delete(all, "message")
+	out, err := json.Marshal(all)
+	return out, err == nil
 }
 
 // streamEnd returns the last event of a stream that a control line ends, or
