@@ -114,7 +114,7 @@ func cmdAccountExport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := needClusterFiles(keys, d.nats); err != nil {
+	if err := needClusterFiles(ctx, keys, d.nats, cc.files); err != nil {
 		return err
 	}
 	md, err := openMediaToRead(e, &d, cc.files, keys)

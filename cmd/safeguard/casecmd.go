@@ -17,6 +17,7 @@ import (
 	safeguard "github.com/safeguard-dev/safeguard"
 	"github.com/safeguard-dev/safeguard/client"
 	"github.com/safeguard-dev/safeguard/internal/blob"
+	"github.com/safeguard-dev/safeguard/internal/blob/natsblob"
 	"github.com/safeguard-dev/safeguard/internal/cases"
 	"github.com/safeguard-dev/safeguard/internal/evidence"
 	"github.com/safeguard-dev/safeguard/internal/keyring"
@@ -98,9 +99,25 @@ func openMediaToRead(e *env, d *dataFlags, files blob.Store, keys *keyring.Keys)
 // its keyring) without --nats: its evidence, media and report files are in
 // the store the servers share, and without it the command would delete,
 // read or write files nobody else sees.
-func needClusterFiles(keys *keyring.Keys, nats string) error {
+//
+// With --nats, the store there must be the one the cluster of the database
+// made (its name is the keyring's, clusterID): another NATS would have the
+// command delete, read or write files the servers never see.
+func needClusterFiles(ctx context.Context, keys *keyring.Keys, nats string, files blob.Store) error {
 	if keys != nil && nats == "" {
 		return &exitError{code: 2, err: errors.New("this database is a cluster's, whose files are in the store its servers share: give --nats URL (or SAFEGUARD_NATS)")}
+	}
+	ns, ok := files.(*natsblob.Store)
+	if keys == nil || !ok {
+		return nil
+	}
+	name, err := ns.Cluster(ctx)
+	if err != nil {
+		return err
+	}
+	if want := clusterID(keys); name != want {
+		return &exitError{code: 2, err: fmt.Errorf("the file store on --nats %s is not this database's cluster's (it names %q, the database's cluster is %s): give the NATS its servers are given",
+			nats, name, want)}
 	}
 	return nil
 }
@@ -132,7 +149,7 @@ func openCaseEnv(ctx context.Context, e *env, d *dataFlags, cc caseConfig) (*cas
 	if err != nil {
 		return fail(err)
 	}
-	if err := needClusterFiles(keys, d.nats); err != nil {
+	if err := needClusterFiles(ctx, keys, d.nats, cc.files); err != nil {
 		return fail(err)
 	}
 	md, err := openMediaToRead(e, d, cc.files, keys)
@@ -528,7 +545,7 @@ func cmdEvidenceVerify(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := needClusterFiles(keys, d.nats); err != nil {
+	if err := needClusterFiles(ctx, keys, d.nats, cc.files); err != nil {
 		return err
 	}
 	var items *media.Sealed

@@ -24,6 +24,7 @@ import (
 	"github.com/safeguard-dev/safeguard/client"
 	"github.com/safeguard-dev/safeguard/internal/blob"
 	"github.com/safeguard-dev/safeguard/internal/blob/natsblob"
+	"github.com/safeguard-dev/safeguard/internal/bus/natsbus/natstest"
 	"github.com/safeguard-dev/safeguard/internal/evidence"
 	"github.com/safeguard-dev/safeguard/internal/hashbank/hashbanktest"
 	"github.com/safeguard-dev/safeguard/internal/media"
@@ -207,6 +208,20 @@ func TestClusterFiles(t *testing.T) {
 			t.Errorf("%v without --nats: exit %d, %q; want it refused", args[:2], code, stderr)
 		}
 	}
+	// Nor with another NATS: one with no store, one whose store names no
+	// cluster (as a single server, or a NATS before 2.10, leaves it).
+	other := natstest.Start(t)
+	for _, step := range []struct{ want string }{{"there is no object store SAFEGUARD_BLOBS on this NATS"}, {"is not this database's cluster's"}} {
+		for _, args := range [][]string{{"evidence", "retain"}, {"account", "export", handleOf(t, adult), "--reference", "order 2", "--by", "amir", "--out", filepath.Join(t.TempDir(), "z")}} {
+			args = append(args, "--data", t.TempDir(), "--db", cl.db, "--nats", other.URL())
+			if _, stderr, code := runCmd(t, map[string]string{"SAFEGUARD_KEK": testKEK}, args...); code == 0 || !strings.Contains(stderr, step.want) {
+				t.Errorf("%v with another NATS: exit %d, %q; want %q", args[:2], code, stderr, step.want)
+			}
+		}
+		if _, err := natsblob.Open(ctx, otherJetStream(t, other.URL()), natsblob.Config{Replicas: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	exported, _ := filepath.Glob(filepath.Join(out, "*", "media", "*"))
 	if len(exported) != 1 {
 		t.Fatalf("report export --nats wrote media %q\n%s", exported, stdout)
@@ -367,4 +382,19 @@ func consoleReveal(t *testing.T, a, b *running, id, seq int64, want []byte) {
 	if status, _ := get(b.url + original[:len(original)-1] + "A"); status != http.StatusNotFound {
 		t.Fatalf("a changed token on B: %d, want 404", status)
 	}
+}
+
+// otherJetStream connects to the NATS at url.
+func otherJetStream(t *testing.T, url string) jetstream.JetStream {
+	t.Helper()
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return js
 }

@@ -32,13 +32,18 @@ func bindClusterFiles(fs *flag.FlagSet, d *dataFlags) {
 // (one server, its files in the data directory) it opens nothing: files is
 // nil and close does nothing.
 func openClusterFiles(ctx context.Context, url string) (files blob.Store, close func(), err error) {
-	return openClusterFilesOf(ctx, url, "")
+	return openFiles(ctx, url, natsblob.Config{Existing: true})
 }
 
 // openClusterFilesOf is openClusterFiles for the cluster named cluster
 // (clusterID): a store another cluster made is refused, and one not made
 // yet is made with the name.
 func openClusterFilesOf(ctx context.Context, url, cluster string) (files blob.Store, close func(), err error) {
+	return openFiles(ctx, url, natsblob.Config{Cluster: cluster})
+}
+
+// openFiles connects to url and opens the store as cfg says.
+func openFiles(ctx context.Context, url string, cfg natsblob.Config) (files blob.Store, close func(), err error) {
 	if url == "" {
 		return nil, func() {}, nil
 	}
@@ -48,7 +53,7 @@ func openClusterFilesOf(ctx context.Context, url, cluster string) (files blob.St
 	}
 	js, err := jetstream.New(nc)
 	if err == nil {
-		files, err = natsblob.Open(ctx, js, natsblob.Config{Cluster: cluster})
+		files, err = natsblob.Open(ctx, js, cfg)
 	}
 	if err != nil {
 		nc.Close()

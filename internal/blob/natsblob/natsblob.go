@@ -33,6 +33,10 @@ type Config struct {
 	// Cluster is the Safeguard cluster's identity, kept in the bucket's
 	// metadata (ClusterKey): a bucket of another cluster is refused.
 	Cluster string
+	// Existing opens the bucket only if it is there: an operator's command
+	// pointed at a NATS that is not its cluster's finds none, and makes
+	// none.
+	Existing bool
 }
 
 // ClusterKey names the bucket's metadata that holds the identity of the
@@ -63,6 +67,9 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 	}
 	obs, err := js.ObjectStore(ctx, cfg.Bucket)
 	switch {
+	case errors.Is(err, jetstream.ErrBucketNotFound) && cfg.Existing:
+		return nil, fmt.Errorf("there is no object store %s on this NATS (%s): is it the cluster's, as its servers are given with --nats?",
+			cfg.Bucket, js.Conn().ConnectedUrlRedacted())
 	case errors.Is(err, jetstream.ErrBucketNotFound):
 	case err != nil:
 		return nil, fmt.Errorf("object store %s: %w", cfg.Bucket, err)
@@ -91,6 +98,19 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 		return nil, err
 	}
 	return &Store{obs: obs, nc: js.Conn(), timeout: cfg.Timeout}, nil
+}
+
+// Cluster returns the identity of the Safeguard cluster the bucket was
+// made for, "" if it names none (made by one server alone, or kept by a
+// NATS before 2.10, which drops metadata).
+func (s *Store) Cluster(ctx context.Context) (string, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	st, err := s.obs.Status(ctx)
+	if err != nil {
+		return "", unavailable("status", "", err)
+	}
+	return st.Metadata()[ClusterKey], nil
 }
 
 // kept refuses a bucket that does not name its cluster after it was made
