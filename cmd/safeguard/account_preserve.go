@@ -110,7 +110,7 @@ func cmdAccountExport(ctx context.Context, e *env, args []string) error {
 	}
 	defer closeFiles()
 	cc.files = shared
-	keys, err := commandKeys(ctx, e, st)
+	keys, err := commandKeys(ctx, e, st, d.kekFile)
 	if err != nil {
 		return err
 	}

@@ -145,7 +145,7 @@ func openCaseEnv(ctx context.Context, e *env, d *dataFlags, cc caseConfig) (*cas
 	cc.files = files
 	closeAll := func() { closeFiles(); st.Close() }
 	fail := func(err error) (*caseEnv, error) { closeAll(); return nil, err }
-	keys, err := commandKeys(ctx, e, st)
+	keys, err := commandKeys(ctx, e, st, d.kekFile)
 	if err != nil {
 		return fail(err)
 	}
@@ -447,7 +447,8 @@ func cmdEvidencePubkey(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "evidence pubkey", "evidence pubkey [flags]")
 	var d dataFlags
 	evidenceKeyFlags(fs, &d)
-	fs.StringVar(&d.db, "db", "", "a database: when its keyring holds keys (a cluster's), print the key of the keyring, which every server signs with (SAFEGUARD_KEK or SAFEGUARD_KEK_FILE opens it); else the key file's")
+	fs.StringVar(&d.db, "db", "", "a database: when its keyring holds keys (a cluster's), print the key of the keyring, which every server signs with (SAFEGUARD_KEK or --kek-file opens it); else the key file's")
+	bindKEK(fs, &d.kekFile)
 	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
@@ -456,7 +457,7 @@ func cmdEvidencePubkey(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		keys, err := commandKeys(ctx, e, st)
+		keys, err := commandKeys(ctx, e, st, d.kekFile)
 		st.Close()
 		if err != nil {
 			return err
@@ -541,7 +542,7 @@ func cmdEvidenceVerify(ctx context.Context, e *env, args []string) error {
 	}
 	defer closeFiles()
 	cc.files = files
-	keys, err := commandKeys(ctx, e, st)
+	keys, err := commandKeys(ctx, e, st, d.kekFile)
 	if err != nil {
 		return err
 	}

@@ -184,8 +184,15 @@ func TestClusterKeys(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "evidence log verified") || m == nil || m[2] != m[3] || m[2] == "0" {
 		t.Fatalf("evidence verify with the KEK: exit %d\n%s%s", code, out, errOut)
 	}
+	kekFile := filepath.Join(t.TempDir(), "kek")
+	if err := os.WriteFile(kekFile, []byte(testKEK+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, errOut, code := runCmd(t, nil, append(verifyArgs, "--kek-file", kekFile)...); code != 0 || !strings.Contains(out, "evidence log verified") {
+		t.Fatalf("evidence verify --kek-file: exit %d\n%s%s", code, out, errOut)
+	}
 	if _, errOut, code = runCmd(t, nil, verifyArgs...); code == 0 || !strings.Contains(errOut, "this database is a cluster's") ||
-		!strings.Contains(errOut, "SAFEGUARD_KEK_FILE") || strings.Contains(errOut, "--kek-file") {
+		!strings.Contains(errOut, "--kek-file or SAFEGUARD_KEK_FILE") {
 		t.Fatalf("evidence verify without the KEK: exit %d, %s", code, errOut)
 	}
 }

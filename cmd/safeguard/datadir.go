@@ -145,6 +145,7 @@ type dataFlags struct {
 	evidenceDir, evidenceKey, evidPub string
 	reportDir                         string
 	nats                              string // a cluster's NATS: its files are in the store its servers share
+	kekFile                           string // the file of the key-encryption key of a cluster's keyring
 }
 
 // bindData defines --data (unless the command has its own, as the demo's

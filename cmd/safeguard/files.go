@@ -25,6 +25,7 @@ const (
 // writes the files of a cluster.
 func bindClusterFiles(fs *flag.FlagSet, d *dataFlags) {
 	fs.StringVar(&d.nats, "nats", "", "NATS server URL of a cluster (serve --nats): the media, evidence and report files are in the store its servers share, not in the data directory")
+	bindKEK(fs, &d.kekFile)
 }
 
 // openClusterFiles connects to a cluster's NATS and opens the store its

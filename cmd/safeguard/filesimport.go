@@ -49,7 +49,6 @@ func cmdFilesImport(ctx context.Context, e *env, args []string) error {
 	var c serveConfig
 	bindStore(fs, &c.where.storeFlags)
 	bindClusterFiles(fs, &c.where)
-	bindKEK(fs, &c.kekFile)
 	fs.StringVar(&c.where.mediaDir, "media", "", "the media directory, uploads and E2EE attachments (default: media in the data directory)")
 	fs.StringVar(&c.where.mediaKeyFile, "media-key-file", "", "the media key file (default: the media directory's path + \".key\"); SAFEGUARD_MEDIA_KEY gives the key itself")
 	fs.StringVar(&c.where.evidenceDir, "evidence-dir", "", "the evidence directory, whose data key is beside it (default: evidence in the data directory)")
@@ -63,7 +62,7 @@ func cmdFilesImport(ctx context.Context, e *env, args []string) error {
 	}
 	c.resolve()
 	c.readSecrets(e)
-	kek, err := loadKEK(c.kek, c.kekFile)
+	kek, err := loadKEK(c.kek, c.where.kekFile)
 	if err != nil {
 		return err
 	}

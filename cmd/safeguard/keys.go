@@ -298,18 +298,17 @@ func cmdKeysRotateKEK(ctx context.Context, e *env, args []string) error {
 // files), else the cluster's keys, opened with SAFEGUARD_KEK (or the file
 // SAFEGUARD_KEK_FILE names) and changing nothing, so that a command signs
 // and reads evidence with the cluster's keys, never a key file's.
-func commandKeys(ctx context.Context, e *env, st store.Store) (*keyring.Keys, error) {
+func commandKeys(ctx context.Context, e *env, st store.Store, kekFile string) (*keyring.Keys, error) {
 	empty, err := keyring.Empty(ctx, st)
 	if err != nil || empty {
 		return nil, err
 	}
-	env, file := e.getenv("SAFEGUARD_KEK"), e.getenv("SAFEGUARD_KEK_FILE")
-	if env == "" && file == "" {
-		// The commands but serve and keys have no --kek-file.
+	env := e.getenv("SAFEGUARD_KEK")
+	if env == "" && kekFile == "" {
 		return nil, errors.New("this database is a cluster's, whose keys are in its keyring, sealed under a key-encryption key: " +
-			"give it in SAFEGUARD_KEK, or the file that holds it in SAFEGUARD_KEK_FILE (docs/scaling.md, \"Keys\")")
+			"give it in SAFEGUARD_KEK, or the file that holds it with --kek-file or SAFEGUARD_KEK_FILE (docs/scaling.md, \"Keys\")")
 	}
-	kek, err := loadKEK(env, file)
+	kek, err := loadKEK(env, kekFile)
 	if err != nil {
 		return nil, fmt.Errorf("this database is a cluster's, whose keys are in its keyring: %w", err)
 	}
