@@ -433,6 +433,22 @@ func cmdReportExport(ctx context.Context, e *env, args []string) error {
 	for _, r := range pkg.Routes {
 		fmt.Fprintf(e.stdout, "  %s %s: %s (%s)\n", r.Role, r.AccountID, r.Force.Name, r.Force.Code)
 	}
+	var gone int
+	err = ce.st.View(ctx, func(tx store.Tx) error {
+		es, err := tx.CaseEvidence(ctx, *id)
+		for _, x := range es {
+			if x.Kind == safeguard.EvidenceTombstone {
+				gone++
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if gone > 0 {
+		fmt.Fprintf(e.stdout, "note: %d of the case's evidence items were deleted by retention (each with a signed tombstone): the package holds what is left\n", gone)
+	}
 	return nil
 }
 

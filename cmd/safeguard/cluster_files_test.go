@@ -230,6 +230,11 @@ func TestClusterFiles(t *testing.T) {
 		t.Errorf("the exported image: %d bytes, %v; want the %d sent", len(b), err, len(jpeg))
 	}
 
+	// The report is submitted by hand (until then its evidence is kept,
+	// however late).
+	if _, err := adminB.AdminCaseAction(ctx, id, "report-submitted", client.CaseAction{Moderator: "mod_b", Senior: true, Reference: "NCA-TEST-0001"}); err != nil {
+		t.Fatal(err)
+	}
 	// Retention, past every period, on A, on B and by an operator's
 	// command, all at once: between them they delete the shared items and
 	// tombstone each once.
@@ -265,6 +270,12 @@ func TestClusterFiles(t *testing.T) {
 	}
 	if _, err := adminB.AdminReveal(ctx, id, item, client.CaseAction{Moderator: "mod_b", Why: "TEST: after retention"}); client.ErrorCode(err) != "evidence_deleted" {
 		t.Errorf("reveal after retention: %v, want evidence_deleted", err)
+	}
+	// A package exported now says what retention took.
+	stdout, stderr, code = runCmd(t, map[string]string{"SAFEGUARD_KEK": testKEK}, "report", "export",
+		"--data", t.TempDir(), "--db", cl.db, "--nats", cl.nats.URL(), "--case", strconv.FormatInt(id, 10), "--out", filepath.Join(t.TempDir(), "late"))
+	if code != 0 || !regexp.MustCompile(`note: [1-9]\d* of the case's evidence items were deleted by retention`).MatchString(stdout) {
+		t.Errorf("report export after retention: exit %d\n%s%s", code, stdout, stderr)
 	}
 	items, err := media.New(blob.Sub(files, sharedEvidence), mustKeys(t, a.store).EvidenceData)
 	if err != nil {

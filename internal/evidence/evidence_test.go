@@ -294,6 +294,17 @@ func TestRetention(t *testing.T) {
 		if err != nil || res.Deleted != 0 {
 			t.Fatalf("undecided case: %+v, %v", res, err)
 		}
+		// Decided to report, and the report not filed (waiting to be
+		// submitted by hand, or failed): kept, however late.
+		for _, st := range []safeguard.CaseStatus{safeguard.CaseAwaitingSubmission, safeguard.CaseReportFailed} {
+			f.c.Status, f.c.Decision, f.c.DecidedAt = st, safeguard.ReportLE, t0
+			if err := f.st.Update(ctx, func(tx store.Tx) error { return tx.UpdateCase(ctx, f.c) }); err != nil {
+				t.Fatal(err)
+			}
+			if res, err := f.vault.Retain(ctx, f.st, pol, t0.Add(10*evidence.ReferencePeriod)); err != nil || res.Deleted != 0 {
+				t.Fatalf("a report %s: %+v, %v", st, res, err)
+			}
+		}
 		f.c.Status, f.c.Decision, f.c.DecidedAt, f.c.ReportedAt = safeguard.CaseReported, safeguard.ReportLE, t0, t0.Add(time.Hour)
 		f.c.LegalHold, f.c.HoldReason = true, "police request"
 		if err := f.st.Update(ctx, func(tx store.Tx) error { return tx.UpdateCase(ctx, f.c) }); err != nil {

@@ -54,10 +54,17 @@ type RetainResult struct {
 }
 
 // Due returns when an item of class cl in case c is due for deletion, and
-// false when it is not due at all: the case is not decided yet, or it is
-// under a legal hold.
+// false when it is not due at all: the case is not decided yet, its report
+// is decided on but not filed (awaiting submission by hand, or failed), or
+// it is under a legal hold.
 func (r Retention) Due(c *safeguard.Case, cl safeguard.RetentionClass) (time.Time, bool) {
 	if c.LegalHold {
+		return time.Time{}, false
+	}
+	// A report decided on and not yet filed (waiting to be submitted by
+	// hand, or failed and to be retried) keeps its evidence: the periods
+	// run from the report.
+	if c.ReportedAt.IsZero() && (c.Status == safeguard.CaseAwaitingSubmission || c.Status == safeguard.CaseReportFailed) {
 		return time.Time{}, false
 	}
 	base := c.ReportedAt
