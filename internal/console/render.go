@@ -83,6 +83,10 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, rq *request, err 
 	}
 	p.Error = safeguard.ErrorMessage(err)
 	switch code {
+	case http.StatusServiceUnavailable:
+		// As the API: a part that is down (a cluster's NATS) may be back
+		// in a moment.
+		w.Header().Set("Retry-After", strconv.Itoa(safeguard.RetrySeconds(safeguard.RetryAfter(err))))
 	case http.StatusForbidden:
 		p.Title = "Not allowed"
 	case http.StatusNotFound:
