@@ -32,22 +32,11 @@ import (
 	"github.com/safeguard-dev/safeguard/internal/store"
 )
 
-// The keys every node of a files test is given: one media key, one
-// evidence data key, one evidence signing key (test values).
 // sharedFiles opens, as a server of the cluster does, the object store the
 // servers keep their files in.
 func sharedFiles(t *testing.T, cl *cluster) blob.Store {
 	t.Helper()
-	nc, err := nats.Connect(cl.nats.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := natsblob.Open(t.Context(), js, natsblob.Config{})
+	s, err := natsblob.Open(t.Context(), otherJetStream(t, cl.nats.URL()), natsblob.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -395,7 +384,7 @@ func consoleReveal(t *testing.T, a, b *running, id, seq int64, want []byte) {
 	}
 }
 
-// otherJetStream connects to the NATS at url.
+// otherJetStream connects to the NATS at url, for JetStream.
 func otherJetStream(t *testing.T, url string) jetstream.JetStream {
 	t.Helper()
 	nc, err := nats.Connect(url)

@@ -139,12 +139,7 @@ func TestPageLeftWhileDrawingInChromium(t *testing.T) {
 		ctx := t.Context()
 		liaHandle, benHandle := s.account("pl_lia", 33), s.account("pl_ben", 34)
 		lia, ben := login(t, s, liaHandle), login(t, s, benHandle)
-		req, err := lia.RequestContact(ctx, benHandle)
-		must(t, "request", err)
-		_, err = ben.AcceptContact(ctx, req.ID)
-		must(t, "accept", err)
-		conv, err := ben.CreateConversation(ctx, client.ConversationRequest{Members: []string{liaHandle}})
-		must(t, "conversation", err)
+		conv := chatBetween(t, lia, ben)
 		first, err := ben.SendText(ctx, conv.ID, "the bus leaves at nine")
 		must(t, "send", err)
 

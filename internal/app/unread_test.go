@@ -20,12 +20,7 @@ func TestUnreadAndReportQuoteInChromium(t *testing.T) {
 		liaHandle := s.account("ur_lia", 35)
 		benHandle := s.account("ur_ben", 36)
 		lia, ben := login(t, s, liaHandle), login(t, s, benHandle)
-		req, err := lia.RequestContact(ctx, benHandle)
-		must(t, "request", err)
-		_, err = ben.AcceptContact(ctx, req.ID)
-		must(t, "accept", err)
-		conv, err := ben.CreateConversation(ctx, client.ConversationRequest{Members: []string{liaHandle}})
-		must(t, "conversation", err)
+		conv := chatBetween(t, lia, ben)
 
 		p := b.person(t, "lia", 375, 812)
 		p.logIn(s.url, liaHandle)
@@ -34,7 +29,7 @@ func TestUnreadAndReportQuoteInChromium(t *testing.T) {
 		if eval[bool](p, `!!document.querySelector('main .unread')`) {
 			t.Error("an unread count before any message")
 		}
-		_, err = ben.SendText(ctx, conv.ID, "are we still on for the climbing wall?")
+		_, err := ben.SendText(ctx, conv.ID, "are we still on for the climbing wall?")
 		must(t, "send", err)
 		_, err = ben.SendText(ctx, conv.ID, "bring the blue rope")
 		must(t, "send", err)
@@ -65,4 +60,18 @@ func TestUnreadAndReportQuoteInChromium(t *testing.T) {
 		p.waitText(row, benHandle)
 		p.waitFor("the count gone once read", `!document.querySelector('main .unread')`)
 	})
+}
+
+// chatBetween makes a and b contacts (a asks, b accepts) and returns b's
+// new one-to-one chat with a.
+func chatBetween(t *testing.T, a, b *client.Client) *client.Conversation {
+	t.Helper()
+	ctx := t.Context()
+	req, err := a.RequestContact(ctx, b.Handle)
+	must(t, "request", err)
+	_, err = b.AcceptContact(ctx, req.ID)
+	must(t, "accept", err)
+	conv, err := b.CreateConversation(ctx, client.ConversationRequest{Members: []string{a.Handle}})
+	must(t, "conversation", err)
+	return conv
 }
