@@ -18,9 +18,14 @@ import (
 
 func connect(t *testing.T, srv *natstest.Server) jetstream.JetStream {
 	t.Helper()
-	// As the servers connect (internal/bus/natsbus): reconnecting every
-	// 250 ms, without end.
-	nc, err := nats.Connect(srv.URL(), nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond))
+	return connectURL(t, srv.URL())
+}
+
+// connectURL connects to the NATS at url as the servers do
+// (internal/bus/natsbus): reconnecting every 250 ms, without end.
+func connectURL(t *testing.T, url string) jetstream.JetStream {
+	t.Helper()
+	nc, err := nats.Connect(url, nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,16 +205,7 @@ func TestOtherCluster(t *testing.T) {
 // cannot keep the cluster's name: a cluster's store refuses it, whether it
 // makes the bucket or opens it as it is.
 func TestOldNATSRefused(t *testing.T) {
-	url := natstest.StartOld(t)
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := connectURL(t, natstest.StartOld(t))
 	for _, cfg := range []natsblob.Config{{Replicas: 1, Cluster: "aaaa"}, {Cluster: "aaaa"}} {
 		if _, err := natsblob.Open(t.Context(), js, cfg); err == nil || !strings.Contains(err.Error(), "use NATS 2.10 or later") {
 			t.Fatalf("%+v: %v, want it refused", cfg, err)
