@@ -134,7 +134,8 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, a *safeguard.Acc
 	}
 	sub, err := s.bus.Subscribe(ctx, topic(a.ID), after)
 	if err != nil {
-		s.writeError(w, r, fmt.Errorf("subscribe: %w: %w", safeguard.ErrUnavailable, err))
+		s.writeError(w, r, &safeguard.Error{Kind: safeguard.ErrUnavailable, Code: "unavailable",
+			Message: "Live events cannot be resumed just now. Please try again in a moment.", Err: fmt.Errorf("subscribe: %w", err)})
 		return
 	}
 	defer sub.Cancel()
