@@ -338,6 +338,27 @@ func TestClusterStartChangesNothing(t *testing.T) {
 	}
 }
 
+// TestClusterOtherNATSRefused: a server started on a cluster's database
+// but given an empty NATS — not the cluster's — would keep its files where
+// the others never look: once the database names stored files, it is
+// refused.
+func TestClusterOtherNATSRefused(t *testing.T) {
+	cl := startCluster(t, 1, nil)
+	adult, _, conv := teenAndAdult(t, cl.nodes[0])
+	if _, err := adult.SendImage(t.Context(), conv, "field.png", "image/png", smallPNG(t), ""); err != nil {
+		t.Fatal(err)
+	}
+	other := natstest.Start(t)
+	srv, err := start(t.Context(), nodeConfig(t, cl.db, other.URL(), nil), slog.New(slog.DiscardHandler))
+	if err == nil {
+		srv.close()
+		t.Fatal("a server started on the cluster's database with an empty NATS")
+	}
+	if !strings.Contains(err.Error(), "this database names stored files") || !strings.Contains(err.Error(), "there is no object store SAFEGUARD_BLOBS") {
+		t.Fatalf("the refusal: %v", err)
+	}
+}
+
 // TestClusterRateLimit: 60 messages is 60 over both nodes: the 61st is
 // refused on either, with how long to wait. (The limit earns one back an
 // hour, so that the test's own pace does not refill it.)

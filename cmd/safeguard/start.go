@@ -244,7 +244,18 @@ func (s *stack) open(ctx context.Context, c *serveConfig, log *slog.Logger, undo
 	undo.add(func() { s.bus.Close() })
 	s.notify = web.Notifier(s.bus, log)
 	if nb, ok := s.bus.(*natsbus.Bus); ok {
-		files, err := natsblob.Open(ctx, nb.JetStream(), natsblob.Config{Replicas: c.natsReplicas, Cluster: clusterID(c.keys)})
+		// A database that names stored files has its object store already:
+		// on a NATS without one, this server would split the cluster (its
+		// files where the others never look).
+		var holds bool
+		if err := st.View(ctx, func(tx store.Tx) (err error) { holds, err = tx.HoldsFiles(ctx); return }); err != nil {
+			return err
+		}
+		files, err := natsblob.Open(ctx, nb.JetStream(), natsblob.Config{Replicas: c.natsReplicas, Cluster: clusterID(c.keys), Existing: holds})
+		if err != nil && holds {
+			return fmt.Errorf("--nats: this database names stored files (uploads, attachments or evidence), which its cluster keeps in an object store: %w "+
+				"(moving one server to a cluster: run 'safeguard files import' first, docs/scaling.md)", err)
+		}
 		if err != nil {
 			return fmt.Errorf("--nats: %w", err)
 		}

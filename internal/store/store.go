@@ -873,6 +873,10 @@ type ClusterTx interface {
 	TakeLease(ctx context.Context, name, holder string, now, until time.Time) (bool, error)
 	// ReleaseLease frees the lease name if holder has it.
 	ReleaseLease(ctx context.Context, name, holder string) error
+	// HoldsFiles reports whether the database names any stored file: an
+	// upload, an end-to-end encrypted attachment or an evidence entry,
+	// whose bytes are in the cluster's object store.
+	HoldsFiles(ctx context.Context) (bool, error)
 
 	// AddRiskRuleSet stores rs as the newest generation and sets its
 	// Generation.

@@ -32,6 +32,13 @@ func (t *Tx) ReleaseLease(ctx context.Context, name, holder string) error {
 	return t.d.Err(err, "release lease "+name)
 }
 
+// HoldsFiles implements store.ClusterTx.
+func (t *Tx) HoldsFiles(ctx context.Context) (bool, error) {
+	var holds bool
+	err := t.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM media) OR EXISTS (SELECT 1 FROM e2ee_blobs) OR EXISTS (SELECT 1 FROM evidence_log)`).Scan(&holds)
+	return holds, t.d.Err(err, "files held")
+}
+
 // AddRiskRuleSet implements store.ClusterTx.
 func (t *Tx) AddRiskRuleSet(ctx context.Context, rs *store.RiskRuleSet) error {
 	id, err := t.insertID(ctx, `INSERT INTO risk_rule_sets (version, sources, node, created_at) VALUES (?, ?, ?, ?) RETURNING generation`,

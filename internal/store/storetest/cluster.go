@@ -15,6 +15,29 @@ var clusterTests = []test{
 	{"RuleCounts", testRuleCounts},
 	{"NCMECFilings", testNCMECFilings},
 	{"Streams", testStreams},
+	{"HoldsFiles", testHoldsFiles},
+}
+
+// testHoldsFiles: a database with no upload, attachment or evidence holds
+// no file; one upload is enough.
+func testHoldsFiles(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	holds := func() bool {
+		t.Helper()
+		var h bool
+		view(t, s, func(tx store.Tx) (err error) { h, err = tx.HoldsFiles(ctx); return })
+		return h
+	}
+	if holds() {
+		t.Fatal("an empty database holds files")
+	}
+	a := account(t, s, "files", adultBirth)
+	update(t, s, func(tx store.Tx) error {
+		return tx.CreateMedia(ctx, &safeguard.Media{OwnerID: a.ID, ContentType: "image/png", StorageKey: "media/ab/cdef", CreatedAt: t0})
+	})
+	if !holds() {
+		t.Fatal("a database with an upload holds no files")
+	}
 }
 
 func testLeases(t *testing.T, s store.Store) {

@@ -970,6 +970,11 @@ func (t *tracedTx) ReleaseLease(p0 context.Context, p1 string, p2 string) error 
 	return t.Tx.ReleaseLease(p0, p1, p2)
 }
 
+func (t *tracedTx) HoldsFiles(p0 context.Context) (bool, error) {
+	t.tr.note("HoldsFiles")
+	return t.Tx.HoldsFiles(p0)
+}
+
 func (t *tracedTx) AddRiskRuleSet(p0 context.Context, p1 *store.RiskRuleSet) error {
 	t.tr.note("AddRiskRuleSet")
 	return t.Tx.AddRiskRuleSet(p0, p1)
