@@ -266,23 +266,27 @@ func (s *Service) History(ctx context.Context, viewerID, conversationID, before,
 	return out, err
 }
 
-// Shows reports whether viewerID's history shows message id of
-// conversationID now: false once a moderator removed it, the viewer blocked
-// its sender, the viewer left, and the like (History's rules). A live
-// event that waited (a stream resumed from an earlier event, or events
-// held while the bus was down) is checked with it before it is delivered.
-func (s *Service) Shows(ctx context.Context, viewerID, conversationID, id int64) (bool, error) {
+// ShownAs returns message id of conversationID as viewerID's history
+// shows it now, or nil when it shows it no more: a moderator removed it,
+// the viewer blocked its sender, the viewer left, and the like (History's
+// rules); a sender deleted since is "a deleted account". A live event that
+// waited (a stream resumed from an earlier event, or events held while the
+// bus was down) is checked with it before it is delivered.
+func (s *Service) ShownAs(ctx context.Context, viewerID, conversationID, id int64) (*MessageView, error) {
 	if id <= 0 {
-		return false, nil
+		return nil, nil
 	}
 	h, err := s.History(ctx, viewerID, conversationID, id+1, id-1, 1)
 	switch {
 	case errors.Is(err, safeguard.ErrNotFound) || errors.Is(err, safeguard.ErrPermission):
-		return false, nil
+		return nil, nil
 	case err != nil:
-		return false, err
+		return nil, err
 	}
-	return len(h.Messages) == 1 && h.Messages[0].ID == id, nil
+	if len(h.Messages) != 1 || h.Messages[0].ID != id {
+		return nil, nil
+	}
+	return h.Messages[0], nil
 }
 
 // shown is what the viewer was shown about one message: the safety notice

@@ -394,10 +394,11 @@ func TestResumedStreamShowsNothingHidden(t *testing.T) {
 		if _, err := teen.SendText(ctx, withAunt.ID, "the stream is open"); err != nil {
 			t.Fatal(err)
 		}
-		eventsUntil(t, events, "the teen's own message", func(ev client.Event) bool {
+		seen := eventsUntil(t, events, "the teen's own message", func(ev client.Event) bool {
 			return ev.Type == "message.created" && ev.Message.Text == "the stream is open"
 		})
-		cancel() // the teen goes offline; her client keeps the last ID
+		cancel() // the teen goes offline; her client keeps the last ID it read
+		last := seen[len(seen)-1].ID
 
 		if _, err := pushy.SendText(ctx, withPushy.ID, "are you alone"); err != nil {
 			t.Fatal(err)
@@ -410,6 +411,7 @@ func TestResumedStreamShowsNothingHidden(t *testing.T) {
 		}
 		s.clock.Advance(time.Minute) // she comes back a minute later
 
+		teen.SetLastEventID(last) // what her client read, whatever came after the cancel
 		events, err = teen.Events(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -425,6 +427,51 @@ func TestResumedStreamShowsNothingHidden(t *testing.T) {
 			if strings.Contains(g, "are you alone") {
 				t.Fatalf("the resumed stream replayed a message from the account she blocked: %q", got)
 			}
+		}
+
+		// A sender who deleted their account since is replayed as the
+		// history shows them: a deleted account, no handle.
+		sctx, cancel = context.WithCancel(ctx)
+		events, err = teen.Events(sctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := teen.SendText(ctx, withAunt.ID, "back again"); err != nil {
+			t.Fatal(err)
+		}
+		seen = eventsUntil(t, events, "the teen's own message", func(ev client.Event) bool {
+			return ev.Type == "message.created" && ev.Message.Text == "back again"
+		})
+		cancel()
+		last = seen[len(seen)-1].ID
+		if _, err := aunt.SendText(ctx, withAunt.ID, "bye for now"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := aunt.DeleteAccount(ctx, pw); err != nil {
+			t.Fatal(err)
+		}
+		s.clock.Advance(time.Minute)
+		teen.SetLastEventID(last)
+		events, err = teen.Events(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var evs []client.Event
+		deadline := time.After(5 * time.Second)
+	read:
+		for {
+			select {
+			case ev := <-events:
+				evs = append(evs, ev)
+				if ev.Type == "message.created" && ev.Message.Text == "bye for now" {
+					break read
+				}
+			case <-deadline:
+				t.Fatalf("the message of the deleted account never came; the stream gave %+v", evs)
+			}
+		}
+		if m := evs[len(evs)-1].Message; m.Sender != "" || !m.SenderDeleted {
+			t.Errorf("replayed from a deleted account: sender %q, deleted %v", m.Sender, m.SenderDeleted)
 		}
 	})
 }

@@ -234,10 +234,11 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, a *safeguard.Acc
 const eventsWait = 5 * time.Second
 
 // stillShown returns the event data to deliver to viewer: as it is, unless
-// it is older than eventsWait and about a message viewer's history no
-// longer shows; then a message.created is not delivered (false), and any
-// other event (a safety notice) goes without the message. An error of the
-// store withholds the message as well: the history shows it, if it may.
+// it is older than eventsWait and about a message; then the message is as
+// viewer's history shows it now, and if the history no longer shows it, a
+// message.created is not delivered (false) and any other event (a safety
+// notice) goes without the message. An error of the store withholds the
+// message as well: the history shows it, if it may.
 func (s *Server) stillShown(ctx context.Context, viewer int64, data []byte) ([]byte, bool) {
 	if !bytes.Contains(data, []byte(`"message":`)) {
 		return data, true
@@ -253,18 +254,24 @@ func (s *Server) stillShown(ctx context.Context, viewer int64, data []byte) ([]b
 	if err := json.Unmarshal(data, &ev); err != nil || ev.Message == nil || s.now().Sub(ev.At) < eventsWait {
 		return data, true
 	}
-	shows, err := s.svc.Shows(ctx, viewer, ev.Message.ConversationID, ev.Message.ID)
-	if err == nil && shows {
-		return data, true
-	}
-	if ev.Type == safeguard.EventMessageCreated {
+	now, err := s.svc.ShownAs(ctx, viewer, ev.Message.ConversationID, ev.Message.ID)
+	if now == nil && ev.Type == safeguard.EventMessageCreated {
 		return nil, false
 	}
 	var all map[string]json.RawMessage
 	if json.Unmarshal(data, &all) != nil {
 		return nil, false
 	}
-	delete(all, "message")
+	if now == nil || err != nil {
+		delete(all, "message")
+	} else {
+		// As the history shows it now (a sender deleted since, say).
+		m, err := json.Marshal(wireMessage(now, viewer))
+		if err != nil {
+			return nil, false
+		}
+		all["message"] = m
+	}
 	out, err := json.Marshal(all)
 	return out, err == nil
 }
