@@ -137,7 +137,7 @@ func TestClusterFiles(t *testing.T) {
 	// A moderator reveals the image in the console on A; behind a load
 	// balancer their next request, for the image, may reach B, which
 	// shows it too (read again there, and recorded).
-	consoleReveal(t, a, b, id, item, jpeg)
+	consoleReveal(t, cl, id, item, jpeg)
 
 	// A moderator on B decides to report: the package is in the shared
 	// files, with the image; the one prepared when the case opened too.
@@ -327,8 +327,9 @@ func TestClusterE2EEBlob(t *testing.T) {
 
 // consoleReveal logs a moderator into the console on a, reveals item seq
 // of case id there, and fetches the image with the reveal's token on b.
-func consoleReveal(t *testing.T, a, b *running, id, seq int64, want []byte) {
+func consoleReveal(t *testing.T, cl *cluster, id, seq int64, want []byte) {
 	t.Helper()
+	a, b := cl.nodes[0], cl.nodes[1]
 	const password = "a moderator's long password"
 	if _, err := a.mods.Add(t.Context(), moderators.Operator, "reveal_mod", safeguard.RoleSenior, password); err != nil {
 		t.Fatal(err)
@@ -379,9 +380,42 @@ func consoleReveal(t *testing.T, a, b *running, id, seq int64, want []byte) {
 		}
 	}
 	// A token changed by a byte is refused on B.
-	if status, _ := get(b.url + original[:len(original)-1] + "A"); status != http.StatusNotFound {
+	changed := original[:len(original)-1] + map[bool]string{true: "B", false: "A"}[strings.HasSuffix(original, "A")]
+	if status, _ := get(b.url + changed); status != http.StatusNotFound {
 		t.Fatalf("a changed token on B: %d, want 404", status)
 	}
+
+	// Revealed again on A; with NATS away, B cannot read the item again:
+	// the page fails and says to try again, rather than show it unrevealed.
+	status, page = get(fmt.Sprintf("%s/console/cases/%d", a.url, id))
+	if m = consoleFormToken.FindSubmatch(page); status != http.StatusOK || m == nil {
+		t.Fatalf("the case page: %d", status)
+	}
+	resp, err = c.PostForm(fmt.Sprintf("%s/console/cases/%d/evidence/%d/reveal", a.url, id, seq),
+		url.Values{"csrf": {string(m[1])}, "why": {"TEST: second look"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, err = url.Parse(resp.Header.Get("Location"))
+	if err != nil || resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("second reveal on A: %d", resp.StatusCode)
+	}
+	casePage := fmt.Sprintf("%s/console/cases/%d?shown=%s", b.url, id, url.QueryEscape(loc.Query().Get("shown")))
+	cl.nats.Stop()
+	resp, err = c.Get(casePage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("the case page on B with NATS away: %d, Retry-After %q; want 503 and when to try again", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	cl.nats.Restart()
+	waitFor(t, "B reads the item again once NATS is back", func() bool {
+		status, _ := get(casePage)
+		return status == http.StatusOK
+	})
 }
 
 // otherJetStream connects to the NATS at url, for JetStream.

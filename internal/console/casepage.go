@@ -161,8 +161,12 @@ func (h *handler) caseData(ctx context.Context, rq *request, v *cases.CaseView, 
 	ppl := people{accounts: accounts, now: h.clock()}
 	d.Sender = ppl.who(c.SenderID, nil)
 	caseMessages, numbers := d.addOccurrences(v, dets, ppl)
-	d.Conversation = h.conversationOf(ctx, rq, d, shown, numbers, ppl)
-	h.addEvidence(ctx, d, rq, v, accounts, shown, caseMessages)
+	thread, item, err := h.grantsOf(ctx, rq, c.ID, shown)
+	if err != nil {
+		return nil, err
+	}
+	d.Conversation = h.conversationOf(d, thread, numbers, ppl)
+	h.addEvidence(ctx, d, rq, v, accounts, item, caseMessages)
 	d.addAppeals(v, rq)
 	return d, nil
 }
@@ -277,13 +281,7 @@ func (d *caseData) addOccurrences(v *cases.CaseView, dets map[int64]*safeguard.D
 
 // addEvidence adds the evidence items, with the item revealed to this
 // session, if any, and who read which.
-func (h *handler) addEvidence(ctx context.Context, d *caseData, rq *request, v *cases.CaseView, accounts map[int64]*safeguard.Account, shown []string, caseMessages map[int64]bool) {
-	var gr *grant // the one item revealed
-	for _, t := range shown {
-		if g := h.grant(ctx, rq, t, v.Case.ID); g != nil && g.entry != nil {
-			gr = g
-		}
-	}
+func (h *handler) addEvidence(ctx context.Context, d *caseData, rq *request, v *cases.CaseView, accounts map[int64]*safeguard.Account, gr *grant, caseMessages map[int64]bool) {
 	deleted := map[int64]bool{}
 	for _, e := range v.Evidence {
 		if e.Kind == safeguard.EvidenceTombstone {

@@ -1,7 +1,6 @@
 package console
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -35,9 +34,9 @@ type conversationRow struct {
 }
 
 // conversationOf describes the conversation for the page: how much is
-// preserved, and the thread when one of tokens is its live grant for this
-// session. numbers are the flagged messages' numbers in the conversation.
-func (h *handler) conversationOf(ctx context.Context, rq *request, d *caseData, tokens []string, numbers map[int64]int, ppl people) *conversationView {
+// preserved, and the thread when gr is its live grant for this session.
+// numbers are the flagged messages' numbers in the conversation.
+func (h *handler) conversationOf(d *caseData, gr *grant, numbers map[int64]int, ppl people) *conversationView {
 	v := d.CaseView
 	cv := &conversationView{}
 	deleted := map[int64]bool{}
@@ -65,7 +64,6 @@ func (h *handler) conversationOf(ctx context.Context, rq *request, d *caseData, 
 			cv.Flagged++
 		}
 	}
-	gr := h.threadGrant(ctx, rq, v.Case.ID, tokens)
 	if gr == nil {
 		return cv
 	}
@@ -87,16 +85,6 @@ func (h *handler) conversationOf(ctx context.Context, rq *request, d *caseData, 
 	return cv
 }
 
-// threadGrant returns the live grant of the case's conversation among
-// tokens, or nil.
-func (h *handler) threadGrant(ctx context.Context, rq *request, caseID int64, tokens []string) *grant {
-	for _, t := range tokens {
-		if gr := h.grant(ctx, rq, t, caseID); gr != nil && gr.thread != nil {
-			return gr
-		}
-	}
-	return nil
-}
 
 // revealConversation reveals a case's whole conversation, with one reason,
 // in one recorded read of the items it is made of. Images in it stay

@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
@@ -245,7 +246,7 @@ func (h *handler) reveal(w http.ResponseWriter, r *http.Request, rq *request) {
 	token := h.grants.add(rq.sess.TokenHash, signGrant(rq.sess.CSRFToken, id, seq, until), until, id, e, data)
 	q := url.Values{"shown": {token}}
 	if keep := r.PostFormValue("keep"); keep != "" {
-		if gr := h.grant(r.Context(), rq, keep, id); gr != nil && gr.thread != nil {
+		if gr, _ := h.grant(r.Context(), rq, keep, id); gr != nil && gr.thread != nil {
 			q.Add("shown", keep) // the conversation stays open
 		}
 	}
@@ -303,7 +304,11 @@ func (h *handler) original(w http.ResponseWriter, r *http.Request, rq *request) 
 		h.fail(w, r, rq, err)
 		return
 	}
-	gr := h.grant(r.Context(), rq, r.URL.Query().Get("shown"), ids[0])
+	gr, err := h.grant(r.Context(), rq, r.URL.Query().Get("shown"), ids[0])
+	if err != nil {
+		h.fail(w, r, rq, err)
+		return
+	}
 	if gr == nil || gr.entry == nil || gr.entry.Seq != ids[1] || !isImage(gr.entry) {
 		h.fail(w, r, rq, safeguard.Errorf(safeguard.ErrNotFound, "not_revealed",
 			"This image is not revealed to you now. Reveal it on the case page (the reveal is recorded)."))
@@ -322,8 +327,11 @@ func (h *handler) original(w http.ResponseWriter, r *http.Request, rq *request) 
 
 // signGrant is the token of a grant of item seq (0: the conversation) of
 // case caseID until until, for the session whose CSRF token is csrf.
+// A random part makes each reveal's token its own, even two in one second.
 func signGrant(csrf string, caseID, seq int64, until time.Time) string {
-	body := fmt.Sprintf("%d.%d.%d", caseID, seq, until.Unix())
+	var nonce [8]byte
+	rand.Read(nonce[:])
+	body := fmt.Sprintf("%d.%d.%d.%x", caseID, seq, until.Unix(), nonce)
 	return body + "." + grantMAC(csrf, body)
 }
 
@@ -337,11 +345,11 @@ func grantMAC(csrf, body string) string {
 // token is csrf; false for any other.
 func parseGrant(csrf, token string) (caseID, seq int64, until time.Time, ok bool) {
 	parts := strings.Split(token, ".")
-	if len(parts) != 4 || csrf == "" {
+	if len(parts) != 5 || csrf == "" {
 		return 0, 0, time.Time{}, false
 	}
-	body := strings.Join(parts[:3], ".")
-	if !hmac.Equal([]byte(parts[3]), []byte(grantMAC(csrf, body))) {
+	body := strings.Join(parts[:4], ".")
+	if !hmac.Equal([]byte(parts[4]), []byte(grantMAC(csrf, body))) {
 		return 0, 0, time.Time{}, false
 	}
 	var n [3]int64
@@ -360,33 +368,62 @@ func parseGrant(csrf, token string) (caseID, seq int64, until time.Time, ok bool
 // signed for this session, the same reveal made here again (the item or
 // the conversation read again, and recorded, as the moderator may still
 // see it), or nil.
-func (h *handler) grant(ctx context.Context, rq *request, token string, caseID int64) *grant {
+//
+// The error is one of a part that is down (the files of a cluster while its
+// NATS is away): the page then fails, saying to try again, rather than show
+// nothing revealed. Anything else (a deleted item, a case the moderator may
+// no longer see) is no grant.
+func (h *handler) grant(ctx context.Context, rq *request, token string, caseID int64) (*grant, error) {
 	if gr := h.grants.get(token, rq.sess.TokenHash, caseID); gr != nil {
-		return gr
+		return gr, nil
 	}
 	id, seq, until, ok := parseGrant(rq.sess.CSRFToken, token)
 	if !ok || id != caseID || !h.clock().Before(until) || !rq.can(moderators.RevealEvidence) {
-		return nil
+		return nil, nil
 	}
 	why := fmt.Sprintf("the reveal of %s, shown by another server of the cluster", until.Add(-h.grants.ttl).UTC().Format(time.RFC3339))
+	down := func(err error) (*grant, error) {
+		if h.env.Status(err) >= 500 {
+			return nil, err
+		}
+		return nil, nil
+	}
 	if seq == 0 {
 		if _, err := h.caseFor(ctx, rq, caseID); err != nil {
-			return nil
+			return down(err)
 		}
 		t, err := h.Cases.RevealConversation(ctx, caseID, rq.moderator(), why)
 		if err != nil {
-			return nil
+			return down(err)
 		}
 		h.grants.addThread(rq.sess.TokenHash, token, until, caseID, t)
 	} else {
 		if _, _, err := h.entryFor(ctx, rq, caseID, seq); err != nil {
-			return nil
+			return down(err)
 		}
 		e, data, err := h.Cases.Reveal(ctx, caseID, seq, rq.moderator(), why)
 		if err != nil {
-			return nil
+			return down(err)
 		}
 		h.grants.add(rq.sess.TokenHash, token, until, caseID, e, data)
 	}
-	return h.grants.get(token, rq.sess.TokenHash, caseID)
+	return h.grants.get(token, rq.sess.TokenHash, caseID), nil
+}
+
+// grantsOf returns, among tokens, the live grants of case caseID's
+// conversation and of one item, each looked for once.
+func (h *handler) grantsOf(ctx context.Context, rq *request, caseID int64, tokens []string) (thread, item *grant, err error) {
+	for _, t := range tokens {
+		gr, err := h.grant(ctx, rq, t, caseID)
+		switch {
+		case err != nil:
+			return nil, nil, err
+		case gr == nil:
+		case gr.thread != nil:
+			thread = gr
+		case gr.entry != nil:
+			item = gr
+		}
+	}
+	return thread, item, nil
 }
