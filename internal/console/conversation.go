@@ -85,7 +85,6 @@ func (h *handler) conversationOf(d *caseData, gr *grant, numbers map[int64]int, 
 	return cv
 }
 
-
 // revealConversation reveals a case's whole conversation, with one reason,
 // in one recorded read of the items it is made of. Images in it stay
 // blurred: each is revealed on its own.
