@@ -229,8 +229,7 @@ func (m *Manager) Run(ctx context.Context, name string, job func(ctx context.Con
 	}
 	defer end()
 	for {
-		m.Try(ctx, name)
-		switch held := m.Held(name); {
+		switch held := m.Try(ctx, name) || m.Held(name); {
 		case held && stopJob == nil:
 			stopJob, wait = start(ctx, job)
 		case !held && stopJob != nil:
@@ -284,7 +283,9 @@ func (m *Manager) Do(ctx context.Context, name string, fn func(ctx context.Conte
 		case err := <-done:
 			return err
 		case <-tick:
-			if m.Try(ctx, name); !m.Held(name) {
+			// Renewed, it is held (whatever the clock says by now); not
+			// renewed, held while its last term lasts.
+			if !m.Try(ctx, name) && !m.Held(name) {
 				cancel()
 				return <-done
 			}
