@@ -165,6 +165,7 @@ async function route() {
     history.replaceState(null, '', '#/appeals');
   }
   ctx.route = r;
+  const focusAtStart = document.activeElement;
   if (typeof cleanup === 'function') {
     try { cleanup(); } catch { /* a page's cleanup must not stop the next */ }
   }
@@ -194,7 +195,11 @@ async function route() {
   const h1 = main.querySelector('h1');
   if (h1) {
     h1.tabIndex = -1;
-    if (document.activeElement === document.body || !main.contains(document.activeElement)) h1.focus({ preventScroll: true });
+    // The new page's heading takes the focus, unless the person moved it
+    // while the page loaded (tabbed on to the menu, say): never taken
+    // from under them.
+    const active = document.activeElement;
+    if (active === document.body || !active.isConnected || (active === focusAtStart && !main.contains(active))) h1.focus({ preventScroll: true });
   }
   document.title = h1 ? `${h1.textContent} – Safeguard` : 'Safeguard';
 }
