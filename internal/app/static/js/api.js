@@ -83,7 +83,7 @@ export const api = {
 // reader, so the Authorization and Last-Event-ID headers can be sent. It
 // calls onEvent(event, id) for each event and returns when the stream ends;
 // it throws an ApiError when the server refuses the stream.
-export async function stream(path, lastId, onEvent, signal) {
+export async function stream(path, lastId, onEvent, signal, onOpen) {
   const h = headers({ Accept: 'text/event-stream' });
   if (lastId) h.set('Last-Event-ID', lastId);
   let res;
@@ -94,6 +94,8 @@ export async function stream(path, lastId, onEvent, signal) {
     throw new ApiError(offline, 0);
   }
   if (!res.ok) throw await fail(res);
+  // The server answers once it listens: from now on no event is missed.
+  if (onOpen) onOpen();
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buf = '';
   let data = [];

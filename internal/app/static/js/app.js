@@ -275,12 +275,12 @@ function startStream() {
     dispatch(ev);
   };
   const loop = async () => {
-    let first = true;
     while (!ctl.signal.aborted) {
       try {
-        if (!first) dispatch({ type: 'resync' });
-        first = false;
-        await stream('/api/v1/events', lastId, onEvent, ctl.signal);
+        // Once the stream listens, the open page reads what it shows
+        // again: what came before it listened (while the page loaded, or
+        // while the connection was down) is not missed.
+        await stream('/api/v1/events', lastId, onEvent, ctl.signal, () => dispatch({ type: 'resync' }));
       } catch (e) {
         if (ctl.signal.aborted) return;
         if (e instanceof ApiError && e.status === 401) {
